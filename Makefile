@@ -1,0 +1,140 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# dancu build.
+#
+#   make            build build/dancu (installs missing Debian packages first)
+#   make run        build and run the main job on data-samples/
+#   make check      build and run the Check test suite (unit + golden)
+#   make asan       the same suite under AddressSanitizer + UBSan (= make check SAN=1)
+#   make fuzz       build the libFuzzer harnesses (clang) and run each briefly
+#   make bench      benchmarks (bench/README.md)
+#   make golden-update  refresh the committed golden outputs after an intended change
+#
+# Sources are found by wildcard: every engine/*/*.c, loaders/*.c and
+# bench/gen/*.c goes into build/libdancu.a; engine/cli/*.c makes the
+# program; every tests/unit/check_*.c is one Check test program.
+
+CC      ?= cc
+SAN     ?= 0
+V       ?= 0
+
+PKGS     := libxxhash libzstd zlib libutf8proc
+DEB_PKGS := pkg-config libxxhash-dev libzstd-dev zlib1g-dev libutf8proc-dev check zstd
+
+ifeq ($(SAN),1)
+BUILD   := build-san
+OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+LDSAN   := -fsanitize=address,undefined
+else
+BUILD   ?= build
+OPT     ?= -O2 -g
+LDSAN   :=
+endif
+
+# Dependencies: install what pkg-config cannot find (once per build dir).
+DEPS_STAMP := $(BUILD)/.deps-ok
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -pthread -Iengine -Iloaders
+LDLIBS  += -pthread -lm
+
+LIB_SRC  := $(sort $(wildcard engine/*/*.c engine/*/*/*.c loaders/*.c bench/gen/*.c))
+LIB_SRC  := $(filter-out engine/cli/%,$(LIB_SRC))
+CLI_SRC  := $(sort $(wildcard engine/cli/*.c))
+REF_DATA := $(sort $(wildcard engine/ref/data/*))
+TEST_SRC := $(sort $(wildcard tests/unit/check_*.c))
+TEST_HELPERS := $(filter-out tests/unit/check_%,$(wildcard tests/unit/*.c))
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/ref_blobs.o
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+HELPER_OBJ := $(TEST_HELPERS:%.c=$(BUILD)/obj/%.o)
+
+ifeq ($(V),0)
+Q := @
+else
+Q :=
+endif
+
+.SECONDARY:
+.PHONY: all deps run check asan fuzz bench clean golden-update tests
+.DEFAULT_GOAL := all
+
+all: $(BUILD)/dancu
+
+deps: $(DEPS_STAMP)
+
+$(DEPS_STAMP):
+	@mkdir -p $(BUILD)
+	@if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists $(PKGS) check || ! command -v zstd >/dev/null 2>&1; then \
+	  echo "Installing build dependencies: $(DEB_PKGS)"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(DEB_PKGS) >/dev/null; \
+	fi
+	@pkg-config --exists $(PKGS) check || { echo "missing dependencies: $(DEB_PKGS)" >&2; exit 1; }
+	@touch $@
+
+$(BUILD)/obj/%.o: %.c $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@[ "$(V)" != 0 ] || echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/ref_blobs.S: engine/ref/mkblobs.sh $(REF_DATA) $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(Q)sh engine/ref/mkblobs.sh $@ $(REF_DATA)
+
+$(BUILD)/obj/ref_blobs.o: $(BUILD)/obj/ref_blobs.S
+	@[ "$(V)" != 0 ] || echo "  AS      ref data ($(words $(REF_DATA)) files)"
+	$(Q)$(CC) -c $< -o $@
+
+$(BUILD)/libdancu.a: $(LIB_OBJ)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/dancu: $(CLI_OBJ) $(BUILD)/libdancu.a
+	@[ "$(V)" != 0 ] || echo "  LD      $@"
+	$(Q)$(CC) $(OPT) $(LDSAN) -o $@ $(CLI_OBJ) $(BUILD)/libdancu.a $(PKG_LIBS) $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(HELPER_OBJ) $(BUILD)/libdancu.a $(BUILD)/dancu
+	@mkdir -p $(dir $@)
+	@[ "$(V)" != 0 ] || echo "  TEST-CC $<"
+	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) -Itests/unit \
+	  -DDANCU_BIN='"$(abspath $(BUILD)/dancu)"' -DDANCU_SRCDIR='"$(abspath .)"' \
+	  -o $@ $< $(HELPER_OBJ) $(BUILD)/libdancu.a $(LDSAN) $(CHECK_LIBS) $(PKG_LIBS) $(LDLIBS)
+
+tests: $(TEST_BIN)
+
+# Every test program runs even if one fails; the totals line at the end is
+# the one CI reads.
+check: $(BUILD)/dancu $(TEST_BIN)
+	@rm -f $(BUILD)/tests/results.txt; fail=0; for t in $(TEST_BIN); do \
+	  DC_TEST_RESULTS=$(BUILD)/tests/results.txt ./$$t || fail=1; \
+	done; \
+	sh tests/summarize.sh $(BUILD)/tests/results.txt || fail=1; \
+	exit $$fail
+
+asan:
+	$(MAKE) check SAN=1
+
+run: $(BUILD)/dancu
+	@rm -rf $(BUILD)/sample-run
+	./$(BUILD)/dancu run --threads 0 -o $(BUILD)/sample-run data-samples/mixed-1000/exports/*
+	@echo "outputs in $(BUILD)/sample-run/"
+
+golden-update: $(BUILD)/dancu
+	sh tests/golden/update.sh $(BUILD)/dancu
+
+fuzz:
+	$(MAKE) -f tests/fuzz/Makefile.fuzz
+
+bench: $(BUILD)/dancu
+	sh bench/run_all.sh $(BUILD)/dancu
+
+clean:
+	rm -rf build build-san build-fuzz
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * dc_cli.h - the dancu command: one function per subcommand.
+ *
+ * Each dc_cmd_NAME(argc, argv) gets argv[0] = "NAME" and parses its own
+ * options with getopt_long. It prints --help to stdout and exits 0, usage
+ * errors to stderr with DC_EXIT_USAGE, and returns DC_EXIT_OK/DC_EXIT_FAIL.
+ */
+#ifndef DC_CLI_H
+#define DC_CLI_H
+
+int dc_cmd_load(int argc, char **argv);
+int dc_cmd_normalize(int argc, char **argv);
+int dc_cmd_run(int argc, char **argv);
+int dc_cmd_gen(int argc, char **argv);
+int dc_cmd_eval(int argc, char **argv);
+int dc_cmd_explain(int argc, char **argv);
+
+/*! dc_cli_threads() : parse a --threads value ("0" = all cores).
+ *  @return the count, or -1 if invalid. */
+int dc_cli_threads(const char *arg);
+
+/*! dc_cli_prepare_outdir() : create `dir` (mode 0700) if missing; refuse a
+ *  non-empty existing directory unless `force`. @return 0 or -1 (dc_seterr). */
+int dc_cli_prepare_outdir(const char *dir, int force);
+
+/*! dc_cli_install_signals() : on SIGINT/SIGTERM/SIGHUP, remove temporary
+ *  output files and exit with status 1 (128+sig semantics are not kept:
+ *  a killed run is a failed run). */
+void dc_cli_install_signals(void);
+
+#endif /* DC_CLI_H */

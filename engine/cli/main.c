@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * main.c - `dancu`, subcommand dispatch and shared CLI helpers.
+ */
+#include "dc_cli.h"
+#include "../common/dc_common.h"
+
+#include <errno.h>     /* errno */
+#include <dirent.h>    /* opendir */
+#include <signal.h>    /* sigaction */
+#include <stdlib.h>    /* strtol */
+#include <string.h>    /* strcmp */
+#include <sys/stat.h>  /* mkdir */
+#include <unistd.h>    /* _exit */
+
+typedef struct {
+    const char *name;
+    int (*fn)(int, char **);
+    const char *summary;
+} subcmd_t;
+
+static const subcmd_t subcmds[] = {
+    {"run", dc_cmd_run, "load, normalize, match and merge: one record per citizen"},
+    {"load", dc_cmd_load, "read exports and write canonical UTF-8 rows and rejects"},
+    {"normalize", dc_cmd_normalize, "show what the engine understands of every row"},
+    {"gen", dc_cmd_gen, "generate synthetic provincial exports with ground truth"},
+    {"eval", dc_cmd_eval, "score links.csv against a truth file"},
+    {"explain", dc_cmd_explain, "show why two rows were or were not merged"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: dancu COMMAND [OPTIONS] [ARGS]\n"
+            "\n"
+            "Deduplicate provincial household-register exports into one record per\n"
+            "citizen.\n"
+            "\n"
+            "Commands:\n");
+    for (size_t i = 0; i < DC_ARRAY_LEN(subcmds); i++)
+        fprintf(out, "  %-10s %s\n", subcmds[i].name, subcmds[i].summary);
+    fprintf(out,
+            "\n"
+            "Options:\n"
+            "  -h, --help     show this help\n"
+            "  -V, --version  show the version\n"
+            "\n"
+            "Run 'dancu COMMAND --help' for a command's options.\n"
+            "Exit status: 0 success, 1 failure, 2 usage error.\n");
+}
+
+int dc_cli_threads(const char *arg)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(arg, &end, 10);
+    if (errno || *end || v < 0 || v > 1024) return -1;
+    return v == 0 ? dc_nthreads_default() : (int)v;
+}
+
+int dc_cli_prepare_outdir(const char *dir, int force)
+{
+    struct stat st;
+    if (stat(dir, &st) == 0) {
+        if (!S_ISDIR(st.st_mode)) return dc_seterr("%s exists and is not a directory", dir);
+        DIR *d = opendir(dir);
+        if (!d) return dc_seterr("cannot open %s: %s", dir, strerror(errno));
+        int nonempty = 0;
+        struct dirent *e;
+        while ((e = readdir(d)))
+            if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) { nonempty = 1; break; }
+        closedir(d);
+        if (nonempty && !force)
+            return dc_seterr("output directory %s is not empty (use --force to write into it)", dir);
+        return 0;
+    }
+    if (mkdir(dir, 0700) != 0) return dc_seterr("cannot create %s: %s", dir, strerror(errno));
+    return 0;
+}
+
+static void on_signal(int sig)
+{
+    DC_UNUSED(sig);
+    dc_outfile_abort_all();
+    static const char msg[] = "dancu: interrupted: no output was written\n";
+    ssize_t w = write(2, msg, sizeof msg - 1);
+    DC_UNUSED(w);
+    _exit(DC_EXIT_FAIL);
+}
+
+void dc_cli_install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return DC_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+        usage(stdout);
+        return DC_EXIT_OK;
+    }
+    if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
+        printf("dancu %s\n", DC_VERSION);
+        return DC_EXIT_OK;
+    }
+    for (size_t i = 0; i < DC_ARRAY_LEN(subcmds); i++) {
+        if (!strcmp(cmd, subcmds[i].name)) {
+            dc_cli_install_signals();
+            return subcmds[i].fn(argc - 1, argv + 1);
+        }
+    }
+    fprintf(stderr, "dancu: unknown command '%s'\n\n", cmd);
+    usage(stderr);
+    return DC_EXIT_USAGE;
+}

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * dc_common.h - the small base every dancu module stands on.
+ *
+ * Contents, in order:
+ *   - error and logging conventions (dc_seterr / dc_log),
+ *   - checked allocation (dc_xmalloc family: out of memory is fatal),
+ *   - dc_buf_t, a growable byte buffer, and CSV field escaping,
+ *   - dc_arena_t, a bump allocator for many small strings,
+ *   - dc_pool_run, "run this function on N threads and join",
+ *   - dc_intern_t, a thread-safe string interner (strings <-> uint32 ids),
+ *   - dc_outfile_t, an output file written under a temporary name, mode
+ *     0600, optionally zstd-compressed, renamed into place on commit.
+ *
+ * Conventions used across dancu:
+ *   - Functions that can fail return 0 on success and -1 on failure, after
+ *     recording a message with dc_seterr(); callers print dc_geterr().
+ *   - Messages never contain personal data (names, ID numbers, addresses):
+ *     they name a file, a line and a reason.
+ *   - Data errors in input rows are not engine errors: they become reject
+ *     rows or flags, never a failed call.
+ */
+#ifndef DC_COMMON_H
+#define DC_COMMON_H
+
+#include <stddef.h>   /* size_t */
+#include <stdint.h>   /* uint32_t, uint64_t */
+#include <stdio.h>    /* FILE */
+#include <stdarg.h>   /* va_list */
+
+#define DC_VERSION "0.1.0"
+
+#define DC_UNUSED(x) ((void)(x))
+#define DC_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define DC_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define DC_MAX(a, b) ((a) > (b) ? (a) : (b))
+
+#if defined(__GNUC__) || defined(__clang__)
+#define DC_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define DC_NORETURN __attribute__((noreturn))
+#define DC_LIKELY(x) __builtin_expect(!!(x), 1)
+#define DC_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define DC_PRINTF(f, a)
+#define DC_NORETURN
+#define DC_LIKELY(x) (x)
+#define DC_UNLIKELY(x) (x)
+#endif
+
+/* ---------------------------------------------------------------- errors */
+
+/* Exit statuses of the dancu command (see docs/CLI.md). */
+enum { DC_EXIT_OK = 0, DC_EXIT_FAIL = 1, DC_EXIT_USAGE = 2 };
+
+/*! dc_seterr() :
+ *  Record the calling thread's last error message (printf format).
+ *  @return -1, so that `return dc_seterr(...)` reads naturally. */
+int dc_seterr(const char *fmt, ...) DC_PRINTF(1, 2);
+/*! dc_geterr() : the calling thread's last message ("" if none). */
+const char *dc_geterr(void);
+
+/* Log levels: 0 quiet (errors only), 1 normal, 2 verbose, 3 debug. */
+extern int dc_log_level;
+void dc_log(int level, const char *fmt, ...) DC_PRINTF(2, 3);
+/*! dc_error() : print "dancu: error: ..." to stderr whatever the level. */
+void dc_error(const char *fmt, ...) DC_PRINTF(1, 2);
+/*! dc_die() : print the message and exit(DC_EXIT_FAIL). */
+DC_NORETURN void dc_die(const char *fmt, ...) DC_PRINTF(1, 2);
+
+/* ------------------------------------------------------------ allocation */
+
+/* Checked allocators: they never return NULL (they call dc_die on out of
+ * memory, naming the size). Use them for engine memory; a run that cannot
+ * get memory cannot go on anyway. */
+void *dc_xmalloc(size_t n);
+void *dc_xcalloc(size_t count, size_t size);
+void *dc_xrealloc(void *p, size_t n);
+char *dc_xstrdup(const char *s);
+char *dc_xstrndup(const char *s, size_t n);
+
+/* Grow an array `p` of `*cap` elements of `size` bytes so that it holds at
+ * least `need` elements (amortised doubling). Returns the new pointer. */
+void *dc_grow(void *p, size_t *cap, size_t need, size_t size);
+
+/* ---------------------------------------------------------------- buffer */
+
+typedef struct dc_buf {
+    char *p;     /* data, always NUL-terminated when len > 0 or cap > 0 */
+    size_t len;  /* bytes used */
+    size_t cap;  /* bytes allocated */
+} dc_buf_t;
+
+#define DC_BUF_INIT {NULL, 0, 0}
+
+void dc_buf_reserve(dc_buf_t *b, size_t extra);
+void dc_buf_put(dc_buf_t *b, const void *s, size_t n);
+void dc_buf_puts(dc_buf_t *b, const char *s);
+void dc_buf_putc(dc_buf_t *b, char c);
+void dc_buf_printf(dc_buf_t *b, const char *fmt, ...) DC_PRINTF(2, 3);
+void dc_buf_putu64(dc_buf_t *b, uint64_t v);
+void dc_buf_clear(dc_buf_t *b);
+void dc_buf_free(dc_buf_t *b);
+
+/*! dc_buf_put_csv() :
+ *  Append `s` as one RFC 4180 field: quoted (with quotes doubled) when it
+ *  holds `delim`, a quote, CR or LF, or starts/ends with a space; verbatim
+ *  otherwise. */
+void dc_buf_put_csv(dc_buf_t *b, const char *s, size_t n, char delim);
+/*! dc_buf_put_json_str() : append `s` as a JSON string literal (quoted). */
+void dc_buf_put_json_str(dc_buf_t *b, const char *s, size_t n);
+
+/* ----------------------------------------------------------------- arena */
+
+/* A bump allocator: many small allocations, freed all at once. Not
+ * thread-safe: give each thread its own arena. */
+typedef struct dc_arena_block dc_arena_block_t;
+typedef struct dc_arena {
+    dc_arena_block_t *head;
+    size_t block_size;  /* default block payload size */
+    size_t total;       /* bytes allocated from the system */
+} dc_arena_t;
+
+void dc_arena_init(dc_arena_t *a, size_t block_size);
+void *dc_arena_alloc(dc_arena_t *a, size_t n);          /* 8-byte aligned */
+char *dc_arena_strndup(dc_arena_t *a, const char *s, size_t n); /* NUL-terminated copy */
+void dc_arena_free(dc_arena_t *a);
+
+/* ------------------------------------------------------------------ pool */
+
+/*! dc_nthreads_default() : the number of online CPUs (at least 1). */
+int dc_nthreads_default(void);
+
+/*! dc_pool_run() :
+ *  Run fn(ctx, tid, nthreads) on `nthreads` threads (tid 0..nthreads-1) and
+ *  wait for all. With nthreads <= 1 it runs inline on the caller's thread.
+ *  If a thread cannot be created, its share runs inline after the others
+ *  start, so the call never fails. */
+typedef void (*dc_pool_fn)(void *ctx, int tid, int nthreads);
+void dc_pool_run(int nthreads, dc_pool_fn fn, void *ctx);
+
+/*! dc_parallel_for() :
+ *  Call fn(ctx, i, tid) for every i in [0, n) on `nthreads` threads, handing
+ *  out indices in blocks of `grain` through an atomic counter (dynamic
+ *  schedule). The order of calls is unspecified: fn must write only to
+ *  slots owned by i (or to per-tid state) for the result to be
+ *  deterministic. */
+typedef void (*dc_for_fn)(void *ctx, size_t i, int tid);
+void dc_parallel_for(int nthreads, size_t n, size_t grain, dc_for_fn fn, void *ctx);
+
+/* -------------------------------------------------------------- interner */
+
+/* A thread-safe string interner. Each distinct byte string gets a uint32 id;
+ * id 0 is reserved for "no value" and is returned for the empty string.
+ *
+ * Ids are opaque and NOT deterministic across thread counts (they are
+ * handed out in arrival order). Use them for equality, hashing and lookups
+ * only: never sort, order or write output by id value. Order by the string
+ * (dc_intern_str) or by dc_intern_hash() instead. */
+typedef struct dc_intern dc_intern_t;
+
+dc_intern_t *dc_intern_create(void);
+void dc_intern_free(dc_intern_t *in);
+/*! dc_intern() : the id of s[0..n) (copied in), creating it if new. Thread-safe. */
+uint32_t dc_intern(dc_intern_t *in, const char *s, size_t n);
+/*! dc_intern_find() : the id of s[0..n) if present, else 0. Thread-safe. */
+uint32_t dc_intern_find(dc_intern_t *in, const char *s, size_t n);
+/*! dc_intern_str() : the NUL-terminated string of `id` ("" for 0); `len`
+ *  may be NULL. Safe from any thread once the id has been obtained. */
+const char *dc_intern_str(const dc_intern_t *in, uint32_t id, size_t *len);
+/*! dc_intern_hash() : XXH3-64 of the string of `id` (0 for id 0). */
+uint64_t dc_intern_hash(const dc_intern_t *in, uint32_t id);
+/*! dc_intern_count() : number of ids handed out, plus one for id 0. */
+uint32_t dc_intern_count(const dc_intern_t *in);
+/*! dc_intern_bytes() : memory held by the interner, in bytes. */
+size_t dc_intern_bytes(const dc_intern_t *in);
+
+/* --------------------------------------------------------------- outfile */
+
+/* An output file that only appears under its final name when complete.
+ * Data goes to "<dir>/.<name>.tmp.<pid>" created with mode 0600; commit
+ * flushes, fsyncs and renames it into place; abort (or a crash, or a
+ * signal) leaves no file under the final name. Buffered; not thread-safe
+ * (one writer per file). With DC_OUT_ZSTD the content is zstd-compressed
+ * (streaming, level 3). */
+typedef struct dc_outfile dc_outfile_t;
+enum { DC_OUT_ZSTD = 1 };
+
+/*! dc_outfile_open() : @return the handle, or NULL with dc_seterr(). */
+dc_outfile_t *dc_outfile_open(const char *path, int flags);
+int dc_outfile_write(dc_outfile_t *f, const void *p, size_t n);
+int dc_outfile_buf(dc_outfile_t *f, const dc_buf_t *b); /* write b->p[0..len) */
+/*! dc_outfile_commit() : finish and rename into place; frees `f`.
+ *  @return 0, or -1 (the temporary file is removed). */
+int dc_outfile_commit(dc_outfile_t *f);
+/*! dc_outfile_abort() : remove the temporary file; frees `f`. NULL is a no-op. */
+void dc_outfile_abort(dc_outfile_t *f);
+/*! dc_outfile_abort_all() : async-signal-safe: unlink every temporary file
+ *  still open (for SIGINT/SIGTERM handlers). */
+void dc_outfile_abort_all(void);
+/*! dc_outfile_path() : the final path. */
+const char *dc_outfile_path(const dc_outfile_t *f);
+
+/* ------------------------------------------------------------------ misc */
+
+/*! dc_now() : monotonic seconds. */
+double dc_now(void);
+/*! dc_peak_rss_bytes() : peak resident set size of the process so far. */
+size_t dc_peak_rss_bytes(void);
+/*! dc_hash64() : XXH3-64 of a byte string (wrapper so that modules need not
+ *  include xxhash.h). */
+uint64_t dc_hash64(const void *p, size_t n);
+uint64_t dc_hash64_seed(const void *p, size_t n, uint64_t seed);
+
+#endif /* DC_COMMON_H */

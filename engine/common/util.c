@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * util.c - errors, logging, checked allocation, byte buffers, arenas and
+ * small system helpers. See dc_common.h for the contracts.
+ */
+#include "dc_common.h"
+
+#include <stdlib.h>        /* malloc, exit */
+#include <string.h>        /* memcpy, strlen */
+#include <time.h>          /* clock_gettime */
+#include <sys/resource.h>  /* getrusage */
+#include <xxhash.h>        /* XXH3_64bits */
+
+/* ---------------------------------------------------------------- errors */
+
+static _Thread_local char tl_err[512];
+int dc_log_level = 1;
+
+int dc_seterr(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(tl_err, sizeof tl_err, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+const char *dc_geterr(void) { return tl_err; }
+
+void dc_log(int level, const char *fmt, ...)
+{
+    if (level > dc_log_level) return;
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "dancu: %s\n", line);
+}
+
+void dc_error(const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "dancu: error: %s\n", line);
+}
+
+void dc_die(const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "dancu: fatal: %s\n", line);
+    dc_outfile_abort_all();
+    exit(DC_EXIT_FAIL);
+}
+
+/* ------------------------------------------------------------ allocation */
+
+void *dc_xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) dc_die("out of memory (%zu bytes)", n);
+    return p;
+}
+
+void *dc_xcalloc(size_t count, size_t size)
+{
+    void *p = calloc(count ? count : 1, size ? size : 1);
+    if (!p) dc_die("out of memory (%zu x %zu bytes)", count, size);
+    return p;
+}
+
+void *dc_xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q) dc_die("out of memory (%zu bytes)", n);
+    return q;
+}
+
+char *dc_xstrndup(const char *s, size_t n)
+{
+    char *p = dc_xmalloc(n + 1);
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+char *dc_xstrdup(const char *s) { return dc_xstrndup(s, strlen(s)); }
+
+void *dc_grow(void *p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap) return p;
+    size_t c = *cap ? *cap : 16;
+    while (c < need) c *= 2;
+    p = dc_xrealloc(p, c * size);
+    *cap = c;
+    return p;
+}
+
+/* ---------------------------------------------------------------- buffer */
+
+void dc_buf_reserve(dc_buf_t *b, size_t extra)
+{
+    size_t need = b->len + extra + 1;
+    if (need <= b->cap) return;
+    size_t c = b->cap ? b->cap : 256;
+    while (c < need) c *= 2;
+    b->p = dc_xrealloc(b->p, c);
+    b->cap = c;
+}
+
+void dc_buf_put(dc_buf_t *b, const void *s, size_t n)
+{
+    dc_buf_reserve(b, n);
+    if (n) memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+void dc_buf_puts(dc_buf_t *b, const char *s) { dc_buf_put(b, s, strlen(s)); }
+
+void dc_buf_putc(dc_buf_t *b, char c)
+{
+    dc_buf_reserve(b, 1);
+    b->p[b->len++] = c;
+    b->p[b->len] = '\0';
+}
+
+void dc_buf_printf(dc_buf_t *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n > 0) {
+        dc_buf_reserve(b, (size_t)n);
+        vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap2);
+        b->len += (size_t)n;
+    }
+    va_end(ap2);
+}
+
+void dc_buf_putu64(dc_buf_t *b, uint64_t v)
+{
+    char tmp[24];
+    int i = 24;
+    do { tmp[--i] = (char)('0' + v % 10); v /= 10; } while (v);
+    dc_buf_put(b, tmp + i, (size_t)(24 - i));
+}
+
+void dc_buf_clear(dc_buf_t *b)
+{
+    b->len = 0;
+    if (b->p) b->p[0] = '\0';
+}
+
+void dc_buf_free(dc_buf_t *b)
+{
+    free(b->p);
+    b->p = NULL;
+    b->len = b->cap = 0;
+}
+
+void dc_buf_put_csv(dc_buf_t *b, const char *s, size_t n, char delim)
+{
+    int quote = n > 0 && (s[0] == ' ' || s[n - 1] == ' ');
+    for (size_t i = 0; i < n && !quote; i++) {
+        char c = s[i];
+        if (c == delim || c == '"' || c == '\n' || c == '\r') quote = 1;
+    }
+    if (!quote) { dc_buf_put(b, s, n); return; }
+    dc_buf_reserve(b, n + 2);
+    dc_buf_putc(b, '"');
+    size_t start = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"') {
+            dc_buf_put(b, s + start, i + 1 - start);
+            dc_buf_putc(b, '"');
+            start = i + 1;
+        }
+    }
+    dc_buf_put(b, s + start, n - start);
+    dc_buf_putc(b, '"');
+}
+
+void dc_buf_put_json_str(dc_buf_t *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    dc_buf_reserve(b, n + 2);
+    dc_buf_putc(b, '"');
+    size_t start = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        dc_buf_put(b, s + start, i - start);
+        start = i + 1;
+        switch (c) {
+        case '"': dc_buf_puts(b, "\\\""); break;
+        case '\\': dc_buf_puts(b, "\\\\"); break;
+        case '\n': dc_buf_puts(b, "\\n"); break;
+        case '\r': dc_buf_puts(b, "\\r"); break;
+        case '\t': dc_buf_puts(b, "\\t"); break;
+        default: {
+            char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            dc_buf_put(b, u, 6);
+        }
+        }
+    }
+    dc_buf_put(b, s + start, n - start);
+    dc_buf_putc(b, '"');
+}
+
+/* ----------------------------------------------------------------- arena */
+
+struct dc_arena_block {
+    dc_arena_block_t *next;
+    size_t used, size;
+    _Alignas(8) unsigned char data[];
+};
+
+void dc_arena_init(dc_arena_t *a, size_t block_size)
+{
+    a->head = NULL;
+    a->block_size = block_size ? block_size : (1u << 20);
+    a->total = 0;
+}
+
+void *dc_arena_alloc(dc_arena_t *a, size_t n)
+{
+    n = (n + 7) & ~(size_t)7;
+    dc_arena_block_t *b = a->head;
+    if (!b || b->size - b->used < n) {
+        size_t sz = n > a->block_size ? n : a->block_size;
+        b = dc_xmalloc(sizeof *b + sz);
+        b->size = sz;
+        b->used = 0;
+        b->next = a->head;
+        a->head = b;
+        a->total += sizeof *b + sz;
+    }
+    void *p = b->data + b->used;
+    b->used += n;
+    return p;
+}
+
+char *dc_arena_strndup(dc_arena_t *a, const char *s, size_t n)
+{
+    char *p = dc_arena_alloc(a, n + 1);
+    if (n) memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+void dc_arena_free(dc_arena_t *a)
+{
+    dc_arena_block_t *b = a->head;
+    while (b) {
+        dc_arena_block_t *n = b->next;
+        free(b);
+        b = n;
+    }
+    a->head = NULL;
+    a->total = 0;
+}
+
+/* ------------------------------------------------------------------ misc */
+
+double dc_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+size_t dc_peak_rss_bytes(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0) return 0;
+    return (size_t)ru.ru_maxrss * 1024u;
+}
+
+uint64_t dc_hash64(const void *p, size_t n) { return XXH3_64bits(p, n); }
+
+uint64_t dc_hash64_seed(const void *p, size_t n, uint64_t seed)
+{
+    return XXH3_64bits_withSeed(p, n, seed);
+}

@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* check_common.c - tests of engine/common: buffers, CSV escaping, arena,
+ * pool, interner, output files. */
+#include "dc_test.h"
+#include "common/dc_common.h"
+#include "ref/dc_ref.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+START_TEST(test_buf_csv)
+{
+    static const struct { const char *in, *out; } cases[] = {
+        {"plain", "plain"},
+        {"", ""},
+        {"a,b", "\"a,b\""},
+        {"say \"hi\"", "\"say \"\"hi\"\"\""},
+        {"two\nlines", "\"two\nlines\""},
+        {"cr\r", "\"cr\r\""},
+        {" lead", "\" lead\""},
+        {"Nguyễn Văn An", "Nguyễn Văn An"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        dc_buf_t b = DC_BUF_INIT;
+        dc_buf_put_csv(&b, cases[i].in, strlen(cases[i].in), ',');
+        ck_assert_str_eq(b.len ? b.p : "", cases[i].out);
+        dc_buf_free(&b);
+    }
+    dc_buf_t b = DC_BUF_INIT;
+    dc_buf_put_csv(&b, "a;b", 3, ';');
+    ck_assert_str_eq(b.p, "\"a;b\"");
+    dc_buf_free(&b);
+}
+END_TEST
+
+START_TEST(test_buf_json)
+{
+    dc_buf_t b = DC_BUF_INIT;
+    dc_buf_put_json_str(&b, "a\"b\\c\nd\x01" "é", 10);
+    ck_assert_str_eq(b.p, "\"a\\\"b\\\\c\\nd\\u0001é\"");
+    dc_buf_clear(&b);
+    dc_buf_putu64(&b, 0);
+    dc_buf_putc(&b, ' ');
+    dc_buf_putu64(&b, 18446744073709551615ull);
+    ck_assert_str_eq(b.p, "0 18446744073709551615");
+    dc_buf_free(&b);
+}
+END_TEST
+
+START_TEST(test_arena)
+{
+    dc_arena_t a;
+    dc_arena_init(&a, 64);
+    char *ptrs[1000];
+    for (int i = 0; i < 1000; i++) {
+        char tmp[32];
+        int n = snprintf(tmp, sizeof tmp, "s%d", i);
+        ptrs[i] = dc_arena_strndup(&a, tmp, (size_t)n);
+        ck_assert_uint_eq((uintptr_t)ptrs[i] % 8, 0);
+    }
+    for (int i = 0; i < 1000; i++) {
+        char tmp[32];
+        snprintf(tmp, sizeof tmp, "s%d", i);
+        ck_assert_str_eq(ptrs[i], tmp);
+    }
+    void *big = dc_arena_alloc(&a, 1000);
+    memset(big, 1, 1000);
+    dc_arena_free(&a);
+}
+END_TEST
+
+static void sum_fn(void *ctx, size_t i, int tid)
+{
+    (void)tid;
+    atomic_ullong *s = ctx;
+    atomic_fetch_add(s, (unsigned long long)i);
+}
+
+START_TEST(test_parallel_for)
+{
+    for (int nt = 1; nt <= 4; nt++) {
+        atomic_ullong s;
+        atomic_init(&s, 0);
+        dc_parallel_for(nt, 100000, 97, sum_fn, &s);
+        ck_assert_uint_eq(atomic_load(&s), 100000ull * 99999ull / 2);
+    }
+}
+END_TEST
+
+typedef struct {
+    dc_intern_t *in;
+    uint32_t ids[4][2000];
+} intern_ctx_t;
+
+static void intern_worker(void *p, int tid, int nthreads)
+{
+    (void)nthreads;
+    intern_ctx_t *c = p;
+    for (int i = 0; i < 2000; i++) {
+        char tmp[32];
+        int n = snprintf(tmp, sizeof tmp, "value-%d", i % 1500);
+        c->ids[tid][i] = dc_intern(c->in, tmp, (size_t)n);
+    }
+}
+
+START_TEST(test_intern_threads)
+{
+    intern_ctx_t *c = calloc(1, sizeof *c);
+    c->in = dc_intern_create();
+    dc_pool_run(4, intern_worker, c);
+    /* same string -> same id in every thread; distinct strings -> distinct ids */
+    for (int i = 0; i < 2000; i++) {
+        for (int t = 1; t < 4; t++) ck_assert_uint_eq(c->ids[t][i], c->ids[0][i]);
+        char tmp[32];
+        snprintf(tmp, sizeof tmp, "value-%d", i % 1500);
+        ck_assert_str_eq(dc_intern_str(c->in, c->ids[0][i], NULL), tmp);
+        ck_assert_uint_eq(dc_intern_find(c->in, tmp, strlen(tmp)), c->ids[0][i]);
+        ck_assert_uint_eq(dc_intern_hash(c->in, c->ids[0][i]), dc_hash64(tmp, strlen(tmp)));
+    }
+    ck_assert_uint_eq(dc_intern_count(c->in), 1501);
+    ck_assert_uint_eq(dc_intern(c->in, "", 0), 0);
+    ck_assert_uint_eq(dc_intern_find(c->in, "absent", 6), 0);
+    ck_assert_str_eq(dc_intern_str(c->in, 0, NULL), "");
+    dc_intern_free(c->in);
+    free(c);
+}
+END_TEST
+
+START_TEST(test_outfile_commit_abort)
+{
+    char *dir = dc_test_tmpdir("outfile");
+    ck_assert_ptr_nonnull(dir);
+    char path[512], tmp[600];
+    snprintf(path, sizeof path, "%s/out.csv", dir);
+    dc_outfile_t *f = dc_outfile_open(path, 0);
+    ck_assert_ptr_nonnull(f);
+    snprintf(tmp, sizeof tmp, "%s/.out.csv.tmp.%ld", dir, (long)getpid());
+    struct stat st;
+    ck_assert_int_eq(stat(tmp, &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0600);
+    ck_assert_int_ne(stat(path, &st), 0); /* not visible before commit */
+    for (int i = 0; i < 100000; i++) dc_outfile_write(f, "0123456789\n", 11);
+    ck_assert_int_eq(dc_outfile_commit(f), 0);
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0600);
+    ck_assert_int_eq((long)st.st_size, 1100000L);
+    ck_assert_int_ne(stat(tmp, &st), 0);
+
+    snprintf(path, sizeof path, "%s/aborted.csv", dir);
+    f = dc_outfile_open(path, 0);
+    dc_outfile_write(f, "x", 1);
+    dc_outfile_abort(f);
+    ck_assert_int_ne(stat(path, &st), 0);
+    dc_test_run("rm -rf '%s'", dir);
+    free(dir);
+}
+END_TEST
+
+START_TEST(test_outfile_zstd)
+{
+    char *dir = dc_test_tmpdir("outzst");
+    char path[512];
+    snprintf(path, sizeof path, "%s/out.csv.zst", dir);
+    dc_outfile_t *f = dc_outfile_open(path, DC_OUT_ZSTD);
+    ck_assert_ptr_nonnull(f);
+    for (int i = 0; i < 50000; i++) dc_outfile_write(f, "abcdefghij\n", 11);
+    ck_assert_int_eq(dc_outfile_commit(f), 0);
+    ck_assert_int_eq(dc_test_run("zstd -dc '%s' | wc -c | grep -qx 550000", path), 0);
+    dc_test_run("rm -rf '%s'", dir);
+    free(dir);
+}
+END_TEST
+
+START_TEST(test_ref_files)
+{
+    /* every embedded file is NUL-terminated and findable by name */
+    for (size_t i = 0; i < dc_ref_nfiles; i++) {
+        size_t len;
+        const char *d = dc_ref_get(dc_ref_files[i].name, &len);
+        ck_assert_ptr_nonnull(d);
+        ck_assert_uint_eq(len, dc_ref_files[i].len);
+        ck_assert_int_eq(d[len], 0);
+    }
+    ck_assert_ptr_null(dc_ref_get("no-such-file", NULL));
+}
+END_TEST
+
+static Suite *common_suite(void)
+{
+    Suite *s = suite_create("common");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_buf_csv);
+    tcase_add_test(tc, test_buf_json);
+    tcase_add_test(tc, test_arena);
+    tcase_add_test(tc, test_parallel_for);
+    tcase_add_test(tc, test_intern_threads);
+    tcase_add_test(tc, test_outfile_commit_abort);
+    tcase_add_test(tc, test_outfile_zstd);
+    tcase_add_test(tc, test_ref_files);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void) { return dc_test_main(common_suite(), "common"); }

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* dc_test.c - shared helpers for the Check test programs (dc_test.h). */
+#include "dc_test.h"
+
+#include <errno.h>    /* errno */
+#include <stdarg.h>   /* va_list */
+#include <stdio.h>    /* fopen */
+#include <stdlib.h>   /* malloc, getenv, system */
+#include <string.h>   /* strlen */
+#include <sys/stat.h> /* mkdir */
+#include <sys/wait.h> /* WEXITSTATUS */
+#include <unistd.h>   /* getpid */
+
+int dc_test_main(Suite *s, const char *name)
+{
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_ENV);
+    int run = srunner_ntests_run(sr);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    const char *res = getenv("DC_TEST_RESULTS");
+    if (res) {
+        FILE *f = fopen(res, "a");
+        if (f) {
+            fprintf(f, "%s %d %d\n", name, run - failed, failed);
+            fclose(f);
+        }
+    }
+    return failed == 0 && run > 0 ? 0 : 1;
+}
+
+char *dc_test_tmpdir(const char *tag)
+{
+    static int counter;
+    const char *base = getenv("TMPDIR");
+    if (!base || !*base) base = "/tmp";
+    char *p = malloc(strlen(base) + strlen(tag) + 64);
+    if (!p) return NULL;
+    sprintf(p, "%s/dancu-test-%s-%ld-%d", base, tag, (long)getpid(), counter++);
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", p);
+    if (system(cmd) != 0) { free(p); return NULL; }
+    if (mkdir(p, 0700) != 0) { free(p); return NULL; }
+    return p;
+}
+
+char *dc_test_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap + 1);
+    size_t r;
+    while (buf && (r = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += r;
+        if (n == cap) {
+            char *nb = realloc(buf, cap * 2 + 1);
+            if (!nb) { free(buf); buf = NULL; break; }
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    fclose(f);
+    if (!buf) return NULL;
+    buf[n] = '\0';
+    if (len) *len = n;
+    return buf;
+}
+
+int dc_test_write_file(const char *path, const void *p, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) return -1;
+    int rc = fwrite(p, 1, n, f) == n ? 0 : -1;
+    if (fclose(f) != 0) rc = -1;
+    return rc;
+}
+
+int dc_test_run(const char *fmt, ...)
+{
+    char cmd[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    int st = system(cmd);
+    if (st == -1 || !WIFEXITED(st)) return -1;
+    return WEXITSTATUS(st);
+}
+
+int dc_test_files_equal(const char *a, const char *b)
+{
+    size_t na, nb;
+    char *pa = dc_test_read_file(a, &na), *pb = dc_test_read_file(b, &nb);
+    int eq = pa && pb && na == nb && memcmp(pa, pb, na) == 0;
+    free(pa);
+    free(pb);
+    return eq;
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * dc_test.h - shared helpers for dancu's Check test programs.
+ *
+ * Each tests/unit/check_NAME.c builds one Suite and ends with
+ *     int main(void) { return dc_test_main(NAME_suite(), "NAME"); }
+ * dc_test_main runs it, prints Check's summary and appends
+ * "NAME PASSED FAILED" to $DC_TEST_RESULTS for the totals line of make check.
+ */
+#ifndef DC_TEST_H
+#define DC_TEST_H
+
+#include <check.h>
+#include <stddef.h>
+
+int dc_test_main(Suite *s, const char *name);
+
+/* Paths of the binary under test and of the source tree (set by the Makefile). */
+#ifndef DANCU_BIN
+#define DANCU_BIN "build/dancu"
+#endif
+#ifndef DANCU_SRCDIR
+#define DANCU_SRCDIR "."
+#endif
+
+/*! dc_test_tmpdir() : a fresh empty directory under $TMPDIR (or /tmp) for
+ *  this test; the caller frees the string. */
+char *dc_test_tmpdir(const char *tag);
+/*! dc_test_read_file() : whole file into a malloc'd NUL-terminated buffer,
+ *  or NULL; `len` may be NULL. */
+char *dc_test_read_file(const char *path, size_t *len);
+/*! dc_test_write_file() : write `n` bytes to `path`; 0 or -1. */
+int dc_test_write_file(const char *path, const void *p, size_t n);
+/*! dc_test_run() : run a shell command line; its exit status (or -1). */
+int dc_test_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*! dc_test_files_equal() : 1 if both files exist with identical bytes. */
+int dc_test_files_equal(const char *a, const char *b);
+
+#endif /* DC_TEST_H */
