@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * dc_run.h - the state of one `dancu run`, shared by its stages.
+ *
+ * Stages, in order (each a function over dc_run_t):
+ *   load+normalize  dc_run_load()       (engine/run)    -> recs[], load stats
+ *   block           dc_block_run()      (engine/match)  -> candidate pairs
+ *   score           dc_score_run()      (engine/match)  -> model, scored pairs
+ *   cluster         dc_cluster_run()    (engine/match)  -> clusters
+ *   merge           dc_merge_run()      (engine/merge)  -> citizens
+ *   write           dc_output_write()   (engine/merge)  -> OUTDIR files, report
+ * A stage reads what earlier stages left and frees what no later stage
+ * needs (candidate pairs are gone before merging).
+ */
+#ifndef DC_RUN_H
+#define DC_RUN_H
+
+#include "../common/dc_common.h"
+#include "../../loaders/dc_loader.h"
+#include "../normalize/dc_normalize.h"
+
+/* Wall time, rows and memory of one stage, for the report. */
+typedef struct dc_stage {
+    const char *name;
+    double seconds;
+    uint64_t rows;
+    size_t peak_rss;   /* process peak RSS at the end of the stage */
+} dc_stage_t;
+
+#define DC_MAX_STAGES 16
+
+/* Clusters: the result of matching. Deterministic whatever the thread
+ * count: clusters are numbered in the order of their first record (records
+ * are in input order), members are sorted by record index. */
+typedef struct dc_clusters {
+    uint32_t ncl;
+    uint32_t *of;        /* record index -> cluster index */
+    uint32_t *off;       /* CSR offsets, ncl + 1 */
+    uint32_t *members;   /* record indices, grouped by cluster */
+    float *prob;         /* record index -> match probability to its cluster (1 for singletons) */
+    char (*key)[20];     /* cluster -> citizen_key, NUL-terminated */
+} dc_clusters_t;
+
+typedef struct dc_run_opts {
+    const char *outdir;
+    int nthreads;
+    int force;
+    int quiet;
+    int jsonl;                   /* --format jsonl */
+    int compress;                /* --compress: .zst outputs */
+    double max_reject_rate;      /* 0..1; > 1 means no limit */
+    double match_threshold;      /* match probability for a link */
+    double review_threshold;     /* lower bound of the review band */
+    const char *model_in;        /* --model FILE, NULL: estimate */
+    const char *rules_file;      /* --rules FILE, NULL: default blocking rules */
+    size_t memory_limit;         /* bytes, 0: none */
+    dc_load_opts_t load;
+    dc_norm_opts_t norm;
+} dc_run_opts_t;
+
+typedef struct dc_match_state dc_match_state_t;   /* engine/match: pairs, model, stats */
+typedef struct dc_merge_state dc_merge_state_t;   /* engine/merge: citizens, conflicts */
+
+typedef struct dc_run {
+    dc_run_opts_t opts;
+    dc_intern_t *in;
+    dc_norm_shared_t *norm;
+    dc_load_stats_t load;
+    dc_record_t *recs;
+    size_t nrec, reccap;
+    dc_clusters_t cl;
+    dc_match_state_t *match;
+    dc_merge_state_t *merge;
+    dc_stage_t stages[DC_MAX_STAGES];
+    int nstages;
+    double t_start;
+} dc_run_t;
+
+/*! dc_run_stage_begin()/end() : time a stage and record it in run->stages. */
+void dc_run_stage_begin(dc_run_t *run, const char *name);
+void dc_run_stage_end(dc_run_t *run, uint64_t rows);
+
+#endif /* DC_RUN_H */
