@@ -142,7 +142,8 @@ typedef struct dc_load_opts {
     const char *const *mappings;  /* optional "column=field" overrides, NULL-terminated */
     size_t max_field;             /* bytes; 0: default 65536 */
     size_t chunk_size;            /* bytes per parse chunk; 0: default 4 MiB */
-    dc_outfile_t *rejects;        /* where reject rows go (CSV with header), may be NULL */
+    dc_table_t *rejects;          /* where reject rows go (source,line,reason,raw), may be NULL;
+                                     written by the loader in input order */
 } dc_load_opts_t;
 
 typedef struct dc_load_stats {

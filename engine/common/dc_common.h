@@ -200,6 +200,33 @@ void dc_outfile_abort_all(void);
 /*! dc_outfile_path() : the final path. */
 const char *dc_outfile_path(const dc_outfile_t *f);
 
+/* ----------------------------------------------------------------- table */
+
+/* A table output (links, citizens, review, rejects, ...) in CSV (RFC 4180,
+ * header row, LF) or JSON Lines (one object per row, keys = column names),
+ * optionally zstd-compressed, written through dc_outfile (atomic, 0600).
+ * Cells are given left to right; dc_table_end_row() checks the count. */
+typedef struct dc_table dc_table_t;
+typedef enum { DC_FMT_CSV = 0, DC_FMT_JSONL = 1 } dc_format_t;
+
+/*! dc_table_open() :
+ *  Create "<dir>/<name>.csv" or ".jsonl", plus ".zst" when `compress`.
+ *  `cols` (ncols names) are copied. @return NULL on error (dc_seterr). */
+dc_table_t *dc_table_open(const char *dir, const char *name, dc_format_t fmt, int compress,
+                          const char *const *cols, size_t ncols);
+void dc_table_str(dc_table_t *t, const char *s, size_t n);  /* string cell ("" allowed) */
+void dc_table_cstr(dc_table_t *t, const char *s);           /* NUL-terminated string cell */
+void dc_table_null(dc_table_t *t);                          /* empty CSV cell / JSON null */
+void dc_table_u64(dc_table_t *t, uint64_t v);
+void dc_table_i64(dc_table_t *t, int64_t v);
+void dc_table_f64(dc_table_t *t, double v, int decimals);   /* fixed decimals, e.g. 0.9731 */
+/*! dc_table_end_row() : @return 0, or -1 on a wrong cell count or I/O error. */
+int dc_table_end_row(dc_table_t *t);
+int dc_table_commit(dc_table_t *t);   /* frees t */
+void dc_table_abort(dc_table_t *t);   /* frees t; NULL is a no-op */
+const char *dc_table_path(const dc_table_t *t);
+uint64_t dc_table_rows(const dc_table_t *t);
+
 /* ------------------------------------------------------------------ misc */
 
 /*! dc_now() : monotonic seconds. */

@@ -25,4 +25,32 @@ extern const size_t dc_ref_nfiles;
  *  or NULL if there is none; `len` may be NULL. */
 const char *dc_ref_get(const char *name, size_t *len);
 
+/* A small RFC 4180 reader for the embedded CSV/TSV files. Usage:
+ *   dc_ref_csv_t c;
+ *   dc_ref_csv_open(&c, "file.csv", ',');     // reads the header row
+ *   int col = dc_ref_csv_col(&c, "ward_code");
+ *   while (dc_ref_csv_next(&c)) use(c.f[col], c.flen[col]);
+ *   dc_ref_csv_close(&c);
+ * Fields are NUL-terminated and valid until the next call. A missing file
+ * or column is a build defect: dc_ref_csv_open/dc_ref_csv_col die. */
+typedef struct dc_ref_csv {
+    const char *name;
+    const char *p, *end;
+    char delim;
+    size_t nf;            /* fields in the current row */
+    const char **f;       /* field strings */
+    size_t *flen;         /* field lengths */
+    size_t nhead;         /* header fields */
+    char **head;          /* header names */
+    char *row;            /* storage of the current row */
+    size_t rowcap, fcap;
+    unsigned long line;   /* 1-based line of the current row */
+} dc_ref_csv_t;
+
+void dc_ref_csv_open(dc_ref_csv_t *c, const char *name, char delim);
+int dc_ref_csv_next(dc_ref_csv_t *c);        /* 1: a row; 0: end of file */
+int dc_ref_csv_col(const dc_ref_csv_t *c, const char *colname);
+int dc_ref_csv_col_opt(const dc_ref_csv_t *c, const char *colname); /* -1 if absent */
+void dc_ref_csv_close(dc_ref_csv_t *c);
+
 #endif /* DC_REF_H */

@@ -188,6 +188,61 @@ START_TEST(test_ref_files)
 }
 END_TEST
 
+START_TEST(test_ref_csv)
+{
+    dc_ref_csv_t c;
+    dc_ref_csv_open(&c, "cccd_province_codes_TT07-2016-BCA.csv", ',');
+    int code = dc_ref_csv_col(&c, "cccd_province_code");
+    int name = dc_ref_csv_col(&c, "province_name_in_circular");
+    ck_assert_int_eq(dc_ref_csv_col_opt(&c, "nope"), -1);
+    int rows = 0, hanoi = 0;
+    while (dc_ref_csv_next(&c)) {
+        rows++;
+        ck_assert_uint_eq(c.flen[code], 3);
+        if (!strcmp(c.f[code], "001")) hanoi = !strcmp(c.f[name], "Hà Nội");
+    }
+    ck_assert_int_eq(rows, 63);
+    ck_assert(hanoi);
+    dc_ref_csv_close(&c);
+}
+END_TEST
+
+START_TEST(test_table_csv_jsonl)
+{
+    char *dir = dc_test_tmpdir("table");
+    const char *cols[] = {"source", "record_id", "p"};
+    for (int fmt = 0; fmt < 2; fmt++) {
+        dc_table_t *t = dc_table_open(dir, "t", fmt ? DC_FMT_JSONL : DC_FMT_CSV, 0, cols, 3);
+        ck_assert_ptr_nonnull(t);
+        dc_table_cstr(t, "a,b.csv");
+        dc_table_u64(t, 7);
+        dc_table_f64(t, 0.5, 3);
+        ck_assert_int_eq(dc_table_end_row(t), 0);
+        dc_table_cstr(t, "x");
+        dc_table_null(t);
+        ck_assert_int_eq(dc_table_end_row(t), -1); /* 2 cells of 3 */
+        dc_table_cstr(t, "q\"");
+        dc_table_null(t);
+        dc_table_f64(t, -0.0, 1);
+        ck_assert_int_eq(dc_table_end_row(t), 0);
+        ck_assert_uint_eq(dc_table_rows(t), 2);
+        ck_assert_int_eq(dc_table_commit(t), 0);
+    }
+    char path[512];
+    snprintf(path, sizeof path, "%s/t.csv", dir);
+    char *csv = dc_test_read_file(path, NULL);
+    ck_assert_str_eq(csv, "source,record_id,p\n\"a,b.csv\",7,0.500\n\"q\"\"\",,0.0\n");
+    free(csv);
+    snprintf(path, sizeof path, "%s/t.jsonl", dir);
+    char *js = dc_test_read_file(path, NULL);
+    ck_assert_str_eq(js, "{\"source\":\"a,b.csv\",\"record_id\":7,\"p\":0.500}\n"
+                         "{\"source\":\"q\\\"\",\"record_id\":null,\"p\":0.0}\n");
+    free(js);
+    dc_test_run("rm -rf '%s'", dir);
+    free(dir);
+}
+END_TEST
+
 static Suite *common_suite(void)
 {
     Suite *s = suite_create("common");
@@ -200,6 +255,8 @@ static Suite *common_suite(void)
     tcase_add_test(tc, test_outfile_commit_abort);
     tcase_add_test(tc, test_outfile_zstd);
     tcase_add_test(tc, test_ref_files);
+    tcase_add_test(tc, test_ref_csv);
+    tcase_add_test(tc, test_table_csv_jsonl);
     suite_add_tcase(s, tc);
     return s;
 }
