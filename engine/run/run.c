@@ -114,16 +114,6 @@ void dc_run_manifest_json(const dc_run_t *run, const char *const *paths, size_t 
                   o->norm.ref_year, run->nrec);
 }
 
-void dc_clusters_free(dc_clusters_t *cl)
-{
-    free(cl->of);
-    free(cl->off);
-    free(cl->members);
-    free(cl->prob);
-    free(cl->key);
-    memset(cl, 0, sizeof *cl);
-}
-
 void dc_run_free(dc_run_t *run)
 {
     free(run->recs);
