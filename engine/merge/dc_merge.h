@@ -147,10 +147,13 @@ void dc_merge_sources(const dc_run_t *run, uint32_t cl, dc_buf_t *out);
 typedef struct dc_output dc_output_t;
 
 /*! dc_output_begin() :
- *  Prepare OUTDIR (dc_cli-style: created 0700 if missing, refused if not
- *  empty unless run->opts.force), remove a stale _SUCCESS and stale staging
- *  folders, create the staging folder. Creates run->merge if NULL.
- *  @return 0 or -1 (dc_seterr). */
+ *  Create OUTDIR (0700) if missing (emptiness is checked by the CLI with
+ *  dc_cli_prepare_outdir before), remove a stale _SUCCESS and stale
+ *  staging folders, create the staging folder, and point
+ *  run->opts.outdir at it until the commit or abort: any stage that writes
+ *  "into OUTDIR" (dc_table_open/dc_outfile_open on run->opts.outdir, even
+ *  committing its files itself) writes into the staging folder.
+ *  Creates run->merge if NULL. @return 0 or -1 (dc_seterr). */
 int dc_output_begin(dc_run_t *run);
 
 /*! dc_output_table() :
@@ -168,14 +171,17 @@ dc_table_t *dc_output_table(dc_run_t *run, const char *name, const char *const *
 dc_outfile_t *dc_output_file(dc_run_t *run, const char *name);
 
 /*! dc_output_commit() :
- *  Commit every staged table and file (each is flushed, synced and renamed
- *  inside the staging folder), then rename them all into OUTDIR, sync it,
- *  write OUTDIR/_SUCCESS and remove the staging folder. If anything fails
- *  before the renames, nothing appears; if a rename fails, the files
- *  already moved are removed again. @return 0 or -1 (dc_seterr). */
+ *  Commit every table and file opened here, then move every visible file
+ *  of the staging folder into OUTDIR (renames only, in name order), sync
+ *  OUTDIR, write OUTDIR/_SUCCESS (the version and the file names) and
+ *  remove the staging folder. A hidden file left in the staging folder (an
+ *  output some stage never committed) fails the commit. If anything fails,
+ *  nothing remains in OUTDIR (files already moved are removed again).
+ *  Restores run->opts.outdir. @return 0 or -1 (dc_seterr). */
 int dc_output_commit(dc_run_t *run);
 
-/*! dc_output_abort() : drop every staged output and the staging folder. */
+/*! dc_output_abort() : drop every staged output and the staging folder;
+ *  restores run->opts.outdir. NULL-safe (no-op when not open). */
 void dc_output_abort(dc_run_t *run);
 
 /*! dc_output_abort_all() : async-signal-safe: remove the staged files and
@@ -183,7 +189,7 @@ void dc_output_abort(dc_run_t *run);
  *  after dc_outfile_abort_all). */
 void dc_output_abort_all(void);
 
-/*! dc_output_dir() : the staging folder while a run is open, else NULL. */
+/*! dc_output_dir() : the staging folder while outputs are open, else NULL. */
 const char *dc_output_dir(const dc_run_t *run);
 
 /* -------------------------------------------------------------- report */

@@ -13,6 +13,12 @@
  * starts, so "OUTDIR/_SUCCESS exists" means "every file in OUTDIR comes
  * from one complete run".
  *
+ * dc_output_begin also points run->opts.outdir at the staging folder, so
+ * that every stage writing "into OUTDIR" (links, review, model, rejects,
+ * with dc_table_open or dc_outfile_open, committing when it likes) in fact
+ * writes into the staging folder; dc_output_commit moves every visible
+ * file found there, and restores run->opts.outdir.
+ *
  * Failure paths:
  *   - an error before the commit: dc_output_abort removes the staging folder;
  *   - SIGINT/SIGTERM/SIGHUP: the CLI's handler calls dc_outfile_abort_all()
@@ -31,7 +37,8 @@
 #include <stdlib.h>     /* free */
 #include <string.h>     /* strlen, strncmp */
 #include <sys/stat.h>   /* mkdir */
-#include <unistd.h>     /* unlink, rmdir, getpid, fsync */
+#include <sys/syscall.h> /* SYS_getdents64 */
+#include <unistd.h>     /* unlink, rmdir, getpid, fsync, syscall */
 
 #define MAX_STAGED 64
 #define PATH_CAP 1024
@@ -44,29 +51,63 @@ typedef struct staged {
 
 struct dc_output {
     char *outdir, *stage;
+    const char *orig;    /* run->opts.outdir as given, restored at the end */
     dc_format_t fmt;
     int compress;
     staged_t ent[MAX_STAGED];
     int n;
 };
 
-/* What the signal handler may remove: fixed storage, no allocation. */
+/* What the signal handler may remove: fixed storage, no allocation.
+ * g_ent lists the files being moved by a commit in progress. */
 static struct {
-    char staged[PATH_CAP];
     char final[PATH_CAP];
-    volatile sig_atomic_t live;     /* staged file exists */
     volatile sig_atomic_t moving;   /* final file may exist */
 } g_ent[MAX_STAGED];
 static char g_stage[PATH_CAP];
 static volatile sig_atomic_t g_stage_live;
 
+/* Remove every entry of `dir` with raw getdents64 (async-signal-safe: no
+ * allocation, unlike opendir). Removing while listing may skip entries,
+ * hence the passes. */
+struct dirent64_raw {
+    uint64_t d_ino;
+    int64_t d_off;
+    unsigned short d_reclen;
+    unsigned char d_type;
+    char d_name[];
+};
+
+static void unlink_all_in(const char *dir)
+{
+    for (int pass = 0; pass < 8; pass++) {
+        int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0) return;
+        int found = 0;
+        char buf[4096] __attribute__((aligned(8)));
+        for (;;) {
+            long n = syscall(SYS_getdents64, fd, buf, sizeof buf);
+            if (n <= 0) break;
+            for (long off = 0; off < n;) {
+                struct dirent64_raw *d = (struct dirent64_raw *)(void *)(buf + off);
+                if (strcmp(d->d_name, ".") && strcmp(d->d_name, "..")) {
+                    unlinkat(fd, d->d_name, 0);
+                    found = 1;
+                }
+                off += d->d_reclen;
+            }
+        }
+        close(fd);
+        if (!found) return;
+    }
+}
+
 void dc_output_abort_all(void)
 {
     if (!g_stage_live) return;
-    for (int i = 0; i < MAX_STAGED; i++) {
+    for (int i = 0; i < MAX_STAGED; i++)
         if (g_ent[i].moving) unlink(g_ent[i].final);
-        if (g_ent[i].live || g_ent[i].moving) unlink(g_ent[i].staged);
-    }
+    unlink_all_in(g_stage);
     rmdir(g_stage);
 }
 
@@ -158,9 +199,11 @@ int dc_output_begin(dc_run_t *run)
     o->fmt = run->opts.jsonl ? DC_FMT_JSONL : DC_FMT_CSV;
     o->compress = run->opts.compress;
     memcpy(g_stage, o->stage, strlen(o->stage) + 1);
-    for (int i = 0; i < MAX_STAGED; i++) g_ent[i].live = g_ent[i].moving = 0;
+    for (int i = 0; i < MAX_STAGED; i++) g_ent[i].moving = 0;
     g_stage_live = 1;
     run->merge->out = o;
+    o->orig = run->opts.outdir;
+    run->opts.outdir = o->stage;
     return 0;
 }
 
@@ -175,18 +218,15 @@ static staged_t *new_entry(dc_output_t *o, const char *base)
             dc_seterr("output %s opened twice", base);
             return NULL;
         }
-    staged_t *e = &o->ent[o->n];
+    staged_t *e = &o->ent[o->n++];
     memset(e, 0, sizeof *e);
     e->base = dc_xstrdup(base);
-    int k = o->n;
-    if (join(g_ent[k].staged, o->stage, base) || join(g_ent[k].final, o->outdir, base)) {
-        free(e->base);
-        dc_seterr("output path too long");
-        return NULL;
-    }
-    g_ent[k].live = 1;
-    o->n++;
     return e;
+}
+
+static void drop_last(dc_output_t *o)
+{
+    free(o->ent[--o->n].base);
 }
 
 dc_table_t *dc_output_table(dc_run_t *run, const char *name, const char *const *cols, size_t ncols)
@@ -203,11 +243,7 @@ dc_table_t *dc_output_table(dc_run_t *run, const char *name, const char *const *
     dc_buf_free(&base);
     if (!e) return NULL;
     e->t = dc_table_open(o->stage, name, o->fmt, o->compress, cols, ncols);
-    if (!e->t) {
-        g_ent[--o->n].live = 0;
-        free(e->base);
-        return NULL;
-    }
+    if (!e->t) drop_last(o);
     return e->t;
 }
 
@@ -228,8 +264,7 @@ dc_outfile_t *dc_output_file(dc_run_t *run, const char *name)
     e->f = dc_outfile_open(path.p, o->compress ? DC_OUT_ZSTD : 0);
     dc_buf_free(&path);
     if (!e->f) {
-        g_ent[--o->n].live = 0;
-        free(e->base);
+        drop_last(o);
         return NULL;
     }
     return e->f;
@@ -245,7 +280,8 @@ static void output_free(dc_run_t *run)
     }
     remove_tree(o->stage);
     g_stage_live = 0;
-    for (int i = 0; i < MAX_STAGED; i++) g_ent[i].live = g_ent[i].moving = 0;
+    for (int i = 0; i < MAX_STAGED; i++) g_ent[i].moving = 0;
+    run->opts.outdir = o->orig;
     free(o->stage);
     free(o->outdir);
     free(o);
@@ -266,34 +302,65 @@ static void test_delay(void)
     if (s && *s) usleep((useconds_t)atoi(s) * 1000u);
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Visible files of the staging folder, sorted; a hidden entry left there
+ * is an output some stage opened and never finished. */
+static int list_staged(const dc_output_t *o, char ***names, int *n)
+{
+    *names = NULL;
+    *n = 0;
+    DIR *d = opendir(o->stage);
+    if (!d) return dc_seterr("cannot open %s: %s", o->stage, strerror(errno));
+    struct dirent *e;
+    size_t cap = 0;
+    int rc = 0;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        if (e->d_name[0] == '.') {
+            rc = dc_seterr("%s/%s: an output was left unfinished", o->stage, e->d_name);
+            continue;
+        }
+        if (*n >= MAX_STAGED) {
+            rc = dc_seterr("too many output files in %s", o->stage);
+            break;
+        }
+        *names = dc_grow(*names, &cap, (size_t)*n + 1, sizeof **names);
+        (*names)[(*n)++] = dc_xstrdup(e->d_name);
+    }
+    closedir(d);
+    if (*n > 1) qsort(*names, (size_t)*n, sizeof **names, cmp_str);
+    return rc;
+}
+
 int dc_output_commit(dc_run_t *run)
 {
     dc_output_t *o = run->merge ? run->merge->out : NULL;
     if (!o) return dc_seterr("outputs not open (dc_output_begin)");
     int rc = 0;
-    /* 1. finish every file inside the staging folder */
+    /* 1. finish every registered file inside the staging folder */
     for (int i = 0; i < o->n && rc == 0; i++) {
         staged_t *e = &o->ent[i];
         if (e->t) { rc = dc_table_commit(e->t); e->t = NULL; }
         else if (e->f) { rc = dc_outfile_commit(e->f); e->f = NULL; }
     }
+    char **names = NULL;
+    int n = 0;
+    if (rc == 0) rc = list_staged(o, &names, &n);
     if (rc == 0 && sync_dir(o->stage) != 0)
         rc = dc_seterr("cannot sync %s: %s", o->stage, strerror(errno));
-    if (rc != 0) {
-        output_free(run);
-        return -1;
-    }
-    test_delay();
+    char from[PATH_CAP];
+    for (int i = 0; i < n && rc == 0; i++)
+        if (join(g_ent[i].final, o->outdir, names[i]) != 0) rc = dc_seterr("output path too long");
+    if (rc == 0) test_delay();
     /* 2. move them into place: renames only */
-    int moved = 0;
-    for (; moved < o->n; moved++) {
-        g_ent[moved].moving = 1;
-        if (rename(g_ent[moved].staged, g_ent[moved].final) != 0) {
-            rc = dc_seterr("cannot rename %s to %s: %s", g_ent[moved].staged, g_ent[moved].final,
-                           strerror(errno));
-            break;
-        }
-        g_ent[moved].live = 0;
+    for (int i = 0; i < n && rc == 0; i++) {
+        g_ent[i].moving = 1;
+        if (join(from, o->stage, names[i]) != 0 || rename(from, g_ent[i].final) != 0)
+            rc = dc_seterr("cannot rename %s to %s: %s", from, g_ent[i].final, strerror(errno));
     }
     if (rc == 0 && sync_dir(o->outdir) != 0)
         rc = dc_seterr("cannot sync %s: %s", o->outdir, strerror(errno));
@@ -302,7 +369,7 @@ int dc_output_commit(dc_run_t *run)
         dc_buf_t p = DC_BUF_INIT, body = DC_BUF_INIT;
         dc_buf_printf(&p, "%s/_SUCCESS", o->outdir);
         dc_buf_printf(&body, "dancu %s\n", DC_VERSION);
-        for (int i = 0; i < o->n; i++) dc_buf_printf(&body, "%s\n", o->ent[i].base);
+        for (int i = 0; i < n; i++) dc_buf_printf(&body, "%s\n", names[i]);
         dc_outfile_t *f = dc_outfile_open(p.p, 0);
         if (!f) {
             rc = -1;
@@ -317,11 +384,11 @@ int dc_output_commit(dc_run_t *run)
     }
     if (rc != 0) {
         /* roll back: no final file without the marker */
-        for (int i = 0; i < o->n; i++) if (g_ent[i].moving) unlink(g_ent[i].final);
-        output_free(run);
-        return -1;
+        for (int i = 0; i < n; i++) if (g_ent[i].moving) unlink(g_ent[i].final);
     }
     for (int i = 0; i < MAX_STAGED; i++) g_ent[i].moving = 0;
+    for (int i = 0; i < n; i++) free(names[i]);
+    free(names);
     output_free(run);
-    return 0;
+    return rc;
 }
