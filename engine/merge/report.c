@@ -8,6 +8,7 @@
  * deterministic for given inputs and options.
  */
 #include "dc_merge.h"
+#include "../match/dc_match.h"
 
 #include <stdlib.h>   /* free */
 #include <string.h>   /* strlen */
@@ -264,6 +265,62 @@ static void report_inputs(const dc_run_t *run, jw_t *j)
     jw_close(j, ']');
 }
 
+/* Blocking (pairs per rule, caps applied), the model's parameters and
+ * clustering, from the match stage's state. */
+static void report_match(const dc_run_t *run, jw_t *j)
+{
+    const dc_match_state_t *ms = run->match;
+    jw_key(j, "blocking");
+    jw_open(j, '{');
+    KU(j, "candidate_pairs", ms->bstats.pairs);
+    KU(j, "max_block", ms->rules.max_block);
+    KU(j, "window", ms->rules.window);
+    jw_key(j, "seconds");
+    jw_f64(j, ms->bstats.seconds, 3);
+    jw_key(j, "rules");
+    jw_open(j, '[');
+    for (size_t r = 0; r < ms->bstats.nrules; r++) {
+        const dc_rule_stats_t *rs = &ms->bstats.rule[r];
+        jw_open(j, '{');
+        KS(j, "rule", r < ms->rules.n ? ms->rules.r[r].text : "");
+        KU(j, "keyed_records", rs->keyed);
+        KU(j, "blocks", rs->blocks);
+        KU(j, "largest_block", rs->largest);
+        KU(j, "capped_blocks", rs->capped_blocks);
+        KU(j, "capped_records", rs->capped_rows);
+        KU(j, "pairs", rs->pairs);
+        KU(j, "pairs_new", rs->pairs_new);
+        jw_key(j, "seconds");
+        jw_f64(j, rs->seconds, 3);
+        jw_close(j, '}');
+    }
+    jw_close(j, ']');
+    jw_close(j, '}');
+
+    jw_key(j, "model");
+    dc_buf_t mb = DC_BUF_INIT;
+    dc_buf_puts(&mb, "{\n");
+    dc_model_json(&ms->model, &mb);   /* the members of model.json */
+    dc_buf_puts(&mb, "\n}");
+    jw_raw(j, mb.p, mb.len);
+    dc_buf_free(&mb);
+
+    jw_key(j, "clustering");
+    jw_open(j, '{');
+    KU(j, "pairs_accepted", ms->cstats.accepted);
+    KU(j, "unions", ms->cstats.unions);
+    KU(j, "unions_refused_cannot_link", ms->cstats.refused);
+    KU(j, "clusters", ms->cstats.clusters);
+    KU(j, "singletons", ms->cstats.singletons);
+    KU(j, "largest", ms->cstats.largest);
+    KU(j, "review_pairs", ms->review_rows);
+    jw_key(j, "match_weight");
+    jw_f64(j, ms->match_weight, 4);
+    jw_key(j, "review_weight");
+    jw_f64(j, ms->review_weight, 4);
+    jw_close(j, '}');
+}
+
 void dc_report_json(const dc_run_t *run, dc_buf_t *out)
 {
     jw_t jj;
@@ -308,7 +365,9 @@ void dc_report_json(const dc_run_t *run, dc_buf_t *out)
     }
     jw_close(j, ']');
 
-    /* sections of other stages (blocking, model, ...) */
+    if (run->match) report_match(run, j);
+
+    /* sections registered by other stages */
     for (int s = 0; s < g_nsections; s++) {
         dc_buf_t sb = DC_BUF_INIT;
         g_sections[s].fn(run, &sb);
