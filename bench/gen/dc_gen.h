@@ -3,7 +3,7 @@
  * dc_gen.h - the synthetic population generator behind `dancu gen`.
  *
  * dc_gen_run() writes a synthetic national population as provincial
- * household-register exports (DIR/exports/*.csv|tsv), with the ground truth
+ * household-register exports (DIR/exports/NAME.csv or .tsv), with the ground truth
  * (DIR/truth.csv: source,record_id,person_id) and a description of what was
  * generated (DIR/manifest.json). See docs/GENERATOR.md.
  *

@@ -15,6 +15,7 @@
 #include "gen_int.h"
 #include "dc_encoding.h"
 
+#include <errno.h>    /* errno */
 #include <stdlib.h>   /* strtol */
 #include <string.h>   /* strcmp */
 #include <sys/stat.h> /* mkdir */
@@ -190,7 +191,7 @@ typedef struct {
     dc_buf_t *scratch;   /* per tid: SB__COUNT buffers */
 } batch_t;
 
-enum { NSCRATCH = 6 };
+enum { NSCRATCH = 6 }; /* = SB__COUNT in gen_pop.c */
 
 static void block_work(void *ud, size_t i, int tid)
 {

@@ -12,6 +12,8 @@
 #include "gen_int.h"
 #include "dc_encoding.h"
 
+#include <stddef.h>   /* offsetof */
+#include <stdlib.h>   /* free */
 #include <string.h>   /* memcpy */
 #include <utf8proc.h> /* utf8proc_map (NFD files) */
 
@@ -82,7 +84,13 @@ int gen_household_size(uint64_t seed, uint64_t h)
 
 /* ------------------------------------------------------------ people */
 
-static void set_str(char *dst, size_t cap, const char *s) { snprintf(dst, cap, "%s", s); }
+static void set_str(char *dst, size_t cap, const char *s)
+{
+    size_t n = strlen(s);
+    if (n >= cap) n = cap - 1;
+    memmove(dst, s, n);
+    dst[n] = '\0';
+}
 
 static void full_name(const person_t *p, char *out, size_t cap)
 {
@@ -550,7 +558,7 @@ static void emit_row(const gen_ctx_t *c, const person_t *p, const rowspec_t *rs,
     const gen_ref_t *g = c->ref;
     corr_t co = {0};
     if (rs->level == 1) pick_corruptions(r, 1, &co, &blk->cnt);
-    else if (rs->level == 2) pick_corruptions(r, 1 + (int)dc_rng_below(r, 3), &co, &blk->cnt);
+    else if (rs->level == 2 && !dc_rng_chance(r, 0.08)) pick_corruptions(r, 1 + (int)dc_rng_below(r, 3), &co, &blk->cnt);
     if (co.mask) blk->cnt.rows_corrupt++;
     if (rs->level == 2) blk->cnt.rows_dup++;
     else blk->cnt.rows_orig++;
@@ -576,7 +584,7 @@ static void emit_row(const gen_ctx_t *c, const person_t *p, const rowspec_t *rs,
         const char *add = gen_wlist_pick(&g->mid[p->sex], r);
         if (!add[0]) add = p->sex ? "Thị" : "Văn";
         if (mid[0] && strlen(mid) + strlen(add) + 2 < sizeof mid) {
-            char t[64];
+            char t[160];
             snprintf(t, sizeof t, "%s %s", p->sex ? "Thị" : "Văn", mid);
             if (!strncmp(mid, p->sex ? "Thị" : "Văn", 3)) snprintf(t, sizeof t, "%s %s", mid, add);
             set_str(mid, sizeof mid, t);
