@@ -17,7 +17,6 @@
 #include <getopt.h>    /* getopt_long */
 #include <stdlib.h>    /* free, qsort */
 #include <string.h>    /* strcmp */
-#include <zstd.h>      /* ZSTD_decompressStream */
 
 typedef struct {
     uint64_t key, label;
@@ -27,36 +26,6 @@ static int ends_with(const char *s, const char *suf)
 {
     size_t n = strlen(s), k = strlen(suf);
     return n >= k && !strcmp(s + n - k, suf);
-}
-
-/* Whole file, decompressed when it ends in .zst. */
-static char *slurp(const char *path, size_t *len)
-{
-    size_t n = 0;
-    char *raw = dc_read_file(path, &n, 0);
-    if (!raw || !ends_with(path, ".zst")) { *len = n; return raw; }
-    ZSTD_DStream *z = ZSTD_createDStream();
-    dc_buf_t out = DC_BUF_INIT;
-    ZSTD_inBuffer in = {raw, n, 0};
-    size_t rc = 1;
-    while (in.pos < in.size) {
-        dc_buf_reserve(&out, 1 << 20);
-        ZSTD_outBuffer ob = {out.p + out.len, out.cap - out.len - 1, 0};
-        rc = ZSTD_decompressStream(z, &ob, &in);
-        if (ZSTD_isError(rc)) break;
-        out.len += ob.pos;
-    }
-    ZSTD_freeDStream(z);
-    free(raw);
-    if (ZSTD_isError(rc) || rc != 0) {
-        dc_buf_free(&out);
-        dc_seterr("%s: corrupt or truncated zstd data", path);
-        return NULL;
-    }
-    dc_buf_reserve(&out, 1);
-    out.p[out.len] = 0;
-    *len = out.len;
-    return out.p;
 }
 
 static uint64_t row_key(const char *src, size_t ns, const char *rid, size_t nr)
@@ -81,7 +50,7 @@ static int cmp_kl(const void *x, const void *y)
 static int read_table(const char *path, const char *labelcol, kl_t **out, size_t *nout)
 {
     size_t len;
-    char *text = slurp(path, &len);
+    char *text = dc_read_file(path, &len, 0);
     if (!text) return -1;
     size_t cap = 0, n = 0;
     kl_t *v = NULL;

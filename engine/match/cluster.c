@@ -187,16 +187,6 @@ int dc_cluster(const dc_record_t *recs, size_t n, const uint64_t *pairs, const f
     return 0;
 }
 
-void dc_clusters_free(dc_clusters_t *cl)
-{
-    free(cl->of);
-    free(cl->off);
-    free(cl->members);
-    free(cl->prob);
-    free(cl->key);
-    memset(cl, 0, sizeof *cl);
-}
-
 void dc_citizen_key(const char *source, const char *record_id, char out[20])
 {
     size_t ls = strlen(source), lr = strlen(record_id);

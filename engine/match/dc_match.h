@@ -247,7 +247,6 @@ typedef struct dc_cluster_stats {
 int dc_cluster(const dc_record_t *recs, size_t n, const uint64_t *pairs, const float *score,
                size_t npairs, double threshold_weight, dc_clusters_t *cl,
                size_t **refused, size_t *nrefused, dc_cluster_stats_t *st);
-void dc_clusters_free(dc_clusters_t *cl);
 /*! dc_citizen_key() : "VN" + 16 hex digits of XXH3(source name, 0, record id). */
 void dc_citizen_key(const char *source, const char *record_id, char out[20]);
 
@@ -289,10 +288,20 @@ struct dc_match_state {
 int dc_block_run(dc_run_t *run);
 int dc_score_run(dc_run_t *run);
 int dc_cluster_run(dc_run_t *run);
-/*! dc_match_write() : links, review and model files into run->opts.outdir.
- *  `run_json` (a JSON object: inputs and load/normalize options, may be
- *  NULL) is stored as model.json's "run" member for `dancu explain`. */
-int dc_match_write(dc_run_t *run, const char *run_json);
+/* Where dc_match_write opens its outputs. With a NULL sink it creates
+ * them in run->opts.outdir (dc_table_open / dc_outfile_open) and commits
+ * them itself; with a sink (e.g. the staged outputs of engine/merge), the
+ * sink owns what it opens and commits or aborts it later. */
+typedef struct dc_match_sink {
+    dc_table_t *(*table)(void *ud, const char *name, const char *const *cols, size_t ncols);
+    dc_outfile_t *(*file)(void *ud, const char *name);
+    void *ud;
+} dc_match_sink_t;
+
+/*! dc_match_write() : links, review and model.json. `run_json` (a JSON
+ *  object: inputs and load/normalize options, may be NULL) is stored as
+ *  model.json's "run" member for `dancu explain`. @return 0 or -1. */
+int dc_match_write(dc_run_t *run, const dc_match_sink_t *sink, const char *run_json);
 void dc_match_free(dc_run_t *run);
 
 /* Default thresholds (match probabilities), see docs/MATCHING.md. */

@@ -26,8 +26,9 @@ const dc_json_t *dc_json_get(const dc_json_t *obj, const char *key);   /* NULL i
 double dc_json_num(const dc_json_t *n, double dflt);
 const char *dc_json_str(const dc_json_t *n);                            /* NULL if not a string */
 
-/*! dc_read_file() : whole file, NUL-terminated, malloc'd; NULL (dc_seterr)
- *  on error or when larger than `max` bytes (0: no limit). */
+/*! dc_read_file() : whole file, NUL-terminated, malloc'd, decompressed when
+ *  its name ends in ".zst"; NULL (dc_seterr) on error or when larger than
+ *  `max` bytes (0: no limit). */
 char *dc_read_file(const char *path, size_t *len, size_t max);
 
 #endif /* DC_MATCH_JSON_H */

@@ -8,6 +8,7 @@
 
 #include <stdlib.h>   /* strtod */
 #include <string.h>   /* strcmp */
+#include <zstd.h>     /* ZSTD_decompressStream */
 
 typedef struct {
     const char *p, *end;
@@ -201,7 +202,7 @@ const char *dc_json_str(const dc_json_t *n)
     return n && n->type == DC_JSON_STRING ? n->str : NULL;
 }
 
-char *dc_read_file(const char *path, size_t *len, size_t max)
+static char *read_raw(const char *path, size_t *len, size_t max)
 {
     FILE *f = fopen(path, "rb");
     if (!f) { dc_seterr("cannot open %s", path); return NULL; }
@@ -221,6 +222,39 @@ char *dc_read_file(const char *path, size_t *len, size_t max)
     }
     dc_buf_reserve(&b, 1);
     b.p[b.len] = 0;
-    if (len) *len = b.len;
+    *len = b.len;
     return b.p;
+}
+
+char *dc_read_file(const char *path, size_t *len, size_t max)
+{
+    size_t n = 0, pl = strlen(path);
+    char *raw = read_raw(path, &n, max);
+    if (!raw || pl < 4 || strcmp(path + pl - 4, ".zst")) {
+        if (len) *len = n;
+        return raw;
+    }
+    ZSTD_DStream *z = ZSTD_createDStream();
+    dc_buf_t out = DC_BUF_INIT;
+    ZSTD_inBuffer in = {raw, n, 0};
+    size_t rc = 1;
+    while (in.pos < in.size) {
+        dc_buf_reserve(&out, 1 << 20);
+        ZSTD_outBuffer ob = {out.p + out.len, out.cap - out.len - 1, 0};
+        rc = ZSTD_decompressStream(z, &ob, &in);
+        if (ZSTD_isError(rc)) break;
+        out.len += ob.pos;
+        if (max && out.len > max) { rc = 1; break; }
+    }
+    ZSTD_freeDStream(z);
+    free(raw);
+    if (ZSTD_isError(rc) || rc != 0) {
+        dc_buf_free(&out);
+        dc_seterr("%s: corrupt, truncated or too large zstd data", path);
+        return NULL;
+    }
+    dc_buf_reserve(&out, 1);
+    out.p[out.len] = 0;
+    if (len) *len = out.len;
+    return out.p;
 }

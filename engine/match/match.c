@@ -131,13 +131,29 @@ int dc_cluster_run(dc_run_t *run)
 
 /* -------------------------------------------------------------- outputs */
 
-static int write_links(dc_run_t *run)
+static dc_table_t *open_table(dc_run_t *run, const dc_match_sink_t *sink, const char *name,
+                              const char *const *cols, size_t ncols)
+{
+    if (sink) return sink->table(sink->ud, name, cols, ncols);
+    return dc_table_open(run->opts.outdir, name, run->opts.jsonl ? DC_FMT_JSONL : DC_FMT_CSV,
+                         run->opts.compress, cols, ncols);
+}
+
+/* Finish a table: commit it ourselves unless the sink owns it. */
+static int close_table(const dc_match_sink_t *sink, dc_table_t *t, int rc)
+{
+    if (sink) return rc;
+    if (rc) { dc_table_abort(t); return -1; }
+    return dc_table_commit(t);
+}
+
+static int write_links(dc_run_t *run, const dc_match_sink_t *sink)
 {
     static const char *const cols[] = {"source", "record_id", "citizen_key", "match_probability"};
-    dc_table_t *t = dc_table_open(run->opts.outdir, "links", run->opts.jsonl ? DC_FMT_JSONL : DC_FMT_CSV,
-                                  run->opts.compress, cols, 4);
+    dc_table_t *t = open_table(run, sink, "links", cols, 4);
     if (!t) return -1;
-    for (size_t i = 0; i < run->nrec; i++) {
+    int rc = 0;
+    for (size_t i = 0; i < run->nrec && !rc; i++) {
         const dc_record_t *r = &run->recs[i];
         size_t len;
         const char *rid = dc_intern_str(run->in, r->record_id, &len);
@@ -145,12 +161,12 @@ static int write_links(dc_run_t *run)
         dc_table_str(t, rid, len);
         dc_table_cstr(t, run->cl.key[run->cl.of[i]]);
         dc_table_f64(t, run->cl.prob[i], 4);
-        if (dc_table_end_row(t)) { dc_table_abort(t); return -1; }
+        rc = dc_table_end_row(t);
     }
-    return dc_table_commit(t);
+    return close_table(sink, t, rc);
 }
 
-static int write_review(dc_run_t *run)
+static int write_review(dc_run_t *run, const dc_match_sink_t *sink)
 {
     dc_match_state_t *ms = run->match;
     const char *cols[7 + 2 * DC_COL__COUNT];
@@ -165,8 +181,7 @@ static int write_review(dc_run_t *run)
         cols[nc++] = names[2 * c];
         cols[nc++] = names[2 * c + 1];
     }
-    dc_table_t *t = dc_table_open(run->opts.outdir, "review", run->opts.jsonl ? DC_FMT_JSONL : DC_FMT_CSV,
-                                  run->opts.compress, cols, nc);
+    dc_table_t *t = open_table(run, sink, "review", cols, nc);
     if (!t) return -1;
     /* pairs in the review band whose records ended in different clusters,
      * and refused links, in (weight desc, i, j) order */
@@ -211,14 +226,13 @@ static int write_review(dc_run_t *run)
     free(sel);
     free(refused);
     ms->review_rows = nsel;
-    if (rc) { dc_table_abort(t); return -1; }
-    return dc_table_commit(t);
+    return close_table(sink, t, rc);
 }
 
 static void json_str(dc_buf_t *b, const char *s) { dc_buf_put_json_str(b, s, strlen(s)); }
 
 
-static int write_model(dc_run_t *run, const char *run_json)
+static int write_model(dc_run_t *run, const dc_match_sink_t *sink, const char *run_json)
 {
     dc_match_state_t *ms = run->match;
     dc_buf_t b = DC_BUF_INIT;
@@ -251,25 +265,33 @@ static int write_model(dc_run_t *run, const char *run_json)
                   (unsigned long long)ms->review_rows);
     /* what `dancu explain` needs to load the same records again */
     dc_buf_printf(&b, "  \"run\": %s\n}\n", run_json && *run_json ? run_json : "{}");
-    dc_buf_t path = DC_BUF_INIT;
-    dc_buf_printf(&path, "%s/model.json", run->opts.outdir);
-    dc_outfile_t *f = dc_outfile_open(path.p, 0);
-    dc_buf_free(&path);
+    dc_outfile_t *f;
+    if (sink) {
+        f = sink->file(sink->ud, "model.json");
+    } else {
+        dc_buf_t path = DC_BUF_INIT;
+        dc_buf_printf(&path, "%s/model.json", run->opts.outdir);
+        f = dc_outfile_open(path.p, 0);
+        dc_buf_free(&path);
+    }
     int rc = -1;
     if (f) {
-        if (dc_outfile_buf(f, &b) == 0) rc = dc_outfile_commit(f);
-        else dc_outfile_abort(f);
+        rc = dc_outfile_buf(f, &b);
+        if (!sink) {
+            if (rc == 0) rc = dc_outfile_commit(f);
+            else dc_outfile_abort(f);
+        }
     }
     dc_buf_free(&b);
     return rc;
 }
 
-int dc_match_write(dc_run_t *run, const char *run_json)
+int dc_match_write(dc_run_t *run, const dc_match_sink_t *sink, const char *run_json)
 {
     dc_run_stage_begin(run, "write-match");
-    int rc = write_links(run);
-    if (!rc) rc = write_review(run);
-    if (!rc) rc = write_model(run, run_json);
+    int rc = write_links(run, sink);
+    if (!rc) rc = write_review(run, sink);
+    if (!rc) rc = write_model(run, sink, run_json);
     dc_run_stage_end(run, run->nrec);
     return rc;
 }
