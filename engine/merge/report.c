@@ -205,7 +205,7 @@ static void report_quality(const dc_run_t *run, jw_t *j)
             jw_open(j, '{');
             jw_key(j, "province");
             if (p) {
-                char code[4];
+                char code[16];
                 snprintf(code, sizeof code, "%02d", p);
                 jw_str(j, code);
             } else {

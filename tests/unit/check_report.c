@@ -4,6 +4,8 @@
  * reconciliation and the summary (no personal data). */
 #include "dc_test.h"
 #include "merge/dc_merge.h"
+#include "match/dc_match.h"
+#include "match/dc_match_json.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -46,6 +48,12 @@ static const char *js_number(const char *p)
     while (isdigit((unsigned char)*p)) p++;
     if (*p == '.') {
         p++;
+        if (!isdigit((unsigned char)*p)) return NULL;
+        while (isdigit((unsigned char)*p)) p++;
+    }
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-') p++;
         if (!isdigit((unsigned char)*p)) return NULL;
         while (isdigit((unsigned char)*p)) p++;
     }
@@ -95,7 +103,7 @@ START_TEST(test_json_checker)
     static const struct { const char *s; int ok; } cases[] = {
         {"{}", 1}, {"{\"a\": [1, 2.5, -3, true, null, \"x\\n\"]}", 1}, {"[]", 1},
         {"{\"a\": 1,}", 0}, {"{a: 1}", 0}, {"[01]", 0}, {"{\"a\" 1}", 0}, {"[1] x", 0},
-        {"\"\\q\"", 0}, {"[1.]", 0},
+        {"\"\\q\"", 0}, {"[1.]", 0}, {"[1e-07, 2.5E+3]", 1}, {"[1e]", 0},
     };
     for (size_t i = 0; i < DC_ARRAY_LEN(cases); i++)
         ck_assert_msg(json_valid(cases[i].s) == cases[i].ok, "%s", cases[i].s);
@@ -153,7 +161,7 @@ static void fake_run(fake_t *f, dc_intern_t *in)
         r->dob = (dc_date_t){1970, 1, 2, DC_PREC_DAY, 0};
         r->id12 = 1070000000ull + (uint64_t)i;
         r->id12_flags = DC_ID_PRESENT | DC_ID_VALID;
-        char rid[8];
+        char rid[16];
         snprintf(rid, sizeof rid, "r%d", i);
         r->record_id = dc_intern(in, rid, strlen(rid));
     }
@@ -351,12 +359,12 @@ START_TEST(test_report_after_merge)
     fake_run(&f, in);
     f.run.opts.max_reject_rate = 0.25;   /* 3/9 rejected: over the limit */
     f.run.load.rows_in = 10;              /* one row unaccounted for */
-    dc_report_add_section("blocking", match_section);
+    dc_report_add_section("extra", match_section);
     ck_assert_int_eq(dc_merge_run(&f.run), 0);
     dc_buf_t b = DC_BUF_INIT;
     dc_report_json(&f.run, &b);
     ck_assert_msg(json_valid(b.p), "report is not valid JSON:\n%s", b.p);
-    ck_assert_ptr_nonnull(strstr(b.p, "\"blocking\": {\"rules\": [{\"name\": \"id12\", \"pairs\": 6}]}"));
+    ck_assert_ptr_nonnull(strstr(b.p, "\"extra\": {\"rules\": [{\"name\": \"id12\", \"pairs\": 6}]}"));
     ck_assert_ptr_nonnull(strstr(b.p, "\"balanced\": false"));
     ck_assert_ptr_nonnull(strstr(b.p, "\"reject_rate_exceeded\": true"));
     ck_assert_ptr_nonnull(strstr(b.p, "\"status\": \"failed: reject rate above --max-reject-rate\""));
@@ -441,6 +449,65 @@ START_TEST(test_report_file)
 }
 END_TEST
 
+/* With a match stage: blocking per rule, the model and clustering figures,
+ * read back with the JSON reader. */
+START_TEST(test_report_match_sections)
+{
+    dc_intern_t *in = dc_intern_create();
+    fake_t f;
+    fake_run(&f, in);
+    dc_match_state_t *ms = calloc(1, sizeof *ms);
+    ck_assert_int_eq(dc_rules_parse("id12\nname_phon+dob_year\nmax_block 500\n", "test", &ms->rules), 0);
+    ms->bstats.nrules = 2;
+    ms->bstats.rule = calloc(2, sizeof *ms->bstats.rule);
+    ms->bstats.rule[0] = (dc_rule_stats_t){.keyed = 5, .blocks = 2, .largest = 3, .pairs = 4, .pairs_new = 4};
+    ms->bstats.rule[1] = (dc_rule_stats_t){.keyed = 6, .blocks = 1, .largest = 600, .capped_blocks = 1,
+                                           .capped_rows = 600, .pairs = 7, .pairs_new = 3};
+    ms->bstats.pairs = 7;
+    dc_model_init_default(&ms->model);
+    ms->cstats.accepted = 3;
+    ms->cstats.refused = 1;
+    ms->review_rows = 2;
+    f.run.match = ms;
+    dc_buf_t b = DC_BUF_INIT;
+    dc_report_json(&f.run, &b);
+    if (!json_valid(b.p)) fputs(b.p, stderr);
+    ck_assert(json_valid(b.p));
+    dc_arena_t a;
+    dc_arena_init(&a, 1 << 16);
+    dc_json_t *root = dc_json_parse(b.p, b.len, &a);
+    ck_assert_ptr_nonnull(root);
+    const dc_json_t *bl = dc_json_get(root, "blocking");
+    ck_assert_ptr_nonnull(bl);
+    ck_assert_int_eq((int)dc_json_num(dc_json_get(bl, "candidate_pairs"), -1), 7);
+    ck_assert_int_eq((int)dc_json_num(dc_json_get(bl, "max_block"), -1), 500);
+    const dc_json_t *rules = dc_json_get(bl, "rules");
+    ck_assert_ptr_nonnull(rules);
+    ck_assert_uint_eq(rules->len, 2);
+    const dc_json_t *r1 = rules->child->next;
+    ck_assert_str_eq(dc_json_str(dc_json_get(r1, "rule")), ms->rules.r[1].text);
+    ck_assert_int_eq((int)dc_json_num(dc_json_get(r1, "capped_blocks"), -1), 1);
+    ck_assert_int_eq((int)dc_json_num(dc_json_get(r1, "pairs_new"), -1), 3);
+    const dc_json_t *model = dc_json_get(root, "model");
+    ck_assert_ptr_nonnull(model);
+    ck_assert_str_eq(dc_json_str(dc_json_get(model, "format")), "dancu-model-1");
+    ck_assert_ptr_nonnull(dc_json_get(dc_json_get(model, "columns"), "name"));
+    const dc_json_t *cl = dc_json_get(root, "clustering");
+    ck_assert_int_eq((int)dc_json_num(dc_json_get(cl, "unions_refused_cannot_link"), -1), 1);
+    ck_assert_int_eq((int)dc_json_num(dc_json_get(cl, "review_pairs"), -1), 2);
+    const dc_json_t *rec = dc_json_get(root, "reconciliation");
+    ck_assert_int_eq((int)dc_json_num(dc_json_get(rec, "input_rows"), -1), 9);
+    ck_assert_int_eq((int)dc_json_num(dc_json_get(rec, "balanced"), -1), 1);
+    dc_arena_free(&a);
+    dc_buf_free(&b);
+    f.run.match = NULL;
+    dc_rules_free(&ms->rules);
+    free(ms->bstats.rule);
+    free(ms);
+    dc_intern_free(in);
+}
+END_TEST
+
 static Suite *report_suite(void)
 {
     Suite *s = suite_create("report");
@@ -449,6 +516,7 @@ static Suite *report_suite(void)
     tcase_add_test(tc, test_report_text);
     tcase_add_test(tc, test_report_after_merge);
     tcase_add_test(tc, test_histogram);
+    tcase_add_test(tc, test_report_match_sections);
     tcase_add_test(tc, test_report_file);
     suite_add_tcase(s, tc);
     return s;
