@@ -10,7 +10,7 @@
 #include <stdlib.h>   /* free */
 #include <string.h>   /* strlen */
 
-#define U_SAMPLE 2000000ull
+#define U_SAMPLE 600000ull
 #define U_SEED 0x64616e6375ull   /* "dancu" */
 #define EM_MAX_ITER 200
 
