@@ -702,6 +702,7 @@ static void emit_row(const gen_ctx_t *c, const person_t *p, const rowspec_t *rs,
         corr_t none = {0};
         render_address(c, f, rs->cur, &none, r, fb, &sb[SB_A]);
     } else if (dc_rng_chance(r, 0.5)) {
+        dc_buf_reserve(fb, fl.len[C_THUONGTRU]);  /* copying from itself: no realloc during put */
         dc_buf_put(fb, fb->p + fl.off[C_THUONGTRU], fl.len[C_THUONGTRU]);
     }
     fl.len[C_NOIO] = (uint32_t)(fb->len - fl.off[C_NOIO]);
