@@ -6,9 +6,7 @@
  */
 #include "dc_merge.h"
 #include "../normalize/dc_normalize.h"
-#include "../ref/dc_ref.h"
 
-#include <pthread.h>  /* pthread_once */
 #include <stdlib.h>   /* free */
 #include <string.h>   /* strlen */
 #include <utf8proc.h> /* utf8proc_iterate, utf8proc_toupper */
@@ -60,15 +58,12 @@ static void title_case(const char *s, dc_buf_t *out)
     }
 }
 
-/* The normalize module's display form when linked in (weak reference
- * until engine/normalize provides it on every branch). */
-extern void dc_norm_display_name(const dc_norm_shared_t *sh, uint32_t exact, dc_buf_t *out)
-    __attribute__((weak));
-
+/* The normalize module's display form (proper Vietnamese title case);
+ * plain title case when no normalization tables are loaded. */
 static void display_name(const dc_run_t *run, uint32_t exact, dc_buf_t *out)
 {
     if (!exact) return;
-    if (run->norm && dc_norm_display_name) dc_norm_display_name(run->norm, exact, out);
+    if (run->norm) dc_norm_display_name(run->norm, exact, out);
     else title_case(dc_intern_str(run->in, exact, NULL), out);
 }
 
@@ -111,35 +106,6 @@ static void split_name(const dc_run_t *run, const dc_cname_t *nm, const char *di
     if (nmid) { part[1][0] = starts[ns]; part[1][1] = ends[ns + nmid - 1]; }
     part[2][0] = starts[ns + nmid];
     part[2][1] = ends[nt - 1];
-}
-
-/* Ethnic group names by 2008 code, from the embedded crosswalk when the
- * normalization data provides it. */
-static const char *g_ethnic[100];
-static pthread_once_t g_ethnic_once = PTHREAD_ONCE_INIT;
-static dc_arena_t g_ethnic_arena;
-
-static void load_ethnic(void)
-{
-    static const char file[] = "ethnic_groups_codes_crosswalk.csv";
-    if (!dc_ref_get(file, NULL)) return;
-    dc_arena_init(&g_ethnic_arena, 4096);
-    dc_ref_csv_t c;
-    dc_ref_csv_open(&c, file, ',');
-    int cc = dc_ref_csv_col_opt(&c, "code_2008_1019-QD-TCTK");
-    int cn = dc_ref_csv_col_opt(&c, "name_2008");
-    while (cc >= 0 && cn >= 0 && dc_ref_csv_next(&c)) {
-        int code = atoi(c.f[cc]);
-        if (code > 0 && code < 100)
-            g_ethnic[code] = dc_arena_strndup(&g_ethnic_arena, c.f[cn], c.flen[cn]);
-    }
-    dc_ref_csv_close(&c);
-}
-
-static const char *ethnic_name(uint8_t code)
-{
-    pthread_once(&g_ethnic_once, load_ethnic);
-    return code < 100 && g_ethnic[code] ? g_ethnic[code] : "";
 }
 
 static void put_code(dc_table_t *t, uint32_t v, int width)
@@ -214,11 +180,9 @@ static void write_row(dc_table_t *t, const dc_run_t *run, const dc_citizen_t *z,
     dc_table_cstr(t, b);
     dc_table_cstr(t, z->sex == DC_SEX_MALE ? "Nam" : z->sex == DC_SEX_FEMALE ? "Nữ" : "");
     put_code(t, z->ethnic, 2);
-    dc_table_cstr(t, ethnic_name(z->ethnic));
+    dc_table_cstr(t, dc_ethnic_name(z->ethnic));
     put_code(t, z->nationality, 3);
-    size_t len;
-    const char *rel = dc_intern_str(run->in, z->religion, &len);
-    dc_table_str(t, rel, len);
+    dc_table_cstr(t, dc_religion_name(z->religion));
     put_addr(t, run, &z->hometown);
     put_addr(t, run, &z->perm);
     put_addr(t, run, &z->cur);

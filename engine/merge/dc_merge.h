@@ -82,7 +82,7 @@ typedef struct dc_citizen {
     uint8_t sex;             /* DC_SEX_UNKNOWN/MALE/FEMALE */
     uint8_t ethnic;
     uint16_t nationality;
-    uint32_t religion;
+    uint8_t religion;        /* DC_RELIGION_* or GSO code */
     dc_cname_t name, father, mother, spouse;
     dc_date_t dob, dod;
     dc_addr_t hometown, perm, cur;

@@ -494,7 +494,7 @@ static void merge_cluster(scratch_t *s, const dc_intern_t *in, const dc_record_t
     for (size_t i = 0; i < n; i++)
         if (recs[mem[i]].religion) c[m++] = (cand_t){recs[mem[i]].religion, 0, 0, (uint32_t)i};
     v = vote(c, m);
-    o->religion = (uint32_t)v.key;
+    o->religion = (uint8_t)v.key;
     if (v.ndistinct > 1) SETF(o, DC_CF_RELIGION_CONFLICT);
 
     /* addresses: the permanent register's rows first for the permanent
