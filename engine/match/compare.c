@@ -217,15 +217,15 @@ static int cmp_rel(const dc_intern_t *in, const dc_relname_t *a, const dc_relnam
     if (a->ascii == b->ascii) return DC_REL_ASCII;
     if (a->phon && a->phon == b->phon) return DC_REL_PHON;
     size_t la, lb;
-    const char *sa = dc_intern_str(in, a->ascii, &la), *sb = dc_intern_str(in, b->ascii, &lb);
-    if (dc_jaro_winkler(sa, la, sb, lb) < 0.90) return DC_REL_DIFF;
     /* Vietnamese full names share surname and middle name so often that a
-     * high similarity means little unless the given names are close too */
+     * high similarity means little unless the given names are close too
+     * (tested first: it is cheaper) */
     if (a->given && b->given && a->given != b->given) {
         const char *ga = dc_intern_str(in, a->given, &la), *gb = dc_intern_str(in, b->given, &lb);
         if (!within_one_edit(ga, la, gb, lb)) return DC_REL_DIFF;
     }
-    return DC_REL_JW;
+    const char *sa = dc_intern_str(in, a->ascii, &la), *sb = dc_intern_str(in, b->ascii, &lb);
+    return dc_jaro_winkler(sa, la, sb, lb) >= 0.90 ? DC_REL_JW : DC_REL_DIFF;
 }
 
 static int cmp_name(const dc_intern_t *in, const dc_name_t *a, const dc_name_t *b)
@@ -236,10 +236,11 @@ static int cmp_name(const dc_intern_t *in, const dc_name_t *a, const dc_name_t *
     if (a->ascii == b->ascii) return DC_NAME_ASCII;
     if (a->phon && a->phon == b->phon) return DC_NAME_PHON;
     if (a->sur && a->given && a->sur == b->sur && a->given == b->given) return DC_NAME_SUR_GIVEN;
+    if (!given_close(in, a, b)) return DC_NAME_DIFF;   /* cheap test first */
     size_t la, lb;
     const char *sa = dc_intern_str(in, a->ascii, &la), *sb = dc_intern_str(in, b->ascii, &lb);
     double jw = dc_jaro_winkler(sa, la, sb, lb);
-    if (jw < 0.80 || !given_close(in, a, b)) return DC_NAME_DIFF;
+    if (jw < 0.80) return DC_NAME_DIFF;
     return jw >= 0.92 ? DC_NAME_JW_HIGH : DC_NAME_JW_LOW;
 }
 
