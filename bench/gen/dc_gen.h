@@ -97,6 +97,10 @@ void dc_gen_telex(const char *s, size_t n, dc_buf_t *out);
  *  Text with fewer than 2 letters is copied unchanged. @return 1 if changed. */
 int dc_gen_typo(dc_rng_t *r, const char *s, size_t n, dc_buf_t *out);
 
+/*! dc_gen_nfd() : Unicode NFD of NFC text without stray combining marks
+ *  (what the generator writes in NFD files). */
+void dc_gen_nfd(const char *s, size_t n, dc_buf_t *out);
+
 /* ------------------------------------------------------------ dates */
 
 typedef enum {

@@ -6,11 +6,16 @@
  * DESIGN. The main thread cuts the household sequence into batches of
  * blocks. For each block it computes the household range and the first
  * person id (household sizes come from (seed, h) alone, so this is cheap
- * and sequential). Workers (dc_parallel_for) render the blocks' rows into
- * per-block buffers in each target file's final bytes; then the main
- * thread writes the blocks in order, giving every row its file's next
- * record id and writing the truth line. The output is therefore the same
- * for any thread count, and memory stays at one batch whatever --people.
+ * and sequential). Then, per batch:
+ *   1. workers (dc_parallel_for) build the blocks' households;
+ *   2. the main thread assigns ID serials in household order (per-prefix
+ *      counters: unique numbers);
+ *   3. workers render the rows into per-block buffers in each target
+ *      file's final bytes, without the record id;
+ *   4. the main thread writes the blocks in order, giving every row its
+ *      file's next record id and writing the truth line.
+ * The output is therefore the same for any thread count, and memory stays
+ * at one batch whatever --people.
  */
 #include "gen_int.h"
 #include "dc_encoding.h"
@@ -19,7 +24,6 @@
 #include <stdlib.h>   /* strtol */
 #include <string.h>   /* strcmp */
 #include <sys/stat.h> /* mkdir */
-#include <utf8proc.h> /* utf8proc_map */
 
 enum { HOUSES_PER_BLOCK = 256, BLOCKS_PER_THREAD = 8 };
 
@@ -222,10 +226,7 @@ static void block_emit(void *ud, size_t i, int tid)
 static void encode_text(const gen_file_t *f, const char *s, size_t n, dc_buf_t *out)
 {
     if (f->enc == E_UTF8_NFD) {
-        utf8proc_uint8_t *dst = NULL;
-        utf8proc_ssize_t k = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, &dst, UTF8PROC_DECOMPOSE);
-        if (k > 0) dc_buf_put(out, dst, (size_t)k);
-        free(dst);
+        dc_gen_nfd(s, n, out);
     } else if (f->enc >= E_TCVN3) {
         static const dc_encoding_t map[] = {DC_ENC_TCVN3, DC_ENC_VNI, DC_ENC_VISCII, DC_ENC_CP1258};
         dc_encode(map[f->enc - E_TCVN3], s, n, out);
@@ -463,6 +464,7 @@ int dc_gen_run(const dc_gen_opts_t *o, dc_gen_stats_t *st)
     }
     idcount = dc_xcalloc(GEN_ID_GROUPS, sizeof *idcount);
     uint64_t cmndcount = 0;
+    double tm[4] = {0, 0, 0, 0};  /* build, ids, emit, write */
     gen_counts_t total;
     memset(&total, 0, sizeof total);
     uint64_t h = 0, pid = 0;
@@ -483,11 +485,18 @@ int dc_gen_run(const dc_gen_opts_t *o, dc_gen_stats_t *st)
             memset(&b->cnt, 0, sizeof b->cnt);
             b->people = b->households = 0;
         }
+        double t1 = dc_now();
         dc_parallel_for(nthreads, nb, 1, block_build, &bt);
+        double t2 = dc_now();
         for (size_t i = 0; i < nb; i++)
             for (uint32_t k = 0; k < bt.nh[i]; k++)
                 gen_house_assign_ids(house_at(&bt.blocks[i], k), idcount, &cmndcount);
+        double t3 = dc_now();
         dc_parallel_for(nthreads, nb, 1, block_emit, &bt);
+        double t4 = dc_now();
+        tm[0] += t2 - t1;
+        tm[1] += t3 - t2;
+        tm[2] += t4 - t3;
         for (size_t i = 0; i < nb; i++) {
             gen_block_t *b = &bt.blocks[i];
             for (size_t k = 0; k < b->nrows; k++) {
@@ -516,6 +525,7 @@ int dc_gen_run(const dc_gen_opts_t *o, dc_gen_stats_t *st)
                 dc_buf_clear(&hb);
             }
         }
+        tm[3] += dc_now() - t4;
     }
     if (dc_outfile_buf(truth, &hb) != 0) { dc_buf_free(&hb); goto done; }
     dc_buf_free(&hb);
@@ -526,8 +536,11 @@ int dc_gen_run(const dc_gen_opts_t *o, dc_gen_stats_t *st)
     }
     if (dc_outfile_commit(truth) != 0) { truth = NULL; goto done; }
     truth = NULL;
+    double tc = dc_now();
     st->files = (uint64_t)c.nfiles;
     if (write_manifest(o, &c, frows, &total, st) != 0) goto done;
+    dc_log(2, "gen: build %.2f s, ids %.2f s, emit %.2f s, write %.2f s, commit %.2f s",
+           tm[0], tm[1], tm[2], tm[3], dc_now() - tc);
     rc = 0;
 done:
     if (outs)

@@ -15,7 +15,6 @@
 #include <stddef.h>   /* offsetof */
 #include <stdlib.h>   /* free */
 #include <string.h>   /* memcpy */
-#include <utf8proc.h> /* utf8proc_map (NFD files) */
 
 enum { REF_YEAR = 2025, MAXP = 12 };
 
@@ -767,12 +766,7 @@ static void emit_row(const gen_ctx_t *c, const person_t *p, const rowspec_t *rs,
         const char *s = row->p + (part ? pre : 0);
         size_t n = part ? row->len - pre : pre;
         if (f->enc == E_UTF8_NFD) {
-            utf8proc_uint8_t *dst = NULL;
-            utf8proc_ssize_t k = n ? utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, &dst,
-                                                  UTF8PROC_DECOMPOSE) : 0;
-            if (k > 0) dc_buf_put(&blk->bytes, dst, (size_t)k);
-            else if (n) dc_buf_put(&blk->bytes, s, n);
-            free(dst);
+            dc_gen_nfd(s, n, &blk->bytes);
         } else if (f->enc >= E_TCVN3) {
             static const dc_encoding_t map[] = {DC_ENC_TCVN3, DC_ENC_VNI, DC_ENC_VISCII, DC_ENC_CP1258};
             blk->cnt.enc_replaced += dc_encode(map[f->enc - E_TCVN3], s, n, &blk->bytes);

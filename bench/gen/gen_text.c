@@ -13,6 +13,7 @@
 
 #include <pthread.h>  /* pthread_once */
 #include <string.h>   /* memcpy */
+#include <utf8proc.h> /* utf8proc_decompose_char (NFD table) */
 
 /* ---------------------------------------------------------------- random */
 
@@ -341,6 +342,50 @@ int dc_gen_typo(dc_rng_t *r, const char *s, size_t n, dc_buf_t *out)
         }
     }
     return 1;
+}
+
+/* ---------------------------------------------------------------- NFD */
+
+/* NFD of every code point below VTAB, as UTF-8 (at most 4 code points of 3
+ * bytes). Text made of NFC characters and no stray combining marks needs no
+ * reordering across characters, so a table lookup per character is its NFD. */
+static unsigned char nfd_len[VTAB];
+static char nfd_bytes[VTAB][12];
+static pthread_once_t nfd_once = PTHREAD_ONCE_INIT;
+
+static void nfd_init(void)
+{
+    for (uint32_t cp = 0x80; cp < VTAB; cp++) {
+        utf8proc_int32_t d[4];
+        int last = 0;
+        utf8proc_ssize_t k = utf8proc_decompose_char((utf8proc_int32_t)cp, d, 4, UTF8PROC_DECOMPOSE, &last);
+        if (k <= 1 || k > 4) continue;
+        dc_buf_t b = DC_BUF_INIT;
+        for (utf8proc_ssize_t i = 0; i < k; i++) utf8_put(&b, (uint32_t)d[i]);
+        if (b.len <= sizeof nfd_bytes[cp]) {
+            memcpy(nfd_bytes[cp], b.p, b.len);
+            nfd_len[cp] = (unsigned char)b.len;
+        }
+        dc_buf_free(&b);
+    }
+}
+
+void dc_gen_nfd(const char *s, size_t n, dc_buf_t *out)
+{
+    pthread_once(&nfd_once, nfd_init);
+    size_t run = 0;  /* start of the pending run of bytes copied as they are */
+    for (size_t i = 0; i < n;) {
+        if ((unsigned char)s[i] < 0x80) { i++; continue; }
+        uint32_t cp;
+        size_t k = utf8_dec(s, n, i, &cp);
+        if (cp < VTAB && nfd_len[cp]) {
+            dc_buf_put(out, s + run, i - run);
+            dc_buf_put(out, nfd_bytes[cp], nfd_len[cp]);
+            run = i + k;
+        }
+        i += k;
+    }
+    dc_buf_put(out, s + run, n - run);
 }
 
 /* ---------------------------------------------------------------- dates */

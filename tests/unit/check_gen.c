@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 static char *apply(void (*fn)(const char *, size_t, dc_buf_t *), const char *in)
 {
@@ -156,6 +157,31 @@ START_TEST(test_typo)
     ck_assert_int_eq(dc_gen_typo(&r, "A", 1, &b), 0);
     ck_assert_str_eq(b.p, "A");
     dc_buf_free(&b);
+}
+END_TEST
+
+START_TEST(test_nfd)
+{
+    /* every Vietnamese letter, both cases, plus mixed text: the table NFD
+     * must equal utf8proc's */
+    const char *texts[] = {
+        "aàáảãạăằắẳẵặâầấẩẫậeèéẻẽẹêềếểễệiìíỉĩịoòóỏõọôồốổỗộơờớởỡợuùúủũụưừứửữựyỳýỷỹỵđ",
+        "AÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬEÈÉẺẼẸÊỀẾỂỄỆIÌÍỈĨỊOÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢUÙÚỦŨỤƯỪỨỬỮỰYỲÝỶỸỴĐ",
+        "Số 12 ngõ 34 Phố Huế, P. Phạm Đình Hổ, Q. Hai Bà Trưng, TP. Hà Nội",
+        "Nguyễn Thị Thuỷ;1987-03-05\r\n", "", "ascii only",
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        dc_buf_t b = DC_BUF_INIT;
+        dc_gen_nfd(texts[i], strlen(texts[i]), &b);
+        utf8proc_uint8_t *want = NULL;
+        utf8proc_ssize_t k = utf8proc_map((const utf8proc_uint8_t *)texts[i], (utf8proc_ssize_t)strlen(texts[i]),
+                                          &want, UTF8PROC_DECOMPOSE);
+        ck_assert_int_ge(k, 0);
+        ck_assert_uint_eq(b.len, (size_t)k);
+        ck_assert(k == 0 || !memcmp(b.p, want, (size_t)k));
+        free(want);
+        dc_buf_free(&b);
+    }
 }
 END_TEST
 
@@ -483,6 +509,7 @@ static Suite *gen_suite(void)
     tcase_add_test(tc, test_tone_swap);
     tcase_add_test(tc, test_telex);
     tcase_add_test(tc, test_typo);
+    tcase_add_test(tc, test_nfd);
     tcase_add_test(tc, test_dates);
     tcase_add_test(tc, test_wards);
     suite_add_tcase(s, tc);
