@@ -229,7 +229,7 @@ static void encode_text(const gen_file_t *f, const char *s, size_t n, dc_buf_t *
         dc_gen_nfd(s, n, out);
     } else if (f->enc >= E_TCVN3) {
         static const dc_encoding_t map[] = {DC_ENC_TCVN3, DC_ENC_VNI, DC_ENC_VISCII, DC_ENC_CP1258};
-        dc_encode(map[f->enc - E_TCVN3], s, n, out);
+        dc_gen_encode(map[f->enc - E_TCVN3], s, n, out);
     } else {
         dc_buf_put(out, s, n);
     }

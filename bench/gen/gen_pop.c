@@ -338,9 +338,16 @@ static void make_house(const gen_ctx_t *c, dc_rng_t *r, uint64_t h, int size, ho
             nchild++;
             continue;
         }
-        if (span <= 0) age = (int)dc_rng_below(r, 3);
-        else age = DC_MAX(0, mage - 18 - (int)dc_rng_below(r, (uint32_t)DC_MIN(span, 27)));
-        if (mage - age > 45) age = DC_MAX(0, mage - 45 + (int)dc_rng_below(r, 5));
+        /* siblings at least a year apart (a few tries; twins are above) */
+        for (int tries = 0;; tries++) {
+            if (span <= 0) age = (int)dc_rng_below(r, 3);
+            else age = DC_MAX(0, mage - 18 - (int)dc_rng_below(r, (uint32_t)DC_MIN(span, 27)));
+            if (mage - age > 45) age = DC_MAX(0, mage - 45 + (int)dc_rng_below(r, 5));
+            int clash = 0;
+            for (int j = 0; j < k; j++)
+                clash |= P[j].qh == QH_CHILD && REF_YEAR - P[j].by == age;
+            if (!clash || tries == 4) break;
+        }
         birth_date(r, ch, age);
         ch->eth = (uint8_t)eth;
         set_str(ch->sur, sizeof ch->sur, child_sur);
@@ -769,7 +776,7 @@ static void emit_row(const gen_ctx_t *c, const person_t *p, const rowspec_t *rs,
             dc_gen_nfd(s, n, &blk->bytes);
         } else if (f->enc >= E_TCVN3) {
             static const dc_encoding_t map[] = {DC_ENC_TCVN3, DC_ENC_VNI, DC_ENC_VISCII, DC_ENC_CP1258};
-            blk->cnt.enc_replaced += dc_encode(map[f->enc - E_TCVN3], s, n, &blk->bytes);
+            blk->cnt.enc_replaced += dc_gen_encode(map[f->enc - E_TCVN3], s, n, &blk->bytes);
         } else {
             dc_buf_put(&blk->bytes, s, n);
         }

@@ -10,6 +10,7 @@
  * pass through unchanged.
  */
 #include "dc_gen.h"
+#include "../../loaders/dc_encoding.h"
 
 #include <pthread.h>  /* pthread_once */
 #include <string.h>   /* memcpy */
@@ -386,6 +387,60 @@ void dc_gen_nfd(const char *s, size_t n, dc_buf_t *out)
         i += k;
     }
     dc_buf_put(out, s + run, n - run);
+}
+
+/* ---------------------------------------------------------------- legacy */
+
+/* dc_encode() of every code point below VTAB, per legacy encoding, cached:
+ * dc_encode composes its input to NFC and then encodes code point by code
+ * point, so for NFC input a per-character table gives the same bytes. */
+enum { NLEG = DC_ENC__COUNT };
+typedef struct { unsigned char len, replaced; char b[6]; } enc_cell_t;
+static enc_cell_t *enc_tab[NLEG];
+static pthread_once_t enc_once = PTHREAD_ONCE_INIT;
+
+static void enc_init(void)
+{
+    static const dc_encoding_t encs[] = {DC_ENC_TCVN3, DC_ENC_VNI, DC_ENC_VISCII, DC_ENC_CP1258};
+    for (size_t e = 0; e < DC_ARRAY_LEN(encs); e++) {
+        enc_cell_t *t = dc_xcalloc(VTAB, sizeof *t);
+        dc_buf_t in = DC_BUF_INIT, out = DC_BUF_INIT;
+        for (uint32_t cp = 1; cp < VTAB; cp++) {
+            if (cp >= 0xD800 && cp < 0xE000) continue;
+            dc_buf_clear(&in);
+            dc_buf_clear(&out);
+            utf8_put(&in, cp);
+            size_t rep = dc_encode(encs[e], in.p, in.len, &out);
+            if (out.len > sizeof t[cp].b) continue;
+            memcpy(t[cp].b, out.p, out.len);
+            t[cp].len = (unsigned char)out.len;
+            t[cp].replaced = (unsigned char)rep;
+        }
+        dc_buf_free(&in);
+        dc_buf_free(&out);
+        enc_tab[encs[e]] = t;
+    }
+}
+
+size_t dc_gen_encode(int enc, const char *s, size_t n, dc_buf_t *out)
+{
+    pthread_once(&enc_once, enc_init);
+    const enc_cell_t *t = (unsigned)enc < NLEG ? enc_tab[enc] : NULL;
+    if (!t) return dc_encode((dc_encoding_t)enc, s, n, out);
+    size_t replaced = 0;
+    dc_buf_reserve(out, n);
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        size_t k = utf8_dec(s, n, i, &cp);
+        if (cp > 0 && cp < VTAB && t[cp].len) {
+            dc_buf_put(out, t[cp].b, t[cp].len);
+            replaced += t[cp].replaced;
+        } else {
+            replaced += dc_encode((dc_encoding_t)enc, s + i, k, out);
+        }
+        i += k;
+    }
+    return replaced;
 }
 
 /* ---------------------------------------------------------------- dates */
