@@ -94,18 +94,6 @@ const char *gen_sex_name(int s)
     return n[s];
 }
 
-static int pick_w(dc_rng_t *r, const uint8_t *w, int n)
-{
-    unsigned t = 0;
-    for (int i = 0; i < n; i++) t += w[i];
-    unsigned x = dc_rng_below(r, t);
-    for (int i = 0; i < n; i++) {
-        if (x < w[i]) return i;
-        x -= w[i];
-    }
-    return 0;
-}
-
 static void style_file(const dc_gen_opts_t *o, gen_file_t *f, int idx)
 {
     static const char delims[4] = {',', ';', '\t', '|'};
@@ -130,16 +118,16 @@ static void style_file(const dc_gen_opts_t *o, gen_file_t *f, int idx)
         f->recid = idx % R__COUNT;
         namsinh = f->header == H_SPLIT && idx % 8 == 7;
     } else {
-        static const uint8_t wh[H__COUNT] = {35, 30, 20, 15};
-        static const uint8_t wd[4] = {55, 20, 15, 10};
-        static const uint8_t we[E__COUNT] = {60, 15, 5, 6, 6, 3, 5};
-        static const uint8_t wf[5] = {55, 15, 10, 15, 5};
-        static const uint8_t ws[S__COUNT] = {45, 15, 15, 15, 10};
-        f->header = pick_w(&r, wh, H__COUNT);
-        f->delim = delims[pick_w(&r, wd, 4)];
-        f->enc = pick_w(&r, we, o->legacy ? E__COUNT : E_TCVN3);
-        f->datefmt = datefmts[pick_w(&r, wf, 5)];
-        f->sex = pick_w(&r, ws, S__COUNT);
+        static const uint16_t wh[H__COUNT] = {35, 30, 20, 15};
+        static const uint16_t wd[4] = {55, 20, 15, 10};
+        static const uint16_t we[E__COUNT] = {60, 15, 5, 6, 6, 3, 5};
+        static const uint16_t wf[5] = {55, 15, 10, 15, 5};
+        static const uint16_t ws[S__COUNT] = {45, 15, 15, 15, 10};
+        f->header = gen_pick_share(&r, wh, H__COUNT);
+        f->delim = delims[gen_pick_share(&r, wd, 4)];
+        f->enc = gen_pick_share(&r, we, o->legacy ? E__COUNT : E_TCVN3);
+        f->datefmt = datefmts[gen_pick_share(&r, wf, 5)];
+        f->sex = gen_pick_share(&r, ws, S__COUNT);
         f->recid = (int)dc_rng_below(&r, R__COUNT);
         namsinh = f->header == H_SPLIT && dc_rng_chance(&r, 0.3);
     }

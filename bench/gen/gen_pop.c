@@ -414,18 +414,8 @@ static void pick_corruptions(dc_rng_t *r, int nkinds, corr_t *co, gen_counts_t *
         25, 45, 35, 35,                        /* sex, ids */
         40, 40, 40, 30, 25, 20,                /* addresses, relatives */
     };
-    unsigned tot = 0;
-    for (int i = 0; i < K__COUNT; i++) tot += w[i];
     co->mask = 0;
-    for (int j = 0; j < nkinds; j++) {
-        unsigned x = dc_rng_below(r, tot);
-        int k = 0;
-        for (; k < K__COUNT - 1; k++) {
-            if (x < w[k]) break;
-            x -= w[k];
-        }
-        co->mask |= 1u << k;
-    }
+    for (int j = 0; j < nkinds; j++) co->mask |= 1u << gen_pick_share(r, w, K__COUNT);
     for (int k = 0; k < K__COUNT; k++)
         if (co->mask & (1u << k)) cnt->kind[k]++;
 }

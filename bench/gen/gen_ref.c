@@ -290,7 +290,7 @@ static const uint16_t eth_share[6][GEN_NETH] = {
     {920, 0, 0, 0, 0, 70, 0, 0, 8, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0},
 };
 
-static int pick_share(dc_rng_t *r, const uint16_t *w, int n)
+int gen_pick_share(dc_rng_t *r, const uint16_t *w, int n)
 {
     unsigned t = 0;
     for (int i = 0; i < n; i++) t += w[i];
@@ -302,7 +302,7 @@ static int pick_share(dc_rng_t *r, const uint16_t *w, int n)
     return 0;
 }
 
-int gen_eth_pick(dc_rng_t *r, int region) { return pick_share(r, eth_share[region % 6], GEN_NETH); }
+int gen_eth_pick(dc_rng_t *r, int region) { return gen_pick_share(r, eth_share[region % 6], GEN_NETH); }
 
 const char *const gen_rel_name[GEN_NREL] = {
     "Không", "Phật giáo", "Công giáo", "Tin lành", "Cao đài", "Phật giáo Hòa Hảo", "Hồi giáo",
@@ -312,7 +312,7 @@ static const uint16_t rel_share[6][GEN_NREL] = {
     {700, 60, 160, 80, 0, 0, 0}, {800, 90, 90, 10, 10, 0, 0}, {760, 100, 40, 5, 35, 55, 5},
 };
 
-int gen_rel_pick(dc_rng_t *r, int region) { return pick_share(r, rel_share[region % 6], GEN_NREL); }
+int gen_rel_pick(dc_rng_t *r, int region) { return gen_pick_share(r, rel_share[region % 6], GEN_NREL); }
 
 /* ------------------------------------------------------------ places */
 
