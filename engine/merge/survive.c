@@ -78,6 +78,25 @@ static int cmp_cand(const void *a, const void *b)
     return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
+/* Sort by (key, pos): insertion sort for the small arrays of nearly every
+ * cluster, qsort beyond. */
+static void sort_cands(cand_t *c, size_t n)
+{
+    if (n > 16) {
+        qsort(c, n, sizeof *c, cmp_cand);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        cand_t x = c[i];
+        size_t j = i;
+        while (j > 0 && (c[j - 1].key > x.key || (c[j - 1].key == x.key && c[j - 1].pos > x.pos))) {
+            c[j] = c[j - 1];
+            j--;
+        }
+        c[j] = x;
+    }
+}
+
 /* Vote over c[0..n) (reordered in place). */
 static vote_t vote(cand_t *c, size_t n)
 {
@@ -87,7 +106,7 @@ static vote_t vote(cand_t *c, size_t n)
     for (size_t i = 1; i < n; i++) if (c[i].tier > maxt) maxt = c[i].tier;
     size_t m = 0;
     for (size_t i = 0; i < n; i++) if (c[i].tier == maxt) c[m++] = c[i];
-    if (m > 1) qsort(c, m, sizeof *c, cmp_cand);
+    if (m > 1) sort_cands(c, m);
     uint32_t best_count = 0, best_first = 0;
     int32_t best_q = 0;
     for (size_t i = 0; i < m;) {
@@ -119,7 +138,7 @@ static vote_t vote(cand_t *c, size_t n)
 
 static uint32_t count_distinct(cand_t *c, size_t n)
 {
-    if (n > 1) qsort(c, n, sizeof *c, cmp_cand);
+    if (n > 1) sort_cands(c, n);
     uint32_t d = 0;
     for (size_t i = 0; i < n; i++) if (i == 0 || c[i].key != c[i - 1].key) d++;
     return d;
