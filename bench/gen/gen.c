@@ -187,24 +187,34 @@ typedef struct {
     gen_block_t *blocks;
     uint64_t *h0, *pid0;
     uint32_t *nh;
-    uint64_t people;
     dc_buf_t *scratch;   /* per tid: SB__COUNT buffers */
 } batch_t;
 
 enum { NSCRATCH = 6 }; /* = SB__COUNT in gen_pop.c */
 
-static void block_work(void *ud, size_t i, int tid)
+static gen_house_t *house_at(gen_block_t *b, uint32_t k)
+{
+    return (gen_house_t *)((char *)b->houses + (size_t)k * gen_house_bytes());
+}
+
+static void block_build(void *ud, size_t i, int tid)
+{
+    batch_t *bt = ud;
+    gen_block_t *b = &bt->blocks[i];
+    DC_UNUSED(tid);
+    for (uint32_t k = 0; k < bt->nh[i]; k++)
+        gen_house_build(bt->c, bt->h0[i] + k, b->sizes[k], house_at(b, k), b);
+}
+
+static void block_emit(void *ud, size_t i, int tid)
 {
     batch_t *bt = ud;
     gen_block_t *b = &bt->blocks[i];
     dc_buf_t *sb = bt->scratch + (size_t)tid * NSCRATCH;
     uint64_t pid = bt->pid0[i];
     for (uint32_t k = 0; k < bt->nh[i]; k++) {
-        uint64_t h = bt->h0[i] + k;
-        int size = gen_household_size(bt->c->o->seed, h);
-        if ((uint64_t)size > bt->people - pid) size = (int)(bt->people - pid);
-        gen_household(bt->c, h, pid, size, b, sb);
-        pid += (uint64_t)size;
+        gen_house_emit(bt->c, house_at(b, k), pid, b, sb);
+        pid += (uint64_t)b->sizes[k];
     }
 }
 
@@ -362,6 +372,7 @@ int dc_gen_run(const dc_gen_opts_t *o, dc_gen_stats_t *st)
     int rc = -1;
     dc_outfile_t **outs = NULL, *truth = NULL;
     uint64_t *frows = NULL;
+    uint32_t *idcount = NULL;
     batch_t bt;
     memset(&bt, 0, sizeof bt);
     int nthreads = o->nthreads < 1 ? 1 : o->nthreads;
@@ -441,12 +452,17 @@ int dc_gen_run(const dc_gen_opts_t *o, dc_gen_stats_t *st)
 
     /* the block loop */
     bt.c = &c;
-    bt.people = o->people;
     bt.blocks = dc_xcalloc(nblocks, sizeof *bt.blocks);
     bt.h0 = dc_xcalloc(nblocks, sizeof *bt.h0);
     bt.pid0 = dc_xcalloc(nblocks, sizeof *bt.pid0);
     bt.nh = dc_xcalloc(nblocks, sizeof *bt.nh);
     bt.scratch = dc_xcalloc((size_t)nthreads * NSCRATCH, sizeof *bt.scratch);
+    for (size_t i = 0; i < nblocks; i++) {
+        bt.blocks[i].houses = dc_xmalloc(HOUSES_PER_BLOCK * gen_house_bytes());
+        bt.blocks[i].sizes = dc_xcalloc(HOUSES_PER_BLOCK, sizeof(int));
+    }
+    idcount = dc_xcalloc(GEN_ID_GROUPS, sizeof *idcount);
+    uint64_t cmndcount = 0;
     gen_counts_t total;
     memset(&total, 0, sizeof total);
     uint64_t h = 0, pid = 0;
@@ -455,17 +471,23 @@ int dc_gen_run(const dc_gen_opts_t *o, dc_gen_stats_t *st)
         for (; nb < nblocks && pid < o->people; nb++) {
             bt.h0[nb] = h;
             bt.pid0[nb] = pid;
-            uint32_t k = 0;
-            for (; k < HOUSES_PER_BLOCK && pid < o->people; k++, h++)
-                pid += (uint64_t)DC_MIN((uint64_t)gen_household_size(o->seed, h), o->people - pid);
-            bt.nh[nb] = k;
             gen_block_t *b = &bt.blocks[nb];
+            uint32_t k = 0;
+            for (; k < HOUSES_PER_BLOCK && pid < o->people; k++, h++) {
+                b->sizes[k] = (int)DC_MIN((uint64_t)gen_household_size(o->seed, h), o->people - pid);
+                pid += (uint64_t)b->sizes[k];
+            }
+            bt.nh[nb] = k;
             dc_buf_clear(&b->bytes);
             b->nrows = 0;
             memset(&b->cnt, 0, sizeof b->cnt);
             b->people = b->households = 0;
         }
-        dc_parallel_for(nthreads, nb, 1, block_work, &bt);
+        dc_parallel_for(nthreads, nb, 1, block_build, &bt);
+        for (size_t i = 0; i < nb; i++)
+            for (uint32_t k = 0; k < bt.nh[i]; k++)
+                gen_house_assign_ids(house_at(&bt.blocks[i], k), idcount, &cmndcount);
+        dc_parallel_for(nthreads, nb, 1, block_emit, &bt);
         for (size_t i = 0; i < nb; i++) {
             gen_block_t *b = &bt.blocks[i];
             for (size_t k = 0; k < b->nrows; k++) {
@@ -517,6 +539,8 @@ done:
         for (size_t i = 0; i < nblocks; i++) {
             dc_buf_free(&bt.blocks[i].bytes);
             free(bt.blocks[i].rows);
+            free(bt.blocks[i].houses);
+            free(bt.blocks[i].sizes);
         }
         for (size_t i = 0; i < (size_t)nthreads * NSCRATCH; i++) dc_buf_free(&bt.scratch[i]);
     }
@@ -526,6 +550,7 @@ done:
     free(bt.nh);
     free(bt.scratch);
     free(c.files);
+    free(idcount);
     gen_ref_free(ref);
     free(ref);
     st->seconds = dc_now() - t0;

@@ -54,13 +54,67 @@ const char *dc_level_name(dc_col_t c, int level)
 
 /* ------------------------------------------------------------ Jaro-Winkler */
 
+/* Strings of up to 64 bytes (all Vietnamese names in ascii form) use a
+ * bit-parallel matcher: for every byte value, the positions where it
+ * occurs in b; a match is the lowest such unmatched position inside the
+ * window, found with one AND and a count of trailing zeros. */
+static double jw_finish(const char *a, size_t na, const char *b, size_t nb, size_t m, size_t t)
+{
+    double md = (double)m;
+    double jaro = (md / (double)na + md / (double)nb + (md - (double)t / 2.0) / md) / 3.0;
+    size_t l = 0;
+    while (l < 4 && l < na && l < nb && a[l] == b[l]) l++;
+    return jaro + (double)l * 0.1 * (1.0 - jaro);
+}
+
+static double jw_short(const char *a, size_t na, const char *b, size_t nb)
+{
+    uint64_t pos[256], seen[4] = {0, 0, 0, 0};
+    for (size_t j = 0; j < nb; j++) pos[(unsigned char)b[j]] = 0;
+    for (size_t j = 0; j < nb; j++) {
+        unsigned char c = (unsigned char)b[j];
+        pos[c] |= 1ull << j;
+        seen[c >> 6] |= 1ull << (c & 63);
+    }
+    size_t range = (na > nb ? na : nb) / 2;
+    range = range ? range - 1 : 0;
+    uint64_t mb = 0, ma = 0, inb = 0;
+    for (size_t j = 0; j < nb; j++) inb |= 1ull << j;
+    /* bytes of a that never occur in b (not in seen[]) have no valid pos[] */
+    size_t m = 0;
+    for (size_t i = 0; i < na; i++) {
+        unsigned char c = (unsigned char)a[i];
+        if (!(seen[c >> 6] >> (c & 63) & 1)) continue;
+        uint64_t cand = pos[c] & ~mb & inb;
+        size_t lo = i > range ? i - range : 0, hi = i + range + 1 < nb ? i + range + 1 : nb;
+        if (lo >= hi) continue;
+        uint64_t win = (hi >= 64 ? ~0ull : ((1ull << hi) - 1)) & ~((1ull << lo) - 1);
+        cand &= win;
+        if (!cand) continue;
+        mb |= cand & -cand;
+        ma |= 1ull << i;
+        m++;
+    }
+    if (!m) return 0.0;
+    size_t t = 0;
+    uint64_t bb = mb;
+    for (size_t i = 0; i < na; i++) {
+        if (!(ma >> i & 1)) continue;
+        int k = __builtin_ctzll(bb);
+        bb &= bb - 1;
+        if (a[i] != b[k]) t++;
+    }
+    return jw_finish(a, na, b, nb, m, t);
+}
+
 double dc_jaro_winkler(const char *a, size_t na, const char *b, size_t nb)
 {
     enum { MAXL = 128 };
-    if (na > MAXL) na = MAXL;
-    if (nb > MAXL) nb = MAXL;
     if (!na && !nb) return 1.0;
     if (!na || !nb) return 0.0;
+    if (na <= 64 && nb <= 64) return jw_short(a, na, b, nb);
+    if (na > MAXL) na = MAXL;
+    if (nb > MAXL) nb = MAXL;
     size_t range = (na > nb ? na : nb) / 2;
     range = range ? range - 1 : 0;
     unsigned char ma[MAXL], mb[MAXL];
@@ -84,11 +138,7 @@ double dc_jaro_winkler(const char *a, size_t na, const char *b, size_t nb)
         if (a[i] != b[k]) t++;
         k++;
     }
-    double md = (double)m;
-    double jaro = (md / (double)na + md / (double)nb + (md - (double)t / 2.0) / md) / 3.0;
-    size_t l = 0;
-    while (l < 4 && l < na && l < nb && a[l] == b[l]) l++;
-    return jaro + (double)l * 0.1 * (1.0 - jaro);
+    return jw_finish(a, na, b, nb, m, t);
 }
 
 /* ---------------------------------------------------------------- helpers */

@@ -302,6 +302,9 @@ typedef struct dc_match_sink {
  *  object: inputs and load/normalize options, may be NULL) is stored as
  *  model.json's "run" member for `dancu explain`. @return 0 or -1. */
 int dc_match_write(dc_run_t *run, const dc_match_sink_t *sink, const char *run_json);
+/*! dc_match_release_pairs() : free the pairs, patterns, scores and term
+ *  frequencies (kept: rules, statistics, model, for the report). */
+void dc_match_release_pairs(dc_run_t *run);
 void dc_match_free(dc_run_t *run);
 
 /* Default thresholds (match probabilities), see docs/MATCHING.md. */

@@ -10,7 +10,7 @@
 #include <stdlib.h>   /* free */
 #include <string.h>   /* strlen */
 
-#define U_SAMPLE 2000000ull
+#define U_SAMPLE 600000ull
 #define U_SEED 0x64616e6375ull   /* "dancu" */
 #define EM_MAX_ITER 200
 
@@ -296,17 +296,28 @@ int dc_match_write(dc_run_t *run, const dc_match_sink_t *sink, const char *run_j
     return rc;
 }
 
-void dc_match_free(dc_run_t *run)
+void dc_match_release_pairs(dc_run_t *run)
 {
     dc_match_state_t *ms = run->match;
     if (!ms) return;
-    dc_rules_free(&ms->rules);
-    dc_block_stats_free(&ms->bstats);
     free(ms->pairs);
     free(ms->pats);
     free(ms->score);
     free(ms->refused);
+    ms->pairs = ms->pats = NULL;
+    ms->score = NULL;
+    ms->refused = NULL;
+    ms->nrefused = 0;
     dc_tf_free(&ms->tf);
+}
+
+void dc_match_free(dc_run_t *run)
+{
+    dc_match_state_t *ms = run->match;
+    if (!ms) return;
+    dc_match_release_pairs(run);
+    dc_rules_free(&ms->rules);
+    dc_block_stats_free(&ms->bstats);
     free(ms);
     run->match = NULL;
 }

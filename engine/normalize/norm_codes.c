@@ -143,25 +143,13 @@ typedef struct { uint16_t code; char name[64]; } nat_name_t;
 static nat_name_t nat_names[128];
 static size_t n_nat_names;
 
-/* Merge `lo` (lower priority) into `hi`: keys not in hi are added. */
-static void merge_low(strmap_t *hi, const strmap_t *lo)
-{
-    for (size_t i = 0; i < lo->cap; i++) {
-        if (!lo->key[i]) continue;
-        size_t n = strlen(lo->key[i]);
-        if (strmap_get(hi, lo->key[i], n, 0)) continue;
-        strmap_put(hi, lo->key[i], n, lo->val[i]);
-    }
-}
-
 static void load_ethnic(dc_norm_shared_t *sh)
 {
     dc_ref_csv_t c;
-    strmap_t lo_ex, lo_as;
     strmap_init(&sh->ethnic_exact, 512);
     strmap_init(&sh->ethnic_ascii, 512);
-    strmap_init(&lo_ex, 512);
-    strmap_init(&lo_as, 512);
+    strmap_init(&sh->ethnic_exact2, 512);
+    strmap_init(&sh->ethnic_ascii2, 512);
     dc_ref_csv_open(&c, "vn_ethnic_groups.csv", ',');
     int c8 = dc_ref_csv_col(&c, "code_2008"), cn = dc_ref_csv_col(&c, "name"),
         c79 = dc_ref_csv_col(&c, "code_1979"), cn79 = dc_ref_csv_col(&c, "name_1979"),
@@ -175,13 +163,9 @@ static void load_ethnic(dc_norm_shared_t *sh)
         put_list(&sh->ethnic_exact, &sh->ethnic_ascii, c.f[cn], c.flen[cn], k8);
         put_list(&sh->ethnic_exact, &sh->ethnic_ascii, c.f[cn79], c.flen[cn79], k8);
         put_list(&sh->ethnic_exact, &sh->ethnic_ascii, c.f[cv], c.flen[cv], k8);
-        put_list(&lo_ex, &lo_as, c.f[co], c.flen[co], k8);
+        put_list(&sh->ethnic_exact2, &sh->ethnic_ascii2, c.f[co], c.flen[co], k8);
     }
     dc_ref_csv_close(&c);
-    merge_low(&sh->ethnic_exact, &lo_ex);
-    merge_low(&sh->ethnic_ascii, &lo_as);
-    strmap_free(&lo_ex);
-    strmap_free(&lo_as);
 }
 
 const char *dc_ethnic_name(uint8_t code)
@@ -233,9 +217,15 @@ uint8_t dc_norm_ethnic(const dc_norm_shared_t *sh, const char *s, size_t n, uint
             from = 1;
         if (from >= t.n) continue;
         compact_keys(&t, from, &e, &a);
-        code = strmap_get(&sh->ethnic_exact, e.p, e.len, 0);
-        if (!code || code == AMBIG) code = strmap_get(&sh->ethnic_ascii, a.p, a.len, 0);
-        if (code == AMBIG) code = 0;
+        /* names and variants before the 1979 "other names"; with
+         * diacritics before without; an ambiguous key gives no code */
+        const strmap_t *maps[4] = {&sh->ethnic_exact, &sh->ethnic_ascii, &sh->ethnic_exact2,
+                                   &sh->ethnic_ascii2};
+        for (int k = 0; k < 4 && !code; k++) {
+            int ascii = k & 1;
+            code = strmap_get(maps[k], ascii ? a.p : e.p, ascii ? a.len : e.len, 0);
+            if (code == AMBIG) { code = 0; break; }
+        }
     }
     dc_buf_free(&e);
     dc_buf_free(&a);
@@ -303,6 +293,7 @@ static void load_nationality(dc_norm_shared_t *sh)
 {
     dc_ref_csv_t c;
     strmap_init(&sh->nationality, 512);
+    strmap_init(&sh->nat_exact, 512);
     dc_ref_csv_open(&c, "iso3166_common.csv", ',');
     int cn = dc_ref_csv_col(&c, "numeric"), c2 = dc_ref_csv_col(&c, "alpha2"),
         c3 = dc_ref_csv_col(&c, "alpha3"), cvi = dc_ref_csv_col(&c, "name_vi"),
@@ -316,11 +307,11 @@ static void load_nationality(dc_norm_shared_t *sh)
             n_nat_names++;
         }
         strmap_put(&sh->nationality, c.f[cn], c.flen[cn], k);
-        put_list(NULL, &sh->nationality, c.f[c2], c.flen[c2], k);
-        put_list(NULL, &sh->nationality, c.f[c3], c.flen[c3], k);
-        put_list(NULL, &sh->nationality, c.f[cvi], c.flen[cvi], k);
-        put_list(NULL, &sh->nationality, c.f[cen], c.flen[cen], k);
-        put_list(NULL, &sh->nationality, c.f[cv], c.flen[cv], k);
+        put_list(&sh->nat_exact, &sh->nationality, c.f[c2], c.flen[c2], k);
+        put_list(&sh->nat_exact, &sh->nationality, c.f[c3], c.flen[c3], k);
+        put_list(&sh->nat_exact, &sh->nationality, c.f[cvi], c.flen[cvi], k);
+        put_list(&sh->nat_exact, &sh->nationality, c.f[cen], c.flen[cen], k);
+        put_list(&sh->nat_exact, &sh->nationality, c.f[cv], c.flen[cv], k);
     }
     dc_ref_csv_close(&c);
 }
@@ -344,13 +335,16 @@ uint16_t dc_norm_nationality(const dc_norm_shared_t *sh, const char *s, size_t n
         code = v > 0 ? strmap_get(&sh->nationality, k, (size_t)len, 0) : 0;
     } else {
         dc_text_t t;
-        dc_buf_t a = DC_BUF_INIT;
+        dc_buf_t e = DC_BUF_INIT, a = DC_BUF_INIT;
         dc_text_decode(s, n, &t);
+        dc_text_canon(&t);
         int from = 0;
         char a0[32];
-        if (t.n >= 2 && (dc_token_ascii(&t.t[0], a0, sizeof a0), !strcmp(a0, "quoc"))) from = 2; /* "Quốc tịch X" */
-        compact_keys(&t, from, NULL, &a);
-        code = strmap_get(&sh->nationality, a.p, a.len, 0);
+        if (t.n >= 3 && (dc_token_ascii(&t.t[0], a0, sizeof a0), !strcmp(a0, "quoc"))) from = 2; /* "Quốc tịch X" */
+        compact_keys(&t, from, &e, &a);
+        code = strmap_get(&sh->nat_exact, e.p, e.len, 0);
+        if (!code || code == AMBIG) code = strmap_get(&sh->nationality, a.p, a.len, 0);
+        dc_buf_free(&e);
         dc_buf_free(&a);
     }
     if (!code || code == AMBIG) {
@@ -593,5 +587,8 @@ void norm_codes_free(dc_norm_shared_t *sh)
     strmap_free(&sh->ethnic_ascii);
     strmap_free(&sh->religion);
     strmap_free(&sh->nationality);
+    strmap_free(&sh->nat_exact);
+    strmap_free(&sh->ethnic_exact2);
+    strmap_free(&sh->ethnic_ascii2);
     strmap_free(&sh->province);
 }

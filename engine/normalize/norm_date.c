@@ -193,6 +193,10 @@ void dc_norm_date(const dc_norm_opts_t *o, const char *s, size_t n, dc_date_t *o
             return;
         }
         if (gl[1] == 2 && gl[0] <= 2) {
+            /* mm/yy only when the first number is a month ("15/08" is a
+             * day and a month without a year: invalid) */
+            int m = (int)num(g[0], gl[0]);
+            if (m < 1 || m > 12) { set_invalid(out); return; }
             int y = two_digit_year(o, (int)num(g[1], 2), out);
             finish(o, y, (int)num(g[0], gl[0]), 0, 1, out);
             return;

@@ -54,9 +54,12 @@ struct dc_norm_shared {
     char **compound_ascii;
     uint8_t *compound_ntok;
     size_t ncompound;
-    strmap_t ethnic_exact;     /* compact exact key -> code (255 ambiguous) */
-    strmap_t ethnic_ascii;     /* compact ascii key -> code (255 ambiguous) */
+    strmap_t ethnic_exact;     /* names + variants: compact exact key -> code (255 ambiguous) */
+    strmap_t ethnic_ascii;     /* names + variants: compact ascii key -> code (255 ambiguous) */
+    strmap_t ethnic_exact2;    /* 1979 "other names" (lower priority) */
+    strmap_t ethnic_ascii2;
     strmap_t religion;         /* compact ascii key -> code */
+    strmap_t nat_exact;        /* compact exact key -> numeric */
     strmap_t nationality;      /* compact ascii key -> numeric */
     strmap_t province;         /* compact ascii name -> GSO code */
     struct dc_gazetteer *gz;   /* NULL until the address module is merged */

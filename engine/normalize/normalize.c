@@ -243,7 +243,7 @@ void dc_norm_sex_vote(dc_sex_vote_t *v, const dc_record_t *r)
 
 /* Evidence needed: at least MIN_EVIDENCE rows with Văn or Thị among the
  * coded rows, and the winning reading at least WIN_SHARE of them. */
-#define MIN_EVIDENCE 20
+#define MIN_EVIDENCE 8
 #define WIN_SHARE 0.9
 
 int dc_norm_sex_decide(dc_norm_shared_t *sh, uint32_t source, const dc_sex_vote_t *v)

@@ -412,6 +412,58 @@ START_TEST(test_surname_shares)
 }
 END_TEST
 
+START_TEST(test_ids_agree_and_unique)
+{
+    /* with no corruption, every 12-digit number is unique and agrees with
+     * the row: digit 4 = sex + century, digits 5-6 = birth year */
+    char *d = dc_test_tmpdir("gen7");
+    ck_assert_int_eq(dc_test_run("%s gen -q -n 30000 --seed 5 --dup-rate 0 --corrupt-rate 0 --styles canonical "
+                                 "-T 2 -f -o %s", DANCU_BIN, d), 0);
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "cat %s/exports/*.csv | grep -v '^record_id,' | cut -d, -f6,7,8,9 > %s/ids", d, d);
+    ck_assert_int_eq(dc_test_run("%s", cmd), 0);
+    snprintf(cmd, sizeof cmd, "%s/ids", d);
+    size_t n;
+    char *t = dc_test_read_file(cmd, &n);
+    ck_assert(t != NULL);
+    size_t rows = 0, with_id = 0, with_cmnd = 0, cap = 1 << 16;
+    char (*ids)[13] = malloc(cap * sizeof *ids);
+    for (char *line = t; *line;) {
+        char *eol = strchr(line, '\n');
+        *eol = '\0';
+        /* dd/mm/yyyy,Nam|Nữ,id12,cmnd */
+        char *sex = strchr(line, ',') + 1, *id = strchr(sex, ',') + 1, *cm = strchr(id, ',') + 1;
+        int year = atoi(line + 6);
+        int female = !strncmp(sex, "Nữ", strlen("Nữ"));
+        if (id[0] != ',') {
+            ck_assert_msg(cm - id == 13, "id of length %d", (int)(cm - id - 1));
+            int digit = id[3] - '0';
+            ck_assert_int_eq(digit, (year >= 2000 ? 2 : 0) + female);
+            ck_assert_int_eq((id[4] - '0') * 10 + (id[5] - '0'), year % 100);
+            if (with_id == cap) ids = realloc(ids, (cap *= 2) * sizeof *ids);
+            memcpy(ids[with_id], id, 12);
+            ids[with_id][12] = '\0';
+            with_id++;
+        }
+        if (*cm) {
+            ck_assert_uint_eq(strlen(cm), 9);
+            with_cmnd++;
+        }
+        rows++;
+        line = eol + 1;
+    }
+    ck_assert_uint_eq(rows, 30000);
+    ck_assert_uint_gt(with_id, rows * 93 / 100);
+    ck_assert_uint_gt(with_cmnd, rows / 5);
+    qsort(ids, with_id, sizeof *ids, (int (*)(const void *, const void *))strcmp);
+    for (size_t i = 1; i < with_id; i++) ck_assert_str_ne(ids[i - 1], ids[i]);
+    free(ids);
+    free(t);
+    dc_test_run("rm -rf %s", d);
+    free(d);
+}
+END_TEST
+
 START_TEST(test_cli_usage)
 {
     ck_assert_int_eq(dc_test_run("%s gen -n 10 >/dev/null 2>&1", DANCU_BIN), 2);          /* no -o */
@@ -439,6 +491,7 @@ static Suite *gen_suite(void)
     tcase_add_test(tr, test_run_threads_identical);
     tcase_add_test(tr, test_run_in_process);
     tcase_add_test(tr, test_surname_shares);
+    tcase_add_test(tr, test_ids_agree_and_unique);
     tcase_add_test(tr, test_cli_usage);
     suite_add_tcase(s, tr);
     return s;
