@@ -1,12 +1,516 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* cmd_normalize.c - `dancu normalize`: not built yet (see the open issues). */
+/*
+ * cmd_normalize.c - `dancu normalize`: show what the engine understands of
+ * every row: the raw values beside the normalized ones, keys, codes and
+ * flags (docs/NORMALIZATION.md, "dancu normalize").
+ *
+ * DESIGN: two passes over the input, both through dc_load.
+ *   1. (skipped with --sex-one or when reading stdin) a light pass that
+ *      reads only gioi_tinh and ho_ten to count, per file, the evidence
+ *      for the meaning of the sex codes "0"/"1" (dc_norm_sex_vote);
+ *      then dc_norm_sex_decide per file.
+ *   2. the full pass: workers normalize their batch into records (one
+ *      array per batch, in batch->user) and resolve the sex codes; the
+ *      in-order commit writes the rows. The output is therefore identical
+ *      whatever --threads, and memory is bounded by the batches in flight.
+ * Rejects go to OUT's directory as <name>.rejects.csv.
+ */
 #include "dc_cli.h"
 #include "../common/dc_common.h"
+#include "../normalize/dc_normalize.h"
+#include "../../loaders/dc_loader.h"
+#include "../../loaders/dc_loader_int.h"
+
+#include <getopt.h>   /* getopt_long */
+#include <stdlib.h>   /* free, strtol */
+#include <string.h>   /* strcmp, strrchr */
+#include <sys/stat.h> /* stat */
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: dancu normalize FILE... -o OUT.csv [OPTIONS]\n"
+            "\n"
+            "Normalize every row of household-register exports and write one output row\n"
+            "per input row: the raw values beside the normalized ones, the name keys,\n"
+            "codes and flags. Rejected rows go to OUT's directory as <OUT>.rejects.csv.\n"
+            "See docs/NORMALIZATION.md.\n"
+            "\n"
+            "Options:\n"
+            "  -o, --output FILE        output file: .csv or .jsonl, plus .zst to compress\n"
+            "  -t, --threads N          worker threads (0 = all cores; default 0)\n"
+            "      --ethnic-codes Y     numeric dan_toc codes follow the 1979 (QĐ 121) or the\n"
+            "                           2008 (QĐ 1019) list; default: accept only the codes on\n"
+            "                           which both lists agree, flag the others\n"
+            "      --sex-one S          gioi_tinh \"1\" means male or female (default: infer per\n"
+            "                           file from the middle names Văn/Thị)\n"
+            "      --century-pivot YY   dd/mm/yy: yy <= YY is 20yy, else 19yy (default 30)\n"
+            "      --ref-year Y         dates after year Y are invalid (default 2026)\n"
+            "  -d, --delimiter C        field delimiter: , ; | tab (default: detect)\n"
+            "  -e, --encoding E         utf-8, tcvn3, vni, viscii, cp1258 or auto (default auto)\n"
+            "  -m, --map COLUMN=FIELD   map a header column to a canonical field (repeatable)\n"
+            "      --mapping FILE       CSV of column,field pairs\n"
+            "  -f, --force              overwrite OUT\n"
+            "  -q, --quiet              print errors only\n"
+            "  -h, --help               show this help\n"
+            "\n"
+            "Exit status: 0 success, 1 failure, 2 usage error.\n");
+}
+
+static int usage_error(const char *msg, const char *arg)
+{
+    fprintf(stderr, "dancu normalize: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
+    fprintf(stderr, "Try 'dancu normalize --help'.\n");
+    return DC_EXIT_USAGE;
+}
+
+/* ------------------------------------------------------------- columns */
+
+static const char *const cols[] = {
+    "source", "line", "record_id",
+    "ma_tinh", "province_code",
+    "ho_ten", "name", "name_exact", "name_ascii", "name_phon", "surname", "middle", "given",
+    "given_phon", "name_flags",
+    "ngay_sinh", "dob", "dob_flags",
+    "gioi_tinh", "sex",
+    "so_dinh_danh", "id12", "id12_flags",
+    "so_cmnd", "cmnd", "cmnd_flags",
+    "dan_toc", "ethnic_code", "ethnic_name",
+    "ton_giao", "religion_code", "religion_name",
+    "quoc_tich", "nationality_code",
+    "que_quan", "hometown", "hometown_ward_old", "hometown_ward_new", "hometown_flags",
+    "noi_thuong_tru", "perm", "perm_ward_old", "perm_ward_new", "perm_flags",
+    "noi_o_hien_tai", "cur", "cur_ward_old", "cur_ward_new", "cur_flags",
+    "ho_ten_cha", "father", "father_ascii", "father_phon",
+    "ho_ten_me", "mother", "mother_ascii", "mother_phon",
+    "ho_ten_vo_chong", "spouse", "spouse_ascii", "spouse_phon",
+    "ngay_chet", "dod", "dod_flags",
+    "code_flags",
+};
+
+typedef struct norm_cli {
+    dc_norm_shared_t *sh;
+    dc_intern_t *in;
+    dc_table_t *out;
+    int nthreads;
+    /* pass 1 */
+    dc_sex_vote_t *votes;
+    size_t nvotes;
+    /* pass 2 */
+    uint64_t rows;
+    dc_buf_t tmp;
+} norm_cli_t;
+
+static void *w_init(void *ud, int tid)
+{
+    DC_UNUSED(tid);
+    norm_cli_t *C = ud;
+    return dc_norm_ctx_create(C->sh);
+}
+
+static void w_free(void *ud, void *w)
+{
+    DC_UNUSED(ud);
+    dc_norm_ctx_free(w);
+}
+
+/* Pass 1: provisional sex + name flags only. */
+static int p1_process(void *ud, void *w, dc_batch_t *b)
+{
+    DC_UNUSED(ud);
+    dc_record_t *recs = dc_xcalloc(b->n ? b->n : 1, sizeof *recs);
+    for (size_t i = 0; i < b->n; i++) {
+        const dc_row_t *r = &b->rows[i];
+        int unrec;
+        recs[i].sex = dc_norm_sex(r->v[DC_F_GIOI_TINH], r->len[DC_F_GIOI_TINH], &unrec);
+        if (recs[i].sex >= DC_SEX_CODE0)
+            dc_norm_name(w, r->v[DC_F_HO_TEN], r->len[DC_F_HO_TEN], &recs[i].name);
+    }
+    b->user = recs;
+    return 0;
+}
+
+static int p1_commit(void *ud, dc_batch_t *b)
+{
+    norm_cli_t *C = ud;
+    uint32_t s = b->src->index;
+    if (s >= C->nvotes) {
+        C->votes = dc_xrealloc(C->votes, (s + 1) * sizeof *C->votes);
+        memset(C->votes + C->nvotes, 0, (s + 1 - C->nvotes) * sizeof *C->votes);
+        C->nvotes = s + 1;
+    }
+    dc_record_t *recs = b->user;
+    for (size_t i = 0; i < b->n; i++) dc_norm_sex_vote(&C->votes[s], &recs[i]);
+    free(recs);
+    b->user = NULL;
+    return 0;
+}
+
+/* Pass 2: the full records. */
+static int p2_process(void *ud, void *w, dc_batch_t *b)
+{
+    norm_cli_t *C = ud;
+    dc_record_t *recs = dc_xcalloc(b->n ? b->n : 1, sizeof *recs);
+    for (size_t i = 0; i < b->n; i++) {
+        dc_norm_row(w, b->src->index, &b->rows[i], &recs[i]);
+        dc_norm_sex_apply(C->sh, &recs[i]);
+    }
+    b->user = recs;
+    return 0;
+}
+
+static void cell_id(dc_table_t *t, const char *s) { dc_table_cstr(t, s); }
+
+static void cell_interned(norm_cli_t *C, uint32_t id)
+{
+    size_t n;
+    const char *s = dc_intern_str(C->in, id, &n);
+    dc_table_str(C->out, s, n);
+}
+
+static void cell_buf(norm_cli_t *C, void (*fn)(unsigned, dc_buf_t *), unsigned flags)
+{
+    dc_buf_clear(&C->tmp);
+    fn(flags, &C->tmp);
+    dc_table_str(C->out, C->tmp.p, C->tmp.len);
+}
+
+static void name_flags(unsigned f, dc_buf_t *b) { dc_name_flags_str((uint16_t)f, b); }
+static void date_flags(unsigned f, dc_buf_t *b) { dc_date_flags_str((uint8_t)f, b); }
+static void id_flags(unsigned f, dc_buf_t *b) { dc_id_flags_str((uint16_t)f, b); }
+static void code_flags(unsigned f, dc_buf_t *b) { dc_code_flags_str((uint8_t)f, b); }
+static void addr_flags(unsigned f, dc_buf_t *b)
+{
+    static const char *const names[] = {"present", "ambiguous_new", "old_name", "unmatched", "partial"};
+    int first = 1;
+    for (size_t i = 0; i < DC_ARRAY_LEN(names); i++) {
+        if (!(f & (1u << i))) continue;
+        if (!first) dc_buf_putc(b, '|');
+        dc_buf_puts(b, names[i]);
+        first = 0;
+    }
+}
+
+static void cell_code(dc_table_t *t, unsigned v, int width)
+{
+    if (!v) { dc_table_null(t); return; }
+    char s[24];
+    snprintf(s, sizeof s, "%0*u", width, v);
+    dc_table_cstr(t, s);
+}
+
+static void cell_date(dc_table_t *t, const dc_date_t *d)
+{
+    char buf[16];
+    dc_table_cstr(t, dc_date_format(d, buf));
+}
+
+static void cells_addr(norm_cli_t *C, const dc_row_t *r, dc_field_t f, const dc_addr_t *a)
+{
+    dc_table_str(C->out, r->v[f], r->len[f]);
+    cell_interned(C, a->text);
+    cell_code(C->out, a->ward_old, 5);
+    cell_code(C->out, a->ward_new, 5);
+    cell_buf(C, addr_flags, a->flags);
+}
+
+static void cells_rel(norm_cli_t *C, const dc_row_t *r, dc_field_t f, const dc_relname_t *n)
+{
+    dc_table_str(C->out, r->v[f], r->len[f]);
+    dc_buf_clear(&C->tmp);
+    if (n->exact) dc_norm_display_name(C->sh, n->exact, &C->tmp);
+    dc_table_str(C->out, C->tmp.p, C->tmp.len);
+    cell_interned(C, n->ascii);
+    cell_interned(C, n->phon);
+}
+
+static int p2_commit(void *ud, dc_batch_t *b)
+{
+    norm_cli_t *C = ud;
+    dc_table_t *t = C->out;
+    dc_record_t *recs = b->user;
+    for (size_t i = 0; i < b->n; i++) {
+        const dc_row_t *r = &b->rows[i];
+        const dc_record_t *x = &recs[i];
+#define RAW(f) dc_table_str(t, r->v[DC_F_##f], r->len[DC_F_##f])
+        dc_table_cstr(t, b->src->name);
+        dc_table_u64(t, r->line);
+        RAW(RECORD_ID);
+        RAW(MA_TINH);
+        cell_code(t, x->prov_src, 2);
+        RAW(HO_TEN);
+        dc_buf_clear(&C->tmp);
+        if (x->name.exact) dc_norm_display_name(C->sh, x->name.exact, &C->tmp);
+        dc_table_str(t, C->tmp.p, C->tmp.len);
+        cell_interned(C, x->name.exact);
+        cell_interned(C, x->name.ascii);
+        cell_interned(C, x->name.phon);
+        cell_interned(C, x->name.sur);
+        cell_interned(C, x->name.mid);
+        cell_interned(C, x->name.given);
+        cell_interned(C, x->name.given_phon);
+        cell_buf(C, name_flags, x->name.flags);
+        RAW(NGAY_SINH);
+        cell_date(t, &x->dob);
+        cell_buf(C, date_flags, x->dob.flags);
+        RAW(GIOI_TINH);
+        dc_table_cstr(t, dc_sex_name(x->sex));
+        RAW(SO_DINH_DANH);
+        if (x->id12) {
+            char s[24];
+            snprintf(s, sizeof s, "%012llu", (unsigned long long)x->id12);
+            cell_id(t, s);
+        } else dc_table_null(t);
+        cell_buf(C, id_flags, x->id12_flags);
+        RAW(SO_CMND);
+        if (x->cmnd) {
+            char s[24];
+            snprintf(s, sizeof s, "%0*llu", x->cmnd_flags & DC_ID_CMND12 ? 12 : 9, (unsigned long long)x->cmnd);
+            cell_id(t, s);
+        } else dc_table_null(t);
+        cell_buf(C, id_flags, x->cmnd_flags);
+        RAW(DAN_TOC);
+        cell_code(t, x->ethnic, 2);
+        dc_table_cstr(t, dc_ethnic_name(x->ethnic));
+        RAW(TON_GIAO);
+        cell_code(t, x->religion == DC_RELIGION_NONE ? 0 : x->religion, 2);
+        dc_table_cstr(t, dc_religion_name(x->religion));
+        RAW(QUOC_TICH);
+        cell_code(t, x->nationality, 3);
+        cells_addr(C, r, DC_F_QUE_QUAN, &x->hometown);
+        cells_addr(C, r, DC_F_NOI_THUONG_TRU, &x->perm);
+        cells_addr(C, r, DC_F_NOI_O_HIEN_TAI, &x->cur);
+        cells_rel(C, r, DC_F_HO_TEN_CHA, &x->father);
+        cells_rel(C, r, DC_F_HO_TEN_ME, &x->mother);
+        cells_rel(C, r, DC_F_HO_TEN_VO_CHONG, &x->spouse);
+        RAW(NGAY_CHET);
+        cell_date(t, &x->dod);
+        cell_buf(C, date_flags, x->dod.flags);
+        cell_buf(C, code_flags, x->code_flags);
+#undef RAW
+        if (dc_table_end_row(t) != 0) return -1;
+    }
+    C->rows += b->n;
+    free(recs);
+    b->user = NULL;
+    return 0;
+}
+
+/* OUT path -> directory, table name and format. */
+static int split_out(const char *path, char **dir, char **name, dc_format_t *fmt, int *zst)
+{
+    const char *slash = strrchr(path, '/');
+    *dir = slash ? dc_xstrndup(path, (size_t)(slash - path) + (slash == path)) : dc_xstrdup(".");
+    const char *base = slash ? slash + 1 : path;
+    size_t n = strlen(base);
+    *zst = 0;
+    if (n > 4 && !strcmp(base + n - 4, ".zst")) { *zst = 1; n -= 4; }
+    if (n > 4 && !strncmp(base + n - 4, ".csv", 4)) { *fmt = DC_FMT_CSV; n -= 4; }
+    else if (n > 6 && !strncmp(base + n - 6, ".jsonl", 6)) { *fmt = DC_FMT_JSONL; n -= 6; }
+    else return -1;
+    *name = dc_xstrndup(base, n);
+    return n ? 0 : -1;
+}
 
 int dc_cmd_normalize(int argc, char **argv)
 {
-    DC_UNUSED(argc);
-    DC_UNUSED(argv);
-    dc_error("'dancu normalize' is not built yet");
-    return DC_EXIT_FAIL;
+    static const struct option lopts[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"threads", required_argument, NULL, 't'},
+        {"ethnic-codes", required_argument, NULL, 'E'},
+        {"sex-one", required_argument, NULL, 'S'},
+        {"century-pivot", required_argument, NULL, 'P'},
+        {"ref-year", required_argument, NULL, 'Y'},
+        {"delimiter", required_argument, NULL, 'd'},
+        {"encoding", required_argument, NULL, 'e'},
+        {"map", required_argument, NULL, 'm'},
+        {"mapping", required_argument, NULL, 'M'},
+        {"force", no_argument, NULL, 'f'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    dc_load_opts_t lo;
+    memset(&lo, 0, sizeof lo);
+    dc_norm_opts_t no;
+    memset(&no, 0, sizeof no);
+    const char *out = NULL, *mapping_file = NULL;
+    int force = 0, c, rc = DC_EXIT_OK;
+    char **maps = NULL;
+    size_t nmaps = 0, mapcap = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:t:d:e:m:fqh", lopts, NULL)) != -1) {
+        switch (c) {
+        case 'o': out = optarg; break;
+        case 't':
+            lo.nthreads = dc_cli_threads(optarg);
+            if (lo.nthreads < 0) { rc = usage_error("bad --threads", optarg); goto done; }
+            break;
+        case 'E':
+            if (!strcmp(optarg, "1979")) no.ethnic_codes = 1979;
+            else if (!strcmp(optarg, "2008")) no.ethnic_codes = 2008;
+            else { rc = usage_error("bad --ethnic-codes (1979 or 2008)", optarg); goto done; }
+            break;
+        case 'S':
+            if (!strcmp(optarg, "male")) no.sex_one = 1;
+            else if (!strcmp(optarg, "female")) no.sex_one = 2;
+            else { rc = usage_error("bad --sex-one (male or female)", optarg); goto done; }
+            break;
+        case 'P': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || end == optarg || v < 0 || v > 99) { rc = usage_error("bad --century-pivot (0..99)", optarg); goto done; }
+            no.century_pivot = (int)v;
+            break;
+        }
+        case 'Y': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || end == optarg || v < 1900 || v > 9999) { rc = usage_error("bad --ref-year", optarg); goto done; }
+            no.ref_year = (int)v;
+            break;
+        }
+        case 'd':
+            if (!strcmp(optarg, "tab") || !strcmp(optarg, "\\t") || !strcmp(optarg, "\t")) lo.delimiter = '\t';
+            else if (strlen(optarg) == 1 && strchr(",;|", optarg[0])) lo.delimiter = optarg[0];
+            else { rc = usage_error("bad --delimiter (one of , ; | tab)", optarg); goto done; }
+            break;
+        case 'e':
+            if (dc_encoding_parse(optarg, &lo.encoding)) { rc = usage_error("unknown --encoding", optarg); goto done; }
+            break;
+        case 'm':
+            if (!strchr(optarg, '=')) { rc = usage_error("bad --map (want COLUMN=FIELD)", optarg); goto done; }
+            maps = dc_grow(maps, &mapcap, nmaps + 2, sizeof *maps);
+            maps[nmaps++] = dc_xstrdup(optarg);
+            maps[nmaps] = NULL;
+            break;
+        case 'M': mapping_file = optarg; break;
+        case 'f': force = 1; break;
+        case 'q': dc_log_level = 0; break;
+        case 'h': usage(stdout); goto done;
+        default: rc = usage_error("bad option", NULL); goto done;
+        }
+    }
+    if (!out) { rc = usage_error("missing -o OUT.csv", NULL); goto done; }
+    if (optind >= argc) { rc = usage_error("no input files", NULL); goto done; }
+    char *dir = NULL, *name = NULL;
+    dc_format_t fmt = DC_FMT_CSV;
+    int zst = 0;
+    if (split_out(out, &dir, &name, &fmt, &zst)) {
+        free(dir);
+        free(name);
+        rc = usage_error("-o must name a .csv or .jsonl file (optionally .zst)", out);
+        goto done;
+    }
+    struct stat st;
+    if (!force && stat(out, &st) == 0) {
+        dc_error("%s exists (use --force to overwrite)", out);
+        free(dir);
+        free(name);
+        rc = DC_EXIT_FAIL;
+        goto done;
+    }
+    if (mapping_file && dc_mapping_file_read(mapping_file, &maps, &nmaps)) {
+        dc_error("%s", dc_geterr());
+        free(dir);
+        free(name);
+        rc = DC_EXIT_FAIL;
+        goto done;
+    }
+    lo.mappings = (const char *const *)maps;
+
+    const char *const *paths = (const char *const *)argv + optind;
+    size_t npaths = (size_t)(argc - optind);
+    int stdin_in = 0;
+    for (size_t i = 0; i < npaths; i++) stdin_in |= !strcmp(paths[i], "-");
+
+    norm_cli_t C;
+    memset(&C, 0, sizeof C);
+    C.in = dc_intern_create();
+    C.sh = dc_norm_shared_create(C.in, &no);
+    dc_sink_t sink;
+    memset(&sink, 0, sizeof sink);
+    sink.worker_init = w_init;
+    sink.worker_free = w_free;
+    sink.ud = &C;
+    dc_load_stats_t ls;
+    int fail = 0;
+    double t0 = dc_now();
+
+    /* pass 1: what do "0" and "1" mean, per file */
+    if (!no.sex_one && !stdin_in) {
+        sink.process = p1_process;
+        sink.commit = p1_commit;
+        if (dc_load(&lo, paths, npaths, &sink, &ls) != 0) {
+            dc_error("%s", dc_geterr());
+            fail = 1;
+        } else {
+            for (uint32_t s = 0; s < ls.nsources; s++) {
+                dc_sex_vote_t zero;
+                memset(&zero, 0, sizeof zero);
+                const dc_sex_vote_t *v = s < C.nvotes ? &C.votes[s] : &zero;
+                int d = dc_norm_sex_decide(C.sh, s, v);
+                uint64_t coded = v->rows[0] + v->rows[1] + v->rows[2];
+                if (coded)
+                    dc_log(1, "%s: %llu rows with sex codes 0/1/2: %s", ls.sources[s].name,
+                           (unsigned long long)coded,
+                           d == 1 ? "\"1\" = male (from middle names)"
+                           : d == 2 ? "\"1\" = female (from middle names)"
+                                    : "evidence too weak, left unknown (use --sex-one)");
+            }
+        }
+        dc_load_stats_free(&ls);
+    } else if (stdin_in && !no.sex_one) {
+        dc_log(1, "reading stdin: sex codes 0/1 are left unresolved (use --sex-one)");
+    }
+
+    /* pass 2: normalize and write */
+    if (!fail) {
+        static const char *const rcols[] = {"source", "line", "reason", "raw"};
+        char *rname = dc_xmalloc(strlen(name) + 16);
+        snprintf(rname, strlen(name) + 16, "%s.rejects", name);
+        C.out = dc_table_open(dir, name, fmt, zst, cols, DC_ARRAY_LEN(cols));
+        lo.rejects = C.out ? dc_table_open(dir, rname, DC_FMT_CSV, 0, rcols, 4) : NULL;
+        free(rname);
+        if (!C.out || !lo.rejects) {
+            dc_error("%s", dc_geterr());
+            dc_table_abort(C.out);
+            fail = 1;
+        } else {
+            sink.process = p2_process;
+            sink.commit = p2_commit;
+            int r = dc_load(&lo, paths, npaths, &sink, &ls);
+            if (r != 0) {
+                dc_error("%s", dc_geterr());
+                dc_table_abort(C.out);
+                dc_table_abort(lo.rejects);
+                fail = 1;
+            } else {
+                const char *outpath = dc_table_path(C.out);
+                dc_log(1, "%llu rows normalized, %llu rejected, %.2f s -> %s",
+                       (unsigned long long)ls.rows_ok, (unsigned long long)ls.rows_rejected,
+                       dc_now() - t0, outpath);
+                if (dc_table_commit(C.out) != 0) {
+                    dc_error("%s", dc_geterr());
+                    dc_table_abort(lo.rejects);
+                    fail = 1;
+                } else if (dc_table_commit(lo.rejects) != 0) {
+                    dc_error("%s", dc_geterr());
+                    fail = 1;
+                }
+            }
+            dc_load_stats_free(&ls);
+        }
+    }
+    free(C.votes);
+    dc_buf_free(&C.tmp);
+    dc_norm_shared_free(C.sh);
+    dc_intern_free(C.in);
+    free(dir);
+    free(name);
+    rc = fail ? DC_EXIT_FAIL : DC_EXIT_OK;
+done:
+    for (size_t i = 0; i < nmaps; i++) free(maps[i]);
+    free(maps);
+    return rc;
 }

@@ -3,7 +3,7 @@
 # tests/golden/update.sh BIN : regenerate the committed golden outputs.
 #
 # For every sample data-samples/<sample>/exports/* and every command in
-# GOLDEN_CMDS (default "load normalize"), run
+# GOLDEN_CMDS (default "load normalize run"), run
 #     BIN <cmd> --threads 1 -q -o OUT data-samples/<sample>/exports/*
 # from the source root (LC_ALL=C, so the file order is fixed) and store
 # OUT's files under tests/golden/<sample>/<cmd>/ and the exit status in
@@ -20,7 +20,7 @@ bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 export LC_ALL=C
-cmds=${GOLDEN_CMDS:-load normalize}
+cmds=${GOLDEN_CMDS:-load normalize run}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/dancu-golden.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 written=0

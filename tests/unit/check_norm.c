@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* check_norm.c - tests of dc_norm_row() and dc_norm_finalize(): a whole
+ * record, sex code inference per file, cache transparency, threads. */
+#include "dc_test.h"
+#include "normalize/dc_normalize.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void set(dc_row_t *r, dc_field_t f, const char *s)
+{
+    r->v[f] = s;
+    r->len[f] = (uint32_t)strlen(s);
+}
+
+START_TEST(test_row)
+{
+    dc_intern_t *in = dc_intern_create();
+    dc_norm_opts_t o = {0};
+    o.ethnic_codes = 2008;
+    dc_norm_shared_t *sh = dc_norm_shared_create(in, &o);
+    dc_norm_ctx_t *ctx = dc_norm_ctx_create(sh);
+    dc_row_t r;
+    memset(&r, 0, sizeof r);
+    r.seq = 7;
+    set(&r, DC_F_RECORD_ID, " 000123 ");
+    set(&r, DC_F_MA_TINH, "01");
+    set(&r, DC_F_HO_TEN, "NGUYỄN VĂN HOÀ");
+    set(&r, DC_F_NGAY_SINH, "15/08/1990");
+    set(&r, DC_F_GIOI_TINH, "Nam");
+    set(&r, DC_F_SO_DINH_DANH, "001 090 012345");
+    set(&r, DC_F_SO_CMND, "012345678");
+    set(&r, DC_F_DAN_TOC, "Kinh");
+    set(&r, DC_F_TON_GIAO, "Không");
+    set(&r, DC_F_QUOC_TICH, "Việt Nam");
+    set(&r, DC_F_QUE_QUAN, "Xã Hòa Bình, Huyện Kiến Xương, Tỉnh Thái Bình");
+    set(&r, DC_F_HO_TEN_CHA, "Nguyễn Văn Bình");
+    set(&r, DC_F_HO_TEN_ME, "Trần Thị Thuý");
+    set(&r, DC_F_NGAY_CHET, "");
+    dc_record_t rec;
+    dc_norm_row(ctx, 3, &r, &rec);
+    ck_assert_uint_eq(rec.source, 3);
+    ck_assert_uint_eq(rec.seq, 7);
+    ck_assert_str_eq(dc_intern_str(in, rec.record_id, NULL), "000123");
+    ck_assert_uint_eq(rec.prov_src, 1);
+    ck_assert_str_eq(dc_intern_str(in, rec.name.exact, NULL), "nguyễn văn hòa");
+    ck_assert_str_eq(dc_intern_str(in, rec.name.given, NULL), "hoa");
+    ck_assert_int_eq(rec.dob.y, 1990);
+    ck_assert_int_eq(rec.dob.prec, DC_PREC_DAY);
+    ck_assert_int_eq(rec.dod.prec, DC_PREC_NONE);
+    ck_assert_uint_eq(rec.sex, DC_SEX_MALE);
+    ck_assert_uint_eq(rec.id12, 1090012345ull);
+    ck_assert_uint_eq(rec.id12_flags, DC_ID_PRESENT | DC_ID_VALID);
+    ck_assert_uint_eq(rec.cmnd, 12345678ull);
+    ck_assert_uint_eq(rec.ethnic, 1);
+    ck_assert_uint_eq(rec.religion, DC_RELIGION_NONE);
+    ck_assert_uint_eq(rec.nationality, 704);
+    ck_assert_uint_eq(rec.code_flags, 0);
+    ck_assert(rec.hometown.flags & DC_ADDR_PRESENT);
+    ck_assert_uint_ne(rec.hometown.text, 0);
+    ck_assert_uint_eq(rec.perm.flags, 0);
+    ck_assert_str_eq(dc_intern_str(in, rec.mother.exact, NULL), "trần thị thúy");
+    ck_assert_uint_eq(rec.spouse.exact, 0);
+    /* sex disagreeing with the ID */
+    set(&r, DC_F_GIOI_TINH, "Nữ");
+    dc_norm_row(ctx, 3, &r, &rec);
+    ck_assert(rec.id12_flags & DC_ID_SEX_MISMATCH);
+    /* unrecognised province and sex */
+    set(&r, DC_F_MA_TINH, "Xyz");
+    set(&r, DC_F_GIOI_TINH, "??");
+    dc_norm_row(ctx, 3, &r, &rec);
+    ck_assert(rec.code_flags & DC_CODE_PROVINCE_UNRECOGNIZED);
+    ck_assert(rec.code_flags & DC_CODE_SEX_UNRECOGNIZED);
+    ck_assert_uint_eq(sizeof(dc_record_t), 200);
+    dc_norm_ctx_free(ctx);
+    dc_norm_shared_free(sh);
+    dc_intern_free(in);
+}
+END_TEST
+
+/* A file of `n` rows whose names carry Văn/Thị and whose sex is coded
+ * with `male_code`/`female_code`. */
+static dc_record_t *coded_file(dc_norm_ctx_t *ctx, uint32_t source, int n, const char *male_code,
+                               const char *female_code, int noise)
+{
+    static const char *male[] = {"Nguyễn Văn An", "Trần Văn Bình", "Lê Minh Cường", "Phạm Văn Dũng"};
+    static const char *female[] = {"Nguyễn Thị Lan", "Trần Thị Hoa", "Lê Ngọc Mai", "Phạm Thị Thu"};
+    dc_record_t *recs = dc_xcalloc((size_t)n, sizeof *recs);
+    for (int i = 0; i < n; i++) {
+        dc_row_t r;
+        memset(&r, 0, sizeof r);
+        int fem = i % 2;
+        int wrong = noise && i % noise == 0;   /* a typo in the sex column */
+        set(&r, DC_F_HO_TEN, fem ? female[i % 4] : male[i % 4]);
+        set(&r, DC_F_GIOI_TINH, (fem ^ wrong) ? female_code : male_code);
+        set(&r, DC_F_SO_DINH_DANH, fem ? "001190012345" : "001090012345");
+        r.seq = (uint64_t)i + 1;
+        dc_norm_row(ctx, source, &r, &recs[i]);
+    }
+    return recs;
+}
+
+START_TEST(test_sex_inference)
+{
+    dc_intern_t *in = dc_intern_create();
+    dc_norm_opts_t o = {0};
+    dc_norm_shared_t *sh = dc_norm_shared_create(in, &o);
+    dc_norm_ctx_t *ctx = dc_norm_ctx_create(sh);
+    /* file 0: 1 = male; file 1: 1 = female (with 5% noise); file 2: too
+     * few rows; file 3: 1/2 convention */
+    dc_record_t *a = coded_file(ctx, 0, 100, "1", "0", 0);
+    dc_record_t *b = coded_file(ctx, 1, 200, "0", "1", 20);
+    dc_record_t *c = coded_file(ctx, 2, 6, "1", "0", 0);
+    dc_record_t *d = coded_file(ctx, 3, 60, "1", "2", 0);
+    size_t n = 100 + 200 + 6 + 60;
+    dc_record_t *all = dc_xmalloc(n * sizeof *all);
+    memcpy(all, a, 100 * sizeof *a);
+    memcpy(all + 100, b, 200 * sizeof *b);
+    memcpy(all + 300, c, 6 * sizeof *c);
+    memcpy(all + 306, d, 60 * sizeof *d);
+    ck_assert_uint_eq(all[0].sex, DC_SEX_CODE1);
+    dc_norm_finalize(sh, all, n);
+    ck_assert_int_eq(dc_norm_sex_decision(sh, 0), 1);
+    ck_assert_int_eq(dc_norm_sex_decision(sh, 1), 2);
+    ck_assert_int_eq(dc_norm_sex_decision(sh, 2), 0);
+    ck_assert_int_eq(dc_norm_sex_decision(sh, 3), 1);
+    for (size_t i = 0; i < 100; i++) {
+        ck_assert_uint_eq(all[i].sex, i % 2 ? DC_SEX_FEMALE : DC_SEX_MALE);
+        ck_assert(!(all[i].id12_flags & DC_ID_SEX_MISMATCH));
+    }
+    int mismatches = 0;
+    for (size_t i = 100; i < 300; i++) {
+        ck_assert(all[i].sex == DC_SEX_MALE || all[i].sex == DC_SEX_FEMALE);
+        mismatches += (all[i].id12_flags & DC_ID_SEX_MISMATCH) != 0;
+    }
+    ck_assert_int_eq(mismatches, 10);   /* the noisy rows disagree with their ID */
+    for (size_t i = 300; i < 306; i++) {
+        ck_assert_uint_eq(all[i].sex, DC_SEX_UNKNOWN);
+        ck_assert(all[i].code_flags & DC_CODE_SEX_UNRESOLVED);
+    }
+    for (size_t i = 306; i < n; i++) ck_assert_uint_eq(all[i].sex, (i - 306) % 2 ? DC_SEX_FEMALE : DC_SEX_MALE);
+    free(a); free(b); free(c); free(d); free(all);
+    dc_norm_ctx_free(ctx);
+    dc_norm_shared_free(sh);
+
+    /* forced by the option: no inference */
+    o.sex_one = 2;
+    sh = dc_norm_shared_create(in, &o);
+    ctx = dc_norm_ctx_create(sh);
+    a = coded_file(ctx, 0, 4, "1", "0", 0);
+    ck_assert_uint_eq(a[0].sex, DC_SEX_FEMALE);
+    ck_assert_uint_eq(a[1].sex, DC_SEX_MALE);
+    free(a);
+    dc_norm_ctx_free(ctx);
+    dc_norm_shared_free(sh);
+    dc_intern_free(in);
+}
+END_TEST
+
+/* Names, dates and addresses repeat: a cached run gives the very records of
+ * an uncached one, including after the cache is emptied. */
+START_TEST(test_cache_transparent)
+{
+    dc_intern_t *in = dc_intern_create();
+    dc_norm_opts_t o = {0};
+    dc_norm_shared_t *sh = dc_norm_shared_create(in, &o);
+    o.no_cache = 1;
+    dc_norm_shared_t *sh2 = dc_norm_shared_create(in, &o);
+    dc_norm_ctx_t *c1 = dc_norm_ctx_create(sh), *c2 = dc_norm_ctx_create(sh2);
+    static const char *sur[] = {"Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ"};
+    static const char *mid[] = {"Văn", "Thị", "Minh", "Ngọc", "Quốc", "Thanh"};
+    static const char *giv[] = {"An", "Hoà", "Thuý", "Khoẻ", "Quỳnh", "Dũng", "Lan", "Tùng", "Nga"};
+    char name[64], dob[16];
+    for (int i = 0; i < 200000; i++) {
+        snprintf(name, sizeof name, "%s %s %s %d", sur[i % 8], mid[(i / 8) % 6], giv[(i / 48) % 9],
+                 i % 2 == 0 ? i : 0);   /* 100,000 distinct names: the cache empties */
+        snprintf(dob, sizeof dob, "%02d/%02d/%d", 1 + i % 28, 1 + i % 12, 1940 + i % 70);
+        dc_row_t r;
+        memset(&r, 0, sizeof r);
+        set(&r, DC_F_HO_TEN, name);
+        set(&r, DC_F_NGAY_SINH, dob);
+        set(&r, DC_F_HO_TEN_CHA, sur[i % 8]);
+        dc_record_t x, y;
+        dc_norm_row(c1, 0, &r, &x);
+        dc_norm_row(c2, 0, &r, &y);
+        ck_assert(memcmp(&x, &y, sizeof x) == 0);
+    }
+    dc_norm_ctx_free(c1);
+    dc_norm_ctx_free(c2);
+    dc_norm_shared_free(sh);
+    dc_norm_shared_free(sh2);
+    dc_intern_free(in);
+}
+END_TEST
+
+static Suite *norm_suite(void)
+{
+    Suite *s = suite_create("norm");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_row);
+    tcase_add_test(tc, test_sex_inference);
+    tcase_add_test(tc, test_cache_transparent);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void) { return dc_test_main(norm_suite(), "norm"); }
