@@ -164,6 +164,7 @@ static void parse_chunk(loader_t *L, chunk_t *c, dc_csv_rec_t *rec, dc_buf_t *dt
     }
     const char *p = c->raw, *end = c->raw + c->len;
     uint64_t line_rel = 0;
+    dc_buf_reserve(&c->scratch, 256);   /* scratch.p is never NULL below */
     while (p < end) {
         const char *rs = p;
         size_t mark = c->scratch.len;
@@ -181,7 +182,8 @@ static void parse_chunk(loader_t *L, chunk_t *c, dc_csv_rec_t *rec, dc_buf_t *dt
         else if (rec->nf != M->ncols) reason = DC_REJ_FIELD_COUNT;
         size_t cell0 = c->ncells;
         if (reason < 0) {
-            c->cells = dc_grow(c->cells, &c->cellcap, c->ncells + rec->nf, sizeof *c->cells);
+            if (DC_UNLIKELY(c->ncells + rec->nf > c->cellcap))
+                c->cells = dc_grow(c->cells, &c->cellcap, c->ncells + rec->nf, sizeof *c->cells);
             for (size_t i = 0; i < rec->nf; i++) {
                 dc_csv_field_t *f = &rec->f[i];
                 cell_t *x = &c->cells[c->ncells + i];
@@ -189,7 +191,7 @@ static void parse_chunk(loader_t *L, chunk_t *c, dc_csv_rec_t *rec, dc_buf_t *dt
                 x->len = f->len;
                 x->p = f->in_scratch ? NULL : f->p;
                 x->off = f->off;
-                if (!f->high || (F->enc == DC_ENC_UTF8 && dc_utf8_nfc_fast(fp, f->len))) continue;
+                if (!f->high) continue;   /* ASCII or NFC-safe UTF-8 (checked by the parser) */
                 dc_buf_clear(dtmp);
                 size_t bad;
                 if (dc_decode(F->enc, fp, f->len, dtmp, &bad) != 0) {
@@ -244,7 +246,7 @@ static void parse_chunk(loader_t *L, chunk_t *c, dc_csv_rec_t *rec, dc_buf_t *dt
             continue;
         }
         c->ncells += M->ncols;
-        c->acc = dc_grow(c->acc, &c->acccap, c->nacc + 1, sizeof *c->acc);
+        if (DC_UNLIKELY(c->nacc == c->acccap)) c->acc = dc_grow(c->acc, &c->acccap, c->nacc + 1, sizeof *c->acc);
         c->acc[c->nacc++] = (acc_t){here, seq_rel, cell0, name_off, M->split ? name_len : 0};
     }
     c->nlines = line_rel;
@@ -555,6 +557,7 @@ static int read_header(loader_t *L, dc_src_t *src, rbuf_t *b, file_ctx_t *F)
     dc_csv_classes(F->cls, F->delim, F->enc);
     dc_csv_rec_t rec = {0};
     dc_buf_t sc = DC_BUF_INIT;
+    dc_buf_reserve(&sc, 256);
     dc_csv_parse(b->p, b->p + hend, F->delim, (size_t)-1, F->cls, &rec, &sc);
     S->crlf = rec.crlf;
     S->header_lines = rec.lines ? rec.lines : 1;
