@@ -625,11 +625,13 @@ static int load_file(loader_t *L, file_ctx_t *F)
             if (rb_fill(src, &b, b.len + DC_MAX(L->chunk_size, (size_t)4096), S)) { rc = -1; break; }
             continue;
         }
-        /* hand the buffer over; the tail starts the next one */
-        size_t cap = DC_MAX(b.cap, L->chunk_size + (L->chunk_size >> 2) + 4096);
+        /* hand the buffer over (shrunk if mostly unused); the tail starts
+         * the next one, sized for a chunk again after a long record */
+        size_t cap = DC_MAX(L->chunk_size + (L->chunk_size >> 2) + 4096, (b.len - cut) * 2 + 4096);
         char *next = dc_xmalloc(cap);
         memcpy(next, b.p + cut, b.len - cut);
-        if (enqueue(L, F, unterm ? CK_UNTERM : CK_DATA, b.p, cut)) {
+        char *raw = cut < b.cap / 2 ? dc_xrealloc(b.p, cut) : b.p;
+        if (enqueue(L, F, unterm ? CK_UNTERM : CK_DATA, raw, cut)) {
             free(next);
             b.p = NULL;
             rc = -1;
