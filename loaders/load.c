@@ -495,6 +495,18 @@ static int rb_fill(dc_src_t *src, rbuf_t *b, size_t want, dc_source_info_t *S)
     return 0;
 }
 
+/* Like rb_fill for the data b->p[*off ..): compacts the buffer first. */
+static int rb_fill_from(dc_src_t *src, rbuf_t *b, size_t *off, size_t want, dc_source_info_t *S)
+{
+    if (b->len - *off >= want || b->eof) return 0;
+    if (*off > 0) {
+        memmove(b->p, b->p + *off, b->len - *off);
+        b->len -= *off;
+        *off = 0;
+    }
+    return rb_fill(src, b, want, S);
+}
+
 static char *xstrndup_utf8(dc_encoding_t enc, const char *s, size_t n, int *bad)
 {
     dc_buf_t b = DC_BUF_INIT;
@@ -616,30 +628,45 @@ static int load_file(loader_t *L, file_ctx_t *F)
         rc = -1;
         goto out;
     }
+    /* b.p[off .. b.len) is the data not yet handed out */
+    size_t off = 0;
     for (;;) {
-        if (rb_fill(src, &b, L->chunk_size, S)) { rc = -1; break; }
-        if (b.len == 0 && b.eof) break;
+        if (rb_fill_from(src, &b, &off, L->chunk_size, S)) { rc = -1; break; }
+        size_t avail = b.len - off;
+        if (avail == 0 && b.eof) break;
+        /* cut within about chunk_size bytes; widen only for a long record */
+        size_t win = DC_MIN(avail, L->chunk_size), cut;
         int unterm;
-        size_t cut = dc_csv_cut(b.p, b.len, b.eof, L->max_field, &unterm);
-        if (cut == 0) {
-            if (rb_fill(src, &b, b.len + DC_MAX(L->chunk_size, (size_t)4096), S)) { rc = -1; break; }
+        for (;;) {
+            cut = dc_csv_cut(b.p + off, win, b.eof && win == avail, L->max_field, &unterm);
+            if (cut || win == avail) break;
+            win = DC_MIN(avail, win * 2);
+        }
+        if (cut == 0) {   /* the record goes on beyond what was read */
+            if (rb_fill_from(src, &b, &off, avail + DC_MAX(L->chunk_size, (size_t)4096), S)) { rc = -1; break; }
             continue;
         }
-        /* hand the buffer over (shrunk if mostly unused); the tail starts
-         * the next one, sized for a chunk again after a long record */
-        size_t cap = DC_MAX(L->chunk_size + (L->chunk_size >> 2) + 4096, (b.len - cut) * 2 + 4096);
-        char *next = dc_xmalloc(cap);
-        memcpy(next, b.p + cut, b.len - cut);
-        char *raw = cut < b.cap / 2 ? dc_xrealloc(b.p, cut) : b.p;
+        char *raw;
+        if (off == 0 && cut >= avail / 2) {
+            /* most of the buffer: hand it over (shrunk if mostly unused),
+             * the tail starts a new one sized for a chunk */
+            size_t tail = avail - cut;
+            size_t cap = DC_MAX(L->chunk_size + (L->chunk_size >> 2) + 4096, tail * 2 + 4096);
+            char *next = dc_xmalloc(cap);
+            memcpy(next, b.p + cut, tail);
+            raw = cut < b.cap / 2 ? dc_xrealloc(b.p, cut) : b.p;
+            b.p = next;
+            b.len = tail;
+            b.cap = cap;
+        } else {
+            raw = dc_xmalloc(cut);
+            memcpy(raw, b.p + off, cut);
+            off += cut;
+        }
         if (enqueue(L, F, unterm ? CK_UNTERM : CK_DATA, raw, cut)) {
-            free(next);
-            b.p = NULL;
             rc = -1;
             break;
         }
-        b.p = next;
-        b.len -= cut;
-        b.cap = cap;
     }
 out:
     S->raw_bytes = dc_src_raw_bytes(src);
