@@ -555,6 +555,48 @@ START_TEST(test_cli)
 }
 END_TEST
 
+/* Streams read with tiny buffers give the same bytes (the decoders must
+ * flush output still pending when the input ends). */
+START_TEST(test_source_small_reads)
+{
+    char *dir = dc_test_tmpdir("smallreads");
+    dc_buf_t b = DC_BUF_INIT;
+    make_export(&b, 300, 1, 0);
+    char *p = write_in(dir, "s.csv", b.p, b.len);
+    ck_assert_int_eq(dc_test_run("cd '%s' && zstd -q -f s.csv -o s.csv.zst && gzip -c s.csv > s.csv.gz && "
+                                 "head -c 2000 s.csv.zst > t.zst && head -c 2000 s.csv.gz > t.gz", dir), 0);
+    static const char *const names[] = {"s.csv", "s.csv.zst", "s.csv.gz", "t.zst", "t.gz"};
+    static const size_t sizes[] = {1, 7, 4096, 1 << 20};
+    for (size_t i = 0; i < DC_ARRAY_LEN(names); i++) {
+        for (size_t k = 0; k < DC_ARRAY_LEN(sizes); k++) {
+            char *q = path_in(dir, names[i]);
+            dc_src_t *src = dc_src_open(q);
+            ck_assert_ptr_nonnull(src);
+            dc_buf_t got = DC_BUF_INIT;
+            char *tmp = malloc(sizes[k]);
+            ssize_t r;
+            while ((r = dc_src_read(src, tmp, sizes[k])) > 0) dc_buf_put(&got, tmp, (size_t)r);
+            if (names[i][0] == 't') {
+                ck_assert_int_eq(r, -1);
+                ck_assert_ptr_nonnull(strstr(dc_geterr(), "truncated"));
+                ck_assert(got.len < b.len && !memcmp(got.p, b.p, got.len));
+            } else {
+                ck_assert_int_eq(r, 0);
+                ck_assert_uint_eq(got.len, b.len);
+                ck_assert(!memcmp(got.p, b.p, b.len));
+            }
+            dc_src_close(src);
+            free(tmp);
+            dc_buf_free(&got);
+            free(q);
+        }
+    }
+    free(p);
+    dc_buf_free(&b);
+    free(dir);
+}
+END_TEST
+
 static int fail_commit(void *ud, dc_batch_t *b)
 {
     int *calls = ud;
@@ -631,6 +673,7 @@ static Suite *loader_suite(void)
     tcase_add_test(tc, test_legacy_files);
     tcase_add_test(tc, test_cli);
     tcase_add_test(tc, test_sink_failure);
+    tcase_add_test(tc, test_source_small_reads);
     tcase_add_test(tc, test_cli_options);
     suite_add_tcase(s, tc);
     return s;
