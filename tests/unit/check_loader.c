@@ -579,7 +579,7 @@ START_TEST(test_source_small_reads)
             if (names[i][0] == 't') {
                 ck_assert_int_eq(r, -1);
                 ck_assert_ptr_nonnull(strstr(dc_geterr(), "truncated"));
-                ck_assert(got.len < b.len && !memcmp(got.p, b.p, got.len));
+                ck_assert(got.len < b.len && (got.len == 0 || !memcmp(got.p, b.p, got.len)));
             } else {
                 ck_assert_int_eq(r, 0);
                 ck_assert_uint_eq(got.len, b.len);
