@@ -23,11 +23,11 @@ int strmap_get(const strmap_t *m, const char *k, size_t n, int dflt);
 void strmap_free(strmap_t *m);
 
 /* The cache of one worker: raw value -> result, bounded, cleared when full. */
-enum { CK_NAME = 1, CK_DATE = 2, CK_ADDR = 3, CK_ADDR2 = 4, CK_ADDR3 = 5 };
+enum { CK_NAME = 1, CK_DATE = 2, CK_ADDR = 3, CK_ADDR2 = 4, CK_ADDR3 = 5, CK_REL = 6 };
 typedef struct cache_ent {
     uint64_t h;
     uint32_t off, len;   /* key bytes in the cache arena */
-    uint8_t kind;
+    uint16_t kind;
     union {
         dc_name_t name;
         dc_date_t date;
@@ -67,9 +67,22 @@ struct dc_norm_shared {
     size_t nsex_decision;
 };
 
+/* A direct-mapped per-worker cache of interned short strings (name parts:
+ * surnames, given names, ... repeat a lot): saves the shared interner's
+ * lock and probe. A slot is overwritten on collision. */
+#define TOKC_SLOTS 16384
+#define TOKC_MAXLEN 39
+typedef struct tokc_ent {
+    uint64_t h;
+    uint32_t id;
+    uint8_t len;
+    char s[TOKC_MAXLEN];
+} tokc_ent_t;
+
 struct dc_norm_ctx {
     dc_norm_shared_t *sh;
     cache_t cache;
+    tokc_ent_t *tokc;
     dc_text_t txt;
     dc_buf_t b1, b2, b3;
 };
@@ -83,6 +96,7 @@ void norm_codes_free(dc_norm_shared_t *sh);
 void norm_id12_recheck_sex(dc_record_t *r);
 
 /* cache (normalize.c) */
+uint32_t norm_intern_short(dc_norm_ctx_t *ctx, const char *s, size_t n);
 cache_ent_t *cache_find(cache_t *c, int kind, const char *s, size_t n, uint64_t *h);
 void cache_put(cache_t *c, int kind, const char *s, size_t n, uint64_t h, const void *res,
                size_t rsize);

@@ -596,46 +596,21 @@ int dc_text_decode_typed(dc_text_t *t)
 
 /* ---------------------------------------------------------------- writers */
 
-static void put_cp(dc_buf_t *out, uint32_t cp)
-{
-    uint8_t tmp[4];
-    utf8proc_ssize_t k = utf8proc_encode_char((utf8proc_int32_t)cp, tmp);
-    if (k > 0) dc_buf_put(out, tmp, (size_t)k);
-}
-
-static void put_cell(dc_buf_t *out, uint32_t c, int upper)
+/* One cell as UTF-8 at p; @return bytes written (<= 4). */
+static inline size_t cell_utf8(char *p, uint32_t c, int upper)
 {
     if (c & DC_CELL_CP) {
         uint32_t cp = c & ~DC_CELL_CP;
-        put_cp(out, upper ? (uint32_t)utf8proc_toupper((utf8proc_int32_t)cp) : cp);
-        return;
+        if (upper) cp = (uint32_t)utf8proc_toupper((utf8proc_int32_t)cp);
+        return (size_t)utf8proc_encode_char((utf8proc_int32_t)cp, (uint8_t *)p);
     }
     uint8_t l = (uint8_t)DC_CELL_LETTER(c);
-    if (l == '\'' || (l >= '0' && l <= '9')) { dc_buf_putc(out, (char)l); return; }
+    if (l == '\'' || (l >= '0' && l <= '9')) { *p = (char)l; return 1; }
     const char *s = compose_tab[l][DC_CELL_TONE(c)][upper ? 1 : 0];
     if (!s[0]) s = compose_tab[l][0][upper ? 1 : 0];   /* a tone on a consonant: dropped */
-    dc_buf_puts(out, s);
-}
-
-void dc_text_put_exact(const dc_text_t *t, int from, int to, dc_buf_t *out)
-{
-    for (int j = from; j < to; j++) {
-        if (j > from) dc_buf_putc(out, ' ');
-        for (int i = 0; i < t->t[j].n; i++) put_cell(out, t->t[j].c[i], 0);
-    }
-}
-
-void dc_text_put_display(const dc_text_t *t, int from, int to, dc_buf_t *out)
-{
-    for (int j = from; j < to; j++) {
-        if (j > from) dc_buf_putc(out, ' ');
-        int up = 1;
-        for (int i = 0; i < t->t[j].n; i++) {
-            uint32_t c = t->t[j].c[i];
-            put_cell(out, c, up);
-            up = !(c & DC_CELL_CP) && DC_CELL_LETTER(c) == '\'';
-        }
-    }
+    size_t k = 0;
+    while (s[k]) { p[k] = s[k]; k++; }
+    return k;
 }
 
 static inline char ascii_of(uint32_t c)
@@ -644,6 +619,39 @@ static inline char ascii_of(uint32_t c)
     uint8_t l = (uint8_t)DC_CELL_LETTER(c);
     if (l < 8) return (char)base_of[l];
     return (char)l;
+}
+
+size_t dc_token_exact(const dc_token_t *k, char *out)
+{
+    size_t n = 0;
+    for (int i = 0; i < k->n; i++) n += cell_utf8(out + n, k->c[i], 0);
+    out[n] = 0;
+    return n;
+}
+
+size_t dc_token_display(const dc_token_t *k, char *out)
+{
+    size_t n = 0;
+    int up = 1;
+    for (int i = 0; i < k->n; i++) {
+        uint32_t c = k->c[i];
+        n += cell_utf8(out + n, c, up);
+        up = !(c & DC_CELL_CP) && DC_CELL_LETTER(c) == '\'';
+    }
+    out[n] = 0;
+    return n;
+}
+
+size_t dc_token_key(const dc_token_t *k, char *out)
+{
+    size_t n = 0;
+    for (int i = 0; i < k->n; i++) {
+        char a = ascii_of(k->c[i]);
+        if (a) out[n++] = a;
+        else n += cell_utf8(out + n, k->c[i], 0);
+    }
+    out[n] = 0;
+    return n;
 }
 
 size_t dc_token_ascii(const dc_token_t *k, char *buf, size_t cap)
@@ -658,88 +666,114 @@ size_t dc_token_ascii(const dc_token_t *k, char *buf, size_t cap)
     return n;
 }
 
-void dc_text_put_ascii(const dc_text_t *t, int from, int to, dc_buf_t *out)
-{
-    for (int j = from; j < to; j++) {
-        if (j > from) dc_buf_putc(out, ' ');
-        for (int i = 0; i < t->t[j].n; i++) {
-            char a = ascii_of(t->t[j].c[i]);
-            if (a) dc_buf_putc(out, a);
-            else put_cell(out, t->t[j].c[i], 0);
-        }
-    }
-}
-
-void dc_text_put_compact(const dc_text_t *t, int from, int to, dc_buf_t *out)
-{
-    for (int j = from; j < to; j++)
-        for (int i = 0; i < t->t[j].n; i++) {
-            char a = ascii_of(t->t[j].c[i]);
-            if (a && a != '\'') dc_buf_putc(out, a);
-            else if (!a) put_cell(out, t->t[j].c[i], 0);
-        }
-}
-
 static int av(char c) { return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y'; }
 
-/* Phonetic key of one ASCII syllable (docs/NORMALIZATION.md, "phonetic key"). */
-static void phon_syllable(const char *s, size_t n, dc_buf_t *out)
+/* Phonetic key of one ASCII syllable s[0..n) into out; @return its length
+ * (docs/NORMALIZATION.md, "phonetic key"). */
+static size_t phon_syllable(const char *s, size_t n, char *out)
 {
-    size_t i = 0;
+    size_t i = 0, o = 0;
 #define STARTS(lit) (n - i >= sizeof(lit) - 1 && !memcmp(s + i, lit, sizeof(lit) - 1))
-    if (STARTS("ngh")) { dc_buf_puts(out, "ng"); i = 3; }
-    else if (STARTS("ng")) { dc_buf_puts(out, "ng"); i = 2; }
-    else if (STARTS("nh")) { dc_buf_puts(out, "nh"); i = 2; }
-    else if (STARTS("gh")) { dc_buf_putc(out, 'g'); i = 2; }
+#define EMIT(lit) do { memcpy(out + o, lit, sizeof(lit) - 1); o += sizeof(lit) - 1; } while (0)
+    if (STARTS("ngh")) { EMIT("ng"); i = 3; }
+    else if (STARTS("ng")) { EMIT("ng"); i = 2; }
+    else if (STARTS("nh")) { EMIT("nh"); i = 2; }
+    else if (STARTS("gh")) { EMIT("g"); i = 2; }
     else if (STARTS("gi")) {
-        dc_buf_putc(out, 'z');
+        EMIT("z");
         i = (n > 2 && av(s[2])) ? 2 : 1;   /* gìn: the i is the vowel */
     }
-    else if (STARTS("ph")) { dc_buf_putc(out, 'f'); i = 2; }
-    else if (STARTS("tr") || STARTS("ch")) { dc_buf_puts(out, "ch"); i = 2; }
-    else if (STARTS("th") || STARTS("kh")) { dc_buf_put(out, s, 2); i = 2; }
-    else if (STARTS("qu")) { dc_buf_puts(out, "kw"); i = 2; }
+    else if (STARTS("ph")) { EMIT("f"); i = 2; }
+    else if (STARTS("tr") || STARTS("ch")) { EMIT("ch"); i = 2; }
+    else if (STARTS("th")) { EMIT("th"); i = 2; }
+    else if (STARTS("kh")) { EMIT("kh"); i = 2; }
+    else if (STARTS("qu")) { EMIT("kw"); i = 2; }
     else if (n && !av(s[0])) {
         char c = s[0];
         if (c == 'c' || c == 'k' || c == 'q') c = 'k';
         else if (c == 'd' || c == 'r' || c == 'v' || c == 'z') c = 'z';
         else if (c == 's') c = 'x';
         else if (c == 'l') c = 'n';
-        dc_buf_putc(out, c);
+        out[o++] = c;
         i = 1;
     }
-    /* vowels: y -> i */
-    size_t v = i;
-    while (v < n && av(s[v])) {
-        dc_buf_putc(out, s[v] == 'y' ? 'i' : s[v]);
-        v++;
+    while (i < n && av(s[i])) {   /* vowels: y -> i */
+        out[o++] = s[i] == 'y' ? 'i' : s[i];
+        i++;
     }
-    i = v;
-    if (i >= n) return;
     size_t rest = n - i;
-    if (rest == 2 && s[i] == 'n' && s[i + 1] == 'g') dc_buf_putc(out, 'n');
-    else if (rest == 1 && s[i] == 'c') dc_buf_putc(out, 't');
-    else dc_buf_put(out, s + i, rest);
+    if (rest == 2 && s[i] == 'n' && s[i + 1] == 'g') out[o++] = 'n';
+    else if (rest == 1 && s[i] == 'c') out[o++] = 't';
+    else { memcpy(out + o, s + i, rest); o += rest; }
+    out[o] = 0;
+    return o;
 #undef STARTS
+#undef EMIT
+}
+
+size_t dc_token_phon(const dc_token_t *k, char *out)
+{
+    char a[DC_TXT_MAXLEN + 1];
+    size_t n = 0;
+    for (int i = 0; i < k->n; i++) {
+        char c = ascii_of(k->c[i]);
+        if (!c) return dc_token_key(k, out);   /* other scripts: the key as is */
+        if (c != '\'') a[n++] = c;
+    }
+    a[n] = 0;
+    return phon_syllable(a, n, out);
+}
+
+typedef size_t (*tok_fn)(const dc_token_t *, char *);
+
+static void put_tokens(const dc_text_t *t, int from, int to, dc_buf_t *out, tok_fn fn, int sep)
+{
+    if (to <= from) return;
+    dc_buf_reserve(out, (size_t)(to - from) * DC_TOK_BYTES);
+    char *p = out->p + out->len;
+    for (int j = from; j < to; j++) {
+        if (j > from && sep) *p++ = ' ';
+        p += fn(&t->t[j], p);
+    }
+    out->len = (size_t)(p - out->p);
+    *p = 0;
+}
+
+static size_t tok_compact(const dc_token_t *k, char *out)
+{
+    size_t n = 0;
+    for (int i = 0; i < k->n; i++) {
+        char a = ascii_of(k->c[i]);
+        if (a && a != '\'') out[n++] = a;
+        else if (!a) n += cell_utf8(out + n, k->c[i], 0);
+    }
+    out[n] = 0;
+    return n;
+}
+
+void dc_text_put_exact(const dc_text_t *t, int from, int to, dc_buf_t *out)
+{
+    put_tokens(t, from, to, out, dc_token_exact, 1);
+}
+
+void dc_text_put_display(const dc_text_t *t, int from, int to, dc_buf_t *out)
+{
+    put_tokens(t, from, to, out, dc_token_display, 1);
+}
+
+void dc_text_put_ascii(const dc_text_t *t, int from, int to, dc_buf_t *out)
+{
+    put_tokens(t, from, to, out, dc_token_key, 1);
+}
+
+void dc_text_put_compact(const dc_text_t *t, int from, int to, dc_buf_t *out)
+{
+    put_tokens(t, from, to, out, tok_compact, 0);
 }
 
 void dc_text_put_phon(const dc_text_t *t, int from, int to, dc_buf_t *out)
 {
-    char a[DC_TXT_MAXLEN * 4 + 1];
-    for (int j = from; j < to; j++) {
-        if (j > from) dc_buf_putc(out, ' ');
-        const dc_token_t *k = &t->t[j];
-        size_t n = 0;
-        int other = 0;
-        for (int i = 0; i < k->n; i++) {
-            char c = ascii_of(k->c[i]);
-            if (!c) { other = 1; continue; }
-            if (c != '\'') a[n++] = c;
-        }
-        a[n] = 0;
-        if (other) { dc_text_put_ascii(t, j, j + 1, out); continue; }
-        phon_syllable(a, n, out);
-    }
+    put_tokens(t, from, to, out, dc_token_phon, 1);
 }
 
 void dc_text_fold(const char *s, size_t n, dc_buf_t *out)

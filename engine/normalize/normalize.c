@@ -89,13 +89,28 @@ void cache_put(cache_t *c, int kind, const char *s, size_t n, uint64_t h, const 
     while (c->e[i].h) i = (i + 1) & (c->cap - 1);
     cache_ent_t *e = &c->e[i];
     e->h = h;
-    e->kind = (uint8_t)kind;
+    e->kind = (uint16_t)kind;
     e->off = (uint32_t)c->klen;
     e->len = (uint32_t)n;
     memcpy(c->keys + c->klen, s, n);
     c->klen += n;
     memcpy(&e->u, res, rsize);
     c->count++;
+}
+
+uint32_t norm_intern_short(dc_norm_ctx_t *ctx, const char *s, size_t n)
+{
+    if (!n) return 0;
+    if (n > TOKC_MAXLEN) return dc_intern(ctx->sh->in, s, n);
+    uint64_t h = dc_hash64(s, n) | 1;
+    tokc_ent_t *e = &ctx->tokc[h & (TOKC_SLOTS - 1)];
+    if (e->h == h && e->len == n && !memcmp(e->s, s, n)) return e->id;
+    uint32_t id = dc_intern(ctx->sh->in, s, n);
+    e->h = h;
+    e->len = (uint8_t)n;
+    memcpy(e->s, s, n);
+    e->id = id;
+    return id;
 }
 
 /* ----------------------------------------------------------------- shared */
@@ -137,6 +152,7 @@ dc_norm_ctx_t *dc_norm_ctx_create(dc_norm_shared_t *sh)
 {
     dc_norm_ctx_t *ctx = dc_xcalloc(1, sizeof *ctx);
     ctx->sh = sh;
+    ctx->tokc = dc_xcalloc(TOKC_SLOTS, sizeof *ctx->tokc);
     if (!sh->opts.no_cache) cache_init(&ctx->cache);
     return ctx;
 }
@@ -144,6 +160,7 @@ dc_norm_ctx_t *dc_norm_ctx_create(dc_norm_shared_t *sh)
 void dc_norm_ctx_free(dc_norm_ctx_t *ctx)
 {
     if (!ctx) return;
+    free(ctx->tokc);
     free(ctx->cache.e);
     free(ctx->cache.keys);
     dc_buf_free(&ctx->b1);
