@@ -56,6 +56,7 @@ static void usage(FILE *out)
             "      --no-cache           do not cache results per distinct raw value (benchmarks)\n"
             "  -f, --force              overwrite OUT\n"
             "  -q, --quiet              print errors only\n"
+            "  -v, --verbose            more messages (cache statistics)\n"
             "  -h, --help               show this help\n"
             "\n"
             "Exit status: 0 success, 1 failure, 2 usage error.\n");
@@ -341,6 +342,7 @@ int dc_cmd_normalize(int argc, char **argv)
         {"mapping", required_argument, NULL, 'M'},
         {"force", no_argument, NULL, 'f'},
         {"quiet", no_argument, NULL, 'q'},
+        {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {"timing", no_argument, NULL, 'T'},
         {"no-cache", no_argument, NULL, 'N'},
@@ -356,7 +358,7 @@ int dc_cmd_normalize(int argc, char **argv)
     char **maps = NULL;
     size_t nmaps = 0, mapcap = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:t:d:e:m:fqh", lopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:t:d:e:m:fqvh", lopts, NULL)) != -1) {
         switch (c) {
         case 'o': out = optarg; break;
         case 't':
@@ -406,6 +408,7 @@ int dc_cmd_normalize(int argc, char **argv)
         case 'T': timing = 1; break;
         case 'N': no.no_cache = 1; break;
         case 'q': dc_log_level = 0; break;
+        case 'v': dc_log_level = 2; break;
         case 'h': usage(stdout); goto done;
         default: rc = usage_error("bad option", NULL); goto done;
         }

@@ -23,7 +23,9 @@ int strmap_get(const strmap_t *m, const char *k, size_t n, int dflt);
 void strmap_free(strmap_t *m);
 
 /* The cache of one worker: raw value -> result, bounded, cleared when full. */
-enum { CK_NAME = 1, CK_DATE = 2, CK_ADDR = 3, CK_ADDR2 = 4, CK_ADDR3 = 5, CK_REL = 6 };
+enum { CK_NAME = 1, CK_DATE = 2, CK_ADDR = 3, CK_ADDR2 = 4, CK_ADDR3 = 5, CK_REL = 6,
+       CK_SEX = 7, CK_ETHNIC = 9, CK_RELIGION = 10, CK_NATION = 15, CK_PROV = 17 };
+/* (address kinds are 3..5 + 8 * province hint: the code kinds avoid them) */
 typedef struct cache_ent {
     uint64_t h;
     uint32_t off, len;   /* key bytes in the cache arena */
@@ -32,6 +34,7 @@ typedef struct cache_ent {
         dc_name_t name;
         dc_date_t date;
         dc_addr_t addr;
+        uint32_t code;   /* value | DC_CODE_* flags << 16 */
     } u;
 } cache_ent_t;
 
@@ -40,7 +43,7 @@ typedef struct cache {
     size_t cap, count, limit;
     char *keys;
     size_t klen, kcap;
-    uint64_t hits, misses;
+    uint64_t hits, misses, clears;
 } cache_t;
 
 struct dc_norm_shared {
@@ -54,6 +57,7 @@ struct dc_norm_shared {
     char **compound_ascii;
     uint8_t *compound_ntok;
     size_t ncompound;
+    strmap_t compound_first;   /* ASCII first tokens of the compound surnames */
     strmap_t ethnic_exact;     /* names + variants: compact exact key -> code (255 ambiguous) */
     strmap_t ethnic_ascii;     /* names + variants: compact ascii key -> code (255 ambiguous) */
     strmap_t ethnic_exact2;    /* 1979 "other names" (lower priority) */

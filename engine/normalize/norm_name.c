@@ -77,10 +77,13 @@ void norm_names_load(dc_norm_shared_t *sh)
     sh->compound = s2;
     sh->compound_ntok = n2;
     sh->compound_ascii = dc_xmalloc((sh->ncompound + 1) * sizeof *sh->compound_ascii);
+    strmap_init(&sh->compound_first, 32);
     for (size_t i = 0; i < sh->ncompound; i++) {
         dc_buf_clear(&b);
         dc_text_fold_ascii(s2[i], strlen(s2[i]), &b);
         sh->compound_ascii[i] = dc_xstrndup(b.p, b.len);
+        const char *sp = strchr(sh->compound_ascii[i], ' ');
+        strmap_put(&sh->compound_first, sh->compound_ascii[i], (size_t)(sp - sh->compound_ascii[i]), 1);
     }
 
     strmap_init(&sh->placeholders, 64);
@@ -181,7 +184,7 @@ static void name_compute(dc_norm_ctx_t *ctx, const char *s, size_t n, dc_name_t 
     /* split: a compound surname (compared on the exact form when the name
      * has diacritics, else on the ASCII form), else the first token */
     int sur_n = nt >= 2 ? 1 : 0;
-    if (nt >= 3) {
+    if (nt >= 3 && strmap_get(&sh->compound_first, tk.key[0], tk.klen[0], 0)) {
         for (size_t i = 0; i < sh->ncompound; i++) {
             int k = sh->compound_ntok[i];
             if (k >= nt) continue;
@@ -257,11 +260,11 @@ void dc_norm_relname(dc_norm_ctx_t *ctx, const char *s, size_t n, dc_relname_t *
         name_compute(ctx, s, n, &nm, 0);
     } else {
         uint64_t h;
-        cache_ent_t *e = cache_find(&ctx->cache, CK_REL, s, n, &h);
+        cache_ent_t *e = cache_find(&ctx->cache, CK_NAME, s, n, &h);
         if (e) nm = e->u.name;
         else {
-            name_compute(ctx, s, n, &nm, 0);
-            cache_put(&ctx->cache, CK_REL, s, n, h, &nm, sizeof nm);
+            name_compute(ctx, s, n, &nm, 1);
+            cache_put(&ctx->cache, CK_NAME, s, n, h, &nm, sizeof nm);
         }
     }
     out->exact = nm.exact;

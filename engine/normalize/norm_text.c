@@ -36,6 +36,8 @@ static cpinfo_t mark_tab[0x70];            /* U+0300..U+036F */
 
 /* compose[letter][tone][upper] -> UTF-8 (NUL-terminated, <= 3 bytes) */
 static char compose_tab[8 + 128][6][2][4];
+static uint8_t compose_len[8 + 128][6][2];
+static uint8_t ascii_letter[128];   /* lower-case code of an ASCII letter, 0 otherwise */
 static uint8_t base_of[136];   /* ASCII base letter of a letter code */
 static uint8_t is_vowel[136];
 static uint8_t has_mod[136];   /* vowel carries a modifier (ă â ê ô ơ ư) */
@@ -83,7 +85,8 @@ static void put_compose(uint8_t code, int tone, int upper, uint32_t cp)
     uint8_t tmp[8];
     utf8proc_ssize_t k = utf8proc_encode_char((utf8proc_int32_t)cp, tmp);
     memcpy(compose_tab[code][tone][upper], tmp, (size_t)k);
-    compose_tab[code][tone][upper][k] = 0;
+    if (k < 4) compose_tab[code][tone][upper][k] = 0;
+    compose_len[code][tone][upper] = (uint8_t)k;
 }
 
 static void build_tables(void)
@@ -94,6 +97,9 @@ static void build_tables(void)
         set_info((uint32_t)(c - 32), (cpinfo_t){K_LETTER, (uint8_t)c, 0, 1});
         compose_tab[c][0][0][0] = (char)c;
         compose_tab[c][0][1][0] = (char)(c - 32);
+        compose_len[c][0][0] = compose_len[c][0][1] = 1;
+        ascii_letter[c] = (uint8_t)c;
+        ascii_letter[c - 32] = (uint8_t)c;
     }
     for (size_t v = 0; v < DC_ARRAY_LEN(vowels); v++) {
         uint8_t code = vowels[v].code;
@@ -200,6 +206,20 @@ void dc_text_decode(const char *s, size_t n, dc_text_t *t)
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     while (i < n) {
+        unsigned char b0 = p[i];
+        if (b0 < 0x80 && ascii_letter[b0]) {   /* fast path: ASCII letter */
+            if (!cur) {
+                if (t->n == DC_TXT_MAXTOK) { t->flags |= DC_TXT_TRUNC; i++; continue; }
+                cur = &t->t[t->n++];
+                cur->n = 0;
+            }
+            if (cur->n == DC_TXT_MAXLEN) { t->flags |= DC_TXT_TRUNC; i++; continue; }
+            int up = b0 < 'a';
+            cur->c[cur->n++] = (uint32_t)ascii_letter[b0] | (up ? CELL_UPPER : 0);
+            t->flags |= up ? DC_TXT_UPPER : DC_TXT_LOWER;
+            i++;
+            continue;
+        }
         uint32_t cp;
         size_t k = utf8_next(p + i, n - i, &cp);
         if (!k) { t->flags |= DC_TXT_PUNCT; i++; cur = NULL; continue; }
@@ -606,11 +626,10 @@ static inline size_t cell_utf8(char *p, uint32_t c, int upper)
     }
     uint8_t l = (uint8_t)DC_CELL_LETTER(c);
     if (l == '\'' || (l >= '0' && l <= '9')) { *p = (char)l; return 1; }
-    const char *s = compose_tab[l][DC_CELL_TONE(c)][upper ? 1 : 0];
-    if (!s[0]) s = compose_tab[l][0][upper ? 1 : 0];   /* a tone on a consonant: dropped */
-    size_t k = 0;
-    while (s[k]) { p[k] = s[k]; k++; }
-    return k;
+    unsigned tone = DC_CELL_TONE(c), up = upper ? 1 : 0;
+    if (!compose_len[l][tone][up]) tone = 0;   /* a tone on a consonant: dropped */
+    memcpy(p, compose_tab[l][tone][up], 4);    /* callers leave 4 bytes of room */
+    return compose_len[l][tone][up];
 }
 
 static inline char ascii_of(uint32_t c)
@@ -673,29 +692,33 @@ static int av(char c) { return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c
 static size_t phon_syllable(const char *s, size_t n, char *out)
 {
     size_t i = 0, o = 0;
-#define STARTS(lit) (n - i >= sizeof(lit) - 1 && !memcmp(s + i, lit, sizeof(lit) - 1))
 #define EMIT(lit) do { memcpy(out + o, lit, sizeof(lit) - 1); o += sizeof(lit) - 1; } while (0)
-    if (STARTS("ngh")) { EMIT("ng"); i = 3; }
-    else if (STARTS("ng")) { EMIT("ng"); i = 2; }
-    else if (STARTS("nh")) { EMIT("nh"); i = 2; }
-    else if (STARTS("gh")) { EMIT("g"); i = 2; }
-    else if (STARTS("gi")) {
-        EMIT("z");
-        i = (n > 2 && av(s[2])) ? 2 : 1;   /* gìn: the i is the vowel */
-    }
-    else if (STARTS("ph")) { EMIT("f"); i = 2; }
-    else if (STARTS("tr") || STARTS("ch")) { EMIT("ch"); i = 2; }
-    else if (STARTS("th")) { EMIT("th"); i = 2; }
-    else if (STARTS("kh")) { EMIT("kh"); i = 2; }
-    else if (STARTS("qu")) { EMIT("kw"); i = 2; }
-    else if (n && !av(s[0])) {
-        char c = s[0];
-        if (c == 'c' || c == 'k' || c == 'q') c = 'k';
-        else if (c == 'd' || c == 'r' || c == 'v' || c == 'z') c = 'z';
-        else if (c == 's') c = 'x';
-        else if (c == 'l') c = 'n';
-        out[o++] = c;
-        i = 1;
+    char c1 = n > 1 ? s[1] : 0;
+    switch (n ? s[0] : 0) {
+    case 'n':
+        if (c1 == 'g') { EMIT("ng"); i = (n > 2 && s[2] == 'h') ? 3 : 2; }
+        else if (c1 == 'h') { EMIT("nh"); i = 2; }
+        else { EMIT("n"); i = 1; }
+        break;
+    case 'g':
+        if (c1 == 'h') { EMIT("g"); i = 2; }
+        else if (c1 == 'i') { EMIT("z"); i = (n > 2 && av(s[2])) ? 2 : 1; }   /* gìn: the i is the vowel */
+        else { EMIT("g"); i = 1; }
+        break;
+    case 'p': if (c1 == 'h') { EMIT("f"); i = 2; } else { EMIT("p"); i = 1; } break;
+    case 't':
+        if (c1 == 'r') { EMIT("ch"); i = 2; }
+        else if (c1 == 'h') { EMIT("th"); i = 2; }
+        else { EMIT("t"); i = 1; }
+        break;
+    case 'c': if (c1 == 'h') { EMIT("ch"); i = 2; } else { EMIT("k"); i = 1; } break;
+    case 'k': if (c1 == 'h') { EMIT("kh"); i = 2; } else { EMIT("k"); i = 1; } break;
+    case 'q': if (c1 == 'u') { EMIT("kw"); i = 2; } else { EMIT("k"); i = 1; } break;
+    case 'd': case 'r': case 'v': case 'z': EMIT("z"); i = 1; break;
+    case 's': EMIT("x"); i = 1; break;
+    case 'l': EMIT("n"); i = 1; break;
+    case 0: case 'a': case 'e': case 'i': case 'o': case 'u': case 'y': break;
+    default: out[o++] = s[0]; i = 1; break;
     }
     while (i < n && av(s[i])) {   /* vowels: y -> i */
         out[o++] = s[i] == 'y' ? 'i' : s[i];
@@ -707,7 +730,6 @@ static size_t phon_syllable(const char *s, size_t n, char *out)
     else { memcpy(out + o, s + i, rest); o += rest; }
     out[o] = 0;
     return o;
-#undef STARTS
 #undef EMIT
 }
 

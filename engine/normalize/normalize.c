@@ -50,7 +50,7 @@ static void cache_init(cache_t *c)
     c->cap = CACHE_SLOTS;
     c->limit = CACHE_SLOTS / 4 * 3;
     c->e = dc_xcalloc(c->cap, sizeof *c->e);
-    c->kcap = 1 << 20;
+    c->kcap = (size_t)CACHE_SLOTS * 48;   /* average key ~40 bytes (addresses are long) */
     c->keys = dc_xmalloc(c->kcap);
     c->klen = 0;
     c->count = 0;
@@ -58,6 +58,7 @@ static void cache_init(cache_t *c)
 
 static void cache_clear(cache_t *c)
 {
+    c->clears++;
     memset(c->e, 0, c->cap * sizeof *c->e);
     c->count = 0;
     c->klen = 0;
@@ -133,6 +134,7 @@ void dc_norm_shared_free(dc_norm_shared_t *sh)
     if (!sh) return;
     strmap_free(&sh->surnames);
     strmap_free(&sh->placeholders);
+    strmap_free(&sh->compound_first);
     for (size_t i = 0; i < sh->ncompound; i++) {
         free(sh->compound[i]);
         free(sh->compound_ascii[i]);
@@ -160,6 +162,10 @@ dc_norm_ctx_t *dc_norm_ctx_create(dc_norm_shared_t *sh)
 void dc_norm_ctx_free(dc_norm_ctx_t *ctx)
 {
     if (!ctx) return;
+    if (ctx->cache.hits + ctx->cache.misses)
+        dc_log(2, "normalize cache: %llu hits, %llu misses, %llu clears",
+               (unsigned long long)ctx->cache.hits, (unsigned long long)ctx->cache.misses,
+               (unsigned long long)ctx->cache.clears);
     free(ctx->tokc);
     free(ctx->cache.e);
     free(ctx->cache.keys);
@@ -196,6 +202,42 @@ static void norm_addr_cached(dc_norm_ctx_t *ctx, int kind, const char *s, size_t
     cache_put(&ctx->cache, kind + prov * 8, s, n, h, out, sizeof *out);
 }
 
+/* Small code fields (sex, ethnic group, religion, nationality, province)
+ * repeat on almost every row: cached like the rest. @return value | flags << 16. */
+static uint32_t code_compute(dc_norm_shared_t *sh, int kind, const char *s, size_t n)
+{
+    uint8_t fl = 0;
+    uint32_t v = 0;
+    int unrec = 0;
+    switch (kind) {
+    case CK_SEX:
+        v = dc_norm_sex(s, n, &unrec);
+        if (unrec) fl |= DC_CODE_SEX_UNRECOGNIZED;
+        break;
+    case CK_ETHNIC: v = dc_norm_ethnic(sh, s, n, &fl); break;
+    case CK_RELIGION: v = dc_norm_religion(sh, s, n, &fl); break;
+    case CK_NATION: v = dc_norm_nationality(sh, s, n, &fl); break;
+    case CK_PROV:
+        v = dc_norm_province(sh, s, n);
+        if (!v && sh->gz && dc_gazetteer_province_code) v = dc_gazetteer_province_code(sh->gz, s, n);
+        if (!v) fl |= DC_CODE_PROVINCE_UNRECOGNIZED;
+        break;
+    }
+    return v | (uint32_t)fl << 16;
+}
+
+static uint32_t code_cached(dc_norm_ctx_t *ctx, int kind, const char *s, size_t n)
+{
+    if (!n) return 0;
+    if (ctx->sh->opts.no_cache) return code_compute(ctx->sh, kind, s, n);
+    uint64_t h;
+    cache_ent_t *e = cache_find(&ctx->cache, kind, s, n, &h);
+    if (e) return e->u.code;
+    uint32_t r = code_compute(ctx->sh, kind, s, n);
+    cache_put(&ctx->cache, kind, s, n, h, &r, sizeof r);
+    return r;
+}
+
 void dc_norm_row(dc_norm_ctx_t *ctx, uint32_t source, const dc_row_t *row, dc_record_t *out)
 {
     dc_norm_shared_t *sh = ctx->sh;
@@ -210,21 +252,18 @@ void dc_norm_row(dc_norm_ctx_t *ctx, uint32_t source, const dc_row_t *row, dc_re
         while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) n--;
         out->record_id = n ? dc_intern(sh->in, s, n) : 0;
     }
-    if (row->len[DC_F_MA_TINH]) {
-        out->prov_src = dc_norm_province(sh, F(MA_TINH));
-        if (!out->prov_src && sh->gz && dc_gazetteer_province_code)
-            out->prov_src = dc_gazetteer_province_code(sh->gz, F(MA_TINH));
-        if (!out->prov_src) out->code_flags |= DC_CODE_PROVINCE_UNRECOGNIZED;
-    }
+    uint32_t r = code_cached(ctx, CK_PROV, F(MA_TINH));
+    out->prov_src = (uint8_t)r;
+    out->code_flags |= (uint8_t)(r >> 16);
     dc_norm_name(ctx, F(HO_TEN), &out->name);
     dc_norm_relname(ctx, F(HO_TEN_CHA), &out->father, NULL);
     dc_norm_relname(ctx, F(HO_TEN_ME), &out->mother, NULL);
     dc_norm_relname(ctx, F(HO_TEN_VO_CHONG), &out->spouse, NULL);
     norm_date_cached(ctx, F(NGAY_SINH), &out->dob);
     norm_date_cached(ctx, F(NGAY_CHET), &out->dod);
-    int unrec = 0;
-    out->sex = dc_norm_sex(F(GIOI_TINH), &unrec);
-    if (unrec) out->code_flags |= DC_CODE_SEX_UNRECOGNIZED;
+    r = code_cached(ctx, CK_SEX, F(GIOI_TINH));
+    out->sex = (uint8_t)r;
+    out->code_flags |= (uint8_t)(r >> 16);
     if (sh->opts.sex_one && out->sex >= DC_SEX_CODE0) {
         int one_male = sh->opts.sex_one == 1;
         out->sex = out->sex == DC_SEX_CODE1 ? (one_male ? DC_SEX_MALE : DC_SEX_FEMALE)
@@ -232,9 +271,15 @@ void dc_norm_row(dc_norm_ctx_t *ctx, uint32_t source, const dc_row_t *row, dc_re
     }
     out->id12 = dc_norm_id12(sh, F(SO_DINH_DANH), out->sex, &out->dob, &out->id12_flags);
     out->cmnd = dc_norm_cmnd(sh, F(SO_CMND), &out->cmnd_flags);
-    out->ethnic = dc_norm_ethnic(sh, F(DAN_TOC), &out->code_flags);
-    out->religion = dc_norm_religion(sh, F(TON_GIAO), &out->code_flags);
-    out->nationality = dc_norm_nationality(sh, F(QUOC_TICH), &out->code_flags);
+    r = code_cached(ctx, CK_ETHNIC, F(DAN_TOC));
+    out->ethnic = (uint8_t)r;
+    out->code_flags |= (uint8_t)(r >> 16);
+    r = code_cached(ctx, CK_RELIGION, F(TON_GIAO));
+    out->religion = (uint8_t)r;
+    out->code_flags |= (uint8_t)(r >> 16);
+    r = code_cached(ctx, CK_NATION, F(QUOC_TICH));
+    out->nationality = (uint16_t)r;
+    out->code_flags |= (uint8_t)(r >> 16);
     norm_addr_cached(ctx, CK_ADDR, F(QUE_QUAN), out->prov_src, &out->hometown);
     norm_addr_cached(ctx, CK_ADDR2, F(NOI_THUONG_TRU), out->prov_src, &out->perm);
     norm_addr_cached(ctx, CK_ADDR3, F(NOI_O_HIEN_TAI), out->prov_src, &out->cur);
