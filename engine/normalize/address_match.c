@@ -169,7 +169,7 @@ static void derive(const mctx_t *m, const ad_match_t *ch, ad_codes_t *o)
         o->dist = (uint16_t)d->code;
         o->prov_old = d->prov;
         /* an island district without communes is one new commune */
-        if (d->nlink == 1 && gz->links[d->link0].is_district) o->ward_new = gz->links[d->link0].code;
+        if (d->nlink == 1) o->ward_new = gz->links[d->link0].code;
     } else if (ch->has[2]) {
         o->prov_old = (uint8_t)U[ch->m[2].u].code;
     }
@@ -365,6 +365,13 @@ static void step(mctx_t *m, int e, int maxlvl)
 
 /*-*** Driver ***/
 
+static int tok_is_key(const mctx_t *m, int i, const char *k)
+{
+    const ad_tok_t *t = &m->c->t[m->act[i]];
+    size_t l = strlen(k);
+    return t->klen == l && memcmp(m->c->kbuf + t->koff, k, l) == 0;
+}
+
 static int is_country(const mctx_t *m, int a, int b)
 {
     char key[64];
@@ -450,8 +457,11 @@ void dc_addr__match(const ad_ctx_t *c, uint8_t prov_hint, ad_match_t *out)
     }
     memset(out, 0, sizeof *out);
     if (!m->na) return;
-    /* drop a trailing country name and postcode */
+    /* drop a trailing country name and postcode, also without a comma */
     int end = m->na;
+    if (end >= 2 && tok_is_key(m, end - 2, "viet") && tok_is_key(m, end - 1, "nam")) end -= 2;
+    else if (end >= 1 && (tok_is_key(m, end - 1, "vietnam") || tok_is_key(m, end - 1, "vn"))) end -= 1;
+    if (end < m->na && end > 0) m->bd[end] = BD_HARD;
     for (int k = 0; k < 2 && end > 0; k++) {
         int s = seg_begin(m, end);
         if (is_country(m, s, end) || is_postcode(m, s, end)) end = s;
