@@ -66,7 +66,7 @@ struct dc_norm_shared {
     strmap_t nat_exact;        /* compact exact key -> numeric */
     strmap_t nationality;      /* compact ascii key -> numeric */
     strmap_t province;         /* compact ascii name -> GSO code */
-    struct dc_gazetteer *gz;   /* NULL until the address module is merged */
+    struct dc_gazetteer *gz;   /* the address module's gazetteer (dc_address.h) */
     int *sex_decision;         /* per source: 0 undecided, 1 "1"=male, 2 "1"=female */
     size_t nsex_decision;
 };

@@ -18,26 +18,10 @@
 
 _Static_assert(sizeof(dc_record_t) == 200, "dc_record_t size changed: update docs/NORMALIZATION.md");
 
-/* TRANSITION: until the address branch is merged the gazetteer functions
- * are weak references; without them an address keeps its folded text only
- * (flags PRESENT | UNMATCHED). Removed at the merge. */
-#pragma weak dc_gazetteer_load
-#pragma weak dc_gazetteer_free
-#pragma weak dc_addr_normalize
-#pragma weak dc_gazetteer_province_code
-
-static void addr_normalize(const dc_norm_shared_t *sh, dc_norm_ctx_t *ctx, const char *s, size_t n,
-                           uint8_t prov, dc_addr_t *out)
+static void addr_normalize(const dc_norm_shared_t *sh, const char *s, size_t n, uint8_t prov,
+                           dc_addr_t *out)
 {
-    if (dc_addr_normalize) {
-        dc_addr_normalize(sh->gz, sh->in, s, n, prov, out, NULL);
-        return;
-    }
-    memset(out, 0, sizeof *out);
-    dc_buf_clear(&ctx->b1);
-    dc_text_fold(s, n, &ctx->b1);
-    out->text = ctx->b1.len ? dc_intern(sh->in, ctx->b1.p, ctx->b1.len) : 0;
-    out->flags = DC_ADDR_PRESENT | DC_ADDR_UNMATCHED;
+    dc_addr_normalize(sh->gz, sh->in, s, n, prov, out, NULL);
 }
 
 #define CACHE_SLOTS (1u << 17)   /* per worker; emptied at 3/4 */
@@ -125,7 +109,7 @@ dc_norm_shared_t *dc_norm_shared_create(dc_intern_t *in, const dc_norm_opts_t *o
     if (!sh->opts.ref_year) sh->opts.ref_year = 2026;
     norm_names_load(sh);
     norm_codes_load(sh);
-    sh->gz = dc_gazetteer_load ? dc_gazetteer_load() : NULL;
+    sh->gz = dc_gazetteer_load();
     return sh;
 }
 
@@ -143,7 +127,7 @@ void dc_norm_shared_free(dc_norm_shared_t *sh)
     free(sh->compound_ascii);
     free(sh->compound_ntok);
     norm_codes_free(sh);
-    if (dc_gazetteer_free) dc_gazetteer_free(sh->gz);
+    dc_gazetteer_free(sh->gz);
     free(sh->sex_decision);
     free(sh);
 }
@@ -193,12 +177,12 @@ static void norm_addr_cached(dc_norm_ctx_t *ctx, int kind, const char *s, size_t
 {
     if (!n) { memset(out, 0, sizeof *out); return; }
     dc_norm_shared_t *sh = ctx->sh;
-    if (sh->opts.no_cache) { addr_normalize(sh, ctx, s, n, prov, out); return; }
+    if (sh->opts.no_cache) { addr_normalize(sh, s, n, prov, out); return; }
     /* the province hint changes ties: it is part of the key */
     uint64_t h;
     cache_ent_t *e = cache_find(&ctx->cache, kind + prov * 8, s, n, &h);
     if (e) { *out = e->u.addr; return; }
-    addr_normalize(sh, ctx, s, n, prov, out);
+    addr_normalize(sh, s, n, prov, out);
     cache_put(&ctx->cache, kind + prov * 8, s, n, h, out, sizeof *out);
 }
 
@@ -219,7 +203,7 @@ static uint32_t code_compute(dc_norm_shared_t *sh, int kind, const char *s, size
     case CK_NATION: v = dc_norm_nationality(sh, s, n, &fl); break;
     case CK_PROV:
         v = dc_norm_province(sh, s, n);
-        if (!v && sh->gz && dc_gazetteer_province_code) v = dc_gazetteer_province_code(sh->gz, s, n);
+        if (!v) v = dc_gazetteer_province_code(sh->gz, s, n);
         if (!v) fl |= DC_CODE_PROVINCE_UNRECOGNIZED;
         break;
     }
