@@ -232,6 +232,7 @@ static int cut_ok(const mctx_t *m, int i, int *split)
     *split = 0;
     if (i == 0 || i == m->na || m->bd[i] >= BD_SOFT || m->kwok[i]) return 1;
     if (m->pass != 2) return 0;
+    if (m->kwok[i - 1]) return 0;   /* a keyword is followed by its name ("Sóc | Trăng") */
     if (m->street[i]) {
         const ad_tok_t *t = &m->c->t[m->act[i]];
         if (!t->kw || dc_addr__kws[t->kw - 1].cls != KC_ADMIN) return 0;
@@ -352,8 +353,14 @@ static void step(mctx_t *m, int e, int maxlvl)
         int typed_ok = kw && (m->kwok[s] || m->pass == 2) && s + kwn < e;
         for (int j = 1; typed_ok && j < kwn; j++)
             if (s + j >= m->na || m->act[s + j] != m->act[s] + j) typed_ok = 0;
-        if (typed_ok && kw->cls == KC_ADMIN && e - (s + kwn) <= MAX_NAME_TOK)
+        if (typed_ok && kw->cls == KC_ADMIN && e - (s + kwn) <= MAX_NAME_TOK) {
             try_span(m, s, s + kwn, e, maxlvl, kw, 0, split_s);
+            /* two type words ("Xã Phường Khánh Hòa"): the second one names the type */
+            const ad_tok_t *t2 = &m->c->t[m->act[s + kwn]];
+            if (t2->kw && dc_addr__kws[t2->kw - 1].cls == KC_ADMIN && s + kwn + t2->kwn < e &&
+                m->act[s + kwn] + t2->kwn <= m->c->ntok)
+                try_span(m, s, s + kwn + t2->kwn, e, maxlvl, &dc_addr__kws[t2->kw - 1], 1, split_s);
+        }
         /* the same words as a name: always when no keyword was accepted
          * here; also when the keyword may be part of a name (no diacritics,
          * abbreviation, or a street/hamlet word like "Phố" in "Phố Huế") */
