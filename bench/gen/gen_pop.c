@@ -15,7 +15,6 @@
 #include <stddef.h>   /* offsetof */
 #include <stdlib.h>   /* free */
 #include <string.h>   /* memcpy */
-#include <utf8proc.h> /* utf8proc_map (NFD files) */
 
 enum { REF_YEAR = 2025, MAXP = 12 };
 
@@ -339,9 +338,16 @@ static void make_house(const gen_ctx_t *c, dc_rng_t *r, uint64_t h, int size, ho
             nchild++;
             continue;
         }
-        if (span <= 0) age = (int)dc_rng_below(r, 3);
-        else age = DC_MAX(0, mage - 18 - (int)dc_rng_below(r, (uint32_t)DC_MIN(span, 27)));
-        if (mage - age > 45) age = DC_MAX(0, mage - 45 + (int)dc_rng_below(r, 5));
+        /* siblings at least a year apart (a few tries; twins are above) */
+        for (int tries = 0;; tries++) {
+            if (span <= 0) age = (int)dc_rng_below(r, 3);
+            else age = DC_MAX(0, mage - 18 - (int)dc_rng_below(r, (uint32_t)DC_MIN(span, 27)));
+            if (mage - age > 45) age = DC_MAX(0, mage - 45 + (int)dc_rng_below(r, 5));
+            int clash = 0;
+            for (int j = 0; j < k; j++)
+                clash |= P[j].qh == QH_CHILD && REF_YEAR - P[j].by == age;
+            if (!clash || tries == 4) break;
+        }
         birth_date(r, ch, age);
         ch->eth = (uint8_t)eth;
         set_str(ch->sur, sizeof ch->sur, child_sur);
@@ -408,18 +414,8 @@ static void pick_corruptions(dc_rng_t *r, int nkinds, corr_t *co, gen_counts_t *
         25, 45, 35, 35,                        /* sex, ids */
         40, 40, 40, 30, 25, 20,                /* addresses, relatives */
     };
-    unsigned tot = 0;
-    for (int i = 0; i < K__COUNT; i++) tot += w[i];
     co->mask = 0;
-    for (int j = 0; j < nkinds; j++) {
-        unsigned x = dc_rng_below(r, tot);
-        int k = 0;
-        for (; k < K__COUNT - 1; k++) {
-            if (x < w[k]) break;
-            x -= w[k];
-        }
-        co->mask |= 1u << k;
-    }
+    for (int j = 0; j < nkinds; j++) co->mask |= 1u << gen_pick_share(r, w, K__COUNT);
     for (int k = 0; k < K__COUNT; k++)
         if (co->mask & (1u << k)) cnt->kind[k]++;
 }
@@ -767,15 +763,10 @@ static void emit_row(const gen_ctx_t *c, const person_t *p, const rowspec_t *rs,
         const char *s = row->p + (part ? pre : 0);
         size_t n = part ? row->len - pre : pre;
         if (f->enc == E_UTF8_NFD) {
-            utf8proc_uint8_t *dst = NULL;
-            utf8proc_ssize_t k = n ? utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, &dst,
-                                                  UTF8PROC_DECOMPOSE) : 0;
-            if (k > 0) dc_buf_put(&blk->bytes, dst, (size_t)k);
-            else if (n) dc_buf_put(&blk->bytes, s, n);
-            free(dst);
+            dc_gen_nfd(s, n, &blk->bytes);
         } else if (f->enc >= E_TCVN3) {
             static const dc_encoding_t map[] = {DC_ENC_TCVN3, DC_ENC_VNI, DC_ENC_VISCII, DC_ENC_CP1258};
-            blk->cnt.enc_replaced += dc_encode(map[f->enc - E_TCVN3], s, n, &blk->bytes);
+            blk->cnt.enc_replaced += dc_gen_encode(map[f->enc - E_TCVN3], s, n, &blk->bytes);
         } else {
             dc_buf_put(&blk->bytes, s, n);
         }

@@ -28,13 +28,39 @@ const size_t dc_citizen_ncols = sizeof dc_citizen_cols / sizeof dc_citizen_cols[
 
 /* ---------------------------------------------------------- formatting */
 
+/* v as exactly `w` decimal digits (leading zeros) at p; v < 10^w. */
+static char *put_digits(char *p, uint64_t v, int w)
+{
+    for (int i = w - 1; i >= 0; i--) {
+        p[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+    return p + w;
+}
+
+/* Number of decimal digits of v (at least 1). */
+static int ndigits(uint64_t v)
+{
+    int n = 1;
+    while (v >= 10) { v /= 10; n++; }
+    return n;
+}
+
 void dc_merge_format_date(const dc_date_t *d, char *buf)
 {
-    unsigned y = (unsigned)d->y, m = d->m % 100u, dd = d->d % 100u;
-    if (d->prec == DC_PREC_NONE || d->y <= 0 || y > 9999) buf[0] = '\0';
-    else if (d->prec == DC_PREC_YEAR) snprintf(buf, 16, "%04u", y);
-    else if (d->prec == DC_PREC_MONTH) snprintf(buf, 16, "%04u-%02u", y, m);
-    else snprintf(buf, 16, "%04u-%02u-%02u", y, m, dd);
+    char *p = buf;
+    if (d->prec != DC_PREC_NONE && d->y > 0 && d->y <= 9999) {
+        p = put_digits(p, (uint64_t)d->y, 4);
+        if (d->prec >= DC_PREC_MONTH) {
+            *p++ = '-';
+            p = put_digits(p, d->m % 100u, 2);
+        }
+        if (d->prec >= DC_PREC_DAY) {
+            *p++ = '-';
+            p = put_digits(p, d->d % 100u, 2);
+        }
+    }
+    *p = '\0';
 }
 
 /* Title case, one upper-case letter per syllable: used when no
@@ -108,12 +134,14 @@ static void split_name(const dc_run_t *run, const dc_cname_t *nm, const char *di
     part[2][1] = ends[nt - 1];
 }
 
-static void put_code(dc_table_t *t, uint32_t v, int width)
+/* A code with its leading zeros ("01", "00101"), empty when 0. */
+static void put_code(dc_table_t *t, uint64_t v, int width)
 {
     if (!v) { dc_table_null(t); return; }
-    char b[16];
-    int n = snprintf(b, sizeof b, "%0*u", width, v);
-    dc_table_str(t, b, (size_t)n);
+    char b[24];
+    int w = DC_MAX(width, ndigits(v));
+    put_digits(b, v, w);
+    dc_table_str(t, b, (size_t)w);
 }
 
 static void put_addr(dc_table_t *t, const dc_run_t *run, const dc_addr_t *a)
@@ -158,14 +186,9 @@ void dc_merge_sources(const dc_run_t *run, uint32_t cl, dc_buf_t *out)
 static void write_row(dc_table_t *t, const dc_run_t *run, const dc_citizen_t *z, dc_buf_t *tmp)
 {
     char b[32];
-    int n;
     dc_table_cstr(t, run->cl.key ? run->cl.key[z->cl] : "");
-    if (z->id12) { n = snprintf(b, sizeof b, "%012llu", (unsigned long long)z->id12); dc_table_str(t, b, (size_t)n); }
-    else dc_table_null(t);
-    if (z->cmnd) {
-        n = snprintf(b, sizeof b, "%0*llu", z->cmnd12 ? 12 : 9, (unsigned long long)z->cmnd);
-        dc_table_str(t, b, (size_t)n);
-    } else dc_table_null(t);
+    put_code(t, z->id12, 12);
+    put_code(t, z->cmnd, z->cmnd12 ? 12 : 9);
 
     /* name and its parts */
     dc_buf_clear(tmp);
@@ -204,6 +227,33 @@ static void write_row(dc_table_t *t, const dc_run_t *run, const dc_citizen_t *z,
     dc_table_str(t, tmp->p ? tmp->p : "", tmp->len);
 }
 
+/* Rows are formatted in blocks on all threads (into memory tables), then
+ * appended in cluster order by the calling thread: the file does not
+ * depend on the thread count. A round holds a few blocks per thread so
+ * that memory stays bounded (about 4 * threads * BLOCK rows). */
+#define BLOCK 8192
+
+typedef struct wjob {
+    const dc_run_t *run;
+    dc_table_t **mem;     /* one per block of the round */
+    dc_buf_t *tmp;        /* one per thread */
+    size_t first;         /* first block of the round */
+    int *rc;              /* per block */
+} wjob_t;
+
+static void format_block(void *ctx, size_t k, int tid)
+{
+    wjob_t *j = ctx;
+    const dc_merge_state_t *ms = j->run->merge;
+    size_t a = (j->first + k) * BLOCK, b = DC_MIN(a + BLOCK, ms->ncit);
+    j->rc[k] = 0;
+    for (size_t i = a; i < b && j->rc[k] == 0; i++) {
+        write_row(j->mem[k], j->run, &ms->cit[i], &j->tmp[tid]);
+        j->rc[k] = dc_table_end_row(j->mem[k]);
+    }
+    dc_progress_add(b - a);
+}
+
 int dc_merge_write_citizens(dc_run_t *run)
 {
     dc_merge_state_t *ms = run->merge;
@@ -211,16 +261,29 @@ int dc_merge_write_citizens(dc_run_t *run)
     dc_run_stage_begin(run, "write_citizens");
     dc_table_t *t = dc_output_table(run, "citizens", dc_citizen_cols, dc_citizen_ncols);
     if (!t) return -1;
-    dc_buf_t tmp = DC_BUF_INIT;
+    int nth = run->opts.nthreads > 0 ? run->opts.nthreads : dc_nthreads_default();
+    size_t nblocks = (ms->ncit + BLOCK - 1) / BLOCK, per_round = (size_t)nth * 4;
+    dc_format_t fmt = run->opts.jsonl ? DC_FMT_JSONL : DC_FMT_CSV;
+    wjob_t j = {run, dc_xcalloc(per_round, sizeof *j.mem), dc_xcalloc((size_t)nth, sizeof *j.tmp), 0,
+                dc_xcalloc(per_round, sizeof *j.rc)};
+    for (size_t k = 0; k < per_round; k++) j.mem[k] = dc_table_mem(fmt, dc_citizen_cols, dc_citizen_ncols);
     dc_progress_begin("write", ms->ncit);
     int rc = 0;
-    for (size_t i = 0; i < ms->ncit && rc == 0; i++) {
-        write_row(t, run, &ms->cit[i], &tmp);
-        rc = dc_table_end_row(t);
-        if ((i & 4095) == 4095) dc_progress_add(4096);
+    for (size_t first = 0; first < nblocks && rc == 0; first += per_round) {
+        size_t nb = DC_MIN(per_round, nblocks - first);
+        j.first = first;
+        dc_parallel_for(nth, nb, 1, format_block, &j);
+        for (size_t k = 0; k < nb && rc == 0; k++) {
+            rc = j.rc[k];
+            if (rc == 0) rc = dc_table_append(t, j.mem[k]);
+        }
     }
     dc_progress_end();
-    dc_buf_free(&tmp);
+    for (size_t k = 0; k < per_round; k++) dc_table_abort(j.mem[k]);
+    for (int i = 0; i < nth; i++) dc_buf_free(&j.tmp[i]);
+    free(j.mem);
+    free(j.tmp);
+    free(j.rc);
     ms->citizens_rows = dc_table_rows(t);
     dc_run_stage_end(run, ms->ncit);
     return rc;

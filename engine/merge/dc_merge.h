@@ -147,9 +147,9 @@ void dc_merge_sources(const dc_run_t *run, uint32_t cl, dc_buf_t *out);
 typedef struct dc_output dc_output_t;
 
 /*! dc_output_begin() :
- *  Create OUTDIR (0700) if missing (emptiness is checked by the CLI with
- *  dc_cli_prepare_outdir before), remove a stale _SUCCESS and stale
- *  staging folders, create the staging folder, and point
+ *  Create OUTDIR (0700) if missing; refuse an existing non-empty OUTDIR
+ *  unless run->opts.force; remove a stale _SUCCESS and stale staging
+ *  folders; create the staging folder; and point
  *  run->opts.outdir at it until the commit or abort: any stage that writes
  *  "into OUTDIR" (dc_table_open/dc_outfile_open on run->opts.outdir, even
  *  committing its files itself) writes into the staging folder.

@@ -160,6 +160,14 @@ int dc_output_begin(dc_run_t *run)
         if (mkdir(outdir, 0700) != 0) return dc_seterr("cannot create %s: %s", outdir, strerror(errno));
     } else if (!S_ISDIR(st.st_mode)) {
         return dc_seterr("%s exists and is not a directory", outdir);
+    } else if (!run->opts.force) {
+        DIR *d0 = opendir(outdir);
+        if (!d0) return dc_seterr("cannot open %s: %s", outdir, strerror(errno));
+        struct dirent *e0;
+        int nonempty = 0;
+        while (!nonempty && (e0 = readdir(d0))) nonempty = strcmp(e0->d_name, ".") && strcmp(e0->d_name, "..");
+        closedir(d0);
+        if (nonempty) return dc_seterr("output directory %s is not empty (use --force to write into it)", outdir);
     }
     /* A stale marker would vouch for files this run may replace. */
     dc_buf_t p = DC_BUF_INIT;

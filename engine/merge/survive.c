@@ -78,6 +78,25 @@ static int cmp_cand(const void *a, const void *b)
     return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
+/* Sort by (key, pos): insertion sort for the small arrays of nearly every
+ * cluster, qsort beyond. */
+static void sort_cands(cand_t *c, size_t n)
+{
+    if (n > 16) {
+        qsort(c, n, sizeof *c, cmp_cand);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        cand_t x = c[i];
+        size_t j = i;
+        while (j > 0 && (c[j - 1].key > x.key || (c[j - 1].key == x.key && c[j - 1].pos > x.pos))) {
+            c[j] = c[j - 1];
+            j--;
+        }
+        c[j] = x;
+    }
+}
+
 /* Vote over c[0..n) (reordered in place). */
 static vote_t vote(cand_t *c, size_t n)
 {
@@ -87,7 +106,7 @@ static vote_t vote(cand_t *c, size_t n)
     for (size_t i = 1; i < n; i++) if (c[i].tier > maxt) maxt = c[i].tier;
     size_t m = 0;
     for (size_t i = 0; i < n; i++) if (c[i].tier == maxt) c[m++] = c[i];
-    if (m > 1) qsort(c, m, sizeof *c, cmp_cand);
+    if (m > 1) sort_cands(c, m);
     uint32_t best_count = 0, best_first = 0;
     int32_t best_q = 0;
     for (size_t i = 0; i < m;) {
@@ -119,7 +138,7 @@ static vote_t vote(cand_t *c, size_t n)
 
 static uint32_t count_distinct(cand_t *c, size_t n)
 {
-    if (n > 1) qsort(c, n, sizeof *c, cmp_cand);
+    if (n > 1) sort_cands(c, n);
     uint32_t d = 0;
     for (size_t i = 0; i < n; i++) if (i == 0 || c[i].key != c[i - 1].key) d++;
     return d;
@@ -140,12 +159,6 @@ static int date_consistent(const dc_date_t *a, const dc_date_t *b)
     return 1;
 }
 
-static int date_same(const dc_date_t *a, const dc_date_t *b)
-{
-    return a->y == b->y && a->prec == b->prec && (a->prec < DC_PREC_MONTH || a->m == b->m) &&
-           (a->prec < DC_PREC_DAY || a->d == b->d);
-}
-
 /* Fewer doubts about how a date was read is better. */
 static int date_quality(const dc_date_t *d)
 {
@@ -163,43 +176,69 @@ typedef struct dgroup {
     uint64_t support;
 } dgroup_t;
 
+static uint64_t date_key(const dc_date_t *d)
+{
+    uint64_t k = (uint64_t)(uint16_t)d->y << 24 | (uint64_t)d->prec << 16;
+    if (d->prec >= DC_PREC_MONTH) k |= (uint64_t)d->m << 8;
+    if (d->prec >= DC_PREC_DAY) k |= d->d;
+    return k;
+}
+
 /* Choose a date among the members' dates (field at byte offset `off` of
  * dc_record_t). Sets *conflict when two readable dates contradict, and
- * *invalid_only when dates are present but none is readable. */
+ * *invalid_only when dates are present but none is readable. Dates are
+ * grouped by sorting (years in the high bits), and support is computed
+ * within each year only, so a huge cluster costs O(n log n) plus at most
+ * (1 + 12 + 366)^2 comparisons per year. */
 static dc_date_t choose_date(const dc_record_t *recs, const uint32_t *mem, size_t n, size_t off,
-                             dgroup_t *g, int *conflict, int *invalid_only)
+                             cand_t *c, dgroup_t *g, int *conflict, int *invalid_only)
 {
     dc_date_t none;
     memset(&none, 0, sizeof none);
-    size_t ng = 0, ninvalid = 0;
+    size_t m = 0, ninvalid = 0;
     for (size_t i = 0; i < n; i++) {
         const dc_date_t *d = (const dc_date_t *)((const char *)&recs[mem[i]] + off);
         if (!date_valid(d)) {
             if (d->flags & DC_DATE_INVALID) ninvalid++;
             continue;
         }
-        size_t k = 0;
-        while (k < ng && !date_same(&g[k].d, d)) k++;
-        if (k == ng) {
+        c[m].key = date_key(d);
+        c[m].tier = 0;
+        c[m].qual = date_quality(d);
+        c[m].pos = (uint32_t)i;
+        m++;
+    }
+    *conflict = 0;
+    *invalid_only = m == 0 && ninvalid > 0;
+    if (!m) return none;
+    sort_cands(c, m);
+    size_t ng = 0;
+    for (size_t i = 0; i < m; i++) {
+        if (i == 0 || c[i].key != c[i - 1].key) {
+            const dc_date_t *d = (const dc_date_t *)((const char *)&recs[mem[c[i].pos]] + off);
             g[ng].d = *d;
             g[ng].d.flags = 0;
             g[ng].count = 0;
-            g[ng].first = (uint32_t)i;
-            g[ng].qual = date_quality(d);
+            g[ng].first = c[i].pos;   /* sorted by pos within a key */
+            g[ng].qual = c[i].qual;
             ng++;
         }
-        g[k].count++;
-        if (date_quality(d) > g[k].qual) g[k].qual = date_quality(d);
+        dgroup_t *x = &g[ng - 1];
+        x->count++;
+        if (c[i].qual > x->qual) x->qual = c[i].qual;
     }
-    *conflict = 0;
-    *invalid_only = ng == 0 && ninvalid > 0;
-    if (!ng) return none;
-    for (size_t a = 0; a < ng; a++) {
-        g[a].support = 0;
-        for (size_t b = 0; b < ng; b++) {
-            if (date_consistent(&g[a].d, &g[b].d)) g[a].support += g[b].count;
-            else *conflict = 1;
+    if (g[0].d.y != g[ng - 1].d.y) *conflict = 1;
+    for (size_t ya = 0; ya < ng;) {
+        size_t yb = ya;
+        while (yb < ng && g[yb].d.y == g[ya].d.y) yb++;
+        for (size_t a = ya; a < yb; a++) {
+            g[a].support = 0;
+            for (size_t b = ya; b < yb; b++) {
+                if (date_consistent(&g[a].d, &g[b].d)) g[a].support += g[b].count;
+                else *conflict = 1;
+            }
         }
+        ya = yb;
     }
     size_t w = 0;
     for (size_t a = 1; a < ng; a++) {
@@ -401,10 +440,10 @@ static void merge_cluster(scratch_t *s, const dc_intern_t *in, const dc_record_t
 
     /* dates */
     int conflict, invalid_only;
-    o->dob = choose_date(recs, mem, n, offsetof(dc_record_t, dob), s->g, &conflict, &invalid_only);
+    o->dob = choose_date(recs, mem, n, offsetof(dc_record_t, dob), c, s->g, &conflict, &invalid_only);
     if (conflict) SETF(o, DC_CF_DOB_CONFLICT);
     if (invalid_only) SETF(o, DC_CF_DOB_INVALID_ONLY);
-    o->dod = choose_date(recs, mem, n, offsetof(dc_record_t, dod), s->g, &conflict, &invalid_only);
+    o->dod = choose_date(recs, mem, n, offsetof(dc_record_t, dod), c, s->g, &conflict, &invalid_only);
     if (conflict) SETF(o, DC_CF_DOD_CONFLICT);
 
     /* so_dinh_danh: valid and consistent with the chosen sex and year,

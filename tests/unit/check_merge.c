@@ -553,6 +553,82 @@ START_TEST(test_citizens_jsonl_zst)
 }
 END_TEST
 
+/* A degenerate cluster (an over-merge of 200,000 rows with many distinct
+ * dates) must stay fast: grouping is by sorting, support within a year. */
+START_TEST(test_huge_cluster)
+{
+    size_t n = 200000;
+    dc_record_t *recs = calloc(n, sizeof *recs);
+    uint32_t *mem = calloc(n, sizeof *mem);
+    for (size_t i = 0; i < n; i++) {
+        char d[16];
+        snprintf(d, sizeof d, "%04zu-%02zu-%02zu", 1950 + i % 50, 1 + i % 12, 1 + i % 28);
+        trow_t t = {.dob = d, .sex = DC_SEX_MALE, .ethnic = (int)(1 + i % 3)};
+        make_rec(&t, (uint32_t)(i % 7), &recs[i]);
+        mem[i] = (uint32_t)i;
+    }
+    recs[5].dob = (dc_date_t){1950, 0, 0, DC_PREC_YEAR, 0};   /* one more vote for 1950 */
+    double t0 = dc_now();
+    dc_citizen_t c;
+    dc_merge_cluster(g_in, recs, mem, n, &c);
+    double el = dc_now() - t0;
+    ck_assert_msg(el < 5.0, "took %.2f s", el);
+    ck_assert_uint_eq(c.nrows, n);
+    ck_assert_int_eq(c.dob.y, 1950);
+    ck_assert_int_eq(c.dob.prec, DC_PREC_YEAR);
+    ck_assert(c.flags & F(DC_CF_DOB_CONFLICT));
+    ck_assert(c.flags & F(DC_CF_SAME_SOURCE_DUP));
+    ck_assert_int_eq(c.ethnic, 1);
+    free(recs);
+    free(mem);
+}
+END_TEST
+
+/* Rows formatted in memory tables and appended give the same file as rows
+ * written directly, in both formats. */
+START_TEST(test_table_mem_append)
+{
+    static const char *const cols[] = {"k", "v", "n"};
+    char *dir = dc_test_tmpdir("merge-mem");
+    for (int fmt = 0; fmt < 2; fmt++) {
+        dc_table_t *direct = dc_table_open(dir, "direct", (dc_format_t)fmt, 0, cols, 3);
+        dc_table_t *blocks = dc_table_open(dir, "blocks", (dc_format_t)fmt, 0, cols, 3);
+        dc_table_t *mem[3];
+        for (int k = 0; k < 3; k++) mem[k] = dc_table_mem((dc_format_t)fmt, cols, 3);
+        for (int i = 0; i < 3000; i++) {
+            dc_table_t *targets[2] = {direct, mem[i / 1000]};
+            for (int w = 0; w < 2; w++) {
+                char v[32];
+                snprintf(v, sizeof v, "v,\"%d\"", i);
+                dc_table_i64(targets[w], i);
+                dc_table_cstr(targets[w], v);
+                if (i % 3) dc_table_u64(targets[w], (uint64_t)i * 7);
+                else dc_table_null(targets[w]);
+                ck_assert_int_eq(dc_table_end_row(targets[w]), 0);
+            }
+        }
+        for (int k = 0; k < 3; k++) ck_assert_int_eq(dc_table_append(blocks, mem[k]), 0);
+        ck_assert_uint_eq(dc_table_rows(blocks), 3000);
+        /* an emptied memory table appends nothing */
+        ck_assert_int_eq(dc_table_append(blocks, mem[0]), 0);
+        ck_assert_uint_eq(dc_table_rows(blocks), 3000);
+        /* a memory table is not a file */
+        ck_assert_int_eq(dc_table_commit(mem[2]), -1);
+        dc_table_abort(mem[0]);
+        dc_table_abort(mem[1]);
+        ck_assert_int_eq(dc_table_commit(direct), 0);
+        ck_assert_int_eq(dc_table_commit(blocks), 0);
+        char a[600], b[600];
+        const char *ext = fmt ? "jsonl" : "csv";
+        snprintf(a, sizeof a, "%s/direct.%s", dir, ext);
+        snprintf(b, sizeof b, "%s/blocks.%s", dir, ext);
+        ck_assert(dc_test_files_equal(a, b));
+    }
+    dc_test_run("rm -rf '%s'", dir);
+    free(dir);
+}
+END_TEST
+
 static Suite *merge_suite(void)
 {
     Suite *s = suite_create("merge");
@@ -566,6 +642,8 @@ static Suite *merge_suite(void)
     tcase_add_test(tc, test_sex_and_codes);
     tcase_add_test(tc, test_address_rules);
     tcase_add_test(tc, test_same_source_flag);
+    tcase_add_test(tc, test_huge_cluster);
+    tcase_add_test(tc, test_table_mem_append);
     tcase_add_test(tc, test_run_deterministic);
     tcase_add_test(tc, test_sources_cell);
     tcase_add_test(tc, test_citizens_csv);

@@ -4,8 +4,10 @@
  * stale markers and staging folders, file modes. */
 #include "dc_test.h"
 #include "merge/dc_merge.h"
+#include "match/dc_match_json.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -344,6 +346,283 @@ START_TEST(test_foreign_writers_are_staged)
 }
 END_TEST
 
+/* ------------------------------------------------- `dancu run` end to end */
+
+/* Sorted paths of dir's files into argv (from index `at`); returns the end. */
+static int add_files(char **argv, int at, int max, const char *dir)
+{
+    char names[256][256];
+    int n = 0;
+    DIR *d = opendir(dir);
+    ck_assert_ptr_nonnull(d);
+    struct dirent *e;
+    while ((e = readdir(d)) && n < 256)
+        if (e->d_name[0] != '.') snprintf(names[n++], sizeof names[0], "%s", e->d_name);
+    closedir(d);
+    qsort(names, (size_t)n, sizeof names[0], (int (*)(const void *, const void *))strcmp);
+    for (int i = 0; i < n && at < max - 1; i++) {
+        size_t l = strlen(dir) + strlen(names[i]) + 2;
+        argv[at] = malloc(l);
+        snprintf(argv[at], l, "%s/%s", dir, names[i]);
+        at++;
+    }
+    argv[at] = NULL;
+    return at;
+}
+
+/* Start `dancu run -q -t 2 -o out FILES...` in the background. */
+static pid_t start_run(const char *out, const char *inputs, const char *delay_ms)
+{
+    char *argv[300] = {DANCU_BIN, "run", "-q", "-t", "2", "-o", (char *)out};
+    int n = add_files(argv, 7, 300, inputs);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        if (delay_ms) setenv("DANCU_TEST_COMMIT_DELAY", delay_ms, 1);
+        int fd = open("/dev/null", O_WRONLY);
+        if (fd >= 0) { dup2(fd, 1); dup2(fd, 2); }
+        execv(DANCU_BIN, argv);
+        _exit(127);
+    }
+    for (int i = 7; i < n; i++) free(argv[i]);
+    return pid;
+}
+
+static char *g_gen, *g_gen_dir;   /* a generated input set for the kill tests */
+
+static void gen_cleanup(void)
+{
+    if (g_gen_dir) dc_test_run("rm -rf '%s'", g_gen_dir);
+    free(g_gen_dir);
+    free(g_gen);
+    g_gen = g_gen_dir = NULL;
+}
+
+static const char *gen_inputs(void)
+{
+    if (g_gen) return g_gen;
+    char *dir = dc_test_tmpdir("safety-gen");
+    ck_assert_int_eq(dc_test_run("'%s' gen -q -n 30000 --seed 5 -T 2 -f -o '%s' >/dev/null 2>&1", DANCU_BIN, dir), 0);
+    size_t l = strlen(dir) + 16;
+    g_gen = malloc(l);
+    snprintf(g_gen, l, "%s/exports", dir);
+    g_gen_dir = dir;
+    return g_gen;
+}
+
+START_TEST(test_run_killed_midway)
+{
+    const char *in = gen_inputs();
+    char *dir = dc_test_tmpdir("safety-run-kill");
+    char out[512], ls[1024];
+    snprintf(out, sizeof out, "%s/out", dir);
+    static const int sigs[] = {SIGTERM, SIGKILL, SIGINT};
+    static const int after_ms[] = {150, 400, 900};
+    for (size_t k = 0; k < DC_ARRAY_LEN(sigs); k++) {
+        for (size_t a = 0; a < DC_ARRAY_LEN(after_ms); a++) {
+            dc_test_run("rm -rf '%s'", out);
+            pid_t pid = start_run(out, in, NULL);
+            usleep((useconds_t)after_ms[a] * 1000u);
+            kill(pid, sigs[k]);
+            int st;
+            ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+            struct stat sb;
+            if (stat(out, &sb) != 0) continue;   /* killed before creating it */
+            list_dir(out, 0, ls, sizeof ls);
+            if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+                /* the run was faster than the signal: then it is complete */
+                ck_assert_ptr_nonnull(strstr(ls, "_SUCCESS"));
+                continue;
+            }
+            ck_assert_msg(!strcmp(ls, ""), "signal %d after %d ms left: %s", sigs[k], after_ms[a], ls);
+            if (sigs[k] == SIGKILL) ck_assert(WIFSIGNALED(st));
+            if (sigs[k] != SIGKILL) {
+                ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+                list_dir(out, 1, ls, sizeof ls);
+                ck_assert_msg(!strcmp(ls, ""), "signal %d left hidden files: %s", sigs[k], ls);
+            }
+        }
+    }
+    dc_test_run("rm -rf '%s'", dir);
+    free(dir);
+    gen_cleanup();
+}
+END_TEST
+
+/* Killed while every output is complete in the staging folder, just
+ * before the renames: still nothing visible. */
+START_TEST(test_run_killed_at_commit)
+{
+    const char *in = gen_inputs();
+    char *dir = dc_test_tmpdir("safety-run-commit");
+    char out[512], ls[1024];
+    snprintf(out, sizeof out, "%s/out", dir);
+    static const int sigs[] = {SIGKILL, SIGTERM};
+    for (size_t k = 0; k < DC_ARRAY_LEN(sigs); k++) {
+        dc_test_run("rm -rf '%s'", out);
+        pid_t pid = start_run(out, in, "60000");
+        char stage[700];
+        snprintf(stage, sizeof stage, "%s/.dancu-run.%ld", out, (long)pid);
+        int ready = 0;
+        for (int i = 0; i < 6000 && !ready; i++) {
+            usleep(10 * 1000);
+            struct stat sb;
+            char p[800];
+            snprintf(p, sizeof p, "%s/report.json", stage);
+            ready = stat(p, &sb) == 0;
+        }
+        ck_assert_msg(ready, "the run never staged its report");
+        list_dir(stage, 1, ls, sizeof ls);
+        ck_assert_str_eq(ls, "citizens.csv links.csv model.json rejects.csv report.json review.csv");
+        kill(pid, sigs[k]);
+        int st;
+        ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+        list_dir(out, sigs[k] != SIGKILL, ls, sizeof ls);
+        ck_assert_msg(!strcmp(ls, ""), "signal %d at commit left: %s", sigs[k], ls);
+    }
+    /* the leftovers of SIGKILL do not block a --force run, which cleans them */
+    dc_test_run("rm -rf '%s'", out);
+    pid_t pid = start_run(out, in, "60000");
+    for (int i = 0; i < 6000; i++) {
+        char p[800];
+        struct stat sb;
+        snprintf(p, sizeof p, "%s/.dancu-run.%ld/report.json", out, (long)pid);
+        if (stat(p, &sb) == 0) break;
+        usleep(10 * 1000);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    ck_assert_int_eq(dc_test_run("cd '%s' && '%s' run -q -t 2 -o '%s' data-samples/tiny-40/exports/* 2>/dev/null",
+                                 DANCU_SRCDIR, DANCU_BIN, out), 1);
+    ck_assert_int_eq(dc_test_run("cd '%s' && '%s' run -q -t 2 --force -o '%s' data-samples/tiny-40/exports/*",
+                                 DANCU_SRCDIR, DANCU_BIN, out), 0);
+    list_dir(out, 1, ls, sizeof ls);
+    ck_assert_str_eq(ls, "_SUCCESS citizens.csv links.csv model.json rejects.csv report.json review.csv");
+    dc_test_run("rm -rf '%s'", dir);
+    free(dir);
+    gen_cleanup();
+}
+END_TEST
+
+START_TEST(test_run_refuses_nonempty)
+{
+    char *dir = dc_test_tmpdir("safety-nonempty");
+    char out[512], p[700], ls[1024];
+    snprintf(out, sizeof out, "%s/out", dir);
+    ck_assert_int_eq(mkdir(out, 0700), 0);
+    snprintf(p, sizeof p, "%s/notes.txt", out);
+    ck_assert_int_eq(dc_test_write_file(p, "keep\n", 5), 0);
+    ck_assert_int_eq(dc_test_run("cd '%s' && '%s' run -q -o '%s' data-samples/tiny-40/exports/* 2>'%s/err'",
+                                 DANCU_SRCDIR, DANCU_BIN, out, dir), 1);
+    snprintf(p, sizeof p, "%s/err", dir);
+    char *err = dc_test_read_file(p, NULL);
+    ck_assert_ptr_nonnull(strstr(err, "not empty"));
+    free(err);
+    list_dir(out, 1, ls, sizeof ls);
+    ck_assert_str_eq(ls, "notes.txt");
+    /* usage errors: status 2 */
+    ck_assert_int_eq(dc_test_run("'%s' run -q data-samples/tiny-40/exports/* 2>/dev/null", DANCU_BIN), 2);
+    ck_assert_int_eq(dc_test_run("'%s' run -q -o '%s' --bogus x 2>/dev/null", DANCU_BIN, out), 2);
+    dc_test_run("rm -rf '%s'", dir);
+    free(dir);
+}
+END_TEST
+
+/* An input full of bad rows: every row is either linked or rejected, the
+ * report says so, and a reject-rate limit fails the run with no output
+ * and no personal data in the message. */
+START_TEST(test_run_reconciliation_bad_rows)
+{
+    char *dir = dc_test_tmpdir("safety-recon");
+    char in[600], out[600], p[700];
+    snprintf(in, sizeof in, "%s/in", dir);
+    ck_assert_int_eq(mkdir(in, 0700), 0);
+    dc_buf_t b = DC_BUF_INIT;
+    dc_buf_puts(&b, "record_id,ho_ten,ngay_sinh,gioi_tinh,so_dinh_danh,noi_thuong_tru\n");
+    int good = 0, bad = 0;
+    for (int i = 0; i < 400; i++) {
+        switch (i % 5) {
+        case 0: /* too many fields */
+            dc_buf_printf(&b, "%d,Lưu Văn Tèo,01/02/1980,Nam,001080%06d,Hà Nội,extra\n", i, i);
+            bad++;
+            break;
+        case 1: /* invalid UTF-8 */
+            dc_buf_printf(&b, "%d,Lưu V\xC3(n Tèo,01/02/1980,Nam,001080%06d,Hà Nội\n", i, i);
+            bad++;
+            break;
+        case 2: /* NUL byte */
+            dc_buf_printf(&b, "%d,Lưu Văn T", i);
+            dc_buf_putc(&b, '\0');
+            dc_buf_printf(&b, "èo,01/02/1980,Nam,001080%06d,Hà Nội\n", i);
+            bad++;
+            break;
+        default:
+            dc_buf_printf(&b, "%d,Lưu Văn Tèo %c,0%d/02/1980,Nam,001080%06d,Hà Nội\n", i, 'A' + i % 7, 1 + i % 9, i % 50);
+            good++;
+        }
+    }
+    snprintf(p, sizeof p, "%s/bad.csv", in);
+    ck_assert_int_eq(dc_test_write_file(p, b.p, b.len), 0);
+    dc_buf_free(&b);
+
+    snprintf(out, sizeof out, "%s/out", dir);
+    ck_assert_int_eq(dc_test_run("'%s' run -q -t 2 -o '%s' '%s'", DANCU_BIN, out, p), 0);
+    char rp[700];
+    snprintf(rp, sizeof rp, "%s/report.json", out);
+    size_t len;
+    char *rep = dc_test_read_file(rp, &len);
+    ck_assert_ptr_nonnull(rep);
+    dc_arena_t a;
+    dc_arena_init(&a, 1 << 16);
+    dc_json_t *root = dc_json_parse(rep, len, &a);
+    ck_assert_ptr_nonnull(root);
+    const dc_json_t *rec = dc_json_get(root, "reconciliation");
+    ck_assert_int_eq((int)dc_json_num(dc_json_get(rec, "input_rows"), -1), good + bad);
+    ck_assert_int_eq((int)dc_json_num(dc_json_get(rec, "rejected_rows"), -1), bad);
+    ck_assert_int_eq((int)dc_json_num(dc_json_get(rec, "linked_rows"), -1), good);
+    ck_assert_int_eq((int)dc_json_num(dc_json_get(rec, "balanced"), -1), 1);
+    int citizens = (int)dc_json_num(dc_json_get(rec, "citizens"), -1);
+    ck_assert_int_eq((int)dc_json_num(dc_json_get(rec, "duplicates_removed"), -1), good - citizens);
+    const dc_json_t *inputs = dc_json_get(root, "inputs");
+    ck_assert_uint_eq(inputs->len, 1);
+    const dc_json_t *rr = dc_json_get(inputs->child, "rejected_by_reason");
+    ck_assert_int_eq((int)dc_json_num(dc_json_get(rr, "field_count"), 0) +
+                     (int)dc_json_num(dc_json_get(rr, "bad_encoding"), 0) +
+                     (int)dc_json_num(dc_json_get(rr, "nul_byte"), 0), bad);
+    dc_arena_free(&a);
+    free(rep);
+    /* links.csv has one row per linked row, citizens.csv one per citizen */
+    char lp[700];
+    snprintf(lp, sizeof lp, "%s/links.csv", out);
+    char *links = dc_test_read_file(lp, NULL);
+    int nl = 0;
+    for (const char *q = links; *q; q++) nl += *q == '\n';
+    ck_assert_int_eq(nl, good + 1);
+    free(links);
+    snprintf(lp, sizeof lp, "%s/citizens.csv", out);
+    char *cit = dc_test_read_file(lp, NULL);
+    nl = 0;
+    for (const char *q = cit; *q; q++) nl += *q == '\n';
+    ck_assert_int_eq(nl, citizens + 1);
+    free(cit);
+
+    /* over the reject-rate limit: exit 1, nothing written, no data in the message */
+    char out2[600], ls[1024];
+    snprintf(out2, sizeof out2, "%s/out2", dir);
+    ck_assert_int_eq(dc_test_run("'%s' run -q --max-reject-rate 0.1 -o '%s' '%s' 2>'%s/err'", DANCU_BIN, out2, p, dir), 1);
+    list_dir(out2, 1, ls, sizeof ls);
+    ck_assert_str_eq(ls, "");
+    snprintf(lp, sizeof lp, "%s/err", dir);
+    char *err = dc_test_read_file(lp, NULL);
+    ck_assert_ptr_nonnull(strstr(err, "reject rate"));
+    ck_assert_ptr_null(strstr(err, "Tèo"));
+    ck_assert_ptr_null(strstr(err, "001080"));
+    free(err);
+    dc_test_run("rm -rf '%s'", dir);
+    free(dir);
+}
+END_TEST
+
 static Suite *safety_suite(void)
 {
     Suite *s = suite_create("run_safety");
@@ -356,6 +635,13 @@ static Suite *safety_suite(void)
     tcase_add_test(tc, test_foreign_writers_are_staged);
     tcase_add_test(tc, test_kill_while_writing);
     tcase_add_test(tc, test_kill_while_committing);
+    TCase *e2e = tcase_create("dancu_run");
+    tcase_set_timeout(e2e, 300);
+    tcase_add_test(e2e, test_run_refuses_nonempty);
+    tcase_add_test(e2e, test_run_reconciliation_bad_rows);
+    tcase_add_test(e2e, test_run_killed_midway);
+    tcase_add_test(e2e, test_run_killed_at_commit);
+    suite_add_tcase(s, e2e);
     suite_add_tcase(s, tc);
     return s;
 }
