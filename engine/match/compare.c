@@ -19,7 +19,8 @@ static const char *const dob_lv[] = {"exact", "compatible", "day_month_swapped",
                                      "same_year", "different"};
 static const char *const id_lv[] = {"equal", "one_digit", "different"};
 static const char *const eq_lv[] = {"same", "different"};
-static const char *const addr_lv[] = {"same_ward", "same_district", "same_province", "different"};
+static const char *const addr_lv[] = {"same_text", "same_ward", "similar_text", "same_district",
+                                      "same_province", "different"};
 static const char *const rel_lv[] = {"exact", "no_diacritics", "phonetic", "jw_high", "different"};
 static const char *const par_lv[] = {"both_agree", "one_agrees_other_missing", "one_agrees_other_differs",
                                      "none_agrees"};
@@ -302,8 +303,9 @@ static int cmp_cmnd(const dc_record_t *a, const dc_record_t *b)
     return cmp_num(ca, cb);
 }
 
-static int cmp_addr1(const dc_addr_t *a, const dc_addr_t *b)
+static int cmp_addr1(const dc_intern_t *in, const dc_addr_t *a, const dc_addr_t *b)
 {
+    if (a->text && a->text == b->text) return DC_ADDR_SAME_TEXT;
     if (a->ward_old && b->ward_old && a->ward_old == b->ward_old) return DC_ADDR_WARD;
     if (a->ward_new && b->ward_new && a->ward_new == b->ward_new) return DC_ADDR_WARD;
     int comparable = (a->ward_old && b->ward_old) || (a->ward_new && b->ward_new);
@@ -313,7 +315,12 @@ static int cmp_addr1(const dc_addr_t *a, const dc_addr_t *b)
     }
     if (a->prov_old && b->prov_old) return a->prov_old == b->prov_old ? DC_ADDR_PROV : DC_ADDR_DIFF;
     if (a->prov_new && b->prov_new) return a->prov_new == b->prov_new ? DC_ADDR_PROV : DC_ADDR_DIFF;
-    return comparable ? DC_ADDR_DIFF : DC_LV_MISSING;
+    if (comparable) return DC_ADDR_DIFF;
+    /* no code on one side at least: the texts (unmatched or foreign addresses) */
+    if (!a->text || !b->text) return DC_LV_MISSING;
+    size_t la, lb;
+    const char *sa = dc_intern_str(in, a->text, &la), *sb = dc_intern_str(in, b->text, &lb);
+    return dc_jaro_winkler(sa, la, sb, lb) >= 0.92 ? DC_ADDR_SIMILAR_TEXT : DC_ADDR_DIFF;
 }
 
 static int best(int x, int y)
@@ -333,12 +340,14 @@ void dc_compare(const dc_intern_t *in, const dc_record_t *a, const dc_record_t *
                          ? (a->sex == b->sex ? DC_EQ_SAME : DC_EQ_DIFF) : DC_LV_MISSING;
     lv[DC_COL_ETHNIC] = a->ethnic && b->ethnic
                             ? (a->ethnic == b->ethnic ? DC_EQ_SAME : DC_EQ_DIFF) : DC_LV_MISSING;
-    int r = cmp_addr1(&a->perm, &b->perm);
-    r = best(r, cmp_addr1(&a->cur, &b->cur));
-    r = best(r, cmp_addr1(&a->perm, &b->cur));
-    r = best(r, cmp_addr1(&a->cur, &b->perm));
+    int r = cmp_addr1(in, &a->perm, &b->perm);
+    if (r != DC_ADDR_SAME_TEXT) {
+        r = best(r, cmp_addr1(in, &a->cur, &b->cur));
+        r = best(r, cmp_addr1(in, &a->perm, &b->cur));
+        r = best(r, cmp_addr1(in, &a->cur, &b->perm));
+    }
     lv[DC_COL_RESIDENCE] = (uint8_t)r;
-    lv[DC_COL_HOMETOWN] = (uint8_t)cmp_addr1(&a->hometown, &b->hometown);
+    lv[DC_COL_HOMETOWN] = (uint8_t)cmp_addr1(in, &a->hometown, &b->hometown);
     int f = cmp_rel(in, &a->father, &b->father), m = cmp_rel(in, &a->mother, &b->mother);
     int fa = f <= DC_REL_JW, ma = m <= DC_REL_JW;   /* agrees (JW-close counts) */
     int fm = f == DC_LV_MISSING, mm = m == DC_LV_MISSING;
@@ -378,9 +387,12 @@ static int given_clearly_differ(const dc_intern_t *in, const dc_name_t *a, const
 
 int dc_cannot_link(const dc_intern_t *in, const dc_record_t *a, const dc_record_t *b)
 {
-    /* the same valid ID outweighs any other disagreement */
+    /* the same valid ID (12-digit or old card) outweighs any other
+     * disagreement: it is scored, never vetoed */
     if ((a->id12_flags & DC_ID_VALID) && (b->id12_flags & DC_ID_VALID) && dc_rec_id12(a) &&
         dc_rec_id12(a) == dc_rec_id12(b))
+        return 0;
+    if ((a->cmnd_flags & DC_ID_VALID) && (b->cmnd_flags & DC_ID_VALID) && a->cmnd && a->cmnd == b->cmnd)
         return 0;
     if ((a->id12_flags & DC_ID_VALID) && (b->id12_flags & DC_ID_VALID) && dc_rec_id12(a) && dc_rec_id12(b) &&
         a->id12 != b->id12 &&
