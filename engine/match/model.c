@@ -23,7 +23,7 @@
 /* -------------------------------------------------------------- defaults */
 
 static const double def_m[DC_COL__COUNT][DC_MAX_LEVELS] = {
-    [DC_COL_NAME] = {0.80, 0.06, 0.04, 0.04, 0.03, 0.02, 0.01},
+    [DC_COL_NAME] = {0.80, 0.06, 0.04, 0.005, 0.035, 0.03, 0.02, 0.01},
     [DC_COL_DOB] = {0.85, 0.05, 0.02, 0.04, 0.02, 0.02},
     [DC_COL_ID12] = {0.95, 0.03, 0.02},
     [DC_COL_CMND] = {0.95, 0.03, 0.02},
@@ -35,7 +35,7 @@ static const double def_m[DC_COL__COUNT][DC_MAX_LEVELS] = {
     [DC_COL_SPOUSE] = {0.80, 0.06, 0.05, 0.04, 0.05},
 };
 static const double def_u[DC_COL__COUNT][DC_MAX_LEVELS] = {
-    [DC_COL_NAME] = {0.0005, 0.0002, 0.0005, 0.0005, 0.002, 0.02, 0.9763},
+    [DC_COL_NAME] = {0.0005, 0.0002, 0.0005, 0.00001, 0.0005, 0.002, 0.02, 0.97629},
     [DC_COL_DOB] = {0.0001, 0.001, 0.00005, 0.001, 0.015, 0.98285},
     [DC_COL_ID12] = {1e-7, 1e-5, 0.9999899},
     [DC_COL_CMND] = {1e-7, 1e-5, 0.9999899},
@@ -361,7 +361,7 @@ void dc_model_estimate_em(dc_model_t *m, const uint64_t *pats, size_t npairs,
         for (int c = 0; c < DC_COL__COUNT; c++)
             for (int l = 0; l < dc_col_nlevels((dc_col_t)c); l++) {
                 double u = (m->u[c][l] - prior * m->m[c][l]) / (1 - prior);
-                m->u[c][l] = u < floor_u ? floor_u : u;
+                m->u[c][l] = u < floor_u ? floor_u : u > 1 ? 1 : u;
             }
     }
 }

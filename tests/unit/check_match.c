@@ -114,6 +114,12 @@ START_TEST(test_compare_names_dates)
         {rec(NULL, "tran", "duc", "bo", 19800722, 0, 0), DC_NAME_DIFF, DC_DOB_SAME_YEAR},
         {rec(NULL, "nguyen", "van", "hung", 19750722, 0, 0), DC_NAME_ASCII, DC_DOB_DIFF},
         {rec(NULL, "nguyen", "van", "hung", 0, 0, 0), DC_NAME_ASCII, DC_LV_MISSING},
+        /* given name written first */
+        {rec(NULL, "hung", "nguyen", "van", 19800512, 0, 0), DC_NAME_REORDERED, DC_DOB_EXACT},
+        /* only the spacing differs */
+        {rec(NULL, "nguyen", "van", "hu ng", 19800512, 0, 0), DC_NAME_ASCII, DC_DOB_EXACT},
+        /* a space inside the given name plus one typo: fuzzy, not different */
+        {rec(NULL, "nguyen", "van", "hu nh", 19800512, 0, 0), DC_NAME_JW_HIGH, DC_DOB_EXACT},
     };
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
         uint8_t lv[DC_COL__COUNT];
