@@ -370,6 +370,20 @@ START_TEST(test_em_and_cluster)
     double all = (double)n * (double)(n - 1) / 2;
     dc_model_estimate_em(&m, pats, np, all, 200);
     ck_assert(m.m_seeded_from_ids);
+    /* every estimate is a probability, and the model reloads (a dense file
+     * makes the random-match correction push u of "different" levels up) */
+    for (int c = 0; c < DC_COL__COUNT; c++)
+        for (int l = 0; l < dc_col_nlevels(c); l++) {
+            ck_assert(m.u[c][l] > 0 && m.u[c][l] <= 1);
+            ck_assert(m.m[c][l] > 0 && m.m[c][l] <= 1);
+        }
+    dc_buf_t mj = DC_BUF_INIT;
+    dc_buf_puts(&mj, "{\n");
+    dc_model_json(&m, &mj);
+    dc_buf_puts(&mj, "\n}\n");
+    dc_model_t back;
+    ck_assert_int_eq(dc_model_parse_json(mj.p, mj.len, &back), 0);
+    dc_buf_free(&mj);
     ck_assert_double_gt(m.m[DC_COL_NAME][DC_NAME_EXACT], 0.9);
     ck_assert_double_gt(m.m[DC_COL_DOB][DC_DOB_EXACT], 0.9);
     ck_assert_double_eq_tol(m.lambda_cand, (double)true_pairs_cand / (double)np, 0.05);
