@@ -276,7 +276,8 @@ static void try_span(mctx_t *m, int s, int a, int e, int maxlvl, const ad_kw_t *
          * common name ("5", "Tân Hòa") fail here without touching the unit */
         uint32_t pi = gz->pinfo[sl->post0 + p];
         int kind = (int)(pi & 7);
-        uint32_t uprov = (pi >> 3) & 127, upar = pi >> 10;
+        uint32_t uprov = (pi >> 3) & 127, upar = (pi >> 10) & 1023, utype = (pi >> 20) & 15;
+        int former = (pi >> 24) & 1;
         int lvl = level_of(kind);
         if (lvl >= maxlvl || !(lvbits & (1 << lvl))) continue;
         int era = ch->era;
@@ -298,21 +299,19 @@ static void try_span(mctx_t *m, int s, int a, int e, int maxlvl, const ad_kw_t *
         }
         uint32_t post = gz->post[sl->post0 + p];
         uint32_t ui = post & GZ_POST_IDX;
-        const gz_unit_t *u = &gz->u[ui];
-        if (kind == GZ_WARD_NEW && dv && !new_ward_in_district(gz, u, dcode)) continue;
+        if (kind == GZ_WARD_NEW && dv && !new_ward_in_district(gz, &gz->u[ui], dcode)) continue;
         /* score */
         int sc = 10, typed = 0, mismatch = 0;
         if (kw) {
             typed = 1;
-            if (u->type == kw->type) sc += 4;
-            else if (kw->type2 && u->type == kw->type2) sc += 2;
+            if (utype == kw->type) sc += 4;
+            else if (kw->type2 && utype == kw->type2) sc += 2;
             else { sc -= 3; mismatch = 1; }
         }
-        int former = u->former || (u->kind != GZ_WARD_NEW && u->kind != GZ_PROV_NEW && !(u->snap & 2));
         if (former) sc -= 2;
         if (alt) sc -= 2;
         if (post & GZ_POST_ALIAS) sc -= 1;
-        else if (sl->dkdiff && dkey_equal(m, a, e, u)) sc += 1;   /* diacritics agree */
+        else if (sl->dkdiff && dkey_equal(m, a, e, &gz->u[ui])) sc += 1;   /* diacritics agree */
         sc -= splits;
         ad_match_t save = *ch;
         ad_um_t *um = &ch->m[lvl];
