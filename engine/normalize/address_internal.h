@@ -85,6 +85,11 @@ size_t dc_addr__word_display(const char *s, size_t n, char *out, size_t cap, int
  *  says so. Numbers lose their leading zeros. @return length. */
 size_t dc_addr__dkey(const char *s, size_t n, char *out, size_t cap);
 
+/*! dc_addr__strip_marks() : s[0..n) without its diacritics (đ -> d),
+ *  case kept: the way many registers were typed (tests, benchmarks).
+ *  out is NUL-terminated; @return its length. */
+size_t dc_addr__strip_marks(const char *s, size_t n, char *out, size_t cap);
+
 /* ------------------------------------------------------------ gazetteer */
 
 enum { GZ_PROV_OLD = 1, GZ_PROV_NEW, GZ_DIST, GZ_WARD_OLD, GZ_WARD_NEW };

@@ -113,6 +113,8 @@ typedef struct dc_ward_info {
     uint32_t new_code;           /* pre-2025: the single new commune (0 when split or gone by 2025) */
     size_t nlinks;               /* links of the 2025 mapping (old->new or new->old) */
     const dc_ward_link_t *links; /* valid as long as the gazetteer */
+    const char *district_bare;   /* "Ba Đình", "3" ("" for post-2025 communes) */
+    const char *prov_bare;       /* "Hà Nội", "An Giang" */
 } dc_ward_info_t;
 
 /*! dc_gazetteer_nwards() : number of communes in a scheme: pre-2025

@@ -424,29 +424,6 @@ END_TEST
  * cannot tell apart names that differ only by them (Minh Quán / Minh Quân)
  * and forms without type words cannot tell a commune from the district of
  * the same name: those stay unresolved, within the bounds below. */
-static void strip_diacritics(const char *s, char *o, size_t cap)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t n = strlen(s), i = 0, k = 0;
-    while (i < n && k + 4 < cap) {
-        uint32_t cp;
-        size_t l = dc_addr__utf8_next(p + i, n - i, &cp);
-        int f = cp >= 0x80 ? dc_addr__fold_cp(cp) : 0;
-        if (f) o[k++] = dc_addr__lower(cp) != cp ? (char)(f - 32) : (char)f;
-        else { memcpy(o + k, p + i, l); k += l; }
-        i += l;
-    }
-    o[k] = 0;
-}
-
-static const char *skip_type(const char *full)
-{
-    static const char *const t[] = {"Thành phố ", "Thị trấn ", "Thị xã ", "Đặc khu ", "Phường ", "Huyện ",
-                                    "Quận ", "Tỉnh ", "Xã "};
-    for (size_t i = 0; i < DC_ARRAY_LEN(t); i++)
-        if (strncmp(full, t[i], strlen(t[i])) == 0) return full + strlen(t[i]);
-    return full;
-}
 
 static void sweep(int post, int form, size_t max_unresolved)
 {
@@ -459,15 +436,16 @@ static void sweep(int post, int form, size_t max_unresolved)
         if (post) {
             switch (form) {
             case 0: snprintf(buf, sizeof buf, "%s, %s", w.name, w.prov_name); break;
-            case 1: snprintf(tmp, sizeof tmp, "%s, %s", w.name, w.prov_name); strip_diacritics(tmp, buf, sizeof buf); break;
-            default: snprintf(buf, sizeof buf, "Thôn 2, %s, %s", w.name, skip_type(w.prov_name)); break;
+            case 1: snprintf(tmp, sizeof tmp, "%s, %s", w.name, w.prov_name);
+                    dc_addr__strip_marks(tmp, strlen(tmp), buf, sizeof buf); break;
+            default: snprintf(buf, sizeof buf, "Thôn 2, %s, %s", w.name, w.prov_bare); break;
             }
         } else {
             switch (form) {
             case 0: snprintf(buf, sizeof buf, "%s, %s, %s", w.name, w.district_name, w.prov_name); break;
             case 1: snprintf(tmp, sizeof tmp, "%s, %s, %s", w.name, w.district_name, w.prov_name);
-                    strip_diacritics(tmp, buf, sizeof buf); break;
-            default: snprintf(buf, sizeof buf, "%s, %s, %s", w.bare, skip_type(w.district_name), skip_type(w.prov_name)); break;
+                    dc_addr__strip_marks(tmp, strlen(tmp), buf, sizeof buf); break;
+            default: snprintf(buf, sizeof buf, "%s, %s, %s", w.bare, w.district_bare, w.prov_bare); break;
             }
         }
         dc_addr_t a;
