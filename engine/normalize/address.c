@@ -186,7 +186,8 @@ static void score_result(const dc_gazetteer_t *gz, const ad_match_t *r, int unma
     if (!r->has[2]) { conf -= 4; partial = 1; }
     if (r->era == 2 && !r->has[0]) partial = 1;
     if (r->era != 2 && !r->has[1]) partial = 1;
-    conf -= 10 * r->skipped;
+    conf -= 10 * (r->skipped + r->midskip);
+    if (r->midskip) partial = 1;
     if (r->hint_used) conf -= 15;
     if (r->dropped) partial = 1;
     if (unmatched_admin) { conf -= 15; partial = 1; }
@@ -264,6 +265,9 @@ void dc_addr_normalize(const dc_gazetteer_t *gz, dc_intern_t *in, const char *s,
         a = b;
     }
     /* Trailing parts skipped by the matcher (not a country or postcode). */
+    char trail[128];
+    sbuf_t tr = {trail, 0, sizeof trail};
+    trail[0] = 0;
     for (int a = end; a < c.ntok;) {
         if (c.t[a].flags & TF_PAREN) { a++; continue; }
         int b = a + 1;
@@ -276,7 +280,7 @@ void dc_addr_normalize(const dc_gazetteer_t *gz, dc_intern_t *in, const char *s,
         }
         int drop = (k == 7 && memcmp(key, "vietnam", 7) == 0) || (k == 2 && memcmp(key, "vn", 2) == 0) ||
                    (b == a + 1 && (c.t[a].flags & TF_DIGIT) && c.t[a].klen >= 5);
-        if (!drop && matched) { sep(&p.bo); put_words(&p.bo, &c, a, b); }
+        if (!drop && matched) { sep(&tr); put_words(&tr, &c, a, b); }
         a = b;
     }
 
@@ -296,6 +300,24 @@ void dc_addr_normalize(const dc_gazetteer_t *gz, dc_intern_t *in, const char *s,
     if (!*adm[0]) adm[0] = p.ward;
     if (!*adm[1]) adm[1] = p.dist;
     if (!*adm[2]) adm[2] = p.prov;
+    if (tr.n) {   /* an unknown last part stands for the province when there is none */
+        if (!*adm[2]) adm[2] = trail;
+        else { sep(&p.bo); sb_puts(&p.bo, trail); }
+    }
+    /* a part skipped between two units: in the empty level it stands for */
+    char skipped[128];
+    if (matched && r.midskip) {
+        sbuf_t b = {skipped, 0, sizeof skipped};
+        const ad_tok_t *t = &c.t[r.skip_s];
+        int typed = t->kw && t->kwok && dc_addr__kws[t->kw - 1].cls == KC_ADMIN;
+        if (typed) { put_kw_part(&b, &dc_addr__kws[t->kw - 1], &c, r.skip_s + t->kwn, r.skip_e); unmatched_admin = 1; }
+        else put_words(&b, &c, r.skip_s, r.skip_e);
+        int l = -1;
+        for (int k = 0; k < 3; k++)
+            if (!*adm[k] && (k == 1 || l < 0)) l = k;   /* a district, if that level is empty */
+        if (l >= 0) adm[l] = skipped;
+        else { sep(&p.bo); sb_puts(&p.bo, skipped); }
+    }
 
     if (matched) score_result(gz, &r, unmatched_admin, out);
     else out->flags |= DC_ADDR_UNMATCHED;

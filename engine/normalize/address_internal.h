@@ -256,6 +256,8 @@ typedef struct ad_match {
     uint8_t dropped;       /* levels dropped because equally good readings disagree */
     uint8_t skipped;       /* trailing parts skipped */
     uint8_t left;          /* first token of the chain (tokens before it are not administrative) */
+    uint8_t midskip;       /* a part between two units was skipped (an unknown former district) */
+    uint8_t skip_s, skip_e;   /* its tokens [skip_s, skip_e) */
     uint8_t end;           /* token after the chain */
     int score;
     ad_codes_t codes;

@@ -285,8 +285,13 @@ static void load_aliases(build_t *b)
     dc_ref_csv_open(&c, "admin_aliases.csv", ',');
     int ck = dc_ref_csv_col(&c, "kind"), cc = dc_ref_csv_col(&c, "code"), ca = dc_ref_csv_col(&c, "alias");
     while (dc_ref_csv_next(&c)) {
-        if (strcmp(c.f[ck], "prov") != 0) dc_die("%s line %lu: unknown kind", c.name, c.line);
         uint32_t code = parse_code(c.f[cc], c.name, c.line);
+        if (strcmp(c.f[ck], "dist") == 0) {
+            if (!code || code > 999 || gz->dist[code] < 0) dc_die("%s line %lu: bad code", c.name, c.line);
+            key_add(b, c.f[ca], c.flen[ca], (uint32_t)gz->dist[code] | GZ_POST_ALIAS);
+            continue;
+        }
+        if (strcmp(c.f[ck], "prov") != 0) dc_die("%s line %lu: unknown kind", c.name, c.line);
         if (!code || code > 99 || gz->prov_old[code] < 0) dc_die("%s line %lu: bad code", c.name, c.line);
         key_add(b, c.f[ca], c.flen[ca], (uint32_t)gz->prov_old[code] | GZ_POST_ALIAS);
         if (gz->prov_new[code] >= 0)

@@ -245,6 +245,16 @@ static const acase_t reform_cases[] = {
     {"Xã Minh Đức, Huyện Việt Yên, Tỉnh Bắc Giang", "Xã Minh Đức", "Thị xã Việt Yên", "Tỉnh Bắc Giang", NULL,
      "Tỉnh Bắc Ninh", OLD, 0, 85, 0},
     {"Thị xã Việt Yên, Bắc Giang", "", "Thị xã Việt Yên", "Tỉnh Bắc Giang", "", "Tỉnh Bắc Ninh", PAR, 0, 40, 70},
+    /* districts gone before 2023: Quận 2 and Quận 9 became Thành phố Thủ Đức in 2021 */
+    {"Phường Thảo Điền, Quận 2, TP.HCM", "Phường Thảo Điền", "Thành phố Thủ Đức", HCM, NULL, HCM, 0, 0, 75, 0},
+    {"Phường Long Bình, Quận 9, TPHCM", "Phường Long Bình", "Thành phố Thủ Đức", HCM, NULL, HCM, 0, 0, 75, 0},
+    {"Phường Hiệp Bình Chánh, Quận Thủ Đức, TP.HCM", "Phường Hiệp Bình Chánh", "Thành phố Thủ Đức", HCM, NULL,
+     HCM, 0, 0, 75, 0},
+    /* an unknown district between known units is skipped */
+    {"Phường Cống Vị, Quận Xyz, Hà Nội", "Phường Cống Vị", "Quận Ba Đình", HN, "", HN, PAR | AMB, 0, 40, 80},
+    {"Phường 1, Quận Xyz, TP.HCM", "", "", HCM, "", HCM, PAR, 0, 1, 40},
+    /* a province gone in 2008 (Hà Tây): skipped at the end */
+    {"Xã Phú Lương, Hà Đông, Hà Tây", "Phường Phú Lương", "Quận Hà Đông", HN, NULL, HN, PAR, 0, 50, 85},
     /* a commune gone by 2025 keeps its 2023 code, no new code */
     {"Xã Đông Sơn, Huyện Thủy Nguyên, Hải Phòng", "Xã Đông Sơn", NULL, "Thành phố Hải Phòng", "",
      "Thành phố Hải Phòng", OLD, AMB, 80, 0},
@@ -381,6 +391,10 @@ START_TEST(test_parts_text)
         {"Phường Bến Nghé, Quận 1, TP.HCM, Việt Nam", "", "", "", "", "Phường Bến Nghé", "Quận 1", HCM,
          "Phường Bến Nghé, Quận 1, Thành phố Hồ Chí Minh"},
         {"Thửa đất số 5, Phường Bến Nghé, Quận 1, TP.HCM", NULL, NULL, NULL, NULL, "Phường Bến Nghé", "Quận 1", HCM, NULL},
+        {"Xã Phú Lương, Hà Đông, Hà Tây", "", "", "", "", "Phường Phú Lương", "Quận Hà Đông", "Hà Tây",
+         "Phường Phú Lương, Quận Hà Đông, Hà Tây"},
+        {"Phường Cống Vị, Quận Xyz, Hà Nội", "", "", "", "", "Phường Cống Vị", "Quận Xyz", HN,
+         "Phường Cống Vị, Quận Xyz, Thành phố Hà Nội"},
     };
     for (size_t i = 0; i < DC_ARRAY_LEN(cases); i++) {
         dc_addr_t a;
