@@ -368,10 +368,10 @@ static void step(mctx_t *m, int e, int maxlvl)
         if (e - s <= MAX_NAME_TOK && !exact_admin)
             try_span(m, s, s, e, maxlvl, NULL, kw && m->kwok[s], split_s);
     }
-    /* Skip one whole part between two units: a district that no longer
-     * exists in either list ("Phường Long Bình, Quận 9, TP.HCM"). */
+    /* Second pass: skip one whole part between two units, a district that
+     * exists in neither list ("Phường 1, Huyện Từ Liêm, Hà Nội"). */
     ad_match_t *ch = &m->cur;
-    if (!ch->midskip && (ch->has[0] | ch->has[1] | ch->has[2]) && m->bd[e] == BD_HARD) {
+    if (m->pass == 2 && !ch->midskip && (ch->has[0] | ch->has[1] | ch->has[2]) && m->bd[e] == BD_HARD) {
         int s0 = seg_begin(m, e);
         if (s0 > 0 && s0 < e) {
             ch->midskip = 1;
