@@ -11,6 +11,7 @@
 #include "address_internal.h"
 
 #include <string.h>   /* memset, memcpy, strlen */
+#include <utf8proc.h> /* utf8proc_decompose, utf8proc_reencode (NFD input) */
 
 /*-*** Output buffers ***/
 
@@ -226,6 +227,32 @@ static int placeholder(const ad_ctx_t *c)
 
 /*-*** Entry point ***/
 
+static void normalize_nfc(const dc_gazetteer_t *gz, dc_intern_t *in, const char *s, size_t n,
+                          uint8_t prov_hint, dc_addr_t *out, dc_addr_parts_t *parts);
+
+/* Input in NFD (base letters + combining marks, U+0300..U+036F: lead bytes
+ * 0xCC, 0xCD) is composed first; the loader delivers NFC, so this is rare. */
+static int has_combining(const char *s, size_t n)
+{
+    for (size_t i = 0; i + 1 < n; i++)
+        if (((unsigned char)s[i] == 0xCC || (unsigned char)s[i] == 0xCD) && ((unsigned char)s[i + 1] & 0xC0) == 0x80)
+            return 1;
+    return 0;
+}
+
+static __attribute__((noinline)) void normalize_composed(const dc_gazetteer_t *gz, dc_intern_t *in, const char *s,
+                                                         size_t n, uint8_t prov_hint, dc_addr_t *out,
+                                                         dc_addr_parts_t *parts)
+{
+    utf8proc_int32_t buf[AD_MAXIN * 3 + 1];
+    utf8proc_ssize_t r = utf8proc_decompose((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, buf,
+                                            (utf8proc_ssize_t)DC_ARRAY_LEN(buf) - 1, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+    if (r < 0 || r >= (utf8proc_ssize_t)DC_ARRAY_LEN(buf)) { normalize_nfc(gz, in, s, n, prov_hint, out, parts); return; }
+    r = utf8proc_reencode(buf, r, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+    if (r < 0) { normalize_nfc(gz, in, s, n, prov_hint, out, parts); return; }
+    normalize_nfc(gz, in, (const char *)buf, (size_t)r, prov_hint, out, parts);
+}
+
 void dc_addr_normalize(const dc_gazetteer_t *gz, dc_intern_t *in, const char *s, size_t n,
                        uint8_t prov_hint, dc_addr_t *out, dc_addr_parts_t *parts)
 {
@@ -238,6 +265,13 @@ void dc_addr_normalize(const dc_gazetteer_t *gz, dc_intern_t *in, const char *s,
         s += cut;
         n -= cut;
     }
+    if (has_combining(s, n)) normalize_composed(gz, in, s, n, prov_hint, out, parts);
+    else normalize_nfc(gz, in, s, n, prov_hint, out, parts);
+}
+
+static void normalize_nfc(const dc_gazetteer_t *gz, dc_intern_t *in, const char *s, size_t n,
+                          uint8_t prov_hint, dc_addr_t *out, dc_addr_parts_t *parts)
+{
     ad_ctx_t c;
     c.gz = gz;
     c.s = s;
