@@ -45,8 +45,10 @@ typedef struct dc_addr_parts {
  *  NULL. `prov_hint` is the pre-2025 province code of the source file (0 if
  *  unknown), used only to break ties between equally good candidates.
  *  Thread-safe, allocation-free apart from the interner. Never fails:
- *  unmatched parts are flagged (DC_ADDR_*). An empty or blank value gives
- *  an all-zero `out`. */
+ *  unmatched parts are flagged (DC_ADDR_*). An empty, blank or placeholder
+ *  value ("không rõ", "N/A", ...) gives an all-zero `out`. Of a value
+ *  longer than 1,024 bytes only the last 1,024 are read (the
+ *  administrative part is at the end). docs/ADDRESSES.md. */
 void dc_addr_normalize(const dc_gazetteer_t *gz, dc_intern_t *in, const char *s, size_t n,
                        uint8_t prov_hint, dc_addr_t *out, dc_addr_parts_t *parts);
 
