@@ -53,6 +53,11 @@ static void put_tok(sbuf_t *b, const ad_ctx_t *c, const ad_tok_t *t)
     for (int i = 0; i < t->len; i++)
         if (c->s[t->off + i] < '0' || c->s[t->off + i] > '9') digits = 0;
     if (digits) { sb_put(b, c->kbuf + t->koff, t->klen); return; }   /* "05" -> "5" */
+    if ((t->flags & TF_ALLUP) && !(t->flags & TF_NONASCII)) {   /* an acronym keeps its case: KCN, KDC */
+        int vowel = 0;
+        for (int i = 0; i < t->klen; i++) vowel |= strchr("aeiouy", c->kbuf[t->koff + i]) != NULL;
+        if (!vowel && t->len == t->klen) { sb_put(b, c->s + t->off, t->len); return; }
+    }
     char w[192];
     size_t l = dc_addr__word_display(c->s + t->off, t->len, w, sizeof w, 1);
     sb_put(b, w, l);
