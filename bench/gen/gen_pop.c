@@ -552,6 +552,7 @@ typedef struct {
     const addr_t *cur;        /* current address, NULL: same as permanent */
     const char *ma_ho;
     int level;                /* 0 clean, 1 an original with a corruption, 2 a duplicate */
+    int old_entry;            /* an entry made years ago, often before the 12-digit IDs */
 } rowspec_t;
 
 static void emit_row(const gen_ctx_t *c, const person_t *p, const rowspec_t *rs, uint64_t pid,
@@ -562,6 +563,12 @@ static void emit_row(const gen_ctx_t *c, const person_t *p, const rowspec_t *rs,
     corr_t co = {0};
     if (rs->level == 1) pick_corruptions(r, 1, &co, &blk->cnt);
     else if (rs->level == 2 && !dc_rng_chance(r, 0.08)) pick_corruptions(r, 1 + (int)dc_rng_below(r, 3), &co, &blk->cnt);
+    if (rs->old_entry && dc_rng_chance(r, 0.35)) {
+        /* registered before the 12-digit ID: the old card number, or none */
+        gen_kind_t k = p->has_cmnd ? K_ID_CMND_INSTEAD : K_ID_MISSING;
+        if (!HAS(&co, k)) blk->cnt.kind[k]++;
+        co.mask |= 1u << k;
+    }
     if (co.mask) blk->cnt.rows_corrupt++;
     if (rs->level == 2) blk->cnt.rows_dup++;
     else blk->cnt.rows_orig++;
@@ -821,7 +828,7 @@ void gen_house_emit(const gen_ctx_t *c, gen_house_t *H, uint64_t pid0, gen_block
     for (int i = 0; i < H->n; i++) {
         const person_t *p = &H->p[i];
         uint64_t pid = pid0 + (uint64_t)i;
-        rowspec_t rs = {pf, p->qh, &H->addr, NULL, H->ma_ho, dc_rng_chance(&r, c->o->corrupt_rate)};
+        rowspec_t rs = {pf, p->qh, &H->addr, NULL, H->ma_ho, dc_rng_chance(&r, c->o->corrupt_rate), 0};
         emit_row(c, p, &rs, pid, &r, b, sb);
         if (!dc_rng_chance(&r, c->o->dup_rate)) continue;
         /* extra rows of this person */
@@ -839,7 +846,7 @@ void gen_house_emit(const gen_ctx_t *c, gen_house_t *H, uint64_t pid0, gen_block
             int kind = kinds[j];
             addr_t moved;
             char ma_ho[16];
-            rowspec_t d = {pf, p->qh, &H->addr, NULL, H->ma_ho, 2};
+            rowspec_t d = {pf, p->qh, &H->addr, NULL, H->ma_ho, 2, 0};
             if (kind == D_MOVED && c->nsel < 2) kind = D_TEMP;
             if (kind == D_TEMP && c->ntempprov == 0) kind = D_TWICE;
             if (kind == D_MOVED) {
@@ -850,6 +857,7 @@ void gen_house_emit(const gen_ctx_t *c, gen_house_t *H, uint64_t pid0, gen_block
                 d.perm = &moved;
                 d.ma_ho = ma_ho;
                 d.qh = dc_rng_chance(&r, 0.5) ? QH_HEAD : QH_LODGER;
+                d.old_entry = 1;
             } else if (kind == D_TEMP) {
                 int q = c->tempprov[dc_rng_below(&r, (uint32_t)c->ntempprov)];
                 make_address(c, &r, q, &moved);
@@ -858,6 +866,7 @@ void gen_house_emit(const gen_ctx_t *c, gen_house_t *H, uint64_t pid0, gen_block
                 d.cur = &moved;
                 d.ma_ho = ma_ho;
                 d.qh = dc_rng_chance(&r, 0.6) ? QH_HEAD : QH_OTHER;
+                d.old_entry = 1;
             }
             b->cnt.event[kind]++;
             emit_row(c, p, &d, pid, &r, b, sb);
