@@ -849,23 +849,21 @@ void gen_house_emit(const gen_ctx_t *c, gen_house_t *H, uint64_t pid0, gen_block
             rowspec_t d = {pf, p->qh, &H->addr, NULL, H->ma_ho, 2, 0};
             if (kind == D_MOVED && c->nsel < 2) kind = D_TEMP;
             if (kind == D_TEMP && c->ntempprov == 0) kind = D_TWICE;
-            if (kind == D_MOVED) {
-                int q = other_province(c, &r, H->addr.prov);
+            if (kind == D_MOVED || kind == D_TEMP) {
+                /* an older entry at an address in province q: the permanent
+                 * address after a move, or the current one of a temporary
+                 * registration (the permanent one stays) */
+                int temp = kind == D_TEMP;
+                int q = temp ? c->tempprov[dc_rng_below(&r, (uint32_t)c->ntempprov)]
+                             : other_province(c, &r, H->addr.prov);
                 make_address(c, &r, q, &moved);
                 make_ma_ho(c, &r, q, ma_ho, sizeof ma_ho);
-                d.file = c->perm_file[q];
-                d.perm = &moved;
+                d.file = temp ? c->temp_file[q] : c->perm_file[q];
+                if (temp) d.cur = &moved;
+                else d.perm = &moved;
                 d.ma_ho = ma_ho;
-                d.qh = dc_rng_chance(&r, 0.5) ? QH_HEAD : QH_LODGER;
-                d.old_entry = 1;
-            } else if (kind == D_TEMP) {
-                int q = c->tempprov[dc_rng_below(&r, (uint32_t)c->ntempprov)];
-                make_address(c, &r, q, &moved);
-                make_ma_ho(c, &r, q, ma_ho, sizeof ma_ho);
-                d.file = c->temp_file[q];
-                d.cur = &moved;
-                d.ma_ho = ma_ho;
-                d.qh = dc_rng_chance(&r, 0.6) ? QH_HEAD : QH_OTHER;
+                d.qh = temp ? (dc_rng_chance(&r, 0.6) ? QH_HEAD : QH_OTHER)
+                            : (dc_rng_chance(&r, 0.5) ? QH_HEAD : QH_LODGER);
                 d.old_entry = 1;
             }
             b->cnt.event[kind]++;
