@@ -341,8 +341,9 @@ static void make_house(const gen_ctx_t *c, dc_rng_t *r, uint64_t h, int size, ho
         /* siblings at least a year apart (a few tries; twins are above) */
         for (int tries = 0;; tries++) {
             if (span <= 0) age = (int)dc_rng_below(r, 3);
-            else age = DC_MAX(0, mage - 18 - (int)dc_rng_below(r, (uint32_t)DC_MIN(span, 27)));
-            if (mage - age > 45) age = DC_MAX(0, mage - 45 + (int)dc_rng_below(r, 5));
+            else age = mage - 18 - (int)dc_rng_below(r, (uint32_t)DC_MIN(span, 27));
+            if (mage - age > 45) age = mage - 45 + (int)dc_rng_below(r, 5);
+            if (age < 0) age = 0;
             int clash = 0;
             for (int j = 0; j < k; j++)
                 clash |= P[j].qh == QH_CHILD && REF_YEAR - P[j].by == age;
@@ -734,14 +735,26 @@ static void emit_row(const gen_ctx_t *c, const person_t *p, const rowspec_t *rs,
     /* ---- extra columns */
     fl.off[C_X_GHICHU] = (uint32_t)fb->len;
     uint32_t note = dc_rng_below(r, 100);
-    if (note < 2) dc_buf_printf(fb, "Chuyển đến từ %s, ngày %02u/%02u/%u", g->prov[dc_rng_below(r, (uint32_t)g->nprov)].short_name,
-                                1 + dc_rng_below(r, 28), 1 + dc_rng_below(r, 12), 2010 + dc_rng_below(r, 15));
+    /* one draw per statement: the order of evaluation of arguments is
+     * unspecified in C, and the output must not depend on the compiler */
+    if (note < 2) {
+        const char *from = g->prov[dc_rng_below(r, (uint32_t)g->nprov)].short_name;
+        unsigned dd = 1 + dc_rng_below(r, 28);
+        unsigned mm = 1 + dc_rng_below(r, 12);
+        unsigned yy = 2010 + dc_rng_below(r, 15);
+        dc_buf_printf(fb, "Chuyển đến từ %s, ngày %02u/%02u/%u", from, dd, mm, yy);
+    }
     else if (note < 3) dc_buf_puts(fb, "Đã cắt khẩu\nchờ xác nhận");
     else if (note < 4) dc_buf_puts(fb, "Ghi chú: \"tạm vắng\"; xem hồ sơ");
     else if (rs->level == 2 && note < 10) dc_buf_puts(fb, "Nhập bổ sung");
     fl.len[C_X_GHICHU] = (uint32_t)(fb->len - fl.off[C_X_GHICHU]);
     fl.off[C_X_CAPNHAT] = (uint32_t)fb->len;
-    dc_buf_printf(fb, "%04u-%02u-%02u", 2016 + dc_rng_below(r, 10), 1 + dc_rng_below(r, 12), 1 + dc_rng_below(r, 28));
+    {
+        unsigned yy = 2016 + dc_rng_below(r, 10);
+        unsigned mm = 1 + dc_rng_below(r, 12);
+        unsigned dd = 1 + dc_rng_below(r, 28);
+        dc_buf_printf(fb, "%04u-%02u-%02u", yy, mm, dd);
+    }
     fl.len[C_X_CAPNHAT] = (uint32_t)(fb->len - fl.off[C_X_CAPNHAT]);
     fl.off[C_X_CANBO] = (uint32_t)fb->len;
     dc_buf_printf(fb, "CB%04u", dc_rng_below(r, 10000));
