@@ -4,6 +4,7 @@
  */
 #include "dc_cli.h"
 #include "../common/dc_common.h"
+#include "../merge/dc_merge.h"
 
 #include <errno.h>     /* errno */
 #include <dirent.h>    /* opendir */
@@ -82,6 +83,7 @@ static void on_signal(int sig)
 {
     DC_UNUSED(sig);
     dc_outfile_abort_all();
+    dc_output_abort_all();   /* staged outputs of `dancu run` */
     static const char msg[] = "dancu: interrupted: no output was written\n";
     ssize_t w = write(2, msg, sizeof msg - 1);
     DC_UNUSED(w);

@@ -225,6 +225,15 @@ int dc_table_end_row(dc_table_t *t);
 int dc_table_commit(dc_table_t *t);   /* frees t */
 void dc_table_abort(dc_table_t *t);   /* frees t; NULL is a no-op */
 const char *dc_table_path(const dc_table_t *t);
+/*! dc_table_mem() : a table that only formats rows into memory (no file,
+ *  no header), for writers that format blocks of rows on several threads:
+ *  fill one memory table per block with the same cell calls, then move the
+ *  blocks in order into the real table with dc_table_append(). Free it
+ *  with dc_table_abort(). */
+dc_table_t *dc_table_mem(dc_format_t fmt, const char *const *cols, size_t ncols);
+/*! dc_table_append() : append the rows of memory table `mem` (same format
+ *  and columns) to `t` and empty `mem`. @return 0 or -1 (I/O error). */
+int dc_table_append(dc_table_t *t, dc_table_t *mem);
 uint64_t dc_table_rows(const dc_table_t *t);
 
 /* ------------------------------------------------------------------ misc */

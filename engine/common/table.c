@@ -62,6 +62,35 @@ dc_table_t *dc_table_open(const char *dir, const char *name, dc_format_t fmt, in
     return t;
 }
 
+dc_table_t *dc_table_mem(dc_format_t fmt, const char *const *cols, size_t ncols)
+{
+    dc_table_t *t = dc_xcalloc(1, sizeof *t);
+    t->fmt = fmt;
+    t->ncols = ncols;
+    t->cols = dc_xcalloc(ncols ? ncols : 1, sizeof *t->cols);
+    for (size_t i = 0; i < ncols; i++) t->cols[i] = dc_xstrdup(cols[i]);
+    return t;
+}
+
+int dc_table_append(dc_table_t *t, dc_table_t *mem)
+{
+    int rc = 0;
+    if (t->cell || mem->cell) rc = dc_seterr("%s: row incomplete", t->out ? dc_outfile_path(t->out) : "table");
+    if (rc == 0 && mem->b.len) {
+        dc_buf_put(&t->b, mem->b.p, mem->b.len);
+        t->rows += mem->rows;
+        if (t->out && t->b.len >= FLUSH_AT) {
+            rc = dc_outfile_buf(t->out, &t->b);
+            dc_buf_clear(&t->b);
+        }
+        t->row_start = t->b.len;
+    }
+    dc_buf_clear(&mem->b);
+    mem->rows = 0;
+    mem->row_start = 0;
+    return rc;
+}
+
 void dc_table_str(dc_table_t *t, const char *s, size_t n)
 {
     begin_cell(t);
@@ -100,7 +129,8 @@ void dc_table_f64(dc_table_t *t, double v, int decimals)
 int dc_table_end_row(dc_table_t *t)
 {
     if (t->bad || t->cell != t->ncols) {
-        int rc = dc_seterr("%s: row %llu has %zu cells, expected %zu", dc_outfile_path(t->out),
+        int rc = dc_seterr("%s: row %llu has %zu cells, expected %zu",
+                           t->out ? dc_outfile_path(t->out) : "table",
                            (unsigned long long)t->rows + 1, t->cell, t->ncols);
         t->bad = 0;
         t->cell = 0;
@@ -112,7 +142,7 @@ int dc_table_end_row(dc_table_t *t)
     else dc_buf_putc(&t->b, '\n');
     t->cell = 0;
     t->rows++;
-    if (t->b.len >= FLUSH_AT) {
+    if (t->out && t->b.len >= FLUSH_AT) {
         int rc = dc_outfile_buf(t->out, &t->b);
         dc_buf_clear(&t->b);
         t->row_start = 0;
@@ -133,6 +163,10 @@ static void table_free(dc_table_t *t)
 int dc_table_commit(dc_table_t *t)
 {
     int rc = 0;
+    if (!t->out) {
+        table_free(t);
+        return dc_seterr("a memory table cannot be committed (dc_table_append it)");
+    }
     if (t->cell) rc = dc_seterr("%s: last row incomplete", dc_outfile_path(t->out));
     if (rc == 0 && t->b.len) rc = dc_outfile_buf(t->out, &t->b);
     if (rc == 0) rc = dc_outfile_commit(t->out);
@@ -144,9 +178,9 @@ int dc_table_commit(dc_table_t *t)
 void dc_table_abort(dc_table_t *t)
 {
     if (!t) return;
-    dc_outfile_abort(t->out);
+    if (t->out) dc_outfile_abort(t->out);
     table_free(t);
 }
 
-const char *dc_table_path(const dc_table_t *t) { return dc_outfile_path(t->out); }
+const char *dc_table_path(const dc_table_t *t) { return t->out ? dc_outfile_path(t->out) : ""; }
 uint64_t dc_table_rows(const dc_table_t *t) { return t->rows; }

@@ -6,7 +6,10 @@
  * Every golden set present is checked (one loop iteration each), and every
  * sample must have at least its `load` set. In JSON files, the values of
  * timing and memory keys (names containing "seconds", "per_second", "rss")
- * are compared as 0: they measure the run, not its result. */
+ * and the thread count ("threads", in report.json) are compared as 0: they
+ * describe the run, not its result. The `run` sets hold every output of
+ * `dancu run` (citizens, links, review, rejects, model, report, _SUCCESS);
+ * `normalize` writes OUT/normalized.csv and its rejects file. */
 #include "dc_test.h"
 
 #include <dirent.h>
@@ -73,8 +76,8 @@ static void find_sets(void)
     if (d) closedir(d);
     qsort(samples, ns, sizeof *samples, cmp_names);
     for (size_t i = 0; i < ns; i++) {
-        static const char *const cmds[] = {"load", "normalize"};
-        for (size_t c = 0; c < 2 && nsets < MAXSETS; c++) {
+        static const char *const cmds[] = {"load", "normalize", "run"};
+        for (size_t c = 0; c < 3 && nsets < MAXSETS; c++) {
             char p[4096];
             snprintf(p, sizeof p, "%.3000s/%.127s/%s", gdir, samples[i], cmds[c]);
             if (!is_dir(p)) continue;
@@ -89,7 +92,7 @@ static void find_sets(void)
 /* Replace the numbers after timing keys by 0, in place; returns the new length. */
 static size_t mask_timing(char *s, size_t n)
 {
-    static const char *const keys[] = {"seconds", "per_second", "rss"};
+    static const char *const keys[] = {"seconds", "per_second", "rss", "threads"};
     size_t o = 0;
     for (size_t i = 0; i < n;) {
         s[o++] = s[i++];
@@ -135,10 +138,10 @@ static int same_output(const char *a, const char *b)
 
 START_TEST(test_mask_timing)
 {
-    char s[] = "{\"a\": 1.5, \"seconds\":0.004, \"read_seconds\": 12, \"rows\": 7, \"peak_rss\":123}";
+    char s[] = "{\"a\": 1.5, \"seconds\":0.004, \"read_seconds\": 12, \"rows\": 7, \"peak_rss\":123, \"threads\": 2}";
     size_t n = mask_timing(s, strlen(s));
     s[n] = '\0';
-    ck_assert_str_eq(s, "{\"a\": 1.5, \"seconds\":0, \"read_seconds\": 0, \"rows\": 7, \"peak_rss\":0}");
+    ck_assert_str_eq(s, "{\"a\": 1.5, \"seconds\":0, \"read_seconds\": 0, \"rows\": 7, \"peak_rss\":0, \"threads\": 0}");
 }
 END_TEST
 
@@ -159,9 +162,13 @@ START_TEST(test_golden_set)
         char *tmp = dc_test_tmpdir("golden");
         char out[4096];
         snprintf(out, sizeof out, "%s/out", tmp);
-        int st = dc_test_run("cd '%s' && LC_ALL=C '%s' %s --threads %d -q -o '%s' data-samples/%s/exports/* "
+        /* normalize writes one file (and its rejects beside it) */
+        int single = !strcmp(cmd, "normalize");
+        if (single) dc_test_run("mkdir -p '%s'", out);
+        int st = dc_test_run("cd '%s' && LC_ALL=C '%s' %s --threads %d -q -o '%s%s' data-samples/%s/exports/* "
                              ">/dev/null 2>'%s/stderr'",
-                             DANCU_SRCDIR, DANCU_BIN, cmd, threads, out, sample, tmp);
+                             DANCU_SRCDIR, DANCU_BIN, cmd, threads, out, single ? "/normalized.csv" : "", sample,
+                             tmp);
         ck_assert_msg(st == want_status, "%s/%s --threads %d: exit %d, golden %d", sample, cmd, threads, st,
                       want_status);
         char **got;
