@@ -61,6 +61,13 @@ size_t dc_addr__tok_key(const char *s, size_t n, char *out, int *roman);
  *  upper-case letters. */
 enum { AD_KF_DIGIT = 1, AD_KF_NONASCII = 2, AD_KF_UPPER = 4, AD_KF_ALLUP = 8 };
 size_t dc_addr__tok_key_flags(const char *s, size_t n, char *out, int *roman, unsigned *flags);
+/*! dc_addr__key_rules() : the spelling rules applied in place to the
+ *  folded letters and digits out[0..k) of one token (`digits`: only
+ *  digits); @return the new length. */
+size_t dc_addr__key_rules(char *out, size_t k, int digits, int *roman);
+/*! dc_addr__utf8_fold() : decode a non-ASCII code point and fold it:
+ *  *info = ASCII letter | 0x100 when upper case, 0 when not a letter. */
+size_t dc_addr__utf8_fold(const unsigned char *s, size_t n, uint32_t *cp, int *info);
 /*! dc_addr__key() : key of a whole name (tokenized at spaces and
  *  punctuation), as the matcher builds it for a span. @return length. */
 size_t dc_addr__key(const char *s, size_t n, char *out, size_t cap);
@@ -77,6 +84,11 @@ size_t dc_addr__word_display(const char *s, size_t n, char *out, size_t cap, int
  *  placement), to prefer "Minh Quán" over "Minh Quân" when the input
  *  says so. Numbers lose their leading zeros. @return length. */
 size_t dc_addr__dkey(const char *s, size_t n, char *out, size_t cap);
+
+/*! dc_addr__strip_marks() : s[0..n) without its diacritics (đ -> d),
+ *  case kept: the way many registers were typed (tests, benchmarks).
+ *  out is NUL-terminated; @return its length. */
+size_t dc_addr__strip_marks(const char *s, size_t n, char *out, size_t cap);
 
 /* ------------------------------------------------------------ gazetteer */
 
@@ -132,11 +144,13 @@ struct dc_gazetteer {
     gz_slot_t *slots;
     size_t mask;
     uint32_t *post;
-    uint32_t *pinfo;               /* per posting: kind | prov << 3 | parent << 10 (filter without the unit) */
+    uint32_t *pinfo;               /* per posting: kind | prov << 3 | parent << 10 | type << 20 | former << 24
+                                    * (filter and score without touching the unit) */
     size_t npost;
     /* keyword index: first folded word (packed, <= 8 bytes) -> keywords */
     struct { uint64_t w; uint8_t first, n; } kwslot[128];
     uint8_t kworder[64];
+    uint8_t kwmask[26];            /* by first letter: bit n set when a keyword word has length n */
     char *keys;
 };
 
@@ -242,6 +256,8 @@ typedef struct ad_match {
     uint8_t dropped;       /* levels dropped because equally good readings disagree */
     uint8_t skipped;       /* trailing parts skipped */
     uint8_t left;          /* first token of the chain (tokens before it are not administrative) */
+    uint8_t midskip;       /* a part between two units was skipped (an unknown former district) */
+    uint8_t skip_s, skip_e;   /* its tokens [skip_s, skip_e) */
     uint8_t end;           /* token after the chain */
     int score;
     ad_codes_t codes;

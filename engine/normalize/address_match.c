@@ -200,7 +200,7 @@ static void finalize(mctx_t *m)
     if (ch->era != 2 && ch->has[0] && ch->has[2] && !ch->has[1]) sc -= 3;   /* ward + province, no district */
     if (!ch->has[2]) sc -= 2;
     if (ch->era != 2 && !ch->has[0]) sc -= 1;   /* incomplete before 2025, maybe complete after */
-    sc -= 5 * ch->skipped;
+    sc -= 5 * (ch->skipped + ch->midskip);
     ch->score = sc;
     if (m->has_best && sc < m->best.score) return;
     ad_codes_t codes;
@@ -257,6 +257,7 @@ static int new_ward_in_district(const dc_gazetteer_t *gz, const gz_unit_t *w, ui
 }
 
 static void step(mctx_t *m, int e, int maxlvl);
+static int seg_begin(const mctx_t *m, int e);
 
 /* Try the units named by span [a, e) (name tokens), the whole unit span
  * being [s, e). */
@@ -276,7 +277,8 @@ static void try_span(mctx_t *m, int s, int a, int e, int maxlvl, const ad_kw_t *
          * common name ("5", "Tân Hòa") fail here without touching the unit */
         uint32_t pi = gz->pinfo[sl->post0 + p];
         int kind = (int)(pi & 7);
-        uint32_t uprov = (pi >> 3) & 127, upar = pi >> 10;
+        uint32_t uprov = (pi >> 3) & 127, upar = (pi >> 10) & 1023, utype = (pi >> 20) & 15;
+        int former = (pi >> 24) & 1;
         int lvl = level_of(kind);
         if (lvl >= maxlvl || !(lvbits & (1 << lvl))) continue;
         int era = ch->era;
@@ -298,21 +300,19 @@ static void try_span(mctx_t *m, int s, int a, int e, int maxlvl, const ad_kw_t *
         }
         uint32_t post = gz->post[sl->post0 + p];
         uint32_t ui = post & GZ_POST_IDX;
-        const gz_unit_t *u = &gz->u[ui];
-        if (kind == GZ_WARD_NEW && dv && !new_ward_in_district(gz, u, dcode)) continue;
+        if (kind == GZ_WARD_NEW && dv && !new_ward_in_district(gz, &gz->u[ui], dcode)) continue;
         /* score */
         int sc = 10, typed = 0, mismatch = 0;
         if (kw) {
             typed = 1;
-            if (u->type == kw->type) sc += 4;
-            else if (kw->type2 && u->type == kw->type2) sc += 2;
+            if (utype == kw->type) sc += 4;
+            else if (kw->type2 && utype == kw->type2) sc += 2;
             else { sc -= 3; mismatch = 1; }
         }
-        int former = u->former || (u->kind != GZ_WARD_NEW && u->kind != GZ_PROV_NEW && !(u->snap & 2));
         if (former) sc -= 2;
         if (alt) sc -= 2;
         if (post & GZ_POST_ALIAS) sc -= 1;
-        else if (sl->dkdiff && dkey_equal(m, a, e, u)) sc += 1;   /* diacritics agree */
+        else if (sl->dkdiff && dkey_equal(m, a, e, &gz->u[ui])) sc += 1;   /* diacritics agree */
         sc -= splits;
         ad_match_t save = *ch;
         ad_um_t *um = &ch->m[lvl];
@@ -367,6 +367,19 @@ static void step(mctx_t *m, int e, int maxlvl)
         int exact_admin = typed_ok && kw->cls == KC_ADMIN && kw->exact && (t->flags & TF_NONASCII) && m->kwok[s];
         if (e - s <= MAX_NAME_TOK && !exact_admin)
             try_span(m, s, s, e, maxlvl, NULL, kw && m->kwok[s], split_s);
+    }
+    /* Second pass: skip one whole part between two units, a district that
+     * exists in neither list ("Phường 1, Huyện Từ Liêm, Hà Nội"). */
+    ad_match_t *ch = &m->cur;
+    if (m->pass == 2 && !ch->midskip && (ch->has[0] | ch->has[1] | ch->has[2]) && m->bd[e] == BD_HARD) {
+        int s0 = seg_begin(m, e);
+        if (s0 > 0 && s0 < e) {
+            ch->midskip = 1;
+            ch->skip_s = (uint8_t)s0;
+            ch->skip_e = (uint8_t)e;
+            step(m, s0, maxlvl);
+            ch->midskip = 0;
+        }
     }
 }
 
@@ -509,5 +522,9 @@ void dc_addr__match(const ad_ctx_t *c, uint8_t prov_hint, ad_match_t *out)
         r->m[l].e = (uint8_t)(m->act[r->m[l].e - 1] + 1);
     }
     r->left = m->act[r->left];
+    if (r->midskip) {
+        r->skip_s = m->act[r->skip_s];
+        r->skip_e = (uint8_t)(m->act[r->skip_e - 1] + 1);
+    }
     r->end = r->end >= m->na ? (uint8_t)c->ntok : m->act[r->end];
 }

@@ -285,8 +285,13 @@ static void load_aliases(build_t *b)
     dc_ref_csv_open(&c, "admin_aliases.csv", ',');
     int ck = dc_ref_csv_col(&c, "kind"), cc = dc_ref_csv_col(&c, "code"), ca = dc_ref_csv_col(&c, "alias");
     while (dc_ref_csv_next(&c)) {
-        if (strcmp(c.f[ck], "prov") != 0) dc_die("%s line %lu: unknown kind", c.name, c.line);
         uint32_t code = parse_code(c.f[cc], c.name, c.line);
+        if (strcmp(c.f[ck], "dist") == 0) {
+            if (!code || code > 999 || gz->dist[code] < 0) dc_die("%s line %lu: bad code", c.name, c.line);
+            key_add(b, c.f[ca], c.flen[ca], (uint32_t)gz->dist[code] | GZ_POST_ALIAS);
+            continue;
+        }
+        if (strcmp(c.f[ck], "prov") != 0) dc_die("%s line %lu: unknown kind", c.name, c.line);
         if (!code || code > 99 || gz->prov_old[code] < 0) dc_die("%s line %lu: bad code", c.name, c.line);
         key_add(b, c.f[ca], c.flen[ca], (uint32_t)gz->prov_old[code] | GZ_POST_ALIAS);
         if (gz->prov_new[code] >= 0)
@@ -349,7 +354,9 @@ static void build_index(build_t *b)
     gz->pinfo = dc_xmalloc((np ? np : 1) * sizeof *gz->pinfo);
     for (size_t q = 0; q < np; q++) {
         const gz_unit_t *u = &gz->u[gz->post[q] & GZ_POST_IDX];
-        gz->pinfo[q] = (uint32_t)u->kind | (uint32_t)u->prov << 3 | (uint32_t)u->parent << 10;
+        int former = u->former || (u->kind != GZ_WARD_NEW && u->kind != GZ_PROV_NEW && !(u->snap & 2));
+        gz->pinfo[q] = (uint32_t)u->kind | (uint32_t)u->prov << 3 | (uint32_t)u->parent << 10 |
+                       (uint32_t)u->type << 20 | (uint32_t)former << 24;
     }
 }
 
@@ -368,6 +375,7 @@ static void build_kw_index(dc_gazetteer_t *gz)
     for (int k = 0; dc_addr__kws[k].display; k++) {
         const ad_kw_t *kw = &dc_addr__kws[k];
         uint64_t w = pack_word(kw->fold[0], kw->flen[0]);
+        gz->kwmask[kw->fold[0][0] - 'a'] |= (uint8_t)(1u << kw->flen[0]);
         size_t s = (w * 0x9E3779B97F4A7C15ull >> 57) & 127;
         while (gz->kwslot[s].n && gz->kwslot[s].w != w) s = (s + 1) & 127;
         if (!gz->kwslot[s].n) {
@@ -386,7 +394,8 @@ static void build_kw_index(dc_gazetteer_t *gz)
 
 int dc_addr__kw_first(const dc_gazetteer_t *gz, const char *k, size_t n, int *first)
 {
-    if (n == 0 || n > KW_MAXLEN) return 0;
+    if (n == 0 || n > KW_MAXLEN || (unsigned)(k[0] - 'a') >= 26u || !(gz->kwmask[k[0] - 'a'] & (1u << n)))
+        return 0;
     uint64_t w = pack_word(k, n);
     for (size_t s = (w * 0x9E3779B97F4A7C15ull >> 57) & 127; gz->kwslot[s].n; s = (s + 1) & 127)
         if (gz->kwslot[s].w == w) { *first = gz->kwslot[s].first; return gz->kwslot[s].n; }
@@ -541,6 +550,11 @@ uint8_t dc_gazetteer_province_code(const dc_gazetteer_t *gz, const char *s, size
 
 /*-*** Enumeration ***/
 
+static const char *bare_of(const dc_gazetteer_t *gz, int32_t i)
+{
+    return i < 0 ? "" : gz->u[i].name + gz->u[i].bare_off;
+}
+
 static void ward_info(const dc_gazetteer_t *gz, uint32_t idx, dc_ward_info_t *out)
 {
     const gz_unit_t *u = &gz->u[idx];
@@ -556,8 +570,9 @@ static void ward_info(const dc_gazetteer_t *gz, uint32_t idx, dc_ward_info_t *ou
         out->in2025 = 0;
         out->prov_code = u->prov;
         out->prov_name = dc_gazetteer_province_name(gz, u->prov, 1);
+        out->prov_bare = bare_of(gz, gz->prov_new[u->prov]);
         out->prov_new = u->prov;
-        out->district_name = "";
+        out->district_name = out->district_bare = "";
         return;
     }
     out->in2025 = (u->snap & 2) != 0;
@@ -570,8 +585,10 @@ static void ward_info(const dc_gazetteer_t *gz, uint32_t idx, dc_ward_info_t *ou
     }
     out->district_code = u->parent;
     out->district_name = dc_gazetteer_district_name(gz, u->parent);
+    out->district_bare = bare_of(gz, gz->dist[u->parent]);
     out->prov_code = u->prov;
     out->prov_name = dc_gazetteer_province_name(gz, u->prov, 0);
+    out->prov_bare = bare_of(gz, gz->prov_old[u->prov]);
     out->prov_new = gz->prov_new_of[u->prov];
     out->new_code = u->nlink == 1 ? out->links[0].code : 0;
 }
