@@ -259,8 +259,10 @@ static void find_keywords(ad_ctx_t *c)
             accept = !nonascii && ((last->flags & TF_DOT) || c->t[next].bd == BD_GLUE || num_next ||
                                    (at_start && (t->klen >= 2 || (t->flags & TF_UPPER))) ||
                                    (t->klen >= 2 && (t->flags & TF_ALLUP)));
-        else if (nonascii)
+        else if (nonascii) {
             accept = kw_exact(c, i, kw, t->kwn);
+            if (!accept) { t->kw = t->kwn = 0; continue; }   /* "Quân", "Lạng", "Phượng": not keywords */
+        }
         else
             accept = at_start || num_next || (last->flags & TF_DOT);
         /* a street or hamlet word inside a name ("Xã Ba Cụm Bắc", "Tam Thôn
