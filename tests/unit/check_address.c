@@ -434,6 +434,23 @@ START_TEST(test_parts_text)
         if (!i) t0 = a.text;
         ck_assert_msg(a.text == t0, "%s: %s", same[i], dc_intern_str(in, a.text, NULL));
     }
+    /* many tokens before the administrative part: the oldest are dropped */
+    {
+        char big[1100] = "";
+        for (int i = 0; i < 200; i++) strcat(big, "a ");
+        strcat(big, "Phường 1, Quận 3, TP.HCM");
+        dc_addr_t a;
+        dc_addr_normalize(gz, in, big, strlen(big), 0, &a, NULL);
+        ck_assert_str_eq(dc_gazetteer_ward_name(gz, a.ward_old, 0), "Phường 1");
+        ck_assert_uint_eq(a.district_old, 770);
+        /* longer than 1,024 bytes: the last 1,024 are read */
+        char huge[3000] = "";
+        for (int i = 0; i < 400; i++) strcat(huge, "Đỗ ");
+        strcat(huge, "Phường 1, Quận 3, TP.HCM");
+        dc_addr_normalize(gz, in, huge, strlen(huge), 0, &a, NULL);
+        ck_assert_uint_eq(a.district_old, 770);
+        ck_assert_uint_ne(a.ward_old, 0);
+    }
     /* fields are cut on a character boundary */
     char longs[600] = "Xóm ";
     for (int i = 0; i < 40; i++) strcat(longs, "Đường ");
