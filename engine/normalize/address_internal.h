@@ -264,7 +264,6 @@ typedef struct ad_match {
     uint8_t end;           /* token after the chain */
     int score;
     ad_codes_t codes;
-    uint8_t conf, flags;
 } ad_match_t;
 
 /*! dc_addr__match() : find the administrative chain of the tokenized
