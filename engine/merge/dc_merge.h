@@ -220,17 +220,6 @@ void dc_report_summary(const dc_run_t *run, FILE *out);
 void dc_report_cluster_hist(const dc_clusters_t *cl, uint64_t hist[DC_REPORT_NBINS],
                             uint32_t *max_size);
 
-/* ------------------------------------------------------------ progress */
-
-/* Progress on standard error, only when it is a terminal and not --quiet:
- *   "match   1,234,567 rows  410k rows/s  eta 0:12"
- * redrawn at most 5 times a second on one line. dc_progress_add is cheap
- * (one atomic add) and thread-safe; the redraw happens on whichever thread
- * crosses the interval. */
-void dc_progress_init(int enabled);       /* enabled && isatty(2) */
-void dc_progress_begin(const char *stage, uint64_t total);  /* total 0: unknown */
-void dc_progress_add(uint64_t n);
-void dc_progress_end(void);               /* clears the line */
-int dc_progress_active(void);
+/* Progress on standard error: dc_progress_* in engine/common/dc_common.h. */
 
 #endif /* DC_MERGE_H */
