@@ -19,6 +19,9 @@
 #include <stdlib.h>    /* free */
 #include <string.h>    /* memchr, memrchr */
 #include <utf8proc.h>  /* utf8proc_map */
+#if defined(__SSE2__)
+#include <emmintrin.h> /* _mm_cmpeq_epi8 */
+#endif
 
 /* ------------------------------------------------------------- cutting */
 
@@ -77,12 +80,20 @@ char dc_csv_detect_delimiter(const char *line, size_t n)
 
 /* -------------------------------------------------------------- parsing */
 
-enum { C_PLAIN = 0, C_SPECIAL = 1, C_HIGH = 2 };
+/* Byte classes: C_HIGH bytes make the field go through dc_decode; C_U8
+ * bytes (UTF-8 leads of U+0080..U+02FF and U+1E00..U+1EFF, always NFC) are
+ * checked inline and skipped when the sequence is well formed, so that
+ * Vietnamese UTF-8 text is never scanned twice. */
+enum { C_PLAIN = 0, C_SPECIAL = 1, C_HIGH = 2, C_U8 = 3 };
 
 void dc_csv_classes(uint8_t cls[256], char delim, dc_encoding_t enc)
 {
     memset(cls, C_PLAIN, 256);
     for (int b = 0x80; b < 256; b++) cls[b] = C_HIGH;
+    if (enc == DC_ENC_UTF8 || enc == DC_ENC_AUTO) {
+        for (int b = 0xC2; b <= 0xCB; b++) cls[b] = C_U8;
+        cls[0xE1] = C_U8;
+    }
     if (enc == DC_ENC_VISCII) {
         /* VISCII puts letters on six control positions */
         static const uint8_t v[] = {0x02, 0x05, 0x06, 0x14, 0x19, 0x1E};
@@ -101,6 +112,48 @@ void dc_csv_rec_free(dc_csv_rec_t *rec)
     memset(rec, 0, sizeof *rec);
 }
 
+/* Skip plain bytes: return the first byte at or after p whose class is not
+ * C_PLAIN (or end). SSE2 handles 16 bytes per step: delimiter, quote, LF,
+ * CR, NUL and bytes >= 0x80 stop it; VISCII (letters on control bytes) uses
+ * the table loop only. */
+static inline const unsigned char *scan_plain(const unsigned char *p, const unsigned char *end, const uint8_t *cls,
+                                              unsigned char d)
+{
+#if defined(__SSE2__)
+    if (cls[0x02] == C_PLAIN) {
+        const __m128i vd = _mm_set1_epi8((char)d), vq = _mm_set1_epi8('"'), vn = _mm_set1_epi8('\n');
+        const __m128i vr = _mm_set1_epi8('\r'), vz = _mm_setzero_si128();
+        while (end - p >= 16) {
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+            __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, vd), _mm_cmpeq_epi8(x, vq)),
+                                     _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, vn), _mm_cmpeq_epi8(x, vr)),
+                                                  _mm_cmpeq_epi8(x, vz)));
+            unsigned mask = (unsigned)_mm_movemask_epi8(_mm_or_si128(m, x));
+            if (mask) return p + __builtin_ctz(mask);
+            p += 16;
+        }
+    }
+#endif
+    while (p < end && !cls[*p]) p++;
+    return p;
+}
+
+/* p is at a byte of class C_HIGH or C_U8: skip a fast-path UTF-8
+ * sequence, or one byte and flag the field for decoding. */
+static inline const unsigned char *skip_high(const unsigned char *p, const unsigned char *end, const uint8_t *cls,
+                                             int *high)
+{
+    if (cls[*p] == C_U8) {
+        if (*p != 0xE1) {
+            if (p + 1 < end && (p[1] & 0xC0) == 0x80) return p + 2;
+        } else if (p + 2 < end && p[1] >= 0xB8 && p[1] <= 0xBB && (p[2] & 0xC0) == 0x80) {
+            return p + 3;
+        }
+    }
+    *high = 1;
+    return p + 1;
+}
+
 const char *dc_csv_parse(const char *p_, const char *end_, char delim, size_t max_field,
                          const uint8_t *cls, dc_csv_rec_t *rec, dc_buf_t *scratch)
 {
@@ -111,17 +164,17 @@ const char *dc_csv_parse(const char *p_, const char *end_, char delim, size_t ma
     rec->lines = 0;
     rec->nul = rec->too_long = rec->blank = rec->crlf = 0;
     for (;;) {
-        rec->f = dc_grow(rec->f, &rec->fcap, rec->nf + 1, sizeof *rec->f);
+        if (DC_UNLIKELY(rec->nf == rec->fcap)) rec->f = dc_grow(rec->f, &rec->fcap, rec->nf + 1, sizeof *rec->f);
         dc_csv_field_t *f = &rec->f[rec->nf++];
         const unsigned char *fs = p;
         int high = 0;
         if (p < end && *p != '"') {
             /* unquoted field: the common case, no copy */
             for (;;) {
-                while (p < end && !cls[*p]) p++;
+                p = scan_plain(p, end, cls, d);
                 if (p == end) break;
                 unsigned c = *p;
-                if (cls[c] == C_HIGH) { high = 1; p++; continue; }
+                if (cls[c] >= C_HIGH) { p = skip_high(p, end, cls, &high); continue; }
                 if (c == d || c == '\n') break;
                 if (c == '\r') {
                     if (p + 1 == end || p[1] == '\n') break;
@@ -138,17 +191,24 @@ const char *dc_csv_parse(const char *p_, const char *end_, char delim, size_t ma
             goto field_end;
         }
         if (p < end) {
-            /* "quoted" field without "" and nothing after the closing quote */
-            const unsigned char *q = memchr(p + 1, '"', (size_t)(end - p - 1));
-            if (q) {
+            /* "quoted" field without "" and nothing after the closing quote:
+             * one pass to the closing quote, no copy */
+            const unsigned char *q = p + 1;
+            uint32_t lines = 0;
+            int nul = 0;
+            for (;;) {
+                q = scan_plain(q, end, cls, d);
+                if (q == end || *q == '"') break;
+                if (cls[*q] >= C_HIGH) { q = skip_high(q, end, cls, &high); continue; }
+                if (*q == '\n') lines++;
+                else if (*q == 0) nul = 1;
+                q++;
+            }
+            if (q < end) {
                 const unsigned char *nx = q + 1;
                 if (nx == end || *nx == d || *nx == '\n' || (*nx == '\r' && (nx + 1 == end || nx[1] == '\n'))) {
-                    for (const unsigned char *k = p + 1; k < q; k++) {
-                        if (!cls[*k]) continue;
-                        if (cls[*k] == C_HIGH) high = 1;
-                        else if (*k == '\n') rec->lines++;
-                        else if (*k == 0) rec->nul = 1;
-                    }
+                    rec->lines += lines;
+                    if (nul) rec->nul = 1;
                     f->p = (const char *)p + 1;
                     f->len = (uint32_t)DC_MIN((size_t)(q - p - 1), (size_t)UINT32_MAX);
                     f->in_scratch = 0;
@@ -181,7 +241,7 @@ const char *dc_csv_parse(const char *p_, const char *end_, char delim, size_t ma
                     if (c == '\r' && (p + 1 == end || p[1] == '\n')) break;
                 }
                 if (c == 0) rec->nul = 1;
-                if (cls[c] == C_HIGH) high = 1;
+                if (cls[c] >= C_HIGH) high = 1;   /* slow path: let dc_decode check it */
                 dc_buf_putc(scratch, (char)c);
                 p++;
             }

@@ -721,7 +721,7 @@ dc_encoding_t dc_detect_encoding(const char *sample, size_t n, double *confidenc
     }
     /* ignore a sequence cut at the end of the sample */
     size_t ok = utf8_valid_prefix((const unsigned char *)sample, n);
-    int cut = n - ok < 4 && (unsigned char)sample[ok] >= 0xC2 && (unsigned char)sample[ok] <= 0xF4;
+    int cut = ok < n && n - ok < 4 && (unsigned char)sample[ok] >= 0xC2 && (unsigned char)sample[ok] <= 0xF4;
     for (size_t i = ok + 1; cut && i < n; i++)
         if (((unsigned char)sample[i] & 0xC0) != 0x80) cut = 0;
     if (ok == n || cut) {

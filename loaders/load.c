@@ -164,6 +164,7 @@ static void parse_chunk(loader_t *L, chunk_t *c, dc_csv_rec_t *rec, dc_buf_t *dt
     }
     const char *p = c->raw, *end = c->raw + c->len;
     uint64_t line_rel = 0;
+    dc_buf_reserve(&c->scratch, 256);   /* scratch.p is never NULL below */
     while (p < end) {
         const char *rs = p;
         size_t mark = c->scratch.len;
@@ -181,7 +182,8 @@ static void parse_chunk(loader_t *L, chunk_t *c, dc_csv_rec_t *rec, dc_buf_t *dt
         else if (rec->nf != M->ncols) reason = DC_REJ_FIELD_COUNT;
         size_t cell0 = c->ncells;
         if (reason < 0) {
-            c->cells = dc_grow(c->cells, &c->cellcap, c->ncells + rec->nf, sizeof *c->cells);
+            if (DC_UNLIKELY(c->ncells + rec->nf > c->cellcap))
+                c->cells = dc_grow(c->cells, &c->cellcap, c->ncells + rec->nf, sizeof *c->cells);
             for (size_t i = 0; i < rec->nf; i++) {
                 dc_csv_field_t *f = &rec->f[i];
                 cell_t *x = &c->cells[c->ncells + i];
@@ -189,7 +191,7 @@ static void parse_chunk(loader_t *L, chunk_t *c, dc_csv_rec_t *rec, dc_buf_t *dt
                 x->len = f->len;
                 x->p = f->in_scratch ? NULL : f->p;
                 x->off = f->off;
-                if (!f->high || (F->enc == DC_ENC_UTF8 && dc_utf8_nfc_fast(fp, f->len))) continue;
+                if (!f->high) continue;   /* ASCII or NFC-safe UTF-8 (checked by the parser) */
                 dc_buf_clear(dtmp);
                 size_t bad;
                 if (dc_decode(F->enc, fp, f->len, dtmp, &bad) != 0) {
@@ -244,7 +246,7 @@ static void parse_chunk(loader_t *L, chunk_t *c, dc_csv_rec_t *rec, dc_buf_t *dt
             continue;
         }
         c->ncells += M->ncols;
-        c->acc = dc_grow(c->acc, &c->acccap, c->nacc + 1, sizeof *c->acc);
+        if (DC_UNLIKELY(c->nacc == c->acccap)) c->acc = dc_grow(c->acc, &c->acccap, c->nacc + 1, sizeof *c->acc);
         c->acc[c->nacc++] = (acc_t){here, seq_rel, cell0, name_off, M->split ? name_len : 0};
     }
     c->nlines = line_rel;
@@ -493,6 +495,18 @@ static int rb_fill(dc_src_t *src, rbuf_t *b, size_t want, dc_source_info_t *S)
     return 0;
 }
 
+/* Like rb_fill for the data b->p[*off ..): compacts the buffer first. */
+static int rb_fill_from(dc_src_t *src, rbuf_t *b, size_t *off, size_t want, dc_source_info_t *S)
+{
+    if (b->len - *off >= want || b->eof) return 0;
+    if (*off > 0) {
+        memmove(b->p, b->p + *off, b->len - *off);
+        b->len -= *off;
+        *off = 0;
+    }
+    return rb_fill(src, b, want, S);
+}
+
 static char *xstrndup_utf8(dc_encoding_t enc, const char *s, size_t n, int *bad)
 {
     dc_buf_t b = DC_BUF_INIT;
@@ -555,6 +569,7 @@ static int read_header(loader_t *L, dc_src_t *src, rbuf_t *b, file_ctx_t *F)
     dc_csv_classes(F->cls, F->delim, F->enc);
     dc_csv_rec_t rec = {0};
     dc_buf_t sc = DC_BUF_INIT;
+    dc_buf_reserve(&sc, 256);
     dc_csv_parse(b->p, b->p + hend, F->delim, (size_t)-1, F->cls, &rec, &sc);
     S->crlf = rec.crlf;
     S->header_lines = rec.lines ? rec.lines : 1;
@@ -613,28 +628,45 @@ static int load_file(loader_t *L, file_ctx_t *F)
         rc = -1;
         goto out;
     }
+    /* b.p[off .. b.len) is the data not yet handed out */
+    size_t off = 0;
     for (;;) {
-        if (rb_fill(src, &b, L->chunk_size, S)) { rc = -1; break; }
-        if (b.len == 0 && b.eof) break;
+        if (rb_fill_from(src, &b, &off, L->chunk_size, S)) { rc = -1; break; }
+        size_t avail = b.len - off;
+        if (avail == 0 && b.eof) break;
+        /* cut within about chunk_size bytes; widen only for a long record */
+        size_t win = DC_MIN(avail, L->chunk_size), cut;
         int unterm;
-        size_t cut = dc_csv_cut(b.p, b.len, b.eof, L->max_field, &unterm);
-        if (cut == 0) {
-            if (rb_fill(src, &b, b.len + DC_MAX(L->chunk_size, (size_t)4096), S)) { rc = -1; break; }
+        for (;;) {
+            cut = dc_csv_cut(b.p + off, win, b.eof && win == avail, L->max_field, &unterm);
+            if (cut || win == avail) break;
+            win = DC_MIN(avail, win * 2);
+        }
+        if (cut == 0) {   /* the record goes on beyond what was read */
+            if (rb_fill_from(src, &b, &off, avail + DC_MAX(L->chunk_size, (size_t)4096), S)) { rc = -1; break; }
             continue;
         }
-        /* hand the buffer over; the tail starts the next one */
-        size_t cap = DC_MAX(b.cap, L->chunk_size + (L->chunk_size >> 2) + 4096);
-        char *next = dc_xmalloc(cap);
-        memcpy(next, b.p + cut, b.len - cut);
-        if (enqueue(L, F, unterm ? CK_UNTERM : CK_DATA, b.p, cut)) {
-            free(next);
-            b.p = NULL;
+        char *raw;
+        if (off == 0 && cut >= avail / 2) {
+            /* most of the buffer: hand it over (shrunk if mostly unused),
+             * the tail starts a new one sized for a chunk */
+            size_t tail = avail - cut;
+            size_t cap = DC_MAX(L->chunk_size + (L->chunk_size >> 2) + 4096, tail * 2 + 4096);
+            char *next = dc_xmalloc(cap);
+            memcpy(next, b.p + cut, tail);
+            raw = cut < b.cap / 2 ? dc_xrealloc(b.p, cut) : b.p;
+            b.p = next;
+            b.len = tail;
+            b.cap = cap;
+        } else {
+            raw = dc_xmalloc(cut);
+            memcpy(raw, b.p + off, cut);
+            off += cut;
+        }
+        if (enqueue(L, F, unterm ? CK_UNTERM : CK_DATA, raw, cut)) {
             rc = -1;
             break;
         }
-        b.p = next;
-        b.len -= cut;
-        b.cap = cap;
     }
 out:
     S->raw_bytes = dc_src_raw_bytes(src);

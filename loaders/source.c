@@ -100,6 +100,14 @@ static ssize_t read_zstd(dc_src_t *s, void *buf, size_t n)
         ssize_t r = fill(s);
         if (r < 0) return -1;
         if (r == 0) {
+            /* no more input: output may still be pending inside the decoder */
+            if (s->zlast != 0) {
+                ZSTD_inBuffer none = {NULL, 0, 0};
+                size_t rc = ZSTD_decompressStream(s->zd, &out, &none);
+                if (ZSTD_isError(rc)) return dc_seterr("%s: corrupt zstd data: %s", s->path, ZSTD_getErrorName(rc));
+                s->zlast = rc;
+                if (out.pos > 0) break;
+            }
             if (s->zlast != 0) return dc_seterr("%s: truncated zstd stream (the file ends inside a frame)", s->path);
             return 0;
         }
@@ -119,6 +127,20 @@ static ssize_t read_gzip(dc_src_t *s, void *buf, size_t n)
         ssize_t r = fill(s);
         if (r < 0) return -1;
         if (r == 0) {
+            if (!s->gz_member_done) {
+                /* no more input: flush what inflate still holds */
+                s->gz.next_in = s->in;
+                s->gz.avail_in = 0;
+                uInt before = (uInt)DC_MIN(n - got, (size_t)1 << 30);
+                s->gz.next_out = (Bytef *)buf + got;
+                s->gz.avail_out = before;
+                int rc = inflate(&s->gz, Z_NO_FLUSH);
+                got += before - s->gz.avail_out;
+                if (rc == Z_STREAM_END) s->gz_member_done = 1;
+                else if (rc != Z_OK && rc != Z_BUF_ERROR)
+                    return dc_seterr("%s: corrupt gzip data: %s", s->path, s->gz.msg ? s->gz.msg : "inflate error");
+                if (got > 0) break;
+            }
             if (!s->gz_member_done) return dc_seterr("%s: truncated gzip stream (the file ends inside a member)", s->path);
             return 0;
         }

@@ -48,6 +48,8 @@ static void usage(FILE *out)
             "      --max-reject-rate R  exit 1 if rejected/read rows exceeds R (0..1; default 1)\n"
             "      --max-field BYTES    longest accepted field (default 65536)\n"
             "      --chunk-size BYTES   bytes per parse chunk (default 4194304)\n"
+            "  -n, --dry-run            read and check only: write rejects.csv and the report,\n"
+            "                           not the per-file CSVs\n"
             "  -f, --force              write into a non-empty OUTDIR\n"
             "  -q, --quiet              print errors only\n"
             "  -h, --help               show this help\n"
@@ -255,6 +257,7 @@ int dc_cmd_load(int argc, char **argv)
         {"max-field", required_argument, NULL, 'F'},
         {"chunk-size", required_argument, NULL, 'C'},
         {"force", no_argument, NULL, 'f'},
+        {"dry-run", no_argument, NULL, 'n'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -262,13 +265,13 @@ int dc_cmd_load(int argc, char **argv)
     dc_load_opts_t o;
     memset(&o, 0, sizeof o);
     const char *outdir = NULL, *mapping_file = NULL;
-    int force = 0, quiet = 0;
+    int force = 0, quiet = 0, dry = 0;
     double max_rate = 1.0;
     char **maps = NULL;
     size_t nmaps = 0, mapcap = 0;
     int c, rcu = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:t:d:e:m:fqh", lopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:t:d:e:m:fnqh", lopts, NULL)) != -1) {
         switch (c) {
         case 'o': outdir = optarg; break;
         case 't':
@@ -306,6 +309,7 @@ int dc_cmd_load(int argc, char **argv)
             if (parse_size(optarg, &o.chunk_size)) { rcu = usage_error("bad --chunk-size", optarg); goto out; }
             break;
         case 'f': force = 1; break;
+        case 'n': dry = 1; break;
         case 'q': quiet = 1; break;
         case 'h': usage(stdout); rcu = -1; goto out;
         default: rcu = usage_error("bad option", NULL); goto out;
@@ -337,8 +341,8 @@ int dc_cmd_load(int argc, char **argv)
         }
         load_cli_t C = {outdir, NULL, NULL, 0};
         dc_sink_t sink = {0};
-        sink.source_begin = on_source;
-        sink.commit = on_commit;
+        sink.source_begin = dry ? NULL : on_source;
+        sink.commit = dry ? NULL : on_commit;
         sink.ud = &C;
         dc_load_stats_t st;
         int rc = dc_load(&o, (const char *const *)argv + optind, (size_t)(argc - optind), &sink, &st);

@@ -19,6 +19,7 @@ typedef struct collect {
     int bad_order;
     uint64_t last_batch;
     int nbegin;
+    size_t nbatches;
 } collect_t;
 
 static int c_begin(void *ud, const dc_source_info_t *s)
@@ -45,6 +46,7 @@ static int c_commit(void *ud, dc_batch_t *b)
     if (b->user != (void *)b) c->bad_order = 1;
     if (c->last_batch && b->seq <= c->last_batch - 1) c->bad_order = 1;
     c->last_batch = b->seq + 1;
+    c->nbatches++;
     for (size_t i = 0; i < b->n; i++) {
         const dc_row_t *r = &b->rows[i];
         dc_buf_printf(&c->out, "L%llu Q%llu", (unsigned long long)r->line, (unsigned long long)r->seq);
@@ -71,6 +73,7 @@ typedef struct result {
     char *rejects;     /* rejects.csv */
     dc_load_stats_t st;
     char err[512];
+    size_t nbatches;
 } result_t;
 
 static result_t run_load(const char *dir, const char *const *paths, size_t n, int threads, size_t chunk,
@@ -103,6 +106,7 @@ static result_t run_load(const char *dir, const char *const *paths, size_t n, in
     R.rejects = dc_test_read_file(p, NULL);
     dc_buf_putc(&C.out, 0);
     R.rows = C.out.p;
+    R.nbatches = C.nbatches;
     ck_assert_int_eq(C.bad_order, 0);
     ck_assert_uint_eq(atomic_load(&C.processed), R.st.rows_ok);
     /* the invariant, per file and in total */
@@ -194,6 +198,8 @@ START_TEST(test_chunks_threads_identical)
     for (size_t i = 0; i < DC_ARRAY_LEN(cfg); i++) {
         result_t r = run_load(dir, paths, 1, cfg[i].threads, cfg[i].chunk, 0, DC_ENC_AUTO, NULL);
         ck_assert_int_eq(r.rc, 0);
+        /* the chunk size is honoured: about one batch per chunk */
+        ck_assert_msg(r.nbatches + 2 >= b.len / cfg[i].chunk / 3, "%zu batches for chunk %zu", r.nbatches, cfg[i].chunk);
         ck_assert_msg(!strcmp(r.rows, base.rows), "rows differ: threads %d chunk %zu", cfg[i].threads, cfg[i].chunk);
         ck_assert_msg(!strcmp(r.rejects, base.rejects), "rejects differ: threads %d chunk %zu", cfg[i].threads,
                       cfg[i].chunk);
@@ -549,6 +555,108 @@ START_TEST(test_cli)
 }
 END_TEST
 
+/* Streams read with tiny buffers give the same bytes (the decoders must
+ * flush output still pending when the input ends). */
+START_TEST(test_source_small_reads)
+{
+    char *dir = dc_test_tmpdir("smallreads");
+    dc_buf_t b = DC_BUF_INIT;
+    make_export(&b, 300, 1, 0);
+    char *p = write_in(dir, "s.csv", b.p, b.len);
+    ck_assert_int_eq(dc_test_run("cd '%s' && zstd -q -f s.csv -o s.csv.zst && gzip -c s.csv > s.csv.gz && "
+                                 "head -c 2000 s.csv.zst > t.zst && head -c 2000 s.csv.gz > t.gz", dir), 0);
+    static const char *const names[] = {"s.csv", "s.csv.zst", "s.csv.gz", "t.zst", "t.gz"};
+    static const size_t sizes[] = {1, 7, 4096, 1 << 20};
+    for (size_t i = 0; i < DC_ARRAY_LEN(names); i++) {
+        for (size_t k = 0; k < DC_ARRAY_LEN(sizes); k++) {
+            char *q = path_in(dir, names[i]);
+            dc_src_t *src = dc_src_open(q);
+            ck_assert_ptr_nonnull(src);
+            dc_buf_t got = DC_BUF_INIT;
+            char *tmp = malloc(sizes[k]);
+            ssize_t r;
+            while ((r = dc_src_read(src, tmp, sizes[k])) > 0) dc_buf_put(&got, tmp, (size_t)r);
+            if (names[i][0] == 't') {
+                ck_assert_int_eq(r, -1);
+                ck_assert_ptr_nonnull(strstr(dc_geterr(), "truncated"));
+                ck_assert(got.len < b.len && (got.len == 0 || !memcmp(got.p, b.p, got.len)));
+            } else {
+                ck_assert_int_eq(r, 0);
+                ck_assert_uint_eq(got.len, b.len);
+                ck_assert(!memcmp(got.p, b.p, b.len));
+            }
+            dc_src_close(src);
+            free(tmp);
+            dc_buf_free(&got);
+            free(q);
+        }
+    }
+    free(p);
+    dc_buf_free(&b);
+    free(dir);
+}
+END_TEST
+
+static int fail_commit(void *ud, dc_batch_t *b)
+{
+    int *calls = ud;
+    DC_UNUSED(b);
+    if (++*calls == 3) return dc_seterr("sink refused batch 3");
+    return 0;
+}
+
+/* A sink error stops the load and is reported; no later batch is committed. */
+START_TEST(test_sink_failure)
+{
+    char *dir = dc_test_tmpdir("sinkfail");
+    dc_buf_t b = DC_BUF_INIT;
+    make_export(&b, 2000, 0, 0);
+    char *p = write_in(dir, "f.csv", b.p, b.len);
+    const char *paths[] = {p, p};
+    int calls = 0;
+    dc_sink_t sink = {0};
+    sink.commit = fail_commit;
+    sink.ud = &calls;
+    dc_load_opts_t o;
+    memset(&o, 0, sizeof o);
+    o.nthreads = 2;
+    o.chunk_size = 4096;
+    dc_load_stats_t st;
+    ck_assert_int_eq(dc_load(&o, paths, 2, &sink, &st), -1);
+    ck_assert_ptr_nonnull(strstr(dc_geterr(), "sink refused batch 3"));
+    ck_assert_int_eq(calls, 3);
+    dc_load_stats_free(&st);
+    free(p);
+    dc_buf_free(&b);
+    free(dir);
+}
+END_TEST
+
+/* CLI: duplicate source names, forced delimiter and encoding. */
+START_TEST(test_cli_options)
+{
+    char *dir = dc_test_tmpdir("cliopt");
+    const char tsv[] = "Họ và tên\tGhi chú\nLê Văn Tám\ta,b\n";
+    char *p = write_in(dir, "a.csv", tsv, sizeof tsv - 1);
+    ck_assert_int_eq(dc_test_run("cd '%s' && mkdir -p sub && cp a.csv sub/a.csv && '%s' load a.csv sub/a.csv -o out -q "
+                                 "--delimiter tab && test -s out/a.csv && test -s out/a-2.csv && "
+                                 "grep -q '^,,,,Lê Văn Tám,.*,\"a,b\"$' out/a-2.csv",
+                                 dir, DANCU_BIN), 0);
+    /* forced encoding: the same bytes read as VNI */
+    dc_buf_t e = DC_BUF_INIT;
+    const char u[] = "ho_ten\nNguyễn Thị Ánh\n";
+    dc_encode(DC_ENC_VNI, u, sizeof u - 1, &e);
+    char *q = write_in(dir, "v.csv", e.p, e.len);
+    ck_assert_int_eq(dc_test_run("cd '%s' && '%s' load v.csv -o out2 -q --encoding vni && "
+                                 "grep -q '^,,,,Nguyễn Thị Ánh,' out2/v.csv && grep -q '\"encoding\":\"vni\"' "
+                                 "out2/load-report.json", dir, DANCU_BIN), 0);
+    free(p);
+    free(q);
+    dc_buf_free(&e);
+    free(dir);
+}
+END_TEST
+
 static Suite *loader_suite(void)
 {
     Suite *s = suite_create("loader");
@@ -564,6 +672,9 @@ static Suite *loader_suite(void)
     tcase_add_test(tc, test_stdin);
     tcase_add_test(tc, test_legacy_files);
     tcase_add_test(tc, test_cli);
+    tcase_add_test(tc, test_sink_failure);
+    tcase_add_test(tc, test_source_small_reads);
+    tcase_add_test(tc, test_cli_options);
     suite_add_tcase(s, tc);
     return s;
 }
