@@ -10,6 +10,8 @@
  * an id to its string without any lock. An id is only ever handed out after
  * its entry is complete, under the shard mutex; a thread that got the id
  * through any synchronisation (the mutex, a thread join) sees the entry.
+ * A slot holds the id and 32 more bits of the hash (a tag), so that a probe
+ * touches an entry (another cache line) only when the tags agree.
  */
 #include "dc_common.h"
 
@@ -32,7 +34,7 @@ typedef struct {
 
 typedef struct {
     pthread_mutex_t mu;
-    uint32_t *slots;  /* ids, 0 = empty */
+    uint64_t *slots;  /* tag << 32 | id, 0 = empty */
     size_t cap, count;
     dc_arena_t arena;
 } shard_t;
@@ -96,16 +98,21 @@ static entry_t *entry_make(dc_intern_t *in, uint32_t id)
 
 /* Probe shard `sh` for s[0..n) with hash h. Returns the slot index: either
  * the slot holding the id or the empty slot where it would go. */
+#define TAG_OF(h) ((uint64_t)(uint32_t)((h) >> 24) << 32)
+
 static size_t probe(const dc_intern_t *in, const shard_t *sh, const char *s,
                     size_t n, uint64_t h)
 {
     size_t mask = sh->cap - 1;
     size_t i = (size_t)h & mask;
+    uint64_t tag = TAG_OF(h);
     for (;;) {
-        uint32_t id = sh->slots[i];
-        if (!id) return i;
-        const entry_t *e = entry_of(in, id);
-        if (e->hash == h && e->len == n && memcmp(e->s, s, n) == 0) return i;
+        uint64_t v = sh->slots[i];
+        if (!v) return i;
+        if ((v & 0xFFFFFFFF00000000ull) == tag) {
+            const entry_t *e = entry_of(in, (uint32_t)v);
+            if (e->hash == h && e->len == n && memcmp(e->s, s, n) == 0) return i;
+        }
         i = (i + 1) & mask;
     }
 }
@@ -113,16 +120,16 @@ static size_t probe(const dc_intern_t *in, const shard_t *sh, const char *s,
 static void shard_grow(dc_intern_t *in, shard_t *sh)
 {
     size_t ncap = sh->cap ? sh->cap * 2 : 1024;
-    uint32_t *old = sh->slots;
+    uint64_t *old = sh->slots;
     size_t ocap = sh->cap;
     sh->slots = dc_xcalloc(ncap, sizeof *sh->slots);
     sh->cap = ncap;
     for (size_t i = 0; i < ocap; i++) {
-        uint32_t id = old[i];
-        if (!id) continue;
-        size_t j = (size_t)entry_of(in, id)->hash & (ncap - 1);
+        uint64_t v = old[i];
+        if (!v) continue;
+        size_t j = (size_t)entry_of(in, (uint32_t)v)->hash & (ncap - 1);
         while (sh->slots[j]) j = (j + 1) & (ncap - 1);
-        sh->slots[j] = id;
+        sh->slots[j] = v;
     }
     free(old);
 }
@@ -135,14 +142,14 @@ uint32_t dc_intern(dc_intern_t *in, const char *s, size_t n)
     pthread_mutex_lock(&sh->mu);
     if ((sh->count + 1) * 4 >= sh->cap * 3) shard_grow(in, sh);
     size_t i = probe(in, sh, s, n, h);
-    uint32_t id = sh->slots[i];
+    uint32_t id = (uint32_t)sh->slots[i];
     if (!id) {
         id = atomic_fetch_add(&in->next_id, 1);
         entry_t *e = entry_make(in, id);
         e->s = dc_arena_strndup(&sh->arena, s, n);
         e->len = (uint32_t)n;
         e->hash = h;
-        sh->slots[i] = id;
+        sh->slots[i] = TAG_OF(h) | id;
         sh->count++;
     }
     pthread_mutex_unlock(&sh->mu);
@@ -155,7 +162,7 @@ uint32_t dc_intern_find(dc_intern_t *in, const char *s, size_t n)
     uint64_t h = XXH3_64bits(s, n);
     shard_t *sh = &in->shards[h >> 56];
     pthread_mutex_lock(&sh->mu);
-    uint32_t id = sh->cap ? sh->slots[probe(in, sh, s, n, h)] : 0;
+    uint32_t id = sh->cap ? (uint32_t)sh->slots[probe(in, sh, s, n, h)] : 0;
     pthread_mutex_unlock(&sh->mu);
     return id;
 }
@@ -186,7 +193,7 @@ size_t dc_intern_bytes(const dc_intern_t *in)
 {
     size_t total = sizeof *in;
     for (int i = 0; i < NSHARDS; i++)
-        total += in->shards[i].cap * sizeof(uint32_t) + in->shards[i].arena.total;
+        total += in->shards[i].cap * sizeof *in->shards[i].slots + in->shards[i].arena.total;
     for (unsigned i = 0; i < NCHUNKS; i++)
         if (atomic_load(&((dc_intern_t *)in)->chunks[i])) total += CHUNK_SIZE * sizeof(entry_t);
     return total;

@@ -48,11 +48,10 @@ static int numberish(const ad_tok_t *t) { return (t->flags & TF_DIGIT) != 0; }
  * in proper case (upper case next to digits: 12A). */
 static void put_tok(sbuf_t *b, const ad_ctx_t *c, const ad_tok_t *t)
 {
-    const char *k = c->kbuf + t->koff;
-    int digits = t->klen > 0;
-    for (int i = 0; i < t->klen; i++)
-        if (k[i] < '0' || k[i] > '9') digits = 0;
-    if (digits && t->len == t->klen) { sb_put(b, k, t->klen); return; }
+    int digits = t->len > 0;
+    for (int i = 0; i < t->len; i++)
+        if (c->s[t->off + i] < '0' || c->s[t->off + i] > '9') digits = 0;
+    if (digits) { sb_put(b, c->kbuf + t->koff, t->klen); return; }   /* "05" -> "5" */
     char w[192];
     size_t l = dc_addr__word_display(c->s + t->off, t->len, w, sizeof w, 1);
     sb_put(b, w, l);

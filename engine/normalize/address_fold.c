@@ -242,20 +242,30 @@ static uint32_t tone_put(uint32_t base, int tone)
 
 static int is_vowel(char c) { return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y'; }
 
-size_t dc_addr__tok_key(const char *s, size_t n, char *out, int *roman)
+size_t dc_addr__tok_key_flags(const char *s, size_t n, char *out, int *roman, unsigned *flags)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t k = 0, i = 0;
-    int digits = 1;
+    int digits = 1, letters = 0, upper = 0, first = -1, nonascii = 0;
     while (i < n) {
         uint32_t cp;
         if (p[i] < 0x80) { cp = p[i]; i++; }
         else i += dc_addr__utf8_next(p + i, n - i, &cp);
-        int c = dc_addr__fold_cp(cp);
+        int c = dc_addr__fold_fast(cp);
         if (!c) continue;
-        if (c > '9') digits = 0;
         out[k++] = (char)c;
+        if (c <= '9') continue;
+        digits = 0;
+        int up;
+        if (cp < 0x80) up = cp < 'a';
+        else { nonascii = 1; up = dc_addr__lower(cp) != cp; }
+        if (first < 0) first = up;
+        letters++;
+        upper += up;
     }
+    if (flags)
+        *flags = (letters < (int)k ? AD_KF_DIGIT : 0) | (nonascii ? AD_KF_NONASCII : 0) |
+                 (first > 0 ? AD_KF_UPPER : 0) | (letters && upper == letters ? AD_KF_ALLUP : 0);
     *roman = 0;
     if (!k) return 0;
     if (digits) {                         /* "05" -> "5", "000" -> "0" */
@@ -275,6 +285,11 @@ size_t dc_addr__tok_key(const char *s, size_t n, char *out, int *roman)
         out[k - 1] = 'c';
     }
     return k;
+}
+
+size_t dc_addr__tok_key(const char *s, size_t n, char *out, int *roman)
+{
+    return dc_addr__tok_key_flags(s, n, out, roman, NULL);
 }
 
 /* A byte that separates tokens in key(): anything but letters, digits,

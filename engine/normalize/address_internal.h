@@ -36,6 +36,17 @@ size_t dc_addr__utf8_put(uint32_t cp, char *out);
  *  Vietnamese letter or digit, 0 for anything else. */
 int dc_addr__fold_cp(uint32_t cp);
 uint32_t dc_addr__lower(uint32_t cp);
+
+/* ASCII fast path of dc_addr__fold_cp (the common case). */
+static inline int dc_addr__fold_fast(uint32_t cp)
+{
+    if (cp < 0x80) {
+        if (cp - 'a' < 26u || cp - '0' < 10u) return (int)cp;
+        if (cp - 'A' < 26u) return (int)(cp + 32);
+        return 0;
+    }
+    return dc_addr__fold_cp(cp);
+}
 uint32_t dc_addr__upper(uint32_t cp);
 /*! dc_addr__is_combining_tone() : U+0300..U+036F (tolerated in NFD input). */
 int dc_addr__is_combining(uint32_t cp);
@@ -45,6 +56,11 @@ int dc_addr__is_combining(uint32_t cp);
  *  letter or digit). Applies the leading-zero, final y and final k rules;
  *  `*roman` receives 1..4 when the token is I, II, III or IV, else 0. */
 size_t dc_addr__tok_key(const char *s, size_t n, char *out, int *roman);
+/*! dc_addr__tok_key_flags() : the same, also telling (AD_KF_*) whether the
+ *  token holds digits, non-ASCII letters, an upper-case first letter, only
+ *  upper-case letters. */
+enum { AD_KF_DIGIT = 1, AD_KF_NONASCII = 2, AD_KF_UPPER = 4, AD_KF_ALLUP = 8 };
+size_t dc_addr__tok_key_flags(const char *s, size_t n, char *out, int *roman, unsigned *flags);
 /*! dc_addr__key() : key of a whole name (tokenized at spaces and
  *  punctuation), as the matcher builds it for a span. @return length. */
 size_t dc_addr__key(const char *s, size_t n, char *out, size_t cap);
@@ -89,7 +105,8 @@ typedef struct gz_slot {
     uint64_t h;           /* 0 = empty slot */
     uint32_t post0;       /* first posting */
     uint16_t npost;
-    uint16_t klen;
+    uint8_t klen;
+    uint8_t dkdiff;       /* the postings differ in their diacritics (Quán / Quân) */
     uint32_t koff;        /* key bytes in keys[] */
 } gz_slot_t;
 
@@ -115,9 +132,17 @@ struct dc_gazetteer {
     gz_slot_t *slots;
     size_t mask;
     uint32_t *post;
+    uint32_t *pinfo;               /* per posting: kind | prov << 3 | parent << 10 (filter without the unit) */
     size_t npost;
+    /* keyword index: first folded word (packed, <= 8 bytes) -> keywords */
+    struct { uint64_t w; uint8_t first, n; } kwslot[128];
+    uint8_t kworder[64];
     char *keys;
 };
+
+/*! dc_addr__kw_first() : keywords whose first word is the folded word
+ *  k[0..n): *first indexes gz->kworder, @return their count. */
+int dc_addr__kw_first(const dc_gazetteer_t *gz, const char *k, size_t n, int *first);
 
 /*! gz_lookup() : the slot of key k[0..n), or NULL. */
 const gz_slot_t *dc_addr__gz_lookup(const dc_gazetteer_t *gz, const char *k, size_t n);
@@ -135,6 +160,7 @@ enum { LV_WARD = 1, LV_DIST = 2, LV_PROV = 4 };
 
 typedef struct ad_kw {
     const char *fold[3];   /* folded tokens, NULL-terminated */
+    uint8_t flen[3];       /* their lengths */
     const char *exact;     /* lower case with diacritics, NULL for abbreviations */
     const char *display;   /* "Thành phố", "Ngõ" */
     uint8_t cls;           /* KC_* */
@@ -143,6 +169,7 @@ typedef struct ad_kw {
 } ad_kw_t;
 
 extern const ad_kw_t dc_addr__kws[];
+#define KW_MAXLEN 6        /* longest folded keyword word ("phuong") */
 
 /* Token flags. */
 enum {

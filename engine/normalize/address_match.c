@@ -46,9 +46,9 @@ typedef struct mctx {
     /* lookup cache by (position, length) */
     const gz_slot_t *cache[AD_MAXTOK][MAX_NAME_TOK];
     uint8_t done[AD_MAXTOK];        /* bit len-1: cached */
-    uint8_t ddone[AD_MAXTOK];       /* bit len-1: diacritic key computed */
-    uint16_t doff[AD_MAXTOK][MAX_NAME_TOK];
-    uint8_t dlen[AD_MAXTOK][MAX_NAME_TOK];
+    uint8_t ddone[AD_MAXTOK];       /* diacritic key of the token computed */
+    uint16_t doff[AD_MAXTOK];
+    uint8_t dlen[AD_MAXTOK];
     char dbuf[4096];
     size_t dn;
     /* results */
@@ -84,28 +84,38 @@ static const gz_slot_t *lookup(mctx_t *m, int a, int b)
     return sl;
 }
 
-/* Diacritic key of span [a, b) when it holds diacritics, else NULL. */
-static const char *span_dkey(mctx_t *m, int a, int b, size_t *len)
+/* Diacritic key of the token at active position i (computed once). */
+static const char *tok_dkey(mctx_t *m, int i, size_t *len)
 {
-    int l = b - a;
-    if (!(m->ddone[a] & (1u << (l - 1)))) {
-        const ad_ctx_t *c = m->c;
-        int dia = 0;
-        for (int i = a; i < b; i++) dia |= c->t[m->act[i]].flags & TF_NONASCII;
+    if (!m->ddone[i]) {
+        const ad_tok_t *t = &m->c->t[m->act[i]];
         size_t k = 0;
-        if (dia && m->dn + 256 <= sizeof m->dbuf) {
-            for (int i = a; i < b; i++) {
-                const ad_tok_t *t = &c->t[m->act[i]];
-                k += dc_addr__dkey(c->s + t->off, t->len, m->dbuf + m->dn + k, 256 - k);
-            }
-        }
-        m->doff[a][l - 1] = (uint16_t)m->dn;
-        m->dlen[a][l - 1] = (uint8_t)(k > 255 ? 0 : k);
+        if (m->dn + 192 <= sizeof m->dbuf)
+            k = dc_addr__dkey(m->c->s + t->off, t->len, m->dbuf + m->dn, 192);
+        m->doff[i] = (uint16_t)m->dn;
+        m->dlen[i] = (uint8_t)k;
         m->dn += k;
-        m->ddone[a] |= (uint8_t)(1u << (l - 1));
+        m->ddone[i] = 1;
     }
-    *len = m->dlen[a][l - 1];
-    return *len ? m->dbuf + m->doff[a][l - 1] : NULL;
+    *len = m->dlen[i];
+    return m->dbuf + m->doff[i];
+}
+
+/* Does span [a, b), written with diacritics, spell unit u's name with
+ * the same diacritics? */
+static int dkey_equal(mctx_t *m, int a, int b, const gz_unit_t *u)
+{
+    int dia = 0;
+    for (int i = a; i < b; i++) dia |= m->c->t[m->act[i]].flags & TF_NONASCII;
+    if (!dia) return 0;
+    size_t off = 0;
+    for (int i = a; i < b; i++) {
+        size_t l;
+        const char *d = tok_dkey(m, i, &l);
+        if (off + l > u->dklen || memcmp(u->dkey + off, d, l) != 0) return 0;
+        off += l;
+    }
+    return off == u->dklen;
 }
 
 /*-*** Derived codes ***/
@@ -159,7 +169,7 @@ static void derive(const mctx_t *m, const ad_match_t *ch, ad_codes_t *o)
         o->dist = (uint16_t)d->code;
         o->prov_old = d->prov;
         /* an island district without communes is one new commune */
-        if (d->nlink == 1 && gz->links[d->link0].is_district) o->ward_new = gz->links[d->link0].code;
+        if (d->nlink == 1) o->ward_new = gz->links[d->link0].code;
     } else if (ch->has[2]) {
         o->prov_old = (uint8_t)U[ch->m[2].u].code;
     }
@@ -192,6 +202,7 @@ static void finalize(mctx_t *m)
     if (ch->era != 2 && !ch->has[0]) sc -= 1;   /* incomplete before 2025, maybe complete after */
     sc -= 5 * ch->skipped;
     ch->score = sc;
+    if (m->has_best && sc < m->best.score) return;
     ad_codes_t codes;
     derive(m, ch, &codes);
     if (!m->has_best || sc > m->best.score) {
@@ -201,11 +212,9 @@ static void finalize(mctx_t *m)
         m->nhint = 0;
         m->has_best = 1;
         m->has_hbest = 0;
-    } else if (sc == m->best.score) {
+    } else {
         m->ntie++;
         intersect(&m->cons, &codes);
-    } else {
-        return;
     }
     if (m->prov_hint && codes.prov_old == m->prov_hint) {
         if (!m->nhint) { m->hbest = *ch; m->hcons = codes; m->has_hbest = 1; }
@@ -256,42 +265,43 @@ static void try_span(mctx_t *m, int s, int a, int e, int maxlvl, const ad_kw_t *
     if (!sl) return;
     const dc_gazetteer_t *gz = m->gz;
     ad_match_t *ch = &m->cur;
-    size_t dl;
-    const char *dk = span_dkey(m, a, e, &dl);
+    const gz_unit_t *pv = ch->has[2] ? &gz->u[ch->m[2].u] : NULL;
+    const gz_unit_t *dv = ch->has[1] ? &gz->u[ch->m[1].u] : NULL;
+    uint32_t pcode = pv ? pv->code : 0, dcode = dv ? dv->code : 0;
+    int pnew = pv && pv->kind == GZ_PROV_NEW;
+    int lvbits = kw ? kw->levels : LV_WARD | LV_DIST | LV_PROV;
     for (uint32_t p = 0; p < sl->npost; p++) {
-        uint32_t post = gz->post[sl->post0 + p];
-        uint32_t ui = post & GZ_POST_IDX;
-        const gz_unit_t *u = &gz->u[ui];
-        int lvl = level_of(u->kind);
-        if (lvl >= maxlvl) continue;
-        /* hierarchy */
-        const gz_unit_t *pv = ch->has[2] ? &gz->u[ch->m[2].u] : NULL;
-        const gz_unit_t *dv = ch->has[1] ? &gz->u[ch->m[1].u] : NULL;
+        /* filter on the packed posting info first: most candidates of a
+         * common name ("5", "Tân Hòa") fail here without touching the unit */
+        uint32_t pi = gz->pinfo[sl->post0 + p];
+        int kind = (int)(pi & 7);
+        uint32_t uprov = (pi >> 3) & 127, upar = pi >> 10;
+        int lvl = level_of(kind);
+        if (lvl >= maxlvl || !(lvbits & (1 << lvl))) continue;
         int era = ch->era;
-        switch (u->kind) {
+        switch (kind) {
         case GZ_PROV_OLD: era = 1; break;
         case GZ_PROV_NEW: era = 2; break;
         case GZ_DIST:
-            if (pv && pv->kind == GZ_PROV_OLD && u->prov != pv->code) continue;
-            if (pv && pv->kind == GZ_PROV_NEW && gz->prov_new_of[u->prov] != pv->code) continue;
+            if (pv && (pnew ? gz->prov_new_of[uprov] : uprov) != pcode) continue;
             break;
         case GZ_WARD_OLD:
             if (era == 2) continue;
-            if (dv ? u->parent != dv->code : pv && u->prov != pv->code) continue;
+            if (dv ? upar != dcode : pv && uprov != pcode) continue;
             era = 1;
             break;
         default: /* GZ_WARD_NEW */
-            if (pv && pv->kind == GZ_PROV_OLD) continue;
-            if (pv && u->prov != pv->code) continue;
-            if (dv && !new_ward_in_district(gz, u, dv->code)) continue;
+            if (pv && (!pnew || uprov != pcode)) continue;
             era = 2;
             break;
         }
+        uint32_t post = gz->post[sl->post0 + p];
+        uint32_t ui = post & GZ_POST_IDX;
+        const gz_unit_t *u = &gz->u[ui];
+        if (kind == GZ_WARD_NEW && dv && !new_ward_in_district(gz, u, dcode)) continue;
         /* score */
         int sc = 10, typed = 0, mismatch = 0;
         if (kw) {
-            int lvbit = lvl == 0 ? LV_WARD : lvl == 1 ? LV_DIST : LV_PROV;
-            if (!(kw->levels & lvbit)) continue;
             typed = 1;
             if (u->type == kw->type) sc += 4;
             else if (kw->type2 && u->type == kw->type2) sc += 2;
@@ -301,7 +311,7 @@ static void try_span(mctx_t *m, int s, int a, int e, int maxlvl, const ad_kw_t *
         if (former) sc -= 2;
         if (alt) sc -= 2;
         if (post & GZ_POST_ALIAS) sc -= 1;
-        else if (dk && u->dklen == dl && memcmp(u->dkey, dk, dl) == 0) sc += 1;   /* diacritics agree */
+        else if (sl->dkdiff && dkey_equal(m, a, e, u)) sc += 1;   /* diacritics agree */
         sc -= splits;
         ad_match_t save = *ch;
         ad_um_t *um = &ch->m[lvl];
@@ -354,6 +364,13 @@ static void step(mctx_t *m, int e, int maxlvl)
 }
 
 /*-*** Driver ***/
+
+static int tok_is_key(const mctx_t *m, int i, const char *k)
+{
+    const ad_tok_t *t = &m->c->t[m->act[i]];
+    size_t l = strlen(k);
+    return t->klen == l && memcmp(m->c->kbuf + t->koff, k, l) == 0;
+}
 
 static int is_country(const mctx_t *m, int a, int b)
 {
@@ -440,8 +457,11 @@ void dc_addr__match(const ad_ctx_t *c, uint8_t prov_hint, ad_match_t *out)
     }
     memset(out, 0, sizeof *out);
     if (!m->na) return;
-    /* drop a trailing country name and postcode */
+    /* drop a trailing country name and postcode, also without a comma */
     int end = m->na;
+    if (end >= 2 && tok_is_key(m, end - 2, "viet") && tok_is_key(m, end - 1, "nam")) end -= 2;
+    else if (end >= 1 && (tok_is_key(m, end - 1, "vietnam") || tok_is_key(m, end - 1, "vn"))) end -= 1;
+    if (end < m->na && end > 0) m->bd[end] = BD_HARD;
     for (int k = 0; k < 2 && end > 0; k++) {
         int s = seg_begin(m, end);
         if (is_country(m, s, end) || is_postcode(m, s, end)) end = s;

@@ -25,57 +25,62 @@
 
 /*-*** Keywords ***/
 
+/* Folded words of a keyword and their lengths. */
+#define F1(a) {a}, {sizeof(a) - 1, 0, 0}
+#define F2(a, b) {a, b}, {sizeof(a) - 1, sizeof(b) - 1, 0}
+#define F3(a, b, c) {a, b, c}, {sizeof(a) - 1, sizeof(b) - 1, sizeof(c) - 1}
+
 /* Longest first among keywords that share a first token. */
 const ad_kw_t dc_addr__kws[] = {
-    {{"thanh", "pho"}, "thành phố", "Thành phố", KC_ADMIN, LV_PROV | LV_DIST, DC_UNIT_THANHPHO, 0},
-    {{"tp"}, NULL, "Thành phố", KC_ADMIN, LV_PROV | LV_DIST, DC_UNIT_THANHPHO, 0},
-    {{"tinh"}, "tỉnh", "Tỉnh", KC_ADMIN, LV_PROV, DC_UNIT_TINH, 0},
-    {{"t"}, NULL, "Tỉnh", KC_ADMIN, LV_PROV, DC_UNIT_TINH, 0},
-    {{"quan"}, "quận", "Quận", KC_ADMIN, LV_DIST, DC_UNIT_QUAN, 0},
-    {{"q"}, NULL, "Quận", KC_ADMIN, LV_DIST, DC_UNIT_QUAN, 0},
-    {{"huyen"}, "huyện", "Huyện", KC_ADMIN, LV_DIST, DC_UNIT_HUYEN, 0},
-    {{"h"}, NULL, "Huyện", KC_ADMIN, LV_DIST, DC_UNIT_HUYEN, 0},
-    {{"thi", "xa"}, "thị xã", "Thị xã", KC_ADMIN, LV_DIST, DC_UNIT_THIXA, 0},
-    {{"tx"}, NULL, "Thị xã", KC_ADMIN, LV_DIST | LV_WARD, DC_UNIT_THIXA, DC_UNIT_THITRAN},
-    {{"thi", "tran"}, "thị trấn", "Thị trấn", KC_ADMIN, LV_WARD, DC_UNIT_THITRAN, 0},
-    {{"tt"}, NULL, "Thị trấn", KC_ADMIN, LV_WARD | LV_DIST, DC_UNIT_THITRAN, DC_UNIT_THIXA},
-    {{"phuong"}, "phường", "Phường", KC_ADMIN, LV_WARD, DC_UNIT_PHUONG, 0},
-    {{"p"}, NULL, "Phường", KC_ADMIN, LV_WARD, DC_UNIT_PHUONG, 0},
-    {{"f"}, NULL, "Phường", KC_ADMIN, LV_WARD, DC_UNIT_PHUONG, 0},
-    {{"xa"}, "xã", "Xã", KC_ADMIN, LV_WARD, DC_UNIT_XA, 0},
-    {{"x"}, NULL, "Xã", KC_ADMIN, LV_WARD, DC_UNIT_XA, 0},
-    {{"dac", "khu"}, "đặc khu", "Đặc khu", KC_ADMIN, LV_WARD, DC_UNIT_DACKHU, 0},
-    {{"so", "nha"}, "số nhà", "Số", KC_HOUSE, 0, 0, 0},
-    {{"so"}, "số", "Số", KC_HOUSE, 0, 0, 0},
-    {{"sn"}, NULL, "Số", KC_HOUSE, 0, 0, 0},
-    {{"ngo"}, "ngõ", "Ngõ", KC_ALLEY, 0, 0, 0},
-    {{"ngach"}, "ngách", "Ngách", KC_ALLEY, 0, 0, 0},
-    {{"hem"}, "hẻm", "Hẻm", KC_ALLEY, 0, 0, 0},
-    {{"kiet"}, "kiệt", "Kiệt", KC_ALLEY, 0, 0, 0},
-    {{"duong"}, "đường", "Đường", KC_STREET, 0, 0, 0},
-    {{"d"}, NULL, "Đường", KC_STREET, 0, 0, 0},
-    {{"pho"}, "phố", "Phố", KC_STREET, 0, 0, 0},
-    {{"to", "dan", "pho"}, "tổ dân phố", "Tổ dân phố", KC_HAMLET, 0, 0, 0},
-    {{"tdp"}, NULL, "Tổ dân phố", KC_HAMLET, 0, 0, 0},
-    {{"to"}, "tổ", "Tổ", KC_HAMLET, 0, 0, 0},
-    {{"khu", "pho"}, "khu phố", "Khu phố", KC_HAMLET, 0, 0, 0},
-    {{"kp"}, NULL, "Khu phố", KC_HAMLET, 0, 0, 0},
-    {{"khu", "vuc"}, "khu vực", "Khu vực", KC_HAMLET, 0, 0, 0},
-    {{"kv"}, NULL, "Khu vực", KC_HAMLET, 0, 0, 0},
-    {{"tieu", "khu"}, "tiểu khu", "Tiểu khu", KC_HAMLET, 0, 0, 0},
-    {{"khu"}, "khu", "Khu", KC_HAMLET, 0, 0, 0},
-    {{"thon"}, "thôn", "Thôn", KC_HAMLET, 0, 0, 0},
-    {{"xom"}, "xóm", "Xóm", KC_HAMLET, 0, 0, 0},
-    {{"ap"}, "ấp", "Ấp", KC_HAMLET, 0, 0, 0},
-    {{"ban"}, "bản", "Bản", KC_HAMLET, 0, 0, 0},
-    {{"khom"}, "khóm", "Khóm", KC_HAMLET, 0, 0, 0},
-    {{"buon"}, "buôn", "Buôn", KC_HAMLET, 0, 0, 0},
-    {{"lang"}, "làng", "Làng", KC_HAMLET, 0, 0, 0},
-    {{"khoi"}, "khối", "Khối", KC_HAMLET, 0, 0, 0},
-    {{"doi"}, "đội", "Đội", KC_HAMLET, 0, 0, 0},
-    {{"soc"}, "sóc", "Sóc", KC_HAMLET, 0, 0, 0},
-    {{"cum"}, "cụm", "Cụm", KC_HAMLET, 0, 0, 0},
-    {{NULL}, NULL, NULL, 0, 0, 0, 0},
+    {F2("thanh", "pho"), "thành phố", "Thành phố", KC_ADMIN, LV_PROV | LV_DIST, DC_UNIT_THANHPHO, 0},
+    {F1("tp"), NULL, "Thành phố", KC_ADMIN, LV_PROV | LV_DIST, DC_UNIT_THANHPHO, 0},
+    {F1("tinh"), "tỉnh", "Tỉnh", KC_ADMIN, LV_PROV, DC_UNIT_TINH, 0},
+    {F1("t"), NULL, "Tỉnh", KC_ADMIN, LV_PROV, DC_UNIT_TINH, 0},
+    {F1("quan"), "quận", "Quận", KC_ADMIN, LV_DIST, DC_UNIT_QUAN, 0},
+    {F1("q"), NULL, "Quận", KC_ADMIN, LV_DIST, DC_UNIT_QUAN, 0},
+    {F1("huyen"), "huyện", "Huyện", KC_ADMIN, LV_DIST, DC_UNIT_HUYEN, 0},
+    {F1("h"), NULL, "Huyện", KC_ADMIN, LV_DIST, DC_UNIT_HUYEN, 0},
+    {F2("thi", "xa"), "thị xã", "Thị xã", KC_ADMIN, LV_DIST, DC_UNIT_THIXA, 0},
+    {F1("tx"), NULL, "Thị xã", KC_ADMIN, LV_DIST | LV_WARD, DC_UNIT_THIXA, DC_UNIT_THITRAN},
+    {F2("thi", "tran"), "thị trấn", "Thị trấn", KC_ADMIN, LV_WARD, DC_UNIT_THITRAN, 0},
+    {F1("tt"), NULL, "Thị trấn", KC_ADMIN, LV_WARD | LV_DIST, DC_UNIT_THITRAN, DC_UNIT_THIXA},
+    {F1("phuong"), "phường", "Phường", KC_ADMIN, LV_WARD, DC_UNIT_PHUONG, 0},
+    {F1("p"), NULL, "Phường", KC_ADMIN, LV_WARD, DC_UNIT_PHUONG, 0},
+    {F1("f"), NULL, "Phường", KC_ADMIN, LV_WARD, DC_UNIT_PHUONG, 0},
+    {F1("xa"), "xã", "Xã", KC_ADMIN, LV_WARD, DC_UNIT_XA, 0},
+    {F1("x"), NULL, "Xã", KC_ADMIN, LV_WARD, DC_UNIT_XA, 0},
+    {F2("dac", "khu"), "đặc khu", "Đặc khu", KC_ADMIN, LV_WARD, DC_UNIT_DACKHU, 0},
+    {F2("so", "nha"), "số nhà", "Số", KC_HOUSE, 0, 0, 0},
+    {F1("so"), "số", "Số", KC_HOUSE, 0, 0, 0},
+    {F1("sn"), NULL, "Số", KC_HOUSE, 0, 0, 0},
+    {F1("ngo"), "ngõ", "Ngõ", KC_ALLEY, 0, 0, 0},
+    {F1("ngach"), "ngách", "Ngách", KC_ALLEY, 0, 0, 0},
+    {F1("hem"), "hẻm", "Hẻm", KC_ALLEY, 0, 0, 0},
+    {F1("kiet"), "kiệt", "Kiệt", KC_ALLEY, 0, 0, 0},
+    {F1("duong"), "đường", "Đường", KC_STREET, 0, 0, 0},
+    {F1("d"), NULL, "Đường", KC_STREET, 0, 0, 0},
+    {F1("pho"), "phố", "Phố", KC_STREET, 0, 0, 0},
+    {F3("to", "dan", "pho"), "tổ dân phố", "Tổ dân phố", KC_HAMLET, 0, 0, 0},
+    {F1("tdp"), NULL, "Tổ dân phố", KC_HAMLET, 0, 0, 0},
+    {F1("to"), "tổ", "Tổ", KC_HAMLET, 0, 0, 0},
+    {F2("khu", "pho"), "khu phố", "Khu phố", KC_HAMLET, 0, 0, 0},
+    {F1("kp"), NULL, "Khu phố", KC_HAMLET, 0, 0, 0},
+    {F2("khu", "vuc"), "khu vực", "Khu vực", KC_HAMLET, 0, 0, 0},
+    {F1("kv"), NULL, "Khu vực", KC_HAMLET, 0, 0, 0},
+    {F2("tieu", "khu"), "tiểu khu", "Tiểu khu", KC_HAMLET, 0, 0, 0},
+    {F1("khu"), "khu", "Khu", KC_HAMLET, 0, 0, 0},
+    {F1("thon"), "thôn", "Thôn", KC_HAMLET, 0, 0, 0},
+    {F1("xom"), "xóm", "Xóm", KC_HAMLET, 0, 0, 0},
+    {F1("ap"), "ấp", "Ấp", KC_HAMLET, 0, 0, 0},
+    {F1("ban"), "bản", "Bản", KC_HAMLET, 0, 0, 0},
+    {F1("khom"), "khóm", "Khóm", KC_HAMLET, 0, 0, 0},
+    {F1("buon"), "buôn", "Buôn", KC_HAMLET, 0, 0, 0},
+    {F1("lang"), "làng", "Làng", KC_HAMLET, 0, 0, 0},
+    {F1("khoi"), "khối", "Khối", KC_HAMLET, 0, 0, 0},
+    {F1("doi"), "đội", "Đội", KC_HAMLET, 0, 0, 0},
+    {F1("soc"), "sóc", "Sóc", KC_HAMLET, 0, 0, 0},
+    {F1("cum"), "cụm", "Cụm", KC_HAMLET, 0, 0, 0},
+    {{NULL}, {0, 0, 0}, NULL, NULL, 0, 0, 0, 0},
 };
 
 /*-*** Tokenizer ***/
@@ -86,7 +91,7 @@ static int is_open(uint32_t cp) { return cp == '(' || cp == '[' || cp == '{'; }
 static int is_close(uint32_t cp) { return cp == ')' || cp == ']' || cp == '}'; }
 static int is_dash(uint32_t cp) { return cp == '-' || cp == 0x2013 || cp == 0x2014 || cp == 0x2012; }
 
-static int word_cp(uint32_t cp) { return dc_addr__fold_cp(cp) != 0 || dc_addr__is_combining(cp); }
+static int word_cp(uint32_t cp) { return dc_addr__fold_fast(cp) != 0 || (cp >= 0x300 && cp <= 0x36F); }
 
 /* Code point at byte i, and its length (0 at the end). */
 static size_t cp_at(const ad_ctx_t *c, size_t i, uint32_t *cp)
@@ -115,7 +120,8 @@ static void tok_finish(ad_ctx_t *c, size_t off, size_t len, int bd, int paren)
     ad_tok_t *t = &c->t[c->ntok];
     memset(t, 0, sizeof *t);
     int roman;
-    size_t kl = dc_addr__tok_key(c->s + off, len, c->kbuf + c->kn, &roman);
+    unsigned kf;
+    size_t kl = dc_addr__tok_key_flags(c->s + off, len, c->kbuf + c->kn, &roman, &kf);
     if (!kl) return;   /* apostrophes alone */
     t->off = (uint16_t)off;
     t->len = (uint16_t)len;
@@ -124,23 +130,8 @@ static void tok_finish(ad_ctx_t *c, size_t off, size_t len, int bd, int paren)
     c->kn += t->klen;
     t->roman = (uint8_t)roman;
     t->bd = (uint8_t)bd;
-    /* flags */
-    int letters = 0, upper = 0, first = -1;
-    const unsigned char *p = (const unsigned char *)c->s + off;
-    for (size_t i = 0; i < len;) {
-        uint32_t cp;
-        i += p[i] < 0x80 ? (cp = p[i], 1) : dc_addr__utf8_next(p + i, len - i, &cp);
-        int f = dc_addr__fold_cp(cp);
-        if (!f) continue;
-        if (f <= '9') { t->flags |= TF_DIGIT; continue; }
-        if (cp >= 0x80) t->flags |= TF_NONASCII;
-        int up = dc_addr__lower(cp) != cp;
-        if (first < 0) first = up;
-        letters++;
-        upper += up;
-    }
-    if (first > 0) t->flags |= TF_UPPER;
-    if (letters && upper == letters) t->flags |= TF_ALLUP;
+    t->flags = (uint8_t)((kf & AD_KF_DIGIT ? TF_DIGIT : 0) | (kf & AD_KF_NONASCII ? TF_NONASCII : 0) |
+                         (kf & AD_KF_UPPER ? TF_UPPER : 0) | (kf & AD_KF_ALLUP ? TF_ALLUP : 0));
     if (paren) t->flags |= TF_PAREN;
     c->ntok++;
 
@@ -193,10 +184,10 @@ static int lower_equals(const char *s, size_t n, const char *exact, size_t *used
     return 1;
 }
 
-static int tok_is(const ad_ctx_t *c, int i, const char *fold)
+static int tok_is(const ad_ctx_t *c, int i, const char *fold, size_t l)
 {
-    size_t l = strlen(fold);
-    return c->t[i].klen == l && memcmp(c->kbuf + c->t[i].koff, fold, l) == 0;
+    const char *k = c->kbuf + c->t[i].koff;
+    return c->t[i].klen == l && k[0] == fold[0] && memcmp(k, fold, l) == 0;
 }
 
 /* Exact diacritic form of keyword kw over tokens i.. (spaces between). */
@@ -222,15 +213,18 @@ static void find_keywords(ad_ctx_t *c)
     for (int i = 0; i < c->ntok; i++) {
         ad_tok_t *t = &c->t[i];
         if (t->bd == BD_HARD) seg_cls = KC_NONE;
-        if (t->flags & TF_DIGIT) continue;
-        for (int k = 0; dc_addr__kws[k].display; k++) {
+        int first, nk;
+        if ((t->flags & TF_DIGIT) || !(nk = dc_addr__kw_first(c->gz, c->kbuf + t->koff, t->klen, &first)))
+            continue;
+        for (int q = 0; q < nk; q++) {
+            int k = c->gz->kworder[first + q];
             const ad_kw_t *kw = &dc_addr__kws[k];
             int n = 0;
             while (n < 3 && kw->fold[n]) n++;
             if (i + n > c->ntok) continue;
             int ok = 1;
             for (int j = 0; j < n && ok; j++) {
-                if (!tok_is(c, i + j, kw->fold[j])) ok = 0;
+                if (!tok_is(c, i + j, kw->fold[j], kw->flen[j])) ok = 0;
                 if (j && c->t[i + j].bd >= BD_SOFT) ok = 0;
             }
             if (!ok) continue;

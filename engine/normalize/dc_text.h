@@ -103,9 +103,19 @@ void dc_text_put_display(const dc_text_t *t, int from, int to, dc_buf_t *out);
 void dc_text_put_phon(const dc_text_t *t, int from, int to, dc_buf_t *out);
 void dc_text_put_compact(const dc_text_t *t, int from, int to, dc_buf_t *out);
 
-/*! dc_token_ascii() : the ASCII form of one token into buf (NUL-terminated,
- *  at most cap-1 bytes); @return its length. */
+/*! dc_token_ascii() : the ASCII letters of one token into buf
+ *  (NUL-terminated, at most cap-1 bytes, other scripts dropped); @return
+ *  its length. */
 size_t dc_token_ascii(const dc_token_t *k, char *buf, size_t cap);
+
+/* One token into out (at least DC_TOK_BYTES bytes, NUL-terminated);
+ * @return the length. exact / display / key (the ASCII key form) / phon
+ * as the dc_text_put_* writers. */
+#define DC_TOK_BYTES (DC_TXT_MAXLEN * 4 + 1)
+size_t dc_token_exact(const dc_token_t *k, char *out);
+size_t dc_token_display(const dc_token_t *k, char *out);
+size_t dc_token_key(const dc_token_t *k, char *out);
+size_t dc_token_phon(const dc_token_t *k, char *out);
 
 /*! dc_text_fold() : convenience: NFC/case/tone-canonical exact form of any
  *  string (one call = decode + canon + put_exact). */

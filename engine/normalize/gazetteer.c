@@ -327,7 +327,8 @@ static void build_index(build_t *b)
         gz_slot_t *sl = &gz->slots[s];
         sl->h = b->kp[i].h;
         sl->koff = b->kp[i].koff;
-        sl->klen = b->kp[i].klen;
+        if (b->kp[i].klen > 255) dc_die("gazetteer: name key too long");
+        sl->klen = (uint8_t)b->kp[i].klen;
         sl->post0 = (uint32_t)np;
         for (size_t k = i; k < j; k++) {
             /* one posting per unit: an alias equal to a real name is dropped */
@@ -338,9 +339,58 @@ static void build_index(build_t *b)
             if (!dup) gz->post[np++] = b->kp[k].post;
         }
         sl->npost = (uint16_t)(np - sl->post0);
+        for (size_t q = sl->post0 + 1; q < np && !sl->dkdiff; q++) {
+            const gz_unit_t *u0 = &gz->u[gz->post[sl->post0] & GZ_POST_IDX], *u1 = &gz->u[gz->post[q] & GZ_POST_IDX];
+            if (u0->dklen != u1->dklen || memcmp(u0->dkey, u1->dkey, u0->dklen) != 0) sl->dkdiff = 1;
+        }
         i = j;
     }
     gz->npost = np;
+    gz->pinfo = dc_xmalloc((np ? np : 1) * sizeof *gz->pinfo);
+    for (size_t q = 0; q < np; q++) {
+        const gz_unit_t *u = &gz->u[gz->post[q] & GZ_POST_IDX];
+        gz->pinfo[q] = (uint32_t)u->kind | (uint32_t)u->prov << 3 | (uint32_t)u->parent << 10;
+    }
+}
+
+static uint64_t pack_word(const char *k, size_t n)
+{
+    uint64_t w = 0;
+    memcpy(&w, k, n);
+    return w;
+}
+
+/* The keyword table of address_parse.c indexed by first word, so that the
+ * tokenizer finds a token's keywords with one probe. */
+static void build_kw_index(dc_gazetteer_t *gz)
+{
+    size_t no = 0;
+    for (int k = 0; dc_addr__kws[k].display; k++) {
+        const ad_kw_t *kw = &dc_addr__kws[k];
+        uint64_t w = pack_word(kw->fold[0], kw->flen[0]);
+        size_t s = (w * 0x9E3779B97F4A7C15ull >> 57) & 127;
+        while (gz->kwslot[s].n && gz->kwslot[s].w != w) s = (s + 1) & 127;
+        if (!gz->kwslot[s].n) {
+            /* all keywords with this first word, in table order */
+            gz->kwslot[s].w = w;
+            gz->kwslot[s].first = (uint8_t)no;
+            for (int j = k; dc_addr__kws[j].display; j++)
+                if (dc_addr__kws[j].flen[0] == kw->flen[0] && memcmp(dc_addr__kws[j].fold[0], kw->fold[0], kw->flen[0]) == 0) {
+                    if (no >= sizeof gz->kworder) dc_die("gazetteer: keyword index full");
+                    gz->kworder[no++] = (uint8_t)j;
+                    gz->kwslot[s].n++;
+                }
+        }
+    }
+}
+
+int dc_addr__kw_first(const dc_gazetteer_t *gz, const char *k, size_t n, int *first)
+{
+    if (n == 0 || n > KW_MAXLEN) return 0;
+    uint64_t w = pack_word(k, n);
+    for (size_t s = (w * 0x9E3779B97F4A7C15ull >> 57) & 127; gz->kwslot[s].n; s = (s + 1) & 127)
+        if (gz->kwslot[s].w == w) { *first = gz->kwslot[s].first; return gz->kwslot[s].n; }
+    return 0;
 }
 
 static void build_orders(dc_gazetteer_t *gz)
@@ -381,6 +431,7 @@ dc_gazetteer_t *dc_gazetteer_load(void)
         if (gz->prov_old_of[p] == 0xff) gz->prov_old_of[p] = 0;
     build_index(&b);
     build_orders(gz);
+    build_kw_index(gz);
     free(b.kp);
     free(b.keys);
     return gz;
@@ -399,6 +450,7 @@ void dc_gazetteer_free(dc_gazetteer_t *gz)
     free(gz->link_unit);
     free(gz->slots);
     free(gz->post);
+    free(gz->pinfo);
     free(gz->keys);
     free(gz);
 }

@@ -6,6 +6,7 @@
 #include "norm_internal.h"
 #include "ref/dc_ref.h"
 
+#include <pthread.h>  /* pthread_once */
 #include <stdlib.h>   /* atoi, free */
 #include <string.h>   /* memcmp */
 
@@ -142,6 +143,45 @@ static char religion_names[16][64];
 typedef struct { uint16_t code; char name[64]; } nat_name_t;
 static nat_name_t nat_names[128];
 static size_t n_nat_names;
+static pthread_once_t names_once = PTHREAD_ONCE_INIT;
+
+/* The static name and code tables behind dc_ethnic_name(),
+ * dc_ethnic_code_1979(), dc_religion_name() and dc_nationality_name(): built
+ * once per process, usable without a dc_norm_shared_t. */
+static void load_static_names(void)
+{
+    dc_ref_csv_t c;
+    dc_ref_csv_open(&c, "vn_ethnic_groups.csv", ',');
+    int c8 = dc_ref_csv_col(&c, "code_2008"), cn = dc_ref_csv_col(&c, "name"),
+        c79 = dc_ref_csv_col(&c, "code_1979");
+    while (dc_ref_csv_next(&c)) {
+        int k8 = atoi(c.f[c8]), k79 = atoi(c.f[c79]);
+        if (k8 < 1 || k8 > 54 || k79 < 1 || k79 > 54) dc_die("vn_ethnic_groups.csv: bad code");
+        snprintf(ethnic_names[k8], sizeof ethnic_names[k8], "%s", c.f[cn]);
+        ethnic_1979_of[k8] = (uint8_t)k79;
+        ethnic_2008_of[k79] = (uint8_t)k8;
+    }
+    dc_ref_csv_close(&c);
+    dc_ref_csv_open(&c, "vn_religions.csv", ',');
+    int rc = dc_ref_csv_col(&c, "code"), rn = dc_ref_csv_col(&c, "name");
+    while (dc_ref_csv_next(&c)) {
+        int k = atoi(c.f[rc]);
+        if (k < 1 || k > 14) dc_die("vn_religions.csv: bad code");
+        snprintf(religion_names[k], sizeof religion_names[k], "%s", c.f[rn]);
+    }
+    dc_ref_csv_close(&c);
+    snprintf(religion_names[DC_RELIGION_NONE], sizeof religion_names[0], "Không");
+    dc_ref_csv_open(&c, "iso3166_common.csv", ',');
+    int nc = dc_ref_csv_col(&c, "numeric"), nv = dc_ref_csv_col(&c, "name_vi");
+    while (dc_ref_csv_next(&c) && n_nat_names < DC_ARRAY_LEN(nat_names)) {
+        nat_names[n_nat_names].code = (uint16_t)atoi(c.f[nc]);
+        snprintf(nat_names[n_nat_names].name, sizeof nat_names[0].name, "%s", c.f[nv]);
+        n_nat_names++;
+    }
+    dc_ref_csv_close(&c);
+}
+
+static void static_names(void) { pthread_once(&names_once, load_static_names); }
 
 static void load_ethnic(dc_norm_shared_t *sh)
 {
@@ -155,11 +195,8 @@ static void load_ethnic(dc_norm_shared_t *sh)
         c79 = dc_ref_csv_col(&c, "code_1979"), cn79 = dc_ref_csv_col(&c, "name_1979"),
         cv = dc_ref_csv_col(&c, "variants"), co = dc_ref_csv_col(&c, "other_names_1979");
     while (dc_ref_csv_next(&c)) {
-        int k8 = atoi(c.f[c8]), k79 = atoi(c.f[c79]);
-        if (k8 < 1 || k8 > 54 || k79 < 1 || k79 > 54) dc_die("vn_ethnic_groups.csv: bad code");
-        snprintf(ethnic_names[k8], sizeof ethnic_names[k8], "%s", c.f[cn]);
-        ethnic_1979_of[k8] = (uint8_t)k79;
-        ethnic_2008_of[k79] = (uint8_t)k8;
+        int k8 = atoi(c.f[c8]);
+        DC_UNUSED(c79);
         put_list(&sh->ethnic_exact, &sh->ethnic_ascii, c.f[cn], c.flen[cn], k8);
         put_list(&sh->ethnic_exact, &sh->ethnic_ascii, c.f[cn79], c.flen[cn79], k8);
         put_list(&sh->ethnic_exact, &sh->ethnic_ascii, c.f[cv], c.flen[cv], k8);
@@ -170,11 +207,13 @@ static void load_ethnic(dc_norm_shared_t *sh)
 
 const char *dc_ethnic_name(uint8_t code)
 {
+    static_names();
     return code >= 1 && code <= 54 ? ethnic_names[code] : "";
 }
 
 uint8_t dc_ethnic_code_1979(uint8_t code)
 {
+    static_names();
     return code >= 1 && code <= 54 ? ethnic_1979_of[code] : 0;
 }
 
@@ -244,13 +283,10 @@ static void load_religion(dc_norm_shared_t *sh)
         cv = dc_ref_csv_col(&c, "variants");
     while (dc_ref_csv_next(&c)) {
         int k = atoi(c.f[cc]);
-        if (k < 1 || k > 14) dc_die("vn_religions.csv: bad code");
-        snprintf(religion_names[k], sizeof religion_names[k], "%s", c.f[cn]);
         put_list(NULL, &sh->religion, c.f[cn], c.flen[cn], k);
         put_list(NULL, &sh->religion, c.f[cv], c.flen[cv], k);
     }
     dc_ref_csv_close(&c);
-    snprintf(religion_names[DC_RELIGION_NONE], sizeof religion_names[0], "Không");
     static const char none[] = "Không|Không tôn giáo|Không theo tôn giáo|Không theo đạo|"
                                "Không đạo|KTG|Ko|K|Không có|None|No religion|Vô thần|Lương|Bên lương";
     put_list(NULL, &sh->religion, none, sizeof none - 1, DC_RELIGION_NONE);
@@ -258,6 +294,7 @@ static void load_religion(dc_norm_shared_t *sh)
 
 const char *dc_religion_name(uint8_t code)
 {
+    static_names();
     return code >= 1 && code <= DC_RELIGION_NONE ? religion_names[code] : "";
 }
 
@@ -301,11 +338,6 @@ static void load_nationality(dc_norm_shared_t *sh)
     while (dc_ref_csv_next(&c)) {
         int k = atoi(c.f[cn]);
         if (k < 1 || k > 999) dc_die("iso3166_common.csv: bad code");
-        if (n_nat_names < DC_ARRAY_LEN(nat_names)) {
-            nat_names[n_nat_names].code = (uint16_t)k;
-            snprintf(nat_names[n_nat_names].name, sizeof nat_names[0].name, "%s", c.f[cvi]);
-            n_nat_names++;
-        }
         strmap_put(&sh->nationality, c.f[cn], c.flen[cn], k);
         put_list(&sh->nat_exact, &sh->nationality, c.f[c2], c.flen[c2], k);
         put_list(&sh->nat_exact, &sh->nationality, c.f[c3], c.flen[c3], k);
@@ -318,6 +350,7 @@ static void load_nationality(dc_norm_shared_t *sh)
 
 const char *dc_nationality_name(uint16_t code)
 {
+    static_names();
     for (size_t i = 0; i < n_nat_names; i++)
         if (nat_names[i].code == code) return nat_names[i].name;
     return "";
@@ -575,6 +608,7 @@ void norm_id12_recheck_sex(dc_record_t *r)
 
 void norm_codes_load(dc_norm_shared_t *sh)
 {
+    static_names();
     load_ethnic(sh);
     load_religion(sh);
     load_nationality(sh);

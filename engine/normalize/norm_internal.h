@@ -23,15 +23,18 @@ int strmap_get(const strmap_t *m, const char *k, size_t n, int dflt);
 void strmap_free(strmap_t *m);
 
 /* The cache of one worker: raw value -> result, bounded, cleared when full. */
-enum { CK_NAME = 1, CK_DATE = 2, CK_ADDR = 3, CK_ADDR2 = 4, CK_ADDR3 = 5 };
+enum { CK_NAME = 1, CK_DATE = 2, CK_ADDR = 3, CK_ADDR2 = 4, CK_ADDR3 = 5, CK_REL = 6,
+       CK_SEX = 7, CK_ETHNIC = 9, CK_RELIGION = 10, CK_NATION = 15, CK_PROV = 17 };
+/* (address kinds are 3..5 + 8 * province hint: the code kinds avoid them) */
 typedef struct cache_ent {
     uint64_t h;
     uint32_t off, len;   /* key bytes in the cache arena */
-    uint8_t kind;
+    uint16_t kind;
     union {
         dc_name_t name;
         dc_date_t date;
         dc_addr_t addr;
+        uint32_t code;   /* value | DC_CODE_* flags << 16 */
     } u;
 } cache_ent_t;
 
@@ -40,7 +43,7 @@ typedef struct cache {
     size_t cap, count, limit;
     char *keys;
     size_t klen, kcap;
-    uint64_t hits, misses;
+    uint64_t hits, misses, clears;
 } cache_t;
 
 struct dc_norm_shared {
@@ -54,6 +57,7 @@ struct dc_norm_shared {
     char **compound_ascii;
     uint8_t *compound_ntok;
     size_t ncompound;
+    strmap_t compound_first;   /* ASCII first tokens of the compound surnames */
     strmap_t ethnic_exact;     /* names + variants: compact exact key -> code (255 ambiguous) */
     strmap_t ethnic_ascii;     /* names + variants: compact ascii key -> code (255 ambiguous) */
     strmap_t ethnic_exact2;    /* 1979 "other names" (lower priority) */
@@ -62,14 +66,27 @@ struct dc_norm_shared {
     strmap_t nat_exact;        /* compact exact key -> numeric */
     strmap_t nationality;      /* compact ascii key -> numeric */
     strmap_t province;         /* compact ascii name -> GSO code */
-    struct dc_gazetteer *gz;   /* NULL until the address module is merged */
+    struct dc_gazetteer *gz;   /* the address module's gazetteer (dc_address.h) */
     int *sex_decision;         /* per source: 0 undecided, 1 "1"=male, 2 "1"=female */
     size_t nsex_decision;
 };
 
+/* A direct-mapped per-worker cache of interned short strings (name parts:
+ * surnames, given names, ... repeat a lot): saves the shared interner's
+ * lock and probe. A slot is overwritten on collision. */
+#define TOKC_SLOTS 16384
+#define TOKC_MAXLEN 39
+typedef struct tokc_ent {
+    uint64_t h;
+    uint32_t id;
+    uint8_t len;
+    char s[TOKC_MAXLEN];
+} tokc_ent_t;
+
 struct dc_norm_ctx {
     dc_norm_shared_t *sh;
     cache_t cache;
+    tokc_ent_t *tokc;
     dc_text_t txt;
     dc_buf_t b1, b2, b3;
 };
@@ -83,6 +100,7 @@ void norm_codes_free(dc_norm_shared_t *sh);
 void norm_id12_recheck_sex(dc_record_t *r);
 
 /* cache (normalize.c) */
+uint32_t norm_intern_short(dc_norm_ctx_t *ctx, const char *s, size_t n);
 cache_ent_t *cache_find(cache_t *c, int kind, const char *s, size_t n, uint64_t *h);
 void cache_put(cache_t *c, int kind, const char *s, size_t n, uint64_t h, const void *res,
                size_t rsize);

@@ -77,10 +77,13 @@ void norm_names_load(dc_norm_shared_t *sh)
     sh->compound = s2;
     sh->compound_ntok = n2;
     sh->compound_ascii = dc_xmalloc((sh->ncompound + 1) * sizeof *sh->compound_ascii);
+    strmap_init(&sh->compound_first, 32);
     for (size_t i = 0; i < sh->ncompound; i++) {
         dc_buf_clear(&b);
         dc_text_fold_ascii(s2[i], strlen(s2[i]), &b);
         sh->compound_ascii[i] = dc_xstrndup(b.p, b.len);
+        const char *sp = strchr(sh->compound_ascii[i], ' ');
+        strmap_put(&sh->compound_first, sh->compound_ascii[i], (size_t)(sp - sh->compound_ascii[i]), 1);
     }
 
     strmap_init(&sh->placeholders, 64);
@@ -95,111 +98,6 @@ void norm_names_load(dc_norm_shared_t *sh)
     dc_buf_free(&b);
 }
 
-static uint32_t intern_buf(dc_intern_t *in, const dc_buf_t *b)
-{
-    return b->len ? dc_intern(in, b->p, b->len) : 0;
-}
-
-/* Does token j spell `exact` (or `ascii` when the name has no diacritics)? */
-static int token_is(const dc_text_t *t, int j, int diacritics, const char *exact,
-                    const char *ascii, dc_buf_t *tmp)
-{
-    dc_buf_clear(tmp);
-    if (diacritics) dc_text_put_exact(t, j, j + 1, tmp);
-    else dc_text_put_ascii(t, j, j + 1, tmp);
-    const char *want = diacritics ? exact : ascii;
-    return tmp->len == strlen(want) && !memcmp(tmp->p, want, tmp->len);
-}
-
-static void name_compute(dc_norm_ctx_t *ctx, const char *s, size_t n, dc_name_t *out)
-{
-    dc_norm_shared_t *sh = ctx->sh;
-    dc_text_t *t = &ctx->txt;
-    dc_buf_t *b = &ctx->b1;
-    uint16_t flags = 0;
-
-    memset(out, 0, sizeof *out);
-    dc_text_decode(s, n, t);
-    int dia = (t->flags & DC_TXT_DIACRITICS) != 0;
-    if (!dia && dc_text_decode_typed(t)) {
-        flags |= DC_NAME_TELEX;
-        dia = 1;
-    }
-    dc_buf_clear(b);
-    dc_text_put_ascii(t, 0, t->n, b);
-    if (!t->n || strmap_get(&sh->placeholders, b->p, b->len, 0)) {
-        out->flags = DC_NAME_PLACEHOLDER;
-        return;
-    }
-    dc_text_canon(t);
-    if (t->flags & DC_TXT_DIGITS) flags |= DC_NAME_DIGITS;
-    if (t->n == 1) flags |= DC_NAME_ONE_TOKEN;
-    if (!dia) flags |= DC_NAME_NO_DIACRITICS;
-    if (t->flags & (DC_TXT_PUNCT | DC_TXT_TRUNC)) flags |= DC_NAME_ODD_CHARS;
-    if (t->flags & DC_TXT_OTHER) flags |= DC_NAME_OTHER_SCRIPT;
-    if (t->flags & DC_TXT_MOVED_TONE) flags |= DC_NAME_TONE_MOVED;
-
-    dc_intern_t *in = sh->in;
-    out->ascii = intern_buf(in, b);
-    dc_buf_clear(b);
-    dc_text_put_exact(t, 0, t->n, b);
-    out->exact = intern_buf(in, b);
-    dc_buf_clear(b);
-    dc_text_put_phon(t, 0, t->n, b);
-    out->phon = intern_buf(in, b);
-    out->ntok = t->n;
-    out->has_diacritics = (uint8_t)dia;
-
-    /* split: compound surname, else the first token */
-    int nt = t->n, sur_n = nt >= 2 ? 1 : 0;
-    if (nt >= 3) {
-        dc_buf_t *cmp = &ctx->b2;
-        for (size_t i = 0; i < sh->ncompound; i++) {
-            int k = sh->compound_ntok[i];
-            if (k >= nt) continue;
-            dc_buf_clear(cmp);
-            if (dia) {
-                dc_text_put_exact(t, 0, k, cmp);
-                if (cmp->len == strlen(sh->compound[i]) && !memcmp(cmp->p, sh->compound[i], cmp->len)) {
-                    sur_n = k;
-                    break;
-                }
-            } else {
-                /* no diacritics: compare with the compound's ASCII form */
-                const char *ca = sh->compound_ascii[i];
-                dc_text_put_ascii(t, 0, k, cmp);
-                if (cmp->len == strlen(ca) && !memcmp(cmp->p, ca, cmp->len)) {
-                    sur_n = k;
-                    break;
-                }
-            }
-        }
-        if (sur_n > 1) flags |= DC_NAME_COMPOUND_SUR;
-    }
-    if (sur_n) {
-        dc_buf_clear(b);
-        dc_text_put_ascii(t, 0, sur_n, b);
-        out->sur = intern_buf(in, b);
-        if (sur_n == 1 && !strmap_get(&sh->surnames, b->p, b->len, 0)) flags |= DC_NAME_RARE_SURNAME;
-    }
-    if (nt - 1 > sur_n) {
-        dc_buf_clear(b);
-        dc_text_put_ascii(t, sur_n, nt - 1, b);
-        out->mid = intern_buf(in, b);
-        for (int j = sur_n; j < nt - 1; j++) {
-            if (token_is(t, j, dia, "văn", "van", &ctx->b2)) flags |= DC_NAME_MID_VAN;
-            if (token_is(t, j, dia, "thị", "thi", &ctx->b2)) flags |= DC_NAME_MID_THI;
-        }
-    }
-    dc_buf_clear(b);
-    dc_text_put_ascii(t, nt - 1, nt, b);
-    out->given = intern_buf(in, b);
-    dc_buf_clear(b);
-    dc_text_put_phon(t, nt - 1, nt, b);
-    out->given_phon = intern_buf(in, b);
-    out->flags = flags;
-}
-
 /* Trim ASCII spaces; returns the trimmed length and moves *s. */
 static size_t trim(const char **s, size_t n)
 {
@@ -210,23 +108,165 @@ static size_t trim(const char **s, size_t n)
     return n;
 }
 
+static uint32_t intern_buf(dc_intern_t *in, const dc_buf_t *b)
+{
+    return b->len ? dc_intern(in, b->p, b->len) : 0;
+}
+
+/* Per-token renderings of a name, each token rendered once. */
+typedef struct {
+    char key[DC_TXT_MAXTOK][DC_TOK_BYTES];   /* ASCII key form */
+    uint8_t klen[DC_TXT_MAXTOK];
+} tokkeys_t;
+
+/* Join tokens [from, to) of `k` with single spaces into b. */
+static void join(dc_buf_t *b, const tokkeys_t *k, int from, int to)
+{
+    dc_buf_clear(b);
+    for (int j = from; j < to; j++) {
+        if (j > from) dc_buf_putc(b, ' ');
+        dc_buf_put(b, k->key[j], k->klen[j]);
+    }
+}
+
+static int tok_eq(const char *s, size_t n, const char *lit)
+{
+    return n == strlen(lit) && !memcmp(s, lit, n);
+}
+
+static void name_compute(dc_norm_ctx_t *ctx, const char *s, size_t n, dc_name_t *out, int full)
+{
+    dc_norm_shared_t *sh = ctx->sh;
+    dc_text_t *t = &ctx->txt;
+    dc_buf_t *b = &ctx->b1;
+    uint16_t flags = 0;
+    tokkeys_t tk;
+
+    memset(out, 0, sizeof *out);
+    dc_text_decode(s, n, t);
+    int dia = (t->flags & DC_TXT_DIACRITICS) != 0;
+    if (!dia && dc_text_decode_typed(t)) {
+        flags |= DC_NAME_TELEX;
+        dia = 1;
+    }
+    int nt = t->n;
+    for (int j = 0; j < nt; j++) tk.klen[j] = (uint8_t)dc_token_key(&t->t[j], tk.key[j]);
+    join(b, &tk, 0, nt);
+    if (!nt || strmap_get(&sh->placeholders, b->p, b->len, 0)) {
+        out->flags = DC_NAME_PLACEHOLDER;
+        return;
+    }
+    dc_text_canon(t);
+    if (t->flags & DC_TXT_DIGITS) flags |= DC_NAME_DIGITS;
+    if (nt == 1) flags |= DC_NAME_ONE_TOKEN;
+    if (!dia) flags |= DC_NAME_NO_DIACRITICS;
+    if (t->flags & (DC_TXT_PUNCT | DC_TXT_TRUNC)) flags |= DC_NAME_ODD_CHARS;
+    if (t->flags & DC_TXT_OTHER) flags |= DC_NAME_OTHER_SCRIPT;
+    if (t->flags & DC_TXT_MOVED_TONE) flags |= DC_NAME_TONE_MOVED;
+
+    dc_intern_t *in = sh->in;
+    out->ascii = intern_buf(in, b);
+    dc_buf_t *e = &ctx->b2;
+    dc_buf_clear(e);
+    dc_text_put_exact(t, 0, nt, e);
+    out->exact = intern_buf(in, e);
+    dc_buf_clear(b);
+    dc_text_put_phon(t, 0, nt, b);
+    out->phon = intern_buf(in, b);
+    out->ntok = (uint8_t)nt;
+    out->has_diacritics = (uint8_t)dia;
+    out->given = norm_intern_short(ctx, tk.key[nt - 1], tk.klen[nt - 1]);
+    if (!full) {
+        out->flags = flags;
+        return;
+    }
+
+    /* split: a compound surname (compared on the exact form when the name
+     * has diacritics, else on the ASCII form), else the first token */
+    int sur_n = nt >= 2 ? 1 : 0;
+    if (nt >= 3 && strmap_get(&sh->compound_first, tk.key[0], tk.klen[0], 0)) {
+        for (size_t i = 0; i < sh->ncompound; i++) {
+            int k = sh->compound_ntok[i];
+            if (k >= nt) continue;
+            const char *want = dia ? sh->compound[i] : sh->compound_ascii[i];
+            size_t wl = strlen(want);
+            /* the first k tokens of e (exact) or of the ascii join */
+            const char *have = dia ? e->p : NULL;
+            size_t hl = 0;
+            if (dia) {
+                size_t sp = 0;
+                for (hl = 0; hl < e->len; hl++)
+                    if (e->p[hl] == ' ' && ++sp == (size_t)k) break;
+            } else {
+                join(b, &tk, 0, k);
+                have = b->p;
+                hl = b->len;
+            }
+            if (hl == wl && !memcmp(have, want, wl)) {
+                sur_n = k;
+                break;
+            }
+        }
+        if (sur_n > 1) flags |= DC_NAME_COMPOUND_SUR;
+    }
+    if (sur_n) {
+        join(b, &tk, 0, sur_n);
+        out->sur = norm_intern_short(ctx, b->p, b->len);
+        if (sur_n == 1 && !strmap_get(&sh->surnames, b->p, b->len, 0)) flags |= DC_NAME_RARE_SURNAME;
+    }
+    if (nt - 1 > sur_n) {
+        join(b, &tk, sur_n, nt - 1);
+        out->mid = norm_intern_short(ctx, b->p, b->len);
+        for (int j = sur_n; j < nt - 1; j++) {
+            int van = tok_eq(tk.key[j], tk.klen[j], "van"), thi = tok_eq(tk.key[j], tk.klen[j], "thi");
+            if (!van && !thi) continue;
+            if (dia) {   /* with diacritics, only Văn and Thị themselves */
+                char ex[DC_TOK_BYTES];
+                size_t el = dc_token_exact(&t->t[j], ex);
+                van = van && tok_eq(ex, el, "văn");
+                thi = thi && tok_eq(ex, el, "thị");
+            }
+            if (van) flags |= DC_NAME_MID_VAN;
+            if (thi) flags |= DC_NAME_MID_THI;
+        }
+    }
+    char ph[DC_TOK_BYTES];
+    size_t pl = dc_token_phon(&t->t[nt - 1], ph);
+    out->given_phon = norm_intern_short(ctx, ph, pl);
+    out->flags = flags;
+}
+
 void dc_norm_name(dc_norm_ctx_t *ctx, const char *s, size_t n, dc_name_t *out)
 {
     n = trim(&s, n);
     if (!n) { memset(out, 0, sizeof *out); return; }
-    if (ctx->sh->opts.no_cache) { name_compute(ctx, s, n, out); return; }
+    if (ctx->sh->opts.no_cache) { name_compute(ctx, s, n, out, 1); return; }
     uint64_t h;
     cache_ent_t *e = cache_find(&ctx->cache, CK_NAME, s, n, &h);
     if (e) { *out = e->u.name; return; }
-    name_compute(ctx, s, n, out);
+    name_compute(ctx, s, n, out, 1);
     cache_put(&ctx->cache, CK_NAME, s, n, h, out, sizeof *out);
 }
 
 void dc_norm_relname(dc_norm_ctx_t *ctx, const char *s, size_t n, dc_relname_t *out,
                      uint16_t *flags)
 {
+    /* only the whole-name keys and the given name: no split */
     dc_name_t nm;
-    dc_norm_name(ctx, s, n, &nm);
+    n = trim(&s, n);
+    if (!n) {
+        memset(&nm, 0, sizeof nm);
+    } else if (ctx->sh->opts.no_cache) {
+        name_compute(ctx, s, n, &nm, 0);
+    } else {
+        uint64_t h;
+        cache_ent_t *e = cache_find(&ctx->cache, CK_NAME, s, n, &h);
+        if (e) nm = e->u.name;
+        else {
+            name_compute(ctx, s, n, &nm, 1);
+            cache_put(&ctx->cache, CK_NAME, s, n, h, &nm, sizeof nm);
+        }
+    }
     out->exact = nm.exact;
     out->ascii = nm.ascii;
     out->phon = nm.phon;

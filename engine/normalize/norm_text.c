@@ -36,6 +36,8 @@ static cpinfo_t mark_tab[0x70];            /* U+0300..U+036F */
 
 /* compose[letter][tone][upper] -> UTF-8 (NUL-terminated, <= 3 bytes) */
 static char compose_tab[8 + 128][6][2][4];
+static uint8_t compose_len[8 + 128][6][2];
+static uint8_t ascii_letter[128];   /* lower-case code of an ASCII letter, 0 otherwise */
 static uint8_t base_of[136];   /* ASCII base letter of a letter code */
 static uint8_t is_vowel[136];
 static uint8_t has_mod[136];   /* vowel carries a modifier (ă â ê ô ơ ư) */
@@ -83,7 +85,8 @@ static void put_compose(uint8_t code, int tone, int upper, uint32_t cp)
     uint8_t tmp[8];
     utf8proc_ssize_t k = utf8proc_encode_char((utf8proc_int32_t)cp, tmp);
     memcpy(compose_tab[code][tone][upper], tmp, (size_t)k);
-    compose_tab[code][tone][upper][k] = 0;
+    if (k < 4) compose_tab[code][tone][upper][k] = 0;
+    compose_len[code][tone][upper] = (uint8_t)k;
 }
 
 static void build_tables(void)
@@ -94,6 +97,9 @@ static void build_tables(void)
         set_info((uint32_t)(c - 32), (cpinfo_t){K_LETTER, (uint8_t)c, 0, 1});
         compose_tab[c][0][0][0] = (char)c;
         compose_tab[c][0][1][0] = (char)(c - 32);
+        compose_len[c][0][0] = compose_len[c][0][1] = 1;
+        ascii_letter[c] = (uint8_t)c;
+        ascii_letter[c - 32] = (uint8_t)c;
     }
     for (size_t v = 0; v < DC_ARRAY_LEN(vowels); v++) {
         uint8_t code = vowels[v].code;
@@ -200,6 +206,20 @@ void dc_text_decode(const char *s, size_t n, dc_text_t *t)
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     while (i < n) {
+        unsigned char b0 = p[i];
+        if (b0 < 0x80 && ascii_letter[b0]) {   /* fast path: ASCII letter */
+            if (!cur) {
+                if (t->n == DC_TXT_MAXTOK) { t->flags |= DC_TXT_TRUNC; i++; continue; }
+                cur = &t->t[t->n++];
+                cur->n = 0;
+            }
+            if (cur->n == DC_TXT_MAXLEN) { t->flags |= DC_TXT_TRUNC; i++; continue; }
+            int up = b0 < 'a';
+            cur->c[cur->n++] = (uint32_t)ascii_letter[b0] | (up ? CELL_UPPER : 0);
+            t->flags |= up ? DC_TXT_UPPER : DC_TXT_LOWER;
+            i++;
+            continue;
+        }
         uint32_t cp;
         size_t k = utf8_next(p + i, n - i, &cp);
         if (!k) { t->flags |= DC_TXT_PUNCT; i++; cur = NULL; continue; }
@@ -596,46 +616,20 @@ int dc_text_decode_typed(dc_text_t *t)
 
 /* ---------------------------------------------------------------- writers */
 
-static void put_cp(dc_buf_t *out, uint32_t cp)
-{
-    uint8_t tmp[4];
-    utf8proc_ssize_t k = utf8proc_encode_char((utf8proc_int32_t)cp, tmp);
-    if (k > 0) dc_buf_put(out, tmp, (size_t)k);
-}
-
-static void put_cell(dc_buf_t *out, uint32_t c, int upper)
+/* One cell as UTF-8 at p; @return bytes written (<= 4). */
+static inline size_t cell_utf8(char *p, uint32_t c, int upper)
 {
     if (c & DC_CELL_CP) {
         uint32_t cp = c & ~DC_CELL_CP;
-        put_cp(out, upper ? (uint32_t)utf8proc_toupper((utf8proc_int32_t)cp) : cp);
-        return;
+        if (upper) cp = (uint32_t)utf8proc_toupper((utf8proc_int32_t)cp);
+        return (size_t)utf8proc_encode_char((utf8proc_int32_t)cp, (uint8_t *)p);
     }
     uint8_t l = (uint8_t)DC_CELL_LETTER(c);
-    if (l == '\'' || (l >= '0' && l <= '9')) { dc_buf_putc(out, (char)l); return; }
-    const char *s = compose_tab[l][DC_CELL_TONE(c)][upper ? 1 : 0];
-    if (!s[0]) s = compose_tab[l][0][upper ? 1 : 0];   /* a tone on a consonant: dropped */
-    dc_buf_puts(out, s);
-}
-
-void dc_text_put_exact(const dc_text_t *t, int from, int to, dc_buf_t *out)
-{
-    for (int j = from; j < to; j++) {
-        if (j > from) dc_buf_putc(out, ' ');
-        for (int i = 0; i < t->t[j].n; i++) put_cell(out, t->t[j].c[i], 0);
-    }
-}
-
-void dc_text_put_display(const dc_text_t *t, int from, int to, dc_buf_t *out)
-{
-    for (int j = from; j < to; j++) {
-        if (j > from) dc_buf_putc(out, ' ');
-        int up = 1;
-        for (int i = 0; i < t->t[j].n; i++) {
-            uint32_t c = t->t[j].c[i];
-            put_cell(out, c, up);
-            up = !(c & DC_CELL_CP) && DC_CELL_LETTER(c) == '\'';
-        }
-    }
+    if (l == '\'' || (l >= '0' && l <= '9')) { *p = (char)l; return 1; }
+    unsigned tone = DC_CELL_TONE(c), up = upper ? 1 : 0;
+    if (!compose_len[l][tone][up]) tone = 0;   /* a tone on a consonant: dropped */
+    memcpy(p, compose_tab[l][tone][up], 4);    /* callers leave 4 bytes of room */
+    return compose_len[l][tone][up];
 }
 
 static inline char ascii_of(uint32_t c)
@@ -644,6 +638,39 @@ static inline char ascii_of(uint32_t c)
     uint8_t l = (uint8_t)DC_CELL_LETTER(c);
     if (l < 8) return (char)base_of[l];
     return (char)l;
+}
+
+size_t dc_token_exact(const dc_token_t *k, char *out)
+{
+    size_t n = 0;
+    for (int i = 0; i < k->n; i++) n += cell_utf8(out + n, k->c[i], 0);
+    out[n] = 0;
+    return n;
+}
+
+size_t dc_token_display(const dc_token_t *k, char *out)
+{
+    size_t n = 0;
+    int up = 1;
+    for (int i = 0; i < k->n; i++) {
+        uint32_t c = k->c[i];
+        n += cell_utf8(out + n, c, up);
+        up = !(c & DC_CELL_CP) && DC_CELL_LETTER(c) == '\'';
+    }
+    out[n] = 0;
+    return n;
+}
+
+size_t dc_token_key(const dc_token_t *k, char *out)
+{
+    size_t n = 0;
+    for (int i = 0; i < k->n; i++) {
+        char a = ascii_of(k->c[i]);
+        if (a) out[n++] = a;
+        else n += cell_utf8(out + n, k->c[i], 0);
+    }
+    out[n] = 0;
+    return n;
 }
 
 size_t dc_token_ascii(const dc_token_t *k, char *buf, size_t cap)
@@ -658,88 +685,117 @@ size_t dc_token_ascii(const dc_token_t *k, char *buf, size_t cap)
     return n;
 }
 
+static int av(char c) { return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y'; }
+
+/* Phonetic key of one ASCII syllable s[0..n) into out; @return its length
+ * (docs/NORMALIZATION.md, "phonetic key"). */
+static size_t phon_syllable(const char *s, size_t n, char *out)
+{
+    size_t i = 0, o = 0;
+#define EMIT(lit) do { memcpy(out + o, lit, sizeof(lit) - 1); o += sizeof(lit) - 1; } while (0)
+    char c1 = n > 1 ? s[1] : 0;
+    switch (n ? s[0] : 0) {
+    case 'n':
+        if (c1 == 'g') { EMIT("ng"); i = (n > 2 && s[2] == 'h') ? 3 : 2; }
+        else if (c1 == 'h') { EMIT("nh"); i = 2; }
+        else { EMIT("n"); i = 1; }
+        break;
+    case 'g':
+        if (c1 == 'h') { EMIT("g"); i = 2; }
+        else if (c1 == 'i') { EMIT("z"); i = (n > 2 && av(s[2])) ? 2 : 1; }   /* gìn: the i is the vowel */
+        else { EMIT("g"); i = 1; }
+        break;
+    case 'p': if (c1 == 'h') { EMIT("f"); i = 2; } else { EMIT("p"); i = 1; } break;
+    case 't':
+        if (c1 == 'r') { EMIT("ch"); i = 2; }
+        else if (c1 == 'h') { EMIT("th"); i = 2; }
+        else { EMIT("t"); i = 1; }
+        break;
+    case 'c': if (c1 == 'h') { EMIT("ch"); i = 2; } else { EMIT("k"); i = 1; } break;
+    case 'k': if (c1 == 'h') { EMIT("kh"); i = 2; } else { EMIT("k"); i = 1; } break;
+    case 'q': if (c1 == 'u') { EMIT("kw"); i = 2; } else { EMIT("k"); i = 1; } break;
+    case 'd': case 'r': case 'v': case 'z': EMIT("z"); i = 1; break;
+    case 's': EMIT("x"); i = 1; break;
+    case 'l': EMIT("n"); i = 1; break;
+    case 0: case 'a': case 'e': case 'i': case 'o': case 'u': case 'y': break;
+    default: out[o++] = s[0]; i = 1; break;
+    }
+    while (i < n && av(s[i])) {   /* vowels: y -> i */
+        out[o++] = s[i] == 'y' ? 'i' : s[i];
+        i++;
+    }
+    size_t rest = n - i;
+    if (rest == 2 && s[i] == 'n' && s[i + 1] == 'g') out[o++] = 'n';
+    else if (rest == 1 && s[i] == 'c') out[o++] = 't';
+    else { memcpy(out + o, s + i, rest); o += rest; }
+    out[o] = 0;
+    return o;
+#undef EMIT
+}
+
+size_t dc_token_phon(const dc_token_t *k, char *out)
+{
+    char a[DC_TXT_MAXLEN + 1];
+    size_t n = 0;
+    for (int i = 0; i < k->n; i++) {
+        char c = ascii_of(k->c[i]);
+        if (!c) return dc_token_key(k, out);   /* other scripts: the key as is */
+        if (c != '\'') a[n++] = c;
+    }
+    a[n] = 0;
+    return phon_syllable(a, n, out);
+}
+
+typedef size_t (*tok_fn)(const dc_token_t *, char *);
+
+static void put_tokens(const dc_text_t *t, int from, int to, dc_buf_t *out, tok_fn fn, int sep)
+{
+    if (to <= from) return;
+    dc_buf_reserve(out, (size_t)(to - from) * DC_TOK_BYTES);
+    char *p = out->p + out->len;
+    for (int j = from; j < to; j++) {
+        if (j > from && sep) *p++ = ' ';
+        p += fn(&t->t[j], p);
+    }
+    out->len = (size_t)(p - out->p);
+    *p = 0;
+}
+
+static size_t tok_compact(const dc_token_t *k, char *out)
+{
+    size_t n = 0;
+    for (int i = 0; i < k->n; i++) {
+        char a = ascii_of(k->c[i]);
+        if (a && a != '\'') out[n++] = a;
+        else if (!a) n += cell_utf8(out + n, k->c[i], 0);
+    }
+    out[n] = 0;
+    return n;
+}
+
+void dc_text_put_exact(const dc_text_t *t, int from, int to, dc_buf_t *out)
+{
+    put_tokens(t, from, to, out, dc_token_exact, 1);
+}
+
+void dc_text_put_display(const dc_text_t *t, int from, int to, dc_buf_t *out)
+{
+    put_tokens(t, from, to, out, dc_token_display, 1);
+}
+
 void dc_text_put_ascii(const dc_text_t *t, int from, int to, dc_buf_t *out)
 {
-    for (int j = from; j < to; j++) {
-        if (j > from) dc_buf_putc(out, ' ');
-        for (int i = 0; i < t->t[j].n; i++) {
-            char a = ascii_of(t->t[j].c[i]);
-            if (a) dc_buf_putc(out, a);
-            else put_cell(out, t->t[j].c[i], 0);
-        }
-    }
+    put_tokens(t, from, to, out, dc_token_key, 1);
 }
 
 void dc_text_put_compact(const dc_text_t *t, int from, int to, dc_buf_t *out)
 {
-    for (int j = from; j < to; j++)
-        for (int i = 0; i < t->t[j].n; i++) {
-            char a = ascii_of(t->t[j].c[i]);
-            if (a && a != '\'') dc_buf_putc(out, a);
-            else if (!a) put_cell(out, t->t[j].c[i], 0);
-        }
-}
-
-static int av(char c) { return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y'; }
-
-/* Phonetic key of one ASCII syllable (docs/NORMALIZATION.md, "phonetic key"). */
-static void phon_syllable(const char *s, size_t n, dc_buf_t *out)
-{
-    size_t i = 0;
-#define STARTS(lit) (n - i >= sizeof(lit) - 1 && !memcmp(s + i, lit, sizeof(lit) - 1))
-    if (STARTS("ngh")) { dc_buf_puts(out, "ng"); i = 3; }
-    else if (STARTS("ng")) { dc_buf_puts(out, "ng"); i = 2; }
-    else if (STARTS("nh")) { dc_buf_puts(out, "nh"); i = 2; }
-    else if (STARTS("gh")) { dc_buf_putc(out, 'g'); i = 2; }
-    else if (STARTS("gi")) {
-        dc_buf_putc(out, 'z');
-        i = (n > 2 && av(s[2])) ? 2 : 1;   /* gìn: the i is the vowel */
-    }
-    else if (STARTS("ph")) { dc_buf_putc(out, 'f'); i = 2; }
-    else if (STARTS("tr") || STARTS("ch")) { dc_buf_puts(out, "ch"); i = 2; }
-    else if (STARTS("th") || STARTS("kh")) { dc_buf_put(out, s, 2); i = 2; }
-    else if (STARTS("qu")) { dc_buf_puts(out, "kw"); i = 2; }
-    else if (n && !av(s[0])) {
-        char c = s[0];
-        if (c == 'c' || c == 'k' || c == 'q') c = 'k';
-        else if (c == 'd' || c == 'r' || c == 'v' || c == 'z') c = 'z';
-        else if (c == 's') c = 'x';
-        else if (c == 'l') c = 'n';
-        dc_buf_putc(out, c);
-        i = 1;
-    }
-    /* vowels: y -> i */
-    size_t v = i;
-    while (v < n && av(s[v])) {
-        dc_buf_putc(out, s[v] == 'y' ? 'i' : s[v]);
-        v++;
-    }
-    i = v;
-    if (i >= n) return;
-    size_t rest = n - i;
-    if (rest == 2 && s[i] == 'n' && s[i + 1] == 'g') dc_buf_putc(out, 'n');
-    else if (rest == 1 && s[i] == 'c') dc_buf_putc(out, 't');
-    else dc_buf_put(out, s + i, rest);
-#undef STARTS
+    put_tokens(t, from, to, out, tok_compact, 0);
 }
 
 void dc_text_put_phon(const dc_text_t *t, int from, int to, dc_buf_t *out)
 {
-    char a[DC_TXT_MAXLEN * 4 + 1];
-    for (int j = from; j < to; j++) {
-        if (j > from) dc_buf_putc(out, ' ');
-        const dc_token_t *k = &t->t[j];
-        size_t n = 0;
-        int other = 0;
-        for (int i = 0; i < k->n; i++) {
-            char c = ascii_of(k->c[i]);
-            if (!c) { other = 1; continue; }
-            if (c != '\'') a[n++] = c;
-        }
-        a[n] = 0;
-        if (other) { dc_text_put_ascii(t, j, j + 1, out); continue; }
-        phon_syllable(a, n, out);
-    }
+    put_tokens(t, from, to, out, dc_token_phon, 1);
 }
 
 void dc_text_fold(const char *s, size_t n, dc_buf_t *out)

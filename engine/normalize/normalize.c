@@ -18,26 +18,10 @@
 
 _Static_assert(sizeof(dc_record_t) == 200, "dc_record_t size changed: update docs/NORMALIZATION.md");
 
-/* TRANSITION: until the address branch is merged the gazetteer functions
- * are weak references; without them an address keeps its folded text only
- * (flags PRESENT | UNMATCHED). Removed at the merge. */
-#pragma weak dc_gazetteer_load
-#pragma weak dc_gazetteer_free
-#pragma weak dc_addr_normalize
-#pragma weak dc_gazetteer_province_code
-
-static void addr_normalize(const dc_norm_shared_t *sh, dc_norm_ctx_t *ctx, const char *s, size_t n,
-                           uint8_t prov, dc_addr_t *out)
+static void addr_normalize(const dc_norm_shared_t *sh, const char *s, size_t n, uint8_t prov,
+                           dc_addr_t *out)
 {
-    if (dc_addr_normalize) {
-        dc_addr_normalize(sh->gz, sh->in, s, n, prov, out, NULL);
-        return;
-    }
-    memset(out, 0, sizeof *out);
-    dc_buf_clear(&ctx->b1);
-    dc_text_fold(s, n, &ctx->b1);
-    out->text = ctx->b1.len ? dc_intern(sh->in, ctx->b1.p, ctx->b1.len) : 0;
-    out->flags = DC_ADDR_PRESENT | DC_ADDR_UNMATCHED;
+    dc_addr_normalize(sh->gz, sh->in, s, n, prov, out, NULL);
 }
 
 #define CACHE_SLOTS (1u << 17)   /* per worker; emptied at 3/4 */
@@ -50,7 +34,7 @@ static void cache_init(cache_t *c)
     c->cap = CACHE_SLOTS;
     c->limit = CACHE_SLOTS / 4 * 3;
     c->e = dc_xcalloc(c->cap, sizeof *c->e);
-    c->kcap = 1 << 20;
+    c->kcap = (size_t)CACHE_SLOTS * 48;   /* average key ~40 bytes (addresses are long) */
     c->keys = dc_xmalloc(c->kcap);
     c->klen = 0;
     c->count = 0;
@@ -58,6 +42,7 @@ static void cache_init(cache_t *c)
 
 static void cache_clear(cache_t *c)
 {
+    c->clears++;
     memset(c->e, 0, c->cap * sizeof *c->e);
     c->count = 0;
     c->klen = 0;
@@ -89,13 +74,28 @@ void cache_put(cache_t *c, int kind, const char *s, size_t n, uint64_t h, const 
     while (c->e[i].h) i = (i + 1) & (c->cap - 1);
     cache_ent_t *e = &c->e[i];
     e->h = h;
-    e->kind = (uint8_t)kind;
+    e->kind = (uint16_t)kind;
     e->off = (uint32_t)c->klen;
     e->len = (uint32_t)n;
     memcpy(c->keys + c->klen, s, n);
     c->klen += n;
     memcpy(&e->u, res, rsize);
     c->count++;
+}
+
+uint32_t norm_intern_short(dc_norm_ctx_t *ctx, const char *s, size_t n)
+{
+    if (!n) return 0;
+    if (n > TOKC_MAXLEN) return dc_intern(ctx->sh->in, s, n);
+    uint64_t h = dc_hash64(s, n) | 1;
+    tokc_ent_t *e = &ctx->tokc[h & (TOKC_SLOTS - 1)];
+    if (e->h == h && e->len == n && !memcmp(e->s, s, n)) return e->id;
+    uint32_t id = dc_intern(ctx->sh->in, s, n);
+    e->h = h;
+    e->len = (uint8_t)n;
+    memcpy(e->s, s, n);
+    e->id = id;
+    return id;
 }
 
 /* ----------------------------------------------------------------- shared */
@@ -109,7 +109,7 @@ dc_norm_shared_t *dc_norm_shared_create(dc_intern_t *in, const dc_norm_opts_t *o
     if (!sh->opts.ref_year) sh->opts.ref_year = 2026;
     norm_names_load(sh);
     norm_codes_load(sh);
-    sh->gz = dc_gazetteer_load ? dc_gazetteer_load() : NULL;
+    sh->gz = dc_gazetteer_load();
     return sh;
 }
 
@@ -118,6 +118,7 @@ void dc_norm_shared_free(dc_norm_shared_t *sh)
     if (!sh) return;
     strmap_free(&sh->surnames);
     strmap_free(&sh->placeholders);
+    strmap_free(&sh->compound_first);
     for (size_t i = 0; i < sh->ncompound; i++) {
         free(sh->compound[i]);
         free(sh->compound_ascii[i]);
@@ -126,7 +127,7 @@ void dc_norm_shared_free(dc_norm_shared_t *sh)
     free(sh->compound_ascii);
     free(sh->compound_ntok);
     norm_codes_free(sh);
-    if (dc_gazetteer_free) dc_gazetteer_free(sh->gz);
+    dc_gazetteer_free(sh->gz);
     free(sh->sex_decision);
     free(sh);
 }
@@ -137,6 +138,7 @@ dc_norm_ctx_t *dc_norm_ctx_create(dc_norm_shared_t *sh)
 {
     dc_norm_ctx_t *ctx = dc_xcalloc(1, sizeof *ctx);
     ctx->sh = sh;
+    ctx->tokc = dc_xcalloc(TOKC_SLOTS, sizeof *ctx->tokc);
     if (!sh->opts.no_cache) cache_init(&ctx->cache);
     return ctx;
 }
@@ -144,6 +146,11 @@ dc_norm_ctx_t *dc_norm_ctx_create(dc_norm_shared_t *sh)
 void dc_norm_ctx_free(dc_norm_ctx_t *ctx)
 {
     if (!ctx) return;
+    if (ctx->cache.hits + ctx->cache.misses)
+        dc_log(2, "normalize cache: %llu hits, %llu misses, %llu clears",
+               (unsigned long long)ctx->cache.hits, (unsigned long long)ctx->cache.misses,
+               (unsigned long long)ctx->cache.clears);
+    free(ctx->tokc);
     free(ctx->cache.e);
     free(ctx->cache.keys);
     dc_buf_free(&ctx->b1);
@@ -170,13 +177,49 @@ static void norm_addr_cached(dc_norm_ctx_t *ctx, int kind, const char *s, size_t
 {
     if (!n) { memset(out, 0, sizeof *out); return; }
     dc_norm_shared_t *sh = ctx->sh;
-    if (sh->opts.no_cache) { addr_normalize(sh, ctx, s, n, prov, out); return; }
+    if (sh->opts.no_cache) { addr_normalize(sh, s, n, prov, out); return; }
     /* the province hint changes ties: it is part of the key */
     uint64_t h;
     cache_ent_t *e = cache_find(&ctx->cache, kind + prov * 8, s, n, &h);
     if (e) { *out = e->u.addr; return; }
-    addr_normalize(sh, ctx, s, n, prov, out);
+    addr_normalize(sh, s, n, prov, out);
     cache_put(&ctx->cache, kind + prov * 8, s, n, h, out, sizeof *out);
+}
+
+/* Small code fields (sex, ethnic group, religion, nationality, province)
+ * repeat on almost every row: cached like the rest. @return value | flags << 16. */
+static uint32_t code_compute(dc_norm_shared_t *sh, int kind, const char *s, size_t n)
+{
+    uint8_t fl = 0;
+    uint32_t v = 0;
+    int unrec = 0;
+    switch (kind) {
+    case CK_SEX:
+        v = dc_norm_sex(s, n, &unrec);
+        if (unrec) fl |= DC_CODE_SEX_UNRECOGNIZED;
+        break;
+    case CK_ETHNIC: v = dc_norm_ethnic(sh, s, n, &fl); break;
+    case CK_RELIGION: v = dc_norm_religion(sh, s, n, &fl); break;
+    case CK_NATION: v = dc_norm_nationality(sh, s, n, &fl); break;
+    case CK_PROV:
+        v = dc_norm_province(sh, s, n);
+        if (!v) v = dc_gazetteer_province_code(sh->gz, s, n);
+        if (!v) fl |= DC_CODE_PROVINCE_UNRECOGNIZED;
+        break;
+    }
+    return v | (uint32_t)fl << 16;
+}
+
+static uint32_t code_cached(dc_norm_ctx_t *ctx, int kind, const char *s, size_t n)
+{
+    if (!n) return 0;
+    if (ctx->sh->opts.no_cache) return code_compute(ctx->sh, kind, s, n);
+    uint64_t h;
+    cache_ent_t *e = cache_find(&ctx->cache, kind, s, n, &h);
+    if (e) return e->u.code;
+    uint32_t r = code_compute(ctx->sh, kind, s, n);
+    cache_put(&ctx->cache, kind, s, n, h, &r, sizeof r);
+    return r;
 }
 
 void dc_norm_row(dc_norm_ctx_t *ctx, uint32_t source, const dc_row_t *row, dc_record_t *out)
@@ -193,21 +236,18 @@ void dc_norm_row(dc_norm_ctx_t *ctx, uint32_t source, const dc_row_t *row, dc_re
         while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) n--;
         out->record_id = n ? dc_intern(sh->in, s, n) : 0;
     }
-    if (row->len[DC_F_MA_TINH]) {
-        out->prov_src = dc_norm_province(sh, F(MA_TINH));
-        if (!out->prov_src && sh->gz && dc_gazetteer_province_code)
-            out->prov_src = dc_gazetteer_province_code(sh->gz, F(MA_TINH));
-        if (!out->prov_src) out->code_flags |= DC_CODE_PROVINCE_UNRECOGNIZED;
-    }
+    uint32_t r = code_cached(ctx, CK_PROV, F(MA_TINH));
+    out->prov_src = (uint8_t)r;
+    out->code_flags |= (uint8_t)(r >> 16);
     dc_norm_name(ctx, F(HO_TEN), &out->name);
     dc_norm_relname(ctx, F(HO_TEN_CHA), &out->father, NULL);
     dc_norm_relname(ctx, F(HO_TEN_ME), &out->mother, NULL);
     dc_norm_relname(ctx, F(HO_TEN_VO_CHONG), &out->spouse, NULL);
     norm_date_cached(ctx, F(NGAY_SINH), &out->dob);
     norm_date_cached(ctx, F(NGAY_CHET), &out->dod);
-    int unrec = 0;
-    out->sex = dc_norm_sex(F(GIOI_TINH), &unrec);
-    if (unrec) out->code_flags |= DC_CODE_SEX_UNRECOGNIZED;
+    r = code_cached(ctx, CK_SEX, F(GIOI_TINH));
+    out->sex = (uint8_t)r;
+    out->code_flags |= (uint8_t)(r >> 16);
     if (sh->opts.sex_one && out->sex >= DC_SEX_CODE0) {
         int one_male = sh->opts.sex_one == 1;
         out->sex = out->sex == DC_SEX_CODE1 ? (one_male ? DC_SEX_MALE : DC_SEX_FEMALE)
@@ -215,9 +255,15 @@ void dc_norm_row(dc_norm_ctx_t *ctx, uint32_t source, const dc_row_t *row, dc_re
     }
     out->id12 = dc_norm_id12(sh, F(SO_DINH_DANH), out->sex, &out->dob, &out->id12_flags);
     out->cmnd = dc_norm_cmnd(sh, F(SO_CMND), &out->cmnd_flags);
-    out->ethnic = dc_norm_ethnic(sh, F(DAN_TOC), &out->code_flags);
-    out->religion = dc_norm_religion(sh, F(TON_GIAO), &out->code_flags);
-    out->nationality = dc_norm_nationality(sh, F(QUOC_TICH), &out->code_flags);
+    r = code_cached(ctx, CK_ETHNIC, F(DAN_TOC));
+    out->ethnic = (uint8_t)r;
+    out->code_flags |= (uint8_t)(r >> 16);
+    r = code_cached(ctx, CK_RELIGION, F(TON_GIAO));
+    out->religion = (uint8_t)r;
+    out->code_flags |= (uint8_t)(r >> 16);
+    r = code_cached(ctx, CK_NATION, F(QUOC_TICH));
+    out->nationality = (uint16_t)r;
+    out->code_flags |= (uint8_t)(r >> 16);
     norm_addr_cached(ctx, CK_ADDR, F(QUE_QUAN), out->prov_src, &out->hometown);
     norm_addr_cached(ctx, CK_ADDR2, F(NOI_THUONG_TRU), out->prov_src, &out->perm);
     norm_addr_cached(ctx, CK_ADDR3, F(NOI_O_HIEN_TAI), out->prov_src, &out->cur);

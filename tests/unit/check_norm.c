@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static void set(dc_row_t *r, dc_field_t f, const char *s)
 {
@@ -193,6 +194,68 @@ START_TEST(test_cache_transparent)
 }
 END_TEST
 
+/* `dancu normalize` end to end: output columns, rejects beside OUT,
+ * mode 0600, the same bytes with 1 and 2 threads, sex codes inferred. */
+START_TEST(test_cli)
+{
+    char *dir = dc_test_tmpdir("norm-cli");
+    char in[512], o1[512], o2[512], rj[512];
+    snprintf(in, sizeof in, "%s/01_test.csv", dir);
+    dc_buf_t b = DC_BUF_INIT;
+    dc_buf_puts(&b, "stt,ma_tinh,Họ và tên,Ngày sinh,Giới tính,so_cccd,dan_toc,ton_giao,quoc_tich\n");
+    for (int i = 0; i < 400; i++) {
+        int fem = i % 2;
+        dc_buf_printf(&b, "%d,01,%s,%02d/%02d/19%02d,%s,%s,%s,%s,%s\n", i + 1,
+                      i == 7 ? "NGUYEENX VAWN AN" : fem ? "Trần Thị Hoà" : "Lê Văn Thuý",
+                      1 + i % 28, 1 + i % 12, 50 + i % 40, fem ? "1" : "0",
+                      fem ? "001190012345" : "001090012345", i % 3 ? "Kinh" : "H'Mông",
+                      i % 5 ? "Không" : "Phật giáo", "VN");
+    }
+    dc_buf_puts(&b, "401,01,\"unterminated\n");
+    ck_assert_int_eq(dc_test_write_file(in, b.p, b.len), 0);
+    dc_buf_free(&b);
+    snprintf(o1, sizeof o1, "%s/out1.csv", dir);
+    snprintf(o2, sizeof o2, "%s/out2.csv", dir);
+    snprintf(rj, sizeof rj, "%s/out1.rejects.csv", dir);
+    ck_assert_int_eq(dc_test_run("%s normalize -q --threads 1 -o %s %s", DANCU_BIN, o1, in), 0);
+    ck_assert_int_eq(dc_test_run("%s normalize -q --threads 2 -o %s %s", DANCU_BIN, o2, in), 0);
+    ck_assert(dc_test_files_equal(o1, o2));
+    /* refuses to overwrite without --force */
+    ck_assert_int_ne(dc_test_run("%s normalize -q -o %s %s 2>/dev/null", DANCU_BIN, o1, in), 0);
+    ck_assert_int_eq(dc_test_run("%s normalize --bad-option 2>/dev/null", DANCU_BIN), 2);
+    struct stat st;
+    ck_assert_int_eq(stat(o1, &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0600);
+    char *rej = dc_test_read_file(rj, NULL);
+    ck_assert_ptr_nonnull(rej);
+    ck_assert_ptr_nonnull(strstr(rej, "unterminated"));
+    free(rej);
+    char *out = dc_test_read_file(o1, NULL);
+    ck_assert_ptr_nonnull(out);
+    ck_assert(!strncmp(out, "source,line,record_id,ma_tinh,province_code,ho_ten,name,", 56));
+    ck_assert_ptr_nonnull(strstr(out, "NGUYEENX VAWN AN,Nguyễn Văn An,nguyễn văn an,nguyen van an,"));
+    ck_assert_ptr_nonnull(strstr(out, ",telex|mid_van,"));
+    ck_assert_ptr_nonnull(strstr(out, "Trần Thị Hoà,Trần Thị Hòa,"));
+    /* "1" rows are women (Thị), "0" rows men (Văn): decided from the file */
+    ck_assert_ptr_nonnull(strstr(out, ",1,female,001190012345,001190012345,present|valid"));
+    ck_assert_ptr_nonnull(strstr(out, ",0,male,001090012345,001090012345,present|valid"));
+    ck_assert_ptr_nonnull(strstr(out, ",H'Mông,08,Mông,"));
+    ck_assert_ptr_nonnull(strstr(out, ",Không,,Không,VN,704,"));
+    ck_assert_ptr_null(strstr(out, "sex_unresolved"));
+    size_t lines = 0;
+    for (char *p = out; *p; p++) lines += *p == '\n';
+    ck_assert_uint_eq(lines, 401);   /* header + 400 rows */
+    free(out);
+    /* forced the other way round */
+    ck_assert_int_eq(dc_test_run("%s normalize -q --sex-one male -f -o %s %s", DANCU_BIN, o2, in), 0);
+    out = dc_test_read_file(o2, NULL);
+    ck_assert_ptr_nonnull(strstr(out, ",1,male,001190012345,001190012345,present|valid|sex_mismatch"));
+    free(out);
+    dc_test_run("rm -rf %s", dir);
+    free(dir);
+}
+END_TEST
+
 static Suite *norm_suite(void)
 {
     Suite *s = suite_create("norm");
@@ -201,6 +264,7 @@ static Suite *norm_suite(void)
     tcase_add_test(tc, test_row);
     tcase_add_test(tc, test_sex_inference);
     tcase_add_test(tc, test_cache_transparent);
+    tcase_add_test(tc, test_cli);
     suite_add_tcase(s, tc);
     return s;
 }
