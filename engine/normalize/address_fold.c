@@ -266,6 +266,11 @@ size_t dc_addr__tok_key_flags(const char *s, size_t n, char *out, int *roman, un
     if (flags)
         *flags = (letters < (int)k ? AD_KF_DIGIT : 0) | (nonascii ? AD_KF_NONASCII : 0) |
                  (first > 0 ? AD_KF_UPPER : 0) | (letters && upper == letters ? AD_KF_ALLUP : 0);
+    return dc_addr__key_rules(out, k, digits, roman);
+}
+
+size_t dc_addr__key_rules(char *out, size_t k, int digits, int *roman)
+{
     *roman = 0;
     if (!k) return 0;
     if (digits) {                         /* "05" -> "5", "000" -> "0" */
@@ -285,6 +290,24 @@ size_t dc_addr__tok_key_flags(const char *s, size_t n, char *out, int *roman, un
         out[k - 1] = 'c';
     }
     return k;
+}
+
+size_t dc_addr__utf8_fold(const unsigned char *s, size_t n, uint32_t *cp, int *info)
+{
+    size_t l;
+    /* fast paths for the 2- and 3-byte letters of Vietnamese */
+    if ((s[0] & 0xE0) == 0xC0 && n >= 2 && (s[1] & 0xC0) == 0x80 && s[0] >= 0xC2) {
+        *cp = (uint32_t)(s[0] & 0x1F) << 6 | (s[1] & 0x3F);
+        l = 2;
+    } else if (s[0] == 0xE1 && n >= 3 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80) {
+        *cp = 0x1000u | (uint32_t)(s[1] & 0x3F) << 6 | (s[2] & 0x3F);
+        l = 3;
+    } else {
+        l = dc_addr__utf8_next(s, n, cp);
+    }
+    const fold_ent_t *e = fold_ent(*cp);
+    *info = e ? (e->ascii | ((e->tone_up & 8) ? 0x100 : 0)) : 0;
+    return l;
 }
 
 size_t dc_addr__tok_key(const char *s, size_t n, char *out, int *roman)

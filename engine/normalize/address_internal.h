@@ -61,6 +61,13 @@ size_t dc_addr__tok_key(const char *s, size_t n, char *out, int *roman);
  *  upper-case letters. */
 enum { AD_KF_DIGIT = 1, AD_KF_NONASCII = 2, AD_KF_UPPER = 4, AD_KF_ALLUP = 8 };
 size_t dc_addr__tok_key_flags(const char *s, size_t n, char *out, int *roman, unsigned *flags);
+/*! dc_addr__key_rules() : the spelling rules applied in place to the
+ *  folded letters and digits out[0..k) of one token (`digits`: only
+ *  digits); @return the new length. */
+size_t dc_addr__key_rules(char *out, size_t k, int digits, int *roman);
+/*! dc_addr__utf8_fold() : decode a non-ASCII code point and fold it:
+ *  *info = ASCII letter | 0x100 when upper case, 0 when not a letter. */
+size_t dc_addr__utf8_fold(const unsigned char *s, size_t n, uint32_t *cp, int *info);
 /*! dc_addr__key() : key of a whole name (tokenized at spaces and
  *  punctuation), as the matcher builds it for a span. @return length. */
 size_t dc_addr__key(const char *s, size_t n, char *out, size_t cap);
@@ -132,11 +139,13 @@ struct dc_gazetteer {
     gz_slot_t *slots;
     size_t mask;
     uint32_t *post;
-    uint32_t *pinfo;               /* per posting: kind | prov << 3 | parent << 10 (filter without the unit) */
+    uint32_t *pinfo;               /* per posting: kind | prov << 3 | parent << 10 | type << 20 | former << 24
+                                    * (filter and score without touching the unit) */
     size_t npost;
     /* keyword index: first folded word (packed, <= 8 bytes) -> keywords */
     struct { uint64_t w; uint8_t first, n; } kwslot[128];
     uint8_t kworder[64];
+    uint8_t kwmask[26];            /* by first letter: bit n set when a keyword word has length n */
     char *keys;
 };
 

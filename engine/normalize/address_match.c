@@ -232,6 +232,7 @@ static int cut_ok(const mctx_t *m, int i, int *split)
     *split = 0;
     if (i == 0 || i == m->na || m->bd[i] >= BD_SOFT || m->kwok[i]) return 1;
     if (m->pass != 2) return 0;
+    if (m->kwok[i - 1]) return 0;   /* a keyword is followed by its name ("Sóc | Trăng") */
     if (m->street[i]) {
         const ad_tok_t *t = &m->c->t[m->act[i]];
         if (!t->kw || dc_addr__kws[t->kw - 1].cls != KC_ADMIN) return 0;
@@ -275,7 +276,8 @@ static void try_span(mctx_t *m, int s, int a, int e, int maxlvl, const ad_kw_t *
          * common name ("5", "Tân Hòa") fail here without touching the unit */
         uint32_t pi = gz->pinfo[sl->post0 + p];
         int kind = (int)(pi & 7);
-        uint32_t uprov = (pi >> 3) & 127, upar = pi >> 10;
+        uint32_t uprov = (pi >> 3) & 127, upar = (pi >> 10) & 1023, utype = (pi >> 20) & 15;
+        int former = (pi >> 24) & 1;
         int lvl = level_of(kind);
         if (lvl >= maxlvl || !(lvbits & (1 << lvl))) continue;
         int era = ch->era;
@@ -297,21 +299,19 @@ static void try_span(mctx_t *m, int s, int a, int e, int maxlvl, const ad_kw_t *
         }
         uint32_t post = gz->post[sl->post0 + p];
         uint32_t ui = post & GZ_POST_IDX;
-        const gz_unit_t *u = &gz->u[ui];
-        if (kind == GZ_WARD_NEW && dv && !new_ward_in_district(gz, u, dcode)) continue;
+        if (kind == GZ_WARD_NEW && dv && !new_ward_in_district(gz, &gz->u[ui], dcode)) continue;
         /* score */
         int sc = 10, typed = 0, mismatch = 0;
         if (kw) {
             typed = 1;
-            if (u->type == kw->type) sc += 4;
-            else if (kw->type2 && u->type == kw->type2) sc += 2;
+            if (utype == kw->type) sc += 4;
+            else if (kw->type2 && utype == kw->type2) sc += 2;
             else { sc -= 3; mismatch = 1; }
         }
-        int former = u->former || (u->kind != GZ_WARD_NEW && u->kind != GZ_PROV_NEW && !(u->snap & 2));
         if (former) sc -= 2;
         if (alt) sc -= 2;
         if (post & GZ_POST_ALIAS) sc -= 1;
-        else if (sl->dkdiff && dkey_equal(m, a, e, u)) sc += 1;   /* diacritics agree */
+        else if (sl->dkdiff && dkey_equal(m, a, e, &gz->u[ui])) sc += 1;   /* diacritics agree */
         sc -= splits;
         ad_match_t save = *ch;
         ad_um_t *um = &ch->m[lvl];
@@ -352,8 +352,14 @@ static void step(mctx_t *m, int e, int maxlvl)
         int typed_ok = kw && (m->kwok[s] || m->pass == 2) && s + kwn < e;
         for (int j = 1; typed_ok && j < kwn; j++)
             if (s + j >= m->na || m->act[s + j] != m->act[s] + j) typed_ok = 0;
-        if (typed_ok && kw->cls == KC_ADMIN && e - (s + kwn) <= MAX_NAME_TOK)
+        if (typed_ok && kw->cls == KC_ADMIN && e - (s + kwn) <= MAX_NAME_TOK) {
             try_span(m, s, s + kwn, e, maxlvl, kw, 0, split_s);
+            /* two type words ("Xã Phường Khánh Hòa"): the second one names the type */
+            const ad_tok_t *t2 = &m->c->t[m->act[s + kwn]];
+            if (t2->kw && dc_addr__kws[t2->kw - 1].cls == KC_ADMIN && s + kwn + t2->kwn < e &&
+                m->act[s + kwn] + t2->kwn <= m->c->ntok)
+                try_span(m, s, s + kwn + t2->kwn, e, maxlvl, &dc_addr__kws[t2->kw - 1], 1, split_s);
+        }
         /* the same words as a name: always when no keyword was accepted
          * here; also when the keyword may be part of a name (no diacritics,
          * abbreviation, or a street/hamlet word like "Phố" in "Phố Huế") */

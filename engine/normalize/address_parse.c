@@ -91,7 +91,6 @@ static int is_open(uint32_t cp) { return cp == '(' || cp == '[' || cp == '{'; }
 static int is_close(uint32_t cp) { return cp == ')' || cp == ']' || cp == '}'; }
 static int is_dash(uint32_t cp) { return cp == '-' || cp == 0x2013 || cp == 0x2014 || cp == 0x2012; }
 
-static int word_cp(uint32_t cp) { return dc_addr__fold_fast(cp) != 0 || (cp >= 0x300 && cp <= 0x36F); }
 
 /* Code point at byte i, and its length (0 at the end). */
 static size_t cp_at(const ad_ctx_t *c, size_t i, uint32_t *cp)
@@ -114,56 +113,65 @@ static int alnum_before(const ad_ctx_t *c, size_t i)
                      (c->s[i - 1] >= 'a' && c->s[i - 1] <= 'z'));
 }
 
-static void tok_finish(ad_ctx_t *c, size_t off, size_t len, int bd, int paren)
+/* Key and flags of the token being scanned. */
+typedef struct tokacc {
+    size_t kstart;
+    int digits, letters, upper, first, nonascii;
+} tokacc_t;
+
+static int glued_prefix(const char *k, size_t nl)
 {
-    if (c->ntok >= AD_MAXTOK || !len) return;
-    ad_tok_t *t = &c->t[c->ntok];
-    memset(t, 0, sizeof *t);
+    switch (nl) {
+    case 1: return k[0] == 'p' || k[0] == 'f' || k[0] == 'q' || k[0] == 'x' || k[0] == 'h';
+    case 2: return memcmp(k, "kp", 2) == 0 || memcmp(k, "tx", 2) == 0 || memcmp(k, "tt", 2) == 0 ||
+                   memcmp(k, "kv", 2) == 0;
+    case 3: return memcmp(k, "tdp", 3) == 0;
+    default: return 0;
+    }
+}
+
+static void tok_finish(ad_ctx_t *c, size_t off, size_t len, int bd, int paren, const tokacc_t *a)
+{
+    size_t k0 = a->kstart, kl = c->kn - k0;
+    if (c->ntok >= AD_MAXTOK || !kl) { c->kn = k0; return; }   /* apostrophes alone */
     int roman;
-    unsigned kf;
-    size_t kl = dc_addr__tok_key_flags(c->s + off, len, c->kbuf + c->kn, &roman, &kf);
-    if (!kl) return;   /* apostrophes alone */
+    kl = dc_addr__key_rules(c->kbuf + k0, kl, a->digits, &roman);
+    if (kl > 255) kl = 255;
+    c->kn = k0 + kl;
+    ad_tok_t *t = &c->t[c->ntok++];
     t->off = (uint16_t)off;
     t->len = (uint16_t)len;
-    t->koff = (uint16_t)c->kn;
-    t->klen = (uint8_t)(kl > 255 ? 255 : kl);
-    c->kn += t->klen;
+    t->koff = (uint16_t)k0;
+    t->klen = (uint8_t)kl;
     t->roman = (uint8_t)roman;
     t->bd = (uint8_t)bd;
-    t->flags = (uint8_t)((kf & AD_KF_DIGIT ? TF_DIGIT : 0) | (kf & AD_KF_NONASCII ? TF_NONASCII : 0) |
-                         (kf & AD_KF_UPPER ? TF_UPPER : 0) | (kf & AD_KF_ALLUP ? TF_ALLUP : 0));
-    if (paren) t->flags |= TF_PAREN;
-    c->ntok++;
+    t->kw = t->kwn = t->kwok = 0;
+    t->flags = (uint8_t)((a->letters < (int)kl ? TF_DIGIT : 0) | (a->nonascii ? TF_NONASCII : 0) |
+                         (a->first > 0 ? TF_UPPER : 0) | (a->letters && a->upper == a->letters ? TF_ALLUP : 0) |
+                         (paren ? TF_PAREN : 0));
 
     /* P5, Q10, F12, KP3, TDP5: split a unit abbreviation glued to a number. */
-    const char *k = c->kbuf + t->koff;
+    const char *k = c->kbuf + k0;
     size_t nl = 0;
-    while (nl < t->klen && k[nl] >= 'a' && k[nl] <= 'z') nl++;
-    if (nl && nl < t->klen && nl <= 3 && !(t->flags & TF_NONASCII) && c->ntok < AD_MAXTOK) {
+    if (!a->letters || a->letters == (int)kl) return;   /* letters only or digits only */
+    while (nl < kl && k[nl] >= 'a' && k[nl] <= 'z') nl++;
+    if (nl && nl < kl && nl <= 3 && !a->nonascii && len == kl && c->ntok < AD_MAXTOK && glued_prefix(k, nl)) {
         size_t d = nl;
-        while (d < t->klen && k[d] >= '0' && k[d] <= '9') d++;
-        static const char *const pre[] = {"p", "f", "q", "kp", "tdp", "x", "h", "tx", "tt", "kv"};
-        int ok = d == t->klen && len == t->klen;   /* plain ASCII letters + digits */
-        int known = 0;
-        for (size_t j = 0; ok && j < DC_ARRAY_LEN(pre); j++)
-            if (strlen(pre[j]) == nl && memcmp(pre[j], k, nl) == 0) known = 1;
-        if (ok && known) {
-            ad_tok_t *u = &c->t[c->ntok];
-            *u = *t;
-            t->len = (uint16_t)nl;
-            t->klen = (uint8_t)nl;
-            t->flags &= (uint8_t)~TF_DIGIT;
-            u->off = (uint16_t)(off + nl);
-            u->len = (uint16_t)(len - nl);
-            u->bd = BD_GLUE;
-            u->flags = (uint8_t)(TF_DIGIT | (paren ? TF_PAREN : 0));
-            /* re-key the number (leading zeros) */
-            size_t kl2 = dc_addr__tok_key(c->s + u->off, u->len, c->kbuf + c->kn, &roman);
-            u->koff = (uint16_t)c->kn;
-            u->klen = (uint8_t)kl2;
-            c->kn += kl2;
-            c->ntok++;
-        }
+        while (d < kl && k[d] >= '0' && k[d] <= '9') d++;
+        if (d != kl) return;
+        size_t z = nl;   /* the number without its leading zeros */
+        while (z + 1 < kl && k[z] == '0') z++;
+        ad_tok_t *u = &c->t[c->ntok++];
+        *u = *t;
+        t->len = (uint16_t)nl;
+        t->klen = (uint8_t)nl;
+        t->flags &= (uint8_t)~TF_DIGIT;
+        u->off = (uint16_t)(off + nl);
+        u->len = (uint16_t)(len - nl);
+        u->koff = (uint16_t)(k0 + z);
+        u->klen = (uint8_t)(kl - z);
+        u->bd = BD_GLUE;
+        u->flags = (uint8_t)(TF_DIGIT | (paren ? TF_PAREN : 0));
     }
 }
 
@@ -268,32 +276,62 @@ void dc_addr__tokenize(ad_ctx_t *c)
 {
     c->ntok = 0;
     c->kn = 0;
-    size_t i = 0, start = 0;
+    const unsigned char *p = (const unsigned char *)c->s;
+    size_t n = c->n, i = 0, start = 0;
     int in_tok = 0, bd = BD_HARD, paren = 0;
-    while (i <= c->n) {
-        uint32_t cp;
-        size_t l = cp_at(c, i, &cp);
-        if (l && (word_cp(cp) || (in_tok && is_apos(cp)))) {
-            if (!in_tok) { start = i; in_tok = 1; }
-            i += l;
-            continue;
-        }
-        /* "12/3", "12-14": inside a house number */
-        if (l && in_tok && (cp == '/' || is_dash(cp)) && alnum_before(c, i)) {
-            uint32_t nx;
-            size_t l2 = cp_at(c, i + l, &nx);
-            if (l2 && nx < 0x80 && nx >= '0' && nx <= '9' && (cp == '/' || digit_before(c, i))) {
+    tokacc_t acc = {0, 0, 0, 0, 0, 0};
+    for (;;) {
+        uint32_t cp = 0;
+        size_t l = 0;
+        int info = 0;
+        if (i < n) {
+            unsigned b = p[i];
+            if (b < 0x80) {
+                cp = b;
+                l = 1;
+                info = dc_addr__fold_fast(b);
+                if (b - 'A' < 26u) info |= 0x100;
+            } else {
+                l = dc_addr__utf8_fold(p + i, n - i, &cp, &info);
+            }
+            int f = info & 0xff;
+            if (f || (cp >= 0x300 && cp <= 0x36F) || (in_tok && is_apos(cp))) {
+                if (!in_tok) {
+                    start = i;
+                    in_tok = 1;
+                    acc = (tokacc_t){c->kn, 1, 0, 0, -1, 0};
+                }
+                if (f) {
+                    c->kbuf[c->kn++] = (char)f;
+                    if (f > '9') {
+                        int up = (info & 0x100) != 0;
+                        acc.digits = 0;
+                        acc.letters++;
+                        acc.upper += up;
+                        if (acc.first < 0) acc.first = up;
+                        if (cp >= 0x80) acc.nonascii = 1;
+                    }
+                }
                 i += l;
                 continue;
             }
+            /* "12/3", "12-14": inside a house number */
+            if (in_tok && (cp == '/' || is_dash(cp)) && alnum_before(c, i)) {
+                uint32_t nx;
+                size_t l2 = cp_at(c, i + l, &nx);
+                if (l2 && nx >= '0' && nx <= '9' && (cp == '/' || digit_before(c, i))) {
+                    i += l;
+                    continue;
+                }
+            }
         }
         if (in_tok) {
-            tok_finish(c, start, i - start, bd, paren);
+            tok_finish(c, start, i - start, bd, paren, &acc);
             bd = BD_SPACE;
             in_tok = 0;
             if (cp == '.' && c->ntok) c->t[c->ntok - 1].flags |= TF_DOT;
         }
-        if (!l) break;
+        if (i >= n) break;
         if (is_hard(cp)) bd = BD_HARD;
         else if (is_open(cp)) { paren++; bd = BD_HARD; }
         else if (is_close(cp)) { if (paren) paren--; bd = BD_HARD; }

@@ -349,7 +349,9 @@ static void build_index(build_t *b)
     gz->pinfo = dc_xmalloc((np ? np : 1) * sizeof *gz->pinfo);
     for (size_t q = 0; q < np; q++) {
         const gz_unit_t *u = &gz->u[gz->post[q] & GZ_POST_IDX];
-        gz->pinfo[q] = (uint32_t)u->kind | (uint32_t)u->prov << 3 | (uint32_t)u->parent << 10;
+        int former = u->former || (u->kind != GZ_WARD_NEW && u->kind != GZ_PROV_NEW && !(u->snap & 2));
+        gz->pinfo[q] = (uint32_t)u->kind | (uint32_t)u->prov << 3 | (uint32_t)u->parent << 10 |
+                       (uint32_t)u->type << 20 | (uint32_t)former << 24;
     }
 }
 
@@ -368,6 +370,7 @@ static void build_kw_index(dc_gazetteer_t *gz)
     for (int k = 0; dc_addr__kws[k].display; k++) {
         const ad_kw_t *kw = &dc_addr__kws[k];
         uint64_t w = pack_word(kw->fold[0], kw->flen[0]);
+        gz->kwmask[kw->fold[0][0] - 'a'] |= (uint8_t)(1u << kw->flen[0]);
         size_t s = (w * 0x9E3779B97F4A7C15ull >> 57) & 127;
         while (gz->kwslot[s].n && gz->kwslot[s].w != w) s = (s + 1) & 127;
         if (!gz->kwslot[s].n) {
@@ -386,7 +389,8 @@ static void build_kw_index(dc_gazetteer_t *gz)
 
 int dc_addr__kw_first(const dc_gazetteer_t *gz, const char *k, size_t n, int *first)
 {
-    if (n == 0 || n > KW_MAXLEN) return 0;
+    if (n == 0 || n > KW_MAXLEN || (unsigned)(k[0] - 'a') >= 26u || !(gz->kwmask[k[0] - 'a'] & (1u << n)))
+        return 0;
     uint64_t w = pack_word(k, n);
     for (size_t s = (w * 0x9E3779B97F4A7C15ull >> 57) & 127; gz->kwslot[s].n; s = (s + 1) & 127)
         if (gz->kwslot[s].w == w) { *first = gz->kwslot[s].first; return gz->kwslot[s].n; }
