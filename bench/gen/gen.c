@@ -6,20 +6,25 @@
  * DESIGN. The main thread cuts the household sequence into batches of
  * blocks. For each block it computes the household range and the first
  * person id (household sizes come from (seed, h) alone, so this is cheap
- * and sequential). Workers (dc_parallel_for) render the blocks' rows into
- * per-block buffers in each target file's final bytes; then the main
- * thread writes the blocks in order, giving every row its file's next
- * record id and writing the truth line. The output is therefore the same
- * for any thread count, and memory stays at one batch whatever --people.
+ * and sequential). Then, per batch:
+ *   1. workers (dc_parallel_for) build the blocks' households;
+ *   2. the main thread assigns ID serials in household order (per-prefix
+ *      counters: unique numbers);
+ *   3. workers render the rows into per-block buffers in each target
+ *      file's final bytes, without the record id;
+ *   4. the main thread writes the blocks in order, giving every row its
+ *      file's next record id and writing the truth line.
+ * The output is therefore the same for any thread count, and memory stays
+ * at one batch whatever --people.
  */
 #include "gen_int.h"
 #include "dc_encoding.h"
 
 #include <errno.h>    /* errno */
+#include <pthread.h>  /* pthread_create */
 #include <stdlib.h>   /* strtol */
 #include <string.h>   /* strcmp */
 #include <sys/stat.h> /* mkdir */
-#include <utf8proc.h> /* utf8proc_map */
 
 enum { HOUSES_PER_BLOCK = 256, BLOCKS_PER_THREAD = 8 };
 
@@ -90,18 +95,6 @@ const char *gen_sex_name(int s)
     return n[s];
 }
 
-static int pick_w(dc_rng_t *r, const uint8_t *w, int n)
-{
-    unsigned t = 0;
-    for (int i = 0; i < n; i++) t += w[i];
-    unsigned x = dc_rng_below(r, t);
-    for (int i = 0; i < n; i++) {
-        if (x < w[i]) return i;
-        x -= w[i];
-    }
-    return 0;
-}
-
 static void style_file(const dc_gen_opts_t *o, gen_file_t *f, int idx)
 {
     static const char delims[4] = {',', ';', '\t', '|'};
@@ -126,16 +119,16 @@ static void style_file(const dc_gen_opts_t *o, gen_file_t *f, int idx)
         f->recid = idx % R__COUNT;
         namsinh = f->header == H_SPLIT && idx % 8 == 7;
     } else {
-        static const uint8_t wh[H__COUNT] = {35, 30, 20, 15};
-        static const uint8_t wd[4] = {55, 20, 15, 10};
-        static const uint8_t we[E__COUNT] = {60, 15, 5, 6, 6, 3, 5};
-        static const uint8_t wf[5] = {55, 15, 10, 15, 5};
-        static const uint8_t ws[S__COUNT] = {45, 15, 15, 15, 10};
-        f->header = pick_w(&r, wh, H__COUNT);
-        f->delim = delims[pick_w(&r, wd, 4)];
-        f->enc = pick_w(&r, we, o->legacy ? E__COUNT : E_TCVN3);
-        f->datefmt = datefmts[pick_w(&r, wf, 5)];
-        f->sex = pick_w(&r, ws, S__COUNT);
+        static const uint16_t wh[H__COUNT] = {35, 30, 20, 15};
+        static const uint16_t wd[4] = {55, 20, 15, 10};
+        static const uint16_t we[E__COUNT] = {60, 15, 5, 6, 6, 3, 5};
+        static const uint16_t wf[5] = {55, 15, 10, 15, 5};
+        static const uint16_t ws[S__COUNT] = {45, 15, 15, 15, 10};
+        f->header = gen_pick_share(&r, wh, H__COUNT);
+        f->delim = delims[gen_pick_share(&r, wd, 4)];
+        f->enc = gen_pick_share(&r, we, o->legacy ? E__COUNT : E_TCVN3);
+        f->datefmt = datefmts[gen_pick_share(&r, wf, 5)];
+        f->sex = gen_pick_share(&r, ws, S__COUNT);
         f->recid = (int)dc_rng_below(&r, R__COUNT);
         namsinh = f->header == H_SPLIT && dc_rng_chance(&r, 0.3);
     }
@@ -185,6 +178,7 @@ static void style_file(const dc_gen_opts_t *o, gen_file_t *f, int idx)
 typedef struct {
     gen_ctx_t *c;
     gen_block_t *blocks;
+    size_t nb;           /* blocks in use */
     uint64_t *h0, *pid0;
     uint32_t *nh;
     dc_buf_t *scratch;   /* per tid: SB__COUNT buffers */
@@ -222,13 +216,10 @@ static void block_emit(void *ud, size_t i, int tid)
 static void encode_text(const gen_file_t *f, const char *s, size_t n, dc_buf_t *out)
 {
     if (f->enc == E_UTF8_NFD) {
-        utf8proc_uint8_t *dst = NULL;
-        utf8proc_ssize_t k = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, &dst, UTF8PROC_DECOMPOSE);
-        if (k > 0) dc_buf_put(out, dst, (size_t)k);
-        free(dst);
+        dc_gen_nfd(s, n, out);
     } else if (f->enc >= E_TCVN3) {
         static const dc_encoding_t map[] = {DC_ENC_TCVN3, DC_ENC_VNI, DC_ENC_VISCII, DC_ENC_CP1258};
-        dc_encode(map[f->enc - E_TCVN3], s, n, out);
+        dc_gen_encode(map[f->enc - E_TCVN3], s, n, out);
     } else {
         dc_buf_put(out, s, n);
     }
@@ -355,6 +346,60 @@ static void format_recid(const gen_ctx_t *c, const gen_file_t *f, uint64_t n, ch
     }
 }
 
+/* The writer: writes one batch's blocks in order, numbering each file's
+ * rows and writing the truth lines. Runs on its own thread, one batch at a
+ * time (the caller joins it before starting the next). */
+typedef struct {
+    const gen_ctx_t *c;
+    dc_outfile_t **outs, *truth;
+    uint64_t *frows;
+    dc_buf_t hb;              /* pending truth.csv bytes */
+    gen_counts_t total;
+    dc_gen_stats_t *st;
+    batch_t *bt;              /* the batch to write */
+    int err;
+    char msg[256];
+    double seconds;
+} writer_t;
+
+static void *write_batch(void *ud)
+{
+    writer_t *w = ud;
+    double t0 = dc_now();
+    const gen_ctx_t *c = w->c;
+    for (size_t i = 0; i < w->bt->nb && !w->err; i++) {
+        gen_block_t *b = &w->bt->blocks[i];
+        for (size_t k = 0; k < b->nrows; k++) {
+            const gen_row_t *gr = &b->rows[k];
+            const gen_file_t *f = &c->files[gr->file];
+            char rid[40];
+            format_recid(c, f, ++w->frows[gr->file], rid, sizeof rid);
+            const char *bytes = b->bytes.p + gr->off;
+            if (dc_outfile_write(w->outs[gr->file], bytes, gr->pre) != 0 ||
+                dc_outfile_write(w->outs[gr->file], rid, strlen(rid)) != 0 ||
+                dc_outfile_write(w->outs[gr->file], bytes + gr->pre, gr->len - gr->pre) != 0) {
+                w->err = 1;
+                break;
+            }
+            dc_buf_puts(&w->hb, f->name);
+            dc_buf_putc(&w->hb, ',');
+            dc_buf_puts(&w->hb, rid);
+            dc_buf_printf(&w->hb, ",P%010llu\n", (unsigned long long)(gr->person + 1));
+        }
+        w->st->rows += b->nrows;
+        w->st->people += b->people;
+        w->st->households += b->households;
+        add_counts(&w->total, &b->cnt);
+        if (!w->err && w->hb.len > (1u << 20)) {
+            if (dc_outfile_buf(w->truth, &w->hb) != 0) w->err = 1;
+            dc_buf_clear(&w->hb);
+        }
+    }
+    if (w->err) snprintf(w->msg, sizeof w->msg, "%s", dc_geterr());  /* errors are per thread */
+    w->seconds += dc_now() - t0;
+    return NULL;
+}
+
 int dc_gen_run(const dc_gen_opts_t *o, dc_gen_stats_t *st)
 {
     double t0 = dc_now();
@@ -373,8 +418,11 @@ int dc_gen_run(const dc_gen_opts_t *o, dc_gen_stats_t *st)
     dc_outfile_t **outs = NULL, *truth = NULL;
     uint64_t *frows = NULL;
     uint32_t *idcount = NULL;
-    batch_t bt;
-    memset(&bt, 0, sizeof bt);
+    batch_t bts[2];
+    memset(bts, 0, sizeof bts);
+    writer_t wr;
+    memset(&wr, 0, sizeof wr);
+    dc_buf_t hb = DC_BUF_INIT;
     int nthreads = o->nthreads < 1 ? 1 : o->nthreads;
     size_t nblocks = (size_t)nthreads * BLOCKS_PER_THREAD;
     char path[4096];
@@ -425,7 +473,7 @@ int dc_gen_run(const dc_gen_opts_t *o, dc_gen_stats_t *st)
     }
     outs = dc_xcalloc((size_t)c.nfiles, sizeof *outs);
     frows = dc_xcalloc((size_t)c.nfiles, sizeof *frows);
-    dc_buf_t hb = DC_BUF_INIT, hu = DC_BUF_INIT;
+    dc_buf_t hu = DC_BUF_INIT;
     for (int i = 0; i < c.nfiles; i++) {
         const gen_file_t *f = &c.files[i];
         snprintf(path, sizeof path, "%s/exports/%s", o->outdir, f->name);
@@ -450,84 +498,92 @@ int dc_gen_run(const dc_gen_opts_t *o, dc_gen_stats_t *st)
     dc_buf_clear(&hb);
     dc_buf_puts(&hb, "source,record_id,person_id\n");
 
-    /* the block loop */
-    bt.c = &c;
-    bt.blocks = dc_xcalloc(nblocks, sizeof *bt.blocks);
-    bt.h0 = dc_xcalloc(nblocks, sizeof *bt.h0);
-    bt.pid0 = dc_xcalloc(nblocks, sizeof *bt.pid0);
-    bt.nh = dc_xcalloc(nblocks, sizeof *bt.nh);
-    bt.scratch = dc_xcalloc((size_t)nthreads * NSCRATCH, sizeof *bt.scratch);
-    for (size_t i = 0; i < nblocks; i++) {
-        bt.blocks[i].houses = dc_xmalloc(HOUSES_PER_BLOCK * gen_house_bytes());
-        bt.blocks[i].sizes = dc_xcalloc(HOUSES_PER_BLOCK, sizeof(int));
+    /* the block loop: two batches, so that the writer thread writes one
+     * while the workers generate the next */
+    wr.c = &c;
+    wr.outs = outs;
+    wr.truth = truth;
+    wr.frows = frows;
+    wr.hb = hb;
+    hb = (dc_buf_t)DC_BUF_INIT;
+    wr.st = st;
+    dc_buf_t *scratch = dc_xcalloc((size_t)nthreads * NSCRATCH, sizeof *scratch);
+    for (int j = 0; j < 2; j++) {
+        bts[j].c = &c;
+        bts[j].scratch = scratch;
+        bts[j].blocks = dc_xcalloc(nblocks, sizeof *bts[j].blocks);
+        bts[j].h0 = dc_xcalloc(nblocks, sizeof *bts[j].h0);
+        bts[j].pid0 = dc_xcalloc(nblocks, sizeof *bts[j].pid0);
+        bts[j].nh = dc_xcalloc(nblocks, sizeof *bts[j].nh);
+        for (size_t i = 0; i < nblocks; i++) {
+            bts[j].blocks[i].houses = dc_xmalloc(HOUSES_PER_BLOCK * gen_house_bytes());
+            bts[j].blocks[i].sizes = dc_xcalloc(HOUSES_PER_BLOCK, sizeof(int));
+        }
     }
     idcount = dc_xcalloc(GEN_ID_GROUPS, sizeof *idcount);
     uint64_t cmndcount = 0;
-    gen_counts_t total;
-    memset(&total, 0, sizeof total);
+    double tm[3] = {0, 0, 0};  /* build, ids, emit */
     uint64_t h = 0, pid = 0;
+    int cur = 0, writing = 0;
+    pthread_t wthread;
     while (pid < o->people) {
+        batch_t *bt = &bts[cur];
         size_t nb = 0;
         for (; nb < nblocks && pid < o->people; nb++) {
-            bt.h0[nb] = h;
-            bt.pid0[nb] = pid;
-            gen_block_t *b = &bt.blocks[nb];
+            bt->h0[nb] = h;
+            bt->pid0[nb] = pid;
+            gen_block_t *b = &bt->blocks[nb];
             uint32_t k = 0;
             for (; k < HOUSES_PER_BLOCK && pid < o->people; k++, h++) {
                 b->sizes[k] = (int)DC_MIN((uint64_t)gen_household_size(o->seed, h), o->people - pid);
                 pid += (uint64_t)b->sizes[k];
             }
-            bt.nh[nb] = k;
+            bt->nh[nb] = k;
             dc_buf_clear(&b->bytes);
             b->nrows = 0;
             memset(&b->cnt, 0, sizeof b->cnt);
             b->people = b->households = 0;
         }
-        dc_parallel_for(nthreads, nb, 1, block_build, &bt);
+        bt->nb = nb;
+        double t1 = dc_now();
+        dc_parallel_for(nthreads, nb, 1, block_build, bt);
+        double t2 = dc_now();
         for (size_t i = 0; i < nb; i++)
-            for (uint32_t k = 0; k < bt.nh[i]; k++)
-                gen_house_assign_ids(house_at(&bt.blocks[i], k), idcount, &cmndcount);
-        dc_parallel_for(nthreads, nb, 1, block_emit, &bt);
-        for (size_t i = 0; i < nb; i++) {
-            gen_block_t *b = &bt.blocks[i];
-            for (size_t k = 0; k < b->nrows; k++) {
-                const gen_row_t *gr = &b->rows[k];
-                const gen_file_t *f = &c.files[gr->file];
-                char rid[40];
-                format_recid(&c, f, ++frows[gr->file], rid, sizeof rid);
-                const char *bytes = b->bytes.p + gr->off;
-                if (dc_outfile_write(outs[gr->file], bytes, gr->pre) != 0 ||
-                    dc_outfile_write(outs[gr->file], rid, strlen(rid)) != 0 ||
-                    dc_outfile_write(outs[gr->file], bytes + gr->pre, gr->len - gr->pre) != 0) {
-                    dc_buf_free(&hb);
-                    goto done;
-                }
-                dc_buf_puts(&hb, f->name);
-                dc_buf_putc(&hb, ',');
-                dc_buf_puts(&hb, rid);
-                dc_buf_printf(&hb, ",P%010llu\n", (unsigned long long)(gr->person + 1));
-            }
-            st->rows += b->nrows;
-            st->people += b->people;
-            st->households += b->households;
-            add_counts(&total, &b->cnt);
-            if (hb.len > (1u << 20)) {
-                if (dc_outfile_buf(truth, &hb) != 0) { dc_buf_free(&hb); goto done; }
-                dc_buf_clear(&hb);
-            }
-        }
+            for (uint32_t k = 0; k < bt->nh[i]; k++)
+                gen_house_assign_ids(house_at(&bt->blocks[i], k), idcount, &cmndcount);
+        double t3 = dc_now();
+        dc_parallel_for(nthreads, nb, 1, block_emit, bt);
+        tm[0] += t2 - t1;
+        tm[1] += t3 - t2;
+        tm[2] += dc_now() - t3;
+        /* the previous batch must be written before this one */
+        if (writing) pthread_join(wthread, NULL);
+        writing = 0;
+        if (wr.err) break;
+        wr.bt = bt;
+        if (pthread_create(&wthread, NULL, write_batch, &wr) == 0) writing = 1;
+        else write_batch(&wr);
+        cur = 1 - cur;
     }
-    if (dc_outfile_buf(truth, &hb) != 0) { dc_buf_free(&hb); goto done; }
-    dc_buf_free(&hb);
+    if (writing) pthread_join(wthread, NULL);
+    if (wr.err) {
+        dc_seterr("%s", wr.msg);
+        goto done;
+    }
+    if (dc_outfile_buf(truth, &wr.hb) != 0) goto done;
+    double tc = dc_now();
     for (int i = 0; i < c.nfiles; i++) {
         int e = dc_outfile_commit(outs[i]);
         outs[i] = NULL;
         if (e) goto done;
     }
-    if (dc_outfile_commit(truth) != 0) { truth = NULL; goto done; }
+    int e = dc_outfile_commit(truth);
     truth = NULL;
+    if (e) goto done;
     st->files = (uint64_t)c.nfiles;
-    if (write_manifest(o, &c, frows, &total, st) != 0) goto done;
+    if (write_manifest(o, &c, frows, &wr.total, st) != 0) goto done;
+    dc_log(2, "gen: build %.2f s, ids %.2f s, emit %.2f s (main thread); write %.2f s (writer thread); commit %.2f s",
+           tm[0], tm[1], tm[2], wr.seconds, dc_now() - tc);
     rc = 0;
 done:
     if (outs)
@@ -535,20 +591,25 @@ done:
     dc_outfile_abort(truth);
     free(outs);
     free(frows);
-    if (bt.blocks) {
+    for (int j = 0; j < 2; j++) {
+        if (!bts[j].blocks) continue;
         for (size_t i = 0; i < nblocks; i++) {
-            dc_buf_free(&bt.blocks[i].bytes);
-            free(bt.blocks[i].rows);
-            free(bt.blocks[i].houses);
-            free(bt.blocks[i].sizes);
+            dc_buf_free(&bts[j].blocks[i].bytes);
+            free(bts[j].blocks[i].rows);
+            free(bts[j].blocks[i].houses);
+            free(bts[j].blocks[i].sizes);
         }
-        for (size_t i = 0; i < (size_t)nthreads * NSCRATCH; i++) dc_buf_free(&bt.scratch[i]);
+        free(bts[j].blocks);
+        free(bts[j].h0);
+        free(bts[j].pid0);
+        free(bts[j].nh);
     }
-    free(bt.blocks);
-    free(bt.h0);
-    free(bt.pid0);
-    free(bt.nh);
-    free(bt.scratch);
+    if (bts[0].scratch) {
+        for (size_t i = 0; i < (size_t)nthreads * NSCRATCH; i++) dc_buf_free(&bts[0].scratch[i]);
+        free(bts[0].scratch);
+    }
+    dc_buf_free(&wr.hb);
+    dc_buf_free(&hb);
     free(c.files);
     free(idcount);
     gen_ref_free(ref);

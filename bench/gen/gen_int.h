@@ -76,6 +76,8 @@ void gen_ref_load(gen_ref_t *g);
 void gen_ref_free(gen_ref_t *g);
 int gen_ref_prov_index(const gen_ref_t *g, const char *code);
 
+/*! gen_pick_share() : an index in [0, n) drawn with weights w. */
+int gen_pick_share(dc_rng_t *r, const uint16_t *w, int n);
 extern const char *const gen_eth_name[GEN_NETH];
 extern const char *const gen_rel_name[GEN_NREL];
 /*! gen_eth_pick() : an ethnic group index for a person of `region`. */

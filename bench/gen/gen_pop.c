@@ -15,7 +15,6 @@
 #include <stddef.h>   /* offsetof */
 #include <stdlib.h>   /* free */
 #include <string.h>   /* memcpy */
-#include <utf8proc.h> /* utf8proc_map (NFD files) */
 
 enum { REF_YEAR = 2025, MAXP = 12 };
 
@@ -339,9 +338,16 @@ static void make_house(const gen_ctx_t *c, dc_rng_t *r, uint64_t h, int size, ho
             nchild++;
             continue;
         }
-        if (span <= 0) age = (int)dc_rng_below(r, 3);
-        else age = DC_MAX(0, mage - 18 - (int)dc_rng_below(r, (uint32_t)DC_MIN(span, 27)));
-        if (mage - age > 45) age = DC_MAX(0, mage - 45 + (int)dc_rng_below(r, 5));
+        /* siblings at least a year apart (a few tries; twins are above) */
+        for (int tries = 0;; tries++) {
+            if (span <= 0) age = (int)dc_rng_below(r, 3);
+            else age = DC_MAX(0, mage - 18 - (int)dc_rng_below(r, (uint32_t)DC_MIN(span, 27)));
+            if (mage - age > 45) age = DC_MAX(0, mage - 45 + (int)dc_rng_below(r, 5));
+            int clash = 0;
+            for (int j = 0; j < k; j++)
+                clash |= P[j].qh == QH_CHILD && REF_YEAR - P[j].by == age;
+            if (!clash || tries == 4) break;
+        }
         birth_date(r, ch, age);
         ch->eth = (uint8_t)eth;
         set_str(ch->sur, sizeof ch->sur, child_sur);
@@ -408,18 +414,8 @@ static void pick_corruptions(dc_rng_t *r, int nkinds, corr_t *co, gen_counts_t *
         25, 45, 35, 35,                        /* sex, ids */
         40, 40, 40, 30, 25, 20,                /* addresses, relatives */
     };
-    unsigned tot = 0;
-    for (int i = 0; i < K__COUNT; i++) tot += w[i];
     co->mask = 0;
-    for (int j = 0; j < nkinds; j++) {
-        unsigned x = dc_rng_below(r, tot);
-        int k = 0;
-        for (; k < K__COUNT - 1; k++) {
-            if (x < w[k]) break;
-            x -= w[k];
-        }
-        co->mask |= 1u << k;
-    }
+    for (int j = 0; j < nkinds; j++) co->mask |= 1u << gen_pick_share(r, w, K__COUNT);
     for (int k = 0; k < K__COUNT; k++)
         if (co->mask & (1u << k)) cnt->kind[k]++;
 }
@@ -556,6 +552,7 @@ typedef struct {
     const addr_t *cur;        /* current address, NULL: same as permanent */
     const char *ma_ho;
     int level;                /* 0 clean, 1 an original with a corruption, 2 a duplicate */
+    int old_entry;            /* an entry made years ago, often before the 12-digit IDs */
 } rowspec_t;
 
 static void emit_row(const gen_ctx_t *c, const person_t *p, const rowspec_t *rs, uint64_t pid,
@@ -566,6 +563,12 @@ static void emit_row(const gen_ctx_t *c, const person_t *p, const rowspec_t *rs,
     corr_t co = {0};
     if (rs->level == 1) pick_corruptions(r, 1, &co, &blk->cnt);
     else if (rs->level == 2 && !dc_rng_chance(r, 0.08)) pick_corruptions(r, 1 + (int)dc_rng_below(r, 3), &co, &blk->cnt);
+    if (rs->old_entry && dc_rng_chance(r, 0.35)) {
+        /* registered before the 12-digit ID: the old card number, or none */
+        gen_kind_t k = p->has_cmnd ? K_ID_CMND_INSTEAD : K_ID_MISSING;
+        if (!HAS(&co, k)) blk->cnt.kind[k]++;
+        co.mask |= 1u << k;
+    }
     if (co.mask) blk->cnt.rows_corrupt++;
     if (rs->level == 2) blk->cnt.rows_dup++;
     else blk->cnt.rows_orig++;
@@ -767,15 +770,10 @@ static void emit_row(const gen_ctx_t *c, const person_t *p, const rowspec_t *rs,
         const char *s = row->p + (part ? pre : 0);
         size_t n = part ? row->len - pre : pre;
         if (f->enc == E_UTF8_NFD) {
-            utf8proc_uint8_t *dst = NULL;
-            utf8proc_ssize_t k = n ? utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, &dst,
-                                                  UTF8PROC_DECOMPOSE) : 0;
-            if (k > 0) dc_buf_put(&blk->bytes, dst, (size_t)k);
-            else if (n) dc_buf_put(&blk->bytes, s, n);
-            free(dst);
+            dc_gen_nfd(s, n, &blk->bytes);
         } else if (f->enc >= E_TCVN3) {
             static const dc_encoding_t map[] = {DC_ENC_TCVN3, DC_ENC_VNI, DC_ENC_VISCII, DC_ENC_CP1258};
-            blk->cnt.enc_replaced += dc_encode(map[f->enc - E_TCVN3], s, n, &blk->bytes);
+            blk->cnt.enc_replaced += dc_gen_encode(map[f->enc - E_TCVN3], s, n, &blk->bytes);
         } else {
             dc_buf_put(&blk->bytes, s, n);
         }
@@ -830,7 +828,7 @@ void gen_house_emit(const gen_ctx_t *c, gen_house_t *H, uint64_t pid0, gen_block
     for (int i = 0; i < H->n; i++) {
         const person_t *p = &H->p[i];
         uint64_t pid = pid0 + (uint64_t)i;
-        rowspec_t rs = {pf, p->qh, &H->addr, NULL, H->ma_ho, dc_rng_chance(&r, c->o->corrupt_rate)};
+        rowspec_t rs = {pf, p->qh, &H->addr, NULL, H->ma_ho, dc_rng_chance(&r, c->o->corrupt_rate), 0};
         emit_row(c, p, &rs, pid, &r, b, sb);
         if (!dc_rng_chance(&r, c->o->dup_rate)) continue;
         /* extra rows of this person */
@@ -848,7 +846,7 @@ void gen_house_emit(const gen_ctx_t *c, gen_house_t *H, uint64_t pid0, gen_block
             int kind = kinds[j];
             addr_t moved;
             char ma_ho[16];
-            rowspec_t d = {pf, p->qh, &H->addr, NULL, H->ma_ho, 2};
+            rowspec_t d = {pf, p->qh, &H->addr, NULL, H->ma_ho, 2, 0};
             if (kind == D_MOVED && c->nsel < 2) kind = D_TEMP;
             if (kind == D_TEMP && c->ntempprov == 0) kind = D_TWICE;
             if (kind == D_MOVED) {
@@ -859,6 +857,7 @@ void gen_house_emit(const gen_ctx_t *c, gen_house_t *H, uint64_t pid0, gen_block
                 d.perm = &moved;
                 d.ma_ho = ma_ho;
                 d.qh = dc_rng_chance(&r, 0.5) ? QH_HEAD : QH_LODGER;
+                d.old_entry = 1;
             } else if (kind == D_TEMP) {
                 int q = c->tempprov[dc_rng_below(&r, (uint32_t)c->ntempprov)];
                 make_address(c, &r, q, &moved);
@@ -867,6 +866,7 @@ void gen_house_emit(const gen_ctx_t *c, gen_house_t *H, uint64_t pid0, gen_block
                 d.cur = &moved;
                 d.ma_ho = ma_ho;
                 d.qh = dc_rng_chance(&r, 0.6) ? QH_HEAD : QH_OTHER;
+                d.old_entry = 1;
             }
             b->cnt.event[kind]++;
             emit_row(c, p, &d, pid, &r, b, sb);
