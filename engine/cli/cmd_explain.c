@@ -173,8 +173,11 @@ static void value(const dc_run_t *run, const dc_record_t *r, dc_col_t c, char *b
         return;
     }
     case DC_COL_HOMETOWN: fmt_addr(run, &r->hometown, buf, n); return;
-    case DC_COL_FATHER: s = dc_intern_str(run->in, r->father.exact, NULL); break;
-    case DC_COL_MOTHER: s = dc_intern_str(run->in, r->mother.exact, NULL); break;
+    case DC_COL_PARENTS: {
+        const char *f = dc_intern_str(run->in, r->father.exact, NULL), *m = dc_intern_str(run->in, r->mother.exact, NULL);
+        snprintf(buf, n, "%s; %s", *f ? f : "-", *m ? m : "-");
+        return;
+    }
     case DC_COL_SPOUSE: s = dc_intern_str(run->in, r->spouse.exact, NULL); break;
     default: s = ""; break;
     }
@@ -313,8 +316,8 @@ int dc_cmd_explain(int argc, char **argv)
                            : prob >= preview ? "review band (below the match threshold)"
                                              : "no link (below the review threshold)";
     printf("decision   %s; thresholds: match %.4g, review %.4g\n", decision, pmatch, preview);
-    if (dc_cannot_link(a, b))
-        printf("evidence   cannot-link: different valid IDs, opposite sexes or contradicting birth dates\n");
+    if (dc_cannot_link(run.in, a, b))
+        printf("evidence   cannot-link: different valid IDs, opposite sexes, contradicting birth dates or twins\n");
     char ka[64], kb[64];
     lookup_links(outdir, sa, ra, sb, rb, ka, kb);
     if (*ka && *kb)

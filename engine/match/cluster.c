@@ -6,7 +6,7 @@
  * DESIGN: accepted pairs are processed strongest first, in (weight desc,
  * i, j) order, through a union-find. Each component keeps a short list of
  * "evidence" members: one record per distinct (valid ID, full birth date,
- * sex) signature. Joining components A and B is refused when any evidence
+ * sex, surname and given name) signature. Joining components A and B is refused when any evidence
  * member of A cannot be the same person as one of B (dc_cannot_link), so
  * a component never holds a contradiction; since unions come in decreasing
  * weight, the links left out are the weakest ones on the path between the
@@ -47,19 +47,21 @@ static int same_sig(const dc_record_t *a, const dc_record_t *b)
 {
     uint64_t ia = (a->id12_flags & DC_ID_VALID) ? a->id12 : 0, ib = (b->id12_flags & DC_ID_VALID) ? b->id12 : 0;
     return ia == ib && a->sex == b->sex && a->dob.prec == b->dob.prec && a->dob.y == b->dob.y &&
-           a->dob.m == b->dob.m && a->dob.d == b->dob.d && a->dob.flags == b->dob.flags;
+           a->dob.m == b->dob.m && a->dob.d == b->dob.d && a->dob.flags == b->dob.flags &&
+           a->name.sur == b->name.sur && a->name.given == b->name.given &&
+           a->name.given_phon == b->name.given_phon && a->name.flags == b->name.flags;
 }
 
 #define NIL UINT32_MAX
 
 /* 1 when components ra and rb hold records that cannot be one person, or
  * when checking would cost too much. */
-static int conflict(const uf_t *u, const dc_record_t *recs, uint32_t ra, uint32_t rb)
+static int conflict(const uf_t *u, const dc_intern_t *in, const dc_record_t *recs, uint32_t ra, uint32_t rb)
 {
     if ((uint64_t)u->ev_len[ra] * u->ev_len[rb] > CHECK_MAX) return 1;
     for (uint32_t x = u->ev_head[ra]; x != NIL; x = u->ev_next[x])
         for (uint32_t y = u->ev_head[rb]; y != NIL; y = u->ev_next[y])
-            if (dc_cannot_link(&recs[x], &recs[y])) return 1;
+            if (dc_cannot_link(in, &recs[x], &recs[y])) return 1;
     return 0;
 }
 
@@ -95,7 +97,7 @@ static uint32_t float_key(float f)
     return (x & 0x80000000u) ? ~x : x | 0x80000000u;
 }
 
-int dc_cluster(const dc_record_t *recs, size_t n, const uint64_t *pairs, const float *score,
+int dc_cluster(const dc_intern_t *in, const dc_record_t *recs, size_t n, const uint64_t *pairs, const float *score,
                size_t npairs, double threshold_weight, dc_clusters_t *cl,
                size_t **refused, size_t *nrefused, dc_cluster_stats_t *st)
 {
@@ -138,7 +140,7 @@ int dc_cluster(const dc_record_t *recs, size_t n, const uint64_t *pairs, const f
         uint32_t i = (uint32_t)(pairs[p] >> 32), j = (uint32_t)pairs[p];
         uint32_t ri = uf_find(&u, i), rj = uf_find(&u, j);
         if (ri != rj) {
-            if (conflict(&u, recs, ri, rj)) {
+            if (conflict(&u, in, recs, ri, rj)) {
                 *refused = dc_grow(*refused, &rcap, *nrefused + 1, sizeof **refused);
                 (*refused)[(*nrefused)++] = p;
                 st->refused++;

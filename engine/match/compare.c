@@ -11,7 +11,7 @@
 
 static const char *const col_names[DC_COL__COUNT] = {
     "name", "dob", "id12", "cmnd", "sex", "ethnic", "residence", "hometown",
-    "father", "mother", "spouse",
+    "parents", "spouse",
 };
 static const char *const name_lv[] = {"exact", "no_diacritics", "phonetic", "surname_given",
                                       "jw_high", "jw_low", "different"};
@@ -21,6 +21,8 @@ static const char *const id_lv[] = {"equal", "one_digit", "different"};
 static const char *const eq_lv[] = {"same", "different"};
 static const char *const addr_lv[] = {"same_ward", "same_district", "same_province", "different"};
 static const char *const rel_lv[] = {"exact", "no_diacritics", "phonetic", "jw_high", "different"};
+static const char *const par_lv[] = {"both_agree", "one_agrees_other_missing", "one_agrees_other_differs",
+                                     "none_agrees"};
 
 const char *dc_col_name(dc_col_t c) { return (unsigned)c < DC_COL__COUNT ? col_names[c] : "?"; }
 
@@ -32,7 +34,8 @@ int dc_col_nlevels(dc_col_t c)
     case DC_COL_ID12: case DC_COL_CMND: return DC_ID__N;
     case DC_COL_SEX: case DC_COL_ETHNIC: return DC_EQ__N;
     case DC_COL_RESIDENCE: case DC_COL_HOMETOWN: return DC_ADDR__N;
-    case DC_COL_FATHER: case DC_COL_MOTHER: case DC_COL_SPOUSE: return DC_REL__N;
+    case DC_COL_PARENTS: return DC_PAR__N;
+    case DC_COL_SPOUSE: return DC_REL__N;
     case DC_COL__COUNT: break;
     }
     return 0;
@@ -48,6 +51,7 @@ const char *dc_level_name(dc_col_t c, int level)
     case DC_COL_ID12: case DC_COL_CMND: return id_lv[level];
     case DC_COL_SEX: case DC_COL_ETHNIC: return eq_lv[level];
     case DC_COL_RESIDENCE: case DC_COL_HOMETOWN: return addr_lv[level];
+    case DC_COL_PARENTS: return par_lv[level];
     default: return rel_lv[level];
     }
 }
@@ -171,28 +175,39 @@ static int date_ok(const dc_date_t *d)
     return d->prec != DC_PREC_NONE && !(d->flags & DC_DATE_INVALID) && d->y;
 }
 
+/* A birth date precise enough to contradict another. An ambiguous day/month
+ * order is fine: a swap is a level of its own, never a contradiction. */
 static int date_full(const dc_date_t *d)
 {
-    return d->prec == DC_PREC_DAY && d->m && d->d &&
-           !(d->flags & (DC_DATE_INVALID | DC_DATE_AMBIGUOUS | DC_DATE_PLACEHOLDER));
+    return d->prec == DC_PREC_DAY && d->m && d->d && !(d->flags & (DC_DATE_INVALID | DC_DATE_PLACEHOLDER));
 }
 
 static int sex_known(uint8_t s) { return s == DC_SEX_MALE || s == DC_SEX_FEMALE; }
 
-static int cmp_name(const dc_intern_t *in, const dc_name_t *a, const dc_name_t *b)
+/* 1 when the strings are equal or one edit apart (substitution, insertion,
+ * deletion or transposition of adjacent bytes). */
+static int within_one_edit(const char *a, size_t na, const char *b, size_t nb)
 {
-    if (!a->ascii || !b->ascii || (a->flags & DC_NAME_PLACEHOLDER) || (b->flags & DC_NAME_PLACEHOLDER))
-        return DC_LV_MISSING;
-    if (a->exact == b->exact) return DC_NAME_EXACT;
-    if (a->ascii == b->ascii) return DC_NAME_ASCII;
-    if (a->phon && a->phon == b->phon) return DC_NAME_PHON;
-    if (a->sur && a->given && a->sur == b->sur && a->given == b->given) return DC_NAME_SUR_GIVEN;
+    if (na > nb) { const char *t = a; a = b; b = t; size_t k = na; na = nb; nb = k; }
+    if (nb - na > 1) return 0;
+    size_t i = 0;
+    while (i < na && a[i] == b[i]) i++;
+    if (i == na) return 1;
+    if (na == nb) {
+        if (!memcmp(a + i + 1, b + i + 1, na - i - 1)) return 1;   /* substitution */
+        return i + 1 < na && a[i] == b[i + 1] && a[i + 1] == b[i] &&
+               !memcmp(a + i + 2, b + i + 2, na - i - 2);          /* transposition */
+    }
+    return !memcmp(a + i, b + i + 1, na - i);                      /* insertion */
+}
+
+static int given_close(const dc_intern_t *in, const dc_name_t *a, const dc_name_t *b)
+{
+    if (!a->given || !b->given) return 1;   /* cannot tell: let the full name decide */
+    if (a->given == b->given) return 1;
     size_t la, lb;
-    const char *sa = dc_intern_str(in, a->ascii, &la), *sb = dc_intern_str(in, b->ascii, &lb);
-    double jw = dc_jaro_winkler(sa, la, sb, lb);
-    if (jw >= 0.92) return DC_NAME_JW_HIGH;
-    if (jw >= 0.80) return DC_NAME_JW_LOW;
-    return DC_NAME_DIFF;
+    const char *sa = dc_intern_str(in, a->given, &la), *sb = dc_intern_str(in, b->given, &lb);
+    return within_one_edit(sa, la, sb, lb);
 }
 
 static int cmp_rel(const dc_intern_t *in, const dc_relname_t *a, const dc_relname_t *b)
@@ -202,8 +217,31 @@ static int cmp_rel(const dc_intern_t *in, const dc_relname_t *a, const dc_relnam
     if (a->ascii == b->ascii) return DC_REL_ASCII;
     if (a->phon && a->phon == b->phon) return DC_REL_PHON;
     size_t la, lb;
+    /* Vietnamese full names share surname and middle name so often that a
+     * high similarity means little unless the given names are close too
+     * (tested first: it is cheaper) */
+    if (a->given && b->given && a->given != b->given) {
+        const char *ga = dc_intern_str(in, a->given, &la), *gb = dc_intern_str(in, b->given, &lb);
+        if (!within_one_edit(ga, la, gb, lb)) return DC_REL_DIFF;
+    }
     const char *sa = dc_intern_str(in, a->ascii, &la), *sb = dc_intern_str(in, b->ascii, &lb);
     return dc_jaro_winkler(sa, la, sb, lb) >= 0.90 ? DC_REL_JW : DC_REL_DIFF;
+}
+
+static int cmp_name(const dc_intern_t *in, const dc_name_t *a, const dc_name_t *b)
+{
+    if (!a->ascii || !b->ascii || (a->flags & DC_NAME_PLACEHOLDER) || (b->flags & DC_NAME_PLACEHOLDER))
+        return DC_LV_MISSING;
+    if (a->exact == b->exact) return DC_NAME_EXACT;
+    if (a->ascii == b->ascii) return DC_NAME_ASCII;
+    if (a->phon && a->phon == b->phon) return DC_NAME_PHON;
+    if (a->sur && a->given && a->sur == b->sur && a->given == b->given) return DC_NAME_SUR_GIVEN;
+    if (!given_close(in, a, b)) return DC_NAME_DIFF;   /* cheap test first */
+    size_t la, lb;
+    const char *sa = dc_intern_str(in, a->ascii, &la), *sb = dc_intern_str(in, b->ascii, &lb);
+    double jw = dc_jaro_winkler(sa, la, sb, lb);
+    if (jw < 0.80) return DC_NAME_DIFF;
+    return jw >= 0.92 ? DC_NAME_JW_HIGH : DC_NAME_JW_LOW;
 }
 
 static int cmp_dob(const dc_date_t *a, const dc_date_t *b)
@@ -233,21 +271,35 @@ static int cmp_num(uint64_t x, uint64_t y)
     return DC_ID_DIFF;
 }
 
+uint64_t dc_rec_id12(const dc_record_t *r)
+{
+    return r->id12 && ndigits(r->id12) > 9 ? r->id12 : 0;
+}
+
+uint64_t dc_rec_cmnd(const dc_record_t *r)
+{
+    if (r->cmnd) return r->cmnd;
+    /* an old 9-digit card number typed into the so_dinh_danh column */
+    return r->id12 && ndigits(r->id12) <= 9 ? r->id12 : 0;
+}
+
 static int cmp_id12(const dc_record_t *a, const dc_record_t *b)
 {
-    if (a->id12 && b->id12) return cmp_num(a->id12, b->id12);
+    uint64_t ia = dc_rec_id12(a), ib = dc_rec_id12(b);
+    if (ia && ib) return cmp_num(ia, ib);
     /* a 12-digit number in the old-card column equal to the other's ID */
-    if (a->id12 && b->cmnd && (b->cmnd_flags & DC_ID_CMND12) && b->cmnd == a->id12) return DC_ID_EQ;
-    if (b->id12 && a->cmnd && (a->cmnd_flags & DC_ID_CMND12) && a->cmnd == b->id12) return DC_ID_EQ;
+    if (ia && b->cmnd && b->cmnd == ia) return DC_ID_EQ;
+    if (ib && a->cmnd && a->cmnd == ib) return DC_ID_EQ;
     return DC_LV_MISSING;
 }
 
 static int cmp_cmnd(const dc_record_t *a, const dc_record_t *b)
 {
-    if (!a->cmnd || !b->cmnd) return DC_LV_MISSING;
+    uint64_t ca = dc_rec_cmnd(a), cb = dc_rec_cmnd(b);
+    if (!ca || !cb) return DC_LV_MISSING;
     /* a 9-digit card against a 12-digit number cannot be compared */
-    if (((a->cmnd_flags ^ b->cmnd_flags) & DC_ID_CMND12)) return DC_LV_MISSING;
-    return cmp_num(a->cmnd, b->cmnd);
+    if ((ndigits(ca) > 9) != (ndigits(cb) > 9)) return DC_LV_MISSING;
+    return cmp_num(ca, cb);
 }
 
 static int cmp_addr1(const dc_addr_t *a, const dc_addr_t *b)
@@ -287,8 +339,16 @@ void dc_compare(const dc_intern_t *in, const dc_record_t *a, const dc_record_t *
     r = best(r, cmp_addr1(&a->cur, &b->perm));
     lv[DC_COL_RESIDENCE] = (uint8_t)r;
     lv[DC_COL_HOMETOWN] = (uint8_t)cmp_addr1(&a->hometown, &b->hometown);
-    lv[DC_COL_FATHER] = (uint8_t)cmp_rel(in, &a->father, &b->father);
-    lv[DC_COL_MOTHER] = (uint8_t)cmp_rel(in, &a->mother, &b->mother);
+    int f = cmp_rel(in, &a->father, &b->father), m = cmp_rel(in, &a->mother, &b->mother);
+    int fa = f <= DC_REL_JW, ma = m <= DC_REL_JW;   /* agrees (JW-close counts) */
+    int fm = f == DC_LV_MISSING, mm = m == DC_LV_MISSING;
+    int par;
+    if (fm && mm) par = DC_LV_MISSING;
+    else if (fa && ma) par = DC_PAR_BOTH;
+    else if ((fa && mm) || (ma && fm)) par = DC_PAR_ONE;
+    else if (fa || ma) par = DC_PAR_ONE_OTHER_DIFF;
+    else par = DC_PAR_NONE;
+    lv[DC_COL_PARENTS] = (uint8_t)par;
     lv[DC_COL_SPOUSE] = (uint8_t)cmp_rel(in, &a->spouse, &b->spouse);
 }
 
@@ -304,15 +364,36 @@ void dc_levels_unpack(uint64_t pat, uint8_t lv[DC_COL__COUNT])
     for (int c = 0; c < DC_COL__COUNT; c++) lv[c] = (uint8_t)((pat >> (4 * c)) & 15);
 }
 
-int dc_cannot_link(const dc_record_t *a, const dc_record_t *b)
+/* Given names that cannot be one name mistyped: different ascii and
+ * phonetic keys, more than one edit apart. */
+static int given_clearly_differ(const dc_intern_t *in, const dc_name_t *a, const dc_name_t *b)
 {
-    if ((a->id12_flags & DC_ID_VALID) && (b->id12_flags & DC_ID_VALID) && a->id12 != b->id12 &&
+    if (!a->given || !b->given || a->given == b->given) return 0;
+    if (a->given_phon && a->given_phon == b->given_phon) return 0;
+    if ((a->flags | b->flags) & (DC_NAME_PLACEHOLDER | DC_NAME_ONE_TOKEN)) return 0;
+    size_t la, lb;
+    const char *sa = dc_intern_str(in, a->given, &la), *sb = dc_intern_str(in, b->given, &lb);
+    return !within_one_edit(sa, la, sb, lb) && dc_jaro_winkler(sa, la, sb, lb) < 0.80;
+}
+
+int dc_cannot_link(const dc_intern_t *in, const dc_record_t *a, const dc_record_t *b)
+{
+    /* the same valid ID outweighs any other disagreement */
+    if ((a->id12_flags & DC_ID_VALID) && (b->id12_flags & DC_ID_VALID) && dc_rec_id12(a) &&
+        dc_rec_id12(a) == dc_rec_id12(b))
+        return 0;
+    if ((a->id12_flags & DC_ID_VALID) && (b->id12_flags & DC_ID_VALID) && dc_rec_id12(a) && dc_rec_id12(b) &&
+        a->id12 != b->id12 &&
         !one_edit(a->id12, b->id12, 12))
         return 1;
     if (sex_known(a->sex) && sex_known(b->sex) && a->sex != b->sex) return 1;
     if (date_full(&a->dob) && date_full(&b->dob)) {
         int l = cmp_dob(&a->dob, &b->dob);
         if (l == DC_DOB_SAME_YEAR || l == DC_DOB_DIFF) return 1;
+        /* twins: same surname, same full birth date, different given names */
+        if (l == DC_DOB_EXACT && in && a->name.sur && a->name.sur == b->name.sur &&
+            given_clearly_differ(in, &a->name, &b->name))
+            return 1;
     }
     return 0;
 }

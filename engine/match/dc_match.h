@@ -57,6 +57,8 @@ typedef enum dc_bkey {
     DC_BK_PERM_DISTRICT, /* "perm_district" */
     DC_BK_PERM_PROV,     /* "perm_prov" */
     DC_BK_HOME_PROV,     /* "home_prov": native place province */
+    DC_BK_ID12_HEAD,     /* "id12_head": first 9 digits of a valid ID (finds one-digit slips) */
+    DC_BK_ID12_TAIL,     /* "id12_tail": last 9 digits of a valid ID */
     DC_BK__COUNT
 } dc_bkey_t;
 
@@ -137,7 +139,7 @@ void dc_sort_u64(uint64_t *a, size_t n);
 /* Comparison columns. */
 typedef enum dc_col {
     DC_COL_NAME, DC_COL_DOB, DC_COL_ID12, DC_COL_CMND, DC_COL_SEX, DC_COL_ETHNIC,
-    DC_COL_RESIDENCE, DC_COL_HOMETOWN, DC_COL_FATHER, DC_COL_MOTHER, DC_COL_SPOUSE,
+    DC_COL_RESIDENCE, DC_COL_HOMETOWN, DC_COL_PARENTS, DC_COL_SPOUSE,
     DC_COL__COUNT
 } dc_col_t;
 
@@ -153,6 +155,9 @@ enum { DC_ID_EQ, DC_ID_ONE_EDIT, DC_ID_DIFF, DC_ID__N };
 enum { DC_EQ_SAME, DC_EQ_DIFF, DC_EQ__N };
 enum { DC_ADDR_WARD, DC_ADDR_DISTRICT, DC_ADDR_PROV, DC_ADDR_DIFF, DC_ADDR__N };
 enum { DC_REL_EXACT, DC_REL_ASCII, DC_REL_PHON, DC_REL_JW, DC_REL_DIFF, DC_REL__N };
+/* Father and mother form one column: siblings agree on both, so two
+ * independent columns would count the family twice. */
+enum { DC_PAR_BOTH, DC_PAR_ONE, DC_PAR_ONE_OTHER_DIFF, DC_PAR_NONE, DC_PAR__N };
 
 const char *dc_col_name(dc_col_t c);
 int dc_col_nlevels(dc_col_t c);
@@ -168,11 +173,19 @@ void dc_compare(const dc_intern_t *in, const dc_record_t *a, const dc_record_t *
 uint64_t dc_levels_pack(const uint8_t lv[DC_COL__COUNT]);
 void dc_levels_unpack(uint64_t pat, uint8_t lv[DC_COL__COUNT]);
 
+/*! dc_rec_id12() / dc_rec_cmnd() : the record's 12-digit ID and old card
+ *  number as compared: a number of at most 9 digits in the so_dinh_danh
+ *  column is an old card number typed in the wrong column. 0: none. */
+uint64_t dc_rec_id12(const dc_record_t *r);
+uint64_t dc_rec_cmnd(const dc_record_t *r);
+
 /*! dc_cannot_link() : 1 when a and b cannot be the same person: two valid
  *  12-digit IDs that differ by more than one digit or transposition,
- *  opposite known sexes, or full-precision birth dates that differ by more
- *  than a swap, a one-year or a one-digit slip. */
-int dc_cannot_link(const dc_record_t *a, const dc_record_t *b);
+ *  opposite known sexes, full-precision birth dates that differ by more
+ *  than a swap, a one-year or a one-digit slip, or (twins) the same
+ *  surname and full birth date with given names that are neither equal,
+ *  phonetically equal nor one edit apart. `in` may be NULL (no name test). */
+int dc_cannot_link(const dc_intern_t *in, const dc_record_t *a, const dc_record_t *b);
 
 /* ---------------------------------------------------------------- model */
 
@@ -193,7 +206,10 @@ typedef struct dc_model {
 typedef struct dc_tf {
     uint32_t nids;          /* size of the count arrays (interner count) */
     uint32_t *name_ascii, *name_phon, *rel_ascii;
+    uint64_t *parents;      /* sorted hashes of (father, mother) name strings, one per record with both */
+    size_t nparents;
     double n, nrel;         /* records, related-name values */
+    const dc_intern_t *in;  /* borrowed */
 } dc_tf_t;
 
 void dc_tf_build(dc_tf_t *tf, const dc_record_t *recs, size_t n, const dc_intern_t *in);
@@ -244,7 +260,7 @@ typedef struct dc_cluster_stats {
  *  records with cannot-link evidence in one component is refused and its
  *  pair index appended to `*refused` (malloc'd, may be NULL on return when
  *  none). Fills `cl` (dc_run.h; key left empty). @return 0. */
-int dc_cluster(const dc_record_t *recs, size_t n, const uint64_t *pairs, const float *score,
+int dc_cluster(const dc_intern_t *in, const dc_record_t *recs, size_t n, const uint64_t *pairs, const float *score,
                size_t npairs, double threshold_weight, dc_clusters_t *cl,
                size_t **refused, size_t *nrefused, dc_cluster_stats_t *st);
 /*! dc_citizen_key() : "VN" + 16 hex digits of XXH3(source name, 0, record id). */

@@ -115,7 +115,7 @@ int dc_cluster_run(dc_run_t *run)
 {
     dc_match_state_t *ms = state(run);
     dc_run_stage_begin(run, "cluster");
-    dc_cluster(run->recs, run->nrec, ms->pairs, ms->score, ms->npairs, ms->match_weight, &run->cl,
+    dc_cluster(run->in, run->recs, run->nrec, ms->pairs, ms->score, ms->npairs, ms->match_weight, &run->cl,
                &ms->refused, &ms->nrefused, &ms->cstats);
     for (uint32_t c = 0; c < run->cl.ncl; c++) {
         const dc_record_t *r = &run->recs[run->cl.members[run->cl.off[c]]];

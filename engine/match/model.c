@@ -31,8 +31,7 @@ static const double def_m[DC_COL__COUNT][DC_MAX_LEVELS] = {
     [DC_COL_ETHNIC] = {0.97, 0.03},
     [DC_COL_RESIDENCE] = {0.60, 0.10, 0.15, 0.15},
     [DC_COL_HOMETOWN] = {0.75, 0.08, 0.07, 0.10},
-    [DC_COL_FATHER] = {0.80, 0.06, 0.05, 0.04, 0.05},
-    [DC_COL_MOTHER] = {0.80, 0.06, 0.05, 0.04, 0.05},
+    [DC_COL_PARENTS] = {0.85, 0.10, 0.03, 0.02},
     [DC_COL_SPOUSE] = {0.80, 0.06, 0.05, 0.04, 0.05},
 };
 static const double def_u[DC_COL__COUNT][DC_MAX_LEVELS] = {
@@ -44,12 +43,18 @@ static const double def_u[DC_COL__COUNT][DC_MAX_LEVELS] = {
     [DC_COL_ETHNIC] = {0.8, 0.2},
     [DC_COL_RESIDENCE] = {0.001, 0.01, 0.05, 0.939},
     [DC_COL_HOMETOWN] = {0.001, 0.01, 0.05, 0.939},
-    [DC_COL_FATHER] = {0.001, 0.0005, 0.001, 0.005, 0.9925},
-    [DC_COL_MOTHER] = {0.001, 0.0005, 0.001, 0.005, 0.9925},
+    [DC_COL_PARENTS] = {1e-6, 0.001, 0.01, 0.989},
     [DC_COL_SPOUSE] = {0.001, 0.0005, 0.001, 0.005, 0.9925},
 };
 
 #define P_MIN 1e-9
+/* Floor of an estimated m: synthetic or very clean data can make EM put
+ * m ~ 0 on a disagreement level (no true match ever disagrees there),
+ * which would let one slip outweigh everything else. With the floor, one
+ * level can count at most ~log2(1/M_FLOOR) = 10 bits against a pair. */
+#define M_FLOOR 1e-3
+/* ID-sharing pairs needed to anchor m of the other columns. */
+#define ANCHOR_MIN 1000
 
 void dc_model_init_default(dc_model_t *m)
 {
@@ -63,6 +68,22 @@ void dc_model_init_default(dc_model_t *m)
 
 /* -------------------------------------------------------- term frequency */
 
+static uint64_t parents_key(const dc_intern_t *in, const dc_record_t *r)
+{
+    uint64_t h[2] = {dc_intern_hash(in, r->father.ascii), dc_intern_hash(in, r->mother.ascii)};
+    return dc_hash64(h, sizeof h);
+}
+
+/* Records with the couple of `r` (binary search in the sorted hashes). */
+static size_t parents_count(const dc_tf_t *tf, uint64_t key)
+{
+    size_t lo = 0, hi = tf->nparents;
+    while (lo < hi) { size_t mid = (lo + hi) / 2; if (tf->parents[mid] < key) lo = mid + 1; else hi = mid; }
+    size_t e = lo;
+    while (e < tf->nparents && tf->parents[e] == key) e++;
+    return e - lo;
+}
+
 void dc_tf_build(dc_tf_t *tf, const dc_record_t *recs, size_t n, const dc_intern_t *in)
 {
     memset(tf, 0, sizeof *tf);
@@ -71,6 +92,7 @@ void dc_tf_build(dc_tf_t *tf, const dc_record_t *recs, size_t n, const dc_intern
     tf->name_phon = dc_xcalloc(tf->nids + 1, sizeof *tf->name_phon);
     tf->rel_ascii = dc_xcalloc(tf->nids + 1, sizeof *tf->rel_ascii);
     tf->n = (double)n;
+    tf->in = in;
     double nrel = 0;
     for (size_t i = 0; i < n; i++) {
         const dc_record_t *r = &recs[i];
@@ -81,6 +103,14 @@ void dc_tf_build(dc_tf_t *tf, const dc_record_t *recs, size_t n, const dc_intern
             if (rel[k]->ascii && rel[k]->ascii < tf->nids) { tf->rel_ascii[rel[k]->ascii]++; nrel++; }
     }
     tf->nrel = nrel;
+    /* (father, mother) couples: siblings share both, so the share of
+     * records with this couple is the u of "both parents agree" */
+    tf->parents = dc_xmalloc((n ? n : 1) * sizeof *tf->parents);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (recs[i].father.ascii && recs[i].mother.ascii) tf->parents[k++] = parents_key(in, &recs[i]);
+    dc_sort_u64(tf->parents, k);
+    tf->nparents = k;
 }
 
 void dc_tf_free(dc_tf_t *tf)
@@ -88,6 +118,7 @@ void dc_tf_free(dc_tf_t *tf)
     free(tf->name_ascii);
     free(tf->name_phon);
     free(tf->rel_ascii);
+    free(tf->parents);
     memset(tf, 0, sizeof *tf);
 }
 
@@ -95,6 +126,7 @@ void dc_tf_free(dc_tf_t *tf)
 static double tf_u(const dc_tf_t *tf, dc_col_t c, int level, const dc_record_t *a,
                    const dc_record_t *b)
 {
+    const dc_intern_t *in_ = tf ? tf->in : NULL;
     if (!tf || !tf->nids) return -1;
     uint32_t id = 0, id2 = 0;
     const uint32_t *cnt = NULL;
@@ -102,10 +134,13 @@ static double tf_u(const dc_tf_t *tf, dc_col_t c, int level, const dc_record_t *
     if (c == DC_COL_NAME) {
         if (level == DC_NAME_EXACT || level == DC_NAME_ASCII) { cnt = tf->name_ascii; id = a->name.ascii; id2 = b->name.ascii; }
         else if (level == DC_NAME_PHON) { cnt = tf->name_phon; id = a->name.phon; id2 = b->name.phon; }
-    } else if (c == DC_COL_FATHER || c == DC_COL_MOTHER || c == DC_COL_SPOUSE) {
-        const dc_relname_t *ra = c == DC_COL_FATHER ? &a->father : c == DC_COL_MOTHER ? &a->mother : &a->spouse;
-        const dc_relname_t *rb = c == DC_COL_FATHER ? &b->father : c == DC_COL_MOTHER ? &b->mother : &b->spouse;
-        if (level == DC_REL_EXACT || level == DC_REL_ASCII) { cnt = tf->rel_ascii; id = ra->ascii; id2 = rb->ascii; }
+    } else if (c == DC_COL_PARENTS && level == DC_PAR_BOTH) {
+        /* both parents agree exactly: the share of records with this couple */
+        if (!in_ || a->father.ascii != b->father.ascii || a->mother.ascii != b->mother.ascii) return -1;
+        size_t k = parents_count(tf, parents_key(in_, a));
+        return (double)(k < 2 ? 2 : k) / tf->n;
+    } else if (c == DC_COL_SPOUSE) {
+        if (level == DC_REL_EXACT || level == DC_REL_ASCII) { cnt = tf->rel_ascii; id = a->spouse.ascii; id2 = b->spouse.ascii; }
         total = tf->nrel;
     }
     if (!cnt || !id || id >= tf->nids || total <= 0) return -1;
@@ -238,15 +273,23 @@ void dc_model_estimate_em(dc_model_t *m, const uint64_t *pats, size_t npairs,
         nseed += pc[p].cnt;
         for (int c = 0; c < DC_COL__COUNT; c++) seedcnt[c][lv[c]] += pc[p].cnt;
     }
+    /* With enough pairs sharing a valid 12-digit ID (true matches but for
+     * a negligible share), m of every other column is taken from them and
+     * kept fixed ("anchored"): EM alone, under its independence
+     * assumption, would count look-alikes such as twins (who agree on
+     * everything but the given name and the ID) as matches. EM then only
+     * estimates m of the ID columns, u among candidates and the match share. */
+    int fixed[DC_COL__COUNT] = {0};
     m->m_seeded_from_ids = nseed >= 100;
     if (m->m_seeded_from_ids) {
         for (int c = 0; c < DC_COL__COUNT; c++) {
-            if (c == DC_COL_ID12) continue;
+            if (c == DC_COL_ID12 || c == DC_COL_CMND) continue;
             int nl = dc_col_nlevels((dc_col_t)c);
             double tot = 0;
             for (int l = 0; l < nl; l++) tot += seedcnt[c][l];
             if (tot < 20) continue;
             for (int l = 0; l < nl; l++) mm[c][l] = (seedcnt[c][l] + 0.5) / (tot + 0.5 * nl);
+            fixed[c] = nseed >= ANCHOR_MIN && tot >= ANCHOR_MIN / 4;
         }
     }
     double lam = 0.5;
@@ -279,7 +322,7 @@ void dc_model_estimate_em(dc_model_t *m, const uint64_t *pats, size_t npairs,
             double tm = 0, tu = 0;
             for (int l = 0; l < nl; l++) { tm += am[c][l]; tu += au[c][l]; }
             for (int l = 0; l < nl; l++) {
-                double nm = tm > 0 ? (am[c][l] + 1e-3) / (tm + 1e-3 * nl) : mm[c][l];
+                double nm = tm > 0 && !fixed[c] ? (am[c][l] + 1e-3) / (tm + 1e-3 * nl) : mm[c][l];
                 double nu = tu > 0 ? (au[c][l] + 1e-3) / (tu + 1e-3 * nl) : uc[c][l];
                 delta = fmax(delta, fabs(nm - mm[c][l]));
                 mm[c][l] = nm;
@@ -297,7 +340,7 @@ void dc_model_estimate_em(dc_model_t *m, const uint64_t *pats, size_t npairs,
     for (int c = 0; c < DC_COL__COUNT; c++)
         for (int l = 0; l < dc_col_nlevels((dc_col_t)c); l++) {
             double v = mm[c][l];
-            m->m[c][l] = v < P_MIN ? P_MIN : v;
+            m->m[c][l] = v < M_FLOOR ? M_FLOOR : v;
         }
     m->lambda_cand = lam;
     m->em_iterations = it;

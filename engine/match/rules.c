@@ -26,7 +26,7 @@ static const char *const bkey_names[DC_BK__COUNT] = {
     "id12", "cmnd", "name_exact", "name_ascii", "name_phon", "sur", "mid", "given",
     "given_phon", "dob", "dob_ym", "dob_year", "dob_md", "id_prov", "sex",
     "father_phon", "father_given", "mother_phon", "mother_given", "spouse_phon",
-    "perm_ward", "perm_district", "perm_prov", "home_prov",
+    "perm_ward", "perm_district", "perm_prov", "home_prov", "id12_head", "id12_tail",
 };
 
 const char *dc_bkey_name(dc_bkey_t k)
@@ -41,13 +41,18 @@ static const char default_rules[] =
     "max_block 300\n"
     "window 10\n"
     "id12\n"
+    "id12_head+sex\n"
+    "id12_tail\n"
     "cmnd\n"
     "name_phon+dob_year @ dob,given,perm_ward,father_phon\n"
+    "name_phon+dob_md\n"
+    "name_phon+father_phon\n"
     "sur+given+dob\n"
     "given+dob+id_prov\n"
     "given_phon+dob+perm_district\n"
     "father_phon+given+dob_year\n"
     "mother_phon+given+dob_year\n"
+    "father_phon+mother_phon @ dob,given,sex\n"
     "sur+mid+dob+sex\n";
 
 const char *dc_rules_default_text(void) { return default_rules; }
@@ -220,9 +225,12 @@ void dc_rules_text(const dc_rules_t *r, dc_buf_t *out)
 
 /* ---------------------------------------------------------------- keys */
 
+/* A day-precision date usable as a key. Ambiguous day/month order
+ * (04/01/1954) still keys on the normalizer's reading: both rows of a
+ * duplicate are usually written the same way. */
 static int date_day_ok(const dc_date_t *d)
 {
-    return d->prec == DC_PREC_DAY && !(d->flags & (DC_DATE_INVALID | DC_DATE_AMBIGUOUS));
+    return d->prec == DC_PREC_DAY && d->m && d->d && !(d->flags & DC_DATE_INVALID);
 }
 
 static int date_ok(const dc_date_t *d)
@@ -245,8 +253,8 @@ static uint64_t ward_key(const dc_addr_t *a)
 static uint64_t bkey_value(dc_bkey_t k, const dc_record_t *r, const dc_intern_t *in)
 {
     switch (k) {
-    case DC_BK_ID12: return (r->id12_flags & DC_ID_VALID) ? r->id12 : 0;
-    case DC_BK_CMND: return r->cmnd;
+    case DC_BK_ID12: return (r->id12_flags & DC_ID_VALID) ? dc_rec_id12(r) : 0;
+    case DC_BK_CMND: return dc_rec_cmnd(r);
     case DC_BK_NAME_EXACT: return dc_intern_hash(in, r->name.exact);
     case DC_BK_NAME_ASCII: return dc_intern_hash(in, r->name.ascii);
     case DC_BK_NAME_PHON: return dc_intern_hash(in, r->name.phon);
@@ -277,6 +285,14 @@ static uint64_t bkey_value(dc_bkey_t k, const dc_record_t *r, const dc_intern_t 
     case DC_BK_HOME_PROV:
         return r->hometown.prov_old ? r->hometown.prov_old
                                     : (r->hometown.prov_new ? 256u + r->hometown.prov_new : 0);
+    case DC_BK_ID12_HEAD: {
+        uint64_t v = (r->id12_flags & DC_ID_VALID) ? dc_rec_id12(r) : 0;
+        return v ? v / 1000 + 1 : 0;
+    }
+    case DC_BK_ID12_TAIL: {
+        uint64_t v = (r->id12_flags & DC_ID_VALID) ? dc_rec_id12(r) : 0;
+        return v ? v % 1000000000ull + 1 : 0;
+    }
     case DC_BK__COUNT: break;
     }
     return 0;

@@ -108,7 +108,9 @@ START_TEST(test_compare_names_dates)
         {rec(NULL, "nguyen", "van", "hung", 19801205, 0, 0), DC_NAME_ASCII, DC_DOB_SWAP},
         {rec(NULL, "nguyen", "", "hung", 19810512, 0, 0), DC_NAME_SUR_GIVEN, DC_DOB_ONE_OFF},
         {rec(NULL, "nguyen", "van", "hungg", 19800000, 0, 0), DC_NAME_JW_HIGH, DC_DOB_COMPAT},
-        {rec(NULL, "nguyen", "thi", "lan", 19800513, 0, 0), DC_NAME_JW_LOW, DC_DOB_ONE_OFF},
+        {rec(NULL, "nguyen", "thi", "hunh", 19800513, 0, 0), DC_NAME_JW_LOW, DC_DOB_ONE_OFF},
+        /* similar full names, different given names (sisters, twins): different */
+        {rec(NULL, "nguyen", "thi", "lan", 19800512, 0, 0), DC_NAME_DIFF, DC_DOB_EXACT},
         {rec(NULL, "tran", "duc", "bo", 19800722, 0, 0), DC_NAME_DIFF, DC_DOB_SAME_YEAR},
         {rec(NULL, "nguyen", "van", "hung", 19750722, 0, 0), DC_NAME_ASCII, DC_DOB_DIFF},
         {rec(NULL, "nguyen", "van", "hung", 0, 0, 0), DC_NAME_ASCII, DC_LV_MISSING},
@@ -148,6 +150,16 @@ START_TEST(test_compare_ids_addr)
         ck_assert_msg(lv[DC_COL_ID12] == ids[i].lv, "id case %zu: %d", i, lv[DC_COL_ID12]);
         ck_assert_int_eq(lv[DC_COL_SEX], DC_EQ_SAME);
     }
+    /* an old card number typed into the ID column is compared as a card */
+    dc_record_t c9 = rec(NULL, "le", "thi", "mai", 19900101, 123456789, DC_SEX_FEMALE), d9 = c9;
+    d9.id12 = 0;
+    d9.cmnd = 123456789;
+    uint8_t l9[DC_COL__COUNT];
+    dc_compare(IN, &c9, &d9, l9);
+    ck_assert_int_eq(l9[DC_COL_CMND], DC_ID_EQ);
+    ck_assert_int_eq(l9[DC_COL_ID12], DC_LV_MISSING);
+    ck_assert_uint_eq(dc_rec_id12(&c9), 0);
+    ck_assert_uint_eq(dc_rec_cmnd(&c9), 123456789);
     /* old card vs new ID: nothing to compare, unless the card column holds the 12 digits */
     dc_record_t b = rec(NULL, "le", "thi", "mai", 19900101, 0, DC_SEX_MALE);
     b.cmnd = 123456789;
@@ -185,7 +197,7 @@ START_TEST(test_compare_ids_addr)
     dc_compare(IN, &x, &y, lv);
     ck_assert_int_eq(lv[DC_COL_RESIDENCE], DC_LV_MISSING);
     ck_assert_int_eq(lv[DC_COL_HOMETOWN], DC_LV_MISSING);
-    ck_assert_int_eq(lv[DC_COL_FATHER], DC_LV_MISSING);
+    ck_assert_int_eq(lv[DC_COL_PARENTS], DC_LV_MISSING);
 
     uint64_t pat = dc_levels_pack(lv);
     uint8_t lv2[DC_COL__COUNT];
@@ -211,8 +223,17 @@ START_TEST(test_cannot_link)
     };
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
         dc_record_t b = rec(NULL, "pham", "van", "nam", c[i].dob, c[i].id, c[i].sex);
-        ck_assert_msg(dc_cannot_link(&a, &b) == c[i].cl, "case %zu", i);
-        ck_assert_int_eq(dc_cannot_link(&b, &a), c[i].cl);
+        ck_assert_msg(dc_cannot_link(IN, &a, &b) == c[i].cl, "case %zu", i);
+        ck_assert_int_eq(dc_cannot_link(IN, &b, &a), c[i].cl);
+    }
+    /* twins: same surname and birth date, clearly different given names */
+    static const struct { const char *given; int cl; } tw[] = {
+        {"nam", 0}, {"namm", 0}, {"nma", 0}, {"lan", 1}, {"binh", 1},
+    };
+    for (size_t i = 0; i < sizeof tw / sizeof tw[0]; i++) {
+        dc_record_t b = rec(NULL, "pham", "van", tw[i].given, 19700304, 0, DC_SEX_MALE);
+        ck_assert_msg(dc_cannot_link(IN, &a, &b) == tw[i].cl, "twin case %zu", i);
+        ck_assert_int_eq(dc_cannot_link(NULL, &a, &b), 0);
     }
 }
 END_TEST
@@ -240,9 +261,13 @@ static dc_record_t *population(size_t np, size_t *n_out, uint32_t **person)
         int nrec = 1 + (int)((x >> 3) % 3);
         for (int k = 0; k < nrec; k++) {
             r[n] = rec(NULL, s, common ? "van" : "thi", g, dob, k == 2 ? 0 : id, p % 2 ? DC_SEX_MALE : DC_SEX_FEMALE);
-            char f[48];
-            snprintf(f, sizeof f, "%s van %s%u", s, given[(x >> 25) % 10], (unsigned)((x >> 45) % 40));
+            char f[48], fg[24], fp[56];
+            snprintf(fg, sizeof fg, "%s%u", given[(x >> 25) % 10], (unsigned)((x >> 45) % 40));
+            snprintf(f, sizeof f, "%s van %s", s, fg);
+            snprintf(fp, sizeof fp, "P:%s", f);
             r[n].father.ascii = r[n].father.exact = S(f);
+            r[n].father.given = S(fg);
+            r[n].father.phon = S(fp);
             (*person)[n] = (uint32_t)p;
             n++;
         }
@@ -354,7 +379,7 @@ START_TEST(test_em_and_cluster)
     dc_clusters_t cl;
     size_t *ref, nref;
     dc_cluster_stats_t cs;
-    dc_cluster(r, n, pairs, score, np, log2(0.9 / 0.1), &cl, &ref, &nref, &cs);
+    dc_cluster(IN, r, n, pairs, score, np, log2(0.9 / 0.1), &cl, &ref, &nref, &cs);
     /* score the clustering against the people */
     uint64_t *pred = dc_xmalloc(n * sizeof *pred), *truth = dc_xmalloc(n * sizeof *truth);
     for (size_t i = 0; i < n; i++) { pred[i] = cl.of[i]; truth[i] = person[i]; }
@@ -409,7 +434,7 @@ START_TEST(test_cluster_cannot_link)
     dc_clusters_t cl;
     size_t *ref, nref;
     dc_cluster_stats_t cs;
-    dc_cluster(r, 4, pairs, score, 4, 0.0, &cl, &ref, &nref, &cs);
+    dc_cluster(IN, r, 4, pairs, score, 4, 0.0, &cl, &ref, &nref, &cs);
     ck_assert_uint_eq(cs.accepted, 3);
     ck_assert_uint_eq(nref, 2);                 /* 0-2 (cannot link) then 1-2 (would join 0 and 2) */
     ck_assert_uint_eq(ref[0], 1);

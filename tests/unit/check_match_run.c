@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* check_match_run.c - `dancu run`, `dancu eval` and `dancu explain` end to
+ * end on generated data: quality against the truth, determinism across
+ * thread counts, --model reuse, --rules, thresholds, exit statuses, and
+ * "every input row exactly once across links and rejects". */
+#include "dc_test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *G;   /* generated data set, shared by the tests */
+
+static void gen_once(void)
+{
+    if (G) return;
+    G = dc_test_tmpdir("mrun-gen");
+    ck_assert_int_eq(dc_test_run("%s gen -q -n 3000 --seed 5 --dup-rate 0.3 --provinces 01,79,48,36 -f -o %s",
+                                 DANCU_BIN, G), 0);
+}
+
+static size_t count_lines(const char *path)
+{
+    size_t n = 0, len;
+    char *t = dc_test_read_file(path, &len);
+    if (!t) return 0;
+    for (size_t i = 0; i < len; i++) n += t[i] == '\n';
+    free(t);
+    return n;
+}
+
+/* A field of the JSON text after "key": (numbers only). */
+static double json_num(const char *text, const char *key)
+{
+    char k[64];
+    snprintf(k, sizeof k, "\"%s\": ", key);
+    const char *p = strstr(text, k);
+    return p ? atof(p + strlen(k)) : -1;
+}
+
+START_TEST(test_run_quality_and_determinism)
+{
+    gen_once();
+    char *o1 = dc_test_tmpdir("mrun-1"), *o2 = dc_test_tmpdir("mrun-2");
+    ck_assert_int_eq(dc_test_run("%s run -q --threads 1 --force -o %s %s/exports/*", DANCU_BIN, o1, G), 0);
+    ck_assert_int_eq(dc_test_run("%s run -q --threads 2 --force -o %s %s/exports/*", DANCU_BIN, o2, G), 0);
+    static const char *const files[] = {"links.csv", "review.csv", "citizens.csv", "rejects.csv"};
+    for (size_t i = 0; i < 4; i++) {
+        char a[512], b[512];
+        snprintf(a, sizeof a, "%s/%s", o1, files[i]);
+        snprintf(b, sizeof b, "%s/%s", o2, files[i]);
+        ck_assert_msg(dc_test_files_equal(a, b), "%s differs between 1 and 2 threads", files[i]);
+    }
+    /* quality against the truth */
+    char out[512];
+    snprintf(out, sizeof out, "%s/eval.json", o1);
+    ck_assert_int_eq(dc_test_run("%s eval --json --truth %s/truth.csv --links %s/links.csv > %s", DANCU_BIN, G, o1, out), 0);
+    char *j = dc_test_read_file(out, NULL);
+    ck_assert_ptr_nonnull(j);
+    double p = json_num(j, "precision"), r = json_num(j, "recall");
+    ck_assert_msg(p >= 0.99 && r >= 0.95, "precision %f recall %f", p, r);
+    ck_assert_double_eq(json_num(j, "links_only"), 0);
+    free(j);
+    /* every input row exactly once across links and rejects */
+    char lp[512], rp[512], tp[512];
+    snprintf(lp, sizeof lp, "%s/links.csv", o1);
+    snprintf(rp, sizeof rp, "%s/rejects.csv", o1);
+    snprintf(tp, sizeof tp, "%s/truth.csv", G);
+    ck_assert_uint_eq(count_lines(lp) - 1 + count_lines(rp) - 1, count_lines(tp) - 1);
+    /* links: header and probability column */
+    char *l = dc_test_read_file(lp, NULL);
+    ck_assert(!strncmp(l, "source,record_id,citizen_key,match_probability\n", 47));
+    ck_assert_ptr_nonnull(strstr(l, ",VN"));
+    free(l);
+    /* --model reuses the estimated model: same links, no estimation */
+    char *o3 = dc_test_tmpdir("mrun-3");
+    ck_assert_int_eq(dc_test_run("%s run -q --model %s/model.json --force -o %s %s/exports/*", DANCU_BIN, o1, o3, G), 0);
+    char l3[512];
+    snprintf(l3, sizeof l3, "%s/links.csv", o3);
+    ck_assert(dc_test_files_equal(lp, l3));
+    dc_test_run("rm -rf %s %s %s", o1, o2, o3);
+    free(o1);
+    free(o2);
+    free(o3);
+}
+END_TEST
+
+START_TEST(test_run_options)
+{
+    gen_once();
+    char *o = dc_test_tmpdir("mrun-opt");
+    /* usage errors: 2 */
+    ck_assert_int_eq(dc_test_run("%s run -q %s/exports/* 2>/dev/null", DANCU_BIN, G), 2);
+    ck_assert_int_eq(dc_test_run("%s run -q -o %s 2>/dev/null", DANCU_BIN, o), 2);
+    ck_assert_int_eq(dc_test_run("%s run -q --match-threshold 1.5 -o %s %s/exports/* 2>/dev/null", DANCU_BIN, o, G), 2);
+    ck_assert_int_eq(dc_test_run("%s run -q --match-threshold 0.5 --review-threshold 0.9 -o %s %s/exports/* 2>/dev/null", DANCU_BIN, o, G), 2);
+    /* a bad rules file: 1, and nothing written */
+    char rules[512];
+    snprintf(rules, sizeof rules, "%s/../mrun-rules.txt", o);
+    ck_assert_int_eq(dc_test_write_file(rules, "name_phon+nonsense\n", 19), 0);
+    ck_assert_int_eq(dc_test_run("%s run -q --rules %s --force -o %s %s/exports/* 2>/dev/null", DANCU_BIN, rules, o, G), 1);
+    char lp[512];
+    snprintf(lp, sizeof lp, "%s/links.csv", o);
+    ck_assert_ptr_null(dc_test_read_file(lp, NULL));
+    /* a user rule set: only IDs; recall drops but the run works and says so in model.json */
+    ck_assert_int_eq(dc_test_write_file(rules, "# ids only\nid12\n", 16), 0);
+    ck_assert_int_eq(dc_test_run("%s run -q --rules %s --format jsonl --compress --force -o %s %s/exports/*",
+                                 DANCU_BIN, rules, o, G), 0);
+    char mp[512];
+    snprintf(mp, sizeof mp, "%s/../mrun-model.json", o);
+    ck_assert_int_eq(dc_test_run("zstd -q -dc %s/model.json.zst > %s", o, mp), 0);   /* --compress */
+    char *m = dc_test_read_file(mp, NULL);
+    ck_assert_ptr_nonnull(m);
+    ck_assert_ptr_nonnull(strstr(m, "\"rule\": \"id12\""));
+    ck_assert_ptr_null(strstr(m, "name_phon"));
+    free(m);
+    snprintf(lp, sizeof lp, "%s/links.jsonl.zst", o);
+    char *z = dc_test_read_file(lp, NULL);
+    ck_assert_ptr_nonnull(z);
+    free(z);
+    char out[512];
+    snprintf(out, sizeof out, "%s/../mrun-eval.txt", o);
+    ck_assert_int_eq(dc_test_run("%s eval --truth %s/truth.csv --links %s > %s", DANCU_BIN, G, lp, out), 0);
+    /* a reject-rate limit of 0 with clean data passes */
+    ck_assert_int_eq(dc_test_run("%s run -q --max-reject-rate 0 --force -o %s %s/exports/*", DANCU_BIN, o, G), 0);
+    /* explain reads the compressed model too */
+    dc_test_run("rm -rf %s %s %s %s", o, rules, out, mp);
+    free(o);
+}
+END_TEST
+
+START_TEST(test_explain)
+{
+    gen_once();
+    char *o = dc_test_tmpdir("mrun-explain");
+    ck_assert_int_eq(dc_test_run("%s run -q --force -o %s %s/exports/*", DANCU_BIN, o, G), 0);
+    /* two rows of one person and two rows of different people, from the truth */
+    char tp[512];
+    snprintf(tp, sizeof tp, "%s/truth.csv", G);
+    char *t = dc_test_read_file(tp, NULL);
+    ck_assert_ptr_nonnull(t);
+    char src[3][128], rid[3][128], pid[3][64];
+    int found = 0;
+    char *line = strchr(t, '\n') + 1, *prev = NULL;
+    while (*line && found < 1) {
+        char *e = strchr(line, '\n');
+        *e = 0;
+        if (prev) {
+            char s1[128], r1[128], p1[64], s2[128], r2[128], p2[64];
+            if (sscanf(prev, "%127[^,],%127[^,],%63s", s1, r1, p1) == 3 &&
+                sscanf(line, "%127[^,],%127[^,],%63s", s2, r2, p2) == 3 && !strcmp(p1, p2)) {
+                strcpy(src[0], s1); strcpy(rid[0], r1); strcpy(pid[0], p1);
+                strcpy(src[1], s2); strcpy(rid[1], r2); strcpy(pid[1], p2);
+                found = 1;
+            }
+        }
+        prev = line;
+        line = e + 1;
+    }
+    ck_assert_int_eq(found, 1);
+    /* any other person: the first row of the file */
+    char *first = strchr(t, '\n') + 1;
+    ck_assert_int_eq(sscanf(first, "%127[^,],%127[^,],%63s", src[2], rid[2], pid[2]), 3);
+    char out[512];
+    snprintf(out, sizeof out, "%s/../mrun-explain.txt", o);
+    ck_assert_int_eq(dc_test_run("%s explain %s %s:%s %s:%s > %s", DANCU_BIN, o, src[0], rid[0], src[1], rid[1], out), 0);
+    char *x = dc_test_read_file(out, NULL);
+    ck_assert_ptr_nonnull(x);
+    static const char *const fields[] = {"prior", "name ", "dob ", "id12 ", "parents ", "total ", "decision ", "match probability"};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) ck_assert_ptr_nonnull(strstr(x, fields[i]));
+    ck_assert_ptr_nonnull(strstr(x, "same citizen"));
+    free(x);
+    if (strcmp(pid[2], pid[0])) {
+        ck_assert_int_eq(dc_test_run("%s explain %s %s:%s %s:%s > %s", DANCU_BIN, o, src[0], rid[0], src[2], rid[2], out), 0);
+        x = dc_test_read_file(out, NULL);
+        ck_assert_ptr_nonnull(strstr(x, "different citizens"));
+        free(x);
+    }
+    /* unknown row: 1; bad arguments: 2; not a run folder: 1 */
+    ck_assert_int_eq(dc_test_run("%s explain %s %s:nope %s:%s 2>/dev/null", DANCU_BIN, o, src[0], src[1], rid[1]), 1);
+    ck_assert_int_eq(dc_test_run("%s explain %s onlyone 2>/dev/null", DANCU_BIN, o), 2);
+    ck_assert_int_eq(dc_test_run("%s explain %s a:1 b:2 2>/dev/null", DANCU_BIN, G), 1);
+    free(t);
+    dc_test_run("rm -rf %s %s", o, out);
+    free(o);
+}
+END_TEST
+
+static Suite *match_run_suite(void)
+{
+    Suite *s = suite_create("match_run");
+    TCase *t = tcase_create("cli");
+    tcase_set_timeout(t, 300);
+    tcase_add_test(t, test_run_quality_and_determinism);
+    tcase_add_test(t, test_run_options);
+    tcase_add_test(t, test_explain);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(void)
+{
+    int rc = dc_test_main(match_run_suite(), "match_run");
+    if (G) {
+        dc_test_run("rm -rf %s", G);
+        free(G);
+    }
+    return rc;
+}
