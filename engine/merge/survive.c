@@ -372,6 +372,27 @@ static void choose_addr(cand_t *c, const dc_record_t *recs, const uint32_t *mem,
     *out = *(const dc_addr_t *)((const char *)&recs[mem[v.pos]] + off);
 }
 
+/* ---------------------------------------------------------------- codes */
+
+/* Vote on a small unsigned code (1 or 2 bytes at offset `off` of
+ * dc_record_t); 0 means unknown and does not vote. */
+static vote_t vote_code(cand_t *c, const dc_record_t *recs, const uint32_t *mem, size_t n,
+                        size_t off, size_t size)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        const unsigned char *p = (const unsigned char *)&recs[mem[i]] + off;
+        uint64_t k = *p;
+        if (size == 2) {
+            uint16_t w;
+            memcpy(&w, p, 2);
+            k = w;
+        }
+        if (k) c[m++] = (cand_t){k, 0, 0, (uint32_t)i};
+    }
+    return vote(c, m);
+}
+
 /* ------------------------------------------------------------ one cluster */
 
 typedef struct scratch {
@@ -517,22 +538,13 @@ static void merge_cluster(scratch_t *s, const dc_intern_t *in, const dc_record_t
     if (conflict) SETF(o, DC_CF_SPOUSE_CONFLICT);
 
     /* codes: most frequent, then first */
-    m = 0;
-    for (size_t i = 0; i < n; i++)
-        if (recs[mem[i]].ethnic) c[m++] = (cand_t){recs[mem[i]].ethnic, 0, 0, (uint32_t)i};
-    v = vote(c, m);
+    v = vote_code(c, recs, mem, n, offsetof(dc_record_t, ethnic), sizeof recs->ethnic);
     o->ethnic = (uint8_t)v.key;
     if (v.ndistinct > 1) SETF(o, DC_CF_ETHNIC_CONFLICT);
-    m = 0;
-    for (size_t i = 0; i < n; i++)
-        if (recs[mem[i]].nationality) c[m++] = (cand_t){recs[mem[i]].nationality, 0, 0, (uint32_t)i};
-    v = vote(c, m);
+    v = vote_code(c, recs, mem, n, offsetof(dc_record_t, nationality), sizeof recs->nationality);
     o->nationality = (uint16_t)v.key;
     if (v.ndistinct > 1) SETF(o, DC_CF_NATIONALITY_CONFLICT);
-    m = 0;
-    for (size_t i = 0; i < n; i++)
-        if (recs[mem[i]].religion) c[m++] = (cand_t){recs[mem[i]].religion, 0, 0, (uint32_t)i};
-    v = vote(c, m);
+    v = vote_code(c, recs, mem, n, offsetof(dc_record_t, religion), sizeof recs->religion);
     o->religion = (uint8_t)v.key;
     if (v.ndistinct > 1) SETF(o, DC_CF_RELIGION_CONFLICT);
 

@@ -22,7 +22,7 @@ typedef struct trow {
     const char *dob;               /* "1950", "1950-03", "1950-03-14", "!" invalid, "?" + date ambiguous */
     int sex;                       /* DC_SEX_* */
     const char *id12;              /* "" none, "!..." present but invalid */
-    int ethnic;
+    int ethnic, nat, rel;          /* dan_toc, quoc_tich (ISO numeric), ton_giao codes */
     const char *perm;              /* address text */
     uint32_t perm_ward;
     int temp;                      /* from a temporary-residence register */
@@ -63,6 +63,8 @@ static void make_rec(const trow_t *t, uint32_t source, dc_record_t *r)
         }
     }
     r->ethnic = (uint8_t)t->ethnic;
+    r->nationality = (uint16_t)t->nat;
+    r->religion = (uint8_t)t->rel;
     if (t->perm && *t->perm) {
         r->perm.text = S(t->perm);
         r->perm.flags = DC_ADDR_PRESENT;
@@ -259,25 +261,32 @@ START_TEST(test_sex_and_codes)
         size_t n;
         int sex, ethnic;
         uint32_t flags;
+        int nat, rel;
     } cases[] = {
         {"majority sex", {{.sex = DC_SEX_MALE}, {.sex = DC_SEX_FEMALE}, {.sex = DC_SEX_MALE}}, 3,
-         DC_SEX_MALE, 0, F(DC_CF_SEX_CONFLICT)},
+         DC_SEX_MALE, 0, F(DC_CF_SEX_CONFLICT), 0, 0},
         {"tie: the sex the valid ID encodes",
          {{.sex = DC_SEX_MALE}, {.sex = DC_SEX_FEMALE, .id12 = "001190000001"}}, 2, DC_SEX_FEMALE, 0,
-         F(DC_CF_SEX_CONFLICT)},
+         F(DC_CF_SEX_CONFLICT), 0, 0},
         {"unresolved codes do not vote", {{.sex = DC_SEX_CODE1}, {.sex = DC_SEX_FEMALE}}, 2,
-         DC_SEX_FEMALE, 0, 0},
+         DC_SEX_FEMALE, 0, 0, 0, 0},
         {"ethnic: most frequent", {{.ethnic = 4}, {.ethnic = 1}, {.ethnic = 1}}, 3, 0, 1,
-         F(DC_CF_ETHNIC_CONFLICT)},
+         F(DC_CF_ETHNIC_CONFLICT), 0, 0},
         {"ethnic: tie goes to the earliest row", {{.ethnic = 6}, {.ethnic = 1}}, 2, 0, 6,
-         F(DC_CF_ETHNIC_CONFLICT)},
+         F(DC_CF_ETHNIC_CONFLICT), 0, 0},
         {"ethnic: missing values do not count", {{.ethnic = 0}, {.ethnic = 0}, {.ethnic = 3}}, 3, 0, 3,
-         0},
+         0, 0, 0},
+        {"nationality (two-byte code): majority", {{.nat = 418}, {.nat = 704}, {.nat = 704}}, 3, 0, 0,
+         F(DC_CF_NATIONALITY_CONFLICT), 704, 0},
+        {"religion: tie goes to the earliest, unknown does not vote",
+         {{.rel = 0}, {.rel = 15}, {.rel = 2}}, 3, 0, 0, F(DC_CF_RELIGION_CONFLICT), 0, 15},
     };
     for (size_t i = 0; i < DC_ARRAY_LEN(cases); i++) {
         dc_citizen_t c;
         merge_rows(cases[i].rows, cases[i].n, &c);
         ck_assert_msg(c.sex == cases[i].sex, "%s: sex %d", cases[i].what, c.sex);
+        ck_assert_msg(c.nationality == cases[i].nat, "%s: nationality %d", cases[i].what, c.nationality);
+        ck_assert_msg(c.religion == cases[i].rel, "%s: religion %d", cases[i].what, c.religion);
         ck_assert_msg(c.ethnic == cases[i].ethnic, "%s: ethnic %d", cases[i].what, c.ethnic);
         ck_assert_msg(c.flags == cases[i].flags, "%s: flags %#x want %#x", cases[i].what, c.flags,
                       cases[i].flags);
