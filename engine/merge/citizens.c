@@ -134,6 +134,15 @@ static void split_name(const dc_run_t *run, const dc_cname_t *nm, const char *di
     part[2][1] = ends[nt - 1];
 }
 
+/* A string cell; empty means missing (an empty CSV cell, JSON null). */
+static void put_str(dc_table_t *t, const char *s, size_t n)
+{
+    if (n) dc_table_str(t, s, n);
+    else dc_table_null(t);
+}
+
+static void put_cstr(dc_table_t *t, const char *s) { put_str(t, s, strlen(s)); }
+
 /* A code with its leading zeros ("01", "00101"), empty when 0. */
 static void put_code(dc_table_t *t, uint64_t v, int width)
 {
@@ -148,7 +157,7 @@ static void put_addr(dc_table_t *t, const dc_run_t *run, const dc_addr_t *a)
 {
     size_t len;
     const char *s = dc_intern_str(run->in, a->text, &len);
-    dc_table_str(t, s, len);
+    put_str(t, s, len);
     put_code(t, a->ward_old, 5);
     put_code(t, a->district_old, 3);
     put_code(t, a->prov_old, 2);
@@ -160,7 +169,7 @@ static void put_name(dc_table_t *t, const dc_run_t *run, uint32_t exact, dc_buf_
 {
     dc_buf_clear(tmp);
     display_name(run, exact, tmp);
-    dc_table_str(t, tmp->p ? tmp->p : "", tmp->len);
+    put_str(t, tmp->p ? tmp->p : "", tmp->len);
 }
 
 void dc_merge_sources(const dc_run_t *run, uint32_t cl, dc_buf_t *out)
@@ -194,18 +203,18 @@ static void write_row(dc_table_t *t, const dc_run_t *run, const dc_citizen_t *z,
     dc_buf_clear(tmp);
     display_name(run, z->name.exact, tmp);
     const char *disp = tmp->p ? tmp->p : "";
-    dc_table_str(t, disp, tmp->len);
+    put_str(t, disp, tmp->len);
     size_t part[3][2];
     split_name(run, &z->name, disp, tmp->len, part);
-    for (int k = 0; k < 3; k++) dc_table_str(t, disp + part[k][0], part[k][1] - part[k][0]);
+    for (int k = 0; k < 3; k++) put_str(t, disp + part[k][0], part[k][1] - part[k][0]);
 
     dc_merge_format_date(&z->dob, b);
-    dc_table_cstr(t, b);
-    dc_table_cstr(t, z->sex == DC_SEX_MALE ? "Nam" : z->sex == DC_SEX_FEMALE ? "Nữ" : "");
+    put_cstr(t, b);
+    put_cstr(t, z->sex == DC_SEX_MALE ? "Nam" : z->sex == DC_SEX_FEMALE ? "Nữ" : "");
     put_code(t, z->ethnic, 2);
-    dc_table_cstr(t, dc_ethnic_name(z->ethnic));
+    put_cstr(t, dc_ethnic_name(z->ethnic));
     put_code(t, z->nationality, 3);
-    dc_table_cstr(t, dc_religion_name(z->religion));
+    put_cstr(t, dc_religion_name(z->religion));
     put_addr(t, run, &z->hometown);
     put_addr(t, run, &z->perm);
     put_addr(t, run, &z->cur);
@@ -213,18 +222,18 @@ static void write_row(dc_table_t *t, const dc_run_t *run, const dc_citizen_t *z,
     put_name(t, run, z->mother.exact, tmp);
     put_name(t, run, z->spouse.exact, tmp);
     dc_merge_format_date(&z->dod, b);
-    dc_table_cstr(t, b);
+    put_cstr(t, b);
     dc_table_u64(t, z->nrows);
     dc_buf_clear(tmp);
     dc_merge_sources(run, z->cl, tmp);
-    dc_table_str(t, tmp->p ? tmp->p : "", tmp->len);
+    put_str(t, tmp->p ? tmp->p : "", tmp->len);
     dc_buf_clear(tmp);
     for (int f = 0; f < DC_CF__COUNT; f++) {
         if (!(z->flags & (1u << f))) continue;
         if (tmp->len) dc_buf_putc(tmp, '|');
         dc_buf_puts(tmp, dc_merge_flag_name((dc_cflag_t)f));
     }
-    dc_table_str(t, tmp->p ? tmp->p : "", tmp->len);
+    put_str(t, tmp->p ? tmp->p : "", tmp->len);
 }
 
 /* Rows are formatted in blocks on all threads (into memory tables), then
