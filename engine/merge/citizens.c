@@ -246,6 +246,7 @@ typedef struct wjob {
     const dc_run_t *run;
     dc_table_t **mem;     /* one per block of the round */
     dc_buf_t *tmp;        /* one per thread */
+    dc_merge_scratch_t **scr;  /* one per thread (when citizens are not kept) */
     size_t first;         /* first block of the round */
     int *rc;              /* per block */
 } wjob_t;
@@ -257,7 +258,10 @@ static void format_block(void *ctx, size_t k, int tid)
     size_t a = (j->first + k) * BLOCK, b = DC_MIN(a + BLOCK, ms->ncit);
     j->rc[k] = 0;
     for (size_t i = a; i < b && j->rc[k] == 0; i++) {
-        write_row(j->mem[k], j->run, &ms->cit[i], &j->tmp[tid]);
+        dc_citizen_t z;
+        if (ms->cit) z = ms->cit[i];
+        else dc_merge_citizen_of(j->scr[tid], j->run, (uint32_t)i, &z);
+        write_row(j->mem[k], j->run, &z, &j->tmp[tid]);
         j->rc[k] = dc_table_end_row(j->mem[k]);
     }
     dc_progress_add(b - a);
@@ -266,15 +270,16 @@ static void format_block(void *ctx, size_t k, int tid)
 int dc_merge_write_citizens(dc_run_t *run)
 {
     dc_merge_state_t *ms = run->merge;
-    if (!ms || (!ms->cit && run->cl.ncl)) return dc_seterr("citizens not merged yet (dc_merge_run)");
+    if (!ms || ms->ncit != run->cl.ncl) return dc_seterr("citizens not merged yet (dc_merge_run)");
     dc_run_stage_begin(run, "write_citizens");
     dc_table_t *t = dc_output_table(run, "citizens", dc_citizen_cols, dc_citizen_ncols);
     if (!t) return -1;
     int nth = run->opts.nthreads > 0 ? run->opts.nthreads : dc_nthreads_default();
     size_t nblocks = (ms->ncit + BLOCK - 1) / BLOCK, per_round = (size_t)nth * 4;
     dc_format_t fmt = run->opts.jsonl ? DC_FMT_JSONL : DC_FMT_CSV;
-    wjob_t j = {run, dc_xcalloc(per_round, sizeof *j.mem), dc_xcalloc((size_t)nth, sizeof *j.tmp), 0,
-                dc_xcalloc(per_round, sizeof *j.rc)};
+    wjob_t j = {run, dc_xcalloc(per_round, sizeof *j.mem), dc_xcalloc((size_t)nth, sizeof *j.tmp),
+                dc_xcalloc((size_t)nth, sizeof *j.scr), 0, dc_xcalloc(per_round, sizeof *j.rc)};
+    for (int i = 0; i < nth; i++) j.scr[i] = dc_merge_scratch_create();
     for (size_t k = 0; k < per_round; k++) j.mem[k] = dc_table_mem(fmt, dc_citizen_cols, dc_citizen_ncols);
     dc_progress_begin("write", ms->ncit);
     int rc = 0;
@@ -289,7 +294,11 @@ int dc_merge_write_citizens(dc_run_t *run)
     }
     dc_progress_end();
     for (size_t k = 0; k < per_round; k++) dc_table_abort(j.mem[k]);
-    for (int i = 0; i < nth; i++) dc_buf_free(&j.tmp[i]);
+    for (int i = 0; i < nth; i++) {
+        dc_buf_free(&j.tmp[i]);
+        dc_merge_scratch_free(j.scr[i]);
+    }
+    free(j.scr);
     free(j.mem);
     free(j.tmp);
     free(j.rc);
