@@ -236,6 +236,21 @@ dc_table_t *dc_table_mem(dc_format_t fmt, const char *const *cols, size_t ncols)
 int dc_table_append(dc_table_t *t, dc_table_t *mem);
 uint64_t dc_table_rows(const dc_table_t *t);
 
+/* -------------------------------------------------------------- progress */
+
+/* Progress on standard error, only when it is a terminal and not --quiet:
+ *   "merge          1,234,567 / 2,000,000 (62%)  410k/s  0:03  left 0:02"
+ * redrawn at most 5 times a second on one line. dc_run_stage_begin/end
+ * (engine/run) start and clear it for every stage; a stage that knows its
+ * total calls dc_progress_begin(name, total) itself. dc_progress_add is
+ * cheap (one atomic add) and thread-safe; the redraw happens on whichever
+ * thread crosses the interval, never blocking the others. */
+void dc_progress_init(int enabled);       /* enabled && isatty(2) */
+void dc_progress_begin(const char *stage, uint64_t total);  /* total 0: unknown */
+void dc_progress_add(uint64_t n);
+void dc_progress_end(void);               /* clears the line */
+int dc_progress_active(void);
+
 /* ------------------------------------------------------------------ misc */
 
 /*! dc_now() : monotonic seconds. */

@@ -134,6 +134,15 @@ static void split_name(const dc_run_t *run, const dc_cname_t *nm, const char *di
     part[2][1] = ends[nt - 1];
 }
 
+/* A string cell; empty means missing (an empty CSV cell, JSON null). */
+static void put_str(dc_table_t *t, const char *s, size_t n)
+{
+    if (n) dc_table_str(t, s, n);
+    else dc_table_null(t);
+}
+
+static void put_cstr(dc_table_t *t, const char *s) { put_str(t, s, strlen(s)); }
+
 /* A code with its leading zeros ("01", "00101"), empty when 0. */
 static void put_code(dc_table_t *t, uint64_t v, int width)
 {
@@ -148,7 +157,7 @@ static void put_addr(dc_table_t *t, const dc_run_t *run, const dc_addr_t *a)
 {
     size_t len;
     const char *s = dc_intern_str(run->in, a->text, &len);
-    dc_table_str(t, s, len);
+    put_str(t, s, len);
     put_code(t, a->ward_old, 5);
     put_code(t, a->district_old, 3);
     put_code(t, a->prov_old, 2);
@@ -160,7 +169,7 @@ static void put_name(dc_table_t *t, const dc_run_t *run, uint32_t exact, dc_buf_
 {
     dc_buf_clear(tmp);
     display_name(run, exact, tmp);
-    dc_table_str(t, tmp->p ? tmp->p : "", tmp->len);
+    put_str(t, tmp->p ? tmp->p : "", tmp->len);
 }
 
 void dc_merge_sources(const dc_run_t *run, uint32_t cl, dc_buf_t *out)
@@ -194,18 +203,18 @@ static void write_row(dc_table_t *t, const dc_run_t *run, const dc_citizen_t *z,
     dc_buf_clear(tmp);
     display_name(run, z->name.exact, tmp);
     const char *disp = tmp->p ? tmp->p : "";
-    dc_table_str(t, disp, tmp->len);
+    put_str(t, disp, tmp->len);
     size_t part[3][2];
     split_name(run, &z->name, disp, tmp->len, part);
-    for (int k = 0; k < 3; k++) dc_table_str(t, disp + part[k][0], part[k][1] - part[k][0]);
+    for (int k = 0; k < 3; k++) put_str(t, disp + part[k][0], part[k][1] - part[k][0]);
 
     dc_merge_format_date(&z->dob, b);
-    dc_table_cstr(t, b);
-    dc_table_cstr(t, z->sex == DC_SEX_MALE ? "Nam" : z->sex == DC_SEX_FEMALE ? "Nữ" : "");
+    put_cstr(t, b);
+    put_cstr(t, z->sex == DC_SEX_MALE ? "Nam" : z->sex == DC_SEX_FEMALE ? "Nữ" : "");
     put_code(t, z->ethnic, 2);
-    dc_table_cstr(t, dc_ethnic_name(z->ethnic));
+    put_cstr(t, dc_ethnic_name(z->ethnic));
     put_code(t, z->nationality, 3);
-    dc_table_cstr(t, dc_religion_name(z->religion));
+    put_cstr(t, dc_religion_name(z->religion));
     put_addr(t, run, &z->hometown);
     put_addr(t, run, &z->perm);
     put_addr(t, run, &z->cur);
@@ -213,18 +222,18 @@ static void write_row(dc_table_t *t, const dc_run_t *run, const dc_citizen_t *z,
     put_name(t, run, z->mother.exact, tmp);
     put_name(t, run, z->spouse.exact, tmp);
     dc_merge_format_date(&z->dod, b);
-    dc_table_cstr(t, b);
+    put_cstr(t, b);
     dc_table_u64(t, z->nrows);
     dc_buf_clear(tmp);
     dc_merge_sources(run, z->cl, tmp);
-    dc_table_str(t, tmp->p ? tmp->p : "", tmp->len);
+    put_str(t, tmp->p ? tmp->p : "", tmp->len);
     dc_buf_clear(tmp);
     for (int f = 0; f < DC_CF__COUNT; f++) {
         if (!(z->flags & (1u << f))) continue;
         if (tmp->len) dc_buf_putc(tmp, '|');
         dc_buf_puts(tmp, dc_merge_flag_name((dc_cflag_t)f));
     }
-    dc_table_str(t, tmp->p ? tmp->p : "", tmp->len);
+    put_str(t, tmp->p ? tmp->p : "", tmp->len);
 }
 
 /* Rows are formatted in blocks on all threads (into memory tables), then
@@ -237,6 +246,7 @@ typedef struct wjob {
     const dc_run_t *run;
     dc_table_t **mem;     /* one per block of the round */
     dc_buf_t *tmp;        /* one per thread */
+    dc_merge_scratch_t **scr;  /* one per thread (when citizens are not kept) */
     size_t first;         /* first block of the round */
     int *rc;              /* per block */
 } wjob_t;
@@ -248,7 +258,10 @@ static void format_block(void *ctx, size_t k, int tid)
     size_t a = (j->first + k) * BLOCK, b = DC_MIN(a + BLOCK, ms->ncit);
     j->rc[k] = 0;
     for (size_t i = a; i < b && j->rc[k] == 0; i++) {
-        write_row(j->mem[k], j->run, &ms->cit[i], &j->tmp[tid]);
+        dc_citizen_t z;
+        if (ms->cit) z = ms->cit[i];
+        else dc_merge_citizen_of(j->scr[tid], j->run, (uint32_t)i, &z);
+        write_row(j->mem[k], j->run, &z, &j->tmp[tid]);
         j->rc[k] = dc_table_end_row(j->mem[k]);
     }
     dc_progress_add(b - a);
@@ -257,15 +270,16 @@ static void format_block(void *ctx, size_t k, int tid)
 int dc_merge_write_citizens(dc_run_t *run)
 {
     dc_merge_state_t *ms = run->merge;
-    if (!ms || (!ms->cit && run->cl.ncl)) return dc_seterr("citizens not merged yet (dc_merge_run)");
+    if (!ms || ms->ncit != run->cl.ncl) return dc_seterr("citizens not merged yet (dc_merge_run)");
     dc_run_stage_begin(run, "write_citizens");
     dc_table_t *t = dc_output_table(run, "citizens", dc_citizen_cols, dc_citizen_ncols);
     if (!t) return -1;
     int nth = run->opts.nthreads > 0 ? run->opts.nthreads : dc_nthreads_default();
     size_t nblocks = (ms->ncit + BLOCK - 1) / BLOCK, per_round = (size_t)nth * 4;
     dc_format_t fmt = run->opts.jsonl ? DC_FMT_JSONL : DC_FMT_CSV;
-    wjob_t j = {run, dc_xcalloc(per_round, sizeof *j.mem), dc_xcalloc((size_t)nth, sizeof *j.tmp), 0,
-                dc_xcalloc(per_round, sizeof *j.rc)};
+    wjob_t j = {run, dc_xcalloc(per_round, sizeof *j.mem), dc_xcalloc((size_t)nth, sizeof *j.tmp),
+                dc_xcalloc((size_t)nth, sizeof *j.scr), 0, dc_xcalloc(per_round, sizeof *j.rc)};
+    for (int i = 0; i < nth; i++) j.scr[i] = dc_merge_scratch_create();
     for (size_t k = 0; k < per_round; k++) j.mem[k] = dc_table_mem(fmt, dc_citizen_cols, dc_citizen_ncols);
     dc_progress_begin("write", ms->ncit);
     int rc = 0;
@@ -280,7 +294,11 @@ int dc_merge_write_citizens(dc_run_t *run)
     }
     dc_progress_end();
     for (size_t k = 0; k < per_round; k++) dc_table_abort(j.mem[k]);
-    for (int i = 0; i < nth; i++) dc_buf_free(&j.tmp[i]);
+    for (int i = 0; i < nth; i++) {
+        dc_buf_free(&j.tmp[i]);
+        dc_merge_scratch_free(j.scr[i]);
+    }
+    free(j.scr);
     free(j.mem);
     free(j.tmp);
     free(j.rc);

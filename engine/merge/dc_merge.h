@@ -10,9 +10,10 @@
  *   t = dc_output_table(run, ...)   any table of the run (rejects, links,
  *                                   review, ...) is opened here, written by
  *                                   its owner and NOT committed by it
- *   dc_merge_run(run)               survivorship: one dc_citizen_t per
- *                                   cluster, in cluster order -> run->merge
- *   dc_merge_write_citizens(run)    OUTDIR/citizens.csv (or .jsonl, .zst)
+ *   dc_merge_run(run)               survivorship over every cluster:
+ *                                   conflict counts -> run->merge
+ *   dc_merge_write_citizens(run)    OUTDIR/citizens.csv (or .jsonl, .zst),
+ *                                   one golden record per cluster
  *   dc_report_write(run)            OUTDIR/report.json (staged too)
  *   dc_output_commit(run)           the one place where files appear: every
  *                                   staged file is renamed into OUTDIR,
@@ -91,8 +92,9 @@ typedef struct dc_citizen {
 
 /* The merge stage's state (run->merge). */
 struct dc_merge_state {
-    dc_citizen_t *cit;       /* one per cluster, in cluster order */
-    size_t ncit;
+    dc_citizen_t *cit;       /* one per cluster, in cluster order: only after
+                                dc_merge_citizens (dc_merge_run keeps none) */
+    size_t ncit;             /* citizens (= clusters) */
     uint64_t conflicts[DC_CF__COUNT];  /* citizens carrying each flag */
     uint64_t citizens_flagged;         /* citizens with at least one conflict flag */
     uint64_t citizens_rows;            /* rows of citizens.csv written (0 before) */
@@ -107,11 +109,24 @@ struct dc_merge_state {
 void dc_merge_cluster(const dc_intern_t *in, const dc_record_t *recs, const uint32_t *members,
                       size_t n, dc_citizen_t *out);
 
+/* The same with reusable scratch memory (one per thread), for cluster
+ * `cl` of run->cl. */
+typedef struct dc_merge_scratch dc_merge_scratch_t;
+dc_merge_scratch_t *dc_merge_scratch_create(void);
+void dc_merge_scratch_free(dc_merge_scratch_t *s);   /* NULL-safe */
+void dc_merge_citizen_of(dc_merge_scratch_t *s, const dc_run_t *run, uint32_t cl, dc_citizen_t *out);
+
 /*! dc_merge_run() :
- *  One citizen per cluster of run->cl, on run->opts.nthreads threads, into
- *  run->merge (created if NULL), with conflict counts. Records a "merge"
- *  stage. @return 0 (it cannot fail on data). */
+ *  Survivorship over every cluster of run->cl, on run->opts.nthreads
+ *  threads: counts the flags of every citizen into run->merge (created if
+ *  NULL) for the report, without keeping the citizens (the citizens writer
+ *  recomputes them block by block). Records a "merge" stage. @return 0
+ *  (it cannot fail on data). */
 int dc_merge_run(dc_run_t *run);
+
+/*! dc_merge_citizens() : the same, keeping every citizen in
+ *  run->merge->cit (for tests and in-memory consumers). @return 0. */
+int dc_merge_citizens(dc_run_t *run);
 
 /*! dc_merge_free() : release run->merge (and abort staged outputs still
  *  pending). NULL-safe. */
@@ -220,17 +235,6 @@ void dc_report_summary(const dc_run_t *run, FILE *out);
 void dc_report_cluster_hist(const dc_clusters_t *cl, uint64_t hist[DC_REPORT_NBINS],
                             uint32_t *max_size);
 
-/* ------------------------------------------------------------ progress */
-
-/* Progress on standard error, only when it is a terminal and not --quiet:
- *   "match   1,234,567 rows  410k rows/s  eta 0:12"
- * redrawn at most 5 times a second on one line. dc_progress_add is cheap
- * (one atomic add) and thread-safe; the redraw happens on whichever thread
- * crosses the interval. */
-void dc_progress_init(int enabled);       /* enabled && isatty(2) */
-void dc_progress_begin(const char *stage, uint64_t total);  /* total 0: unknown */
-void dc_progress_add(uint64_t n);
-void dc_progress_end(void);               /* clears the line */
-int dc_progress_active(void);
+/* Progress on standard error: dc_progress_* in engine/common/dc_common.h. */
 
 #endif /* DC_MERGE_H */

@@ -469,6 +469,12 @@ void dc_report_summary(const dc_run_t *run, FILE *out)
     fmt_count(a, sizeof a, run->cl.ncl);
     fmt_count(b, sizeof b, linked - run->cl.ncl);
     fprintf(out, "  citizens    %s   duplicates removed %s\n", a, b);
+    if (run->match) {
+        fmt_count(a, sizeof a, run->match->bstats.pairs);
+        fmt_count(b, sizeof b, run->match->cstats.accepted);
+        fmt_count(c, sizeof c, run->match->review_rows);
+        fprintf(out, "  matching    %s candidate pairs, %s links, %s for review\n", a, b, c);
+    }
     if (run->merge) {
         fmt_count(a, sizeof a, run->merge->citizens_flagged);
         fmt_count(b, sizeof b, run->merge->conflicts[DC_CF_ID12_CONFLICT]);

@@ -16,8 +16,12 @@
  * the most precise wins.
  *
  * DESIGN: dc_merge_run runs dc_parallel_for over clusters; each call
- * writes only citizens[cl] and uses a per-thread scratch array, so the
- * result does not depend on the thread count. Interned ids are used for
+ * uses a per-thread scratch array and adds its flags to per-thread
+ * counters (summed afterwards), and dc_merge_citizens also writes
+ * citizens[cl], so the result does not depend on the thread count. The
+ * golden records are not kept by dc_merge_run: the citizens writer
+ * recomputes them block by block (survivorship is cheap next to
+ * formatting), which saves sizeof(dc_citizen_t) bytes per citizen. Interned ids are used for
  * equality only (grouping), never to order anything visible: ties are
  * broken by position in the cluster.
  */
@@ -372,6 +376,27 @@ static void choose_addr(cand_t *c, const dc_record_t *recs, const uint32_t *mem,
     *out = *(const dc_addr_t *)((const char *)&recs[mem[v.pos]] + off);
 }
 
+/* ---------------------------------------------------------------- codes */
+
+/* Vote on a small unsigned code (1 or 2 bytes at offset `off` of
+ * dc_record_t); 0 means unknown and does not vote. */
+static vote_t vote_code(cand_t *c, const dc_record_t *recs, const uint32_t *mem, size_t n,
+                        size_t off, size_t size)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        const unsigned char *p = (const unsigned char *)&recs[mem[i]] + off;
+        uint64_t k = *p;
+        if (size == 2) {
+            uint16_t w;
+            memcpy(&w, p, 2);
+            k = w;
+        }
+        if (k) c[m++] = (cand_t){k, 0, 0, (uint32_t)i};
+    }
+    return vote(c, m);
+}
+
 /* ------------------------------------------------------------ one cluster */
 
 typedef struct scratch {
@@ -517,22 +542,13 @@ static void merge_cluster(scratch_t *s, const dc_intern_t *in, const dc_record_t
     if (conflict) SETF(o, DC_CF_SPOUSE_CONFLICT);
 
     /* codes: most frequent, then first */
-    m = 0;
-    for (size_t i = 0; i < n; i++)
-        if (recs[mem[i]].ethnic) c[m++] = (cand_t){recs[mem[i]].ethnic, 0, 0, (uint32_t)i};
-    v = vote(c, m);
+    v = vote_code(c, recs, mem, n, offsetof(dc_record_t, ethnic), sizeof recs->ethnic);
     o->ethnic = (uint8_t)v.key;
     if (v.ndistinct > 1) SETF(o, DC_CF_ETHNIC_CONFLICT);
-    m = 0;
-    for (size_t i = 0; i < n; i++)
-        if (recs[mem[i]].nationality) c[m++] = (cand_t){recs[mem[i]].nationality, 0, 0, (uint32_t)i};
-    v = vote(c, m);
+    v = vote_code(c, recs, mem, n, offsetof(dc_record_t, nationality), sizeof recs->nationality);
     o->nationality = (uint16_t)v.key;
     if (v.ndistinct > 1) SETF(o, DC_CF_NATIONALITY_CONFLICT);
-    m = 0;
-    for (size_t i = 0; i < n; i++)
-        if (recs[mem[i]].religion) c[m++] = (cand_t){recs[mem[i]].religion, 0, 0, (uint32_t)i};
-    v = vote(c, m);
+    v = vote_code(c, recs, mem, n, offsetof(dc_record_t, religion), sizeof recs->religion);
     o->religion = (uint8_t)v.key;
     if (v.ndistinct > 1) SETF(o, DC_CF_RELIGION_CONFLICT);
 
@@ -546,6 +562,26 @@ static void merge_cluster(scratch_t *s, const dc_intern_t *in, const dc_record_t
     if (conflict) SETF(o, DC_CF_CUR_CONFLICT);
 }
 
+struct dc_merge_scratch {
+    scratch_t s;
+};
+
+dc_merge_scratch_t *dc_merge_scratch_create(void) { return dc_xcalloc(1, sizeof(dc_merge_scratch_t)); }
+
+void dc_merge_scratch_free(dc_merge_scratch_t *s)
+{
+    if (!s) return;
+    scratch_free(&s->s);
+    free(s);
+}
+
+void dc_merge_citizen_of(dc_merge_scratch_t *s, const dc_run_t *run, uint32_t cl, dc_citizen_t *out)
+{
+    const dc_clusters_t *c = &run->cl;
+    out->cl = cl;
+    merge_cluster(&s->s, run->in, run->recs, c->members + c->off[cl], c->off[cl + 1] - c->off[cl], out);
+}
+
 void dc_merge_cluster(const dc_intern_t *in, const dc_record_t *recs, const uint32_t *members,
                       size_t n, dc_citizen_t *out)
 {
@@ -556,51 +592,83 @@ void dc_merge_cluster(const dc_intern_t *in, const dc_record_t *recs, const uint
 
 /* ----------------------------------------------------------- whole run */
 
+/* Flags that count as conflicts for citizens_flagged. */
+static uint32_t conflict_mask(void)
+{
+    uint32_t m = 0;
+    for (int f = 0; f < DC_CF__COUNT; f++)
+        if (f != DC_CF_SAME_SOURCE_DUP && f != DC_CF_ID12_INVALID_ONLY && f != DC_CF_DOB_INVALID_ONLY)
+            m |= 1u << f;
+    return m;
+}
+
+typedef struct tcount {
+    uint64_t conflicts[DC_CF__COUNT];
+    uint64_t flagged;
+} tcount_t;
+
 typedef struct merge_job {
     const dc_run_t *run;
-    dc_citizen_t *cit;
-    scratch_t *scr;   /* one per thread */
+    dc_citizen_t *cit;           /* NULL: count only */
+    dc_merge_scratch_t **scr;    /* one per thread */
+    tcount_t *count;             /* one per thread: sums do not depend on the schedule */
+    uint32_t mask;
 } merge_job_t;
 
 static void merge_one(void *ctx, size_t i, int tid)
 {
     merge_job_t *j = ctx;
-    const dc_clusters_t *cl = &j->run->cl;
-    j->cit[i].cl = (uint32_t)i;
-    merge_cluster(&j->scr[tid], j->run->in, j->run->recs, cl->members + cl->off[i],
-                  cl->off[i + 1] - cl->off[i], &j->cit[i]);
+    dc_citizen_t tmp, *z = j->cit ? &j->cit[i] : &tmp;
+    dc_merge_citizen_of(j->scr[tid], j->run, (uint32_t)i, z);
+    uint32_t fl = z->flags;
+    if (fl) {
+        tcount_t *c = &j->count[tid];
+        for (int f = 0; f < DC_CF__COUNT; f++) c->conflicts[f] += (fl >> f) & 1u;
+        c->flagged += (fl & j->mask) != 0;
+    }
     dc_progress_add(1);
+}
+
+static void merge_pass(dc_run_t *run, int keep)
+{
+    if (!run->merge) run->merge = dc_xcalloc(1, sizeof *run->merge);
+    dc_merge_state_t *ms = run->merge;
+    free(ms->cit);
+    ms->cit = NULL;
+    size_t ncl = run->cl.ncl;
+    if (keep) ms->cit = dc_xcalloc(ncl ? ncl : 1, sizeof *ms->cit);
+    ms->ncit = ncl;
+    int nth = run->opts.nthreads > 0 ? run->opts.nthreads : dc_nthreads_default();
+    merge_job_t job = {run, ms->cit, dc_xcalloc((size_t)nth, sizeof *job.scr),
+                       dc_xcalloc((size_t)nth, sizeof *job.count), conflict_mask()};
+    for (int t = 0; t < nth; t++) job.scr[t] = dc_merge_scratch_create();
+    dc_progress_begin("merge", ncl);
+    dc_parallel_for(nth, ncl, 1024, merge_one, &job);
+    dc_progress_end();
+    memset(ms->conflicts, 0, sizeof ms->conflicts);
+    ms->citizens_flagged = 0;
+    for (int t = 0; t < nth; t++) {
+        for (int f = 0; f < DC_CF__COUNT; f++) ms->conflicts[f] += job.count[t].conflicts[f];
+        ms->citizens_flagged += job.count[t].flagged;
+        dc_merge_scratch_free(job.scr[t]);
+    }
+    free(job.scr);
+    free(job.count);
 }
 
 int dc_merge_run(dc_run_t *run)
 {
     dc_run_stage_begin(run, "merge");
-    if (!run->merge) run->merge = dc_xcalloc(1, sizeof *run->merge);
-    dc_merge_state_t *ms = run->merge;
-    free(ms->cit);
-    size_t ncl = run->cl.ncl;
-    ms->cit = dc_xcalloc(ncl ? ncl : 1, sizeof *ms->cit);
-    ms->ncit = ncl;
-    int nth = run->opts.nthreads > 0 ? run->opts.nthreads : dc_nthreads_default();
-    merge_job_t job = {run, ms->cit, dc_xcalloc((size_t)nth, sizeof(scratch_t))};
-    dc_progress_begin("merge", ncl);
-    dc_parallel_for(nth, ncl, 1024, merge_one, &job);
-    for (int t = 0; t < nth; t++) scratch_free(&job.scr[t]);
-    free(job.scr);
-    memset(ms->conflicts, 0, sizeof ms->conflicts);
-    ms->citizens_flagged = 0;
-    uint32_t conflict_mask = 0;
-    for (int f = 0; f < DC_CF__COUNT; f++)
-        if (f != DC_CF_SAME_SOURCE_DUP && f != DC_CF_ID12_INVALID_ONLY && f != DC_CF_DOB_INVALID_ONLY)
-            conflict_mask |= 1u << f;
-    for (size_t i = 0; i < ncl; i++) {
-        uint32_t fl = ms->cit[i].flags;
-        if (!fl) continue;
-        for (int f = 0; f < DC_CF__COUNT; f++) if (fl & (1u << f)) ms->conflicts[f]++;
-        if (fl & conflict_mask) ms->citizens_flagged++;
-    }
-    dc_progress_end();
-    dc_run_stage_end(run, ncl);
+    merge_pass(run, 0);
+    dc_run_stage_end(run, run->cl.ncl);
+    return 0;
+}
+
+int dc_merge_citizens(dc_run_t *run)
+{
+    dc_run_stage_begin(run, "merge");
+    merge_pass(run, 1);
+    dc_run_stage_end(run, run->cl.ncl);
     return 0;
 }
 

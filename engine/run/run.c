@@ -61,6 +61,7 @@ static int commit(void *ud, dc_batch_t *b)
     run->recs = dc_grow(run->recs, &run->reccap, run->nrec + b->n, sizeof *run->recs);
     memcpy(run->recs + run->nrec, recs, b->n * sizeof *recs);
     run->nrec += b->n;
+    dc_progress_add(b->n);
     free(recs);
     b->user = NULL;
     return 0;

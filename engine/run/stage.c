@@ -10,6 +10,7 @@ void dc_run_stage_begin(dc_run_t *run, const char *name)
     s->seconds = dc_now();
     s->rows = 0;
     s->peak_rss = 0;
+    dc_progress_begin(name, 0);
     dc_log(2, "stage %s", name);
 }
 
@@ -19,4 +20,5 @@ void dc_run_stage_end(dc_run_t *run, uint64_t rows)
     s->seconds = dc_now() - s->seconds;
     s->rows = rows;
     s->peak_rss = dc_peak_rss_bytes();
+    dc_progress_end();
 }

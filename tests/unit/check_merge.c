@@ -22,7 +22,7 @@ typedef struct trow {
     const char *dob;               /* "1950", "1950-03", "1950-03-14", "!" invalid, "?" + date ambiguous */
     int sex;                       /* DC_SEX_* */
     const char *id12;              /* "" none, "!..." present but invalid */
-    int ethnic;
+    int ethnic, nat, rel;          /* dan_toc, quoc_tich (ISO numeric), ton_giao codes */
     const char *perm;              /* address text */
     uint32_t perm_ward;
     int temp;                      /* from a temporary-residence register */
@@ -63,6 +63,8 @@ static void make_rec(const trow_t *t, uint32_t source, dc_record_t *r)
         }
     }
     r->ethnic = (uint8_t)t->ethnic;
+    r->nationality = (uint16_t)t->nat;
+    r->religion = (uint8_t)t->rel;
     if (t->perm && *t->perm) {
         r->perm.text = S(t->perm);
         r->perm.flags = DC_ADDR_PRESENT;
@@ -259,25 +261,32 @@ START_TEST(test_sex_and_codes)
         size_t n;
         int sex, ethnic;
         uint32_t flags;
+        int nat, rel;
     } cases[] = {
         {"majority sex", {{.sex = DC_SEX_MALE}, {.sex = DC_SEX_FEMALE}, {.sex = DC_SEX_MALE}}, 3,
-         DC_SEX_MALE, 0, F(DC_CF_SEX_CONFLICT)},
+         DC_SEX_MALE, 0, F(DC_CF_SEX_CONFLICT), 0, 0},
         {"tie: the sex the valid ID encodes",
          {{.sex = DC_SEX_MALE}, {.sex = DC_SEX_FEMALE, .id12 = "001190000001"}}, 2, DC_SEX_FEMALE, 0,
-         F(DC_CF_SEX_CONFLICT)},
+         F(DC_CF_SEX_CONFLICT), 0, 0},
         {"unresolved codes do not vote", {{.sex = DC_SEX_CODE1}, {.sex = DC_SEX_FEMALE}}, 2,
-         DC_SEX_FEMALE, 0, 0},
+         DC_SEX_FEMALE, 0, 0, 0, 0},
         {"ethnic: most frequent", {{.ethnic = 4}, {.ethnic = 1}, {.ethnic = 1}}, 3, 0, 1,
-         F(DC_CF_ETHNIC_CONFLICT)},
+         F(DC_CF_ETHNIC_CONFLICT), 0, 0},
         {"ethnic: tie goes to the earliest row", {{.ethnic = 6}, {.ethnic = 1}}, 2, 0, 6,
-         F(DC_CF_ETHNIC_CONFLICT)},
+         F(DC_CF_ETHNIC_CONFLICT), 0, 0},
         {"ethnic: missing values do not count", {{.ethnic = 0}, {.ethnic = 0}, {.ethnic = 3}}, 3, 0, 3,
-         0},
+         0, 0, 0},
+        {"nationality (two-byte code): majority", {{.nat = 418}, {.nat = 704}, {.nat = 704}}, 3, 0, 0,
+         F(DC_CF_NATIONALITY_CONFLICT), 704, 0},
+        {"religion: tie goes to the earliest, unknown does not vote",
+         {{.rel = 0}, {.rel = 15}, {.rel = 2}}, 3, 0, 0, F(DC_CF_RELIGION_CONFLICT), 0, 15},
     };
     for (size_t i = 0; i < DC_ARRAY_LEN(cases); i++) {
         dc_citizen_t c;
         merge_rows(cases[i].rows, cases[i].n, &c);
         ck_assert_msg(c.sex == cases[i].sex, "%s: sex %d", cases[i].what, c.sex);
+        ck_assert_msg(c.nationality == cases[i].nat, "%s: nationality %d", cases[i].what, c.nationality);
+        ck_assert_msg(c.religion == cases[i].rel, "%s: religion %d", cases[i].what, c.religion);
         ck_assert_msg(c.ethnic == cases[i].ethnic, "%s: ethnic %d", cases[i].what, c.ethnic);
         ck_assert_msg(c.flags == cases[i].flags, "%s: flags %#x want %#x", cases[i].what, c.flags,
                       cases[i].flags);
@@ -426,8 +435,8 @@ START_TEST(test_run_deterministic)
     fake_t a, b;
     fake_run(&a, 20000, 1);
     fake_run(&b, 20000, 2);
-    ck_assert_int_eq(dc_merge_run(&a.run), 0);
-    ck_assert_int_eq(dc_merge_run(&b.run), 0);
+    ck_assert_int_eq(dc_merge_citizens(&a.run), 0);
+    ck_assert_int_eq(dc_merge_citizens(&b.run), 0);
     ck_assert_uint_eq(a.run.merge->ncit, a.run.cl.ncl);
     ck_assert_uint_eq(a.run.merge->ncit, b.run.merge->ncit);
     ck_assert_int_eq(memcmp(a.run.merge->cit, b.run.merge->cit, a.run.merge->ncit * sizeof(dc_citizen_t)), 0);
@@ -441,6 +450,14 @@ START_TEST(test_run_deterministic)
     /* the merge stage was timed */
     ck_assert_int_eq(a.run.nstages, 1);
     ck_assert_str_eq(a.run.stages[0].name, "merge");
+    /* counting without keeping the citizens gives the same counts */
+    uint64_t kept[DC_CF__COUNT], flagged = a.run.merge->citizens_flagged;
+    memcpy(kept, a.run.merge->conflicts, sizeof kept);
+    ck_assert_int_eq(dc_merge_run(&b.run), 0);
+    ck_assert_ptr_null(b.run.merge->cit);
+    ck_assert_int_eq(memcmp(kept, b.run.merge->conflicts, sizeof kept), 0);
+    ck_assert_uint_eq(flagged, b.run.merge->citizens_flagged);
+    ck_assert_uint_gt(flagged, 0);
     fake_free(&a);
     fake_free(&b);
 }
@@ -468,7 +485,7 @@ START_TEST(test_sources_cell)
 }
 END_TEST
 
-static char *write_citizens(fake_t *f, const char *tag, int jsonl, int compress)
+static char *write_citizens_k(fake_t *f, const char *tag, int jsonl, int compress, int keep)
 {
     char *dir = dc_test_tmpdir(tag);
     char out[512];
@@ -477,12 +494,41 @@ static char *write_citizens(fake_t *f, const char *tag, int jsonl, int compress)
     f->run.opts.jsonl = jsonl;
     f->run.opts.compress = compress;
     ck_assert_int_eq(dc_output_begin(&f->run), 0);
-    ck_assert_int_eq(dc_merge_run(&f->run), 0);
+    ck_assert_int_eq(keep ? dc_merge_citizens(&f->run) : dc_merge_run(&f->run), 0);
     ck_assert_int_eq(dc_merge_write_citizens(&f->run), 0);
     ck_assert_int_eq(dc_output_commit(&f->run), 0);
     f->run.opts.outdir = NULL;
     return dir;
 }
+
+static char *write_citizens(fake_t *f, const char *tag, int jsonl, int compress)
+{
+    return write_citizens_k(f, tag, jsonl, compress, 0);
+}
+
+/* Citizens recomputed block by block while writing (dc_merge_run) or kept
+ * in memory (dc_merge_citizens): the same file, whatever the threads. */
+START_TEST(test_citizens_kept_or_not)
+{
+    char *dirs[3];
+    for (int k = 0; k < 3; k++) {
+        fake_t f;
+        fake_run(&f, 50000, k == 2 ? 1 : 2);
+        dirs[k] = write_citizens_k(&f, "merge-keep", 0, 0, k == 1);
+        fake_free(&f);
+    }
+    char a[600], b[600];
+    snprintf(a, sizeof a, "%s/out/citizens.csv", dirs[0]);
+    for (int k = 1; k < 3; k++) {
+        snprintf(b, sizeof b, "%s/out/citizens.csv", dirs[k]);
+        ck_assert_msg(dc_test_files_equal(a, b), "citizens.csv differs (variant %d)", k);
+    }
+    for (int k = 0; k < 3; k++) {
+        dc_test_run("rm -rf '%s'", dirs[k]);
+        free(dirs[k]);
+    }
+}
+END_TEST
 
 START_TEST(test_citizens_csv)
 {
@@ -647,6 +693,7 @@ static Suite *merge_suite(void)
     tcase_add_test(tc, test_run_deterministic);
     tcase_add_test(tc, test_sources_cell);
     tcase_add_test(tc, test_citizens_csv);
+    tcase_add_test(tc, test_citizens_kept_or_not);
     tcase_add_test(tc, test_citizens_jsonl_zst);
     suite_add_tcase(s, tc);
     return s;
