@@ -311,7 +311,10 @@ int dc_cmd_explain(int argc, char **argv)
         printf("%-10s %-18s %+9.3f   %s / %s\n", dc_col_name((dc_col_t)col), dc_level_name((dc_col_t)col, lv[col]),
                w[col], va, vb);
     }
-    printf("%-10s %-18s %+9.3f   match probability %.6f\n\n", "total", "", total, prob);
+    printf("%-10s %-18s %+9.3f   match probability %.6f\n", "total", "", total, prob);
+    if (lv[DC_COL_PARENTS] == DC_PAR_BOTH)
+        printf("(both parents agree: agreeing addresses add no weight, see docs/MATCHING.md)\n");
+    printf("\n");
     const char *decision = prob >= pmatch ? "link (at or above the match threshold)"
                            : prob >= preview ? "review band (below the match threshold)"
                                              : "no link (below the review threshold)";

@@ -171,8 +171,14 @@ double dc_model_score(const dc_model_t *m, const dc_tf_t *tf, const uint8_t lv[D
     if (lam < 1e-15) lam = 1e-15;
     if (lam > 1 - 1e-9) lam = 1 - 1e-9;
     double s = log2(lam / (1 - lam));
+    /* Household members share their parents and their addresses: once both
+     * parents agree, agreeing addresses say nothing more about being the
+     * same person rather than a sibling, so they add no positive weight
+     * (disagreeing addresses still count against). */
+    int family = lv[DC_COL_PARENTS] == DC_PAR_BOTH;
     for (int c = 0; c < DC_COL__COUNT; c++) {
         double x = dc_level_weight(m, tf, (dc_col_t)c, lv[c], a, b);
+        if (family && x > 0 && (c == DC_COL_RESIDENCE || c == DC_COL_HOMETOWN)) x = 0;
         if (w) w[c] = x;
         s += x;
     }
