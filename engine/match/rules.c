@@ -38,7 +38,7 @@ static const char default_rules[] =
     "# dancu default blocking rules (docs/MATCHING.md).\n"
     "# One rule per line: key fields joined by '+', then optionally '@' and the\n"
     "# fields that order a block too large to compare pair by pair.\n"
-    "max_block 300\n"
+    "max_block 50\n"
     "window 10\n"
     "id12\n"
     "id12_head+sex\n"
@@ -131,7 +131,7 @@ static int parse_setting(const char *s, const char *e, const char *origin, int l
 int dc_rules_parse(const char *text, const char *origin, dc_rules_t *out)
 {
     memset(out, 0, sizeof *out);
-    out->max_block = 300;
+    out->max_block = 50;
     out->window = 10;
     size_t cap = 0;
     int line = 0;
