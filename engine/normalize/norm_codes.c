@@ -192,11 +192,10 @@ static void load_ethnic(dc_norm_shared_t *sh)
     strmap_init(&sh->ethnic_ascii2, 512);
     dc_ref_csv_open(&c, "vn_ethnic_groups.csv", ',');
     int c8 = dc_ref_csv_col(&c, "code_2008"), cn = dc_ref_csv_col(&c, "name"),
-        c79 = dc_ref_csv_col(&c, "code_1979"), cn79 = dc_ref_csv_col(&c, "name_1979"),
-        cv = dc_ref_csv_col(&c, "variants"), co = dc_ref_csv_col(&c, "other_names_1979");
+        cn79 = dc_ref_csv_col(&c, "name_1979"), cv = dc_ref_csv_col(&c, "variants"),
+        co = dc_ref_csv_col(&c, "other_names_1979");
     while (dc_ref_csv_next(&c)) {
         int k8 = atoi(c.f[c8]);
-        DC_UNUSED(c79);
         put_list(&sh->ethnic_exact, &sh->ethnic_ascii, c.f[cn], c.flen[cn], k8);
         put_list(&sh->ethnic_exact, &sh->ethnic_ascii, c.f[cn79], c.flen[cn79], k8);
         put_list(&sh->ethnic_exact, &sh->ethnic_ascii, c.f[cv], c.flen[cv], k8);
