@@ -563,7 +563,9 @@ uint64_t dc_norm_id12(const dc_norm_shared_t *sh, const char *s, size_t n, uint8
     }
     if (k != 12) { *flags |= DC_ID_BAD_LENGTH; return 0; }
     int prov = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
+    int c = p[3] - '0', y = (c <= 1 ? 1900 : 2000) + (p[4] - '0') * 10 + (p[5] - '0');
     if (!sh->cccd_prov[prov]) *flags |= DC_ID_BAD_PROVINCE;
+    else if (c > 3 || y > sh->opts.ref_year) *flags |= DC_ID_BAD_YEAR;
     else *flags |= DC_ID_VALID;
     id12_check(p, sex, dob, flags);
     return digits_value(p, 12);
@@ -605,7 +607,7 @@ uint64_t dc_norm_cmnd(const dc_norm_shared_t *sh, const char *s, size_t n, uint1
 /* Re-check the ID/sex flag once a provisional sex is resolved. */
 void norm_id12_recheck_sex(dc_record_t *r)
 {
-    if (!r->id12 || !(r->id12_flags & (DC_ID_VALID | DC_ID_BAD_PROVINCE))) return;
+    if (!r->id12 || !(r->id12_flags & (DC_ID_VALID | DC_ID_BAD_PROVINCE | DC_ID_BAD_YEAR))) return;
     char d[13];
     uint64_t v = r->id12;
     for (int i = 11; i >= 0; i--) { d[i] = (char)('0' + v % 10); v /= 10; }
