@@ -9,10 +9,11 @@
  *      reads only gioi_tinh and ho_ten to count, per file, the evidence
  *      for the meaning of the sex codes "0"/"1" (dc_norm_sex_vote);
  *      then dc_norm_sex_decide per file.
- *   2. the full pass: workers normalize their batch into records (one
- *      array per batch, in batch->user) and resolve the sex codes; the
- *      in-order commit writes the rows. The output is therefore identical
- *      whatever --threads, and memory is bounded by the batches in flight.
+ *   2. the full pass: workers normalize their batch into records, resolve
+ *      the sex codes and format the rows into a memory table (dc_table_mem,
+ *      in batch->user); the in-order commit appends those bytes to OUT. The
+ *      output is therefore identical whatever --threads, and memory is
+ *      bounded by the batches in flight.
  * Rejects go to OUT's directory as <name>.rejects.csv.
  */
 #include "dc_cli.h"
@@ -97,15 +98,29 @@ typedef struct norm_cli {
     dc_norm_shared_t *sh;
     dc_intern_t *in;
     dc_table_t *out;
+    dc_format_t fmt;
     int nthreads;
     /* pass 1 */
     dc_sex_vote_t *votes;
     size_t nvotes;
     /* pass 2 */
     uint64_t rows;
-    dc_buf_t tmp;
     atomic_ullong norm_ns;   /* thread CPU time spent in dc_norm_row (--timing) */
 } norm_cli_t;
+
+/* Per worker: the normalization context and a scratch buffer. */
+typedef struct worker {
+    dc_norm_ctx_t *nc;
+    dc_buf_t tmp;
+} worker_t;
+
+/* Where cells go: a batch's memory table, formatted on a worker. */
+typedef struct wr {
+    dc_table_t *t;
+    dc_buf_t *tmp;
+    const dc_norm_shared_t *sh;
+    const dc_intern_t *in;
+} wr_t;
 
 static uint64_t thread_cpu_ns(void)
 {
@@ -118,26 +133,32 @@ static void *w_init(void *ud, int tid)
 {
     DC_UNUSED(tid);
     norm_cli_t *C = ud;
-    return dc_norm_ctx_create(C->sh);
+    worker_t *w = dc_xcalloc(1, sizeof *w);
+    w->nc = dc_norm_ctx_create(C->sh);
+    return w;
 }
 
-static void w_free(void *ud, void *w)
+static void w_free(void *ud, void *wp)
 {
     DC_UNUSED(ud);
-    dc_norm_ctx_free(w);
+    worker_t *w = wp;
+    dc_norm_ctx_free(w->nc);
+    dc_buf_free(&w->tmp);
+    free(w);
 }
 
 /* Pass 1: provisional sex + name flags only. */
-static int p1_process(void *ud, void *w, dc_batch_t *b)
+static int p1_process(void *ud, void *wp, dc_batch_t *b)
 {
     DC_UNUSED(ud);
+    worker_t *w = wp;
     dc_record_t *recs = dc_xcalloc(b->n ? b->n : 1, sizeof *recs);
     for (size_t i = 0; i < b->n; i++) {
         const dc_row_t *r = &b->rows[i];
         int unrec;
         recs[i].sex = dc_norm_sex(r->v[DC_F_GIOI_TINH], r->len[DC_F_GIOI_TINH], &unrec);
         if (recs[i].sex >= DC_SEX_CODE0)
-            dc_norm_name(w, r->v[DC_F_HO_TEN], r->len[DC_F_HO_TEN], &recs[i].name);
+            dc_norm_name(w->nc, r->v[DC_F_HO_TEN], r->len[DC_F_HO_TEN], &recs[i].name);
     }
     b->user = recs;
     return 0;
@@ -159,35 +180,25 @@ static int p1_commit(void *ud, dc_batch_t *b)
     return 0;
 }
 
-/* Pass 2: the full records. */
-static int p2_process(void *ud, void *w, dc_batch_t *b)
-{
-    norm_cli_t *C = ud;
-    dc_record_t *recs = dc_xcalloc(b->n ? b->n : 1, sizeof *recs);
-    uint64_t t0 = thread_cpu_ns();
-    for (size_t i = 0; i < b->n; i++) {
-        dc_norm_row(w, b->src->index, &b->rows[i], &recs[i]);
-        dc_norm_sex_apply(C->sh, &recs[i]);
-    }
-    atomic_fetch_add(&C->norm_ns, thread_cpu_ns() - t0);
-    b->user = recs;
-    return 0;
-}
-
-static void cell_id(dc_table_t *t, const char *s) { dc_table_cstr(t, s); }
-
-static void cell_interned(norm_cli_t *C, uint32_t id)
+static void cell_interned(wr_t *W, uint32_t id)
 {
     size_t n;
-    const char *s = dc_intern_str(C->in, id, &n);
-    dc_table_str(C->out, s, n);
+    const char *s = dc_intern_str(W->in, id, &n);
+    dc_table_str(W->t, s, n);
 }
 
-static void cell_buf(norm_cli_t *C, void (*fn)(unsigned, dc_buf_t *), unsigned flags)
+static void cell_buf(wr_t *W, void (*fn)(unsigned, dc_buf_t *), unsigned flags)
 {
-    dc_buf_clear(&C->tmp);
-    fn(flags, &C->tmp);
-    dc_table_str(C->out, C->tmp.p, C->tmp.len);
+    dc_buf_clear(W->tmp);
+    fn(flags, W->tmp);
+    dc_table_str(W->t, W->tmp->p, W->tmp->len);
+}
+
+static void cell_display(wr_t *W, uint32_t exact)
+{
+    dc_buf_clear(W->tmp);
+    if (exact) dc_norm_display_name(W->sh, exact, W->tmp);
+    dc_table_str(W->t, W->tmp->p, W->tmp->len);
 }
 
 static void name_flags(unsigned f, dc_buf_t *b) { dc_name_flags_str((uint16_t)f, b); }
@@ -206,11 +217,12 @@ static void addr_flags(unsigned f, dc_buf_t *b)
     }
 }
 
-static void cell_code(dc_table_t *t, unsigned v, int width)
+/* A zero-padded number, or an empty cell for 0. */
+static void cell_code(dc_table_t *t, uint64_t v, int width)
 {
     if (!v) { dc_table_null(t); return; }
-    char s[24];
-    snprintf(s, sizeof s, "%0*u", width, v);
+    char s[32];
+    snprintf(s, sizeof s, "%0*llu", width, (unsigned long long)v);
     dc_table_cstr(t, s);
 }
 
@@ -220,95 +232,108 @@ static void cell_date(dc_table_t *t, const dc_date_t *d)
     dc_table_cstr(t, dc_date_format(d, buf));
 }
 
-static void cells_addr(norm_cli_t *C, const dc_row_t *r, dc_field_t f, const dc_addr_t *a)
+static void cells_addr(wr_t *W, const dc_row_t *r, dc_field_t f, const dc_addr_t *a)
 {
-    dc_table_str(C->out, r->v[f], r->len[f]);
-    cell_interned(C, a->text);
-    cell_code(C->out, a->ward_old, 5);
-    cell_code(C->out, a->ward_new, 5);
-    cell_buf(C, addr_flags, a->flags);
+    dc_table_str(W->t, r->v[f], r->len[f]);
+    cell_interned(W, a->text);
+    cell_code(W->t, a->ward_old, 5);
+    cell_code(W->t, a->ward_new, 5);
+    cell_buf(W, addr_flags, a->flags);
 }
 
-static void cells_rel(norm_cli_t *C, const dc_row_t *r, dc_field_t f, const dc_relname_t *n)
+static void cells_rel(wr_t *W, const dc_row_t *r, dc_field_t f, const dc_relname_t *n)
 {
-    dc_table_str(C->out, r->v[f], r->len[f]);
-    dc_buf_clear(&C->tmp);
-    if (n->exact) dc_norm_display_name(C->sh, n->exact, &C->tmp);
-    dc_table_str(C->out, C->tmp.p, C->tmp.len);
-    cell_interned(C, n->ascii);
-    cell_interned(C, n->phon);
+    dc_table_str(W->t, r->v[f], r->len[f]);
+    cell_display(W, n->exact);
+    cell_interned(W, n->ascii);
+    cell_interned(W, n->phon);
+}
+
+/* One output row: each raw column, then what the engine understood. */
+static void write_row(wr_t *W, const char *source, const dc_row_t *r, const dc_record_t *x)
+{
+    dc_table_t *t = W->t;
+#define RAW(f) dc_table_str(t, r->v[DC_F_##f], r->len[DC_F_##f])
+    dc_table_cstr(t, source);
+    dc_table_u64(t, r->line);
+    RAW(RECORD_ID);
+    RAW(MA_TINH);
+    cell_code(t, x->prov_src, 2);
+    RAW(HO_TEN);
+    cell_display(W, x->name.exact);
+    cell_interned(W, x->name.exact);
+    cell_interned(W, x->name.ascii);
+    cell_interned(W, x->name.phon);
+    cell_interned(W, x->name.sur);
+    cell_interned(W, x->name.mid);
+    cell_interned(W, x->name.given);
+    cell_interned(W, x->name.given_phon);
+    cell_buf(W, name_flags, x->name.flags);
+    RAW(NGAY_SINH);
+    cell_date(t, &x->dob);
+    cell_buf(W, date_flags, x->dob.flags);
+    RAW(GIOI_TINH);
+    dc_table_cstr(t, dc_sex_name(x->sex));
+    RAW(SO_DINH_DANH);
+    cell_code(t, x->id12, 12);
+    cell_buf(W, id_flags, x->id12_flags);
+    RAW(SO_CMND);
+    cell_code(t, x->cmnd, x->cmnd_flags & DC_ID_CMND12 ? 12 : 9);
+    cell_buf(W, id_flags, x->cmnd_flags);
+    RAW(DAN_TOC);
+    cell_code(t, x->ethnic, 2);
+    dc_table_cstr(t, dc_ethnic_name(x->ethnic));
+    RAW(TON_GIAO);
+    cell_code(t, x->religion == DC_RELIGION_NONE ? 0 : x->religion, 2);
+    dc_table_cstr(t, dc_religion_name(x->religion));
+    RAW(QUOC_TICH);
+    cell_code(t, x->nationality, 3);
+    cells_addr(W, r, DC_F_QUE_QUAN, &x->hometown);
+    cells_addr(W, r, DC_F_NOI_THUONG_TRU, &x->perm);
+    cells_addr(W, r, DC_F_NOI_O_HIEN_TAI, &x->cur);
+    cells_rel(W, r, DC_F_HO_TEN_CHA, &x->father);
+    cells_rel(W, r, DC_F_HO_TEN_ME, &x->mother);
+    cells_rel(W, r, DC_F_HO_TEN_VO_CHONG, &x->spouse);
+    RAW(NGAY_CHET);
+    cell_date(t, &x->dod);
+    cell_buf(W, date_flags, x->dod.flags);
+    cell_buf(W, code_flags, x->code_flags);
+#undef RAW
+}
+
+/* Pass 2: normalize the batch, then format its rows into a memory table
+ * (on the worker); the in-order commit only appends the bytes. */
+static int p2_process(void *ud, void *wp, dc_batch_t *b)
+{
+    norm_cli_t *C = ud;
+    worker_t *w = wp;
+    dc_record_t *recs = dc_xcalloc(b->n ? b->n : 1, sizeof *recs);
+    uint64_t t0 = thread_cpu_ns();
+    for (size_t i = 0; i < b->n; i++) {
+        dc_norm_row(w->nc, b->src->index, &b->rows[i], &recs[i]);
+        dc_norm_sex_apply(C->sh, &recs[i]);
+    }
+    atomic_fetch_add(&C->norm_ns, thread_cpu_ns() - t0);
+    wr_t W = {dc_table_mem(C->fmt, cols, DC_ARRAY_LEN(cols)), &w->tmp, C->sh, C->in};
+    int rc = 0;
+    for (size_t i = 0; i < b->n && rc == 0; i++) {
+        write_row(&W, b->src->name, &b->rows[i], &recs[i]);
+        rc = dc_table_end_row(W.t);
+    }
+    free(recs);
+    b->user = W.t;
+    return rc;
 }
 
 static int p2_commit(void *ud, dc_batch_t *b)
 {
     norm_cli_t *C = ud;
-    dc_table_t *t = C->out;
-    dc_record_t *recs = b->user;
-    for (size_t i = 0; i < b->n; i++) {
-        const dc_row_t *r = &b->rows[i];
-        const dc_record_t *x = &recs[i];
-#define RAW(f) dc_table_str(t, r->v[DC_F_##f], r->len[DC_F_##f])
-        dc_table_cstr(t, b->src->name);
-        dc_table_u64(t, r->line);
-        RAW(RECORD_ID);
-        RAW(MA_TINH);
-        cell_code(t, x->prov_src, 2);
-        RAW(HO_TEN);
-        dc_buf_clear(&C->tmp);
-        if (x->name.exact) dc_norm_display_name(C->sh, x->name.exact, &C->tmp);
-        dc_table_str(t, C->tmp.p, C->tmp.len);
-        cell_interned(C, x->name.exact);
-        cell_interned(C, x->name.ascii);
-        cell_interned(C, x->name.phon);
-        cell_interned(C, x->name.sur);
-        cell_interned(C, x->name.mid);
-        cell_interned(C, x->name.given);
-        cell_interned(C, x->name.given_phon);
-        cell_buf(C, name_flags, x->name.flags);
-        RAW(NGAY_SINH);
-        cell_date(t, &x->dob);
-        cell_buf(C, date_flags, x->dob.flags);
-        RAW(GIOI_TINH);
-        dc_table_cstr(t, dc_sex_name(x->sex));
-        RAW(SO_DINH_DANH);
-        if (x->id12) {
-            char s[24];
-            snprintf(s, sizeof s, "%012llu", (unsigned long long)x->id12);
-            cell_id(t, s);
-        } else dc_table_null(t);
-        cell_buf(C, id_flags, x->id12_flags);
-        RAW(SO_CMND);
-        if (x->cmnd) {
-            char s[24];
-            snprintf(s, sizeof s, "%0*llu", x->cmnd_flags & DC_ID_CMND12 ? 12 : 9, (unsigned long long)x->cmnd);
-            cell_id(t, s);
-        } else dc_table_null(t);
-        cell_buf(C, id_flags, x->cmnd_flags);
-        RAW(DAN_TOC);
-        cell_code(t, x->ethnic, 2);
-        dc_table_cstr(t, dc_ethnic_name(x->ethnic));
-        RAW(TON_GIAO);
-        cell_code(t, x->religion == DC_RELIGION_NONE ? 0 : x->religion, 2);
-        dc_table_cstr(t, dc_religion_name(x->religion));
-        RAW(QUOC_TICH);
-        cell_code(t, x->nationality, 3);
-        cells_addr(C, r, DC_F_QUE_QUAN, &x->hometown);
-        cells_addr(C, r, DC_F_NOI_THUONG_TRU, &x->perm);
-        cells_addr(C, r, DC_F_NOI_O_HIEN_TAI, &x->cur);
-        cells_rel(C, r, DC_F_HO_TEN_CHA, &x->father);
-        cells_rel(C, r, DC_F_HO_TEN_ME, &x->mother);
-        cells_rel(C, r, DC_F_HO_TEN_VO_CHONG, &x->spouse);
-        RAW(NGAY_CHET);
-        cell_date(t, &x->dod);
-        cell_buf(C, date_flags, x->dod.flags);
-        cell_buf(C, code_flags, x->code_flags);
-#undef RAW
-        if (dc_table_end_row(t) != 0) return -1;
-    }
-    C->rows += b->n;
-    free(recs);
+    dc_table_t *mem = b->user;
+    int rc = dc_table_append(C->out, mem);
+    dc_table_abort(mem);
     b->user = NULL;
-    return 0;
+    C->rows += b->n;
+    return rc;
 }
 
 /* OUT path -> directory, table name and format. */
@@ -378,7 +403,7 @@ int dc_cmd_normalize(int argc, char **argv)
         case 'P': {
             char *end;
             long v = strtol(optarg, &end, 10);
-            if (*end || end == optarg || v < 0 || v > 99) { rc = usage_error("bad --century-pivot (0..99)", optarg); goto done; }
+            if (*end || end == optarg || v < 1 || v > 99) { rc = usage_error("bad --century-pivot (1..99)", optarg); goto done; }
             no.century_pivot = (int)v;
             break;
         }
@@ -491,6 +516,7 @@ int dc_cmd_normalize(int argc, char **argv)
         static const char *const rcols[] = {"source", "line", "reason", "raw"};
         char *rname = dc_xmalloc(strlen(name) + 16);
         snprintf(rname, strlen(name) + 16, "%s.rejects", name);
+        C.fmt = fmt;
         C.out = dc_table_open(dir, name, fmt, zst, cols, DC_ARRAY_LEN(cols));
         lo.rejects = C.out ? dc_table_open(dir, rname, DC_FMT_CSV, 0, rcols, 4) : NULL;
         free(rname);
@@ -531,7 +557,6 @@ int dc_cmd_normalize(int argc, char **argv)
         }
     }
     free(C.votes);
-    dc_buf_free(&C.tmp);
     dc_norm_shared_free(C.sh);
     dc_intern_free(C.in);
     free(dir);

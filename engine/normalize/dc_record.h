@@ -88,6 +88,10 @@ enum {
     DC_ID_CMND12       = 1 << 7,   /* so_cmnd holding 12 digits */
     DC_ID_ZERO_RESTORED = 1 << 8,  /* one leading zero lost by a spreadsheet was put back */
     DC_ID_MANGLED      = 1 << 9,   /* spreadsheet scientific notation (1.2345E+11): digits lost */
+    DC_ID_BAD_YEAR     = 1 << 11,  /* digits 4-6 give a birth year after the reference year
+                                      or before 1900 (century digit other than 0-3) */
+    DC_ID_MOVED        = 1 << 10,  /* taken from the other ID column (a 9-digit card number
+                                      in so_dinh_danh, a 12-digit number in so_cmnd) */
 };
 
 /* Code flags (dc_record_t.code_flags): why a code is unknown. */

@@ -192,11 +192,10 @@ static void load_ethnic(dc_norm_shared_t *sh)
     strmap_init(&sh->ethnic_ascii2, 512);
     dc_ref_csv_open(&c, "vn_ethnic_groups.csv", ',');
     int c8 = dc_ref_csv_col(&c, "code_2008"), cn = dc_ref_csv_col(&c, "name"),
-        c79 = dc_ref_csv_col(&c, "code_1979"), cn79 = dc_ref_csv_col(&c, "name_1979"),
-        cv = dc_ref_csv_col(&c, "variants"), co = dc_ref_csv_col(&c, "other_names_1979");
+        cn79 = dc_ref_csv_col(&c, "name_1979"), cv = dc_ref_csv_col(&c, "variants"),
+        co = dc_ref_csv_col(&c, "other_names_1979");
     while (dc_ref_csv_next(&c)) {
         int k8 = atoi(c.f[c8]);
-        DC_UNUSED(c79);
         put_list(&sh->ethnic_exact, &sh->ethnic_ascii, c.f[cn], c.flen[cn], k8);
         put_list(&sh->ethnic_exact, &sh->ethnic_ascii, c.f[cn79], c.flen[cn79], k8);
         put_list(&sh->ethnic_exact, &sh->ethnic_ascii, c.f[cv], c.flen[cv], k8);
@@ -564,7 +563,9 @@ uint64_t dc_norm_id12(const dc_norm_shared_t *sh, const char *s, size_t n, uint8
     }
     if (k != 12) { *flags |= DC_ID_BAD_LENGTH; return 0; }
     int prov = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
+    int c = p[3] - '0', y = (c <= 1 ? 1900 : 2000) + (p[4] - '0') * 10 + (p[5] - '0');
     if (!sh->cccd_prov[prov]) *flags |= DC_ID_BAD_PROVINCE;
+    else if (c > 3 || y > sh->opts.ref_year) *flags |= DC_ID_BAD_YEAR;
     else *flags |= DC_ID_VALID;
     id12_check(p, sex, dob, flags);
     return digits_value(p, 12);
@@ -606,7 +607,7 @@ uint64_t dc_norm_cmnd(const dc_norm_shared_t *sh, const char *s, size_t n, uint1
 /* Re-check the ID/sex flag once a provisional sex is resolved. */
 void norm_id12_recheck_sex(dc_record_t *r)
 {
-    if (!r->id12 || !(r->id12_flags & (DC_ID_VALID | DC_ID_BAD_PROVINCE))) return;
+    if (!r->id12 || !(r->id12_flags & (DC_ID_VALID | DC_ID_BAD_PROVINCE | DC_ID_BAD_YEAR))) return;
     char d[13];
     uint64_t v = r->id12;
     for (int i = 11; i >= 0; i--) { d[i] = (char)('0' + v % 10); v /= 10; }

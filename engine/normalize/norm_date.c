@@ -11,7 +11,7 @@
  */
 #include "norm_internal.h"
 
-#include <string.h>   /* memset */
+#include <string.h>   /* memset, strcmp */
 
 #define MIN_YEAR 1800
 
@@ -117,6 +117,36 @@ static int two_digit_year(const dc_norm_opts_t *o, int yy, dc_date_t *out)
     return yy <= pivot ? 2000 + yy : 1900 + yy;
 }
 
+static void parse_numeric(const dc_norm_opts_t *o, const char *s, size_t n, dc_date_t *out);
+
+/* "ngày 15 tháng 8 năm 1990", "Năm 1990", "tháng 8/1990": the words ngày,
+ * tháng, năm (with or without diacritics, any case) around the numbers are
+ * dropped and the numbers read as dd mm yyyy. Anything else: invalid. */
+static void parse_words(const dc_norm_opts_t *o, const char *s, size_t n, dc_date_t *out)
+{
+    dc_text_t t;
+    char buf[64];
+    size_t k = 0;
+    dc_text_decode(s, n, &t);
+    for (int j = 0; j < t.n; j++) {
+        char a[DC_TOK_BYTES];
+        size_t al = dc_token_ascii(&t.t[j], a, sizeof a);
+        int digits = al > 0;
+        for (size_t i = 0; i < al; i++) digits &= a[i] >= '0' && a[i] <= '9';
+        if (digits) {
+            if (k + al + 2 > sizeof buf) break;
+            if (k) buf[k++] = ' ';
+            memcpy(buf + k, a, al);
+            k += al;
+        } else if (strcmp(a, "ngay") && strcmp(a, "thang") && strcmp(a, "nam") && strcmp(a, "sinh")) {
+            set_invalid(out);
+            return;
+        }
+    }
+    if (!k) { set_invalid(out); return; }
+    parse_numeric(o, buf, k, out);
+}
+
 void dc_norm_date(const dc_norm_opts_t *o, const char *s, size_t n, dc_date_t *out)
 {
     memset(out, 0, sizeof *out);
@@ -127,6 +157,19 @@ void dc_norm_date(const dc_norm_opts_t *o, const char *s, size_t n, dc_date_t *o
     for (size_t i = 1; i < n; i++) {
         if ((s[i] == ' ' || s[i] == 'T') && memchr(s + i, ':', n - i)) { n = i; break; }
     }
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!(c >= '0' && c <= '9') && c != '/' && c != '-' && c != '.' && c != ' ') {
+            parse_words(o, s, n, out);
+            return;
+        }
+    }
+    parse_numeric(o, s, n, out);
+}
+
+/* dd/mm/yyyy and the other numeric forms (s holds digits and separators). */
+static void parse_numeric(const dc_norm_opts_t *o, const char *s, size_t n, dc_date_t *out)
+{
     /* numeric groups */
     const char *g[4];
     size_t gl[4];

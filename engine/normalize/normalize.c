@@ -255,6 +255,24 @@ void dc_norm_row(dc_norm_ctx_t *ctx, uint32_t source, const dc_row_t *row, dc_re
     }
     out->id12 = dc_norm_id12(sh, F(SO_DINH_DANH), out->sex, &out->dob, &out->id12_flags);
     out->cmnd = dc_norm_cmnd(sh, F(SO_CMND), &out->cmnd_flags);
+    /* numbers in the wrong column: an old 9-digit card number where the
+     * 12-digit one belongs, or a 12-digit number in the old card column */
+    if ((out->id12_flags & DC_ID_BAD_LENGTH) && !(out->cmnd_flags & DC_ID_PRESENT)) {
+        uint16_t f;
+        uint64_t v = dc_norm_cmnd(sh, F(SO_DINH_DANH), &f);
+        if ((f & DC_ID_VALID) && !(f & DC_ID_CMND12)) {
+            out->cmnd = v;
+            out->cmnd_flags = f | DC_ID_MOVED;
+        }
+    }
+    if (!(out->id12_flags & DC_ID_PRESENT) && (out->cmnd_flags & DC_ID_CMND12)) {
+        uint16_t f;
+        uint64_t v = dc_norm_id12(sh, F(SO_CMND), out->sex, &out->dob, &f);
+        if (f & DC_ID_VALID) {
+            out->id12 = v;
+            out->id12_flags = f | DC_ID_MOVED;
+        }
+    }
     r = code_cached(ctx, CK_ETHNIC, F(DAN_TOC));
     out->ethnic = (uint8_t)r;
     out->code_flags |= (uint8_t)(r >> 16);
