@@ -35,31 +35,6 @@ static uint32_t rnd(uint32_t n)
     return (uint32_t)(rng % n);
 }
 
-/* Diacritics removed, case kept: the form of many typed registers. */
-static void strip(const char *s, char *o, size_t cap)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t n = strlen(s), i = 0, k = 0;
-    while (i < n && k + 4 < cap) {
-        uint32_t cp;
-        size_t l = dc_addr__utf8_next(p + i, n - i, &cp);
-        int f = cp >= 0x80 ? dc_addr__fold_cp(cp) : 0;
-        if (f) o[k++] = dc_addr__lower(cp) != cp ? (char)(f - 32) : (char)f;
-        else { memcpy(o + k, p + i, l); k += l; }
-        i += l;
-    }
-    o[k] = 0;
-}
-
-static const char *bare(const char *full)
-{
-    static const char *const types[] = {"Thành phố ", "Thị trấn ", "Thị xã ", "Đặc khu ", "Phường ",
-                                        "Huyện ", "Quận ", "Tỉnh ", "Xã "};
-    for (size_t i = 0; i < DC_ARRAY_LEN(types); i++)
-        if (strncmp(full, types[i], strlen(types[i])) == 0) return full + strlen(types[i]);
-    return full;
-}
-
 static const char *abbrev(const char *full)
 {
     static const char *const t[][2] = {{"Thành phố ", "TP. "}, {"Thị trấn ", "TT. "}, {"Thị xã ", "TX. "},
@@ -154,13 +129,13 @@ int main(int argc, char **argv)
             switch (form) {
             case 0: snprintf(buf, sizeof buf, "Số %u %s, %s, %s, %s", house, st, w.name, w.district_name, w.prov_name); break;
             case 1: snprintf(buf, sizeof buf, "%u %s, %s%s, %s%s, %s%s", house, st, abbrev(w.name), w.bare,
-                             abbrev(w.district_name), bare(w.district_name), abbrev(w.prov_name), bare(w.prov_name)); break;
+                             abbrev(w.district_name), w.district_bare, abbrev(w.prov_name), w.prov_bare); break;
             case 2: snprintf(tmp, sizeof tmp, "So %u %s, %s, %s, %s", house, st, w.name, w.district_name, w.prov_name);
-                    strip(tmp, buf, sizeof buf); break;
-            case 3: snprintf(buf, sizeof buf, "Thôn %u, %s, %s, %s", hamlet, bare(w.name), bare(w.district_name), bare(w.prov_name)); break;
+                    dc_addr__strip_marks(tmp, strlen(tmp), buf, sizeof buf); break;
+            case 3: snprintf(buf, sizeof buf, "Thôn %u, %s, %s, %s", hamlet, w.bare, w.district_bare, w.prov_bare); break;
             case 4: snprintf(buf, sizeof buf, "Tổ %u, Khu phố %u, %s, %s, %s", hamlet, 1 + rnd(9), w.name, w.district_name, w.prov_name); break;
             case 5: snprintf(buf, sizeof buf, "%u/%u %s %s %s %s", house, 1 + rnd(40), st, w.name, w.district_name, w.prov_name); break;
-            default: snprintf(buf, sizeof buf, "Ấp %u, xã %s, huyện %s, tỉnh %s", hamlet, bare(w.name), bare(w.district_name), bare(w.prov_name)); break;
+            default: snprintf(buf, sizeof buf, "Ấp %u, xã %s, huyện %s, tỉnh %s", hamlet, w.bare, w.district_bare, w.prov_bare); break;
             }
         }
         addr[i] = dc_xstrdup(buf);

@@ -10,12 +10,13 @@
  * DESIGN. Households are numbered 0, 1, 2, ... Everything about household h
  * (its size, province, members, names, dates, duplicates and corruptions)
  * comes from a random stream seeded by (seed, h) alone, so the output does
- * not depend on the thread count. Households are generated in blocks on
- * worker threads (dc_parallel_for); each block renders its rows into its
- * own buffer in the target file's final bytes, leaving out only the record
- * id; the main thread then writes the blocks strictly in order, numbering
- * the rows of each file as it goes. Memory is bounded by one batch of
- * blocks whatever the number of people.
+ * not depend on the thread count. Households are built in blocks on worker
+ * threads (dc_parallel_for); the main thread numbers the ID serials in
+ * household order; the workers render each block's rows into its own
+ * buffer in the target file's final bytes, leaving out only the record id;
+ * a writer thread then writes the blocks strictly in order, numbering the
+ * rows of each file as it goes, while the next batch is generated. Memory
+ * is bounded by two batches of blocks whatever the number of people.
  *
  * The text functions below (the corruptions a register's rows suffer) are
  * exposed for the tests. They take UTF-8 NFC input and append to a dc_buf_t.

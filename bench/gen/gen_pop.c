@@ -341,8 +341,9 @@ static void make_house(const gen_ctx_t *c, dc_rng_t *r, uint64_t h, int size, ho
         /* siblings at least a year apart (a few tries; twins are above) */
         for (int tries = 0;; tries++) {
             if (span <= 0) age = (int)dc_rng_below(r, 3);
-            else age = DC_MAX(0, mage - 18 - (int)dc_rng_below(r, (uint32_t)DC_MIN(span, 27)));
-            if (mage - age > 45) age = DC_MAX(0, mage - 45 + (int)dc_rng_below(r, 5));
+            else age = mage - 18 - (int)dc_rng_below(r, (uint32_t)DC_MIN(span, 27));
+            if (mage - age > 45) age = mage - 45 + (int)dc_rng_below(r, 5);
+            if (age < 0) age = 0;
             int clash = 0;
             for (int j = 0; j < k; j++)
                 clash |= P[j].qh == QH_CHILD && REF_YEAR - P[j].by == age;
@@ -734,14 +735,26 @@ static void emit_row(const gen_ctx_t *c, const person_t *p, const rowspec_t *rs,
     /* ---- extra columns */
     fl.off[C_X_GHICHU] = (uint32_t)fb->len;
     uint32_t note = dc_rng_below(r, 100);
-    if (note < 2) dc_buf_printf(fb, "Chuyển đến từ %s, ngày %02u/%02u/%u", g->prov[dc_rng_below(r, (uint32_t)g->nprov)].short_name,
-                                1 + dc_rng_below(r, 28), 1 + dc_rng_below(r, 12), 2010 + dc_rng_below(r, 15));
+    /* one draw per statement: the order of evaluation of arguments is
+     * unspecified in C, and the output must not depend on the compiler */
+    if (note < 2) {
+        const char *from = g->prov[dc_rng_below(r, (uint32_t)g->nprov)].short_name;
+        unsigned dd = 1 + dc_rng_below(r, 28);
+        unsigned mm = 1 + dc_rng_below(r, 12);
+        unsigned yy = 2010 + dc_rng_below(r, 15);
+        dc_buf_printf(fb, "Chuyển đến từ %s, ngày %02u/%02u/%u", from, dd, mm, yy);
+    }
     else if (note < 3) dc_buf_puts(fb, "Đã cắt khẩu\nchờ xác nhận");
     else if (note < 4) dc_buf_puts(fb, "Ghi chú: \"tạm vắng\"; xem hồ sơ");
     else if (rs->level == 2 && note < 10) dc_buf_puts(fb, "Nhập bổ sung");
     fl.len[C_X_GHICHU] = (uint32_t)(fb->len - fl.off[C_X_GHICHU]);
     fl.off[C_X_CAPNHAT] = (uint32_t)fb->len;
-    dc_buf_printf(fb, "%04u-%02u-%02u", 2016 + dc_rng_below(r, 10), 1 + dc_rng_below(r, 12), 1 + dc_rng_below(r, 28));
+    {
+        unsigned yy = 2016 + dc_rng_below(r, 10);
+        unsigned mm = 1 + dc_rng_below(r, 12);
+        unsigned dd = 1 + dc_rng_below(r, 28);
+        dc_buf_printf(fb, "%04u-%02u-%02u", yy, mm, dd);
+    }
     fl.len[C_X_CAPNHAT] = (uint32_t)(fb->len - fl.off[C_X_CAPNHAT]);
     fl.off[C_X_CANBO] = (uint32_t)fb->len;
     dc_buf_printf(fb, "CB%04u", dc_rng_below(r, 10000));
@@ -849,23 +862,21 @@ void gen_house_emit(const gen_ctx_t *c, gen_house_t *H, uint64_t pid0, gen_block
             rowspec_t d = {pf, p->qh, &H->addr, NULL, H->ma_ho, 2, 0};
             if (kind == D_MOVED && c->nsel < 2) kind = D_TEMP;
             if (kind == D_TEMP && c->ntempprov == 0) kind = D_TWICE;
-            if (kind == D_MOVED) {
-                int q = other_province(c, &r, H->addr.prov);
+            if (kind == D_MOVED || kind == D_TEMP) {
+                /* an older entry at an address in province q: the permanent
+                 * address after a move, or the current one of a temporary
+                 * registration (the permanent one stays) */
+                int temp = kind == D_TEMP;
+                int q = temp ? c->tempprov[dc_rng_below(&r, (uint32_t)c->ntempprov)]
+                             : other_province(c, &r, H->addr.prov);
                 make_address(c, &r, q, &moved);
                 make_ma_ho(c, &r, q, ma_ho, sizeof ma_ho);
-                d.file = c->perm_file[q];
-                d.perm = &moved;
+                d.file = temp ? c->temp_file[q] : c->perm_file[q];
+                if (temp) d.cur = &moved;
+                else d.perm = &moved;
                 d.ma_ho = ma_ho;
-                d.qh = dc_rng_chance(&r, 0.5) ? QH_HEAD : QH_LODGER;
-                d.old_entry = 1;
-            } else if (kind == D_TEMP) {
-                int q = c->tempprov[dc_rng_below(&r, (uint32_t)c->ntempprov)];
-                make_address(c, &r, q, &moved);
-                make_ma_ho(c, &r, q, ma_ho, sizeof ma_ho);
-                d.file = c->temp_file[q];
-                d.cur = &moved;
-                d.ma_ho = ma_ho;
-                d.qh = dc_rng_chance(&r, 0.6) ? QH_HEAD : QH_OTHER;
+                d.qh = temp ? (dc_rng_chance(&r, 0.6) ? QH_HEAD : QH_OTHER)
+                            : (dc_rng_chance(&r, 0.5) ? QH_HEAD : QH_LODGER);
                 d.old_entry = 1;
             }
             b->cnt.event[kind]++;

@@ -378,7 +378,7 @@ int dc_cmd_normalize(int argc, char **argv)
         case 'P': {
             char *end;
             long v = strtol(optarg, &end, 10);
-            if (*end || end == optarg || v < 0 || v > 99) { rc = usage_error("bad --century-pivot (0..99)", optarg); goto done; }
+            if (*end || end == optarg || v < 1 || v > 99) { rc = usage_error("bad --century-pivot (1..99)", optarg); goto done; }
             no.century_pivot = (int)v;
             break;
         }

@@ -10,8 +10,15 @@
  * an id to its string without any lock. An id is only ever handed out after
  * its entry is complete, under the shard mutex; a thread that got the id
  * through any synchronisation (the mutex, a thread join) sees the entry.
- * A slot holds the id and 32 more bits of the hash (a tag), so that a probe
- * touches an entry (another cache line) only when the tags agree.
+ *
+ * Each string lives in its shard's arena behind a 16-byte header (hash, id,
+ * length). A slot holds a pointer to that header and 16 more bits of the
+ * hash (a tag) in its top bits, so a probe reads one cache line of the
+ * table and, only when the tags agree, the header with the string right
+ * behind it: a hit costs two memory accesses, a miss one. The entry table
+ * (id -> string) is read only by dc_intern_str and dc_intern_hash.
+ * Assumes user-space pointers fit in 48 bits (x86-64, AArch64 with 48-bit
+ * virtual addresses); checked when a string is stored.
  */
 #include "dc_common.h"
 
@@ -27,14 +34,22 @@
 #define NCHUNKS (1u << 16)
 
 typedef struct {
-    const char *s;
-    uint32_t len;
     uint64_t hash;
+    uint32_t id, len;
+} hdr_t;   /* followed by the string and a NUL */
+
+typedef struct {
+    const char *s;   /* the string, right after its hdr_t */
 } entry_t;
+
+#define PTR_MASK ((1ull << 48) - 1)
+#define TAG_OF(h) (((h) >> 32) & 0xFFFFull)
+
+static inline const hdr_t *hdr_of(const char *s) { return (const hdr_t *)s - 1; }
 
 typedef struct {
     pthread_mutex_t mu;
-    uint64_t *slots;  /* tag << 32 | id, 0 = empty */
+    uint64_t *slots;  /* tag << 48 | hdr_t pointer, 0 = empty */
     size_t cap, count;
     dc_arena_t arena;
 } shard_t;
@@ -97,11 +112,8 @@ static entry_t *entry_make(dc_intern_t *in, uint32_t id)
 }
 
 /* Probe shard `sh` for s[0..n) with hash h. Returns the slot index: either
- * the slot holding the id or the empty slot where it would go. */
-#define TAG_OF(h) ((uint64_t)(uint32_t)((h) >> 24) << 32)
-
-static size_t probe(const dc_intern_t *in, const shard_t *sh, const char *s,
-                    size_t n, uint64_t h)
+ * the slot holding the string or the empty slot where it would go. */
+static size_t probe(const shard_t *sh, const char *s, size_t n, uint64_t h)
 {
     size_t mask = sh->cap - 1;
     size_t i = (size_t)h & mask;
@@ -109,15 +121,15 @@ static size_t probe(const dc_intern_t *in, const shard_t *sh, const char *s,
     for (;;) {
         uint64_t v = sh->slots[i];
         if (!v) return i;
-        if ((v & 0xFFFFFFFF00000000ull) == tag) {
-            const entry_t *e = entry_of(in, (uint32_t)v);
-            if (e->hash == h && e->len == n && memcmp(e->s, s, n) == 0) return i;
+        if ((v >> 48) == tag) {
+            const hdr_t *e = (const hdr_t *)(uintptr_t)(v & PTR_MASK);
+            if (e->hash == h && e->len == n && memcmp(e + 1, s, n) == 0) return i;
         }
         i = (i + 1) & mask;
     }
 }
 
-static void shard_grow(dc_intern_t *in, shard_t *sh)
+static void shard_grow(shard_t *sh)
 {
     size_t ncap = sh->cap ? sh->cap * 2 : 1024;
     uint64_t *old = sh->slots;
@@ -127,7 +139,7 @@ static void shard_grow(dc_intern_t *in, shard_t *sh)
     for (size_t i = 0; i < ocap; i++) {
         uint64_t v = old[i];
         if (!v) continue;
-        size_t j = (size_t)entry_of(in, (uint32_t)v)->hash & (ncap - 1);
+        size_t j = (size_t)((const hdr_t *)(uintptr_t)(v & PTR_MASK))->hash & (ncap - 1);
         while (sh->slots[j]) j = (j + 1) & (ncap - 1);
         sh->slots[j] = v;
     }
@@ -140,16 +152,23 @@ uint32_t dc_intern(dc_intern_t *in, const char *s, size_t n)
     uint64_t h = XXH3_64bits(s, n);
     shard_t *sh = &in->shards[h >> 56];
     pthread_mutex_lock(&sh->mu);
-    if ((sh->count + 1) * 4 >= sh->cap * 3) shard_grow(in, sh);
-    size_t i = probe(in, sh, s, n, h);
-    uint32_t id = (uint32_t)sh->slots[i];
-    if (!id) {
+    if ((sh->count + 1) * 4 >= sh->cap * 3) shard_grow(sh);
+    size_t i = probe(sh, s, n, h);
+    uint64_t v = sh->slots[i];
+    uint32_t id;
+    if (v) {
+        id = ((const hdr_t *)(uintptr_t)(v & PTR_MASK))->id;
+    } else {
         id = atomic_fetch_add(&in->next_id, 1);
-        entry_t *e = entry_make(in, id);
-        e->s = dc_arena_strndup(&sh->arena, s, n);
-        e->len = (uint32_t)n;
+        hdr_t *e = dc_arena_alloc(&sh->arena, sizeof *e + n + 1);
+        if ((uintptr_t)e >> 48) dc_die("string interner: pointer beyond 48 bits");
         e->hash = h;
-        sh->slots[i] = TAG_OF(h) | id;
+        e->id = id;
+        e->len = (uint32_t)n;
+        memcpy(e + 1, s, n);
+        ((char *)(e + 1))[n] = 0;
+        entry_make(in, id)->s = (const char *)(e + 1);
+        sh->slots[i] = TAG_OF(h) << 48 | (uint64_t)(uintptr_t)e;
         sh->count++;
     }
     pthread_mutex_unlock(&sh->mu);
@@ -162,7 +181,8 @@ uint32_t dc_intern_find(dc_intern_t *in, const char *s, size_t n)
     uint64_t h = XXH3_64bits(s, n);
     shard_t *sh = &in->shards[h >> 56];
     pthread_mutex_lock(&sh->mu);
-    uint32_t id = sh->cap ? (uint32_t)sh->slots[probe(in, sh, s, n, h)] : 0;
+    uint64_t v = sh->cap ? sh->slots[probe(sh, s, n, h)] : 0;
+    uint32_t id = v ? ((const hdr_t *)(uintptr_t)(v & PTR_MASK))->id : 0;
     pthread_mutex_unlock(&sh->mu);
     return id;
 }
@@ -174,14 +194,14 @@ const char *dc_intern_str(const dc_intern_t *in, uint32_t id, size_t *len)
         if (len) *len = 0;
         return "";
     }
-    if (len) *len = e->len;
+    if (len) *len = hdr_of(e->s)->len;
     return e->s;
 }
 
 uint64_t dc_intern_hash(const dc_intern_t *in, uint32_t id)
 {
     const entry_t *e = id ? entry_of(in, id) : NULL;
-    return e ? e->hash : 0;
+    return e && e->s ? hdr_of(e->s)->hash : 0;
 }
 
 uint32_t dc_intern_count(const dc_intern_t *in)

@@ -11,6 +11,7 @@
 #include "address_internal.h"
 
 #include <string.h>   /* memset, memcpy, strlen */
+#include <utf8proc.h> /* utf8proc_decompose, utf8proc_reencode (NFD input) */
 
 /*-*** Output buffers ***/
 
@@ -52,6 +53,11 @@ static void put_tok(sbuf_t *b, const ad_ctx_t *c, const ad_tok_t *t)
     for (int i = 0; i < t->len; i++)
         if (c->s[t->off + i] < '0' || c->s[t->off + i] > '9') digits = 0;
     if (digits) { sb_put(b, c->kbuf + t->koff, t->klen); return; }   /* "05" -> "5" */
+    if ((t->flags & TF_ALLUP) && !(t->flags & TF_NONASCII)) {   /* an acronym keeps its case: KCN, KDC */
+        int vowel = 0;
+        for (int i = 0; i < t->klen; i++) vowel |= strchr("aeiouy", c->kbuf[t->koff + i]) != NULL;
+        if (!vowel && t->len == t->klen) { sb_put(b, c->s + t->off, t->len); return; }
+    }
     char w[192];
     size_t l = dc_addr__word_display(c->s + t->off, t->len, w, sizeof w, 1);
     sb_put(b, w, l);
@@ -186,7 +192,8 @@ static void score_result(const dc_gazetteer_t *gz, const ad_match_t *r, int unma
     if (!r->has[2]) { conf -= 4; partial = 1; }
     if (r->era == 2 && !r->has[0]) partial = 1;
     if (r->era != 2 && !r->has[1]) partial = 1;
-    conf -= 10 * r->skipped;
+    conf -= 10 * (r->skipped + r->midskip);
+    if (r->midskip) partial = 1;
     if (r->hint_used) conf -= 15;
     if (r->dropped) partial = 1;
     if (unmatched_admin) { conf -= 15; partial = 1; }
@@ -225,6 +232,32 @@ static int placeholder(const ad_ctx_t *c)
 
 /*-*** Entry point ***/
 
+static void normalize_nfc(const dc_gazetteer_t *gz, dc_intern_t *in, const char *s, size_t n,
+                          uint8_t prov_hint, dc_addr_t *out, dc_addr_parts_t *parts);
+
+/* Input in NFD (base letters + combining marks, U+0300..U+036F: lead bytes
+ * 0xCC, 0xCD) is composed first; the loader delivers NFC, so this is rare. */
+static int has_combining(const char *s, size_t n)
+{
+    for (size_t i = 0; i + 1 < n; i++)
+        if (((unsigned char)s[i] == 0xCC || (unsigned char)s[i] == 0xCD) && ((unsigned char)s[i + 1] & 0xC0) == 0x80)
+            return 1;
+    return 0;
+}
+
+static __attribute__((noinline)) void normalize_composed(const dc_gazetteer_t *gz, dc_intern_t *in, const char *s,
+                                                         size_t n, uint8_t prov_hint, dc_addr_t *out,
+                                                         dc_addr_parts_t *parts)
+{
+    utf8proc_int32_t buf[AD_MAXIN * 3 + 1];
+    utf8proc_ssize_t r = utf8proc_decompose((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, buf,
+                                            (utf8proc_ssize_t)DC_ARRAY_LEN(buf) - 1, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+    if (r < 0 || r >= (utf8proc_ssize_t)DC_ARRAY_LEN(buf)) { normalize_nfc(gz, in, s, n, prov_hint, out, parts); return; }
+    r = utf8proc_reencode(buf, r, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+    if (r < 0) { normalize_nfc(gz, in, s, n, prov_hint, out, parts); return; }
+    normalize_nfc(gz, in, (const char *)buf, (size_t)r, prov_hint, out, parts);
+}
+
 void dc_addr_normalize(const dc_gazetteer_t *gz, dc_intern_t *in, const char *s, size_t n,
                        uint8_t prov_hint, dc_addr_t *out, dc_addr_parts_t *parts)
 {
@@ -237,6 +270,13 @@ void dc_addr_normalize(const dc_gazetteer_t *gz, dc_intern_t *in, const char *s,
         s += cut;
         n -= cut;
     }
+    if (has_combining(s, n)) normalize_composed(gz, in, s, n, prov_hint, out, parts);
+    else normalize_nfc(gz, in, s, n, prov_hint, out, parts);
+}
+
+static void normalize_nfc(const dc_gazetteer_t *gz, dc_intern_t *in, const char *s, size_t n,
+                          uint8_t prov_hint, dc_addr_t *out, dc_addr_parts_t *parts)
+{
     ad_ctx_t c;
     c.gz = gz;
     c.s = s;
@@ -264,6 +304,9 @@ void dc_addr_normalize(const dc_gazetteer_t *gz, dc_intern_t *in, const char *s,
         a = b;
     }
     /* Trailing parts skipped by the matcher (not a country or postcode). */
+    char trail[128];
+    sbuf_t tr = {trail, 0, sizeof trail};
+    trail[0] = 0;
     for (int a = end; a < c.ntok;) {
         if (c.t[a].flags & TF_PAREN) { a++; continue; }
         int b = a + 1;
@@ -276,7 +319,7 @@ void dc_addr_normalize(const dc_gazetteer_t *gz, dc_intern_t *in, const char *s,
         }
         int drop = (k == 7 && memcmp(key, "vietnam", 7) == 0) || (k == 2 && memcmp(key, "vn", 2) == 0) ||
                    (b == a + 1 && (c.t[a].flags & TF_DIGIT) && c.t[a].klen >= 5);
-        if (!drop && matched) { sep(&p.bo); put_words(&p.bo, &c, a, b); }
+        if (!drop && matched) { sep(&tr); put_words(&tr, &c, a, b); }
         a = b;
     }
 
@@ -296,6 +339,24 @@ void dc_addr_normalize(const dc_gazetteer_t *gz, dc_intern_t *in, const char *s,
     if (!*adm[0]) adm[0] = p.ward;
     if (!*adm[1]) adm[1] = p.dist;
     if (!*adm[2]) adm[2] = p.prov;
+    if (tr.n) {   /* an unknown last part stands for the province when there is none */
+        if (!*adm[2]) adm[2] = trail;
+        else { sep(&p.bo); sb_puts(&p.bo, trail); }
+    }
+    /* a part skipped between two units: in the empty level it stands for */
+    char skipped[128];
+    if (matched && r.midskip) {
+        sbuf_t b = {skipped, 0, sizeof skipped};
+        const ad_tok_t *t = &c.t[r.skip_s];
+        int typed = t->kw && t->kwok && dc_addr__kws[t->kw - 1].cls == KC_ADMIN;
+        if (typed) { put_kw_part(&b, &dc_addr__kws[t->kw - 1], &c, r.skip_s + t->kwn, r.skip_e); unmatched_admin = 1; }
+        else put_words(&b, &c, r.skip_s, r.skip_e);
+        int l = -1;
+        for (int k = 0; k < 3; k++)
+            if (!*adm[k] && (k == 1 || l < 0)) l = k;   /* a district, if that level is empty */
+        if (l >= 0) adm[l] = skipped;
+        else { sep(&p.bo); sb_puts(&p.bo, skipped); }
+    }
 
     if (matched) score_result(gz, &r, unmatched_admin, out);
     else out->flags |= DC_ADDR_UNMATCHED;

@@ -404,6 +404,24 @@ size_t dc_addr__dkey(const char *s, size_t n, char *out, size_t cap)
     return k;
 }
 
+/*-*** Text without diacritics ***/
+
+size_t dc_addr__strip_marks(const char *s, size_t n, char *out, size_t cap)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0, k = 0;
+    while (i < n && k + 4 < cap) {
+        uint32_t cp;
+        size_t l = dc_addr__utf8_next(p + i, n - i, &cp);
+        int f = cp >= 0x80 ? dc_addr__fold_cp(cp) : 0;
+        if (f) out[k++] = dc_addr__lower(cp) != cp ? (char)(f - 32) : (char)f;
+        else if (!dc_addr__is_combining(cp)) { memcpy(out + k, p + i, l); k += l; }
+        i += l;
+    }
+    if (cap) out[k] = 0;
+    return k;
+}
+
 /*-*** Display ***/
 
 size_t dc_addr__word_display(const char *s, size_t n, char *out, size_t cap, int proper)

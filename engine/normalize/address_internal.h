@@ -85,6 +85,11 @@ size_t dc_addr__word_display(const char *s, size_t n, char *out, size_t cap, int
  *  says so. Numbers lose their leading zeros. @return length. */
 size_t dc_addr__dkey(const char *s, size_t n, char *out, size_t cap);
 
+/*! dc_addr__strip_marks() : s[0..n) without its diacritics (đ -> d),
+ *  case kept: the way many registers were typed (tests, benchmarks).
+ *  out is NUL-terminated; @return its length. */
+size_t dc_addr__strip_marks(const char *s, size_t n, char *out, size_t cap);
+
 /* ------------------------------------------------------------ gazetteer */
 
 enum { GZ_PROV_OLD = 1, GZ_PROV_NEW, GZ_DIST, GZ_WARD_OLD, GZ_WARD_NEW };
@@ -251,6 +256,8 @@ typedef struct ad_match {
     uint8_t dropped;       /* levels dropped because equally good readings disagree */
     uint8_t skipped;       /* trailing parts skipped */
     uint8_t left;          /* first token of the chain (tokens before it are not administrative) */
+    uint8_t midskip;       /* a part between two units was skipped (an unknown former district) */
+    uint8_t skip_s, skip_e;   /* its tokens [skip_s, skip_e) */
     uint8_t end;           /* token after the chain */
     int score;
     ad_codes_t codes;

@@ -200,7 +200,7 @@ static void finalize(mctx_t *m)
     if (ch->era != 2 && ch->has[0] && ch->has[2] && !ch->has[1]) sc -= 3;   /* ward + province, no district */
     if (!ch->has[2]) sc -= 2;
     if (ch->era != 2 && !ch->has[0]) sc -= 1;   /* incomplete before 2025, maybe complete after */
-    sc -= 5 * ch->skipped;
+    sc -= 5 * (ch->skipped + ch->midskip);
     ch->score = sc;
     if (m->has_best && sc < m->best.score) return;
     ad_codes_t codes;
@@ -257,6 +257,7 @@ static int new_ward_in_district(const dc_gazetteer_t *gz, const gz_unit_t *w, ui
 }
 
 static void step(mctx_t *m, int e, int maxlvl);
+static int seg_begin(const mctx_t *m, int e);
 
 /* Try the units named by span [a, e) (name tokens), the whole unit span
  * being [s, e). */
@@ -366,6 +367,19 @@ static void step(mctx_t *m, int e, int maxlvl)
         int exact_admin = typed_ok && kw->cls == KC_ADMIN && kw->exact && (t->flags & TF_NONASCII) && m->kwok[s];
         if (e - s <= MAX_NAME_TOK && !exact_admin)
             try_span(m, s, s, e, maxlvl, NULL, kw && m->kwok[s], split_s);
+    }
+    /* Second pass: skip one whole part between two units, a district that
+     * exists in neither list ("Phường 1, Huyện Từ Liêm, Hà Nội"). */
+    ad_match_t *ch = &m->cur;
+    if (m->pass == 2 && !ch->midskip && (ch->has[0] | ch->has[1] | ch->has[2]) && m->bd[e] == BD_HARD) {
+        int s0 = seg_begin(m, e);
+        if (s0 > 0 && s0 < e) {
+            ch->midskip = 1;
+            ch->skip_s = (uint8_t)s0;
+            ch->skip_e = (uint8_t)e;
+            step(m, s0, maxlvl);
+            ch->midskip = 0;
+        }
     }
 }
 
@@ -508,5 +522,9 @@ void dc_addr__match(const ad_ctx_t *c, uint8_t prov_hint, ad_match_t *out)
         r->m[l].e = (uint8_t)(m->act[r->m[l].e - 1] + 1);
     }
     r->left = m->act[r->left];
+    if (r->midskip) {
+        r->skip_s = m->act[r->skip_s];
+        r->skip_e = (uint8_t)(m->act[r->skip_e - 1] + 1);
+    }
     r->end = r->end >= m->na ? (uint8_t)c->ntok : m->act[r->end];
 }

@@ -52,6 +52,7 @@ const ad_kw_t dc_addr__kws[] = {
     {F2("dac", "khu"), "đặc khu", "Đặc khu", KC_ADMIN, LV_WARD, DC_UNIT_DACKHU, 0},
     {F2("so", "nha"), "số nhà", "Số", KC_HOUSE, 0, 0, 0},
     {F1("so"), "số", "Số", KC_HOUSE, 0, 0, 0},
+    {F1("nha"), "nhà", "Số", KC_HOUSE, 0, 0, 0},
     {F1("sn"), NULL, "Số", KC_HOUSE, 0, 0, 0},
     {F1("ngo"), "ngõ", "Ngõ", KC_ALLEY, 0, 0, 0},
     {F1("ngach"), "ngách", "Ngách", KC_ALLEY, 0, 0, 0},
@@ -251,6 +252,9 @@ static void find_keywords(ad_ctx_t *c)
         int at_start = t->bd == BD_HARD || i == 0;
         int num_next = (c->t[next].flags & TF_DIGIT) != 0;
         int accept = 0;
+        if (nonascii && !kw->exact && t->kwn == 1 && kw->flen[0] == 1 && t->len == 2 &&
+            (memcmp(c->s + t->off, "\xc4\x90", 2) == 0 || memcmp(c->s + t->off, "\xc4\x91", 2) == 0))
+            nonascii = 0;           /* Đ. (đường): the one abbreviation with a diacritic */
         if (!kw->exact)             /* abbreviation */
             accept = !nonascii && ((last->flags & TF_DOT) || c->t[next].bd == BD_GLUE || num_next ||
                                    (at_start && (t->klen >= 2 || (t->flags & TF_UPPER))) ||
@@ -261,6 +265,7 @@ static void find_keywords(ad_ctx_t *c)
             accept = at_start || num_next || (last->flags & TF_DOT);
         /* a street or hamlet word inside a name ("Xã Ba Cụm Bắc", "Tam Thôn
          * Hiệp") opens a part only after a number or inside such a part */
+        if (kw->cls == KC_HOUSE && !num_next) accept = 0;   /* "Số", "Nhà" + a number */
         if (accept && kw->cls != KC_ADMIN && !at_start && !num_next &&
             !(i > 0 && (c->t[i - 1].flags & TF_DIGIT)) && (seg_cls == KC_ADMIN || seg_cls == KC_NONE))
             accept = 0;
@@ -315,8 +320,8 @@ void dc_addr__tokenize(ad_ctx_t *c)
                 i += l;
                 continue;
             }
-            /* "12/3", "12-14": inside a house number */
-            if (in_tok && (cp == '/' || is_dash(cp)) && alnum_before(c, i)) {
+            /* "12/3", "12-14", "12.05": inside a house number */
+            if (in_tok && (cp == '/' || cp == '.' || is_dash(cp)) && alnum_before(c, i)) {
                 uint32_t nx;
                 size_t l2 = cp_at(c, i + l, &nx);
                 if (l2 && nx >= '0' && nx <= '9' && (cp == '/' || digit_before(c, i))) {

@@ -45,8 +45,10 @@ typedef struct dc_addr_parts {
  *  NULL. `prov_hint` is the pre-2025 province code of the source file (0 if
  *  unknown), used only to break ties between equally good candidates.
  *  Thread-safe, allocation-free apart from the interner. Never fails:
- *  unmatched parts are flagged (DC_ADDR_*). An empty or blank value gives
- *  an all-zero `out`. */
+ *  unmatched parts are flagged (DC_ADDR_*). An empty, blank or placeholder
+ *  value ("không rõ", "N/A", ...) gives an all-zero `out`. Of a value
+ *  longer than 1,024 bytes only the last 1,024 are read (the
+ *  administrative part is at the end). docs/ADDRESSES.md. */
 void dc_addr_normalize(const dc_gazetteer_t *gz, dc_intern_t *in, const char *s, size_t n,
                        uint8_t prov_hint, dc_addr_t *out, dc_addr_parts_t *parts);
 
@@ -113,6 +115,8 @@ typedef struct dc_ward_info {
     uint32_t new_code;           /* pre-2025: the single new commune (0 when split or gone by 2025) */
     size_t nlinks;               /* links of the 2025 mapping (old->new or new->old) */
     const dc_ward_link_t *links; /* valid as long as the gazetteer */
+    const char *district_bare;   /* "Ba Đình", "3" ("" for post-2025 communes) */
+    const char *prov_bare;       /* "Hà Nội", "An Giang" */
 } dc_ward_info_t;
 
 /*! dc_gazetteer_nwards() : number of communes in a scheme: pre-2025

@@ -22,7 +22,7 @@
 typedef struct dc_norm_opts {
     int ethnic_codes;   /* numeric dan_toc codes: 0 refuse to guess, 1979 or 2008 */
     int sex_one;        /* meaning of "1"/"0": 0 infer per file, 1 "1"=male, 2 "1"=female */
-    int century_pivot;  /* dd/mm/yy: yy <= pivot -> 20yy else 19yy; default 30 (docs) */
+    int century_pivot;  /* dd/mm/yy: yy <= pivot -> 20yy else 19yy; 1..99, 0 = default 30 */
     int ref_year;       /* "today" for plausibility checks; 0 = 2026 */
     int no_cache;       /* 1: do not cache per distinct raw value (tests, benchmarks) */
 } dc_norm_opts_t;

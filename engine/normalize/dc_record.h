@@ -88,6 +88,8 @@ enum {
     DC_ID_CMND12       = 1 << 7,   /* so_cmnd holding 12 digits */
     DC_ID_ZERO_RESTORED = 1 << 8,  /* one leading zero lost by a spreadsheet was put back */
     DC_ID_MANGLED      = 1 << 9,   /* spreadsheet scientific notation (1.2345E+11): digits lost */
+    DC_ID_MOVED        = 1 << 10,  /* taken from the other ID column (a 9-digit card number
+                                      in so_dinh_danh, a 12-digit number in so_cmnd) */
 };
 
 /* Code flags (dc_record_t.code_flags): why a code is unknown. */
@@ -133,12 +135,12 @@ enum {
     DC_REC_TEMP_REGISTER = 1 << 0,  /* row from a temporary-residence register */
 };
 
-/* The record. Fields are ordered for size (no padding holes): 200 bytes on
+/* The record. Fields are ordered for size (no padding): 192 bytes on
  * LP64, checked by a static assertion (docs/NORMALIZATION.md, "memory"). */
 typedef struct dc_record {
-    uint64_t seq;           /* data row number within the source */
     uint64_t id12;          /* so_dinh_danh as a number (0 absent) */
     uint64_t cmnd;          /* so_cmnd as a number (0 absent) */
+    uint32_t seq;           /* data row number within the source (< 2^32 rows per file) */
     uint32_t source;        /* index of the input file */
     uint32_t record_id;     /* interned record_id (unique within its source) */
     dc_name_t name;

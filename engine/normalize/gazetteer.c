@@ -285,8 +285,13 @@ static void load_aliases(build_t *b)
     dc_ref_csv_open(&c, "admin_aliases.csv", ',');
     int ck = dc_ref_csv_col(&c, "kind"), cc = dc_ref_csv_col(&c, "code"), ca = dc_ref_csv_col(&c, "alias");
     while (dc_ref_csv_next(&c)) {
-        if (strcmp(c.f[ck], "prov") != 0) dc_die("%s line %lu: unknown kind", c.name, c.line);
         uint32_t code = parse_code(c.f[cc], c.name, c.line);
+        if (strcmp(c.f[ck], "dist") == 0) {
+            if (!code || code > 999 || gz->dist[code] < 0) dc_die("%s line %lu: bad code", c.name, c.line);
+            key_add(b, c.f[ca], c.flen[ca], (uint32_t)gz->dist[code] | GZ_POST_ALIAS);
+            continue;
+        }
+        if (strcmp(c.f[ck], "prov") != 0) dc_die("%s line %lu: unknown kind", c.name, c.line);
         if (!code || code > 99 || gz->prov_old[code] < 0) dc_die("%s line %lu: bad code", c.name, c.line);
         key_add(b, c.f[ca], c.flen[ca], (uint32_t)gz->prov_old[code] | GZ_POST_ALIAS);
         if (gz->prov_new[code] >= 0)
@@ -545,6 +550,11 @@ uint8_t dc_gazetteer_province_code(const dc_gazetteer_t *gz, const char *s, size
 
 /*-*** Enumeration ***/
 
+static const char *bare_of(const dc_gazetteer_t *gz, int32_t i)
+{
+    return i < 0 ? "" : gz->u[i].name + gz->u[i].bare_off;
+}
+
 static void ward_info(const dc_gazetteer_t *gz, uint32_t idx, dc_ward_info_t *out)
 {
     const gz_unit_t *u = &gz->u[idx];
@@ -560,8 +570,9 @@ static void ward_info(const dc_gazetteer_t *gz, uint32_t idx, dc_ward_info_t *ou
         out->in2025 = 0;
         out->prov_code = u->prov;
         out->prov_name = dc_gazetteer_province_name(gz, u->prov, 1);
+        out->prov_bare = bare_of(gz, gz->prov_new[u->prov]);
         out->prov_new = u->prov;
-        out->district_name = "";
+        out->district_name = out->district_bare = "";
         return;
     }
     out->in2025 = (u->snap & 2) != 0;
@@ -574,8 +585,10 @@ static void ward_info(const dc_gazetteer_t *gz, uint32_t idx, dc_ward_info_t *ou
     }
     out->district_code = u->parent;
     out->district_name = dc_gazetteer_district_name(gz, u->parent);
+    out->district_bare = bare_of(gz, gz->dist[u->parent]);
     out->prov_code = u->prov;
     out->prov_name = dc_gazetteer_province_name(gz, u->prov, 0);
+    out->prov_bare = bare_of(gz, gz->prov_old[u->prov]);
     out->prov_new = gz->prov_new_of[u->prov];
     out->new_code = u->nlink == 1 ? out->links[0].code : 0;
 }

@@ -494,6 +494,14 @@ static int id_digits(const char *s, size_t n, char *d, size_t cap, uint16_t *fla
 {
     size_t k = 0;
     int bad = 0;
+    /* "001090012345.0": a number exported as a float; the dot is not a
+     * digit-group separator when only zeros follow it and it is the only dot */
+    const char *dot = memchr(s, '.', n);
+    if (dot && !memchr(dot + 1, '.', n - (size_t)(dot + 1 - s)) && dot + 1 < s + n) {
+        size_t z = (size_t)(dot + 1 - s);
+        while (z < n && s[z] == '0') z++;
+        if (z == n && dot - s >= 8) n = (size_t)(dot - s);
+    }
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c >= '0' && c <= '9') {

@@ -23,9 +23,9 @@ int strmap_get(const strmap_t *m, const char *k, size_t n, int dflt);
 void strmap_free(strmap_t *m);
 
 /* The cache of one worker: raw value -> result, bounded, cleared when full. */
-enum { CK_NAME = 1, CK_DATE = 2, CK_ADDR = 3, CK_ADDR2 = 4, CK_ADDR3 = 5, CK_REL = 6,
-       CK_SEX = 7, CK_ETHNIC = 9, CK_RELIGION = 10, CK_NATION = 15, CK_PROV = 17 };
-/* (address kinds are 3..5 + 8 * province hint: the code kinds avoid them) */
+enum { CK_NAME = 1, CK_DATE = 2, CK_ADDR = 3, CK_SEX = 4, CK_ETHNIC = 5, CK_RELIGION = 6,
+       CK_NATION = 7, CK_PROV = 9 };
+/* (addresses use CK_ADDR + 8 * province hint: the other kinds avoid 3 mod 8) */
 typedef struct cache_ent {
     uint64_t h;
     uint32_t off, len;   /* key bytes in the cache arena */

@@ -314,7 +314,7 @@ void dc_id_flags_str(uint16_t flags, dc_buf_t *out)
 {
     static const char *const names[] = {"present", "valid", "bad_length", "bad_province",
                                         "sex_mismatch", "year_mismatch", "not_digits", "cmnd12",
-                                        "zero_restored", "mangled"};
+                                        "zero_restored", "mangled", "moved"};
     flags_str(flags, names, DC_ARRAY_LEN(names), out);
 }
 

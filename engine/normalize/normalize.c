@@ -16,7 +16,7 @@
 #include <stdlib.h>   /* free */
 #include <string.h>   /* memcmp */
 
-_Static_assert(sizeof(dc_record_t) == 200, "dc_record_t size changed: update docs/NORMALIZATION.md");
+_Static_assert(sizeof(dc_record_t) == 192, "dc_record_t size changed: update docs/NORMALIZATION.md");
 
 static void addr_normalize(const dc_norm_shared_t *sh, const char *s, size_t n, uint8_t prov,
                            dc_addr_t *out)
@@ -227,7 +227,7 @@ void dc_norm_row(dc_norm_ctx_t *ctx, uint32_t source, const dc_row_t *row, dc_re
     dc_norm_shared_t *sh = ctx->sh;
     memset(out, 0, sizeof *out);
     out->source = source;
-    out->seq = row->seq;
+    out->seq = (uint32_t)row->seq;
 #define F(f) row->v[DC_F_##f], row->len[DC_F_##f]
     {
         const char *s = row->v[DC_F_RECORD_ID];
@@ -255,6 +255,24 @@ void dc_norm_row(dc_norm_ctx_t *ctx, uint32_t source, const dc_row_t *row, dc_re
     }
     out->id12 = dc_norm_id12(sh, F(SO_DINH_DANH), out->sex, &out->dob, &out->id12_flags);
     out->cmnd = dc_norm_cmnd(sh, F(SO_CMND), &out->cmnd_flags);
+    /* numbers in the wrong column: an old 9-digit card number where the
+     * 12-digit one belongs, or a 12-digit number in the old card column */
+    if ((out->id12_flags & DC_ID_BAD_LENGTH) && !(out->cmnd_flags & DC_ID_PRESENT)) {
+        uint16_t f;
+        uint64_t v = dc_norm_cmnd(sh, F(SO_DINH_DANH), &f);
+        if ((f & DC_ID_VALID) && !(f & DC_ID_CMND12)) {
+            out->cmnd = v;
+            out->cmnd_flags = f | DC_ID_MOVED;
+        }
+    }
+    if (!(out->id12_flags & DC_ID_PRESENT) && (out->cmnd_flags & DC_ID_CMND12)) {
+        uint16_t f;
+        uint64_t v = dc_norm_id12(sh, F(SO_CMND), out->sex, &out->dob, &f);
+        if (f & DC_ID_VALID) {
+            out->id12 = v;
+            out->id12_flags = f | DC_ID_MOVED;
+        }
+    }
     r = code_cached(ctx, CK_ETHNIC, F(DAN_TOC));
     out->ethnic = (uint8_t)r;
     out->code_flags |= (uint8_t)(r >> 16);
@@ -264,9 +282,11 @@ void dc_norm_row(dc_norm_ctx_t *ctx, uint32_t source, const dc_row_t *row, dc_re
     r = code_cached(ctx, CK_NATION, F(QUOC_TICH));
     out->nationality = (uint16_t)r;
     out->code_flags |= (uint8_t)(r >> 16);
+    /* one cache kind for the three fields: the current address is often the
+     * permanent one, and a native place someone else's address */
     norm_addr_cached(ctx, CK_ADDR, F(QUE_QUAN), out->prov_src, &out->hometown);
-    norm_addr_cached(ctx, CK_ADDR2, F(NOI_THUONG_TRU), out->prov_src, &out->perm);
-    norm_addr_cached(ctx, CK_ADDR3, F(NOI_O_HIEN_TAI), out->prov_src, &out->cur);
+    norm_addr_cached(ctx, CK_ADDR, F(NOI_THUONG_TRU), out->prov_src, &out->perm);
+    norm_addr_cached(ctx, CK_ADDR, F(NOI_O_HIEN_TAI), out->prov_src, &out->cur);
 #undef F
 }
 

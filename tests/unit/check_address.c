@@ -245,6 +245,16 @@ static const acase_t reform_cases[] = {
     {"Xã Minh Đức, Huyện Việt Yên, Tỉnh Bắc Giang", "Xã Minh Đức", "Thị xã Việt Yên", "Tỉnh Bắc Giang", NULL,
      "Tỉnh Bắc Ninh", OLD, 0, 85, 0},
     {"Thị xã Việt Yên, Bắc Giang", "", "Thị xã Việt Yên", "Tỉnh Bắc Giang", "", "Tỉnh Bắc Ninh", PAR, 0, 40, 70},
+    /* districts gone before 2023: Quận 2 and Quận 9 became Thành phố Thủ Đức in 2021 */
+    {"Phường Thảo Điền, Quận 2, TP.HCM", "Phường Thảo Điền", "Thành phố Thủ Đức", HCM, NULL, HCM, 0, 0, 75, 0},
+    {"Phường Long Bình, Quận 9, TPHCM", "Phường Long Bình", "Thành phố Thủ Đức", HCM, NULL, HCM, 0, 0, 75, 0},
+    {"Phường Hiệp Bình Chánh, Quận Thủ Đức, TP.HCM", "Phường Hiệp Bình Chánh", "Thành phố Thủ Đức", HCM, NULL,
+     HCM, 0, 0, 75, 0},
+    /* an unknown district between known units is skipped */
+    {"Phường Cống Vị, Quận Xyz, Hà Nội", "Phường Cống Vị", "Quận Ba Đình", HN, "", HN, PAR | AMB, 0, 40, 80},
+    {"Phường 1, Quận Xyz, TP.HCM", "", "", HCM, "", HCM, PAR, 0, 1, 40},
+    /* a province gone in 2008 (Hà Tây): skipped at the end */
+    {"Xã Phú Lương, Hà Đông, Hà Tây", "Phường Phú Lương", "Quận Hà Đông", HN, NULL, HN, PAR, 0, 50, 85},
     /* a commune gone by 2025 keeps its 2023 code, no new code */
     {"Xã Đông Sơn, Huyện Thủy Nguyên, Hải Phòng", "Xã Đông Sơn", NULL, "Thành phố Hải Phòng", "",
      "Thành phố Hải Phòng", OLD, AMB, 80, 0},
@@ -295,7 +305,10 @@ static const acase_t missing_cases[] = {
     {"  Phường   1 ,  Quận  3 ,  TP.HCM  ", "Phường 1", "Quận 3", HCM, NULL, HCM, 0, 0, 80, 0},
     {"Phường 1;Quận 3;TP.HCM", "Phường 1", "Quận 3", HCM, NULL, HCM, 0, 0, 80, 0},
     {"Phường 1\nQuận 3\nTP.HCM", "Phường 1", "Quận 3", HCM, NULL, HCM, 0, 0, 80, 0},
-    {"Phu\xcc\x9bo\xcc\x9b\xcc\x80ng 1, Qua\xcc\xa3\xcc\x82n 3, TP.HCM", "Phường 1", "Quận 3", HCM, NULL, NULL, 0, 0, 60, 0},
+    {"Phu\xcc\x9bo\xcc\x9b\xcc\x80ng 1, Qua\xcc\xa3\xcc\x82n 3, TP.HCM", "Phường 1", "Quận 3", HCM, NULL, NULL, 0, 0, 95, 0},
+    /* NFD: composed first, so that the diacritics still tell Nậm Cắn from Nậm Càn */
+    {"Xa\xcc\x83 N\xc3\xa2\xcc\xa3m C\xc4\x83\xcc\x81n, Huy\xc3\xaa\xcc\xa3n K\xc3\xbd S\xc6\xa1n, Nghe\xcc\xa3\xcc\x82 An",
+     "Xã Nậm Cắn", "Huyện Kỳ Sơn", "Tỉnh Nghệ An", NULL, NULL, 0, PAR, 90, 0},
     {"\xff\xfe Phường 1, Quận 3, TP.HCM \xc3", "Phường 1", "Quận 3", HCM, NULL, NULL, 0, 0, 80, 0},
 };
 
@@ -381,6 +394,20 @@ START_TEST(test_parts_text)
         {"Phường Bến Nghé, Quận 1, TP.HCM, Việt Nam", "", "", "", "", "Phường Bến Nghé", "Quận 1", HCM,
          "Phường Bến Nghé, Quận 1, Thành phố Hồ Chí Minh"},
         {"Thửa đất số 5, Phường Bến Nghé, Quận 1, TP.HCM", NULL, NULL, NULL, NULL, "Phường Bến Nghé", "Quận 1", HCM, NULL},
+        {"Đ. Lê Lợi, P. Bến Thành, Q.1", "", "", "", "Đường Lê Lợi", "Phường Bến Thành", "Quận 1", "",
+         "Đường Lê Lợi, Phường Bến Thành, Quận 1"},
+        {"nhà 5 ngõ 10 tổ 3 phường Mai Dịch quận Cầu Giấy Hà Nội", "5", "Ngõ 10", "Tổ 3", "", "Phường Mai Dịch",
+         "Quận Cầu Giấy", HN, "Số 5, Ngõ 10, Tổ 3, Phường Mai Dịch, Quận Cầu Giấy, Thành phố Hà Nội"},
+        {"Căn hộ 12.05, chung cư Sunrise, P. Tân Hưng, Q.7", "", "", "", "Căn Hộ 12.05", "Phường Tân Hưng", "Quận 7", "",
+         "Căn Hộ 12.05, Chung Cư Sunrise, Phường Tân Hưng, Quận 7"},
+        {"Lô A12, KCN Tân Bình, Q. Tân Phú, TP.HCM", "", "", "", "Lô A12", "", "Quận Tân Phú", HCM,
+         "Lô A12, KCN Tân Bình, Quận Tân Phú, Thành phố Hồ Chí Minh"},
+        {"Huyện Nhà Bè, TP.HCM", "", "", "", "", "", "Huyện Nhà Bè", HCM, "Huyện Nhà Bè, Thành phố Hồ Chí Minh"},
+        {"Nhà Bè, TP.HCM", "", "", "", "", NULL, NULL, HCM, NULL},
+        {"Xã Phú Lương, Hà Đông, Hà Tây", "", "", "", "", "Phường Phú Lương", "Quận Hà Đông", "Hà Tây",
+         "Phường Phú Lương, Quận Hà Đông, Hà Tây"},
+        {"Phường Cống Vị, Quận Xyz, Hà Nội", "", "", "", "", "Phường Cống Vị", "Quận Xyz", HN,
+         "Phường Cống Vị, Quận Xyz, Thành phố Hà Nội"},
     };
     for (size_t i = 0; i < DC_ARRAY_LEN(cases); i++) {
         dc_addr_t a;
@@ -424,29 +451,6 @@ END_TEST
  * cannot tell apart names that differ only by them (Minh Quán / Minh Quân)
  * and forms without type words cannot tell a commune from the district of
  * the same name: those stay unresolved, within the bounds below. */
-static void strip_diacritics(const char *s, char *o, size_t cap)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t n = strlen(s), i = 0, k = 0;
-    while (i < n && k + 4 < cap) {
-        uint32_t cp;
-        size_t l = dc_addr__utf8_next(p + i, n - i, &cp);
-        int f = cp >= 0x80 ? dc_addr__fold_cp(cp) : 0;
-        if (f) o[k++] = dc_addr__lower(cp) != cp ? (char)(f - 32) : (char)f;
-        else { memcpy(o + k, p + i, l); k += l; }
-        i += l;
-    }
-    o[k] = 0;
-}
-
-static const char *skip_type(const char *full)
-{
-    static const char *const t[] = {"Thành phố ", "Thị trấn ", "Thị xã ", "Đặc khu ", "Phường ", "Huyện ",
-                                    "Quận ", "Tỉnh ", "Xã "};
-    for (size_t i = 0; i < DC_ARRAY_LEN(t); i++)
-        if (strncmp(full, t[i], strlen(t[i])) == 0) return full + strlen(t[i]);
-    return full;
-}
 
 static void sweep(int post, int form, size_t max_unresolved)
 {
@@ -459,15 +463,16 @@ static void sweep(int post, int form, size_t max_unresolved)
         if (post) {
             switch (form) {
             case 0: snprintf(buf, sizeof buf, "%s, %s", w.name, w.prov_name); break;
-            case 1: snprintf(tmp, sizeof tmp, "%s, %s", w.name, w.prov_name); strip_diacritics(tmp, buf, sizeof buf); break;
-            default: snprintf(buf, sizeof buf, "Thôn 2, %s, %s", w.name, skip_type(w.prov_name)); break;
+            case 1: snprintf(tmp, sizeof tmp, "%s, %s", w.name, w.prov_name);
+                    dc_addr__strip_marks(tmp, strlen(tmp), buf, sizeof buf); break;
+            default: snprintf(buf, sizeof buf, "Thôn 2, %s, %s", w.name, w.prov_bare); break;
             }
         } else {
             switch (form) {
             case 0: snprintf(buf, sizeof buf, "%s, %s, %s", w.name, w.district_name, w.prov_name); break;
             case 1: snprintf(tmp, sizeof tmp, "%s, %s, %s", w.name, w.district_name, w.prov_name);
-                    strip_diacritics(tmp, buf, sizeof buf); break;
-            default: snprintf(buf, sizeof buf, "%s, %s, %s", w.bare, skip_type(w.district_name), skip_type(w.prov_name)); break;
+                    dc_addr__strip_marks(tmp, strlen(tmp), buf, sizeof buf); break;
+            default: snprintf(buf, sizeof buf, "%s, %s, %s", w.bare, w.district_bare, w.prov_bare); break;
             }
         }
         dc_addr_t a;

@@ -153,7 +153,7 @@ START_TEST(test_cleaned_data)
         }
     }
     /* the type column contradicting the name: the name wins */
-    ck_assert_int_eq(dc_gazetteer_ward_find(gz, 19348, 0, &w), 0);
+    ck_assert_int_eq(dc_gazetteer_ward_find(gz, 27046, 0, &w), 0);
     ck_assert_str_eq(w.name, "Phường 5");
     ck_assert_uint_eq(w.type, DC_UNIT_PHUONG);
 }
@@ -168,6 +168,12 @@ START_TEST(test_mapping)
     ck_assert_str_eq(w.bare, "Phúc Xá");
     ck_assert_uint_eq(w.district_code, 1);
     ck_assert_uint_eq(w.prov_code, 1);
+    ck_assert_str_eq(w.district_name, "Quận Ba Đình");
+    ck_assert_str_eq(w.district_bare, "Ba Đình");
+    ck_assert_str_eq(w.prov_bare, "Hà Nội");
+    ck_assert_int_eq(dc_gazetteer_ward_find(gz, 97, 1, &w), 0);
+    ck_assert_str_eq(w.prov_bare, "Hà Nội");
+    ck_assert_str_eq(w.district_bare, "");
     /* Phường Cống Vị: split between Ngọc Hà and Giảng Võ */
     ck_assert_int_eq(dc_gazetteer_ward_find(gz, 7, 0, &w), 0);
     ck_assert_uint_eq(w.nlinks, 2);

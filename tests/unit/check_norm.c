@@ -62,6 +62,22 @@ START_TEST(test_row)
     ck_assert_uint_eq(rec.perm.flags, 0);
     ck_assert_str_eq(dc_intern_str(in, rec.mother.exact, NULL), "trần thị thúy");
     ck_assert_uint_eq(rec.spouse.exact, 0);
+    /* IDs in the wrong column */
+    set(&r, DC_F_SO_DINH_DANH, "271234567");
+    set(&r, DC_F_SO_CMND, "");
+    dc_norm_row(ctx, 3, &r, &rec);
+    ck_assert_uint_eq(rec.id12, 0);
+    ck_assert(rec.id12_flags & DC_ID_BAD_LENGTH);
+    ck_assert_uint_eq(rec.cmnd, 271234567ull);
+    ck_assert_uint_eq(rec.cmnd_flags, DC_ID_PRESENT | DC_ID_VALID | DC_ID_MOVED);
+    set(&r, DC_F_SO_DINH_DANH, "");
+    set(&r, DC_F_SO_CMND, "001090012345");
+    dc_norm_row(ctx, 3, &r, &rec);
+    ck_assert_uint_eq(rec.id12, 1090012345ull);
+    ck_assert_uint_eq(rec.id12_flags, DC_ID_PRESENT | DC_ID_VALID | DC_ID_MOVED);
+    ck_assert(rec.cmnd_flags & DC_ID_CMND12);
+    set(&r, DC_F_SO_DINH_DANH, "001 090 012345");
+    set(&r, DC_F_SO_CMND, "012345678");
     /* sex disagreeing with the ID */
     set(&r, DC_F_GIOI_TINH, "Nữ");
     dc_norm_row(ctx, 3, &r, &rec);
@@ -72,7 +88,7 @@ START_TEST(test_row)
     dc_norm_row(ctx, 3, &r, &rec);
     ck_assert(rec.code_flags & DC_CODE_PROVINCE_UNRECOGNIZED);
     ck_assert(rec.code_flags & DC_CODE_SEX_UNRECOGNIZED);
-    ck_assert_uint_eq(sizeof(dc_record_t), 200);
+    ck_assert_uint_eq(sizeof(dc_record_t), 192);
     dc_norm_ctx_free(ctx);
     dc_norm_shared_free(sh);
     dc_intern_free(in);
