@@ -195,6 +195,7 @@ static void score_result(const dc_gazetteer_t *gz, const ad_match_t *r, int unma
     conf -= 10 * (r->skipped + r->midskip);
     if (r->midskip) partial = 1;
     if (r->hint_used) conf -= 15;
+    if (r->close) conf -= 10;
     if (r->dropped) partial = 1;
     if (unmatched_admin) { conf -= 15; partial = 1; }
     if (conf < 1) conf = 1;

@@ -361,6 +361,44 @@ size_t dc_addr__key(const char *s, size_t n, char *out, size_t cap)
 
 /*-*** Diacritic keys ***/
 
+/* Diacritic key of one word s[0..n) (no separators inside). */
+static size_t dkey_word(const char *s, size_t n, char *out, size_t cap)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    int digits = 1, a = 0, b = 0, last_tone = 0;
+    size_t k = 0;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        int f, tone = 0;
+        if (p[i] < 0x80) { cp = p[i]; f = dc_addr__fold_fast(cp); i++; if (f) cp = (uint32_t)f; }
+        else {
+            i += dc_addr__utf8_next(p + i, n - i, &cp);
+            const fold_ent_t *e = fold_ent(cp);
+            f = e ? e->ascii : 0;
+            if (e) tone = e->tone_up & 7;
+            if (e && (e->tone_up & 8)) cp = e->other;   /* lower case */
+        }
+        if (!f) continue;
+        if (f > '9') { digits = 0; a = b; b = f; last_tone = tone; }
+        if (k + 4 >= cap) return k;
+        if (cp < 0x80) out[k++] = (char)cp;
+        else k += dc_addr__utf8_put(cp, out + k);
+    }
+    if (digits) {   /* "05" -> "5" */
+        size_t z = 0;
+        while (z + 1 < k && out[z] == '0') z++;
+        if (z) { memmove(out, out + z, k - z); k -= z; }
+        return k;
+    }
+    if (last_tone && ((a == 'o' && (b == 'a' || b == 'e')) || (a == 'u' && b == 'y'))) {
+        /* tone placement to canonicalize (hoà -> hòa): the slow path */
+        char w[192];
+        size_t wl = dc_addr__word_display(out, k, w, sizeof w, 0);
+        if (wl < cap) { memcpy(out, w, wl); k = wl; }
+    }
+    return k;
+}
+
 size_t dc_addr__dkey(const char *s, size_t n, char *out, size_t cap)
 {
     const unsigned char *p = (const unsigned char *)s;
@@ -370,38 +408,20 @@ size_t dc_addr__dkey(const char *s, size_t n, char *out, size_t cap)
         size_t l = dc_addr__utf8_next(p + i, n - i, &cp);
         if (key_sep(cp)) { i += l; continue; }
         size_t j = i;
-        int digits = 1;
         while (j < n) {
             size_t l2 = dc_addr__utf8_next(p + j, n - j, &cp);
             if (key_sep(cp)) break;
-            if (!(cp >= '0' && cp <= '9')) digits = 0;
             j += l2;
         }
-        char w[192];
-        size_t wl;
-        if (digits) {   /* "05" -> "5" */
-            size_t z = i;
-            while (z + 1 < j && s[z] == '0') z++;
-            wl = j - z < sizeof w ? j - z : 0;
-            memcpy(w, s + z, wl);
-        } else {
-            wl = dc_addr__word_display(s + i, j - i, w, sizeof w, 0);
-        }
-        /* lower case, letters and digits only */
-        for (size_t q = 0; q < wl;) {
-            uint32_t c2;
-            size_t l3 = dc_addr__utf8_next((const unsigned char *)w + q, wl - q, &c2);
-            q += l3;
-            if (!dc_addr__fold_cp(c2)) continue;
-            char b[4];
-            size_t bl = dc_addr__utf8_put(dc_addr__lower(c2), b);
-            if (k + bl >= cap) return k;
-            memcpy(out + k, b, bl);
-            k += bl;
-        }
+        k += dkey_word(s + i, j - i, out + k, cap - k);
         i = j;
     }
     return k;
+}
+
+size_t dc_addr__dkey_token(const char *s, size_t n, char *out, size_t cap)
+{
+    return dkey_word(s, n, out, cap);
 }
 
 /*-*** Text without diacritics ***/

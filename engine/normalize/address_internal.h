@@ -84,6 +84,9 @@ size_t dc_addr__word_display(const char *s, size_t n, char *out, size_t cap, int
  *  placement), to prefer "Minh Quán" over "Minh Quân" when the input
  *  says so. Numbers lose their leading zeros. @return length. */
 size_t dc_addr__dkey(const char *s, size_t n, char *out, size_t cap);
+/*! dc_addr__dkey_token() : the same for one token (a word without
+ *  separators: the tokenizer's unit), faster. */
+size_t dc_addr__dkey_token(const char *s, size_t n, char *out, size_t cap);
 
 /*! dc_addr__strip_marks() : s[0..n) without its diacritics (đ -> d),
  *  case kept: the way many registers were typed (tests, benchmarks).
@@ -118,7 +121,6 @@ typedef struct gz_slot {
     uint32_t post0;       /* first posting */
     uint16_t npost;
     uint8_t klen;
-    uint8_t dkdiff;       /* the postings differ in their diacritics (Quán / Quân) */
     uint32_t koff;        /* key bytes in keys[] */
 } gz_slot_t;
 
@@ -253,6 +255,7 @@ typedef struct ad_match {
     uint8_t has[3];
     uint8_t era;           /* 1 old, 2 new */
     uint8_t hint_used;     /* tie broken by the province of the file */
+    uint8_t close;         /* a reading with another commune scored within 2 points */
     uint8_t dropped;       /* levels dropped because equally good readings disagree */
     uint8_t skipped;       /* trailing parts skipped */
     uint8_t left;          /* first token of the chain (tokens before it are not administrative) */
@@ -261,7 +264,6 @@ typedef struct ad_match {
     uint8_t end;           /* token after the chain */
     int score;
     ad_codes_t codes;
-    uint8_t conf, flags;
 } ad_match_t;
 
 /*! dc_addr__match() : find the administrative chain of the tokenized

@@ -54,7 +54,9 @@ typedef struct mctx {
     /* results */
     uint8_t prov_hint;
     ad_match_t cur, best, hbest;
-    ad_codes_t cons, hcons;
+    ad_codes_t cons, hcons, bcodes;   /* consensus of the tied best chains, codes of the best one */
+    int second;                       /* best score of a chain naming another commune, -1000 if none */
+    int bformer;                      /* the best chain uses a former name */
     int ntie, nhint, has_best, has_hbest;
     int budget;                     /* chains left to evaluate (guards pathological input) */
 } mctx_t;
@@ -91,7 +93,7 @@ static const char *tok_dkey(mctx_t *m, int i, size_t *len)
         const ad_tok_t *t = &m->c->t[m->act[i]];
         size_t k = 0;
         if (m->dn + 192 <= sizeof m->dbuf)
-            k = dc_addr__dkey(m->c->s + t->off, t->len, m->dbuf + m->dn, 192);
+            k = dc_addr__dkey_token(m->c->s + t->off, t->len, m->dbuf + m->dn, 192);
         m->doff[i] = (uint16_t)m->dn;
         m->dlen[i] = (uint8_t)k;
         m->dn += k;
@@ -101,9 +103,9 @@ static const char *tok_dkey(mctx_t *m, int i, size_t *len)
     return m->dbuf + m->doff[i];
 }
 
-/* Does span [a, b), written with diacritics, spell unit u's name with
- * the same diacritics? */
-static int dkey_equal(mctx_t *m, int a, int b, const gz_unit_t *u)
+/* Is span [a, b) written with diacritics that differ from unit u's
+ * ("Châu Bính" for Châu Bình)? 0 when the span has no diacritics. */
+static int dkey_differs(mctx_t *m, int a, int b, const gz_unit_t *u)
 {
     int dia = 0;
     for (int i = a; i < b; i++) dia |= m->c->t[m->act[i]].flags & TF_NONASCII;
@@ -112,10 +114,19 @@ static int dkey_equal(mctx_t *m, int a, int b, const gz_unit_t *u)
     for (int i = a; i < b; i++) {
         size_t l;
         const char *d = tok_dkey(m, i, &l);
-        if (off + l > u->dklen || memcmp(u->dkey + off, d, l) != 0) return 0;
+        if (off + l > u->dklen || memcmp(u->dkey + off, d, l) != 0) return 1;
         off += l;
     }
-    return off == u->dklen;
+    return off != u->dklen;
+}
+
+static int slot_has_province(const dc_gazetteer_t *gz, const gz_slot_t *sl)
+{
+    for (uint32_t p = 0; p < sl->npost; p++) {
+        int kind = (int)(gz->pinfo[sl->post0 + p] & 7);
+        if (kind == GZ_PROV_OLD || kind == GZ_PROV_NEW) return 1;
+    }
+    return 0;
 }
 
 /*-*** Derived codes ***/
@@ -176,6 +187,18 @@ static void derive(const mctx_t *m, const ad_match_t *ch, ad_codes_t *o)
     o->prov_new = gz->prov_new_of[o->prov_old];
 }
 
+#define MIN_SCORE 8
+#define CLOSE 2
+
+/* Do two readings name different communes (either scheme)? */
+static int other_commune(const ad_codes_t *a, const ad_codes_t *b)
+{
+    if (!(a->ward_old | a->ward_new) || !(b->ward_old | b->ward_new)) return 0;
+    return (a->ward_old && b->ward_old && a->ward_old != b->ward_old) ||
+           (a->ward_new && b->ward_new && a->ward_new != b->ward_new) ||
+           (!a->ward_old != !b->ward_old && !a->ward_new != !b->ward_new);
+}
+
 static void intersect(ad_codes_t *a, const ad_codes_t *b)
 {
     if (a->ward_old != b->ward_old) a->ward_old = 0;
@@ -202,11 +225,24 @@ static void finalize(mctx_t *m)
     if (ch->era != 2 && !ch->has[0]) sc -= 1;   /* incomplete before 2025, maybe complete after */
     sc -= 5 * (ch->skipped + ch->midskip);
     ch->score = sc;
-    if (m->has_best && sc < m->best.score) return;
+    if (sc < MIN_SCORE) return;   /* e.g. one untyped word found by a cut: too weak to name a unit */
+    if (m->has_best && sc < m->best.score - CLOSE) return;
     ad_codes_t codes;
     derive(m, ch, &codes);
+    /* a close reading with another commune lowers the confidence; one
+     * through a former name (of the same place, mostly) does not */
+    int former = 0;
+    for (int l = 0; l < 3; l++) former |= ch->has[l] && ch->m[l].former;
+    if (m->has_best && sc < m->best.score) {
+        if (!former && other_commune(&codes, &m->bcodes) && sc > m->second) m->second = sc;
+        return;
+    }
     if (!m->has_best || sc > m->best.score) {
+        if (m->has_best && !m->bformer && other_commune(&codes, &m->bcodes) && m->best.score > m->second)
+            m->second = m->best.score;
+        m->bformer = former;
         m->best = *ch;
+        m->bcodes = codes;
         m->cons = codes;
         m->ntie = 1;
         m->nhint = 0;
@@ -312,7 +348,11 @@ static void try_span(mctx_t *m, int s, int a, int e, int maxlvl, const ad_kw_t *
         if (former) sc -= 2;
         if (alt) sc -= 2;
         if (post & GZ_POST_ALIAS) sc -= 1;
-        else if (sl->dkdiff && dkey_equal(m, a, e, &gz->u[ui])) sc += 1;   /* diacritics agree */
+        if (dkey_differs(m, a, e, &gz->u[ui])) sc -= 2;   /* written with other diacritics */
+        /* the last words read as a district although they name a province:
+         * an address ends with its province ("..., Thanh Hóa") */
+        if (kind == GZ_DIST && !kw && !ch->has[2] && !ch->has[1] && !ch->has[0] && slot_has_province(gz, sl))
+            sc -= 2;
         sc -= splits;
         ad_match_t save = *ch;
         ad_um_t *um = &ch->m[lvl];
@@ -432,6 +472,9 @@ static void run_pass(mctx_t *m, int end)
     /* the chain ends at the end, or after skipping up to two trailing parts */
     int e = end;
     for (int skip = 0; skip <= 2 && e > 0; skip++) {
+        /* trailing parts are skipped only when what ends the address did
+         * not already give a chain of two units or more */
+        if (skip && m->has_best && m->best.has[0] + m->best.has[1] + m->best.has[2] >= 2) break;
         m->cur.skipped = (uint8_t)skip;
         m->cur.end = (uint8_t)e;
         step(m, e, 3);
@@ -449,6 +492,7 @@ void dc_addr__match(const ad_ctx_t *c, uint8_t prov_hint, ad_match_t *out)
     m->prov_hint = prov_hint;
     m->has_best = m->has_hbest = 0;
     m->ntie = m->nhint = 0;
+    m->second = -1000;
     m->budget = 4096;
     /* active positions: tokens outside parentheses */
     m->na = 0;
@@ -514,6 +558,7 @@ void dc_addr__match(const ad_ctx_t *c, uint8_t prov_hint, ad_match_t *out)
         if (r->has[2] && (r->era == 2 ? mine.prov_new != codes.prov_new : mine.prov_old != codes.prov_old))
             { r->has[2] = 0; r->dropped |= 4; }
     }
+    r->close = m->ntie == 1 && m->second >= m->best.score - CLOSE;
     /* map the end to token indices for the caller */
     r->codes = codes;
     for (int l = 0; l < 3; l++) {

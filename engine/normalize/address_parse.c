@@ -134,7 +134,15 @@ static int glued_prefix(const char *k, size_t nl)
 static void tok_finish(ad_ctx_t *c, size_t off, size_t len, int bd, int paren, const tokacc_t *a)
 {
     size_t k0 = a->kstart, kl = c->kn - k0;
-    if (c->ntok >= AD_MAXTOK || !kl) { c->kn = k0; return; }   /* apostrophes alone */
+    if (!kl) return;   /* apostrophes alone */
+    if (c->ntok >= AD_MAXTOK - 1) {
+        /* too many tokens: forget the oldest half (the administrative part
+         * is at the end); keys stay where they are in kbuf */
+        int drop = AD_MAXTOK / 2;
+        memmove(c->t, c->t + drop, (size_t)(c->ntok - drop) * sizeof *c->t);
+        c->ntok -= drop;
+        c->t[0].bd = BD_HARD;
+    }
     int roman;
     kl = dc_addr__key_rules(c->kbuf + k0, kl, a->digits, &roman);
     if (kl > 255) kl = 255;
@@ -156,7 +164,7 @@ static void tok_finish(ad_ctx_t *c, size_t off, size_t len, int bd, int paren, c
     size_t nl = 0;
     if (!a->letters || a->letters == (int)kl) return;   /* letters only or digits only */
     while (nl < kl && k[nl] >= 'a' && k[nl] <= 'z') nl++;
-    if (nl && nl < kl && nl <= 3 && !a->nonascii && len == kl && c->ntok < AD_MAXTOK && glued_prefix(k, nl)) {
+    if (nl && nl < kl && nl <= 3 && !a->nonascii && len == kl && glued_prefix(k, nl)) {
         size_t d = nl;
         while (d < kl && k[d] >= '0' && k[d] <= '9') d++;
         if (d != kl) return;
@@ -259,8 +267,10 @@ static void find_keywords(ad_ctx_t *c)
             accept = !nonascii && ((last->flags & TF_DOT) || c->t[next].bd == BD_GLUE || num_next ||
                                    (at_start && (t->klen >= 2 || (t->flags & TF_UPPER))) ||
                                    (t->klen >= 2 && (t->flags & TF_ALLUP)));
-        else if (nonascii)
+        else if (nonascii) {
             accept = kw_exact(c, i, kw, t->kwn);
+            if (!accept) { t->kw = t->kwn = 0; continue; }   /* "Quân", "Lạng", "Phượng": not keywords */
+        }
         else
             accept = at_start || num_next || (last->flags & TF_DOT);
         /* a street or hamlet word inside a name ("Xã Ba Cụm Bắc", "Tam Thôn

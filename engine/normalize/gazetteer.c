@@ -344,10 +344,6 @@ static void build_index(build_t *b)
             if (!dup) gz->post[np++] = b->kp[k].post;
         }
         sl->npost = (uint16_t)(np - sl->post0);
-        for (size_t q = sl->post0 + 1; q < np && !sl->dkdiff; q++) {
-            const gz_unit_t *u0 = &gz->u[gz->post[sl->post0] & GZ_POST_IDX], *u1 = &gz->u[gz->post[q] & GZ_POST_IDX];
-            if (u0->dklen != u1->dklen || memcmp(u0->dkey, u1->dkey, u0->dklen) != 0) sl->dkdiff = 1;
-        }
         i = j;
     }
     gz->npost = np;
