@@ -542,6 +542,13 @@ START_TEST(test_cli_usage)
     ck_assert_int_eq(dc_test_run("%s gen --dup-rate 2 -o /tmp/x >/dev/null 2>&1", DANCU_BIN), 2);
     ck_assert_int_eq(dc_test_run("%s gen --styles odd -o /tmp/x >/dev/null 2>&1", DANCU_BIN), 2);
     ck_assert_int_eq(dc_test_run("%s gen --help >/dev/null", DANCU_BIN), 0);
+    /* a non-empty output directory is refused without --force */
+    char *d = dc_test_tmpdir("gen9");
+    ck_assert_int_eq(dc_test_run("touch %s/x && %s gen -q -n 10 -o %s 2>/dev/null", d, DANCU_BIN, d), 1);
+    ck_assert_int_eq(dc_test_run("%s gen -q -n 10 -f -o %s", DANCU_BIN, d), 0);
+    ck_assert_int_eq(dc_test_run("test -f %s/truth.csv && test -f %s/manifest.json", d, d), 0);
+    dc_test_run("rm -rf %s", d);
+    free(d);
 }
 END_TEST
 
