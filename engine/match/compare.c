@@ -13,13 +13,14 @@ static const char *const col_names[DC_COL__COUNT] = {
     "name", "dob", "id12", "cmnd", "sex", "ethnic", "residence", "hometown",
     "parents", "spouse",
 };
-static const char *const name_lv[] = {"exact", "no_diacritics", "phonetic", "surname_given",
-                                      "jw_high", "jw_low", "different"};
+static const char *const name_lv[] = {"exact", "no_diacritics", "phonetic", "reordered",
+                                      "surname_given", "jw_high", "jw_low", "different"};
 static const char *const dob_lv[] = {"exact", "compatible", "day_month_swapped", "one_off",
                                      "same_year", "different"};
 static const char *const id_lv[] = {"equal", "one_digit", "different"};
 static const char *const eq_lv[] = {"same", "different"};
-static const char *const addr_lv[] = {"same_ward", "same_district", "same_province", "different"};
+static const char *const addr_lv[] = {"same_text", "same_ward", "similar_text", "same_district",
+                                      "same_province", "different"};
 static const char *const rel_lv[] = {"exact", "no_diacritics", "phonetic", "jw_high", "different"};
 static const char *const par_lv[] = {"both_agree", "one_agrees_other_missing", "one_agrees_other_differs",
                                      "none_agrees"};
@@ -228,6 +229,59 @@ static int cmp_rel(const dc_intern_t *in, const dc_relname_t *a, const dc_relnam
     return dc_jaro_winkler(sa, la, sb, lb) >= 0.90 ? DC_REL_JW : DC_REL_DIFF;
 }
 
+/* Copy s without spaces into out (at most cap-1 bytes); returns the length. */
+static size_t squeeze(const char *s, size_t n, char *out, size_t cap)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n && k + 1 < cap; i++)
+        if (s[i] != ' ') out[k++] = s[i];
+    out[k] = 0;
+    return k;
+}
+
+static int cmp_tok(const void *x, const void *y)
+{
+    return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/* Split s in place on spaces (thread-safe, unlike strtok); returns the
+ * number of tokens, or MAXT + 1 when there are more than `max`. */
+static int split_tokens(char *s, char **tok, int max)
+{
+    int k = 0;
+    while (*s) {
+        while (*s == ' ') *s++ = 0;
+        if (!*s) break;
+        if (k == max) return max + 1;
+        tok[k++] = s;
+        while (*s && *s != ' ') s++;
+    }
+    return k;
+}
+
+/* 1 when the two names hold the same syllables in another order
+ * ("hùng nguyễn văn" for "nguyễn văn hùng"). */
+static int same_tokens(const char *a, size_t na, const char *b, size_t nb)
+{
+    enum { MAXT = 8, CAP = 128 };
+    if (na != nb || na >= CAP) return 0;
+    char ca[CAP], cb[CAP];
+    memcpy(ca, a, na);
+    ca[na] = 0;
+    memcpy(cb, b, nb);
+    cb[nb] = 0;
+    char *ta[MAXT], *tb[MAXT];
+    int ka = 0, kb = 0;
+    ka = split_tokens(ca, ta, MAXT);
+    kb = split_tokens(cb, tb, MAXT);
+    if (ka != kb || ka < 2 || ka > MAXT) return 0;
+    qsort(ta, (size_t)ka, sizeof *ta, cmp_tok);
+    qsort(tb, (size_t)kb, sizeof *tb, cmp_tok);
+    for (int i = 0; i < ka; i++)
+        if (strcmp(ta[i], tb[i])) return 0;
+    return 1;
+}
+
 static int cmp_name(const dc_intern_t *in, const dc_name_t *a, const dc_name_t *b)
 {
     if (!a->ascii || !b->ascii || (a->flags & DC_NAME_PLACEHOLDER) || (b->flags & DC_NAME_PLACEHOLDER))
@@ -235,10 +289,16 @@ static int cmp_name(const dc_intern_t *in, const dc_name_t *a, const dc_name_t *
     if (a->exact == b->exact) return DC_NAME_EXACT;
     if (a->ascii == b->ascii) return DC_NAME_ASCII;
     if (a->phon && a->phon == b->phon) return DC_NAME_PHON;
-    if (a->sur && a->given && a->sur == b->sur && a->given == b->given) return DC_NAME_SUR_GIVEN;
-    if (!given_close(in, a, b)) return DC_NAME_DIFF;   /* cheap test first */
     size_t la, lb;
     const char *sa = dc_intern_str(in, a->ascii, &la), *sb = dc_intern_str(in, b->ascii, &lb);
+    if (same_tokens(sa, la, sb, lb)) return DC_NAME_REORDERED;
+    if (a->sur && a->given && a->sur == b->sur && a->given == b->given) return DC_NAME_SUR_GIVEN;
+    char qa[128], qb[128];
+    size_t qla = squeeze(sa, la, qa, sizeof qa), qlb = squeeze(sb, lb, qb, sizeof qb);
+    if (qla == qlb && !memcmp(qa, qb, qla)) return DC_NAME_ASCII;   /* only the spacing differs */
+    /* given names apart by more than one edit: different, unless only the
+     * spacing of the whole name is off by one letter ("soph ie") */
+    if (!given_close(in, a, b) && !within_one_edit(qa, qla, qb, qlb)) return DC_NAME_DIFF;
     double jw = dc_jaro_winkler(sa, la, sb, lb);
     if (jw < 0.80) return DC_NAME_DIFF;
     return jw >= 0.92 ? DC_NAME_JW_HIGH : DC_NAME_JW_LOW;
@@ -302,8 +362,9 @@ static int cmp_cmnd(const dc_record_t *a, const dc_record_t *b)
     return cmp_num(ca, cb);
 }
 
-static int cmp_addr1(const dc_addr_t *a, const dc_addr_t *b)
+static int cmp_addr1(const dc_intern_t *in, const dc_addr_t *a, const dc_addr_t *b)
 {
+    if (a->text && a->text == b->text) return DC_ADDR_SAME_TEXT;
     if (a->ward_old && b->ward_old && a->ward_old == b->ward_old) return DC_ADDR_WARD;
     if (a->ward_new && b->ward_new && a->ward_new == b->ward_new) return DC_ADDR_WARD;
     int comparable = (a->ward_old && b->ward_old) || (a->ward_new && b->ward_new);
@@ -313,7 +374,12 @@ static int cmp_addr1(const dc_addr_t *a, const dc_addr_t *b)
     }
     if (a->prov_old && b->prov_old) return a->prov_old == b->prov_old ? DC_ADDR_PROV : DC_ADDR_DIFF;
     if (a->prov_new && b->prov_new) return a->prov_new == b->prov_new ? DC_ADDR_PROV : DC_ADDR_DIFF;
-    return comparable ? DC_ADDR_DIFF : DC_LV_MISSING;
+    if (comparable) return DC_ADDR_DIFF;
+    /* no code on one side at least: the texts (unmatched or foreign addresses) */
+    if (!a->text || !b->text) return DC_LV_MISSING;
+    size_t la, lb;
+    const char *sa = dc_intern_str(in, a->text, &la), *sb = dc_intern_str(in, b->text, &lb);
+    return dc_jaro_winkler(sa, la, sb, lb) >= 0.92 ? DC_ADDR_SIMILAR_TEXT : DC_ADDR_DIFF;
 }
 
 static int best(int x, int y)
@@ -333,12 +399,14 @@ void dc_compare(const dc_intern_t *in, const dc_record_t *a, const dc_record_t *
                          ? (a->sex == b->sex ? DC_EQ_SAME : DC_EQ_DIFF) : DC_LV_MISSING;
     lv[DC_COL_ETHNIC] = a->ethnic && b->ethnic
                             ? (a->ethnic == b->ethnic ? DC_EQ_SAME : DC_EQ_DIFF) : DC_LV_MISSING;
-    int r = cmp_addr1(&a->perm, &b->perm);
-    r = best(r, cmp_addr1(&a->cur, &b->cur));
-    r = best(r, cmp_addr1(&a->perm, &b->cur));
-    r = best(r, cmp_addr1(&a->cur, &b->perm));
+    int r = cmp_addr1(in, &a->perm, &b->perm);
+    if (r != DC_ADDR_SAME_TEXT) {
+        r = best(r, cmp_addr1(in, &a->cur, &b->cur));
+        r = best(r, cmp_addr1(in, &a->perm, &b->cur));
+        r = best(r, cmp_addr1(in, &a->cur, &b->perm));
+    }
     lv[DC_COL_RESIDENCE] = (uint8_t)r;
-    lv[DC_COL_HOMETOWN] = (uint8_t)cmp_addr1(&a->hometown, &b->hometown);
+    lv[DC_COL_HOMETOWN] = (uint8_t)cmp_addr1(in, &a->hometown, &b->hometown);
     int f = cmp_rel(in, &a->father, &b->father), m = cmp_rel(in, &a->mother, &b->mother);
     int fa = f <= DC_REL_JW, ma = m <= DC_REL_JW;   /* agrees (JW-close counts) */
     int fm = f == DC_LV_MISSING, mm = m == DC_LV_MISSING;
@@ -373,14 +441,22 @@ static int given_clearly_differ(const dc_intern_t *in, const dc_name_t *a, const
     if ((a->flags | b->flags) & (DC_NAME_PLACEHOLDER | DC_NAME_ONE_TOKEN)) return 0;
     size_t la, lb;
     const char *sa = dc_intern_str(in, a->given, &la), *sb = dc_intern_str(in, b->given, &lb);
-    return !within_one_edit(sa, la, sb, lb) && dc_jaro_winkler(sa, la, sb, lb) < 0.80;
+    if (within_one_edit(sa, la, sb, lb) || dc_jaro_winkler(sa, la, sb, lb) >= 0.80) return 0;
+    /* a space slipped into the name moves the last syllable ("soph ie") */
+    char qa[128], qb[128];
+    const char *fa = dc_intern_str(in, a->ascii, &la), *fb = dc_intern_str(in, b->ascii, &lb);
+    size_t qla = squeeze(fa, la, qa, sizeof qa), qlb = squeeze(fb, lb, qb, sizeof qb);
+    return !within_one_edit(qa, qla, qb, qlb);
 }
 
 int dc_cannot_link(const dc_intern_t *in, const dc_record_t *a, const dc_record_t *b)
 {
-    /* the same valid ID outweighs any other disagreement */
+    /* the same valid ID (12-digit or old card) outweighs any other
+     * disagreement: it is scored, never vetoed */
     if ((a->id12_flags & DC_ID_VALID) && (b->id12_flags & DC_ID_VALID) && dc_rec_id12(a) &&
         dc_rec_id12(a) == dc_rec_id12(b))
+        return 0;
+    if ((a->cmnd_flags & DC_ID_VALID) && (b->cmnd_flags & DC_ID_VALID) && a->cmnd && a->cmnd == b->cmnd)
         return 0;
     if ((a->id12_flags & DC_ID_VALID) && (b->id12_flags & DC_ID_VALID) && dc_rec_id12(a) && dc_rec_id12(b) &&
         a->id12 != b->id12 &&

@@ -147,13 +147,16 @@ typedef enum dc_col {
 #define DC_MAX_LEVELS 8
 
 /* Levels, strongest first (docs/MATCHING.md). */
-enum { DC_NAME_EXACT, DC_NAME_ASCII, DC_NAME_PHON, DC_NAME_SUR_GIVEN, DC_NAME_JW_HIGH,
-       DC_NAME_JW_LOW, DC_NAME_DIFF, DC_NAME__N };
+enum { DC_NAME_EXACT, DC_NAME_ASCII, DC_NAME_PHON, DC_NAME_REORDERED, DC_NAME_SUR_GIVEN,
+       DC_NAME_JW_HIGH, DC_NAME_JW_LOW, DC_NAME_DIFF, DC_NAME__N };
 enum { DC_DOB_EXACT, DC_DOB_COMPAT, DC_DOB_SWAP, DC_DOB_ONE_OFF, DC_DOB_SAME_YEAR, DC_DOB_DIFF,
        DC_DOB__N };
 enum { DC_ID_EQ, DC_ID_ONE_EDIT, DC_ID_DIFF, DC_ID__N };
 enum { DC_EQ_SAME, DC_EQ_DIFF, DC_EQ__N };
-enum { DC_ADDR_WARD, DC_ADDR_DISTRICT, DC_ADDR_PROV, DC_ADDR_DIFF, DC_ADDR__N };
+/* Addresses: codes from the gazetteer first; the normalized text decides
+ * when it is equal, or (similar_text) when no code can be compared. */
+enum { DC_ADDR_SAME_TEXT, DC_ADDR_WARD, DC_ADDR_SIMILAR_TEXT, DC_ADDR_DISTRICT, DC_ADDR_PROV,
+       DC_ADDR_DIFF, DC_ADDR__N };
 enum { DC_REL_EXACT, DC_REL_ASCII, DC_REL_PHON, DC_REL_JW, DC_REL_DIFF, DC_REL__N };
 /* Father and mother form one column: siblings agree on both, so two
  * independent columns would count the family twice. */
@@ -184,7 +187,8 @@ uint64_t dc_rec_cmnd(const dc_record_t *r);
  *  opposite known sexes, full-precision birth dates that differ by more
  *  than a swap, a one-year or a one-digit slip, or (twins) the same
  *  surname and full birth date with given names that are neither equal,
- *  phonetically equal nor one edit apart. `in` may be NULL (no name test). */
+ *  phonetically equal nor one edit apart. Never when both carry the same
+ *  valid 12-digit ID or old card number. `in` may be NULL (no name test). */
 int dc_cannot_link(const dc_intern_t *in, const dc_record_t *a, const dc_record_t *b);
 
 /* ---------------------------------------------------------------- model */

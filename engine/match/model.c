@@ -23,26 +23,26 @@
 /* -------------------------------------------------------------- defaults */
 
 static const double def_m[DC_COL__COUNT][DC_MAX_LEVELS] = {
-    [DC_COL_NAME] = {0.80, 0.06, 0.04, 0.04, 0.03, 0.02, 0.01},
+    [DC_COL_NAME] = {0.80, 0.06, 0.04, 0.005, 0.035, 0.03, 0.02, 0.01},
     [DC_COL_DOB] = {0.85, 0.05, 0.02, 0.04, 0.02, 0.02},
     [DC_COL_ID12] = {0.95, 0.03, 0.02},
     [DC_COL_CMND] = {0.95, 0.03, 0.02},
     [DC_COL_SEX] = {0.98, 0.02},
     [DC_COL_ETHNIC] = {0.97, 0.03},
-    [DC_COL_RESIDENCE] = {0.60, 0.10, 0.15, 0.15},
-    [DC_COL_HOMETOWN] = {0.75, 0.08, 0.07, 0.10},
+    [DC_COL_RESIDENCE] = {0.40, 0.20, 0.05, 0.10, 0.10, 0.15},
+    [DC_COL_HOMETOWN] = {0.50, 0.25, 0.02, 0.06, 0.07, 0.10},
     [DC_COL_PARENTS] = {0.85, 0.10, 0.03, 0.02},
     [DC_COL_SPOUSE] = {0.80, 0.06, 0.05, 0.04, 0.05},
 };
 static const double def_u[DC_COL__COUNT][DC_MAX_LEVELS] = {
-    [DC_COL_NAME] = {0.0005, 0.0002, 0.0005, 0.0005, 0.002, 0.02, 0.9763},
+    [DC_COL_NAME] = {0.0005, 0.0002, 0.0005, 0.00001, 0.0005, 0.002, 0.02, 0.97629},
     [DC_COL_DOB] = {0.0001, 0.001, 0.00005, 0.001, 0.015, 0.98285},
     [DC_COL_ID12] = {1e-7, 1e-5, 0.9999899},
     [DC_COL_CMND] = {1e-7, 1e-5, 0.9999899},
     [DC_COL_SEX] = {0.5, 0.5},
     [DC_COL_ETHNIC] = {0.8, 0.2},
-    [DC_COL_RESIDENCE] = {0.001, 0.01, 0.05, 0.939},
-    [DC_COL_HOMETOWN] = {0.001, 0.01, 0.05, 0.939},
+    [DC_COL_RESIDENCE] = {0.0005, 0.001, 0.001, 0.01, 0.05, 0.9375},
+    [DC_COL_HOMETOWN] = {0.0005, 0.001, 0.001, 0.01, 0.05, 0.9375},
     [DC_COL_PARENTS] = {1e-6, 0.001, 0.01, 0.989},
     [DC_COL_SPOUSE] = {0.001, 0.0005, 0.001, 0.005, 0.9925},
 };
@@ -269,11 +269,13 @@ void dc_model_estimate_em(dc_model_t *m, const uint64_t *pats, size_t npairs,
     for (size_t p = 0; p < np; p++) {
         uint8_t lv[DC_COL__COUNT];
         dc_levels_unpack(pc[p].pat, lv);
-        if (lv[DC_COL_ID12] != DC_ID_EQ) continue;
+        /* anchors: the same 12-digit ID, or without one, the same old card */
+        if (lv[DC_COL_ID12] != DC_ID_EQ && !(lv[DC_COL_ID12] == DC_LV_MISSING && lv[DC_COL_CMND] == DC_ID_EQ))
+            continue;
         nseed += pc[p].cnt;
         for (int c = 0; c < DC_COL__COUNT; c++) seedcnt[c][lv[c]] += pc[p].cnt;
     }
-    /* With enough pairs sharing a valid 12-digit ID (true matches but for
+    /* With enough pairs sharing an ID number (true matches but for
      * a negligible share), m of every other column is taken from them and
      * kept fixed ("anchored"): EM alone, under its independence
      * assumption, would count look-alikes such as twins (who agree on
@@ -349,6 +351,19 @@ void dc_model_estimate_em(dc_model_t *m, const uint64_t *pats, size_t npairs,
     if (prior < 1e-15) prior = 1e-15;
     if (prior > 0.5) prior = 0.5;
     m->lambda = prior;
+    /* Random pairs include true matches at the rate of the prior: a level
+     * is seen among them with probability prior * m + (1 - prior) * u.
+     * Negligible for a national population (prior ~ 1e-7), it matters for
+     * small files dense in duplicates (FEBRL3: prior ~ 5e-4, where 9 in 10
+     * random pairs sharing an ID number are duplicates). */
+    if (m->u_sample) {
+        double floor_u = 0.5 / (double)m->u_sample;
+        for (int c = 0; c < DC_COL__COUNT; c++)
+            for (int l = 0; l < dc_col_nlevels((dc_col_t)c); l++) {
+                double u = (m->u[c][l] - prior * m->m[c][l]) / (1 - prior);
+                m->u[c][l] = u < floor_u ? floor_u : u > 1 ? 1 : u;
+            }
+    }
 }
 
 /* ---------------------------------------------------------------- JSON */

@@ -114,6 +114,12 @@ START_TEST(test_compare_names_dates)
         {rec(NULL, "tran", "duc", "bo", 19800722, 0, 0), DC_NAME_DIFF, DC_DOB_SAME_YEAR},
         {rec(NULL, "nguyen", "van", "hung", 19750722, 0, 0), DC_NAME_ASCII, DC_DOB_DIFF},
         {rec(NULL, "nguyen", "van", "hung", 0, 0, 0), DC_NAME_ASCII, DC_LV_MISSING},
+        /* given name written first */
+        {rec(NULL, "hung", "nguyen", "van", 19800512, 0, 0), DC_NAME_REORDERED, DC_DOB_EXACT},
+        /* only the spacing differs */
+        {rec(NULL, "nguyen", "van", "hu ng", 19800512, 0, 0), DC_NAME_ASCII, DC_DOB_EXACT},
+        /* a space inside the given name plus one typo: fuzzy, not different */
+        {rec(NULL, "nguyen", "van", "hu nh", 19800512, 0, 0), DC_NAME_JW_HIGH, DC_DOB_EXACT},
     };
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
         uint8_t lv[DC_COL__COUNT];
@@ -364,6 +370,20 @@ START_TEST(test_em_and_cluster)
     double all = (double)n * (double)(n - 1) / 2;
     dc_model_estimate_em(&m, pats, np, all, 200);
     ck_assert(m.m_seeded_from_ids);
+    /* every estimate is a probability, and the model reloads (a dense file
+     * makes the random-match correction push u of "different" levels up) */
+    for (int c = 0; c < DC_COL__COUNT; c++)
+        for (int l = 0; l < dc_col_nlevels(c); l++) {
+            ck_assert(m.u[c][l] > 0 && m.u[c][l] <= 1);
+            ck_assert(m.m[c][l] > 0 && m.m[c][l] <= 1);
+        }
+    dc_buf_t mj = DC_BUF_INIT;
+    dc_buf_puts(&mj, "{\n");
+    dc_model_json(&m, &mj);
+    dc_buf_puts(&mj, "\n}\n");
+    dc_model_t back;
+    ck_assert_int_eq(dc_model_parse_json(mj.p, mj.len, &back), 0);
+    dc_buf_free(&mj);
     ck_assert_double_gt(m.m[DC_COL_NAME][DC_NAME_EXACT], 0.9);
     ck_assert_double_gt(m.m[DC_COL_DOB][DC_DOB_EXACT], 0.9);
     ck_assert_double_eq_tol(m.lambda_cand, (double)true_pairs_cand / (double)np, 0.05);
