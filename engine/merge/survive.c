@@ -636,7 +636,7 @@ static void merge_one(void *ctx, size_t i, int tid)
         for (int f = 0; f < DC_CF__COUNT; f++) c->conflicts[f] += (fl >> f) & 1u;
         c->flagged += (fl & j->mask) != 0;
     }
-    dc_progress_add(1);
+    if ((i & 1023) == 1023) dc_progress_add(1024);   /* the display needs no more */
 }
 
 static void merge_pass(dc_run_t *run, int keep)
