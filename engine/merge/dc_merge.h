@@ -195,7 +195,8 @@ dc_outfile_t *dc_output_file(dc_run_t *run, const char *name);
  *  Restores run->opts.outdir. @return 0 or -1 (dc_seterr). */
 int dc_output_commit(dc_run_t *run);
 
-/*! dc_output_abort() : drop every staged output and the staging folder;
+/*! dc_output_abort() : drop every staged output and the staging folder
+ *  (and OUTDIR itself when dc_output_begin created it and it is empty);
  *  restores run->opts.outdir. NULL-safe (no-op when not open). */
 void dc_output_abort(dc_run_t *run);
 

@@ -52,6 +52,7 @@ typedef struct staged {
 struct dc_output {
     char *outdir, *stage;
     const char *orig;    /* run->opts.outdir as given, restored at the end */
+    int created;         /* OUTDIR did not exist: removed again on abort */
     dc_format_t fmt;
     int compress;
     staged_t ent[MAX_STAGED];
@@ -156,8 +157,10 @@ int dc_output_begin(dc_run_t *run)
     if (!run->merge) run->merge = dc_xcalloc(1, sizeof *run->merge);
     if (run->merge->out) return dc_seterr("outputs of this run are already open");
     struct stat st;
+    int created = 0;
     if (stat(outdir, &st) != 0) {
         if (mkdir(outdir, 0700) != 0) return dc_seterr("cannot create %s: %s", outdir, strerror(errno));
+        created = 1;
     } else if (!S_ISDIR(st.st_mode)) {
         return dc_seterr("%s exists and is not a directory", outdir);
     } else if (!run->opts.force) {
@@ -206,6 +209,7 @@ int dc_output_begin(dc_run_t *run)
     o->stage = p.p;
     o->fmt = run->opts.jsonl ? DC_FMT_JSONL : DC_FMT_CSV;
     o->compress = run->opts.compress;
+    o->created = created;
     memcpy(g_stage, o->stage, strlen(o->stage) + 1);
     for (int i = 0; i < MAX_STAGED; i++) g_ent[i].moving = 0;
     g_stage_live = 1;
@@ -299,7 +303,10 @@ static void output_free(dc_run_t *run)
 void dc_output_abort(dc_run_t *run)
 {
     if (!run->merge || !run->merge->out) return;
+    char *made = run->merge->out->created ? dc_xstrdup(run->merge->out->outdir) : NULL;
     output_free(run);
+    if (made) rmdir(made);   /* only if still empty */
+    free(made);
 }
 
 /* Test hook: DANCU_TEST_COMMIT_DELAY=<ms> sleeps before the renames so

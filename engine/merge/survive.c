@@ -9,8 +9,10 @@
  *      register, ...);
  *   2. group them by normalized value; the most frequent value wins;
  *   3. ties go to the value with the best quality (more complete, more
- *      precise, with diacritics), then to the value seen first (records
- *      are in input order, so this is deterministic).
+ *      precise, with diacritics), then to a value held by a row of a
+ *      permanent register (better sourced than a temporary-residence
+ *      register), then to the value seen first (records are in input
+ *      order, so this is deterministic).
  * Dates use a support vote instead (a date supports every date it does
  * not contradict), so that "1950", "1950-03" and "1950-03-14" agree and
  * the most precise wins.
@@ -66,6 +68,14 @@ typedef struct cand {
     int32_t qual;    /* tie-break: higher is better */
     uint32_t pos;    /* position in the cluster (input order) */
 } cand_t;
+
+/* The last tie-break before the input order: a row of a permanent
+ * register is better sourced than a row of a temporary-residence register.
+ * It is the lowest bit of every quality. */
+static int32_t src_bit(const dc_record_t *r)
+{
+    return !(r->rec_flags & DC_REC_TEMP_REGISTER);
+}
 
 typedef struct vote {
     int found;
@@ -208,7 +218,7 @@ static dc_date_t choose_date(const dc_record_t *recs, const uint32_t *mem, size_
         }
         c[m].key = date_key(d);
         c[m].tier = 0;
-        c[m].qual = date_quality(d);
+        c[m].qual = date_quality(d) * 2 + src_bit(&recs[mem[i]]);
         c[m].pos = (uint32_t)i;
         m++;
     }
@@ -301,7 +311,7 @@ static uint32_t choose_exact(cand_t *c, const dc_intern_t *in, const dc_record_t
         if (a != ascii || !e) continue;
         c[m].key = e;
         c[m].tier = str_differs(in, e, a);   /* carries diacritics */
-        c[m].qual = 0;
+        c[m].qual = src_bit(r);
         c[m].pos = (uint32_t)i;
         m++;
     }
@@ -318,7 +328,7 @@ static void choose_relname(cand_t *c, const dc_intern_t *in, const dc_record_t *
         if (!r->ascii) continue;
         c[m].key = r->ascii;
         c[m].tier = 0;
-        c[m].qual = str_differs(in, r->exact, r->ascii);
+        c[m].qual = str_differs(in, r->exact, r->ascii) * 2 + src_bit(&recs[mem[i]]);
         c[m].pos = (uint32_t)i;
         m++;
     }
@@ -354,7 +364,7 @@ static void choose_addr(cand_t *c, const dc_record_t *recs, const uint32_t *mem,
         int q = (a->ward_old || a->ward_new) ? 4 : a->district_old ? 2 : a->prov_old ? 1 : 0;
         if (a->flags & DC_ADDR_UNMATCHED) q = 0;
         if (a->flags & DC_ADDR_PARTIAL) q--;
-        c[m].qual = q * 256 + a->conf;
+        c[m].qual = (q * 256 + a->conf) * 2 + (perm_first ? src_bit(r) : 0);
         c[m].pos = (uint32_t)i;
         m++;
     }
@@ -392,7 +402,7 @@ static vote_t vote_code(cand_t *c, const dc_record_t *recs, const uint32_t *mem,
             memcpy(&w, p, 2);
             k = w;
         }
-        if (k) c[m++] = (cand_t){k, 0, 0, (uint32_t)i};
+        if (k) c[m++] = (cand_t){k, 0, src_bit(&recs[mem[i]]), (uint32_t)i};
     }
     return vote(c, m);
 }
@@ -456,7 +466,7 @@ static void merge_cluster(scratch_t *s, const dc_intern_t *in, const dc_record_t
     for (size_t i = 0; i < n; i++) {
         uint8_t sx = recs[mem[i]].sex;
         if (sx != DC_SEX_MALE && sx != DC_SEX_FEMALE) continue;
-        c[m] = (cand_t){sx, 0, idsex[sx], (uint32_t)i};
+        c[m] = (cand_t){sx, 0, idsex[sx] * 2 + src_bit(&recs[mem[i]]), (uint32_t)i};
         m++;
     }
     v = vote(c, m);
@@ -480,7 +490,7 @@ static void merge_cluster(scratch_t *s, const dc_intern_t *in, const dc_record_t
         if (!r->id12 && !(r->id12_flags & DC_ID_PRESENT)) continue;
         npresent++;
         if (!r->id12 || !(r->id12_flags & DC_ID_VALID)) continue;
-        c[m] = (cand_t){r->id12, 1 + id12_consistent(r->id12, o->sex, &o->dob), 0, (uint32_t)i};
+        c[m] = (cand_t){r->id12, 1 + id12_consistent(r->id12, o->sex, &o->dob), src_bit(r), (uint32_t)i};
         m++;
     }
     /* distinct valid IDs, whatever their tier */
@@ -499,7 +509,7 @@ static void merge_cluster(scratch_t *s, const dc_intern_t *in, const dc_record_t
     for (size_t i = 0; i < n; i++) {
         const dc_record_t *r = &recs[mem[i]];
         if (!r->cmnd || !(r->cmnd_flags & DC_ID_VALID)) continue;
-        c[m] = (cand_t){r->cmnd, 0, 0, (uint32_t)i};
+        c[m] = (cand_t){r->cmnd, 0, src_bit(r), (uint32_t)i};
         m++;
     }
     v = vote(c, m);
@@ -517,7 +527,7 @@ static void merge_cluster(scratch_t *s, const dc_intern_t *in, const dc_record_t
         if (!nm->ascii) continue;
         int good_diac = nm->has_diacritics && !(nm->flags & DC_NAME_NO_DIACRITICS);
         c[m] = (cand_t){nm->ascii, !(nm->flags & DC_NAME_PLACEHOLDER),
-                        nm->ntok * 2 + good_diac, (uint32_t)i};
+                        (nm->ntok * 2 + good_diac) * 2 + src_bit(&recs[mem[i]]), (uint32_t)i};
         m++;
     }
     v = vote(c, m);
@@ -626,7 +636,7 @@ static void merge_one(void *ctx, size_t i, int tid)
         for (int f = 0; f < DC_CF__COUNT; f++) c->conflicts[f] += (fl >> f) & 1u;
         c->flagged += (fl & j->mask) != 0;
     }
-    dc_progress_add(1);
+    if ((i & 1023) == 1023) dc_progress_add(1024);   /* the display needs no more */
 }
 
 static void merge_pass(dc_run_t *run, int keep)

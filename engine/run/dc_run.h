@@ -7,8 +7,10 @@
  *   block           dc_block_run()      (engine/match)  -> candidate pairs
  *   score           dc_score_run()      (engine/match)  -> model, scored pairs
  *   cluster         dc_cluster_run()    (engine/match)  -> clusters
- *   merge           dc_merge_run()      (engine/merge)  -> citizens
- *   write           dc_output_write()   (engine/merge)  -> OUTDIR files, report
+ *   merge           dc_merge_run()      (engine/merge)  -> conflict counts
+ *   write           dc_match_write(), dc_merge_write_citizens(), dc_report_write()
+ *                   into the staging folder, then dc_output_commit()
+ *                   (engine/merge) -> OUTDIR files, all at once
  * A stage reads what earlier stages left and frees what no later stage
  * needs (candidate pairs are gone before merging).
  */

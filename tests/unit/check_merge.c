@@ -129,6 +129,9 @@ START_TEST(test_id12_rules)
          {{.sex = DC_SEX_MALE, .id12 = "001185000001"}, {.sex = DC_SEX_MALE}, {.sex = DC_SEX_MALE}},
          3, "001185000001", F(DC_CF_ID12_INCONSISTENT)},
         {"no ID at all", {{.sex = DC_SEX_MALE}}, 1, "", 0},
+        {"tie: the permanent register's ID beats an earlier temporary one",
+         {{.id12 = "001085000009", .temp = 1}, {.id12 = "001085000002"}},
+         2, "001085000002", F(DC_CF_ID12_CONFLICT)},
     };
     for (size_t i = 0; i < DC_ARRAY_LEN(cases); i++) {
         dc_citizen_t c;
@@ -316,6 +319,8 @@ START_TEST(test_address_rules)
         {"two communes: conflict",
          {{.perm = "Xã A", .perm_ward = 100}, {.perm = "Xã B", .perm_ward = 200}}, 2, "Xã A", "",
          F(DC_CF_PERM_CONFLICT)},
+        {"current address: no source preference, a tie goes to the earliest row",
+         {{.cur = "Phường X", .temp = 1}, {.cur = "Xã Y", .temp = 0}}, 2, "", "Phường X", 0},
         {"same commune written two ways: no conflict, matched text first on a tie",
          {{.perm = "xa a (unmatched)"}, {.perm = "Xã A", .perm_ward = 100}}, 2, "Xã A", "", 0},
     };
@@ -329,6 +334,32 @@ START_TEST(test_address_rules)
         ck_assert_msg(c.flags == cases[i].flags, "%s: flags %#x want %#x", cases[i].what, c.flags,
                       cases[i].flags);
     }
+}
+END_TEST
+
+/* The last tie-break before input order: a row of a permanent register. */
+START_TEST(test_better_sourced)
+{
+    trow_t rows[2] = {
+        {.exact = "vũ văn nam", .ascii = "vu van nam", .ntok = 3, .diac = 1, .dob = "1970-01-02", .temp = 1,
+         .ethnic = 6},
+        {.exact = "vũ văn năm", .ascii = "vu van nam", .ntok = 3, .diac = 1, .dob = "1970-02-01", .temp = 0,
+         .ethnic = 1},
+    };
+    dc_citizen_t c;
+    merge_rows(rows, 2, &c);
+    ck_assert_str_eq(dc_intern_str(g_in, c.name.exact, NULL), "vũ văn năm");
+    char d[16];
+    dc_merge_format_date(&c.dob, d);
+    ck_assert_str_eq(d, "1970-02-01");
+    ck_assert_int_eq(c.ethnic, 1);
+    /* both from the permanent register: input order again */
+    rows[0].temp = 0;
+    merge_rows(rows, 2, &c);
+    ck_assert_str_eq(dc_intern_str(g_in, c.name.exact, NULL), "vũ văn nam");
+    dc_merge_format_date(&c.dob, d);
+    ck_assert_str_eq(d, "1970-01-02");
+    ck_assert_int_eq(c.ethnic, 6);
 }
 END_TEST
 
@@ -687,6 +718,7 @@ static Suite *merge_suite(void)
     tcase_add_test(tc, test_format_date);
     tcase_add_test(tc, test_sex_and_codes);
     tcase_add_test(tc, test_address_rules);
+    tcase_add_test(tc, test_better_sourced);
     tcase_add_test(tc, test_same_source_flag);
     tcase_add_test(tc, test_huge_cluster);
     tcase_add_test(tc, test_table_mem_append);
