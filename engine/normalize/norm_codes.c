@@ -103,6 +103,15 @@ static int is_digits(const char *s, size_t n)
     return 1;
 }
 
+/* Value of the digits s[0..n) (n <= 3 callers; fields are not
+ * NUL-terminated, so no atoi). */
+static int small_num(const char *s, size_t n)
+{
+    int v = 0;
+    for (size_t i = 0; i < n; i++) v = v * 10 + (s[i] - '0');
+    return v;
+}
+
 static size_t trim(const char **s, size_t n)
 {
     const char *p = *s;
@@ -221,7 +230,7 @@ uint8_t dc_norm_ethnic(const dc_norm_shared_t *sh, const char *s, size_t n, uint
     n = trim(&s, n);
     if (!n) return 0;
     if (is_digits(s, n)) {
-        int v = n <= 3 ? atoi(s) : -1;
+        int v = n <= 3 ? small_num(s, n) : -1;
         if (v == 0 || v == 55 || v == 56 || v == 99) return 0;   /* app codes: foreign / unknown */
         if (v < 1 || v > 54) { *flags |= DC_CODE_ETHNIC_UNRECOGNIZED; return 0; }
         switch (sh->opts.ethnic_codes) {
@@ -302,7 +311,7 @@ uint8_t dc_norm_religion(const dc_norm_shared_t *sh, const char *s, size_t n, ui
     n = trim(&s, n);
     if (!n) return DC_RELIGION_UNKNOWN;
     if (is_digits(s, n)) {
-        int v = n <= 2 ? atoi(s) : -1;
+        int v = n <= 2 ? small_num(s, n) : -1;
         if (v == 0) return DC_RELIGION_NONE;   /* "00": the common "no religion" code */
         if (v >= 1 && v <= 14) return (uint8_t)v;
         *flags |= DC_CODE_RELIGION_UNRECOGNIZED;
@@ -362,7 +371,7 @@ uint16_t dc_norm_nationality(const dc_norm_shared_t *sh, const char *s, size_t n
     int code;
     if (is_digits(s, n)) {
         char k[8];
-        int v = n <= 3 ? atoi(s) : -1;
+        int v = n <= 3 ? small_num(s, n) : -1;
         int len = snprintf(k, sizeof k, "%03d", v < 0 ? 0 : v);
         code = v > 0 ? strmap_get(&sh->nationality, k, (size_t)len, 0) : 0;
     } else {
@@ -419,7 +428,7 @@ uint8_t dc_norm_province(const dc_norm_shared_t *sh, const char *s, size_t n)
     n = trim(&s, n);
     if (!n) return 0;
     if (is_digits(s, n)) {
-        int v = n <= 3 ? atoi(s) : 0;
+        int v = n <= 3 ? small_num(s, n) : 0;
         /* 2-digit GSO code, or the 3-digit CCCD form "0NN" */
         return v >= 1 && v <= 96 && sh->cccd_prov[v] ? (uint8_t)v : 0;
     }

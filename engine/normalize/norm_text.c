@@ -238,10 +238,16 @@ void dc_text_decode(const char *s, size_t n, dc_text_t *t)
             continue;
         }
         if (ci && ci->kind == K_MARK_TONE) {
-            if (cur && cur->n && !(cur->c[cur->n - 1] & DC_CELL_CP)) {
+            /* on a letter (a misplaced one is moved to the vowel by
+             * dc_text_canon); after a digit or an apostrophe it is dropped */
+            uint32_t last = cur && cur->n ? cur->c[cur->n - 1] : DC_CELL_CP;
+            uint8_t ll = (uint8_t)DC_CELL_LETTER(last);
+            if (!(last & DC_CELL_CP) && (ll < 8 || (ll >= 'a' && ll <= 'z'))) {
                 uint32_t *c = &cur->c[cur->n - 1];
                 *c = (*c & ~0x700u) | ((uint32_t)ci->tone << 8);
                 t->flags |= DC_TXT_DIACRITICS;
+            } else {
+                t->flags |= DC_TXT_PUNCT;
             }
             continue;
         }
@@ -259,8 +265,12 @@ void dc_text_decode(const char *s, size_t n, dc_text_t *t)
                 cur = &t->t[t->n++];
                 cur->n = 0;
             }
-            if (cur->n < DC_TXT_MAXLEN) cur->c[cur->n++] = cp;
-            t->flags |= DC_TXT_DIGITS;
+            if (cur->n < DC_TXT_MAXLEN) {
+                cur->c[cur->n++] = cp;
+                t->flags |= DC_TXT_DIGITS;
+            } else {
+                t->flags |= DC_TXT_TRUNC;
+            }
             continue;
         }
         if (is_apostrophe(cp)) {
@@ -284,9 +294,18 @@ void dc_text_decode(const char *s, size_t n, dc_text_t *t)
                 cur = &t->t[t->n++];
                 cur->n = 0;
             }
-            if (cur->n < DC_TXT_MAXLEN)
-                cur->c[cur->n++] = DC_CELL_CP | (uint32_t)utf8proc_tolower((utf8proc_int32_t)cp);
-            t->flags |= DC_TXT_OTHER;
+            if (cur->n < DC_TXT_MAXLEN) {
+                uint32_t lc = (uint32_t)utf8proc_tolower((utf8proc_int32_t)cp);
+                const cpinfo_t *li = info_of(lc);
+                if (li && li->kind == K_LETTER) {   /* İ -> i: a letter of ours after all */
+                    cur->c[cur->n++] = MK(li->letter, li->tone);
+                } else {
+                    cur->c[cur->n++] = DC_CELL_CP | lc;
+                    t->flags |= DC_TXT_OTHER;
+                }
+            } else {
+                t->flags |= DC_TXT_TRUNC;
+            }
             continue;
         }
         if (cat == UTF8PROC_CATEGORY_ND) {
@@ -296,26 +315,40 @@ void dc_text_decode(const char *s, size_t n, dc_text_t *t)
                 cur = &t->t[t->n++];
                 cur->n = 0;
             }
-            if (cur->n < DC_TXT_MAXLEN) cur->c[cur->n++] = DC_CELL_CP | cp;
-            t->flags |= DC_TXT_DIGITS;
+            if (cur->n < DC_TXT_MAXLEN) {
+                cur->c[cur->n++] = DC_CELL_CP | cp;
+                t->flags |= DC_TXT_DIGITS;
+            } else {
+                t->flags |= DC_TXT_TRUNC;
+            }
             continue;
         }
         /* punctuation, symbols, controls: a separator */
         t->flags |= DC_TXT_PUNCT;
         cur = NULL;
     }
-    /* drop a trailing apostrophe left in a token, and empty tokens */
+    /* drop a trailing apostrophe left in a token, and empty tokens; the
+     * text has diacritics if a vowel has a tone or a letter a modifier (a
+     * tone typed after a consonant only counts once dc_text_canon has
+     * moved it to a vowel: it is not written otherwise) */
     uint8_t w = 0;
+    int dia = 0;
     for (uint8_t j = 0; j < t->n; j++) {
         dc_token_t *k = &t->t[j];
         while (k->n && !(k->c[k->n - 1] & DC_CELL_CP) && DC_CELL_LETTER(k->c[k->n - 1]) == '\'')
             k->n--;
+        for (int q = 0; q < k->n && !dia; q++) {
+            uint32_t c = k->c[q];
+            if (!(c & DC_CELL_CP) && (DC_CELL_LETTER(c) < 8 || (DC_CELL_TONE(c) && is_vowel[DC_CELL_LETTER(c)])))
+                dia = 1;
+        }
         if (k->n) {
             if (w != j) t->t[w] = *k;
             w++;
         }
     }
     t->n = w;
+    t->flags = (uint16_t)(dia ? t->flags | DC_TXT_DIACRITICS : t->flags & ~DC_TXT_DIACRITICS);
 }
 
 /* ------------------------------------------------------------ tone placement */
@@ -368,7 +401,12 @@ static int canon_pos(const dc_token_t *k, int s, int e)
 
 static int canon_token(dc_token_t *k)
 {
-    int ntone = 0, tone = 0, at = -1;
+    int ntone = 0, tone = 0, at = -1, vowel_tone = 0;
+    for (int i = 0; i < k->n; i++)
+        if (cell_vowel(k->c[i]) && DC_CELL_TONE(k->c[i])) vowel_tone = 1;
+    if (vowel_tone)   /* a tone typed after a consonant as well: never written, dropped */
+        for (int i = 0; i < k->n; i++)
+            if (!(k->c[i] & DC_CELL_CP) && !is_vowel[DC_CELL_LETTER(k->c[i])]) k->c[i] &= ~0x700u;
     for (int i = 0; i < k->n; i++) {
         uint32_t c = k->c[i];
         if (!(c & DC_CELL_CP) && DC_CELL_TONE(c)) {
@@ -601,7 +639,10 @@ int dc_text_decode_typed(dc_text_t *t)
     if (t->flags & (DC_TXT_DIACRITICS | DC_TXT_OTHER) || !t->n) return 0;
     dc_token_t dec[DC_TXT_MAXTOK];
     int any = 0;
-    int vni = (t->flags & DC_TXT_DIGITS) != 0;
+    int vni = 0;   /* VNI when a token holds an ASCII digit, Telex otherwise */
+    for (int j = 0; j < t->n && !vni; j++)
+        for (int i = 0; i < t->t[j].n; i++)
+            if (t->t[j].c[i] >= '0' && t->t[j].c[i] <= '9') { vni = 1; break; }
     for (int j = 0; j < t->n; j++) {
         int r = vni ? vni_token(&t->t[j], &dec[j]) : telex_token(&t->t[j], &dec[j]);
         if (r < 0) return 0;
@@ -609,6 +650,14 @@ int dc_text_decode_typed(dc_text_t *t)
         any |= r;
     }
     if (!any) return 0;
+    /* keys that leave no diacritic ("lo00": tone 0 = none) decode nothing;
+     * requiring one also makes the result a fixed point (text with
+     * diacritics is never decoded again) */
+    int dia = 0;
+    for (int j = 0; j < t->n && !dia; j++)
+        for (int i = 0; i < dec[j].n; i++)
+            if (DC_CELL_TONE(dec[j].c[i]) || DC_CELL_LETTER(dec[j].c[i]) < 8) { dia = 1; break; }
+    if (!dia) return 0;
     for (int j = 0; j < t->n; j++) t->t[j] = dec[j];
     t->flags = (uint16_t)((t->flags & ~DC_TXT_DIGITS) | DC_TXT_DIACRITICS);
     return 1;

@@ -287,6 +287,13 @@ START_TEST(test_ethnic_variants)
     ck_assert(fl & DC_CODE_ETHNIC_UNRECOGNIZED);
     ck_assert_int_eq(eth(sh0, "", &fl), 0);
     ck_assert_uint_eq(fl, 0);
+    /* 2026-11-26: fields are not NUL-terminated: "1" followed in memory by
+     * "2" is code 1, not 12 (found by fuzz_norm) */
+    ck_assert_int_eq(dc_norm_ethnic(sh08, "12", 1, &fl), 1);
+    uint8_t fl2 = 0;
+    ck_assert_int_eq(dc_norm_religion(sh0, "12", 1, &fl2), 1);
+    ck_assert_int_eq(dc_norm_nationality(sh0, "7049", 3, &fl2), 704);
+    ck_assert_int_eq(dc_norm_province(sh0, "79x", 2), 79);
     ck_assert_str_eq(dc_ethnic_name(8), "Mông");
     ck_assert_str_eq(dc_ethnic_name(0), "");
 }
