@@ -26,6 +26,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const USAGE = `usage: node splink_duckdb.mjs --out DIR [options] FILE.csv...
   --out DIR            output folder (links.csv, model.json)
@@ -272,7 +273,7 @@ const DETERMINISTIC = 'l.id12 = r.id12 OR (l.name_a = r.name_a AND l.dob = r.dob
 
 // ------------------------------------------------------------------- main
 
-class Runner {
+export class Runner {
     constructor(conn, quiet) {
         this.conn = conn;
         this.quiet = quiet;
@@ -296,6 +297,40 @@ class Runner {
 }
 
 const N = (x) => (typeof x === 'bigint' ? Number(x) : x);
+
+// Connected components of the graph in table edges(uid_l, uid_r), by
+// Splink's label propagation (solve_connected_components): every node's
+// representative starts as the minimum of itself and its neighbours; each
+// round takes the minimum representative over the neighbours whose
+// representative changed in the previous round (needs_updating) and its
+// own, until nothing changes. Leaves reps(node_id, representative) for the
+// nodes that have an edge. @return the number of rounds.
+export async function connectedComponents(R) {
+    await R.run(`CREATE OR REPLACE TABLE neighbours AS
+        SELECT uid_l AS node_id, uid_r AS neighbour FROM edges
+        UNION ALL SELECT uid_r, uid_l FROM edges`);
+    await R.run(`CREATE OR REPLACE TABLE reps AS
+        SELECT node_id, least(node_id, min(neighbour)) AS representative, true AS needs_updating
+        FROM neighbours GROUP BY node_id`);
+    let rounds = 0;
+    for (;;) {
+        rounds++;
+        await R.run(`CREATE OR REPLACE TABLE reps_next AS
+            WITH r AS (
+                SELECT node_id, min(representative) AS representative FROM (
+                    SELECT n.node_id, rn.representative
+                    FROM neighbours n JOIN reps rn ON n.neighbour = rn.node_id
+                    WHERE rn.needs_updating
+                    UNION ALL
+                    SELECT node_id, representative FROM reps)
+                GROUP BY node_id)
+            SELECT r.node_id, r.representative, r.representative <> p.representative AS needs_updating
+            FROM r JOIN reps p ON r.node_id = p.node_id`);
+        await R.run('DROP TABLE reps; ALTER TABLE reps_next RENAME TO reps;');
+        const ch = N((await R.one('SELECT count(*) AS n FROM reps WHERE needs_updating')).n);
+        if (ch === 0) return rounds;
+    }
+}
 
 async function main() {
     const o = parseArgs(process.argv.slice(2));
@@ -607,29 +642,7 @@ async function main() {
     // end instead of as self-loops, which gives the same result.
     let iterations = 0;
     await R.stage('cluster', async () => {
-        await R.run(`CREATE TABLE neighbours AS
-            SELECT uid_l AS node_id, uid_r AS neighbour FROM edges
-            UNION ALL SELECT uid_r, uid_l FROM edges`);
-        await R.run(`CREATE TABLE reps AS
-            SELECT node_id, least(node_id, min(neighbour)) AS representative, true AS needs_updating
-            FROM neighbours GROUP BY node_id`);
-        for (;;) {
-            iterations++;
-            await R.run(`CREATE OR REPLACE TABLE reps_next AS
-                WITH r AS (
-                    SELECT node_id, min(representative) AS representative FROM (
-                        SELECT n.node_id, rn.representative
-                        FROM neighbours n JOIN reps rn ON n.neighbour = rn.node_id
-                        WHERE rn.needs_updating
-                        UNION ALL
-                        SELECT node_id, representative FROM reps)
-                    GROUP BY node_id)
-                SELECT r.node_id, r.representative, r.representative <> p.representative AS needs_updating
-                FROM r JOIN reps p ON r.node_id = p.node_id`);
-            await R.run('DROP TABLE reps; ALTER TABLE reps_next RENAME TO reps;');
-            const ch = N((await R.one('SELECT count(*) AS n FROM reps WHERE needs_updating')).n);
-            if (ch === 0) break;
-        }
+        iterations = await connectedComponents(R);
         await R.run(`CREATE TABLE clusters AS
             SELECT rec.uid, rec.source, rec.record_id, coalesce(reps.representative, rec.uid) AS rep
             FROM rec LEFT JOIN reps ON rec.uid = reps.node_id`);
@@ -701,7 +714,9 @@ async function main() {
     fs.rmSync(tempDir, { recursive: true, force: true });
 }
 
-main().catch((e) => {
-    process.stderr.write(`splink_duckdb: ${e && e.message ? e.message : e}\n`);
-    process.exit(1);
-});
+if (process.argv[1] && import.meta.url === pathToFileURL(fs.realpathSync(process.argv[1])).href) {
+    main().catch((e) => {
+        process.stderr.write(`splink_duckdb: ${e && e.message ? e.message : e}\n`);
+        process.exit(1);
+    });
+}
