@@ -173,15 +173,20 @@ function relationLevels(col) {
     };
 }
 
-function addressLevels(name, col) {
+// Address comparison over the best of several column combinations (dancu
+// compares permanent and current addresses both ways). Ward names repeat
+// across the country, so a ward match needs the province too, and the
+// district when both sides have one.
+function addressLevels(name, combos) {
+    const any = (f) => combos.map(([x, y]) => `(${f(x, y)})`).join(' OR ');
     return {
         name, levels: ['ward', 'district', 'province'],
-        nul: `l.${col}_prov IS NULL OR r.${col}_prov IS NULL`,
+        nul: `NOT (${any((x, y) => `l.${x}_prov IS NOT NULL AND r.${y}_prov IS NOT NULL`)})`,
         conds: [
-            `l.${col}_prov = r.${col}_prov AND l.${col}_ward = r.${col}_ward
-             AND (l.${col}_dist = r.${col}_dist OR l.${col}_dist IS NULL OR r.${col}_dist IS NULL)`,
-            `l.${col}_prov = r.${col}_prov AND l.${col}_dist = r.${col}_dist`,
-            `l.${col}_prov = r.${col}_prov`,
+            any((x, y) => `l.${x}_prov = r.${y}_prov AND l.${x}_ward = r.${y}_ward
+                AND (l.${x}_dist = r.${y}_dist OR l.${x}_dist IS NULL OR r.${y}_dist IS NULL)`),
+            any((x, y) => `l.${x}_prov = r.${y}_prov AND l.${x}_dist = r.${y}_dist`),
+            any((x, y) => `l.${x}_prov = r.${y}_prov`),
         ],
     };
 }
@@ -208,9 +213,10 @@ const COMPARISONS = [
             `l.dob_y = r.dob_y AND (l.dob IS NULL OR r.dob IS NULL)
              AND (l.dob_m = r.dob_m OR l.dob_m IS NULL OR r.dob_m IS NULL)`,
             'l.dob_y = r.dob_y AND l.dob_d = r.dob_m AND l.dob_m = r.dob_d',
-            `(abs(l.dob_y - r.dob_y) = 1 AND l.dob_m IS NOT DISTINCT FROM r.dob_m
-              AND l.dob_d IS NOT DISTINCT FROM r.dob_d)
-             OR hamming(strftime(l.dob, '%Y%m%d'), strftime(r.dob, '%Y%m%d')) = 1`,
+            `(abs(l.dob_y - r.dob_y) = 1 AND (l.dob_m = r.dob_m OR l.dob_m IS NULL OR r.dob_m IS NULL)
+              AND (l.dob_d = r.dob_d OR l.dob_d IS NULL OR r.dob_d IS NULL))
+             OR (hamming(strftime(l.dob, '%Y%m%d'), strftime(r.dob, '%Y%m%d')) <= 2
+                 AND damerau_levenshtein(strftime(l.dob, '%Y%m%d'), strftime(r.dob, '%Y%m%d')) = 1)`,
             'l.dob_y = r.dob_y',
         ],
     },
@@ -220,17 +226,17 @@ const COMPARISONS = [
         conds: ['l.id12 = r.id12', 'hamming(l.id12, r.id12) <= 2 AND damerau_levenshtein(l.id12, r.id12) = 1'],
     },
     {
-        name: 'cmnd', levels: ['eq'],
+        name: 'cmnd', levels: ['eq', 'one_edit'],
         nul: 'l.cmnd IS NULL OR r.cmnd IS NULL',
-        conds: ['l.cmnd = r.cmnd'],
+        conds: ['l.cmnd = r.cmnd', 'hamming(l.cmnd, r.cmnd) <= 2 AND damerau_levenshtein(l.cmnd, r.cmnd) = 1'],
     },
     { name: 'sex', levels: ['eq'], nul: 'l.sex IS NULL OR r.sex IS NULL', conds: ['l.sex = r.sex'] },
     {
         name: 'ethnic', levels: ['eq'], nul: 'l.ethnic IS NULL OR r.ethnic IS NULL',
         conds: ['l.ethnic = r.ethnic'],
     },
-    addressLevels('residence', 'res'),
-    addressLevels('hometown', 'home'),
+    addressLevels('residence', [['perm', 'perm'], ['cur', 'cur'], ['perm', 'cur'], ['cur', 'perm']]),
+    addressLevels('hometown', [['home', 'home']]),
     relationLevels('father'),
     relationLevels('mother'),
     relationLevels('spouse'),
@@ -246,18 +252,19 @@ const levelName = (c, g) => (g === 0 ? 'else' : c.levels[c.nlev - 1 - g]);
 
 // -------------------------------------------------------------- blocking
 //
-// Blocking rules (dancu's defaults of issue 5), as Splink SQL. The parents'
-// rule "(father or mother) + given + birth year" is split in two rules: an
-// OR in a join condition is not an equi-join and DuckDB would fall back to a
-// nested loop, which is why Splink's docs advise one rule per OR branch.
+// Blocking rules: dancu's default rule set (engine/match/rules.c, written
+// there in its own rule language), as Splink SQL. dancu windows blocks
+// larger than max_block; Splink has no such cap, so neither has the peer.
 const BLOCKING_RULES = [
-    'l.id12 = r.id12',
-    'l.cmnd = r.cmnd',
-    'l.name_p = r.name_p AND l.dob_y = r.dob_y',
-    'l.sur = r.sur AND l.given = r.given AND l.dob = r.dob',
-    'l.given = r.given AND l.dob = r.dob AND l.id_prov = r.id_prov',
-    'l.father_a = r.father_a AND l.given = r.given AND l.dob_y = r.dob_y',
-    'l.mother_a = r.mother_a AND l.given = r.given AND l.dob_y = r.dob_y',
+    'l.id12 = r.id12',                                                  // id12
+    'l.cmnd = r.cmnd',                                                  // cmnd
+    'l.name_p = r.name_p AND l.dob_y = r.dob_y',                        // name_phon+dob_year
+    'l.sur = r.sur AND l.given = r.given AND l.dob = r.dob',            // sur+given+dob
+    'l.given = r.given AND l.dob = r.dob AND l.id_prov = r.id_prov',    // given+dob+id_prov
+    'l.given_p = r.given_p AND l.dob = r.dob AND l.perm_dist = r.perm_dist',  // given_phon+dob+perm_district
+    'l.father_p = r.father_p AND l.given = r.given AND l.dob_y = r.dob_y',    // father_phon+given+dob_year
+    'l.mother_p = r.mother_p AND l.given = r.given AND l.dob_y = r.dob_y',    // mother_phon+given+dob_year
+    'l.sur = r.sur AND l.mid = r.mid AND l.dob = r.dob AND l.sex = r.sex',    // sur+mid+dob+sex
 ];
 
 // EM training sessions (estimate_parameters_using_expectation_maximisation):
@@ -381,13 +388,13 @@ async function main() {
         await R.run(`CREATE TABLE addrdict AS
             SELECT v, addr_ward(f) AS ward, addr_district(f) AS dist, addr_province(f) AS prov FROM (
                 SELECT v, addr_fold(v) AS f FROM (
-                    SELECT DISTINCT unnest([coalesce(nullif(trim(noi_thuong_tru), ''), noi_o_hien_tai), que_quan]) AS v
+                    SELECT DISTINCT unnest([noi_thuong_tru, noi_o_hien_tai, que_quan]) AS v
                     FROM raw)
                 WHERE v IS NOT NULL)`);
         await R.run(`CREATE TABLE rec1 AS
         WITH a AS (
-            SELECT source, record_id, ho_ten, ho_ten_cha, ho_ten_me, ho_ten_vo_chong, que_quan,
-                   coalesce(nullif(trim(noi_thuong_tru), ''), noi_o_hien_tai) AS res,
+            SELECT source, record_id, ho_ten, ho_ten_cha, ho_ten_me, ho_ten_vo_chong,
+                   noi_thuong_tru, noi_o_hien_tai, que_quan,
                    nullif(trim(ngay_sinh), '') AS ds,
                    strip_accents(lower(trim(coalesce(gioi_tinh, '')))) AS sex_raw,
                    digits(so_dinh_danh) AS dd, digits(so_cmnd) AS cm,
@@ -403,6 +410,8 @@ async function main() {
                n.e AS name_e, n.a AS name_a, n.p AS name_p,
                split_part(n.a, ' ', 1) AS sur,
                regexp_extract(n.a, '(\\S+)$', 1) AS given,
+               nullif(regexp_extract(n.a, '^\\S+ (.+) \\S+$', 1), '') AS mid,
+               regexp_extract(n.p, '(\\S+)$', 1) AS given_p,
                CASE WHEN year(dfull) BETWEEN 1880 AND 2030 THEN dfull END AS dob,
                CAST(CASE WHEN year(dfull) BETWEEN 1880 AND 2030 THEN year(dfull)
                     WHEN yonly <> '' THEN TRY_CAST(yonly AS INTEGER)
@@ -413,7 +422,8 @@ async function main() {
                CASE WHEN length(dd) = 12 THEN dd WHEN length(cm) = 12 THEN cm END AS id12,
                CASE WHEN length(cm) = 9 THEN cm END AS cmnd,
                sex_raw, ethnic,
-               ar.ward AS res_ward, ar.dist AS res_dist, ar.prov AS res_prov,
+               ap.ward AS perm_ward, ap.dist AS perm_dist, ap.prov AS perm_prov,
+               ac.ward AS cur_ward, ac.dist AS cur_dist, ac.prov AS cur_prov,
                ah.ward AS home_ward, ah.dist AS home_dist, ah.prov AS home_prov,
                f.e AS father_e, f.a AS father_a, f.p AS father_p,
                m.e AS mother_e, m.a AS mother_a, m.p AS mother_p,
@@ -423,7 +433,8 @@ async function main() {
         LEFT JOIN namedict f ON f.v = b.ho_ten_cha
         LEFT JOIN namedict m ON m.v = b.ho_ten_me
         LEFT JOIN namedict s ON s.v = b.ho_ten_vo_chong
-        LEFT JOIN addrdict ar ON ar.v = b.res
+        LEFT JOIN addrdict ap ON ap.v = b.noi_thuong_tru
+        LEFT JOIN addrdict ac ON ac.v = b.noi_o_hien_tai
         LEFT JOIN addrdict ah ON ah.v = b.que_quan`);
         // Sex: words are read as such; 1/0 codes differ between provinces'
         // systems, so each file's meaning of '1' is inferred from the sex

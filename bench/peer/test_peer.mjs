@@ -137,6 +137,9 @@ test('cleaning: names, IDs, sex codes per file, ethnic group, addresses', () => 
     assert.equal(c.a2.name_p, 'le van ngia');
     assert.equal(c.b1.name_p, 'chan van xoi');
     assert.equal(c.a3.name_p, 'fan thi cui');
+    assert.equal(c.a2.mid, 'van');
+    assert.equal(c.a2.given_p, 'ngia');
+    assert.equal(c.b4.mid, 'minh');
     assert.equal(c.a1.id12, '001185012345');
     assert.equal(c.a1.id_prov, '001');
     assert.equal(c.a2.cmnd, '123456789');
@@ -146,10 +149,10 @@ test('cleaning: names, IDs, sex codes per file, ethnic group, addresses', () => 
     assert.deepEqual([c.b1.sex, c.b2.sex, c.b3.sex, c.b4.sex], ['m', 'f', 'f', 'm']);
     assert.equal(c.a1.ethnic, 'hmong');
     assert.equal(c.a3.ethnic, 'hmong');
-    assert.deepEqual([c.a1.res_ward, c.a1.res_dist, c.a1.res_prov], ['phamdinhho', 'haibatrung', 'hanoi']);
-    assert.deepEqual([c.a2.res_ward, c.a2.res_dist, c.a2.res_prov], ['5', '3', 'hochiminh']);
-    assert.deepEqual([c.a3.res_ward, c.a3.res_dist, c.a3.res_prov], ['5', '3', 'hochiminh']);
-    assert.deepEqual([c.b2.res_ward, c.b2.res_dist, c.b2.res_prov], ['tanhoa', 'chauthanh', 'angiang']);
+    assert.deepEqual([c.a1.perm_ward, c.a1.perm_dist, c.a1.perm_prov], ['phamdinhho', 'haibatrung', 'hanoi']);
+    assert.deepEqual([c.a2.perm_ward, c.a2.perm_dist, c.a2.perm_prov], ['5', '3', 'hochiminh']);
+    assert.deepEqual([c.a3.perm_ward, c.a3.perm_dist, c.a3.perm_prov], ['5', '3', 'hochiminh']);
+    assert.deepEqual([c.b2.perm_ward, c.b2.perm_dist, c.b2.perm_prov], ['tanhoa', 'chauthanh', 'angiang']);
 });
 
 test('linkage: duplicates found across rules, chains clustered, one output row per input row', () => {
