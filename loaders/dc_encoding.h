@@ -39,4 +39,10 @@ dc_encoding_t dc_detect_encoding(const char *sample, size_t n, double *confidenc
 /*! dc_utf8_valid() : 1 if s[0..n) is well-formed UTF-8. */
 int dc_utf8_valid(const char *s, size_t n);
 
+/*! dc_utf8_nfc_fast() :
+ *  1 if s[0..n) is surely valid UTF-8 already in NFC by a cheap test: only
+ *  ASCII, U+0080..U+02FF and U+1E00..U+1EFF (all NFC-stable). 0 means "run
+ *  dc_decode()" (it may still be valid NFC). */
+int dc_utf8_nfc_fast(const char *s, size_t n);
+
 #endif /* DC_ENCODING_H */

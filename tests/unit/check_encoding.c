@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* check_encoding.c - legacy encodings <-> UTF-8 NFC, validation, detection. */
+#include "dc_test.h"
+#include "dc_encoding.h"
+#include "ref/dc_ref.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const dc_encoding_t legacy[] = {DC_ENC_TCVN3, DC_ENC_VNI, DC_ENC_VISCII, DC_ENC_CP1258};
+
+static char *enc_str(dc_encoding_t e, const char *s, size_t *len, size_t *replaced)
+{
+    dc_buf_t b = DC_BUF_INIT;
+    size_t r = dc_encode(e, s, strlen(s), &b);
+    if (replaced) *replaced = r;
+    *len = b.len;
+    if (!b.p) return calloc(1, 1);
+    return b.p;
+}
+
+static char *dec_str(dc_encoding_t e, const char *s, size_t n, int *rc, size_t *bad)
+{
+    dc_buf_t b = DC_BUF_INIT;
+    *rc = dc_decode(e, s, n, &b, bad);
+    dc_buf_putc(&b, 0);
+    return b.p;
+}
+
+static void hex(const char *s, size_t n, char *out)
+{
+    out[0] = 0;
+    for (size_t i = 0; i < n; i++) sprintf(out + strlen(out), "%s%02X", i ? " " : "", (unsigned char)s[i]);
+}
+
+/* Every one of the 134 letters encodes to the reference bytes and decodes back. */
+START_TEST(test_letters_roundtrip)
+{
+    static const char *const cols[] = {"", "tcvn3_abc_bytes_duydev", "vni_windows_bytes",
+                                       "viscii_byte_glibc", "cp1258_bytes_glibc_decomposed"};
+    dc_ref_csv_t r;
+    dc_ref_csv_open(&r, "enc_vn_letters.csv", ',');
+    int cu = dc_ref_csv_col(&r, "unicode_char");
+    int col[5];
+    for (int k = 1; k < 5; k++) col[k] = dc_ref_csv_col(&r, cols[k]);
+    int nletters = 0;
+    while (dc_ref_csv_next(&r)) {
+        nletters++;
+        const char *u = r.f[cu];
+        for (int k = 0; k < 4; k++) {
+            dc_encoding_t e = legacy[k];
+            size_t n, rep;
+            char *b = enc_str(e, u, &n, &rep);
+            ck_assert_uint_eq(rep, 0);
+            char h[64];
+            hex(b, n, h);
+            /* TCVN3 upper-case toned letters: the table's "A"+byte is wrong,
+             * ABC writes the lower-case byte (see encoding.c). */
+            if (!(e == DC_ENC_TCVN3 && strlen(r.f[col[k + 1]]) > 2))
+                ck_assert_msg(!strcmp(h, r.f[col[k + 1]]), "%s %s: got %s want %s", dc_encoding_name(e), u, h,
+                              r.f[col[k + 1]]);
+            /* decode: alone, and for TCVN3 upper case inside an upper-case word */
+            char word[32];
+            int upper_tc = e == DC_ENC_TCVN3 && strlen(r.f[col[k + 1]]) > 2;
+            /* lower case in TCVN3 after a lower-case letter: a toned letter
+             * alone at the start of a field is read as a capital */
+            snprintf(word, sizeof word, upper_tc ? "NG%sN" : e == DC_ENC_TCVN3 ? "x%s" : "%s", u);
+            free(b);
+            b = enc_str(e, word, &n, &rep);
+            int rc;
+            char *d = dec_str(e, b, n, &rc, NULL);
+            ck_assert_int_eq(rc, 0);
+            ck_assert_msg(!strcmp(d, word), "%s: %s decoded as %s", dc_encoding_name(e), word, d);
+            free(b);
+            free(d);
+        }
+    }
+    ck_assert_int_eq(nletters, 134);
+    dc_ref_csv_close(&r);
+}
+END_TEST
+
+/* Realistic strings (generic names, place names) round-trip through every encoding. */
+static const char *const samples[] = {
+    "Nguyễn Văn An",
+    "NGUYỄN THỊ HỒNG NHUNG",
+    "Trần Thị Ánh",
+    "Lê Thị Ý",
+    "LÊ THỊ Ý",
+    "Đặng Quốc Ưng",
+    "Phạm Thuỳ Dương",
+    "Hoàng Ngọc Ẩn",
+    "Hà Nội",
+    "HÀ NỘI",
+    "Thừa Thiên Huế",
+    "Số 12 ngõ 34 Phố Huế, P. Phạm Đình Hổ, Q. Hai Bà Trưng, TP. Hà Nội",
+    "Ấp 3, X. Tân Hòa, H. Châu Thành, T. An Giang",
+    "Thôn Đông, xã Hòa Bình, huyện Kiến Xương, tỉnh Thái Bình",
+    "Ủy ban nhân dân phường Bến Nghé",
+    "Ông Ích Khiêm",
+    "1990-05-17;Nam;Kinh;Phật giáo",
+};
+
+START_TEST(test_samples_roundtrip)
+{
+    for (size_t i = 0; i < DC_ARRAY_LEN(samples); i++) {
+        for (int k = 0; k < 4; k++) {
+            size_t n, rep;
+            char *b = enc_str(legacy[k], samples[i], &n, &rep);
+            ck_assert_uint_eq(rep, 0);
+            int rc;
+            char *d = dec_str(legacy[k], b, n, &rc, NULL);
+            ck_assert_int_eq(rc, 0);
+            ck_assert_msg(!strcmp(d, samples[i]), "%s: '%s' -> '%s'", dc_encoding_name(legacy[k]), samples[i], d);
+            free(b);
+            free(d);
+        }
+    }
+}
+END_TEST
+
+/* TCVN3 case restoration from context, table-driven. Input is UTF-8 encoded
+ * to TCVN3 first (upper-case toned letters lose their case), then decoded. */
+START_TEST(test_tcvn3_case)
+{
+    static const struct { const char *in, *out; } cases[] = {
+        {"NGUYỄN", "NGUYỄN"},
+        {"Nguyễn", "Nguyễn"},
+        {"nguyễn", "nguyễn"},
+        {"HÀ NỘI", "HÀ NỘI"},
+        {"HÀ", "Hà"},               /* alone: ambiguous, Title case assumed */
+        {"ánh", "Ánh"},             /* first word of a field: capital assumed */
+        {"bé ánh", "bé ánh"},
+        {"Thị Ánh", "Thị Ánh"},
+        {"ĐỖ VĂN Ý", "ĐỖ VĂN Ý"},
+        {"Đỗ Văn Ý", "Đỗ Văn Ý"},
+        {"HỒ VĂN,ánh", "HỒ VĂN,Ánh"}, /* a delimiter ends the context */
+        {"TP. Hà Nội", "TP. Hà Nội"},
+        {"TP. HÀ NỘI", "TP. HÀ NỘI"},
+    };
+    for (size_t i = 0; i < DC_ARRAY_LEN(cases); i++) {
+        size_t n;
+        char *b = enc_str(DC_ENC_TCVN3, cases[i].in, &n, NULL);
+        int rc;
+        char *d = dec_str(DC_ENC_TCVN3, b, n, &rc, NULL);
+        ck_assert_int_eq(rc, 0);
+        ck_assert_msg(!strcmp(d, cases[i].out), "'%s' -> '%s', want '%s'", cases[i].in, d, cases[i].out);
+        free(b);
+        free(d);
+    }
+    /* upper-case toned letters use the lower-case byte; Ă Â Ê Ô Ơ Ư Đ have their own */
+    size_t n;
+    char *b = enc_str(DC_ENC_TCVN3, "Ễễ", &n, NULL);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_int_eq((unsigned char)b[0], 0xD4);
+    ck_assert_int_eq((unsigned char)b[1], 0xD4);
+    free(b);
+    b = enc_str(DC_ENC_TCVN3, "Đđ", &n, NULL);
+    ck_assert_int_eq((unsigned char)b[0], 0xA7);
+    ck_assert_int_eq((unsigned char)b[1], 0xAE);
+    free(b);
+    /* VN1 bytes for upper-case toned letters are read too */
+    int rc;
+    char *d = dec_str(DC_ENC_TCVN3, "\x80\x84", 2, &rc, NULL);
+    ck_assert_str_eq(d, "ÀẠ");
+    free(d);
+}
+END_TEST
+
+START_TEST(test_utf8)
+{
+    int rc;
+    size_t bad = 99;
+    /* NFD "Nguyễn" -> NFC */
+    const char nfd[] = "Nguye\xCC\x82\xCC\x83n Xa\xCC\x83";
+    char *d = dec_str(DC_ENC_UTF8, nfd, strlen(nfd), &rc, &bad);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_str_eq(d, "Nguyễn Xã");
+    free(d);
+    ck_assert_int_eq(dc_utf8_nfc_fast("Nguyễn Văn Đức", strlen("Nguyễn Văn Đức")), 1);
+    ck_assert_int_eq(dc_utf8_nfc_fast(nfd, strlen(nfd)), 0);
+    /* decomposed-but-mixed: ơ + acute composes to ớ */
+    d = dec_str(DC_ENC_UTF8, "\xC6\xA1\xCC\x81", 4, &rc, &bad);
+    ck_assert_str_eq(d, "ớ");
+    free(d);
+    static const struct { const char *s; size_t n, off; } badc[] = {
+        {"ab\xC3", 3, 2},            /* truncated */
+        {"a\xC0\x80", 3, 1},         /* overlong */
+        {"xy\xED\xA0\x80", 5, 2},    /* surrogate */
+        {"\xF5\x80\x80\x80", 4, 0},  /* > U+10FFFF */
+        {"ok\x80", 3, 2},            /* lone continuation */
+        {"Hà\xFFN", 5, 3},
+    };
+    for (size_t i = 0; i < DC_ARRAY_LEN(badc); i++) {
+        d = dec_str(DC_ENC_UTF8, badc[i].s, badc[i].n, &rc, &bad);
+        ck_assert_int_eq(rc, -1);
+        ck_assert_uint_eq(bad, badc[i].off);
+        ck_assert_int_eq(dc_utf8_valid(badc[i].s, badc[i].n), 0);
+        free(d);
+    }
+    ck_assert_int_eq(dc_utf8_valid("Đặng \xF0\x9F\x98\x80", strlen("Đặng \xF0\x9F\x98\x80")), 1);
+}
+END_TEST
+
+START_TEST(test_legacy_bad_bytes)
+{
+    int rc;
+    size_t bad = 0;
+    char *d = dec_str(DC_ENC_CP1258, "ab\x81z", 4, &rc, &bad);   /* 0x81 undefined in CP1258 */
+    ck_assert_int_eq(rc, -1);
+    ck_assert_uint_eq(bad, 2);
+    free(d);
+    d = dec_str(DC_ENC_VNI, "Ha\x80", 3, &rc, &bad);              /* 0x80 is no VNI letter or mark */
+    ck_assert_int_eq(rc, -1);
+    ck_assert_uint_eq(bad, 2);
+    free(d);
+    /* VISCII defines all 256 bytes; 0x02 is Ẳ */
+    d = dec_str(DC_ENC_VISCII, "\x02", 1, &rc, &bad);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_str_eq(d, "Ẳ");
+    free(d);
+}
+END_TEST
+
+START_TEST(test_encode_replacement)
+{
+    size_t n, rep;
+    char *b = enc_str(DC_ENC_VNI, "x€y", &n, &rep);
+    ck_assert_uint_eq(rep, 1);
+    ck_assert_str_eq(b, "x?y");
+    free(b);
+    b = enc_str(DC_ENC_TCVN3, "Peña", &n, &rep);     /* ñ -> n */
+    ck_assert_uint_eq(rep, 1);
+    ck_assert_str_eq(b, "Pena");
+    free(b);
+    b = enc_str(DC_ENC_CP1258, "€", &n, &rep);       /* CP1258 has the euro sign */
+    ck_assert_uint_eq(rep, 0);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_int_eq((unsigned char)b[0], 0x80);
+    free(b);
+    /* NFD input is composed first */
+    b = enc_str(DC_ENC_VISCII, "e\xCC\x82\xCC\x83", &n, &rep);
+    ck_assert_uint_eq(rep, 0);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_int_eq((unsigned char)b[0], 0xAD);   /* VISCII ễ */
+    free(b);
+}
+END_TEST
+
+/* Detection on generated samples of every encoding, short and long. */
+static const char *const det_texts[] = {
+    /* long: a few rows of a household export */
+    "ho_ten,ngay_sinh,gioi_tinh,noi_thuong_tru\n"
+    "Nguyễn Văn Hùng,12/03/1975,Nam,\"Thôn Đông, xã Hòa Bình, huyện Kiến Xương, tỉnh Thái Bình\"\n"
+    "Trần Thị Mai,01/01/1980,Nữ,\"Số 5 ngõ 12 phố Huế, phường Phạm Đình Hổ, quận Hai Bà Trưng, Hà Nội\"\n"
+    "Lê Quang Vinh,1962,Nam,\"Ấp 3, xã Tân Hòa, huyện Châu Thành, tỉnh An Giang\"\n"
+    "Phạm Thị Thuỷ,22-11-1999,Nữ,\"Tổ 4, phường Quyết Thắng, thành phố Biên Hòa, Đồng Nai\"\n",
+    /* short: one name or place */
+    "Nguyễn Thị Hương",
+    "Đặng Văn Thắng",
+    "Thừa Thiên Huế",
+    "Bà Rịa - Vũng Tàu",
+    "NGUYỄN VĂN TRƯỜNG",
+    "huyện Mường Tè, tỉnh Lai Châu",
+};
+
+START_TEST(test_detect)
+{
+    for (size_t t = 0; t < DC_ARRAY_LEN(det_texts); t++) {
+        for (int k = 0; k < 4; k++) {
+            size_t n;
+            char *b = enc_str(legacy[k], det_texts[t], &n, NULL);
+            double conf = -1;
+            dc_encoding_t got = dc_detect_encoding(b, n, &conf);
+            ck_assert_msg(got == legacy[k], "text %zu in %s detected as %s (conf %.2f)", t,
+                          dc_encoding_name(legacy[k]), dc_encoding_name(got), conf);
+            ck_assert(conf > 0 && conf <= 1);
+            free(b);
+        }
+        double conf;
+        ck_assert_int_eq(dc_detect_encoding(det_texts[t], strlen(det_texts[t]), &conf), DC_ENC_UTF8);
+        ck_assert(conf == 1.0);
+    }
+    /* BOM, ASCII, NFD, a sample cut inside a character */
+    double conf;
+    ck_assert_int_eq(dc_detect_encoding("\xEF\xBB\xBFho_ten\n", 10, &conf), DC_ENC_UTF8);
+    ck_assert_int_eq(dc_detect_encoding("Nguyen Van An", 13, &conf), DC_ENC_UTF8);
+    const char nfd[] = "Nguye\xCC\x82\xCC\x83n Va\xCC\x86n";
+    ck_assert_int_eq(dc_detect_encoding(nfd, strlen(nfd), &conf), DC_ENC_UTF8);
+    ck_assert_int_eq(dc_detect_encoding("Nguy\xE1\xBB", 6, &conf), DC_ENC_UTF8);
+    /* mostly UTF-8 with one stray byte: still UTF-8 */
+    const char mixed[] = "Nguyễn Văn Hùng, Trần Thị Mai, Hà Nội, Đồng Nai \xFF";
+    ck_assert_int_eq(dc_detect_encoding(mixed, strlen(mixed), &conf), DC_ENC_UTF8);
+}
+END_TEST
+
+START_TEST(test_names)
+{
+    dc_encoding_t e;
+    ck_assert_int_eq(dc_encoding_parse("TCVN3", &e), 0);
+    ck_assert_int_eq(e, DC_ENC_TCVN3);
+    ck_assert_int_eq(dc_encoding_parse("windows-1258", &e), 0);
+    ck_assert_int_eq(e, DC_ENC_CP1258);
+    ck_assert_int_eq(dc_encoding_parse("latin1", &e), -1);
+    for (int i = 0; i < DC_ENC__COUNT; i++) {
+        ck_assert_int_eq(dc_encoding_parse(dc_encoding_name(i), &e), 0);
+        ck_assert_int_eq(e, i);
+    }
+}
+END_TEST
+
+static Suite *encoding_suite(void)
+{
+    Suite *s = suite_create("encoding");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_letters_roundtrip);
+    tcase_add_test(tc, test_samples_roundtrip);
+    tcase_add_test(tc, test_tcvn3_case);
+    tcase_add_test(tc, test_utf8);
+    tcase_add_test(tc, test_legacy_bad_bytes);
+    tcase_add_test(tc, test_encode_replacement);
+    tcase_add_test(tc, test_detect);
+    tcase_add_test(tc, test_names);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void) { return dc_test_main(encoding_suite(), "encoding"); }

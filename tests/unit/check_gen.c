@@ -1,0 +1,447 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* check_gen.c - tests of the synthetic population generator (bench/gen):
+ * random streams, the text corruptions, date and ward forms, and whole
+ * runs: byte-identical output across thread counts, truth.csv covering
+ * every generated row, manifest counts agreeing with the files. */
+#include "dc_test.h"
+#include "common/dc_common.h"
+#include "../../bench/gen/dc_gen.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static char *apply(void (*fn)(const char *, size_t, dc_buf_t *), const char *in)
+{
+    dc_buf_t b = DC_BUF_INIT;
+    fn(in, strlen(in), &b);
+    char *r = dc_xstrndup(b.p ? b.p : "", b.len);
+    dc_buf_free(&b);
+    return r;
+}
+
+START_TEST(test_rng)
+{
+    dc_rng_t a, b, c;
+    dc_rng_seed(&a, 42, 7, 1);
+    dc_rng_seed(&b, 42, 7, 1);
+    dc_rng_seed(&c, 42, 8, 1);
+    int differ = 0;
+    for (int i = 0; i < 100; i++) {
+        uint64_t x = dc_rng_next(&a), y = dc_rng_next(&b), z = dc_rng_next(&c);
+        ck_assert_uint_eq(x, y);
+        differ += x != z;
+    }
+    ck_assert_int_gt(differ, 95);
+    /* below() stays in range and hits every value */
+    int seen[7] = {0};
+    for (int i = 0; i < 7000; i++) {
+        uint32_t v = dc_rng_below(&a, 7);
+        ck_assert_uint_lt(v, 7);
+        seen[v]++;
+    }
+    for (int i = 0; i < 7; i++) ck_assert_int_gt(seen[i], 800);
+    double u = dc_rng_unit(&a);
+    ck_assert(u >= 0 && u < 1);
+}
+END_TEST
+
+START_TEST(test_fold_dd_case)
+{
+    static const struct { const char *in, *fold, *dd, *up, *low, *title; } cases[] = {
+        {"Nguyễn Văn Đức", "Nguyen Van Duc", "Nguyễn Văn Dức", "NGUYỄN VĂN ĐỨC", "nguyễn văn đức", "Nguyễn Văn Đức"},
+        {"ĐẶNG THỊ THÙY", "DANG THI THUY", "DẶNG THỊ THÙY", "ĐẶNG THỊ THÙY", "đặng thị thùy", "Đặng Thị Thùy"},
+        {"trương ngọc ánh", "truong ngoc anh", "trương ngọc ánh", "TRƯƠNG NGỌC ÁNH", "trương ngọc ánh", "Trương Ngọc Ánh"},
+        {"Số 12 ngõ 3", "So 12 ngo 3", "Số 12 ngõ 3", "SỐ 12 NGÕ 3", "số 12 ngõ 3", "Số 12 Ngõ 3"},
+        {"", "", "", "", "", ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *f = apply(dc_gen_fold, cases[i].in), *d = apply(dc_gen_dd, cases[i].in);
+        ck_assert_str_eq(f, cases[i].fold);
+        ck_assert_str_eq(d, cases[i].dd);
+        free(f);
+        free(d);
+        const char *want[3] = {cases[i].up, cases[i].low, cases[i].title};
+        for (int m = 0; m < 3; m++) {
+            dc_buf_t b = DC_BUF_INIT;
+            dc_gen_case(cases[i].in, strlen(cases[i].in), m, &b);
+            ck_assert_str_eq(b.len ? b.p : "", want[m]);
+            dc_buf_free(&b);
+        }
+    }
+}
+END_TEST
+
+START_TEST(test_tone_swap)
+{
+    static const struct { const char *in, *out; int n; } cases[] = {
+        {"Hòa", "Hoà", 1},          {"Hoà", "Hòa", 1},
+        {"Thúy", "Thuý", 1},        {"Thuỷ", "Thủy", 1},
+        {"khỏe", "khoẻ", 1},        {"HÒA", "HOÀ", 1},
+        {"Quý", "Quý", 0},          /* qu + y: the tone stays on y */
+        {"Hoàng", "Hoàng", 0},      /* closed syllable */
+        {"Hoa", "Hoa", 0},          /* no tone */
+        {"Nguyễn Thị Thủy Hòa", "Nguyễn Thị Thuỷ Hoà", 2},
+        {"Phường Yên Hoà, Quận Cầu Giấy", "Phường Yên Hòa, Quận Cầu Giấy", 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        dc_buf_t b = DC_BUF_INIT;
+        int n = dc_gen_tone_swap(cases[i].in, strlen(cases[i].in), &b);
+        ck_assert_str_eq(b.p, cases[i].out);
+        ck_assert_int_eq(n, cases[i].n);
+        /* swapping twice gives the input back */
+        dc_buf_t c = DC_BUF_INIT;
+        dc_gen_tone_swap(b.p, b.len, &c);
+        ck_assert_str_eq(c.p, cases[i].in);
+        dc_buf_free(&b);
+        dc_buf_free(&c);
+    }
+}
+END_TEST
+
+START_TEST(test_telex)
+{
+    static const struct { const char *in, *out; } cases[] = {
+        {"Nguyễn Văn Đức", "Nguyeenx Vawn DDuwcs"},
+        {"Trần", "Traanf"},
+        {"Phượng", "Phuwowngj"},
+        {"Lê Thị Hoa", "Lee Thij Hoa"},
+        {"Hỏi", "Hoir"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *t = apply(dc_gen_telex, cases[i].in);
+        ck_assert_str_eq(t, cases[i].out);
+        free(t);
+    }
+}
+END_TEST
+
+/* Letters of a UTF-8 string, as code points. */
+static size_t cps(const char *s, uint32_t *out)
+{
+    size_t k = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        uint32_t c = *p;
+        int n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+        if (n == 2) c = ((c & 0x1F) << 6) | (p[1] & 0x3F);
+        if (n == 3) c = ((c & 0x0F) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3F);
+        out[k++] = c;
+        p += n;
+    }
+    return k;
+}
+
+START_TEST(test_typo)
+{
+    const char *words[] = {"Nguyễn", "Thị", "Phương", "Hùng"};
+    int changed = 0;
+    for (uint64_t seed = 0; seed < 400; seed++) {
+        dc_rng_t r;
+        dc_rng_seed(&r, seed, 0, 0);
+        const char *w = words[seed % 4];
+        dc_buf_t b = DC_BUF_INIT;
+        int ch = dc_gen_typo(&r, w, strlen(w), &b);
+        ck_assert_int_eq(ch, 1);
+        uint32_t a[64], o[64];
+        size_t na = cps(w, a), no = cps(b.p, o);
+        /* one letter changed, removed, doubled, or two swapped */
+        ck_assert(no + 1 >= na && no <= na + 1);
+        ck_assert_uint_eq(a[0], o[0]);          /* never the first letter */
+        changed += strcmp(w, b.p) != 0;
+        dc_buf_free(&b);
+    }
+    ck_assert_int_gt(changed, 390);  /* a transposition of equal letters is the only no-op */
+    dc_rng_t r;
+    dc_rng_seed(&r, 1, 0, 0);
+    dc_buf_t b = DC_BUF_INIT;
+    ck_assert_int_eq(dc_gen_typo(&r, "A", 1, &b), 0);
+    ck_assert_str_eq(b.p, "A");
+    dc_buf_free(&b);
+}
+END_TEST
+
+START_TEST(test_dates)
+{
+    static const char *const want[DC_GEN_DATE__COUNT] = {
+        "05/03/1987", "5/3/1987", "05-03-1987", "1987-03-05", "05/03/87",
+        "03/1987", "1987", "00/00/1987", "01/01/1987", "31841",
+    };
+    for (int f = 0; f < DC_GEN_DATE__COUNT; f++) {
+        dc_buf_t b = DC_BUF_INIT;
+        dc_gen_date(1987, 3, 5, (dc_gen_date_fmt_t)f, &b);
+        ck_assert_str_eq(b.p, want[f]);
+        dc_buf_free(&b);
+    }
+    ck_assert_int_eq(dc_gen_serial(1950, 1, 1), 18264);   /* the spec's example */
+    ck_assert_int_eq(dc_gen_serial(1900, 3, 1), 61);      /* spreadsheet day 61 */
+    ck_assert_int_eq(dc_gen_serial(2000, 2, 29), 36585);
+    ck_assert_int_eq(dc_gen_days_in_month(2000, 2), 29);
+    ck_assert_int_eq(dc_gen_days_in_month(1900, 2), 28);
+    ck_assert_int_eq(dc_gen_days_in_month(2024, 2), 29);
+    ck_assert_int_eq(dc_gen_days_in_month(2023, 4), 30);
+    ck_assert_str_eq(dc_gen_date_fmt_name(DC_GEN_DATE_PH00), "00/00/yyyy");
+}
+END_TEST
+
+START_TEST(test_wards)
+{
+    static const char *const want[DC_GEN_WARD__COUNT] = {"Phường 5", "P.5", "P.05", "P5", "F5", "phường 05"};
+    for (int f = 0; f < DC_GEN_WARD__COUNT; f++) {
+        dc_buf_t b = DC_BUF_INIT;
+        dc_gen_ward(5, (dc_gen_ward_fmt_t)f, &b);
+        ck_assert_str_eq(b.p, want[f]);
+        dc_buf_free(&b);
+    }
+    dc_buf_t b = DC_BUF_INIT;
+    dc_gen_ward(12, DC_GEN_WARD_P_DOT0, &b);
+    ck_assert_str_eq(b.p, "P.12");
+    dc_buf_free(&b);
+}
+END_TEST
+
+/* ------------------------------------------------------------ whole runs */
+
+/* Record ids (first field) of every data record of a CSV file, whatever
+ * its delimiter and encoding (ids are ASCII; quoted fields may hold
+ * delimiters and newlines). Returns the count; ids appended to `ids`
+ * separated by '\n'. */
+static size_t record_ids(const char *path, char delim, dc_buf_t *ids)
+{
+    size_t n = 0;
+    char *s = dc_test_read_file(path, &n);
+    ck_assert_msg(s != NULL, "cannot read %s", path);
+    size_t i = 0, count = 0;
+    if (n >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3)) i = 3;
+    int header = 1;
+    while (i < n) {
+        /* one record */
+        int field = 0;
+        size_t fstart = i;
+        int inq = 0;
+        for (; i < n; i++) {
+            char ch = s[i];
+            if (inq) {
+                if (ch == '"') {
+                    if (i + 1 < n && s[i + 1] == '"') i++;
+                    else inq = 0;
+                }
+                continue;
+            }
+            if (ch == '"') { inq = 1; continue; }
+            if (ch == delim || ch == '\n' || ch == '\r') {
+                if (field == 0 && !header) {
+                    dc_buf_put(ids, s + fstart, i - fstart);
+                    dc_buf_putc(ids, '\n');
+                }
+                field++;
+                if (ch != delim) break;
+            }
+        }
+        if (i < n && s[i] == '\r') i++;
+        if (i < n && s[i] == '\n') i++;
+        if (!header) count++;
+        header = 0;
+    }
+    free(s);
+    return count;
+}
+
+typedef struct { char name[128]; char delim; unsigned long rows; } mfile_t;
+
+/* The files listed in manifest.json with their delimiter and row count. */
+static size_t manifest_files(const char *dir, mfile_t *out, size_t cap)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/manifest.json", dir);
+    char *m = dc_test_read_file(path, NULL);
+    ck_assert_msg(m != NULL, "no manifest.json");
+    size_t k = 0;
+    for (char *p = strstr(m, "{\"name\": \"exports/"); p && k < cap; p = strstr(p + 1, "{\"name\": \"exports/")) {
+        char *q = p + strlen("{\"name\": \"exports/");
+        char *e = strchr(q, '"');
+        snprintf(out[k].name, sizeof out[k].name, "%.*s", (int)(e - q), q);
+        char *d = strstr(p, "\"delimiter\": \"");
+        d += strlen("\"delimiter\": \"");
+        out[k].delim = d[0] == '\\' ? '\t' : d[0];
+        char *r = strstr(p, "\"rows\": ");
+        out[k].rows = strtoul(r + strlen("\"rows\": "), NULL, 10);
+        k++;
+    }
+    free(m);
+    return k;
+}
+
+static void check_truth_covers(const char *dir, unsigned long people)
+{
+    mfile_t files[160];
+    size_t nf = manifest_files(dir, files, 160);
+    ck_assert_uint_gt(nf, 0);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/truth.csv", dir);
+    size_t tn;
+    char *truth = dc_test_read_file(path, &tn);
+    ck_assert(truth != NULL);
+    ck_assert(!strncmp(truth, "source,record_id,person_id\n", 27));
+    unsigned long total = 0, truth_rows = 0;
+    /* per file: the record ids of the file, in order, must be those of the
+     * truth lines of that source, in order */
+    for (size_t i = 0; i < nf; i++) {
+        dc_buf_t ids = DC_BUF_INIT, tids = DC_BUF_INIT;
+        snprintf(path, sizeof path, "%.3000s/exports/%.127s", dir, files[i].name);
+        size_t n = record_ids(path, files[i].delim, &ids);
+        ck_assert_uint_eq(n, files[i].rows);
+        total += n;
+        size_t nl = strlen(files[i].name);
+        for (char *p = strchr(truth, '\n') + 1; *p; p = strchr(p, '\n') + 1) {
+            if (!strncmp(p, files[i].name, nl) && p[nl] == ',') {
+                char *rid = p + nl + 1, *e = strchr(rid, ',');
+                dc_buf_put(&tids, rid, (size_t)(e - rid));
+                dc_buf_putc(&tids, '\n');
+            }
+        }
+        ck_assert_uint_eq(ids.len, tids.len);
+        ck_assert_msg(ids.len == 0 || !memcmp(ids.p, tids.p, ids.len), "record ids of %s differ from truth", files[i].name);
+        dc_buf_free(&ids);
+        dc_buf_free(&tids);
+    }
+    /* every truth line is a row; distinct person ids = people */
+    unsigned long maxp = 0;
+    for (char *p = strchr(truth, '\n') + 1; *p; p = strchr(p, '\n') + 1) {
+        truth_rows++;
+        char *pid = strrchr(p, ',');  /* last field of this line */
+        char *eol = strchr(p, '\n');
+        while (pid > eol) pid = NULL;
+        char *c2 = strchr(strchr(p, ',') + 1, ',');
+        ck_assert(c2 && c2 < eol && c2[1] == 'P');
+        unsigned long v = strtoul(c2 + 2, NULL, 10);
+        if (v > maxp) maxp = v;
+        ck_assert_uint_ge(v, 1);
+    }
+    ck_assert_uint_eq(truth_rows, total);
+    ck_assert_uint_eq(maxp, people);
+    free(truth);
+}
+
+START_TEST(test_run_threads_identical)
+{
+    char *d1 = dc_test_tmpdir("gen1"), *d2 = dc_test_tmpdir("gen2");
+    ck_assert_int_eq(dc_test_run("%s gen -q -n 3000 --seed 7 --styles mixed --provinces 01,79,48,36,94,14,66,89 "
+                                 "-T 1 -f -o %s", DANCU_BIN, d1), 0);
+    ck_assert_int_eq(dc_test_run("%s gen -q -n 3000 --seed 7 --styles mixed --provinces 01,79,48,36,94,14,66,89 "
+                                 "-T 2 -f -o %s", DANCU_BIN, d2), 0);
+    ck_assert_int_eq(dc_test_run("diff -r %s %s >/dev/null", d1, d2), 0);
+    check_truth_covers(d1, 3000);
+    /* another seed gives other data */
+    char *d3 = dc_test_tmpdir("gen3");
+    ck_assert_int_eq(dc_test_run("%s gen -q -n 3000 --seed 8 --styles mixed --provinces 01,79,48,36,94,14,66,89 "
+                                 "-T 2 -f -o %s", DANCU_BIN, d3), 0);
+    ck_assert_int_ne(dc_test_run("cmp -s %s/truth.csv %s/truth.csv", d1, d3), 0);
+    dc_test_run("rm -rf %s %s %s", d1, d2, d3);
+    free(d1);
+    free(d2);
+    free(d3);
+}
+END_TEST
+
+START_TEST(test_run_in_process)
+{
+    /* dc_gen_run directly, all provinces, realistic styles, more threads
+     * than blocks per batch would need */
+    char *d1 = dc_test_tmpdir("gen4"), *d2 = dc_test_tmpdir("gen5");
+    dc_gen_opts_t o;
+    dc_gen_opts_default(&o);
+    o.people = 20000;
+    o.seed = 123;
+    o.dup_rate = 0.2;
+    o.outdir = d1;
+    o.nthreads = 1;
+    dc_gen_stats_t st;
+    ck_assert_int_eq(dc_gen_run(&o, &st), 0);
+    ck_assert_uint_eq(st.people, 20000);
+    ck_assert_uint_gt(st.rows, 20000 + 20000 * 15 / 100);   /* dup-rate 0.2: about 23,000 rows */
+    ck_assert_uint_lt(st.rows, 20000 + 20000 * 30 / 100);
+    ck_assert_uint_ge(st.files, 63);
+    o.outdir = d2;
+    o.nthreads = 3;
+    ck_assert_int_eq(dc_gen_run(&o, &st), 0);
+    ck_assert_int_eq(dc_test_run("diff -r %s %s >/dev/null", d1, d2), 0);
+    check_truth_covers(d1, 20000);
+    /* the manifest counts duplicates and corruptions */
+    char path[4096];
+    snprintf(path, sizeof path, "%s/manifest.json", d1);
+    char *m = dc_test_read_file(path, NULL);
+    ck_assert(strstr(m, "\"dup_moved_province\": "));
+    ck_assert(!strstr(m, "\"dup_moved_province\": 0,"));
+    ck_assert(!strstr(m, "\"twins\": 0,"));
+    ck_assert(!strstr(m, "\"name_diacritics_dropped\": 0,"));
+    free(m);
+    /* bad options */
+    o.provinces = "01,99";
+    ck_assert_int_eq(dc_gen_run(&o, &st), -1);
+    ck_assert(strstr(dc_geterr(), "99") != NULL);
+    o.provinces = NULL;
+    o.dup_rate = 1.5;
+    ck_assert_int_eq(dc_gen_run(&o, &st), -1);
+    dc_test_run("rm -rf %s %s", d1, d2);
+    free(d1);
+    free(d2);
+}
+END_TEST
+
+START_TEST(test_surname_shares)
+{
+    /* Nguyễn is about 38% of the population: check the generated heads of
+     * household in a canonical (UTF-8, comma, ho_ten) run */
+    char *d = dc_test_tmpdir("gen6");
+    ck_assert_int_eq(dc_test_run("%s gen -q -n 20000 --seed 3 --dup-rate 0 --corrupt-rate 0 --styles canonical "
+                                 "-T 2 -f -o %s", DANCU_BIN, d), 0);
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "cat %s/exports/*.csv | grep -c ',Chủ hộ,Nguyễn ' > %s/n_nguyen; "
+             "cat %s/exports/*.csv | grep -c ',Chủ hộ,' > %s/n_heads", d, d, d, d);
+    ck_assert_int_eq(dc_test_run("%s", cmd), 0);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/n_nguyen", d);
+    char *a = dc_test_read_file(path, NULL);
+    snprintf(path, sizeof path, "%s/n_heads", d);
+    char *b = dc_test_read_file(path, NULL);
+    double share = strtod(a, NULL) / strtod(b, NULL);
+    ck_assert_msg(share > 0.33 && share < 0.43, "Nguyễn share %.3f", share);
+    free(a);
+    free(b);
+    dc_test_run("rm -rf %s", d);
+    free(d);
+}
+END_TEST
+
+START_TEST(test_cli_usage)
+{
+    ck_assert_int_eq(dc_test_run("%s gen -n 10 >/dev/null 2>&1", DANCU_BIN), 2);          /* no -o */
+    ck_assert_int_eq(dc_test_run("%s gen -n 0 -o /tmp/x >/dev/null 2>&1", DANCU_BIN), 2);
+    ck_assert_int_eq(dc_test_run("%s gen --dup-rate 2 -o /tmp/x >/dev/null 2>&1", DANCU_BIN), 2);
+    ck_assert_int_eq(dc_test_run("%s gen --styles odd -o /tmp/x >/dev/null 2>&1", DANCU_BIN), 2);
+    ck_assert_int_eq(dc_test_run("%s gen --help >/dev/null", DANCU_BIN), 0);
+}
+END_TEST
+
+static Suite *gen_suite(void)
+{
+    Suite *s = suite_create("gen");
+    TCase *tc = tcase_create("text");
+    tcase_add_test(tc, test_rng);
+    tcase_add_test(tc, test_fold_dd_case);
+    tcase_add_test(tc, test_tone_swap);
+    tcase_add_test(tc, test_telex);
+    tcase_add_test(tc, test_typo);
+    tcase_add_test(tc, test_dates);
+    tcase_add_test(tc, test_wards);
+    suite_add_tcase(s, tc);
+    TCase *tr = tcase_create("run");
+    tcase_set_timeout(tr, 120);
+    tcase_add_test(tr, test_run_threads_identical);
+    tcase_add_test(tr, test_run_in_process);
+    tcase_add_test(tr, test_surname_shares);
+    tcase_add_test(tr, test_cli_usage);
+    suite_add_tcase(s, tr);
+    return s;
+}
+
+int main(void) { return dc_test_main(gen_suite(), "gen"); }
