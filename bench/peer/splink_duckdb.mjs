@@ -303,6 +303,30 @@ export class Runner {
     }
 }
 
+// The source name of an input file, as dancu names it (the truth's `source`
+// column): `dancu load` records it in load-report.json beside its outputs
+// ("source" of the entry whose "output" is this file); without a report,
+// the file name without compression suffix (dc_source_name()).
+const reports = new Map();
+function sourceName(file) {
+    const dir = path.dirname(path.resolve(file));
+    if (!reports.has(dir)) {
+        let rep = null;
+        try {
+            rep = JSON.parse(fs.readFileSync(path.join(dir, 'load-report.json'), 'utf8'));
+        } catch { rep = null; }
+        reports.set(dir, rep);
+    }
+    const base = path.basename(file).replace(/\.(zst|zstd|gz)$/, '');
+    const rep = reports.get(dir);
+    if (rep && Array.isArray(rep.files)) {
+        const stem = base.replace(/\.csv$/, '');
+        const hit = rep.files.find((f) => f.output === base || f.output === stem);
+        if (hit && hit.source) return hit.source;
+    }
+    return base;
+}
+
 const N = (x) => (typeof x === 'bigint' ? Number(x) : x);
 
 // Connected components of the graph in table edges(uid_l, uid_r), by
@@ -366,10 +390,11 @@ async function main() {
         if (!cols.has('record_id')) throw new Error('input has no record_id column: is it canonical CSV?');
         const sel = want.map((c) => (cols.has(c) ? `"${c}"` : `NULL::VARCHAR AS "${c}"`)).join(', ');
         await R.run(`CREATE TABLE raw AS
-            SELECT regexp_replace(parse_filename(filename), '(\\.csv|\\.tsv|\\.txt)?(\\.gz|\\.zst)?$', '') AS source,
-                   ${sel}
+            SELECT m.source, ${sel}
             FROM read_csv(${files}, header = true, all_varchar = true, union_by_name = true,
-                          filename = true, delim = ',', quote = '"', escape = '"')`);
+                          filename = true, delim = ',', quote = '"', escape = '"') AS t
+            JOIN (VALUES ${o.files.map((f) => `(${sqlStr(path.resolve(f))}, ${sqlStr(sourceName(f))})`).join(', ')})
+                AS m(path, source) ON m.path = t.filename`);
         nrec = N((await R.one('SELECT count(*) AS n FROM raw')).n);
     });
     R.log(`${nrec} records`);

@@ -177,19 +177,25 @@ test('linkage: duplicates found across rules, chains clustered, one output row p
     const f2 = writeCsv(dir, 'src2', [...bg.slice(200), dup[1], dup[2], dup[4]]);
     const truth = path.join(dir, 'truth.csv');
     fs.writeFileSync(truth, ['source,record_id,person_id',
-        ...bg.slice(0, 200).map((r) => `src1,${r.record_id},${r.record_id}`),
-        ...bg.slice(200).map((r) => `src2,${r.record_id},${r.record_id}`),
-        'src1,p1,P', 'src2,p2,P', 'src2,p3,P', 'src1,q1,Q', 'src2,q2,Q'].join('\n') + '\n');
+        ...bg.slice(0, 200).map((r) => `src1.csv,${r.record_id},${r.record_id}`),
+        ...bg.slice(200).map((r) => `src2.tsv,${r.record_id},${r.record_id}`),
+        'src1.csv,p1,P', 'src2.tsv,p2,P', 'src2.tsv,p3,P', 'src1.csv,q1,Q', 'src2.tsv,q2,Q'].join('\n') + '\n');
+    // src2.csv is the canonical output of an export named src2.tsv: the
+    // source name comes from dancu load's report.
+    fs.writeFileSync(path.join(dir, 'load-report.json'), JSON.stringify({ files: [
+        { path: '/x/src1.csv', source: 'src1.csv', output: 'src1' },
+        { path: '/x/src2.tsv', source: 'src2.tsv', output: 'src2' }] }));
     const { out, summary } = runPeer([f1, f2], ['--truth', truth]);
     const links = readCsv(path.join(out, 'links.csv'));
     assert.equal(links.length, 405, 'one row per input row');
     assert.deepEqual(Object.keys(links[0]), ['source', 'record_id', 'citizen_key', 'match_probability']);
     const key = Object.fromEntries(links.map((r) => [`${r.source}/${r.record_id}`, r.citizen_key]));
-    assert.equal(key['src2/p2'], key['src1/p1']);
-    assert.equal(key['src2/p3'], key['src1/p1']);
-    assert.equal(key['src2/q2'], key['src1/q1']);
-    assert.notEqual(key['src1/q1'], key['src1/p1']);
-    assert.equal(key['src1/x00000'], 'src1/x00000', 'a lone record is its own cluster');
+    assert.deepEqual([...new Set(links.map((r) => r.source))], ['src1.csv', 'src2.tsv']);
+    assert.equal(key['src2.tsv/p2'], key['src1.csv/p1']);
+    assert.equal(key['src2.tsv/p3'], key['src1.csv/p1']);
+    assert.equal(key['src2.tsv/q2'], key['src1.csv/q1']);
+    assert.notEqual(key['src1.csv/q1'], key['src1.csv/p1']);
+    assert.equal(key['src1.csv/x00000'], 'src1.csv/x00000', 'a lone record is its own cluster');
     const sorted = [...links].sort((x, y) => (x.source + '\u0000' + x.record_id < y.source + '\u0000' + y.record_id ? -1 : 1));
     assert.deepEqual(links, sorted, 'links.csv sorted by source, record_id');
     assert.equal(summary.eval.true_pairs, 4);
