@@ -112,6 +112,10 @@ typedef struct dc_source_info {
     uint64_t rows_in, rows_ok;
     uint64_t rejected[DC_REJ__COUNT];
     uint64_t bytes_in;            /* bytes after decompression */
+    /* added by the loader helper: */
+    uint64_t blank_lines;         /* empty lines skipped (not rows) */
+    uint64_t raw_bytes;           /* bytes of the file itself (compressed size) */
+    uint64_t header_lines;        /* physical lines of the header record (0: empty file) */
 } dc_source_info_t;
 
 /* A batch of consecutive rows of one file. */

@@ -1,0 +1,732 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * load.c - dc_load(): files in, batches of canonical rows out (dc_loader.h).
+ *
+ * DESIGN
+ *   The calling thread is the reader. Per file it opens the stream, strips a
+ *   BOM, detects the encoding (first MiB) and the delimiter (header line),
+ *   parses and maps the header, calls sink->source_begin, then cuts the
+ *   stream into chunks of about chunk_size bytes at record boundaries
+ *   (dc_csv_cut: quote parity, memchr only) and queues them.
+ *
+ *   N worker threads take chunks in order from the queue and, per chunk:
+ *     1. parse + decode every record into rows and rejects (parallel);
+ *     2. number it: wait until every earlier chunk is numbered, then take
+ *        the file's line and row counters (serial, in input order, cheap);
+ *     3. sink->process (parallel, any order);
+ *     4. commit: chunks are committed strictly in input order by whichever
+ *        worker holds the next one (one committer at a time): sink->commit,
+ *        reject rows to opts->rejects, counters.
+ *   At most 2N+2 chunks are in flight (read but not committed): the reader
+ *   blocks beyond that, so memory stays bounded whatever the file size.
+ *   Between two files the reader waits until every chunk of the first is
+ *   committed, so source_begin never runs beside another callback.
+ *
+ *   Locking: one mutex `m` protects the queue, the in-flight count, the
+ *   numbering and commit cursors, the per-file counters and the failure
+ *   flag. Callbacks and parsing run without it.
+ */
+#include "dc_loader_int.h"
+#include "dc_encoding.h"
+
+#include <pthread.h>  /* pthread_create, mutex, cond */
+#include <stdlib.h>   /* free */
+#include <string.h>   /* memcpy */
+
+#define DETECT_BYTES ((size_t)1 << 20)
+#define HEADER_MAX ((size_t)16 << 20)
+
+enum { CK_DATA = 0, CK_UNTERM = 1 };
+
+typedef struct rej {
+    uint64_t line_rel, seq_rel;
+    int reason;
+    size_t off, len;   /* escaped raw text in chunk->rejbuf */
+} rej_t;
+
+typedef struct acc {
+    uint64_t line_rel, seq_rel;
+    size_t cell0;        /* first cell in chunk->cells */
+    size_t name_off;     /* split names: recombined name in scratch */
+    uint32_t name_len;
+} acc_t;
+
+typedef struct cell {
+    const char *p;       /* NULL: in scratch at off */
+    size_t off;
+    uint32_t len;
+} cell_t;
+
+typedef struct file_ctx file_ctx_t;
+
+typedef struct chunk {
+    struct chunk *next;
+    uint64_t id;
+    file_ctx_t *file;
+    int kind;
+    char *raw;
+    size_t len;
+    /* results */
+    uint64_t nrec, nlines, nblank;
+    acc_t *acc;
+    size_t nacc, acccap;
+    cell_t *cells;
+    size_t ncells, cellcap;
+    dc_buf_t scratch;
+    rej_t *rej;
+    size_t nrej, rejcap;
+    dc_buf_t rejbuf;
+    dc_row_t *rows;
+    const char **xp;
+    uint32_t *xl;
+    dc_batch_t batch;
+} chunk_t;
+
+struct file_ctx {
+    dc_source_info_t *info;
+    dc_header_map_t map;
+    dc_encoding_t enc;
+    char delim;
+    uint8_t cls[256];
+    uint64_t next_line, next_seq;   /* numbering state (under m) */
+};
+
+typedef struct loader {
+    const dc_load_opts_t *opts;
+    const dc_sink_t *sink;
+    dc_load_stats_t *stats;
+    size_t max_field, chunk_size;
+    int nthreads;
+    pthread_mutex_t m;
+    pthread_cond_t cv_work, cv_order, cv_space;
+    chunk_t *qhead, *qtail;
+    int done;               /* no more chunks will be queued */
+    size_t inflight, max_inflight;
+    uint64_t next_id, next_number, next_commit, next_batch;
+    chunk_t **ring;         /* parsed+processed chunks awaiting commit, by id % max_inflight */
+    int committing;
+    int failed;
+    char err[512];
+} loader_t;
+
+/* ------------------------------------------------------------- failure */
+
+static void fail_locked(loader_t *L, const char *msg)
+{
+    if (!L->failed) {
+        L->failed = 1;
+        snprintf(L->err, sizeof L->err, "%s", msg);
+    }
+    pthread_cond_broadcast(&L->cv_space);
+}
+
+static void fail(loader_t *L, const char *msg)
+{
+    pthread_mutex_lock(&L->m);
+    fail_locked(L, msg);
+    pthread_mutex_unlock(&L->m);
+}
+
+/* --------------------------------------------------------------- parse */
+
+static void add_reject(chunk_t *c, uint64_t line_rel, uint64_t seq_rel, int reason, const char *p, size_t n)
+{
+    c->rej = dc_grow(c->rej, &c->rejcap, c->nrej + 1, sizeof *c->rej);
+    rej_t *r = &c->rej[c->nrej++];
+    r->line_rel = line_rel;
+    r->seq_rel = seq_rel;
+    r->reason = reason;
+    r->off = c->rejbuf.len;
+    dc_escape_raw(c->file->enc, p, n, &c->rejbuf);
+    r->len = c->rejbuf.len - r->off;
+}
+
+static const char *cell_ptr(const chunk_t *c, const cell_t *x)
+{
+    return x->p ? x->p : c->scratch.p + x->off;
+}
+
+static int is_space(char ch)
+{
+    return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
+}
+
+/* Parse and decode all records of a chunk. `dtmp` is the worker's buffer. */
+static void parse_chunk(loader_t *L, chunk_t *c, dc_csv_rec_t *rec, dc_buf_t *dtmp)
+{
+    file_ctx_t *F = c->file;
+    const dc_header_map_t *M = &F->map;
+    if (c->kind == CK_UNTERM) {
+        for (size_t i = 0; i < c->len; i++) c->nlines += c->raw[i] == '\n';
+        c->nrec = 1;
+        add_reject(c, 0, 0, DC_REJ_UNTERMINATED, c->raw, c->len);
+        return;
+    }
+    const char *p = c->raw, *end = c->raw + c->len;
+    uint64_t line_rel = 0;
+    while (p < end) {
+        const char *rs = p;
+        size_t mark = c->scratch.len;
+        p = dc_csv_parse(p, end, F->delim, L->max_field, F->cls, rec, &c->scratch);
+        uint64_t here = line_rel;
+        line_rel += rec->lines;
+        if (rec->blank) {
+            c->nblank++;
+            continue;
+        }
+        uint64_t seq_rel = c->nrec++;
+        int reason = -1;
+        if (rec->nul) reason = DC_REJ_NUL_BYTE;
+        else if (rec->too_long) reason = DC_REJ_FIELD_TOO_LONG;
+        else if (rec->nf != M->ncols) reason = DC_REJ_FIELD_COUNT;
+        size_t cell0 = c->ncells;
+        if (reason < 0) {
+            c->cells = dc_grow(c->cells, &c->cellcap, c->ncells + rec->nf, sizeof *c->cells);
+            for (size_t i = 0; i < rec->nf; i++) {
+                dc_csv_field_t *f = &rec->f[i];
+                cell_t *x = &c->cells[c->ncells + i];
+                const char *fp = f->in_scratch ? c->scratch.p + f->off : f->p;
+                x->len = f->len;
+                x->p = f->in_scratch ? NULL : f->p;
+                x->off = f->off;
+                if (!f->high || (F->enc == DC_ENC_UTF8 && dc_utf8_nfc_fast(fp, f->len))) continue;
+                dc_buf_clear(dtmp);
+                size_t bad;
+                if (dc_decode(F->enc, fp, f->len, dtmp, &bad) != 0) {
+                    reason = DC_REJ_BAD_ENCODING;
+                    break;
+                }
+                x->p = NULL;
+                x->off = c->scratch.len;
+                x->len = (uint32_t)dtmp->len;
+                dc_buf_put(&c->scratch, dtmp->p ? dtmp->p : "", dtmp->len);
+            }
+        }
+        size_t name_off = 0;
+        uint32_t name_len = 0;
+        if (reason < 0) {
+            /* the name: ho_ten, or ho + ten_dem + ten joined by single spaces */
+            const cell_t *cells = c->cells + cell0;
+            if (M->split) {
+                name_off = c->scratch.len;
+                for (int part = DC_NAME_PART_HO; part <= DC_NAME_PART_TEN; part++) {
+                    for (uint32_t col = 0; col < M->ncols; col++) {
+                        if (M->part[col] != part) continue;
+                        const char *s = cell_ptr(c, &cells[col]);
+                        size_t n = cells[col].len, skip = 0;
+                        while (n && is_space(s[skip])) skip++, n--;
+                        while (n && is_space(s[skip + n - 1])) n--;
+                        if (!n) continue;
+                        /* the part may live in scratch: grow first, then copy */
+                        dc_buf_reserve(&c->scratch, n + 2);
+                        if (c->scratch.len > name_off) dc_buf_putc(&c->scratch, ' ');
+                        s = cell_ptr(c, &cells[col]) + skip;
+                        memcpy(c->scratch.p + c->scratch.len, s, n);
+                        c->scratch.len += n;
+                        c->scratch.p[c->scratch.len] = 0;
+                    }
+                }
+                name_len = (uint32_t)(c->scratch.len - name_off);
+            } else {
+                for (uint32_t col = 0; col < M->ncols; col++) {
+                    if (M->field[col] != DC_F_HO_TEN) continue;
+                    const char *s = cell_ptr(c, &cells[col]);
+                    for (uint32_t k = 0; k < cells[col].len; k++)
+                        if (!is_space(s[k])) { name_len = 1; break; }
+                }
+            }
+            if (name_len == 0) reason = DC_REJ_NO_NAME;
+        }
+        if (reason >= 0) {
+            c->scratch.len = mark;
+            c->ncells = cell0;
+            add_reject(c, here, seq_rel, reason, rs, (size_t)(p - rs));
+            continue;
+        }
+        c->ncells += M->ncols;
+        c->acc = dc_grow(c->acc, &c->acccap, c->nacc + 1, sizeof *c->acc);
+        c->acc[c->nacc++] = (acc_t){here, seq_rel, cell0, name_off, M->split ? name_len : 0};
+    }
+    c->nlines = line_rel;
+    /* build rows: pointers into raw or the now-final scratch */
+    size_t nx = M->nextra;
+    c->rows = dc_xcalloc(c->nacc ? c->nacc : 1, sizeof *c->rows);
+    if (nx) {
+        c->xp = dc_xmalloc((c->nacc ? c->nacc : 1) * nx * sizeof *c->xp);
+        c->xl = dc_xmalloc((c->nacc ? c->nacc : 1) * nx * sizeof *c->xl);
+    }
+    for (size_t i = 0; i < c->nacc; i++) {
+        dc_row_t *r = &c->rows[i];
+        const cell_t *cells = c->cells + c->acc[i].cell0;
+        for (uint32_t col = 0; col < M->ncols; col++) {
+            int f = M->field[col];
+            if (f < 0 || M->part[col]) continue;
+            r->v[f] = cell_ptr(c, &cells[col]);
+            r->len[f] = cells[col].len;
+        }
+        if (M->split) {
+            r->v[DC_F_HO_TEN] = c->scratch.p + c->acc[i].name_off;
+            r->len[DC_F_HO_TEN] = c->acc[i].name_len;
+        }
+        for (int f = 0; f < DC_F__COUNT; f++)
+            if (!r->v[f]) r->v[f] = "";
+        if (nx) {
+            for (size_t e = 0; e < nx; e++) {
+                c->xp[i * nx + e] = cell_ptr(c, &cells[M->extra_col[e]]);
+                c->xl[i * nx + e] = cells[M->extra_col[e]].len;
+            }
+            r->extra = c->xp + i * nx;
+            r->extra_len = c->xl + i * nx;
+        }
+    }
+}
+
+/* ----------------------------------------------------- number + commit */
+
+static void number_locked(loader_t *L, chunk_t *c)
+{
+    file_ctx_t *F = c->file;
+    uint64_t base_line = F->next_line, base_seq = F->next_seq;
+    F->next_line += c->nlines;
+    F->next_seq += c->nrec;
+    for (size_t i = 0; i < c->nacc; i++) {
+        c->rows[i].line = base_line + c->acc[i].line_rel;
+        c->rows[i].seq = base_seq + c->acc[i].seq_rel + 1;
+    }
+    for (size_t i = 0; i < c->nrej; i++) {
+        c->rej[i].line_rel += base_line;
+        c->rej[i].seq_rel += base_seq + 1;
+    }
+    c->batch.src = F->info;
+    c->batch.n = c->nacc;
+    c->batch.rows = c->rows;
+    c->batch.seq = c->nacc ? L->next_batch++ : L->next_batch;
+}
+
+static void chunk_free(chunk_t *c)
+{
+    free(c->raw);
+    free(c->acc);
+    free(c->cells);
+    dc_buf_free(&c->scratch);
+    free(c->rej);
+    dc_buf_free(&c->rejbuf);
+    free(c->rows);
+    free(c->xp);
+    free(c->xl);
+    free(c);
+}
+
+/* Serial, in input order. Returns 0 or -1 (message in `err`). */
+static int commit_chunk(loader_t *L, chunk_t *c, char *err, size_t errsz)
+{
+    dc_source_info_t *S = c->file->info;
+    if (c->nacc && L->sink->commit) {
+        if (L->sink->commit(L->sink->ud, &c->batch) != 0) {
+            snprintf(err, errsz, "%s", *dc_geterr() ? dc_geterr() : "sink commit failed");
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < c->nrej; i++) {
+        rej_t *r = &c->rej[i];
+        S->rejected[r->reason]++;
+        if (L->opts->rejects) {
+            dc_table_t *t = L->opts->rejects;
+            dc_table_cstr(t, S->name);
+            dc_table_u64(t, r->line_rel);
+            dc_table_cstr(t, dc_reject_reason_name(r->reason));
+            dc_table_str(t, c->rejbuf.p + r->off, r->len);
+            if (dc_table_end_row(t) != 0) {
+                snprintf(err, errsz, "%s", dc_geterr());
+                return -1;
+            }
+        }
+    }
+    S->rows_in += c->nrec;
+    S->rows_ok += c->nacc;
+    S->blank_lines += c->nblank;
+    L->stats->rows_in += c->nrec;
+    L->stats->rows_ok += c->nacc;
+    L->stats->rows_rejected += c->nrec - c->nacc;
+    return 0;
+}
+
+/* Called by a worker once its chunk is processed: commit every chunk that
+ * is next in order, unless another worker is already doing so. */
+static void complete(loader_t *L, chunk_t *c)
+{
+    pthread_mutex_lock(&L->m);
+    L->ring[c->id % L->max_inflight] = c;
+    if (L->committing) {
+        pthread_mutex_unlock(&L->m);
+        return;
+    }
+    L->committing = 1;
+    for (;;) {
+        chunk_t *x = L->ring[L->next_commit % L->max_inflight];
+        if (!x || x->id != L->next_commit) break;
+        L->ring[L->next_commit % L->max_inflight] = NULL;
+        int failed = L->failed;
+        pthread_mutex_unlock(&L->m);
+        char err[512];
+        int rc = failed ? 0 : commit_chunk(L, x, err, sizeof err);
+        chunk_free(x);
+        pthread_mutex_lock(&L->m);
+        if (rc) fail_locked(L, err);
+        L->next_commit++;
+        L->inflight--;
+        pthread_cond_broadcast(&L->cv_space);
+    }
+    L->committing = 0;
+    pthread_mutex_unlock(&L->m);
+}
+
+typedef struct worker {
+    loader_t *L;
+    int tid;
+    pthread_t th;
+} worker_t;
+
+static void *worker_main(void *arg)
+{
+    worker_t *W = arg;
+    loader_t *L = W->L;
+    void *wctx = L->sink->worker_init ? L->sink->worker_init(L->sink->ud, W->tid) : NULL;
+    dc_csv_rec_t rec = {0};
+    dc_buf_t dtmp = DC_BUF_INIT;
+    for (;;) {
+        pthread_mutex_lock(&L->m);
+        while (!L->qhead && !L->done) pthread_cond_wait(&L->cv_work, &L->m);
+        chunk_t *c = L->qhead;
+        if (!c) {
+            pthread_mutex_unlock(&L->m);
+            break;
+        }
+        L->qhead = c->next;
+        if (!L->qhead) L->qtail = NULL;
+        int failed = L->failed;
+        pthread_mutex_unlock(&L->m);
+
+        if (!failed) parse_chunk(L, c, &rec, &dtmp);
+
+        pthread_mutex_lock(&L->m);
+        while (c->id != L->next_number) pthread_cond_wait(&L->cv_order, &L->m);
+        number_locked(L, c);
+        L->next_number++;
+        pthread_cond_broadcast(&L->cv_order);
+        failed = L->failed;
+        pthread_mutex_unlock(&L->m);
+
+        if (!failed && c->nacc && L->sink->process) {
+            if (L->sink->process(L->sink->ud, wctx, &c->batch) != 0) {
+                char msg[512];
+                snprintf(msg, sizeof msg, "%s", *dc_geterr() ? dc_geterr() : "sink process failed");
+                fail(L, msg);
+            }
+        }
+        complete(L, c);
+    }
+    if (L->sink->worker_free) L->sink->worker_free(L->sink->ud, wctx);
+    dc_csv_rec_free(&rec);
+    dc_buf_free(&dtmp);
+    return NULL;
+}
+
+/* --------------------------------------------------------------- reader */
+
+/* Queue a chunk; blocks while too many are in flight. 0, or -1 if failed. */
+static int enqueue(loader_t *L, file_ctx_t *F, int kind, char *raw, size_t len)
+{
+    chunk_t *c = dc_xcalloc(1, sizeof *c);
+    c->file = F;
+    c->kind = kind;
+    c->raw = raw;
+    c->len = len;
+    pthread_mutex_lock(&L->m);
+    while (L->inflight >= L->max_inflight && !L->failed) pthread_cond_wait(&L->cv_space, &L->m);
+    if (L->failed) {
+        pthread_mutex_unlock(&L->m);
+        free(c->raw);
+        free(c);
+        return -1;
+    }
+    c->id = L->next_id++;
+    L->inflight++;
+    if (L->qtail) L->qtail->next = c;
+    else L->qhead = c;
+    L->qtail = c;
+    pthread_cond_signal(&L->cv_work);
+    pthread_mutex_unlock(&L->m);
+    return 0;
+}
+
+/* Wait until every queued chunk is committed. 0, or -1 if the load failed. */
+static int drain(loader_t *L)
+{
+    pthread_mutex_lock(&L->m);
+    while (L->inflight > 0) pthread_cond_wait(&L->cv_space, &L->m);
+    int failed = L->failed;
+    pthread_mutex_unlock(&L->m);
+    return failed ? -1 : 0;
+}
+
+typedef struct rbuf {
+    char *p;
+    size_t len, cap;
+    int eof;
+} rbuf_t;
+
+/* Read until the buffer holds `want` bytes or the stream ends. */
+static int rb_fill(dc_src_t *src, rbuf_t *b, size_t want, dc_source_info_t *S)
+{
+    while (b->len < want && !b->eof) {
+        if (b->len == b->cap) {
+            b->cap *= 2;
+            b->p = dc_xrealloc(b->p, b->cap);
+        }
+        ssize_t r = dc_src_read(src, b->p + b->len, b->cap - b->len);
+        if (r < 0) return -1;
+        if (r == 0) b->eof = 1;
+        b->len += (size_t)r;
+        S->bytes_in += (uint64_t)r;
+    }
+    return 0;
+}
+
+static char *xstrndup_utf8(dc_encoding_t enc, const char *s, size_t n, int *bad)
+{
+    dc_buf_t b = DC_BUF_INIT;
+    size_t off;
+    if (dc_decode(enc, s, n, &b, &off) != 0) *bad = 1;
+    dc_buf_putc(&b, 0);
+    return b.p;
+}
+
+/* Header: detection, mapping, source info. 0 ok, 1 empty file, -1 error. */
+static int read_header(loader_t *L, dc_src_t *src, rbuf_t *b, file_ctx_t *F)
+{
+    dc_source_info_t *S = F->info;
+    const dc_load_opts_t *o = L->opts;
+    if (rb_fill(src, b, DETECT_BYTES, S)) return -1;
+    if (b->len >= 3 && !memcmp(b->p, "\xEF\xBB\xBF", 3)) {
+        S->has_bom = 1;
+        memmove(b->p, b->p + 3, b->len - 3);
+        b->len -= 3;
+    }
+    if (b->len == 0) return 1;
+    /* encoding: from a sample ending at a line end when possible */
+    if (o->encoding != DC_ENC_AUTO) {
+        F->enc = o->encoding;
+        S->encoding_confidence = 1.0;
+    } else if (S->has_bom) {
+        F->enc = DC_ENC_UTF8;
+        S->encoding_confidence = 1.0;
+    } else {
+        size_t n = DC_MIN(b->len, DETECT_BYTES);
+        const char *lf = b->eof && n == b->len ? NULL : memrchr(b->p, '\n', n);
+        if (lf) n = (size_t)(lf - b->p) + 1;
+        F->enc = dc_detect_encoding(b->p, n, &S->encoding_confidence);
+    }
+    S->encoding = F->enc;
+    /* the header record */
+    size_t hend;
+    for (;;) {
+        int unterm = 0;
+        size_t lim = b->len;
+        hend = 0;
+        /* the first record: first LF at even quote parity */
+        int inq = 0;
+        for (size_t i = 0; i < lim; i++) {
+            char ch = b->p[i];
+            if (ch == '"') inq = !inq;
+            else if (ch == '\n' && !inq) { hend = i + 1; break; }
+        }
+        if (!hend && b->eof) {
+            if (inq) unterm = 1;
+            hend = b->len;
+        }
+        if (unterm) return dc_seterr("%s: the header row has an unterminated quote", S->path);
+        if (hend) break;
+        if (b->len >= HEADER_MAX) return dc_seterr("%s: no end of the header row in the first %zu MiB", S->path, HEADER_MAX >> 20);
+        if (rb_fill(src, b, b->len + DETECT_BYTES, S)) return -1;
+    }
+    F->delim = o->delimiter ? o->delimiter : dc_csv_detect_delimiter(b->p, hend);
+    S->delimiter = F->delim;
+    dc_csv_classes(F->cls, F->delim, F->enc);
+    dc_csv_rec_t rec = {0};
+    dc_buf_t sc = DC_BUF_INIT;
+    dc_csv_parse(b->p, b->p + hend, F->delim, (size_t)-1, F->cls, &rec, &sc);
+    S->crlf = rec.crlf;
+    S->header_lines = rec.lines ? rec.lines : 1;
+    S->ncols = (uint32_t)rec.nf;
+    S->col_names = dc_xcalloc(rec.nf, sizeof *S->col_names);
+    S->col_field = dc_xcalloc(rec.nf, sizeof *S->col_field);
+    uint32_t *lens = dc_xcalloc(rec.nf, sizeof *lens);
+    int bad = 0;
+    for (size_t i = 0; i < rec.nf; i++) {
+        const char *fp = rec.f[i].in_scratch ? sc.p + rec.f[i].off : rec.f[i].p;
+        S->col_names[i] = xstrndup_utf8(F->enc, fp, rec.f[i].len, &bad);
+        lens[i] = (uint32_t)strlen(S->col_names[i]);
+    }
+    dc_csv_rec_free(&rec);
+    dc_buf_free(&sc);
+    int rc = 0;
+    if (bad) rc = dc_seterr("%s: the header row cannot be decoded as %s", S->path, dc_encoding_name(F->enc));
+    if (!rc && dc_header_map((const char *const *)S->col_names, lens, S->ncols, o->mappings, &F->map)) rc = -1;
+    free(lens);
+    if (rc) return -1;
+    if (!F->map.has_name) {
+        return dc_seterr("%s: no name column in the header (need ho_ten or ten, or a synonym; "
+                         "see docs/INPUT.md, or use --map COLUMN=ho_ten)", S->path);
+    }
+    for (uint32_t i = 0; i < S->ncols; i++) S->col_field[i] = F->map.field[i];
+    S->nextra = F->map.nextra;
+    S->extra_names = dc_xcalloc(S->nextra ? S->nextra : 1, sizeof *S->extra_names);
+    for (uint32_t e = 0; e < S->nextra; e++) S->extra_names[e] = dc_xstrdup(S->col_names[F->map.extra_col[e]]);
+    F->next_line = 1 + S->header_lines;
+    F->next_seq = 0;
+    memmove(b->p, b->p + hend, b->len - hend);
+    b->len -= hend;
+    return 0;
+}
+
+static int load_file(loader_t *L, file_ctx_t *F)
+{
+    dc_source_info_t *S = F->info;
+    dc_src_t *src = dc_src_open(S->path);
+    if (!src) return -1;
+    S->compression = dc_src_compression(src);
+    rbuf_t b = {NULL, 0, L->chunk_size + (L->chunk_size >> 2) + 4096, 0};
+    if (b.cap < DETECT_BYTES + 4096) b.cap = DETECT_BYTES + 4096;
+    b.p = dc_xmalloc(b.cap);
+    int rc = read_header(L, src, &b, F);
+    if (rc == 1) {
+        dc_log(1, "warning: %s is empty (no header row): 0 rows", S->path);
+        S->encoding = DC_ENC_UTF8;
+        S->delimiter = L->opts->delimiter ? L->opts->delimiter : ',';
+        rc = 0;
+        if (L->sink->source_begin && L->sink->source_begin(L->sink->ud, S) != 0) rc = -1;
+        goto out;
+    }
+    if (rc) goto out;
+    if (L->sink->source_begin && L->sink->source_begin(L->sink->ud, S) != 0) {
+        rc = -1;
+        goto out;
+    }
+    for (;;) {
+        if (rb_fill(src, &b, L->chunk_size, S)) { rc = -1; break; }
+        if (b.len == 0 && b.eof) break;
+        int unterm;
+        size_t cut = dc_csv_cut(b.p, b.len, b.eof, L->max_field, &unterm);
+        if (cut == 0) {
+            if (rb_fill(src, &b, b.len + DC_MAX(L->chunk_size, (size_t)4096), S)) { rc = -1; break; }
+            continue;
+        }
+        /* hand the buffer over; the tail starts the next one */
+        size_t cap = DC_MAX(b.cap, L->chunk_size + (L->chunk_size >> 2) + 4096);
+        char *next = dc_xmalloc(cap);
+        memcpy(next, b.p + cut, b.len - cut);
+        if (enqueue(L, F, unterm ? CK_UNTERM : CK_DATA, b.p, cut)) {
+            free(next);
+            b.p = NULL;
+            rc = -1;
+            break;
+        }
+        b.p = next;
+        b.len -= cut;
+        b.cap = cap;
+    }
+out:
+    S->raw_bytes = dc_src_raw_bytes(src);
+    free(b.p);
+    dc_src_close(src);
+    return rc;
+}
+
+/* ----------------------------------------------------------------- API */
+
+int dc_load(const dc_load_opts_t *opts, const char *const *paths, size_t npaths,
+            const dc_sink_t *sink, dc_load_stats_t *stats)
+{
+    double t0 = dc_now();
+    static const dc_sink_t no_sink = {0};
+    static const dc_load_opts_t no_opts = {0};
+    loader_t L;
+    memset(&L, 0, sizeof L);
+    L.opts = opts ? opts : &no_opts;
+    L.sink = sink ? sink : &no_sink;
+    L.stats = stats;
+    memset(stats, 0, sizeof *stats);
+    L.max_field = L.opts->max_field ? L.opts->max_field : 65536;
+    L.chunk_size = L.opts->chunk_size ? L.opts->chunk_size : ((size_t)4 << 20);
+    L.nthreads = L.opts->nthreads > 0 ? L.opts->nthreads : dc_nthreads_default();
+    L.max_inflight = 2 * (size_t)L.nthreads + 2;
+    L.ring = dc_xcalloc(L.max_inflight, sizeof *L.ring);
+    pthread_mutex_init(&L.m, NULL);
+    pthread_cond_init(&L.cv_work, NULL);
+    pthread_cond_init(&L.cv_order, NULL);
+    pthread_cond_init(&L.cv_space, NULL);
+
+    stats->nsources = (uint32_t)npaths;
+    stats->sources = dc_xcalloc(npaths ? npaths : 1, sizeof *stats->sources);
+    file_ctx_t *files = dc_xcalloc(npaths ? npaths : 1, sizeof *files);
+    for (size_t i = 0; i < npaths; i++) {
+        dc_source_info_t *S = &stats->sources[i];
+        S->index = (uint32_t)i;
+        S->path = paths[i];
+        S->name = dc_source_name(paths[i]);
+        S->compression = "none";
+        files[i].info = S;
+    }
+
+    worker_t *W = dc_xcalloc((size_t)L.nthreads, sizeof *W);
+    int started = 0;
+    for (int t = 0; t < L.nthreads; t++) {
+        W[t].L = &L;
+        W[t].tid = t;
+        if (pthread_create(&W[t].th, NULL, worker_main, &W[t]) != 0) break;
+        started++;
+    }
+    int rc = 0;
+    if (!started) rc = dc_seterr("cannot start loader threads");
+    for (size_t i = 0; i < npaths && !rc; i++) {
+        if (load_file(&L, &files[i]) != 0) {
+            fail(&L, dc_geterr());
+            rc = -1;
+        }
+        if (drain(&L) != 0) rc = -1;
+        stats->bytes_in += files[i].info->bytes_in;
+    }
+    pthread_mutex_lock(&L.m);
+    L.done = 1;
+    pthread_cond_broadcast(&L.cv_work);
+    pthread_mutex_unlock(&L.m);
+    for (int t = 0; t < started; t++) pthread_join(W[t].th, NULL);
+    if (L.failed) rc = dc_seterr("%s", L.err);
+    free(W);
+    for (size_t i = 0; i < npaths; i++) dc_header_map_free(&files[i].map);
+    free(files);
+    free(L.ring);
+    pthread_mutex_destroy(&L.m);
+    pthread_cond_destroy(&L.cv_work);
+    pthread_cond_destroy(&L.cv_order);
+    pthread_cond_destroy(&L.cv_space);
+    stats->seconds = dc_now() - t0;
+    return rc;
+}
+
+void dc_load_stats_free(dc_load_stats_t *stats)
+{
+    if (!stats || !stats->sources) return;
+    for (uint32_t i = 0; i < stats->nsources; i++) {
+        dc_source_info_t *S = &stats->sources[i];
+        free((char *)S->name);
+        for (uint32_t c = 0; c < S->ncols; c++) free(S->col_names[c]);
+        free(S->col_names);
+        free(S->col_field);
+        for (uint32_t e = 0; e < S->nextra; e++) free(S->extra_names[e]);
+        free(S->extra_names);
+    }
+    free(stats->sources);
+    memset(stats, 0, sizeof *stats);
+}
