@@ -28,7 +28,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-const USAGE = `usage: node splink_duckdb.mjs --out DIR [options] FILE.csv...
+const USAGE = `usage: node splink_duckdb.mjs --out DIR [options] FILE.csv|LOAD-DIR...
+  (a folder is a \`dancu load\` output folder: its canonical files are read)
   --out DIR            output folder (links.csv, model.json)
   --threads N          DuckDB threads (default: all cores)
   --memory-limit SIZE  DuckDB memory_limit (default 8GB)
@@ -327,6 +328,20 @@ function sourceName(file) {
     return base;
 }
 
+// An input folder is a `dancu load` output folder: its canonical files are
+// the outputs listed in load-report.json (else every .csv but rejects.csv).
+function expandInput(arg) {
+    if (!fs.existsSync(arg) || !fs.statSync(arg).isDirectory()) return [arg];
+    try {
+        const rep = JSON.parse(fs.readFileSync(path.join(arg, 'load-report.json'), 'utf8'));
+        return rep.files.filter((f) => f.output).map((f) => path.join(arg, `${f.output}.csv`))
+            .filter((f) => fs.existsSync(f));
+    } catch {
+        return fs.readdirSync(arg).filter((f) => /\.csv(\.gz|\.zst)?$/.test(f) && !/^rejects\.csv/.test(f))
+            .sort().map((f) => path.join(arg, f));
+    }
+}
+
 const N = (x) => (typeof x === 'bigint' ? Number(x) : x);
 
 // Connected components of the graph in table edges(uid_l, uid_r), by
@@ -365,7 +380,9 @@ export async function connectedComponents(R) {
 
 async function main() {
     const o = parseArgs(process.argv.slice(2));
+    o.files = o.files.flatMap(expandInput);
     for (const f of o.files) if (!fs.existsSync(f)) die(`cannot read ${f}`);
+    if (o.files.length === 0) die('no input file');
     fs.mkdirSync(o.out, { recursive: true, mode: 0o700 });
     const tempDir = o.tempDir || path.join(o.out, '.duckdb_tmp');
 
