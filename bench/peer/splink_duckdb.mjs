@@ -139,19 +139,22 @@ CREATE OR REPLACE MACRO past_century(t) AS
 CREATE OR REPLACE MACRO digits(s) AS regexp_replace(coalesce(s, ''), '[^0-9]', '', 'g');
 `;
 
-// Dates: the formats of the input contract. Full dates first (day/month
-// order preferred, month/day as the last resort for impossible days),
-// then the partial forms (mm/yyyy, yyyy, 00/00/yyyy), then spreadsheet
-// serial numbers. Two-digit years are put in the past.
+// Dates: the formats of the input contract. The separator picks the
+// formats to try (try_strptime is the dear part): day/month order first,
+// month/day as the last resort for an impossible day; yyyymmdd; spreadsheet
+// serial numbers (5 digits); two-digit years put in the past. The partial
+// forms (mm/yyyy, yyyy, 00/00/yyyy) are read by regular expressions later.
 const DATE_SQL = String.raw`
-    CASE WHEN regexp_full_match(ds, '\d{1,2}[/.-]\d{1,2}[/.-]\d{2}')
+    CASE WHEN ds IS NULL THEN NULL
+         WHEN regexp_full_match(ds, '\d{1,2}[/.-]\d{1,2}[/.-]\d{2}')
          THEN past_century(try_strptime(regexp_replace(ds, '[.-]', '/', 'g'), '%d/%m/%y'))
-         ELSE coalesce(
-            try_strptime(ds, '%d/%m/%Y'), try_strptime(ds, '%d-%m-%Y'), try_strptime(ds, '%d.%m.%Y'),
-            try_strptime(ds, '%Y-%m-%d'), try_strptime(ds, '%Y/%m/%d'), try_strptime(ds, '%Y%m%d'),
-            try_strptime(ds, '%m/%d/%Y'),
-            CASE WHEN regexp_full_match(ds, '[1-9][0-9]{4}') AND TRY_CAST(ds AS INTEGER) <= 60000
-                 THEN DATE '1899-12-30' + TRY_CAST(ds AS INTEGER) END)
+         WHEN contains(ds, '/') THEN coalesce(try_strptime(ds, '%d/%m/%Y'), try_strptime(ds, '%Y/%m/%d'),
+                                             try_strptime(ds, '%m/%d/%Y'))
+         WHEN contains(ds, '-') THEN coalesce(try_strptime(ds, '%Y-%m-%d'), try_strptime(ds, '%d-%m-%Y'))
+         WHEN contains(ds, '.') THEN try_strptime(ds, '%d.%m.%Y')
+         WHEN length(ds) = 8 THEN try_strptime(ds, '%Y%m%d')
+         WHEN length(ds) = 5 AND TRY_CAST(ds AS INTEGER) BETWEEN 10000 AND 60000
+         THEN DATE '1899-12-30' + TRY_CAST(ds AS INTEGER)
     END::DATE`;
 
 // --------------------------------------------------------------- comparisons
@@ -291,7 +294,11 @@ export class Runner {
     log(msg) {
         if (!this.quiet) process.stderr.write(`[peer ${((performance.now() - this.t0) / 1000).toFixed(2)}s] ${msg}\n`);
     }
-    async run(sql) { await this.conn.run(sql); }
+    async run(sql) {
+        const t = performance.now();
+        await this.conn.run(sql);
+        if (process.env.PEER_PROFILE) this.log(`  ${((performance.now() - t) / 1000).toFixed(3)}s ${sql.trim().split("\n")[0].slice(0, 60)}`);
+    }
     async rows(sql) { return (await this.conn.runAndReadAll(sql)).getRowObjectsJS(); }
     async one(sql) { return (await this.rows(sql))[0]; }
     async stage(name, fn) {
@@ -402,16 +409,19 @@ async function main() {
         'dan_toc', 'que_quan', 'noi_thuong_tru', 'noi_o_hien_tai', 'ho_ten_cha', 'ho_ten_me', 'ho_ten_vo_chong'];
     let nrec = 0;
     await R.stage('load', async () => {
-        const cols = new Set((await R.rows(`DESCRIBE SELECT * FROM read_csv(${files}, header = true,
-            all_varchar = true, union_by_name = true, sample_size = 2048)`)).map((r) => r.column_name));
-        if (!cols.has('record_id')) throw new Error('input has no record_id column: is it canonical CSV?');
-        const sel = want.map((c) => (cols.has(c) ? `"${c}"` : `NULL::VARCHAR AS "${c}"`)).join(', ');
+        // One pass: the wanted columns that exist (COLUMNS with a lambda
+        // pushes the projection into the reader), then the absent ones are
+        // added as NULL. No separate DESCRIBE: with union_by_name it would
+        // sniff every file a second time.
         await R.run(`CREATE TABLE raw AS
-            SELECT m.source, ${sel}
+            SELECT m.source, COLUMNS(c -> list_contains(${`[${want.map(sqlStr).join(', ')}]`}, c))
             FROM read_csv(${files}, header = true, all_varchar = true, union_by_name = true,
                           filename = true, delim = ',', quote = '"', escape = '"') AS t
             JOIN (VALUES ${o.files.map((f) => `(${sqlStr(path.resolve(f))}, ${sqlStr(sourceName(f))})`).join(', ')})
                 AS m(path, source) ON m.path = t.filename`);
+        const cols = new Set((await R.rows('DESCRIBE raw')).map((r) => r.column_name));
+        if (!cols.has('record_id')) throw new Error('input has no record_id column: is it canonical CSV?');
+        for (const c of want) if (!cols.has(c)) await R.run(`ALTER TABLE raw ADD COLUMN "${c}" VARCHAR`);
         nrec = N((await R.one('SELECT count(*) AS n FROM raw')).n);
     });
     R.log(`${nrec} records`);
@@ -433,22 +443,64 @@ async function main() {
                     SELECT DISTINCT unnest([noi_thuong_tru, noi_o_hien_tai, que_quan]) AS v
                     FROM raw)
                 WHERE v IS NOT NULL)`);
-        await R.run(`CREATE TABLE rec1 AS
+        // Record numbers in (source, record_id) order: deterministic, and
+        // computed on the two key columns only (a window over the wide
+        // table would sort every column).
+        await R.run(`CREATE TABLE ids AS
+            SELECT source, record_id, row_number() OVER (ORDER BY source, record_id) AS uid FROM raw`);
+        // Sex: words are read as such; 1/0 codes differ between provinces'
+        // systems, so each file's meaning of '1' is inferred from the sex
+        // digit of the 12-digit ID (4th digit odd = female) and, failing
+        // that, from the middle names Thị / Văn.
+        await R.run(`CREATE TABLE sexmap AS
+        WITH s AS (
+            SELECT source, strip_accents(lower(trim(gioi_tinh))) AS sex_raw,
+                   digits(so_dinh_danh) AS dd, digits(so_cmnd) AS cm, n.a AS name_a
+            FROM raw LEFT JOIN namedict n ON n.v = raw.ho_ten),
+        ev AS (
+            SELECT source, sex_raw,
+                   CASE WHEN length(dd) = 12 THEN TRY_CAST(substr(dd, 4, 1) AS INTEGER) % 2 = 1
+                        WHEN length(cm) = 12 THEN TRY_CAST(substr(cm, 4, 1) AS INTEGER) % 2 = 1
+                        WHEN name_a LIKE '% thi %' THEN true
+                        WHEN name_a LIKE '% van %' THEN false END AS fem
+            FROM s WHERE sex_raw IN ('0', '1'))
+        SELECT source,
+               sum(CASE WHEN (sex_raw = '1') = fem THEN 1 WHEN fem IS NOT NULL THEN -1 ELSE 0 END) > 0
+                   AS one_is_female
+        FROM ev GROUP BY source`);
+    });
+
+    // ---- term frequencies (Splink's compute_tf_table) of the name columns
+    const TF_COLS = ['name_e', 'name_a', 'name_p'];
+    if (o.tf) {
+        await R.stage('tf', async () => {
+            await R.run(`CREATE TEMP TABLE names_used AS
+                SELECT n.e AS name_e, n.a AS name_a, n.p AS name_p FROM raw JOIN namedict n ON n.v = raw.ho_ten`);
+            for (const c of TF_COLS) {
+                await R.run(`CREATE TABLE tf_${c} AS
+                    SELECT ${c}, count(*) / sum(count(*)) OVER () AS tf_${c}
+                    FROM names_used WHERE ${c} IS NOT NULL GROUP BY ${c}`);
+            }
+            await R.run('DROP TABLE names_used');
+        });
+    }
+
+    // ---- the cleaned records, in one statement
+    await R.stage('records', async () => {
+        await R.run(`CREATE TABLE rec AS
         WITH a AS (
-            SELECT source, record_id, ho_ten, ho_ten_cha, ho_ten_me, ho_ten_vo_chong,
-                   noi_thuong_tru, noi_o_hien_tai, que_quan,
+            SELECT raw.*, ids.uid,
                    nullif(trim(ngay_sinh), '') AS ds,
                    strip_accents(lower(trim(coalesce(gioi_tinh, '')))) AS sex_raw,
-                   digits(so_dinh_danh) AS dd, digits(so_cmnd) AS cm,
-                   nullif(regexp_replace(regexp_replace(ascii_fold(lower(coalesce(dan_toc, ''))),
-                          '^\\s*dan toc\\s+', ''), '[^a-z]', '', 'g'), '') AS ethnic
-            FROM raw),
+                   digits(so_dinh_danh) AS dd, digits(so_cmnd) AS cm
+            FROM raw JOIN ids USING (source, record_id)),
         b AS (
             SELECT *, ${DATE_SQL} AS dfull,
                    regexp_extract(ds, '^0{0,2}[/.-]?0{0,2}[/.-]?([12][0-9]{3})$', 1) AS yonly,
-                   regexp_extract(ds, '^([0-9]{1,2})[/.-]([12][0-9]{3})$', ['m', 'y']) AS ym
+                   regexp_extract(ds, '^([0-9]{1,2})[/.-]([12][0-9]{3})$', ['m', 'y']) AS ym,
+                   CASE WHEN length(dd) = 12 THEN dd WHEN length(cm) = 12 THEN cm END AS id12
             FROM a)
-        SELECT source, record_id,
+        SELECT b.uid, b.source, b.record_id,
                n.e AS name_e, n.a AS name_a, n.p AS name_p,
                split_part(n.a, ' ', 1) AS sur,
                regexp_extract(n.a, '(\\S+)$', 1) AS given,
@@ -461,70 +513,39 @@ async function main() {
                CAST(CASE WHEN year(dfull) BETWEEN 1880 AND 2030 THEN month(dfull)
                     WHEN ym.y <> '' AND TRY_CAST(ym.m AS INTEGER) BETWEEN 1 AND 12 THEN TRY_CAST(ym.m AS INTEGER) END AS TINYINT) AS dob_m,
                CAST(CASE WHEN year(dfull) BETWEEN 1880 AND 2030 THEN day(dfull) END AS TINYINT) AS dob_d,
-               CASE WHEN length(dd) = 12 THEN dd WHEN length(cm) = 12 THEN cm END AS id12,
+               id12, substr(id12, 1, 3) AS id_prov,
                CASE WHEN length(cm) = 9 THEN cm END AS cmnd,
-               sex_raw, ethnic,
+               CASE WHEN sex_raw IN ('nam', 'm', 'male', 'trai') THEN 'm'
+                    WHEN sex_raw IN ('nu', 'f', 'female', 'gai') THEN 'f'
+                    WHEN sex_raw = '1' THEN CASE WHEN sm.one_is_female THEN 'f' ELSE 'm' END
+                    WHEN sex_raw = '0' THEN CASE WHEN sm.one_is_female THEN 'm' ELSE 'f' END
+               END AS sex,
+               nullif(regexp_replace(regexp_replace(ascii_fold(lower(coalesce(dan_toc, ''))),
+                      '^\\s*dan toc\\s+', ''), '[^a-z]', '', 'g'), '') AS ethnic,
                ap.ward AS perm_ward, ap.dist AS perm_dist, ap.prov AS perm_prov,
                ac.ward AS cur_ward, ac.dist AS cur_dist, ac.prov AS cur_prov,
                ah.ward AS home_ward, ah.dist AS home_dist, ah.prov AS home_prov,
                f.e AS father_e, f.a AS father_a, f.p AS father_p,
                m.e AS mother_e, m.a AS mother_a, m.p AS mother_p,
                s.e AS spouse_e, s.a AS spouse_a, s.p AS spouse_p
+               ${o.tf ? ', ' + TF_COLS.map((c) => `tf_${c}.tf_${c}`).join(', ') : ''}
         FROM b
+        LEFT JOIN sexmap sm ON sm.source = b.source
         LEFT JOIN namedict n ON n.v = b.ho_ten
         LEFT JOIN namedict f ON f.v = b.ho_ten_cha
         LEFT JOIN namedict m ON m.v = b.ho_ten_me
         LEFT JOIN namedict s ON s.v = b.ho_ten_vo_chong
         LEFT JOIN addrdict ap ON ap.v = b.noi_thuong_tru
         LEFT JOIN addrdict ac ON ac.v = b.noi_o_hien_tai
-        LEFT JOIN addrdict ah ON ah.v = b.que_quan`);
-        // Sex: words are read as such; 1/0 codes differ between provinces'
-        // systems, so each file's meaning of '1' is inferred from the sex
-        // digit of the 12-digit ID (4th digit odd = female) and, failing
-        // that, from the middle names Thị / Văn.
-        await R.run(`CREATE TABLE sexmap AS
-        WITH ev AS (
-            SELECT source, sex_raw,
-                   CASE WHEN id12 IS NOT NULL THEN TRY_CAST(substr(id12, 4, 1) AS INTEGER) % 2 = 1
-                        WHEN name_a LIKE '% thi %' THEN true
-                        WHEN name_a LIKE '% van %' THEN false END AS fem
-            FROM rec1 WHERE sex_raw IN ('0', '1'))
-        SELECT source,
-               sum(CASE WHEN (sex_raw = '1') = fem THEN 1 WHEN fem IS NOT NULL THEN -1 ELSE 0 END) > 0
-                   AS one_is_female
-        FROM ev GROUP BY source`);
-        await R.run(`CREATE TABLE rec AS
-        SELECT row_number() OVER (ORDER BY r.source, r.record_id) AS uid,
-               r.* EXCLUDE (sex_raw),
-               CASE WHEN r.sex_raw IN ('nam', 'm', 'male', 'trai') THEN 'm'
-                    WHEN r.sex_raw IN ('nu', 'f', 'female', 'gai') THEN 'f'
-                    WHEN r.sex_raw = '1' THEN CASE WHEN s.one_is_female THEN 'f' ELSE 'm' END
-                    WHEN r.sex_raw = '0' THEN CASE WHEN s.one_is_female THEN 'm' ELSE 'f' END
-               END AS sex,
-               substr(CASE WHEN r.id12 IS NOT NULL THEN r.id12 END, 1, 3) AS id_prov
-        FROM rec1 r LEFT JOIN sexmap s USING (source)`);
-        await R.run('DROP TABLE rec1; DROP TABLE raw; DROP TABLE namedict; DROP TABLE addrdict;');
+        LEFT JOIN addrdict ah ON ah.v = b.que_quan
+        ${o.tf ? TF_COLS.map((c) => `LEFT JOIN tf_${c} ON tf_${c}.${c} = ${{ name_e: 'n.e', name_a: 'n.a', name_p: 'n.p' }[c]}`).join('\n        ') : ''}`);
+        await R.run('DROP TABLE raw; DROP TABLE ids; DROP TABLE namedict; DROP TABLE addrdict;');
     });
 
     if (o.dumpClean) {
         const p = path.join(o.out, 'clean.csv');
         await R.run(`COPY (SELECT * FROM rec ORDER BY uid) TO ${sqlStr(p)} (FORMAT csv, HEADER true)`);
         fs.chmodSync(p, 0o600);
-    }
-
-    // ---- term frequencies (Splink's compute_tf_table), joined onto rec
-    if (o.tf) {
-        await R.stage('tf', async () => {
-            const tfs = ['name_e', 'name_a', 'name_p'];
-            for (const c of tfs) {
-                await R.run(`CREATE TABLE tf_${c} AS
-                    SELECT ${c}, count(*) / sum(count(*)) OVER () AS tf_${c}
-                    FROM rec WHERE ${c} IS NOT NULL GROUP BY ${c}`);
-            }
-            await R.run(`CREATE TABLE rec_tf AS SELECT rec.*, ${tfs.map((c) => `tf_${c}.tf_${c}`).join(', ')}
-                FROM rec ${tfs.map((c) => `LEFT JOIN tf_${c} USING (${c})`).join(' ')};
-                DROP TABLE rec; ALTER TABLE rec_tf RENAME TO rec;`);
-        });
     }
 
     // ---- blocking: one join per rule, excluding the pairs of earlier rules
