@@ -1,12 +1,195 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* cmd_eval.c - `dancu eval`: not built yet (see the open issues). */
+/*
+ * cmd_eval.c - `dancu eval`: score links.csv against a truth file.
+ *
+ * Both files are keyed by (source, record_id); the truth gives person_id,
+ * the links citizen_key. Rows present in one file only are counted and
+ * left out. Metrics come from the contingency table (dc_eval_labels), in
+ * O(n log n): pairwise precision/recall/F1, B-cubed precision/recall/F1,
+ * and the cluster counts. Files may be CSV or JSON Lines, optionally .zst.
+ */
 #include "dc_cli.h"
-#include "../common/dc_common.h"
+#include "common/dc_common.h"
+#include "match/dc_match.h"
+#include "match/dc_match_json.h"
+#include "ref/dc_ref.h"
+
+#include <getopt.h>    /* getopt_long */
+#include <stdlib.h>    /* free, qsort */
+#include <string.h>    /* strcmp */
+
+typedef struct {
+    uint64_t key, label;
+} kl_t;
+
+static int ends_with(const char *s, const char *suf)
+{
+    size_t n = strlen(s), k = strlen(suf);
+    return n >= k && !strcmp(s + n - k, suf);
+}
+
+static uint64_t row_key(const char *src, size_t ns, const char *rid, size_t nr)
+{
+    char stack[512];
+    char *b = ns + nr + 1 <= sizeof stack ? stack : dc_xmalloc(ns + nr + 1);
+    memcpy(b, src, ns);
+    b[ns] = 0;
+    memcpy(b + ns + 1, rid, nr);
+    uint64_t h = dc_hash64(b, ns + nr + 1);
+    if (b != stack) free(b);
+    return h;
+}
+
+static int cmp_kl(const void *x, const void *y)
+{
+    const kl_t *a = x, *b = y;
+    return a->key < b->key ? -1 : a->key > b->key;
+}
+
+/* Read (source, record_id) -> hash of `labelcol` rows from a CSV or JSONL file. */
+static int read_table(const char *path, const char *labelcol, kl_t **out, size_t *nout)
+{
+    size_t len;
+    char *text = dc_read_file(path, &len, 0);
+    if (!text) return -1;
+    size_t cap = 0, n = 0;
+    kl_t *v = NULL;
+    int rc = 0;
+    if (ends_with(path, ".jsonl") || ends_with(path, ".jsonl.zst")) {
+        dc_arena_t a;
+        dc_arena_init(&a, 1 << 16);
+        unsigned long line = 0;
+        for (char *p = text; *p && !rc;) {
+            char *e = strchr(p, '\n');
+            size_t l = e ? (size_t)(e - p) : strlen(p);
+            line++;
+            if (l) {
+                dc_json_t *j = dc_json_parse(p, l, &a);
+                const char *s = dc_json_str(dc_json_get(j, "source"));
+                const char *r = dc_json_str(dc_json_get(j, "record_id"));
+                const char *lab = dc_json_str(dc_json_get(j, labelcol));
+                if (!s || !r || !lab) {
+                    rc = dc_seterr("%s:%lu: needs string members source, record_id and %s", path, line, labelcol);
+                    break;
+                }
+                v = dc_grow(v, &cap, n + 1, sizeof *v);
+                v[n++] = (kl_t){row_key(s, strlen(s), r, strlen(r)), dc_hash64(lab, strlen(lab))};
+                if ((line & 4095) == 0) { dc_arena_free(&a); dc_arena_init(&a, 1 << 16); }
+            }
+            p = e ? e + 1 : p + l;
+        }
+        dc_arena_free(&a);
+    } else {
+        dc_ref_csv_t c;
+        if (dc_ref_csv_open_mem(&c, path, text, len, ',')) {
+            free(text);
+            return -1;
+        }
+        int cs = dc_ref_csv_col_opt(&c, "source"), cr = dc_ref_csv_col_opt(&c, "record_id"),
+            cl = dc_ref_csv_col_opt(&c, labelcol);
+        if (cs < 0 || cr < 0 || cl < 0)
+            rc = dc_seterr("%s: needs columns source, record_id and %s", path, labelcol);
+        while (!rc && dc_ref_csv_next(&c)) {
+            v = dc_grow(v, &cap, n + 1, sizeof *v);
+            v[n++] = (kl_t){row_key(c.f[cs], c.flen[cs], c.f[cr], c.flen[cr]),
+                            dc_hash64(c.f[cl], c.flen[cl])};
+        }
+        dc_ref_csv_close(&c);
+    }
+    free(text);
+    if (rc) { free(v); return -1; }
+    qsort(v, n, sizeof *v, cmp_kl);
+    for (size_t i = 1; i < n; i++)
+        if (v[i].key == v[i - 1].key) {
+            free(v);
+            return dc_seterr("%s: the same (source, record_id) appears twice", path);
+        }
+    *out = v;
+    *nout = n;
+    return 0;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: dancu eval --truth TRUTH.csv --links OUTDIR/links.csv [--json]\n"
+            "\n"
+            "Score a run's links against the truth (columns source,record_id,person_id):\n"
+            "pairwise and B-cubed precision, recall and F1, and cluster counts.\n"
+            "CSV or JSON Lines, optionally .zst. Rows in one file only are left out\n"
+            "and counted.\n"
+            "\n"
+            "Options:\n"
+            "  --truth FILE   ground truth\n"
+            "  --links FILE   links.csv of a run\n"
+            "  --json         print the figures as one JSON object\n"
+            "  -h, --help     show this help\n");
+}
 
 int dc_cmd_eval(int argc, char **argv)
 {
-    DC_UNUSED(argc);
-    DC_UNUSED(argv);
-    dc_error("'dancu eval' is not built yet");
-    return DC_EXIT_FAIL;
+    static const struct option opts[] = {
+        {"truth", required_argument, NULL, 't'}, {"links", required_argument, NULL, 'l'},
+        {"json", no_argument, NULL, 'j'},        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *truth = NULL, *links = NULL;
+    int json = 0, c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 't': truth = optarg; break;
+        case 'l': links = optarg; break;
+        case 'j': json = 1; break;
+        case 'h': usage(stdout); return DC_EXIT_OK;
+        default: usage(stderr); return DC_EXIT_USAGE;
+        }
+    }
+    if (!truth || !links || optind != argc) {
+        fprintf(stderr, "dancu eval: --truth and --links are required\n");
+        usage(stderr);
+        return DC_EXIT_USAGE;
+    }
+    kl_t *t = NULL, *l = NULL;
+    size_t nt = 0, nl = 0;
+    if (read_table(truth, "person_id", &t, &nt) || read_table(links, "citizen_key", &l, &nl)) {
+        dc_error("%s", dc_geterr());
+        free(t);
+        return DC_EXIT_FAIL;
+    }
+    uint64_t *pred = dc_xmalloc((nl ? nl : 1) * sizeof *pred), *tru = dc_xmalloc((nl ? nl : 1) * sizeof *tru);
+    size_t n = 0, i = 0, j = 0;
+    dc_eval_t e;
+    memset(&e, 0, sizeof e);
+    while (i < nt || j < nl) {
+        if (j >= nl || (i < nt && t[i].key < l[j].key)) { e.only_truth++; i++; }
+        else if (i >= nt || l[j].key < t[i].key) { e.only_pred++; j++; }
+        else { pred[n] = l[j].label; tru[n] = t[i].label; n++; i++; j++; }
+    }
+    free(t);
+    free(l);
+    dc_eval_labels(pred, tru, n, &e);
+    free(pred);
+    free(tru);
+    if (json) {
+        printf("{\"records\": %llu, \"links_only\": %llu, \"truth_only\": %llu, "
+               "\"pairwise\": {\"precision\": %.6f, \"recall\": %.6f, \"f1\": %.6f, "
+               "\"true_positives\": %llu, \"predicted_pairs\": %llu, \"true_pairs\": %llu}, "
+               "\"bcubed\": {\"precision\": %.6f, \"recall\": %.6f, \"f1\": %.6f}, "
+               "\"clusters\": {\"predicted\": %llu, \"true\": %llu}}\n",
+               (unsigned long long)e.n, (unsigned long long)e.only_pred, (unsigned long long)e.only_truth,
+               e.p, e.r, e.f1, (unsigned long long)e.tp, (unsigned long long)e.pred_pairs,
+               (unsigned long long)e.true_pairs, e.bp, e.br, e.bf1, (unsigned long long)e.pred_clusters,
+               (unsigned long long)e.true_clusters);
+    } else {
+        printf("records      %llu evaluated (%llu in links only, %llu in truth only)\n",
+               (unsigned long long)e.n, (unsigned long long)e.only_pred, (unsigned long long)e.only_truth);
+        printf("pairwise     precision %.4f  recall %.4f  F1 %.4f  (TP %llu, predicted %llu, true %llu)\n",
+               e.p, e.r, e.f1, (unsigned long long)e.tp, (unsigned long long)e.pred_pairs,
+               (unsigned long long)e.true_pairs);
+        printf("B-cubed      precision %.4f  recall %.4f  F1 %.4f\n", e.bp, e.br, e.bf1);
+        printf("clusters     predicted %llu  true %llu\n", (unsigned long long)e.pred_clusters,
+               (unsigned long long)e.true_clusters);
+    }
+    return DC_EXIT_OK;
 }

@@ -1,12 +1,334 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* cmd_explain.c - `dancu explain`: not built yet (see the open issues). */
+/*
+ * cmd_explain.c - `dancu explain OUTDIR SOURCE:RECORD_ID SOURCE:RECORD_ID`:
+ * field by field, the comparison level and match weight of two rows, the
+ * total and the decision, and whether the run put them in one cluster.
+ *
+ * It loads and normalizes the run's inputs again, as recorded in
+ * OUTDIR/model.json ("run": inputs and options), and scores the pair with
+ * the run's model, term frequencies recomputed from the same records. It
+ * prints the two rows' values: the user asked for exactly these rows.
+ */
 #include "dc_cli.h"
-#include "../common/dc_common.h"
+#include "common/dc_common.h"
+#include "match/dc_match.h"
+#include "match/dc_match_json.h"
+#include "ref/dc_ref.h"
+#include "run/dc_run.h"
+
+#include <getopt.h>    /* getopt_long */
+#include <math.h>      /* log2 */
+#include <stdlib.h>    /* free */
+#include <string.h>    /* strcmp */
+#include <sys/stat.h>  /* stat */
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: dancu explain [OPTIONS] OUTDIR SOURCE:RECORD_ID SOURCE:RECORD_ID\n"
+            "\n"
+            "Show why two rows were or were not merged by the run in OUTDIR: the\n"
+            "comparison level and match weight of every field, the total, the match\n"
+            "probability and the clusters the run put them in. The run's inputs are\n"
+            "read again (paths recorded in OUTDIR/model.json). SOURCE is the input\n"
+            "file name as in links.csv.\n"
+            "\n"
+            "This prints the two rows' personal data.\n"
+            "\n"
+            "Options:\n"
+            "  -t, --threads N   threads for re-loading the inputs (0 = all cores)\n"
+            "  -h, --help        show this help\n");
+}
+
+static char *path_in(const char *dir, const char *name)
+{
+    dc_buf_t b = DC_BUF_INIT;
+    dc_buf_printf(&b, "%s/%s", dir, name);
+    return b.p;
+}
+
+static int exists(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0;
+}
+
+/* First existing OUTDIR/<name><suffix> among the suffixes, or NULL. */
+static char *find_out(const char *dir, const char *const *names)
+{
+    for (size_t i = 0; names[i]; i++) {
+        char *p = path_in(dir, names[i]);
+        if (exists(p)) return p;
+        free(p);
+    }
+    return NULL;
+}
+
+static const char *src_name(const dc_run_t *run, uint32_t s)
+{
+    return s < run->load.nsources && run->load.sources[s].name ? run->load.sources[s].name : "";
+}
+
+/* Index of the record named "SOURCE:RECORD_ID" (any ':' may be the split). */
+static long find_record(const dc_run_t *run, const char *spec)
+{
+    size_t n = strlen(spec);
+    for (size_t k = 0; k < n; k++) {
+        if (spec[k] != ':') continue;
+        for (size_t i = 0; i < run->nrec; i++) {
+            const char *s = src_name(run, run->recs[i].source);
+            if (strlen(s) != k || memcmp(s, spec, k)) continue;
+            if (!strcmp(dc_intern_str(run->in, run->recs[i].record_id, NULL), spec + k + 1)) return (long)i;
+        }
+    }
+    return -1;
+}
+
+/* citizen_key of two rows from the run's links table ("" when not found). */
+static void lookup_links(const char *outdir, const char *sa, const char *ra, const char *sb,
+                         const char *rb, char ka[64], char kb[64])
+{
+    static const char *const names[] = {"links.csv", "links.csv.zst", "links.jsonl", "links.jsonl.zst", NULL};
+    ka[0] = kb[0] = 0;
+    char *p = find_out(outdir, names);
+    if (!p) return;
+    size_t len;
+    char *text = dc_read_file(p, &len, 0);
+    if (!text) { free(p); return; }
+    if (strstr(p, ".jsonl")) {
+        dc_arena_t a;
+        dc_arena_init(&a, 1 << 16);
+        for (char *q = text; *q;) {
+            char *e = strchr(q, '\n');
+            size_t l = e ? (size_t)(e - q) : strlen(q);
+            dc_json_t *j = l ? dc_json_parse(q, l, &a) : NULL;
+            const char *s = dc_json_str(dc_json_get(j, "source")), *r = dc_json_str(dc_json_get(j, "record_id"));
+            const char *k = dc_json_str(dc_json_get(j, "citizen_key"));
+            if (s && r && k) {
+                if (!strcmp(s, sa) && !strcmp(r, ra)) snprintf(ka, 64, "%s", k);
+                if (!strcmp(s, sb) && !strcmp(r, rb)) snprintf(kb, 64, "%s", k);
+            }
+            q = e ? e + 1 : q + l;
+        }
+        dc_arena_free(&a);
+    } else {
+        dc_ref_csv_t c;
+        if (dc_ref_csv_open_mem(&c, p, text, len, ',') == 0) {
+            int cs = dc_ref_csv_col_opt(&c, "source"), cr = dc_ref_csv_col_opt(&c, "record_id"),
+                ck = dc_ref_csv_col_opt(&c, "citizen_key");
+            while (cs >= 0 && cr >= 0 && ck >= 0 && dc_ref_csv_next(&c)) {
+                if (!strcmp(c.f[cs], sa) && !strcmp(c.f[cr], ra)) snprintf(ka, 64, "%s", c.f[ck]);
+                if (!strcmp(c.f[cs], sb) && !strcmp(c.f[cr], rb)) snprintf(kb, 64, "%s", c.f[ck]);
+            }
+            dc_ref_csv_close(&c);
+        }
+    }
+    free(text);
+    free(p);
+}
+
+static void fmt_date(const dc_date_t *d, char *buf, size_t n)
+{
+    if (d->prec == DC_PREC_NONE || !d->y) snprintf(buf, n, "-");
+    else if (d->prec == DC_PREC_YEAR) snprintf(buf, n, "%04d", d->y);
+    else if (d->prec == DC_PREC_MONTH) snprintf(buf, n, "%04d-%02d", d->y, d->m);
+    else snprintf(buf, n, "%04d-%02d-%02d", d->y, d->m, d->d);
+}
+
+static void fmt_addr(const dc_run_t *run, const dc_addr_t *a, char *buf, size_t n)
+{
+    const char *t = dc_intern_str(run->in, a->text, NULL);
+    if (a->ward_old || a->ward_new)
+        snprintf(buf, n, "%s [ward %05u/%u]", *t ? t : "-", a->ward_old, a->ward_new);
+    else snprintf(buf, n, "%s", *t ? t : "-");
+}
+
+/* The value of column c of a record, for display. */
+static void value(const dc_run_t *run, const dc_record_t *r, dc_col_t c, char *buf, size_t n)
+{
+    const char *s;
+    switch (c) {
+    case DC_COL_NAME: s = dc_intern_str(run->in, r->name.exact, NULL); snprintf(buf, n, "%s", *s ? s : "-"); return;
+    case DC_COL_DOB: fmt_date(&r->dob, buf, n); return;
+    case DC_COL_ID12:
+        if (r->id12) snprintf(buf, n, "%012llu%s", (unsigned long long)r->id12, r->id12_flags & DC_ID_VALID ? "" : " (invalid)");
+        else snprintf(buf, n, "-");
+        return;
+    case DC_COL_CMND:
+        if (r->cmnd) snprintf(buf, n, "%0*llu", r->cmnd_flags & DC_ID_CMND12 ? 12 : 9, (unsigned long long)r->cmnd);
+        else snprintf(buf, n, "-");
+        return;
+    case DC_COL_SEX:
+        snprintf(buf, n, "%s", r->sex == DC_SEX_MALE ? "Nam" : r->sex == DC_SEX_FEMALE ? "Nữ" : "-");
+        return;
+    case DC_COL_ETHNIC:
+        if (r->ethnic) snprintf(buf, n, "%u", r->ethnic);
+        else snprintf(buf, n, "-");
+        return;
+    case DC_COL_RESIDENCE: {
+        char p[240], q[240];
+        fmt_addr(run, &r->perm, p, sizeof p);
+        fmt_addr(run, &r->cur, q, sizeof q);
+        snprintf(buf, n, "%s | %s", p, q);
+        return;
+    }
+    case DC_COL_HOMETOWN: fmt_addr(run, &r->hometown, buf, n); return;
+    case DC_COL_FATHER: s = dc_intern_str(run->in, r->father.exact, NULL); break;
+    case DC_COL_MOTHER: s = dc_intern_str(run->in, r->mother.exact, NULL); break;
+    case DC_COL_SPOUSE: s = dc_intern_str(run->in, r->spouse.exact, NULL); break;
+    default: s = ""; break;
+    }
+    snprintf(buf, n, "%s", *s ? s : "-");
+}
+
+/* Load options from model.json's "run" member. */
+static int opts_from_manifest(const dc_json_t *m, dc_run_opts_t *o, const char ***paths, size_t *npaths,
+                              const char ***maps)
+{
+    const dc_json_t *in = dc_json_get(m, "inputs_absolute");
+    if (!in) in = dc_json_get(m, "inputs");
+    if (!in || in->type != DC_JSON_ARRAY || !in->len) return dc_seterr("model.json lists no inputs");
+    *paths = dc_xcalloc(in->len + 1, sizeof **paths);
+    *npaths = 0;
+    for (const dc_json_t *e = in->child; e; e = e->next) {
+        if (!dc_json_str(e)) return dc_seterr("model.json: bad input path");
+        (*paths)[(*npaths)++] = dc_json_str(e);
+    }
+    const char *d = dc_json_str(dc_json_get(m, "delimiter"));
+    o->load.delimiter = d ? d[0] : 0;
+    const char *enc = dc_json_str(dc_json_get(m, "encoding"));
+    if (enc && dc_encoding_parse(enc, &o->load.encoding)) o->load.encoding = DC_ENC_AUTO;
+    o->load.mapping_file = dc_json_str(dc_json_get(m, "mapping_file"));
+    const dc_json_t *mp = dc_json_get(m, "mappings");
+    if (mp && mp->type == DC_JSON_ARRAY && mp->len) {
+        *maps = dc_xcalloc(mp->len + 1, sizeof **maps);
+        size_t k = 0;
+        for (const dc_json_t *e = mp->child; e; e = e->next)
+            if (dc_json_str(e)) (*maps)[k++] = dc_json_str(e);
+        o->load.mappings = *maps;
+    }
+    o->load.max_field = (size_t)dc_json_num(dc_json_get(m, "max_field"), 0);
+    o->norm.ethnic_codes = (int)dc_json_num(dc_json_get(m, "ethnic_codes"), 0);
+    o->norm.sex_one = (int)dc_json_num(dc_json_get(m, "sex_one"), 0);
+    o->norm.century_pivot = (int)dc_json_num(dc_json_get(m, "century_pivot"), 30);
+    o->norm.ref_year = (int)dc_json_num(dc_json_get(m, "ref_year"), 0);
+    return 0;
+}
 
 int dc_cmd_explain(int argc, char **argv)
 {
-    DC_UNUSED(argc);
-    DC_UNUSED(argv);
-    dc_error("'dancu explain' is not built yet");
-    return DC_EXIT_FAIL;
+    static const struct option lopts[] = {
+        {"threads", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+    };
+    int nthreads = 0, c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "t:h", lopts, NULL)) != -1) {
+        switch (c) {
+        case 't':
+            nthreads = dc_cli_threads(optarg);
+            if (nthreads < 0) { fprintf(stderr, "dancu explain: bad --threads\n"); return DC_EXIT_USAGE; }
+            break;
+        case 'h': usage(stdout); return DC_EXIT_OK;
+        default: usage(stderr); return DC_EXIT_USAGE;
+        }
+    }
+    if (argc - optind != 3 || !strchr(argv[optind + 1], ':') || !strchr(argv[optind + 2], ':')) {
+        usage(stderr);
+        return DC_EXIT_USAGE;
+    }
+    const char *outdir = argv[optind];
+    static const char *const mnames[] = {"model.json", "model.json.zst", NULL};
+    char *mpath = find_out(outdir, mnames);
+    if (!mpath) {
+        dc_error("%s has no model.json: not the output of a dancu run", outdir);
+        return DC_EXIT_FAIL;
+    }
+    int rc = DC_EXIT_FAIL;
+    size_t mlen;
+    char *mtext = dc_read_file(mpath, &mlen, 64u << 20);
+    dc_arena_t arena;
+    dc_arena_init(&arena, 1 << 16);
+    const char **paths = NULL, **maps = NULL;
+    size_t npaths = 0;
+    dc_model_t model;
+    dc_run_t run;
+    int have_run = 0;
+    dc_tf_t tf;
+    memset(&tf, 0, sizeof tf);
+    dc_json_t *root = mtext ? dc_json_parse(mtext, mlen, &arena) : NULL;
+    if (!root || dc_model_parse_json(mtext, mlen, &model)) {
+        dc_error("%s: %s", mpath, dc_geterr());
+        goto done;
+    }
+    dc_run_opts_t o;
+    memset(&o, 0, sizeof o);
+    o.nthreads = nthreads;
+    o.outdir = outdir;
+    if (opts_from_manifest(dc_json_get(root, "run"), &o, &paths, &npaths, &maps)) {
+        dc_error("%s: %s", mpath, dc_geterr());
+        goto done;
+    }
+    const dc_json_t *th = dc_json_get(root, "thresholds");
+    double pmatch = dc_json_num(dc_json_get(th, "match_probability"), DC_MATCH_THRESHOLD_DEFAULT);
+    double preview = dc_json_num(dc_json_get(th, "review_probability"), DC_REVIEW_THRESHOLD_DEFAULT);
+    int level = dc_log_level;
+    dc_log_level = 0;
+    dc_run_init(&run, &o);
+    have_run = 1;
+    int lrc = dc_run_load(&run, paths, npaths);
+    dc_log_level = level;
+    if (lrc) {
+        dc_error("re-loading the run's inputs: %s", dc_geterr());
+        goto done;
+    }
+    long ia = find_record(&run, argv[optind + 1]), ib = find_record(&run, argv[optind + 2]);
+    if (ia < 0 || ib < 0) {
+        dc_error("no accepted row %s in the run's inputs", ia < 0 ? "A" : "B");
+        rc = DC_EXIT_FAIL;
+        goto done;
+    }
+    const dc_record_t *a = &run.recs[ia], *b = &run.recs[ib];
+    if (model.tf_enabled) dc_tf_build(&tf, run.recs, run.nrec, run.in);
+    uint8_t lv[DC_COL__COUNT];
+    double w[DC_COL__COUNT];
+    dc_compare(run.in, a, b, lv);
+    double total = dc_model_score(&model, &tf, lv, a, b, w);
+    double prob = dc_weight_prob(total);
+    const char *sa = src_name(&run, a->source), *sb = src_name(&run, b->source);
+    const char *ra = dc_intern_str(run.in, a->record_id, NULL), *rb = dc_intern_str(run.in, b->record_id, NULL);
+    printf("A  %s:%s (line %llu)\nB  %s:%s (line %llu)\n\n", sa, ra, (unsigned long long)a->seq, sb, rb,
+           (unsigned long long)b->seq);
+    printf("%-10s %-18s %9s   %s\n", "field", "level", "weight", "A / B");
+    double lam = model.lambda;
+    printf("%-10s %-18s %+9.3f\n", "prior", "", log2(lam / (1 - lam)));
+    for (int col = 0; col < DC_COL__COUNT; col++) {
+        char va[600], vb[600];
+        value(&run, a, (dc_col_t)col, va, sizeof va);
+        value(&run, b, (dc_col_t)col, vb, sizeof vb);
+        printf("%-10s %-18s %+9.3f   %s / %s\n", dc_col_name((dc_col_t)col), dc_level_name((dc_col_t)col, lv[col]),
+               w[col], va, vb);
+    }
+    printf("%-10s %-18s %+9.3f   match probability %.6f\n\n", "total", "", total, prob);
+    const char *decision = prob >= pmatch ? "link (at or above the match threshold)"
+                           : prob >= preview ? "review band (below the match threshold)"
+                                             : "no link (below the review threshold)";
+    printf("decision   %s; thresholds: match %.4g, review %.4g\n", decision, pmatch, preview);
+    if (dc_cannot_link(a, b))
+        printf("evidence   cannot-link: different valid IDs, opposite sexes or contradicting birth dates\n");
+    char ka[64], kb[64];
+    lookup_links(outdir, sa, ra, sb, rb, ka, kb);
+    if (*ka && *kb)
+        printf("clusters   %s (A: %s, B: %s)\n", strcmp(ka, kb) ? "different citizens" : "same citizen", ka, kb);
+    else
+        printf("clusters   not found in the run's links table\n");
+    rc = DC_EXIT_OK;
+done:
+    dc_tf_free(&tf);
+    if (have_run) dc_run_free(&run);
+    free(paths);
+    free(maps);
+    dc_arena_free(&arena);
+    free(mtext);
+    free(mpath);
+    return rc;
 }

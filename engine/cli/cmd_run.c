@@ -1,12 +1,284 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* cmd_run.c - `dancu run`: not built yet (see the open issues). */
+/*
+ * cmd_run.c - `dancu run`: load, normalize, block, score, cluster, merge,
+ * and write every output of the run (staged: all files appear together
+ * or none does, see engine/merge/output.c).
+ */
 #include "dc_cli.h"
-#include "../common/dc_common.h"
+#include "common/dc_common.h"
+#include "match/dc_match.h"
+#include "merge/dc_merge.h"
+#include "run/dc_run.h"
+
+#include <errno.h>     /* errno */
+#include <getopt.h>    /* getopt_long */
+#include <math.h>      /* isfinite */
+#include <stdlib.h>    /* strtod */
+#include <string.h>    /* strcmp */
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: dancu run -o OUTDIR [OPTIONS] FILE...\n"
+            "\n"
+            "Load provincial exports, normalize them, find the rows that describe the\n"
+            "same citizen and write one golden record per citizen.\n"
+            "\n"
+            "Outputs (in OUTDIR): citizens, links (source,record_id,citizen_key,\n"
+            "match_probability; one row per accepted input row, input order), review\n"
+            "(pairs in the review band with per-field levels and weights), rejects,\n"
+            "model.json, report.json, _SUCCESS.\n"
+            "\n"
+            "Options:\n"
+            "  -o, --output DIR          output directory (created; must be empty unless --force)\n"
+            "  -t, --threads N           worker threads (0 = all cores) [default: 0]\n"
+            "      --force               write into a non-empty OUTDIR\n"
+            "  -q, --quiet               print errors only\n"
+            "  -v, --verbose             more messages (per stage and per blocking rule)\n"
+            "      --format csv|jsonl    table format [default: csv]\n"
+            "      --compress            zstd-compress the tables (.zst)\n"
+            "      --model FILE          use this model.json instead of estimating one\n"
+            "      --rules FILE          blocking rules (docs/MATCHING.md) [default: built in]\n"
+            "      --match-threshold P   match probability for a link [default: %.2f]\n"
+            "      --review-threshold P  lower bound of the review band [default: %.2f]\n"
+            "      --max-reject-rate R   fail when rejected/input rows exceeds R (0..1)\n"
+            "      --memory-limit SIZE   fail when the process grows past SIZE (e.g. 4G)\n"
+            "Loader options:\n"
+            "  -d, --delimiter C         field delimiter (, ; tab |) [default: detect]\n"
+            "  -e, --encoding NAME       utf-8, tcvn3, vni, viscii, cp1258 [default: detect]\n"
+            "      --mapping FILE        header mapping file (docs/INPUT.md)\n"
+            "      --map COLUMN=FIELD    map one header column (repeatable)\n"
+            "      --max-field BYTES     longest field accepted [default: 65536]\n"
+            "Normalization options:\n"
+            "      --ethnic-codes 1979|2008   meaning of numeric dan_toc codes\n"
+            "      --sex-one male|female      meaning of gioi_tinh \"1\" [default: infer per file]\n"
+            "      --century-pivot YY         dd/mm/yy: yy <= YY is 20yy [default: 30]\n"
+            "      --ref-year YYYY            \"today\" for plausibility checks [default: 2026]\n"
+            "  -h, --help                show this help\n"
+            "\n"
+            "Exit status: 0 success, 1 failure (nothing written), 2 usage error.\n",
+            DC_MATCH_THRESHOLD_DEFAULT, DC_REVIEW_THRESHOLD_DEFAULT);
+}
+
+static int parse_prob(const char *s, double *out)
+{
+    char *e;
+    errno = 0;
+    double v = strtod(s, &e);
+    if (errno || *e || !isfinite(v) || v < 0 || v > 1) return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_int(const char *s, long lo, long hi, int *out)
+{
+    char *e;
+    errno = 0;
+    long v = strtol(s, &e, 10);
+    if (errno || *e || v < lo || v > hi) return -1;
+    *out = (int)v;
+    return 0;
+}
+
+static int parse_size(const char *s, size_t *out)
+{
+    char *e;
+    errno = 0;
+    double v = strtod(s, &e);
+    if (errno || e == s || v < 0) return -1;
+    double mul = 1;
+    switch (*e) {
+    case 0: break;
+    case 'k': case 'K': mul = 1024.0; e++; break;
+    case 'm': case 'M': mul = 1024.0 * 1024; e++; break;
+    case 'g': case 'G': mul = 1024.0 * 1024 * 1024; e++; break;
+    case 't': case 'T': mul = 1024.0 * 1024 * 1024 * 1024; e++; break;
+    default: return -1;
+    }
+    if (*e == 'i' || *e == 'I') e++;
+    if (*e == 'b' || *e == 'B') e++;
+    if (*e) return -1;
+    *out = (size_t)(v * mul);
+    return 0;
+}
+
+/* Outputs go through the staged output set of engine/merge. */
+static dc_table_t *sink_table(void *ud, const char *name, const char *const *cols, size_t ncols)
+{
+    return dc_output_table(ud, name, cols, ncols);
+}
+
+static dc_outfile_t *sink_file(void *ud, const char *name) { return dc_output_file(ud, name); }
+
+static int check_memory(const dc_run_t *run, const char *stage)
+{
+    if (!run->opts.memory_limit) return 0;
+    size_t rss = dc_peak_rss_bytes();
+    if (rss > run->opts.memory_limit)
+        return dc_seterr("memory limit exceeded after stage %s: peak %zu MiB > limit %zu MiB", stage,
+                         rss >> 20, run->opts.memory_limit >> 20);
+    return 0;
+}
 
 int dc_cmd_run(int argc, char **argv)
 {
-    DC_UNUSED(argc);
-    DC_UNUSED(argv);
-    dc_error("'dancu run' is not built yet");
-    return DC_EXIT_FAIL;
+    enum {
+        O_FORCE = 256, O_FORMAT, O_COMPRESS, O_MODEL, O_RULES, O_MATCH, O_REVIEW, O_MAXREJ,
+        O_MEM, O_MAPPING, O_MAP, O_MAXFIELD, O_ETHNIC, O_SEXONE, O_PIVOT, O_REFYEAR,
+    };
+    static const struct option lopts[] = {
+        {"output", required_argument, NULL, 'o'},     {"threads", required_argument, NULL, 't'},
+        {"force", no_argument, NULL, O_FORCE},        {"quiet", no_argument, NULL, 'q'},
+        {"verbose", no_argument, NULL, 'v'},          {"format", required_argument, NULL, O_FORMAT},
+        {"compress", no_argument, NULL, O_COMPRESS},  {"model", required_argument, NULL, O_MODEL},
+        {"rules", required_argument, NULL, O_RULES},  {"match-threshold", required_argument, NULL, O_MATCH},
+        {"review-threshold", required_argument, NULL, O_REVIEW},
+        {"max-reject-rate", required_argument, NULL, O_MAXREJ},
+        {"memory-limit", required_argument, NULL, O_MEM},
+        {"delimiter", required_argument, NULL, 'd'},  {"encoding", required_argument, NULL, 'e'},
+        {"mapping", required_argument, NULL, O_MAPPING}, {"map", required_argument, NULL, O_MAP},
+        {"max-field", required_argument, NULL, O_MAXFIELD},
+        {"ethnic-codes", required_argument, NULL, O_ETHNIC}, {"sex-one", required_argument, NULL, O_SEXONE},
+        {"century-pivot", required_argument, NULL, O_PIVOT}, {"ref-year", required_argument, NULL, O_REFYEAR},
+        {"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0},
+    };
+    dc_run_opts_t o;
+    memset(&o, 0, sizeof o);
+    o.nthreads = 0;
+    o.max_reject_rate = 2.0;
+    o.match_threshold = DC_MATCH_THRESHOLD_DEFAULT;
+    o.review_threshold = DC_REVIEW_THRESHOLD_DEFAULT;
+    o.norm.century_pivot = 30;
+    const char **maps = NULL;
+    size_t nmaps = 0, mapcap = 0;
+    int verbose = 0, c, bad = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:t:qvd:e:h", lopts, NULL)) != -1) {
+        switch (c) {
+        case 'o': o.outdir = optarg; break;
+        case 't':
+            o.nthreads = dc_cli_threads(optarg);
+            if (o.nthreads < 0) { fprintf(stderr, "dancu run: bad --threads '%s'\n", optarg); bad = 1; }
+            break;
+        case O_FORCE: o.force = 1; break;
+        case 'q': o.quiet = 1; break;
+        case 'v': verbose++; break;
+        case O_FORMAT:
+            if (!strcmp(optarg, "csv")) o.jsonl = 0;
+            else if (!strcmp(optarg, "jsonl")) o.jsonl = 1;
+            else { fprintf(stderr, "dancu run: --format must be csv or jsonl\n"); bad = 1; }
+            break;
+        case O_COMPRESS: o.compress = 1; break;
+        case O_MODEL: o.model_in = optarg; break;
+        case O_RULES: o.rules_file = optarg; break;
+        case O_MATCH:
+            if (parse_prob(optarg, &o.match_threshold)) { fprintf(stderr, "dancu run: --match-threshold must be in [0, 1]\n"); bad = 1; }
+            break;
+        case O_REVIEW:
+            if (parse_prob(optarg, &o.review_threshold)) { fprintf(stderr, "dancu run: --review-threshold must be in [0, 1]\n"); bad = 1; }
+            break;
+        case O_MAXREJ:
+            if (parse_prob(optarg, &o.max_reject_rate)) { fprintf(stderr, "dancu run: --max-reject-rate must be in [0, 1]\n"); bad = 1; }
+            break;
+        case O_MEM:
+            if (parse_size(optarg, &o.memory_limit)) { fprintf(stderr, "dancu run: bad --memory-limit '%s'\n", optarg); bad = 1; }
+            break;
+        case 'd':
+            if (!strcmp(optarg, "tab") || !strcmp(optarg, "\\t")) o.load.delimiter = '\t';
+            else if (strlen(optarg) == 1 && strchr(",;\t|", optarg[0])) o.load.delimiter = optarg[0];
+            else { fprintf(stderr, "dancu run: --delimiter must be one of , ; tab |\n"); bad = 1; }
+            break;
+        case 'e':
+            if (dc_encoding_parse(optarg, &o.load.encoding)) { fprintf(stderr, "dancu run: unknown encoding '%s'\n", optarg); bad = 1; }
+            break;
+        case O_MAPPING: o.load.mapping_file = optarg; break;
+        case O_MAP:
+            maps = dc_grow(maps, &mapcap, nmaps + 2, sizeof *maps);
+            maps[nmaps++] = optarg;
+            maps[nmaps] = NULL;
+            break;
+        case O_MAXFIELD: {
+            size_t v;
+            if (parse_size(optarg, &v) || v < 16) { fprintf(stderr, "dancu run: bad --max-field\n"); bad = 1; }
+            o.load.max_field = v;
+            break;
+        }
+        case O_ETHNIC:
+            if (!strcmp(optarg, "1979")) o.norm.ethnic_codes = 1979;
+            else if (!strcmp(optarg, "2008")) o.norm.ethnic_codes = 2008;
+            else { fprintf(stderr, "dancu run: --ethnic-codes must be 1979 or 2008\n"); bad = 1; }
+            break;
+        case O_SEXONE:
+            if (!strcmp(optarg, "male")) o.norm.sex_one = 1;
+            else if (!strcmp(optarg, "female")) o.norm.sex_one = 2;
+            else { fprintf(stderr, "dancu run: --sex-one must be male or female\n"); bad = 1; }
+            break;
+        case O_PIVOT:
+            if (parse_int(optarg, 0, 99, &o.norm.century_pivot)) { fprintf(stderr, "dancu run: --century-pivot must be 0..99\n"); bad = 1; }
+            break;
+        case O_REFYEAR:
+            if (parse_int(optarg, 1900, 2200, &o.norm.ref_year)) { fprintf(stderr, "dancu run: bad --ref-year\n"); bad = 1; }
+            break;
+        case 'h': usage(stdout); free(maps); return DC_EXIT_OK;
+        default: bad = 1; break;
+        }
+    }
+    if (!bad && !o.outdir) { fprintf(stderr, "dancu run: -o OUTDIR is required\n"); bad = 1; }
+    if (!bad && optind >= argc) { fprintf(stderr, "dancu run: no input file\n"); bad = 1; }
+    if (!bad && o.review_threshold > o.match_threshold) {
+        fprintf(stderr, "dancu run: --review-threshold must not exceed --match-threshold\n");
+        bad = 1;
+    }
+    if (bad) {
+        usage(stderr);
+        free(maps);
+        return DC_EXIT_USAGE;
+    }
+    o.load.mappings = maps;
+    dc_log_level = o.quiet ? 0 : 1 + verbose;
+    const char *const *paths = (const char *const *)argv + optind;
+    size_t npaths = (size_t)(argc - optind);
+
+    dc_run_t run;
+    dc_run_init(&run, &o);
+    dc_progress_init(!o.quiet);
+    int rc = -1;
+    dc_buf_t manifest = DC_BUF_INIT;
+    static const char *const rej_cols[] = {"source", "line", "reason", "raw"};
+    dc_match_sink_t sink = {sink_table, sink_file, &run};
+    if (dc_output_begin(&run)) goto done;
+    run.opts.load.rejects = dc_output_table(&run, "rejects", rej_cols, 4);
+    if (!run.opts.load.rejects) goto done;
+    if (dc_run_load(&run, paths, npaths)) goto done;
+    if (check_memory(&run, "load")) goto done;
+    dc_log(1, "loaded %llu rows: %llu accepted, %llu rejected", (unsigned long long)run.load.rows_in,
+           (unsigned long long)run.load.rows_ok, (unsigned long long)run.load.rows_rejected);
+    if (o.max_reject_rate <= 1.0 && dc_report_reject_rate(&run) > o.max_reject_rate) {
+        dc_seterr("reject rate %.4f is above --max-reject-rate %.4f", dc_report_reject_rate(&run),
+                  o.max_reject_rate);
+        goto done;
+    }
+    if (dc_block_run(&run) || check_memory(&run, "block")) goto done;
+    if (dc_score_run(&run) || check_memory(&run, "score")) goto done;
+    if (dc_cluster_run(&run)) goto done;
+    dc_run_manifest_json(&run, paths, npaths, &manifest);
+    if (dc_match_write(&run, &sink, manifest.p)) goto done;
+    dc_match_release_pairs(&run);
+    if (dc_merge_run(&run) || check_memory(&run, "merge")) goto done;
+    if (dc_merge_write_citizens(&run)) goto done;
+    if (dc_report_write(&run)) goto done;
+    if (dc_output_commit(&run)) goto done;
+    if (!o.quiet) dc_report_summary(&run, stderr);
+    rc = 0;
+done:
+    if (rc) {
+        dc_error("%s", dc_geterr());
+        dc_output_abort(&run);
+    }
+    dc_buf_free(&manifest);
+    dc_match_free(&run);
+    dc_merge_free(&run);
+    dc_run_free(&run);
+    free(maps);
+    return rc ? DC_EXIT_FAIL : DC_EXIT_OK;
 }

@@ -27,7 +27,9 @@ enum {
     DC_DATE_PLACEHOLDER = 1 << 1,  /* 00/00/yyyy or 01/01/yyyy read as year only */
     DC_DATE_SERIAL      = 1 << 2,  /* spreadsheet serial number */
     DC_DATE_TWO_DIGIT   = 1 << 3,  /* dd/mm/yy: century inferred */
-    DC_DATE_AMBIGUOUS   = 1 << 4,  /* day/month order could be either */
+    DC_DATE_AMBIGUOUS   = 1 << 4,  /* day and month both <= 12 and different: a swap is also a date */
+    DC_DATE_SWAPPED     = 1 << 5,  /* read as mm/dd because the second number was > 12 */
+    DC_DATE_FUTURE      = 1 << 6,  /* after the reference date (also DC_DATE_INVALID) */
 };
 
 typedef struct dc_date {
@@ -45,6 +47,12 @@ enum {
     DC_NAME_TELEX       = 1 << 3,  /* decoded from Telex/VNI key sequences */
     DC_NAME_NO_DIACRITICS = 1 << 4,/* written without any diacritics */
     DC_NAME_ODD_CHARS   = 1 << 5,  /* punctuation or symbols removed */
+    DC_NAME_MID_VAN     = 1 << 6,  /* a middle name is Văn (male evidence) */
+    DC_NAME_MID_THI     = 1 << 7,  /* a middle name is Thị (female evidence) */
+    DC_NAME_COMPOUND_SUR = 1 << 8, /* compound surname (Tôn Thất, Âu Dương, ...) */
+    DC_NAME_RARE_SURNAME = 1 << 9, /* first token not a known surname */
+    DC_NAME_OTHER_SCRIPT = 1 << 10,/* letters outside the Vietnamese alphabet */
+    DC_NAME_TONE_MOVED  = 1 << 11, /* a tone mark was moved to its canonical vowel */
 };
 
 typedef struct dc_name {
@@ -65,7 +73,8 @@ typedef struct dc_relname {
 
 /* Sex. DC_SEX_CODE0/1 are provisional ("0"/"1" before the per-file
  * inference in dc_norm_finalize resolves them). */
-enum { DC_SEX_UNKNOWN = 0, DC_SEX_MALE = 1, DC_SEX_FEMALE = 2, DC_SEX_CODE0 = 3, DC_SEX_CODE1 = 4 };
+enum { DC_SEX_UNKNOWN = 0, DC_SEX_MALE = 1, DC_SEX_FEMALE = 2, DC_SEX_CODE0 = 3, DC_SEX_CODE1 = 4,
+       DC_SEX_CODE2 = 5 /* "2": female in the 1/2 convention, resolved with "1" */ };
 
 /* ID flags (so_dinh_danh / so_cmnd). */
 enum {
@@ -77,6 +86,26 @@ enum {
     DC_ID_YEAR_MISMATCH = 1 << 5,  /* digits 4-6 disagree with the row's birth year */
     DC_ID_NOT_DIGITS   = 1 << 6,
     DC_ID_CMND12       = 1 << 7,   /* so_cmnd holding 12 digits */
+    DC_ID_ZERO_RESTORED = 1 << 8,  /* one leading zero lost by a spreadsheet was put back */
+    DC_ID_MANGLED      = 1 << 9,   /* spreadsheet scientific notation (1.2345E+11): digits lost */
+};
+
+/* Code flags (dc_record_t.code_flags): why a code is unknown. */
+enum {
+    DC_CODE_SEX_UNRESOLVED   = 1 << 0,  /* "0"/"1" whose meaning the file does not show */
+    DC_CODE_SEX_UNRECOGNIZED = 1 << 1,  /* a gioi_tinh value that is no known spelling */
+    DC_CODE_ETHNIC_REFUSED   = 1 << 2,  /* numeric dan_toc whose code system is not given */
+    DC_CODE_ETHNIC_UNRECOGNIZED = 1 << 3,
+    DC_CODE_RELIGION_UNRECOGNIZED = 1 << 4,
+    DC_CODE_NATIONALITY_UNRECOGNIZED = 1 << 5,
+    DC_CODE_PROVINCE_UNRECOGNIZED = 1 << 6,  /* ma_tinh present but not recognised */
+};
+
+/* Religion codes (dc_record_t.religion): 1..14 are the GSO codes of
+ * QĐ 1019/QĐ-TCTK (2008) + QĐ 132/QĐ-TGCP (2014), see docs/NORMALIZATION.md. */
+enum {
+    DC_RELIGION_UNKNOWN = 0,     /* absent or unrecognised */
+    DC_RELIGION_NONE = 15,       /* "Không" (no religion) */
 };
 
 /* Address flags. */
@@ -104,23 +133,26 @@ enum {
     DC_REC_TEMP_REGISTER = 1 << 0,  /* row from a temporary-residence register */
 };
 
+/* The record. Fields are ordered for size (no padding holes): 200 bytes on
+ * LP64, checked by a static assertion (docs/NORMALIZATION.md, "memory"). */
 typedef struct dc_record {
-    uint32_t source;        /* index of the input file */
-    uint32_t record_id;     /* interned record_id (unique within its source) */
     uint64_t seq;           /* data row number within the source */
-    dc_name_t name;
-    dc_relname_t father, mother, spouse;
-    dc_date_t dob, dod;
     uint64_t id12;          /* so_dinh_danh as a number (0 absent) */
     uint64_t cmnd;          /* so_cmnd as a number (0 absent) */
-    uint8_t id12_flags, cmnd_flags;
+    uint32_t source;        /* index of the input file */
+    uint32_t record_id;     /* interned record_id (unique within its source) */
+    dc_name_t name;
+    dc_relname_t father, mother, spouse;
+    dc_addr_t hometown, perm, cur;  /* que_quan, noi_thuong_tru, noi_o_hien_tai */
+    dc_date_t dob, dod;
+    uint16_t id12_flags, cmnd_flags;  /* DC_ID_* */
+    uint16_t nationality;   /* ISO 3166-1 numeric (704 = Việt Nam), 0 unknown */
     uint8_t sex;            /* DC_SEX_* */
     uint8_t ethnic;         /* 2008 (QĐ 1019) code 1..54, 0 unknown */
-    uint16_t nationality;   /* ISO 3166-1 numeric (704 = Việt Nam), 0 unknown */
+    uint8_t religion;       /* DC_RELIGION_* or GSO code 1..14 */
     uint8_t prov_src;       /* province of the source file (pre-2025 GSO code), 0 unknown */
     uint8_t rec_flags;      /* DC_REC_* */
-    uint32_t religion;      /* interned normalized religion, 0 none */
-    dc_addr_t hometown, perm, cur;  /* que_quan, noi_thuong_tru, noi_o_hien_tai */
+    uint8_t code_flags;     /* DC_CODE_* */
 } dc_record_t;
 
 #endif /* DC_RECORD_H */

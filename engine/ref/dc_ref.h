@@ -52,5 +52,9 @@ int dc_ref_csv_next(dc_ref_csv_t *c);        /* 1: a row; 0: end of file */
 int dc_ref_csv_col(const dc_ref_csv_t *c, const char *colname);
 int dc_ref_csv_col_opt(const dc_ref_csv_t *c, const char *colname); /* -1 if absent */
 void dc_ref_csv_close(dc_ref_csv_t *c);
+/*! dc_ref_csv_open_mem() : the same reader over a caller's buffer (which
+ *  must outlive the reader), e.g. a truth or links file read by `dancu
+ *  eval`. @return 0, or -1 (dc_seterr) when the buffer holds no header. */
+int dc_ref_csv_open_mem(dc_ref_csv_t *c, const char *name, const char *data, size_t len, char delim);
 
 #endif /* DC_REF_H */

@@ -61,12 +61,9 @@ static int parse_row(dc_ref_csv_t *c)
     return 1;
 }
 
-void dc_ref_csv_open(dc_ref_csv_t *c, const char *name, char delim)
+static int open_mem(dc_ref_csv_t *c, const char *name, const char *d, size_t len, char delim)
 {
     memset(c, 0, sizeof *c);
-    size_t len;
-    const char *d = dc_ref_get(name, &len);
-    if (!d) dc_die("embedded reference file %s is missing", name);
     c->name = name;
     c->p = d;
     c->end = d + len;
@@ -74,10 +71,26 @@ void dc_ref_csv_open(dc_ref_csv_t *c, const char *name, char delim)
     if (len >= 3 && (unsigned char)d[0] == 0xEF && (unsigned char)d[1] == 0xBB &&
         (unsigned char)d[2] == 0xBF)
         c->p += 3;
-    if (!parse_row(c)) dc_die("embedded reference file %s is empty", name);
+    if (!parse_row(c)) return -1;
     c->nhead = c->nf;
     c->head = dc_xcalloc(c->nf, sizeof *c->head);
     for (size_t i = 0; i < c->nf; i++) c->head[i] = dc_xstrndup(c->f[i], c->flen[i]);
+    return 0;
+}
+
+void dc_ref_csv_open(dc_ref_csv_t *c, const char *name, char delim)
+{
+    size_t len;
+    const char *d = dc_ref_get(name, &len);
+    if (!d) dc_die("embedded reference file %s is missing", name);
+    if (open_mem(c, name, d, len, delim)) dc_die("embedded reference file %s is empty", name);
+}
+
+int dc_ref_csv_open_mem(dc_ref_csv_t *c, const char *name, const char *data, size_t len, char delim)
+{
+    if (open_mem(c, name, data, len, delim) == 0) return 0;
+    dc_ref_csv_close(c);
+    return dc_seterr("%s is empty", name);
 }
 
 int dc_ref_csv_next(dc_ref_csv_t *c)

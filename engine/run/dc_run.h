@@ -76,6 +76,30 @@ typedef struct dc_run {
     double t_start;
 } dc_run_t;
 
+/*! dc_run_init() : an empty run with `opts` (copied; strings borrowed):
+ *  its interner and normalization tables. */
+void dc_run_init(dc_run_t *run, const dc_run_opts_t *opts);
+
+/*! dc_run_load() :
+ *  Load and normalize `paths` (dc_load with a sink that normalizes each
+ *  batch on the worker threads with dc_norm_row and appends the records in
+ *  input order at commit), then dc_norm_finalize. Fills run->recs, run->nrec
+ *  and run->load; records a "load" stage. @return 0 or -1 (dc_seterr). */
+int dc_run_load(dc_run_t *run, const char *const *paths, size_t npaths);
+
+/*! dc_run_manifest_json() : a JSON object naming the inputs (as given and
+ *  as absolute paths) and the load/normalize options, enough to load the
+ *  same records again (`dancu explain`). */
+void dc_run_manifest_json(const dc_run_t *run, const char *const *paths, size_t npaths, dc_buf_t *out);
+
+/*! dc_run_free() : records, load statistics, clusters, normalization
+ *  tables and interner (the match and merge states are freed by their
+ *  own modules first). */
+void dc_run_free(dc_run_t *run);
+
+/*! dc_clusters_free() : release a dc_clusters_t (fields zeroed). */
+void dc_clusters_free(dc_clusters_t *cl);
+
 /*! dc_run_stage_begin()/end() : time a stage and record it in run->stages. */
 void dc_run_stage_begin(dc_run_t *run, const char *name);
 void dc_run_stage_end(dc_run_t *run, uint64_t rows);

@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * cluster.c - clusters from accepted pairs, with cannot-link evidence
+ * (dc_match.h).
+ *
+ * DESIGN: accepted pairs are processed strongest first, in (weight desc,
+ * i, j) order, through a union-find. Each component keeps a short list of
+ * "evidence" members: one record per distinct (valid ID, full birth date,
+ * sex) signature. Joining components A and B is refused when any evidence
+ * member of A cannot be the same person as one of B (dc_cannot_link), so
+ * a component never holds a contradiction; since unions come in decreasing
+ * weight, the links left out are the weakest ones on the path between the
+ * contradicting records. Refused pairs go to review. A join whose evidence
+ * check would exceed CHECK_MAX comparisons is refused too (never merged
+ * blindly, never quadratic).
+ */
+#include "dc_match.h"
+
+#include <math.h>     /* exp2 */
+#include <stdlib.h>   /* free */
+#include <string.h>   /* memset */
+
+#define CHECK_MAX 4096
+
+typedef struct {
+    uint32_t *parent, *size;
+    uint32_t *ev_head, *ev_tail, *ev_len;   /* per root: evidence list */
+    uint32_t *ev_next;                        /* per record */
+} uf_t;
+
+static uint32_t uf_find(uf_t *u, uint32_t x)
+{
+    while (u->parent[x] != x) {
+        u->parent[x] = u->parent[u->parent[x]];
+        x = u->parent[x];
+    }
+    return x;
+}
+
+static int has_evidence(const dc_record_t *r)
+{
+    return (r->id12_flags & DC_ID_VALID) || r->dob.prec == DC_PREC_DAY || r->sex == DC_SEX_MALE ||
+           r->sex == DC_SEX_FEMALE;
+}
+
+static int same_sig(const dc_record_t *a, const dc_record_t *b)
+{
+    uint64_t ia = (a->id12_flags & DC_ID_VALID) ? a->id12 : 0, ib = (b->id12_flags & DC_ID_VALID) ? b->id12 : 0;
+    return ia == ib && a->sex == b->sex && a->dob.prec == b->dob.prec && a->dob.y == b->dob.y &&
+           a->dob.m == b->dob.m && a->dob.d == b->dob.d && a->dob.flags == b->dob.flags;
+}
+
+#define NIL UINT32_MAX
+
+/* 1 when components ra and rb hold records that cannot be one person, or
+ * when checking would cost too much. */
+static int conflict(const uf_t *u, const dc_record_t *recs, uint32_t ra, uint32_t rb)
+{
+    if ((uint64_t)u->ev_len[ra] * u->ev_len[rb] > CHECK_MAX) return 1;
+    for (uint32_t x = u->ev_head[ra]; x != NIL; x = u->ev_next[x])
+        for (uint32_t y = u->ev_head[rb]; y != NIL; y = u->ev_next[y])
+            if (dc_cannot_link(&recs[x], &recs[y])) return 1;
+    return 0;
+}
+
+static void join(uf_t *u, const dc_record_t *recs, uint32_t ra, uint32_t rb)
+{
+    if (u->size[ra] < u->size[rb]) { uint32_t t = ra; ra = rb; rb = t; }
+    u->parent[rb] = ra;
+    u->size[ra] += u->size[rb];
+    /* move rb's evidence members whose signature ra lacks */
+    uint32_t y = u->ev_head[rb];
+    while (y != NIL) {
+        uint32_t next = u->ev_next[y];
+        int dup = 0;
+        for (uint32_t x = u->ev_head[ra]; x != NIL && !dup; x = u->ev_next[x]) dup = same_sig(&recs[x], &recs[y]);
+        if (!dup) {
+            u->ev_next[y] = NIL;
+            if (u->ev_tail[ra] == NIL) u->ev_head[ra] = y;
+            else u->ev_next[u->ev_tail[ra]] = y;
+            u->ev_tail[ra] = y;
+            u->ev_len[ra]++;
+        }
+        y = next;
+    }
+    u->ev_head[rb] = u->ev_tail[rb] = NIL;
+    u->ev_len[rb] = 0;
+}
+
+/* Order-preserving map of a float to uint32 (ascending). */
+static uint32_t float_key(float f)
+{
+    uint32_t x;
+    memcpy(&x, &f, sizeof x);
+    return (x & 0x80000000u) ? ~x : x | 0x80000000u;
+}
+
+int dc_cluster(const dc_record_t *recs, size_t n, const uint64_t *pairs, const float *score,
+               size_t npairs, double threshold_weight, dc_clusters_t *cl,
+               size_t **refused, size_t *nrefused, dc_cluster_stats_t *st)
+{
+    memset(st, 0, sizeof *st);
+    memset(cl, 0, sizeof *cl);
+    *refused = NULL;
+    *nrefused = 0;
+    size_t nn = n ? n : 1;
+    uf_t u;
+    u.parent = dc_xmalloc(nn * sizeof *u.parent);
+    u.size = dc_xmalloc(nn * sizeof *u.size);
+    u.ev_head = dc_xmalloc(nn * sizeof *u.ev_head);
+    u.ev_tail = dc_xmalloc(nn * sizeof *u.ev_tail);
+    u.ev_len = dc_xmalloc(nn * sizeof *u.ev_len);
+    u.ev_next = dc_xmalloc(nn * sizeof *u.ev_next);
+    float *prob = dc_xmalloc(nn * sizeof *prob);
+    for (size_t i = 0; i < n; i++) {
+        u.parent[i] = (uint32_t)i;
+        u.size[i] = 1;
+        u.ev_next[i] = NIL;
+        int ev = has_evidence(&recs[i]);
+        u.ev_head[i] = u.ev_tail[i] = ev ? (uint32_t)i : NIL;
+        u.ev_len[i] = ev ? 1 : 0;
+        prob[i] = 0;
+    }
+    /* accepted pairs in (weight desc, pair index asc) order; pairs are
+     * sorted by (i, j), so the index breaks ties by (i, j) */
+    size_t na = 0;
+    for (size_t p = 0; p < npairs; p++)
+        if (score[p] >= threshold_weight) na++;
+    uint64_t *ord = dc_xmalloc((na ? na : 1) * sizeof *ord);
+    na = 0;
+    for (size_t p = 0; p < npairs; p++)
+        if (score[p] >= threshold_weight) ord[na++] = ((uint64_t)~float_key(score[p]) << 32) | (uint32_t)p;
+    dc_sort_u64(ord, na);
+    st->accepted = na;
+    size_t rcap = 0;
+    for (size_t k = 0; k < na; k++) {
+        size_t p = (uint32_t)ord[k];
+        uint32_t i = (uint32_t)(pairs[p] >> 32), j = (uint32_t)pairs[p];
+        uint32_t ri = uf_find(&u, i), rj = uf_find(&u, j);
+        if (ri != rj) {
+            if (conflict(&u, recs, ri, rj)) {
+                *refused = dc_grow(*refused, &rcap, *nrefused + 1, sizeof **refused);
+                (*refused)[(*nrefused)++] = p;
+                st->refused++;
+                continue;
+            }
+            join(&u, recs, ri, rj);
+            st->unions++;
+        }
+        float pr = (float)dc_weight_prob(score[p]);
+        if (pr > prob[i]) prob[i] = pr;
+        if (pr > prob[j]) prob[j] = pr;
+    }
+    free(ord);
+    /* number clusters by their first record */
+    uint32_t *cid = u.size;   /* reuse: root -> cluster id */
+    for (size_t i = 0; i < n; i++) cid[i] = NIL;
+    cl->of = dc_xmalloc(nn * sizeof *cl->of);
+    uint32_t ncl = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t r = uf_find(&u, (uint32_t)i);
+        if (cid[r] == NIL) cid[r] = ncl++;
+        cl->of[i] = cid[r];
+    }
+    cl->ncl = ncl;
+    cl->off = dc_xcalloc((size_t)ncl + 1, sizeof *cl->off);
+    for (size_t i = 0; i < n; i++) cl->off[cl->of[i] + 1]++;
+    for (uint32_t c = 0; c < ncl; c++) cl->off[c + 1] += cl->off[c];
+    cl->members = dc_xmalloc(nn * sizeof *cl->members);
+    uint32_t *pos = u.ev_tail;   /* reuse */
+    for (uint32_t c = 0; c < ncl; c++) pos[c] = cl->off[c];
+    for (size_t i = 0; i < n; i++) cl->members[pos[cl->of[i]]++] = (uint32_t)i;
+    for (uint32_t c = 0; c < ncl; c++) {
+        uint32_t sz = cl->off[c + 1] - cl->off[c];
+        if (sz == 1) { st->singletons++; prob[cl->members[cl->off[c]]] = 1.0f; }
+        if (sz > st->largest) st->largest = sz;
+    }
+    st->clusters = ncl;
+    cl->prob = prob;
+    cl->key = dc_xcalloc(ncl ? ncl : 1, sizeof *cl->key);
+    free(u.parent);
+    free(u.size);
+    free(u.ev_head);
+    free(u.ev_tail);
+    free(u.ev_len);
+    free(u.ev_next);
+    return 0;
+}
+
+void dc_citizen_key(const char *source, const char *record_id, char out[20])
+{
+    size_t ls = strlen(source), lr = strlen(record_id);
+    char stack[256];
+    char *b = ls + lr + 1 <= sizeof stack ? stack : dc_xmalloc(ls + lr + 1);
+    memcpy(b, source, ls);
+    b[ls] = 0;
+    memcpy(b + ls + 1, record_id, lr);
+    uint64_t h = dc_hash64(b, ls + lr + 1);
+    if (b != stack) free(b);
+    snprintf(out, 20, "VN%016llx", (unsigned long long)h);
+}

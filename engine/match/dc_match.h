@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * dc_match.h - blocking, comparison, Fellegi-Sunter scoring and clustering.
+ *
+ * The matching core works on an array of normalized records (dc_record_t,
+ * in input order) and the run's interner. Its steps, each usable alone:
+ *
+ *   rules  = dc_rules_parse(text)           blocking rules are data (docs/MATCHING.md)
+ *   dc_block_pairs(recs, n, rules, ...)     candidate pairs: packed (i << 32 | j), i < j,
+ *                                           sorted and unique, with per-rule counts
+ *   dc_compare(ctx, a, b, lv)               per-field comparison levels of one pair
+ *   dc_model_estimate(...)                  u from seeded random pairs, m and lambda by EM
+ *   dc_model_score(...)                     match weight (log2 Bayes factor) of a pair,
+ *                                           with term-frequency adjustment of name levels
+ *   dc_cluster(...)                         union-find over accepted pairs in (score desc,
+ *                                           i, j) order, refusing unions that would join
+ *                                           records with cannot-link evidence
+ *
+ * and, over a dc_run_t, the stages dc_block_run / dc_score_run /
+ * dc_cluster_run and the writers of links / review / model.
+ *
+ * Determinism: every result depends only on the records (their order and
+ * their strings), never on the thread count nor on interned id values.
+ */
+#ifndef DC_MATCH_H
+#define DC_MATCH_H
+
+#include "../common/dc_common.h"
+#include "../normalize/dc_record.h"
+#include "../run/dc_run.h"
+
+/* ---------------------------------------------------------------- rules */
+
+/* Fields a blocking key can be made of (names in the rule language). */
+typedef enum dc_bkey {
+    DC_BK_ID12,          /* "id12": valid 12-digit ID */
+    DC_BK_CMND,          /* "cmnd": old ID card number */
+    DC_BK_NAME_EXACT,    /* "name_exact" */
+    DC_BK_NAME_ASCII,    /* "name_ascii" */
+    DC_BK_NAME_PHON,     /* "name_phon" */
+    DC_BK_SUR,           /* "sur": surname, ascii */
+    DC_BK_MID,           /* "mid": middle names, ascii */
+    DC_BK_GIVEN,         /* "given": given name, ascii */
+    DC_BK_GIVEN_PHON,    /* "given_phon" */
+    DC_BK_DOB,           /* "dob": full date (day precision) */
+    DC_BK_DOB_YM,        /* "dob_ym": year and month */
+    DC_BK_DOB_YEAR,      /* "dob_year" */
+    DC_BK_DOB_MD,        /* "dob_md": day and month (day precision) */
+    DC_BK_ID_PROV,       /* "id_prov": ID digits 1-3 (province of birth registration) */
+    DC_BK_SEX,           /* "sex" */
+    DC_BK_FATHER_PHON,   /* "father_phon" */
+    DC_BK_FATHER_GIVEN,  /* "father_given" */
+    DC_BK_MOTHER_PHON,   /* "mother_phon" */
+    DC_BK_MOTHER_GIVEN,  /* "mother_given" */
+    DC_BK_SPOUSE_PHON,   /* "spouse_phon" */
+    DC_BK_PERM_WARD,     /* "perm_ward": permanent address commune (pre-2025, else post-2025) */
+    DC_BK_PERM_DISTRICT, /* "perm_district" */
+    DC_BK_PERM_PROV,     /* "perm_prov" */
+    DC_BK_HOME_PROV,     /* "home_prov": native place province */
+    DC_BK__COUNT
+} dc_bkey_t;
+
+#define DC_RULE_MAX_KEYS 6
+
+typedef struct dc_rule {
+    char text[128];                      /* canonical text, e.g. "name_phon+dob_year" */
+    uint8_t nkeys;
+    uint8_t keys[DC_RULE_MAX_KEYS];      /* dc_bkey_t */
+    uint8_t nsort;
+    uint8_t sort[DC_RULE_MAX_KEYS];      /* order inside capped blocks ("@ dob,perm_ward") */
+} dc_rule_t;
+
+typedef struct dc_rules {
+    size_t n;
+    dc_rule_t *r;
+    uint32_t max_block;   /* blocks larger than this are windowed ("max_block N") */
+    uint32_t window;      /* sorted-neighbourhood window inside capped blocks ("window W") */
+} dc_rules_t;
+
+/*! dc_rules_default_text() : the default rule set, in the rule language. */
+const char *dc_rules_default_text(void);
+/*! dc_rules_parse() : parse `text` (one rule per line, '#' comments,
+ *  "max_block N" and "window W" settings). `origin` names the text in
+ *  messages. @return 0, or -1 (dc_seterr naming the line). */
+int dc_rules_parse(const char *text, const char *origin, dc_rules_t *out);
+/*! dc_rules_load() : read and parse a rules file. */
+int dc_rules_load(const char *path, dc_rules_t *out);
+void dc_rules_free(dc_rules_t *r);
+/*! dc_rules_text() : the rule set in canonical form (re-parses to the same set). */
+void dc_rules_text(const dc_rules_t *r, dc_buf_t *out);
+const char *dc_bkey_name(dc_bkey_t k);
+
+/*! dc_rule_key() : the blocking key hash of `rec` under `rule`.
+ *  @return 0 when a component is missing (the record is not blocked by this
+ *  rule), else a non-zero 64-bit hash (XXH3 of the component values). */
+uint64_t dc_rule_key(const dc_rule_t *rule, uint32_t rule_index, const dc_record_t *rec,
+                     const dc_intern_t *in);
+
+/* ------------------------------------------------------------- blocking */
+
+typedef struct dc_rule_stats {
+    uint64_t keyed;          /* records with a key under this rule */
+    uint64_t blocks;         /* distinct keys with >= 2 records */
+    uint64_t largest;        /* size of the largest block */
+    uint64_t capped_blocks;  /* blocks over max_block, compared by window */
+    uint64_t capped_rows;    /* records in those blocks */
+    uint64_t pairs;          /* pairs produced by this rule */
+    uint64_t pairs_new;      /* of which not produced by an earlier rule */
+    double seconds;
+} dc_rule_stats_t;
+
+typedef struct dc_block_stats {
+    size_t nrules;
+    dc_rule_stats_t *rule;   /* nrules entries */
+    uint64_t pairs;          /* unique candidate pairs */
+    double seconds;
+} dc_block_stats_t;
+
+/*! dc_block_pairs() :
+ *  Candidate pairs of `recs` under every rule: records sharing a rule key
+ *  form a block; a block of up to max_block records yields all its pairs,
+ *  a larger one is sorted on the rule's sort keys and each record is paired
+ *  with its next window-1 neighbours. Pairs are de-duplicated across rules.
+ *  @return the number of pairs; `*pairs` (malloc'd, sorted ascending,
+ *  (uint64_t)i << 32 | j with i < j) must be freed. `st` is filled (free
+ *  with dc_block_stats_free). */
+size_t dc_block_pairs(const dc_record_t *recs, size_t n, const dc_intern_t *in,
+                      const dc_rules_t *rules, int nthreads, uint64_t **pairs,
+                      dc_block_stats_t *st);
+void dc_block_stats_free(dc_block_stats_t *st);
+
+/*! dc_sort_u64() : in-place LSD radix sort (skips bytes that never vary). */
+void dc_sort_u64(uint64_t *a, size_t n);
+
+/* ----------------------------------------------------------- comparison */
+
+/* Comparison columns. */
+typedef enum dc_col {
+    DC_COL_NAME, DC_COL_DOB, DC_COL_ID12, DC_COL_CMND, DC_COL_SEX, DC_COL_ETHNIC,
+    DC_COL_RESIDENCE, DC_COL_HOMETOWN, DC_COL_FATHER, DC_COL_MOTHER, DC_COL_SPOUSE,
+    DC_COL__COUNT
+} dc_col_t;
+
+#define DC_LV_MISSING 15   /* the field is missing on either side: weight 0 */
+#define DC_MAX_LEVELS 8
+
+/* Levels, strongest first (docs/MATCHING.md). */
+enum { DC_NAME_EXACT, DC_NAME_ASCII, DC_NAME_PHON, DC_NAME_SUR_GIVEN, DC_NAME_JW_HIGH,
+       DC_NAME_JW_LOW, DC_NAME_DIFF, DC_NAME__N };
+enum { DC_DOB_EXACT, DC_DOB_COMPAT, DC_DOB_SWAP, DC_DOB_ONE_OFF, DC_DOB_SAME_YEAR, DC_DOB_DIFF,
+       DC_DOB__N };
+enum { DC_ID_EQ, DC_ID_ONE_EDIT, DC_ID_DIFF, DC_ID__N };
+enum { DC_EQ_SAME, DC_EQ_DIFF, DC_EQ__N };
+enum { DC_ADDR_WARD, DC_ADDR_DISTRICT, DC_ADDR_PROV, DC_ADDR_DIFF, DC_ADDR__N };
+enum { DC_REL_EXACT, DC_REL_ASCII, DC_REL_PHON, DC_REL_JW, DC_REL_DIFF, DC_REL__N };
+
+const char *dc_col_name(dc_col_t c);
+int dc_col_nlevels(dc_col_t c);
+const char *dc_level_name(dc_col_t c, int level);   /* "missing" for DC_LV_MISSING */
+
+/* Jaro-Winkler similarity of two byte strings (0..1). */
+double dc_jaro_winkler(const char *a, size_t na, const char *b, size_t nb);
+
+/*! dc_compare() : the level of every column for records a and b. */
+void dc_compare(const dc_intern_t *in, const dc_record_t *a, const dc_record_t *b,
+                uint8_t lv[DC_COL__COUNT]);
+/* Pack / unpack levels into one 64-bit pattern (4 bits per column). */
+uint64_t dc_levels_pack(const uint8_t lv[DC_COL__COUNT]);
+void dc_levels_unpack(uint64_t pat, uint8_t lv[DC_COL__COUNT]);
+
+/*! dc_cannot_link() : 1 when a and b cannot be the same person: two valid
+ *  12-digit IDs that differ by more than one digit or transposition,
+ *  opposite known sexes, or full-precision birth dates that differ by more
+ *  than a swap, a one-year or a one-digit slip. */
+int dc_cannot_link(const dc_record_t *a, const dc_record_t *b);
+
+/* ---------------------------------------------------------------- model */
+
+typedef struct dc_model {
+    double m[DC_COL__COUNT][DC_MAX_LEVELS];
+    double u[DC_COL__COUNT][DC_MAX_LEVELS];
+    double lambda;          /* prior: probability that two random records match */
+    double lambda_cand;     /* EM estimate of the match share among candidate pairs */
+    int em_iterations;
+    int em_converged;
+    int m_seeded_from_ids;  /* m started from pairs with equal valid IDs */
+    uint64_t u_sample;      /* random pairs sampled for u */
+    uint64_t em_pairs;      /* candidate pairs EM ran on */
+    int tf_enabled;         /* term-frequency adjustment of name levels */
+} dc_model_t;
+
+/* Term frequencies of name values (for the TF adjustment). */
+typedef struct dc_tf {
+    uint32_t nids;          /* size of the count arrays (interner count) */
+    uint32_t *name_ascii, *name_phon, *rel_ascii;
+    double n, nrel;         /* records, related-name values */
+} dc_tf_t;
+
+void dc_tf_build(dc_tf_t *tf, const dc_record_t *recs, size_t n, const dc_intern_t *in);
+void dc_tf_free(dc_tf_t *tf);
+
+/*! dc_model_init_default() : prior m/u values used before estimation. */
+void dc_model_init_default(dc_model_t *m);
+
+/*! dc_model_estimate_u() : u from `sample` random pairs drawn with a
+ *  seeded generator (deterministic, whatever nthreads). */
+void dc_model_estimate_u(dc_model_t *m, const dc_record_t *recs, size_t n,
+                         const dc_intern_t *in, uint64_t sample, uint64_t seed, int nthreads);
+/*! dc_model_estimate_em() : m (and lambda) by EM over the level patterns of
+ *  the candidate pairs (`pats`, one per pair). `npairs_total` is the number
+ *  of record pairs the prior refers to (n(n-1)/2). */
+void dc_model_estimate_em(dc_model_t *m, const uint64_t *pats, size_t npairs,
+                          double npairs_total, int max_iter);
+
+/*! dc_level_weight() : log2(m/u) of one level (0 for missing). With `tf`
+ *  and a name level that TF applies to, u is the value's term frequency. */
+double dc_level_weight(const dc_model_t *m, const dc_tf_t *tf, dc_col_t c, int level,
+                       const dc_record_t *a, const dc_record_t *b);
+/*! dc_model_score() : total match weight (prior included) of a pair; the
+ *  per-column weights go to `w` if not NULL. */
+double dc_model_score(const dc_model_t *m, const dc_tf_t *tf, const uint8_t lv[DC_COL__COUNT],
+                      const dc_record_t *a, const dc_record_t *b, double w[DC_COL__COUNT]);
+/*! dc_weight_prob() : match probability of a match weight. */
+double dc_weight_prob(double weight);
+
+/*! dc_model_write_json() / dc_model_read_json() : model.json ("extra" is a
+ *  JSON object body appended verbatim after the model keys, may be NULL). */
+void dc_model_json(const dc_model_t *m, dc_buf_t *out);
+int dc_model_parse_json(const char *text, size_t len, dc_model_t *m);
+int dc_model_load(const char *path, dc_model_t *m);
+
+/* ------------------------------------------------------------ clustering */
+
+typedef struct dc_cluster_stats {
+    uint64_t accepted;        /* pairs at or above the match threshold */
+    uint64_t unions;          /* unions performed */
+    uint64_t refused;         /* unions refused for cannot-link evidence */
+    uint64_t clusters, singletons, largest;
+} dc_cluster_stats_t;
+
+/*! dc_cluster() :
+ *  Cluster n records from scored pairs: the pairs with prob >= threshold
+ *  are processed in (score desc, i, j) order; a union that would put two
+ *  records with cannot-link evidence in one component is refused and its
+ *  pair index appended to `*refused` (malloc'd, may be NULL on return when
+ *  none). Fills `cl` (dc_run.h; key left empty). @return 0. */
+int dc_cluster(const dc_record_t *recs, size_t n, const uint64_t *pairs, const float *score,
+               size_t npairs, double threshold_weight, dc_clusters_t *cl,
+               size_t **refused, size_t *nrefused, dc_cluster_stats_t *st);
+/*! dc_citizen_key() : "VN" + 16 hex digits of XXH3(source name, 0, record id). */
+void dc_citizen_key(const char *source, const char *record_id, char out[20]);
+
+/* ------------------------------------------------------------ evaluation */
+
+typedef struct dc_eval {
+    uint64_t n;                       /* records in both files */
+    uint64_t only_pred, only_truth;   /* records in one file only (ignored) */
+    uint64_t tp, pred_pairs, true_pairs;
+    double p, r, f1;                  /* pairwise */
+    double bp, br, bf1;               /* B-cubed */
+    uint64_t pred_clusters, true_clusters;
+} dc_eval_t;
+
+/*! dc_eval_labels() : metrics of predicted vs true cluster labels of n
+ *  records (labels are arbitrary 64-bit values), in O(n log n) through the
+ *  contingency table. */
+void dc_eval_labels(const uint64_t *pred, const uint64_t *truth, size_t n, dc_eval_t *e);
+
+/* ------------------------------------------------------------ run stages */
+
+/* Matching state kept in run->match between stages. */
+struct dc_match_state {
+    dc_rules_t rules;
+    dc_block_stats_t bstats;
+    uint64_t *pairs;           /* candidate pairs (freed after clustering) */
+    size_t npairs;
+    uint64_t *pats;            /* level pattern per pair */
+    float *score;              /* match weight per pair */
+    dc_model_t model;
+    dc_tf_t tf;
+    dc_cluster_stats_t cstats;
+    size_t *refused;
+    size_t nrefused;
+    double match_weight, review_weight;   /* thresholds as weights */
+    uint64_t review_rows;
+};
+
+int dc_block_run(dc_run_t *run);
+int dc_score_run(dc_run_t *run);
+int dc_cluster_run(dc_run_t *run);
+/* Where dc_match_write opens its outputs. With a NULL sink it creates
+ * them in run->opts.outdir (dc_table_open / dc_outfile_open) and commits
+ * them itself; with a sink (e.g. the staged outputs of engine/merge), the
+ * sink owns what it opens and commits or aborts it later. */
+typedef struct dc_match_sink {
+    dc_table_t *(*table)(void *ud, const char *name, const char *const *cols, size_t ncols);
+    dc_outfile_t *(*file)(void *ud, const char *name);
+    void *ud;
+} dc_match_sink_t;
+
+/*! dc_match_write() : links, review and model.json. `run_json` (a JSON
+ *  object: inputs and load/normalize options, may be NULL) is stored as
+ *  model.json's "run" member for `dancu explain`. @return 0 or -1. */
+int dc_match_write(dc_run_t *run, const dc_match_sink_t *sink, const char *run_json);
+/*! dc_match_release_pairs() : free the pairs, patterns, scores and term
+ *  frequencies (kept: rules, statistics, model, for the report). */
+void dc_match_release_pairs(dc_run_t *run);
+void dc_match_free(dc_run_t *run);
+
+/* Default thresholds (match probabilities), see docs/MATCHING.md. */
+#define DC_MATCH_THRESHOLD_DEFAULT 0.9
+#define DC_REVIEW_THRESHOLD_DEFAULT 0.5
+
+#endif /* DC_MATCH_H */

@@ -1,0 +1,323 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * match.c - the matching stages of `dancu run` over dc_run_t (dc_match.h):
+ * block, score (compare + estimate + weigh), cluster, and the links,
+ * review and model outputs.
+ */
+#include "dc_match.h"
+
+#include <math.h>     /* log2 */
+#include <stdlib.h>   /* free */
+#include <string.h>   /* strlen */
+
+#define U_SAMPLE 2000000ull
+#define U_SEED 0x64616e6375ull   /* "dancu" */
+#define EM_MAX_ITER 200
+
+static dc_match_state_t *state(dc_run_t *run)
+{
+    if (!run->match) run->match = dc_xcalloc(1, sizeof *run->match);
+    return run->match;
+}
+
+static const char *source_name(const dc_run_t *run, uint32_t s)
+{
+    return s < run->load.nsources && run->load.sources[s].name ? run->load.sources[s].name : "";
+}
+
+int dc_block_run(dc_run_t *run)
+{
+    dc_match_state_t *ms = state(run);
+    if (!ms->rules.n) {
+        int rc = run->opts.rules_file ? dc_rules_load(run->opts.rules_file, &ms->rules)
+                                      : dc_rules_parse(dc_rules_default_text(), "default rules", &ms->rules);
+        if (rc) return -1;
+    }
+    dc_run_stage_begin(run, "block");
+    ms->npairs = dc_block_pairs(run->recs, run->nrec, run->in, &ms->rules, run->opts.nthreads,
+                                &ms->pairs, &ms->bstats);
+    dc_run_stage_end(run, ms->npairs);
+    dc_log(1, "blocking: %llu candidate pairs (%.2f per record)", (unsigned long long)ms->npairs,
+           run->nrec ? (double)ms->npairs / (double)run->nrec : 0.0);
+    return 0;
+}
+
+typedef struct {
+    const dc_run_t *run;
+    dc_match_state_t *ms;
+} sctx_t;
+
+static void cmp_one(void *ctx, size_t p, int tid)
+{
+    DC_UNUSED(tid);
+    sctx_t *s = ctx;
+    uint64_t pr = s->ms->pairs[p];
+    uint8_t lv[DC_COL__COUNT];
+    dc_compare(s->run->in, &s->run->recs[pr >> 32], &s->run->recs[(uint32_t)pr], lv);
+    s->ms->pats[p] = dc_levels_pack(lv);
+}
+
+static void score_one(void *ctx, size_t p, int tid)
+{
+    DC_UNUSED(tid);
+    sctx_t *s = ctx;
+    uint64_t pr = s->ms->pairs[p];
+    uint8_t lv[DC_COL__COUNT];
+    dc_levels_unpack(s->ms->pats[p], lv);
+    s->ms->score[p] = (float)dc_model_score(&s->ms->model, &s->ms->tf, lv, &s->run->recs[pr >> 32],
+                                            &s->run->recs[(uint32_t)pr], NULL);
+}
+
+static double prob_weight(double p)
+{
+    if (p <= 0) return -INFINITY;
+    if (p >= 1) return INFINITY;
+    return log2(p / (1 - p));
+}
+
+int dc_score_run(dc_run_t *run)
+{
+    dc_match_state_t *ms = state(run);
+    sctx_t s = {run, ms};
+    dc_run_stage_begin(run, "compare");
+    ms->pats = dc_xmalloc((ms->npairs ? ms->npairs : 1) * sizeof *ms->pats);
+    dc_parallel_for(run->opts.nthreads, ms->npairs, 4096, cmp_one, &s);
+    dc_run_stage_end(run, ms->npairs);
+
+    dc_run_stage_begin(run, "estimate");
+    if (run->opts.model_in) {
+        if (dc_model_load(run->opts.model_in, &ms->model)) return -1;
+        dc_log(1, "model: loaded from %s (estimation skipped)", run->opts.model_in);
+    } else {
+        dc_model_init_default(&ms->model);
+        uint64_t sample = U_SAMPLE;
+        double all = (double)run->nrec * ((double)run->nrec - 1) / 2;
+        if (all < (double)sample) sample = (uint64_t)all;
+        dc_model_estimate_u(&ms->model, run->recs, run->nrec, run->in, sample, U_SEED, run->opts.nthreads);
+        dc_model_estimate_em(&ms->model, ms->pats, ms->npairs, all, EM_MAX_ITER);
+        dc_log(1, "model: EM %d iterations%s, candidate match share %.4f, prior %.3g",
+               ms->model.em_iterations, ms->model.em_converged ? "" : " (not converged)",
+               ms->model.lambda_cand, ms->model.lambda);
+    }
+    if (ms->model.tf_enabled) dc_tf_build(&ms->tf, run->recs, run->nrec, run->in);
+    dc_run_stage_end(run, ms->npairs);
+
+    dc_run_stage_begin(run, "score");
+    ms->score = dc_xmalloc((ms->npairs ? ms->npairs : 1) * sizeof *ms->score);
+    dc_parallel_for(run->opts.nthreads, ms->npairs, 4096, score_one, &s);
+    ms->match_weight = prob_weight(run->opts.match_threshold);
+    ms->review_weight = prob_weight(run->opts.review_threshold);
+    dc_run_stage_end(run, ms->npairs);
+    return 0;
+}
+
+int dc_cluster_run(dc_run_t *run)
+{
+    dc_match_state_t *ms = state(run);
+    dc_run_stage_begin(run, "cluster");
+    dc_cluster(run->recs, run->nrec, ms->pairs, ms->score, ms->npairs, ms->match_weight, &run->cl,
+               &ms->refused, &ms->nrefused, &ms->cstats);
+    for (uint32_t c = 0; c < run->cl.ncl; c++) {
+        const dc_record_t *r = &run->recs[run->cl.members[run->cl.off[c]]];
+        dc_citizen_key(source_name(run, r->source), dc_intern_str(run->in, r->record_id, NULL),
+                       run->cl.key[c]);
+    }
+    dc_run_stage_end(run, run->cl.ncl);
+    dc_log(1, "clustering: %llu links accepted, %llu refused (cannot-link), %u clusters",
+           (unsigned long long)ms->cstats.accepted, (unsigned long long)ms->cstats.refused,
+           run->cl.ncl);
+    return 0;
+}
+
+/* -------------------------------------------------------------- outputs */
+
+static dc_table_t *open_table(dc_run_t *run, const dc_match_sink_t *sink, const char *name,
+                              const char *const *cols, size_t ncols)
+{
+    if (sink) return sink->table(sink->ud, name, cols, ncols);
+    return dc_table_open(run->opts.outdir, name, run->opts.jsonl ? DC_FMT_JSONL : DC_FMT_CSV,
+                         run->opts.compress, cols, ncols);
+}
+
+/* Finish a table: commit it ourselves unless the sink owns it. */
+static int close_table(const dc_match_sink_t *sink, dc_table_t *t, int rc)
+{
+    if (sink) return rc;
+    if (rc) { dc_table_abort(t); return -1; }
+    return dc_table_commit(t);
+}
+
+static int write_links(dc_run_t *run, const dc_match_sink_t *sink)
+{
+    static const char *const cols[] = {"source", "record_id", "citizen_key", "match_probability"};
+    dc_table_t *t = open_table(run, sink, "links", cols, 4);
+    if (!t) return -1;
+    int rc = 0;
+    for (size_t i = 0; i < run->nrec && !rc; i++) {
+        const dc_record_t *r = &run->recs[i];
+        size_t len;
+        const char *rid = dc_intern_str(run->in, r->record_id, &len);
+        dc_table_cstr(t, source_name(run, r->source));
+        dc_table_str(t, rid, len);
+        dc_table_cstr(t, run->cl.key[run->cl.of[i]]);
+        dc_table_f64(t, run->cl.prob[i], 4);
+        rc = dc_table_end_row(t);
+    }
+    return close_table(sink, t, rc);
+}
+
+static int write_review(dc_run_t *run, const dc_match_sink_t *sink)
+{
+    dc_match_state_t *ms = run->match;
+    const char *cols[7 + 2 * DC_COL__COUNT];
+    char names[2 * DC_COL__COUNT][32];
+    size_t nc = 0;
+    static const char *const head[] = {"source_a", "record_id_a", "source_b", "record_id_b",
+                                       "match_probability", "match_weight", "decision"};
+    for (size_t i = 0; i < 7; i++) cols[nc++] = head[i];
+    for (int c = 0; c < DC_COL__COUNT; c++) {
+        snprintf(names[2 * c], sizeof names[0], "%s_level", dc_col_name((dc_col_t)c));
+        snprintf(names[2 * c + 1], sizeof names[0], "%s_weight", dc_col_name((dc_col_t)c));
+        cols[nc++] = names[2 * c];
+        cols[nc++] = names[2 * c + 1];
+    }
+    dc_table_t *t = open_table(run, sink, "review", cols, nc);
+    if (!t) return -1;
+    /* pairs in the review band whose records ended in different clusters,
+     * and refused links, in (weight desc, i, j) order */
+    uint8_t *refused = dc_xcalloc(ms->npairs ? ms->npairs : 1, 1);
+    for (size_t k = 0; k < ms->nrefused; k++) refused[ms->refused[k]] = 1;
+    size_t cap = 0, nsel = 0;
+    uint64_t *sel = NULL;
+    for (size_t p = 0; p < ms->npairs; p++) {
+        uint32_t i = (uint32_t)(ms->pairs[p] >> 32), j = (uint32_t)ms->pairs[p];
+        int band = ms->score[p] >= ms->review_weight && ms->score[p] < ms->match_weight &&
+                   run->cl.of[i] != run->cl.of[j];
+        if (!band && !refused[p]) continue;
+        float f = ms->score[p];
+        uint32_t x;
+        memcpy(&x, &f, sizeof x);
+        x = (x & 0x80000000u) ? ~x : x | 0x80000000u;
+        sel = dc_grow(sel, &cap, nsel + 1, sizeof *sel);
+        sel[nsel++] = ((uint64_t)~x << 32) | (uint32_t)p;
+    }
+    dc_sort_u64(sel, nsel);
+    int rc = 0;
+    for (size_t k = 0; k < nsel && !rc; k++) {
+        size_t p = (uint32_t)sel[k];
+        const dc_record_t *a = &run->recs[ms->pairs[p] >> 32], *b = &run->recs[(uint32_t)ms->pairs[p]];
+        uint8_t lv[DC_COL__COUNT];
+        double w[DC_COL__COUNT];
+        dc_levels_unpack(ms->pats[p], lv);
+        double total = dc_model_score(&ms->model, &ms->tf, lv, a, b, w);
+        dc_table_cstr(t, source_name(run, a->source));
+        dc_table_cstr(t, dc_intern_str(run->in, a->record_id, NULL));
+        dc_table_cstr(t, source_name(run, b->source));
+        dc_table_cstr(t, dc_intern_str(run->in, b->record_id, NULL));
+        dc_table_f64(t, dc_weight_prob(total), 4);
+        dc_table_f64(t, total, 3);
+        dc_table_cstr(t, refused[p] ? "cannot_link" : "review");
+        for (int c = 0; c < DC_COL__COUNT; c++) {
+            dc_table_cstr(t, dc_level_name((dc_col_t)c, lv[c]));
+            dc_table_f64(t, w[c], 3);
+        }
+        rc = dc_table_end_row(t);
+    }
+    free(sel);
+    free(refused);
+    ms->review_rows = nsel;
+    return close_table(sink, t, rc);
+}
+
+static void json_str(dc_buf_t *b, const char *s) { dc_buf_put_json_str(b, s, strlen(s)); }
+
+
+static int write_model(dc_run_t *run, const dc_match_sink_t *sink, const char *run_json)
+{
+    dc_match_state_t *ms = run->match;
+    dc_buf_t b = DC_BUF_INIT;
+    dc_buf_puts(&b, "{\n");
+    dc_model_json(&ms->model, &b);
+    dc_buf_printf(&b, ",\n  \"thresholds\": {\"match_probability\": %.6g, \"review_probability\": %.6g},\n",
+                  run->opts.match_threshold, run->opts.review_threshold);
+    dc_buf_printf(&b, "  \"blocking\": {\"max_block\": %u, \"window\": %u, \"pairs\": %llu, \"rules\": [\n",
+                  ms->rules.max_block, ms->rules.window, (unsigned long long)ms->npairs);
+    for (size_t r = 0; r < ms->rules.n; r++) {
+        const dc_rule_stats_t *s = r < ms->bstats.nrules ? &ms->bstats.rule[r] : NULL;
+        dc_buf_puts(&b, "    {\"rule\": ");
+        json_str(&b, ms->rules.r[r].text);
+        if (s)
+            dc_buf_printf(&b, ", \"records_keyed\": %llu, \"blocks\": %llu, \"largest_block\": %llu, "
+                              "\"capped_blocks\": %llu, \"capped_records\": %llu, \"pairs\": %llu, "
+                              "\"new_pairs\": %llu",
+                          (unsigned long long)s->keyed, (unsigned long long)s->blocks,
+                          (unsigned long long)s->largest, (unsigned long long)s->capped_blocks,
+                          (unsigned long long)s->capped_rows, (unsigned long long)s->pairs,
+                          (unsigned long long)s->pairs_new);
+        dc_buf_printf(&b, "}%s\n", r + 1 < ms->rules.n ? "," : "");
+    }
+    dc_buf_puts(&b, "  ]},\n");
+    dc_buf_printf(&b, "  \"clustering\": {\"accepted_pairs\": %llu, \"unions\": %llu, \"refused_cannot_link\": %llu, "
+                      "\"clusters\": %llu, \"singletons\": %llu, \"largest\": %llu, \"review_rows\": %llu},\n",
+                  (unsigned long long)ms->cstats.accepted, (unsigned long long)ms->cstats.unions,
+                  (unsigned long long)ms->cstats.refused, (unsigned long long)ms->cstats.clusters,
+                  (unsigned long long)ms->cstats.singletons, (unsigned long long)ms->cstats.largest,
+                  (unsigned long long)ms->review_rows);
+    /* what `dancu explain` needs to load the same records again */
+    dc_buf_printf(&b, "  \"run\": %s\n}\n", run_json && *run_json ? run_json : "{}");
+    dc_outfile_t *f;
+    if (sink) {
+        f = sink->file(sink->ud, "model.json");
+    } else {
+        dc_buf_t path = DC_BUF_INIT;
+        dc_buf_printf(&path, "%s/model.json", run->opts.outdir);
+        f = dc_outfile_open(path.p, 0);
+        dc_buf_free(&path);
+    }
+    int rc = -1;
+    if (f) {
+        rc = dc_outfile_buf(f, &b);
+        if (!sink) {
+            if (rc == 0) rc = dc_outfile_commit(f);
+            else dc_outfile_abort(f);
+        }
+    }
+    dc_buf_free(&b);
+    return rc;
+}
+
+int dc_match_write(dc_run_t *run, const dc_match_sink_t *sink, const char *run_json)
+{
+    dc_run_stage_begin(run, "write-match");
+    int rc = write_links(run, sink);
+    if (!rc) rc = write_review(run, sink);
+    if (!rc) rc = write_model(run, sink, run_json);
+    dc_run_stage_end(run, run->nrec);
+    return rc;
+}
+
+void dc_match_release_pairs(dc_run_t *run)
+{
+    dc_match_state_t *ms = run->match;
+    if (!ms) return;
+    free(ms->pairs);
+    free(ms->pats);
+    free(ms->score);
+    free(ms->refused);
+    ms->pairs = ms->pats = NULL;
+    ms->score = NULL;
+    ms->refused = NULL;
+    ms->nrefused = 0;
+    dc_tf_free(&ms->tf);
+}
+
+void dc_match_free(dc_run_t *run)
+{
+    dc_match_state_t *ms = run->match;
+    if (!ms) return;
+    dc_match_release_pairs(run);
+    dc_rules_free(&ms->rules);
+    dc_block_stats_free(&ms->bstats);
+    free(ms);
+    run->match = NULL;
+}

@@ -1,0 +1,416 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * model.c - the Fellegi-Sunter model (dc_match.h): u from seeded random
+ * pairs, m and the match share by EM over the candidate pairs' level
+ * patterns, term-frequency adjustment, match weights, model.json.
+ *
+ * DESIGN: EM runs on distinct level patterns with their counts (a few
+ * thousand patterns for millions of pairs), so it costs nothing. Inside EM
+ * both m and the non-match level shares of the candidate pairs (u_c) are
+ * free: candidate non-matches agree on the blocking fields far more often
+ * than random pairs, so fixing u to the random-pair values there would
+ * pull look-alikes into the match class. Scoring then uses m from EM with
+ * u from random pairs and the prior lambda = (EM match share * candidate
+ * pairs) / all pairs, as in Splink.
+ */
+#include "dc_match.h"
+#include "dc_match_json.h"
+
+#include <math.h>     /* log2 */
+#include <stdlib.h>   /* free */
+#include <string.h>   /* memset */
+
+/* -------------------------------------------------------------- defaults */
+
+static const double def_m[DC_COL__COUNT][DC_MAX_LEVELS] = {
+    [DC_COL_NAME] = {0.80, 0.06, 0.04, 0.04, 0.03, 0.02, 0.01},
+    [DC_COL_DOB] = {0.85, 0.05, 0.02, 0.04, 0.02, 0.02},
+    [DC_COL_ID12] = {0.95, 0.03, 0.02},
+    [DC_COL_CMND] = {0.95, 0.03, 0.02},
+    [DC_COL_SEX] = {0.98, 0.02},
+    [DC_COL_ETHNIC] = {0.97, 0.03},
+    [DC_COL_RESIDENCE] = {0.60, 0.10, 0.15, 0.15},
+    [DC_COL_HOMETOWN] = {0.75, 0.08, 0.07, 0.10},
+    [DC_COL_FATHER] = {0.80, 0.06, 0.05, 0.04, 0.05},
+    [DC_COL_MOTHER] = {0.80, 0.06, 0.05, 0.04, 0.05},
+    [DC_COL_SPOUSE] = {0.80, 0.06, 0.05, 0.04, 0.05},
+};
+static const double def_u[DC_COL__COUNT][DC_MAX_LEVELS] = {
+    [DC_COL_NAME] = {0.0005, 0.0002, 0.0005, 0.0005, 0.002, 0.02, 0.9763},
+    [DC_COL_DOB] = {0.0001, 0.001, 0.00005, 0.001, 0.015, 0.98285},
+    [DC_COL_ID12] = {1e-7, 1e-5, 0.9999899},
+    [DC_COL_CMND] = {1e-7, 1e-5, 0.9999899},
+    [DC_COL_SEX] = {0.5, 0.5},
+    [DC_COL_ETHNIC] = {0.8, 0.2},
+    [DC_COL_RESIDENCE] = {0.001, 0.01, 0.05, 0.939},
+    [DC_COL_HOMETOWN] = {0.001, 0.01, 0.05, 0.939},
+    [DC_COL_FATHER] = {0.001, 0.0005, 0.001, 0.005, 0.9925},
+    [DC_COL_MOTHER] = {0.001, 0.0005, 0.001, 0.005, 0.9925},
+    [DC_COL_SPOUSE] = {0.001, 0.0005, 0.001, 0.005, 0.9925},
+};
+
+#define P_MIN 1e-9
+
+void dc_model_init_default(dc_model_t *m)
+{
+    memset(m, 0, sizeof *m);
+    memcpy(m->m, def_m, sizeof def_m);
+    memcpy(m->u, def_u, sizeof def_u);
+    m->lambda = 1e-6;
+    m->lambda_cand = 0.5;
+    m->tf_enabled = 1;
+}
+
+/* -------------------------------------------------------- term frequency */
+
+void dc_tf_build(dc_tf_t *tf, const dc_record_t *recs, size_t n, const dc_intern_t *in)
+{
+    memset(tf, 0, sizeof *tf);
+    tf->nids = dc_intern_count(in);
+    tf->name_ascii = dc_xcalloc(tf->nids + 1, sizeof *tf->name_ascii);
+    tf->name_phon = dc_xcalloc(tf->nids + 1, sizeof *tf->name_phon);
+    tf->rel_ascii = dc_xcalloc(tf->nids + 1, sizeof *tf->rel_ascii);
+    tf->n = (double)n;
+    double nrel = 0;
+    for (size_t i = 0; i < n; i++) {
+        const dc_record_t *r = &recs[i];
+        if (r->name.ascii < tf->nids) tf->name_ascii[r->name.ascii]++;
+        if (r->name.phon < tf->nids) tf->name_phon[r->name.phon]++;
+        const dc_relname_t *rel[3] = {&r->father, &r->mother, &r->spouse};
+        for (int k = 0; k < 3; k++)
+            if (rel[k]->ascii && rel[k]->ascii < tf->nids) { tf->rel_ascii[rel[k]->ascii]++; nrel++; }
+    }
+    tf->nrel = nrel;
+}
+
+void dc_tf_free(dc_tf_t *tf)
+{
+    free(tf->name_ascii);
+    free(tf->name_phon);
+    free(tf->rel_ascii);
+    memset(tf, 0, sizeof *tf);
+}
+
+/* u of the value for a TF-adjusted level, or -1 when TF does not apply. */
+static double tf_u(const dc_tf_t *tf, dc_col_t c, int level, const dc_record_t *a,
+                   const dc_record_t *b)
+{
+    if (!tf || !tf->nids) return -1;
+    uint32_t id = 0, id2 = 0;
+    const uint32_t *cnt = NULL;
+    double total = tf->n;
+    if (c == DC_COL_NAME) {
+        if (level == DC_NAME_EXACT || level == DC_NAME_ASCII) { cnt = tf->name_ascii; id = a->name.ascii; id2 = b->name.ascii; }
+        else if (level == DC_NAME_PHON) { cnt = tf->name_phon; id = a->name.phon; id2 = b->name.phon; }
+    } else if (c == DC_COL_FATHER || c == DC_COL_MOTHER || c == DC_COL_SPOUSE) {
+        const dc_relname_t *ra = c == DC_COL_FATHER ? &a->father : c == DC_COL_MOTHER ? &a->mother : &a->spouse;
+        const dc_relname_t *rb = c == DC_COL_FATHER ? &b->father : c == DC_COL_MOTHER ? &b->mother : &b->spouse;
+        if (level == DC_REL_EXACT || level == DC_REL_ASCII) { cnt = tf->rel_ascii; id = ra->ascii; id2 = rb->ascii; }
+        total = tf->nrel;
+    }
+    if (!cnt || !id || id >= tf->nids || total <= 0) return -1;
+    uint32_t k = cnt[id];
+    if (id2 && id2 < tf->nids && cnt[id2] > k) k = cnt[id2];
+    if (k < 2) k = 2;   /* the value is on both sides of the pair */
+    return (double)k / total;
+}
+
+double dc_level_weight(const dc_model_t *m, const dc_tf_t *tf, dc_col_t c, int level,
+                       const dc_record_t *a, const dc_record_t *b)
+{
+    if (level == DC_LV_MISSING || level >= dc_col_nlevels(c)) return 0.0;
+    double mm = m->m[c][level], uu = m->u[c][level];
+    if (m->tf_enabled && a && b) {
+        double t = tf_u(tf, c, level, a, b);
+        if (t > 0) uu = t;
+    }
+    if (mm < P_MIN) mm = P_MIN;
+    if (uu < P_MIN) uu = P_MIN;
+    return log2(mm / uu);
+}
+
+double dc_model_score(const dc_model_t *m, const dc_tf_t *tf, const uint8_t lv[DC_COL__COUNT],
+                      const dc_record_t *a, const dc_record_t *b, double w[DC_COL__COUNT])
+{
+    double lam = m->lambda;
+    if (lam < 1e-15) lam = 1e-15;
+    if (lam > 1 - 1e-9) lam = 1 - 1e-9;
+    double s = log2(lam / (1 - lam));
+    for (int c = 0; c < DC_COL__COUNT; c++) {
+        double x = dc_level_weight(m, tf, (dc_col_t)c, lv[c], a, b);
+        if (w) w[c] = x;
+        s += x;
+    }
+    return s;
+}
+
+double dc_weight_prob(double weight)
+{
+    return 1.0 / (1.0 + exp2(-weight));
+}
+
+/* -------------------------------------------------------- u estimation */
+
+typedef struct {
+    const dc_record_t *recs;
+    const dc_intern_t *in;
+    size_t n;
+    uint64_t seed, sample;
+    uint64_t (*cnt)[DC_COL__COUNT][16];   /* per thread */
+} uctx_t;
+
+static uint64_t splitmix64(uint64_t x)
+{
+    x += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+
+static void u_one(void *ctx, size_t k, int tid)
+{
+    uctx_t *u = ctx;
+    uint64_t x = splitmix64(u->seed ^ (k * 0xD1B54A32D192ED03ull));
+    uint64_t y = splitmix64(x);
+    size_t i = (size_t)(x % u->n), j = (size_t)(y % u->n);
+    if (i == j) return;
+    uint8_t lv[DC_COL__COUNT];
+    dc_compare(u->in, &u->recs[i], &u->recs[j], lv);
+    for (int c = 0; c < DC_COL__COUNT; c++) u->cnt[tid][c][lv[c]]++;
+}
+
+void dc_model_estimate_u(dc_model_t *m, const dc_record_t *recs, size_t n,
+                         const dc_intern_t *in, uint64_t sample, uint64_t seed, int nthreads)
+{
+    if (n < 2 || !sample) return;
+    if (nthreads < 1) nthreads = 1;
+    uctx_t u = {recs, in, n, seed, sample, dc_xcalloc((size_t)nthreads, sizeof *u.cnt)};
+    dc_parallel_for(nthreads, sample, 8192, u_one, &u);
+    for (int c = 0; c < DC_COL__COUNT; c++) {
+        int nl = dc_col_nlevels((dc_col_t)c);
+        double tot = 0, k[16] = {0};
+        for (int l = 0; l < nl; l++) {
+            for (int t = 0; t < nthreads; t++) k[l] += (double)u.cnt[t][c][l];
+            tot += k[l];
+        }
+        if (tot < 1) continue;   /* never compared: keep the defaults */
+        for (int l = 0; l < nl; l++) m->u[c][l] = (k[l] + 0.5) / (tot + 0.5 * nl);
+    }
+    m->u_sample = sample;
+    free(u.cnt);
+}
+
+/* ------------------------------------------------------------------- EM */
+
+typedef struct {
+    uint64_t pat;
+    double cnt;
+} patc_t;
+
+void dc_model_estimate_em(dc_model_t *m, const uint64_t *pats, size_t npairs,
+                          double npairs_total, int max_iter)
+{
+    m->em_pairs = npairs;
+    if (!npairs) return;
+    uint64_t *s = dc_xmalloc(npairs * sizeof *s);
+    memcpy(s, pats, npairs * sizeof *s);
+    dc_sort_u64(s, npairs);
+    size_t np = 0, cap = 0;
+    patc_t *pc = NULL;
+    for (size_t i = 0; i < npairs;) {
+        size_t e = i + 1;
+        while (e < npairs && s[e] == s[i]) e++;
+        pc = dc_grow(pc, &cap, np + 1, sizeof *pc);
+        pc[np++] = (patc_t){s[i], (double)(e - i)};
+        i = e;
+    }
+    free(s);
+
+    /* initial m from pairs with equal IDs, when there are enough of them */
+    double mm[DC_COL__COUNT][DC_MAX_LEVELS], uc[DC_COL__COUNT][DC_MAX_LEVELS];
+    memcpy(mm, m->m, sizeof mm);
+    memcpy(uc, m->u, sizeof uc);
+    double seedcnt[DC_COL__COUNT][16] = {{0}}, nseed = 0;
+    for (size_t p = 0; p < np; p++) {
+        uint8_t lv[DC_COL__COUNT];
+        dc_levels_unpack(pc[p].pat, lv);
+        if (lv[DC_COL_ID12] != DC_ID_EQ) continue;
+        nseed += pc[p].cnt;
+        for (int c = 0; c < DC_COL__COUNT; c++) seedcnt[c][lv[c]] += pc[p].cnt;
+    }
+    m->m_seeded_from_ids = nseed >= 100;
+    if (m->m_seeded_from_ids) {
+        for (int c = 0; c < DC_COL__COUNT; c++) {
+            if (c == DC_COL_ID12) continue;
+            int nl = dc_col_nlevels((dc_col_t)c);
+            double tot = 0;
+            for (int l = 0; l < nl; l++) tot += seedcnt[c][l];
+            if (tot < 20) continue;
+            for (int l = 0; l < nl; l++) mm[c][l] = (seedcnt[c][l] + 0.5) / (tot + 0.5 * nl);
+        }
+    }
+    double lam = 0.5;
+    int it;
+    int conv = 0;
+    for (it = 0; it < max_iter; it++) {
+        double am[DC_COL__COUNT][16] = {{0}}, au[DC_COL__COUNT][16] = {{0}};
+        double sm = 0, stot = 0;
+        for (size_t p = 0; p < np; p++) {
+            uint8_t lv[DC_COL__COUNT];
+            dc_levels_unpack(pc[p].pat, lv);
+            double pm = lam, pu = 1 - lam;
+            for (int c = 0; c < DC_COL__COUNT; c++) {
+                if (lv[c] == DC_LV_MISSING) continue;
+                pm *= mm[c][lv[c]];
+                pu *= uc[c][lv[c]];
+            }
+            double r = pm + pu > 0 ? pm / (pm + pu) : 0;
+            double w = pc[p].cnt;
+            sm += r * w;
+            stot += w;
+            for (int c = 0; c < DC_COL__COUNT; c++) {
+                am[c][lv[c]] += r * w;
+                au[c][lv[c]] += (1 - r) * w;
+            }
+        }
+        double delta = 0;
+        for (int c = 0; c < DC_COL__COUNT; c++) {
+            int nl = dc_col_nlevels((dc_col_t)c);
+            double tm = 0, tu = 0;
+            for (int l = 0; l < nl; l++) { tm += am[c][l]; tu += au[c][l]; }
+            for (int l = 0; l < nl; l++) {
+                double nm = tm > 0 ? (am[c][l] + 1e-3) / (tm + 1e-3 * nl) : mm[c][l];
+                double nu = tu > 0 ? (au[c][l] + 1e-3) / (tu + 1e-3 * nl) : uc[c][l];
+                delta = fmax(delta, fabs(nm - mm[c][l]));
+                mm[c][l] = nm;
+                uc[c][l] = nu;
+            }
+        }
+        double nl_ = stot > 0 ? sm / stot : lam;
+        if (nl_ < 1e-9) nl_ = 1e-9;
+        if (nl_ > 1 - 1e-9) nl_ = 1 - 1e-9;
+        delta = fmax(delta, fabs(nl_ - lam));
+        lam = nl_;
+        if (delta < 1e-7) { conv = 1; it++; break; }
+    }
+    free(pc);
+    for (int c = 0; c < DC_COL__COUNT; c++)
+        for (int l = 0; l < dc_col_nlevels((dc_col_t)c); l++) {
+            double v = mm[c][l];
+            m->m[c][l] = v < P_MIN ? P_MIN : v;
+        }
+    m->lambda_cand = lam;
+    m->em_iterations = it;
+    m->em_converged = conv;
+    double prior = npairs_total > 0 ? lam * (double)npairs / npairs_total : lam;
+    if (prior < 1e-15) prior = 1e-15;
+    if (prior > 0.5) prior = 0.5;
+    m->lambda = prior;
+}
+
+/* ---------------------------------------------------------------- JSON */
+
+void dc_model_json(const dc_model_t *m, dc_buf_t *o)
+{
+    dc_buf_printf(o, "  \"format\": \"dancu-model-1\",\n");
+    dc_buf_printf(o, "  \"prior\": %.17g,\n", m->lambda);
+    dc_buf_printf(o, "  \"prior_match_weight\": %.6f,\n", log2(m->lambda / (1 - m->lambda)));
+    dc_buf_printf(o, "  \"candidate_match_share\": %.17g,\n", m->lambda_cand);
+    dc_buf_printf(o, "  \"em\": {\"iterations\": %d, \"converged\": %s, \"pairs\": %llu, "
+                     "\"seeded_from_ids\": %s},\n",
+                  m->em_iterations, m->em_converged ? "true" : "false",
+                  (unsigned long long)m->em_pairs, m->m_seeded_from_ids ? "true" : "false");
+    dc_buf_printf(o, "  \"u_random_pairs\": %llu,\n", (unsigned long long)m->u_sample);
+    dc_buf_printf(o, "  \"tf_adjustment\": %s,\n", m->tf_enabled ? "true" : "false");
+    dc_buf_printf(o, "  \"columns\": {\n");
+    for (int c = 0; c < DC_COL__COUNT; c++) {
+        dc_buf_printf(o, "    \"%s\": [\n", dc_col_name((dc_col_t)c));
+        int nl = dc_col_nlevels((dc_col_t)c);
+        for (int l = 0; l < nl; l++)
+            dc_buf_printf(o, "      {\"level\": \"%s\", \"m\": %.17g, \"u\": %.17g, \"weight\": %.4f}%s\n",
+                          dc_level_name((dc_col_t)c, l), m->m[c][l], m->u[c][l],
+                          log2(fmax(m->m[c][l], P_MIN) / fmax(m->u[c][l], P_MIN)),
+                          l + 1 < nl ? "," : "");
+        dc_buf_printf(o, "    ]%s\n", c + 1 < DC_COL__COUNT ? "," : "");
+    }
+    dc_buf_printf(o, "  }");
+}
+
+int dc_model_parse_json(const char *text, size_t len, dc_model_t *m)
+{
+    dc_arena_t a;
+    dc_arena_init(&a, 1 << 16);
+    int rc = -1;
+    dc_json_t *root = dc_json_parse(text, len, &a);
+    if (!root) goto done;
+    dc_model_init_default(m);
+    const dc_json_t *prior = dc_json_get(root, "prior");
+    if (!prior || prior->type != DC_JSON_NUMBER || !(prior->num > 0 && prior->num < 1)) {
+        dc_seterr("model: \"prior\" must be a number between 0 and 1");
+        goto done;
+    }
+    m->lambda = prior->num;
+    m->lambda_cand = dc_json_num(dc_json_get(root, "candidate_match_share"), 0.5);
+    const dc_json_t *tf = dc_json_get(root, "tf_adjustment");
+    m->tf_enabled = tf ? tf->num != 0 : 1;
+    const dc_json_t *cols = dc_json_get(root, "columns");
+    if (!cols || cols->type != DC_JSON_OBJECT) { dc_seterr("model: no \"columns\" object"); goto done; }
+    for (int c = 0; c < DC_COL__COUNT; c++) {
+        const dc_json_t *col = dc_json_get(cols, dc_col_name((dc_col_t)c));
+        if (!col || col->type != DC_JSON_ARRAY) {
+            dc_seterr("model: column \"%s\" missing", dc_col_name((dc_col_t)c));
+            goto done;
+        }
+        int nl = dc_col_nlevels((dc_col_t)c);
+        int seen = 0;
+        for (const dc_json_t *lv = col->child; lv; lv = lv->next) {
+            const char *name = dc_json_str(dc_json_get(lv, "level"));
+            int l;
+            for (l = 0; l < nl; l++)
+                if (name && !strcmp(name, dc_level_name((dc_col_t)c, l))) break;
+            if (l == nl) {
+                dc_seterr("model: column \"%s\": unknown level \"%s\"", dc_col_name((dc_col_t)c),
+                          name ? name : "?");
+                goto done;
+            }
+            double mv = dc_json_num(dc_json_get(lv, "m"), -1), uv = dc_json_num(dc_json_get(lv, "u"), -1);
+            if (!(mv > 0 && mv <= 1) || !(uv > 0 && uv <= 1)) {
+                dc_seterr("model: column \"%s\" level \"%s\": m and u must be in (0, 1]",
+                          dc_col_name((dc_col_t)c), name);
+                goto done;
+            }
+            m->m[c][l] = mv;
+            m->u[c][l] = uv;
+            seen |= 1 << l;
+        }
+        if (seen != (1 << nl) - 1) {
+            dc_seterr("model: column \"%s\" lacks some levels", dc_col_name((dc_col_t)c));
+            goto done;
+        }
+    }
+    const dc_json_t *em = dc_json_get(root, "em");
+    m->em_iterations = (int)dc_json_num(dc_json_get(em, "iterations"), 0);
+    m->em_converged = (int)dc_json_num(dc_json_get(em, "converged"), 0);
+    m->em_pairs = (uint64_t)dc_json_num(dc_json_get(em, "pairs"), 0);
+    m->m_seeded_from_ids = (int)dc_json_num(dc_json_get(em, "seeded_from_ids"), 0);
+    m->u_sample = (uint64_t)dc_json_num(dc_json_get(root, "u_random_pairs"), 0);
+    rc = 0;
+done:
+    dc_arena_free(&a);
+    return rc;
+}
+
+int dc_model_load(const char *path, dc_model_t *m)
+{
+    size_t len;
+    char *t = dc_read_file(path, &len, 64u << 20);
+    if (!t) return -1;
+    int rc = dc_model_parse_json(t, len, m);
+    free(t);
+    if (rc) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s", dc_geterr());
+        return dc_seterr("%s: %s", path, msg);
+    }
+    return 0;
+}

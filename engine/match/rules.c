@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * rules.c - the blocking rule language and key extraction (dc_match.h).
+ *
+ * A rule is a '+'-joined list of key fields, optionally followed by '@' and
+ * a ','-joined list of sort fields used to order the members of a block too
+ * large to compare exhaustively (sorted neighbourhood). Settings lines
+ * "max_block N" and "window W" apply to the whole set. Example:
+ *
+ *     max_block 400
+ *     window 12
+ *     id12
+ *     name_phon+dob_year @ dob,given,perm_ward
+ *
+ * Key values are taken from string hashes (dc_intern_hash), never from
+ * interned ids, so blocks and their internal order are deterministic.
+ */
+#include "dc_match.h"
+
+#include <ctype.h>     /* isspace */
+#include <errno.h>     /* errno */
+#include <stdlib.h>    /* strtoul */
+#include <string.h>    /* strcmp */
+
+static const char *const bkey_names[DC_BK__COUNT] = {
+    "id12", "cmnd", "name_exact", "name_ascii", "name_phon", "sur", "mid", "given",
+    "given_phon", "dob", "dob_ym", "dob_year", "dob_md", "id_prov", "sex",
+    "father_phon", "father_given", "mother_phon", "mother_given", "spouse_phon",
+    "perm_ward", "perm_district", "perm_prov", "home_prov",
+};
+
+const char *dc_bkey_name(dc_bkey_t k)
+{
+    return (unsigned)k < DC_BK__COUNT ? bkey_names[k] : "?";
+}
+
+static const char default_rules[] =
+    "# dancu default blocking rules (docs/MATCHING.md).\n"
+    "# One rule per line: key fields joined by '+', then optionally '@' and the\n"
+    "# fields that order a block too large to compare pair by pair.\n"
+    "max_block 300\n"
+    "window 10\n"
+    "id12\n"
+    "cmnd\n"
+    "name_phon+dob_year @ dob,given,perm_ward,father_phon\n"
+    "sur+given+dob\n"
+    "given+dob+id_prov\n"
+    "given_phon+dob+perm_district\n"
+    "father_phon+given+dob_year\n"
+    "mother_phon+given+dob_year\n"
+    "sur+mid+dob+sex\n";
+
+const char *dc_rules_default_text(void) { return default_rules; }
+
+static int parse_key(const char *s, size_t n)
+{
+    for (int k = 0; k < DC_BK__COUNT; k++)
+        if (strlen(bkey_names[k]) == n && memcmp(bkey_names[k], s, n) == 0) return k;
+    return -1;
+}
+
+/* Parse a list of key names separated by `sep` into keys[]; returns count or -1. */
+static int parse_list(const char *s, const char *e, char sep, uint8_t *keys, const char *origin,
+                      int line)
+{
+    int nk = 0;
+    while (s < e) {
+        while (s < e && isspace((unsigned char)*s)) s++;
+        const char *t = s;
+        while (t < e && *t != sep) t++;
+        const char *te = t;
+        while (te > s && isspace((unsigned char)te[-1])) te--;
+        if (te == s) return dc_seterr("%s:%d: empty field in blocking rule", origin, line);
+        int k = parse_key(s, (size_t)(te - s));
+        if (k < 0)
+            return dc_seterr("%s:%d: unknown blocking field '%.*s'", origin, line, (int)(te - s), s);
+        if (nk >= DC_RULE_MAX_KEYS)
+            return dc_seterr("%s:%d: more than %d fields in a rule", origin, line, DC_RULE_MAX_KEYS);
+        for (int i = 0; i < nk; i++)
+            if (keys[i] == k)
+                return dc_seterr("%s:%d: field '%s' repeated", origin, line, bkey_names[k]);
+        keys[nk++] = (uint8_t)k;
+        s = t < e ? t + 1 : t;
+        if (t < e && s == e) return dc_seterr("%s:%d: rule ends with '%c'", origin, line, sep);
+    }
+    return nk;
+}
+
+static void rule_canon(dc_rule_t *r)
+{
+    dc_buf_t b = DC_BUF_INIT;
+    for (int i = 0; i < r->nkeys; i++) {
+        if (i) dc_buf_putc(&b, '+');
+        dc_buf_puts(&b, bkey_names[r->keys[i]]);
+    }
+    if (r->nsort) {
+        dc_buf_puts(&b, " @ ");
+        for (int i = 0; i < r->nsort; i++) {
+            if (i) dc_buf_putc(&b, ',');
+            dc_buf_puts(&b, bkey_names[r->sort[i]]);
+        }
+    }
+    snprintf(r->text, sizeof r->text, "%s", b.p);
+    dc_buf_free(&b);
+}
+
+static int parse_setting(const char *s, const char *e, const char *origin, int line,
+                         uint32_t *out, uint32_t lo)
+{
+    char tmp[32];
+    size_t n = (size_t)(e - s);
+    while (n && isspace((unsigned char)*s)) { s++; n--; }
+    if (n == 0 || n >= sizeof tmp) return dc_seterr("%s:%d: missing or bad number", origin, line);
+    memcpy(tmp, s, n);
+    tmp[n] = 0;
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(tmp, &end, 10);
+    while (*end && isspace((unsigned char)*end)) end++;
+    if (errno || *end || v < lo || v > 1000000)
+        return dc_seterr("%s:%d: bad number '%s'", origin, line, tmp);
+    *out = (uint32_t)v;
+    return 0;
+}
+
+int dc_rules_parse(const char *text, const char *origin, dc_rules_t *out)
+{
+    memset(out, 0, sizeof *out);
+    out->max_block = 300;
+    out->window = 10;
+    size_t cap = 0;
+    int line = 0;
+    const char *p = text;
+    while (*p) {
+        line++;
+        const char *e = strchr(p, '\n');
+        if (!e) e = p + strlen(p);
+        const char *next = *e ? e + 1 : e;
+        const char *h = memchr(p, '#', (size_t)(e - p));
+        if (h) e = h;
+        while (p < e && isspace((unsigned char)*p)) p++;
+        while (e > p && isspace((unsigned char)e[-1])) e--;
+        if (p == e) { p = next; continue; }
+        if ((size_t)(e - p) > 10 && !strncmp(p, "max_block", 9) && isspace((unsigned char)p[9])) {
+            if (parse_setting(p + 9, e, origin, line, &out->max_block, 2)) goto fail;
+        } else if ((size_t)(e - p) > 7 && !strncmp(p, "window", 6) && isspace((unsigned char)p[6])) {
+            if (parse_setting(p + 6, e, origin, line, &out->window, 2)) goto fail;
+        } else {
+            dc_rule_t r;
+            memset(&r, 0, sizeof r);
+            const char *at = memchr(p, '@', (size_t)(e - p));
+            int nk = parse_list(p, at ? at : e, '+', r.keys, origin, line);
+            if (nk < 0) goto fail;
+            if (nk == 0) { dc_seterr("%s:%d: empty rule", origin, line); goto fail; }
+            r.nkeys = (uint8_t)nk;
+            if (at) {
+                int ns = parse_list(at + 1, e, ',', r.sort, origin, line);
+                if (ns < 0) goto fail;
+                if (ns == 0) { dc_seterr("%s:%d: '@' without sort fields", origin, line); goto fail; }
+                r.nsort = (uint8_t)ns;
+            }
+            rule_canon(&r);
+            for (size_t i = 0; i < out->n; i++)
+                if (!strcmp(out->r[i].text, r.text)) {
+                    dc_seterr("%s:%d: rule '%s' given twice", origin, line, r.text);
+                    goto fail;
+                }
+            out->r = dc_grow(out->r, &cap, out->n + 1, sizeof *out->r);
+            out->r[out->n++] = r;
+        }
+        p = next;
+    }
+    if (out->n == 0) {
+        dc_seterr("%s: no blocking rule", origin);
+        goto fail;
+    }
+    return 0;
+fail:
+    dc_rules_free(out);
+    return -1;
+}
+
+int dc_rules_load(const char *path, dc_rules_t *out)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return dc_seterr("cannot open rules file %s: %s", path, strerror(errno));
+    dc_buf_t b = DC_BUF_INIT;
+    char tmp[4096];
+    size_t k;
+    while ((k = fread(tmp, 1, sizeof tmp, f)) > 0) {
+        dc_buf_put(&b, tmp, k);
+        if (b.len > (1u << 20)) break;
+    }
+    int err = ferror(f);
+    fclose(f);
+    if (err || b.len > (1u << 20)) {
+        dc_buf_free(&b);
+        return dc_seterr("cannot read rules file %s", path);
+    }
+    if (memchr(b.p ? b.p : "", 0, b.len)) {
+        dc_buf_free(&b);
+        return dc_seterr("%s: NUL byte in rules file", path);
+    }
+    int rc = dc_rules_parse(b.p ? b.p : "", path, out);
+    dc_buf_free(&b);
+    return rc;
+}
+
+void dc_rules_free(dc_rules_t *r)
+{
+    free(r->r);
+    memset(r, 0, sizeof *r);
+}
+
+void dc_rules_text(const dc_rules_t *r, dc_buf_t *out)
+{
+    dc_buf_printf(out, "max_block %u\nwindow %u\n", r->max_block, r->window);
+    for (size_t i = 0; i < r->n; i++) dc_buf_printf(out, "%s\n", r->r[i].text);
+}
+
+/* ---------------------------------------------------------------- keys */
+
+static int date_day_ok(const dc_date_t *d)
+{
+    return d->prec == DC_PREC_DAY && !(d->flags & (DC_DATE_INVALID | DC_DATE_AMBIGUOUS));
+}
+
+static int date_ok(const dc_date_t *d)
+{
+    return d->prec != DC_PREC_NONE && !(d->flags & DC_DATE_INVALID) && d->y;
+}
+
+static int sex_known(uint8_t s) { return s == DC_SEX_MALE || s == DC_SEX_FEMALE; }
+
+/* Ward key of an address: pre-2025 code when known, else post-2025 code
+ * (tagged so that the two code spaces never collide). */
+static uint64_t ward_key(const dc_addr_t *a)
+{
+    if (a->ward_old) return a->ward_old;
+    if (a->ward_new) return (1ull << 40) | a->ward_new;
+    return 0;
+}
+
+/* The value of one key field for a record: 0 = missing. */
+static uint64_t bkey_value(dc_bkey_t k, const dc_record_t *r, const dc_intern_t *in)
+{
+    switch (k) {
+    case DC_BK_ID12: return (r->id12_flags & DC_ID_VALID) ? r->id12 : 0;
+    case DC_BK_CMND: return r->cmnd;
+    case DC_BK_NAME_EXACT: return dc_intern_hash(in, r->name.exact);
+    case DC_BK_NAME_ASCII: return dc_intern_hash(in, r->name.ascii);
+    case DC_BK_NAME_PHON: return dc_intern_hash(in, r->name.phon);
+    case DC_BK_SUR: return dc_intern_hash(in, r->name.sur);
+    case DC_BK_MID: return dc_intern_hash(in, r->name.mid);
+    case DC_BK_GIVEN: return dc_intern_hash(in, r->name.given);
+    case DC_BK_GIVEN_PHON: return dc_intern_hash(in, r->name.given_phon);
+    case DC_BK_DOB:
+        return date_day_ok(&r->dob) ? (uint64_t)(r->dob.y * 10000 + r->dob.m * 100 + r->dob.d) : 0;
+    case DC_BK_DOB_YM:
+        return date_ok(&r->dob) && r->dob.prec >= DC_PREC_MONTH && r->dob.m
+                   ? (uint64_t)(r->dob.y * 100 + r->dob.m) : 0;
+    case DC_BK_DOB_YEAR: return date_ok(&r->dob) ? (uint64_t)r->dob.y : 0;
+    case DC_BK_DOB_MD:
+        return date_day_ok(&r->dob) ? (uint64_t)(r->dob.m * 100 + r->dob.d) : 0;
+    case DC_BK_ID_PROV:
+        return (r->id12_flags & DC_ID_VALID) ? r->id12 / 1000000000ull + 1 : 0;
+    case DC_BK_SEX: return sex_known(r->sex) ? r->sex : 0;
+    case DC_BK_FATHER_PHON: return dc_intern_hash(in, r->father.phon);
+    case DC_BK_FATHER_GIVEN: return dc_intern_hash(in, r->father.given);
+    case DC_BK_MOTHER_PHON: return dc_intern_hash(in, r->mother.phon);
+    case DC_BK_MOTHER_GIVEN: return dc_intern_hash(in, r->mother.given);
+    case DC_BK_SPOUSE_PHON: return dc_intern_hash(in, r->spouse.phon);
+    case DC_BK_PERM_WARD: return ward_key(&r->perm);
+    case DC_BK_PERM_DISTRICT: return r->perm.district_old;
+    case DC_BK_PERM_PROV:
+        return r->perm.prov_old ? r->perm.prov_old : (r->perm.prov_new ? 256u + r->perm.prov_new : 0);
+    case DC_BK_HOME_PROV:
+        return r->hometown.prov_old ? r->hometown.prov_old
+                                    : (r->hometown.prov_new ? 256u + r->hometown.prov_new : 0);
+    case DC_BK__COUNT: break;
+    }
+    return 0;
+}
+
+uint64_t dc_rule_key(const dc_rule_t *rule, uint32_t rule_index, const dc_record_t *rec,
+                     const dc_intern_t *in)
+{
+    uint64_t v[DC_RULE_MAX_KEYS];
+    for (int i = 0; i < rule->nkeys; i++) {
+        v[i] = bkey_value((dc_bkey_t)rule->keys[i], rec, in);
+        if (!v[i]) return 0;
+    }
+    uint64_t h = dc_hash64_seed(v, (size_t)rule->nkeys * sizeof v[0], 0x9E3779B97F4A7C15ull + rule_index);
+    return h ? h : 1;
+}
+
+/* Sort value of a record inside a capped block: the sort fields hashed in
+ * order, except that the first field keeps its natural order when it is a
+ * date (so neighbours are close in time). Missing fields sort first. */
+uint64_t dc_rule_sort_value(const dc_rule_t *rule, const dc_record_t *rec, const dc_intern_t *in);
+uint64_t dc_rule_sort_value(const dc_rule_t *rule, const dc_record_t *rec, const dc_intern_t *in)
+{
+    static const uint8_t dflt[] = {DC_BK_DOB, DC_BK_GIVEN, DC_BK_PERM_WARD, DC_BK_FATHER_PHON};
+    const uint8_t *s = rule->nsort ? rule->sort : dflt;
+    int ns = rule->nsort ? rule->nsort : (int)sizeof dflt;
+    uint64_t v[DC_RULE_MAX_KEYS];
+    for (int i = 0; i < ns; i++) v[i] = bkey_value((dc_bkey_t)s[i], rec, in);
+    uint64_t rest = ns > 1 ? dc_hash64(v + 1, (size_t)(ns - 1) * sizeof v[0]) : 0;
+    /* first field in the top 28 bits (dates fit: yyyymmdd < 2^25), the rest hashed below */
+    uint64_t first = v[0];
+    int natural = s[0] == DC_BK_DOB || s[0] == DC_BK_DOB_YEAR || s[0] == DC_BK_DOB_YM ||
+                  s[0] == DC_BK_DOB_MD;
+    if (!natural) first = first ? (dc_hash64(&first, sizeof first) >> 36) : 0;
+    return ((first & 0xFFFFFFFull) << 36) | (rest >> 28);
+}

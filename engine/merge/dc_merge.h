@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * dc_merge.h - golden citizen records (survivorship), safe run outputs,
+ * the run report and progress display.
+ *
+ * Stages of `dancu run` that live here, in the order cmd_run calls them:
+ *
+ *   dc_output_begin(run)            once, before loading: creates the
+ *                                   staging folder OUTDIR/.dancu-run.<pid>/
+ *   t = dc_output_table(run, ...)   any table of the run (rejects, links,
+ *                                   review, ...) is opened here, written by
+ *                                   its owner and NOT committed by it
+ *   dc_merge_run(run)               survivorship: one dc_citizen_t per
+ *                                   cluster, in cluster order -> run->merge
+ *   dc_merge_write_citizens(run)    OUTDIR/citizens.csv (or .jsonl, .zst)
+ *   dc_report_write(run)            OUTDIR/report.json (staged too)
+ *   dc_output_commit(run)           the one place where files appear: every
+ *                                   staged file is renamed into OUTDIR,
+ *                                   then _SUCCESS is written
+ *   dc_output_abort(run)            on any failure: nothing appears
+ *   dc_report_summary(run, stderr)  one screen, no personal data
+ *   dc_merge_free(run)
+ *
+ * Survivorship rules are documented in docs/OUTPUTS.md; every rule has a
+ * table-driven test in tests/unit/check_merge.c.
+ *
+ * Threads: dc_merge_run runs dc_parallel_for over clusters, each cluster
+ * writing only its own slot; the output is in cluster order and the
+ * conflict counts are summed afterwards, so every output is byte-identical
+ * whatever the thread count.
+ */
+#ifndef DC_MERGE_H
+#define DC_MERGE_H
+
+#include "../run/dc_run.h"
+
+/* ------------------------------------------------------------ citizens */
+
+/* Flags of a citizen: conflicts that survivorship had to settle, then
+ * notes on the chosen values. Stable names (dc_merge_flag_name) appear in
+ * the `flags` column and in report.json. */
+typedef enum dc_cflag {
+    DC_CF_ID12_CONFLICT,      /* two or more distinct valid so_dinh_danh */
+    DC_CF_ID12_INCONSISTENT,  /* chosen so_dinh_danh disagrees with chosen sex or birth year */
+    DC_CF_ID12_INVALID_ONLY,  /* so_dinh_danh present in rows but never valid: left empty */
+    DC_CF_CMND_CONFLICT,      /* two or more distinct so_cmnd */
+    DC_CF_NAME_CONFLICT,      /* distinct names (after removing diacritics) */
+    DC_CF_DOB_CONFLICT,       /* birth dates that contradict each other */
+    DC_CF_DOB_INVALID_ONLY,   /* birth date present in rows but never readable */
+    DC_CF_SEX_CONFLICT,       /* both Nam and Nữ */
+    DC_CF_ETHNIC_CONFLICT,
+    DC_CF_NATIONALITY_CONFLICT,
+    DC_CF_RELIGION_CONFLICT,
+    DC_CF_HOMETOWN_CONFLICT,  /* que_quan matched to different communes */
+    DC_CF_PERM_CONFLICT,      /* noi_thuong_tru matched to different communes */
+    DC_CF_CUR_CONFLICT,       /* noi_o_hien_tai matched to different communes */
+    DC_CF_FATHER_CONFLICT,
+    DC_CF_MOTHER_CONFLICT,
+    DC_CF_SPOUSE_CONFLICT,
+    DC_CF_DOD_CONFLICT,       /* dates of death that contradict each other */
+    DC_CF_SAME_SOURCE_DUP,    /* two rows of the same source file in the cluster */
+    DC_CF__COUNT
+} dc_cflag_t;
+
+/*! dc_merge_flag_name() : "id12_conflict", "dob_conflict", ... */
+const char *dc_merge_flag_name(dc_cflag_t f);
+
+/* A chosen name: the interned exact key of the winning display form
+ * (lower case with diacritics) and its ascii key. */
+typedef struct dc_cname {
+    uint32_t exact, ascii;
+    uint32_t sur, mid;   /* ascii keys of the parts (to split the display form); 0 unknown */
+} dc_cname_t;
+
+/* One golden record. Every string is an interned id of run->in; codes are
+ * as in dc_record_t. */
+typedef struct dc_citizen {
+    uint32_t cl;             /* cluster index */
+    uint32_t nrows;          /* source rows in the cluster */
+    uint64_t id12, cmnd;     /* 0: none */
+    uint8_t cmnd12;          /* so_cmnd has 12 digits (else 9) */
+    uint8_t sex;             /* DC_SEX_UNKNOWN/MALE/FEMALE */
+    uint8_t ethnic;
+    uint16_t nationality;
+    uint32_t religion;
+    dc_cname_t name, father, mother, spouse;
+    dc_date_t dob, dod;
+    dc_addr_t hometown, perm, cur;
+    uint32_t flags;          /* 1 << DC_CF_* */
+} dc_citizen_t;
+
+/* The merge stage's state (run->merge). */
+struct dc_merge_state {
+    dc_citizen_t *cit;       /* one per cluster, in cluster order */
+    size_t ncit;
+    uint64_t conflicts[DC_CF__COUNT];  /* citizens carrying each flag */
+    uint64_t citizens_flagged;         /* citizens with at least one conflict flag */
+    uint64_t citizens_rows;            /* rows of citizens.csv written (0 before) */
+    struct dc_output *out;             /* staged outputs, see dc_output_begin */
+};
+
+/*! dc_merge_cluster() :
+ *  Survivorship for one cluster: fill `out` from the records
+ *  recs[members[0..n)] (record indices in input order). Pure: reads only
+ *  `recs` and the interner, so it is safe on any thread. `in` may be NULL
+ *  only if no record holds a name (names need string compares). */
+void dc_merge_cluster(const dc_intern_t *in, const dc_record_t *recs, const uint32_t *members,
+                      size_t n, dc_citizen_t *out);
+
+/*! dc_merge_run() :
+ *  One citizen per cluster of run->cl, on run->opts.nthreads threads, into
+ *  run->merge (created if NULL), with conflict counts. Records a "merge"
+ *  stage. @return 0 (it cannot fail on data). */
+int dc_merge_run(dc_run_t *run);
+
+/*! dc_merge_free() : release run->merge (and abort staged outputs still
+ *  pending). NULL-safe. */
+void dc_merge_free(dc_run_t *run);
+
+/* Citizen table columns, in order (also documented in docs/OUTPUTS.md). */
+extern const char *const dc_citizen_cols[];
+extern const size_t dc_citizen_ncols;
+
+/*! dc_merge_write_citizens() :
+ *  Write the citizens table (via dc_output_table: staged, committed only
+ *  by dc_output_commit). @return 0 or -1 (dc_seterr names the file). */
+int dc_merge_write_citizens(dc_run_t *run);
+
+/*! dc_merge_format_date() : ISO 8601 at its precision ("1950", "1950-03",
+ *  "1950-03-14"; "" when unknown) into buf (at least 16 bytes). */
+void dc_merge_format_date(const dc_date_t *d, char *buf);
+
+/*! dc_merge_sources() : the `sources` cell of a cluster: "source:record_id"
+ *  joined by '|', members in input order; after DC_MERGE_MAX_SOURCES
+ *  entries the rest is summarised as "|+N". Appended to `out`. */
+#define DC_MERGE_MAX_SOURCES 16
+void dc_merge_sources(const dc_run_t *run, uint32_t cl, dc_buf_t *out);
+
+/* ------------------------------------------------------------- outputs */
+
+/* Staged outputs: every file of a run is first written (and committed by
+ * its table) inside OUTDIR/.dancu-run.<pid>/, then moved into OUTDIR by
+ * dc_output_commit, in one place at the very end, and a _SUCCESS marker is
+ * written last. A failed or killed run leaves no final file: at worst the
+ * hidden staging folder (removed by the signal handler, by the next run
+ * with --force, or by hand). */
+typedef struct dc_output dc_output_t;
+
+/*! dc_output_begin() :
+ *  Create OUTDIR (0700) if missing (emptiness is checked by the CLI with
+ *  dc_cli_prepare_outdir before), remove a stale _SUCCESS and stale
+ *  staging folders, create the staging folder, and point
+ *  run->opts.outdir at it until the commit or abort: any stage that writes
+ *  "into OUTDIR" (dc_table_open/dc_outfile_open on run->opts.outdir, even
+ *  committing its files itself) writes into the staging folder.
+ *  Creates run->merge if NULL. @return 0 or -1 (dc_seterr). */
+int dc_output_begin(dc_run_t *run);
+
+/*! dc_output_table() :
+ *  Open table `name` ("citizens", "links", "review", "rejects", ...) in the
+ *  staging folder with the run's format (--format) and compression
+ *  (--compress). The output set owns it: write rows, never commit or abort
+ *  it yourself. @return NULL on error (dc_seterr). */
+dc_table_t *dc_output_table(dc_run_t *run, const char *name, const char *const *cols,
+                            size_t ncols);
+
+/*! dc_output_file() :
+ *  Open a non-table output (report.json, model.json, ...) in the staging
+ *  folder; compressed (name + ".zst") with --compress. Owned by the output
+ *  set like tables. @return NULL on error (dc_seterr). */
+dc_outfile_t *dc_output_file(dc_run_t *run, const char *name);
+
+/*! dc_output_commit() :
+ *  Commit every table and file opened here, then move every visible file
+ *  of the staging folder into OUTDIR (renames only, in name order), sync
+ *  OUTDIR, write OUTDIR/_SUCCESS (the version and the file names) and
+ *  remove the staging folder. A hidden file left in the staging folder (an
+ *  output some stage never committed) fails the commit. If anything fails,
+ *  nothing remains in OUTDIR (files already moved are removed again).
+ *  Restores run->opts.outdir. @return 0 or -1 (dc_seterr). */
+int dc_output_commit(dc_run_t *run);
+
+/*! dc_output_abort() : drop every staged output and the staging folder;
+ *  restores run->opts.outdir. NULL-safe (no-op when not open). */
+void dc_output_abort(dc_run_t *run);
+
+/*! dc_output_abort_all() : async-signal-safe: remove the staged files and
+ *  the staging folder of the current run (for SIGINT/SIGTERM handlers,
+ *  after dc_outfile_abort_all). */
+void dc_output_abort_all(void);
+
+/*! dc_output_dir() : the staging folder while outputs are open, else NULL. */
+const char *dc_output_dir(const dc_run_t *run);
+
+/* -------------------------------------------------------------- report */
+
+/* Extra sections of report.json written by other stages (e.g. the match
+ * stage's blocking and model). Each writes one JSON value (an object) to
+ * `out`; it is placed under key `name`. Register before dc_report_write. */
+typedef void (*dc_report_section_fn)(const dc_run_t *run, dc_buf_t *out);
+void dc_report_add_section(const char *name, dc_report_section_fn fn);
+
+/*! dc_report_json() : the whole report as pretty-printed JSON into `out`
+ *  (deterministic apart from timings, memory and the thread count). */
+void dc_report_json(const dc_run_t *run, dc_buf_t *out);
+
+/*! dc_report_write() : OUTDIR/report.json (staged). @return 0 or -1. */
+int dc_report_write(dc_run_t *run);
+
+/*! dc_report_reject_rate() : rejected / input rows (0 with no input). */
+double dc_report_reject_rate(const dc_run_t *run);
+
+/*! dc_report_summary() : a one-screen summary without personal data
+ *  (counts, rates, times, output folder) to `out`. */
+void dc_report_summary(const dc_run_t *run, FILE *out);
+
+/* Cluster size histogram bins used in the report: 1, 2, 3, 4, 5, 6-10,
+ * 11-20, 21-50, 51-100, >100. */
+#define DC_REPORT_NBINS 10
+void dc_report_cluster_hist(const dc_clusters_t *cl, uint64_t hist[DC_REPORT_NBINS],
+                            uint32_t *max_size);
+
+/* ------------------------------------------------------------ progress */
+
+/* Progress on standard error, only when it is a terminal and not --quiet:
+ *   "match   1,234,567 rows  410k rows/s  eta 0:12"
+ * redrawn at most 5 times a second on one line. dc_progress_add is cheap
+ * (one atomic add) and thread-safe; the redraw happens on whichever thread
+ * crosses the interval. */
+void dc_progress_init(int enabled);       /* enabled && isatty(2) */
+void dc_progress_begin(const char *stage, uint64_t total);  /* total 0: unknown */
+void dc_progress_add(uint64_t n);
+void dc_progress_end(void);               /* clears the line */
+int dc_progress_active(void);
+
+#endif /* DC_MERGE_H */

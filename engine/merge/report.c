@@ -1,0 +1,483 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * report.c - OUTDIR/report.json and the end-of-run summary.
+ *
+ * The report holds counts, codes, timings and file names only: no name,
+ * ID number or address of any person. Its schema is in docs/OUTPUTS.md.
+ * Everything but "stages" (timings, memory) and "run.threads" is
+ * deterministic for given inputs and options.
+ */
+#include "dc_merge.h"
+#include "../match/dc_match.h"
+
+#include <stdlib.h>   /* free */
+#include <string.h>   /* strlen */
+
+/* --------------------------------------------------------- JSON writer */
+
+typedef struct jw {
+    dc_buf_t *b;
+    int depth;
+    int pending_key;
+    unsigned char first[64];
+} jw_t;
+
+static void jw_nl(jw_t *j)
+{
+    dc_buf_putc(j->b, '\n');
+    for (int i = 0; i < j->depth; i++) dc_buf_puts(j->b, "  ");
+}
+
+static void jw_value_prefix(jw_t *j)
+{
+    if (j->pending_key) { j->pending_key = 0; return; }
+    if (j->depth == 0) return;
+    if (!j->first[j->depth]) dc_buf_putc(j->b, ',');
+    j->first[j->depth] = 0;
+    jw_nl(j);
+}
+
+static void jw_key(jw_t *j, const char *k)
+{
+    jw_value_prefix(j);
+    dc_buf_put_json_str(j->b, k, strlen(k));
+    dc_buf_puts(j->b, ": ");
+    j->pending_key = 1;
+}
+
+static void jw_open(jw_t *j, char c)
+{
+    jw_value_prefix(j);
+    dc_buf_putc(j->b, c);
+    j->depth++;
+    j->first[j->depth] = 1;
+}
+
+static void jw_close(jw_t *j, char c)
+{
+    int empty = j->first[j->depth];
+    j->depth--;
+    if (!empty) jw_nl(j);
+    dc_buf_putc(j->b, c);
+}
+
+static void jw_str(jw_t *j, const char *s)
+{
+    jw_value_prefix(j);
+    dc_buf_put_json_str(j->b, s ? s : "", s ? strlen(s) : 0);
+}
+
+static void jw_u64(jw_t *j, uint64_t v)
+{
+    jw_value_prefix(j);
+    dc_buf_putu64(j->b, v);
+}
+
+static void jw_f64(jw_t *j, double v, int dec)
+{
+    jw_value_prefix(j);
+    if (v != v) { dc_buf_puts(j->b, "null"); return; }
+    if (v == 0) v = 0;
+    dc_buf_printf(j->b, "%.*f", dec, v);
+}
+
+static void jw_bool(jw_t *j, int v)
+{
+    jw_value_prefix(j);
+    dc_buf_puts(j->b, v ? "true" : "false");
+}
+
+static void jw_null(jw_t *j)
+{
+    jw_value_prefix(j);
+    dc_buf_puts(j->b, "null");
+}
+
+static void jw_raw(jw_t *j, const char *s, size_t n)
+{
+    jw_value_prefix(j);
+    dc_buf_put(j->b, s, n);
+}
+
+#define KU(j, k, v) (jw_key(j, k), jw_u64(j, v))
+#define KS(j, k, v) (jw_key(j, k), jw_str(j, v))
+
+/* ----------------------------------------------------- extra sections */
+
+#define MAX_SECTIONS 8
+static struct { const char *name; dc_report_section_fn fn; } g_sections[MAX_SECTIONS];
+static int g_nsections;
+
+void dc_report_add_section(const char *name, dc_report_section_fn fn)
+{
+    for (int i = 0; i < g_nsections; i++)
+        if (!strcmp(g_sections[i].name, name)) { g_sections[i].fn = fn; return; }
+    if (g_nsections < MAX_SECTIONS) {
+        g_sections[g_nsections].name = name;
+        g_sections[g_nsections].fn = fn;
+        g_nsections++;
+    }
+}
+
+/* ------------------------------------------------------------ figures */
+
+void dc_report_cluster_hist(const dc_clusters_t *cl, uint64_t hist[DC_REPORT_NBINS],
+                            uint32_t *max_size)
+{
+    static const uint32_t upper[DC_REPORT_NBINS] = {1, 2, 3, 4, 5, 10, 20, 50, 100, UINT32_MAX};
+    memset(hist, 0, DC_REPORT_NBINS * sizeof *hist);
+    *max_size = 0;
+    if (!cl->off) return;
+    for (uint32_t c = 0; c < cl->ncl; c++) {
+        uint32_t sz = cl->off[c + 1] - cl->off[c];
+        if (sz > *max_size) *max_size = sz;
+        int b = 0;
+        while (sz > upper[b]) b++;
+        hist[b]++;
+    }
+}
+
+static const char *const hist_labels[DC_REPORT_NBINS] = {"1", "2", "3", "4", "5", "6-10",
+                                                          "11-20", "21-50", "51-100", ">100"};
+
+double dc_report_reject_rate(const dc_run_t *run)
+{
+    return run->load.rows_in ? (double)run->load.rows_rejected / (double)run->load.rows_in : 0.0;
+}
+
+/* Data quality per source province, from record flags. */
+enum {
+    Q_ROWS, Q_ID12_MISSING, Q_ID12_INVALID, Q_ID12_INCONSISTENT, Q_CMND_INVALID,
+    Q_DOB_MISSING, Q_DOB_INVALID, Q_DOB_AMBIGUOUS, Q_DOB_YEAR_ONLY, Q_SEX_UNKNOWN,
+    Q_NAME_NO_DIACRITICS, Q_NAME_PLACEHOLDER, Q_ADDR_UNMATCHED, Q_ADDR_AMBIGUOUS_NEW, Q__COUNT
+};
+static const char *const q_names[Q__COUNT] = {
+    "rows", "id12_missing", "id12_invalid", "id12_inconsistent", "cmnd_invalid",
+    "dob_missing", "dob_invalid", "dob_ambiguous", "dob_year_only", "sex_unknown",
+    "name_no_diacritics", "name_placeholder", "address_unmatched", "address_ambiguous_2025",
+};
+
+typedef struct qjob {
+    const dc_run_t *run;
+    uint64_t (*part)[256][Q__COUNT];   /* per thread */
+} qjob_t;
+
+static void quality_part(void *ctx, int tid, int nth)
+{
+    qjob_t *j = ctx;
+    size_t n = j->run->nrec, a = n * (size_t)tid / (size_t)nth, b = n * (size_t)(tid + 1) / (size_t)nth;
+    uint64_t (*q)[Q__COUNT] = j->part[tid];
+    for (size_t i = a; i < b; i++) {
+        const dc_record_t *r = &j->run->recs[i];
+        uint64_t *c = q[r->prov_src];
+        c[Q_ROWS]++;
+        if (!(r->id12_flags & DC_ID_PRESENT) && !r->id12) c[Q_ID12_MISSING]++;
+        else if (!(r->id12_flags & DC_ID_VALID)) c[Q_ID12_INVALID]++;
+        else if (r->id12_flags & (DC_ID_SEX_MISMATCH | DC_ID_YEAR_MISMATCH)) c[Q_ID12_INCONSISTENT]++;
+        if ((r->cmnd_flags & DC_ID_PRESENT) && !(r->cmnd_flags & DC_ID_VALID)) c[Q_CMND_INVALID]++;
+        if (r->dob.flags & DC_DATE_INVALID) c[Q_DOB_INVALID]++;
+        else if (r->dob.prec == DC_PREC_NONE) c[Q_DOB_MISSING]++;
+        else if (r->dob.prec == DC_PREC_YEAR) c[Q_DOB_YEAR_ONLY]++;
+        if (r->dob.flags & DC_DATE_AMBIGUOUS) c[Q_DOB_AMBIGUOUS]++;
+        if (r->sex != DC_SEX_MALE && r->sex != DC_SEX_FEMALE) c[Q_SEX_UNKNOWN]++;
+        if (r->name.flags & DC_NAME_NO_DIACRITICS) c[Q_NAME_NO_DIACRITICS]++;
+        if (r->name.flags & DC_NAME_PLACEHOLDER) c[Q_NAME_PLACEHOLDER]++;
+        if ((r->hometown.flags | r->perm.flags | r->cur.flags) & DC_ADDR_UNMATCHED) c[Q_ADDR_UNMATCHED]++;
+        if ((r->hometown.flags | r->perm.flags | r->cur.flags) & DC_ADDR_AMBIGUOUS_NEW) c[Q_ADDR_AMBIGUOUS_NEW]++;
+    }
+}
+
+static void report_quality(const dc_run_t *run, jw_t *j)
+{
+    int nth = run->opts.nthreads > 0 ? run->opts.nthreads : dc_nthreads_default();
+    if ((size_t)nth > run->nrec / 65536 + 1) nth = (int)(run->nrec / 65536 + 1);
+    qjob_t q = {run, dc_xcalloc((size_t)nth, sizeof *q.part)};
+    dc_pool_run(nth, quality_part, &q);
+    for (int t = 1; t < nth; t++)
+        for (int p = 0; p < 256; p++)
+            for (int k = 0; k < Q__COUNT; k++) q.part[0][p][k] += q.part[t][p][k];
+    jw_open(j, '[');
+    /* known provinces by code, then records of unknown province */
+    for (int pass = 0; pass < 2; pass++)
+        for (int p = pass ? 0 : 1; p < (pass ? 1 : 256); p++) {
+            const uint64_t *c = q.part[0][p];
+            if (!c[Q_ROWS]) continue;
+            jw_open(j, '{');
+            jw_key(j, "province");
+            if (p) {
+                char code[16];
+                snprintf(code, sizeof code, "%02d", p);
+                jw_str(j, code);
+            } else {
+                jw_null(j);
+            }
+            for (int k = 0; k < Q__COUNT; k++) KU(j, q_names[k], c[k]);
+            jw_close(j, '}');
+        }
+    jw_close(j, ']');
+    free(q.part);
+}
+
+static void report_inputs(const dc_run_t *run, jw_t *j)
+{
+    jw_open(j, '[');
+    for (uint32_t s = 0; s < run->load.nsources; s++) {
+        const dc_source_info_t *src = &run->load.sources[s];
+        jw_open(j, '{');
+        KU(j, "index", src->index);
+        KS(j, "path", src->path);
+        KS(j, "source", src->name);
+        KS(j, "compression", src->compression);
+        KS(j, "encoding", dc_encoding_name(src->encoding));
+        jw_key(j, "encoding_confidence");
+        jw_f64(j, src->encoding_confidence, 3);
+        char d[2] = {src->delimiter, 0};
+        KS(j, "delimiter", src->delimiter == '\t' ? "\\t" : d);
+        jw_key(j, "bom");
+        jw_bool(j, src->has_bom);
+        jw_key(j, "crlf");
+        jw_bool(j, src->crlf);
+        KU(j, "bytes", src->bytes_in);
+        KU(j, "rows", src->rows_in);
+        KU(j, "accepted", src->rows_ok);
+        uint64_t rej = 0;
+        for (int r = 0; r < DC_REJ__COUNT; r++) rej += src->rejected[r];
+        KU(j, "rejected", rej);
+        jw_key(j, "rejected_by_reason");
+        jw_open(j, '{');
+        for (int r = 0; r < DC_REJ__COUNT; r++)
+            if (src->rejected[r]) KU(j, dc_reject_reason_name((dc_reject_reason_t)r), src->rejected[r]);
+        jw_close(j, '}');
+        jw_key(j, "header");
+        jw_open(j, '[');
+        for (uint32_t c = 0; c < src->ncols; c++) {
+            jw_open(j, '{');
+            KS(j, "column", src->col_names ? src->col_names[c] : "");
+            jw_key(j, "field");
+            int f = src->col_field ? src->col_field[c] : -1;
+            if (f >= 0 && f < DC_F__COUNT) jw_str(j, dc_field_name((dc_field_t)f));
+            else jw_null(j);
+            jw_close(j, '}');
+        }
+        jw_close(j, ']');
+        jw_close(j, '}');
+    }
+    jw_close(j, ']');
+}
+
+/* Blocking (pairs per rule, caps applied), the model's parameters and
+ * clustering, from the match stage's state. */
+static void report_match(const dc_run_t *run, jw_t *j)
+{
+    const dc_match_state_t *ms = run->match;
+    jw_key(j, "blocking");
+    jw_open(j, '{');
+    KU(j, "candidate_pairs", ms->bstats.pairs);
+    KU(j, "max_block", ms->rules.max_block);
+    KU(j, "window", ms->rules.window);
+    jw_key(j, "seconds");
+    jw_f64(j, ms->bstats.seconds, 3);
+    jw_key(j, "rules");
+    jw_open(j, '[');
+    for (size_t r = 0; r < ms->bstats.nrules; r++) {
+        const dc_rule_stats_t *rs = &ms->bstats.rule[r];
+        jw_open(j, '{');
+        KS(j, "rule", r < ms->rules.n ? ms->rules.r[r].text : "");
+        KU(j, "keyed_records", rs->keyed);
+        KU(j, "blocks", rs->blocks);
+        KU(j, "largest_block", rs->largest);
+        KU(j, "capped_blocks", rs->capped_blocks);
+        KU(j, "capped_records", rs->capped_rows);
+        KU(j, "pairs", rs->pairs);
+        KU(j, "pairs_new", rs->pairs_new);
+        jw_key(j, "seconds");
+        jw_f64(j, rs->seconds, 3);
+        jw_close(j, '}');
+    }
+    jw_close(j, ']');
+    jw_close(j, '}');
+
+    jw_key(j, "model");
+    dc_buf_t mb = DC_BUF_INIT;
+    dc_buf_puts(&mb, "{\n");
+    dc_model_json(&ms->model, &mb);   /* the members of model.json */
+    dc_buf_puts(&mb, "\n}");
+    jw_raw(j, mb.p, mb.len);
+    dc_buf_free(&mb);
+
+    jw_key(j, "clustering");
+    jw_open(j, '{');
+    KU(j, "pairs_accepted", ms->cstats.accepted);
+    KU(j, "unions", ms->cstats.unions);
+    KU(j, "unions_refused_cannot_link", ms->cstats.refused);
+    KU(j, "clusters", ms->cstats.clusters);
+    KU(j, "singletons", ms->cstats.singletons);
+    KU(j, "largest", ms->cstats.largest);
+    KU(j, "review_pairs", ms->review_rows);
+    jw_key(j, "match_weight");
+    jw_f64(j, ms->match_weight, 4);
+    jw_key(j, "review_weight");
+    jw_f64(j, ms->review_weight, 4);
+    jw_close(j, '}');
+}
+
+void dc_report_json(const dc_run_t *run, dc_buf_t *out)
+{
+    jw_t jj;
+    memset(&jj, 0, sizeof jj);
+    jj.b = out;
+    jw_t *j = &jj;
+    const dc_load_stats_t *ld = &run->load;
+    double rr = dc_report_reject_rate(run);
+    int exceeded = run->opts.max_reject_rate <= 1.0 && rr > run->opts.max_reject_rate;
+
+    jw_open(j, '{');
+    KS(j, "dancu_version", DC_VERSION);
+    jw_key(j, "run");
+    jw_open(j, '{');
+    KU(j, "threads", (uint64_t)(run->opts.nthreads > 0 ? run->opts.nthreads : dc_nthreads_default()));
+    KS(j, "format", run->opts.jsonl ? "jsonl" : "csv");
+    jw_key(j, "compress");
+    jw_bool(j, run->opts.compress);
+    jw_key(j, "match_threshold");
+    jw_f64(j, run->opts.match_threshold, 4);
+    jw_key(j, "review_threshold");
+    jw_f64(j, run->opts.review_threshold, 4);
+    jw_key(j, "max_reject_rate");
+    if (run->opts.max_reject_rate <= 1.0) jw_f64(j, run->opts.max_reject_rate, 4);
+    else jw_null(j);
+    KS(j, "status", exceeded ? "failed: reject rate above --max-reject-rate" : "ok");
+    jw_close(j, '}');
+
+    jw_key(j, "inputs");
+    report_inputs(run, j);
+
+    jw_key(j, "stages");
+    jw_open(j, '[');
+    for (int s = 0; s < run->nstages; s++) {
+        jw_open(j, '{');
+        KS(j, "name", run->stages[s].name);
+        jw_key(j, "seconds");
+        jw_f64(j, run->stages[s].seconds, 3);
+        KU(j, "rows", run->stages[s].rows);
+        KU(j, "peak_rss_bytes", run->stages[s].peak_rss);
+        jw_close(j, '}');
+    }
+    jw_close(j, ']');
+
+    if (run->match) report_match(run, j);
+
+    /* sections registered by other stages */
+    for (int s = 0; s < g_nsections; s++) {
+        dc_buf_t sb = DC_BUF_INIT;
+        g_sections[s].fn(run, &sb);
+        jw_key(j, g_sections[s].name);
+        if (sb.len) jw_raw(j, sb.p, sb.len);
+        else jw_null(j);
+        dc_buf_free(&sb);
+    }
+
+    uint64_t hist[DC_REPORT_NBINS];
+    uint32_t maxsz;
+    dc_report_cluster_hist(&run->cl, hist, &maxsz);
+    uint64_t linked = run->cl.off ? run->cl.off[run->cl.ncl] : 0;
+    jw_key(j, "clusters");
+    jw_open(j, '{');
+    KU(j, "citizens", run->cl.ncl);
+    KU(j, "records", linked);
+    KU(j, "max_size", maxsz);
+    jw_key(j, "size_histogram");
+    jw_open(j, '{');
+    for (int b = 0; b < DC_REPORT_NBINS; b++) KU(j, hist_labels[b], hist[b]);
+    jw_close(j, '}');
+    jw_close(j, '}');
+
+    jw_key(j, "survivorship");
+    jw_open(j, '{');
+    const dc_merge_state_t *ms = run->merge;
+    KU(j, "citizens", ms ? ms->ncit : 0);
+    KU(j, "citizens_with_conflicts", ms ? ms->citizens_flagged : 0);
+    jw_key(j, "flags");
+    jw_open(j, '{');
+    for (int f = 0; f < DC_CF__COUNT; f++)
+        KU(j, dc_merge_flag_name((dc_cflag_t)f), ms ? ms->conflicts[f] : 0);
+    jw_close(j, '}');
+    jw_close(j, '}');
+
+    jw_key(j, "data_quality_by_province");
+    report_quality(run, j);
+
+    jw_key(j, "reconciliation");
+    jw_open(j, '{');
+    KU(j, "input_rows", ld->rows_in);
+    KU(j, "linked_rows", linked);
+    KU(j, "rejected_rows", ld->rows_rejected);
+    jw_key(j, "balanced");
+    jw_bool(j, ld->rows_in == linked + ld->rows_rejected);
+    KU(j, "citizens", run->cl.ncl);
+    KU(j, "duplicates_removed", linked - run->cl.ncl);
+    jw_key(j, "reject_rate");
+    jw_f64(j, rr, 6);
+    jw_key(j, "reject_rate_exceeded");
+    jw_bool(j, exceeded);
+    jw_close(j, '}');
+    jw_close(j, '}');
+    dc_buf_putc(out, '\n');
+}
+
+int dc_report_write(dc_run_t *run)
+{
+    dc_outfile_t *f = dc_output_file(run, "report.json");
+    if (!f) return -1;
+    dc_buf_t b = DC_BUF_INIT;
+    dc_report_json(run, &b);
+    int rc = dc_outfile_buf(f, &b);
+    dc_buf_free(&b);
+    return rc;
+}
+
+/* --------------------------------------------------------------- summary */
+
+static void fmt_count(char *buf, size_t cap, uint64_t v)
+{
+    char d[32];
+    int n = snprintf(d, sizeof d, "%llu", (unsigned long long)v);
+    size_t k = 0;
+    for (int i = 0; i < n && k + 2 < cap; i++) {
+        if (i && (n - i) % 3 == 0) buf[k++] = ',';
+        buf[k++] = d[i];
+    }
+    buf[k] = '\0';
+}
+
+void dc_report_summary(const dc_run_t *run, FILE *out)
+{
+    const dc_load_stats_t *ld = &run->load;
+    char a[32], b[32], c[32];
+    uint64_t linked = run->cl.off ? run->cl.off[run->cl.ncl] : 0;
+    double total = 0;
+    for (int s = 0; s < run->nstages; s++) total += run->stages[s].seconds;
+    size_t peak = 0;
+    for (int s = 0; s < run->nstages; s++) peak = DC_MAX(peak, run->stages[s].peak_rss);
+
+    fprintf(out, "dancu run summary\n");
+    fmt_count(a, sizeof a, ld->rows_in);
+    fprintf(out, "  inputs      %u file%s, %s rows\n", ld->nsources, ld->nsources == 1 ? "" : "s", a);
+    fmt_count(a, sizeof a, ld->rows_ok);
+    fmt_count(b, sizeof b, ld->rows_rejected);
+    fprintf(out, "  accepted    %s   rejected %s (%.2f%%)\n", a, b, 100.0 * dc_report_reject_rate(run));
+    fmt_count(a, sizeof a, run->cl.ncl);
+    fmt_count(b, sizeof b, linked - run->cl.ncl);
+    fprintf(out, "  citizens    %s   duplicates removed %s\n", a, b);
+    if (run->merge) {
+        fmt_count(a, sizeof a, run->merge->citizens_flagged);
+        fmt_count(b, sizeof b, run->merge->conflicts[DC_CF_ID12_CONFLICT]);
+        fmt_count(c, sizeof c, run->merge->conflicts[DC_CF_DOB_CONFLICT]);
+        fprintf(out, "  conflicts   %s citizens (two IDs %s, birth dates %s)\n", a, b, c);
+    }
+    fprintf(out, "  reconciled  %s\n",
+            ld->rows_in == linked + ld->rows_rejected ? "yes: input = linked + rejected"
+                                                      : "NO: input != linked + rejected");
+    fprintf(out, "  time        %.2f s   peak memory %.1f MiB\n", total, (double)peak / 1048576.0);
+    if (run->opts.outdir) fprintf(out, "  outputs     %s/\n", run->opts.outdir);
+}

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * address_internal.h - shared internals of the address module
+ * (address_fold.c, gazetteer.c, address_parse.c, address_match.c,
+ * address.c). Not part of the public API (dc_address.h).
+ *
+ * Matching keys. Every unit name and every span of address tokens is
+ * reduced to a key: the tokens folded to ASCII (diacritics removed,
+ * đ -> d, lower case), apostrophes and hyphens dropped, concatenated
+ * without spaces, with four spelling rules applied per token so that the
+ * variants found in official lists and in registers meet:
+ *   - numbers lose their leading zeros ("05" -> "5");
+ *   - a final y after a consonant becomes i ("Quý"/"Quí", "Kỳ"/"Kì");
+ *   - a final k becomes c ("Đắk Lắk"/"Đắc Lắc");
+ *   - a final roman numeral I..IV after another token becomes a number
+ *     ("Hải Châu I" = "Hải Châu 1").
+ * Tone placement (Hoà/Hòa) disappears with the diacritics.
+ */
+#ifndef ADDRESS_INTERNAL_H
+#define ADDRESS_INTERNAL_H
+
+#include "dc_address.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---------------------------------------------------------- text folding */
+
+/*! dc_addr__utf8_next() : decode the code point at s (n >= 1 bytes left)
+ *  into *cp; @return its byte length (>= 1). Invalid or truncated
+ *  sequences decode as U+FFFD of length 1. */
+size_t dc_addr__utf8_next(const unsigned char *s, size_t n, uint32_t *cp);
+/*! dc_addr__utf8_put() : encode cp at out (4 bytes of room); @return length. */
+size_t dc_addr__utf8_put(uint32_t cp, char *out);
+/*! dc_addr__fold_cp() : the ASCII letter ('a'..'z') or digit of a Latin or
+ *  Vietnamese letter or digit, 0 for anything else. */
+int dc_addr__fold_cp(uint32_t cp);
+uint32_t dc_addr__lower(uint32_t cp);
+uint32_t dc_addr__upper(uint32_t cp);
+/*! dc_addr__is_combining_tone() : U+0300..U+036F (tolerated in NFD input). */
+int dc_addr__is_combining(uint32_t cp);
+
+/*! dc_addr__tok_key() : key of one token s[0..n) into out (cap >= n + 1
+ *  bytes; keys never grow). @return key length (0 if the token has no
+ *  letter or digit). Applies the leading-zero, final y and final k rules;
+ *  `*roman` receives 1..4 when the token is I, II, III or IV, else 0. */
+size_t dc_addr__tok_key(const char *s, size_t n, char *out, int *roman);
+/*! dc_addr__key() : key of a whole name (tokenized at spaces and
+ *  punctuation), as the matcher builds it for a span. @return length. */
+size_t dc_addr__key(const char *s, size_t n, char *out, size_t cap);
+
+/*! dc_addr__word_display() : one word in display form into out: NFC
+ *  letters with canonical tone placement (hoà -> hòa, thuỷ -> thủy), in
+ *  proper case ("BẾN" -> "Bến") when `proper`, otherwise case kept;
+ *  letters of words that contain digits are upper-cased ("12a" -> "12A").
+ *  @return bytes written (at most cap - 1; out is not NUL-terminated). */
+size_t dc_addr__word_display(const char *s, size_t n, char *out, size_t cap, int proper);
+
+/* ------------------------------------------------------------ gazetteer */
+
+enum { GZ_PROV_OLD = 1, GZ_PROV_NEW, GZ_DIST, GZ_WARD_OLD, GZ_WARD_NEW };
+
+typedef struct gz_unit {
+    const char *name;     /* full display name with its type word */
+    uint32_t code;
+    uint32_t canon;       /* index of the current record of this code */
+    uint32_t link0;       /* links (canonical ward and island-district records) */
+    uint16_t nlink;
+    uint16_t parent;      /* old ward: district; district: province; new ward: province */
+    uint8_t prov;         /* province code in the unit's own scheme */
+    uint8_t kind;         /* GZ_* */
+    uint8_t type;         /* DC_UNIT_* */
+    uint8_t snap;         /* bit 0: list of 10/04/2023; bit 1: list of 01/03/2025 (new units: 2) */
+    uint8_t bare_off;     /* offset of the bare name in `name` */
+    uint8_t former;       /* 1 when not the current record of its code */
+    uint32_t next_same;   /* next record with the same kind and code, UINT32_MAX at the end */
+} gz_unit_t;
+
+/* A distinct key of the name index and its postings (unit indices). */
+typedef struct gz_slot {
+    uint64_t h;           /* 0 = empty slot */
+    uint32_t post0;       /* first posting */
+    uint16_t npost;
+    uint16_t klen;
+    uint32_t koff;        /* key bytes in keys[] */
+} gz_slot_t;
+
+/* Posting flag: the key is an alias (abbreviation, other spelling). */
+#define GZ_POST_ALIAS 0x80000000u
+#define GZ_POST_IDX   0x7fffffffu
+
+struct dc_gazetteer {
+    gz_unit_t *u;
+    size_t nu;
+    dc_arena_t arena;              /* names */
+    int32_t prov_old[100], prov_new[100];
+    int32_t dist[1000];
+    int32_t *ward_old, *ward_new;  /* canonical record by code, -1 */
+    uint32_t ward_code_max;
+    uint32_t *old_order, *new_order;  /* canonical ward records by code, for enumeration */
+    size_t nold, nnew;
+    dc_ward_link_t *links;
+    uint32_t *link_unit;           /* unit index of each link's other side */
+    size_t nlinks;
+    uint8_t prov_new_of[100];      /* old province -> new province */
+    gz_slot_t *slots;
+    size_t mask;
+    uint32_t *post;
+    size_t npost;
+    char *keys;
+};
+
+/*! gz_lookup() : the slot of key k[0..n), or NULL. */
+const gz_slot_t *dc_addr__gz_lookup(const dc_gazetteer_t *gz, const char *k, size_t n);
+const gz_slot_t *dc_addr__gz_lookup_h(const dc_gazetteer_t *gz, uint64_t h, const char *k, size_t n);
+
+#endif /* ADDRESS_INTERNAL_H */

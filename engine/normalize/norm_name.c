@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * norm_name.c - full names: keys, split into surname / middle / given name,
+ * flags (docs/NORMALIZATION.md, "Names").
+ */
+#include "norm_internal.h"
+#include "ref/dc_ref.h"
+
+#include <stdlib.h>   /* qsort */
+#include <string.h>   /* memcmp */
+
+/* Surnames seen at least this many times in the (biased) samples behind
+ * derived_surname_freq.csv count as known; rarer rows are mostly noise. */
+#define SURNAME_MIN_COUNT 3
+
+static int cmp_compound(const void *a, const void *b, void *ctx)
+{
+    const uint8_t *nt = ctx;
+    size_t ia = *(const size_t *)a, ib = *(const size_t *)b;
+    return (int)nt[ib] - (int)nt[ia];
+}
+
+void norm_names_load(dc_norm_shared_t *sh)
+{
+    dc_ref_csv_t c;
+    dc_buf_t b = DC_BUF_INIT;
+    dc_text_t t;
+
+    strmap_init(&sh->surnames, 1024);
+    dc_ref_csv_open(&c, "derived_surname_freq.csv", ',');
+    int cs = dc_ref_csv_col(&c, "surname"), cn = dc_ref_csv_col(&c, "count_total");
+    while (dc_ref_csv_next(&c)) {
+        if (atoi(c.f[cn]) < SURNAME_MIN_COUNT) continue;
+        dc_text_decode(c.f[cs], c.flen[cs], &t);
+        if (t.n != 1) continue;
+        dc_buf_clear(&b);
+        dc_text_put_exact(&t, 0, 1, &b);
+        strmap_put(&sh->surnames, b.p, b.len, 1);
+        dc_buf_clear(&b);
+        dc_text_put_ascii(&t, 0, 1, &b);
+        strmap_put(&sh->surnames, b.p, b.len, 1);
+    }
+    dc_ref_csv_close(&c);
+
+    /* compound surnames, longest first, kept in exact (lower case) form */
+    dc_ref_csv_open(&c, "vn_compound_surnames.csv", ',');
+    cs = dc_ref_csv_col(&c, "surname");
+    size_t cap = 0;
+    while (dc_ref_csv_next(&c)) {
+        dc_text_decode(c.f[cs], c.flen[cs], &t);
+        dc_text_canon(&t);
+        if (t.n < 2) continue;
+        if (sh->ncompound == cap) {
+            cap = cap ? cap * 2 : 16;
+            sh->compound = dc_xrealloc(sh->compound, cap * sizeof *sh->compound);
+            sh->compound_ntok = dc_xrealloc(sh->compound_ntok, cap);
+        }
+        dc_buf_clear(&b);
+        dc_text_put_exact(&t, 0, t.n, &b);
+        sh->compound[sh->ncompound] = dc_xstrndup(b.p, b.len);
+        sh->compound_ntok[sh->ncompound] = t.n;
+        sh->ncompound++;
+    }
+    dc_ref_csv_close(&c);
+    size_t *idx = dc_xmalloc((sh->ncompound + 1) * sizeof *idx);
+    for (size_t i = 0; i < sh->ncompound; i++) idx[i] = i;
+    qsort_r(idx, sh->ncompound, sizeof *idx, cmp_compound, sh->compound_ntok);
+    char **s2 = dc_xmalloc((sh->ncompound + 1) * sizeof *s2);
+    uint8_t *n2 = dc_xmalloc(sh->ncompound + 1);
+    for (size_t i = 0; i < sh->ncompound; i++) {
+        s2[i] = sh->compound[idx[i]];
+        n2[i] = sh->compound_ntok[idx[i]];
+    }
+    free(sh->compound);
+    free(sh->compound_ntok);
+    free(idx);
+    sh->compound = s2;
+    sh->compound_ntok = n2;
+    sh->compound_ascii = dc_xmalloc((sh->ncompound + 1) * sizeof *sh->compound_ascii);
+    for (size_t i = 0; i < sh->ncompound; i++) {
+        dc_buf_clear(&b);
+        dc_text_fold_ascii(s2[i], strlen(s2[i]), &b);
+        sh->compound_ascii[i] = dc_xstrndup(b.p, b.len);
+    }
+
+    strmap_init(&sh->placeholders, 64);
+    dc_ref_csv_open(&c, "vn_name_placeholders.csv", ',');
+    cs = dc_ref_csv_col(&c, "value");
+    while (dc_ref_csv_next(&c)) {
+        dc_buf_clear(&b);
+        dc_text_fold_ascii(c.f[cs], c.flen[cs], &b);
+        if (b.len) strmap_put(&sh->placeholders, b.p, b.len, 1);
+    }
+    dc_ref_csv_close(&c);
+    dc_buf_free(&b);
+}
+
+static uint32_t intern_buf(dc_intern_t *in, const dc_buf_t *b)
+{
+    return b->len ? dc_intern(in, b->p, b->len) : 0;
+}
+
+/* Does token j spell `exact` (or `ascii` when the name has no diacritics)? */
+static int token_is(const dc_text_t *t, int j, int diacritics, const char *exact,
+                    const char *ascii, dc_buf_t *tmp)
+{
+    dc_buf_clear(tmp);
+    if (diacritics) dc_text_put_exact(t, j, j + 1, tmp);
+    else dc_text_put_ascii(t, j, j + 1, tmp);
+    const char *want = diacritics ? exact : ascii;
+    return tmp->len == strlen(want) && !memcmp(tmp->p, want, tmp->len);
+}
+
+static void name_compute(dc_norm_ctx_t *ctx, const char *s, size_t n, dc_name_t *out)
+{
+    dc_norm_shared_t *sh = ctx->sh;
+    dc_text_t *t = &ctx->txt;
+    dc_buf_t *b = &ctx->b1;
+    uint16_t flags = 0;
+
+    memset(out, 0, sizeof *out);
+    dc_text_decode(s, n, t);
+    int dia = (t->flags & DC_TXT_DIACRITICS) != 0;
+    if (!dia && dc_text_decode_typed(t)) {
+        flags |= DC_NAME_TELEX;
+        dia = 1;
+    }
+    dc_buf_clear(b);
+    dc_text_put_ascii(t, 0, t->n, b);
+    if (!t->n || strmap_get(&sh->placeholders, b->p, b->len, 0)) {
+        out->flags = DC_NAME_PLACEHOLDER;
+        return;
+    }
+    dc_text_canon(t);
+    if (t->flags & DC_TXT_DIGITS) flags |= DC_NAME_DIGITS;
+    if (t->n == 1) flags |= DC_NAME_ONE_TOKEN;
+    if (!dia) flags |= DC_NAME_NO_DIACRITICS;
+    if (t->flags & (DC_TXT_PUNCT | DC_TXT_TRUNC)) flags |= DC_NAME_ODD_CHARS;
+    if (t->flags & DC_TXT_OTHER) flags |= DC_NAME_OTHER_SCRIPT;
+    if (t->flags & DC_TXT_MOVED_TONE) flags |= DC_NAME_TONE_MOVED;
+
+    dc_intern_t *in = sh->in;
+    out->ascii = intern_buf(in, b);
+    dc_buf_clear(b);
+    dc_text_put_exact(t, 0, t->n, b);
+    out->exact = intern_buf(in, b);
+    dc_buf_clear(b);
+    dc_text_put_phon(t, 0, t->n, b);
+    out->phon = intern_buf(in, b);
+    out->ntok = t->n;
+    out->has_diacritics = (uint8_t)dia;
+
+    /* split: compound surname, else the first token */
+    int nt = t->n, sur_n = nt >= 2 ? 1 : 0;
+    if (nt >= 3) {
+        dc_buf_t *cmp = &ctx->b2;
+        for (size_t i = 0; i < sh->ncompound; i++) {
+            int k = sh->compound_ntok[i];
+            if (k >= nt) continue;
+            dc_buf_clear(cmp);
+            if (dia) {
+                dc_text_put_exact(t, 0, k, cmp);
+                if (cmp->len == strlen(sh->compound[i]) && !memcmp(cmp->p, sh->compound[i], cmp->len)) {
+                    sur_n = k;
+                    break;
+                }
+            } else {
+                /* no diacritics: compare with the compound's ASCII form */
+                const char *ca = sh->compound_ascii[i];
+                dc_text_put_ascii(t, 0, k, cmp);
+                if (cmp->len == strlen(ca) && !memcmp(cmp->p, ca, cmp->len)) {
+                    sur_n = k;
+                    break;
+                }
+            }
+        }
+        if (sur_n > 1) flags |= DC_NAME_COMPOUND_SUR;
+    }
+    if (sur_n) {
+        dc_buf_clear(b);
+        dc_text_put_ascii(t, 0, sur_n, b);
+        out->sur = intern_buf(in, b);
+        if (sur_n == 1 && !strmap_get(&sh->surnames, b->p, b->len, 0)) flags |= DC_NAME_RARE_SURNAME;
+    }
+    if (nt - 1 > sur_n) {
+        dc_buf_clear(b);
+        dc_text_put_ascii(t, sur_n, nt - 1, b);
+        out->mid = intern_buf(in, b);
+        for (int j = sur_n; j < nt - 1; j++) {
+            if (token_is(t, j, dia, "văn", "van", &ctx->b2)) flags |= DC_NAME_MID_VAN;
+            if (token_is(t, j, dia, "thị", "thi", &ctx->b2)) flags |= DC_NAME_MID_THI;
+        }
+    }
+    dc_buf_clear(b);
+    dc_text_put_ascii(t, nt - 1, nt, b);
+    out->given = intern_buf(in, b);
+    dc_buf_clear(b);
+    dc_text_put_phon(t, nt - 1, nt, b);
+    out->given_phon = intern_buf(in, b);
+    out->flags = flags;
+}
+
+/* Trim ASCII spaces; returns the trimmed length and moves *s. */
+static size_t trim(const char **s, size_t n)
+{
+    const char *p = *s;
+    while (n && (p[0] == ' ' || p[0] == '\t' || p[0] == '\r' || p[0] == '\n')) { p++; n--; }
+    while (n && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r' || p[n - 1] == '\n')) n--;
+    *s = p;
+    return n;
+}
+
+void dc_norm_name(dc_norm_ctx_t *ctx, const char *s, size_t n, dc_name_t *out)
+{
+    n = trim(&s, n);
+    if (!n) { memset(out, 0, sizeof *out); return; }
+    if (ctx->sh->opts.no_cache) { name_compute(ctx, s, n, out); return; }
+    uint64_t h;
+    cache_ent_t *e = cache_find(&ctx->cache, CK_NAME, s, n, &h);
+    if (e) { *out = e->u.name; return; }
+    name_compute(ctx, s, n, out);
+    cache_put(&ctx->cache, CK_NAME, s, n, h, out, sizeof *out);
+}
+
+void dc_norm_relname(dc_norm_ctx_t *ctx, const char *s, size_t n, dc_relname_t *out,
+                     uint16_t *flags)
+{
+    dc_name_t nm;
+    dc_norm_name(ctx, s, n, &nm);
+    out->exact = nm.exact;
+    out->ascii = nm.ascii;
+    out->phon = nm.phon;
+    out->given = nm.given;
+    if (flags) *flags = nm.flags;
+}
+
+void dc_norm_display_name(const dc_norm_shared_t *sh, uint32_t exact, dc_buf_t *out)
+{
+    size_t n;
+    const char *s = dc_intern_str(sh->in, exact, &n);
+    dc_text_t t;
+    dc_text_decode(s, n, &t);
+    dc_text_put_display(&t, 0, t.n, out);
+}
+
+static void flags_str(unsigned flags, const char *const *names, size_t nnames, dc_buf_t *out)
+{
+    int first = 1;
+    for (size_t i = 0; i < nnames; i++) {
+        if (!(flags & (1u << i)) || !names[i]) continue;
+        if (!first) dc_buf_putc(out, '|');
+        dc_buf_puts(out, names[i]);
+        first = 0;
+    }
+}
+
+void dc_name_flags_str(uint16_t flags, dc_buf_t *out)
+{
+    static const char *const names[] = {"digits", "one_token", "placeholder", "telex",
+                                        "no_diacritics", "odd_chars", "mid_van", "mid_thi",
+                                        "compound_surname", "rare_surname", "other_script",
+                                        "tone_moved"};
+    flags_str(flags, names, DC_ARRAY_LEN(names), out);
+}
+
+void dc_date_flags_str(uint8_t flags, dc_buf_t *out)
+{
+    static const char *const names[] = {"invalid", "placeholder", "serial", "two_digit_year",
+                                        "ambiguous", "swapped", "future"};
+    flags_str(flags, names, DC_ARRAY_LEN(names), out);
+}
+
+void dc_id_flags_str(uint16_t flags, dc_buf_t *out)
+{
+    static const char *const names[] = {"present", "valid", "bad_length", "bad_province",
+                                        "sex_mismatch", "year_mismatch", "not_digits", "cmnd12",
+                                        "zero_restored", "mangled"};
+    flags_str(flags, names, DC_ARRAY_LEN(names), out);
+}
+
+void dc_code_flags_str(uint8_t flags, dc_buf_t *out)
+{
+    static const char *const names[] = {"sex_unresolved", "sex_unrecognized", "ethnic_refused",
+                                        "ethnic_unrecognized", "religion_unrecognized",
+                                        "nationality_unrecognized", "province_unrecognized"};
+    flags_str(flags, names, DC_ARRAY_LEN(names), out);
+}

@@ -1,0 +1,758 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * norm_text.c - Vietnamese text as syllables (dc_text.h).
+ *
+ * DESIGN: one table, built once, maps every code point a Vietnamese text
+ * is made of (ASCII, the 134 precomposed letters, the combining tone and
+ * vowel marks) to a cell: letter code + tone + case. The 134 letters are
+ * found by composing base + modifier + tone with utf8proc_NFC, so the table
+ * cannot disagree with Unicode. Decoding a name is then a loop over bytes
+ * with one table look-up per letter; utf8proc is called only for code
+ * points outside that set (other scripts, symbols).
+ */
+#include "dc_text.h"
+
+#include <pthread.h>   /* pthread_once */
+#include <stdlib.h>    /* free */
+#include <string.h>    /* memcpy */
+#include <utf8proc.h>  /* utf8proc_NFC, utf8proc_tolower, utf8proc_category */
+
+/* Cell layout: bits 0-7 letter code, 8-10 tone, 11 upper case. */
+#define CELL_UPPER 0x800u
+#define MK(letter, tone) ((uint32_t)(letter) | ((uint32_t)(tone) << 8))
+
+/* Table entry for a code point: 0 = not a Vietnamese letter or mark. */
+enum { K_NONE = 0, K_LETTER = 1, K_MARK_TONE = 2, K_MARK_MOD = 3 };
+typedef struct {
+    uint8_t kind, letter, tone, upper;
+} cpinfo_t;
+
+#define LOW_MAX 0x250     /* code points 0..0x24f: Latin-1, Extended-A, -B */
+#define HI_BASE 0x1EA0
+#define HI_MAX 0x1F00
+static cpinfo_t low_tab[LOW_MAX];
+static cpinfo_t hi_tab[HI_MAX - HI_BASE];
+static cpinfo_t mark_tab[0x70];            /* U+0300..U+036F */
+
+/* compose[letter][tone][upper] -> UTF-8 (NUL-terminated, <= 3 bytes) */
+static char compose_tab[8 + 128][6][2][4];
+static uint8_t base_of[136];   /* ASCII base letter of a letter code */
+static uint8_t is_vowel[136];
+static uint8_t has_mod[136];   /* vowel carries a modifier (ă â ê ô ơ ư) */
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static const struct {
+    uint8_t code;
+    char base;
+    uint32_t mark;   /* combining modifier, 0 none */
+} vowels[] = {
+    {'a', 'a', 0},      {DC_L_A_BREVE, 'a', 0x306}, {DC_L_A_CIRC, 'a', 0x302},
+    {'e', 'e', 0},      {DC_L_E_CIRC, 'e', 0x302},  {'i', 'i', 0},
+    {'o', 'o', 0},      {DC_L_O_CIRC, 'o', 0x302},  {DC_L_O_HORN, 'o', 0x31B},
+    {'u', 'u', 0},      {DC_L_U_HORN, 'u', 0x31B},  {'y', 'y', 0},
+};
+static const uint32_t tone_mark[6] = {0, 0x300, 0x309, 0x303, 0x301, 0x323};
+
+static void set_info(uint32_t cp, cpinfo_t ci)
+{
+    if (cp < LOW_MAX) low_tab[cp] = ci;
+    else if (cp >= HI_BASE && cp < HI_MAX) hi_tab[cp - HI_BASE] = ci;
+    else if (cp >= 0x300 && cp < 0x370) mark_tab[cp - 0x300] = ci;
+}
+
+static uint32_t nfc_one(uint32_t base, uint32_t m1, uint32_t m2)
+{
+    uint8_t src[16];
+    size_t n = 0;
+    n += (size_t)utf8proc_encode_char((utf8proc_int32_t)base, src + n);
+    if (m1) n += (size_t)utf8proc_encode_char((utf8proc_int32_t)m1, src + n);
+    if (m2) n += (size_t)utf8proc_encode_char((utf8proc_int32_t)m2, src + n);
+    src[n] = 0;
+    uint8_t *r = utf8proc_NFC(src);
+    if (!r) dc_die("utf8proc_NFC failed while building the letter table");
+    utf8proc_int32_t cp;
+    utf8proc_ssize_t k = utf8proc_iterate(r, -1, &cp);
+    if (k <= 0 || r[k] != 0) dc_die("letter table: U+%04X + marks does not compose", base);
+    free(r);
+    return (uint32_t)cp;
+}
+
+static void put_compose(uint8_t code, int tone, int upper, uint32_t cp)
+{
+    uint8_t tmp[8];
+    utf8proc_ssize_t k = utf8proc_encode_char((utf8proc_int32_t)cp, tmp);
+    memcpy(compose_tab[code][tone][upper], tmp, (size_t)k);
+    compose_tab[code][tone][upper][k] = 0;
+}
+
+static void build_tables(void)
+{
+    for (int c = 'a'; c <= 'z'; c++) {
+        base_of[c] = (uint8_t)c;
+        set_info((uint32_t)c, (cpinfo_t){K_LETTER, (uint8_t)c, 0, 0});
+        set_info((uint32_t)(c - 32), (cpinfo_t){K_LETTER, (uint8_t)c, 0, 1});
+        compose_tab[c][0][0][0] = (char)c;
+        compose_tab[c][0][1][0] = (char)(c - 32);
+    }
+    for (size_t v = 0; v < DC_ARRAY_LEN(vowels); v++) {
+        uint8_t code = vowels[v].code;
+        base_of[code] = (uint8_t)vowels[v].base;
+        is_vowel[code] = 1;
+        has_mod[code] = vowels[v].mark != 0;
+        for (int tone = 0; tone < 6; tone++) {
+            for (int up = 0; up < 2; up++) {
+                uint32_t base = (uint32_t)(up ? vowels[v].base - 32 : vowels[v].base);
+                uint32_t cp = nfc_one(base, vowels[v].mark, tone_mark[tone]);
+                set_info(cp, (cpinfo_t){K_LETTER, code, (uint8_t)tone, (uint8_t)up});
+                put_compose(code, tone, up, cp);
+            }
+        }
+    }
+    base_of[DC_L_D_BAR] = 'd';
+    set_info(0x111, (cpinfo_t){K_LETTER, DC_L_D_BAR, 0, 0});
+    set_info(0x110, (cpinfo_t){K_LETTER, DC_L_D_BAR, 0, 1});
+    /* Ð (U+00D0, Icelandic eth) is often typed for Đ by legacy keyboards. */
+    set_info(0xD0, (cpinfo_t){K_LETTER, DC_L_D_BAR, 0, 1});
+    put_compose(DC_L_D_BAR, 0, 0, 0x111);
+    put_compose(DC_L_D_BAR, 0, 1, 0x110);
+    /* Combining marks (NFD input, Windows-1258 style decomposed text). */
+    for (int tone = 1; tone < 6; tone++)
+        set_info(tone_mark[tone], (cpinfo_t){K_MARK_TONE, 0, (uint8_t)tone, 0});
+    set_info(0x340, (cpinfo_t){K_MARK_TONE, 0, DC_TONE_GRAVE, 0});
+    set_info(0x341, (cpinfo_t){K_MARK_TONE, 0, DC_TONE_ACUTE, 0});
+    set_info(0x302, (cpinfo_t){K_MARK_MOD, 0x02, 0, 0});
+    set_info(0x306, (cpinfo_t){K_MARK_MOD, 0x06, 0, 0});
+    set_info(0x31B, (cpinfo_t){K_MARK_MOD, 0x1B, 0, 0});
+    /* A plain ASCII letter composes with tone 0 only: fill the other tones of
+     * consonants with the letter itself (never used for output). */
+}
+
+static void init(void) { pthread_once(&once, build_tables); }
+
+static inline const cpinfo_t *info_of(uint32_t cp)
+{
+    if (cp < LOW_MAX) return &low_tab[cp];
+    if (cp >= HI_BASE && cp < HI_MAX) return &hi_tab[cp - HI_BASE];
+    if (cp >= 0x300 && cp < 0x370) return &mark_tab[cp - 0x300];
+    return NULL;
+}
+
+/* Apply a combining modifier to a letter code. */
+static uint8_t apply_mod(uint8_t letter, uint8_t mod)
+{
+    switch (mod) {
+    case 0x02:
+        if (letter == 'a') return DC_L_A_CIRC;
+        if (letter == 'e') return DC_L_E_CIRC;
+        if (letter == 'o') return DC_L_O_CIRC;
+        break;
+    case 0x06:
+        if (letter == 'a') return DC_L_A_BREVE;
+        break;
+    case 0x1B:
+        if (letter == 'o') return DC_L_O_HORN;
+        if (letter == 'u') return DC_L_U_HORN;
+        break;
+    }
+    return 0;
+}
+
+/* Decode one UTF-8 code point; returns bytes used (>= 1) and *cp, or 0
+ * with *cp = 0xFFFD for an invalid sequence (1 byte skipped by caller). */
+static inline size_t utf8_next(const unsigned char *p, size_t n, uint32_t *cp)
+{
+    unsigned c = p[0];
+    if (c < 0x80) { *cp = c; return 1; }
+    if (c >= 0xC2 && c < 0xE0 && n >= 2 && (p[1] & 0xC0) == 0x80) {
+        *cp = ((c & 0x1Fu) << 6) | (p[1] & 0x3Fu);
+        return 2;
+    }
+    if (c >= 0xE0 && c < 0xF0 && n >= 3 && (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80) {
+        uint32_t v = ((c & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu);
+        if (v < 0x800 || (v >= 0xD800 && v < 0xE000)) return 0;
+        *cp = v;
+        return 3;
+    }
+    if (c >= 0xF0 && c < 0xF5 && n >= 4 && (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80 &&
+        (p[3] & 0xC0) == 0x80) {
+        uint32_t v = ((c & 0x07u) << 18) | ((p[1] & 0x3Fu) << 12) | ((p[2] & 0x3Fu) << 6) |
+                     (p[3] & 0x3Fu);
+        if (v < 0x10000 || v > 0x10FFFF) return 0;
+        *cp = v;
+        return 4;
+    }
+    return 0;
+}
+
+static int is_apostrophe(uint32_t cp)
+{
+    return cp == '\'' || cp == 0x2019 || cp == 0x2018 || cp == 0x2BC || cp == 0x60 ||
+           cp == 0xB4 || cp == 0x2032;
+}
+
+void dc_text_decode(const char *s, size_t n, dc_text_t *t)
+{
+    init();
+    t->n = 0;
+    t->flags = 0;
+    dc_token_t *cur = NULL;   /* token being filled, NULL between tokens */
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n) {
+        uint32_t cp;
+        size_t k = utf8_next(p + i, n - i, &cp);
+        if (!k) { t->flags |= DC_TXT_PUNCT; i++; cur = NULL; continue; }
+        i += k;
+        const cpinfo_t *ci = info_of(cp);
+        if (ci && ci->kind == K_LETTER) {
+            if (!cur) {
+                if (t->n == DC_TXT_MAXTOK) { t->flags |= DC_TXT_TRUNC; continue; }
+                cur = &t->t[t->n++];
+                cur->n = 0;
+            }
+            if (cur->n == DC_TXT_MAXLEN) { t->flags |= DC_TXT_TRUNC; continue; }
+            cur->c[cur->n++] = MK(ci->letter, ci->tone) | (ci->upper ? CELL_UPPER : 0);
+            if (ci->tone || ci->letter < 8) t->flags |= DC_TXT_DIACRITICS;
+            t->flags |= ci->upper ? DC_TXT_UPPER : DC_TXT_LOWER;
+            continue;
+        }
+        if (ci && ci->kind == K_MARK_TONE) {
+            if (cur && cur->n && !(cur->c[cur->n - 1] & DC_CELL_CP)) {
+                uint32_t *c = &cur->c[cur->n - 1];
+                *c = (*c & ~0x700u) | ((uint32_t)ci->tone << 8);
+                t->flags |= DC_TXT_DIACRITICS;
+            }
+            continue;
+        }
+        if (ci && ci->kind == K_MARK_MOD) {
+            if (cur && cur->n && !(cur->c[cur->n - 1] & DC_CELL_CP)) {
+                uint32_t *c = &cur->c[cur->n - 1];
+                uint8_t nl = apply_mod((uint8_t)DC_CELL_LETTER(*c), ci->letter);
+                if (nl) { *c = (*c & ~0xffu) | nl; t->flags |= DC_TXT_DIACRITICS; }
+            }
+            continue;
+        }
+        if (cp >= '0' && cp <= '9') {
+            if (!cur) {
+                if (t->n == DC_TXT_MAXTOK) { t->flags |= DC_TXT_TRUNC; continue; }
+                cur = &t->t[t->n++];
+                cur->n = 0;
+            }
+            if (cur->n < DC_TXT_MAXLEN) cur->c[cur->n++] = cp;
+            t->flags |= DC_TXT_DIGITS;
+            continue;
+        }
+        if (is_apostrophe(cp)) {
+            /* Kept inside a token (H'Mông, K'Lan), dropped elsewhere. */
+            if (cur && cur->n && cur->n < DC_TXT_MAXLEN && i < n &&
+                DC_CELL_LETTER(cur->c[cur->n - 1]) != '\'')
+                cur->c[cur->n++] = '\'';
+            continue;
+        }
+        if (cp == ' ' || cp == '\t' || cp == '-' || cp == 0xA0 || cp == 0x2010 ||
+            cp == 0x2011 || cp == 0x2013 || cp == '\r' || cp == '\n' || cp == 0x3000 ||
+            cp == 0x2002 || cp == 0x2003 || cp == 0x2009 || cp == 0x200B) {
+            cur = NULL;
+            continue;
+        }
+        if (cp >= 0x300 && cp < 0x370) continue;   /* other combining marks: dropped */
+        utf8proc_category_t cat = utf8proc_category((utf8proc_int32_t)cp);
+        if (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) {
+            if (!cur) {
+                if (t->n == DC_TXT_MAXTOK) { t->flags |= DC_TXT_TRUNC; continue; }
+                cur = &t->t[t->n++];
+                cur->n = 0;
+            }
+            if (cur->n < DC_TXT_MAXLEN)
+                cur->c[cur->n++] = DC_CELL_CP | (uint32_t)utf8proc_tolower((utf8proc_int32_t)cp);
+            t->flags |= DC_TXT_OTHER;
+            continue;
+        }
+        if (cat == UTF8PROC_CATEGORY_ND) {
+            /* other decimal digits (full-width...): keep as digits */
+            if (!cur) {
+                if (t->n == DC_TXT_MAXTOK) { t->flags |= DC_TXT_TRUNC; continue; }
+                cur = &t->t[t->n++];
+                cur->n = 0;
+            }
+            if (cur->n < DC_TXT_MAXLEN) cur->c[cur->n++] = DC_CELL_CP | cp;
+            t->flags |= DC_TXT_DIGITS;
+            continue;
+        }
+        /* punctuation, symbols, controls: a separator */
+        t->flags |= DC_TXT_PUNCT;
+        cur = NULL;
+    }
+    /* drop a trailing apostrophe left in a token, and empty tokens */
+    uint8_t w = 0;
+    for (uint8_t j = 0; j < t->n; j++) {
+        dc_token_t *k = &t->t[j];
+        while (k->n && !(k->c[k->n - 1] & DC_CELL_CP) && DC_CELL_LETTER(k->c[k->n - 1]) == '\'')
+            k->n--;
+        if (k->n) {
+            if (w != j) t->t[w] = *k;
+            w++;
+        }
+    }
+    t->n = w;
+}
+
+/* ------------------------------------------------------------ tone placement */
+
+static inline int cell_vowel(uint32_t c)
+{
+    return !(c & DC_CELL_CP) && is_vowel[DC_CELL_LETTER(c)];
+}
+
+/* Nucleus [*s, *e) of a token: the single vowel run, with "qu" and "gi"
+ * initials removed. @return 0 if the token has no or several vowel runs or
+ * holds something other than letters. */
+static int nucleus(const dc_token_t *k, int *s, int *e)
+{
+    int start = -1, end = -1;
+    for (int i = 0; i < k->n; i++) {
+        uint32_t c = k->c[i];
+        if (c & DC_CELL_CP) return 0;
+        uint8_t l = (uint8_t)DC_CELL_LETTER(c);
+        if (l == '\'' || (l >= '0' && l <= '9')) return 0;
+        if (is_vowel[l]) {
+            if (start < 0) start = i;
+            else if (end >= 0) return 0;   /* second vowel run */
+        } else if (start >= 0 && end < 0) {
+            end = i;
+        }
+    }
+    if (start < 0) return 0;
+    if (end < 0) end = k->n;
+    if (end - start >= 2 && start >= 1) {
+        uint8_t l0 = (uint8_t)DC_CELL_LETTER(k->c[start - 1]);
+        uint8_t l1 = (uint8_t)DC_CELL_LETTER(k->c[start]);
+        if ((l0 == 'q' && l1 == 'u') || (l0 == 'g' && l1 == 'i' && start == 1)) start++;
+    }
+    *s = start;
+    *e = end;
+    return 1;
+}
+
+static int canon_pos(const dc_token_t *k, int s, int e)
+{
+    for (int i = e - 1; i >= s; i--)
+        if (has_mod[DC_CELL_LETTER(k->c[i])]) return i;
+    int len = e - s;
+    if (len == 1) return s;
+    if (e < k->n) return e - 1;          /* closed syllable: last vowel */
+    if (len == 2) return s;              /* hòa, thúy, khỏe, mía, hài */
+    return s + 1;                        /* xoài, khuỷu, ngoáy */
+}
+
+static int canon_token(dc_token_t *k)
+{
+    int ntone = 0, tone = 0, at = -1;
+    for (int i = 0; i < k->n; i++) {
+        uint32_t c = k->c[i];
+        if (!(c & DC_CELL_CP) && DC_CELL_TONE(c)) {
+            ntone++;
+            tone = (int)DC_CELL_TONE(c);
+            at = i;
+        }
+    }
+    if (!ntone) return 0;
+    if (ntone > 1) return -1;
+    int s, e;
+    if (!nucleus(k, &s, &e)) return 0;
+    int pos = canon_pos(k, s, e);
+    if (pos == at) return 0;
+    k->c[at] &= ~0x700u;
+    k->c[pos] |= (uint32_t)tone << 8;
+    return 1;
+}
+
+void dc_text_canon(dc_text_t *t)
+{
+    for (int j = 0; j < t->n; j++) {
+        int r = canon_token(&t->t[j]);
+        if (r < 0) t->flags |= DC_TXT_BADTONE;
+        else if (r > 0) t->flags |= DC_TXT_MOVED_TONE;
+    }
+}
+
+/* -------------------------------------------------------------- validity */
+
+static int in_list(const char *s, size_t n, const char *const *list)
+{
+    for (; *list; list++)
+        if (strlen(*list) == n && !memcmp(*list, s, n)) return 1;
+    return 0;
+}
+
+/* Token letters as a byte string: plain letters as ASCII, modified letters
+ * by their codes (1..7). */
+static size_t token_bytes(const dc_token_t *k, char *out)
+{
+    size_t n = 0;
+    for (int i = 0; i < k->n; i++) {
+        if (k->c[i] & DC_CELL_CP) return 0;
+        out[n++] = (char)DC_CELL_LETTER(k->c[i]);
+    }
+    out[n] = 0;
+    return n;
+}
+
+static const char *const initials[] = {
+    "", "b", "c", "ch", "d", "\x07", "g", "gh", "gi", "h", "k", "kh", "l", "m", "n", "ng",
+    "ngh", "nh", "p", "ph", "q", "r", "s", "t", "th", "tr", "v", "x", NULL};
+/* Vowel nuclei (with the glide), after "qu"/"gi" initials are taken. */
+#define AB "\x01"
+#define AC "\x02"
+#define EC "\x03"
+#define OC "\x04"
+#define OH "\x05"
+#define UH "\x06"
+static const char *const nuclei[] = {
+    "a", AB, AC, "e", EC, "i", "o", OC, OH, "u", UH, "y",
+    "ai", "ao", "au", "ay", AC "u", AC "y", "eo", EC "u", "ia", "i" EC, "iu", "oa", "o" AB, "oe",
+    "oi", OC "i", OH "i", "ua", "u" AC, "u" EC, "ui", "u" OC, "uy", UH "a", UH "i", UH OH, UH "u",
+    "y" EC, "uo", "oo", "u" OH,
+    "i" EC "u", "oai", "oao", "oay", "oeo", "u" AC "y", "u" OC "i", "uya", "uy" EC, "uyu",
+    UH OH "i", UH OH "u", "y" EC "u", NULL};
+static const char *const finals[] = {"", "c", "ch", "m", "n", "ng", "nh", "p", "t", NULL};
+
+int dc_token_valid_syllable(const dc_token_t *k, int check_tone)
+{
+    init();
+    char b[DC_TXT_MAXLEN + 1];
+    size_t n = token_bytes(k, b);
+    if (!n) return 0;
+    size_t i = 0;
+    while (i < n && !is_vowel[(uint8_t)b[i]]) i++;
+    size_t ini = i;
+    if (ini == n) return 0;
+    /* "qu" and "gi" + vowel: the u/i belongs to the initial */
+    if (ini == 1 && b[0] == 'q') {
+        if (b[1] != 'u' || n < 3 || !is_vowel[(uint8_t)b[2]]) return 0;
+        ini = 2;
+    } else if (ini == 1 && b[0] == 'g' && b[1] == 'i' && n >= 3 && is_vowel[(uint8_t)b[2]]) {
+        ini = 2;
+    }
+    if (!in_list(b, ini == 2 && b[0] == 'q' ? 1 : ini, initials)) {
+        if (!(ini == 2 && (b[0] == 'q' || (b[0] == 'g' && b[1] == 'i')))) return 0;
+    }
+    size_t v = ini;
+    while (v < n && is_vowel[(uint8_t)b[v]]) v++;
+    if (!in_list(b + ini, v - ini, nuclei)) return 0;
+    if (!in_list(b + v, n - v, finals)) return 0;
+    if (check_tone && v < n && (b[v] == 'c' || b[v] == 'p' || b[v] == 't')) {
+        int tone = 0;
+        for (int j = 0; j < k->n; j++)
+            if (DC_CELL_TONE(k->c[j])) tone = (int)DC_CELL_TONE(k->c[j]);
+        if (tone != DC_TONE_ACUTE && tone != DC_TONE_DOT) return 0;
+    }
+    return 1;
+}
+
+/* ------------------------------------------------------- Telex / VNI keys */
+
+static int last_vowel(const dc_token_t *k)
+{
+    for (int i = k->n - 1; i >= 0; i--)
+        if (cell_vowel(k->c[i])) return i;
+    return -1;
+}
+
+/* Decode one ASCII token typed as Telex. @return 1 decoded with keys, 0 no
+ * keys (out = in), -1 not decodable. */
+static int telex_token(const dc_token_t *in, dc_token_t *out)
+{
+    int keys = 0, tone = 0, seen_vowel = 0;
+    out->n = 0;
+    for (int i = 0; i < in->n; i++) {
+        uint32_t c = in->c[i];
+        if (c & DC_CELL_CP) return -1;
+        uint8_t l = (uint8_t)DC_CELL_LETTER(c);
+        if (l == '\'' || (l >= '0' && l <= '9')) return -1;
+        if (l == 'd' && out->n && DC_CELL_LETTER(out->c[out->n - 1]) == 'd' && !seen_vowel) {
+            out->c[out->n - 1] = MK(DC_L_D_BAR, 0);
+            keys = 1;
+            continue;
+        }
+        if (seen_vowel && (l == 's' || l == 'f' || l == 'r' || l == 'x' || l == 'j')) {
+            tone = l == 's' ? DC_TONE_ACUTE : l == 'f' ? DC_TONE_GRAVE : l == 'r' ? DC_TONE_HOOK
+                 : l == 'x' ? DC_TONE_TILDE : DC_TONE_DOT;
+            keys = 1;
+            continue;
+        }
+        if (seen_vowel && l == 'z') { tone = 0; keys = 1; continue; }
+        if (l == 'w') {
+            int v = last_vowel(out);
+            keys = 1;
+            if (v < 0) { out->c[out->n++] = MK(DC_L_U_HORN, 0); seen_vowel = 1; continue; }
+            uint8_t lv = (uint8_t)DC_CELL_LETTER(out->c[v]);
+            if (lv == 'o' && v > 0 &&
+                (DC_CELL_LETTER(out->c[v - 1]) == 'u' || DC_CELL_LETTER(out->c[v - 1]) == DC_L_U_HORN)) {
+                out->c[v] = MK(DC_L_O_HORN, 0);
+                out->c[v - 1] = MK(DC_L_U_HORN, 0);
+            } else if (lv == 'o') out->c[v] = MK(DC_L_O_HORN, 0);
+            else if (lv == 'a') out->c[v] = MK(DC_L_A_BREVE, 0);
+            else if (lv == 'u') out->c[v] = MK(DC_L_U_HORN, 0);
+            else if (lv == DC_L_O_HORN || lv == DC_L_U_HORN || lv == DC_L_A_BREVE) continue;
+            else return -1;
+            continue;
+        }
+        if ((l == 'a' || l == 'e' || l == 'o') && out->n && DC_CELL_LETTER(out->c[out->n - 1]) == l &&
+            i > 0 && DC_CELL_LETTER(in->c[i - 1]) == l) {
+            out->c[out->n - 1] = MK(l == 'a' ? DC_L_A_CIRC : l == 'e' ? DC_L_E_CIRC : DC_L_O_CIRC, 0);
+            keys = 1;
+            continue;
+        }
+        if (l == 'f' || l == 'j' || l == 'z' || l == 'w') return -1;
+        if (out->n == DC_TXT_MAXLEN) return -1;
+        out->c[out->n++] = MK(l, 0);
+        if (is_vowel[l]) seen_vowel = 1;
+    }
+    if (tone) {
+        int v = last_vowel(out);
+        if (v < 0) return -1;
+        out->c[v] |= (uint32_t)tone << 8;
+    }
+    return keys;
+}
+
+/* Decode one token typed with VNI digits. Same returns as telex_token. */
+static int vni_token(const dc_token_t *in, dc_token_t *out)
+{
+    int keys = 0, tone = 0;
+    out->n = 0;
+    for (int i = 0; i < in->n; i++) {
+        uint32_t c = in->c[i];
+        if (c & DC_CELL_CP) return -1;
+        uint8_t l = (uint8_t)DC_CELL_LETTER(c);
+        if (l == '\'') return -1;
+        if (l >= '0' && l <= '9') {
+            if (!out->n) return -1;
+            keys = 1;
+            int d = l - '0';
+            if (d >= 1 && d <= 5) {
+                static const int map[6] = {0, DC_TONE_ACUTE, DC_TONE_GRAVE, DC_TONE_HOOK,
+                                           DC_TONE_TILDE, DC_TONE_DOT};
+                if (last_vowel(out) < 0) return -1;
+                tone = map[d];
+            } else if (d == 0) {
+                tone = 0;
+            } else if (d == 9) {
+                int j = -1;
+                for (int q = out->n - 1; q >= 0; q--)
+                    if (DC_CELL_LETTER(out->c[q]) == 'd') { j = q; break; }
+                if (j < 0) return -1;
+                out->c[j] = MK(DC_L_D_BAR, 0);
+            } else {
+                int j = -1;
+                for (int q = out->n - 1; q >= 0 && j < 0; q--) {
+                    uint8_t lq = (uint8_t)DC_CELL_LETTER(out->c[q]);
+                    if ((d == 6 && (lq == 'a' || lq == 'e' || lq == 'o')) ||
+                        (d == 7 && (lq == 'o' || lq == 'u')) || (d == 8 && lq == 'a'))
+                        j = q;
+                }
+                if (j < 0) return -1;
+                uint8_t lj = (uint8_t)DC_CELL_LETTER(out->c[j]);
+                if (d == 6) out->c[j] = MK(lj == 'a' ? DC_L_A_CIRC : lj == 'e' ? DC_L_E_CIRC : DC_L_O_CIRC, 0);
+                else if (d == 8) out->c[j] = MK(DC_L_A_BREVE, 0);
+                else if (lj == 'o' && j > 0 && DC_CELL_LETTER(out->c[j - 1]) == 'u') {
+                    out->c[j] = MK(DC_L_O_HORN, 0);
+                    out->c[j - 1] = MK(DC_L_U_HORN, 0);
+                } else out->c[j] = MK(lj == 'o' ? DC_L_O_HORN : DC_L_U_HORN, 0);
+            }
+            continue;
+        }
+        if (out->n == DC_TXT_MAXLEN) return -1;
+        out->c[out->n++] = MK(l, 0);
+    }
+    if (tone) {
+        int v = last_vowel(out);
+        if (v < 0) return -1;
+        out->c[v] |= (uint32_t)tone << 8;
+    }
+    return keys;
+}
+
+int dc_text_decode_typed(dc_text_t *t)
+{
+    init();
+    if (t->flags & (DC_TXT_DIACRITICS | DC_TXT_OTHER) || !t->n) return 0;
+    dc_token_t dec[DC_TXT_MAXTOK];
+    int any = 0;
+    int vni = (t->flags & DC_TXT_DIGITS) != 0;
+    for (int j = 0; j < t->n; j++) {
+        int r = vni ? vni_token(&t->t[j], &dec[j]) : telex_token(&t->t[j], &dec[j]);
+        if (r < 0) return 0;
+        if (!dc_token_valid_syllable(&dec[j], r > 0)) return 0;
+        any |= r;
+    }
+    if (!any) return 0;
+    for (int j = 0; j < t->n; j++) t->t[j] = dec[j];
+    t->flags = (uint16_t)((t->flags & ~DC_TXT_DIGITS) | DC_TXT_DIACRITICS);
+    return 1;
+}
+
+/* ---------------------------------------------------------------- writers */
+
+static void put_cp(dc_buf_t *out, uint32_t cp)
+{
+    uint8_t tmp[4];
+    utf8proc_ssize_t k = utf8proc_encode_char((utf8proc_int32_t)cp, tmp);
+    if (k > 0) dc_buf_put(out, tmp, (size_t)k);
+}
+
+static void put_cell(dc_buf_t *out, uint32_t c, int upper)
+{
+    if (c & DC_CELL_CP) {
+        uint32_t cp = c & ~DC_CELL_CP;
+        put_cp(out, upper ? (uint32_t)utf8proc_toupper((utf8proc_int32_t)cp) : cp);
+        return;
+    }
+    uint8_t l = (uint8_t)DC_CELL_LETTER(c);
+    if (l == '\'' || (l >= '0' && l <= '9')) { dc_buf_putc(out, (char)l); return; }
+    const char *s = compose_tab[l][DC_CELL_TONE(c)][upper ? 1 : 0];
+    if (!s[0]) s = compose_tab[l][0][upper ? 1 : 0];   /* a tone on a consonant: dropped */
+    dc_buf_puts(out, s);
+}
+
+void dc_text_put_exact(const dc_text_t *t, int from, int to, dc_buf_t *out)
+{
+    for (int j = from; j < to; j++) {
+        if (j > from) dc_buf_putc(out, ' ');
+        for (int i = 0; i < t->t[j].n; i++) put_cell(out, t->t[j].c[i], 0);
+    }
+}
+
+void dc_text_put_display(const dc_text_t *t, int from, int to, dc_buf_t *out)
+{
+    for (int j = from; j < to; j++) {
+        if (j > from) dc_buf_putc(out, ' ');
+        int up = 1;
+        for (int i = 0; i < t->t[j].n; i++) {
+            uint32_t c = t->t[j].c[i];
+            put_cell(out, c, up);
+            up = !(c & DC_CELL_CP) && DC_CELL_LETTER(c) == '\'';
+        }
+    }
+}
+
+static inline char ascii_of(uint32_t c)
+{
+    if (c & DC_CELL_CP) return 0;
+    uint8_t l = (uint8_t)DC_CELL_LETTER(c);
+    if (l < 8) return (char)base_of[l];
+    return (char)l;
+}
+
+size_t dc_token_ascii(const dc_token_t *k, char *buf, size_t cap)
+{
+    init();
+    size_t n = 0;
+    for (int i = 0; i < k->n && n + 1 < cap; i++) {
+        char a = ascii_of(k->c[i]);
+        if (a) buf[n++] = a;
+    }
+    buf[n] = 0;
+    return n;
+}
+
+void dc_text_put_ascii(const dc_text_t *t, int from, int to, dc_buf_t *out)
+{
+    for (int j = from; j < to; j++) {
+        if (j > from) dc_buf_putc(out, ' ');
+        for (int i = 0; i < t->t[j].n; i++) {
+            char a = ascii_of(t->t[j].c[i]);
+            if (a) dc_buf_putc(out, a);
+            else put_cell(out, t->t[j].c[i], 0);
+        }
+    }
+}
+
+void dc_text_put_compact(const dc_text_t *t, int from, int to, dc_buf_t *out)
+{
+    for (int j = from; j < to; j++)
+        for (int i = 0; i < t->t[j].n; i++) {
+            char a = ascii_of(t->t[j].c[i]);
+            if (a && a != '\'') dc_buf_putc(out, a);
+            else if (!a) put_cell(out, t->t[j].c[i], 0);
+        }
+}
+
+static int av(char c) { return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y'; }
+
+/* Phonetic key of one ASCII syllable (docs/NORMALIZATION.md, "phonetic key"). */
+static void phon_syllable(const char *s, size_t n, dc_buf_t *out)
+{
+    size_t i = 0;
+#define STARTS(lit) (n - i >= sizeof(lit) - 1 && !memcmp(s + i, lit, sizeof(lit) - 1))
+    if (STARTS("ngh")) { dc_buf_puts(out, "ng"); i = 3; }
+    else if (STARTS("ng")) { dc_buf_puts(out, "ng"); i = 2; }
+    else if (STARTS("nh")) { dc_buf_puts(out, "nh"); i = 2; }
+    else if (STARTS("gh")) { dc_buf_putc(out, 'g'); i = 2; }
+    else if (STARTS("gi")) {
+        dc_buf_putc(out, 'z');
+        i = (n > 2 && av(s[2])) ? 2 : 1;   /* gìn: the i is the vowel */
+    }
+    else if (STARTS("ph")) { dc_buf_putc(out, 'f'); i = 2; }
+    else if (STARTS("tr") || STARTS("ch")) { dc_buf_puts(out, "ch"); i = 2; }
+    else if (STARTS("th") || STARTS("kh")) { dc_buf_put(out, s, 2); i = 2; }
+    else if (STARTS("qu")) { dc_buf_puts(out, "kw"); i = 2; }
+    else if (n && !av(s[0])) {
+        char c = s[0];
+        if (c == 'c' || c == 'k' || c == 'q') c = 'k';
+        else if (c == 'd' || c == 'r' || c == 'v' || c == 'z') c = 'z';
+        else if (c == 's') c = 'x';
+        else if (c == 'l') c = 'n';
+        dc_buf_putc(out, c);
+        i = 1;
+    }
+    /* vowels: y -> i */
+    size_t v = i;
+    while (v < n && av(s[v])) {
+        dc_buf_putc(out, s[v] == 'y' ? 'i' : s[v]);
+        v++;
+    }
+    i = v;
+    if (i >= n) return;
+    size_t rest = n - i;
+    if (rest == 2 && s[i] == 'n' && s[i + 1] == 'g') dc_buf_putc(out, 'n');
+    else if (rest == 1 && s[i] == 'c') dc_buf_putc(out, 't');
+    else dc_buf_put(out, s + i, rest);
+#undef STARTS
+}
+
+void dc_text_put_phon(const dc_text_t *t, int from, int to, dc_buf_t *out)
+{
+    char a[DC_TXT_MAXLEN * 4 + 1];
+    for (int j = from; j < to; j++) {
+        if (j > from) dc_buf_putc(out, ' ');
+        const dc_token_t *k = &t->t[j];
+        size_t n = 0;
+        int other = 0;
+        for (int i = 0; i < k->n; i++) {
+            char c = ascii_of(k->c[i]);
+            if (!c) { other = 1; continue; }
+            if (c != '\'') a[n++] = c;
+        }
+        a[n] = 0;
+        if (other) { dc_text_put_ascii(t, j, j + 1, out); continue; }
+        phon_syllable(a, n, out);
+    }
+}
+
+void dc_text_fold(const char *s, size_t n, dc_buf_t *out)
+{
+    dc_text_t t;
+    dc_text_decode(s, n, &t);
+    dc_text_canon(&t);
+    dc_text_put_exact(&t, 0, t.n, out);
+}
+
+void dc_text_fold_ascii(const char *s, size_t n, dc_buf_t *out)
+{
+    dc_text_t t;
+    dc_text_decode(s, n, &t);
+    dc_text_put_ascii(&t, 0, t.n, out);
+}

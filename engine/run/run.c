@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * run.c - the load+normalize stage of `dancu run` and the run's lifetime
+ * (dc_run.h).
+ *
+ * DESIGN: dc_load parses chunks on its worker threads and calls our
+ * process() there: each worker owns a dc_norm_ctx (its caches) and
+ * normalizes the batch into an array hung on batch->user. commit() runs on
+ * one thread, strictly in input order, and appends that array to
+ * run->recs, so record i is the i-th accepted row whatever the thread
+ * count. Nothing of the raw rows outlives the commit.
+ */
+#include "dc_run.h"
+
+#include <limits.h>   /* PATH_MAX */
+#include <stdlib.h>   /* free, realpath */
+#include <string.h>   /* memcpy */
+
+void dc_run_init(dc_run_t *run, const dc_run_opts_t *opts)
+{
+    memset(run, 0, sizeof *run);
+    run->opts = *opts;
+    if (run->opts.nthreads < 1) run->opts.nthreads = dc_nthreads_default();
+    run->opts.load.nthreads = run->opts.nthreads;
+    run->in = dc_intern_create();
+    run->norm = dc_norm_shared_create(run->in, &run->opts.norm);
+    run->t_start = dc_now();
+}
+
+static void *w_init(void *ud, int tid)
+{
+    DC_UNUSED(tid);
+    dc_run_t *run = ud;
+    return dc_norm_ctx_create(run->norm);
+}
+
+static void w_free(void *ud, void *wctx)
+{
+    DC_UNUSED(ud);
+    dc_norm_ctx_free(wctx);
+}
+
+static int process(void *ud, void *wctx, dc_batch_t *b)
+{
+    DC_UNUSED(ud);
+    dc_record_t *recs = dc_xmalloc((b->n ? b->n : 1) * sizeof *recs);
+    for (size_t i = 0; i < b->n; i++) dc_norm_row(wctx, b->src->index, &b->rows[i], &recs[i]);
+    b->user = recs;
+    return 0;
+}
+
+static int commit(void *ud, dc_batch_t *b)
+{
+    dc_run_t *run = ud;
+    dc_record_t *recs = b->user;
+    if (run->nrec + b->n > UINT32_MAX - 1) {
+        free(recs);
+        b->user = NULL;
+        return dc_seterr("more than %u accepted rows: not supported", UINT32_MAX - 1);
+    }
+    run->recs = dc_grow(run->recs, &run->reccap, run->nrec + b->n, sizeof *run->recs);
+    memcpy(run->recs + run->nrec, recs, b->n * sizeof *recs);
+    run->nrec += b->n;
+    free(recs);
+    b->user = NULL;
+    return 0;
+}
+
+int dc_run_load(dc_run_t *run, const char *const *paths, size_t npaths)
+{
+    dc_run_stage_begin(run, "load");
+    dc_sink_t sink = {w_init, w_free, NULL, process, commit, run};
+    int rc = dc_load(&run->opts.load, paths, npaths, &sink, &run->load);
+    if (rc == 0) dc_norm_finalize(run->norm, run->recs, run->nrec);
+    dc_run_stage_end(run, run->load.rows_in);
+    return rc;
+}
+
+static void jstr(dc_buf_t *b, const char *s)
+{
+    if (s) dc_buf_put_json_str(b, s, strlen(s));
+    else dc_buf_puts(b, "null");
+}
+
+void dc_run_manifest_json(const dc_run_t *run, const char *const *paths, size_t npaths, dc_buf_t *b)
+{
+    const dc_run_opts_t *o = &run->opts;
+    dc_buf_puts(b, "{\"inputs\": [");
+    for (size_t i = 0; i < npaths; i++) {
+        if (i) dc_buf_puts(b, ", ");
+        jstr(b, paths[i]);
+    }
+    dc_buf_puts(b, "], \"inputs_absolute\": [");
+    for (size_t i = 0; i < npaths; i++) {
+        char abs[PATH_MAX];
+        if (i) dc_buf_puts(b, ", ");
+        jstr(b, strcmp(paths[i], "-") && realpath(paths[i], abs) ? abs : paths[i]);
+    }
+    char delim[2] = {o->load.delimiter, 0};
+    dc_buf_puts(b, "],\n    \"delimiter\": ");
+    jstr(b, delim);
+    dc_buf_puts(b, ", \"encoding\": ");
+    jstr(b, dc_encoding_name(o->load.encoding));
+    dc_buf_puts(b, ", \"mapping_file\": ");
+    jstr(b, o->load.mapping_file);
+    dc_buf_puts(b, ", \"mappings\": [");
+    for (size_t i = 0; o->load.mappings && o->load.mappings[i]; i++) {
+        if (i) dc_buf_puts(b, ", ");
+        jstr(b, o->load.mappings[i]);
+    }
+    dc_buf_printf(b, "], \"max_field\": %zu,\n    \"ethnic_codes\": %d, \"sex_one\": %d, \"century_pivot\": %d, "
+                     "\"ref_year\": %d, \"records\": %zu}",
+                  o->load.max_field, o->norm.ethnic_codes, o->norm.sex_one, o->norm.century_pivot,
+                  o->norm.ref_year, run->nrec);
+}
+
+void dc_run_free(dc_run_t *run)
+{
+    free(run->recs);
+    run->recs = NULL;
+    run->nrec = run->reccap = 0;
+    dc_load_stats_free(&run->load);
+    dc_clusters_free(&run->cl);
+    if (run->norm) dc_norm_shared_free(run->norm);
+    run->norm = NULL;
+    if (run->in) dc_intern_free(run->in);
+    run->in = NULL;
+}

@@ -1,0 +1,498 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* check_match.c - tests of engine/match: rules, blocking, comparison levels,
+ * cannot-link, EM, clustering, model.json, on hand-built records. */
+#include "dc_test.h"
+#include "common/dc_common.h"
+#include "match/dc_match.h"
+#include "match/dc_match_json.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static dc_intern_t *IN;
+
+static uint32_t S(const char *s) { return dc_intern(IN, s, strlen(s)); }
+
+/* A record from "sur|mid|given" ascii parts (exact = ascii unless given),
+ * a yyyymmdd date (0 none; yyyy0000 year only), an ID and a sex. */
+static dc_record_t rec(const char *exact, const char *sur, const char *mid, const char *given,
+                       uint32_t dob, uint64_t id12, int sex)
+{
+    dc_record_t r;
+    memset(&r, 0, sizeof r);
+    char full[128];
+    snprintf(full, sizeof full, "%s%s%s%s%s", sur, *mid ? " " : "", mid, " ", given);
+    r.name.exact = S(exact ? exact : full);
+    r.name.ascii = S(full);
+    char phon[160];
+    snprintf(phon, sizeof phon, "P:%s", full);
+    r.name.phon = S(phon);
+    r.name.sur = S(sur);
+    r.name.mid = *mid ? S(mid) : 0;
+    r.name.given = S(given);
+    r.name.given_phon = S(given);
+    if (dob) {
+        r.dob.y = (int16_t)(dob / 10000);
+        r.dob.m = (uint8_t)(dob / 100 % 100);
+        r.dob.d = (uint8_t)(dob % 100);
+        r.dob.prec = r.dob.d ? DC_PREC_DAY : r.dob.m ? DC_PREC_MONTH : DC_PREC_YEAR;
+    }
+    if (id12) {
+        r.id12 = id12;
+        r.id12_flags = DC_ID_PRESENT | DC_ID_VALID;
+    }
+    r.sex = (uint8_t)sex;
+    return r;
+}
+
+static void setup(void) { IN = dc_intern_create(); }
+static void teardown(void) { dc_intern_free(IN); IN = NULL; }
+
+START_TEST(test_rules_parse)
+{
+    dc_rules_t r;
+    ck_assert_int_eq(dc_rules_parse(dc_rules_default_text(), "default", &r), 0);
+    ck_assert_uint_ge(r.n, 6);
+    ck_assert_str_eq(r.r[0].text, "id12");
+    dc_buf_t b = DC_BUF_INIT;
+    dc_rules_text(&r, &b);
+    dc_rules_t r2;
+    ck_assert_int_eq(dc_rules_parse(b.p, "canon", &r2), 0);
+    ck_assert_uint_eq(r2.n, r.n);
+    for (size_t i = 0; i < r.n; i++) ck_assert_str_eq(r.r[i].text, r2.r[i].text);
+    ck_assert_uint_eq(r2.max_block, r.max_block);
+    dc_rules_free(&r2);
+    dc_rules_free(&r);
+    dc_buf_free(&b);
+
+    ck_assert_int_eq(dc_rules_parse("max_block 50\nwindow 4\n name_phon + dob_year @ dob , given # c\n", "t", &r), 0);
+    ck_assert_uint_eq(r.n, 1);
+    ck_assert_uint_eq(r.max_block, 50);
+    ck_assert_uint_eq(r.window, 4);
+    ck_assert_str_eq(r.r[0].text, "name_phon+dob_year @ dob,given");
+    dc_rules_free(&r);
+
+    static const struct { const char *text, *err; } bad[] = {
+        {"name_phonx+dob", "unknown blocking field"},
+        {"dob+dob", "repeated"},
+        {"dob+", "ends with"},
+        {"# nothing\n", "no blocking rule"},
+        {"max_block 1\ndob", "bad number"},
+        {"dob @", "without sort fields"},
+        {"dob\ndob", "given twice"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ck_assert_int_eq(dc_rules_parse(bad[i].text, "t", &r), -1);
+        ck_assert_msg(strstr(dc_geterr(), bad[i].err), "case %zu: %s", i, dc_geterr());
+    }
+}
+END_TEST
+
+START_TEST(test_jaro_winkler)
+{
+    static const struct { const char *a, *b; double jw; } c[] = {
+        {"martha", "marhta", 0.9611}, {"dwayne", "duane", 0.8400}, {"dixon", "dicksonx", 0.8133},
+        {"abc", "abc", 1.0}, {"abc", "xyz", 0.0}, {"", "", 1.0}, {"a", "", 0.0},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++)
+        ck_assert_double_eq_tol(dc_jaro_winkler(c[i].a, strlen(c[i].a), c[i].b, strlen(c[i].b)), c[i].jw, 1e-4);
+}
+END_TEST
+
+START_TEST(test_compare_names_dates)
+{
+    dc_record_t a = rec("nguyễn văn hùng", "nguyen", "van", "hung", 19800512, 1080012345678ull, DC_SEX_MALE);
+    struct { dc_record_t b; int name, dob; } c[] = {
+        {rec("nguyễn văn hùng", "nguyen", "van", "hung", 19800512, 0, 0), DC_NAME_EXACT, DC_DOB_EXACT},
+        {rec(NULL, "nguyen", "van", "hung", 19801205, 0, 0), DC_NAME_ASCII, DC_DOB_SWAP},
+        {rec(NULL, "nguyen", "", "hung", 19810512, 0, 0), DC_NAME_SUR_GIVEN, DC_DOB_ONE_OFF},
+        {rec(NULL, "nguyen", "van", "hungg", 19800000, 0, 0), DC_NAME_JW_HIGH, DC_DOB_COMPAT},
+        {rec(NULL, "nguyen", "thi", "lan", 19800513, 0, 0), DC_NAME_JW_LOW, DC_DOB_ONE_OFF},
+        {rec(NULL, "tran", "duc", "bo", 19800722, 0, 0), DC_NAME_DIFF, DC_DOB_SAME_YEAR},
+        {rec(NULL, "nguyen", "van", "hung", 19750722, 0, 0), DC_NAME_ASCII, DC_DOB_DIFF},
+        {rec(NULL, "nguyen", "van", "hung", 0, 0, 0), DC_NAME_ASCII, DC_LV_MISSING},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        uint8_t lv[DC_COL__COUNT];
+        dc_compare(IN, &a, &c[i].b, lv);
+        ck_assert_msg(lv[DC_COL_NAME] == c[i].name, "case %zu name %d", i, lv[DC_COL_NAME]);
+        ck_assert_msg(lv[DC_COL_DOB] == c[i].dob, "case %zu dob %d", i, lv[DC_COL_DOB]);
+        ck_assert_int_eq(lv[DC_COL_ID12], DC_LV_MISSING);
+        ck_assert_int_eq(lv[DC_COL_SEX], DC_LV_MISSING);
+    }
+    /* same phonetic key, different spelling */
+    dc_record_t p1 = a, p2 = rec(NULL, "nguyen", "van", "hunk", 19800512, 0, 0);
+    p2.name.phon = p1.name.phon;
+    uint8_t lv[DC_COL__COUNT];
+    dc_compare(IN, &p1, &p2, lv);
+    ck_assert_int_eq(lv[DC_COL_NAME], DC_NAME_PHON);
+    /* placeholder name is missing */
+    p2.name.flags = DC_NAME_PLACEHOLDER;
+    dc_compare(IN, &p1, &p2, lv);
+    ck_assert_int_eq(lv[DC_COL_NAME], DC_LV_MISSING);
+}
+END_TEST
+
+START_TEST(test_compare_ids_addr)
+{
+    dc_record_t a = rec(NULL, "le", "thi", "mai", 19900101, 1190012345678ull, DC_SEX_FEMALE);
+    static const struct { uint64_t id; int lv; } ids[] = {
+        {1190012345678ull, DC_ID_EQ},   {1190012345679ull, DC_ID_ONE_EDIT},
+        {1190012345687ull, DC_ID_ONE_EDIT}, {1190012345597ull, DC_ID_DIFF}, {0, DC_LV_MISSING},
+    };
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+        dc_record_t b = rec(NULL, "le", "thi", "mai", 19900101, ids[i].id, DC_SEX_FEMALE);
+        uint8_t lv[DC_COL__COUNT];
+        dc_compare(IN, &a, &b, lv);
+        ck_assert_msg(lv[DC_COL_ID12] == ids[i].lv, "id case %zu: %d", i, lv[DC_COL_ID12]);
+        ck_assert_int_eq(lv[DC_COL_SEX], DC_EQ_SAME);
+    }
+    /* old card vs new ID: nothing to compare, unless the card column holds the 12 digits */
+    dc_record_t b = rec(NULL, "le", "thi", "mai", 19900101, 0, DC_SEX_MALE);
+    b.cmnd = 123456789;
+    uint8_t lv[DC_COL__COUNT];
+    dc_compare(IN, &a, &b, lv);
+    ck_assert_int_eq(lv[DC_COL_ID12], DC_LV_MISSING);
+    ck_assert_int_eq(lv[DC_COL_CMND], DC_LV_MISSING);
+    ck_assert_int_eq(lv[DC_COL_SEX], DC_EQ_DIFF);
+    b.cmnd = a.id12;
+    b.cmnd_flags = DC_ID_PRESENT | DC_ID_CMND12;
+    dc_compare(IN, &a, &b, lv);
+    ck_assert_int_eq(lv[DC_COL_ID12], DC_ID_EQ);
+
+    /* addresses: the best of permanent/current, pre-2025 codes first */
+    dc_record_t x = a, y = a;
+    x.perm = (dc_addr_t){.ward_old = 10001, .district_old = 101, .prov_old = 1};
+    y.perm = (dc_addr_t){.ward_old = 10002, .district_old = 101, .prov_old = 1};
+    dc_compare(IN, &x, &y, lv);
+    ck_assert_int_eq(lv[DC_COL_RESIDENCE], DC_ADDR_DISTRICT);
+    y.cur = x.perm;
+    dc_compare(IN, &x, &y, lv);
+    ck_assert_int_eq(lv[DC_COL_RESIDENCE], DC_ADDR_WARD);
+    y.cur = (dc_addr_t){0};
+    y.perm = (dc_addr_t){.ward_old = 20002, .district_old = 202, .prov_old = 2};
+    dc_compare(IN, &x, &y, lv);
+    ck_assert_int_eq(lv[DC_COL_RESIDENCE], DC_ADDR_DIFF);
+    y.perm = (dc_addr_t){.prov_old = 1};
+    dc_compare(IN, &x, &y, lv);
+    ck_assert_int_eq(lv[DC_COL_RESIDENCE], DC_ADDR_PROV);
+    x.perm = (dc_addr_t){.ward_new = 555, .prov_new = 7};
+    y.perm = (dc_addr_t){.ward_new = 555, .prov_new = 7};
+    dc_compare(IN, &x, &y, lv);
+    ck_assert_int_eq(lv[DC_COL_RESIDENCE], DC_ADDR_WARD);
+    y.perm = (dc_addr_t){0};
+    dc_compare(IN, &x, &y, lv);
+    ck_assert_int_eq(lv[DC_COL_RESIDENCE], DC_LV_MISSING);
+    ck_assert_int_eq(lv[DC_COL_HOMETOWN], DC_LV_MISSING);
+    ck_assert_int_eq(lv[DC_COL_FATHER], DC_LV_MISSING);
+
+    uint64_t pat = dc_levels_pack(lv);
+    uint8_t lv2[DC_COL__COUNT];
+    dc_levels_unpack(pat, lv2);
+    ck_assert_int_eq(memcmp(lv, lv2, sizeof lv), 0);
+}
+END_TEST
+
+START_TEST(test_cannot_link)
+{
+    dc_record_t a = rec(NULL, "pham", "van", "nam", 19700304, 1070012345678ull, DC_SEX_MALE);
+    static const struct { uint32_t dob; uint64_t id; int sex; int cl; } c[] = {
+        {19700304, 1070012345678ull, DC_SEX_MALE, 0},
+        {19700304, 1070012345679ull, DC_SEX_MALE, 0},   /* one digit: possible typo */
+        {19700304, 1070099945678ull, DC_SEX_MALE, 1},   /* different IDs */
+        {19700304, 0, DC_SEX_FEMALE, 1},                /* sex */
+        {19700403, 0, DC_SEX_MALE, 0},                  /* swapped day/month */
+        {19710304, 0, DC_SEX_MALE, 0},                  /* year off by one */
+        {19700314, 0, DC_SEX_MALE, 0},                  /* one digit */
+        {19700827, 0, DC_SEX_MALE, 1},                  /* different dates */
+        {19950827, 0, DC_SEX_MALE, 1},                  /* father and son */
+        {19700000, 0, DC_SEX_UNKNOWN, 0},               /* year only: no contradiction */
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        dc_record_t b = rec(NULL, "pham", "van", "nam", c[i].dob, c[i].id, c[i].sex);
+        ck_assert_msg(dc_cannot_link(&a, &b) == c[i].cl, "case %zu", i);
+        ck_assert_int_eq(dc_cannot_link(&b, &a), c[i].cl);
+    }
+}
+END_TEST
+
+/* A population: `np` people, each with 1-3 records, one name in 8 shared by
+ * 500 people born in 1980 (a giant block). */
+static dc_record_t *population(size_t np, size_t *n_out, uint32_t **person)
+{
+    size_t cap = np * 3, n = 0;
+    dc_record_t *r = dc_xcalloc(cap, sizeof *r);
+    *person = dc_xcalloc(cap, sizeof **person);
+    uint64_t x = 12345;
+    static const char *const given[] = {"an", "binh", "cuong", "dung", "hung", "lan", "mai", "nam", "son", "tuan"};
+    static const char *const sur[] = {"nguyen", "tran", "le", "pham", "hoang", "vu", "dang", "bui"};
+    for (size_t p = 0; p < np; p++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        int common = p % 8 == 0 && p < 4000;
+        char g[32];
+        if (common) snprintf(g, sizeof g, "hung");
+        else snprintf(g, sizeof g, "%s%u", given[(x >> 33) % 10], (unsigned)((x >> 40) % 50));
+        const char *s = common ? "nguyen" : sur[(x >> 20) % 8];
+        uint32_t dob = common ? 19800000u + (uint32_t)(1 + (x >> 13) % 12) * 100u + (uint32_t)(1 + (x >> 7) % 28)
+                              : (uint32_t)(1940 + (x >> 50) % 60) * 10000u + (uint32_t)(1 + (x >> 13) % 12) * 100u + (uint32_t)(1 + (x >> 7) % 28);
+        uint64_t id = 100000000000ull + p * 7919;
+        int nrec = 1 + (int)((x >> 3) % 3);
+        for (int k = 0; k < nrec; k++) {
+            r[n] = rec(NULL, s, common ? "van" : "thi", g, dob, k == 2 ? 0 : id, p % 2 ? DC_SEX_MALE : DC_SEX_FEMALE);
+            char f[48];
+            snprintf(f, sizeof f, "%s van %s%u", s, given[(x >> 25) % 10], (unsigned)((x >> 45) % 40));
+            r[n].father.ascii = r[n].father.exact = S(f);
+            (*person)[n] = (uint32_t)p;
+            n++;
+        }
+    }
+    *n_out = n;
+    return r;
+}
+
+START_TEST(test_blocking)
+{
+    size_t n;
+    uint32_t *person;
+    dc_record_t *r = population(6000, &n, &person);
+    dc_rules_t rules;
+    ck_assert_int_eq(dc_rules_parse("max_block 100\nwindow 5\nid12\nname_phon+dob_year\nsur+given+dob\n", "t", &rules), 0);
+    uint64_t *p1, *p4;
+    dc_block_stats_t s1, s4;
+    size_t n1 = dc_block_pairs(r, n, IN, &rules, 1, &p1, &s1);
+    size_t n4 = dc_block_pairs(r, n, IN, &rules, 4, &p4, &s4);
+    ck_assert_uint_eq(n1, n4);
+    ck_assert_int_eq(memcmp(p1, p4, n1 * sizeof *p1), 0);
+    ck_assert_uint_eq(s1.pairs, n1);
+    uint64_t sum_new = 0;
+    for (size_t i = 0; i < s1.nrules; i++) sum_new += s1.rule[i].pairs_new;
+    ck_assert_uint_eq(sum_new, n1);
+    for (size_t i = 0; i < n1; i++) {
+        ck_assert_uint_lt(p1[i] >> 32, (uint32_t)p1[i]);
+        ck_assert_uint_lt((uint32_t)p1[i], n);
+        if (i) ck_assert_uint_gt(p1[i], p1[i - 1]);
+    }
+    /* the common name born 1980 forms one block of ~1000 records: capped */
+    ck_assert_uint_eq(s1.rule[1].capped_blocks, 1);
+    ck_assert_uint_gt(s1.rule[1].largest, 500);
+    ck_assert_uint_le(s1.rule[1].pairs, s1.rule[1].largest * 4 + 100 * 99 / 2 * s1.rule[1].blocks);
+    /* every pair of records sharing a person and an ID is a candidate */
+    size_t want = 0, found = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n && person[j] == person[i]; j++) {
+            want++;
+            uint64_t key = ((uint64_t)i << 32) | j;
+            size_t lo = 0, hi = n1;
+            while (lo < hi) { size_t mid = (lo + hi) / 2; if (p1[mid] < key) lo = mid + 1; else hi = mid; }
+            found += lo < n1 && p1[lo] == key;
+        }
+    ck_assert_uint_eq(found, want);
+    free(p1);
+    free(p4);
+    dc_block_stats_free(&s1);
+    dc_block_stats_free(&s4);
+    dc_rules_free(&rules);
+    free(r);
+    free(person);
+}
+END_TEST
+
+START_TEST(test_sort)
+{
+    size_t n = 100000;
+    uint64_t *a = dc_xmalloc(n * sizeof *a);
+    uint64_t x = 1;
+    for (size_t i = 0; i < n; i++) { x = x * 6364136223846793005ull + 1; a[i] = x >> (i % 3 ? 0 : 40); }
+    dc_sort_u64(a, n);
+    for (size_t i = 1; i < n; i++) ck_assert(a[i - 1] <= a[i]);
+    free(a);
+}
+END_TEST
+
+START_TEST(test_em_and_cluster)
+{
+    size_t n;
+    uint32_t *person;
+    dc_record_t *r = population(3000, &n, &person);
+    dc_rules_t rules;
+    ck_assert_int_eq(dc_rules_parse(dc_rules_default_text(), "d", &rules), 0);
+    uint64_t *pairs;
+    dc_block_stats_t bs;
+    size_t np = dc_block_pairs(r, n, IN, &rules, 2, &pairs, &bs);
+    uint64_t *pats = dc_xmalloc(np * sizeof *pats);
+    size_t true_pairs_cand = 0;
+    for (size_t p = 0; p < np; p++) {
+        uint8_t lv[DC_COL__COUNT];
+        dc_compare(IN, &r[pairs[p] >> 32], &r[(uint32_t)pairs[p]], lv);
+        pats[p] = dc_levels_pack(lv);
+        true_pairs_cand += person[pairs[p] >> 32] == person[(uint32_t)pairs[p]];
+    }
+    dc_model_t m;
+    dc_model_init_default(&m);
+    dc_model_estimate_u(&m, r, n, IN, 200000, 7, 2);
+    dc_model_t m1 = m;
+    dc_model_estimate_u(&m1, r, n, IN, 200000, 7, 1);
+    ck_assert_int_eq(memcmp(m.u, m1.u, sizeof m.u), 0);   /* thread-count independent */
+    ck_assert_double_lt(m.u[DC_COL_NAME][DC_NAME_EXACT], 0.03);   /* 1/8 share one name */
+    ck_assert_double_gt(m.u[DC_COL_SEX][DC_EQ_SAME], 0.4);
+    double all = (double)n * (double)(n - 1) / 2;
+    dc_model_estimate_em(&m, pats, np, all, 200);
+    ck_assert(m.m_seeded_from_ids);
+    ck_assert_double_gt(m.m[DC_COL_NAME][DC_NAME_EXACT], 0.9);
+    ck_assert_double_gt(m.m[DC_COL_DOB][DC_DOB_EXACT], 0.9);
+    ck_assert_double_eq_tol(m.lambda_cand, (double)true_pairs_cand / (double)np, 0.05);
+
+    dc_tf_t tf;
+    dc_tf_build(&tf, r, n, IN);
+    float *score = dc_xmalloc(np * sizeof *score);
+    for (size_t p = 0; p < np; p++) {
+        uint8_t lv[DC_COL__COUNT];
+        dc_levels_unpack(pats[p], lv);
+        score[p] = (float)dc_model_score(&m, &tf, lv, &r[pairs[p] >> 32], &r[(uint32_t)pairs[p]], NULL);
+    }
+    dc_clusters_t cl;
+    size_t *ref, nref;
+    dc_cluster_stats_t cs;
+    dc_cluster(r, n, pairs, score, np, log2(0.9 / 0.1), &cl, &ref, &nref, &cs);
+    /* score the clustering against the people */
+    uint64_t *pred = dc_xmalloc(n * sizeof *pred), *truth = dc_xmalloc(n * sizeof *truth);
+    for (size_t i = 0; i < n; i++) { pred[i] = cl.of[i]; truth[i] = person[i]; }
+    dc_eval_t e = {0};
+    dc_eval_labels(pred, truth, n, &e);
+    ck_assert_msg(e.p > 0.99 && e.r > 0.99, "P %f R %f", e.p, e.r);
+    /* members are grouped by cluster and sorted; clusters numbered by first record */
+    ck_assert_uint_eq(cl.off[cl.ncl], n);
+    uint32_t next = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (cl.of[i] == next) next++;
+        ck_assert_uint_lt(cl.of[i], next);
+        ck_assert(cl.prob[i] > 0.5f && cl.prob[i] <= 1.0f);
+    }
+    for (uint32_t c = 0; c < cl.ncl; c++)
+        for (uint32_t k = cl.off[c] + 1; k < cl.off[c + 1]; k++) ck_assert_uint_lt(cl.members[k - 1], cl.members[k]);
+    /* the TF adjustment: agreeing on the shared name counts less than on a rare one */
+    uint8_t lv[DC_COL__COUNT] = {0};
+    double wc = dc_level_weight(&m, &tf, DC_COL_NAME, DC_NAME_EXACT, &r[0], &r[0]);
+    size_t rare = 1;
+    while (rare < n && tf.name_ascii[r[rare].name.ascii] > 3) rare++;
+    ck_assert_uint_lt(rare, n);
+    double wr = dc_level_weight(&m, &tf, DC_COL_NAME, DC_NAME_EXACT, &r[rare], &r[rare]);
+    ck_assert_msg(wr > wc + 4, "rare %f common %f", wr, wc);
+    (void)lv;
+    dc_tf_free(&tf);
+    dc_clusters_free(&cl);
+    free(ref);
+    free(pred);
+    free(truth);
+    free(score);
+    free(pats);
+    free(pairs);
+    dc_block_stats_free(&bs);
+    dc_rules_free(&rules);
+    free(r);
+    free(person);
+}
+END_TEST
+
+START_TEST(test_cluster_cannot_link)
+{
+    /* a-b and b-c are strong links, a and c carry different IDs: the chain
+     * must not put a and c together; the weaker link is the one refused */
+    dc_record_t r[4];
+    r[0] = rec(NULL, "do", "van", "long", 19600101, 1060011111111ull, DC_SEX_MALE);
+    r[1] = rec(NULL, "do", "van", "long", 19600101, 0, DC_SEX_MALE);
+    r[2] = rec(NULL, "do", "van", "long", 19600101, 1060022222222ull, DC_SEX_MALE);
+    r[3] = rec(NULL, "ha", "thi", "thu", 19700101, 0, DC_SEX_FEMALE);
+    uint64_t pairs[] = {(0ull << 32) | 1, (0ull << 32) | 2, (1ull << 32) | 2, (2ull << 32) | 3};
+    float score[] = {20.0f, 30.0f, 15.0f, -5.0f};
+    dc_clusters_t cl;
+    size_t *ref, nref;
+    dc_cluster_stats_t cs;
+    dc_cluster(r, 4, pairs, score, 4, 0.0, &cl, &ref, &nref, &cs);
+    ck_assert_uint_eq(cs.accepted, 3);
+    ck_assert_uint_eq(nref, 2);                 /* 0-2 (cannot link) then 1-2 (would join 0 and 2) */
+    ck_assert_uint_eq(ref[0], 1);
+    ck_assert_uint_eq(ref[1], 2);
+    ck_assert_uint_eq(cl.of[0], cl.of[1]);
+    ck_assert_uint_ne(cl.of[0], cl.of[2]);
+    ck_assert_uint_eq(cl.ncl, 3);
+    ck_assert_uint_eq(cl.of[3], 2);
+    ck_assert_float_eq(cl.prob[3], 1.0f);
+    ck_assert_float_eq(cl.prob[2], 1.0f);       /* alone in its cluster */
+    ck_assert(cl.prob[0] > 0.99f);
+    free(ref);
+    dc_clusters_free(&cl);
+
+    char key[20];
+    dc_citizen_key("hanoi.csv", "000123", key);
+    ck_assert_uint_eq(strlen(key), 18);
+    ck_assert(!strncmp(key, "VN", 2));
+    char key2[20];
+    dc_citizen_key("hanoi.csv0", "00123", key2);
+    ck_assert_str_ne(key, key2);
+    dc_citizen_key("hanoi.csv", "000123", key2);
+    ck_assert_str_eq(key, key2);
+}
+END_TEST
+
+START_TEST(test_model_json)
+{
+    dc_model_t m;
+    dc_model_init_default(&m);
+    m.lambda = 3.25e-7;
+    m.m[DC_COL_DOB][DC_DOB_SWAP] = 0.0123456789;
+    dc_buf_t b = DC_BUF_INIT;
+    dc_buf_puts(&b, "{\n");
+    dc_model_json(&m, &b);
+    dc_buf_puts(&b, ",\n  \"run\": {\"inputs\": [\"a\\u00e9.csv\"]}\n}\n");
+    dc_model_t m2;
+    ck_assert_int_eq(dc_model_parse_json(b.p, b.len, &m2), 0);
+    ck_assert_int_eq(memcmp(m.m, m2.m, sizeof m.m), 0);
+    ck_assert_int_eq(memcmp(m.u, m2.u, sizeof m.u), 0);
+    ck_assert(m.lambda == m2.lambda);
+    dc_arena_t a;
+    dc_arena_init(&a, 4096);
+    dc_json_t *root = dc_json_parse(b.p, b.len, &a);
+    ck_assert_ptr_nonnull(root);
+    const dc_json_t *in = dc_json_get(dc_json_get(root, "run"), "inputs");
+    ck_assert_str_eq(dc_json_str(in->child), "a\xc3\xa9.csv");
+    dc_arena_free(&a);
+    /* broken models are refused with a reason */
+    char *q = strstr(b.p, "\"prior\": ");
+    ck_assert_ptr_nonnull(q);
+    dc_buf_t bb = DC_BUF_INIT;
+    dc_buf_put(&bb, b.p, (size_t)(q - b.p) + 9);
+    dc_buf_puts(&bb, "-");
+    dc_buf_puts(&bb, q + 9);
+    char *bad = bb.p;
+    ck_assert_int_eq(dc_model_parse_json(bad, strlen(bad), &m2), -1);
+    ck_assert_ptr_nonnull(strstr(dc_geterr(), "prior"));
+    ck_assert_int_eq(dc_model_parse_json("{\"prior\": 0.1}", 14, &m2), -1);
+    ck_assert_int_eq(dc_model_parse_json("{\"prior\": 0.1", 13, &m2), -1);
+    free(bad);
+    dc_buf_free(&b);
+}
+END_TEST
+
+static Suite *match_suite(void)
+{
+    Suite *s = suite_create("match");
+    TCase *t = tcase_create("core");
+    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_set_timeout(t, 120);
+    tcase_add_test(t, test_rules_parse);
+    tcase_add_test(t, test_jaro_winkler);
+    tcase_add_test(t, test_compare_names_dates);
+    tcase_add_test(t, test_compare_ids_addr);
+    tcase_add_test(t, test_cannot_link);
+    tcase_add_test(t, test_blocking);
+    tcase_add_test(t, test_sort);
+    tcase_add_test(t, test_em_and_cluster);
+    tcase_add_test(t, test_cluster_cannot_link);
+    tcase_add_test(t, test_model_json);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(void) { return dc_test_main(match_suite(), "match"); }
