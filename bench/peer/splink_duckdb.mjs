@@ -583,7 +583,12 @@ async function main() {
     let uPairs = 0;
     await R.stage('estimate_u', async () => {
         const k = Math.min(nrec, Math.ceil((1 + Math.sqrt(1 + 8 * o.maxPairs)) / 2));
-        await R.run(`CREATE TABLE usample AS SELECT * FROM rec USING SAMPLE reservoir(${k} ROWS) REPEATABLE (${o.seed})`);
+        // Splink samples with USING SAMPLE; a reservoir sample depends on
+        // the physical row order, which DuckDB's parallel inserts do not fix,
+        // so the sample is the k records of smallest hash(uid, seed) instead:
+        // the same u whatever the thread count.
+        await R.run(`CREATE TABLE usample AS SELECT rec.* FROM rec JOIN (
+            SELECT uid FROM rec ORDER BY hash(uid, ${Math.trunc(o.seed)}), uid LIMIT ${k}) USING (uid)`);
         await R.run(`CREATE TABLE ucv AS SELECT ${COMPARISONS.map(gammaSql).join(', ')}
             FROM usample l JOIN usample r ON l.uid < r.uid`);
         uPairs = N((await R.one('SELECT count(*) AS n FROM ucv')).n);
