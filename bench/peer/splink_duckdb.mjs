@@ -635,8 +635,8 @@ async function main() {
             const gcols = active.map((c) => `g_${c.name}`);
             await R.run(`CREATE OR REPLACE TABLE patterns AS
                 SELECT ${gcols.join(', ')}, count(*)::DOUBLE AS cnt FROM cv WHERE ${t.flag} GROUP BY ALL`);
-            const np = N((await R.one('SELECT count(*) AS n, sum(cnt) AS s FROM patterns')).n);
-            const sessPairs = N((await R.one('SELECT coalesce(sum(cnt), 0)::BIGINT AS s FROM patterns')).s);
+            const pc = await R.one('SELECT count(*) AS n, coalesce(sum(cnt), 0)::BIGINT AS s FROM patterns');
+            const np = N(pc.n), sessPairs = N(pc.s);
             if (sessPairs === 0) { emLog.push({ rule: t.rule, pairs: 0, iterations: 0 }); continue; }
             const m = Object.fromEntries(active.map((c) => [c.name, mInit(c)]));
             let lam = lambda;   // the session's lambda starts at the global one and is trained
