@@ -264,8 +264,7 @@ size_t dc_addr__tok_key(const char *s, size_t n, char *out, int *roman)
         if (z) { memmove(out, out + z, k - z); k -= z; }
         return k;
     }
-    if (k <= 3 && (memcmp(out, "i", k) == 0 || memcmp(out, "ii", k) == 0 ||
-                   memcmp(out, "iii", k) == 0))
+    if (k <= 3 && memcmp(out, "iii", k) == 0)          /* i, ii, iii */
         *roman = (int)k;
     else if (k == 2 && out[0] == 'i' && out[1] == 'v')
         *roman = 4;
@@ -319,6 +318,51 @@ size_t dc_addr__key(const char *s, size_t n, char *out, size_t cap)
         out[k++] = (char)('0' + last_roman);
     }
     if (k < cap) out[k] = 0;
+    return k;
+}
+
+/*-*** Diacritic keys ***/
+
+size_t dc_addr__dkey(const char *s, size_t n, char *out, size_t cap)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0, k = 0;
+    while (i < n) {
+        uint32_t cp;
+        size_t l = dc_addr__utf8_next(p + i, n - i, &cp);
+        if (key_sep(cp)) { i += l; continue; }
+        size_t j = i;
+        int digits = 1;
+        while (j < n) {
+            size_t l2 = dc_addr__utf8_next(p + j, n - j, &cp);
+            if (key_sep(cp)) break;
+            if (!(cp >= '0' && cp <= '9')) digits = 0;
+            j += l2;
+        }
+        char w[192];
+        size_t wl;
+        if (digits) {   /* "05" -> "5" */
+            size_t z = i;
+            while (z + 1 < j && s[z] == '0') z++;
+            wl = j - z < sizeof w ? j - z : 0;
+            memcpy(w, s + z, wl);
+        } else {
+            wl = dc_addr__word_display(s + i, j - i, w, sizeof w, 0);
+        }
+        /* lower case, letters and digits only */
+        for (size_t q = 0; q < wl;) {
+            uint32_t c2;
+            size_t l3 = dc_addr__utf8_next((const unsigned char *)w + q, wl - q, &c2);
+            q += l3;
+            if (!dc_addr__fold_cp(c2)) continue;
+            char b[4];
+            size_t bl = dc_addr__utf8_put(dc_addr__lower(c2), b);
+            if (k + bl >= cap) return k;
+            memcpy(out + k, b, bl);
+            k += bl;
+        }
+        i = j;
+    }
     return k;
 }
 

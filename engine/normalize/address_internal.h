@@ -56,12 +56,19 @@ size_t dc_addr__key(const char *s, size_t n, char *out, size_t cap);
  *  @return bytes written (at most cap - 1; out is not NUL-terminated). */
 size_t dc_addr__word_display(const char *s, size_t n, char *out, size_t cap, int proper);
 
+/*! dc_addr__dkey() : the diacritic key of s[0..n): like the key but
+ *  keeping the letters with their diacritics (lower case, canonical tone
+ *  placement), to prefer "Minh Quán" over "Minh Quân" when the input
+ *  says so. Numbers lose their leading zeros. @return length. */
+size_t dc_addr__dkey(const char *s, size_t n, char *out, size_t cap);
+
 /* ------------------------------------------------------------ gazetteer */
 
 enum { GZ_PROV_OLD = 1, GZ_PROV_NEW, GZ_DIST, GZ_WARD_OLD, GZ_WARD_NEW };
 
 typedef struct gz_unit {
     const char *name;     /* full display name with its type word */
+    const char *dkey;     /* diacritic key of the bare name (dc_addr__dkey) */
     uint32_t code;
     uint32_t canon;       /* index of the current record of this code */
     uint32_t link0;       /* links (canonical ward and island-district records) */
@@ -74,6 +81,7 @@ typedef struct gz_unit {
     uint8_t bare_off;     /* offset of the bare name in `name` */
     uint8_t former;       /* 1 when not the current record of its code */
     uint32_t next_same;   /* next record with the same kind and code, UINT32_MAX at the end */
+    uint8_t dklen;
 } gz_unit_t;
 
 /* A distinct key of the name index and its postings (unit indices). */
@@ -103,6 +111,7 @@ struct dc_gazetteer {
     uint32_t *link_unit;           /* unit index of each link's other side */
     size_t nlinks;
     uint8_t prov_new_of[100];      /* old province -> new province */
+    uint8_t prov_old_of[100];      /* new province -> its single old province, 0 if several */
     gz_slot_t *slots;
     size_t mask;
     uint32_t *post;
@@ -113,5 +122,107 @@ struct dc_gazetteer {
 /*! gz_lookup() : the slot of key k[0..n), or NULL. */
 const gz_slot_t *dc_addr__gz_lookup(const dc_gazetteer_t *gz, const char *k, size_t n);
 const gz_slot_t *dc_addr__gz_lookup_h(const dc_gazetteer_t *gz, uint64_t h, const char *k, size_t n);
+
+/* --------------------------------------------------------------- parsing */
+
+#define AD_MAXIN 1024     /* bytes of an address considered (longer input: the last 1024) */
+#define AD_MAXTOK 128
+
+/* Keyword classes. */
+enum { KC_NONE = 0, KC_ADMIN, KC_HOUSE, KC_ALLEY, KC_HAMLET, KC_STREET };
+/* Admin levels (bit masks). */
+enum { LV_WARD = 1, LV_DIST = 2, LV_PROV = 4 };
+
+typedef struct ad_kw {
+    const char *fold[3];   /* folded tokens, NULL-terminated */
+    const char *exact;     /* lower case with diacritics, NULL for abbreviations */
+    const char *display;   /* "Thành phố", "Ngõ" */
+    uint8_t cls;           /* KC_* */
+    uint8_t levels;        /* LV_* (admin) */
+    uint8_t type, type2;   /* DC_UNIT_*: type written, plausible other reading */
+} ad_kw_t;
+
+extern const ad_kw_t dc_addr__kws[];
+
+/* Token flags. */
+enum {
+    TF_DIGIT   = 1 << 0,  /* holds a digit (house numbers, numbered units) */
+    TF_DOT     = 1 << 1,  /* followed by '.' */
+    TF_NONASCII = 1 << 2, /* holds a non-ASCII letter (diacritics) */
+    TF_UPPER   = 1 << 3,  /* first letter upper case */
+    TF_ALLUP   = 1 << 4,  /* every letter upper case */
+    TF_PAREN   = 1 << 5,  /* inside parentheses */
+};
+/* Boundary before a token. */
+enum { BD_SPACE = 0, BD_GLUE, BD_SOFT, BD_HARD };
+
+typedef struct ad_tok {
+    uint16_t off, len;     /* bytes of the input */
+    uint16_t koff;         /* key bytes in ctx->kbuf */
+    uint8_t klen;
+    uint8_t flags;         /* TF_* */
+    uint8_t bd;            /* BD_*: boundary before the token */
+    uint8_t roman;         /* 1..4: the token is I..IV */
+    uint8_t kw;            /* keyword starting here (index + 1 into dc_addr__kws), 0 none */
+    uint8_t kwn;           /* tokens of that keyword */
+    uint8_t kwok;          /* 1: accepted as a keyword in the first pass */
+} ad_tok_t;
+
+typedef struct ad_ctx {
+    const dc_gazetteer_t *gz;
+    const char *s;
+    size_t n;
+    int ntok;
+    ad_tok_t t[AD_MAXTOK];
+    char kbuf[AD_MAXIN * 2];
+    size_t kn;
+} ad_ctx_t;
+
+/*! dc_addr__tokenize() : split ctx->s into tokens, fold their keys, find
+ *  the keywords. */
+void dc_addr__tokenize(ad_ctx_t *c);
+/*! dc_addr__seg_start() : 1 if token i starts a segment of the first pass
+ *  (after a hard boundary, or at an accepted keyword). */
+int dc_addr__seg_start(const ad_ctx_t *c, int i);
+
+/* -------------------------------------------------------------- matching */
+
+/* One unit of a chain. */
+typedef struct ad_um {
+    uint32_t u;            /* unit index */
+    uint8_t s, e;          /* token span [s, e) of the unit, keyword included */
+    uint8_t typed;         /* a type word was written */
+    uint8_t mismatch;      /* ... and it is not the unit's type */
+    uint8_t alt;           /* a keyword-looking word read as part of the name */
+    uint8_t former;        /* a former name or a unit gone by 2025 */
+    uint8_t alias;         /* matched through an alias */
+    uint8_t splits;        /* cuts inside a part (second pass) */
+    int8_t sc;
+} ad_um_t;
+
+/* Codes derived from a chain. */
+typedef struct ad_codes {
+    uint32_t ward_old, ward_new;
+    uint16_t dist;
+    uint8_t prov_old, prov_new;
+} ad_codes_t;
+
+typedef struct ad_match {
+    ad_um_t m[3];          /* by level: 0 ward, 1 district, 2 province */
+    uint8_t has[3];
+    uint8_t era;           /* 1 old, 2 new */
+    uint8_t hint_used;     /* tie broken by the province of the file */
+    uint8_t dropped;       /* levels dropped because equally good readings disagree */
+    uint8_t skipped;       /* trailing parts skipped */
+    uint8_t left;          /* first token of the chain (tokens before it are not administrative) */
+    uint8_t end;           /* token after the chain */
+    int score;
+    ad_codes_t codes;
+    uint8_t conf, flags;
+} ad_match_t;
+
+/*! dc_addr__match() : find the administrative chain of the tokenized
+ *  address; m->has[] all zero when nothing matched. */
+void dc_addr__match(const ad_ctx_t *c, uint8_t prov_hint, ad_match_t *m);
 
 #endif /* ADDRESS_INTERNAL_H */

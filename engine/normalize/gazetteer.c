@@ -76,6 +76,10 @@ static uint32_t unit_add(build_t *b, int kind, uint32_t code, const char *type, 
     memcpy(name + tl + 1, bare, bl + 1);
     u->name = name;
     u->bare_off = (uint8_t)(tl + 1);
+    char dk[256];
+    size_t dl = dc_addr__dkey(bare, bl, dk, sizeof dk);
+    u->dkey = dc_arena_strndup(&gz->arena, dk, dl);
+    u->dklen = (uint8_t)dl;
     u->code = code;
     u->kind = (uint8_t)kind;
     u->snap = (uint8_t)snap;
@@ -368,6 +372,13 @@ dc_gazetteer_t *dc_gazetteer_load(void)
     build_t b = {.gz = gz};
     load_units(&b);
     load_links(&b);
+    for (int p = 1; p < 100; p++) {
+        uint8_t n = gz->prov_new_of[p];
+        if (!n || gz->prov_old[p] < 0) continue;
+        gz->prov_old_of[n] = gz->prov_old_of[n] ? 0xff : (uint8_t)p;
+    }
+    for (int p = 0; p < 100; p++)
+        if (gz->prov_old_of[p] == 0xff) gz->prov_old_of[p] = 0;
     build_index(&b);
     build_orders(gz);
     free(b.kp);
