@@ -97,6 +97,15 @@ void dc_gen_telex(const char *s, size_t n, dc_buf_t *out);
  *  Text with fewer than 2 letters is copied unchanged. @return 1 if changed. */
 int dc_gen_typo(dc_rng_t *r, const char *s, size_t n, dc_buf_t *out);
 
+/*! dc_gen_nfd() : Unicode NFD of NFC text without stray combining marks
+ *  (what the generator writes in NFD files). */
+void dc_gen_nfd(const char *s, size_t n, dc_buf_t *out);
+
+/*! dc_gen_encode() : dc_encode() (loaders/dc_encoding.h) of NFC text, from
+ *  a per-character table: the same bytes, several times faster. `enc` is a
+ *  dc_encoding_t. @return the characters replaced. */
+size_t dc_gen_encode(int enc, const char *s, size_t n, dc_buf_t *out);
+
 /* ------------------------------------------------------------ dates */
 
 typedef enum {

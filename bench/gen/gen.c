@@ -6,11 +6,16 @@
  * DESIGN. The main thread cuts the household sequence into batches of
  * blocks. For each block it computes the household range and the first
  * person id (household sizes come from (seed, h) alone, so this is cheap
- * and sequential). Workers (dc_parallel_for) render the blocks' rows into
- * per-block buffers in each target file's final bytes; then the main
- * thread writes the blocks in order, giving every row its file's next
- * record id and writing the truth line. The output is therefore the same
- * for any thread count, and memory stays at one batch whatever --people.
+ * and sequential). Then, per batch:
+ *   1. workers (dc_parallel_for) build the blocks' households;
+ *   2. the main thread assigns ID serials in household order (per-prefix
+ *      counters: unique numbers);
+ *   3. workers render the rows into per-block buffers in each target
+ *      file's final bytes, without the record id;
+ *   4. the main thread writes the blocks in order, giving every row its
+ *      file's next record id and writing the truth line.
+ * The output is therefore the same for any thread count, and memory stays
+ * at one batch whatever --people.
  */
 #include "gen_int.h"
 #include "dc_encoding.h"
@@ -19,7 +24,6 @@
 #include <stdlib.h>   /* strtol */
 #include <string.h>   /* strcmp */
 #include <sys/stat.h> /* mkdir */
-#include <utf8proc.h> /* utf8proc_map */
 
 enum { HOUSES_PER_BLOCK = 256, BLOCKS_PER_THREAD = 8 };
 
@@ -90,18 +94,6 @@ const char *gen_sex_name(int s)
     return n[s];
 }
 
-static int pick_w(dc_rng_t *r, const uint8_t *w, int n)
-{
-    unsigned t = 0;
-    for (int i = 0; i < n; i++) t += w[i];
-    unsigned x = dc_rng_below(r, t);
-    for (int i = 0; i < n; i++) {
-        if (x < w[i]) return i;
-        x -= w[i];
-    }
-    return 0;
-}
-
 static void style_file(const dc_gen_opts_t *o, gen_file_t *f, int idx)
 {
     static const char delims[4] = {',', ';', '\t', '|'};
@@ -126,16 +118,16 @@ static void style_file(const dc_gen_opts_t *o, gen_file_t *f, int idx)
         f->recid = idx % R__COUNT;
         namsinh = f->header == H_SPLIT && idx % 8 == 7;
     } else {
-        static const uint8_t wh[H__COUNT] = {35, 30, 20, 15};
-        static const uint8_t wd[4] = {55, 20, 15, 10};
-        static const uint8_t we[E__COUNT] = {60, 15, 5, 6, 6, 3, 5};
-        static const uint8_t wf[5] = {55, 15, 10, 15, 5};
-        static const uint8_t ws[S__COUNT] = {45, 15, 15, 15, 10};
-        f->header = pick_w(&r, wh, H__COUNT);
-        f->delim = delims[pick_w(&r, wd, 4)];
-        f->enc = pick_w(&r, we, o->legacy ? E__COUNT : E_TCVN3);
-        f->datefmt = datefmts[pick_w(&r, wf, 5)];
-        f->sex = pick_w(&r, ws, S__COUNT);
+        static const uint16_t wh[H__COUNT] = {35, 30, 20, 15};
+        static const uint16_t wd[4] = {55, 20, 15, 10};
+        static const uint16_t we[E__COUNT] = {60, 15, 5, 6, 6, 3, 5};
+        static const uint16_t wf[5] = {55, 15, 10, 15, 5};
+        static const uint16_t ws[S__COUNT] = {45, 15, 15, 15, 10};
+        f->header = gen_pick_share(&r, wh, H__COUNT);
+        f->delim = delims[gen_pick_share(&r, wd, 4)];
+        f->enc = gen_pick_share(&r, we, o->legacy ? E__COUNT : E_TCVN3);
+        f->datefmt = datefmts[gen_pick_share(&r, wf, 5)];
+        f->sex = gen_pick_share(&r, ws, S__COUNT);
         f->recid = (int)dc_rng_below(&r, R__COUNT);
         namsinh = f->header == H_SPLIT && dc_rng_chance(&r, 0.3);
     }
@@ -187,24 +179,34 @@ typedef struct {
     gen_block_t *blocks;
     uint64_t *h0, *pid0;
     uint32_t *nh;
-    uint64_t people;
     dc_buf_t *scratch;   /* per tid: SB__COUNT buffers */
 } batch_t;
 
 enum { NSCRATCH = 6 }; /* = SB__COUNT in gen_pop.c */
 
-static void block_work(void *ud, size_t i, int tid)
+static gen_house_t *house_at(gen_block_t *b, uint32_t k)
+{
+    return (gen_house_t *)((char *)b->houses + (size_t)k * gen_house_bytes());
+}
+
+static void block_build(void *ud, size_t i, int tid)
+{
+    batch_t *bt = ud;
+    gen_block_t *b = &bt->blocks[i];
+    DC_UNUSED(tid);
+    for (uint32_t k = 0; k < bt->nh[i]; k++)
+        gen_house_build(bt->c, bt->h0[i] + k, b->sizes[k], house_at(b, k), b);
+}
+
+static void block_emit(void *ud, size_t i, int tid)
 {
     batch_t *bt = ud;
     gen_block_t *b = &bt->blocks[i];
     dc_buf_t *sb = bt->scratch + (size_t)tid * NSCRATCH;
     uint64_t pid = bt->pid0[i];
     for (uint32_t k = 0; k < bt->nh[i]; k++) {
-        uint64_t h = bt->h0[i] + k;
-        int size = gen_household_size(bt->c->o->seed, h);
-        if ((uint64_t)size > bt->people - pid) size = (int)(bt->people - pid);
-        gen_household(bt->c, h, pid, size, b, sb);
-        pid += (uint64_t)size;
+        gen_house_emit(bt->c, house_at(b, k), pid, b, sb);
+        pid += (uint64_t)b->sizes[k];
     }
 }
 
@@ -212,13 +214,10 @@ static void block_work(void *ud, size_t i, int tid)
 static void encode_text(const gen_file_t *f, const char *s, size_t n, dc_buf_t *out)
 {
     if (f->enc == E_UTF8_NFD) {
-        utf8proc_uint8_t *dst = NULL;
-        utf8proc_ssize_t k = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, &dst, UTF8PROC_DECOMPOSE);
-        if (k > 0) dc_buf_put(out, dst, (size_t)k);
-        free(dst);
+        dc_gen_nfd(s, n, out);
     } else if (f->enc >= E_TCVN3) {
         static const dc_encoding_t map[] = {DC_ENC_TCVN3, DC_ENC_VNI, DC_ENC_VISCII, DC_ENC_CP1258};
-        dc_encode(map[f->enc - E_TCVN3], s, n, out);
+        dc_gen_encode(map[f->enc - E_TCVN3], s, n, out);
     } else {
         dc_buf_put(out, s, n);
     }
@@ -362,6 +361,7 @@ int dc_gen_run(const dc_gen_opts_t *o, dc_gen_stats_t *st)
     int rc = -1;
     dc_outfile_t **outs = NULL, *truth = NULL;
     uint64_t *frows = NULL;
+    uint32_t *idcount = NULL;
     batch_t bt;
     memset(&bt, 0, sizeof bt);
     int nthreads = o->nthreads < 1 ? 1 : o->nthreads;
@@ -441,12 +441,18 @@ int dc_gen_run(const dc_gen_opts_t *o, dc_gen_stats_t *st)
 
     /* the block loop */
     bt.c = &c;
-    bt.people = o->people;
     bt.blocks = dc_xcalloc(nblocks, sizeof *bt.blocks);
     bt.h0 = dc_xcalloc(nblocks, sizeof *bt.h0);
     bt.pid0 = dc_xcalloc(nblocks, sizeof *bt.pid0);
     bt.nh = dc_xcalloc(nblocks, sizeof *bt.nh);
     bt.scratch = dc_xcalloc((size_t)nthreads * NSCRATCH, sizeof *bt.scratch);
+    for (size_t i = 0; i < nblocks; i++) {
+        bt.blocks[i].houses = dc_xmalloc(HOUSES_PER_BLOCK * gen_house_bytes());
+        bt.blocks[i].sizes = dc_xcalloc(HOUSES_PER_BLOCK, sizeof(int));
+    }
+    idcount = dc_xcalloc(GEN_ID_GROUPS, sizeof *idcount);
+    uint64_t cmndcount = 0;
+    double tm[4] = {0, 0, 0, 0};  /* build, ids, emit, write */
     gen_counts_t total;
     memset(&total, 0, sizeof total);
     uint64_t h = 0, pid = 0;
@@ -455,17 +461,30 @@ int dc_gen_run(const dc_gen_opts_t *o, dc_gen_stats_t *st)
         for (; nb < nblocks && pid < o->people; nb++) {
             bt.h0[nb] = h;
             bt.pid0[nb] = pid;
-            uint32_t k = 0;
-            for (; k < HOUSES_PER_BLOCK && pid < o->people; k++, h++)
-                pid += (uint64_t)DC_MIN((uint64_t)gen_household_size(o->seed, h), o->people - pid);
-            bt.nh[nb] = k;
             gen_block_t *b = &bt.blocks[nb];
+            uint32_t k = 0;
+            for (; k < HOUSES_PER_BLOCK && pid < o->people; k++, h++) {
+                b->sizes[k] = (int)DC_MIN((uint64_t)gen_household_size(o->seed, h), o->people - pid);
+                pid += (uint64_t)b->sizes[k];
+            }
+            bt.nh[nb] = k;
             dc_buf_clear(&b->bytes);
             b->nrows = 0;
             memset(&b->cnt, 0, sizeof b->cnt);
             b->people = b->households = 0;
         }
-        dc_parallel_for(nthreads, nb, 1, block_work, &bt);
+        double t1 = dc_now();
+        dc_parallel_for(nthreads, nb, 1, block_build, &bt);
+        double t2 = dc_now();
+        for (size_t i = 0; i < nb; i++)
+            for (uint32_t k = 0; k < bt.nh[i]; k++)
+                gen_house_assign_ids(house_at(&bt.blocks[i], k), idcount, &cmndcount);
+        double t3 = dc_now();
+        dc_parallel_for(nthreads, nb, 1, block_emit, &bt);
+        double t4 = dc_now();
+        tm[0] += t2 - t1;
+        tm[1] += t3 - t2;
+        tm[2] += t4 - t3;
         for (size_t i = 0; i < nb; i++) {
             gen_block_t *b = &bt.blocks[i];
             for (size_t k = 0; k < b->nrows; k++) {
@@ -494,6 +513,7 @@ int dc_gen_run(const dc_gen_opts_t *o, dc_gen_stats_t *st)
                 dc_buf_clear(&hb);
             }
         }
+        tm[3] += dc_now() - t4;
     }
     if (dc_outfile_buf(truth, &hb) != 0) { dc_buf_free(&hb); goto done; }
     dc_buf_free(&hb);
@@ -504,8 +524,11 @@ int dc_gen_run(const dc_gen_opts_t *o, dc_gen_stats_t *st)
     }
     if (dc_outfile_commit(truth) != 0) { truth = NULL; goto done; }
     truth = NULL;
+    double tc = dc_now();
     st->files = (uint64_t)c.nfiles;
     if (write_manifest(o, &c, frows, &total, st) != 0) goto done;
+    dc_log(2, "gen: build %.2f s, ids %.2f s, emit %.2f s, write %.2f s, commit %.2f s",
+           tm[0], tm[1], tm[2], tm[3], dc_now() - tc);
     rc = 0;
 done:
     if (outs)
@@ -517,6 +540,8 @@ done:
         for (size_t i = 0; i < nblocks; i++) {
             dc_buf_free(&bt.blocks[i].bytes);
             free(bt.blocks[i].rows);
+            free(bt.blocks[i].houses);
+            free(bt.blocks[i].sizes);
         }
         for (size_t i = 0; i < (size_t)nthreads * NSCRATCH; i++) dc_buf_free(&bt.scratch[i]);
     }
@@ -526,6 +551,7 @@ done:
     free(bt.nh);
     free(bt.scratch);
     free(c.files);
+    free(idcount);
     gen_ref_free(ref);
     free(ref);
     st->seconds = dc_now() - t0;

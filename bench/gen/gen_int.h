@@ -76,6 +76,8 @@ void gen_ref_load(gen_ref_t *g);
 void gen_ref_free(gen_ref_t *g);
 int gen_ref_prov_index(const gen_ref_t *g, const char *code);
 
+/*! gen_pick_share() : an index in [0, n) drawn with weights w. */
+int gen_pick_share(dc_rng_t *r, const uint16_t *w, int n);
 extern const char *const gen_eth_name[GEN_NETH];
 extern const char *const gen_rel_name[GEN_NREL];
 /*! gen_eth_pick() : an ethnic group index for a person of `region`. */
@@ -158,7 +160,10 @@ typedef struct {
     uint64_t person;
 } gen_row_t;
 
+typedef struct gen_house gen_house_t;
 typedef struct {
+    gen_house_t *houses;      /* HOUSES_PER_BLOCK of them */
+    int *sizes;
     dc_buf_t bytes;
     gen_row_t *rows;
     size_t nrows, caprows;
@@ -181,10 +186,16 @@ typedef struct {
     int tempprov[64];           /* province indices that have a temporary file */
 } gen_ctx_t;
 
-/*! gen_household() : generate household h with its first person id
- *  `pid0` and size `size`, appending its rows to `b`. */
-void gen_household(const gen_ctx_t *c, uint64_t h, uint64_t pid0, int size, gen_block_t *b,
-                   dc_buf_t *scratch);
+/* A household in three steps: build it (members, names, dates, addresses:
+ * on a worker), assign the serial part of its ID numbers (main thread, in
+ * household order: per-prefix counters make the numbers unique), emit its
+ * rows into a block (on a worker). */
+size_t gen_house_bytes(void);
+void gen_house_build(const gen_ctx_t *c, uint64_t h, int size, gen_house_t *H, gen_block_t *b);
+/*! idcount: GEN_ID_GROUPS counters; cmndcount: one counter. */
+void gen_house_assign_ids(gen_house_t *H, uint32_t *idcount, uint64_t *cmndcount);
+void gen_house_emit(const gen_ctx_t *c, gen_house_t *H, uint64_t pid0, gen_block_t *b, dc_buf_t *scratch);
+enum { GEN_ID_GROUPS = 64 * 4 * 100 };
 /*! gen_household_size() : size of household h (from (seed, h) only). */
 int gen_household_size(uint64_t seed, uint64_t h);
 

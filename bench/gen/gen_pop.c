@@ -15,7 +15,6 @@
 #include <stddef.h>   /* offsetof */
 #include <stdlib.h>   /* free */
 #include <string.h>   /* memcpy */
-#include <utf8proc.h> /* utf8proc_map (NFD files) */
 
 enum { REF_YEAR = 2025, MAXP = 12 };
 
@@ -49,7 +48,9 @@ typedef struct {
     uint8_t bm, bd;
     int16_t dy;               /* year of death, 0 if alive */
     uint8_t dm, dd;
-    char id12[13], cmnd[10];
+    char id12[13], cmnd[10];  /* serials filled in by gen_house_assign_ids() */
+    int32_t idgroup;          /* (birth province, sex/century digit, year) of id12; -1: no id12 */
+    uint8_t has_cmnd;
     char father[112], mother[112], spouse[112];
     int16_t home_prov, home_ward;
 } person_t;
@@ -59,12 +60,16 @@ typedef struct {
     char street[96];          /* "Số 12 ngõ 34 Phố Huế", "Thôn Đông", ... */
 } addr_t;
 
-typedef struct {
+struct gen_house {
+    dc_rng_t rng;             /* the household's stream, where building stopped */
     addr_t addr;
     char ma_ho[16];
     int n;
     person_t p[MAXP];
-} house_t;
+};
+typedef gen_house_t house_t;
+
+size_t gen_house_bytes(void) { return sizeof(house_t); }
 
 /* ------------------------------------------------------------ sizes */
 
@@ -161,14 +166,14 @@ static void make_ids(const gen_ctx_t *c, dc_rng_t *r, person_t *p, int prov)
     const gen_ref_t *g = c->ref;
     int bprov = dc_rng_chance(r, 0.85) ? prov : (int)dc_rng_below(r, (uint32_t)g->nprov);
     int digit = (p->by >= 2000 ? 2 : 0) + p->sex;
-    if (dc_rng_chance(r, 0.97))
-        snprintf(p->id12, sizeof p->id12, "%s%d%02d%06u", g->prov[bprov].cccd, digit, p->by % 100,
-                 dc_rng_below(r, 1000000));
-    else
-        p->id12[0] = '\0';
+    p->idgroup = -1;
+    p->id12[0] = '\0';
+    if (dc_rng_chance(r, 0.97)) {
+        snprintf(p->id12, sizeof p->id12, "%s%d%02d", g->prov[bprov].cccd, digit, p->by % 100);
+        p->idgroup = (int32_t)((bprov * 4 + digit) * 100 + p->by % 100);
+    }
     p->cmnd[0] = '\0';
-    if (p->by <= 2006 && dc_rng_chance(r, 0.55))
-        snprintf(p->cmnd, sizeof p->cmnd, "%u%08u", dc_rng_below(r, 4), dc_rng_below(r, 100000000));
+    p->has_cmnd = p->by <= 2006 && dc_rng_chance(r, 0.55);
 }
 
 static void make_address(const gen_ctx_t *c, dc_rng_t *r, int prov, addr_t *a)
@@ -220,7 +225,7 @@ static void make_house(const gen_ctx_t *c, dc_rng_t *r, uint64_t h, int size, ho
                        gen_counts_t *cnt)
 {
     const gen_ref_t *g = c->ref;
-    memset(H, 0, offsetof(house_t, p));
+    memset(&H->addr, 0, offsetof(house_t, p) - offsetof(house_t, addr));
     /* province: weighted among the selected ones */
     double x = dc_rng_unit(r) * c->selcum[c->nsel - 1];
     int si = 0;
@@ -236,6 +241,7 @@ static void make_house(const gen_ctx_t *c, dc_rng_t *r, uint64_t h, int size, ho
     person_t *P = H->p;
     memset(P, 0, sizeof(person_t) * (size_t)size);
     for (int i = 0; i < size; i++) {
+        P[i].idgroup = -1;
         P[i].eth = (uint8_t)eth;
         P[i].rel = (uint8_t)rel;
         P[i].home_prov = (int16_t)(dc_rng_chance(r, 0.75) ? prov : (int)dc_rng_below(r, (uint32_t)g->nprov));
@@ -332,9 +338,16 @@ static void make_house(const gen_ctx_t *c, dc_rng_t *r, uint64_t h, int size, ho
             nchild++;
             continue;
         }
-        if (span <= 0) age = (int)dc_rng_below(r, 3);
-        else age = DC_MAX(0, mage - 18 - (int)dc_rng_below(r, (uint32_t)DC_MIN(span, 27)));
-        if (mage - age > 45) age = DC_MAX(0, mage - 45 + (int)dc_rng_below(r, 5));
+        /* siblings at least a year apart (a few tries; twins are above) */
+        for (int tries = 0;; tries++) {
+            if (span <= 0) age = (int)dc_rng_below(r, 3);
+            else age = DC_MAX(0, mage - 18 - (int)dc_rng_below(r, (uint32_t)DC_MIN(span, 27)));
+            if (mage - age > 45) age = DC_MAX(0, mage - 45 + (int)dc_rng_below(r, 5));
+            int clash = 0;
+            for (int j = 0; j < k; j++)
+                clash |= P[j].qh == QH_CHILD && REF_YEAR - P[j].by == age;
+            if (!clash || tries == 4) break;
+        }
         birth_date(r, ch, age);
         ch->eth = (uint8_t)eth;
         set_str(ch->sur, sizeof ch->sur, child_sur);
@@ -363,7 +376,7 @@ static void make_house(const gen_ctx_t *c, dc_rng_t *r, uint64_t h, int size, ho
             else set_str(p->father, sizeof p->father, ext_father);
             if (mother) full_name(mother, p->mother, sizeof p->mother);
             else outside_name(c, r, 1, NULL, region, eth, p->mother, sizeof p->mother);
-            if (!p->id12[0] && !p->cmnd[0]) make_ids(c, r, p, prov);
+            if (p->idgroup < 0 && !p->has_cmnd) make_ids(c, r, p, prov);
         } else if (p->qh == QH_FATHER || p->qh == QH_MOTHER) {
             if (gf >= 0 && gm >= 0) {
                 person_t *o = &P[p->qh == QH_FATHER ? gm : gf];
@@ -401,18 +414,8 @@ static void pick_corruptions(dc_rng_t *r, int nkinds, corr_t *co, gen_counts_t *
         25, 45, 35, 35,                        /* sex, ids */
         40, 40, 40, 30, 25, 20,                /* addresses, relatives */
     };
-    unsigned tot = 0;
-    for (int i = 0; i < K__COUNT; i++) tot += w[i];
     co->mask = 0;
-    for (int j = 0; j < nkinds; j++) {
-        unsigned x = dc_rng_below(r, tot);
-        int k = 0;
-        for (; k < K__COUNT - 1; k++) {
-            if (x < w[k]) break;
-            x -= w[k];
-        }
-        co->mask |= 1u << k;
-    }
+    for (int j = 0; j < nkinds; j++) co->mask |= 1u << gen_pick_share(r, w, K__COUNT);
     for (int k = 0; k < K__COUNT; k++)
         if (co->mask & (1u << k)) cnt->kind[k]++;
 }
@@ -702,6 +705,7 @@ static void emit_row(const gen_ctx_t *c, const person_t *p, const rowspec_t *rs,
         corr_t none = {0};
         render_address(c, f, rs->cur, &none, r, fb, &sb[SB_A]);
     } else if (dc_rng_chance(r, 0.5)) {
+        dc_buf_reserve(fb, fl.len[C_THUONGTRU]);  /* copying from itself: no realloc during put */
         dc_buf_put(fb, fb->p + fl.off[C_THUONGTRU], fl.len[C_THUONGTRU]);
     }
     fl.len[C_NOIO] = (uint32_t)(fb->len - fl.off[C_NOIO]);
@@ -759,15 +763,10 @@ static void emit_row(const gen_ctx_t *c, const person_t *p, const rowspec_t *rs,
         const char *s = row->p + (part ? pre : 0);
         size_t n = part ? row->len - pre : pre;
         if (f->enc == E_UTF8_NFD) {
-            utf8proc_uint8_t *dst = NULL;
-            utf8proc_ssize_t k = n ? utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, &dst,
-                                                  UTF8PROC_DECOMPOSE) : 0;
-            if (k > 0) dc_buf_put(&blk->bytes, dst, (size_t)k);
-            else if (n) dc_buf_put(&blk->bytes, s, n);
-            free(dst);
+            dc_gen_nfd(s, n, &blk->bytes);
         } else if (f->enc >= E_TCVN3) {
             static const dc_encoding_t map[] = {DC_ENC_TCVN3, DC_ENC_VNI, DC_ENC_VISCII, DC_ENC_CP1258};
-            blk->cnt.enc_replaced += dc_encode(map[f->enc - E_TCVN3], s, n, &blk->bytes);
+            blk->cnt.enc_replaced += dc_gen_encode(map[f->enc - E_TCVN3], s, n, &blk->bytes);
         } else {
             dc_buf_put(&blk->bytes, s, n);
         }
@@ -787,20 +786,42 @@ static int other_province(const gen_ctx_t *c, dc_rng_t *r, int prov)
     return prov;
 }
 
-void gen_household(const gen_ctx_t *c, uint64_t h, uint64_t pid0, int size, gen_block_t *b,
-                   dc_buf_t *sb)
+void gen_house_build(const gen_ctx_t *c, uint64_t h, int size, gen_house_t *H, gen_block_t *b)
 {
-    dc_rng_t r;
-    dc_rng_seed(&r, c->o->seed, h, 2);
-    house_t H;
-    make_house(c, &r, h, size, &H, &b->cnt);
+    dc_rng_seed(&H->rng, c->o->seed, h, 2);
+    make_house(c, &H->rng, h, size, H, &b->cnt);
     b->households++;
     b->people += (uint64_t)size;
-    int pf = c->perm_file[H.addr.prov];
-    for (int i = 0; i < H.n; i++) {
-        const person_t *p = &H.p[i];
+}
+
+void gen_house_assign_ids(gen_house_t *H, uint32_t *idcount, uint64_t *cmndcount)
+{
+    for (int i = 0; i < H->n; i++) {
+        person_t *p = &H->p[i];
+        if (p->idgroup >= 0) {
+            /* the k-th number handed out in this (province, sex/century,
+             * year) prefix; a bijection of 0..999999 so that serials look
+             * scattered, as real ones do */
+            uint64_t k = idcount[p->idgroup]++;
+            uint64_t serial = (k * 7919u + (uint64_t)p->idgroup * 104729u) % 1000000u;
+            snprintf(p->id12 + 6, sizeof p->id12 - 6, "%06u", (unsigned)serial);
+        }
+        if (p->has_cmnd) {
+            uint64_t k = (*cmndcount)++;
+            snprintf(p->cmnd, sizeof p->cmnd, "%09llu",
+                     (unsigned long long)((k * 387420489ull + 271828182ull) % 1000000000ull));
+        }
+    }
+}
+
+void gen_house_emit(const gen_ctx_t *c, gen_house_t *H, uint64_t pid0, gen_block_t *b, dc_buf_t *sb)
+{
+    dc_rng_t r = H->rng;
+    int pf = c->perm_file[H->addr.prov];
+    for (int i = 0; i < H->n; i++) {
+        const person_t *p = &H->p[i];
         uint64_t pid = pid0 + (uint64_t)i;
-        rowspec_t rs = {pf, p->qh, &H.addr, NULL, H.ma_ho, dc_rng_chance(&r, c->o->corrupt_rate)};
+        rowspec_t rs = {pf, p->qh, &H->addr, NULL, H->ma_ho, dc_rng_chance(&r, c->o->corrupt_rate)};
         emit_row(c, p, &rs, pid, &r, b, sb);
         if (!dc_rng_chance(&r, c->o->dup_rate)) continue;
         /* extra rows of this person */
@@ -818,11 +839,11 @@ void gen_household(const gen_ctx_t *c, uint64_t h, uint64_t pid0, int size, gen_
             int kind = kinds[j];
             addr_t moved;
             char ma_ho[16];
-            rowspec_t d = {pf, p->qh, &H.addr, NULL, H.ma_ho, 2};
+            rowspec_t d = {pf, p->qh, &H->addr, NULL, H->ma_ho, 2};
             if (kind == D_MOVED && c->nsel < 2) kind = D_TEMP;
             if (kind == D_TEMP && c->ntempprov == 0) kind = D_TWICE;
             if (kind == D_MOVED) {
-                int q = other_province(c, &r, H.addr.prov);
+                int q = other_province(c, &r, H->addr.prov);
                 make_address(c, &r, q, &moved);
                 make_ma_ho(c, &r, q, ma_ho, sizeof ma_ho);
                 d.file = c->perm_file[q];

@@ -9,13 +9,14 @@
  *     (tokens seen at least twice);
  *   - provinces: cccd_province_codes_TT07-2016-BCA.csv, weighted by
  *     rounded 2019 census populations (below);
- *   - wards: old_to_new_ward_mapping.csv (pre-2025 ward, its district and
- *     the ward it became on 1 July 2025);
+ *   - wards: the gazetteer (engine/normalize/dc_address.h): pre-2025
+ *     communes, their districts and the commune each became on 1 July 2025;
  *   - ethnic groups and religions: rounded 2019 census shares, by region.
  * Aggregate statistics only: no real person's full name is stored here.
  */
 #include "gen_int.h"
 #include "../../engine/ref/dc_ref.h"
+#include "../../engine/normalize/dc_address.h"
 
 #include <stdlib.h>  /* strtol */
 #include <string.h>  /* strcmp */
@@ -216,36 +217,37 @@ static void load_provinces(gen_ref_t *g)
 
 static void load_wards(gen_ref_t *g)
 {
-    dc_ref_csv_t c;
-    dc_ref_csv_open(&c, "old_to_new_ward_mapping.csv", ',');
-    int cp = dc_ref_csv_col(&c, "old_province_code"), cd = dc_ref_csv_col(&c, "old_district_name");
-    int cw = dc_ref_csv_col(&c, "old_ward_code"), cwn = dc_ref_csv_col(&c, "old_ward_name");
-    int cnew = dc_ref_csv_col(&c, "new_ward_name");
+    /* every commune of the 01/03/2025 list, with its district and the
+     * commune it became on 1 July 2025 (the first one when it was split) */
+    dc_gazetteer_t *gz = dc_gazetteer_load();
     size_t cap[64] = {0};
-    char last_code[16] = "";
-    while (dc_ref_csv_next(&c)) {
-        if (c.flen[cw] == 0) continue;             /* island districts without communes */
-        if (!strcmp(c.f[cw], last_code)) continue; /* split ward: keep its first target */
-        snprintf(last_code, sizeof last_code, "%s", c.f[cw]);
-        int pi = gen_ref_prov_index(g, c.f[cp]);
+    size_t n = dc_gazetteer_nwards(gz, 0);
+    for (size_t i = 0; i < n; i++) {
+        dc_ward_info_t w, nw;
+        if (dc_gazetteer_ward_info(gz, i, 0, &w) != 0 || !w.in2025) continue;
+        char code[4];
+        snprintf(code, sizeof code, "%02u", (unsigned)w.prov_code % 100u);
+        int pi = gen_ref_prov_index(g, code);
         if (pi < 0) continue;
+        uint32_t newc = w.new_code ? w.new_code : (w.nlinks ? w.links[0].code : 0);
+        const char *new_name = w.name;
+        if (newc && dc_gazetteer_ward_find(gz, newc, 1, &nw) == 0) new_name = nw.name;
         gen_prov_t *p = &g->prov[pi];
         p->wards = dc_grow(p->wards, &cap[pi], p->nwards + 1, sizeof *p->wards);
-        gen_ward_t *w = &p->wards[p->nwards++];
-        w->name = dc_arena_strndup(&g->arena, c.f[cwn], c.flen[cwn]);
-        w->district = dc_arena_strndup(&g->arena, c.f[cd], c.flen[cd]);
-        w->new_name = dc_arena_strndup(&g->arena, c.f[cnew], c.flen[cnew]);
-        w->type = unit_type(w->name);
-        w->dtype = unit_type(w->district);
-        w->number = 0;
-        if (w->type == GEN_UNIT_PHUONG) {
-            const char *num = w->name + strlen("Phường ");
+        gen_ward_t *gw = &p->wards[p->nwards++];
+        gw->name = dc_arena_strndup(&g->arena, w.name, strlen(w.name));
+        gw->district = dc_arena_strndup(&g->arena, w.district_name, strlen(w.district_name));
+        gw->new_name = dc_arena_strndup(&g->arena, new_name, strlen(new_name));
+        gw->type = unit_type(gw->name);
+        gw->dtype = unit_type(gw->district);
+        gw->number = 0;
+        if (gw->type == GEN_UNIT_PHUONG) {
             char *end;
-            long v = strtol(num, &end, 10);
-            if (end != num && *end == '\0' && v > 0 && v < 100) w->number = (int16_t)v;
+            long v = strtol(w.bare, &end, 10);
+            if (end != w.bare && *end == '\0' && v > 0 && v < 100) gw->number = (int16_t)v;
         }
     }
-    dc_ref_csv_close(&c);
+    dc_gazetteer_free(gz);
 }
 
 int gen_ref_prov_index(const gen_ref_t *g, const char *code)
@@ -290,7 +292,7 @@ static const uint16_t eth_share[6][GEN_NETH] = {
     {920, 0, 0, 0, 0, 70, 0, 0, 8, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0},
 };
 
-static int pick_share(dc_rng_t *r, const uint16_t *w, int n)
+int gen_pick_share(dc_rng_t *r, const uint16_t *w, int n)
 {
     unsigned t = 0;
     for (int i = 0; i < n; i++) t += w[i];
@@ -302,7 +304,7 @@ static int pick_share(dc_rng_t *r, const uint16_t *w, int n)
     return 0;
 }
 
-int gen_eth_pick(dc_rng_t *r, int region) { return pick_share(r, eth_share[region % 6], GEN_NETH); }
+int gen_eth_pick(dc_rng_t *r, int region) { return gen_pick_share(r, eth_share[region % 6], GEN_NETH); }
 
 const char *const gen_rel_name[GEN_NREL] = {
     "Không", "Phật giáo", "Công giáo", "Tin lành", "Cao đài", "Phật giáo Hòa Hảo", "Hồi giáo",
@@ -312,7 +314,7 @@ static const uint16_t rel_share[6][GEN_NREL] = {
     {700, 60, 160, 80, 0, 0, 0}, {800, 90, 90, 10, 10, 0, 0}, {760, 100, 40, 5, 35, 55, 5},
 };
 
-int gen_rel_pick(dc_rng_t *r, int region) { return pick_share(r, rel_share[region % 6], GEN_NREL); }
+int gen_rel_pick(dc_rng_t *r, int region) { return gen_pick_share(r, rel_share[region % 6], GEN_NREL); }
 
 /* ------------------------------------------------------------ places */
 

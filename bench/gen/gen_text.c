@@ -10,9 +10,11 @@
  * pass through unchanged.
  */
 #include "dc_gen.h"
+#include "../../loaders/dc_encoding.h"
 
 #include <pthread.h>  /* pthread_once */
 #include <string.h>   /* memcpy */
+#include <utf8proc.h> /* utf8proc_decompose_char (NFD table) */
 
 /* ---------------------------------------------------------------- random */
 
@@ -341,6 +343,104 @@ int dc_gen_typo(dc_rng_t *r, const char *s, size_t n, dc_buf_t *out)
         }
     }
     return 1;
+}
+
+/* ---------------------------------------------------------------- NFD */
+
+/* NFD of every code point below VTAB, as UTF-8 (at most 4 code points of 3
+ * bytes). Text made of NFC characters and no stray combining marks needs no
+ * reordering across characters, so a table lookup per character is its NFD. */
+static unsigned char nfd_len[VTAB];
+static char nfd_bytes[VTAB][12];
+static pthread_once_t nfd_once = PTHREAD_ONCE_INIT;
+
+static void nfd_init(void)
+{
+    for (uint32_t cp = 0x80; cp < VTAB; cp++) {
+        utf8proc_int32_t d[4];
+        int last = 0;
+        utf8proc_ssize_t k = utf8proc_decompose_char((utf8proc_int32_t)cp, d, 4, UTF8PROC_DECOMPOSE, &last);
+        if (k <= 1 || k > 4) continue;
+        dc_buf_t b = DC_BUF_INIT;
+        for (utf8proc_ssize_t i = 0; i < k; i++) utf8_put(&b, (uint32_t)d[i]);
+        if (b.len <= sizeof nfd_bytes[cp]) {
+            memcpy(nfd_bytes[cp], b.p, b.len);
+            nfd_len[cp] = (unsigned char)b.len;
+        }
+        dc_buf_free(&b);
+    }
+}
+
+void dc_gen_nfd(const char *s, size_t n, dc_buf_t *out)
+{
+    pthread_once(&nfd_once, nfd_init);
+    size_t run = 0;  /* start of the pending run of bytes copied as they are */
+    for (size_t i = 0; i < n;) {
+        if ((unsigned char)s[i] < 0x80) { i++; continue; }
+        uint32_t cp;
+        size_t k = utf8_dec(s, n, i, &cp);
+        if (cp < VTAB && nfd_len[cp]) {
+            dc_buf_put(out, s + run, i - run);
+            dc_buf_put(out, nfd_bytes[cp], nfd_len[cp]);
+            run = i + k;
+        }
+        i += k;
+    }
+    dc_buf_put(out, s + run, n - run);
+}
+
+/* ---------------------------------------------------------------- legacy */
+
+/* dc_encode() of every code point below VTAB, per legacy encoding, cached:
+ * dc_encode composes its input to NFC and then encodes code point by code
+ * point, so for NFC input a per-character table gives the same bytes. */
+enum { NLEG = DC_ENC__COUNT };
+typedef struct { unsigned char len, replaced; char b[6]; } enc_cell_t;
+static enc_cell_t *enc_tab[NLEG];
+static pthread_once_t enc_once = PTHREAD_ONCE_INIT;
+
+static void enc_init(void)
+{
+    static const dc_encoding_t encs[] = {DC_ENC_TCVN3, DC_ENC_VNI, DC_ENC_VISCII, DC_ENC_CP1258};
+    for (size_t e = 0; e < DC_ARRAY_LEN(encs); e++) {
+        enc_cell_t *t = dc_xcalloc(VTAB, sizeof *t);
+        dc_buf_t in = DC_BUF_INIT, out = DC_BUF_INIT;
+        for (uint32_t cp = 1; cp < VTAB; cp++) {
+            if (cp >= 0xD800 && cp < 0xE000) continue;
+            dc_buf_clear(&in);
+            dc_buf_clear(&out);
+            utf8_put(&in, cp);
+            size_t rep = dc_encode(encs[e], in.p, in.len, &out);
+            if (out.len > sizeof t[cp].b) continue;
+            memcpy(t[cp].b, out.p, out.len);
+            t[cp].len = (unsigned char)out.len;
+            t[cp].replaced = (unsigned char)rep;
+        }
+        dc_buf_free(&in);
+        dc_buf_free(&out);
+        enc_tab[encs[e]] = t;
+    }
+}
+
+size_t dc_gen_encode(int enc, const char *s, size_t n, dc_buf_t *out)
+{
+    pthread_once(&enc_once, enc_init);
+    const enc_cell_t *t = (unsigned)enc < NLEG ? enc_tab[enc] : NULL;
+    if (!t) return dc_encode((dc_encoding_t)enc, s, n, out);
+    size_t replaced = 0;
+    dc_buf_reserve(out, n);
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        size_t k = utf8_dec(s, n, i, &cp);
+        if (cp > 0 && cp < VTAB && t[cp].len) {
+            dc_buf_put(out, t[cp].b, t[cp].len);
+            replaced += t[cp].replaced;
+        } else {
+            replaced += dc_encode((dc_encoding_t)enc, s + i, k, out);
+        }
+        i += k;
+    }
+    return replaced;
 }
 
 /* ---------------------------------------------------------------- dates */

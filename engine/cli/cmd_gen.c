@@ -34,6 +34,7 @@ static void usage(FILE *out)
             "  -T, --threads T        worker threads, 0 = all cores           [default: 0]\n"
             "  -f, --force            write into a non-empty output directory\n"
             "  -q, --quiet            print nothing but errors\n"
+            "  -v, --verbose          also print the time of each phase\n"
             "  -h, --help             show this help\n");
 }
 
@@ -66,14 +67,14 @@ int dc_cmd_gen(int argc, char **argv)
         {"corrupt-rate", required_argument, 0, O_CORRUPT}, {"provinces", required_argument, 0, O_PROV},
         {"styles", required_argument, 0, O_STYLES}, {"no-legacy", no_argument, 0, O_NOLEGACY},
         {"threads", required_argument, 0, 'T'}, {"force", no_argument, 0, 'f'},
-        {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
+        {"quiet", no_argument, 0, 'q'}, {"verbose", no_argument, 0, 'v'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
     };
     dc_gen_opts_t o;
     dc_gen_opts_default(&o);
     o.nthreads = dc_nthreads_default();
     int opt;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "n:s:o:T:fqh", lo, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "n:s:o:T:fqvh", lo, NULL)) != -1) {
         switch (opt) {
         case 'n':
             if (parse_u64(optarg, &o.people) || o.people == 0) {
@@ -119,6 +120,7 @@ int dc_cmd_gen(int argc, char **argv)
             break;
         case 'f': o.force = 1; break;
         case 'q': dc_log_level = 0; break;
+        case 'v': dc_log_level = 2; break;
         case 'h': usage(stdout); return DC_EXIT_OK;
         default: usage(stderr); return DC_EXIT_USAGE;
         }

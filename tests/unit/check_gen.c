@@ -6,9 +6,11 @@
 #include "dc_test.h"
 #include "common/dc_common.h"
 #include "../../bench/gen/dc_gen.h"
+#include "dc_encoding.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 static char *apply(void (*fn)(const char *, size_t, dc_buf_t *), const char *in)
 {
@@ -156,6 +158,54 @@ START_TEST(test_typo)
     ck_assert_int_eq(dc_gen_typo(&r, "A", 1, &b), 0);
     ck_assert_str_eq(b.p, "A");
     dc_buf_free(&b);
+}
+END_TEST
+
+START_TEST(test_nfd)
+{
+    /* every Vietnamese letter, both cases, plus mixed text: the table NFD
+     * must equal utf8proc's */
+    const char *texts[] = {
+        "aàáảãạăằắẳẵặâầấẩẫậeèéẻẽẹêềếểễệiìíỉĩịoòóỏõọôồốổỗộơờớởỡợuùúủũụưừứửữựyỳýỷỹỵđ",
+        "AÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬEÈÉẺẼẸÊỀẾỂỄỆIÌÍỈĨỊOÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢUÙÚỦŨỤƯỪỨỬỮỰYỲÝỶỸỴĐ",
+        "Số 12 ngõ 34 Phố Huế, P. Phạm Đình Hổ, Q. Hai Bà Trưng, TP. Hà Nội",
+        "Nguyễn Thị Thuỷ;1987-03-05\r\n", "", "ascii only",
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        dc_buf_t b = DC_BUF_INIT;
+        dc_gen_nfd(texts[i], strlen(texts[i]), &b);
+        utf8proc_uint8_t *want = NULL;
+        utf8proc_ssize_t k = utf8proc_map((const utf8proc_uint8_t *)texts[i], (utf8proc_ssize_t)strlen(texts[i]),
+                                          &want, UTF8PROC_DECOMPOSE);
+        ck_assert_int_ge(k, 0);
+        ck_assert_uint_eq(b.len, (size_t)k);
+        ck_assert(k == 0 || !memcmp(b.p, want, (size_t)k));
+        free(want);
+        dc_buf_free(&b);
+    }
+}
+END_TEST
+
+START_TEST(test_encode_cache)
+{
+    /* the cached per-character encoder gives dc_encode's bytes and counts */
+    const char *texts[] = {
+        "aàáảãạăằắẳẵặâầấẩẫậeèéẻẽẹêềếểễệiìíỉĩịoòóỏõọôồốổỗộơờớởỡợuùúủũụưừứửữựyỳýỷỹỵđ",
+        "AÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬEÈÉẺẼẸÊỀẾỂỄỆIÌÍỈĨỊOÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢUÙÚỦŨỤƯỪỨỬỮỰYỲÝỶỸỴĐ",
+        "1;001;\"Số 12 ngõ 34, P. Phạm Đình Hổ\";NGUYỄN THỊ THUỶ;Nữ\r\n", "€ “quotes” ñ", "",
+    };
+    const dc_encoding_t encs[] = {DC_ENC_TCVN3, DC_ENC_VNI, DC_ENC_VISCII, DC_ENC_CP1258};
+    for (size_t e = 0; e < 4; e++)
+        for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+            dc_buf_t a = DC_BUF_INIT, b = DC_BUF_INIT;
+            size_t ra = dc_encode(encs[e], texts[i], strlen(texts[i]), &a);
+            size_t rb = dc_gen_encode(encs[e], texts[i], strlen(texts[i]), &b);
+            ck_assert_uint_eq(ra, rb);
+            ck_assert_uint_eq(a.len, b.len);
+            ck_assert(a.len == 0 || !memcmp(a.p, b.p, a.len));
+            dc_buf_free(&a);
+            dc_buf_free(&b);
+        }
 }
 END_TEST
 
@@ -412,6 +462,79 @@ START_TEST(test_surname_shares)
 }
 END_TEST
 
+START_TEST(test_ids_agree_and_unique)
+{
+    /* with no corruption, every 12-digit number is unique and agrees with
+     * the row: digit 4 = sex + century, digits 5-6 = birth year */
+    char *d = dc_test_tmpdir("gen7");
+    ck_assert_int_eq(dc_test_run("%s gen -q -n 30000 --seed 5 --dup-rate 0 --corrupt-rate 0 --styles canonical "
+                                 "-T 2 -f -o %s", DANCU_BIN, d), 0);
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "cat %s/exports/*.csv | grep -v '^record_id,' | cut -d, -f6,7,8,9 > %s/ids", d, d);
+    ck_assert_int_eq(dc_test_run("%s", cmd), 0);
+    snprintf(cmd, sizeof cmd, "%s/ids", d);
+    size_t n;
+    char *t = dc_test_read_file(cmd, &n);
+    ck_assert(t != NULL);
+    size_t rows = 0, with_id = 0, with_cmnd = 0, cap = 1 << 16;
+    char (*ids)[13] = malloc(cap * sizeof *ids);
+    for (char *line = t; *line;) {
+        char *eol = strchr(line, '\n');
+        *eol = '\0';
+        /* dd/mm/yyyy,Nam|Nữ,id12,cmnd */
+        char *sex = strchr(line, ',') + 1, *id = strchr(sex, ',') + 1, *cm = strchr(id, ',') + 1;
+        int year = atoi(line + 6);
+        int female = !strncmp(sex, "Nữ", strlen("Nữ"));
+        if (id[0] != ',') {
+            ck_assert_msg(cm - id == 13, "id of length %d", (int)(cm - id - 1));
+            int digit = id[3] - '0';
+            ck_assert_int_eq(digit, (year >= 2000 ? 2 : 0) + female);
+            ck_assert_int_eq((id[4] - '0') * 10 + (id[5] - '0'), year % 100);
+            if (with_id == cap) ids = realloc(ids, (cap *= 2) * sizeof *ids);
+            memcpy(ids[with_id], id, 12);
+            ids[with_id][12] = '\0';
+            with_id++;
+        }
+        if (*cm) {
+            ck_assert_uint_eq(strlen(cm), 9);
+            with_cmnd++;
+        }
+        rows++;
+        line = eol + 1;
+    }
+    ck_assert_uint_eq(rows, 30000);
+    ck_assert_uint_gt(with_id, rows * 93 / 100);
+    ck_assert_uint_gt(with_cmnd, rows / 5);
+    qsort(ids, with_id, sizeof *ids, (int (*)(const void *, const void *))strcmp);
+    for (size_t i = 1; i < with_id; i++) ck_assert_str_ne(ids[i - 1], ids[i]);
+    free(ids);
+    free(t);
+    dc_test_run("rm -rf %s", d);
+    free(d);
+}
+END_TEST
+
+START_TEST(test_samples_regenerate)
+{
+    /* the committed samples are exactly what the commands documented in
+     * data-samples/README.md produce (here with 2 threads) */
+    char *d = dc_test_tmpdir("gen8");
+    ck_assert_int_eq(dc_test_run("%s gen -q --people 1000 --seed 1 --styles mixed --dup-rate 0.2 "
+                                 "--provinces 01,14,36,48,66,79,89,94 --threads 2 -o %s/mixed-1000",
+                                 DANCU_BIN, d), 0);
+    ck_assert_int_eq(dc_test_run("%s gen -q --people 40 --seed 2 --styles canonical --dup-rate 0.3 "
+                                 "--provinces 01,79 --threads 2 -o %s/tiny-40", DANCU_BIN, d), 0);
+    ck_assert_int_eq(dc_test_run("sh %s/data-samples/dirty/make.sh %s/dirty", DANCU_SRCDIR, d), 0);
+    const char *sets[] = {"mixed-1000", "tiny-40", "dirty"};
+    for (int i = 0; i < 3; i++)
+        ck_assert_msg(dc_test_run("diff -r -x make.sh %s/data-samples/%s %s/%s >/dev/null", DANCU_SRCDIR, sets[i],
+                                  d, sets[i]) == 0,
+                      "data-samples/%s differs from its regeneration command (see data-samples/README.md)", sets[i]);
+    dc_test_run("rm -rf %s", d);
+    free(d);
+}
+END_TEST
+
 START_TEST(test_cli_usage)
 {
     ck_assert_int_eq(dc_test_run("%s gen -n 10 >/dev/null 2>&1", DANCU_BIN), 2);          /* no -o */
@@ -431,6 +554,8 @@ static Suite *gen_suite(void)
     tcase_add_test(tc, test_tone_swap);
     tcase_add_test(tc, test_telex);
     tcase_add_test(tc, test_typo);
+    tcase_add_test(tc, test_nfd);
+    tcase_add_test(tc, test_encode_cache);
     tcase_add_test(tc, test_dates);
     tcase_add_test(tc, test_wards);
     suite_add_tcase(s, tc);
@@ -439,6 +564,8 @@ static Suite *gen_suite(void)
     tcase_add_test(tr, test_run_threads_identical);
     tcase_add_test(tr, test_run_in_process);
     tcase_add_test(tr, test_surname_shares);
+    tcase_add_test(tr, test_ids_agree_and_unique);
+    tcase_add_test(tr, test_samples_regenerate);
     tcase_add_test(tr, test_cli_usage);
     suite_add_tcase(s, tr);
     return s;

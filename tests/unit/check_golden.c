@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* check_golden.c - the committed golden outputs (tests/golden/<sample>/<cmd>/,
+ * written by tests/golden/update.sh) must be reproduced byte for byte by
+ *     dancu <cmd> --threads T -q -o OUT data-samples/<sample>/exports/FILES
+ * for T = 1 and T = 2, with the same exit status and the same set of files.
+ * Every golden set present is checked (one loop iteration each), and every
+ * sample must have at least its `load` set. In JSON files, the values of
+ * timing and memory keys (names containing "seconds", "per_second", "rss")
+ * are compared as 0: they measure the run, not its result. */
+#include "dc_test.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+enum { MAXSETS = 64 };
+static char set_sample[MAXSETS][128], set_cmd[MAXSETS][32];
+static int nsets;
+
+static int is_dir(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Sorted names of the regular files of dir (caller frees). */
+static size_t list_files(const char *dir, char ***out)
+{
+    DIR *d = opendir(dir);
+    size_t n = 0, cap = 16;
+    char **v = malloc(cap * sizeof *v);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        char p[4096];
+        snprintf(p, sizeof p, "%.3000s/%.255s", dir, e->d_name);
+        if (is_dir(p)) continue;
+        if (n == cap) v = realloc(v, (cap *= 2) * sizeof *v);
+        v[n++] = strdup(e->d_name);
+    }
+    if (d) closedir(d);
+    qsort(v, n, sizeof *v, cmp_names);
+    *out = v;
+    return n;
+}
+
+static void free_list(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) free(v[i]);
+    free(v);
+}
+
+static void find_sets(void)
+{
+    char gdir[4096];
+    snprintf(gdir, sizeof gdir, "%s/tests/golden", DANCU_SRCDIR);
+    DIR *d = opendir(gdir);
+    struct dirent *e;
+    char *samples[MAXSETS];
+    size_t ns = 0;
+    while (d && (e = readdir(d)) && ns < MAXSETS) {
+        char p[4096];
+        snprintf(p, sizeof p, "%.3000s/%.255s", gdir, e->d_name);
+        if (e->d_name[0] != '.' && is_dir(p)) samples[ns++] = strdup(e->d_name);
+    }
+    if (d) closedir(d);
+    qsort(samples, ns, sizeof *samples, cmp_names);
+    for (size_t i = 0; i < ns; i++) {
+        static const char *const cmds[] = {"load", "normalize"};
+        for (size_t c = 0; c < 2 && nsets < MAXSETS; c++) {
+            char p[4096];
+            snprintf(p, sizeof p, "%.3000s/%.127s/%s", gdir, samples[i], cmds[c]);
+            if (!is_dir(p)) continue;
+            snprintf(set_sample[nsets], sizeof set_sample[nsets], "%s", samples[i]);
+            snprintf(set_cmd[nsets], sizeof set_cmd[nsets], "%s", cmds[c]);
+            nsets++;
+        }
+        free(samples[i]);
+    }
+}
+
+/* Replace the numbers after timing keys by 0, in place; returns the new length. */
+static size_t mask_timing(char *s, size_t n)
+{
+    static const char *const keys[] = {"seconds", "per_second", "rss"};
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        s[o++] = s[i++];
+        if (s[o - 1] != ':' || o < 3) continue;
+        /* the key: back over optional spaces and the closing quote */
+        size_t k = o - 1;
+        while (k > 0 && s[k - 1] == ' ') k--;
+        if (k == 0 || s[k - 1] != '"') continue;
+        size_t ke = k - 1, kb = ke;
+        while (kb > 0 && s[kb - 1] != '"') kb--;
+        int timing = 0;
+        for (size_t j = 0; j < sizeof keys / sizeof keys[0]; j++) {
+            size_t kl = strlen(keys[j]);
+            for (size_t p = kb; p + kl <= ke; p++) timing |= !memcmp(s + p, keys[j], kl);
+        }
+        if (!timing) continue;
+        while (i < n && s[i] == ' ') s[o++] = s[i++];
+        if (i < n && (s[i] == '-' || (s[i] >= '0' && s[i] <= '9'))) {
+            while (i < n && strchr("0123456789.eE+-", s[i])) i++;
+            s[o++] = '0';
+        }
+    }
+    return o;
+}
+
+static int same_output(const char *a, const char *b)
+{
+    size_t na, nb;
+    char *pa = dc_test_read_file(a, &na), *pb = dc_test_read_file(b, &nb);
+    int eq = 0;
+    if (pa && pb) {
+        size_t l = strlen(a);
+        if (l > 5 && !strcmp(a + l - 5, ".json")) {
+            na = mask_timing(pa, na);
+            nb = mask_timing(pb, nb);
+        }
+        eq = na == nb && !memcmp(pa, pb, na);
+    }
+    free(pa);
+    free(pb);
+    return eq;
+}
+
+START_TEST(test_mask_timing)
+{
+    char s[] = "{\"a\": 1.5, \"seconds\":0.004, \"read_seconds\": 12, \"rows\": 7, \"peak_rss\":123}";
+    size_t n = mask_timing(s, strlen(s));
+    s[n] = '\0';
+    ck_assert_str_eq(s, "{\"a\": 1.5, \"seconds\":0, \"read_seconds\": 0, \"rows\": 7, \"peak_rss\":0}");
+}
+END_TEST
+
+START_TEST(test_golden_set)
+{
+    const char *sample = set_sample[_i], *cmd = set_cmd[_i];
+    char gdir[4096], path[4096];
+    snprintf(gdir, sizeof gdir, "%s/tests/golden/%s/%s", DANCU_SRCDIR, sample, cmd);
+    snprintf(path, sizeof path, "%s/tests/golden/%s/%s.status", DANCU_SRCDIR, sample, cmd);
+    char *stxt = dc_test_read_file(path, NULL);
+    ck_assert_msg(stxt != NULL, "%s/%s: missing %s.status", sample, cmd, cmd);
+    int want_status = atoi(stxt);
+    free(stxt);
+    char **want;
+    size_t nwant = list_files(gdir, &want);
+    ck_assert_msg(nwant > 0, "%s/%s: empty golden set", sample, cmd);
+    for (int threads = 1; threads <= 2; threads++) {
+        char *tmp = dc_test_tmpdir("golden");
+        char out[4096];
+        snprintf(out, sizeof out, "%s/out", tmp);
+        int st = dc_test_run("cd '%s' && LC_ALL=C '%s' %s --threads %d -q -o '%s' data-samples/%s/exports/* "
+                             ">/dev/null 2>'%s/stderr'",
+                             DANCU_SRCDIR, DANCU_BIN, cmd, threads, out, sample, tmp);
+        ck_assert_msg(st == want_status, "%s/%s --threads %d: exit %d, golden %d", sample, cmd, threads, st,
+                      want_status);
+        char **got;
+        size_t ngot = list_files(out, &got);
+        ck_assert_msg(ngot == nwant, "%s/%s --threads %d: %zu files, golden %zu", sample, cmd, threads, ngot, nwant);
+        for (size_t i = 0; i < nwant; i++) {
+            ck_assert_str_eq(got[i], want[i]);
+            char a[4096], b[8192];
+            snprintf(a, sizeof a, "%.3000s/%.255s", gdir, want[i]);
+            snprintf(b, sizeof b, "%.3000s/%.255s", out, got[i]);
+            ck_assert_msg(same_output(a, b), "%s/%s --threads %d: %s differs from the golden file "
+                          "(run make golden-update if the change is intended)", sample, cmd, threads, want[i]);
+        }
+        free_list(got, ngot);
+        dc_test_run("rm -rf '%s'", tmp);
+        free(tmp);
+    }
+    free_list(want, nwant);
+}
+END_TEST
+
+START_TEST(test_every_sample_has_load_golden)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/data-samples", DANCU_SRCDIR);
+    DIR *d = opendir(dir);
+    ck_assert(d != NULL);
+    struct dirent *e;
+    int samples = 0;
+    while ((e = readdir(d))) {
+        char p[4096];
+        snprintf(p, sizeof p, "%.3000s/%.255s/exports", dir, e->d_name);
+        if (e->d_name[0] == '.' || !is_dir(p)) continue;
+        samples++;
+        int found = 0;
+        for (int i = 0; i < nsets; i++) found |= !strcmp(set_sample[i], e->d_name) && !strcmp(set_cmd[i], "load");
+        ck_assert_msg(found, "data-samples/%s has no golden load output (make golden-update)", e->d_name);
+    }
+    closedir(d);
+    ck_assert_int_ge(samples, 1);
+}
+END_TEST
+
+static Suite *golden_suite(void)
+{
+    find_sets();
+    Suite *s = suite_create("golden");
+    TCase *tc = tcase_create("golden");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, test_mask_timing);
+    tcase_add_test(tc, test_every_sample_has_load_golden);
+    if (nsets > 0) tcase_add_loop_test(tc, test_golden_set, 0, nsets);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void) { return dc_test_main(golden_suite(), "golden"); }
