@@ -13,6 +13,7 @@
 #include "dc_run.h"
 
 #include <limits.h>   /* PATH_MAX */
+#include <malloc.h>   /* malloc_trim */
 #include <sys/stat.h> /* stat */
 #include <stdlib.h>   /* free, realpath */
 #include <string.h>   /* memcpy */
@@ -81,6 +82,9 @@ int dc_run_load(dc_run_t *run, const char *const *paths, size_t npaths)
     dc_sink_t sink = {w_init, w_free, NULL, process, commit, run};
     int rc = dc_load(&run->opts.load, paths, npaths, &sink, &run->load);
     if (rc == 0) dc_norm_finalize(run->norm, run->recs, run->nrec);
+    /* the workers' caches and chunks were freed into their malloc arenas:
+     * give that memory back before matching allocates its own */
+    malloc_trim(0);
     dc_run_stage_end(run, run->load.rows_in);
     return rc;
 }
@@ -139,14 +143,18 @@ void dc_run_free(dc_run_t *run)
 /* ------------------------------------------------------------- memory */
 
 /* The memory model of a run (docs/PERFORMANCE.md, measured on generated
- * exports of 1 and 10 million people): the peak of load+normalize grows
+ * exports of 1, 3 and 10 million people): the peak of load+normalize grows
  * with the decoded input bytes (records, interned strings, caches,
- * in-flight chunks), the later stages (blocking keys, candidate pairs,
- * clusters, survivorship) with the number of records. */
+ * in-flight chunks: 1.07 bytes per input byte at 10M, more on small
+ * inputs), the later stages (blocking keys, candidate pairs, clusters,
+ * survivorship) with the records (68 bytes each at 1M, 166 at 10M, where
+ * candidate pairs per record are 4x as many). The load estimate is a lower
+ * bound (a run is refused only when it clearly cannot fit); the load
+ * itself stops at the limit. */
 #define MEM_BASE ((size_t)32 << 20)
-#define MEM_PER_INPUT_BYTE 1.3
+#define MEM_PER_INPUT_BYTE 1.0
 #define MEM_COMPRESSION_RATIO 4.0   /* assumed for .gz / .zst inputs */
-#define MEM_PER_RECORD_LATER 90.0
+#define MEM_PER_RECORD_LATER 160.0
 
 size_t dc_run_estimate_load_bytes(const char *const *paths, size_t npaths)
 {
