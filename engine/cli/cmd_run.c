@@ -42,7 +42,8 @@ static void usage(FILE *f)
             "      --match-threshold P   match probability for a link [default: %.2f]\n"
             "      --review-threshold P  lower bound of the review band [default: %.2f]\n"
             "      --max-reject-rate R   fail when rejected/input rows exceeds R (0..1)\n"
-            "      --memory-limit SIZE   fail when the process grows past SIZE (e.g. 4G)\n"
+            "      --memory-limit SIZE   fail early (before loading, estimated from the input sizes) or as soon\n"
+            "                            as the process grows past SIZE (e.g. 4G)\n"
             "Loader options:\n"
             "  -d, --delimiter C         field delimiter (, ; tab |) [default: detect]\n"
             "  -e, --encoding NAME       utf-8, tcvn3, vni, viscii, cp1258 [default: detect]\n"
@@ -246,6 +247,7 @@ int dc_cmd_run(int argc, char **argv)
     dc_buf_t manifest = DC_BUF_INIT;
     static const char *const rej_cols[] = {"source", "line", "reason", "raw"};
     dc_match_sink_t sink = {sink_table, sink_file, &run};
+    if (dc_run_check_memory_early(&run, paths, npaths)) goto done;
     if (dc_output_begin(&run)) goto done;
     run.opts.load.rejects = dc_output_table(&run, "rejects", rej_cols, 4);
     if (!run.opts.load.rejects) goto done;
@@ -258,6 +260,7 @@ int dc_cmd_run(int argc, char **argv)
                   o.max_reject_rate);
         goto done;
     }
+    if (dc_run_check_memory_matching(&run)) goto done;
     if (dc_block_run(&run) || check_memory(&run, "block")) goto done;
     if (dc_score_run(&run) || check_memory(&run, "score")) goto done;
     if (dc_cluster_run(&run)) goto done;

@@ -218,3 +218,16 @@ size_t dc_intern_bytes(const dc_intern_t *in)
         if (atomic_load(&((dc_intern_t *)in)->chunks[i])) total += CHUNK_SIZE * sizeof(entry_t);
     return total;
 }
+
+void dc_intern_prefetch_entry(const dc_intern_t *in, uint32_t id)
+{
+    if (!id) return;
+    const entry_t *c = atomic_load_explicit(&((dc_intern_t *)in)->chunks[id >> CHUNK_BITS], memory_order_acquire);
+    if (c) __builtin_prefetch(&c[id & (CHUNK_SIZE - 1)]);
+}
+
+void dc_intern_prefetch_str(const dc_intern_t *in, uint32_t id)
+{
+    const entry_t *e = id ? entry_of(in, id) : NULL;
+    if (e && e->s) __builtin_prefetch(hdr_of(e->s));
+}

@@ -47,10 +47,62 @@ typedef struct {
     dc_match_state_t *ms;
 } sctx_t;
 
+/* Software pipeline over the pairs (sorted by their first record, so the
+ * second record and the strings compared are random reads, cache misses at
+ * national scale): the records of pair p+16 are fetched, the string
+ * entries of the names of pair p+8, the strings of pair p+4. Hints only:
+ * results do not depend on them. */
+static inline void prefetch_pipeline(const dc_run_t *run, const dc_match_state_t *ms, size_t p)
+{
+    size_t n = ms->npairs;
+    const dc_intern_t *in = run->in;
+    if (p + 16 < n) {
+        uint64_t pr = ms->pairs[p + 16];
+        const char *a = (const char *)&run->recs[pr >> 32], *b = (const char *)&run->recs[(uint32_t)pr];
+        for (size_t o = 0; o < sizeof(dc_record_t); o += 64) {
+            __builtin_prefetch(a + o);
+            __builtin_prefetch(b + o);
+        }
+    }
+    if (p + 8 < n) {
+        uint64_t pr = ms->pairs[p + 8];
+        const dc_record_t *a = &run->recs[pr >> 32], *b = &run->recs[(uint32_t)pr];
+        if (a->name.exact != b->name.exact) {
+            dc_intern_prefetch_entry(in, a->name.ascii);
+            dc_intern_prefetch_entry(in, b->name.ascii);
+        }
+        if (a->father.exact != b->father.exact) {
+            dc_intern_prefetch_entry(in, a->father.ascii);
+            dc_intern_prefetch_entry(in, b->father.ascii);
+        }
+        if (a->mother.exact != b->mother.exact) {
+            dc_intern_prefetch_entry(in, a->mother.ascii);
+            dc_intern_prefetch_entry(in, b->mother.ascii);
+        }
+    }
+    if (p + 4 < n) {
+        uint64_t pr = ms->pairs[p + 4];
+        const dc_record_t *a = &run->recs[pr >> 32], *b = &run->recs[(uint32_t)pr];
+        if (a->name.exact != b->name.exact) {
+            dc_intern_prefetch_str(in, a->name.ascii);
+            dc_intern_prefetch_str(in, b->name.ascii);
+        }
+        if (a->father.exact != b->father.exact) {
+            dc_intern_prefetch_str(in, a->father.ascii);
+            dc_intern_prefetch_str(in, b->father.ascii);
+        }
+        if (a->mother.exact != b->mother.exact) {
+            dc_intern_prefetch_str(in, a->mother.ascii);
+            dc_intern_prefetch_str(in, b->mother.ascii);
+        }
+    }
+}
+
 static void cmp_one(void *ctx, size_t p, int tid)
 {
     DC_UNUSED(tid);
     sctx_t *s = ctx;
+    prefetch_pipeline(s->run, s->ms, p);
     uint64_t pr = s->ms->pairs[p];
     uint8_t lv[DC_COL__COUNT];
     dc_compare(s->run->in, &s->run->recs[pr >> 32], &s->run->recs[(uint32_t)pr], lv);
@@ -61,6 +113,21 @@ static void score_one(void *ctx, size_t p, int tid)
 {
     DC_UNUSED(tid);
     sctx_t *s = ctx;
+    const dc_match_state_t *ms = s->ms;
+    if (p + 16 < ms->npairs) {   /* hints, as in cmp_one: records, then term-frequency counts */
+        uint64_t q = ms->pairs[p + 16];
+        const char *a = (const char *)&s->run->recs[q >> 32], *b = (const char *)&s->run->recs[(uint32_t)q];
+        for (size_t o = 0; o < sizeof(dc_record_t); o += 64) {
+            __builtin_prefetch(a + o);
+            __builtin_prefetch(b + o);
+        }
+    }
+    if (p + 6 < ms->npairs && ms->tf.nids) {
+        uint64_t q = ms->pairs[p + 6];
+        const dc_record_t *a = &s->run->recs[q >> 32], *b = &s->run->recs[(uint32_t)q];
+        if (a->name.ascii < ms->tf.nids) __builtin_prefetch(&ms->tf.name_ascii[a->name.ascii]);
+        if (b->name.ascii < ms->tf.nids) __builtin_prefetch(&ms->tf.name_ascii[b->name.ascii]);
+    }
     uint64_t pr = s->ms->pairs[p];
     uint8_t lv[DC_COL__COUNT];
     dc_levels_unpack(s->ms->pats[p], lv);

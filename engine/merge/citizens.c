@@ -251,6 +251,22 @@ typedef struct wjob {
     int *rc;              /* per block */
 } wjob_t;
 
+/* The strings a row prints are random reads of the interner (cache misses
+ * at national scale): fetch those of the first record of cluster i ahead,
+ * the entries at stage 0, the strings at stage 1 (hints only; most
+ * clusters are one record). */
+static void prefetch_cluster(const dc_run_t *run, size_t i, int stage)
+{
+    if (i >= run->cl.ncl) return;
+    const dc_record_t *r = &run->recs[run->cl.members[run->cl.off[i]]];
+    const uint32_t ids[] = {r->name.exact, r->name.sur, r->name.mid, r->hometown.text, r->perm.text,
+                            r->cur.text, r->father.exact, r->mother.exact, r->spouse.exact, r->record_id};
+    for (size_t x = 0; x < sizeof ids / sizeof ids[0]; x++) {
+        if (stage == 0) dc_intern_prefetch_entry(run->in, ids[x]);
+        else dc_intern_prefetch_str(run->in, ids[x]);
+    }
+}
+
 static void format_block(void *ctx, size_t k, int tid)
 {
     wjob_t *j = ctx;
@@ -258,6 +274,8 @@ static void format_block(void *ctx, size_t k, int tid)
     size_t a = (j->first + k) * BLOCK, b = DC_MIN(a + BLOCK, ms->ncit);
     j->rc[k] = 0;
     for (size_t i = a; i < b && j->rc[k] == 0; i++) {
+        prefetch_cluster(j->run, i + 8, 0);
+        prefetch_cluster(j->run, i + 4, 1);
         dc_citizen_t z;
         if (ms->cit) z = ms->cit[i];
         else dc_merge_citizen_of(j->scr[tid], j->run, (uint32_t)i, &z);

@@ -95,6 +95,20 @@ int dc_run_load(dc_run_t *run, const char *const *paths, size_t npaths);
  *  same records again (`dancu explain`). */
 void dc_run_manifest_json(const dc_run_t *run, const char *const *paths, size_t npaths, dc_buf_t *out);
 
+/*! dc_run_estimate_load_bytes() : the memory that loading `paths` will
+ *  take at its peak, estimated from the file sizes (docs/PERFORMANCE.md). */
+size_t dc_run_estimate_load_bytes(const char *const *paths, size_t npaths);
+
+/*! dc_run_check_memory_early() : with opts.memory_limit, fail (dc_seterr,
+ *  -1) before anything is allocated when the inputs clearly need more.
+ *  dc_run_load also stops as soon as the process exceeds the limit. */
+int dc_run_check_memory_early(const dc_run_t *run, const char *const *paths, size_t npaths);
+
+/*! dc_run_check_memory_matching() : after loading, fail (-1) before
+ *  blocking when what is held plus what matching and merging need per
+ *  record exceeds opts.memory_limit. */
+int dc_run_check_memory_matching(const dc_run_t *run);
+
 /*! dc_run_free() : records, load statistics, clusters, normalization
  *  tables and interner (the match and merge states are freed by their
  *  own modules first). */
