@@ -128,7 +128,12 @@ run: $(BUILD)/dancu
 golden-update: $(BUILD)/dancu
 	sh tests/golden/update.sh $(BUILD)/dancu
 
-fuzz:
+# libFuzzer needs clang and its runtime (libclang-rt-dev): installed if missing.
+fuzz: $(DEPS_STAMP)
+	@printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' > $(BUILD)/fuzzprobe.c
+	@clang -fsanitize=fuzzer $(BUILD)/fuzzprobe.c -o $(BUILD)/fuzzprobe 2>/dev/null || { \
+	  echo "Installing clang and libclang-rt-dev for libFuzzer"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq clang libclang-rt-dev >/dev/null; }
 	$(MAKE) -f tests/fuzz/Makefile.fuzz
 
 bench: $(BUILD)/dancu

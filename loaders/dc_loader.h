@@ -124,6 +124,7 @@ typedef struct dc_batch {
     uint64_t seq;                 /* global batch sequence number (commit order) */
     size_t n;
     dc_row_t *rows;
+    uint64_t nbytes;              /* input bytes (after decompression) this batch covers */
     void *user;                   /* free slot for the sink (process -> commit) */
 } dc_batch_t;
 

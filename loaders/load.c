@@ -309,6 +309,7 @@ static void number_locked(loader_t *L, chunk_t *c)
     c->batch.src = F->info;
     c->batch.n = c->nacc;
     c->batch.rows = c->rows;
+    c->batch.nbytes = c->len;
     c->batch.seq = c->nacc ? L->next_batch++ : L->next_batch;
 }
 

@@ -254,6 +254,10 @@ uint64_t dc_table_rows(const dc_table_t *t);
 void dc_progress_init(int enabled);       /* enabled && isatty(2) */
 void dc_progress_begin(const char *stage, uint64_t total);  /* total 0: unknown */
 void dc_progress_add(uint64_t n);
+/*! dc_progress_fraction() : share of the stage's work done (0..1), when it
+ *  is known by another measure than the counted items (e.g. input bytes);
+ *  gives the line a percentage and the time left. */
+void dc_progress_fraction(double f);
 void dc_progress_end(void);               /* clears the line */
 int dc_progress_active(void);
 

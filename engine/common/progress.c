@@ -23,6 +23,7 @@ static uint64_t g_total;
 static double g_t0;
 static _Atomic double g_next;
 static atomic_uint_fast64_t g_done;
+static atomic_uint g_frac;   /* share done in millionths, 0 = unknown */
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
 static int g_drawn;
 
@@ -40,6 +41,7 @@ void dc_progress_begin(const char *stage, uint64_t total)
     g_total = total;
     g_t0 = dc_now();
     atomic_store(&g_done, 0);
+    atomic_store(&g_frac, 0);
     atomic_store(&g_next, g_t0 + INTERVAL);
 }
 
@@ -85,15 +87,26 @@ static void draw(double now)
     put_rate(&b, rate);
     dc_buf_puts(&b, "/s  ");
     put_time(&b, el);
+    double frac = atomic_load_explicit(&g_frac, memory_order_relaxed) / 1e6;
     if (g_total && rate > 0 && done < g_total) {
         dc_buf_puts(&b, "  left ");
         put_time(&b, (double)(g_total - done) / rate);
+    } else if (!g_total && frac >= 0.01 && frac < 1) {
+        dc_buf_printf(&b, "  %.0f%%  left ", 100.0 * frac);
+        put_time(&b, el * (1 - frac) / frac);
     }
     dc_buf_puts(&b, "\033[K");
     ssize_t w = write(2, b.p, b.len);
     DC_UNUSED(w);
     dc_buf_free(&b);
     g_drawn = 1;
+}
+
+void dc_progress_fraction(double f)
+{
+    if (!g_enabled) return;
+    unsigned pm = f <= 0 ? 0 : f >= 1 ? 1000000u : (unsigned)(f * 1e6);
+    atomic_store_explicit(&g_frac, pm, memory_order_relaxed);
 }
 
 void dc_progress_add(uint64_t n)

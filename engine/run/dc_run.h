@@ -76,6 +76,7 @@ typedef struct dc_run {
     dc_stage_t stages[DC_MAX_STAGES];
     int nstages;
     double t_start;
+    uint64_t in_bytes, in_bytes_done; /* input size when known (progress), bytes committed */
 } dc_run_t;
 
 /*! dc_run_init() : an empty run with `opts` (copied; strings borrowed):

@@ -17,6 +17,7 @@
 #include <sys/stat.h> /* stat */
 #include <stdlib.h>   /* free, realpath */
 #include <string.h>   /* memcpy */
+#include <sys/stat.h> /* stat */
 
 void dc_run_init(dc_run_t *run, const dc_run_opts_t *opts)
 {
@@ -71,13 +72,33 @@ static int commit(void *ud, dc_batch_t *b)
     memcpy(run->recs + run->nrec, recs, b->n * sizeof *recs);
     run->nrec += b->n;
     dc_progress_add(b->n);
+    run->in_bytes_done += b->nbytes;
+    if (run->in_bytes) dc_progress_fraction((double)run->in_bytes_done / (double)run->in_bytes);
     free(recs);
     b->user = NULL;
     return 0;
 }
 
+/* Total size of the inputs when it measures the work of loading (plain
+ * files only: for stdin or compressed files it is unknown, 0). */
+static uint64_t input_bytes(const char *const *paths, size_t npaths)
+{
+    uint64_t total = 0;
+    for (size_t i = 0; i < npaths; i++) {
+        struct stat st;
+        size_t l = strlen(paths[i]);
+        if (!strcmp(paths[i], "-") || (l > 4 && !strcmp(paths[i] + l - 4, ".zst")) ||
+            (l > 3 && !strcmp(paths[i] + l - 3, ".gz")) || stat(paths[i], &st) != 0 ||
+            !S_ISREG(st.st_mode))
+            return 0;
+        total += (uint64_t)st.st_size;
+    }
+    return total;
+}
+
 int dc_run_load(dc_run_t *run, const char *const *paths, size_t npaths)
 {
+    run->in_bytes = input_bytes(paths, npaths);
     dc_run_stage_begin(run, "load");
     dc_sink_t sink = {w_init, w_free, NULL, process, commit, run};
     int rc = dc_load(&run->opts.load, paths, npaths, &sink, &run->load);

@@ -47,6 +47,10 @@ for s in data-samples/*/; do
         mkdir -p "$dest"
         cp "$out"/* "$dest"/
         chmod 644 "$dest"/*
+        # no checkout path in the committed files (check_golden.c masks it too)
+        for j in "$dest"/*.json; do
+            [ -f "$j" ] && sed -i "s|$root/data-samples/|data-samples/|g" "$j"
+        done
         echo "$st" > "tests/golden/$name/$c.status"
         echo "golden: $name/$c: $(ls "$dest" | wc -l) files, exit $st"
         written=$((written + 1))
