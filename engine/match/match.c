@@ -52,33 +52,49 @@ typedef struct {
  * national scale): the records of pair p+16 are fetched, the string
  * entries of the names of pair p+8, the strings of pair p+4. Hints only:
  * results do not depend on them. */
-static inline void prefetch_records(const dc_run_t *run, const dc_match_state_t *ms, size_t q)
+static inline void prefetch_pipeline(const dc_run_t *run, const dc_match_state_t *ms, size_t p)
 {
-    if (q >= ms->npairs) return;
-    uint64_t pr = ms->pairs[q];
-    const char *a = (const char *)&run->recs[pr >> 32], *b = (const char *)&run->recs[(uint32_t)pr];
-    for (size_t o = 0; o < sizeof(dc_record_t); o += 64) {
-        __builtin_prefetch(a + o);
-        __builtin_prefetch(b + o);
+    size_t n = ms->npairs;
+    const dc_intern_t *in = run->in;
+    if (p + 16 < n) {
+        uint64_t pr = ms->pairs[p + 16];
+        const char *a = (const char *)&run->recs[pr >> 32], *b = (const char *)&run->recs[(uint32_t)pr];
+        for (size_t o = 0; o < sizeof(dc_record_t); o += 64) {
+            __builtin_prefetch(a + o);
+            __builtin_prefetch(b + o);
+        }
     }
-}
-
-/* stage 0: the interner entries of the names that differ; 1: their strings */
-static inline void prefetch_names(const dc_run_t *run, const dc_match_state_t *ms, size_t q, int stage)
-{
-    if (q >= ms->npairs) return;
-    uint64_t pr = ms->pairs[q];
-    const dc_record_t *a = &run->recs[pr >> 32], *b = &run->recs[(uint32_t)pr];
-    const uint32_t ids[6] = {
-        a->name.exact != b->name.exact ? a->name.ascii : 0, a->name.exact != b->name.exact ? b->name.ascii : 0,
-        a->father.exact != b->father.exact ? a->father.ascii : 0,
-        a->father.exact != b->father.exact ? b->father.ascii : 0,
-        a->mother.exact != b->mother.exact ? a->mother.ascii : 0,
-        a->mother.exact != b->mother.exact ? b->mother.ascii : 0,
-    };
-    for (int i = 0; i < 6; i++) {
-        if (stage == 0) dc_intern_prefetch_entry(run->in, ids[i]);
-        else dc_intern_prefetch_str(run->in, ids[i]);
+    if (p + 8 < n) {
+        uint64_t pr = ms->pairs[p + 8];
+        const dc_record_t *a = &run->recs[pr >> 32], *b = &run->recs[(uint32_t)pr];
+        if (a->name.exact != b->name.exact) {
+            dc_intern_prefetch_entry(in, a->name.ascii);
+            dc_intern_prefetch_entry(in, b->name.ascii);
+        }
+        if (a->father.exact != b->father.exact) {
+            dc_intern_prefetch_entry(in, a->father.ascii);
+            dc_intern_prefetch_entry(in, b->father.ascii);
+        }
+        if (a->mother.exact != b->mother.exact) {
+            dc_intern_prefetch_entry(in, a->mother.ascii);
+            dc_intern_prefetch_entry(in, b->mother.ascii);
+        }
+    }
+    if (p + 4 < n) {
+        uint64_t pr = ms->pairs[p + 4];
+        const dc_record_t *a = &run->recs[pr >> 32], *b = &run->recs[(uint32_t)pr];
+        if (a->name.exact != b->name.exact) {
+            dc_intern_prefetch_str(in, a->name.ascii);
+            dc_intern_prefetch_str(in, b->name.ascii);
+        }
+        if (a->father.exact != b->father.exact) {
+            dc_intern_prefetch_str(in, a->father.ascii);
+            dc_intern_prefetch_str(in, b->father.ascii);
+        }
+        if (a->mother.exact != b->mother.exact) {
+            dc_intern_prefetch_str(in, a->mother.ascii);
+            dc_intern_prefetch_str(in, b->mother.ascii);
+        }
     }
 }
 
@@ -86,9 +102,7 @@ static void cmp_one(void *ctx, size_t p, int tid)
 {
     DC_UNUSED(tid);
     sctx_t *s = ctx;
-    prefetch_records(s->run, s->ms, p + 16);
-    prefetch_names(s->run, s->ms, p + 8, 0);
-    prefetch_names(s->run, s->ms, p + 4, 1);
+    prefetch_pipeline(s->run, s->ms, p);
     uint64_t pr = s->ms->pairs[p];
     uint8_t lv[DC_COL__COUNT];
     dc_compare(s->run->in, &s->run->recs[pr >> 32], &s->run->recs[(uint32_t)pr], lv);
@@ -100,7 +114,14 @@ static void score_one(void *ctx, size_t p, int tid)
     DC_UNUSED(tid);
     sctx_t *s = ctx;
     const dc_match_state_t *ms = s->ms;
-    prefetch_records(s->run, ms, p + 16);   /* hints, as in cmp_one: records, then term-frequency counts */
+    if (p + 16 < ms->npairs) {   /* hints, as in cmp_one: records, then term-frequency counts */
+        uint64_t q = ms->pairs[p + 16];
+        const char *a = (const char *)&s->run->recs[q >> 32], *b = (const char *)&s->run->recs[(uint32_t)q];
+        for (size_t o = 0; o < sizeof(dc_record_t); o += 64) {
+            __builtin_prefetch(a + o);
+            __builtin_prefetch(b + o);
+        }
+    }
     if (p + 6 < ms->npairs && ms->tf.nids) {
         uint64_t q = ms->pairs[p + 6];
         const dc_record_t *a = &s->run->recs[q >> 32], *b = &s->run->recs[(uint32_t)q];
