@@ -167,6 +167,10 @@ uint32_t dc_intern_find(dc_intern_t *in, const char *s, size_t n);
 /*! dc_intern_str() : the NUL-terminated string of `id` ("" for 0); `len`
  *  may be NULL. Safe from any thread once the id has been obtained. */
 const char *dc_intern_str(const dc_intern_t *in, uint32_t id, size_t *len);
+/*! dc_intern_prefetch() : a hint that s[0..n) will be interned soon: its
+ *  table slot is fetched (no effect on results; several prefetched before
+ *  their dc_intern calls overlap their cache misses). */
+void dc_intern_prefetch(const dc_intern_t *in, const char *s, size_t n);
 /*! dc_intern_prefetch_entry(), dc_intern_prefetch_str() : hints for a
  *  loop that will read the string of `id` soon (no effect on results):
  *  first the id's entry, a little later (once the entry is cached) the

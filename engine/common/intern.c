@@ -134,8 +134,10 @@ static void shard_grow(shard_t *sh)
     size_t ncap = sh->cap ? sh->cap * 2 : 1024;
     uint64_t *old = sh->slots;
     size_t ocap = sh->cap;
-    sh->slots = dc_xcalloc(ncap, sizeof *sh->slots);
-    sh->cap = ncap;
+    uint64_t *slots = dc_xcalloc(ncap, sizeof *slots);
+    /* atomic stores: dc_intern_prefetch reads these two without the lock */
+    __atomic_store_n(&sh->slots, slots, __ATOMIC_RELAXED);
+    __atomic_store_n(&sh->cap, ncap, __ATOMIC_RELAXED);
     for (size_t i = 0; i < ocap; i++) {
         uint64_t v = old[i];
         if (!v) continue;
@@ -230,4 +232,16 @@ void dc_intern_prefetch_str(const dc_intern_t *in, uint32_t id)
 {
     const entry_t *e = id ? entry_of(in, id) : NULL;
     if (e && e->s) __builtin_prefetch(hdr_of(e->s));
+}
+
+void dc_intern_prefetch(const dc_intern_t *in, const char *s, size_t n)
+{
+    if (n == 0) return;
+    uint64_t h = XXH3_64bits(s, n);
+    const shard_t *sh = &in->shards[h >> 56];
+    /* unlocked, relaxed reads: a table being replaced only makes the hint
+     * useless (a prefetch never faults) */
+    const uint64_t *slots = __atomic_load_n(&sh->slots, __ATOMIC_RELAXED);
+    size_t cap = __atomic_load_n(&sh->cap, __ATOMIC_RELAXED);
+    if (slots && cap) __builtin_prefetch(&slots[(size_t)h & (cap - 1)]);
 }

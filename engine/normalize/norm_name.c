@@ -164,15 +164,21 @@ static void name_compute(dc_norm_ctx_t *ctx, const char *s, size_t n, dc_name_t 
     if (t->flags & DC_TXT_OTHER) flags |= DC_NAME_OTHER_SCRIPT;
     if (t->flags & DC_TXT_MOVED_TONE) flags |= DC_NAME_TONE_MOVED;
 
+    /* the three forms are built first and their interner slots fetched
+     * together: the three cache misses overlap instead of following each
+     * other (docs/PERFORMANCE.md) */
     dc_intern_t *in = sh->in;
-    out->ascii = intern_buf(in, b);
-    dc_buf_t *e = &ctx->b2;
+    dc_buf_t *e = &ctx->b2, *pf = &ctx->b3;
     dc_buf_clear(e);
     dc_text_put_exact(t, 0, nt, e);
+    dc_buf_clear(pf);
+    dc_text_put_phon(t, 0, nt, pf);
+    dc_intern_prefetch(in, b->p, b->len);
+    dc_intern_prefetch(in, e->p, e->len);
+    dc_intern_prefetch(in, pf->p, pf->len);
+    out->ascii = intern_buf(in, b);
     out->exact = intern_buf(in, e);
-    dc_buf_clear(b);
-    dc_text_put_phon(t, 0, nt, b);
-    out->phon = intern_buf(in, b);
+    out->phon = intern_buf(in, pf);
     out->ntok = (uint8_t)nt;
     out->has_diacritics = (uint8_t)dia;
     out->given = norm_intern_short(ctx, tk.key[nt - 1], tk.klen[nt - 1]);
