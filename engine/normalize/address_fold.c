@@ -324,22 +324,34 @@ static int key_sep(uint32_t cp)
     return dc_addr__fold_cp(cp) == 0;
 }
 
+/* The next word of p[0..n) at or after *i: skips key separators, sets
+ * [*i, *j) to the word and returns 1, or returns 0 at the end. */
+static inline int next_word(const unsigned char *p, size_t n, size_t *i, size_t *j)
+{
+    uint32_t cp;
+    while (*i < n) {
+        size_t l = dc_addr__utf8_next(p + *i, n - *i, &cp);
+        if (!key_sep(cp)) break;
+        *i += l;
+    }
+    if (*i >= n) return 0;
+    *j = *i;
+    while (*j < n) {
+        size_t l = dc_addr__utf8_next(p + *j, n - *j, &cp);
+        if (key_sep(cp)) break;
+        *j += l;
+    }
+    return 1;
+}
+
 size_t dc_addr__key(const char *s, size_t n, char *out, size_t cap)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0, k = 0, ntok = 0, last = 0;
     int last_roman = 0;
     char tmp[256];
-    while (i < n) {
-        uint32_t cp;
-        size_t l = dc_addr__utf8_next(p + i, n - i, &cp);
-        if (key_sep(cp)) { i += l; continue; }
-        size_t j = i;
-        while (j < n) {
-            size_t l2 = dc_addr__utf8_next(p + j, n - j, &cp);
-            if (key_sep(cp)) break;
-            j += l2;
-        }
+    size_t j;
+    while (next_word(p, n, &i, &j)) {
         int roman;
         size_t tl = j - i < sizeof tmp ? dc_addr__tok_key(s + i, j - i, tmp, &roman) : 0;
         if (tl && k + tl < cap) {
@@ -403,16 +415,8 @@ size_t dc_addr__dkey(const char *s, size_t n, char *out, size_t cap)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0, k = 0;
-    while (i < n) {
-        uint32_t cp;
-        size_t l = dc_addr__utf8_next(p + i, n - i, &cp);
-        if (key_sep(cp)) { i += l; continue; }
-        size_t j = i;
-        while (j < n) {
-            size_t l2 = dc_addr__utf8_next(p + j, n - j, &cp);
-            if (key_sep(cp)) break;
-            j += l2;
-        }
+    size_t j;
+    while (next_word(p, n, &i, &j)) {
         k += dkey_word(s + i, j - i, out + k, cap - k);
         i = j;
     }
