@@ -291,7 +291,7 @@ int dc_cmd_explain(int argc, char **argv)
         goto done;
     }
     const dc_record_t *a = &run.recs[ia], *b = &run.recs[ib];
-    if (model.tf_enabled) dc_tf_build(&tf, run.recs, run.nrec, run.in);
+    if (model.tf_enabled) dc_tf_build(&tf, run.recs, run.nrec, run.in, 1);
     uint8_t lv[DC_COL__COUNT];
     double w[DC_COL__COUNT];
     dc_compare(run.in, a, b, lv);

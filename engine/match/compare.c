@@ -420,6 +420,23 @@ void dc_compare(const dc_intern_t *in, const dc_record_t *a, const dc_record_t *
     lv[DC_COL_SPOUSE] = (uint8_t)cmp_rel(in, &a->spouse, &b->spouse);
 }
 
+void dc_compare_prefetch(const dc_intern_t *in, const dc_record_t *a, const dc_record_t *b, int stage)
+{
+    if (stage == DC_PREFETCH_RECORDS) {
+        for (size_t o = 0; o < sizeof(dc_record_t); o += 64) {
+            __builtin_prefetch((const char *)a + o);
+            __builtin_prefetch((const char *)b + o);
+        }
+        return;
+    }
+    /* the strings dc_compare reads when the ids differ: names, parents */
+    void (*fetch)(const dc_intern_t *, uint32_t) =
+        stage == DC_PREFETCH_ENTRIES ? dc_intern_prefetch_entry : dc_intern_prefetch_str;
+    if (a->name.exact != b->name.exact) { fetch(in, a->name.ascii); fetch(in, b->name.ascii); }
+    if (a->father.exact != b->father.exact) { fetch(in, a->father.ascii); fetch(in, b->father.ascii); }
+    if (a->mother.exact != b->mother.exact) { fetch(in, a->mother.ascii); fetch(in, b->mother.ascii); }
+}
+
 uint64_t dc_levels_pack(const uint8_t lv[DC_COL__COUNT])
 {
     uint64_t p = 0;

@@ -172,6 +172,15 @@ double dc_jaro_winkler(const char *a, size_t na, const char *b, size_t nb);
 /*! dc_compare() : the level of every column for records a and b. */
 void dc_compare(const dc_intern_t *in, const dc_record_t *a, const dc_record_t *b,
                 uint8_t lv[DC_COL__COUNT]);
+/*! dc_compare_prefetch() : hints for a pair that dc_compare() will read
+ *  soon (no effect on results). At national scale the records and the
+ *  interned strings of a pair are cache misses that come one after the
+ *  other; a loop over pairs overlaps them by fetching, for pair p + 16, its
+ *  records (DC_PREFETCH_RECORDS), for p + 8 the interner entries of the
+ *  strings compared (DC_PREFETCH_ENTRIES, reads the records), for p + 4
+ *  the strings themselves (DC_PREFETCH_STRINGS, reads the entries). */
+enum { DC_PREFETCH_RECORDS, DC_PREFETCH_ENTRIES, DC_PREFETCH_STRINGS };
+void dc_compare_prefetch(const dc_intern_t *in, const dc_record_t *a, const dc_record_t *b, int stage);
 /* Pack / unpack levels into one 64-bit pattern (4 bits per column). */
 uint64_t dc_levels_pack(const uint8_t lv[DC_COL__COUNT]);
 void dc_levels_unpack(uint64_t pat, uint8_t lv[DC_COL__COUNT]);
@@ -216,7 +225,8 @@ typedef struct dc_tf {
     const dc_intern_t *in;  /* borrowed */
 } dc_tf_t;
 
-void dc_tf_build(dc_tf_t *tf, const dc_record_t *recs, size_t n, const dc_intern_t *in);
+void dc_tf_build(dc_tf_t *tf, const dc_record_t *recs, size_t n, const dc_intern_t *in,
+                 int nthreads);
 void dc_tf_free(dc_tf_t *tf);
 
 /*! dc_model_init_default() : prior m/u values used before estimation. */

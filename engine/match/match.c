@@ -49,52 +49,15 @@ typedef struct {
 
 /* Software pipeline over the pairs (sorted by their first record, so the
  * second record and the strings compared are random reads, cache misses at
- * national scale): the records of pair p+16 are fetched, the string
- * entries of the names of pair p+8, the strings of pair p+4. Hints only:
- * results do not depend on them. */
+ * national scale): see dc_compare_prefetch(). Hints only. */
 static inline void prefetch_pipeline(const dc_run_t *run, const dc_match_state_t *ms, size_t p)
 {
-    size_t n = ms->npairs;
-    const dc_intern_t *in = run->in;
-    if (p + 16 < n) {
-        uint64_t pr = ms->pairs[p + 16];
-        const char *a = (const char *)&run->recs[pr >> 32], *b = (const char *)&run->recs[(uint32_t)pr];
-        for (size_t o = 0; o < sizeof(dc_record_t); o += 64) {
-            __builtin_prefetch(a + o);
-            __builtin_prefetch(b + o);
-        }
-    }
-    if (p + 8 < n) {
-        uint64_t pr = ms->pairs[p + 8];
-        const dc_record_t *a = &run->recs[pr >> 32], *b = &run->recs[(uint32_t)pr];
-        if (a->name.exact != b->name.exact) {
-            dc_intern_prefetch_entry(in, a->name.ascii);
-            dc_intern_prefetch_entry(in, b->name.ascii);
-        }
-        if (a->father.exact != b->father.exact) {
-            dc_intern_prefetch_entry(in, a->father.ascii);
-            dc_intern_prefetch_entry(in, b->father.ascii);
-        }
-        if (a->mother.exact != b->mother.exact) {
-            dc_intern_prefetch_entry(in, a->mother.ascii);
-            dc_intern_prefetch_entry(in, b->mother.ascii);
-        }
-    }
-    if (p + 4 < n) {
-        uint64_t pr = ms->pairs[p + 4];
-        const dc_record_t *a = &run->recs[pr >> 32], *b = &run->recs[(uint32_t)pr];
-        if (a->name.exact != b->name.exact) {
-            dc_intern_prefetch_str(in, a->name.ascii);
-            dc_intern_prefetch_str(in, b->name.ascii);
-        }
-        if (a->father.exact != b->father.exact) {
-            dc_intern_prefetch_str(in, a->father.ascii);
-            dc_intern_prefetch_str(in, b->father.ascii);
-        }
-        if (a->mother.exact != b->mother.exact) {
-            dc_intern_prefetch_str(in, a->mother.ascii);
-            dc_intern_prefetch_str(in, b->mother.ascii);
-        }
+    static const struct { size_t ahead; int stage; } st[] = {
+        {16, DC_PREFETCH_RECORDS}, {8, DC_PREFETCH_ENTRIES}, {4, DC_PREFETCH_STRINGS}};
+    for (size_t k = 0; k < sizeof st / sizeof st[0]; k++) {
+        if (p + st[k].ahead >= ms->npairs) continue;
+        uint64_t pr = ms->pairs[p + st[k].ahead];
+        dc_compare_prefetch(run->in, &run->recs[pr >> 32], &run->recs[(uint32_t)pr], st[k].stage);
     }
 }
 
@@ -116,11 +79,7 @@ static void score_one(void *ctx, size_t p, int tid)
     const dc_match_state_t *ms = s->ms;
     if (p + 16 < ms->npairs) {   /* hints, as in cmp_one: records, then term-frequency counts */
         uint64_t q = ms->pairs[p + 16];
-        const char *a = (const char *)&s->run->recs[q >> 32], *b = (const char *)&s->run->recs[(uint32_t)q];
-        for (size_t o = 0; o < sizeof(dc_record_t); o += 64) {
-            __builtin_prefetch(a + o);
-            __builtin_prefetch(b + o);
-        }
+        dc_compare_prefetch(s->run->in, &s->run->recs[q >> 32], &s->run->recs[(uint32_t)q], DC_PREFETCH_RECORDS);
     }
     if (p + 6 < ms->npairs && ms->tf.nids) {
         uint64_t q = ms->pairs[p + 6];
@@ -166,7 +125,7 @@ int dc_score_run(dc_run_t *run)
                ms->model.em_iterations, ms->model.em_converged ? "" : " (not converged)",
                ms->model.lambda_cand, ms->model.lambda);
     }
-    if (ms->model.tf_enabled) dc_tf_build(&ms->tf, run->recs, run->nrec, run->in);
+    if (ms->model.tf_enabled) dc_tf_build(&ms->tf, run->recs, run->nrec, run->in, run->opts.nthreads);
     dc_run_stage_end(run, ms->npairs);
 
     dc_run_stage_begin(run, "score");

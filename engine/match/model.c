@@ -71,7 +71,7 @@ void dc_model_init_default(dc_model_t *m)
 static uint64_t parents_key(const dc_intern_t *in, const dc_record_t *r)
 {
     uint64_t h[2] = {dc_intern_hash(in, r->father.ascii), dc_intern_hash(in, r->mother.ascii)};
-    return dc_hash64(h, sizeof h);
+    return dc_hash64(h, sizeof h) | 1;   /* never 0: dc_tf_build's "no couple" */
 }
 
 /* Records with the couple of `r` (binary search in the sorted hashes). */
@@ -84,7 +84,37 @@ static size_t parents_count(const dc_tf_t *tf, uint64_t key)
     return e - lo;
 }
 
-void dc_tf_build(dc_tf_t *tf, const dc_record_t *recs, size_t n, const dc_intern_t *in)
+typedef struct {
+    dc_tf_t *tf;
+    const dc_record_t *recs;
+    double *nrel;   /* per thread */
+} tfctx_t;
+
+static void tf_count(uint32_t *cnt, uint32_t id, size_t nids)
+{
+    if (id && id < nids) __atomic_fetch_add(&cnt[id], 1, __ATOMIC_RELAXED);
+}
+
+static void tf_one(void *ctx, size_t i, int tid)
+{
+    tfctx_t *c = ctx;
+    dc_tf_t *tf = c->tf;
+    const dc_record_t *r = &c->recs[i];
+    tf_count(tf->name_ascii, r->name.ascii, tf->nids);
+    tf_count(tf->name_phon, r->name.phon, tf->nids);
+    const dc_relname_t *rel[3] = {&r->father, &r->mother, &r->spouse};
+    for (int k = 0; k < 3; k++)
+        if (rel[k]->ascii && rel[k]->ascii < tf->nids) {
+            tf_count(tf->rel_ascii, rel[k]->ascii, tf->nids);
+            c->nrel[tid] += 1;
+        }
+    /* 0 = no couple (sorted first, skipped); a real key is never 0 */
+    uint64_t key = 0;
+    if (r->father.ascii && r->mother.ascii) key = parents_key(tf->in, r);
+    tf->parents[i] = key;
+}
+
+void dc_tf_build(dc_tf_t *tf, const dc_record_t *recs, size_t n, const dc_intern_t *in, int nthreads)
 {
     memset(tf, 0, sizeof *tf);
     tf->nids = dc_intern_count(in);
@@ -93,24 +123,21 @@ void dc_tf_build(dc_tf_t *tf, const dc_record_t *recs, size_t n, const dc_intern
     tf->rel_ascii = dc_xcalloc(tf->nids + 1, sizeof *tf->rel_ascii);
     tf->n = (double)n;
     tf->in = in;
-    double nrel = 0;
-    for (size_t i = 0; i < n; i++) {
-        const dc_record_t *r = &recs[i];
-        if (r->name.ascii < tf->nids) tf->name_ascii[r->name.ascii]++;
-        if (r->name.phon < tf->nids) tf->name_phon[r->name.phon]++;
-        const dc_relname_t *rel[3] = {&r->father, &r->mother, &r->spouse};
-        for (int k = 0; k < 3; k++)
-            if (rel[k]->ascii && rel[k]->ascii < tf->nids) { tf->rel_ascii[rel[k]->ascii]++; nrel++; }
-    }
-    tf->nrel = nrel;
     /* (father, mother) couples: siblings share both, so the share of
      * records with this couple is the u of "both parents agree" */
     tf->parents = dc_xmalloc((n ? n : 1) * sizeof *tf->parents);
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (recs[i].father.ascii && recs[i].mother.ascii) tf->parents[k++] = parents_key(in, &recs[i]);
-    dc_sort_u64(tf->parents, k);
-    tf->nparents = k;
+    if (nthreads < 1) nthreads = 1;
+    tfctx_t c = {.tf = tf, .recs = recs, .nrel = dc_xcalloc((size_t)nthreads, sizeof(double))};
+    dc_parallel_for(nthreads, n, 16384, tf_one, &c);   /* counts are sums: any order */
+    double nrel = 0;
+    for (int t = 0; t < nthreads; t++) nrel += c.nrel[t];
+    tf->nrel = nrel;
+    free(c.nrel);
+    dc_sort_u64(tf->parents, n);
+    size_t z = 0;
+    while (z < n && tf->parents[z] == 0) z++;
+    memmove(tf->parents, tf->parents + z, (n - z) * sizeof *tf->parents);
+    tf->nparents = n - z;
 }
 
 void dc_tf_free(dc_tf_t *tf)
@@ -208,12 +235,29 @@ static uint64_t splitmix64(uint64_t x)
     return x ^ (x >> 31);
 }
 
+/* The k-th random pair of the sample. */
+static void u_pair(const uctx_t *u, size_t k, size_t *i, size_t *j)
+{
+    uint64_t x = splitmix64(u->seed ^ (k * 0xD1B54A32D192ED03ull));
+    uint64_t y = splitmix64(x);
+    *i = (size_t)(x % u->n);
+    *j = (size_t)(y % u->n);
+}
+
 static void u_one(void *ctx, size_t k, int tid)
 {
     uctx_t *u = ctx;
-    uint64_t x = splitmix64(u->seed ^ (k * 0xD1B54A32D192ED03ull));
-    uint64_t y = splitmix64(x);
-    size_t i = (size_t)(x % u->n), j = (size_t)(y % u->n);
+    size_t i, j;
+    /* random pairs: every record and string read is a cache miss, so
+     * pipeline them as the candidate pairs are (dc_compare_prefetch) */
+    static const struct { size_t ahead; int stage; } st[] = {
+        {16, DC_PREFETCH_RECORDS}, {8, DC_PREFETCH_ENTRIES}, {4, DC_PREFETCH_STRINGS}};
+    for (size_t s = 0; s < sizeof st / sizeof st[0]; s++) {
+        if (k + st[s].ahead >= u->sample) continue;
+        u_pair(u, k + st[s].ahead, &i, &j);
+        dc_compare_prefetch(u->in, &u->recs[i], &u->recs[j], st[s].stage);
+    }
+    u_pair(u, k, &i, &j);
     if (i == j) return;
     uint8_t lv[DC_COL__COUNT];
     dc_compare(u->in, &u->recs[i], &u->recs[j], lv);
@@ -248,24 +292,55 @@ typedef struct {
     double cnt;
 } patc_t;
 
+static int patc_cmp(const void *a, const void *b)
+{
+    uint64_t x = ((const patc_t *)a)->pat, y = ((const patc_t *)b)->pat;
+    return x < y ? -1 : x > y;
+}
+
 void dc_model_estimate_em(dc_model_t *m, const uint64_t *pats, size_t npairs,
                           double npairs_total, int max_iter)
 {
     m->em_pairs = npairs;
     if (!npairs) return;
-    uint64_t *s = dc_xmalloc(npairs * sizeof *s);
-    memcpy(s, pats, npairs * sizeof *s);
-    dc_sort_u64(s, npairs);
-    size_t np = 0, cap = 0;
-    patc_t *pc = NULL;
-    for (size_t i = 0; i < npairs;) {
-        size_t e = i + 1;
-        while (e < npairs && s[e] == s[i]) e++;
-        pc = dc_grow(pc, &cap, np + 1, sizeof *pc);
-        pc[np++] = (patc_t){s[i], (double)(e - i)};
-        i = e;
+    /* distinct patterns and their counts: a few thousand at most, so an
+     * open-addressing table that stays in cache (no copy of the pairs),
+     * then sorted by pattern so that EM sums in a fixed order */
+    size_t hcap = 1024, hn = 0;
+    patc_t *h = dc_xcalloc(hcap, sizeof *h);
+    uint8_t *used = dc_xcalloc(hcap, 1);
+    for (size_t i = 0; i < npairs; i++) {
+        uint64_t x = pats[i];
+        size_t k = (size_t)(dc_hash64(&x, sizeof x) & (hcap - 1));
+        while (used[k] && h[k].pat != x) k = (k + 1) & (hcap - 1);
+        if (used[k]) { h[k].cnt += 1; continue; }
+        used[k] = 1;
+        h[k] = (patc_t){x, 1};
+        if (++hn * 2 > hcap) {   /* grow, re-insert */
+            size_t ncap = hcap * 2;
+            patc_t *nh = dc_xcalloc(ncap, sizeof *nh);
+            uint8_t *nu = dc_xcalloc(ncap, 1);
+            for (size_t j = 0; j < hcap; j++) {
+                if (!used[j]) continue;
+                size_t q = (size_t)(dc_hash64(&h[j].pat, sizeof h[j].pat) & (ncap - 1));
+                while (nu[q]) q = (q + 1) & (ncap - 1);
+                nu[q] = 1;
+                nh[q] = h[j];
+            }
+            free(h);
+            free(used);
+            h = nh;
+            used = nu;
+            hcap = ncap;
+        }
     }
-    free(s);
+    size_t np = 0;
+    patc_t *pc = dc_xmalloc(hn * sizeof *pc);
+    for (size_t j = 0; j < hcap; j++)
+        if (used[j]) pc[np++] = h[j];
+    free(h);
+    free(used);
+    qsort(pc, np, sizeof *pc, patc_cmp);
 
     /* initial m from pairs with equal IDs, when there are enough of them */
     double mm[DC_COL__COUNT][DC_MAX_LEVELS], uc[DC_COL__COUNT][DC_MAX_LEVELS];

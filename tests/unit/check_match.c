@@ -389,7 +389,7 @@ START_TEST(test_em_and_cluster)
     ck_assert_double_eq_tol(m.lambda_cand, (double)true_pairs_cand / (double)np, 0.05);
 
     dc_tf_t tf;
-    dc_tf_build(&tf, r, n, IN);
+    dc_tf_build(&tf, r, n, IN, 2);
     float *score = dc_xmalloc(np * sizeof *score);
     for (size_t p = 0; p < np; p++) {
         uint8_t lv[DC_COL__COUNT];
