@@ -30,8 +30,9 @@ typedef struct load_cli {
 static void usage(FILE *out)
 {
     fprintf(out,
-            "Usage: dancu load FILE... -o OUTDIR [OPTIONS]\n"
+            "Usage: dancu load FILE|DIR... -o OUTDIR [OPTIONS]\n"
             "\n"
+            "A DIR stands for its files (not hidden, not recursive) in name order.\n"
             "Read household-register exports (CSV/TSV; plain, .zst, .gz or - for stdin;\n"
             "UTF-8, TCVN3, VNI, VISCII or CP1258) and write, per file, OUTDIR/<source>.csv\n"
             "with the canonical columns in UTF-8 NFC, plus OUTDIR/rejects.csv and\n"
@@ -270,6 +271,7 @@ int dc_cmd_load(int argc, char **argv)
     char **maps = NULL;
     size_t nmaps = 0, mapcap = 0;
     int c, rcu = 0;
+    dc_cli_inputs_t inputs = {0};
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:t:d:e:m:fnqh", lopts, NULL)) != -1) {
         switch (c) {
@@ -318,6 +320,11 @@ int dc_cmd_load(int argc, char **argv)
     if (!outdir) { rcu = usage_error("missing -o OUTDIR", NULL); goto out; }
     if (optind >= argc) { rcu = usage_error("no input files", NULL); goto out; }
     if (quiet) dc_log_level = 0;
+    if (dc_cli_inputs((const char *const *)argv + optind, (size_t)(argc - optind), &inputs)) {
+        dc_error("%s", dc_geterr());
+        rcu = DC_EXIT_FAIL;
+        goto out;
+    }
     if (mapping_file && dc_mapping_file_read(mapping_file, &maps, &nmaps)) {
         dc_error("%s", dc_geterr());
         rcu = DC_EXIT_FAIL;
@@ -345,7 +352,7 @@ int dc_cmd_load(int argc, char **argv)
         sink.commit = dry ? NULL : on_commit;
         sink.ud = &C;
         dc_load_stats_t st;
-        int rc = dc_load(&o, (const char *const *)argv + optind, (size_t)(argc - optind), &sink, &st);
+        int rc = dc_load(&o, inputs.paths, inputs.n, &sink, &st);
         if (rc == 0) {
             for (size_t i = 0; i < C.ntables && rc == 0; i++) {
                 rc = dc_table_commit(C.tables[i]);
@@ -392,6 +399,7 @@ int dc_cmd_load(int argc, char **argv)
         rcu = rc ? DC_EXIT_FAIL : DC_EXIT_OK;
     }
 out:
+    dc_cli_inputs_free(&inputs);
     for (size_t i = 0; i < nmaps; i++) free(maps[i]);
     free(maps);
     return rcu < 0 ? DC_EXIT_OK : rcu;

@@ -32,7 +32,8 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "Usage: dancu normalize FILE... -o OUT.csv [OPTIONS]\n"
+            "Usage: dancu normalize FILE|DIR... -o OUT.csv [OPTIONS]\n"
+            "(a DIR stands for its files, not hidden, not recursive, in name order)\n"
             "\n"
             "Normalize every row of household-register exports and write one output row\n"
             "per input row: the raw values beside the normalized ones, the name keys,\n"
@@ -382,6 +383,7 @@ int dc_cmd_normalize(int argc, char **argv)
     int force = 0, c, rc = DC_EXIT_OK;
     char **maps = NULL;
     size_t nmaps = 0, mapcap = 0;
+    dc_cli_inputs_t inputs = {0};
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:t:d:e:m:fqvh", lopts, NULL)) != -1) {
         switch (c) {
@@ -466,8 +468,13 @@ int dc_cmd_normalize(int argc, char **argv)
     }
     lo.mappings = (const char *const *)maps;
 
-    const char *const *paths = (const char *const *)argv + optind;
-    size_t npaths = (size_t)(argc - optind);
+    if (dc_cli_inputs((const char *const *)argv + optind, (size_t)(argc - optind), &inputs)) {
+        dc_error("%s", dc_geterr());
+        rc = DC_EXIT_FAIL;
+        goto done;
+    }
+    const char *const *paths = inputs.paths;
+    size_t npaths = inputs.n;
     int stdin_in = 0;
     for (size_t i = 0; i < npaths; i++) stdin_in |= !strcmp(paths[i], "-");
 
@@ -563,6 +570,7 @@ int dc_cmd_normalize(int argc, char **argv)
     free(name);
     rc = fail ? DC_EXIT_FAIL : DC_EXIT_OK;
 done:
+    dc_cli_inputs_free(&inputs);
     for (size_t i = 0; i < nmaps; i++) free(maps[i]);
     free(maps);
     return rc;

@@ -19,7 +19,8 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "Usage: dancu run -o OUTDIR [OPTIONS] FILE...\n"
+            "Usage: dancu run -o OUTDIR [OPTIONS] FILE|DIR...\n"
+            "(a DIR stands for its files, not hidden, not recursive, in name order)\n"
             "\n"
             "Load provincial exports, normalize them, find the rows that describe the\n"
             "same citizen and write one golden record per citizen.\n"
@@ -237,8 +238,14 @@ int dc_cmd_run(int argc, char **argv)
     }
     o.load.mappings = maps;
     dc_log_level = o.quiet ? 0 : 1 + verbose;
-    const char *const *paths = (const char *const *)argv + optind;
-    size_t npaths = (size_t)(argc - optind);
+    dc_cli_inputs_t inputs;
+    if (dc_cli_inputs((const char *const *)argv + optind, (size_t)(argc - optind), &inputs)) {
+        dc_error("%s", dc_geterr());
+        free(maps);
+        return DC_EXIT_FAIL;
+    }
+    const char *const *paths = inputs.paths;
+    size_t npaths = inputs.n;
 
     dc_run_t run;
     dc_run_init(&run, &o);
@@ -282,6 +289,7 @@ done:
     dc_match_free(&run);
     dc_merge_free(&run);
     dc_run_free(&run);
+    dc_cli_inputs_free(&inputs);
     free(maps);
     return rc ? DC_EXIT_FAIL : DC_EXIT_OK;
 }

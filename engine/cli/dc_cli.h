@@ -9,6 +9,8 @@
 #ifndef DC_CLI_H
 #define DC_CLI_H
 
+#include <stddef.h>
+
 int dc_cmd_load(int argc, char **argv);
 int dc_cmd_normalize(int argc, char **argv);
 int dc_cmd_run(int argc, char **argv);
@@ -28,5 +30,19 @@ int dc_cli_prepare_outdir(const char *dir, int force);
  *  output files and exit with status 1 (128+sig semantics are not kept:
  *  a killed run is a failed run). */
 void dc_cli_install_signals(void);
+
+/*! dc_cli_inputs() : the input paths of a command: each argument that is a
+ *  directory stands for its regular files (hidden names skipped, not
+ *  recursive) in byte order of their names, so `dancu run exports/` reads
+ *  the same files in the same order as the shell glob `exports/` + `*`; other
+ *  arguments (files, "-" for stdin) are kept as they are. A directory
+ *  without any file is an error. @return 0, or -1 (dc_seterr). */
+typedef struct {
+    const char *const *paths;
+    size_t n;
+    char **owned;
+} dc_cli_inputs_t;
+int dc_cli_inputs(const char *const *args, size_t nargs, dc_cli_inputs_t *in);
+void dc_cli_inputs_free(dc_cli_inputs_t *in);
 
 #endif /* DC_CLI_H */

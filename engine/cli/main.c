@@ -79,6 +79,60 @@ int dc_cli_prepare_outdir(const char *dir, int force)
     return 0;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Append the files of directory `dir` (not hidden, not directories) in
+ * byte order of their names. */
+static int expand_dir(const char *dir, dc_cli_inputs_t *in)
+{
+    DIR *d = opendir(dir);
+    if (!d) return dc_seterr("cannot open directory %s: %s", dir, strerror(errno));
+    size_t first = in->n, cap = in->n;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;   /* ., .., hidden files */
+        size_t len = strlen(dir) + 1 + strlen(e->d_name) + 1;
+        char *p = dc_xmalloc(len);
+        snprintf(p, len, "%s%s%s", dir, dir[0] && dir[strlen(dir) - 1] == '/' ? "" : "/", e->d_name);
+        struct stat st;
+        if (stat(p, &st) != 0 || !S_ISREG(st.st_mode)) { free(p); continue; }
+        in->owned = dc_grow(in->owned, &cap, in->n + 1, sizeof *in->owned);
+        in->owned[in->n++] = p;
+    }
+    closedir(d);
+    if (in->n == first) return dc_seterr("directory %s holds no input file", dir);
+    qsort(in->owned + first, in->n - first, sizeof *in->owned, cmp_str);
+    return 0;
+}
+
+int dc_cli_inputs(const char *const *args, size_t nargs, dc_cli_inputs_t *in)
+{
+    memset(in, 0, sizeof *in);
+    size_t cap = 0;
+    for (size_t i = 0; i < nargs; i++) {
+        struct stat st;
+        if (strcmp(args[i], "-") && stat(args[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+            if (expand_dir(args[i], in)) { dc_cli_inputs_free(in); return -1; }
+            cap = in->n;
+            continue;
+        }
+        in->owned = dc_grow(in->owned, &cap, in->n + 1, sizeof *in->owned);
+        in->owned[in->n++] = dc_xstrdup(args[i]);
+    }
+    in->paths = (const char *const *)in->owned;
+    return 0;
+}
+
+void dc_cli_inputs_free(dc_cli_inputs_t *in)
+{
+    for (size_t i = 0; i < in->n; i++) free(in->owned[i]);
+    free(in->owned);
+    memset(in, 0, sizeof *in);
+}
+
 static void on_signal(int sig)
 {
     DC_UNUSED(sig);

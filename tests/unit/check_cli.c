@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* check_cli.c - command-line behaviour shared by the subcommands: a
+ * directory given as input stands for its files, in name order. */
+#include "dc_test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SAMPLE DANCU_SRCDIR "/data-samples/tiny-40/exports"
+
+/* `dancu run DIR` reads the same files in the same order as the glob
+ * DIR/ *: every output identical. Hidden files and subdirectories of DIR
+ * are not inputs. */
+START_TEST(test_run_directory_equals_files)
+{
+    char *dir = dc_test_tmpdir("cli-dir");
+    ck_assert_int_eq(dc_test_run("mkdir -p '%s/in/sub' && cp '%s'/* '%s/in/' && "
+                                 "printf 'not,a\\nheader\\n' > '%s/in/.hidden.csv' && "
+                                 "printf 'x\\n' > '%s/in/sub/inner.csv'",
+                                 dir, SAMPLE, dir, dir, dir), 0);
+    ck_assert_int_eq(dc_test_run("%s run -q --threads 2 -o '%s/a' '%s/in' 2>/dev/null", DANCU_BIN, dir, dir), 0);
+    ck_assert_int_eq(dc_test_run("%s run -q --threads 2 -o '%s/b' '%s'/in/*.csv 2>/dev/null", DANCU_BIN, dir, dir), 0);
+    static const char *const files[] = {"citizens.csv", "links.csv", "review.csv", "rejects.csv",
+                                        "model.json"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char a[4096], b[4096];
+        snprintf(a, sizeof a, "%s/a/%s", dir, files[i]);
+        snprintf(b, sizeof b, "%s/b/%s", dir, files[i]);
+        ck_assert_msg(dc_test_files_equal(a, b), "%s differs", files[i]);
+    }
+    /* the report names the files, not the directory */
+    char p[4096];
+    snprintf(p, sizeof p, "%s/a/report.json", dir);
+    char *rep = dc_test_read_file(p, NULL);
+    ck_assert_ptr_nonnull(rep);
+    ck_assert_ptr_nonnull(strstr(rep, "01_ha_noi_thuong_tru.csv"));
+    ck_assert_ptr_null(strstr(rep, ".hidden.csv"));
+    ck_assert_ptr_null(strstr(rep, "inner.csv"));
+    free(rep);
+    dc_test_run("rm -rf '%s'", dir);
+    free(dir);
+}
+END_TEST
+
+/* load and normalize take directories too */
+START_TEST(test_load_normalize_directory)
+{
+    char *dir = dc_test_tmpdir("cli-dir2");
+    ck_assert_int_eq(dc_test_run("%s load -q -o '%s/l1' '%s' && %s load -q -o '%s/l2' '%s'/*", DANCU_BIN, dir,
+                                 SAMPLE, DANCU_BIN, dir, SAMPLE), 0);
+    ck_assert_int_eq(dc_test_run("cd '%s/l1' && for f in *.csv; do cmp -s \"$f\" \"../l2/$f\" || exit 1; done",
+                                 dir), 0);
+    ck_assert_int_eq(dc_test_run("%s normalize -q -o '%s/n1.csv' '%s' && %s normalize -q -o '%s/n2.csv' '%s'/*",
+                                 DANCU_BIN, dir, SAMPLE, DANCU_BIN, dir, SAMPLE), 0);
+    char a[4096], b[4096];
+    snprintf(a, sizeof a, "%s/n1.csv", dir);
+    snprintf(b, sizeof b, "%s/n2.csv", dir);
+    ck_assert(dc_test_files_equal(a, b));
+    dc_test_run("rm -rf '%s'", dir);
+    free(dir);
+}
+END_TEST
+
+/* A directory without any input file is a clear error, not an empty run. */
+START_TEST(test_empty_directory_refused)
+{
+    char *dir = dc_test_tmpdir("cli-empty");
+    ck_assert_int_eq(dc_test_run("mkdir -p '%s/in/sub' && touch '%s/in/.hidden'", dir, dir), 0);
+    ck_assert_int_eq(dc_test_run("%s run -q -o '%s/out' '%s/in' 2> '%s/err'", DANCU_BIN, dir, dir, dir), 1);
+    char p[4096];
+    snprintf(p, sizeof p, "%s/err", dir);
+    char *err = dc_test_read_file(p, NULL);
+    ck_assert_ptr_nonnull(err);
+    ck_assert_ptr_nonnull(strstr(err, "holds no input file"));
+    free(err);
+    ck_assert_int_eq(dc_test_run("test ! -e '%s/out/citizens.csv'", dir), 0);
+    ck_assert_int_eq(dc_test_run("%s load -q -o '%s/out2' '%s/in' 2>/dev/null", DANCU_BIN, dir, dir), 1);
+    dc_test_run("rm -rf '%s'", dir);
+    free(dir);
+}
+END_TEST
+
+static Suite *cli_suite(void)
+{
+    Suite *s = suite_create("cli");
+    TCase *tc = tcase_create("inputs");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_run_directory_equals_files);
+    tcase_add_test(tc, test_load_normalize_directory);
+    tcase_add_test(tc, test_empty_directory_refused);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void) { return dc_test_main(cli_suite(), "cli"); }
