@@ -199,5 +199,9 @@ void dc_citizen_key(const char *source, const char *record_id, char out[20])
     memcpy(b + ls + 1, record_id, lr);
     uint64_t h = dc_hash64(b, ls + lr + 1);
     if (b != stack) free(b);
-    snprintf(out, 20, "VN%016llx", (unsigned long long)h);
+    static const char hex[] = "0123456789abcdef";
+    out[0] = 'V';
+    out[1] = 'N';
+    for (int i = 0; i < 16; i++) out[2 + i] = hex[(h >> (60 - 4 * i)) & 15];
+    out[18] = '\0';
 }

@@ -7,8 +7,9 @@
  *   block           dc_block_run()      (engine/match)  -> candidate pairs
  *   score           dc_score_run()      (engine/match)  -> model, scored pairs
  *   cluster         dc_cluster_run()    (engine/match)  -> clusters
- *   merge           dc_merge_run()      (engine/merge)  -> conflict counts
- *   write           dc_match_write(), dc_merge_write_citizens(), dc_report_write()
+ *   merge           dc_merge_prepare()  (engine/merge)  -> display forms of names
+ *   write           dc_match_write(), dc_merge_write_citizens() (survivorship,
+ *                   conflict counts), dc_report_write()
  *                   into the staging folder, then dc_output_commit()
  *                   (engine/merge) -> OUTDIR files, all at once
  * A stage reads what earlier stages left and frees what no later stage
