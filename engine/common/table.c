@@ -103,23 +103,49 @@ int dc_table_append(dc_table_t *t, dc_table_t *mem)
 /* Bytes that make a CSV cell quoted (besides a leading or trailing space). */
 static const unsigned char csv_special[256] = {[','] = 1, ['"'] = 1, ['\n'] = 1, ['\r'] = 1};
 
+/* CSV: room for `need` more bytes of the cell plus its comma and the NUL;
+ * the comma is written. @return where the cell's bytes go. */
+static inline char *csv_cell(dc_table_t *t, size_t need)
+{
+    dc_buf_t *b = &t->b;
+    if (b->len + need + 2 > b->cap) dc_buf_reserve(b, need + 1);
+    char *p = b->p + b->len;
+    if (t->cell++) *p++ = ',';
+    return p;
+}
+
+static inline void csv_end(dc_table_t *t, char *p)
+{
+    *p = '\0';
+    t->b.len = (size_t)(p - t->b.p);
+}
+
 void dc_table_str(dc_table_t *t, const char *s, size_t n)
 {
     if (t->fmt == DC_FMT_CSV && t->cell < t->ncols) {
-        /* fast path: a cell that needs no quotes, copied in one go */
+        /* one scan decides the quoting (dc_buf_put_csv's rule), one copy */
         unsigned q = n && (s[0] == ' ' || s[n - 1] == ' ');
         for (size_t i = 0; i < n; i++) q |= csv_special[(unsigned char)s[i]];
         if (!q) {
-            dc_buf_reserve(&t->b, n + 1);
-            char *p = t->b.p + t->b.len;
-            if (t->cell) *p++ = ',';
+            char *p = csv_cell(t, n);
             memcpy(p, s, n);
-            p += n;
-            *p = '\0';
-            t->b.len = (size_t)(p - t->b.p);
-            t->cell++;
+            csv_end(t, p + n);
             return;
         }
+        char *p = csv_cell(t, 2 * n + 2);
+        *p++ = '"';
+        const char *e = s + n;
+        while (s < e) {
+            const char *dq = memchr(s, '"', (size_t)(e - s));
+            size_t k = dq ? (size_t)(dq - s) + 1 : (size_t)(e - s);
+            memcpy(p, s, k);
+            p += k;
+            s += k;
+            if (dq) *p++ = '"';
+        }
+        *p++ = '"';
+        csv_end(t, p);
+        return;
     }
     begin_cell(t);
     if (t->fmt == DC_FMT_CSV) dc_buf_put_csv(&t->b, s, n, ',');
@@ -130,12 +156,25 @@ void dc_table_cstr(dc_table_t *t, const char *s) { dc_table_str(t, s, strlen(s))
 
 void dc_table_null(dc_table_t *t)
 {
+    if (t->fmt == DC_FMT_CSV && t->cell < t->ncols) {
+        csv_end(t, csv_cell(t, 0));
+        return;
+    }
     begin_cell(t);
     if (t->fmt == DC_FMT_JSONL) dc_buf_puts(&t->b, "null");
 }
 
 void dc_table_u64(dc_table_t *t, uint64_t v)
 {
+    if (t->fmt == DC_FMT_CSV && t->cell < t->ncols) {
+        char tmp[24];
+        int i = 24;
+        do { tmp[--i] = (char)('0' + v % 10); v /= 10; } while (v);
+        char *p = csv_cell(t, (size_t)(24 - i));
+        memcpy(p, tmp + i, (size_t)(24 - i));
+        csv_end(t, p + (24 - i));
+        return;
+    }
     begin_cell(t);
     dc_buf_putu64(&t->b, v);
 }

@@ -342,13 +342,21 @@ void dc_merge_sources(const dc_run_t *run, uint32_t cl, dc_buf_t *out)
             return;
         }
         const dc_record_t *r = &run->recs[c->members[i]];
-        if (i > a) dc_buf_putc(out, '|');
         const char *src = r->source < run->load.nsources && run->load.sources[r->source].name
                               ? run->load.sources[r->source].name
                               : "";
-        dc_buf_puts(out, src);
-        dc_buf_putc(out, ':');
-        dc_buf_puts(out, dc_intern_str(run->in, r->record_id, NULL));
+        size_t ls = strlen(src), lr;
+        const char *rid = dc_intern_str(run->in, r->record_id, &lr);
+        dc_buf_reserve(out, ls + lr + 2);
+        char *p = out->p + out->len;
+        if (i > a) *p++ = '|';
+        memcpy(p, src, ls);
+        p += ls;
+        *p++ = ':';
+        memcpy(p, rid, lr);
+        p += lr;
+        *p = '\0';
+        out->len = (size_t)(p - out->p);
     }
 }
 

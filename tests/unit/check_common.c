@@ -281,6 +281,44 @@ START_TEST(test_format_fixed)
 }
 END_TEST
 
+/* A CSV table cell is dc_buf_put_csv's field, whatever needs quoting. */
+START_TEST(test_table_cells_are_csv_fields)
+{
+    static const char *const cells[] = {"", "plain", " lead", "trail ", "a,b", "say \"hi\"", "\"",
+                                        "\"\"", "line\nbreak", "cr\r", "Xã Tân Hòa, Huyện Châu Thành",
+                                        "x\"y,z\"", " ", "tab\tin"};
+    const size_t n = sizeof cells / sizeof cells[0];
+    const char *cols[16];
+    for (size_t i = 0; i < n + 2; i++) cols[i] = "c";
+    dc_table_t *t = dc_table_mem(DC_FMT_CSV, cols, n + 2);
+    dc_buf_t want = DC_BUF_INIT;
+    for (size_t i = 0; i < n; i++) {
+        dc_table_cstr(t, cells[i]);
+        if (i) dc_buf_putc(&want, ',');
+        dc_buf_put_csv(&want, cells[i], strlen(cells[i]), ',');
+    }
+    dc_table_null(t);
+    dc_table_u64(t, 18446744073709551615ull);
+    dc_buf_puts(&want, ",,18446744073709551615\n");
+    ck_assert_int_eq(dc_table_end_row(t), 0);
+    /* through a file: the memory table appended to a real one */
+    char *dir = dc_test_tmpdir("cells");
+    dc_table_t *f = dc_table_open(dir, "c", DC_FMT_CSV, 0, cols, n + 2);
+    ck_assert_int_eq(dc_table_append(f, t), 0);
+    ck_assert_int_eq(dc_table_commit(f), 0);
+    char path[512];
+    snprintf(path, sizeof path, "%s/c.csv", dir);
+    char *got = dc_test_read_file(path, NULL);
+    const char *body = strchr(got, '\n') + 1;
+    ck_assert_str_eq(body, want.p);
+    free(got);
+    dc_buf_free(&want);
+    dc_table_abort(t);
+    dc_test_run("rm -rf '%s'", dir);
+    free(dir);
+}
+END_TEST
+
 /* Rows of block k: "k,i" for i in [lo, hi); fails on row `fail_at`. */
 typedef struct {
     size_t fail_at;
@@ -375,6 +413,7 @@ static Suite *common_suite(void)
     tcase_add_test(tc, test_ref_csv);
     tcase_add_test(tc, test_table_csv_jsonl);
     tcase_add_test(tc, test_format_fixed);
+    tcase_add_test(tc, test_table_cells_are_csv_fields);
     tcase_add_test(tc, test_table_write_blocks);
     suite_add_tcase(s, tc);
     return s;
