@@ -207,6 +207,14 @@ void dc_outfile_abort(dc_outfile_t *f);
 /*! dc_outfile_abort_all() : async-signal-safe: unlink every temporary file
  *  still open (for SIGINT/SIGTERM handlers). */
 void dc_outfile_abort_all(void);
+/*! dc_outfile_zstd() : 1 when `f` was opened with DC_OUT_ZSTD. */
+int dc_outfile_zstd(const dc_outfile_t *f);
+/*! dc_outfile_put_frame() : append a complete zstd frame, compressed by
+ *  the caller (e.g. on another thread), to a DC_OUT_ZSTD file; what was
+ *  written before through dc_outfile_write is first ended as a frame of its
+ *  own. The file is then a sequence of frames (any zstd decoder reads it
+ *  as one stream). @return 0 or -1 (dc_seterr). */
+int dc_outfile_put_frame(dc_outfile_t *f, const void *frame, size_t n);
 /*! dc_outfile_path() : the final path. */
 const char *dc_outfile_path(const dc_outfile_t *f);
 
@@ -253,7 +261,9 @@ uint64_t dc_table_rows(const dc_table_t *t);
  *  ready: the calling thread writes (and compresses) finished blocks while
  *  the others format the next ones, and formats a block itself whenever
  *  the next one to write is not ready. At most 4 * nthreads blocks are held
- *  in memory. The file does not depend on nthreads. fn makes whole rows
+ *  in memory. A compressed table (--compress) gets one zstd frame per
+ *  block, compressed by the thread that formatted it. The file (compressed
+ *  or not) does not depend on nthreads. fn makes whole rows
  *  with the dc_table_* cell calls and returns 0, or -1 (dc_seterr): the
  *  first failure stops the writing. @return 0 or -1 (dc_seterr). */
 typedef int (*dc_table_block_fn)(void *ctx, dc_table_t *mem, size_t lo, size_t hi, int tid);

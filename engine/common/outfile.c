@@ -37,6 +37,8 @@ struct dc_outfile {
     unsigned char *zbuf;  /* compressed output */
     size_t zcap;
     uint64_t written, kicked;  /* bytes written to fd; bytes handed to writeback */
+    int zopen;            /* zstd: input given to the open frame since it began */
+    int frames;           /* zstd: frames were appended by dc_outfile_put_frame */
 };
 
 static char *volatile g_tmp[MAX_OPEN];
@@ -126,6 +128,7 @@ static int flush_buf(dc_outfile_t *f, int end)
     }
     ZSTD_inBuffer in = {f->buf, f->blen, 0};
     ZSTD_EndDirective mode = end ? ZSTD_e_end : ZSTD_e_continue;
+    f->zopen = !end && (f->zopen || f->blen);
     for (;;) {
         ZSTD_outBuffer out = {f->zbuf, f->zcap, 0};
         size_t r = ZSTD_compressStream2(f->zc, &out, &in, mode);
@@ -159,6 +162,18 @@ int dc_outfile_write(dc_outfile_t *f, const void *p, size_t n)
     return 0;
 }
 
+int dc_outfile_zstd(const dc_outfile_t *f) { return f->zc != NULL; }
+
+int dc_outfile_put_frame(dc_outfile_t *f, const void *frame, size_t n)
+{
+    if (!f->zc) return dc_seterr("%s: not a zstd output", f->tmp);
+    if ((f->zopen || f->blen) && flush_buf(f, 1) != 0) return -1;   /* end the open frame */
+    f->zopen = 0;
+    f->frames = 1;
+    if (n && put_fd(f, frame, n) != 0) return dc_seterr("cannot write %s: %s", f->tmp, strerror(errno));
+    return 0;
+}
+
 int dc_outfile_buf(dc_outfile_t *f, const dc_buf_t *b)
 {
     return dc_outfile_write(f, b->p, b->len);
@@ -181,7 +196,8 @@ static void release(dc_outfile_t *f)
 
 int dc_outfile_commit(dc_outfile_t *f)
 {
-    int rc = flush_buf(f, 1);
+    /* after appended frames, no empty frame to end with */
+    int rc = f->zc && f->frames && !f->zopen && !f->blen ? 0 : flush_buf(f, 1);
     if (rc == 0 && fsync(f->fd) != 0 && errno != EINVAL)
         rc = dc_seterr("cannot sync %s: %s", f->tmp, strerror(errno));
     if (close(f->fd) != 0 && rc == 0)

@@ -10,6 +10,7 @@
 #include <stdio.h>     /* snprintf */
 #include <stdlib.h>    /* free */
 #include <string.h>    /* strlen */
+#include <zstd.h>      /* ZSTD_compress2 */
 
 #define FLUSH_AT (1u << 17)
 
@@ -267,6 +268,9 @@ typedef struct wblocks {
     dc_table_t **mem;      /* per slot: block b uses slot b % nslots */
     char *ready;           /* per slot */
     int *rc;               /* per slot */
+    int zstd;              /* compressed table: one frame per block */
+    dc_buf_t *z;           /* per slot: the block's frame */
+    ZSTD_CCtx **cc;        /* per thread */
     size_t next;           /* next block to format */
     size_t written;        /* blocks appended to t */
     int failed;
@@ -280,6 +284,22 @@ static void wb_format(wblocks_t *w, size_t b, int tid)
     size_t s = b % w->nslots, lo = b * w->block, hi = DC_MIN(lo + w->block, w->nrows);
     int rc = w->fn(w->ctx, w->mem[s], lo, hi, tid);
     if (rc == 0 && w->mem[s]->cell) rc = dc_seterr("%s: row incomplete", dc_table_path(w->t));
+    if (rc == 0 && w->zstd) {
+        /* the same parameters as dc_outfile's stream: level 3, checksum */
+        if (!w->cc[tid]) {
+            w->cc[tid] = ZSTD_createCCtx();
+            if (!w->cc[tid]) dc_die("cannot create a zstd context");
+            ZSTD_CCtx_setParameter(w->cc[tid], ZSTD_c_compressionLevel, 3);
+            ZSTD_CCtx_setParameter(w->cc[tid], ZSTD_c_checksumFlag, 1);
+        }
+        const dc_buf_t *in = &w->mem[s]->b;
+        dc_buf_t *z = &w->z[s];
+        dc_buf_clear(z);
+        dc_buf_reserve(z, ZSTD_compressBound(in->len));
+        size_t r = ZSTD_compress2(w->cc[tid], z->p, z->cap, in->p ? in->p : "", in->len);
+        if (ZSTD_isError(r)) rc = dc_seterr("zstd compression of %s failed: %s", dc_table_path(w->t), ZSTD_getErrorName(r));
+        else z->len = r;
+    }
     pthread_mutex_lock(&w->mu);
     if (rc && !w->err[0]) snprintf(w->err, sizeof w->err, "%s", dc_geterr());
     w->ready[s] = 1;
@@ -290,7 +310,21 @@ static void wb_format(wblocks_t *w, size_t b, int tid)
 
 static int wb_append(wblocks_t *w, size_t s)
 {
-    int rc = dc_table_append(w->t, w->mem[s]);
+    int rc;
+    if (w->zstd) {   /* the frame made by the formatting thread */
+        dc_table_t *t = w->t, *mem = w->mem[s];
+        rc = 0;
+        if (t->b.len) rc = dc_outfile_buf(t->out, &t->b);   /* the header */
+        dc_buf_clear(&t->b);
+        t->row_start = 0;
+        if (rc == 0) rc = dc_outfile_put_frame(t->out, w->z[s].p, w->z[s].len);
+        t->rows += mem->rows;
+        dc_buf_clear(&mem->b);
+        mem->rows = 0;
+        mem->row_start = 0;
+    } else {
+        rc = dc_table_append(w->t, w->mem[s]);
+    }
     if (rc) {
         pthread_mutex_lock(&w->mu);
         if (!w->err[0]) snprintf(w->err, sizeof w->err, "%s", dc_geterr());
@@ -356,13 +390,22 @@ int dc_table_write_blocks(dc_table_t *t, int nthreads, size_t nrows, size_t bloc
     w.ready = dc_xcalloc(w.nslots, 1);
     w.rc = dc_xcalloc(w.nslots, sizeof *w.rc);
     for (size_t s = 0; s < w.nslots; s++) w.mem[s] = dc_table_mem(t->fmt, (const char *const *)t->cols, t->ncols);
+    w.zstd = t->out && dc_outfile_zstd(t->out);
+    w.z = dc_xcalloc(w.nslots, sizeof *w.z);
+    w.cc = dc_xcalloc((size_t)nthreads, sizeof *w.cc);
     pthread_mutex_init(&w.mu, NULL);
     pthread_cond_init(&w.cv, NULL);
     dc_pool_run(w.nblocks > 1 ? nthreads : 1, wb_main, &w);
     int rc = w.failed ? dc_seterr("%s", w.err[0] ? w.err : "writing failed") : 0;
     pthread_cond_destroy(&w.cv);
     pthread_mutex_destroy(&w.mu);
-    for (size_t s = 0; s < w.nslots; s++) dc_table_abort(w.mem[s]);
+    for (size_t s = 0; s < w.nslots; s++) {
+        dc_table_abort(w.mem[s]);
+        dc_buf_free(&w.z[s]);
+    }
+    for (int i = 0; i < nthreads; i++) ZSTD_freeCCtx(w.cc[i]);
+    free(w.z);
+    free(w.cc);
     free(w.mem);
     free(w.ready);
     free(w.rc);

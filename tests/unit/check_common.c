@@ -385,13 +385,31 @@ START_TEST(test_table_write_blocks)
         ck_assert_uint_le(dc_table_rows(t), 15000);
         dc_table_abort(t);
     }
-    /* zstd: the same decompressed bytes */
-    t = dc_table_open(dir, "z", DC_FMT_CSV, 1, cols, 3);
-    blk_ctx_t cz = {.fail_at = SIZE_MAX};
-    ck_assert_int_eq(dc_table_write_blocks(t, 2, nrows, 333, blk_rows, &cz), 0);
+    /* zstd (one frame per block): the same decompressed bytes, and the
+     * same compressed bytes whatever the threads */
+    for (int nth = 1; nth <= 3; nth += 2) {
+        char name[16];
+        snprintf(name, sizeof name, "z%d", nth);
+        t = dc_table_open(dir, name, DC_FMT_CSV, 1, cols, 3);
+        blk_ctx_t cz = {.fail_at = SIZE_MAX};
+        ck_assert_int_eq(dc_table_write_blocks(t, nth, nrows, 333, blk_rows, &cz), 0);
+        ck_assert_int_eq(dc_table_commit(t), 0);
+        ck_assert_int_eq(dc_test_run("zstd -q -d -f '%s/%s.csv.zst' -o '%s/%s.csv'", dir, name, dir, name), 0);
+        snprintf(path, sizeof path, "%s/%s.csv", dir, name);
+        ck_assert(dc_test_files_equal(ref, path));
+    }
+    char z1[512], z3[512];
+    snprintf(z1, sizeof z1, "%s/z1.csv.zst", dir);
+    snprintf(z3, sizeof z3, "%s/z3.csv.zst", dir);
+    ck_assert(dc_test_files_equal(z1, z3));
+    /* rows written after the blocks go on in a frame of their own */
+    t = dc_table_open(dir, "zm", DC_FMT_CSV, 1, cols, 3);
+    blk_ctx_t cm = {.fail_at = SIZE_MAX};
+    ck_assert_int_eq(dc_table_write_blocks(t, 2, 1000, 333, blk_rows, &cm), 0);
+    ck_assert_int_eq(blk_rows(&cm, t, 1000, nrows, 0), 0);
     ck_assert_int_eq(dc_table_commit(t), 0);
-    dc_test_run("zstd -q -d -f '%s/z.csv.zst' -o '%s/z.csv'", dir, dir);
-    snprintf(path, sizeof path, "%s/z.csv", dir);
+    ck_assert_int_eq(dc_test_run("zstd -q -d -f '%s/zm.csv.zst' -o '%s/zm.csv'", dir, dir), 0);
+    snprintf(path, sizeof path, "%s/zm.csv", dir);
     ck_assert(dc_test_files_equal(ref, path));
     dc_test_run("rm -rf '%s'", dir);
     free(dir);
