@@ -381,9 +381,14 @@ static int write_model(dc_run_t *run, const dc_match_sink_t *sink, const char *r
 int dc_match_write(dc_run_t *run, const dc_match_sink_t *sink, const char *run_json)
 {
     dc_run_stage_begin(run, "write-match");
-    int rc = write_links(run, sink);
-    if (!rc) rc = write_review(run, sink);
+    /* review and model first: the pairs are then freed, so that writing
+     * links (and every later stage) runs without them */
+    int rc = write_review(run, sink);
     if (!rc) rc = write_model(run, sink, run_json);
+    dc_match_release_pairs(run);
+    if (!rc) rc = write_links(run, sink);
+    free(run->cl.prob);   /* printed in links only */
+    run->cl.prob = NULL;
     dc_run_stage_end(run, run->nrec);
     return rc;
 }

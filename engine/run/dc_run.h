@@ -40,7 +40,8 @@ typedef struct dc_clusters {
     uint32_t *of;        /* record index -> cluster index */
     uint32_t *off;       /* CSR offsets, ncl + 1 */
     uint32_t *members;   /* record indices, grouped by cluster */
-    float *prob;         /* record index -> match probability to its cluster (1 for singletons) */
+    float *prob;         /* record index -> match probability to its cluster (1 for singletons);
+                            freed once links are written (dc_match_write) */
     char (*key)[20];     /* cluster -> citizen_key, NUL-terminated */
 } dc_clusters_t;
 
