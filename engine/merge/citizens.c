@@ -175,6 +175,7 @@ static void disp_mark_block(void *ctx, size_t k, int tid)
         disp_mark(j->d, r->mother.exact);
         disp_mark(j->d, r->spouse.exact);
     }
+    dc_progress_add(b - a);
 }
 
 static void disp_fill_chunk(void *ctx, size_t c, int tid)
@@ -517,6 +518,7 @@ int dc_merge_prepare(dc_run_t *run)
     dc_run_stage_begin(run, "merge");
     int nth = run->opts.nthreads > 0 ? run->opts.nthreads : dc_nthreads_default();
     dc_merge_display_free(ms->disp);
+    dc_progress_begin("merge", run->nrec);   /* records scanned for names */
     ms->disp = dc_merge_display_build(run, nth);
     dc_run_stage_end(run, run->cl.ncl);
     return 0;
