@@ -274,7 +274,7 @@ int dc_cmd_run(int argc, char **argv)
     dc_run_manifest_json(&run, paths, npaths, &manifest);
     if (dc_match_write(&run, &sink, manifest.p)) goto done;
     dc_match_release_pairs(&run);
-    if (dc_merge_run(&run) || check_memory(&run, "merge")) goto done;
+    if (dc_merge_prepare(&run) || check_memory(&run, "merge")) goto done;
     if (dc_merge_write_citizens(&run)) goto done;
     if (dc_report_write(&run)) goto done;
     if (dc_output_commit(&run)) goto done;

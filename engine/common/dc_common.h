@@ -207,6 +207,14 @@ void dc_outfile_abort(dc_outfile_t *f);
 /*! dc_outfile_abort_all() : async-signal-safe: unlink every temporary file
  *  still open (for SIGINT/SIGTERM handlers). */
 void dc_outfile_abort_all(void);
+/*! dc_outfile_zstd() : 1 when `f` was opened with DC_OUT_ZSTD. */
+int dc_outfile_zstd(const dc_outfile_t *f);
+/*! dc_outfile_put_frame() : append a complete zstd frame, compressed by
+ *  the caller (e.g. on another thread), to a DC_OUT_ZSTD file; what was
+ *  written before through dc_outfile_write is first ended as a frame of its
+ *  own. The file is then a sequence of frames (any zstd decoder reads it
+ *  as one stream). @return 0 or -1 (dc_seterr). */
+int dc_outfile_put_frame(dc_outfile_t *f, const void *frame, size_t n);
 /*! dc_outfile_path() : the final path. */
 const char *dc_outfile_path(const dc_outfile_t *f);
 
@@ -245,6 +253,29 @@ dc_table_t *dc_table_mem(dc_format_t fmt, const char *const *cols, size_t ncols)
  *  and columns) to `t` and empty `mem`. @return 0 or -1 (I/O error). */
 int dc_table_append(dc_table_t *t, dc_table_t *mem);
 uint64_t dc_table_rows(const dc_table_t *t);
+
+/*! dc_table_write_blocks() :
+ *  Rows [0, nrows) of `t`, formatted in blocks of `block` rows by
+ *  fn(ctx, mem, lo, hi, tid) into memory tables on `nthreads` threads
+ *  (tid < nthreads) and appended to `t` in block order as soon as each is
+ *  ready: the calling thread writes (and compresses) finished blocks while
+ *  the others format the next ones, and formats a block itself whenever
+ *  the next one to write is not ready. At most 4 * nthreads blocks are held
+ *  in memory. A compressed table (--compress) gets one zstd frame per
+ *  block, compressed by the thread that formatted it. The file (compressed
+ *  or not) does not depend on nthreads. fn makes whole rows
+ *  with the dc_table_* cell calls and returns 0, or -1 (dc_seterr): the
+ *  first failure stops the writing. @return 0 or -1 (dc_seterr). */
+typedef int (*dc_table_block_fn)(void *ctx, dc_table_t *mem, size_t lo, size_t hi, int tid);
+int dc_table_write_blocks(dc_table_t *t, int nthreads, size_t nrows, size_t block,
+                          dc_table_block_fn fn, void *ctx);
+
+/*! dc_format_fixed() : v with `decimals` decimals exactly as
+ *  printf("%.*f") would write it, without printf, into out (at least 32
+ *  bytes; NUL-terminated). @return the length, or 0 when it cannot (NaN,
+ *  |v| * 10^decimals >= 2^31, more than 9 decimals, within 1e-6 of a
+ *  rounding tie): use printf then. */
+size_t dc_format_fixed(char *out, double v, int decimals);
 
 /* -------------------------------------------------------------- progress */
 

@@ -22,6 +22,10 @@
 
 #define OUT_BUFSZ (1u << 18)
 #define MAX_OPEN 256
+/* Written bytes are handed to the kernel's writeback every KICK_BYTES
+ * (sync_file_range, asynchronous), so that the fsync of the commit does
+ * not wait for gigabytes of dirty pages at the end of a large run. */
+#define KICK_BYTES (64u << 20)
 
 struct dc_outfile {
     char *path, *tmp;
@@ -32,6 +36,9 @@ struct dc_outfile {
     size_t blen;
     unsigned char *zbuf;  /* compressed output */
     size_t zcap;
+    uint64_t written, kicked;  /* bytes written to fd; bytes handed to writeback */
+    int zopen;            /* zstd: input given to the open frame since it began */
+    int frames;           /* zstd: frames were appended by dc_outfile_put_frame */
 };
 
 static char *volatile g_tmp[MAX_OPEN];
@@ -96,22 +103,38 @@ dc_outfile_t *dc_outfile_open(const char *path, int flags)
     return f;
 }
 
+/* Write to the file, and start the writeback of what is written (a hint:
+ * errors are reported by the fsync of the commit). */
+static int put_fd(dc_outfile_t *f, const void *p, size_t n)
+{
+    if (write_all(f->fd, p, n) != 0) return -1;
+    f->written += n;
+    if (f->written - f->kicked >= KICK_BYTES) {
+#ifdef SYNC_FILE_RANGE_WRITE
+        sync_file_range(f->fd, (off_t)f->kicked, (off_t)(f->written - f->kicked), SYNC_FILE_RANGE_WRITE);
+#endif
+        f->kicked = f->written;
+    }
+    return 0;
+}
+
 static int flush_buf(dc_outfile_t *f, int end)
 {
     if (!f->zc) {
-        if (f->blen && write_all(f->fd, f->buf, f->blen) != 0)
+        if (f->blen && put_fd(f, f->buf, f->blen) != 0)
             return dc_seterr("cannot write %s: %s", f->tmp, strerror(errno));
         f->blen = 0;
         return 0;
     }
     ZSTD_inBuffer in = {f->buf, f->blen, 0};
     ZSTD_EndDirective mode = end ? ZSTD_e_end : ZSTD_e_continue;
+    f->zopen = !end && (f->zopen || f->blen);
     for (;;) {
         ZSTD_outBuffer out = {f->zbuf, f->zcap, 0};
         size_t r = ZSTD_compressStream2(f->zc, &out, &in, mode);
         if (ZSTD_isError(r))
             return dc_seterr("zstd compression of %s failed: %s", f->tmp, ZSTD_getErrorName(r));
-        if (out.pos && write_all(f->fd, f->zbuf, out.pos) != 0)
+        if (out.pos && put_fd(f, f->zbuf, out.pos) != 0)
             return dc_seterr("cannot write %s: %s", f->tmp, strerror(errno));
         if (end ? r == 0 : in.pos == in.size) break;
     }
@@ -122,6 +145,11 @@ static int flush_buf(dc_outfile_t *f, int end)
 int dc_outfile_write(dc_outfile_t *f, const void *p, size_t n)
 {
     const unsigned char *c = p;
+    if (!f->zc && n >= OUT_BUFSZ) {   /* large and uncompressed: no copy (same bytes) */
+        if (flush_buf(f, 0) != 0) return -1;
+        if (put_fd(f, c, n) != 0) return dc_seterr("cannot write %s: %s", f->tmp, strerror(errno));
+        return 0;
+    }
     while (n) {
         size_t room = OUT_BUFSZ - f->blen;
         size_t k = n < room ? n : room;
@@ -131,6 +159,18 @@ int dc_outfile_write(dc_outfile_t *f, const void *p, size_t n)
         n -= k;
         if (f->blen == OUT_BUFSZ && flush_buf(f, 0) != 0) return -1;
     }
+    return 0;
+}
+
+int dc_outfile_zstd(const dc_outfile_t *f) { return f->zc != NULL; }
+
+int dc_outfile_put_frame(dc_outfile_t *f, const void *frame, size_t n)
+{
+    if (!f->zc) return dc_seterr("%s: not a zstd output", f->tmp);
+    if ((f->zopen || f->blen) && flush_buf(f, 1) != 0) return -1;   /* end the open frame */
+    f->zopen = 0;
+    f->frames = 1;
+    if (n && put_fd(f, frame, n) != 0) return dc_seterr("cannot write %s: %s", f->tmp, strerror(errno));
     return 0;
 }
 
@@ -156,7 +196,8 @@ static void release(dc_outfile_t *f)
 
 int dc_outfile_commit(dc_outfile_t *f)
 {
-    int rc = flush_buf(f, 1);
+    /* after appended frames, no empty frame to end with */
+    int rc = f->zc && f->frames && !f->zopen && !f->blen ? 0 : flush_buf(f, 1);
     if (rc == 0 && fsync(f->fd) != 0 && errno != EINVAL)
         rc = dc_seterr("cannot sync %s: %s", f->tmp, strerror(errno));
     if (close(f->fd) != 0 && rc == 0)

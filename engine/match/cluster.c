@@ -136,6 +136,25 @@ int dc_cluster(const dc_intern_t *in, const dc_record_t *recs, size_t n, const u
     st->accepted = na;
     size_t rcap = 0;
     for (size_t k = 0; k < na; k++) {
+        /* pairs come in weight order, so their records are random reads:
+         * fetch the pair and its weight 16 ahead, the records and their
+         * union-find slots 8 ahead (hints only) */
+        if (k + 16 < na) {
+            __builtin_prefetch(&pairs[(uint32_t)ord[k + 16]]);
+            __builtin_prefetch(&score[(uint32_t)ord[k + 16]]);
+        }
+        if (k + 8 < na) {
+            uint64_t q = pairs[(uint32_t)ord[k + 8]];
+            uint32_t qi = (uint32_t)(q >> 32), qj = (uint32_t)q;
+            __builtin_prefetch(&u.parent[qi]);
+            __builtin_prefetch(&u.parent[qj]);
+            for (size_t o = 0; o < sizeof *recs; o += 64) {
+                __builtin_prefetch((const char *)&recs[qi] + o);
+                __builtin_prefetch((const char *)&recs[qj] + o);
+            }
+            __builtin_prefetch(&prob[qi]);
+            __builtin_prefetch(&prob[qj]);
+        }
         size_t p = (uint32_t)ord[k];
         uint32_t i = (uint32_t)(pairs[p] >> 32), j = (uint32_t)pairs[p];
         uint32_t ri = uf_find(&u, i), rj = uf_find(&u, j);
@@ -199,5 +218,9 @@ void dc_citizen_key(const char *source, const char *record_id, char out[20])
     memcpy(b + ls + 1, record_id, lr);
     uint64_t h = dc_hash64(b, ls + lr + 1);
     if (b != stack) free(b);
-    snprintf(out, 20, "VN%016llx", (unsigned long long)h);
+    static const char hex[] = "0123456789abcdef";
+    out[0] = 'V';
+    out[1] = 'N';
+    for (int i = 0; i < 16; i++) out[2 + i] = hex[(h >> (60 - 4 * i)) & 15];
+    out[18] = '\0';
 }

@@ -328,7 +328,9 @@ typedef struct dc_match_sink {
     void *ud;
 } dc_match_sink_t;
 
-/*! dc_match_write() : links, review and model.json. `run_json` (a JSON
+/*! dc_match_write() : review and model.json, then dc_match_release_pairs
+ *  (the pairs are not needed any more), then links (and frees run->cl.prob,
+ *  printed there only). `run_json` (a JSON
  *  object: inputs and load/normalize options, may be NULL) is stored as
  *  model.json's "run" member for `dancu explain`. @return 0 or -1. */
 int dc_match_write(dc_run_t *run, const dc_match_sink_t *sink, const char *run_json);

@@ -137,17 +137,30 @@ int dc_score_run(dc_run_t *run)
     return 0;
 }
 
+/* Citizen keys of clusters [k * 4096, (k + 1) * 4096): each reads its
+ * first record's id, a random read of the interner (prefetched 8 ahead). */
+static void keys_block(void *ctx, size_t k, int tid)
+{
+    DC_UNUSED(tid);
+    const dc_run_t *run = ctx;
+    const dc_clusters_t *cl = &run->cl;
+    uint32_t a = (uint32_t)(k * 4096), b = (uint32_t)DC_MIN((size_t)a + 4096, (size_t)cl->ncl);
+    for (uint32_t c = a; c < b; c++) {
+        if (c + 16 < cl->ncl) __builtin_prefetch(&run->recs[cl->members[cl->off[c + 16]]]);
+        if (c + 8 < cl->ncl) dc_intern_prefetch_entry(run->in, run->recs[cl->members[cl->off[c + 8]]].record_id);
+        if (c + 4 < cl->ncl) dc_intern_prefetch_str(run->in, run->recs[cl->members[cl->off[c + 4]]].record_id);
+        const dc_record_t *r = &run->recs[cl->members[cl->off[c]]];
+        dc_citizen_key(source_name(run, r->source), dc_intern_str(run->in, r->record_id, NULL), cl->key[c]);
+    }
+}
+
 int dc_cluster_run(dc_run_t *run)
 {
     dc_match_state_t *ms = state(run);
     dc_run_stage_begin(run, "cluster");
     dc_cluster(run->in, run->recs, run->nrec, ms->pairs, ms->score, ms->npairs, ms->match_weight, &run->cl,
                &ms->refused, &ms->nrefused, &ms->cstats);
-    for (uint32_t c = 0; c < run->cl.ncl; c++) {
-        const dc_record_t *r = &run->recs[run->cl.members[run->cl.off[c]]];
-        dc_citizen_key(source_name(run, r->source), dc_intern_str(run->in, r->record_id, NULL),
-                       run->cl.key[c]);
-    }
+    dc_parallel_for(run->opts.nthreads, ((size_t)run->cl.ncl + 4095) / 4096, 1, keys_block, run);
     dc_run_stage_end(run, run->cl.ncl);
     dc_log(1, "clustering: %llu links accepted, %llu refused (cannot-link), %u clusters",
            (unsigned long long)ms->cstats.accepted, (unsigned long long)ms->cstats.refused,
@@ -173,13 +186,14 @@ static int close_table(const dc_match_sink_t *sink, dc_table_t *t, int rc)
     return dc_table_commit(t);
 }
 
-static int write_links(dc_run_t *run, const dc_match_sink_t *sink)
+/* Rows [a, b) of links (one per record, in input order). */
+static int links_rows(void *ctx, dc_table_t *t, size_t a, size_t b, int tid)
 {
-    static const char *const cols[] = {"source", "record_id", "citizen_key", "match_probability"};
-    dc_table_t *t = open_table(run, sink, "links", cols, 4);
-    if (!t) return -1;
-    int rc = 0;
-    for (size_t i = 0; i < run->nrec && !rc; i++) {
+    DC_UNUSED(tid);
+    const dc_run_t *run = ctx;
+    for (size_t i = a; i < b; i++) {
+        if (i + 8 < b) dc_intern_prefetch_entry(run->in, run->recs[i + 8].record_id);
+        if (i + 4 < b) dc_intern_prefetch_str(run->in, run->recs[i + 4].record_id);
         const dc_record_t *r = &run->recs[i];
         size_t len;
         const char *rid = dc_intern_str(run->in, r->record_id, &len);
@@ -187,8 +201,19 @@ static int write_links(dc_run_t *run, const dc_match_sink_t *sink)
         dc_table_str(t, rid, len);
         dc_table_cstr(t, run->cl.key[run->cl.of[i]]);
         dc_table_f64(t, run->cl.prob[i], 4);
-        rc = dc_table_end_row(t);
+        if (dc_table_end_row(t)) return -1;
     }
+    return 0;
+}
+
+static int write_links(dc_run_t *run, const dc_match_sink_t *sink)
+{
+    static const char *const cols[] = {"source", "record_id", "citizen_key", "match_probability"};
+    dc_table_t *t = open_table(run, sink, "links", cols, 4);
+    if (!t) return -1;
+    /* formatted in blocks on all threads, written in order while the next
+     * blocks are formatted: the file does not depend on the thread count */
+    int rc = dc_table_write_blocks(t, run->opts.nthreads, run->nrec, 16384, links_rows, run);
     return close_table(sink, t, rc);
 }
 
@@ -315,9 +340,14 @@ static int write_model(dc_run_t *run, const dc_match_sink_t *sink, const char *r
 int dc_match_write(dc_run_t *run, const dc_match_sink_t *sink, const char *run_json)
 {
     dc_run_stage_begin(run, "write-match");
-    int rc = write_links(run, sink);
-    if (!rc) rc = write_review(run, sink);
+    /* review and model first: the pairs are then freed, so that writing
+     * links (and every later stage) runs without them */
+    int rc = write_review(run, sink);
     if (!rc) rc = write_model(run, sink, run_json);
+    dc_match_release_pairs(run);
+    if (!rc) rc = write_links(run, sink);
+    free(run->cl.prob);   /* printed in links only */
+    run->cl.prob = NULL;
     dc_run_stage_end(run, run->nrec);
     return rc;
 }

@@ -86,11 +86,172 @@ static void title_case(const char *s, dc_buf_t *out)
 
 /* The normalize module's display form (proper Vietnamese title case);
  * plain title case when no normalization tables are loaded. */
-static void display_name(const dc_run_t *run, uint32_t exact, dc_buf_t *out)
+static void compute_display(const dc_run_t *run, uint32_t exact, dc_buf_t *out)
 {
     if (!exact) return;
     if (run->norm) dc_norm_display_name(run->norm, exact, out);
     else title_case(dc_intern_str(run->in, exact, NULL), out);
+}
+
+/* ------------------------------------------------------ display cache */
+
+/* The display form of every distinct name of the records (person,
+ * father, mother, spouse), computed once per interned id instead of once
+ * per printed cell. Ids present are bits of `bits`; an id's rank among
+ * them (cum[] per 64-bit word plus a popcount) indexes off[], the offset of
+ * its string in the buffer of its chunk of 2^16 ids: a 2-byte length, then
+ * the bytes. A display form longer than DISP_MAXLEN is not stored (its
+ * length reads DISP_NONE) and is computed when printed. */
+#define DISP_CHUNK_BITS 16
+#define DISP_NONE 0xFFFFu
+#define DISP_MAXLEN 0xFFFEu
+
+struct dc_disp {
+    uint32_t nids;
+    uint64_t *bits;
+    uint32_t *cum;
+    uint32_t *off;
+    dc_buf_t *chunk;    /* (nids >> DISP_CHUNK_BITS) + 1 buffers */
+    size_t nchunks;
+};
+
+/* Bits set in w (portable: no popcnt instruction assumed). */
+static inline uint32_t popcount64(uint64_t w)
+{
+    w = w - ((w >> 1) & 0x5555555555555555ull);
+    w = (w & 0x3333333333333333ull) + ((w >> 2) & 0x3333333333333333ull);
+    w = (w + (w >> 4)) & 0x0F0F0F0F0F0F0F0Full;
+    return (uint32_t)((w * 0x0101010101010101ull) >> 56);
+}
+
+/* Rank of `id` among the ids present, or UINT32_MAX when absent. */
+static inline uint32_t disp_rank(const dc_disp_t *d, uint32_t id)
+{
+    if (!d || id >= d->nids) return UINT32_MAX;
+    uint64_t w = d->bits[id >> 6], bit = 1ull << (id & 63);
+    if (!(w & bit)) return UINT32_MAX;
+    return d->cum[id >> 6] + (uint32_t)popcount64(w & (bit - 1));
+}
+
+static inline const char *disp_at(const dc_disp_t *d, uint32_t id, uint32_t rank)
+{
+    return d->chunk[id >> DISP_CHUNK_BITS].p + d->off[rank];
+}
+
+/* The cached display form of `id` (its length in *len), or NULL. */
+static const char *disp_get(const dc_disp_t *d, uint32_t id, size_t *len)
+{
+    uint32_t r = disp_rank(d, id);
+    if (r == UINT32_MAX) return NULL;
+    const unsigned char *p = (const unsigned char *)disp_at(d, id, r);
+    unsigned n = p[0] | (unsigned)p[1] << 8;
+    if (n == DISP_NONE) return NULL;
+    *len = n;
+    return (const char *)p + 2;
+}
+
+typedef struct disp_job {
+    const dc_run_t *run;
+    dc_disp_t *d;
+    dc_buf_t *tmp;   /* per thread */
+} disp_job_t;
+
+static inline void disp_mark(dc_disp_t *d, uint32_t id)
+{
+    if (!id || id >= d->nids) return;
+    uint64_t bit = 1ull << (id & 63), *w = &d->bits[id >> 6];
+    if (!(__atomic_load_n(w, __ATOMIC_RELAXED) & bit)) __atomic_fetch_or(w, bit, __ATOMIC_RELAXED);
+}
+
+static void disp_mark_block(void *ctx, size_t k, int tid)
+{
+    DC_UNUSED(tid);
+    disp_job_t *j = ctx;
+    size_t a = k * 4096, b = DC_MIN(a + 4096, j->run->nrec);
+    for (size_t i = a; i < b; i++) {
+        const dc_record_t *r = &j->run->recs[i];
+        disp_mark(j->d, r->name.exact);
+        disp_mark(j->d, r->father.exact);
+        disp_mark(j->d, r->mother.exact);
+        disp_mark(j->d, r->spouse.exact);
+    }
+    dc_progress_add(b - a);
+}
+
+static void disp_fill_chunk(void *ctx, size_t c, int tid)
+{
+    disp_job_t *j = ctx;
+    dc_disp_t *d = j->d;
+    dc_buf_t *out = &d->chunk[c], *tmp = &j->tmp[tid];
+    uint32_t lo = (uint32_t)(c << DISP_CHUNK_BITS);
+    uint32_t hi = (uint32_t)DC_MIN((uint64_t)(c + 1) << DISP_CHUNK_BITS, (uint64_t)d->nids);
+    for (uint32_t wi = lo >> 6; (uint64_t)wi * 64 < hi; wi++) {
+        uint64_t w = d->bits[wi];
+        uint32_t rank = d->cum[wi];
+        while (w) {
+            uint32_t id = wi * 64 + (uint32_t)__builtin_ctzll(w);
+            w &= w - 1;
+            dc_buf_clear(tmp);
+            compute_display(j->run, id, tmp);
+            d->off[rank++] = (uint32_t)out->len;
+            unsigned n = tmp->len <= DISP_MAXLEN ? (unsigned)tmp->len : DISP_NONE;
+            unsigned char len2[2] = {(unsigned char)(n & 0xFF), (unsigned char)(n >> 8)};
+            dc_buf_put(out, len2, 2);
+            if (n != DISP_NONE) dc_buf_put(out, tmp->p ? tmp->p : "", n);
+        }
+    }
+}
+
+dc_disp_t *dc_merge_display_build(const dc_run_t *run, int nthreads)
+{
+    dc_disp_t *d = dc_xcalloc(1, sizeof *d);
+    d->nids = dc_intern_count(run->in);
+    size_t nwords = ((size_t)d->nids + 63) / 64 + 1;
+    d->bits = dc_xcalloc(nwords, sizeof *d->bits);
+    d->cum = dc_xmalloc(nwords * sizeof *d->cum);
+    disp_job_t j = {run, d, dc_xcalloc((size_t)DC_MAX(nthreads, 1), sizeof *j.tmp)};
+    dc_parallel_for(nthreads, (run->nrec + 4095) / 4096, 1, disp_mark_block, &j);
+    uint32_t total = 0;
+    for (size_t w = 0; w < nwords; w++) {
+        d->cum[w] = total;
+        total += (uint32_t)popcount64(d->bits[w]);
+    }
+    d->off = dc_xmalloc((total ? total : 1) * sizeof *d->off);
+    d->nchunks = ((size_t)d->nids >> DISP_CHUNK_BITS) + 1;
+    d->chunk = dc_xcalloc(d->nchunks, sizeof *d->chunk);
+    dc_parallel_for(nthreads, d->nchunks, 1, disp_fill_chunk, &j);
+    for (int t = 0; t < DC_MAX(nthreads, 1); t++) dc_buf_free(&j.tmp[t]);
+    free(j.tmp);
+    for (size_t c = 0; c < d->nchunks; c++)   /* give back the doubling slack */
+        if (d->chunk[c].cap > d->chunk[c].len + 1) {
+            d->chunk[c].p = dc_xrealloc(d->chunk[c].p, d->chunk[c].len + 1);
+            d->chunk[c].cap = d->chunk[c].len + 1;
+        }
+    return d;
+}
+
+void dc_merge_display_free(dc_disp_t *d)
+{
+    if (!d) return;
+    for (size_t c = 0; c < d->nchunks; c++) dc_buf_free(&d->chunk[c]);
+    free(d->chunk);
+    free(d->off);
+    free(d->cum);
+    free(d->bits);
+    free(d);
+}
+
+/* The display form of name `exact`: the cached one, or computed into tmp. */
+static const char *name_disp(const dc_run_t *run, uint32_t exact, dc_buf_t *tmp, size_t *len)
+{
+    *len = 0;
+    if (!exact) return "";
+    const char *s = disp_get(run->merge ? run->merge->disp : NULL, exact, len);
+    if (s) return s;
+    dc_buf_clear(tmp);
+    compute_display(run, exact, tmp);
+    *len = tmp->len;
+    return tmp->p ? tmp->p : "";
 }
 
 static size_t count_tokens(const char *s)
@@ -167,9 +328,9 @@ static void put_addr(dc_table_t *t, const dc_run_t *run, const dc_addr_t *a)
 
 static void put_name(dc_table_t *t, const dc_run_t *run, uint32_t exact, dc_buf_t *tmp)
 {
-    dc_buf_clear(tmp);
-    display_name(run, exact, tmp);
-    put_str(t, tmp->p ? tmp->p : "", tmp->len);
+    size_t len;
+    const char *s = name_disp(run, exact, tmp, &len);
+    put_str(t, s, len);
 }
 
 void dc_merge_sources(const dc_run_t *run, uint32_t cl, dc_buf_t *out)
@@ -182,13 +343,21 @@ void dc_merge_sources(const dc_run_t *run, uint32_t cl, dc_buf_t *out)
             return;
         }
         const dc_record_t *r = &run->recs[c->members[i]];
-        if (i > a) dc_buf_putc(out, '|');
         const char *src = r->source < run->load.nsources && run->load.sources[r->source].name
                               ? run->load.sources[r->source].name
                               : "";
-        dc_buf_puts(out, src);
-        dc_buf_putc(out, ':');
-        dc_buf_puts(out, dc_intern_str(run->in, r->record_id, NULL));
+        size_t ls = strlen(src), lr;
+        const char *rid = dc_intern_str(run->in, r->record_id, &lr);
+        dc_buf_reserve(out, ls + lr + 2);
+        char *p = out->p + out->len;
+        if (i > a) *p++ = '|';
+        memcpy(p, src, ls);
+        p += ls;
+        *p++ = ':';
+        memcpy(p, rid, lr);
+        p += lr;
+        *p = '\0';
+        out->len = (size_t)(p - out->p);
     }
 }
 
@@ -200,12 +369,11 @@ static void write_row(dc_table_t *t, const dc_run_t *run, const dc_citizen_t *z,
     put_code(t, z->cmnd, z->cmnd12 ? 12 : 9);
 
     /* name and its parts */
-    dc_buf_clear(tmp);
-    display_name(run, z->name.exact, tmp);
-    const char *disp = tmp->p ? tmp->p : "";
-    put_str(t, disp, tmp->len);
+    size_t dlen;
+    const char *disp = name_disp(run, z->name.exact, tmp, &dlen);
+    put_str(t, disp, dlen);
     size_t part[3][2];
-    split_name(run, &z->name, disp, tmp->len, part);
+    split_name(run, &z->name, disp, dlen, part);
     for (int k = 0; k < 3; k++) put_str(t, disp + part[k][0], part[k][1] - part[k][0]);
 
     dc_merge_format_date(&z->dob, b);
@@ -236,91 +404,122 @@ static void write_row(dc_table_t *t, const dc_run_t *run, const dc_citizen_t *z,
     put_str(t, tmp->p ? tmp->p : "", tmp->len);
 }
 
-/* Rows are formatted in blocks on all threads (into memory tables), then
- * appended in cluster order by the calling thread: the file does not
- * depend on the thread count. A round holds a few blocks per thread so
- * that memory stays bounded (about 4 * threads * BLOCK rows). */
+/* Rows are formatted in blocks of BLOCK clusters on all threads and
+ * written in cluster order while the next blocks are formatted
+ * (dc_table_write_blocks): the file does not depend on the thread count.
+ * Survivorship runs here, once per cluster (unless dc_merge_citizens kept
+ * the citizens), and its flags are counted for the report on the way. */
 #define BLOCK 8192
+
+typedef struct tcount {
+    uint64_t conflicts[DC_CF__COUNT];
+    uint64_t flagged;
+    char pad[64];   /* one cache line apart */
+} tcount_t;
 
 typedef struct wjob {
     const dc_run_t *run;
-    dc_table_t **mem;     /* one per block of the round */
-    dc_buf_t *tmp;        /* one per thread */
+    dc_buf_t *tmp;             /* one per thread */
     dc_merge_scratch_t **scr;  /* one per thread (when citizens are not kept) */
-    size_t first;         /* first block of the round */
-    int *rc;              /* per block */
+    tcount_t *count;           /* one per thread: sums do not depend on the schedule */
 } wjob_t;
 
-/* The strings a row prints are random reads of the interner (cache misses
- * at national scale): fetch those of the first record of cluster i ahead,
- * the entries at stage 0, the strings at stage 1 (hints only; most
- * clusters are one record). */
+/* The strings a row prints are random reads (cache misses at national
+ * scale): for the first record of cluster i, stage 0 fetches the record,
+ * stage 1 the display-cache offsets and interner entries of its strings,
+ * stage 2 the strings themselves (hints only; most clusters are one
+ * record). */
 static void prefetch_cluster(const dc_run_t *run, size_t i, int stage)
 {
     if (i >= run->cl.ncl) return;
     const dc_record_t *r = &run->recs[run->cl.members[run->cl.off[i]]];
-    const uint32_t ids[] = {r->name.exact, r->name.sur, r->name.mid, r->hometown.text, r->perm.text,
-                            r->cur.text, r->father.exact, r->mother.exact, r->spouse.exact, r->record_id};
+    if (stage == 0) {
+        for (size_t o = 0; o < sizeof *r; o += 64) __builtin_prefetch((const char *)r + o);
+        return;
+    }
+    const dc_disp_t *d = run->merge->disp;
+    const uint32_t names[] = {r->name.exact, r->father.exact, r->mother.exact, r->spouse.exact};
+    for (size_t x = 0; x < sizeof names / sizeof names[0]; x++) {
+        uint32_t rank = disp_rank(d, names[x]);
+        if (rank == UINT32_MAX) {
+            if (stage == 1) dc_intern_prefetch_entry(run->in, names[x]);
+            else dc_intern_prefetch_str(run->in, names[x]);
+        } else if (stage == 1) {
+            __builtin_prefetch(&d->off[rank]);
+        } else {
+            __builtin_prefetch(disp_at(d, names[x], rank));
+        }
+    }
+    const uint32_t ids[] = {r->name.sur, r->name.mid, r->hometown.text, r->perm.text, r->cur.text, r->record_id};
     for (size_t x = 0; x < sizeof ids / sizeof ids[0]; x++) {
-        if (stage == 0) dc_intern_prefetch_entry(run->in, ids[x]);
+        if (stage == 1) dc_intern_prefetch_entry(run->in, ids[x]);
         else dc_intern_prefetch_str(run->in, ids[x]);
     }
 }
 
-static void format_block(void *ctx, size_t k, int tid)
+static int format_rows(void *ctx, dc_table_t *mem, size_t a, size_t b, int tid)
 {
     wjob_t *j = ctx;
     const dc_merge_state_t *ms = j->run->merge;
-    size_t a = (j->first + k) * BLOCK, b = DC_MIN(a + BLOCK, ms->ncit);
-    j->rc[k] = 0;
-    for (size_t i = a; i < b && j->rc[k] == 0; i++) {
-        prefetch_cluster(j->run, i + 8, 0);
-        prefetch_cluster(j->run, i + 4, 1);
+    tcount_t *c = &j->count[tid];
+    for (size_t i = a; i < b; i++) {
+        prefetch_cluster(j->run, i + 12, 0);
+        prefetch_cluster(j->run, i + 8, 1);
+        prefetch_cluster(j->run, i + 4, 2);
         dc_citizen_t z;
         if (ms->cit) z = ms->cit[i];
         else dc_merge_citizen_of(j->scr[tid], j->run, (uint32_t)i, &z);
-        write_row(j->mem[k], j->run, &z, &j->tmp[tid]);
-        j->rc[k] = dc_table_end_row(j->mem[k]);
+        dc_merge_count_flags(z.flags, c->conflicts, &c->flagged);
+        write_row(mem, j->run, &z, &j->tmp[tid]);
+        if (dc_table_end_row(mem)) return -1;
     }
     dc_progress_add(b - a);
+    return 0;
 }
 
 int dc_merge_write_citizens(dc_run_t *run)
 {
     dc_merge_state_t *ms = run->merge;
-    if (!ms || ms->ncit != run->cl.ncl) return dc_seterr("citizens not merged yet (dc_merge_run)");
+    if (!ms || !ms->out) return dc_seterr("outputs not open (dc_output_begin)");
+    if (ms->cit && ms->ncit != run->cl.ncl) return dc_seterr("kept citizens do not match the clusters");
+    ms->ncit = run->cl.ncl;
     dc_run_stage_begin(run, "write_citizens");
     dc_table_t *t = dc_output_table(run, "citizens", dc_citizen_cols, dc_citizen_ncols);
     if (!t) return -1;
     int nth = run->opts.nthreads > 0 ? run->opts.nthreads : dc_nthreads_default();
-    size_t nblocks = (ms->ncit + BLOCK - 1) / BLOCK, per_round = (size_t)nth * 4;
-    dc_format_t fmt = run->opts.jsonl ? DC_FMT_JSONL : DC_FMT_CSV;
-    wjob_t j = {run, dc_xcalloc(per_round, sizeof *j.mem), dc_xcalloc((size_t)nth, sizeof *j.tmp),
-                dc_xcalloc((size_t)nth, sizeof *j.scr), 0, dc_xcalloc(per_round, sizeof *j.rc)};
+    wjob_t j = {run, dc_xcalloc((size_t)nth, sizeof *j.tmp), dc_xcalloc((size_t)nth, sizeof *j.scr),
+                dc_xcalloc((size_t)nth, sizeof *j.count)};
     for (int i = 0; i < nth; i++) j.scr[i] = dc_merge_scratch_create();
-    for (size_t k = 0; k < per_round; k++) j.mem[k] = dc_table_mem(fmt, dc_citizen_cols, dc_citizen_ncols);
     dc_progress_begin("write", ms->ncit);
-    int rc = 0;
-    for (size_t first = 0; first < nblocks && rc == 0; first += per_round) {
-        size_t nb = DC_MIN(per_round, nblocks - first);
-        j.first = first;
-        dc_parallel_for(nth, nb, 1, format_block, &j);
-        for (size_t k = 0; k < nb && rc == 0; k++) {
-            rc = j.rc[k];
-            if (rc == 0) rc = dc_table_append(t, j.mem[k]);
-        }
-    }
+    int rc = dc_table_write_blocks(t, nth, ms->ncit, BLOCK, format_rows, &j);
     dc_progress_end();
-    for (size_t k = 0; k < per_round; k++) dc_table_abort(j.mem[k]);
+    memset(ms->conflicts, 0, sizeof ms->conflicts);
+    ms->citizens_flagged = 0;
     for (int i = 0; i < nth; i++) {
+        for (int f = 0; f < DC_CF__COUNT; f++) ms->conflicts[f] += j.count[i].conflicts[f];
+        ms->citizens_flagged += j.count[i].flagged;
         dc_buf_free(&j.tmp[i]);
         dc_merge_scratch_free(j.scr[i]);
     }
     free(j.scr);
-    free(j.mem);
     free(j.tmp);
-    free(j.rc);
+    free(j.count);
+    dc_merge_display_free(ms->disp);   /* no later stage prints names */
+    ms->disp = NULL;
     ms->citizens_rows = dc_table_rows(t);
     dc_run_stage_end(run, ms->ncit);
     return rc;
+}
+
+int dc_merge_prepare(dc_run_t *run)
+{
+    if (!run->merge) run->merge = dc_xcalloc(1, sizeof *run->merge);
+    dc_merge_state_t *ms = run->merge;
+    dc_run_stage_begin(run, "merge");
+    int nth = run->opts.nthreads > 0 ? run->opts.nthreads : dc_nthreads_default();
+    dc_merge_display_free(ms->disp);
+    dc_progress_begin("merge", run->nrec);   /* records scanned for names */
+    ms->disp = dc_merge_display_build(run, nth);
+    dc_run_stage_end(run, run->cl.ncl);
+    return 0;
 }

@@ -10,10 +10,12 @@
  *   t = dc_output_table(run, ...)   any table of the run (rejects, links,
  *                                   review, ...) is opened here, written by
  *                                   its owner and NOT committed by it
- *   dc_merge_run(run)               survivorship over every cluster:
- *                                   conflict counts -> run->merge
+ *   dc_merge_prepare(run)           the "merge" stage: display forms of
+ *                                   every distinct name, once per string
  *   dc_merge_write_citizens(run)    OUTDIR/citizens.csv (or .jsonl, .zst),
- *                                   one golden record per cluster
+ *                                   one golden record per cluster:
+ *                                   survivorship (once per cluster) and the
+ *                                   conflict counts -> run->merge
  *   dc_report_write(run)            OUTDIR/report.json (staged too)
  *   dc_output_commit(run)           the one place where files appear: every
  *                                   staged file is renamed into OUTDIR,
@@ -25,10 +27,14 @@
  * Survivorship rules are documented in docs/OUTPUTS.md; every rule has a
  * table-driven test in tests/unit/check_merge.c.
  *
- * Threads: dc_merge_run runs dc_parallel_for over clusters, each cluster
- * writing only its own slot; the output is in cluster order and the
- * conflict counts are summed afterwards, so every output is byte-identical
- * whatever the thread count.
+ * (dc_merge_run computes the conflict counts alone, for callers that do not
+ * write citizens.)
+ *
+ * Threads: survivorship runs over clusters on all threads, each cluster
+ * writing only its own slot or row; rows are formatted in blocks and
+ * written in cluster order (dc_table_write_blocks), and the conflict
+ * counts are per-thread sums added afterwards, so every output is
+ * byte-identical whatever the thread count.
  */
 #ifndef DC_MERGE_H
 #define DC_MERGE_H
@@ -90,6 +96,9 @@ typedef struct dc_citizen {
     uint32_t flags;          /* 1 << DC_CF_* */
 } dc_citizen_t;
 
+/* Display forms of names by interned id (dc_merge_display_build). */
+typedef struct dc_disp dc_disp_t;
+
 /* The merge stage's state (run->merge). */
 struct dc_merge_state {
     dc_citizen_t *cit;       /* one per cluster, in cluster order: only after
@@ -99,6 +108,7 @@ struct dc_merge_state {
     uint64_t citizens_flagged;         /* citizens with at least one conflict flag */
     uint64_t citizens_rows;            /* rows of citizens.csv written (0 before) */
     struct dc_output *out;             /* staged outputs, see dc_output_begin */
+    dc_disp_t *disp;                   /* display forms of names (dc_merge_prepare), NULL: computed per cell */
 };
 
 /*! dc_merge_cluster() :
@@ -108,6 +118,11 @@ struct dc_merge_state {
  *  only if no record holds a name (names need string compares). */
 void dc_merge_cluster(const dc_intern_t *in, const dc_record_t *recs, const uint32_t *members,
                       size_t n, dc_citizen_t *out);
+
+/* The general path of dc_merge_cluster even for one record (a cluster of
+ * one takes a shorter path with the same result): for tests. */
+void dc_merge_cluster_general(const dc_intern_t *in, const dc_record_t *recs, const uint32_t *members,
+                              size_t n, dc_citizen_t *out);
 
 /* The same with reusable scratch memory (one per thread), for cluster
  * `cl` of run->cl. */
@@ -124,6 +139,23 @@ void dc_merge_citizen_of(dc_merge_scratch_t *s, const dc_run_t *run, uint32_t cl
  *  (it cannot fail on data). */
 int dc_merge_run(dc_run_t *run);
 
+/*! dc_merge_prepare() :
+ *  The "merge" stage of `dancu run`: the display form (title case) of
+ *  every distinct name of the records (person, father, mother, spouse),
+ *  computed once per interned string on run->opts.nthreads threads, for
+ *  dc_merge_write_citizens (which frees it). Creates run->merge if NULL.
+ *  @return 0. */
+int dc_merge_prepare(dc_run_t *run);
+
+/*! dc_merge_display_build(), dc_merge_display_free() : the table behind
+ *  dc_merge_prepare (free is NULL-safe). */
+dc_disp_t *dc_merge_display_build(const dc_run_t *run, int nthreads);
+void dc_merge_display_free(dc_disp_t *d);
+
+/*! dc_merge_count_flags() : add the flags of one citizen to the counts
+ *  (conflicts[f] per flag, *flagged when any conflict flag is set). */
+void dc_merge_count_flags(uint32_t flags, uint64_t conflicts[DC_CF__COUNT], uint64_t *flagged);
+
 /*! dc_merge_citizens() : the same, keeping every citizen in
  *  run->merge->cit (for tests and in-memory consumers). @return 0. */
 int dc_merge_citizens(dc_run_t *run);
@@ -138,7 +170,11 @@ extern const size_t dc_citizen_ncols;
 
 /*! dc_merge_write_citizens() :
  *  Write the citizens table (via dc_output_table: staged, committed only
- *  by dc_output_commit). @return 0 or -1 (dc_seterr names the file). */
+ *  by dc_output_commit) after dc_output_begin: survivorship of every
+ *  cluster (or the citizens kept by dc_merge_citizens), the conflict counts
+ *  into run->merge, rows formatted on all threads and written in order.
+ *  Uses (and frees) the display forms of dc_merge_prepare when present.
+ *  @return 0 or -1 (dc_seterr names the file). */
 int dc_merge_write_citizens(dc_run_t *run);
 
 /*! dc_merge_format_date() : ISO 8601 at its precision ("1950", "1950-03",

@@ -439,7 +439,61 @@ static void scratch_free(scratch_t *s)
 
 #define SETF(o, f) ((o)->flags |= 1u << (f))
 
-static void merge_cluster(scratch_t *s, const dc_intern_t *in, const dc_record_t *recs,
+/* Survivorship of a cluster of one record: what merge_general computes
+ * for n == 1 (every vote has at most one candidate, nothing conflicts),
+ * without the votes. Most clusters are one record. Checked against
+ * merge_general field by field in tests/unit/check_merge.c. */
+static void merge_single(const dc_record_t *r, dc_citizen_t *o)
+{
+    uint32_t cl = o->cl;
+    memset(o, 0, sizeof *o);
+    o->cl = cl;
+    o->nrows = 1;
+    if (r->sex == DC_SEX_MALE || r->sex == DC_SEX_FEMALE) o->sex = r->sex;
+    if (date_valid(&r->dob)) {
+        o->dob = r->dob;
+        o->dob.flags = 0;
+    } else if (r->dob.flags & DC_DATE_INVALID) {
+        SETF(o, DC_CF_DOB_INVALID_ONLY);
+    }
+    if (date_valid(&r->dod)) {
+        o->dod = r->dod;
+        o->dod.flags = 0;
+    }
+    if (r->id12 || (r->id12_flags & DC_ID_PRESENT)) {
+        if (r->id12 && (r->id12_flags & DC_ID_VALID)) {
+            o->id12 = r->id12;
+            if (!id12_consistent(o->id12, o->sex, &o->dob)) SETF(o, DC_CF_ID12_INCONSISTENT);
+        } else {
+            SETF(o, DC_CF_ID12_INVALID_ONLY);
+        }
+    }
+    if (r->cmnd && (r->cmnd_flags & DC_ID_VALID)) {
+        o->cmnd = r->cmnd;
+        o->cmnd12 = (r->cmnd_flags & DC_ID_CMND12) != 0;
+    }
+    if (r->name.ascii) {
+        o->name.ascii = r->name.ascii;
+        o->name.sur = r->name.sur;
+        o->name.mid = r->name.mid;
+        o->name.exact = r->name.exact;
+    }
+    const dc_relname_t *rel[3] = {&r->father, &r->mother, &r->spouse};
+    dc_cname_t *out[3] = {&o->father, &o->mother, &o->spouse};
+    for (int k = 0; k < 3; k++)
+        if (rel[k]->ascii) {
+            out[k]->ascii = rel[k]->ascii;
+            out[k]->exact = rel[k]->exact;
+        }
+    o->ethnic = r->ethnic;
+    o->nationality = r->nationality;
+    o->religion = r->religion;
+    if (addr_present(&r->hometown)) o->hometown = r->hometown;
+    if (addr_present(&r->perm)) o->perm = r->perm;
+    if (addr_present(&r->cur)) o->cur = r->cur;
+}
+
+static void merge_general(scratch_t *s, const dc_intern_t *in, const dc_record_t *recs,
                           const uint32_t *mem, size_t n, dc_citizen_t *o)
 {
     scratch_reserve(s, n);
@@ -575,6 +629,21 @@ static void merge_cluster(scratch_t *s, const dc_intern_t *in, const dc_record_t
     if (conflict) SETF(o, DC_CF_CUR_CONFLICT);
 }
 
+static void merge_cluster(scratch_t *s, const dc_intern_t *in, const dc_record_t *recs,
+                          const uint32_t *mem, size_t n, dc_citizen_t *o)
+{
+    if (n == 1) merge_single(&recs[mem[0]], o);
+    else merge_general(s, in, recs, mem, n, o);
+}
+
+void dc_merge_cluster_general(const dc_intern_t *in, const dc_record_t *recs, const uint32_t *members,
+                              size_t n, dc_citizen_t *out)
+{
+    scratch_t s = {NULL, NULL, 0};
+    merge_general(&s, in, recs, members, n, out);
+    scratch_free(&s);
+}
+
 struct dc_merge_scratch {
     scratch_t s;
 };
@@ -620,12 +689,18 @@ typedef struct tcount {
     uint64_t flagged;
 } tcount_t;
 
+void dc_merge_count_flags(uint32_t flags, uint64_t conflicts[DC_CF__COUNT], uint64_t *flagged)
+{
+    if (!flags) return;
+    for (int f = 0; f < DC_CF__COUNT; f++) conflicts[f] += (flags >> f) & 1u;
+    *flagged += (flags & conflict_mask()) != 0;
+}
+
 typedef struct merge_job {
     const dc_run_t *run;
     dc_citizen_t *cit;           /* NULL: count only */
     dc_merge_scratch_t **scr;    /* one per thread */
     tcount_t *count;             /* one per thread: sums do not depend on the schedule */
-    uint32_t mask;
 } merge_job_t;
 
 static void merge_one(void *ctx, size_t i, int tid)
@@ -633,12 +708,7 @@ static void merge_one(void *ctx, size_t i, int tid)
     merge_job_t *j = ctx;
     dc_citizen_t tmp, *z = j->cit ? &j->cit[i] : &tmp;
     dc_merge_citizen_of(j->scr[tid], j->run, (uint32_t)i, z);
-    uint32_t fl = z->flags;
-    if (fl) {
-        tcount_t *c = &j->count[tid];
-        for (int f = 0; f < DC_CF__COUNT; f++) c->conflicts[f] += (fl >> f) & 1u;
-        c->flagged += (fl & j->mask) != 0;
-    }
+    dc_merge_count_flags(z->flags, j->count[tid].conflicts, &j->count[tid].flagged);
     if ((i & 1023) == 1023) dc_progress_add(1024);   /* the display needs no more */
 }
 
@@ -653,7 +723,7 @@ static void merge_pass(dc_run_t *run, int keep)
     ms->ncit = ncl;
     int nth = run->opts.nthreads > 0 ? run->opts.nthreads : dc_nthreads_default();
     merge_job_t job = {run, ms->cit, dc_xcalloc((size_t)nth, sizeof *job.scr),
-                       dc_xcalloc((size_t)nth, sizeof *job.count), conflict_mask()};
+                       dc_xcalloc((size_t)nth, sizeof *job.count)};
     for (int t = 0; t < nth; t++) job.scr[t] = dc_merge_scratch_create();
     dc_progress_begin("merge", ncl);
     dc_parallel_for(nth, ncl, 1024, merge_one, &job);
@@ -690,6 +760,7 @@ void dc_merge_free(dc_run_t *run)
     if (!run->merge) return;
     dc_output_abort(run);
     free(run->merge->cit);
+    dc_merge_display_free(run->merge->disp);
     free(run->merge);
     run->merge = NULL;
 }

@@ -7,8 +7,9 @@
  *   block           dc_block_run()      (engine/match)  -> candidate pairs
  *   score           dc_score_run()      (engine/match)  -> model, scored pairs
  *   cluster         dc_cluster_run()    (engine/match)  -> clusters
- *   merge           dc_merge_run()      (engine/merge)  -> conflict counts
- *   write           dc_match_write(), dc_merge_write_citizens(), dc_report_write()
+ *   merge           dc_merge_prepare()  (engine/merge)  -> display forms of names
+ *   write           dc_match_write(), dc_merge_write_citizens() (survivorship,
+ *                   conflict counts), dc_report_write()
  *                   into the staging folder, then dc_output_commit()
  *                   (engine/merge) -> OUTDIR files, all at once
  * A stage reads what earlier stages left and frees what no later stage
@@ -39,7 +40,8 @@ typedef struct dc_clusters {
     uint32_t *of;        /* record index -> cluster index */
     uint32_t *off;       /* CSR offsets, ncl + 1 */
     uint32_t *members;   /* record indices, grouped by cluster */
-    float *prob;         /* record index -> match probability to its cluster (1 for singletons) */
+    float *prob;         /* record index -> match probability to its cluster (1 for singletons);
+                            freed once links are written (dc_match_write) */
     char (*key)[20];     /* cluster -> citizen_key, NUL-terminated */
 } dc_clusters_t;
 

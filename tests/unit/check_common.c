@@ -243,6 +243,179 @@ START_TEST(test_table_csv_jsonl)
 }
 END_TEST
 
+/* dc_format_fixed is printf("%.*f") byte for byte: ties, negatives, the
+ * sign of values that round to zero, large values (printf fallback). */
+START_TEST(test_format_fixed)
+{
+    static const double fixed[] = {0, 1, -1, 0.5, 0.00005, 0.00015, 0.99995, 0.999949999, 1.00005,
+                                   -0.00001, -0.00005, 0.125, 0.1, 0.3, 2.675, 1e-12, 123456.78905,
+                                   214748.3647, 3e9, -3e9, 1e300, 0.9731, 7.0 / 3.0};
+    char a[400], b[400];
+    size_t fast = 0, all = 0;
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        for (int d = 0; d <= 10; d++) {
+            size_t n = dc_format_fixed(a, fixed[i], d);
+            snprintf(b, sizeof b, "%.*f", d, fixed[i]);
+            all++;
+            if (!n) continue;   /* printf's job */
+            fast++;
+            ck_assert_msg(strcmp(a, b) == 0, "%.17g with %d decimals: %s, printf %s", fixed[i], d, a, b);
+            ck_assert_uint_eq(n, strlen(b));
+        }
+    ck_assert_uint_gt(fast, all / 2);
+    ck_assert_uint_eq(dc_format_fixed(a, 1e300, 2), 0);
+    ck_assert_uint_eq(dc_format_fixed(a, 0.00005, 4), 0);   /* near a tie */
+    ck_assert_uint_eq(dc_format_fixed(a, 0.5, 3), 5);
+    /* probabilities as the run prints them: every float step near ties */
+    uint64_t x = 88172645463325252ull;
+    for (int i = 0; i < 200000; i++) {
+        x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+        double v = (double)(float)((double)(x >> 11) / 9007199254740992.0);
+        if (i % 4 == 1) v = (double)(x % 2000001) / 20000.0 - 50.0;   /* exact .xxxx5 ties */
+        if (i % 4 == 2) v = -v * 1000.0;
+        int d = i % 4 == 3 ? 3 : 4;
+        if (!dc_format_fixed(a, v, d)) continue;
+        snprintf(b, sizeof b, "%.*f", d, v);
+        ck_assert_msg(strcmp(a, b) == 0, "%.17g: %s, printf %s", v, a, b);
+    }
+}
+END_TEST
+
+/* A CSV table cell is dc_buf_put_csv's field, whatever needs quoting. */
+START_TEST(test_table_cells_are_csv_fields)
+{
+    static const char *const cells[] = {"", "plain", " lead", "trail ", "a,b", "say \"hi\"", "\"",
+                                        "\"\"", "line\nbreak", "cr\r", "Xã Tân Hòa, Huyện Châu Thành",
+                                        "x\"y,z\"", " ", "tab\tin"};
+    const size_t n = sizeof cells / sizeof cells[0];
+    const char *cols[16];
+    for (size_t i = 0; i < n + 2; i++) cols[i] = "c";
+    dc_table_t *t = dc_table_mem(DC_FMT_CSV, cols, n + 2);
+    dc_buf_t want = DC_BUF_INIT;
+    for (size_t i = 0; i < n; i++) {
+        dc_table_cstr(t, cells[i]);
+        if (i) dc_buf_putc(&want, ',');
+        dc_buf_put_csv(&want, cells[i], strlen(cells[i]), ',');
+    }
+    dc_table_null(t);
+    dc_table_u64(t, 18446744073709551615ull);
+    dc_buf_puts(&want, ",,18446744073709551615\n");
+    ck_assert_int_eq(dc_table_end_row(t), 0);
+    /* through a file: the memory table appended to a real one */
+    char *dir = dc_test_tmpdir("cells");
+    dc_table_t *f = dc_table_open(dir, "c", DC_FMT_CSV, 0, cols, n + 2);
+    ck_assert_int_eq(dc_table_append(f, t), 0);
+    ck_assert_int_eq(dc_table_commit(f), 0);
+    char path[512];
+    snprintf(path, sizeof path, "%s/c.csv", dir);
+    char *got = dc_test_read_file(path, NULL);
+    const char *body = strchr(got, '\n') + 1;
+    ck_assert_str_eq(body, want.p);
+    free(got);
+    dc_buf_free(&want);
+    dc_table_abort(t);
+    dc_test_run("rm -rf '%s'", dir);
+    free(dir);
+}
+END_TEST
+
+/* Rows of block k: "k,i" for i in [lo, hi); fails on row `fail_at`. */
+typedef struct {
+    size_t fail_at;
+    atomic_int used[8];   /* blocks formatted per thread */
+} blk_ctx_t;
+
+static int blk_rows(void *ctx, dc_table_t *t, size_t lo, size_t hi, int tid)
+{
+    blk_ctx_t *c = ctx;
+    ck_assert_int_lt(tid, 8);
+    atomic_fetch_add(&c->used[tid], 1);
+    for (size_t i = lo; i < hi; i++) {
+        if (i == c->fail_at) return dc_seterr("row %zu refused", i);
+        dc_table_u64(t, i);
+        if (i % 3) dc_table_cstr(t, i % 5 ? "plain" : "a,b");
+        else dc_table_null(t);
+        dc_table_f64(t, (double)i / 7.0, 4);
+        if (dc_table_end_row(t)) return -1;
+    }
+    return 0;
+}
+
+/* Blocks formatted on N threads and written in order: the same bytes as
+ * one thread writing row by row, for any N and block size; a failing
+ * block stops the table with its message. */
+START_TEST(test_table_write_blocks)
+{
+    char *dir = dc_test_tmpdir("tblocks");
+    const char *cols[] = {"i", "s", "p"};
+    const size_t nrows = 20011;
+    char ref[512], path[512];
+    snprintf(ref, sizeof ref, "%s/ref.csv", dir);
+    dc_table_t *t = dc_table_open(dir, "ref", DC_FMT_CSV, 0, cols, 3);
+    blk_ctx_t c0 = {.fail_at = SIZE_MAX};
+    ck_assert_int_eq(blk_rows(&c0, t, 0, nrows, 0), 0);
+    ck_assert_int_eq(dc_table_commit(t), 0);
+    const int threads[] = {1, 2, 3, 8};
+    const size_t blocks[] = {1, 7, 1000, 4096, 50000};
+    for (size_t a = 0; a < 4; a++)
+        for (size_t b = 0; b < 5; b++) {
+            if (blocks[b] == 1 && threads[a] > 2) continue;   /* slow, nothing more to learn */
+            char name[32];
+            snprintf(name, sizeof name, "t%d_%zu", threads[a], blocks[b]);
+            blk_ctx_t c = {.fail_at = SIZE_MAX};
+            t = dc_table_open(dir, name, DC_FMT_CSV, 0, cols, 3);
+            ck_assert_int_eq(dc_table_write_blocks(t, threads[a], nrows, blocks[b], blk_rows, &c), 0);
+            ck_assert_uint_eq(dc_table_rows(t), nrows);
+            ck_assert_int_eq(dc_table_commit(t), 0);
+            snprintf(path, sizeof path, "%s/%s.csv", dir, name);
+            ck_assert_msg(dc_test_files_equal(ref, path), "%s differs", name);
+        }
+    /* empty */
+    t = dc_table_open(dir, "empty", DC_FMT_CSV, 0, cols, 3);
+    ck_assert_int_eq(dc_table_write_blocks(t, 2, 0, 100, blk_rows, &c0), 0);
+    ck_assert_uint_eq(dc_table_rows(t), 0);
+    ck_assert_int_eq(dc_table_commit(t), 0);
+    /* a failure in a block on any thread: -1, its message, rows before it only */
+    for (int nth = 1; nth <= 3; nth++) {
+        blk_ctx_t c = {.fail_at = 15000};
+        t = dc_table_open(dir, "fail", DC_FMT_CSV, 0, cols, 3);
+        dc_seterr("none");
+        ck_assert_int_eq(dc_table_write_blocks(t, nth, nrows, 1000, blk_rows, &c), -1);
+        ck_assert_str_eq(dc_geterr(), "row 15000 refused");
+        ck_assert_uint_le(dc_table_rows(t), 15000);
+        dc_table_abort(t);
+    }
+    /* zstd (one frame per block): the same decompressed bytes, and the
+     * same compressed bytes whatever the threads */
+    for (int nth = 1; nth <= 3; nth += 2) {
+        char name[16];
+        snprintf(name, sizeof name, "z%d", nth);
+        t = dc_table_open(dir, name, DC_FMT_CSV, 1, cols, 3);
+        blk_ctx_t cz = {.fail_at = SIZE_MAX};
+        ck_assert_int_eq(dc_table_write_blocks(t, nth, nrows, 333, blk_rows, &cz), 0);
+        ck_assert_int_eq(dc_table_commit(t), 0);
+        ck_assert_int_eq(dc_test_run("zstd -q -d -f '%s/%s.csv.zst' -o '%s/%s.csv'", dir, name, dir, name), 0);
+        snprintf(path, sizeof path, "%s/%s.csv", dir, name);
+        ck_assert(dc_test_files_equal(ref, path));
+    }
+    char z1[512], z3[512];
+    snprintf(z1, sizeof z1, "%s/z1.csv.zst", dir);
+    snprintf(z3, sizeof z3, "%s/z3.csv.zst", dir);
+    ck_assert(dc_test_files_equal(z1, z3));
+    /* rows written after the blocks go on in a frame of their own */
+    t = dc_table_open(dir, "zm", DC_FMT_CSV, 1, cols, 3);
+    blk_ctx_t cm = {.fail_at = SIZE_MAX};
+    ck_assert_int_eq(dc_table_write_blocks(t, 2, 1000, 333, blk_rows, &cm), 0);
+    ck_assert_int_eq(blk_rows(&cm, t, 1000, nrows, 0), 0);
+    ck_assert_int_eq(dc_table_commit(t), 0);
+    ck_assert_int_eq(dc_test_run("zstd -q -d -f '%s/zm.csv.zst' -o '%s/zm.csv'", dir, dir), 0);
+    snprintf(path, sizeof path, "%s/zm.csv", dir);
+    ck_assert(dc_test_files_equal(ref, path));
+    dc_test_run("rm -rf '%s'", dir);
+    free(dir);
+}
+END_TEST
+
 static Suite *common_suite(void)
 {
     Suite *s = suite_create("common");
@@ -257,6 +430,9 @@ static Suite *common_suite(void)
     tcase_add_test(tc, test_ref_files);
     tcase_add_test(tc, test_ref_csv);
     tcase_add_test(tc, test_table_csv_jsonl);
+    tcase_add_test(tc, test_format_fixed);
+    tcase_add_test(tc, test_table_cells_are_csv_fields);
+    tcase_add_test(tc, test_table_write_blocks);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -516,6 +516,8 @@ START_TEST(test_sources_cell)
 }
 END_TEST
 
+/* keep: 0 dc_merge_run, 1 dc_merge_citizens, 2 dc_merge_prepare (display
+ * cache), 3 nothing before the writer */
 static char *write_citizens_k(fake_t *f, const char *tag, int jsonl, int compress, int keep)
 {
     char *dir = dc_test_tmpdir(tag);
@@ -525,7 +527,9 @@ static char *write_citizens_k(fake_t *f, const char *tag, int jsonl, int compres
     f->run.opts.jsonl = jsonl;
     f->run.opts.compress = compress;
     ck_assert_int_eq(dc_output_begin(&f->run), 0);
-    ck_assert_int_eq(keep ? dc_merge_citizens(&f->run) : dc_merge_run(&f->run), 0);
+    if (keep == 1) ck_assert_int_eq(dc_merge_citizens(&f->run), 0);
+    else if (keep == 2) ck_assert_int_eq(dc_merge_prepare(&f->run), 0);
+    else if (keep == 0) ck_assert_int_eq(dc_merge_run(&f->run), 0);
     ck_assert_int_eq(dc_merge_write_citizens(&f->run), 0);
     ck_assert_int_eq(dc_output_commit(&f->run), 0);
     f->run.opts.outdir = NULL;
@@ -605,6 +609,160 @@ START_TEST(test_citizens_csv)
     dc_norm_shared_free(sh);
     dc_test_run("rm -rf '%s'", dir);
     free(dir);
+}
+END_TEST
+
+/* The display forms computed once per name (dc_merge_prepare) print the
+ * same bytes as computing them per cell, on 1 or 2 threads, with the
+ * normalization tables or without; the writer's conflict counts are
+ * dc_merge_run's. */
+START_TEST(test_citizens_display_cache)
+{
+    dc_norm_opts_t no;
+    memset(&no, 0, sizeof no);
+    dc_norm_shared_t *sh = dc_norm_shared_create(g_in, &no);
+    for (int tables = 0; tables < 2; tables++) {
+        char *dirs[4];
+        uint64_t counts[4][DC_CF__COUNT], flagged[4];
+        for (int k = 0; k < 4; k++) {
+            fake_t f;
+            fake_run(&f, 30000, k % 2 ? 2 : 1);
+            if (tables) f.run.norm = sh;
+            int mode = k < 2 ? 2 : k == 2 ? 3 : 0;
+            dirs[k] = write_citizens_k(&f, "merge-disp", 0, 0, mode);
+            memcpy(counts[k], f.run.merge->conflicts, sizeof counts[k]);
+            flagged[k] = f.run.merge->citizens_flagged;
+            ck_assert_ptr_null(f.run.merge->disp);   /* freed by the writer */
+            ck_assert_uint_eq(f.run.merge->citizens_rows, f.run.cl.ncl);
+            f.run.norm = NULL;
+            fake_free(&f);
+        }
+        char a[600], b[600];
+        snprintf(a, sizeof a, "%s/out/citizens.csv", dirs[3]);
+        for (int k = 0; k < 3; k++) {
+            snprintf(b, sizeof b, "%s/out/citizens.csv", dirs[k]);
+            ck_assert_msg(dc_test_files_equal(a, b), "citizens.csv differs (variant %d, tables %d)", k, tables);
+            ck_assert_int_eq(memcmp(counts[k], counts[3], sizeof counts[3]), 0);
+            ck_assert_uint_eq(flagged[k], flagged[3]);
+        }
+        ck_assert_uint_gt(counts[3][DC_CF_DOB_CONFLICT], 0);
+        char *txt = dc_test_read_file(a, NULL);
+        ck_assert_ptr_nonnull(strstr(txt, tables ? ",Tôn Thất Hùng,Tôn Thất,,Hùng," : ",Tôn Thất Hùng,"));
+        free(txt);
+        for (int k = 0; k < 4; k++) {
+            dc_test_run("rm -rf '%s'", dirs[k]);
+            free(dirs[k]);
+        }
+    }
+    dc_norm_shared_free(sh);
+}
+END_TEST
+
+static int addr_eq(const dc_addr_t *a, const dc_addr_t *b)
+{
+    return a->text == b->text && a->ward_old == b->ward_old && a->ward_new == b->ward_new &&
+           a->district_old == b->district_old && a->prov_old == b->prov_old && a->prov_new == b->prov_new &&
+           a->conf == b->conf && a->flags == b->flags;
+}
+
+static int date_eq(const dc_date_t *a, const dc_date_t *b)
+{
+    return a->y == b->y && a->m == b->m && a->d == b->d && a->prec == b->prec && a->flags == b->flags;
+}
+
+static int cname_eq(const dc_cname_t *a, const dc_cname_t *b)
+{
+    return a->exact == b->exact && a->ascii == b->ascii && a->sur == b->sur && a->mid == b->mid;
+}
+
+static uint32_t rnd_below(uint64_t *x, uint64_t k)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return (uint32_t)(*x % k);
+}
+
+/* A cluster of one record takes a short path: the same golden record as
+ * the general vote, field by field, over records with every combination
+ * of present / missing / valid / invalid values. */
+START_TEST(test_single_record_path)
+{
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+#define RND(k) rnd_below(&x, (k))
+    const uint32_t ids[] = {0, S("nguyen van an"), S("nguyễn văn an"), S("tran thi b"), S("ha noi")};
+    static const uint8_t sexes[] = {DC_SEX_UNKNOWN, DC_SEX_MALE, DC_SEX_FEMALE, DC_SEX_CODE0};
+    for (int it = 0; it < 20000; it++) {
+        dc_record_t r;
+        memset(&r, 0, sizeof r);
+        r.source = RND(3);
+        r.sex = sexes[RND(4)];
+        dc_date_t *dates[2] = {&r.dob, &r.dod};
+        for (int k = 0; k < 2; k++) {
+            dates[k]->prec = (uint8_t)RND(4);
+            dates[k]->y = (int16_t)(RND(3) ? 1950 + RND(60) : 0);
+            dates[k]->m = (uint8_t)RND(13);
+            dates[k]->d = (uint8_t)RND(32);
+            dates[k]->flags = (uint8_t)(RND(4) ? 0 : 1u << RND(7));
+        }
+        static const uint64_t id12s[] = {0, 1079000123456ull % 1000000000000ull, 1001090123456ull, 38195012345ull};
+        r.id12 = id12s[RND(4)];
+        r.id12_flags = (uint16_t)(RND(2) ? DC_ID_PRESENT : 0) | (uint16_t)(RND(3) ? DC_ID_VALID : 0);
+        r.cmnd = RND(2) ? 123456789ull : 0;
+        r.cmnd_flags = (uint16_t)((RND(2) ? DC_ID_VALID : 0) | (RND(2) ? DC_ID_CMND12 : 0));
+        r.name.ascii = ids[RND(5)];
+        r.name.exact = ids[RND(5)];
+        r.name.sur = ids[RND(5)];
+        r.name.mid = ids[RND(5)];
+        r.name.ntok = (uint8_t)RND(4);
+        r.name.has_diacritics = (uint8_t)RND(2);
+        r.name.flags = (uint16_t)(RND(3) ? 0 : DC_NAME_PLACEHOLDER);
+        dc_relname_t *rel[3] = {&r.father, &r.mother, &r.spouse};
+        for (int k = 0; k < 3; k++) {
+            rel[k]->ascii = ids[RND(5)];
+            rel[k]->exact = ids[RND(5)];
+        }
+        r.ethnic = (uint8_t)RND(3);
+        r.nationality = (uint16_t)(RND(2) ? 704 : 0);
+        r.religion = (uint8_t)RND(3);
+        r.rec_flags = (uint16_t)(RND(2) ? DC_REC_TEMP_REGISTER : 0);
+        dc_addr_t *ad[3] = {&r.hometown, &r.perm, &r.cur};
+        for (int k = 0; k < 3; k++) {
+            ad[k]->text = ids[RND(5)];
+            ad[k]->ward_old = RND(2) ? 26734 : 0;
+            ad[k]->district_old = (uint16_t)RND(800);
+            ad[k]->prov_old = (uint8_t)RND(96);
+            ad[k]->conf = (uint8_t)RND(101);
+            ad[k]->flags = (uint8_t)RND(4);
+        }
+        uint32_t mem0 = 0;
+        dc_citizen_t a, b;
+        memset(&a, 0xAB, sizeof a);
+        memset(&b, 0xCD, sizeof b);
+        a.cl = b.cl = (uint32_t)it;
+        dc_merge_cluster(g_in, &r, &mem0, 1, &a);
+        dc_merge_cluster_general(g_in, &r, &mem0, 1, &b);
+        ck_assert_uint_eq(a.cl, b.cl);
+        ck_assert_uint_eq(a.nrows, b.nrows);
+        ck_assert_uint_eq(a.id12, b.id12);
+        ck_assert_uint_eq(a.cmnd, b.cmnd);
+        ck_assert_uint_eq(a.cmnd12, b.cmnd12);
+        ck_assert_uint_eq(a.sex, b.sex);
+        ck_assert_uint_eq(a.ethnic, b.ethnic);
+        ck_assert_uint_eq(a.nationality, b.nationality);
+        ck_assert_uint_eq(a.religion, b.religion);
+        ck_assert(cname_eq(&a.name, &b.name));
+        ck_assert(cname_eq(&a.father, &b.father));
+        ck_assert(cname_eq(&a.mother, &b.mother));
+        ck_assert(cname_eq(&a.spouse, &b.spouse));
+        ck_assert(date_eq(&a.dob, &b.dob));
+        ck_assert(date_eq(&a.dod, &b.dod));
+        ck_assert(addr_eq(&a.hometown, &b.hometown));
+        ck_assert(addr_eq(&a.perm, &b.perm));
+        ck_assert(addr_eq(&a.cur, &b.cur));
+        ck_assert_msg(a.flags == b.flags, "record %d: flags %x, general %x", it, a.flags, b.flags);
+    }
+#undef RND
 }
 END_TEST
 
@@ -727,6 +885,8 @@ static Suite *merge_suite(void)
     tcase_add_test(tc, test_citizens_csv);
     tcase_add_test(tc, test_citizens_kept_or_not);
     tcase_add_test(tc, test_citizens_jsonl_zst);
+    tcase_add_test(tc, test_citizens_display_cache);
+    tcase_add_test(tc, test_single_record_path);
     suite_add_tcase(s, tc);
     return s;
 }
