@@ -309,10 +309,8 @@ static int p2_process(void *ud, void *wp, dc_batch_t *b)
     worker_t *w = wp;
     dc_record_t *recs = dc_xcalloc(b->n ? b->n : 1, sizeof *recs);
     uint64_t t0 = thread_cpu_ns();
-    for (size_t i = 0; i < b->n; i++) {
-        dc_norm_row(w->nc, b->src->index, &b->rows[i], &recs[i]);
-        dc_norm_sex_apply(C->sh, &recs[i]);
-    }
+    dc_norm_rows(w->nc, b->src->index, b->rows, b->n, recs);
+    for (size_t i = 0; i < b->n; i++) dc_norm_sex_apply(C->sh, &recs[i]);
     atomic_fetch_add(&C->norm_ns, thread_cpu_ns() - t0);
     wr_t W = {dc_table_mem(C->fmt, cols, DC_ARRAY_LEN(cols)), &w->tmp, C->sh, C->in};
     int rc = 0;

@@ -99,18 +99,13 @@ void norm_names_load(dc_norm_shared_t *sh)
 }
 
 /* Trim ASCII spaces; returns the trimmed length and moves *s. */
-static size_t trim(const char **s, size_t n)
+size_t norm_trim(const char **s, size_t n)
 {
     const char *p = *s;
     while (n && (p[0] == ' ' || p[0] == '\t' || p[0] == '\r' || p[0] == '\n')) { p++; n--; }
     while (n && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r' || p[n - 1] == '\n')) n--;
     *s = p;
     return n;
-}
-
-static uint32_t intern_buf(dc_intern_t *in, const dc_buf_t *b)
-{
-    return b->len ? dc_intern(in, b->p, b->len) : 0;
 }
 
 /* Per-token renderings of a name, each token rendered once. */
@@ -132,6 +127,71 @@ static void join(dc_buf_t *b, const tokkeys_t *k, int from, int to)
 static int tok_eq(const char *s, size_t n, const char *lit)
 {
     return n == strlen(lit) && !memcmp(s, lit, n);
+}
+
+/* Split a name of nt >= 1 tokens into surname, middle and given names,
+ * with the flags that depend on it (*flagsp updated); e = the exact key. */
+static void name_split(dc_norm_ctx_t *ctx, const dc_text_t *t, const tokkeys_t *ptk, int dia,
+                       const dc_buf_t *e, uint16_t *flagsp, dc_name_t *out)
+{
+    dc_norm_shared_t *sh = ctx->sh;
+    dc_buf_t *b = &ctx->b1;
+    const tokkeys_t *tk = ptk;
+    int nt = t->n;
+    uint16_t flags = *flagsp;
+    /* split: a compound surname (compared on the exact form when the name
+     * has diacritics, else on the ASCII form), else the first token */
+    int sur_n = nt >= 2 ? 1 : 0;
+    if (nt >= 3 && strmap_get(&sh->compound_first, tk->key[0], tk->klen[0], 0)) {
+        for (size_t i = 0; i < sh->ncompound; i++) {
+            int k = sh->compound_ntok[i];
+            if (k >= nt) continue;
+            const char *want = dia ? sh->compound[i] : sh->compound_ascii[i];
+            size_t wl = strlen(want);
+            /* the first k tokens of e (exact) or of the ascii join */
+            const char *have = dia ? e->p : NULL;
+            size_t hl = 0;
+            if (dia) {
+                size_t sp = 0;
+                for (hl = 0; hl < e->len; hl++)
+                    if (e->p[hl] == ' ' && ++sp == (size_t)k) break;
+            } else {
+                join(b, tk, 0, k);
+                have = b->p;
+                hl = b->len;
+            }
+            if (hl == wl && !memcmp(have, want, wl)) {
+                sur_n = k;
+                break;
+            }
+        }
+        if (sur_n > 1) flags |= DC_NAME_COMPOUND_SUR;
+    }
+    if (sur_n) {
+        join(b, tk, 0, sur_n);
+        out->sur = norm_intern_short(ctx, b->p, b->len);
+        if (sur_n == 1 && !strmap_get(&sh->surnames, b->p, b->len, 0)) flags |= DC_NAME_RARE_SURNAME;
+    }
+    if (nt - 1 > sur_n) {
+        join(b, tk, sur_n, nt - 1);
+        out->mid = norm_intern_short(ctx, b->p, b->len);
+        for (int j = sur_n; j < nt - 1; j++) {
+            int van = tok_eq(tk->key[j], tk->klen[j], "van"), thi = tok_eq(tk->key[j], tk->klen[j], "thi");
+            if (!van && !thi) continue;
+            if (dia) {   /* with diacritics, only Văn and Thị themselves */
+                char ex[DC_TOK_BYTES];
+                size_t el = dc_token_exact(&t->t[j], ex);
+                van = van && tok_eq(ex, el, "văn");
+                thi = thi && tok_eq(ex, el, "thị");
+            }
+            if (van) flags |= DC_NAME_MID_VAN;
+            if (thi) flags |= DC_NAME_MID_THI;
+        }
+    }
+    char ph[DC_TOK_BYTES];
+    size_t pl = dc_token_phon(&t->t[nt - 1], ph);
+    out->given_phon = norm_intern_short(ctx, ph, pl);
+    *flagsp = flags;
 }
 
 static void name_compute(dc_norm_ctx_t *ctx, const char *s, size_t n, dc_name_t *out, int full)
@@ -165,108 +225,63 @@ static void name_compute(dc_norm_ctx_t *ctx, const char *s, size_t n, dc_name_t 
     if (t->flags & DC_TXT_MOVED_TONE) flags |= DC_NAME_TONE_MOVED;
 
     /* the three forms are built first and their interner slots fetched
-     * together: the three cache misses overlap instead of following each
-     * other (docs/PERFORMANCE.md) */
+     * while the name is split (its parts come from the per-thread cache);
+     * then the stored strings those slots point to are fetched together:
+     * the cache misses overlap instead of following each other
+     * (docs/NORMALIZATION.md, "Speed") */
     dc_intern_t *in = sh->in;
-    dc_buf_t *e = &ctx->b2, *pf = &ctx->b3;
+    dc_buf_t *a = &ctx->b4, *e = &ctx->b2, *pf = &ctx->b3;
+    dc_buf_clear(a);
+    dc_buf_put(a, b->p, b->len);
     dc_buf_clear(e);
     dc_text_put_exact(t, 0, nt, e);
     dc_buf_clear(pf);
     dc_text_put_phon(t, 0, nt, pf);
-    dc_intern_prefetch(in, b->p, b->len);
-    dc_intern_prefetch(in, e->p, e->len);
-    dc_intern_prefetch(in, pf->p, pf->len);
-    out->ascii = intern_buf(in, b);
-    out->exact = intern_buf(in, e);
-    out->phon = intern_buf(in, pf);
+    uint64_t ka = dc_intern_key(a->p, a->len), ke = dc_intern_key(e->p, e->len),
+             kp = dc_intern_key(pf->p, pf->len);
+    dc_intern_prefetch_key(in, ka);
+    dc_intern_prefetch_key(in, ke);
+    if (pf->len) dc_intern_prefetch_key(in, kp);
     out->ntok = (uint8_t)nt;
     out->has_diacritics = (uint8_t)dia;
     out->given = norm_intern_short(ctx, tk.key[nt - 1], tk.klen[nt - 1]);
-    if (!full) {
-        out->flags = flags;
-        return;
-    }
-
-    /* split: a compound surname (compared on the exact form when the name
-     * has diacritics, else on the ASCII form), else the first token */
-    int sur_n = nt >= 2 ? 1 : 0;
-    if (nt >= 3 && strmap_get(&sh->compound_first, tk.key[0], tk.klen[0], 0)) {
-        for (size_t i = 0; i < sh->ncompound; i++) {
-            int k = sh->compound_ntok[i];
-            if (k >= nt) continue;
-            const char *want = dia ? sh->compound[i] : sh->compound_ascii[i];
-            size_t wl = strlen(want);
-            /* the first k tokens of e (exact) or of the ascii join */
-            const char *have = dia ? e->p : NULL;
-            size_t hl = 0;
-            if (dia) {
-                size_t sp = 0;
-                for (hl = 0; hl < e->len; hl++)
-                    if (e->p[hl] == ' ' && ++sp == (size_t)k) break;
-            } else {
-                join(b, &tk, 0, k);
-                have = b->p;
-                hl = b->len;
-            }
-            if (hl == wl && !memcmp(have, want, wl)) {
-                sur_n = k;
-                break;
-            }
-        }
-        if (sur_n > 1) flags |= DC_NAME_COMPOUND_SUR;
-    }
-    if (sur_n) {
-        join(b, &tk, 0, sur_n);
-        out->sur = norm_intern_short(ctx, b->p, b->len);
-        if (sur_n == 1 && !strmap_get(&sh->surnames, b->p, b->len, 0)) flags |= DC_NAME_RARE_SURNAME;
-    }
-    if (nt - 1 > sur_n) {
-        join(b, &tk, sur_n, nt - 1);
-        out->mid = norm_intern_short(ctx, b->p, b->len);
-        for (int j = sur_n; j < nt - 1; j++) {
-            int van = tok_eq(tk.key[j], tk.klen[j], "van"), thi = tok_eq(tk.key[j], tk.klen[j], "thi");
-            if (!van && !thi) continue;
-            if (dia) {   /* with diacritics, only Văn and Thị themselves */
-                char ex[DC_TOK_BYTES];
-                size_t el = dc_token_exact(&t->t[j], ex);
-                van = van && tok_eq(ex, el, "văn");
-                thi = thi && tok_eq(ex, el, "thị");
-            }
-            if (van) flags |= DC_NAME_MID_VAN;
-            if (thi) flags |= DC_NAME_MID_THI;
-        }
-    }
-    char ph[DC_TOK_BYTES];
-    size_t pl = dc_token_phon(&t->t[nt - 1], ph);
-    out->given_phon = norm_intern_short(ctx, ph, pl);
+    if (full) name_split(ctx, t, &tk, dia, e, &flags, out);
+    dc_intern_prefetch_hdr(in, ka);
+    dc_intern_prefetch_hdr(in, ke);
+    if (pf->len) dc_intern_prefetch_hdr(in, kp);
+    out->ascii = dc_intern_with_key(in, a->p, a->len, ka);
+    out->exact = dc_intern_with_key(in, e->p, e->len, ke);
+    out->phon = dc_intern_with_key(in, pf->p, pf->len, kp);
     out->flags = flags;
 }
 
-void dc_norm_name(dc_norm_ctx_t *ctx, const char *s, size_t n, dc_name_t *out)
+
+void norm_name_h(dc_norm_ctx_t *ctx, const char *s, size_t n, uint64_t h, dc_name_t *out)
 {
-    n = trim(&s, n);
-    if (!n) { memset(out, 0, sizeof *out); return; }
     if (ctx->sh->opts.no_cache) { name_compute(ctx, s, n, out, 1); return; }
-    uint64_t h;
-    cache_ent_t *e = cache_find(&ctx->cache, CK_NAME, s, n, &h);
+    cache_ent_t *e = cache_find_h(&ctx->cache, CK_NAME, s, n, h);
     if (e) { *out = e->u.name; return; }
     name_compute(ctx, s, n, out, 1);
     cache_put(&ctx->cache, CK_NAME, s, n, h, out, sizeof *out);
 }
 
-void dc_norm_relname(dc_norm_ctx_t *ctx, const char *s, size_t n, dc_relname_t *out,
-                     uint16_t *flags)
+void dc_norm_name(dc_norm_ctx_t *ctx, const char *s, size_t n, dc_name_t *out)
 {
-    /* only the whole-name keys and the given name: no split */
+    n = norm_trim(&s, n);
+    if (!n) { memset(out, 0, sizeof *out); return; }
+    norm_name_h(ctx, s, n, ctx->sh->opts.no_cache ? 0 : cache_hash(CK_NAME, s, n), out);
+}
+
+void norm_relname_h(dc_norm_ctx_t *ctx, const char *s, size_t n, uint64_t h, dc_relname_t *out,
+                    uint16_t *flags)
+{
+    /* only the whole-name keys and the given name: no split (but a cached
+     * entry is a full name: a father's name is often someone's own) */
     dc_name_t nm;
-    n = trim(&s, n);
-    if (!n) {
-        memset(&nm, 0, sizeof nm);
-    } else if (ctx->sh->opts.no_cache) {
+    if (ctx->sh->opts.no_cache) {
         name_compute(ctx, s, n, &nm, 0);
     } else {
-        uint64_t h;
-        cache_ent_t *e = cache_find(&ctx->cache, CK_NAME, s, n, &h);
+        cache_ent_t *e = cache_find_h(&ctx->cache, CK_NAME, s, n, h);
         if (e) nm = e->u.name;
         else {
             name_compute(ctx, s, n, &nm, 1);
@@ -278,6 +293,18 @@ void dc_norm_relname(dc_norm_ctx_t *ctx, const char *s, size_t n, dc_relname_t *
     out->phon = nm.phon;
     out->given = nm.given;
     if (flags) *flags = nm.flags;
+}
+
+void dc_norm_relname(dc_norm_ctx_t *ctx, const char *s, size_t n, dc_relname_t *out,
+                     uint16_t *flags)
+{
+    n = norm_trim(&s, n);
+    if (!n) {
+        memset(out, 0, sizeof *out);
+        if (flags) *flags = 0;
+        return;
+    }
+    norm_relname_h(ctx, s, n, ctx->sh->opts.no_cache ? 0 : cache_hash(CK_NAME, s, n), out, flags);
 }
 
 void dc_norm_display_name(const dc_norm_shared_t *sh, uint32_t exact, dc_buf_t *out)

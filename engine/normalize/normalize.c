@@ -38,6 +38,7 @@ static void cache_init(cache_t *c)
     c->keys = dc_xmalloc(c->kcap);
     c->klen = 0;
     c->count = 0;
+    c->vc = dc_xcalloc(VC_SLOTS, sizeof *c->vc);
 }
 
 static void cache_clear(cache_t *c)
@@ -48,10 +49,19 @@ static void cache_clear(cache_t *c)
     c->klen = 0;
 }
 
+uint64_t cache_hash(int kind, const char *s, size_t n)
+{
+    return dc_hash64_seed(s, n, (uint64_t)kind) | 1;   /* 0 marks an empty slot */
+}
+
 cache_ent_t *cache_find(cache_t *c, int kind, const char *s, size_t n, uint64_t *h)
 {
-    uint64_t hv = dc_hash64_seed(s, n, (uint64_t)kind) | 1;   /* 0 marks an empty slot */
-    *h = hv;
+    *h = cache_hash(kind, s, n);
+    return cache_find_h(c, kind, s, n, *h);
+}
+
+cache_ent_t *cache_find_h(cache_t *c, int kind, const char *s, size_t n, uint64_t hv)
+{
     size_t i = (size_t)hv & (c->cap - 1);
     while (c->e[i].h) {
         cache_ent_t *e = &c->e[i];
@@ -63,6 +73,50 @@ cache_ent_t *cache_find(cache_t *c, int kind, const char *s, size_t n, uint64_t 
     }
     c->misses++;
     return NULL;
+}
+
+/* Hints for the row pipeline: the slot of hash h (an entry spans two cache
+ * lines at most), then, once it has arrived, the key bytes of the entry
+ * found there (what cache_find_h will compare). */
+static inline void cache_prefetch(const cache_t *c, uint64_t h)
+{
+    const char *p = (const char *)&c->e[(size_t)h & (c->cap - 1)];
+    __builtin_prefetch(p);
+    __builtin_prefetch(p + sizeof(cache_ent_t) - 1);
+}
+
+static inline void cache_prefetch_key(const cache_t *c, uint64_t h)
+{
+    const cache_ent_t *e = &c->e[(size_t)h & (c->cap - 1)];
+    if (e->h == h) __builtin_prefetch(c->keys + e->off);
+}
+
+/* The small-value cache (norm_internal.h): the slot of (kind, s[0..n)),
+ * or NULL when the value is too long for it. */
+static inline vc_ent_t *vc_slot(cache_t *c, int kind, const char *s, size_t n, uint64_t *h)
+{
+    if (n > VC_MAXLEN) return NULL;
+    *h = cache_hash(kind, s, n);
+    return &c->vc[*h & (VC_SLOTS - 1)];
+}
+
+static inline int vc_hit(cache_t *c, const vc_ent_t *e, int kind, const char *s, size_t n,
+                         uint64_t h)
+{
+    if (e->h == h && e->kind == kind && e->len == n && !memcmp(e->s, s, n)) {
+        c->hits++;
+        return 1;
+    }
+    c->misses++;
+    return 0;
+}
+
+static inline void vc_fill(vc_ent_t *e, int kind, const char *s, size_t n, uint64_t h)
+{
+    e->h = h;
+    e->kind = (uint8_t)kind;
+    e->len = (uint8_t)n;
+    memcpy(e->s, s, n);
 }
 
 void cache_put(cache_t *c, int kind, const char *s, size_t n, uint64_t h, const void *res,
@@ -153,9 +207,11 @@ void dc_norm_ctx_free(dc_norm_ctx_t *ctx)
     free(ctx->tokc);
     free(ctx->cache.e);
     free(ctx->cache.keys);
+    free(ctx->cache.vc);
     dc_buf_free(&ctx->b1);
     dc_buf_free(&ctx->b2);
     dc_buf_free(&ctx->b3);
+    dc_buf_free(&ctx->b4);
     free(ctx);
 }
 
@@ -166,24 +222,34 @@ static void norm_date_cached(dc_norm_ctx_t *ctx, const char *s, size_t n, dc_dat
     if (!n) { memset(out, 0, sizeof *out); return; }
     if (ctx->sh->opts.no_cache) { dc_norm_date(&ctx->sh->opts, s, n, out); return; }
     uint64_t h;
+    vc_ent_t *v = vc_slot(&ctx->cache, CK_DATE, s, n, &h);
+    if (v) {
+        if (vc_hit(&ctx->cache, v, CK_DATE, s, n, h)) { *out = v->u.date; return; }
+        dc_norm_date(&ctx->sh->opts, s, n, out);
+        vc_fill(v, CK_DATE, s, n, h);
+        v->u.date = *out;
+        return;
+    }
     cache_ent_t *e = cache_find(&ctx->cache, CK_DATE, s, n, &h);
     if (e) { *out = e->u.date; return; }
     dc_norm_date(&ctx->sh->opts, s, n, out);
     cache_put(&ctx->cache, CK_DATE, s, n, h, out, sizeof *out);
 }
 
-static void norm_addr_cached(dc_norm_ctx_t *ctx, int kind, const char *s, size_t n, uint8_t prov,
-                             dc_addr_t *out)
+/* the cache kind of an address: the province hint changes ties, so it is
+ * part of the key */
+static int addr_kind(uint8_t prov) { return CK_ADDR + prov * 8; }
+
+static void norm_addr_cached(dc_norm_ctx_t *ctx, const char *s, size_t n, uint8_t prov,
+                             uint64_t h, dc_addr_t *out)
 {
     if (!n) { memset(out, 0, sizeof *out); return; }
     dc_norm_shared_t *sh = ctx->sh;
     if (sh->opts.no_cache) { addr_normalize(sh, s, n, prov, out); return; }
-    /* the province hint changes ties: it is part of the key */
-    uint64_t h;
-    cache_ent_t *e = cache_find(&ctx->cache, kind + prov * 8, s, n, &h);
+    cache_ent_t *e = cache_find_h(&ctx->cache, addr_kind(prov), s, n, h);
     if (e) { *out = e->u.addr; return; }
     addr_normalize(sh, s, n, prov, out);
-    cache_put(&ctx->cache, kind + prov * 8, s, n, h, out, sizeof *out);
+    cache_put(&ctx->cache, addr_kind(prov), s, n, h, out, sizeof *out);
 }
 
 /* Small code fields (sex, ethnic group, religion, nationality, province)
@@ -215,6 +281,14 @@ static uint32_t code_cached(dc_norm_ctx_t *ctx, int kind, const char *s, size_t 
     if (!n) return 0;
     if (ctx->sh->opts.no_cache) return code_compute(ctx->sh, kind, s, n);
     uint64_t h;
+    vc_ent_t *v = vc_slot(&ctx->cache, kind, s, n, &h);
+    if (v) {
+        if (vc_hit(&ctx->cache, v, kind, s, n, h)) return v->u.code;
+        uint32_t r = code_compute(ctx->sh, kind, s, n);
+        vc_fill(v, kind, s, n, h);
+        v->u.code = r;
+        return r;
+    }
     cache_ent_t *e = cache_find(&ctx->cache, kind, s, n, &h);
     if (e) return e->u.code;
     uint32_t r = code_compute(ctx->sh, kind, s, n);
@@ -222,27 +296,81 @@ static uint32_t code_cached(dc_norm_ctx_t *ctx, int kind, const char *s, size_t 
     return r;
 }
 
-void dc_norm_row(dc_norm_ctx_t *ctx, uint32_t source, const dc_row_t *row, dc_record_t *out)
+/* ------------------------------------------------------------ row pipeline
+ * Most of the time of a row went into waiting for memory: the slots of the
+ * big cache (7 MB) and of the interner are cache misses. dc_norm_rows runs
+ * three stages over a sliding window of rows: (A) row i+2: trim, hash and
+ * prefetch the cache slots of its names and addresses and the interner slot
+ * of its record_id; (B) row i+1: prefetch the key bytes of the entries found
+ * in those slots; (C) row i: normalize, the memory now (mostly) at hand.
+ * The stages only hint: results are those of dc_norm_row. */
+
+enum { PF_NAME, PF_FATHER, PF_MOTHER, PF_SPOUSE, PF_HOME, PF_PERM, PF_CUR, PF__N };
+static const int pf_field[PF__N] = {DC_F_HO_TEN, DC_F_HO_TEN_CHA, DC_F_HO_TEN_ME,
+                                    DC_F_HO_TEN_VO_CHONG, DC_F_QUE_QUAN, DC_F_NOI_THUONG_TRU,
+                                    DC_F_NOI_O_HIEN_TAI};
+
+typedef struct prep {
+    const char *s[PF__N];
+    size_t n[PF__N];
+    uint64_t h[PF__N];   /* cache_hash of the value, 0 when empty or uncached */
+    uint32_t prov;       /* code_cached(CK_PROV, ma_tinh) */
+    const char *rid;     /* record_id, trimmed */
+    size_t rid_n;
+} prep_t;
+
+static void prep_a(dc_norm_ctx_t *ctx, const dc_row_t *row, prep_t *p)
+{
+    int cached = !ctx->sh->opts.no_cache;
+    const char *s = row->v[DC_F_RECORD_ID];
+    size_t n = row->len[DC_F_RECORD_ID];
+    while (n && (*s == ' ' || *s == '\t')) { s++; n--; }
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) n--;
+    p->rid = s;
+    p->rid_n = n;
+    if (n) dc_intern_prefetch(ctx->sh->in, s, n);
+    p->prov = code_cached(ctx, CK_PROV, row->v[DC_F_MA_TINH], row->len[DC_F_MA_TINH]);
+    for (int k = 0; k < PF__N; k++) {
+        s = row->v[pf_field[k]];
+        n = row->len[pf_field[k]];
+        if (k < PF_HOME) n = norm_trim(&s, n);
+        p->s[k] = s;
+        p->n[k] = n;
+        p->h[k] = 0;
+        if (!n || !cached) continue;
+        p->h[k] = cache_hash(k < PF_HOME ? CK_NAME : addr_kind((uint8_t)p->prov), s, n);
+        cache_prefetch(&ctx->cache, p->h[k]);
+    }
+}
+
+static void prep_b(dc_norm_ctx_t *ctx, const prep_t *p)
+{
+    for (int k = 0; k < PF__N; k++)
+        if (p->h[k]) cache_prefetch_key(&ctx->cache, p->h[k]);
+}
+
+static void rel_set(dc_norm_ctx_t *ctx, const prep_t *p, int k, dc_relname_t *out)
+{
+    if (p->n[k]) norm_relname_h(ctx, p->s[k], p->n[k], p->h[k], out, NULL);
+    else memset(out, 0, sizeof *out);
+}
+
+static void row_finish(dc_norm_ctx_t *ctx, uint32_t source, const dc_row_t *row,
+                       const prep_t *p, dc_record_t *out)
 {
     dc_norm_shared_t *sh = ctx->sh;
     memset(out, 0, sizeof *out);
     out->source = source;
     out->seq = (uint32_t)row->seq;
 #define F(f) row->v[DC_F_##f], row->len[DC_F_##f]
-    {
-        const char *s = row->v[DC_F_RECORD_ID];
-        size_t n = row->len[DC_F_RECORD_ID];
-        while (n && (*s == ' ' || *s == '\t')) { s++; n--; }
-        while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) n--;
-        out->record_id = n ? dc_intern(sh->in, s, n) : 0;
-    }
-    uint32_t r = code_cached(ctx, CK_PROV, F(MA_TINH));
+    out->record_id = p->rid_n ? dc_intern(sh->in, p->rid, p->rid_n) : 0;
+    uint32_t r = p->prov;
     out->prov_src = (uint8_t)r;
     out->code_flags |= (uint8_t)(r >> 16);
-    dc_norm_name(ctx, F(HO_TEN), &out->name);
-    dc_norm_relname(ctx, F(HO_TEN_CHA), &out->father, NULL);
-    dc_norm_relname(ctx, F(HO_TEN_ME), &out->mother, NULL);
-    dc_norm_relname(ctx, F(HO_TEN_VO_CHONG), &out->spouse, NULL);
+    if (p->n[PF_NAME]) norm_name_h(ctx, p->s[PF_NAME], p->n[PF_NAME], p->h[PF_NAME], &out->name);
+    rel_set(ctx, p, PF_FATHER, &out->father);
+    rel_set(ctx, p, PF_MOTHER, &out->mother);
+    rel_set(ctx, p, PF_SPOUSE, &out->spouse);
     norm_date_cached(ctx, F(NGAY_SINH), &out->dob);
     norm_date_cached(ctx, F(NGAY_CHET), &out->dod);
     r = code_cached(ctx, CK_SEX, F(GIOI_TINH));
@@ -284,11 +412,32 @@ void dc_norm_row(dc_norm_ctx_t *ctx, uint32_t source, const dc_row_t *row, dc_re
     out->code_flags |= (uint8_t)(r >> 16);
     /* one cache kind for the three fields: the current address is often the
      * permanent one, and a native place someone else's address */
-    norm_addr_cached(ctx, CK_ADDR, F(QUE_QUAN), out->prov_src, &out->hometown);
-    norm_addr_cached(ctx, CK_ADDR, F(NOI_THUONG_TRU), out->prov_src, &out->perm);
-    norm_addr_cached(ctx, CK_ADDR, F(NOI_O_HIEN_TAI), out->prov_src, &out->cur);
+    norm_addr_cached(ctx, p->s[PF_HOME], p->n[PF_HOME], out->prov_src, p->h[PF_HOME], &out->hometown);
+    norm_addr_cached(ctx, p->s[PF_PERM], p->n[PF_PERM], out->prov_src, p->h[PF_PERM], &out->perm);
+    norm_addr_cached(ctx, p->s[PF_CUR], p->n[PF_CUR], out->prov_src, p->h[PF_CUR], &out->cur);
 #undef F
 }
+
+void dc_norm_rows(dc_norm_ctx_t *ctx, uint32_t source, const dc_row_t *rows, size_t n,
+                  dc_record_t *out)
+{
+    enum { AHEAD = 2 };
+    prep_t p[AHEAD + 1];
+    for (size_t i = 0; i < n + AHEAD; i++) {
+        if (i < n) prep_a(ctx, &rows[i], &p[i % (AHEAD + 1)]);
+        if (i >= 1 && i - 1 < n) prep_b(ctx, &p[(i - 1) % (AHEAD + 1)]);
+        if (i >= AHEAD) {
+            size_t j = i - AHEAD;
+            row_finish(ctx, source, &rows[j], &p[j % (AHEAD + 1)], &out[j]);
+        }
+    }
+}
+
+void dc_norm_row(dc_norm_ctx_t *ctx, uint32_t source, const dc_row_t *row, dc_record_t *out)
+{
+    dc_norm_rows(ctx, source, row, 1, out);
+}
+
 
 /* ---------------------------------------------------------- sex decision */
 
