@@ -246,7 +246,10 @@ static void cells_rel(wr_t *W, const dc_row_t *r, dc_field_t f, const dc_relname
     dc_table_str(W->t, r->v[f], r->len[f]);
     cell_display(W, n->exact);
     cell_interned(W, n->ascii);
-    cell_interned(W, n->phon);
+    /* not interned (dc_record.h): the key again from the exact form */
+    dc_buf_clear(W->tmp);
+    if (n->exact) dc_norm_phon_of(W->sh, n->exact, W->tmp);
+    dc_table_str(W->t, W->tmp->p, W->tmp->len);
 }
 
 /* One output row: each raw column, then what the engine understood. */
@@ -542,6 +545,8 @@ int dc_cmd_normalize(int argc, char **argv)
                 dc_log(1, "%llu rows normalized, %llu rejected, %.2f s -> %s",
                        (unsigned long long)ls.rows_ok, (unsigned long long)ls.rows_rejected,
                        dc_now() - t0, outpath);
+                dc_log(2, "interner: %u strings, %.1f MB", dc_intern_count(C.in) - 1,
+                       (double)dc_intern_bytes(C.in) / 1e6);
                 if (dc_table_commit(C.out) != 0) {
                     dc_error("%s", dc_geterr());
                     dc_table_abort(lo.rejects);

@@ -273,11 +273,11 @@ static uint64_t bkey_value(dc_bkey_t k, const dc_record_t *r, const dc_intern_t 
     case DC_BK_ID_PROV:
         return (r->id12_flags & DC_ID_VALID) ? r->id12 / 1000000000ull + 1 : 0;
     case DC_BK_SEX: return sex_known(r->sex) ? r->sex : 0;
-    case DC_BK_FATHER_PHON: return dc_intern_hash(in, r->father.phon);
+    case DC_BK_FATHER_PHON: return r->father.phon;   /* a hash already (dc_record.h) */
     case DC_BK_FATHER_GIVEN: return dc_intern_hash(in, r->father.given);
-    case DC_BK_MOTHER_PHON: return dc_intern_hash(in, r->mother.phon);
+    case DC_BK_MOTHER_PHON: return r->mother.phon;   /* a hash already (dc_record.h) */
     case DC_BK_MOTHER_GIVEN: return dc_intern_hash(in, r->mother.given);
-    case DC_BK_SPOUSE_PHON: return dc_intern_hash(in, r->spouse.phon);
+    case DC_BK_SPOUSE_PHON: return r->spouse.phon;   /* a hash already (dc_record.h) */
     case DC_BK_PERM_WARD: return ward_key(&r->perm);
     case DC_BK_PERM_DISTRICT: return r->perm.district_old;
     case DC_BK_PERM_PROV:

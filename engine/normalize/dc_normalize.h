@@ -72,6 +72,14 @@ void dc_norm_name(dc_norm_ctx_t *ctx, const char *s, size_t n, dc_name_t *out);
 void dc_norm_relname(dc_norm_ctx_t *ctx, const char *s, size_t n, dc_relname_t *out,
                      uint16_t *flags);
 
+/*! dc_norm_phon_hash() : dc_relname_t.phon of the phonetic key s[0..n)
+ *  (never 0 for a non-empty key). */
+uint32_t dc_norm_phon_hash(const char *s, size_t n);
+/*! dc_norm_phon_of() : the phonetic key of the name whose interned exact
+ *  key is `exact` (the string a dc_relname_t.phon is the hash of),
+ *  appended to `out`. */
+void dc_norm_phon_of(const dc_norm_shared_t *sh, uint32_t exact, dc_buf_t *out);
+
 /*! dc_norm_date() : parse a date (docs/NORMALIZATION.md lists the formats). */
 void dc_norm_date(const dc_norm_opts_t *opts, const char *s, size_t n, dc_date_t *out);
 /*! dc_date_format() : "yyyy-mm-dd", "yyyy-mm" or "yyyy" by precision, ""

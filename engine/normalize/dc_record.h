@@ -66,9 +66,15 @@ typedef struct dc_name {
     uint8_t  has_diacritics;       /* the source value carried diacritics */
 } dc_name_t;
 
-/* Related person's name (father, mother, spouse): fewer keys. */
+/* Related person's name (father, mother, spouse): fewer keys. `phon` is
+ * not interned: it is only compared for equality and hashed by blocking,
+ * so it holds dc_norm_phon_hash() of the phonetic key (0 = none), which
+ * saves an interner insertion per distinct name and the string's memory.
+ * Its string is dc_norm_phon_of() of `exact`. */
 typedef struct dc_relname {
-    uint32_t exact, ascii, phon, given;
+    uint32_t exact, ascii;   /* interned */
+    uint32_t phon;           /* 32-bit hash of the phonetic key, 0 = none */
+    uint32_t given;          /* interned ascii key of the given name */
 } dc_relname_t;
 
 /* Sex. DC_SEX_CODE0/1 are provisional ("0"/"1" before the per-file

@@ -30,6 +30,7 @@ typedef struct cache_ent {
     uint64_t h;
     uint32_t off, len;   /* key bytes in the cache arena */
     uint16_t kind;
+    uint32_t aux;        /* names: the relatives' phonetic hash (dc_relname_t.phon) */
     union {
         dc_name_t name;
         dc_date_t date;
@@ -61,6 +62,7 @@ typedef struct cache {
     char *keys;
     size_t klen, kcap;
     uint64_t hits, misses, clears;
+    uint64_t completed;   /* related persons' entries completed for an own name */
 } cache_t;
 
 struct dc_norm_shared {
@@ -130,7 +132,13 @@ size_t norm_trim(const char **s, size_t n);
 void norm_name_h(dc_norm_ctx_t *ctx, const char *s, size_t n, uint64_t h, dc_name_t *out);
 void norm_relname_h(dc_norm_ctx_t *ctx, const char *s, size_t n, uint64_t h, dc_relname_t *out,
                     uint16_t *flags);
-void cache_put(cache_t *c, int kind, const char *s, size_t n, uint64_t h, const void *res,
-               size_t rsize);
+/* @return the new entry, or NULL when the value was not cached (too long) */
+cache_ent_t *cache_put(cache_t *c, int kind, const char *s, size_t n, uint64_t h, const void *res,
+                       size_t rsize);
+
+/* In a cached dc_name_t only: computed for a related person (no split into
+ * surname, middle and given names, phonetic key not interned); a lookup
+ * for a person's own name completes it. Never in a record. */
+#define NAME_PARTIAL 0x8000u
 
 #endif /* NORM_INTERNAL_H */

@@ -194,7 +194,19 @@ static void name_split(dc_norm_ctx_t *ctx, const dc_text_t *t, const tokkeys_t *
     *flagsp = flags;
 }
 
-static void name_compute(dc_norm_ctx_t *ctx, const char *s, size_t n, dc_name_t *out, int full)
+uint32_t dc_norm_phon_hash(const char *s, size_t n)
+{
+    if (!n) return 0;
+    uint64_t k = dc_intern_key(s, n);
+    uint32_t v = (uint32_t)(k ^ (k >> 32));
+    return v ? v : 1;
+}
+
+/* The keys of a name. full: split into surname, middle and given names and
+ * intern the phonetic key; else (a related person's name) NAME_PARTIAL.
+ * *phon_h = dc_norm_phon_hash() of the phonetic key, either way. */
+static void name_compute(dc_norm_ctx_t *ctx, const char *s, size_t n, dc_name_t *out, int full,
+                         uint32_t *phon_h)
 {
     dc_norm_shared_t *sh = ctx->sh;
     dc_text_t *t = &ctx->txt;
@@ -212,6 +224,7 @@ static void name_compute(dc_norm_ctx_t *ctx, const char *s, size_t n, dc_name_t 
     int nt = t->n;
     for (int j = 0; j < nt; j++) tk.klen[j] = (uint8_t)dc_token_key(&t->t[j], tk.key[j]);
     join(b, &tk, 0, nt);
+    *phon_h = 0;
     if (!nt || strmap_get(&sh->placeholders, b->p, b->len, 0)) {
         out->flags = DC_NAME_PLACEHOLDER;
         return;
@@ -239,30 +252,38 @@ static void name_compute(dc_norm_ctx_t *ctx, const char *s, size_t n, dc_name_t 
     dc_text_put_phon(t, 0, nt, pf);
     uint64_t ka = dc_intern_key(a->p, a->len), ke = dc_intern_key(e->p, e->len),
              kp = dc_intern_key(pf->p, pf->len);
+    int ip = full && pf->len;   /* intern the phonetic key */
     dc_intern_prefetch_key(in, ka);
     dc_intern_prefetch_key(in, ke);
-    if (pf->len) dc_intern_prefetch_key(in, kp);
+    if (ip) dc_intern_prefetch_key(in, kp);
+    *phon_h = dc_norm_phon_hash(pf->p, pf->len);
     out->ntok = (uint8_t)nt;
     out->has_diacritics = (uint8_t)dia;
     out->given = norm_intern_short(ctx, tk.key[nt - 1], tk.klen[nt - 1]);
     if (full) name_split(ctx, t, &tk, dia, e, &flags, out);
+    else flags |= NAME_PARTIAL;
     dc_intern_prefetch_hdr(in, ka);
     dc_intern_prefetch_hdr(in, ke);
-    if (pf->len) dc_intern_prefetch_hdr(in, kp);
+    if (ip) dc_intern_prefetch_hdr(in, kp);
     out->ascii = dc_intern_with_key(in, a->p, a->len, ka);
     out->exact = dc_intern_with_key(in, e->p, e->len, ke);
-    out->phon = dc_intern_with_key(in, pf->p, pf->len, kp);
+    if (ip) out->phon = dc_intern_with_key(in, pf->p, pf->len, kp);
     out->flags = flags;
 }
 
 
 void norm_name_h(dc_norm_ctx_t *ctx, const char *s, size_t n, uint64_t h, dc_name_t *out)
 {
-    if (ctx->sh->opts.no_cache) { name_compute(ctx, s, n, out, 1); return; }
+    uint32_t ph;
+    if (ctx->sh->opts.no_cache) { name_compute(ctx, s, n, out, 1, &ph); return; }
     cache_ent_t *e = cache_find_h(&ctx->cache, CK_NAME, s, n, h);
-    if (e) { *out = e->u.name; return; }
-    name_compute(ctx, s, n, out, 1);
-    cache_put(&ctx->cache, CK_NAME, s, n, h, out, sizeof *out);
+    if (e && !(e->u.name.flags & NAME_PARTIAL)) { *out = e->u.name; return; }
+    name_compute(ctx, s, n, out, 1, &ph);
+    if (e) {   /* a related person's entry, completed */
+        e->u.name = *out;
+        ctx->cache.completed++;
+    }
+    else if ((e = cache_put(&ctx->cache, CK_NAME, s, n, h, out, sizeof *out))) e->aux = ph;
 }
 
 void dc_norm_name(dc_norm_ctx_t *ctx, const char *s, size_t n, dc_name_t *out)
@@ -275,24 +296,32 @@ void dc_norm_name(dc_norm_ctx_t *ctx, const char *s, size_t n, dc_name_t *out)
 void norm_relname_h(dc_norm_ctx_t *ctx, const char *s, size_t n, uint64_t h, dc_relname_t *out,
                     uint16_t *flags)
 {
-    /* only the whole-name keys and the given name: no split (but a cached
-     * entry is a full name: a father's name is often someone's own) */
+    /* only the whole-name keys and the given name, no split; the cache is
+     * shared with the persons' own names (a father's name is often someone's
+     * own), whose entries hold everything a relative's needs */
     dc_name_t nm;
+    uint32_t ph;
     if (ctx->sh->opts.no_cache) {
-        name_compute(ctx, s, n, &nm, 0);
+        name_compute(ctx, s, n, &nm, 0, &ph);
     } else {
         cache_ent_t *e = cache_find_h(&ctx->cache, CK_NAME, s, n, h);
-        if (e) nm = e->u.name;
-        else {
-            name_compute(ctx, s, n, &nm, 1);
-            cache_put(&ctx->cache, CK_NAME, s, n, h, &nm, sizeof nm);
+        if (e) {
+            nm = e->u.name;
+            ph = e->aux;
+        } else {
+            name_compute(ctx, s, n, &nm, 0, &ph);
+            if ((e = cache_put(&ctx->cache, CK_NAME, s, n, h, &nm, sizeof nm))) e->aux = ph;
         }
     }
     out->exact = nm.exact;
     out->ascii = nm.ascii;
-    out->phon = nm.phon;
+    out->phon = ph;
     out->given = nm.given;
-    if (flags) *flags = nm.flags;
+    /* the flags that do not depend on the split (the same whether the
+     * cached entry is complete or not) */
+    if (flags)
+        *flags = nm.flags & (uint16_t)~(NAME_PARTIAL | DC_NAME_COMPOUND_SUR | DC_NAME_RARE_SURNAME |
+                                        DC_NAME_MID_VAN | DC_NAME_MID_THI);
 }
 
 void dc_norm_relname(dc_norm_ctx_t *ctx, const char *s, size_t n, dc_relname_t *out,
@@ -314,6 +343,16 @@ void dc_norm_display_name(const dc_norm_shared_t *sh, uint32_t exact, dc_buf_t *
     dc_text_t t;
     dc_text_decode(s, n, &t);
     dc_text_put_display(&t, 0, t.n, out);
+}
+
+void dc_norm_phon_of(const dc_norm_shared_t *sh, uint32_t exact, dc_buf_t *out)
+{
+    size_t n;
+    const char *s = dc_intern_str(sh->in, exact, &n);
+    dc_text_t t;
+    dc_text_decode(s, n, &t);
+    dc_text_canon(&t);
+    dc_text_put_phon(&t, 0, t.n, out);
 }
 
 static void flags_str(unsigned flags, const char *const *names, size_t nnames, dc_buf_t *out)

@@ -119,10 +119,10 @@ static inline void vc_fill(vc_ent_t *e, int kind, const char *s, size_t n, uint6
     memcpy(e->s, s, n);
 }
 
-void cache_put(cache_t *c, int kind, const char *s, size_t n, uint64_t h, const void *res,
-               size_t rsize)
+cache_ent_t *cache_put(cache_t *c, int kind, const char *s, size_t n, uint64_t h, const void *res,
+                       size_t rsize)
 {
-    if (n > 4096) return;
+    if (n > 4096) return NULL;
     if (c->count >= c->limit || c->klen + n > c->kcap) cache_clear(c);
     size_t i = (size_t)h & (c->cap - 1);
     while (c->e[i].h) i = (i + 1) & (c->cap - 1);
@@ -133,8 +133,10 @@ void cache_put(cache_t *c, int kind, const char *s, size_t n, uint64_t h, const 
     e->len = (uint32_t)n;
     memcpy(c->keys + c->klen, s, n);
     c->klen += n;
+    e->aux = 0;
     memcpy(&e->u, res, rsize);
     c->count++;
+    return e;
 }
 
 uint32_t norm_intern_short(dc_norm_ctx_t *ctx, const char *s, size_t n)
@@ -201,9 +203,9 @@ void dc_norm_ctx_free(dc_norm_ctx_t *ctx)
 {
     if (!ctx) return;
     if (ctx->cache.hits + ctx->cache.misses)
-        dc_log(2, "normalize cache: %llu hits, %llu misses, %llu clears",
+        dc_log(2, "normalize cache: %llu hits, %llu misses, %llu clears, %llu completed",
                (unsigned long long)ctx->cache.hits, (unsigned long long)ctx->cache.misses,
-               (unsigned long long)ctx->cache.clears);
+               (unsigned long long)ctx->cache.clears, (unsigned long long)ctx->cache.completed);
     free(ctx->tokc);
     free(ctx->cache.e);
     free(ctx->cache.keys);
