@@ -16,7 +16,9 @@
 #include <stdlib.h>   /* free */
 #include <string.h>   /* memcmp */
 
-_Static_assert(sizeof(dc_record_t) == 192, "dc_record_t size changed: update docs/NORMALIZATION.md");
+_Static_assert(sizeof(dc_record_t) == 168, "dc_record_t size changed: update docs/NORMALIZATION.md");
+_Static_assert(sizeof(dc_addr_t) == 16, "dc_addr_t size changed: update docs/NORMALIZATION.md");
+_Static_assert(sizeof(dc_date_t) == 4, "dc_date_t size changed: update docs/NORMALIZATION.md");
 
 static void addr_normalize(const dc_norm_shared_t *sh, const char *s, size_t n, uint8_t prov,
                            dc_addr_t *out)
@@ -383,8 +385,13 @@ static void row_finish(dc_norm_ctx_t *ctx, uint32_t source, const dc_row_t *row,
         out->sex = out->sex == DC_SEX_CODE1 ? (one_male ? DC_SEX_MALE : DC_SEX_FEMALE)
                                             : (one_male ? DC_SEX_FEMALE : DC_SEX_MALE);
     }
-    out->id12 = dc_norm_id12(sh, F(SO_DINH_DANH), out->sex, &out->dob, &out->id12_flags);
-    out->cmnd = dc_norm_cmnd(sh, F(SO_CMND), &out->cmnd_flags);
+    {   /* (the record keeps them in bit fields) */
+        uint16_t f1 = 0, f2 = 0;
+        out->id12 = dc_norm_id12(sh, F(SO_DINH_DANH), out->sex, &out->dob, &f1);
+        out->cmnd = dc_norm_cmnd(sh, F(SO_CMND), &f2);
+        out->id12_flags = f1;
+        out->cmnd_flags = f2;
+    }
     /* numbers in the wrong column: an old 9-digit card number where the
      * 12-digit one belongs, or a 12-digit number in the old card column */
     if ((out->id12_flags & DC_ID_BAD_LENGTH) && !(out->cmnd_flags & DC_ID_PRESENT)) {
