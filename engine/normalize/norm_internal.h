@@ -102,12 +102,18 @@ typedef struct tokc_ent {
     char s[TOKC_MAXLEN];
 } tokc_ent_t;
 
+/* norm_name.c: names in progress (the four name fields of a row) */
+#define NAME_JOBS 4
+typedef struct name_job name_job_t;
+name_job_t *norm_jobs_create(void);
+void norm_jobs_free(name_job_t *jobs);
+
 struct dc_norm_ctx {
     dc_norm_shared_t *sh;
     cache_t cache;
+    name_job_t *jobs;
     tokc_ent_t *tokc;
-    dc_text_t txt;
-    dc_buf_t b1, b2, b3, b4;
+    dc_buf_t b1;
 };
 
 /* norm_name.c */
@@ -132,6 +138,12 @@ size_t norm_trim(const char **s, size_t n);
 void norm_name_h(dc_norm_ctx_t *ctx, const char *s, size_t n, uint64_t h, dc_name_t *out);
 void norm_relname_h(dc_norm_ctx_t *ctx, const char *s, size_t n, uint64_t h, dc_relname_t *out,
                     uint16_t *flags);
+/* The four name fields of a row (own name, father, mother, spouse):
+ * s/n trimmed values (n 0 when empty), h their cache_hash(CK_NAME, ...);
+ * the same results as norm_name_h and norm_relname_h one after the other,
+ * with the interner misses of the names not in the cache overlapped. */
+void norm_row_names(dc_norm_ctx_t *ctx, const char *const *s, const size_t *n, const uint64_t *h,
+                    dc_name_t *name, dc_relname_t *const *rel);
 /* @return the new entry, or NULL when the value was not cached (too long) */
 cache_ent_t *cache_put(cache_t *c, int kind, const char *s, size_t n, uint64_t h, const void *res,
                        size_t rsize);

@@ -202,19 +202,49 @@ uint32_t dc_norm_phon_hash(const char *s, size_t n)
     return v ? v : 1;
 }
 
-/* The keys of a name. full: split into surname, middle and given names and
- * intern the phonetic key; else (a related person's name) NAME_PARTIAL.
- * *phon_h = dc_norm_phon_hash() of the phonetic key, either way. */
-static void name_compute(dc_norm_ctx_t *ctx, const char *s, size_t n, dc_name_t *out, int full,
-                         uint32_t *phon_h)
+/* One name being normalized, in three steps (job_begin, job_split,
+ * job_end) so that the names of a row can be interleaved: the interner's
+ * cache misses of one name overlap with the work on the others. */
+struct name_job {
+    dc_text_t t;
+    tokkeys_t tk;
+    dc_buf_t a, e, pf;        /* ASCII, exact and phonetic forms */
+    uint64_t ka, ke, kp;      /* their interner keys */
+    int dia, full, ip, done;  /* done: a placeholder, nothing to intern */
+    uint16_t flags;
+    uint32_t ph;              /* dc_norm_phon_hash of the phonetic key */
+    dc_name_t out;
+};
+
+name_job_t *norm_jobs_create(void) { return dc_xcalloc(NAME_JOBS, sizeof(name_job_t)); }
+
+void norm_jobs_free(name_job_t *jobs)
+{
+    if (!jobs) return;
+    for (int i = 0; i < NAME_JOBS; i++) {
+        dc_buf_free(&jobs[i].a);
+        dc_buf_free(&jobs[i].e);
+        dc_buf_free(&jobs[i].pf);
+    }
+    free(jobs);
+}
+
+/* Decode, key, canonicalize; build the three forms and prefetch their
+ * interner slots. full: the person's own name (split, phonetic key
+ * interned); else a related person's (NAME_PARTIAL). */
+static void job_begin(dc_norm_ctx_t *ctx, name_job_t *j, const char *s, size_t n, int full)
 {
     dc_norm_shared_t *sh = ctx->sh;
-    dc_text_t *t = &ctx->txt;
+    dc_text_t *t = &j->t;
     dc_buf_t *b = &ctx->b1;
+    dc_name_t *out = &j->out;
     uint16_t flags = 0;
-    tokkeys_t tk;
 
     memset(out, 0, sizeof *out);
+    j->full = full;
+    j->ph = 0;
+    j->ip = 0;
+    j->done = 1;
     dc_text_decode(s, n, t);
     int dia = (t->flags & DC_TXT_DIACRITICS) != 0;
     if (!dia && dc_text_decode_typed(t)) {
@@ -222,13 +252,13 @@ static void name_compute(dc_norm_ctx_t *ctx, const char *s, size_t n, dc_name_t 
         dia = 1;
     }
     int nt = t->n;
-    for (int j = 0; j < nt; j++) tk.klen[j] = (uint8_t)dc_token_key(&t->t[j], tk.key[j]);
-    join(b, &tk, 0, nt);
-    *phon_h = 0;
+    for (int k = 0; k < nt; k++) j->tk.klen[k] = (uint8_t)dc_token_key(&t->t[k], j->tk.key[k]);
+    join(b, &j->tk, 0, nt);
     if (!nt || strmap_get(&sh->placeholders, b->p, b->len, 0)) {
-        out->flags = DC_NAME_PLACEHOLDER;
+        j->flags = DC_NAME_PLACEHOLDER;
         return;
     }
+    j->done = 0;
     dc_text_canon(t);
     if (t->flags & DC_TXT_DIGITS) flags |= DC_NAME_DIGITS;
     if (nt == 1) flags |= DC_NAME_ONE_TOKEN;
@@ -237,40 +267,130 @@ static void name_compute(dc_norm_ctx_t *ctx, const char *s, size_t n, dc_name_t 
     if (t->flags & DC_TXT_OTHER) flags |= DC_NAME_OTHER_SCRIPT;
     if (t->flags & DC_TXT_MOVED_TONE) flags |= DC_NAME_TONE_MOVED;
 
-    /* the three forms are built first and their interner slots fetched
-     * while the name is split (its parts come from the per-thread cache);
-     * then the stored strings those slots point to are fetched together:
-     * the cache misses overlap instead of following each other
-     * (docs/NORMALIZATION.md, "Speed") */
     dc_intern_t *in = sh->in;
-    dc_buf_t *a = &ctx->b4, *e = &ctx->b2, *pf = &ctx->b3;
-    dc_buf_clear(a);
-    dc_buf_put(a, b->p, b->len);
-    dc_buf_clear(e);
-    dc_text_put_exact(t, 0, nt, e);
-    dc_buf_clear(pf);
-    dc_text_put_phon(t, 0, nt, pf);
-    uint64_t ka = dc_intern_key(a->p, a->len), ke = dc_intern_key(e->p, e->len),
-             kp = dc_intern_key(pf->p, pf->len);
-    int ip = full && pf->len;   /* intern the phonetic key */
-    dc_intern_prefetch_key(in, ka);
-    dc_intern_prefetch_key(in, ke);
-    if (ip) dc_intern_prefetch_key(in, kp);
-    *phon_h = dc_norm_phon_hash(pf->p, pf->len);
+    dc_buf_clear(&j->a);
+    dc_buf_put(&j->a, b->p, b->len);
+    dc_buf_clear(&j->e);
+    dc_text_put_exact(t, 0, nt, &j->e);
+    dc_buf_clear(&j->pf);
+    dc_text_put_phon(t, 0, nt, &j->pf);
+    j->ka = dc_intern_key(j->a.p, j->a.len);
+    j->ke = dc_intern_key(j->e.p, j->e.len);
+    j->kp = dc_intern_key(j->pf.p, j->pf.len);
+    j->ip = full && j->pf.len;   /* intern the phonetic key */
+    dc_intern_prefetch_key(in, j->ka);
+    dc_intern_prefetch_key(in, j->ke);
+    if (j->ip) dc_intern_prefetch_key(in, j->kp);
+    j->ph = dc_norm_phon_hash(j->pf.p, j->pf.len);
     out->ntok = (uint8_t)nt;
     out->has_diacritics = (uint8_t)dia;
-    out->given = norm_intern_short(ctx, tk.key[nt - 1], tk.klen[nt - 1]);
-    if (full) name_split(ctx, t, &tk, dia, e, &flags, out);
-    else flags |= NAME_PARTIAL;
-    dc_intern_prefetch_hdr(in, ka);
-    dc_intern_prefetch_hdr(in, ke);
-    if (ip) dc_intern_prefetch_hdr(in, kp);
-    out->ascii = dc_intern_with_key(in, a->p, a->len, ka);
-    out->exact = dc_intern_with_key(in, e->p, e->len, ke);
-    if (ip) out->phon = dc_intern_with_key(in, pf->p, pf->len, kp);
-    out->flags = flags;
+    out->given = norm_intern_short(ctx, j->tk.key[nt - 1], j->tk.klen[nt - 1]);
+    j->dia = dia;
+    j->flags = flags;
 }
 
+/* The split (own names), done while the interner slots arrive. */
+static void job_split(dc_norm_ctx_t *ctx, name_job_t *j)
+{
+    if (j->done) return;
+    if (j->full) name_split(ctx, &j->t, &j->tk, j->dia, &j->e, &j->flags, &j->out);
+    else j->flags |= NAME_PARTIAL;
+}
+
+/* Once the slots have arrived: a hint for the stored strings they point to. */
+static void job_prefetch(dc_norm_ctx_t *ctx, const name_job_t *j)
+{
+    if (j->done) return;
+    dc_intern_t *in = ctx->sh->in;
+    dc_intern_prefetch_hdr(in, j->ka);
+    dc_intern_prefetch_hdr(in, j->ke);
+    if (j->ip) dc_intern_prefetch_hdr(in, j->kp);
+}
+
+static void job_end(dc_norm_ctx_t *ctx, name_job_t *j)
+{
+    if (!j->done) {
+        dc_intern_t *in = ctx->sh->in;
+        j->out.ascii = dc_intern_with_key(in, j->a.p, j->a.len, j->ka);
+        j->out.exact = dc_intern_with_key(in, j->e.p, j->e.len, j->ke);
+        if (j->ip) j->out.phon = dc_intern_with_key(in, j->pf.p, j->pf.len, j->kp);
+    }
+    j->out.flags = j->flags;
+}
+
+/* The keys of one name (the steps above in a row). *phon_h =
+ * dc_norm_phon_hash() of the phonetic key, either way. */
+static void name_compute(dc_norm_ctx_t *ctx, const char *s, size_t n, dc_name_t *out, int full,
+                         uint32_t *phon_h)
+{
+    name_job_t *j = &ctx->jobs[0];
+    job_begin(ctx, j, s, n, full);
+    job_split(ctx, j);
+    job_prefetch(ctx, j);
+    job_end(ctx, j);
+    *out = j->out;
+    *phon_h = j->ph;
+}
+
+static void rel_from(const dc_name_t *nm, uint32_t ph, dc_relname_t *out)
+{
+    out->exact = nm->exact;
+    out->ascii = nm->ascii;
+    out->phon = ph;
+    out->given = nm->given;
+}
+
+void norm_row_names(dc_norm_ctx_t *ctx, const char *const *s, const size_t *n, const uint64_t *h,
+                    dc_name_t *name, dc_relname_t *const *rel)
+{
+    int cached = !ctx->sh->opts.no_cache;
+    cache_t *c = &ctx->cache;
+    int job_of[4], nj = 0;
+    cache_ent_t *own_partial = NULL;
+    for (int k = 0; k < 4; k++) {
+        job_of[k] = -1;
+        if (!n[k]) {
+            if (k) memset(rel[k - 1], 0, sizeof *rel[k - 1]);
+            else memset(name, 0, sizeof *name);
+            continue;
+        }
+        if (cached) {
+            cache_ent_t *e = cache_find_h(c, CK_NAME, s[k], n[k], h[k]);
+            if (e && k) { rel_from(&e->u.name, e->aux, rel[k - 1]); continue; }
+            if (e && !(e->u.name.flags & NAME_PARTIAL)) { *name = e->u.name; continue; }
+            if (e) own_partial = e;   /* k == 0: a related person's entry, to complete */
+        }
+        /* the same value twice in the row: computed once */
+        for (int q = 0; q < k; q++)
+            if (job_of[q] >= 0 && n[q] == n[k] && !memcmp(s[q], s[k], n[k])) { job_of[k] = job_of[q]; break; }
+        if (job_of[k] >= 0) continue;
+        job_of[k] = nj;
+        job_begin(ctx, &ctx->jobs[nj], s[k], n[k], k == 0);
+        nj++;
+    }
+    for (int i = 0; i < nj; i++) job_split(ctx, &ctx->jobs[i]);
+    for (int i = 0; i < nj; i++) job_prefetch(ctx, &ctx->jobs[i]);
+    for (int i = 0; i < nj; i++) job_end(ctx, &ctx->jobs[i]);
+    /* results, and into the cache in field order: the own name's entry
+     * first (completing a partial entry found above is safe only before
+     * any insertion, which may empty the table) */
+    for (int k = 0; k < 4; k++) {
+        if (job_of[k] < 0) continue;
+        const name_job_t *j = &ctx->jobs[job_of[k]];
+        if (k) rel_from(&j->out, j->ph, rel[k - 1]);
+        else *name = j->out;
+        int first = 1;
+        for (int q = 0; q < k; q++) first &= job_of[q] != job_of[k];
+        if (!cached || !first) continue;
+        if (k == 0 && own_partial) {
+            own_partial->u.name = j->out;
+            c->completed++;
+        } else {
+            cache_ent_t *e = cache_put(c, CK_NAME, s[k], n[k], h[k], &j->out, sizeof j->out);
+            if (e) e->aux = j->ph;
+        }
+    }
+}
 
 void norm_name_h(dc_norm_ctx_t *ctx, const char *s, size_t n, uint64_t h, dc_name_t *out)
 {

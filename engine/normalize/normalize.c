@@ -14,6 +14,7 @@
 #include "dc_address.h"
 
 #include <stdlib.h>   /* free */
+#include <sys/mman.h> /* mmap, madvise */
 #include <string.h>   /* memcmp */
 
 _Static_assert(sizeof(dc_record_t) == 168, "dc_record_t size changed: update docs/NORMALIZATION.md");
@@ -31,13 +32,47 @@ static void addr_normalize(const dc_norm_shared_t *sh, const char *s, size_t n, 
 
 /* ------------------------------------------------------------------ cache */
 
+/* The big table and its key store are read at random: on 4 KB pages
+ * nearly every lookup also misses the TLB. They are mapped apart, 2 MB
+ * aligned, and the kernel asked for huge pages (where transparent huge
+ * pages are in "madvise" mode; a hint only). Zero-filled. */
+#define HUGE_ALIGN ((size_t)2 << 20)
+
+static void *huge_alloc(size_t n)
+{
+    size_t len = n + HUGE_ALIGN;
+    char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) dc_die("out of memory (%zu bytes)", len);
+    char *a = (char *)(((uintptr_t)p + HUGE_ALIGN - 1) & ~(uintptr_t)(HUGE_ALIGN - 1));
+    if (a - p >= (ptrdiff_t)sizeof(size_t) * 2) {
+        ((size_t *)a)[-1] = len;
+        ((size_t *)a)[-2] = (size_t)(a - p);
+    } else {   /* already aligned: keep the header in the first huge page's slack */
+        a += HUGE_ALIGN;
+        ((size_t *)a)[-1] = len;
+        ((size_t *)a)[-2] = (size_t)(a - p);
+    }
+#ifdef MADV_HUGEPAGE
+    madvise(a, n, MADV_HUGEPAGE);
+#endif
+    return a;
+}
+
+static void huge_free(void *q)
+{
+    if (!q) return;
+    char *a = q;
+    size_t len = ((size_t *)a)[-1], off = ((size_t *)a)[-2];
+    munmap(a - off, len);
+}
+
 static void cache_init(cache_t *c)
 {
     c->cap = CACHE_SLOTS;
     c->limit = CACHE_SLOTS / 4 * 3;
-    c->e = dc_xcalloc(c->cap, sizeof *c->e);
+    c->e = huge_alloc(c->cap * sizeof *c->e);
     c->kcap = (size_t)CACHE_SLOTS * 48;   /* average key ~40 bytes (addresses are long) */
-    c->keys = dc_xmalloc(c->kcap);
+    c->keys = huge_alloc(c->kcap);
     c->klen = 0;
     c->count = 0;
     c->vc = dc_xcalloc(VC_SLOTS, sizeof *c->vc);
@@ -197,6 +232,7 @@ dc_norm_ctx_t *dc_norm_ctx_create(dc_norm_shared_t *sh)
     dc_norm_ctx_t *ctx = dc_xcalloc(1, sizeof *ctx);
     ctx->sh = sh;
     ctx->tokc = dc_xcalloc(TOKC_SLOTS, sizeof *ctx->tokc);
+    ctx->jobs = norm_jobs_create();
     if (!sh->opts.no_cache) cache_init(&ctx->cache);
     return ctx;
 }
@@ -209,13 +245,11 @@ void dc_norm_ctx_free(dc_norm_ctx_t *ctx)
                (unsigned long long)ctx->cache.hits, (unsigned long long)ctx->cache.misses,
                (unsigned long long)ctx->cache.clears, (unsigned long long)ctx->cache.completed);
     free(ctx->tokc);
-    free(ctx->cache.e);
-    free(ctx->cache.keys);
+    huge_free(ctx->cache.e);
+    huge_free(ctx->cache.keys);
     free(ctx->cache.vc);
     dc_buf_free(&ctx->b1);
-    dc_buf_free(&ctx->b2);
-    dc_buf_free(&ctx->b3);
-    dc_buf_free(&ctx->b4);
+    norm_jobs_free(ctx->jobs);
     free(ctx);
 }
 
@@ -353,12 +387,6 @@ static void prep_b(dc_norm_ctx_t *ctx, const prep_t *p)
         if (p->h[k]) cache_prefetch_key(&ctx->cache, p->h[k]);
 }
 
-static void rel_set(dc_norm_ctx_t *ctx, const prep_t *p, int k, dc_relname_t *out)
-{
-    if (p->n[k]) norm_relname_h(ctx, p->s[k], p->n[k], p->h[k], out, NULL);
-    else memset(out, 0, sizeof *out);
-}
-
 static void row_finish(dc_norm_ctx_t *ctx, uint32_t source, const dc_row_t *row,
                        const prep_t *p, dc_record_t *out)
 {
@@ -371,10 +399,8 @@ static void row_finish(dc_norm_ctx_t *ctx, uint32_t source, const dc_row_t *row,
     uint32_t r = p->prov;
     out->prov_src = (uint8_t)r;
     out->code_flags |= (uint8_t)(r >> 16);
-    if (p->n[PF_NAME]) norm_name_h(ctx, p->s[PF_NAME], p->n[PF_NAME], p->h[PF_NAME], &out->name);
-    rel_set(ctx, p, PF_FATHER, &out->father);
-    rel_set(ctx, p, PF_MOTHER, &out->mother);
-    rel_set(ctx, p, PF_SPOUSE, &out->spouse);
+    dc_relname_t *rel[3] = {&out->father, &out->mother, &out->spouse};
+    norm_row_names(ctx, p->s, p->n, p->h, &out->name, rel);
     norm_date_cached(ctx, F(NGAY_SINH), &out->dob);
     norm_date_cached(ctx, F(NGAY_CHET), &out->dod);
     r = code_cached(ctx, CK_SEX, F(GIOI_TINH));
