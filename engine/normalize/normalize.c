@@ -75,7 +75,7 @@ static void cache_init(cache_t *c)
     c->keys = huge_alloc(c->kcap);
     c->klen = 0;
     c->count = 0;
-    c->vc = dc_xcalloc(VC_SLOTS, sizeof *c->vc);
+    c->vc = huge_alloc(VC_SLOTS * sizeof *c->vc);   /* zeroed, aligned (64-byte slots) */
 }
 
 static void cache_clear(cache_t *c)
@@ -247,7 +247,7 @@ void dc_norm_ctx_free(dc_norm_ctx_t *ctx)
     free(ctx->tokc);
     huge_free(ctx->cache.e);
     huge_free(ctx->cache.keys);
-    free(ctx->cache.vc);
+    huge_free(ctx->cache.vc);
     dc_buf_free(&ctx->b1);
     norm_jobs_free(ctx->jobs);
     free(ctx);
@@ -368,7 +368,7 @@ static void prep_a(dc_norm_ctx_t *ctx, const dc_row_t *row, prep_t *p)
     p->rid_n = n;
     if (n) dc_intern_prefetch(ctx->sh->in, s, n);
     p->prov = code_cached(ctx, CK_PROV, row->v[DC_F_MA_TINH], row->len[DC_F_MA_TINH]);
-    /* dates: their slot of the small-value table (384 KB: not always in
+    /* dates: their slot of the small-value table (512 KB: not always in
      * the CPU's nearest caches) */
     static const int date_field[2] = {DC_F_NGAY_SINH, DC_F_NGAY_CHET};
     for (int k = 0; k < 2 && cached; k++) {
