@@ -125,7 +125,10 @@ static inline void cache_prefetch(const cache_t *c, uint64_t h)
 static inline void cache_prefetch_key(const cache_t *c, uint64_t h)
 {
     const cache_ent_t *e = &c->e[(size_t)h & (c->cap - 1)];
-    if (e->h == h) __builtin_prefetch(c->keys + e->off);
+    if (e->h == h) {
+        __builtin_prefetch(c->keys + e->off);
+        __builtin_prefetch(c->keys + e->off + e->len - 1);
+    }
 }
 
 /* The small-value cache (norm_internal.h): the slot of (kind, s[0..n)),
