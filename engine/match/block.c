@@ -171,6 +171,13 @@ size_t dc_block_pairs(const dc_record_t *recs, size_t n, const dc_intern_t *in,
                       const dc_rules_t *rules, int nthreads, uint64_t **pairs_out,
                       dc_block_stats_t *st)
 {
+    return dc_block_pairs_ex(recs, n, in, rules, nthreads, NULL, NULL, pairs_out, st);
+}
+
+size_t dc_block_pairs_ex(const dc_record_t *recs, size_t n, const dc_intern_t *in,
+                         const dc_rules_t *rules, int nthreads, dc_rule_pairs_fn on_rule,
+                         void *ud, uint64_t **pairs_out, dc_block_stats_t *st)
+{
     double t0 = dc_now();
     memset(st, 0, sizeof *st);
     st->nrules = rules->n;
@@ -227,6 +234,7 @@ size_t dc_block_pairs(const dc_record_t *recs, size_t n, const dc_intern_t *in,
         sort_par(rp.v, rp.n, nthreads);
         size_t nu = unique_sorted(rp.v, rp.n);
         rs->pairs = nu;
+        if (on_rule) on_rule(ud, r, rp.v, nu);
         acc = merge_pairs(acc, nacc, rp.v, nu, &nacc, &rs->pairs_new);
         rs->seconds = dc_now() - tr;
         dc_log(2, "block rule %s: %llu keyed, %llu blocks, largest %llu, %llu capped, %llu pairs (%llu new)",

@@ -129,7 +129,49 @@ typedef struct dc_block_stats {
 size_t dc_block_pairs(const dc_record_t *recs, size_t n, const dc_intern_t *in,
                       const dc_rules_t *rules, int nthreads, uint64_t **pairs,
                       dc_block_stats_t *st);
+/* Called once per rule, in rule order, with that rule's pairs (sorted,
+ * unique, same packing) before they are merged; the array is borrowed. */
+typedef void (*dc_rule_pairs_fn)(void *ud, size_t rule, const uint64_t *pairs, size_t npairs);
+/*! dc_block_pairs_ex() : dc_block_pairs, calling `on_rule` (may be NULL)
+ *  with each rule's own pairs (for `dancu blocks`). */
+size_t dc_block_pairs_ex(const dc_record_t *recs, size_t n, const dc_intern_t *in,
+                         const dc_rules_t *rules, int nthreads, dc_rule_pairs_fn on_rule,
+                         void *ud, uint64_t **pairs, dc_block_stats_t *st);
 void dc_block_stats_free(dc_block_stats_t *st);
+
+/* ------------------------------------------------- blocking against a truth */
+
+/* How the candidate pairs of each rule cover the true pairs of a labelled
+ * data set (labels: one per record, 0 = unknown: the record is left out). */
+typedef struct dc_block_truth_rule {
+    uint64_t true_pairs;      /* true pairs among the rule's pairs */
+    uint64_t true_new;        /* of which no earlier rule found */
+    uint64_t true_only;       /* of which no other rule found (the rule's unique contribution) */
+} dc_block_truth_rule_t;
+
+typedef struct dc_block_truth {
+    size_t nrules;
+    dc_block_truth_rule_t *rule;
+    uint64_t true_pairs;      /* pairs of records with the same label */
+    uint64_t found;           /* of which candidate pairs (pair completeness = found / true_pairs) */
+    uint64_t found_transitive;/* true pairs joined through chains of true candidate pairs:
+                                 what clustering could reach at best */
+    /* private */
+    uint64_t *tp;             /* sorted true pairs */
+    uint16_t *first;          /* per true pair: the first rule that found it */
+    uint16_t *cnt;            /* per true pair: rules that found it (saturating) */
+    const uint64_t *labels;
+    size_t n, ntp;
+} dc_block_truth_t;
+
+/*! dc_block_truth_init() : the true pairs of `labels` (n records; 0 = no
+ *  label). Groups of more than 1,000 records are refused (-1, dc_seterr). */
+int dc_block_truth_init(dc_block_truth_t *bt, const uint64_t *labels, size_t n, size_t nrules);
+/*! dc_block_truth_rule() : record rule `r`'s pairs (a dc_rule_pairs_fn). */
+void dc_block_truth_rule(void *bt, size_t r, const uint64_t *pairs, size_t npairs);
+/*! dc_block_truth_finish() : fill the totals and per-rule figures. */
+void dc_block_truth_finish(dc_block_truth_t *bt);
+void dc_block_truth_free(dc_block_truth_t *bt);
 
 /*! dc_sort_u64() : in-place LSD radix sort (skips bytes that never vary). */
 void dc_sort_u64(uint64_t *a, size_t n);
