@@ -58,7 +58,7 @@ static void print_text(const result_t *r, FILE *f)
     fprintf(f, "%-58s %9s %8s %7s %6s %10s %10s", "rule", "keyed", "blocks", "largest", "capped",
             "pairs", "new");
     if (r->bt) fprintf(f, " %9s %9s %7s", "true", "true_new", "only");
-    fputc('\n', f);
+    fprintf(f, " %6s\n", "sec");
     for (size_t i = 0; i < r->rules->n; i++) {
         const dc_rule_stats_t *s = &r->bs->rule[i];
         fprintf(f, "%-58s %9llu %8llu %7llu %6llu %10llu %10llu", r->rules->r[i].text,
@@ -70,15 +70,18 @@ static void print_text(const result_t *r, FILE *f)
             fprintf(f, " %9llu %9llu %7llu", (unsigned long long)t->true_pairs,
                     (unsigned long long)t->true_new, (unsigned long long)t->true_only);
         }
-        fputc('\n', f);
+        fprintf(f, " %6.2f\n", s->seconds);
     }
-    fprintf(f, "records %zu, candidate pairs %llu (%.3f per record), blocking %.2f s\n", r->nrec,
-            (unsigned long long)r->bs->pairs, ratio(r->bs->pairs, r->nrec), r->bs->seconds);
+    fprintf(f, "records %zu, pairs %llu, of which %llu cannot link: candidate pairs %llu (%.3f per record), "
+               "blocking %.2f s\n", r->nrec, (unsigned long long)r->bs->raw_pairs,
+            (unsigned long long)r->bs->dropped_cannot_link, (unsigned long long)r->bs->pairs,
+            ratio(r->bs->pairs, r->nrec), r->bs->seconds);
     if (r->bt)
         fprintf(f,
-                "truth: %zu records labelled, %llu true pairs; found %llu (completeness %.5f), "
-                "reachable through found pairs %llu (%.5f), missed %llu\n",
-                r->labelled, (unsigned long long)r->bt->true_pairs, (unsigned long long)r->bt->found,
+                "truth: %zu records labelled, %llu true pairs; paired by a rule %llu; candidates %llu "
+                "(completeness %.5f), reachable through found pairs %llu (%.5f), missed %llu\n",
+                r->labelled, (unsigned long long)r->bt->true_pairs, (unsigned long long)r->bt->found_rules,
+                (unsigned long long)r->bt->found,
                 ratio(r->bt->found, r->bt->true_pairs), (unsigned long long)r->bt->found_transitive,
                 ratio(r->bt->found_transitive, r->bt->true_pairs),
                 (unsigned long long)(r->bt->true_pairs - r->bt->found));
@@ -87,8 +90,10 @@ static void print_text(const result_t *r, FILE *f)
 static void print_json(const result_t *r, FILE *f)
 {
     dc_buf_t b = DC_BUF_INIT;
-    dc_buf_printf(&b, "{\"records\": %zu, \"pairs\": %llu, \"pairs_per_record\": %.6f, \"seconds\": %.3f, ",
-                  r->nrec, (unsigned long long)r->bs->pairs, ratio(r->bs->pairs, r->nrec), r->bs->seconds);
+    dc_buf_printf(&b, "{\"records\": %zu, \"rule_pairs\": %llu, \"dropped_cannot_link\": %llu, \"pairs\": %llu, "
+                      "\"pairs_per_record\": %.6f, \"seconds\": %.3f, ",
+                  r->nrec, (unsigned long long)r->bs->raw_pairs, (unsigned long long)r->bs->dropped_cannot_link,
+                  (unsigned long long)r->bs->pairs, ratio(r->bs->pairs, r->nrec), r->bs->seconds);
     dc_buf_printf(&b, "\"max_block\": %u, \"window\": %u, \"rules\": [", r->rules->max_block,
                   r->rules->window);
     for (size_t i = 0; i < r->rules->n; i++) {
@@ -102,6 +107,7 @@ static void print_json(const result_t *r, FILE *f)
                       (unsigned long long)s->largest, (unsigned long long)s->capped_blocks,
                       (unsigned long long)s->capped_rows, (unsigned long long)s->pairs,
                       (unsigned long long)s->pairs_new);
+        dc_buf_printf(&b, ", \"seconds\": %.3f", s->seconds);
         if (r->bt) {
             const dc_block_truth_rule_t *t = &r->bt->rule[i];
             dc_buf_printf(&b, ", \"true_pairs\": %llu, \"true_pairs_new\": %llu, \"true_pairs_only\": %llu",
@@ -113,9 +119,11 @@ static void print_json(const result_t *r, FILE *f)
     dc_buf_puts(&b, "]");
     if (r->bt)
         dc_buf_printf(&b,
-                      ", \"truth\": {\"labelled_records\": %zu, \"true_pairs\": %llu, \"found\": %llu, "
-                      "\"completeness\": %.6f, \"found_transitive\": %llu, \"completeness_transitive\": %.6f}",
-                      r->labelled, (unsigned long long)r->bt->true_pairs, (unsigned long long)r->bt->found,
+                      ", \"truth\": {\"labelled_records\": %zu, \"true_pairs\": %llu, \"found_by_rules\": %llu, "
+                      "\"found\": %llu, \"completeness\": %.6f, \"found_transitive\": %llu, "
+                      "\"completeness_transitive\": %.6f}",
+                      r->labelled, (unsigned long long)r->bt->true_pairs, (unsigned long long)r->bt->found_rules,
+                      (unsigned long long)r->bt->found,
                       ratio(r->bt->found, r->bt->true_pairs), (unsigned long long)r->bt->found_transitive,
                       ratio(r->bt->found_transitive, r->bt->true_pairs));
     dc_buf_puts(&b, "}\n");
@@ -236,9 +244,9 @@ int dc_cmd_blocks(int argc, char **argv)
         }
         res.bt = &bt;
     }
-    dc_block_pairs_ex(run.recs, run.nrec, run.in, &rules, run.opts.nthreads,
-                      truth ? dc_block_truth_rule : NULL, &bt, &pairs, &bs);
-    if (truth) dc_block_truth_finish(&bt);
+    size_t npairs = dc_block_pairs_ex(run.recs, run.nrec, run.in, &rules, run.opts.nthreads,
+                                      truth ? dc_block_truth_rule : NULL, &bt, &pairs, &bs);
+    if (truth) dc_block_truth_finish(&bt, pairs, npairs);
     if (json) print_json(&res, stdout);
     else print_text(&res, stdout);
     rc = DC_EXIT_OK;

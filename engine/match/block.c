@@ -79,10 +79,23 @@ static void psort_bucket(void *ctx, size_t k, int tid)
     if (hi - lo > 1) lsd_sort(p->a + lo, p->tmp + lo, hi - lo, p->vary_low);
 }
 
-static void sort_par(uint64_t *a, size_t n, int nthreads)
+/* Parallel radix sort of a[0..n). Bytes entirely inside `stable` bits are
+ * not sorted on: the caller guarantees that a is already in order on them
+ * among words equal elsewhere (the record index below a key, appended in
+ * index order: every pass is stable). */
+static void sort_par_stable(uint64_t *a, size_t n, int nthreads, uint64_t stable)
 {
-    if (nthreads <= 1 || n < (1u << 16)) { dc_sort_u64(a, n); return; }
-    uint64_t vary = vary_bits(a, n);
+    uint64_t skip = 0;
+    for (int byte = 0; byte < 8; byte++)
+        if (((stable >> (byte * 8)) & 0xFF) == 0xFF) skip |= 0xFFull << (byte * 8);
+    if (nthreads <= 1 || n < (1u << 16)) {
+        if (n < 64) { dc_sort_u64(a, n); return; }
+        uint64_t *tmp = dc_xmalloc(n * sizeof *tmp);
+        lsd_sort(a, tmp, n, vary_bits(a, n) & ~skip);
+        free(tmp);
+        return;
+    }
+    uint64_t vary = vary_bits(a, n) & ~skip;
     if (!vary) return;
     int top = 63 - __builtin_clzll(vary);
     int sh = top >= 7 ? top - 7 : 0;
@@ -102,6 +115,8 @@ static void sort_par(uint64_t *a, size_t n, int nthreads)
     dc_parallel_for(nthreads, 256, 1, psort_bucket, &p);
     free(p.tmp);
 }
+
+static void sort_par(uint64_t *a, size_t n, int nthreads) { sort_par_stable(a, n, nthreads, 0); }
 
 /* ---------------------------------------------------------------- pairs */
 
@@ -128,15 +143,75 @@ typedef struct {
     uint32_t ri;
     uint64_t *words;   /* per record: packed key word or UINT64_MAX when missing */
     int b;
-    uint64_t mask;
+    size_t n;
+    const uint32_t *const *fc;   /* per string field: cached values, or NULL */
+    dc_bkey_t field;             /* fill_range: the field being cached */
+    uint32_t *out;
 } keyctx_t;
 
-static void key_one(void *ctx, size_t i, int tid)
+#define KEY_RANGE 4096
+#define CACHE_FIELDS 8
+
+/* Interner entries are fetched 16 records ahead, their strings 8 ahead
+ * (a string field's hash lives with the string: two cache misses per field
+ * at national scale). Hints only: values do not depend on them. */
+static inline void prefetch_fields(const keyctx_t *c, size_t i, size_t hi)
+{
+    for (int k = 0; k < c->rule->nkeys; k++) {
+        dc_bkey_t f = (dc_bkey_t)c->rule->keys[k];
+        if (!dc_bkey_is_string(f) || (c->fc && c->fc[f])) continue;
+        if (i + 16 < hi) dc_bkey_prefetch(f, &c->recs[i + 16], c->in, 0);
+        if (i + 8 < hi) dc_bkey_prefetch(f, &c->recs[i + 8], c->in, 1);
+    }
+}
+
+/* Keys of records [k*KEY_RANGE, ...). */
+static void key_range(void *ctx, size_t k, int tid)
 {
     DC_UNUSED(tid);
-    keyctx_t *k = ctx;
-    uint64_t h = dc_rule_key(k->rule, k->ri, &k->recs[i], k->in);
-    k->words[i] = h ? ((h >> k->b) << k->b) | i : UINT64_MAX;
+    keyctx_t *c = ctx;
+    size_t lo = k * KEY_RANGE, hi = DC_MIN(lo + KEY_RANGE, c->n);
+    for (size_t i = lo; i < hi; i++) {
+        prefetch_fields(c, i, hi);
+        uint64_t h = dc_rule_key_fc(c->rule, c->ri, &c->recs[i], c->in, c->fc, i);
+        c->words[i] = h ? ((h >> c->b) << c->b) | i : UINT64_MAX;
+    }
+}
+
+/* Cache of one field used by several rules: its value per record. */
+static void fill_range(void *ctx, size_t k, int tid)
+{
+    DC_UNUSED(tid);
+    keyctx_t *c = ctx;
+    size_t lo = k * KEY_RANGE, hi = DC_MIN(lo + KEY_RANGE, c->n);
+    int str = dc_bkey_is_string(c->field);
+    for (size_t i = lo; i < hi; i++) {
+        if (str && i + 16 < hi) dc_bkey_prefetch(c->field, &c->recs[i + 16], c->in, 0);
+        if (str && i + 8 < hi) dc_bkey_prefetch(c->field, &c->recs[i + 8], c->in, 1);
+        c->out[i] = dc_bkey_value32(c->field, &c->recs[i], c->in);
+    }
+}
+
+/* The cannot-link filter over the sorted pairs: keep[p] = 0 when the two
+ * records cannot be the same person (clustering would refuse the union). */
+typedef struct {
+    const dc_record_t *recs;
+    const dc_intern_t *in;
+    const uint64_t *pairs;
+    uint8_t *keep;
+    size_t n;
+} filtctx_t;
+
+static void filter_range(void *ctx, size_t k, int tid)
+{
+    DC_UNUSED(tid);
+    filtctx_t *c = ctx;
+    size_t lo = k * KEY_RANGE, hi = DC_MIN(lo + KEY_RANGE, c->n);
+    for (size_t p = lo; p < hi; p++) {
+        if (p + 8 < hi) __builtin_prefetch(&c->recs[(uint32_t)c->pairs[p + 8]]);
+        const dc_record_t *a = &c->recs[c->pairs[p] >> 32], *b = &c->recs[(uint32_t)c->pairs[p]];
+        c->keep[p] = !dc_cannot_link(c->in, a, b);
+    }
 }
 
 static size_t unique_sorted(uint64_t *a, size_t n)
@@ -185,6 +260,27 @@ size_t dc_block_pairs_ex(const dc_record_t *recs, size_t n, const dc_intern_t *i
     int b = 1;
     while (b < 40 && ((size_t)1 << b) < n + 1) b++;
     uint64_t mask = (1ull << b) - 1;
+    size_t nranges = (n + KEY_RANGE - 1) / KEY_RANGE;
+    /* Fields used by two rules or more are read once into a cache (4 bytes
+     * per record each; at most CACHE_FIELDS of them, the most used first),
+     * freed after their last rule: a rule then reads a few small columns,
+     * not every record (and the interner, for names) again. */
+    uint32_t *fc[DC_BK__COUNT] = {0};
+    int uses[DC_BK__COUNT] = {0}, cached[DC_BK__COUNT] = {0};
+    size_t last[DC_BK__COUNT] = {0};
+    for (size_t r = 0; r < rules->n; r++)
+        for (int k = 0; k < rules->r[r].nkeys; k++) {
+            uses[rules->r[r].keys[k]]++;
+            last[rules->r[r].keys[k]] = r;
+        }
+    for (int c = 0; c < CACHE_FIELDS; c++) {
+        int best = -1;
+        for (int f = 0; f < DC_BK__COUNT; f++)
+            if (!cached[f] && uses[f] >= 2 && dc_bkey_fits32((dc_bkey_t)f) && (best < 0 || uses[f] > uses[best]))
+                best = f;
+        if (best < 0) break;
+        cached[best] = 1;
+    }
     uint64_t *words = dc_xmalloc((n ? n : 1) * sizeof *words);
     uint64_t *acc = NULL;
     size_t nacc = 0;
@@ -194,13 +290,27 @@ size_t dc_block_pairs_ex(const dc_record_t *recs, size_t n, const dc_intern_t *i
     for (size_t r = 0; r < rules->n; r++) {
         double tr = dc_now();
         dc_rule_stats_t *rs = &st->rule[r];
-        keyctx_t k = {recs, in, &rules->r[r], (uint32_t)r, words, b, mask};
-        dc_parallel_for(nthreads, n, 4096, key_one, &k);
+        keyctx_t k = {recs, in, &rules->r[r], (uint32_t)r, words, b, n, (const uint32_t *const *)fc,
+                      DC_BK__COUNT, NULL};
+        for (int f = 0; f < rules->r[r].nkeys; f++) {
+            dc_bkey_t fk = (dc_bkey_t)rules->r[r].keys[f];
+            if (!cached[fk] || fc[fk]) continue;
+            fc[fk] = dc_xmalloc((n ? n : 1) * sizeof *fc[fk]);
+            k.field = fk;
+            k.out = fc[fk];
+            dc_parallel_for(nthreads, nranges, 1, fill_range, &k);
+        }
+        dc_parallel_for(nthreads, nranges, 1, key_range, &k);
+        for (int f = 0; f < DC_BK__COUNT; f++)
+            if (fc[f] && last[f] == r) {
+                free(fc[f]);
+                fc[f] = NULL;
+            }
         size_t m = 0;
         for (size_t i = 0; i < n; i++)
             if (words[i] != UINT64_MAX) words[m++] = words[i];
         rs->keyed = m;
-        sort_par(words, m, nthreads);
+        sort_par_stable(words, m, nthreads, mask);
         rp.n = 0;
         for (size_t s = 0; s < m;) {
             size_t e = s + 1;
@@ -245,6 +355,21 @@ size_t dc_block_pairs_ex(const dc_record_t *recs, size_t n, const dc_intern_t *i
     free(rp.v);
     free(sv);
     free(words);
+    st->raw_pairs = nacc;
+    if (rules->drop_cannot_link && nacc) {
+        double tf = dc_now();
+        uint8_t *keep = dc_xmalloc(nacc);
+        filtctx_t f = {recs, in, acc, keep, nacc};
+        dc_parallel_for(nthreads, (nacc + KEY_RANGE - 1) / KEY_RANGE, 1, filter_range, &f);
+        size_t w = 0;
+        for (size_t p = 0; p < nacc; p++)
+            if (keep[p]) acc[w++] = acc[p];
+        free(keep);
+        st->dropped_cannot_link = nacc - w;
+        nacc = w;
+        dc_log(2, "block: %llu pairs of records that cannot be the same person dropped (%.2f s)",
+               (unsigned long long)st->dropped_cannot_link, dc_now() - tf);
+    }
     st->pairs = nacc;
     st->seconds = dc_now() - t0;
     if (!acc) acc = dc_xmalloc(sizeof *acc);

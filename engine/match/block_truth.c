@@ -10,7 +10,10 @@
  * the earlier ones (new) and over all the others (only). The transitive
  * figure joins the found true pairs with a union-find: a true pair whose
  * records are connected by found true pairs can still end in one cluster,
- * the best any scoring of these candidates could do.
+ * the best any scoring of these candidates could do. `found` and the
+ * transitive figure count the final candidates (after the cannot-link
+ * filter, whose true pairs clustering would refuse anyway); the per-rule
+ * figures count each rule's own pairs.
  */
 #include "dc_match.h"
 
@@ -102,21 +105,32 @@ static uint32_t uf_find(uint32_t *p, uint32_t x)
     return x;
 }
 
-void dc_block_truth_finish(dc_block_truth_t *bt)
+void dc_block_truth_finish(dc_block_truth_t *bt, const uint64_t *pairs, size_t npairs)
 {
     for (size_t r = 0; r < bt->nrules; r++) bt->rule[r].true_only = 0;
-    bt->found = bt->found_transitive = 0;
-    uint32_t *par = dc_xmalloc((bt->n ? bt->n : 1) * sizeof *par);
-    for (size_t i = 0; i < bt->n; i++) par[i] = (uint32_t)i;
+    bt->found_rules = bt->found = bt->found_transitive = 0;
     for (size_t j = 0; j < bt->ntp; j++) {
         if (!bt->cnt[j]) continue;
-        bt->found++;
+        bt->found_rules++;
         if (bt->cnt[j] == 1) bt->rule[bt->first[j]].true_only++;
-        uint32_t a = uf_find(par, (uint32_t)(bt->tp[j] >> 32)), b = uf_find(par, (uint32_t)bt->tp[j]);
-        if (a != b) par[a < b ? b : a] = a < b ? a : b;
     }
-    for (size_t j = 0; j < bt->ntp; j++)
-        if (uf_find(par, (uint32_t)(bt->tp[j] >> 32)) == uf_find(par, (uint32_t)bt->tp[j]))
+    /* the final candidates (after the cannot-link filter) */
+    uint32_t *par = dc_xmalloc((bt->n ? bt->n : 1) * sizeof *par);
+    for (size_t i = 0; i < bt->n; i++) par[i] = (uint32_t)i;
+    size_t i = 0, j = 0;
+    while (i < npairs && j < bt->ntp) {
+        if (pairs[i] < bt->tp[j]) i++;
+        else if (bt->tp[j] < pairs[i]) j++;
+        else {
+            bt->found++;
+            uint32_t a = uf_find(par, (uint32_t)(bt->tp[j] >> 32)), b = uf_find(par, (uint32_t)bt->tp[j]);
+            if (a != b) par[a < b ? b : a] = a < b ? a : b;
+            i++;
+            j++;
+        }
+    }
+    for (size_t t = 0; t < bt->ntp; t++)
+        if (uf_find(par, (uint32_t)(bt->tp[t] >> 32)) == uf_find(par, (uint32_t)bt->tp[t]))
             bt->found_transitive++;
     free(par);
 }
