@@ -2,17 +2,25 @@
 /*
  * block.c - candidate pairs from blocking rules (dc_match.h).
  *
- * DESIGN: one rule at a time. Every record with a key under the rule gives
- * one 64-bit word: the top (64 - b) bits of the key hash, then its record
- * index in the low b bits (b = bits needed for n). A radix sort of these
- * words groups equal keys into runs whose members are already in record
- * order. A run of up to max_block records yields all its pairs; a larger
- * run is sorted on the rule's sort fields and each record is paired with
- * the next window-1 records (sorted neighbourhood), so a block of 50,000
- * Nguyễn Văn Hùng born 1980 costs 50,000 * (window-1) pairs, not 1.25e9.
- * The rule's pairs (packed i << 32 | j, i < j) are sorted, made unique and
- * merged into the pairs of the earlier rules, which counts the new ones.
- * Key hash collisions (probability ~ n^2 / 2^(65-b)) only add candidates.
+ * DESIGN: one rule at a time. Fields used by two rules or more are first
+ * read into a per-field cache (4 bytes per record, freed after the field's
+ * last rule), so a rule reads a few columns, not every record and the
+ * interner again. Every record with a key under the rule gives one 64-bit
+ * word: the top (63 - b) bits of the key hash, one bit for the rule's pair
+ * condition ("! dob_vague"), then its record index in the low b bits (b =
+ * bits needed for n). A radix sort of these words (stable: the bytes that
+ * hold only the index are skipped) groups equal keys into runs, records
+ * without the condition first, each part in record order. A run of up to
+ * max_block records yields all its pairs (with a condition: those with a
+ * record that meets it); a larger run is sorted on the rule's sort fields
+ * and each record is paired with the next window-1 records (sorted
+ * neighbourhood), so a block of 50,000 Nguyễn Văn Hùng born 1980 costs
+ * 50,000 * (window-1) pairs, not 1.25e9. The rule's pairs (packed
+ * i << 32 | j, i < j) are sorted, made unique and merged into the pairs of
+ * the earlier rules, which counts the new ones. Last, with
+ * drop_cannot_link, the unique pairs whose records cannot be one person
+ * (dc_cannot_link: clustering would refuse them) are dropped, in parallel.
+ * Key hash collisions (probability ~ n^2 / 2^(64-b)) only add candidates.
  */
 #include "dc_match.h"
 
@@ -174,7 +182,8 @@ static void key_range(void *ctx, size_t k, int tid)
     for (size_t i = lo; i < hi; i++) {
         prefetch_fields(c, i, hi);
         uint64_t h = dc_rule_key_fc(c->rule, c->ri, &c->recs[i], c->in, c->fc, i);
-        c->words[i] = h ? ((h >> c->b) << c->b) | i : UINT64_MAX;
+        uint64_t cond = c->rule->require ? (uint64_t)dc_rule_required(c->rule, &c->recs[i]) : 0;
+        c->words[i] = h ? ((h >> (c->b + 1)) << (c->b + 1)) | (cond << c->b) | i : UINT64_MAX;
     }
 }
 
@@ -259,7 +268,7 @@ size_t dc_block_pairs_ex(const dc_record_t *recs, size_t n, const dc_intern_t *i
     st->rule = dc_xcalloc(rules->n ? rules->n : 1, sizeof *st->rule);
     int b = 1;
     while (b < 40 && ((size_t)1 << b) < n + 1) b++;
-    uint64_t mask = (1ull << b) - 1;
+    uint64_t mask = (1ull << b) - 1, flag = 1ull << b;
     size_t nranges = (n + KEY_RANGE - 1) / KEY_RANGE;
     /* Fields used by two rules or more are read once into a cache (4 bytes
      * per record each; at most CACHE_FIELDS of them, the most used first),
@@ -312,9 +321,14 @@ size_t dc_block_pairs_ex(const dc_record_t *recs, size_t n, const dc_intern_t *i
         rs->keyed = m;
         sort_par_stable(words, m, nthreads, mask);
         rp.n = 0;
+        /* words: key hash above bit b, the rule's pair condition at bit b,
+         * the record index below: a run (one key) holds first the records
+         * without the condition, then those with it, each in index order */
+        const dc_rule_t *rule = &rules->r[r];
+        int req = rule->require != DC_REQ_NONE;
         for (size_t s = 0; s < m;) {
             size_t e = s + 1;
-            while (e < m && (words[e] >> b) == (words[s] >> b)) e++;
+            while (e < m && (words[e] >> (b + 1)) == (words[s] >> (b + 1))) e++;
             size_t sz = e - s;
             if (sz >= 2) {
                 rs->blocks++;
@@ -322,21 +336,23 @@ size_t dc_block_pairs_ex(const dc_record_t *recs, size_t n, const dc_intern_t *i
                 if (sz <= rules->max_block) {
                     for (size_t x = s; x < e; x++)
                         for (size_t y = x + 1; y < e; y++)
-                            vec_push(&rp, pack_pair((uint32_t)(words[x] & mask),
-                                                    (uint32_t)(words[y] & mask)));
+                            if (!req || ((words[x] | words[y]) & flag))
+                                vec_push(&rp, pack_pair((uint32_t)(words[x] & mask),
+                                                        (uint32_t)(words[y] & mask)));
                 } else {
                     rs->capped_blocks++;
                     rs->capped_rows += sz;
                     sv = dc_grow(sv, &svcap, sz, sizeof *sv);
                     for (size_t x = 0; x < sz; x++) {
                         uint32_t idx = (uint32_t)(words[s + x] & mask);
-                        uint64_t v = dc_rule_sort_value(&rules->r[r], &recs[idx], in);
-                        sv[x] = ((v >> b) << b) | idx;
+                        uint64_t v = dc_rule_sort_value(rule, &recs[idx], in);
+                        sv[x] = ((v >> (b + 1)) << (b + 1)) | (words[s + x] & flag) | idx;
                     }
                     dc_sort_u64(sv, sz);
                     for (size_t x = 0; x < sz; x++)
                         for (size_t y = x + 1; y < sz && y < x + rules->window; y++)
-                            vec_push(&rp, pack_pair((uint32_t)(sv[x] & mask), (uint32_t)(sv[y] & mask)));
+                            if (!req || ((sv[x] | sv[y]) & flag))
+                                vec_push(&rp, pack_pair((uint32_t)(sv[x] & mask), (uint32_t)(sv[y] & mask)));
                 }
             }
             s = e;

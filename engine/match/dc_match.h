@@ -59,6 +59,7 @@ typedef enum dc_bkey {
     DC_BK_HOME_PROV,     /* "home_prov": native place province */
     DC_BK_ID12_HEAD,     /* "id12_head": first 9 digits of a valid ID (finds one-digit slips) */
     DC_BK_ID12_TAIL,     /* "id12_tail": last 9 digits of a valid ID */
+    DC_BK_DOB_UNORDERED, /* "dob_unordered": full date with day and month in either order */
     DC_BK__COUNT
 } dc_bkey_t;
 
@@ -70,7 +71,16 @@ typedef struct dc_rule {
     uint8_t keys[DC_RULE_MAX_KEYS];      /* dc_bkey_t */
     uint8_t nsort;
     uint8_t sort[DC_RULE_MAX_KEYS];      /* order inside capped blocks ("@ dob,perm_ward") */
+    uint8_t require;                     /* DC_REQ_*: a pair needs one record with this ("! dob_vague") */
 } dc_rule_t;
+
+/* Pair conditions of a rule ("! NAME"): only pairs in which at least one
+ * record satisfies it are made. */
+enum { DC_REQ_NONE = 0, DC_REQ_DOB_VAGUE = 1 /* "dob_vague": birth date known to the year, not the day */ };
+
+/*! dc_rule_required() : 1 when rec satisfies the rule's pair condition
+ *  (always 1 without one). */
+int dc_rule_required(const dc_rule_t *rule, const dc_record_t *rec);
 
 typedef struct dc_rules {
     size_t n;

@@ -4,7 +4,9 @@
  *
  * A rule is a '+'-joined list of key fields, optionally followed by '@' and
  * a ','-joined list of sort fields used to order the members of a block too
- * large to compare exhaustively (sorted neighbourhood). Settings lines
+ * large to compare exhaustively (sorted neighbourhood), and optionally '!'
+ * and a pair condition ("dob_vague": only pairs in which one record's birth
+ * date is known to the year but not to the day). Settings lines
  * "max_block N" and "window W" apply to the whole set. Example:
  *
  *     max_block 400
@@ -27,6 +29,7 @@ static const char *const bkey_names[DC_BK__COUNT] = {
     "given_phon", "dob", "dob_ym", "dob_year", "dob_md", "id_prov", "sex",
     "father_phon", "father_given", "mother_phon", "mother_given", "spouse_phon",
     "perm_ward", "perm_district", "perm_prov", "home_prov", "id12_head", "id12_tail",
+    "dob_unordered",
 };
 
 const char *dc_bkey_name(dc_bkey_t k)
@@ -37,7 +40,8 @@ const char *dc_bkey_name(dc_bkey_t k)
 static const char default_rules[] =
     "# dancu default blocking rules (docs/MATCHING.md).\n"
     "# One rule per line: key fields joined by '+', then optionally '@' and the\n"
-    "# fields that order a block too large to compare pair by pair.\n"
+    "# fields that order a block too large to compare pair by pair, then\n"
+    "# optionally '!' and a condition one record of every pair must meet.\n"
     "max_block 50\n"
     "window 10\n"
     "drop_cannot_link yes\n"
@@ -46,11 +50,11 @@ static const char default_rules[] =
     "cmnd\n"
     "id12_head+sur\n"
     "id12_tail+sur\n"
-    "# name and full birth date: across the whole country\n"
-    "name_phon+dob\n"
-    "# a damaged birth date or name: within the province of origin or of residence\n"
-    "name_phon+dob_year+home_prov @ dob,given,perm_ward,father_phon\n"
-    "name_phon+dob_year+perm_prov @ dob,given,perm_ward,father_phon\n"
+    "# name and birth date, across the whole country: the full date (day and\n"
+    "# month in either order), or the year when one of the two dates has no day\n"
+    "name_phon+dob_unordered\n"
+    "name_phon+dob_year ! dob_vague\n"
+    "# a birth year or a name damaged: within the province of origin or of residence\n"
     "name_phon+dob_md+home_prov\n"
     "sur+given+dob+home_prov\n"
     "sur+given+dob+perm_prov\n"
@@ -112,6 +116,7 @@ static void rule_canon(dc_rule_t *r)
             dc_buf_puts(&b, bkey_names[r->sort[i]]);
         }
     }
+    if (r->require == DC_REQ_DOB_VAGUE) dc_buf_puts(&b, " ! dob_vague");
     snprintf(r->text, sizeof r->text, "%s", b.p);
     dc_buf_free(&b);
 }
@@ -171,6 +176,18 @@ int dc_rules_parse(const char *text, const char *origin, dc_rules_t *out)
         } else {
             dc_rule_t r;
             memset(&r, 0, sizeof r);
+            const char *bang = memchr(p, '!', (size_t)(e - p));
+            if (bang) {
+                const char *v = bang + 1, *ve = e;
+                while (v < ve && isspace((unsigned char)*v)) v++;
+                if ((size_t)(ve - v) == 9 && !memcmp(v, "dob_vague", 9)) r.require = DC_REQ_DOB_VAGUE;
+                else {
+                    dc_seterr("%s:%d: unknown pair condition after '!' (known: dob_vague)", origin, line);
+                    goto fail;
+                }
+                e = bang;
+                while (e > p && isspace((unsigned char)e[-1])) e--;
+            }
             const char *at = memchr(p, '@', (size_t)(e - p));
             int nk = parse_list(p, at ? at : e, '+', r.keys, origin, line);
             if (nk < 0) goto fail;
@@ -394,6 +411,10 @@ static uint64_t bkey_value(dc_bkey_t k, const dc_record_t *r, const dc_intern_t 
     case DC_BK_DOB_YEAR: return date_ok(&r->dob) ? (uint64_t)r->dob.y : 0;
     case DC_BK_DOB_MD:
         return date_day_ok(&r->dob) ? (uint64_t)(r->dob.m * 100 + r->dob.d) : 0;
+    case DC_BK_DOB_UNORDERED:
+        return date_day_ok(&r->dob) ? (uint64_t)(r->dob.y * 10000 + DC_MIN(r->dob.m, r->dob.d) * 100 +
+                                                 DC_MAX(r->dob.m, r->dob.d))
+                                    : 0;
     case DC_BK_ID_PROV:
         return (r->id12_flags & DC_ID_VALID) ? r->id12 / 1000000000ull + 1 : 0;
     case DC_BK_SEX: return sex_known(r->sex) ? r->sex : 0;
@@ -433,6 +454,13 @@ uint64_t dc_rule_key(const dc_rule_t *rule, uint32_t rule_index, const dc_record
     return dc_rule_key_fc(rule, rule_index, rec, in, NULL, 0);
 }
 
+int dc_rule_required(const dc_rule_t *rule, const dc_record_t *rec)
+{
+    if (rule->require != DC_REQ_DOB_VAGUE) return 1;
+    const dc_date_t *d = &rec->dob;
+    return date_ok(d) && (d->prec < DC_PREC_DAY || (d->flags & DC_DATE_PLACEHOLDER));
+}
+
 /* Sort value of a record inside a capped block: the sort fields hashed in
  * order, except that the first field keeps its natural order when it is a
  * date (so neighbours are close in time). Missing fields sort first. */
@@ -447,7 +475,7 @@ uint64_t dc_rule_sort_value(const dc_rule_t *rule, const dc_record_t *rec, const
     uint64_t rest = ns > 1 ? dc_hash64(v + 1, (size_t)(ns - 1) * sizeof v[0]) : 0;
     /* first field in the top 28 bits (dates fit: yyyymmdd < 2^25), the rest hashed below */
     uint64_t first = v[0];
-    int natural = s[0] == DC_BK_DOB || s[0] == DC_BK_DOB_YEAR || s[0] == DC_BK_DOB_YM ||
+    int natural = s[0] == DC_BK_DOB || s[0] == DC_BK_DOB_YEAR || s[0] == DC_BK_DOB_YM || s[0] == DC_BK_DOB_UNORDERED ||
                   s[0] == DC_BK_DOB_MD;
     if (!natural) first = first ? (dc_hash64(&first, sizeof first) >> 36) : 0;
     return ((first & 0xFFFFFFFull) << 36) | (rest >> 28);

@@ -68,6 +68,18 @@ START_TEST(test_rules_parse)
     dc_rules_free(&r);
     dc_buf_free(&b);
 
+    /* a pair condition, after the sort fields; canonical text keeps it */
+    ck_assert_int_eq(dc_rules_parse("name_phon + dob_year @ dob ! dob_vague\nname_phon+dob_unordered\n", "t", &r), 0);
+    ck_assert_str_eq(r.r[0].text, "name_phon+dob_year @ dob ! dob_vague");
+    ck_assert_int_eq(r.r[0].require, DC_REQ_DOB_VAGUE);
+    ck_assert_int_eq(r.r[1].require, DC_REQ_NONE);
+    dc_rules_text(&r, &b);
+    dc_rules_free(&r);
+    ck_assert_int_eq(dc_rules_parse(b.p, "canon", &r), 0);
+    ck_assert_str_eq(r.r[0].text, "name_phon+dob_year @ dob ! dob_vague");
+    dc_rules_free(&r);
+    dc_buf_free(&b);
+
     ck_assert_int_eq(dc_rules_parse("drop_cannot_link   no\ndob\n", "t", &r), 0);
     ck_assert_int_eq(r.drop_cannot_link, 0);
     dc_rules_text(&r, &b);
@@ -94,6 +106,8 @@ START_TEST(test_rules_parse)
         {"dob @", "without sort fields"},
         {"dob\ndob", "given twice"},
         {"drop_cannot_link maybe\ndob", "yes or no"},
+        {"name_phon+dob_year ! dob_exact", "unknown pair condition"},
+        {"! dob_vague", "empty"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         ck_assert_int_eq(dc_rules_parse(bad[i].text, "t", &r), -1);
@@ -412,6 +426,44 @@ static void capture(void *ud, size_t r, const uint64_t *pairs, size_t n)
     c->n[r] = n;
 }
 
+/* "! dob_vague": in a block, only pairs with a record dated to the year;
+ * dob_unordered: the day and month in either order key alike */
+START_TEST(test_blocking_conditions)
+{
+    static const struct { uint32_t dob; } d[] = {
+        {19800312}, {19800312}, {19801203}, {19800000}, {19800500}, {19800715}, {19790312}, {19790000},
+    };
+    size_t n = sizeof d / sizeof d[0];
+    dc_record_t r[8];
+    for (size_t i = 0; i < n; i++) r[i] = rec(NULL, "tran", "van", "an", d[i].dob, 0, DC_SEX_MALE);
+    dc_rules_t rules;
+    ck_assert_int_eq(dc_rules_parse("drop_cannot_link no\nname_phon+dob_year ! dob_vague\nname_phon+dob_unordered\n",
+                                    "t", &rules), 0);
+    capture_t c = {{0}, {0}};
+    uint64_t *p;
+    dc_block_stats_t s;
+    dc_block_pairs_ex(r, n, IN, &rules, 2, capture, &c, &p, &s);
+    /* 1980: six records, two of them vague (3: year, 4: month): pairs with 3 or 4 */
+    static const uint64_t want0[] = {
+        (0ull << 32) | 3, (0ull << 32) | 4, (1ull << 32) | 3, (1ull << 32) | 4, (2ull << 32) | 3,
+        (2ull << 32) | 4, (3ull << 32) | 4, (3ull << 32) | 5, (4ull << 32) | 5, (6ull << 32) | 7,
+    };
+    ck_assert_uint_eq(c.n[0], sizeof want0 / sizeof want0[0]);
+    ck_assert_int_eq(memcmp(c.p[0], want0, sizeof want0), 0);
+    /* 12/03 and 03/12 of 1980 key alike; 1979-03-12 does not */
+    static const uint64_t want1[] = {(0ull << 32) | 1, (0ull << 32) | 2, (1ull << 32) | 2};
+    ck_assert_uint_eq(c.n[1], 3);
+    ck_assert_int_eq(memcmp(c.p[1], want1, sizeof want1), 0);
+    ck_assert(dc_rule_required(&rules.r[0], &r[3]));
+    ck_assert(!dc_rule_required(&rules.r[0], &r[0]));
+    ck_assert(dc_rule_required(&rules.r[1], &r[0]));
+    for (int i = 0; i < 4; i++) free(c.p[i]);
+    free(p);
+    dc_block_stats_free(&s);
+    dc_rules_free(&rules);
+}
+END_TEST
+
 START_TEST(test_blocking_rule_pairs_alone)
 {
     size_t n;
@@ -717,6 +769,7 @@ static Suite *match_suite(void)
     tcase_add_test(t, test_cannot_link);
     tcase_add_test(t, test_blocking);
     tcase_add_test(t, test_blocking_cannot_link_filter);
+    tcase_add_test(t, test_blocking_conditions);
     tcase_add_test(t, test_blocking_rule_pairs_alone);
     tcase_add_test(t, test_block_truth);
     tcase_add_test(t, test_sort);
