@@ -358,6 +358,7 @@ typedef struct prep {
     uint32_t prov;       /* code_cached(CK_PROV, ma_tinh) */
     const char *rid;     /* record_id, trimmed */
     size_t rid_n;
+    uint64_t rid_key;    /* its dc_intern_key */
 } prep_t;
 
 static void prep_a(dc_norm_ctx_t *ctx, const dc_row_t *row, prep_t *p)
@@ -369,7 +370,10 @@ static void prep_a(dc_norm_ctx_t *ctx, const dc_row_t *row, prep_t *p)
     while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) n--;
     p->rid = s;
     p->rid_n = n;
-    if (n) dc_intern_prefetch(ctx->sh->in, s, n);
+    if (n) {
+        p->rid_key = dc_intern_key(s, n);
+        dc_intern_prefetch_key(ctx->sh->in, p->rid_key);
+    }
     p->prov = code_cached(ctx, CK_PROV, row->v[DC_F_MA_TINH], row->len[DC_F_MA_TINH]);
     /* dates: their slot of the small-value table (512 KB: not always in
      * the CPU's nearest caches) */
@@ -406,7 +410,7 @@ static void row_finish(dc_norm_ctx_t *ctx, uint32_t source, const dc_row_t *row,
     out->source = source;
     out->seq = (uint32_t)row->seq;
 #define F(f) row->v[DC_F_##f], row->len[DC_F_##f]
-    out->record_id = p->rid_n ? dc_intern(sh->in, p->rid, p->rid_n) : 0;
+    out->record_id = p->rid_n ? dc_intern_with_key(sh->in, p->rid, p->rid_n, p->rid_key) : 0;
     uint32_t r = p->prov;
     out->prov_src = (uint8_t)r;
     out->code_flags |= (uint8_t)(r >> 16);
