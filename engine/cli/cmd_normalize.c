@@ -105,7 +105,7 @@ typedef struct norm_cli {
     size_t nvotes;
     /* pass 2 */
     uint64_t rows;
-    atomic_ullong norm_ns;   /* thread CPU time spent in dc_norm_row (--timing) */
+    atomic_ullong norm_ns;   /* thread CPU time spent in dc_norm_rows (--timing) */
 } norm_cli_t;
 
 /* Per worker: the normalization context and a scratch buffer. */
