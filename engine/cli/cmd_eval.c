@@ -18,9 +18,7 @@
 #include <stdlib.h>    /* free, qsort */
 #include <string.h>    /* strcmp */
 
-typedef struct {
-    uint64_t key, label;
-} kl_t;
+typedef dc_cli_label_t kl_t;
 
 static int ends_with(const char *s, const char *suf)
 {
@@ -28,7 +26,7 @@ static int ends_with(const char *s, const char *suf)
     return n >= k && !strcmp(s + n - k, suf);
 }
 
-static uint64_t row_key(const char *src, size_t ns, const char *rid, size_t nr)
+uint64_t dc_cli_row_key(const char *src, size_t ns, const char *rid, size_t nr)
 {
     char stack[512];
     char *b = ns + nr + 1 <= sizeof stack ? stack : dc_xmalloc(ns + nr + 1);
@@ -46,8 +44,7 @@ static int cmp_kl(const void *x, const void *y)
     return a->key < b->key ? -1 : a->key > b->key;
 }
 
-/* Read (source, record_id) -> hash of `labelcol` rows from a CSV or JSONL file. */
-static int read_table(const char *path, const char *labelcol, kl_t **out, size_t *nout)
+int dc_cli_read_labels(const char *path, const char *labelcol, dc_cli_label_t **out, size_t *nout)
 {
     size_t len;
     char *text = dc_read_file(path, &len, 0);
@@ -73,7 +70,7 @@ static int read_table(const char *path, const char *labelcol, kl_t **out, size_t
                     break;
                 }
                 v = dc_grow(v, &cap, n + 1, sizeof *v);
-                v[n++] = (kl_t){row_key(s, strlen(s), r, strlen(r)), dc_hash64(lab, strlen(lab))};
+                v[n++] = (kl_t){dc_cli_row_key(s, strlen(s), r, strlen(r)), dc_hash64(lab, strlen(lab))};
                 if ((line & 4095) == 0) { dc_arena_free(&a); dc_arena_init(&a, 1 << 16); }
             }
             p = e ? e + 1 : p + l;
@@ -91,7 +88,7 @@ static int read_table(const char *path, const char *labelcol, kl_t **out, size_t
             rc = dc_seterr("%s: needs columns source, record_id and %s", path, labelcol);
         while (!rc && dc_ref_csv_next(&c)) {
             v = dc_grow(v, &cap, n + 1, sizeof *v);
-            v[n++] = (kl_t){row_key(c.f[cs], c.flen[cs], c.f[cr], c.flen[cr]),
+            v[n++] = (kl_t){dc_cli_row_key(c.f[cs], c.flen[cs], c.f[cr], c.flen[cr]),
                             dc_hash64(c.f[cl], c.flen[cl])};
         }
         dc_ref_csv_close(&c);
@@ -152,7 +149,7 @@ int dc_cmd_eval(int argc, char **argv)
     }
     kl_t *t = NULL, *l = NULL;
     size_t nt = 0, nl = 0;
-    if (read_table(truth, "person_id", &t, &nt) || read_table(links, "citizen_key", &l, &nl)) {
+    if (dc_cli_read_labels(truth, "person_id", &t, &nt) || dc_cli_read_labels(links, "citizen_key", &l, &nl)) {
         dc_error("%s", dc_geterr());
         free(t);
         return DC_EXIT_FAIL;

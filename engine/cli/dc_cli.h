@@ -17,6 +17,23 @@ int dc_cmd_run(int argc, char **argv);
 int dc_cmd_gen(int argc, char **argv);
 int dc_cmd_eval(int argc, char **argv);
 int dc_cmd_explain(int argc, char **argv);
+int dc_cmd_blocks(int argc, char **argv);
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A row key (hash of source name and record_id) and the hash of a label. */
+typedef struct dc_cli_label {
+    uint64_t key, label;
+} dc_cli_label_t;
+
+/*! dc_cli_row_key() : the key of the row (source, record_id). */
+uint64_t dc_cli_row_key(const char *src, size_t ns, const char *rid, size_t nr);
+/*! dc_cli_read_labels() : read (source, record_id) -> hash of the column
+ *  `labelcol` from a CSV or JSON Lines file (optionally .zst); `*out`
+ *  (malloc'd) sorted by key. @return 0, or -1 (dc_seterr; a key given
+ *  twice is an error). */
+int dc_cli_read_labels(const char *path, const char *labelcol, dc_cli_label_t **out, size_t *nout);
 
 /*! dc_cli_threads() : parse a --threads value ("0" = all cores).
  *  @return the count, or -1 if invalid. */

@@ -2,17 +2,25 @@
 /*
  * block.c - candidate pairs from blocking rules (dc_match.h).
  *
- * DESIGN: one rule at a time. Every record with a key under the rule gives
- * one 64-bit word: the top (64 - b) bits of the key hash, then its record
- * index in the low b bits (b = bits needed for n). A radix sort of these
- * words groups equal keys into runs whose members are already in record
- * order. A run of up to max_block records yields all its pairs; a larger
- * run is sorted on the rule's sort fields and each record is paired with
- * the next window-1 records (sorted neighbourhood), so a block of 50,000
- * Nguyễn Văn Hùng born 1980 costs 50,000 * (window-1) pairs, not 1.25e9.
- * The rule's pairs (packed i << 32 | j, i < j) are sorted, made unique and
- * merged into the pairs of the earlier rules, which counts the new ones.
- * Key hash collisions (probability ~ n^2 / 2^(65-b)) only add candidates.
+ * DESIGN: one rule at a time. Fields used by two rules or more are first
+ * read into a per-field cache (4 bytes per record, freed after the field's
+ * last rule), so a rule reads a few columns, not every record and the
+ * interner again. Every record with a key under the rule gives one 64-bit
+ * word: the top (63 - b) bits of the key hash, one bit for the rule's pair
+ * condition ("! dob_vague"), then its record index in the low b bits (b =
+ * bits needed for n). A radix sort of these words (stable: the bytes that
+ * hold only the index are skipped) groups equal keys into runs, records
+ * without the condition first, each part in record order. A run of up to
+ * max_block records yields all its pairs (with a condition: those with a
+ * record that meets it); a larger run is sorted on the rule's sort fields
+ * and each record is paired with the next window-1 records (sorted
+ * neighbourhood), so a block of 50,000 Nguyễn Văn Hùng born 1980 costs
+ * 50,000 * (window-1) pairs, not 1.25e9. The rule's pairs (packed
+ * i << 32 | j, i < j) are sorted, made unique and merged into the pairs of
+ * the earlier rules, which counts the new ones. Last, with
+ * drop_cannot_link, the unique pairs whose records cannot be one person
+ * (dc_cannot_link: clustering would refuse them) are dropped, in parallel.
+ * Key hash collisions (probability ~ n^2 / 2^(64-b)) only add candidates.
  */
 #include "dc_match.h"
 
@@ -79,10 +87,23 @@ static void psort_bucket(void *ctx, size_t k, int tid)
     if (hi - lo > 1) lsd_sort(p->a + lo, p->tmp + lo, hi - lo, p->vary_low);
 }
 
-static void sort_par(uint64_t *a, size_t n, int nthreads)
+/* Parallel radix sort of a[0..n). Bytes entirely inside `stable` bits are
+ * not sorted on: the caller guarantees that a is already in order on them
+ * among words equal elsewhere (the record index below a key, appended in
+ * index order: every pass is stable). */
+static void sort_par_stable(uint64_t *a, size_t n, int nthreads, uint64_t stable)
 {
-    if (nthreads <= 1 || n < (1u << 16)) { dc_sort_u64(a, n); return; }
-    uint64_t vary = vary_bits(a, n);
+    uint64_t skip = 0;
+    for (int byte = 0; byte < 8; byte++)
+        if (((stable >> (byte * 8)) & 0xFF) == 0xFF) skip |= 0xFFull << (byte * 8);
+    if (nthreads <= 1 || n < (1u << 16)) {
+        if (n < 64) { dc_sort_u64(a, n); return; }
+        uint64_t *tmp = dc_xmalloc(n * sizeof *tmp);
+        lsd_sort(a, tmp, n, vary_bits(a, n) & ~skip);
+        free(tmp);
+        return;
+    }
+    uint64_t vary = vary_bits(a, n) & ~skip;
     if (!vary) return;
     int top = 63 - __builtin_clzll(vary);
     int sh = top >= 7 ? top - 7 : 0;
@@ -102,6 +123,8 @@ static void sort_par(uint64_t *a, size_t n, int nthreads)
     dc_parallel_for(nthreads, 256, 1, psort_bucket, &p);
     free(p.tmp);
 }
+
+static void sort_par(uint64_t *a, size_t n, int nthreads) { sort_par_stable(a, n, nthreads, 0); }
 
 /* ---------------------------------------------------------------- pairs */
 
@@ -128,15 +151,76 @@ typedef struct {
     uint32_t ri;
     uint64_t *words;   /* per record: packed key word or UINT64_MAX when missing */
     int b;
-    uint64_t mask;
+    size_t n;
+    const uint32_t *const *fc;   /* per string field: cached values, or NULL */
+    dc_bkey_t field;             /* fill_range: the field being cached */
+    uint32_t *out;
 } keyctx_t;
 
-static void key_one(void *ctx, size_t i, int tid)
+#define KEY_RANGE 4096
+#define CACHE_FIELDS 8
+
+/* Interner entries are fetched 16 records ahead, their strings 8 ahead
+ * (a string field's hash lives with the string: two cache misses per field
+ * at national scale). Hints only: values do not depend on them. */
+static inline void prefetch_fields(const keyctx_t *c, size_t i, size_t hi)
+{
+    for (int k = 0; k < c->rule->nkeys; k++) {
+        dc_bkey_t f = (dc_bkey_t)c->rule->keys[k];
+        if (!dc_bkey_is_string(f) || (c->fc && c->fc[f])) continue;
+        if (i + 16 < hi) dc_bkey_prefetch(f, &c->recs[i + 16], c->in, 0);
+        if (i + 8 < hi) dc_bkey_prefetch(f, &c->recs[i + 8], c->in, 1);
+    }
+}
+
+/* Keys of records [k*KEY_RANGE, ...). */
+static void key_range(void *ctx, size_t k, int tid)
 {
     DC_UNUSED(tid);
-    keyctx_t *k = ctx;
-    uint64_t h = dc_rule_key(k->rule, k->ri, &k->recs[i], k->in);
-    k->words[i] = h ? ((h >> k->b) << k->b) | i : UINT64_MAX;
+    keyctx_t *c = ctx;
+    size_t lo = k * KEY_RANGE, hi = DC_MIN(lo + KEY_RANGE, c->n);
+    for (size_t i = lo; i < hi; i++) {
+        prefetch_fields(c, i, hi);
+        uint64_t h = dc_rule_key_fc(c->rule, c->ri, &c->recs[i], c->in, c->fc, i);
+        uint64_t cond = c->rule->require ? (uint64_t)dc_rule_required(c->rule, &c->recs[i]) : 0;
+        c->words[i] = h ? ((h >> (c->b + 1)) << (c->b + 1)) | (cond << c->b) | i : UINT64_MAX;
+    }
+}
+
+/* Cache of one field used by several rules: its value per record. */
+static void fill_range(void *ctx, size_t k, int tid)
+{
+    DC_UNUSED(tid);
+    keyctx_t *c = ctx;
+    size_t lo = k * KEY_RANGE, hi = DC_MIN(lo + KEY_RANGE, c->n);
+    int str = dc_bkey_is_string(c->field);
+    for (size_t i = lo; i < hi; i++) {
+        if (str && i + 16 < hi) dc_bkey_prefetch(c->field, &c->recs[i + 16], c->in, 0);
+        if (str && i + 8 < hi) dc_bkey_prefetch(c->field, &c->recs[i + 8], c->in, 1);
+        c->out[i] = dc_bkey_value32(c->field, &c->recs[i], c->in);
+    }
+}
+
+/* The cannot-link filter over the sorted pairs: keep[p] = 0 when the two
+ * records cannot be the same person (clustering would refuse the union). */
+typedef struct {
+    const dc_record_t *recs;
+    const dc_intern_t *in;
+    const uint64_t *pairs;
+    uint8_t *keep;
+    size_t n;
+} filtctx_t;
+
+static void filter_range(void *ctx, size_t k, int tid)
+{
+    DC_UNUSED(tid);
+    filtctx_t *c = ctx;
+    size_t lo = k * KEY_RANGE, hi = DC_MIN(lo + KEY_RANGE, c->n);
+    for (size_t p = lo; p < hi; p++) {
+        if (p + 8 < hi) __builtin_prefetch(&c->recs[(uint32_t)c->pairs[p + 8]]);
+        const dc_record_t *a = &c->recs[c->pairs[p] >> 32], *b = &c->recs[(uint32_t)c->pairs[p]];
+        c->keep[p] = !dc_cannot_link(c->in, a, b);
+    }
 }
 
 static size_t unique_sorted(uint64_t *a, size_t n)
@@ -171,13 +255,41 @@ size_t dc_block_pairs(const dc_record_t *recs, size_t n, const dc_intern_t *in,
                       const dc_rules_t *rules, int nthreads, uint64_t **pairs_out,
                       dc_block_stats_t *st)
 {
+    return dc_block_pairs_ex(recs, n, in, rules, nthreads, NULL, NULL, pairs_out, st);
+}
+
+size_t dc_block_pairs_ex(const dc_record_t *recs, size_t n, const dc_intern_t *in,
+                         const dc_rules_t *rules, int nthreads, dc_rule_pairs_fn on_rule,
+                         void *ud, uint64_t **pairs_out, dc_block_stats_t *st)
+{
     double t0 = dc_now();
     memset(st, 0, sizeof *st);
     st->nrules = rules->n;
     st->rule = dc_xcalloc(rules->n ? rules->n : 1, sizeof *st->rule);
     int b = 1;
     while (b < 40 && ((size_t)1 << b) < n + 1) b++;
-    uint64_t mask = (1ull << b) - 1;
+    uint64_t mask = (1ull << b) - 1, flag = 1ull << b;
+    size_t nranges = (n + KEY_RANGE - 1) / KEY_RANGE;
+    /* Fields used by two rules or more are read once into a cache (4 bytes
+     * per record each; at most CACHE_FIELDS of them, the most used first),
+     * freed after their last rule: a rule then reads a few small columns,
+     * not every record (and the interner, for names) again. */
+    uint32_t *fc[DC_BK__COUNT] = {0};
+    int uses[DC_BK__COUNT] = {0}, cached[DC_BK__COUNT] = {0};
+    size_t last[DC_BK__COUNT] = {0};
+    for (size_t r = 0; r < rules->n; r++)
+        for (int k = 0; k < rules->r[r].nkeys; k++) {
+            uses[rules->r[r].keys[k]]++;
+            last[rules->r[r].keys[k]] = r;
+        }
+    for (int c = 0; c < CACHE_FIELDS; c++) {
+        int best = -1;
+        for (int f = 0; f < DC_BK__COUNT; f++)
+            if (!cached[f] && uses[f] >= 2 && dc_bkey_fits32((dc_bkey_t)f) && (best < 0 || uses[f] > uses[best]))
+                best = f;
+        if (best < 0) break;
+        cached[best] = 1;
+    }
     uint64_t *words = dc_xmalloc((n ? n : 1) * sizeof *words);
     uint64_t *acc = NULL;
     size_t nacc = 0;
@@ -187,17 +299,36 @@ size_t dc_block_pairs(const dc_record_t *recs, size_t n, const dc_intern_t *in,
     for (size_t r = 0; r < rules->n; r++) {
         double tr = dc_now();
         dc_rule_stats_t *rs = &st->rule[r];
-        keyctx_t k = {recs, in, &rules->r[r], (uint32_t)r, words, b, mask};
-        dc_parallel_for(nthreads, n, 4096, key_one, &k);
+        keyctx_t k = {recs, in, &rules->r[r], (uint32_t)r, words, b, n, (const uint32_t *const *)fc,
+                      DC_BK__COUNT, NULL};
+        for (int f = 0; f < rules->r[r].nkeys; f++) {
+            dc_bkey_t fk = (dc_bkey_t)rules->r[r].keys[f];
+            if (!cached[fk] || fc[fk]) continue;
+            fc[fk] = dc_xmalloc((n ? n : 1) * sizeof *fc[fk]);
+            k.field = fk;
+            k.out = fc[fk];
+            dc_parallel_for(nthreads, nranges, 1, fill_range, &k);
+        }
+        dc_parallel_for(nthreads, nranges, 1, key_range, &k);
+        for (int f = 0; f < DC_BK__COUNT; f++)
+            if (fc[f] && last[f] == r) {
+                free(fc[f]);
+                fc[f] = NULL;
+            }
         size_t m = 0;
         for (size_t i = 0; i < n; i++)
             if (words[i] != UINT64_MAX) words[m++] = words[i];
         rs->keyed = m;
-        sort_par(words, m, nthreads);
+        sort_par_stable(words, m, nthreads, mask);
         rp.n = 0;
+        /* words: key hash above bit b, the rule's pair condition at bit b,
+         * the record index below: a run (one key) holds first the records
+         * without the condition, then those with it, each in index order */
+        const dc_rule_t *rule = &rules->r[r];
+        int req = rule->require != DC_REQ_NONE;
         for (size_t s = 0; s < m;) {
             size_t e = s + 1;
-            while (e < m && (words[e] >> b) == (words[s] >> b)) e++;
+            while (e < m && (words[e] >> (b + 1)) == (words[s] >> (b + 1))) e++;
             size_t sz = e - s;
             if (sz >= 2) {
                 rs->blocks++;
@@ -205,21 +336,23 @@ size_t dc_block_pairs(const dc_record_t *recs, size_t n, const dc_intern_t *in,
                 if (sz <= rules->max_block) {
                     for (size_t x = s; x < e; x++)
                         for (size_t y = x + 1; y < e; y++)
-                            vec_push(&rp, pack_pair((uint32_t)(words[x] & mask),
-                                                    (uint32_t)(words[y] & mask)));
+                            if (!req || ((words[x] | words[y]) & flag))
+                                vec_push(&rp, pack_pair((uint32_t)(words[x] & mask),
+                                                        (uint32_t)(words[y] & mask)));
                 } else {
                     rs->capped_blocks++;
                     rs->capped_rows += sz;
                     sv = dc_grow(sv, &svcap, sz, sizeof *sv);
                     for (size_t x = 0; x < sz; x++) {
                         uint32_t idx = (uint32_t)(words[s + x] & mask);
-                        uint64_t v = dc_rule_sort_value(&rules->r[r], &recs[idx], in);
-                        sv[x] = ((v >> b) << b) | idx;
+                        uint64_t v = dc_rule_sort_value(rule, &recs[idx], in);
+                        sv[x] = ((v >> (b + 1)) << (b + 1)) | (words[s + x] & flag) | idx;
                     }
                     dc_sort_u64(sv, sz);
                     for (size_t x = 0; x < sz; x++)
                         for (size_t y = x + 1; y < sz && y < x + rules->window; y++)
-                            vec_push(&rp, pack_pair((uint32_t)(sv[x] & mask), (uint32_t)(sv[y] & mask)));
+                            if (!req || ((sv[x] | sv[y]) & flag))
+                                vec_push(&rp, pack_pair((uint32_t)(sv[x] & mask), (uint32_t)(sv[y] & mask)));
                 }
             }
             s = e;
@@ -227,6 +360,7 @@ size_t dc_block_pairs(const dc_record_t *recs, size_t n, const dc_intern_t *in,
         sort_par(rp.v, rp.n, nthreads);
         size_t nu = unique_sorted(rp.v, rp.n);
         rs->pairs = nu;
+        if (on_rule) on_rule(ud, r, rp.v, nu);
         acc = merge_pairs(acc, nacc, rp.v, nu, &nacc, &rs->pairs_new);
         rs->seconds = dc_now() - tr;
         dc_log(2, "block rule %s: %llu keyed, %llu blocks, largest %llu, %llu capped, %llu pairs (%llu new)",
@@ -237,6 +371,21 @@ size_t dc_block_pairs(const dc_record_t *recs, size_t n, const dc_intern_t *in,
     free(rp.v);
     free(sv);
     free(words);
+    st->raw_pairs = nacc;
+    if (rules->drop_cannot_link && nacc) {
+        double tf = dc_now();
+        uint8_t *keep = dc_xmalloc(nacc);
+        filtctx_t f = {recs, in, acc, keep, nacc};
+        dc_parallel_for(nthreads, (nacc + KEY_RANGE - 1) / KEY_RANGE, 1, filter_range, &f);
+        size_t w = 0;
+        for (size_t p = 0; p < nacc; p++)
+            if (keep[p]) acc[w++] = acc[p];
+        free(keep);
+        st->dropped_cannot_link = nacc - w;
+        nacc = w;
+        dc_log(2, "block: %llu pairs of records that cannot be the same person dropped (%.2f s)",
+               (unsigned long long)st->dropped_cannot_link, dc_now() - tf);
+    }
     st->pairs = nacc;
     st->seconds = dc_now() - t0;
     if (!acc) acc = dc_xmalloc(sizeof *acc);

@@ -59,6 +59,7 @@ typedef enum dc_bkey {
     DC_BK_HOME_PROV,     /* "home_prov": native place province */
     DC_BK_ID12_HEAD,     /* "id12_head": first 9 digits of a valid ID (finds one-digit slips) */
     DC_BK_ID12_TAIL,     /* "id12_tail": last 9 digits of a valid ID */
+    DC_BK_DOB_UNORDERED, /* "dob_unordered": full date with day and month in either order */
     DC_BK__COUNT
 } dc_bkey_t;
 
@@ -70,13 +71,24 @@ typedef struct dc_rule {
     uint8_t keys[DC_RULE_MAX_KEYS];      /* dc_bkey_t */
     uint8_t nsort;
     uint8_t sort[DC_RULE_MAX_KEYS];      /* order inside capped blocks ("@ dob,perm_ward") */
+    uint8_t require;                     /* DC_REQ_*: a pair needs one record with this ("! dob_vague") */
 } dc_rule_t;
+
+/* Pair conditions of a rule ("! NAME"): only pairs in which at least one
+ * record satisfies it are made. */
+enum { DC_REQ_NONE = 0, DC_REQ_DOB_VAGUE = 1 /* "dob_vague": birth date known to the year, not the day */ };
+
+/*! dc_rule_required() : 1 when rec satisfies the rule's pair condition
+ *  (always 1 without one). */
+int dc_rule_required(const dc_rule_t *rule, const dc_record_t *rec);
 
 typedef struct dc_rules {
     size_t n;
     dc_rule_t *r;
     uint32_t max_block;   /* blocks larger than this are windowed ("max_block N") */
     uint32_t window;      /* sorted-neighbourhood window inside capped blocks ("window W") */
+    int drop_cannot_link; /* drop pairs that dc_cannot_link() vetoes ("drop_cannot_link yes|no",
+                             default yes) */
 } dc_rules_t;
 
 /*! dc_rules_default_text() : the default rule set, in the rule language. */
@@ -98,6 +110,24 @@ const char *dc_bkey_name(dc_bkey_t k);
 uint64_t dc_rule_key(const dc_rule_t *rule, uint32_t rule_index, const dc_record_t *rec,
                      const dc_intern_t *in);
 
+/*! dc_rule_key_fc() : dc_rule_key, reading string fields k from fc[k][i]
+ *  when fc and fc[k] are not NULL (values of dc_bkey_string_value for
+ *  record i: the per-field cache of dc_block_pairs). */
+uint64_t dc_rule_key_fc(const dc_rule_t *rule, uint32_t rule_index, const dc_record_t *rec,
+                        const dc_intern_t *in, const uint32_t *const *fc, size_t i);
+/*! dc_bkey_is_string() : 1 for the fields taken from a string (names). */
+int dc_bkey_is_string(dc_bkey_t k);
+/*! dc_bkey_string_value() : key value of string field k (32 bits of the
+ *  string's hash; 0: missing). */
+uint32_t dc_bkey_string_value(dc_bkey_t k, const dc_record_t *r, const dc_intern_t *in);
+/*! dc_bkey_fits32() : 1 when the field's key values fit in 32 bits (all
+ *  but id12, cmnd and perm_ward); dc_bkey_value32() : that value. */
+int dc_bkey_fits32(dc_bkey_t k);
+uint32_t dc_bkey_value32(dc_bkey_t k, const dc_record_t *r, const dc_intern_t *in);
+/*! dc_bkey_prefetch() : a hint that field k of rec will be read: stage 0
+ *  fetches its interner entry, stage 1 its string. */
+void dc_bkey_prefetch(dc_bkey_t k, const dc_record_t *rec, const dc_intern_t *in, int stage);
+
 /* ------------------------------------------------------------- blocking */
 
 typedef struct dc_rule_stats {
@@ -114,7 +144,9 @@ typedef struct dc_rule_stats {
 typedef struct dc_block_stats {
     size_t nrules;
     dc_rule_stats_t *rule;   /* nrules entries */
-    uint64_t pairs;          /* unique candidate pairs */
+    uint64_t raw_pairs;      /* unique pairs of all rules */
+    uint64_t dropped_cannot_link; /* of which dropped: the two records cannot be one person */
+    uint64_t pairs;          /* unique candidate pairs (raw_pairs - dropped_cannot_link) */
     double seconds;
 } dc_block_stats_t;
 
@@ -122,14 +154,60 @@ typedef struct dc_block_stats {
  *  Candidate pairs of `recs` under every rule: records sharing a rule key
  *  form a block; a block of up to max_block records yields all its pairs,
  *  a larger one is sorted on the rule's sort keys and each record is paired
- *  with its next window-1 neighbours. Pairs are de-duplicated across rules.
+ *  with its next window-1 neighbours. Pairs are de-duplicated across rules;
+ *  with rules->drop_cannot_link, pairs that dc_cannot_link() vetoes (which
+ *  clustering would never join) are dropped from the result.
  *  @return the number of pairs; `*pairs` (malloc'd, sorted ascending,
  *  (uint64_t)i << 32 | j with i < j) must be freed. `st` is filled (free
  *  with dc_block_stats_free). */
 size_t dc_block_pairs(const dc_record_t *recs, size_t n, const dc_intern_t *in,
                       const dc_rules_t *rules, int nthreads, uint64_t **pairs,
                       dc_block_stats_t *st);
+/* Called once per rule, in rule order, with that rule's pairs (sorted,
+ * unique, same packing) before they are merged; the array is borrowed. */
+typedef void (*dc_rule_pairs_fn)(void *ud, size_t rule, const uint64_t *pairs, size_t npairs);
+/*! dc_block_pairs_ex() : dc_block_pairs, calling `on_rule` (may be NULL)
+ *  with each rule's own pairs (for `dancu blocks`). */
+size_t dc_block_pairs_ex(const dc_record_t *recs, size_t n, const dc_intern_t *in,
+                         const dc_rules_t *rules, int nthreads, dc_rule_pairs_fn on_rule,
+                         void *ud, uint64_t **pairs, dc_block_stats_t *st);
 void dc_block_stats_free(dc_block_stats_t *st);
+
+/* ------------------------------------------------- blocking against a truth */
+
+/* How the candidate pairs of each rule cover the true pairs of a labelled
+ * data set (labels: one per record, 0 = unknown: the record is left out). */
+typedef struct dc_block_truth_rule {
+    uint64_t true_pairs;      /* true pairs among the rule's pairs */
+    uint64_t true_new;        /* of which no earlier rule found */
+    uint64_t true_only;       /* of which no other rule found (the rule's unique contribution) */
+} dc_block_truth_rule_t;
+
+typedef struct dc_block_truth {
+    size_t nrules;
+    dc_block_truth_rule_t *rule;
+    uint64_t true_pairs;      /* pairs of records with the same label */
+    uint64_t found_rules;     /* of which some rule paired (before the cannot-link filter) */
+    uint64_t found;           /* of which candidate pairs (pair completeness = found / true_pairs) */
+    uint64_t found_transitive;/* true pairs joined through chains of true candidate pairs:
+                                 what clustering could reach at best */
+    /* private */
+    uint64_t *tp;             /* sorted true pairs */
+    uint16_t *first;          /* per true pair: the first rule that found it */
+    uint16_t *cnt;            /* per true pair: rules that found it (saturating) */
+    const uint64_t *labels;
+    size_t n, ntp;
+} dc_block_truth_t;
+
+/*! dc_block_truth_init() : the true pairs of `labels` (n records; 0 = no
+ *  label). Groups of more than 1,000 records are refused (-1, dc_seterr). */
+int dc_block_truth_init(dc_block_truth_t *bt, const uint64_t *labels, size_t n, size_t nrules);
+/*! dc_block_truth_rule() : record rule `r`'s pairs (a dc_rule_pairs_fn). */
+void dc_block_truth_rule(void *bt, size_t r, const uint64_t *pairs, size_t npairs);
+/*! dc_block_truth_finish() : fill the totals and per-rule figures; `pairs`
+ *  are the final candidates (dc_block_pairs_ex's result). */
+void dc_block_truth_finish(dc_block_truth_t *bt, const uint64_t *pairs, size_t npairs);
+void dc_block_truth_free(dc_block_truth_t *bt);
 
 /*! dc_sort_u64() : in-place LSD radix sort (skips bytes that never vary). */
 void dc_sort_u64(uint64_t *a, size_t n);

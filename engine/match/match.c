@@ -291,8 +291,11 @@ static int write_model(dc_run_t *run, const dc_match_sink_t *sink, const char *r
     dc_model_json(&ms->model, &b);
     dc_buf_printf(&b, ",\n  \"thresholds\": {\"match_probability\": %.6g, \"review_probability\": %.6g},\n",
                   run->opts.match_threshold, run->opts.review_threshold);
-    dc_buf_printf(&b, "  \"blocking\": {\"max_block\": %u, \"window\": %u, \"pairs\": %llu, \"rules\": [\n",
-                  ms->rules.max_block, ms->rules.window, (unsigned long long)ms->npairs);
+    dc_buf_printf(&b, "  \"blocking\": {\"max_block\": %u, \"window\": %u, \"drop_cannot_link\": %s, "
+                      "\"rule_pairs\": %llu, \"dropped_cannot_link\": %llu, \"pairs\": %llu, \"rules\": [\n",
+                  ms->rules.max_block, ms->rules.window, ms->rules.drop_cannot_link ? "true" : "false",
+                  (unsigned long long)ms->bstats.raw_pairs, (unsigned long long)ms->bstats.dropped_cannot_link,
+                  (unsigned long long)ms->npairs);
     for (size_t r = 0; r < ms->rules.n; r++) {
         const dc_rule_stats_t *s = r < ms->bstats.nrules ? &ms->bstats.rule[r] : NULL;
         dc_buf_puts(&b, "    {\"rule\": ");

@@ -4,7 +4,9 @@
  *
  * A rule is a '+'-joined list of key fields, optionally followed by '@' and
  * a ','-joined list of sort fields used to order the members of a block too
- * large to compare exhaustively (sorted neighbourhood). Settings lines
+ * large to compare exhaustively (sorted neighbourhood), and optionally '!'
+ * and a pair condition ("dob_vague": only pairs in which one record's birth
+ * date is known to the year but not to the day). Settings lines
  * "max_block N" and "window W" apply to the whole set. Example:
  *
  *     max_block 400
@@ -27,6 +29,7 @@ static const char *const bkey_names[DC_BK__COUNT] = {
     "given_phon", "dob", "dob_ym", "dob_year", "dob_md", "id_prov", "sex",
     "father_phon", "father_given", "mother_phon", "mother_given", "spouse_phon",
     "perm_ward", "perm_district", "perm_prov", "home_prov", "id12_head", "id12_tail",
+    "dob_unordered",
 };
 
 const char *dc_bkey_name(dc_bkey_t k)
@@ -37,23 +40,31 @@ const char *dc_bkey_name(dc_bkey_t k)
 static const char default_rules[] =
     "# dancu default blocking rules (docs/MATCHING.md).\n"
     "# One rule per line: key fields joined by '+', then optionally '@' and the\n"
-    "# fields that order a block too large to compare pair by pair.\n"
+    "# fields that order a block too large to compare pair by pair, then\n"
+    "# optionally '!' and a condition one record of every pair must meet.\n"
     "max_block 50\n"
     "window 10\n"
+    "drop_cannot_link yes\n"
+    "# identity numbers, and one-digit slips in them\n"
     "id12\n"
-    "id12_head+sex\n"
-    "id12_tail\n"
     "cmnd\n"
-    "name_phon+dob_year @ dob,given,perm_ward,father_phon\n"
-    "name_phon+dob_md\n"
-    "name_phon+father_phon\n"
-    "sur+given+dob\n"
-    "given+dob+id_prov\n"
+    "id12_head+sur\n"
+    "id12_tail+sur\n"
+    "# name and birth date, across the whole country: the full date (day and\n"
+    "# month in either order), or the year when one of the two dates has no day\n"
+    "name_phon+dob_unordered\n"
+    "name_phon+dob_year ! dob_vague\n"
+    "# a birth year or a name damaged: within the province of origin or of residence\n"
+    "name_phon+dob_md+home_prov\n"
+    "sur+given+dob+home_prov\n"
+    "sur+given+dob+perm_prov\n"
+    "sur+mid+dob+home_prov\n"
+    "sur+mid+dob+perm_prov\n"
     "given_phon+dob+perm_district\n"
+    "# family: stable across moves\n"
     "father_phon+given+dob_year\n"
     "mother_phon+given+dob_year\n"
-    "father_phon+mother_phon @ dob,given,sex\n"
-    "sur+mid+dob+sex\n";
+    "father_phon+mother_phon @ dob,given,sex\n";
 
 const char *dc_rules_default_text(void) { return default_rules; }
 
@@ -105,6 +116,7 @@ static void rule_canon(dc_rule_t *r)
             dc_buf_puts(&b, bkey_names[r->sort[i]]);
         }
     }
+    if (r->require == DC_REQ_DOB_VAGUE) dc_buf_puts(&b, " ! dob_vague");
     snprintf(r->text, sizeof r->text, "%s", b.p);
     dc_buf_free(&b);
 }
@@ -133,6 +145,7 @@ int dc_rules_parse(const char *text, const char *origin, dc_rules_t *out)
     memset(out, 0, sizeof *out);
     out->max_block = 50;
     out->window = 10;
+    out->drop_cannot_link = 1;
     size_t cap = 0;
     int line = 0;
     const char *p = text;
@@ -150,9 +163,31 @@ int dc_rules_parse(const char *text, const char *origin, dc_rules_t *out)
             if (parse_setting(p + 9, e, origin, line, &out->max_block, 2)) goto fail;
         } else if ((size_t)(e - p) > 7 && !strncmp(p, "window", 6) && isspace((unsigned char)p[6])) {
             if (parse_setting(p + 6, e, origin, line, &out->window, 2)) goto fail;
+        } else if ((size_t)(e - p) > 17 && !strncmp(p, "drop_cannot_link", 16) &&
+                   isspace((unsigned char)p[16])) {
+            const char *v = p + 16;
+            while (v < e && isspace((unsigned char)*v)) v++;
+            if ((size_t)(e - v) == 3 && !memcmp(v, "yes", 3)) out->drop_cannot_link = 1;
+            else if ((size_t)(e - v) == 2 && !memcmp(v, "no", 2)) out->drop_cannot_link = 0;
+            else {
+                dc_seterr("%s:%d: drop_cannot_link takes yes or no", origin, line);
+                goto fail;
+            }
         } else {
             dc_rule_t r;
             memset(&r, 0, sizeof r);
+            const char *bang = memchr(p, '!', (size_t)(e - p));
+            if (bang) {
+                const char *v = bang + 1, *ve = e;
+                while (v < ve && isspace((unsigned char)*v)) v++;
+                if ((size_t)(ve - v) == 9 && !memcmp(v, "dob_vague", 9)) r.require = DC_REQ_DOB_VAGUE;
+                else {
+                    dc_seterr("%s:%d: unknown pair condition after '!' (known: dob_vague)", origin, line);
+                    goto fail;
+                }
+                e = bang;
+                while (e > p && isspace((unsigned char)e[-1])) e--;
+            }
             const char *at = memchr(p, '@', (size_t)(e - p));
             int nk = parse_list(p, at ? at : e, '+', r.keys, origin, line);
             if (nk < 0) goto fail;
@@ -219,7 +254,8 @@ void dc_rules_free(dc_rules_t *r)
 
 void dc_rules_text(const dc_rules_t *r, dc_buf_t *out)
 {
-    dc_buf_printf(out, "max_block %u\nwindow %u\n", r->max_block, r->window);
+    dc_buf_printf(out, "max_block %u\nwindow %u\ndrop_cannot_link %s\n", r->max_block, r->window,
+                  r->drop_cannot_link ? "yes" : "no");
     for (size_t i = 0; i < r->n; i++) dc_buf_printf(out, "%s\n", r->r[i].text);
 }
 
@@ -249,19 +285,124 @@ static uint64_t ward_key(const dc_addr_t *a)
     return 0;
 }
 
+/* Province key of an address: the post-2025 province. Every pre-2025
+ * province went whole into one post-2025 province, so the normalizer sets
+ * prov_new whenever prov_old is known; a bare province name ("Lào Cai",
+ * also a post-2025 province) only gets prov_new. Keying on prov_old when
+ * known would split one person's rows between two code spaces. */
+static uint64_t prov_key(const dc_addr_t *a)
+{
+    if (a->prov_new) return a->prov_new;
+    return a->prov_old ? 256u + a->prov_old : 0;
+}
+
+static uint64_t bkey_value(dc_bkey_t k, const dc_record_t *r, const dc_intern_t *in);
+
+/* Relatives' name keys, read through these helpers only (their storage in
+ * dc_relname_t may change from interned ids to hashes). */
+static uint64_t rel_phon_hash(const dc_intern_t *in, const dc_relname_t *r)
+{
+    /* not interned: a 32-bit hash of the phonetic key already (dc_record.h),
+     * placed where str32() takes its bits */
+    DC_UNUSED(in);
+    return (uint64_t)r->phon << 32;
+}
+
+static uint64_t rel_given_hash(const dc_intern_t *in, const dc_relname_t *r)
+{
+    return dc_intern_hash(in, r->given);
+}
+
+/* The interned string id behind a string-valued key field (0: the field
+ * is not a string, or missing), for prefetching. */
+static uint32_t bkey_string_id(dc_bkey_t k, const dc_record_t *r)
+{
+    switch (k) {
+    case DC_BK_NAME_EXACT: return r->name.exact;
+    case DC_BK_NAME_ASCII: return r->name.ascii;
+    case DC_BK_NAME_PHON: return r->name.phon;
+    case DC_BK_SUR: return r->name.sur;
+    case DC_BK_MID: return r->name.mid;
+    case DC_BK_GIVEN: return r->name.given;
+    case DC_BK_GIVEN_PHON: return r->name.given_phon;
+    case DC_BK_FATHER_GIVEN: return r->father.given;
+    case DC_BK_MOTHER_GIVEN: return r->mother.given;
+    default: return 0;
+    }
+}
+
+/* A string field's key value: 32 bits of its string hash (0: missing).
+ * 32 bits keep the per-field cache of dc_block_pairs small; two values
+ * sharing them (about 1 in 4 billion pairs of distinct values) only merge
+ * two blocks, which adds candidates, never loses one. */
+static uint64_t str32(uint64_t h)
+{
+    if (!h) return 0;
+    uint32_t v = (uint32_t)(h >> 32);
+    return v ? v : 1;
+}
+
+int dc_bkey_is_string(dc_bkey_t k)
+{
+    switch (k) {
+    case DC_BK_NAME_EXACT: case DC_BK_NAME_ASCII: case DC_BK_NAME_PHON: case DC_BK_SUR:
+    case DC_BK_MID: case DC_BK_GIVEN: case DC_BK_GIVEN_PHON: case DC_BK_FATHER_PHON:
+    case DC_BK_FATHER_GIVEN: case DC_BK_MOTHER_PHON: case DC_BK_MOTHER_GIVEN: case DC_BK_SPOUSE_PHON:
+        return 1;
+    default: return 0;
+    }
+}
+
+uint32_t dc_bkey_string_value(dc_bkey_t k, const dc_record_t *r, const dc_intern_t *in)
+{
+    switch (k) {
+    case DC_BK_NAME_EXACT: return (uint32_t)str32(dc_intern_hash(in, r->name.exact));
+    case DC_BK_NAME_ASCII: return (uint32_t)str32(dc_intern_hash(in, r->name.ascii));
+    case DC_BK_NAME_PHON: return (uint32_t)str32(dc_intern_hash(in, r->name.phon));
+    case DC_BK_SUR: return (uint32_t)str32(dc_intern_hash(in, r->name.sur));
+    case DC_BK_MID: return (uint32_t)str32(dc_intern_hash(in, r->name.mid));
+    case DC_BK_GIVEN: return (uint32_t)str32(dc_intern_hash(in, r->name.given));
+    case DC_BK_GIVEN_PHON: return (uint32_t)str32(dc_intern_hash(in, r->name.given_phon));
+    case DC_BK_FATHER_PHON: return (uint32_t)str32(rel_phon_hash(in, &r->father));
+    case DC_BK_FATHER_GIVEN: return (uint32_t)str32(rel_given_hash(in, &r->father));
+    case DC_BK_MOTHER_PHON: return (uint32_t)str32(rel_phon_hash(in, &r->mother));
+    case DC_BK_MOTHER_GIVEN: return (uint32_t)str32(rel_given_hash(in, &r->mother));
+    case DC_BK_SPOUSE_PHON: return (uint32_t)str32(rel_phon_hash(in, &r->spouse));
+    default: return 0;
+    }
+}
+
+int dc_bkey_fits32(dc_bkey_t k)
+{
+    switch (k) {
+    case DC_BK_ID12: case DC_BK_CMND: case DC_BK_PERM_WARD: return 0;
+    default: return 1;   /* strings (32-bit values), dates, codes, 9-digit ID halves */
+    }
+}
+
+uint32_t dc_bkey_value32(dc_bkey_t k, const dc_record_t *r, const dc_intern_t *in)
+{
+    return (uint32_t)bkey_value(k, r, in);
+}
+
+void dc_bkey_prefetch(dc_bkey_t k, const dc_record_t *rec, const dc_intern_t *in, int stage)
+{
+    uint32_t id = bkey_string_id(k, rec);
+    if (!id) return;
+    if (stage == 0) dc_intern_prefetch_entry(in, id);
+    else dc_intern_prefetch_str(in, id);
+}
+
 /* The value of one key field for a record: 0 = missing. */
 static uint64_t bkey_value(dc_bkey_t k, const dc_record_t *r, const dc_intern_t *in)
 {
     switch (k) {
     case DC_BK_ID12: return (r->id12_flags & DC_ID_VALID) ? dc_rec_id12(r) : 0;
     case DC_BK_CMND: return dc_rec_cmnd(r);
-    case DC_BK_NAME_EXACT: return dc_intern_hash(in, r->name.exact);
-    case DC_BK_NAME_ASCII: return dc_intern_hash(in, r->name.ascii);
-    case DC_BK_NAME_PHON: return dc_intern_hash(in, r->name.phon);
-    case DC_BK_SUR: return dc_intern_hash(in, r->name.sur);
-    case DC_BK_MID: return dc_intern_hash(in, r->name.mid);
-    case DC_BK_GIVEN: return dc_intern_hash(in, r->name.given);
-    case DC_BK_GIVEN_PHON: return dc_intern_hash(in, r->name.given_phon);
+    case DC_BK_NAME_EXACT: case DC_BK_NAME_ASCII: case DC_BK_NAME_PHON: case DC_BK_SUR:
+    case DC_BK_MID: case DC_BK_GIVEN: case DC_BK_GIVEN_PHON: case DC_BK_FATHER_PHON:
+    case DC_BK_FATHER_GIVEN: case DC_BK_MOTHER_PHON: case DC_BK_MOTHER_GIVEN: case DC_BK_SPOUSE_PHON:
+        return dc_bkey_string_value(k, r, in);
     case DC_BK_DOB:
         return date_day_ok(&r->dob) ? (uint64_t)(r->dob.y * 10000 + r->dob.m * 100 + r->dob.d) : 0;
     case DC_BK_DOB_YM:
@@ -270,21 +411,17 @@ static uint64_t bkey_value(dc_bkey_t k, const dc_record_t *r, const dc_intern_t 
     case DC_BK_DOB_YEAR: return date_ok(&r->dob) ? (uint64_t)r->dob.y : 0;
     case DC_BK_DOB_MD:
         return date_day_ok(&r->dob) ? (uint64_t)(r->dob.m * 100 + r->dob.d) : 0;
+    case DC_BK_DOB_UNORDERED:
+        return date_day_ok(&r->dob) ? (uint64_t)(r->dob.y * 10000 + DC_MIN(r->dob.m, r->dob.d) * 100 +
+                                                 DC_MAX(r->dob.m, r->dob.d))
+                                    : 0;
     case DC_BK_ID_PROV:
         return (r->id12_flags & DC_ID_VALID) ? r->id12 / 1000000000ull + 1 : 0;
     case DC_BK_SEX: return sex_known(r->sex) ? r->sex : 0;
-    case DC_BK_FATHER_PHON: return dc_intern_hash(in, r->father.phon);
-    case DC_BK_FATHER_GIVEN: return dc_intern_hash(in, r->father.given);
-    case DC_BK_MOTHER_PHON: return dc_intern_hash(in, r->mother.phon);
-    case DC_BK_MOTHER_GIVEN: return dc_intern_hash(in, r->mother.given);
-    case DC_BK_SPOUSE_PHON: return dc_intern_hash(in, r->spouse.phon);
     case DC_BK_PERM_WARD: return ward_key(&r->perm);
     case DC_BK_PERM_DISTRICT: return r->perm.district_old;
-    case DC_BK_PERM_PROV:
-        return r->perm.prov_old ? r->perm.prov_old : (r->perm.prov_new ? 256u + r->perm.prov_new : 0);
-    case DC_BK_HOME_PROV:
-        return r->hometown.prov_old ? r->hometown.prov_old
-                                    : (r->hometown.prov_new ? 256u + r->hometown.prov_new : 0);
+    case DC_BK_PERM_PROV: return prov_key(&r->perm);
+    case DC_BK_HOME_PROV: return prov_key(&r->hometown);
     case DC_BK_ID12_HEAD: {
         uint64_t v = (r->id12_flags & DC_ID_VALID) ? dc_rec_id12(r) : 0;
         return v ? v / 1000 + 1 : 0;
@@ -298,16 +435,30 @@ static uint64_t bkey_value(dc_bkey_t k, const dc_record_t *r, const dc_intern_t 
     return 0;
 }
 
-uint64_t dc_rule_key(const dc_rule_t *rule, uint32_t rule_index, const dc_record_t *rec,
-                     const dc_intern_t *in)
+uint64_t dc_rule_key_fc(const dc_rule_t *rule, uint32_t rule_index, const dc_record_t *rec,
+                        const dc_intern_t *in, const uint32_t *const *fc, size_t i)
 {
     uint64_t v[DC_RULE_MAX_KEYS];
-    for (int i = 0; i < rule->nkeys; i++) {
-        v[i] = bkey_value((dc_bkey_t)rule->keys[i], rec, in);
-        if (!v[i]) return 0;
+    for (int k = 0; k < rule->nkeys; k++) {
+        const uint32_t *c = fc ? fc[rule->keys[k]] : NULL;
+        v[k] = c ? c[i] : bkey_value((dc_bkey_t)rule->keys[k], rec, in);
+        if (!v[k]) return 0;
     }
     uint64_t h = dc_hash64_seed(v, (size_t)rule->nkeys * sizeof v[0], 0x9E3779B97F4A7C15ull + rule_index);
     return h ? h : 1;
+}
+
+uint64_t dc_rule_key(const dc_rule_t *rule, uint32_t rule_index, const dc_record_t *rec,
+                     const dc_intern_t *in)
+{
+    return dc_rule_key_fc(rule, rule_index, rec, in, NULL, 0);
+}
+
+int dc_rule_required(const dc_rule_t *rule, const dc_record_t *rec)
+{
+    if (rule->require != DC_REQ_DOB_VAGUE) return 1;
+    const dc_date_t *d = &rec->dob;
+    return date_ok(d) && (d->prec < DC_PREC_DAY || (d->flags & DC_DATE_PLACEHOLDER));
 }
 
 /* Sort value of a record inside a capped block: the sort fields hashed in
@@ -324,7 +475,7 @@ uint64_t dc_rule_sort_value(const dc_rule_t *rule, const dc_record_t *rec, const
     uint64_t rest = ns > 1 ? dc_hash64(v + 1, (size_t)(ns - 1) * sizeof v[0]) : 0;
     /* first field in the top 28 bits (dates fit: yyyymmdd < 2^25), the rest hashed below */
     uint64_t first = v[0];
-    int natural = s[0] == DC_BK_DOB || s[0] == DC_BK_DOB_YEAR || s[0] == DC_BK_DOB_YM ||
+    int natural = s[0] == DC_BK_DOB || s[0] == DC_BK_DOB_YEAR || s[0] == DC_BK_DOB_YM || s[0] == DC_BK_DOB_UNORDERED ||
                   s[0] == DC_BK_DOB_MD;
     if (!natural) first = first ? (dc_hash64(&first, sizeof first) >> 36) : 0;
     return ((first & 0xFFFFFFFull) << 36) | (rest >> 28);

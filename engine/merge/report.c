@@ -273,6 +273,8 @@ static void report_match(const dc_run_t *run, jw_t *j)
     jw_key(j, "blocking");
     jw_open(j, '{');
     KU(j, "candidate_pairs", ms->bstats.pairs);
+    KU(j, "rule_pairs", ms->bstats.raw_pairs);
+    KU(j, "dropped_cannot_link", ms->bstats.dropped_cannot_link);
     KU(j, "max_block", ms->rules.max_block);
     KU(j, "window", ms->rules.window);
     jw_key(j, "seconds");

@@ -62,7 +62,31 @@ START_TEST(test_rules_parse)
     ck_assert_uint_eq(r2.n, r.n);
     for (size_t i = 0; i < r.n; i++) ck_assert_str_eq(r.r[i].text, r2.r[i].text);
     ck_assert_uint_eq(r2.max_block, r.max_block);
+    ck_assert_int_eq(r.drop_cannot_link, 1);
+    ck_assert_int_eq(r2.drop_cannot_link, 1);
     dc_rules_free(&r2);
+    dc_rules_free(&r);
+    dc_buf_free(&b);
+
+    /* a pair condition, after the sort fields; canonical text keeps it */
+    ck_assert_int_eq(dc_rules_parse("name_phon + dob_year @ dob ! dob_vague\nname_phon+dob_unordered\n", "t", &r), 0);
+    ck_assert_str_eq(r.r[0].text, "name_phon+dob_year @ dob ! dob_vague");
+    ck_assert_int_eq(r.r[0].require, DC_REQ_DOB_VAGUE);
+    ck_assert_int_eq(r.r[1].require, DC_REQ_NONE);
+    dc_rules_text(&r, &b);
+    dc_rules_free(&r);
+    ck_assert_int_eq(dc_rules_parse(b.p, "canon", &r), 0);
+    ck_assert_str_eq(r.r[0].text, "name_phon+dob_year @ dob ! dob_vague");
+    dc_rules_free(&r);
+    dc_buf_free(&b);
+
+    ck_assert_int_eq(dc_rules_parse("drop_cannot_link   no\ndob\n", "t", &r), 0);
+    ck_assert_int_eq(r.drop_cannot_link, 0);
+    dc_rules_text(&r, &b);
+    ck_assert_ptr_nonnull(strstr(b.p, "drop_cannot_link no\n"));
+    dc_rules_free(&r);
+    ck_assert_int_eq(dc_rules_parse(b.p, "canon", &r), 0);
+    ck_assert_int_eq(r.drop_cannot_link, 0);
     dc_rules_free(&r);
     dc_buf_free(&b);
 
@@ -81,6 +105,9 @@ START_TEST(test_rules_parse)
         {"max_block 1\ndob", "bad number"},
         {"dob @", "without sort fields"},
         {"dob\ndob", "given twice"},
+        {"drop_cannot_link maybe\ndob", "yes or no"},
+        {"name_phon+dob_year ! dob_exact", "unknown pair condition"},
+        {"! dob_vague", "empty"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         ck_assert_int_eq(dc_rules_parse(bad[i].text, "t", &r), -1);
@@ -144,10 +171,10 @@ END_TEST
 
 START_TEST(test_compare_ids_addr)
 {
-    dc_record_t a = rec(NULL, "le", "thi", "mai", 19900101, 1190012345678ull, DC_SEX_FEMALE);
+    dc_record_t a = rec(NULL, "le", "thi", "mai", 19900101, 190012345678ull, DC_SEX_FEMALE);
     static const struct { uint64_t id; int lv; } ids[] = {
-        {1190012345678ull, DC_ID_EQ},   {1190012345679ull, DC_ID_ONE_EDIT},
-        {1190012345687ull, DC_ID_ONE_EDIT}, {1190012345597ull, DC_ID_DIFF}, {0, DC_LV_MISSING},
+        {190012345678ull, DC_ID_EQ},   {190012345679ull, DC_ID_ONE_EDIT},
+        {190012345687ull, DC_ID_ONE_EDIT}, {190012345597ull, DC_ID_DIFF}, {0, DC_LV_MISSING},
     };
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
         dc_record_t b = rec(NULL, "le", "thi", "mai", 19900101, ids[i].id, DC_SEX_FEMALE);
@@ -244,6 +271,12 @@ START_TEST(test_cannot_link)
 }
 END_TEST
 
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 /* A population: `np` people, each with 1-3 records, one name in 8 shared by
  * 500 people born in 1980 (a giant block). */
 static dc_record_t *population(size_t np, size_t *n_out, uint32_t **person)
@@ -298,7 +331,11 @@ START_TEST(test_blocking)
     ck_assert_uint_eq(s1.pairs, n1);
     uint64_t sum_new = 0;
     for (size_t i = 0; i < s1.nrules; i++) sum_new += s1.rule[i].pairs_new;
-    ck_assert_uint_eq(sum_new, n1);
+    ck_assert_uint_eq(sum_new, s1.raw_pairs);
+    /* the common name's block pairs people born on other days: dropped */
+    ck_assert_uint_gt(s1.dropped_cannot_link, 0);
+    ck_assert_uint_eq(s1.raw_pairs - s1.dropped_cannot_link, n1);
+    for (size_t i = 0; i < n1; i++) ck_assert(!dc_cannot_link(IN, &r[p1[i] >> 32], &r[(uint32_t)p1[i]]));
     for (size_t i = 0; i < n1; i++) {
         ck_assert_uint_lt(p1[i] >> 32, (uint32_t)p1[i]);
         ck_assert_uint_lt((uint32_t)p1[i], n);
@@ -323,6 +360,205 @@ START_TEST(test_blocking)
     free(p4);
     dc_block_stats_free(&s1);
     dc_block_stats_free(&s4);
+    dc_rules_free(&rules);
+    free(r);
+    free(person);
+}
+END_TEST
+
+/* drop_cannot_link no keeps every pair; yes drops exactly the vetoed ones */
+START_TEST(test_blocking_cannot_link_filter)
+{
+    size_t n;
+    uint32_t *person;
+    dc_record_t *r = population(3000, &n, &person);
+    dc_rules_t keep, drop;
+    ck_assert_int_eq(dc_rules_parse("drop_cannot_link no\nname_phon+dob_year\nsur+given+dob\n", "t", &keep), 0);
+    ck_assert_int_eq(dc_rules_parse("name_phon+dob_year\nsur+given+dob\n", "t", &drop), 0);
+    ck_assert_int_eq(keep.drop_cannot_link, 0);
+    ck_assert_int_eq(drop.drop_cannot_link, 1);
+    uint64_t *pk, *pd;
+    dc_block_stats_t sk, sd;
+    size_t nk = dc_block_pairs(r, n, IN, &keep, 2, &pk, &sk);
+    size_t nd = dc_block_pairs(r, n, IN, &drop, 2, &pd, &sd);
+    ck_assert_uint_eq(sk.dropped_cannot_link, 0);
+    ck_assert_uint_eq(nk, sk.raw_pairs);
+    ck_assert_uint_eq(sd.raw_pairs, nk);
+    ck_assert_uint_eq(nd + sd.dropped_cannot_link, nk);
+    size_t j = 0, vetoed = 0;
+    for (size_t i = 0; i < nk; i++) {
+        int cl = dc_cannot_link(IN, &r[pk[i] >> 32], &r[(uint32_t)pk[i]]);
+        vetoed += cl;
+        if (j < nd && pd[j] == pk[i]) {
+            ck_assert(!cl);
+            j++;
+        } else {
+            ck_assert(cl);
+        }
+    }
+    ck_assert_uint_eq(j, nd);
+    ck_assert_uint_eq(vetoed, sd.dropped_cannot_link);
+    ck_assert_uint_gt(vetoed, 0);
+    free(pk);
+    free(pd);
+    dc_block_stats_free(&sk);
+    dc_block_stats_free(&sd);
+    dc_rules_free(&keep);
+    dc_rules_free(&drop);
+    free(r);
+    free(person);
+}
+END_TEST
+
+/* A rule's pairs do not depend on the other rules (the per-field cache is
+ * filled when a field serves two rules or more) nor on the thread count. */
+typedef struct {
+    uint64_t *p[4];
+    size_t n[4];
+} capture_t;
+
+static void capture(void *ud, size_t r, const uint64_t *pairs, size_t n)
+{
+    capture_t *c = ud;
+    if (r >= 4) return;
+    c->p[r] = dc_xmalloc((n ? n : 1) * sizeof *pairs);
+    memcpy(c->p[r], pairs, n * sizeof *pairs);
+    c->n[r] = n;
+}
+
+/* "! dob_vague": in a block, only pairs with a record dated to the year;
+ * dob_unordered: the day and month in either order key alike */
+START_TEST(test_blocking_conditions)
+{
+    static const struct { uint32_t dob; } d[] = {
+        {19800312}, {19800312}, {19801203}, {19800000}, {19800500}, {19800715}, {19790312}, {19790000},
+    };
+    size_t n = sizeof d / sizeof d[0];
+    dc_record_t r[8];
+    for (size_t i = 0; i < n; i++) r[i] = rec(NULL, "tran", "van", "an", d[i].dob, 0, DC_SEX_MALE);
+    dc_rules_t rules;
+    ck_assert_int_eq(dc_rules_parse("drop_cannot_link no\nname_phon+dob_year ! dob_vague\nname_phon+dob_unordered\n",
+                                    "t", &rules), 0);
+    capture_t c = {{0}, {0}};
+    uint64_t *p;
+    dc_block_stats_t s;
+    dc_block_pairs_ex(r, n, IN, &rules, 2, capture, &c, &p, &s);
+    /* 1980: six records, two of them vague (3: year, 4: month): pairs with 3 or 4 */
+    static const uint64_t want0[] = {
+        (0ull << 32) | 3, (0ull << 32) | 4, (1ull << 32) | 3, (1ull << 32) | 4, (2ull << 32) | 3,
+        (2ull << 32) | 4, (3ull << 32) | 4, (3ull << 32) | 5, (4ull << 32) | 5, (6ull << 32) | 7,
+    };
+    ck_assert_uint_eq(c.n[0], sizeof want0 / sizeof want0[0]);
+    ck_assert_int_eq(memcmp(c.p[0], want0, sizeof want0), 0);
+    /* 12/03 and 03/12 of 1980 key alike; 1979-03-12 does not */
+    static const uint64_t want1[] = {(0ull << 32) | 1, (0ull << 32) | 2, (1ull << 32) | 2};
+    ck_assert_uint_eq(c.n[1], 3);
+    ck_assert_int_eq(memcmp(c.p[1], want1, sizeof want1), 0);
+    ck_assert(dc_rule_required(&rules.r[0], &r[3]));
+    ck_assert(!dc_rule_required(&rules.r[0], &r[0]));
+    ck_assert(dc_rule_required(&rules.r[1], &r[0]));
+    for (int i = 0; i < 4; i++) free(c.p[i]);
+    free(p);
+    dc_block_stats_free(&s);
+    dc_rules_free(&rules);
+}
+END_TEST
+
+START_TEST(test_blocking_rule_pairs_alone)
+{
+    size_t n;
+    uint32_t *person;
+    dc_record_t *r = population(3000, &n, &person);
+    dc_rules_t one, many;
+    ck_assert_int_eq(dc_rules_parse("sur+given+dob\n", "t", &one), 0);
+    ck_assert_int_eq(dc_rules_parse("name_phon+dob_year\nsur+dob\ngiven+dob_md\nsur+given+dob\n", "t", &many), 0);
+    capture_t c1 = {{0}, {0}}, c2 = {{0}, {0}};
+    uint64_t *p;
+    dc_block_stats_t s;
+    dc_block_pairs_ex(r, n, IN, &one, 1, capture, &c1, &p, &s);
+    free(p);
+    dc_block_stats_free(&s);
+    dc_block_pairs_ex(r, n, IN, &many, 2, capture, &c2, &p, &s);
+    free(p);
+    ck_assert_uint_gt(c1.n[0], 0);
+    ck_assert_uint_eq(c1.n[0], c2.n[3]);
+    ck_assert_int_eq(memcmp(c1.p[0], c2.p[3], c1.n[0] * sizeof *c1.p[0]), 0);
+    ck_assert_uint_eq(s.rule[3].pairs, c2.n[3]);
+    for (int i = 0; i < 4; i++) {
+        free(c1.p[i]);
+        free(c2.p[i]);
+    }
+    dc_block_stats_free(&s);
+    dc_rules_free(&one);
+    dc_rules_free(&many);
+    free(r);
+    free(person);
+}
+END_TEST
+
+/* Blocking against a truth: every figure recounted by brute force. */
+START_TEST(test_block_truth)
+{
+    size_t n;
+    uint32_t *person;
+    dc_record_t *r = population(2000, &n, &person);
+    /* a person's third record has no ID: only the name rule can find it */
+    dc_rules_t rules;
+    ck_assert_int_eq(dc_rules_parse("id12\nsur+given+dob\nname_phon+dob_year\n", "t", &rules), 0);
+    uint64_t *labels = dc_xmalloc(n * sizeof *labels);
+    for (size_t i = 0; i < n; i++) labels[i] = i % 97 == 5 ? 0 : 1000 + person[i];
+    dc_block_truth_t bt;
+    ck_assert_int_eq(dc_block_truth_init(&bt, labels, n, rules.n), 0);
+    capture_t c = {{0}, {0}};
+    uint64_t *p;
+    dc_block_stats_t s;
+    /* two callbacks: capture the rule's pairs, then count them */
+    size_t np = dc_block_pairs_ex(r, n, IN, &rules, 2, capture, &c, &p, &s);
+    for (size_t k = 0; k < rules.n; k++) dc_block_truth_rule(&bt, k, c.p[k], c.n[k]);
+    dc_block_truth_finish(&bt, p, np);
+    /* brute force */
+    uint64_t tp = 0, found = 0, byrule[3] = {0}, only[3] = {0}, fresh[3] = {0}, any = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++) {
+            if (!labels[i] || labels[i] != labels[j]) continue;
+            tp++;
+            uint64_t key = ((uint64_t)i << 32) | j;
+            int in[3], cnt = 0;
+            for (size_t k = 0; k < 3; k++) {
+                in[k] = bsearch(&key, c.p[k], c.n[k], sizeof key, cmp_u64) != NULL;
+                byrule[k] += (uint64_t)in[k];
+                if (in[k] && !cnt) fresh[k]++;
+                cnt += in[k];
+            }
+            for (size_t k = 0; k < 3; k++) only[k] += in[k] && cnt == 1;
+            any += cnt > 0;
+            found += bsearch(&key, p, np, sizeof key, cmp_u64) != NULL;
+        }
+    ck_assert_uint_gt(tp, 1000);
+    ck_assert_uint_eq(bt.true_pairs, tp);
+    ck_assert_uint_eq(bt.found_rules, any);
+    ck_assert_uint_eq(bt.found, found);
+    ck_assert_uint_ge(bt.found_transitive, bt.found);
+    ck_assert_uint_le(bt.found_transitive, bt.true_pairs);
+    for (size_t k = 0; k < 3; k++) {
+        ck_assert_uint_eq(bt.rule[k].true_pairs, byrule[k]);
+        ck_assert_uint_eq(bt.rule[k].true_new, fresh[k]);
+        ck_assert_uint_eq(bt.rule[k].true_only, only[k]);
+    }
+    ck_assert_uint_eq(bt.rule[0].true_new, bt.rule[0].true_pairs);
+    ck_assert_uint_gt(bt.rule[1].true_new, 0);   /* third records: no ID */
+    /* a label held by too many records is refused */
+    dc_block_truth_t big;
+    uint64_t *same = dc_xmalloc(2000 * sizeof *same);
+    for (size_t i = 0; i < 2000; i++) same[i] = 7;
+    ck_assert_int_eq(dc_block_truth_init(&big, same, 2000, 1), -1);
+    dc_block_truth_free(&big);
+    free(same);
+    for (int i = 0; i < 4; i++) free(c.p[i]);
+    free(p);
+    free(labels);
+    dc_block_truth_free(&bt);
+    dc_block_stats_free(&s);
     dc_rules_free(&rules);
     free(r);
     free(person);
@@ -532,6 +768,10 @@ static Suite *match_suite(void)
     tcase_add_test(t, test_compare_ids_addr);
     tcase_add_test(t, test_cannot_link);
     tcase_add_test(t, test_blocking);
+    tcase_add_test(t, test_blocking_cannot_link_filter);
+    tcase_add_test(t, test_blocking_conditions);
+    tcase_add_test(t, test_blocking_rule_pairs_alone);
+    tcase_add_test(t, test_block_truth);
     tcase_add_test(t, test_sort);
     tcase_add_test(t, test_em_and_cluster);
     tcase_add_test(t, test_cluster_cannot_link);

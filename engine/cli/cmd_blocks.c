@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * cmd_blocks.c - `dancu blocks`: load and normalize inputs, run the
+ * blocking rules only, and print what each rule produced; with --truth,
+ * which true pairs each rule finds, finds first, and finds alone.
+ *
+ * It is the tool for designing blocking rules (docs/MATCHING.md): it
+ * costs the load and blocking stages of a run, not the comparison,
+ * scoring, clustering and writing of every pair. It prints counts only,
+ * never a row's values.
+ */
+#include "dc_cli.h"
+#include "common/dc_common.h"
+#include "match/dc_match.h"
+#include "run/dc_run.h"
+
+#include <getopt.h>    /* getopt_long */
+#include <stdlib.h>    /* free */
+#include <string.h>    /* strcmp */
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: dancu blocks [OPTIONS] FILE...\n"
+            "\n"
+            "Load and normalize the inputs as `dancu run` does, build the candidate\n"
+            "pairs of the blocking rules and print, per rule: records keyed, blocks,\n"
+            "largest block, capped blocks, pairs and pairs new over the earlier rules.\n"
+            "With --truth (columns source,record_id,person_id, as `dancu eval`): the\n"
+            "true pairs each rule finds, finds first and finds alone (no other rule\n"
+            "does), the share of true pairs among the candidates (pair completeness)\n"
+            "and the share reachable through chains of found true pairs.\n"
+            "Nothing is written; no comparison or scoring is done.\n"
+            "\n"
+            "Options:\n"
+            "  -t, --threads N       worker threads (0 = all cores) [default: 0]\n"
+            "      --rules FILE      blocking rules (docs/MATCHING.md) [default: built in]\n"
+            "      --truth FILE      ground truth (CSV or JSON Lines, optionally .zst)\n"
+            "      --json            print one JSON object\n"
+            "  -q, --quiet           print errors only (besides the result)\n"
+            "  -d, --delimiter C     field delimiter (, ; tab |) [default: detect]\n"
+            "  -e, --encoding NAME   utf-8, tcvn3, vni, viscii, cp1258 [default: detect]\n"
+            "      --mapping FILE    header mapping file (docs/INPUT.md)\n"
+            "  -h, --help            show this help\n");
+}
+
+typedef struct {
+    const dc_rules_t *rules;
+    const dc_block_stats_t *bs;
+    const dc_block_truth_t *bt;   /* NULL without --truth */
+    size_t nrec, labelled;
+} result_t;
+
+static double ratio(uint64_t a, uint64_t b) { return b ? (double)a / (double)b : 0.0; }
+
+static void print_text(const result_t *r, FILE *f)
+{
+    fprintf(f, "%-58s %9s %8s %7s %6s %10s %10s", "rule", "keyed", "blocks", "largest", "capped",
+            "pairs", "new");
+    if (r->bt) fprintf(f, " %9s %9s %7s", "true", "true_new", "only");
+    fprintf(f, " %6s\n", "sec");
+    for (size_t i = 0; i < r->rules->n; i++) {
+        const dc_rule_stats_t *s = &r->bs->rule[i];
+        fprintf(f, "%-58s %9llu %8llu %7llu %6llu %10llu %10llu", r->rules->r[i].text,
+                (unsigned long long)s->keyed, (unsigned long long)s->blocks,
+                (unsigned long long)s->largest, (unsigned long long)s->capped_blocks,
+                (unsigned long long)s->pairs, (unsigned long long)s->pairs_new);
+        if (r->bt) {
+            const dc_block_truth_rule_t *t = &r->bt->rule[i];
+            fprintf(f, " %9llu %9llu %7llu", (unsigned long long)t->true_pairs,
+                    (unsigned long long)t->true_new, (unsigned long long)t->true_only);
+        }
+        fprintf(f, " %6.2f\n", s->seconds);
+    }
+    fprintf(f, "records %zu, pairs %llu, of which %llu cannot link: candidate pairs %llu (%.3f per record), "
+               "blocking %.2f s\n", r->nrec, (unsigned long long)r->bs->raw_pairs,
+            (unsigned long long)r->bs->dropped_cannot_link, (unsigned long long)r->bs->pairs,
+            ratio(r->bs->pairs, r->nrec), r->bs->seconds);
+    if (r->bt)
+        fprintf(f,
+                "truth: %zu records labelled, %llu true pairs; paired by a rule %llu; candidates %llu "
+                "(completeness %.5f), reachable through found pairs %llu (%.5f), missed %llu\n",
+                r->labelled, (unsigned long long)r->bt->true_pairs, (unsigned long long)r->bt->found_rules,
+                (unsigned long long)r->bt->found,
+                ratio(r->bt->found, r->bt->true_pairs), (unsigned long long)r->bt->found_transitive,
+                ratio(r->bt->found_transitive, r->bt->true_pairs),
+                (unsigned long long)(r->bt->true_pairs - r->bt->found));
+}
+
+static void print_json(const result_t *r, FILE *f)
+{
+    dc_buf_t b = DC_BUF_INIT;
+    dc_buf_printf(&b, "{\"records\": %zu, \"rule_pairs\": %llu, \"dropped_cannot_link\": %llu, \"pairs\": %llu, "
+                      "\"pairs_per_record\": %.6f, \"seconds\": %.3f, ",
+                  r->nrec, (unsigned long long)r->bs->raw_pairs, (unsigned long long)r->bs->dropped_cannot_link,
+                  (unsigned long long)r->bs->pairs, ratio(r->bs->pairs, r->nrec), r->bs->seconds);
+    dc_buf_printf(&b, "\"max_block\": %u, \"window\": %u, \"rules\": [", r->rules->max_block,
+                  r->rules->window);
+    for (size_t i = 0; i < r->rules->n; i++) {
+        const dc_rule_stats_t *s = &r->bs->rule[i];
+        dc_buf_printf(&b, "%s{\"rule\": ", i ? ", " : "");
+        dc_buf_put_json_str(&b, r->rules->r[i].text, strlen(r->rules->r[i].text));
+        dc_buf_printf(&b,
+                      ", \"keyed_records\": %llu, \"blocks\": %llu, \"largest_block\": %llu, "
+                      "\"capped_blocks\": %llu, \"capped_records\": %llu, \"pairs\": %llu, \"pairs_new\": %llu",
+                      (unsigned long long)s->keyed, (unsigned long long)s->blocks,
+                      (unsigned long long)s->largest, (unsigned long long)s->capped_blocks,
+                      (unsigned long long)s->capped_rows, (unsigned long long)s->pairs,
+                      (unsigned long long)s->pairs_new);
+        dc_buf_printf(&b, ", \"seconds\": %.3f", s->seconds);
+        if (r->bt) {
+            const dc_block_truth_rule_t *t = &r->bt->rule[i];
+            dc_buf_printf(&b, ", \"true_pairs\": %llu, \"true_pairs_new\": %llu, \"true_pairs_only\": %llu",
+                          (unsigned long long)t->true_pairs, (unsigned long long)t->true_new,
+                          (unsigned long long)t->true_only);
+        }
+        dc_buf_puts(&b, "}");
+    }
+    dc_buf_puts(&b, "]");
+    if (r->bt)
+        dc_buf_printf(&b,
+                      ", \"truth\": {\"labelled_records\": %zu, \"true_pairs\": %llu, \"found_by_rules\": %llu, "
+                      "\"found\": %llu, \"completeness\": %.6f, \"found_transitive\": %llu, "
+                      "\"completeness_transitive\": %.6f}",
+                      r->labelled, (unsigned long long)r->bt->true_pairs, (unsigned long long)r->bt->found_rules,
+                      (unsigned long long)r->bt->found,
+                      ratio(r->bt->found, r->bt->true_pairs), (unsigned long long)r->bt->found_transitive,
+                      ratio(r->bt->found_transitive, r->bt->true_pairs));
+    dc_buf_puts(&b, "}\n");
+    fwrite(b.p, 1, b.len, f);
+    dc_buf_free(&b);
+}
+
+/* Label of every record from the truth (0: not in the truth). */
+static uint64_t *record_labels(const dc_run_t *run, const dc_cli_label_t *t, size_t nt, size_t *labelled)
+{
+    uint64_t *lab = dc_xcalloc(run->nrec ? run->nrec : 1, sizeof *lab);
+    *labelled = 0;
+    for (size_t i = 0; i < run->nrec; i++) {
+        const dc_record_t *r = &run->recs[i];
+        const char *src = r->source < run->load.nsources && run->load.sources[r->source].name
+                              ? run->load.sources[r->source].name : "";
+        size_t nr = 0;
+        const char *rid = dc_intern_str(run->in, r->record_id, &nr);
+        uint64_t k = dc_cli_row_key(src, strlen(src), rid ? rid : "", rid ? nr : 0);
+        size_t lo = 0, hi = nt;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (t[mid].key < k) lo = mid + 1;
+            else hi = mid;
+        }
+        if (lo < nt && t[lo].key == k) {
+            lab[i] = t[lo].label ? t[lo].label : 1;
+            (*labelled)++;
+        }
+    }
+    return lab;
+}
+
+int dc_cmd_blocks(int argc, char **argv)
+{
+    enum { O_RULES = 256, O_TRUTH, O_JSON, O_MAPPING };
+    static const struct option lopts[] = {
+        {"threads", required_argument, NULL, 't'}, {"rules", required_argument, NULL, O_RULES},
+        {"truth", required_argument, NULL, O_TRUTH}, {"json", no_argument, NULL, O_JSON},
+        {"quiet", no_argument, NULL, 'q'},         {"delimiter", required_argument, NULL, 'd'},
+        {"encoding", required_argument, NULL, 'e'}, {"mapping", required_argument, NULL, O_MAPPING},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+    };
+    dc_run_opts_t o;
+    memset(&o, 0, sizeof o);
+    o.max_reject_rate = 2.0;
+    o.norm.century_pivot = 30;
+    const char *truth = NULL;
+    int json = 0, quiet = 0, bad = 0, c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "t:qd:e:h", lopts, NULL)) != -1) {
+        switch (c) {
+        case 't':
+            o.nthreads = dc_cli_threads(optarg);
+            if (o.nthreads < 0) { fprintf(stderr, "dancu blocks: bad --threads '%s'\n", optarg); bad = 1; }
+            break;
+        case O_RULES: o.rules_file = optarg; break;
+        case O_TRUTH: truth = optarg; break;
+        case O_JSON: json = 1; break;
+        case 'q': quiet = 1; break;
+        case 'd':
+            if (!strcmp(optarg, "tab") || !strcmp(optarg, "\\t")) o.load.delimiter = '\t';
+            else if (strlen(optarg) == 1 && strchr(",;\t|", optarg[0])) o.load.delimiter = optarg[0];
+            else { fprintf(stderr, "dancu blocks: --delimiter must be one of , ; tab |\n"); bad = 1; }
+            break;
+        case 'e':
+            if (dc_encoding_parse(optarg, &o.load.encoding)) { fprintf(stderr, "dancu blocks: unknown encoding '%s'\n", optarg); bad = 1; }
+            break;
+        case O_MAPPING: o.load.mapping_file = optarg; break;
+        case 'h': usage(stdout); return DC_EXIT_OK;
+        default: bad = 1; break;
+        }
+    }
+    if (!bad && optind >= argc) { fprintf(stderr, "dancu blocks: no input file\n"); bad = 1; }
+    if (bad) {
+        usage(stderr);
+        return DC_EXIT_USAGE;
+    }
+    o.quiet = quiet;
+    dc_log_level = quiet ? 0 : 1;
+    const char *const *paths = (const char *const *)argv + optind;
+    size_t npaths = (size_t)(argc - optind);
+
+    dc_rules_t rules;
+    if (o.rules_file ? dc_rules_load(o.rules_file, &rules)
+                     : dc_rules_parse(dc_rules_default_text(), "default rules", &rules)) {
+        dc_error("%s", dc_geterr());
+        return DC_EXIT_FAIL;
+    }
+    dc_cli_label_t *t = NULL;
+    size_t nt = 0;
+    if (truth && dc_cli_read_labels(truth, "person_id", &t, &nt)) {
+        dc_error("%s", dc_geterr());
+        dc_rules_free(&rules);
+        return DC_EXIT_FAIL;
+    }
+    int rc = DC_EXIT_FAIL;
+    dc_run_t run;
+    dc_run_init(&run, &o);
+    dc_progress_init(!quiet);
+    uint64_t *labels = NULL, *pairs = NULL;
+    dc_block_truth_t bt;
+    memset(&bt, 0, sizeof bt);
+    dc_block_stats_t bs;
+    memset(&bs, 0, sizeof bs);
+    if (dc_run_load(&run, paths, npaths)) {
+        dc_error("%s", dc_geterr());
+        goto done;
+    }
+    result_t res = {&rules, &bs, NULL, run.nrec, 0};
+    if (truth) {
+        labels = record_labels(&run, t, nt, &res.labelled);
+        free(t);
+        t = NULL;
+        if (dc_block_truth_init(&bt, labels, run.nrec, rules.n)) {
+            dc_error("%s", dc_geterr());
+            goto done;
+        }
+        res.bt = &bt;
+    }
+    size_t npairs = dc_block_pairs_ex(run.recs, run.nrec, run.in, &rules, run.opts.nthreads,
+                                      truth ? dc_block_truth_rule : NULL, &bt, &pairs, &bs);
+    if (truth) dc_block_truth_finish(&bt, pairs, npairs);
+    if (json) print_json(&res, stdout);
+    else print_text(&res, stdout);
+    rc = DC_EXIT_OK;
+done:
+    free(pairs);
+    free(labels);
+    free(t);
+    dc_block_truth_free(&bt);
+    dc_block_stats_free(&bs);
+    dc_rules_free(&rules);
+    dc_run_free(&run);
+    return rc;
+}
