@@ -8,7 +8,7 @@
 # synthetic population with `dancu gen --styles canonical` (UTF-8, canonical
 # headers: the loader's decoding is not what is measured) of PEOPLE people
 # (default 200000, about 220,000 rows), then runs `dancu normalize --timing`,
-# which sums the thread CPU time spent inside dc_norm_row() only (not
+# which sums the thread CPU time spent inside dc_norm_rows() only (not
 # reading, parsing or writing). CPU time rather than wall time, because the
 # machine may be shared. In the same run, so that the load is shared:
 #   cached     the default: per-thread cache by distinct raw value

@@ -105,7 +105,7 @@ typedef struct norm_cli {
     size_t nvotes;
     /* pass 2 */
     uint64_t rows;
-    atomic_ullong norm_ns;   /* thread CPU time spent in dc_norm_row (--timing) */
+    atomic_ullong norm_ns;   /* thread CPU time spent in dc_norm_rows (--timing) */
 } norm_cli_t;
 
 /* Per worker: the normalization context and a scratch buffer. */
@@ -246,7 +246,10 @@ static void cells_rel(wr_t *W, const dc_row_t *r, dc_field_t f, const dc_relname
     dc_table_str(W->t, r->v[f], r->len[f]);
     cell_display(W, n->exact);
     cell_interned(W, n->ascii);
-    cell_interned(W, n->phon);
+    /* not interned (dc_record.h): the key again from the exact form */
+    dc_buf_clear(W->tmp);
+    if (n->exact) dc_norm_phon_of(W->sh, n->exact, W->tmp);
+    dc_table_str(W->t, W->tmp->p, W->tmp->len);
 }
 
 /* One output row: each raw column, then what the engine understood. */
@@ -309,10 +312,8 @@ static int p2_process(void *ud, void *wp, dc_batch_t *b)
     worker_t *w = wp;
     dc_record_t *recs = dc_xcalloc(b->n ? b->n : 1, sizeof *recs);
     uint64_t t0 = thread_cpu_ns();
-    for (size_t i = 0; i < b->n; i++) {
-        dc_norm_row(w->nc, b->src->index, &b->rows[i], &recs[i]);
-        dc_norm_sex_apply(C->sh, &recs[i]);
-    }
+    dc_norm_rows(w->nc, b->src->index, b->rows, b->n, recs);
+    for (size_t i = 0; i < b->n; i++) dc_norm_sex_apply(C->sh, &recs[i]);
     atomic_fetch_add(&C->norm_ns, thread_cpu_ns() - t0);
     wr_t W = {dc_table_mem(C->fmt, cols, DC_ARRAY_LEN(cols)), &w->tmp, C->sh, C->in};
     int rc = 0;
@@ -544,6 +545,8 @@ int dc_cmd_normalize(int argc, char **argv)
                 dc_log(1, "%llu rows normalized, %llu rejected, %.2f s -> %s",
                        (unsigned long long)ls.rows_ok, (unsigned long long)ls.rows_rejected,
                        dc_now() - t0, outpath);
+                dc_log(2, "interner: %u strings, %.1f MB", dc_intern_count(C.in) - 1,
+                       (double)dc_intern_bytes(C.in) / 1e6);
                 if (dc_table_commit(C.out) != 0) {
                     dc_error("%s", dc_geterr());
                     dc_table_abort(lo.rejects);

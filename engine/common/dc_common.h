@@ -177,6 +177,16 @@ void dc_intern_prefetch(const dc_intern_t *in, const char *s, size_t n);
  *  string itself. */
 void dc_intern_prefetch_entry(const dc_intern_t *in, uint32_t id);
 void dc_intern_prefetch_str(const dc_intern_t *in, uint32_t id);
+/*! dc_intern_key() : the hash dc_intern() computes for s[0..n) (XXH3-64);
+ *  dc_intern_with_key() : dc_intern() with it already computed.
+ *  dc_intern_prefetch_key() : dc_intern_prefetch() with it;
+ *  dc_intern_prefetch_hdr() : once that slot has arrived, a hint for the
+ *  stored string it points to (takes the shard lock briefly). Used to
+ *  overlap the two cache misses of several dc_intern() calls. */
+uint64_t dc_intern_key(const char *s, size_t n);
+uint32_t dc_intern_with_key(dc_intern_t *in, const char *s, size_t n, uint64_t key);
+void dc_intern_prefetch_key(const dc_intern_t *in, uint64_t key);
+void dc_intern_prefetch_hdr(dc_intern_t *in, uint64_t key);
 /*! dc_intern_hash() : XXH3-64 of the string of `id` (0 for id 0). */
 uint64_t dc_intern_hash(const dc_intern_t *in, uint32_t id);
 /*! dc_intern_count() : number of ids handed out, plus one for id 0. */

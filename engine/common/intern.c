@@ -3,13 +3,13 @@
  * intern.c - a thread-safe string interner.
  *
  * DESIGN: 256 shards chosen by the top byte of the string's XXH3 hash, each
- * with its own mutex, open-addressing table of ids and string arena, so two
+ * with its own (spin) lock, open-addressing table of ids and string arena, so two
  * threads rarely wait for each other. Ids come from one atomic counter and
  * index a two-level entry table (64 Ki chunks of 64 Ki entries, chunks
  * allocated on demand and published with release stores), so a reader maps
  * an id to its string without any lock. An id is only ever handed out after
- * its entry is complete, under the shard mutex; a thread that got the id
- * through any synchronisation (the mutex, a thread join) sees the entry.
+ * its entry is complete, under the shard lock; a thread that got the id
+ * through any synchronisation (the lock, a thread join) sees the entry.
  *
  * Each string lives in its shard's arena behind a 16-byte header (hash, id,
  * length). A slot holds a pointer to that header and 16 more bits of the
@@ -23,6 +23,7 @@
 #include "dc_common.h"
 
 #include <pthread.h>    /* pthread_mutex_t */
+#include <sched.h>      /* sched_yield */
 #include <stdatomic.h>  /* atomic_uint */
 #include <stdlib.h>     /* free */
 #include <string.h>     /* memcmp */
@@ -47,12 +48,30 @@ typedef struct {
 
 static inline const hdr_t *hdr_of(const char *s) { return (const hdr_t *)s - 1; }
 
+/* A shard's lock: a spin lock (the critical sections are a probe and
+ * perhaps an insertion, tens of nanoseconds; a pthread mutex costs two
+ * atomic read-modify-writes per call where this costs one and a store),
+ * yielding the CPU when held for long (a table being grown). */
 typedef struct {
-    pthread_mutex_t mu;
+    atomic_uint lk;
     uint64_t *slots;  /* tag << 48 | hdr_t pointer, 0 = empty */
     size_t cap, count;
     dc_arena_t arena;
 } shard_t;
+
+static inline void spin_lock(atomic_uint *lk)
+{
+    while (atomic_exchange_explicit(lk, 1, memory_order_acquire)) {
+        for (unsigned i = 0; atomic_load_explicit(lk, memory_order_relaxed); i++) {
+            if (i >= 64) sched_yield();
+#if defined(__x86_64__) || defined(__i386__)
+            else __builtin_ia32_pause();
+#endif
+        }
+    }
+}
+
+static inline void spin_unlock(atomic_uint *lk) { atomic_store_explicit(lk, 0, memory_order_release); }
 
 struct dc_intern {
     shard_t shards[NSHARDS];
@@ -65,7 +84,7 @@ dc_intern_t *dc_intern_create(void)
 {
     dc_intern_t *in = dc_xcalloc(1, sizeof *in);
     for (int i = 0; i < NSHARDS; i++) {
-        pthread_mutex_init(&in->shards[i].mu, NULL);
+        atomic_init(&in->shards[i].lk, 0);
         dc_arena_init(&in->shards[i].arena, 64 * 1024);
     }
     for (unsigned i = 0; i < NCHUNKS; i++) atomic_init(&in->chunks[i], NULL);
@@ -78,7 +97,6 @@ void dc_intern_free(dc_intern_t *in)
 {
     if (!in) return;
     for (int i = 0; i < NSHARDS; i++) {
-        pthread_mutex_destroy(&in->shards[i].mu);
         free(in->shards[i].slots);
         dc_arena_free(&in->shards[i].arena);
     }
@@ -148,12 +166,18 @@ static void shard_grow(shard_t *sh)
     free(old);
 }
 
+uint64_t dc_intern_key(const char *s, size_t n) { return XXH3_64bits(s, n); }
+
 uint32_t dc_intern(dc_intern_t *in, const char *s, size_t n)
 {
+    return n ? dc_intern_with_key(in, s, n, XXH3_64bits(s, n)) : 0;
+}
+
+uint32_t dc_intern_with_key(dc_intern_t *in, const char *s, size_t n, uint64_t h)
+{
     if (n == 0) return 0;
-    uint64_t h = XXH3_64bits(s, n);
     shard_t *sh = &in->shards[h >> 56];
-    pthread_mutex_lock(&sh->mu);
+    spin_lock(&sh->lk);
     if ((sh->count + 1) * 4 >= sh->cap * 3) shard_grow(sh);
     size_t i = probe(sh, s, n, h);
     uint64_t v = sh->slots[i];
@@ -173,7 +197,7 @@ uint32_t dc_intern(dc_intern_t *in, const char *s, size_t n)
         sh->slots[i] = TAG_OF(h) << 48 | (uint64_t)(uintptr_t)e;
         sh->count++;
     }
-    pthread_mutex_unlock(&sh->mu);
+    spin_unlock(&sh->lk);
     return id;
 }
 
@@ -182,10 +206,10 @@ uint32_t dc_intern_find(dc_intern_t *in, const char *s, size_t n)
     if (n == 0) return 0;
     uint64_t h = XXH3_64bits(s, n);
     shard_t *sh = &in->shards[h >> 56];
-    pthread_mutex_lock(&sh->mu);
+    spin_lock(&sh->lk);
     uint64_t v = sh->cap ? sh->slots[probe(sh, s, n, h)] : 0;
     uint32_t id = v ? ((const hdr_t *)(uintptr_t)(v & PTR_MASK))->id : 0;
-    pthread_mutex_unlock(&sh->mu);
+    spin_unlock(&sh->lk);
     return id;
 }
 
@@ -236,12 +260,26 @@ void dc_intern_prefetch_str(const dc_intern_t *in, uint32_t id)
 
 void dc_intern_prefetch(const dc_intern_t *in, const char *s, size_t n)
 {
-    if (n == 0) return;
-    uint64_t h = XXH3_64bits(s, n);
+    if (n) dc_intern_prefetch_key(in, XXH3_64bits(s, n));
+}
+
+void dc_intern_prefetch_key(const dc_intern_t *in, uint64_t h)
+{
     const shard_t *sh = &in->shards[h >> 56];
     /* unlocked, relaxed reads: a table being replaced only makes the hint
      * useless (a prefetch never faults) */
     const uint64_t *slots = __atomic_load_n(&sh->slots, __ATOMIC_RELAXED);
     size_t cap = __atomic_load_n(&sh->cap, __ATOMIC_RELAXED);
     if (slots && cap) __builtin_prefetch(&slots[(size_t)h & (cap - 1)]);
+}
+
+void dc_intern_prefetch_hdr(dc_intern_t *in, uint64_t h)
+{
+    shard_t *sh = &in->shards[h >> 56];
+    spin_lock(&sh->lk);   /* the slot table is only read under the lock */
+    if (sh->cap) {
+        uint64_t v = sh->slots[(size_t)h & (sh->cap - 1)];
+        if (v && (v >> 48) == TAG_OF(h)) __builtin_prefetch((const void *)(uintptr_t)(v & PTR_MASK));
+    }
+    spin_unlock(&sh->lk);
 }

@@ -302,7 +302,10 @@ static uint64_t bkey_value(dc_bkey_t k, const dc_record_t *r, const dc_intern_t 
  * dc_relname_t may change from interned ids to hashes). */
 static uint64_t rel_phon_hash(const dc_intern_t *in, const dc_relname_t *r)
 {
-    return dc_intern_hash(in, r->phon);
+    /* not interned: a 32-bit hash of the phonetic key already (dc_record.h),
+     * placed where str32() takes its bits */
+    DC_UNUSED(in);
+    return (uint64_t)r->phon << 32;
 }
 
 static uint64_t rel_given_hash(const dc_intern_t *in, const dc_relname_t *r)
@@ -322,11 +325,8 @@ static uint32_t bkey_string_id(dc_bkey_t k, const dc_record_t *r)
     case DC_BK_MID: return r->name.mid;
     case DC_BK_GIVEN: return r->name.given;
     case DC_BK_GIVEN_PHON: return r->name.given_phon;
-    case DC_BK_FATHER_PHON: return r->father.phon;
     case DC_BK_FATHER_GIVEN: return r->father.given;
-    case DC_BK_MOTHER_PHON: return r->mother.phon;
     case DC_BK_MOTHER_GIVEN: return r->mother.given;
-    case DC_BK_SPOUSE_PHON: return r->spouse.phon;
     default: return 0;
     }
 }

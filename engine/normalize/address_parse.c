@@ -189,6 +189,15 @@ static int lower_equals(const char *s, size_t n, const char *exact, size_t *used
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0, j = 0, el = strlen(exact);
+    /* fast path, the usual spelling ("Phường"): an ASCII first letter,
+     * then the very bytes of `exact` (lower case: the loop below would
+     * accept them unchanged) */
+    if (n && n <= el && p[0] < 0x80 && (p[0] | 0x20) == (unsigned char)exact[0] &&
+        ((p[0] >= 'A' && p[0] <= 'Z') || (p[0] >= 'a' && p[0] <= 'z')) && !memcmp(s + 1, exact + 1, n - 1) &&
+        (n == el || (unsigned char)exact[n] < 0x80 || ((unsigned char)exact[n] & 0xC0) != 0x80)) {
+        *used = n;
+        return 1;
+    }
     while (i < n) {
         uint32_t cp;
         i += p[i] < 0x80 ? (cp = p[i], 1) : dc_addr__utf8_next(p + i, n - i, &cp);

@@ -32,11 +32,14 @@ enum {
     DC_DATE_FUTURE      = 1 << 6,  /* after the reference date (also DC_DATE_INVALID) */
 };
 
+/* 4 bytes (bit fields; read them like plain integers, do not take their
+ * address). */
 typedef struct dc_date {
-    int16_t y;       /* 0 when unknown */
-    uint8_t m, d;    /* 0 when unknown */
-    uint8_t prec;    /* DC_PREC_* */
-    uint8_t flags;   /* DC_DATE_* */
+    uint32_t y : 14;     /* 0 when unknown, else 1800..ref_year (docs/NORMALIZATION.md) */
+    uint32_t m : 4;      /* 0 when unknown */
+    uint32_t d : 5;      /* 0 when unknown */
+    uint32_t prec : 2;   /* DC_PREC_* */
+    uint32_t flags : 7;  /* DC_DATE_* */
 } dc_date_t;
 
 /* Name flags. */
@@ -66,9 +69,15 @@ typedef struct dc_name {
     uint8_t  has_diacritics;       /* the source value carried diacritics */
 } dc_name_t;
 
-/* Related person's name (father, mother, spouse): fewer keys. */
+/* Related person's name (father, mother, spouse): fewer keys. `phon` is
+ * not interned: it is only compared for equality and hashed by blocking,
+ * so it holds dc_norm_phon_hash() of the phonetic key (0 = none), which
+ * saves an interner insertion per distinct name and the string's memory.
+ * Its string is dc_norm_phon_of() of `exact`. */
 typedef struct dc_relname {
-    uint32_t exact, ascii, phon, given;
+    uint32_t exact, ascii;   /* interned */
+    uint32_t phon;           /* 32-bit hash of the phonetic key, 0 = none */
+    uint32_t given;          /* interned ascii key of the given name */
 } dc_relname_t;
 
 /* Sex. DC_SEX_CODE0/1 are provisional ("0"/"1" before the per-file
@@ -123,13 +132,15 @@ enum {
 
 typedef struct dc_addr {
     uint32_t text;          /* interned normalized address text (display form) */
-    uint32_t ward_old;      /* pre-2025 GSO commune code (5 digits), 0 unknown */
-    uint32_t ward_new;      /* post-2025 commune code, 0 unknown or ambiguous */
+    uint16_t ward_old;      /* pre-2025 GSO commune code (5 digits, all <= 32248:
+                               checked when the gazetteer loads), 0 unknown */
+    uint16_t ward_new;      /* post-2025 commune code, 0 unknown or ambiguous */
     uint16_t district_old;  /* pre-2025 district code (3 digits), 0 unknown */
     uint8_t  prov_old;      /* pre-2025 province code (2 digits), 0 unknown */
     uint8_t  prov_new;      /* post-2025 province code, 0 unknown */
     uint8_t  conf;          /* match confidence 0..100 */
     uint8_t  flags;         /* DC_ADDR_* */
+    /* 2 bytes of padding: 16 bytes */
 } dc_addr_t;
 
 /* Record-level flags. */
@@ -137,11 +148,22 @@ enum {
     DC_REC_TEMP_REGISTER = 1 << 0,  /* row from a temporary-residence register */
 };
 
-/* The record. Fields are ordered for size (no padding): 192 bytes on
- * LP64, checked by a static assertion (docs/NORMALIZATION.md, "memory"). */
+/* The record: 168 bytes on LP64, checked by a static assertion
+ * (docs/NORMALIZATION.md, "The record and memory"). Small fields are bit
+ * fields packed beside the ID numbers (< 10^12 < 2^40): read and assign
+ * them like plain integers, but do not take their address or offsetof();
+ * the fields survivorship reads by offset (names, addresses, dates,
+ * nationality, ethnic, religion) are plain members. */
 typedef struct dc_record {
-    uint64_t id12;          /* so_dinh_danh as a number (0 absent) */
-    uint64_t cmnd;          /* so_cmnd as a number (0 absent) */
+    uint64_t id12 : 40;        /* so_dinh_danh as a number (0 absent) */
+    uint64_t id12_flags : 12;  /* DC_ID_* */
+    uint64_t code_flags : 8;   /* DC_CODE_* */
+    uint64_t sex : 3;          /* DC_SEX_* */
+    uint64_t rec_flags : 1;    /* DC_REC_* */
+    uint64_t cmnd : 40;        /* so_cmnd as a number (0 absent) */
+    uint64_t cmnd_flags : 12;  /* DC_ID_* */
+    uint64_t prov_src : 8;     /* province of the source file (pre-2025 GSO code), 0 unknown */
+    uint64_t : 4;
     uint32_t seq;           /* data row number within the source (< 2^32 rows per file) */
     uint32_t source;        /* index of the input file */
     uint32_t record_id;     /* interned record_id (unique within its source) */
@@ -149,14 +171,9 @@ typedef struct dc_record {
     dc_relname_t father, mother, spouse;
     dc_addr_t hometown, perm, cur;  /* que_quan, noi_thuong_tru, noi_o_hien_tai */
     dc_date_t dob, dod;
-    uint16_t id12_flags, cmnd_flags;  /* DC_ID_* */
     uint16_t nationality;   /* ISO 3166-1 numeric (704 = Việt Nam), 0 unknown */
-    uint8_t sex;            /* DC_SEX_* */
     uint8_t ethnic;         /* 2008 (QĐ 1019) code 1..54, 0 unknown */
     uint8_t religion;       /* DC_RELIGION_* or GSO code 1..14 */
-    uint8_t prov_src;       /* province of the source file (pre-2025 GSO code), 0 unknown */
-    uint8_t rec_flags;      /* DC_REC_* */
-    uint8_t code_flags;     /* DC_CODE_* */
 } dc_record_t;
 
 #endif /* DC_RECORD_H */

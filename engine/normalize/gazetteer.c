@@ -439,6 +439,11 @@ dc_gazetteer_t *dc_gazetteer_load(void)
     build_kw_index(gz);
     free(b.kp);
     free(b.keys);
+    /* dc_addr_t keeps ward codes in 16 bits (dc_record.h): GSO commune
+     * codes go up to 32248 in both eras */
+    for (uint32_t c = UINT16_MAX + 1u; c <= gz->ward_code_max; c++)
+        if (gz->ward_old[c] >= 0 || gz->ward_new[c] >= 0)
+            dc_die("gazetteer: ward code %u does not fit dc_addr_t (16 bits)", c);
     return gz;
 }
 

@@ -620,8 +620,9 @@ void norm_id12_recheck_sex(dc_record_t *r)
     char d[13];
     uint64_t v = r->id12;
     for (int i = 11; i >= 0; i--) { d[i] = (char)('0' + v % 10); v /= 10; }
-    r->id12_flags &= (uint16_t)~DC_ID_SEX_MISMATCH;
-    id12_check(d, r->sex, NULL, &r->id12_flags);
+    uint16_t f = (uint16_t)(r->id12_flags & ~DC_ID_SEX_MISMATCH);
+    id12_check(d, r->sex, NULL, &f);
+    r->id12_flags = f;
 }
 
 void norm_codes_load(dc_norm_shared_t *sh)

@@ -30,6 +30,7 @@ typedef struct cache_ent {
     uint64_t h;
     uint32_t off, len;   /* key bytes in the cache arena */
     uint16_t kind;
+    uint32_t aux;        /* names: the relatives' phonetic hash (dc_relname_t.phon) */
     union {
         dc_name_t name;
         dc_date_t date;
@@ -38,12 +39,30 @@ typedef struct cache_ent {
     } u;
 } cache_ent_t;
 
+/* The small-value cache of one worker: direct-mapped, keys stored inline,
+ * for the fields with few distinct values (codes) or short ones (dates):
+ * its 512 KB (one 64-byte line per slot) stay in the CPU caches where the
+ * big table's 27 MB do not. A slot is overwritten on collision. */
+#define VC_SLOTS 8192
+#define VC_MAXLEN 46
+typedef struct vc_ent {
+    _Alignas(64) uint64_t h;   /* one cache line per slot */
+    union {
+        uint32_t code;   /* value | DC_CODE_* flags << 16 */
+        dc_date_t date;
+    } u;
+    uint8_t kind, len;
+    char s[VC_MAXLEN];
+} vc_ent_t;
+
 typedef struct cache {
     cache_ent_t *e;
+    vc_ent_t *vc;
     size_t cap, count, limit;
     char *keys;
     size_t klen, kcap;
     uint64_t hits, misses, clears;
+    uint64_t completed;   /* related persons' entries completed for an own name */
 } cache_t;
 
 struct dc_norm_shared {
@@ -83,12 +102,18 @@ typedef struct tokc_ent {
     char s[TOKC_MAXLEN];
 } tokc_ent_t;
 
+/* norm_name.c: names in progress (the four name fields of a row) */
+#define NAME_JOBS 4
+typedef struct name_job name_job_t;
+name_job_t *norm_jobs_create(void);
+void norm_jobs_free(name_job_t *jobs);
+
 struct dc_norm_ctx {
     dc_norm_shared_t *sh;
     cache_t cache;
+    name_job_t *jobs;
     tokc_ent_t *tokc;
-    dc_text_t txt;
-    dc_buf_t b1, b2, b3;
+    dc_buf_t b1;
 };
 
 /* norm_name.c */
@@ -102,7 +127,30 @@ void norm_id12_recheck_sex(dc_record_t *r);
 /* cache (normalize.c) */
 uint32_t norm_intern_short(dc_norm_ctx_t *ctx, const char *s, size_t n);
 cache_ent_t *cache_find(cache_t *c, int kind, const char *s, size_t n, uint64_t *h);
-void cache_put(cache_t *c, int kind, const char *s, size_t n, uint64_t h, const void *res,
-               size_t rsize);
+/* cache_hash() : the key hash cache_find computes; cache_find_h() : the
+ * lookup with it (the row pipeline hashes ahead and prefetches). */
+uint64_t cache_hash(int kind, const char *s, size_t n);
+cache_ent_t *cache_find_h(cache_t *c, int kind, const char *s, size_t n, uint64_t h);
+
+/* norm_name.c: the cached name paths, on a trimmed non-empty value whose
+ * cache_hash(CK_NAME, ...) is h (unused with opts.no_cache). */
+size_t norm_trim(const char **s, size_t n);
+void norm_name_h(dc_norm_ctx_t *ctx, const char *s, size_t n, uint64_t h, dc_name_t *out);
+void norm_relname_h(dc_norm_ctx_t *ctx, const char *s, size_t n, uint64_t h, dc_relname_t *out,
+                    uint16_t *flags);
+/* The four name fields of a row (own name, father, mother, spouse):
+ * s/n trimmed values (n 0 when empty), h their cache_hash(CK_NAME, ...);
+ * the same results as norm_name_h and norm_relname_h one after the other,
+ * with the interner misses of the names not in the cache overlapped. */
+void norm_row_names(dc_norm_ctx_t *ctx, const char *const *s, const size_t *n, const uint64_t *h,
+                    dc_name_t *name, dc_relname_t *const *rel);
+/* @return the new entry, or NULL when the value was not cached (too long) */
+cache_ent_t *cache_put(cache_t *c, int kind, const char *s, size_t n, uint64_t h, const void *res,
+                       size_t rsize);
+
+/* In a cached dc_name_t only: computed for a related person (no split into
+ * surname, middle and given names, phonetic key not interned); a lookup
+ * for a person's own name completes it. Never in a record. */
+#define NAME_PARTIAL 0x8000u
 
 #endif /* NORM_INTERNAL_H */

@@ -99,18 +99,13 @@ void norm_names_load(dc_norm_shared_t *sh)
 }
 
 /* Trim ASCII spaces; returns the trimmed length and moves *s. */
-static size_t trim(const char **s, size_t n)
+size_t norm_trim(const char **s, size_t n)
 {
     const char *p = *s;
     while (n && (p[0] == ' ' || p[0] == '\t' || p[0] == '\r' || p[0] == '\n')) { p++; n--; }
     while (n && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r' || p[n - 1] == '\n')) n--;
     *s = p;
     return n;
-}
-
-static uint32_t intern_buf(dc_intern_t *in, const dc_buf_t *b)
-{
-    return b->len ? dc_intern(in, b->p, b->len) : 0;
 }
 
 /* Per-token renderings of a name, each token rendered once. */
@@ -134,63 +129,20 @@ static int tok_eq(const char *s, size_t n, const char *lit)
     return n == strlen(lit) && !memcmp(s, lit, n);
 }
 
-static void name_compute(dc_norm_ctx_t *ctx, const char *s, size_t n, dc_name_t *out, int full)
+/* Split a name of nt >= 1 tokens into surname, middle and given names,
+ * with the flags that depend on it (*flagsp updated); e = the exact key. */
+static void name_split(dc_norm_ctx_t *ctx, const dc_text_t *t, const tokkeys_t *ptk, int dia,
+                       const dc_buf_t *e, uint16_t *flagsp, dc_name_t *out)
 {
     dc_norm_shared_t *sh = ctx->sh;
-    dc_text_t *t = &ctx->txt;
     dc_buf_t *b = &ctx->b1;
-    uint16_t flags = 0;
-    tokkeys_t tk;
-
-    memset(out, 0, sizeof *out);
-    dc_text_decode(s, n, t);
-    int dia = (t->flags & DC_TXT_DIACRITICS) != 0;
-    if (!dia && dc_text_decode_typed(t)) {
-        flags |= DC_NAME_TELEX;
-        dia = 1;
-    }
+    const tokkeys_t *tk = ptk;
     int nt = t->n;
-    for (int j = 0; j < nt; j++) tk.klen[j] = (uint8_t)dc_token_key(&t->t[j], tk.key[j]);
-    join(b, &tk, 0, nt);
-    if (!nt || strmap_get(&sh->placeholders, b->p, b->len, 0)) {
-        out->flags = DC_NAME_PLACEHOLDER;
-        return;
-    }
-    dc_text_canon(t);
-    if (t->flags & DC_TXT_DIGITS) flags |= DC_NAME_DIGITS;
-    if (nt == 1) flags |= DC_NAME_ONE_TOKEN;
-    if (!dia) flags |= DC_NAME_NO_DIACRITICS;
-    if (t->flags & (DC_TXT_PUNCT | DC_TXT_TRUNC)) flags |= DC_NAME_ODD_CHARS;
-    if (t->flags & DC_TXT_OTHER) flags |= DC_NAME_OTHER_SCRIPT;
-    if (t->flags & DC_TXT_MOVED_TONE) flags |= DC_NAME_TONE_MOVED;
-
-    /* the three forms are built first and their interner slots fetched
-     * together: the three cache misses overlap instead of following each
-     * other (docs/PERFORMANCE.md) */
-    dc_intern_t *in = sh->in;
-    dc_buf_t *e = &ctx->b2, *pf = &ctx->b3;
-    dc_buf_clear(e);
-    dc_text_put_exact(t, 0, nt, e);
-    dc_buf_clear(pf);
-    dc_text_put_phon(t, 0, nt, pf);
-    dc_intern_prefetch(in, b->p, b->len);
-    dc_intern_prefetch(in, e->p, e->len);
-    dc_intern_prefetch(in, pf->p, pf->len);
-    out->ascii = intern_buf(in, b);
-    out->exact = intern_buf(in, e);
-    out->phon = intern_buf(in, pf);
-    out->ntok = (uint8_t)nt;
-    out->has_diacritics = (uint8_t)dia;
-    out->given = norm_intern_short(ctx, tk.key[nt - 1], tk.klen[nt - 1]);
-    if (!full) {
-        out->flags = flags;
-        return;
-    }
-
+    uint16_t flags = *flagsp;
     /* split: a compound surname (compared on the exact form when the name
      * has diacritics, else on the ASCII form), else the first token */
     int sur_n = nt >= 2 ? 1 : 0;
-    if (nt >= 3 && strmap_get(&sh->compound_first, tk.key[0], tk.klen[0], 0)) {
+    if (nt >= 3 && strmap_get(&sh->compound_first, tk->key[0], tk->klen[0], 0)) {
         for (size_t i = 0; i < sh->ncompound; i++) {
             int k = sh->compound_ntok[i];
             if (k >= nt) continue;
@@ -204,7 +156,7 @@ static void name_compute(dc_norm_ctx_t *ctx, const char *s, size_t n, dc_name_t 
                 for (hl = 0; hl < e->len; hl++)
                     if (e->p[hl] == ' ' && ++sp == (size_t)k) break;
             } else {
-                join(b, &tk, 0, k);
+                join(b, tk, 0, k);
                 have = b->p;
                 hl = b->len;
             }
@@ -216,15 +168,15 @@ static void name_compute(dc_norm_ctx_t *ctx, const char *s, size_t n, dc_name_t 
         if (sur_n > 1) flags |= DC_NAME_COMPOUND_SUR;
     }
     if (sur_n) {
-        join(b, &tk, 0, sur_n);
+        join(b, tk, 0, sur_n);
         out->sur = norm_intern_short(ctx, b->p, b->len);
         if (sur_n == 1 && !strmap_get(&sh->surnames, b->p, b->len, 0)) flags |= DC_NAME_RARE_SURNAME;
     }
     if (nt - 1 > sur_n) {
-        join(b, &tk, sur_n, nt - 1);
+        join(b, tk, sur_n, nt - 1);
         out->mid = norm_intern_short(ctx, b->p, b->len);
         for (int j = sur_n; j < nt - 1; j++) {
-            int van = tok_eq(tk.key[j], tk.klen[j], "van"), thi = tok_eq(tk.key[j], tk.klen[j], "thi");
+            int van = tok_eq(tk->key[j], tk->klen[j], "van"), thi = tok_eq(tk->key[j], tk->klen[j], "thi");
             if (!van && !thi) continue;
             if (dia) {   /* with diacritics, only Văn and Thị themselves */
                 char ex[DC_TOK_BYTES];
@@ -239,45 +191,269 @@ static void name_compute(dc_norm_ctx_t *ctx, const char *s, size_t n, dc_name_t 
     char ph[DC_TOK_BYTES];
     size_t pl = dc_token_phon(&t->t[nt - 1], ph);
     out->given_phon = norm_intern_short(ctx, ph, pl);
-    out->flags = flags;
+    *flagsp = flags;
+}
+
+uint32_t dc_norm_phon_hash(const char *s, size_t n)
+{
+    if (!n) return 0;
+    uint64_t k = dc_intern_key(s, n);
+    uint32_t v = (uint32_t)(k ^ (k >> 32));
+    return v ? v : 1;
+}
+
+/* One name being normalized, in three steps (job_begin, job_split,
+ * job_end) so that the names of a row can be interleaved: the interner's
+ * cache misses of one name overlap with the work on the others. */
+struct name_job {
+    dc_text_t t;
+    tokkeys_t tk;
+    dc_buf_t a, e, pf;        /* ASCII, exact and phonetic forms */
+    uint64_t ka, ke, kp;      /* their interner keys */
+    int dia, full, ip, done;  /* done: a placeholder, nothing to intern */
+    uint16_t flags;
+    uint32_t ph;              /* dc_norm_phon_hash of the phonetic key */
+    dc_name_t out;
+};
+
+name_job_t *norm_jobs_create(void) { return dc_xcalloc(NAME_JOBS, sizeof(name_job_t)); }
+
+void norm_jobs_free(name_job_t *jobs)
+{
+    if (!jobs) return;
+    for (int i = 0; i < NAME_JOBS; i++) {
+        dc_buf_free(&jobs[i].a);
+        dc_buf_free(&jobs[i].e);
+        dc_buf_free(&jobs[i].pf);
+    }
+    free(jobs);
+}
+
+/* Decode, key, canonicalize; build the three forms and prefetch their
+ * interner slots. full: the person's own name (split, phonetic key
+ * interned); else a related person's (NAME_PARTIAL). */
+static void job_begin(dc_norm_ctx_t *ctx, name_job_t *j, const char *s, size_t n, int full)
+{
+    dc_norm_shared_t *sh = ctx->sh;
+    dc_text_t *t = &j->t;
+    dc_buf_t *b = &ctx->b1;
+    dc_name_t *out = &j->out;
+    uint16_t flags = 0;
+
+    memset(out, 0, sizeof *out);
+    j->full = full;
+    j->ph = 0;
+    j->ip = 0;
+    j->done = 1;
+    dc_text_decode(s, n, t);
+    int dia = (t->flags & DC_TXT_DIACRITICS) != 0;
+    if (!dia && dc_text_decode_typed(t)) {
+        flags |= DC_NAME_TELEX;
+        dia = 1;
+    }
+    int nt = t->n;
+    for (int k = 0; k < nt; k++) j->tk.klen[k] = (uint8_t)dc_token_key(&t->t[k], j->tk.key[k]);
+    join(b, &j->tk, 0, nt);
+    if (!nt || strmap_get(&sh->placeholders, b->p, b->len, 0)) {
+        j->flags = DC_NAME_PLACEHOLDER;
+        return;
+    }
+    j->done = 0;
+    dc_text_canon(t);
+    if (t->flags & DC_TXT_DIGITS) flags |= DC_NAME_DIGITS;
+    if (nt == 1) flags |= DC_NAME_ONE_TOKEN;
+    if (!dia) flags |= DC_NAME_NO_DIACRITICS;
+    if (t->flags & (DC_TXT_PUNCT | DC_TXT_TRUNC)) flags |= DC_NAME_ODD_CHARS;
+    if (t->flags & DC_TXT_OTHER) flags |= DC_NAME_OTHER_SCRIPT;
+    if (t->flags & DC_TXT_MOVED_TONE) flags |= DC_NAME_TONE_MOVED;
+
+    dc_intern_t *in = sh->in;
+    dc_buf_clear(&j->a);
+    dc_buf_put(&j->a, b->p, b->len);
+    dc_buf_clear(&j->e);
+    dc_text_put_exact(t, 0, nt, &j->e);
+    dc_buf_clear(&j->pf);
+    dc_text_put_phon(t, 0, nt, &j->pf);
+    j->ka = dc_intern_key(j->a.p, j->a.len);
+    j->ke = dc_intern_key(j->e.p, j->e.len);
+    j->kp = dc_intern_key(j->pf.p, j->pf.len);
+    j->ip = full && j->pf.len;   /* intern the phonetic key */
+    dc_intern_prefetch_key(in, j->ka);
+    dc_intern_prefetch_key(in, j->ke);
+    if (j->ip) dc_intern_prefetch_key(in, j->kp);
+    j->ph = dc_norm_phon_hash(j->pf.p, j->pf.len);
+    out->ntok = (uint8_t)nt;
+    out->has_diacritics = (uint8_t)dia;
+    out->given = norm_intern_short(ctx, j->tk.key[nt - 1], j->tk.klen[nt - 1]);
+    j->dia = dia;
+    j->flags = flags;
+}
+
+/* The split (own names), done while the interner slots arrive. */
+static void job_split(dc_norm_ctx_t *ctx, name_job_t *j)
+{
+    if (j->done) return;
+    if (j->full) name_split(ctx, &j->t, &j->tk, j->dia, &j->e, &j->flags, &j->out);
+    else j->flags |= NAME_PARTIAL;
+}
+
+/* Once the slots have arrived: a hint for the stored strings they point to. */
+static void job_prefetch(dc_norm_ctx_t *ctx, const name_job_t *j)
+{
+    if (j->done) return;
+    dc_intern_t *in = ctx->sh->in;
+    dc_intern_prefetch_hdr(in, j->ka);
+    dc_intern_prefetch_hdr(in, j->ke);
+    if (j->ip) dc_intern_prefetch_hdr(in, j->kp);
+}
+
+static void job_end(dc_norm_ctx_t *ctx, name_job_t *j)
+{
+    if (!j->done) {
+        dc_intern_t *in = ctx->sh->in;
+        j->out.ascii = dc_intern_with_key(in, j->a.p, j->a.len, j->ka);
+        j->out.exact = dc_intern_with_key(in, j->e.p, j->e.len, j->ke);
+        if (j->ip) j->out.phon = dc_intern_with_key(in, j->pf.p, j->pf.len, j->kp);
+    }
+    j->out.flags = j->flags;
+}
+
+/* The keys of one name (the steps above in a row). *phon_h =
+ * dc_norm_phon_hash() of the phonetic key, either way. */
+static void name_compute(dc_norm_ctx_t *ctx, const char *s, size_t n, dc_name_t *out, int full,
+                         uint32_t *phon_h)
+{
+    name_job_t *j = &ctx->jobs[0];
+    job_begin(ctx, j, s, n, full);
+    job_split(ctx, j);
+    job_prefetch(ctx, j);
+    job_end(ctx, j);
+    *out = j->out;
+    *phon_h = j->ph;
+}
+
+static void rel_from(const dc_name_t *nm, uint32_t ph, dc_relname_t *out)
+{
+    out->exact = nm->exact;
+    out->ascii = nm->ascii;
+    out->phon = ph;
+    out->given = nm->given;
+}
+
+void norm_row_names(dc_norm_ctx_t *ctx, const char *const *s, const size_t *n, const uint64_t *h,
+                    dc_name_t *name, dc_relname_t *const *rel)
+{
+    int cached = !ctx->sh->opts.no_cache;
+    cache_t *c = &ctx->cache;
+    int job_of[4], nj = 0;
+    cache_ent_t *own_partial = NULL;
+    for (int k = 0; k < 4; k++) {
+        job_of[k] = -1;
+        if (!n[k]) {
+            if (k) memset(rel[k - 1], 0, sizeof *rel[k - 1]);
+            else memset(name, 0, sizeof *name);
+            continue;
+        }
+        if (cached) {
+            cache_ent_t *e = cache_find_h(c, CK_NAME, s[k], n[k], h[k]);
+            if (e && k) { rel_from(&e->u.name, e->aux, rel[k - 1]); continue; }
+            if (e && !(e->u.name.flags & NAME_PARTIAL)) { *name = e->u.name; continue; }
+            if (e) own_partial = e;   /* k == 0: a related person's entry, to complete */
+        }
+        /* the same value twice in the row: computed once */
+        for (int q = 0; q < k; q++)
+            if (job_of[q] >= 0 && n[q] == n[k] && !memcmp(s[q], s[k], n[k])) { job_of[k] = job_of[q]; break; }
+        if (job_of[k] >= 0) continue;
+        job_of[k] = nj;
+        job_begin(ctx, &ctx->jobs[nj], s[k], n[k], k == 0);
+        nj++;
+    }
+    for (int i = 0; i < nj; i++) job_split(ctx, &ctx->jobs[i]);
+    for (int i = 0; i < nj; i++) job_prefetch(ctx, &ctx->jobs[i]);
+    for (int i = 0; i < nj; i++) job_end(ctx, &ctx->jobs[i]);
+    /* results, and into the cache in field order: the own name's entry
+     * first (completing a partial entry found above is safe only before
+     * any insertion, which may empty the table) */
+    for (int k = 0; k < 4; k++) {
+        if (job_of[k] < 0) continue;
+        const name_job_t *j = &ctx->jobs[job_of[k]];
+        if (k) rel_from(&j->out, j->ph, rel[k - 1]);
+        else *name = j->out;
+        int first = 1;
+        for (int q = 0; q < k; q++) first &= job_of[q] != job_of[k];
+        if (!cached || !first) continue;
+        if (k == 0 && own_partial) {
+            own_partial->u.name = j->out;
+            c->completed++;
+        } else {
+            cache_ent_t *e = cache_put(c, CK_NAME, s[k], n[k], h[k], &j->out, sizeof j->out);
+            if (e) e->aux = j->ph;
+        }
+    }
+}
+
+void norm_name_h(dc_norm_ctx_t *ctx, const char *s, size_t n, uint64_t h, dc_name_t *out)
+{
+    uint32_t ph;
+    if (ctx->sh->opts.no_cache) { name_compute(ctx, s, n, out, 1, &ph); return; }
+    cache_ent_t *e = cache_find_h(&ctx->cache, CK_NAME, s, n, h);
+    if (e && !(e->u.name.flags & NAME_PARTIAL)) { *out = e->u.name; return; }
+    name_compute(ctx, s, n, out, 1, &ph);
+    if (e) {   /* a related person's entry, completed */
+        e->u.name = *out;
+        ctx->cache.completed++;
+    }
+    else if ((e = cache_put(&ctx->cache, CK_NAME, s, n, h, out, sizeof *out))) e->aux = ph;
 }
 
 void dc_norm_name(dc_norm_ctx_t *ctx, const char *s, size_t n, dc_name_t *out)
 {
-    n = trim(&s, n);
+    n = norm_trim(&s, n);
     if (!n) { memset(out, 0, sizeof *out); return; }
-    if (ctx->sh->opts.no_cache) { name_compute(ctx, s, n, out, 1); return; }
-    uint64_t h;
-    cache_ent_t *e = cache_find(&ctx->cache, CK_NAME, s, n, &h);
-    if (e) { *out = e->u.name; return; }
-    name_compute(ctx, s, n, out, 1);
-    cache_put(&ctx->cache, CK_NAME, s, n, h, out, sizeof *out);
+    norm_name_h(ctx, s, n, ctx->sh->opts.no_cache ? 0 : cache_hash(CK_NAME, s, n), out);
+}
+
+void norm_relname_h(dc_norm_ctx_t *ctx, const char *s, size_t n, uint64_t h, dc_relname_t *out,
+                    uint16_t *flags)
+{
+    /* only the whole-name keys and the given name, no split; the cache is
+     * shared with the persons' own names (a father's name is often someone's
+     * own), whose entries hold everything a relative's needs */
+    dc_name_t nm;
+    uint32_t ph;
+    if (ctx->sh->opts.no_cache) {
+        name_compute(ctx, s, n, &nm, 0, &ph);
+    } else {
+        cache_ent_t *e = cache_find_h(&ctx->cache, CK_NAME, s, n, h);
+        if (e) {
+            nm = e->u.name;
+            ph = e->aux;
+        } else {
+            name_compute(ctx, s, n, &nm, 0, &ph);
+            if ((e = cache_put(&ctx->cache, CK_NAME, s, n, h, &nm, sizeof nm))) e->aux = ph;
+        }
+    }
+    out->exact = nm.exact;
+    out->ascii = nm.ascii;
+    out->phon = ph;
+    out->given = nm.given;
+    /* the flags that do not depend on the split (the same whether the
+     * cached entry is complete or not) */
+    if (flags)
+        *flags = nm.flags & (uint16_t)~(NAME_PARTIAL | DC_NAME_COMPOUND_SUR | DC_NAME_RARE_SURNAME |
+                                        DC_NAME_MID_VAN | DC_NAME_MID_THI);
 }
 
 void dc_norm_relname(dc_norm_ctx_t *ctx, const char *s, size_t n, dc_relname_t *out,
                      uint16_t *flags)
 {
-    /* only the whole-name keys and the given name: no split */
-    dc_name_t nm;
-    n = trim(&s, n);
+    n = norm_trim(&s, n);
     if (!n) {
-        memset(&nm, 0, sizeof nm);
-    } else if (ctx->sh->opts.no_cache) {
-        name_compute(ctx, s, n, &nm, 0);
-    } else {
-        uint64_t h;
-        cache_ent_t *e = cache_find(&ctx->cache, CK_NAME, s, n, &h);
-        if (e) nm = e->u.name;
-        else {
-            name_compute(ctx, s, n, &nm, 1);
-            cache_put(&ctx->cache, CK_NAME, s, n, h, &nm, sizeof nm);
-        }
+        memset(out, 0, sizeof *out);
+        if (flags) *flags = 0;
+        return;
     }
-    out->exact = nm.exact;
-    out->ascii = nm.ascii;
-    out->phon = nm.phon;
-    out->given = nm.given;
-    if (flags) *flags = nm.flags;
+    norm_relname_h(ctx, s, n, ctx->sh->opts.no_cache ? 0 : cache_hash(CK_NAME, s, n), out, flags);
 }
 
 void dc_norm_display_name(const dc_norm_shared_t *sh, uint32_t exact, dc_buf_t *out)
@@ -287,6 +463,16 @@ void dc_norm_display_name(const dc_norm_shared_t *sh, uint32_t exact, dc_buf_t *
     dc_text_t t;
     dc_text_decode(s, n, &t);
     dc_text_put_display(&t, 0, t.n, out);
+}
+
+void dc_norm_phon_of(const dc_norm_shared_t *sh, uint32_t exact, dc_buf_t *out)
+{
+    size_t n;
+    const char *s = dc_intern_str(sh->in, exact, &n);
+    dc_text_t t;
+    dc_text_decode(s, n, &t);
+    dc_text_canon(&t);
+    dc_text_put_phon(&t, 0, t.n, out);
 }
 
 static void flags_str(unsigned flags, const char *const *names, size_t nnames, dc_buf_t *out)

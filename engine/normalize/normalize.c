@@ -14,9 +14,12 @@
 #include "dc_address.h"
 
 #include <stdlib.h>   /* free */
+#include <sys/mman.h> /* mmap, madvise */
 #include <string.h>   /* memcmp */
 
-_Static_assert(sizeof(dc_record_t) == 192, "dc_record_t size changed: update docs/NORMALIZATION.md");
+_Static_assert(sizeof(dc_record_t) == 168, "dc_record_t size changed: update docs/NORMALIZATION.md");
+_Static_assert(sizeof(dc_addr_t) == 16, "dc_addr_t size changed: update docs/NORMALIZATION.md");
+_Static_assert(sizeof(dc_date_t) == 4, "dc_date_t size changed: update docs/NORMALIZATION.md");
 
 static void addr_normalize(const dc_norm_shared_t *sh, const char *s, size_t n, uint8_t prov,
                            dc_addr_t *out)
@@ -24,20 +27,55 @@ static void addr_normalize(const dc_norm_shared_t *sh, const char *s, size_t n, 
     dc_addr_normalize(sh->gz, sh->in, s, n, prov, out, NULL);
 }
 
-#define CACHE_SLOTS (1u << 17)   /* per worker; emptied at 3/4 */
+#define CACHE_SLOTS (1u << 18)   /* per worker (15 MB of slots, 12 MB of keys); emptied at 3/4 */
 
 
 /* ------------------------------------------------------------------ cache */
+
+/* The big table and its key store are read at random: on 4 KB pages
+ * nearly every lookup also misses the TLB. They are mapped apart, 2 MB
+ * aligned, and the kernel asked for huge pages (where transparent huge
+ * pages are in "madvise" mode; a hint only). Zero-filled. */
+#define HUGE_ALIGN ((size_t)2 << 20)
+
+static void *huge_alloc(size_t n)
+{
+    size_t len = n + HUGE_ALIGN;
+    char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) dc_die("out of memory (%zu bytes)", len);
+    char *a = (char *)(((uintptr_t)p + HUGE_ALIGN - 1) & ~(uintptr_t)(HUGE_ALIGN - 1));
+    if (a - p >= (ptrdiff_t)sizeof(size_t) * 2) {
+        ((size_t *)a)[-1] = len;
+        ((size_t *)a)[-2] = (size_t)(a - p);
+    } else {   /* already aligned: keep the header in the first huge page's slack */
+        a += HUGE_ALIGN;
+        ((size_t *)a)[-1] = len;
+        ((size_t *)a)[-2] = (size_t)(a - p);
+    }
+#ifdef MADV_HUGEPAGE
+    madvise(a, n, MADV_HUGEPAGE);
+#endif
+    return a;
+}
+
+static void huge_free(void *q)
+{
+    if (!q) return;
+    char *a = q;
+    size_t len = ((size_t *)a)[-1], off = ((size_t *)a)[-2];
+    munmap(a - off, len);
+}
 
 static void cache_init(cache_t *c)
 {
     c->cap = CACHE_SLOTS;
     c->limit = CACHE_SLOTS / 4 * 3;
-    c->e = dc_xcalloc(c->cap, sizeof *c->e);
+    c->e = huge_alloc(c->cap * sizeof *c->e);
     c->kcap = (size_t)CACHE_SLOTS * 48;   /* average key ~40 bytes (addresses are long) */
-    c->keys = dc_xmalloc(c->kcap);
+    c->keys = huge_alloc(c->kcap);
     c->klen = 0;
     c->count = 0;
+    c->vc = huge_alloc(VC_SLOTS * sizeof *c->vc);   /* zeroed, aligned (64-byte slots) */
 }
 
 static void cache_clear(cache_t *c)
@@ -48,10 +86,19 @@ static void cache_clear(cache_t *c)
     c->klen = 0;
 }
 
+uint64_t cache_hash(int kind, const char *s, size_t n)
+{
+    return dc_hash64_seed(s, n, (uint64_t)kind) | 1;   /* 0 marks an empty slot */
+}
+
 cache_ent_t *cache_find(cache_t *c, int kind, const char *s, size_t n, uint64_t *h)
 {
-    uint64_t hv = dc_hash64_seed(s, n, (uint64_t)kind) | 1;   /* 0 marks an empty slot */
-    *h = hv;
+    *h = cache_hash(kind, s, n);
+    return cache_find_h(c, kind, s, n, *h);
+}
+
+cache_ent_t *cache_find_h(cache_t *c, int kind, const char *s, size_t n, uint64_t hv)
+{
     size_t i = (size_t)hv & (c->cap - 1);
     while (c->e[i].h) {
         cache_ent_t *e = &c->e[i];
@@ -65,10 +112,57 @@ cache_ent_t *cache_find(cache_t *c, int kind, const char *s, size_t n, uint64_t 
     return NULL;
 }
 
-void cache_put(cache_t *c, int kind, const char *s, size_t n, uint64_t h, const void *res,
-               size_t rsize)
+/* Hints for the row pipeline: the slot of hash h (an entry spans two cache
+ * lines at most), then, once it has arrived, the key bytes of the entry
+ * found there (what cache_find_h will compare). */
+static inline void cache_prefetch(const cache_t *c, uint64_t h)
 {
-    if (n > 4096) return;
+    const char *p = (const char *)&c->e[(size_t)h & (c->cap - 1)];
+    __builtin_prefetch(p);
+    __builtin_prefetch(p + sizeof(cache_ent_t) - 1);
+}
+
+static inline void cache_prefetch_key(const cache_t *c, uint64_t h)
+{
+    const cache_ent_t *e = &c->e[(size_t)h & (c->cap - 1)];
+    if (e->h == h) {
+        __builtin_prefetch(c->keys + e->off);
+        __builtin_prefetch(c->keys + e->off + e->len - 1);
+    }
+}
+
+/* The small-value cache (norm_internal.h): the slot of (kind, s[0..n)),
+ * or NULL when the value is too long for it. */
+static inline vc_ent_t *vc_slot(cache_t *c, int kind, const char *s, size_t n, uint64_t *h)
+{
+    if (n > VC_MAXLEN) return NULL;
+    *h = cache_hash(kind, s, n);
+    return &c->vc[*h & (VC_SLOTS - 1)];
+}
+
+static inline int vc_hit(cache_t *c, const vc_ent_t *e, int kind, const char *s, size_t n,
+                         uint64_t h)
+{
+    if (e->h == h && e->kind == kind && e->len == n && !memcmp(e->s, s, n)) {
+        c->hits++;
+        return 1;
+    }
+    c->misses++;
+    return 0;
+}
+
+static inline void vc_fill(vc_ent_t *e, int kind, const char *s, size_t n, uint64_t h)
+{
+    e->h = h;
+    e->kind = (uint8_t)kind;
+    e->len = (uint8_t)n;
+    memcpy(e->s, s, n);
+}
+
+cache_ent_t *cache_put(cache_t *c, int kind, const char *s, size_t n, uint64_t h, const void *res,
+                       size_t rsize)
+{
+    if (n > 4096) return NULL;
     if (c->count >= c->limit || c->klen + n > c->kcap) cache_clear(c);
     size_t i = (size_t)h & (c->cap - 1);
     while (c->e[i].h) i = (i + 1) & (c->cap - 1);
@@ -79,8 +173,10 @@ void cache_put(cache_t *c, int kind, const char *s, size_t n, uint64_t h, const 
     e->len = (uint32_t)n;
     memcpy(c->keys + c->klen, s, n);
     c->klen += n;
+    e->aux = 0;
     memcpy(&e->u, res, rsize);
     c->count++;
+    return e;
 }
 
 uint32_t norm_intern_short(dc_norm_ctx_t *ctx, const char *s, size_t n)
@@ -139,6 +235,7 @@ dc_norm_ctx_t *dc_norm_ctx_create(dc_norm_shared_t *sh)
     dc_norm_ctx_t *ctx = dc_xcalloc(1, sizeof *ctx);
     ctx->sh = sh;
     ctx->tokc = dc_xcalloc(TOKC_SLOTS, sizeof *ctx->tokc);
+    ctx->jobs = norm_jobs_create();
     if (!sh->opts.no_cache) cache_init(&ctx->cache);
     return ctx;
 }
@@ -147,15 +244,15 @@ void dc_norm_ctx_free(dc_norm_ctx_t *ctx)
 {
     if (!ctx) return;
     if (ctx->cache.hits + ctx->cache.misses)
-        dc_log(2, "normalize cache: %llu hits, %llu misses, %llu clears",
+        dc_log(2, "normalize cache: %llu hits, %llu misses, %llu clears, %llu completed",
                (unsigned long long)ctx->cache.hits, (unsigned long long)ctx->cache.misses,
-               (unsigned long long)ctx->cache.clears);
+               (unsigned long long)ctx->cache.clears, (unsigned long long)ctx->cache.completed);
     free(ctx->tokc);
-    free(ctx->cache.e);
-    free(ctx->cache.keys);
+    huge_free(ctx->cache.e);
+    huge_free(ctx->cache.keys);
+    huge_free(ctx->cache.vc);
     dc_buf_free(&ctx->b1);
-    dc_buf_free(&ctx->b2);
-    dc_buf_free(&ctx->b3);
+    norm_jobs_free(ctx->jobs);
     free(ctx);
 }
 
@@ -166,24 +263,34 @@ static void norm_date_cached(dc_norm_ctx_t *ctx, const char *s, size_t n, dc_dat
     if (!n) { memset(out, 0, sizeof *out); return; }
     if (ctx->sh->opts.no_cache) { dc_norm_date(&ctx->sh->opts, s, n, out); return; }
     uint64_t h;
+    vc_ent_t *v = vc_slot(&ctx->cache, CK_DATE, s, n, &h);
+    if (v) {
+        if (vc_hit(&ctx->cache, v, CK_DATE, s, n, h)) { *out = v->u.date; return; }
+        dc_norm_date(&ctx->sh->opts, s, n, out);
+        vc_fill(v, CK_DATE, s, n, h);
+        v->u.date = *out;
+        return;
+    }
     cache_ent_t *e = cache_find(&ctx->cache, CK_DATE, s, n, &h);
     if (e) { *out = e->u.date; return; }
     dc_norm_date(&ctx->sh->opts, s, n, out);
     cache_put(&ctx->cache, CK_DATE, s, n, h, out, sizeof *out);
 }
 
-static void norm_addr_cached(dc_norm_ctx_t *ctx, int kind, const char *s, size_t n, uint8_t prov,
-                             dc_addr_t *out)
+/* the cache kind of an address: the province hint changes ties, so it is
+ * part of the key */
+static int addr_kind(uint8_t prov) { return CK_ADDR + prov * 8; }
+
+static void norm_addr_cached(dc_norm_ctx_t *ctx, const char *s, size_t n, uint8_t prov,
+                             uint64_t h, dc_addr_t *out)
 {
     if (!n) { memset(out, 0, sizeof *out); return; }
     dc_norm_shared_t *sh = ctx->sh;
     if (sh->opts.no_cache) { addr_normalize(sh, s, n, prov, out); return; }
-    /* the province hint changes ties: it is part of the key */
-    uint64_t h;
-    cache_ent_t *e = cache_find(&ctx->cache, kind + prov * 8, s, n, &h);
+    cache_ent_t *e = cache_find_h(&ctx->cache, addr_kind(prov), s, n, h);
     if (e) { *out = e->u.addr; return; }
     addr_normalize(sh, s, n, prov, out);
-    cache_put(&ctx->cache, kind + prov * 8, s, n, h, out, sizeof *out);
+    cache_put(&ctx->cache, addr_kind(prov), s, n, h, out, sizeof *out);
 }
 
 /* Small code fields (sex, ethnic group, religion, nationality, province)
@@ -215,6 +322,14 @@ static uint32_t code_cached(dc_norm_ctx_t *ctx, int kind, const char *s, size_t 
     if (!n) return 0;
     if (ctx->sh->opts.no_cache) return code_compute(ctx->sh, kind, s, n);
     uint64_t h;
+    vc_ent_t *v = vc_slot(&ctx->cache, kind, s, n, &h);
+    if (v) {
+        if (vc_hit(&ctx->cache, v, kind, s, n, h)) return v->u.code;
+        uint32_t r = code_compute(ctx->sh, kind, s, n);
+        vc_fill(v, kind, s, n, h);
+        v->u.code = r;
+        return r;
+    }
     cache_ent_t *e = cache_find(&ctx->cache, kind, s, n, &h);
     if (e) return e->u.code;
     uint32_t r = code_compute(ctx->sh, kind, s, n);
@@ -222,27 +337,85 @@ static uint32_t code_cached(dc_norm_ctx_t *ctx, int kind, const char *s, size_t 
     return r;
 }
 
-void dc_norm_row(dc_norm_ctx_t *ctx, uint32_t source, const dc_row_t *row, dc_record_t *out)
+/* ------------------------------------------------------------ row pipeline
+ * Most of the time of a row went into waiting for memory: the slots of the
+ * big cache (7 MB) and of the interner are cache misses. dc_norm_rows runs
+ * three stages over a sliding window of rows: (A) row i+2: trim, hash and
+ * prefetch the cache slots of its names and addresses and the interner slot
+ * of its record_id; (B) row i+1: prefetch the key bytes of the entries found
+ * in those slots; (C) row i: normalize, the memory now (mostly) at hand.
+ * The stages only hint: results are those of dc_norm_row. */
+
+enum { PF_NAME, PF_FATHER, PF_MOTHER, PF_SPOUSE, PF_HOME, PF_PERM, PF_CUR, PF__N };
+static const int pf_field[PF__N] = {DC_F_HO_TEN, DC_F_HO_TEN_CHA, DC_F_HO_TEN_ME,
+                                    DC_F_HO_TEN_VO_CHONG, DC_F_QUE_QUAN, DC_F_NOI_THUONG_TRU,
+                                    DC_F_NOI_O_HIEN_TAI};
+
+typedef struct prep {
+    const char *s[PF__N];
+    size_t n[PF__N];
+    uint64_t h[PF__N];   /* cache_hash of the value, 0 when empty or uncached */
+    uint32_t prov;       /* code_cached(CK_PROV, ma_tinh) */
+    const char *rid;     /* record_id, trimmed */
+    size_t rid_n;
+    uint64_t rid_key;    /* its dc_intern_key */
+} prep_t;
+
+static void prep_a(dc_norm_ctx_t *ctx, const dc_row_t *row, prep_t *p)
+{
+    int cached = !ctx->sh->opts.no_cache;
+    const char *s = row->v[DC_F_RECORD_ID];
+    size_t n = row->len[DC_F_RECORD_ID];
+    while (n && (*s == ' ' || *s == '\t')) { s++; n--; }
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) n--;
+    p->rid = s;
+    p->rid_n = n;
+    if (n) {
+        p->rid_key = dc_intern_key(s, n);
+        dc_intern_prefetch_key(ctx->sh->in, p->rid_key);
+    }
+    p->prov = code_cached(ctx, CK_PROV, row->v[DC_F_MA_TINH], row->len[DC_F_MA_TINH]);
+    /* dates: their slot of the small-value table (512 KB: not always in
+     * the CPU's nearest caches) */
+    static const int date_field[2] = {DC_F_NGAY_SINH, DC_F_NGAY_CHET};
+    for (int k = 0; k < 2 && cached; k++) {
+        n = row->len[date_field[k]];
+        if (n && n <= VC_MAXLEN)
+            __builtin_prefetch(&ctx->cache.vc[cache_hash(CK_DATE, row->v[date_field[k]], n) & (VC_SLOTS - 1)]);
+    }
+    for (int k = 0; k < PF__N; k++) {
+        s = row->v[pf_field[k]];
+        n = row->len[pf_field[k]];
+        if (k < PF_HOME) n = norm_trim(&s, n);
+        p->s[k] = s;
+        p->n[k] = n;
+        p->h[k] = 0;
+        if (!n || !cached) continue;
+        p->h[k] = cache_hash(k < PF_HOME ? CK_NAME : addr_kind((uint8_t)p->prov), s, n);
+        cache_prefetch(&ctx->cache, p->h[k]);
+    }
+}
+
+static void prep_b(dc_norm_ctx_t *ctx, const prep_t *p)
+{
+    for (int k = 0; k < PF__N; k++)
+        if (p->h[k]) cache_prefetch_key(&ctx->cache, p->h[k]);
+}
+
+static void row_finish(dc_norm_ctx_t *ctx, uint32_t source, const dc_row_t *row,
+                       const prep_t *p, dc_record_t *out)
 {
     dc_norm_shared_t *sh = ctx->sh;
     memset(out, 0, sizeof *out);
     out->source = source;
     out->seq = (uint32_t)row->seq;
 #define F(f) row->v[DC_F_##f], row->len[DC_F_##f]
-    {
-        const char *s = row->v[DC_F_RECORD_ID];
-        size_t n = row->len[DC_F_RECORD_ID];
-        while (n && (*s == ' ' || *s == '\t')) { s++; n--; }
-        while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) n--;
-        out->record_id = n ? dc_intern(sh->in, s, n) : 0;
-    }
-    uint32_t r = code_cached(ctx, CK_PROV, F(MA_TINH));
+    out->record_id = p->rid_n ? dc_intern_with_key(sh->in, p->rid, p->rid_n, p->rid_key) : 0;
+    uint32_t r = p->prov;
     out->prov_src = (uint8_t)r;
     out->code_flags |= (uint8_t)(r >> 16);
-    dc_norm_name(ctx, F(HO_TEN), &out->name);
-    dc_norm_relname(ctx, F(HO_TEN_CHA), &out->father, NULL);
-    dc_norm_relname(ctx, F(HO_TEN_ME), &out->mother, NULL);
-    dc_norm_relname(ctx, F(HO_TEN_VO_CHONG), &out->spouse, NULL);
+    dc_relname_t *rel[3] = {&out->father, &out->mother, &out->spouse};
+    norm_row_names(ctx, p->s, p->n, p->h, &out->name, rel);
     norm_date_cached(ctx, F(NGAY_SINH), &out->dob);
     norm_date_cached(ctx, F(NGAY_CHET), &out->dod);
     r = code_cached(ctx, CK_SEX, F(GIOI_TINH));
@@ -253,8 +426,13 @@ void dc_norm_row(dc_norm_ctx_t *ctx, uint32_t source, const dc_row_t *row, dc_re
         out->sex = out->sex == DC_SEX_CODE1 ? (one_male ? DC_SEX_MALE : DC_SEX_FEMALE)
                                             : (one_male ? DC_SEX_FEMALE : DC_SEX_MALE);
     }
-    out->id12 = dc_norm_id12(sh, F(SO_DINH_DANH), out->sex, &out->dob, &out->id12_flags);
-    out->cmnd = dc_norm_cmnd(sh, F(SO_CMND), &out->cmnd_flags);
+    {   /* (the record keeps them in bit fields) */
+        uint16_t f1 = 0, f2 = 0;
+        out->id12 = dc_norm_id12(sh, F(SO_DINH_DANH), out->sex, &out->dob, &f1);
+        out->cmnd = dc_norm_cmnd(sh, F(SO_CMND), &f2);
+        out->id12_flags = f1;
+        out->cmnd_flags = f2;
+    }
     /* numbers in the wrong column: an old 9-digit card number where the
      * 12-digit one belongs, or a 12-digit number in the old card column */
     if ((out->id12_flags & DC_ID_BAD_LENGTH) && !(out->cmnd_flags & DC_ID_PRESENT)) {
@@ -284,11 +462,32 @@ void dc_norm_row(dc_norm_ctx_t *ctx, uint32_t source, const dc_row_t *row, dc_re
     out->code_flags |= (uint8_t)(r >> 16);
     /* one cache kind for the three fields: the current address is often the
      * permanent one, and a native place someone else's address */
-    norm_addr_cached(ctx, CK_ADDR, F(QUE_QUAN), out->prov_src, &out->hometown);
-    norm_addr_cached(ctx, CK_ADDR, F(NOI_THUONG_TRU), out->prov_src, &out->perm);
-    norm_addr_cached(ctx, CK_ADDR, F(NOI_O_HIEN_TAI), out->prov_src, &out->cur);
+    norm_addr_cached(ctx, p->s[PF_HOME], p->n[PF_HOME], out->prov_src, p->h[PF_HOME], &out->hometown);
+    norm_addr_cached(ctx, p->s[PF_PERM], p->n[PF_PERM], out->prov_src, p->h[PF_PERM], &out->perm);
+    norm_addr_cached(ctx, p->s[PF_CUR], p->n[PF_CUR], out->prov_src, p->h[PF_CUR], &out->cur);
 #undef F
 }
+
+void dc_norm_rows(dc_norm_ctx_t *ctx, uint32_t source, const dc_row_t *rows, size_t n,
+                  dc_record_t *out)
+{
+    enum { AHEAD = 2 };
+    prep_t p[AHEAD + 1];
+    for (size_t i = 0; i < n + AHEAD; i++) {
+        if (i < n) prep_a(ctx, &rows[i], &p[i % (AHEAD + 1)]);
+        if (i >= 1 && i - 1 < n) prep_b(ctx, &p[(i - 1) % (AHEAD + 1)]);
+        if (i >= AHEAD) {
+            size_t j = i - AHEAD;
+            row_finish(ctx, source, &rows[j], &p[j % (AHEAD + 1)], &out[j]);
+        }
+    }
+}
+
+void dc_norm_row(dc_norm_ctx_t *ctx, uint32_t source, const dc_row_t *row, dc_record_t *out)
+{
+    dc_norm_rows(ctx, source, row, 1, out);
+}
+
 
 /* ---------------------------------------------------------- sex decision */
 

@@ -47,7 +47,7 @@ static int process(void *ud, void *wctx, dc_batch_t *b)
 {
     DC_UNUSED(ud);
     dc_record_t *recs = dc_xmalloc((b->n ? b->n : 1) * sizeof *recs);
-    for (size_t i = 0; i < b->n; i++) dc_norm_row(wctx, b->src->index, &b->rows[i], &recs[i]);
+    dc_norm_rows(wctx, b->src->index, b->rows, b->n, recs);
     b->user = recs;
     return 0;
 }
