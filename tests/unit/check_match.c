@@ -464,6 +464,69 @@ START_TEST(test_blocking_conditions)
 }
 END_TEST
 
+/* Above 65,536 keyed records the key sort runs in parallel (MSD split,
+ * then LSD per bucket, skipping the bytes of the record index): the pairs
+ * must be those of a plain grouping of the keys, with 1 or 2 threads. */
+typedef struct {
+    uint64_t key;
+    uint32_t i;
+} ki_t;
+
+static int cmp_ki(const void *a, const void *b)
+{
+    const ki_t *x = a, *y = b;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+START_TEST(test_blocking_large_sort)
+{
+    size_t n;
+    uint32_t *person;
+    dc_record_t *r = population(40000, &n, &person);
+    ck_assert_uint_gt(n, 65536);
+    dc_rules_t rules;
+    ck_assert_int_eq(dc_rules_parse("drop_cannot_link no\nsur+given+dob\n", "t", &rules), 0);
+    /* expected: every pair inside each key group (all small) */
+    ki_t *v = dc_xmalloc(n * sizeof *v);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t k = dc_rule_key(&rules.r[0], 0, &r[i], IN);
+        if (k) v[m++] = (ki_t){k, (uint32_t)i};
+    }
+    qsort(v, m, sizeof *v, cmp_ki);
+    uint64_t *want = NULL;
+    size_t nw = 0, cap = 0;
+    for (size_t s0 = 0; s0 < m;) {
+        size_t e = s0 + 1;
+        while (e < m && v[e].key == v[s0].key) e++;
+        ck_assert_uint_le(e - s0, rules.max_block);
+        for (size_t x = s0; x < e; x++)
+            for (size_t y = x + 1; y < e; y++) {
+                want = dc_grow(want, &cap, nw + 1, sizeof *want);
+                want[nw++] = ((uint64_t)v[x].i << 32) | v[y].i;
+            }
+        s0 = e;
+    }
+    dc_sort_u64(want, nw);
+    for (int t = 1; t <= 2; t++) {
+        uint64_t *p;
+        dc_block_stats_t s;
+        size_t np = dc_block_pairs(r, n, IN, &rules, t, &p, &s);
+        ck_assert_uint_eq(np, nw);
+        ck_assert_int_eq(memcmp(p, want, nw * sizeof *p), 0);
+        ck_assert_uint_eq(s.rule[0].keyed, m);
+        free(p);
+        dc_block_stats_free(&s);
+    }
+    free(want);
+    free(v);
+    dc_rules_free(&rules);
+    free(r);
+    free(person);
+}
+END_TEST
+
 START_TEST(test_blocking_rule_pairs_alone)
 {
     size_t n;
@@ -770,6 +833,7 @@ static Suite *match_suite(void)
     tcase_add_test(t, test_blocking);
     tcase_add_test(t, test_blocking_cannot_link_filter);
     tcase_add_test(t, test_blocking_conditions);
+    tcase_add_test(t, test_blocking_large_sort);
     tcase_add_test(t, test_blocking_rule_pairs_alone);
     tcase_add_test(t, test_block_truth);
     tcase_add_test(t, test_sort);
