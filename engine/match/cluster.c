@@ -173,6 +173,12 @@ int dc_cluster(const dc_intern_t *in, const dc_record_t *recs, size_t n, const u
         if (pr > prob[j]) prob[j] = pr;
     }
     free(ord);
+    /* the evidence lists are done with: give their memory back before the
+     * cluster arrays are made (the peak of the stage) */
+    free(u.ev_head);
+    free(u.ev_len);
+    free(u.ev_next);
+    u.ev_head = u.ev_len = u.ev_next = NULL;
     /* number clusters by their first record */
     uint32_t *cid = u.size;   /* reuse: root -> cluster id */
     for (size_t i = 0; i < n; i++) cid[i] = NIL;
@@ -201,10 +207,7 @@ int dc_cluster(const dc_intern_t *in, const dc_record_t *recs, size_t n, const u
     cl->key = dc_xcalloc(ncl ? ncl : 1, sizeof *cl->key);
     free(u.parent);
     free(u.size);
-    free(u.ev_head);
     free(u.ev_tail);
-    free(u.ev_len);
-    free(u.ev_next);
     return 0;
 }
 

@@ -134,9 +134,10 @@ void dc_merge_citizen_of(dc_merge_scratch_t *s, const dc_run_t *run, uint32_t cl
 /*! dc_merge_run() :
  *  Survivorship over every cluster of run->cl, on run->opts.nthreads
  *  threads: counts the flags of every citizen into run->merge (created if
- *  NULL) for the report, without keeping the citizens (the citizens writer
- *  recomputes them block by block). Records a "merge" stage. @return 0
- *  (it cannot fail on data). */
+ *  NULL) for the report, without keeping the citizens. For callers that
+ *  want the counts without writing citizens (`dancu run` gets them from
+ *  dc_merge_write_citizens). Records a "merge" stage. @return 0 (it
+ *  cannot fail on data). */
 int dc_merge_run(dc_run_t *run);
 
 /*! dc_merge_prepare() :

@@ -17,13 +17,14 @@
  * not contradict), so that "1950", "1950-03" and "1950-03-14" agree and
  * the most precise wins.
  *
- * DESIGN: dc_merge_run runs dc_parallel_for over clusters; each call
- * uses a per-thread scratch array and adds its flags to per-thread
- * counters (summed afterwards), and dc_merge_citizens also writes
- * citizens[cl], so the result does not depend on the thread count. The
- * golden records are not kept by dc_merge_run: the citizens writer
- * recomputes them block by block (survivorship is cheap next to
- * formatting), which saves sizeof(dc_citizen_t) bytes per citizen. Interned ids are used for
+ * DESIGN: `dancu run` computes each golden record once, in the citizens
+ * writer (citizens.c), block by block on all threads, with per-thread
+ * scratch arrays and per-thread flag counters summed afterwards, so the
+ * result does not depend on the thread count and no dc_citizen_t is kept
+ * per citizen. dc_merge_run (counts only) and dc_merge_citizens (keeps
+ * citizens[cl]) do the same over dc_parallel_for for other callers. A
+ * cluster of one record (most of them) takes merge_single, the result of
+ * the general vote for n == 1 without the votes. Interned ids are used for
  * equality only (grouping), never to order anything visible: ties are
  * broken by position in the cluster.
  */

@@ -312,6 +312,29 @@ START_TEST(test_table_cells_are_csv_fields)
     const char *body = strchr(got, '\n') + 1;
     ck_assert_str_eq(body, want.p);
     free(got);
+    /* every special byte at every position of strings of 0..40 bytes */
+    static const char specials[] = {',', '"', '\n', '\r', ' ', 'a', '\xc3'};
+    dc_table_t *m = dc_table_mem(DC_FMT_CSV, cols, 1);
+    dc_buf_clear(&want);
+    for (size_t len = 0; len <= 40; len++)
+        for (size_t pos = 0; pos < DC_MAX(len, (size_t)1); pos++)
+            for (size_t k = 0; k < sizeof specials; k++) {
+                char str[48];
+                memset(str, 'x', len);
+                if (len) str[pos] = specials[k];
+                dc_table_str(m, str, len);
+                ck_assert_int_eq(dc_table_end_row(m), 0);
+                dc_buf_put_csv(&want, str, len, ',');
+                dc_buf_putc(&want, '\n');
+            }
+    dc_table_t *g = dc_table_open(dir, "one", DC_FMT_CSV, 0, cols, 1);
+    ck_assert_int_eq(dc_table_append(g, m), 0);
+    ck_assert_int_eq(dc_table_commit(g), 0);
+    dc_table_abort(m);
+    snprintf(path, sizeof path, "%s/one.csv", dir);
+    got = dc_test_read_file(path, NULL);
+    ck_assert(strcmp(strchr(got, '\n') + 1, want.p) == 0);
+    free(got);
     dc_buf_free(&want);
     dc_table_abort(t);
     dc_test_run("rm -rf '%s'", dir);
