@@ -21,7 +21,7 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "Usage: dancu blocks [OPTIONS] FILE...\n"
+            "Usage: dancu blocks [OPTIONS] FILE|DIR...\n"
             "\n"
             "Load and normalize the inputs as `dancu run` does, build the candidate\n"
             "pairs of the blocking rules and print, per rule: records keyed, blocks,\n"
@@ -204,13 +204,19 @@ int dc_cmd_blocks(int argc, char **argv)
     }
     o.quiet = quiet;
     dc_log_level = quiet ? 0 : 1;
-    const char *const *paths = (const char *const *)argv + optind;
-    size_t npaths = (size_t)(argc - optind);
+    dc_cli_inputs_t inputs;
+    if (dc_cli_inputs((const char *const *)argv + optind, (size_t)(argc - optind), &inputs)) {
+        dc_error("%s", dc_geterr());
+        return DC_EXIT_FAIL;
+    }
+    const char *const *paths = inputs.paths;
+    size_t npaths = inputs.n;
 
     dc_rules_t rules;
     if (o.rules_file ? dc_rules_load(o.rules_file, &rules)
                      : dc_rules_parse(dc_rules_default_text(), "default rules", &rules)) {
         dc_error("%s", dc_geterr());
+        dc_cli_inputs_free(&inputs);
         return DC_EXIT_FAIL;
     }
     dc_cli_label_t *t = NULL;
@@ -218,6 +224,7 @@ int dc_cmd_blocks(int argc, char **argv)
     if (truth && dc_cli_read_labels(truth, "person_id", &t, &nt)) {
         dc_error("%s", dc_geterr());
         dc_rules_free(&rules);
+        dc_cli_inputs_free(&inputs);
         return DC_EXIT_FAIL;
     }
     int rc = DC_EXIT_FAIL;
@@ -258,5 +265,6 @@ done:
     dc_block_stats_free(&bs);
     dc_rules_free(&rules);
     dc_run_free(&run);
+    dc_cli_inputs_free(&inputs);
     return rc;
 }

@@ -43,7 +43,7 @@ START_TEST(test_run_directory_equals_files)
 }
 END_TEST
 
-/* load and normalize take directories too */
+/* load, normalize and blocks take directories too */
 START_TEST(test_load_normalize_directory)
 {
     char *dir = dc_test_tmpdir("cli-dir2");
@@ -57,6 +57,11 @@ START_TEST(test_load_normalize_directory)
     snprintf(a, sizeof a, "%s/n1.csv", dir);
     snprintf(b, sizeof b, "%s/n2.csv", dir);
     ck_assert(dc_test_files_equal(a, b));
+    /* blocks: the same pair counts (the seconds column masked) */
+    ck_assert_int_eq(dc_test_run("%s blocks -q '%s' | awk '{$NF=\"\"; print}' > '%s/b1' && "
+                                 "%s blocks -q '%s'/* | awk '{$NF=\"\"; print}' > '%s/b2' && "
+                                 "grep -q '^id12 ' '%s/b1' && cmp -s '%s/b1' '%s/b2'",
+                                 DANCU_BIN, SAMPLE, dir, DANCU_BIN, SAMPLE, dir, dir, dir, dir), 0);
     dc_test_run("rm -rf '%s'", dir);
     free(dir);
 }
