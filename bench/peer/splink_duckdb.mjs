@@ -41,6 +41,8 @@ const USAGE = `usage: node splink_duckdb.mjs --out DIR [options] FILE.csv|LOAD-D
   --em-convergence X   EM stop when no parameter moves more than X (default 1e-4)
   --seed N             seed of the u sample (default 42)
   --no-tf              no term-frequency adjustment
+  --family-can-link    the parents' rule keeps only pairs that can be one person (same sex
+                       or unknown, birth dates equal, swapped or one slip apart, or unknown)
   --truth FILE         truth CSV (source,record_id,person_id): print pairwise P/R/F1
   --quiet              no stage log on stderr
   --dump-clean         also write OUT/clean.csv, the cleaned records (personal data, mode 0600)
@@ -50,7 +52,7 @@ function parseArgs(argv) {
     const o = {
         out: null, threads: os.availableParallelism ? os.availableParallelism() : os.cpus().length,
         memoryLimit: '8GB', tempDir: null, threshold: 0.9, maxPairs: 1e6, recall: 0.8,
-        emMaxIter: 25, emConvergence: 1e-4, seed: 42, tf: true, truth: null, quiet: false, dumpClean: false,
+        emMaxIter: 25, emConvergence: 1e-4, seed: 42, tf: true, familyCanLink: false, truth: null, quiet: false, dumpClean: false,
         files: [],
     };
     for (let i = 0; i < argv.length; i++) {
@@ -76,6 +78,7 @@ function parseArgs(argv) {
         case '--em-convergence': o.emConvergence = num(); break;
         case '--seed': o.seed = num(); break;
         case '--no-tf': o.tf = false; break;
+        case '--family-can-link': o.familyCanLink = true; break;
         case '--truth': o.truth = val(); break;
         case '--quiet': o.quiet = true; break;
         case '--dump-clean': o.dumpClean = true; break;
@@ -289,6 +292,20 @@ const BLOCKING_RULES = [
     'l.mother_p = r.mother_p AND l.given = r.given AND l.dob_y = r.dob_y',    // mother_phon+given+dob_year
     'l.father_p = r.father_p AND l.mother_p = r.mother_p',                    // father_phon+mother_phon @ dob,given,sex
 ];
+// --family-can-link: what a Splink user who watches the rule counts would
+// add to the parents' rule, whose pairs are mostly siblings: a residual
+// filter on the join keeping only pairs that can be one person (dancu
+// drops such pairs for every rule, drop_cannot_link; Splink has no such
+// step, so by default the peer compares them all).
+const FAMILY_CAN_LINK = `coalesce(l.sex = r.sex, true)
+    AND (l.dob IS NULL OR r.dob IS NULL OR l.dob_unord = r.dob_unord
+         OR (abs(l.dob_y - r.dob_y) = 1 AND l.dob_m = r.dob_m AND l.dob_d = r.dob_d)
+         OR damerau_levenshtein(strftime(l.dob, '%Y%m%d'), strftime(r.dob, '%Y%m%d')) = 1)`;
+function blockingRules(o) {
+    const rules = [...BLOCKING_RULES];
+    if (o.familyCanLink) rules[rules.length - 1] += ` AND ${FAMILY_CAN_LINK}`;
+    return rules;
+}
 
 // EM training sessions (estimate_parameters_using_expectation_maximisation):
 // the comparisons whose columns the training rule uses are not trained in
@@ -580,9 +597,10 @@ async function main() {
 
     // ---- blocking: one join per rule, excluding the pairs of earlier rules
     const ruleCounts = [];
+    const rules = blockingRules(o);
     await R.stage('block', async () => {
-        const parts = BLOCKING_RULES.map((rule, k) => {
-            const prev = BLOCKING_RULES.slice(0, k).map((p) => `coalesce((${p}), false)`);
+        const parts = rules.map((rule, k) => {
+            const prev = rules.slice(0, k).map((p) => `coalesce((${p}), false)`);
             const excl = prev.length ? `AND NOT (${prev.join(' OR ')})` : '';
             return `SELECT l.uid AS uid_l, r.uid AS uid_r, ${k}::TINYINT AS match_key
                     FROM rec l JOIN rec r ON (${rule}) AND l.uid < r.uid ${excl}`;
@@ -590,7 +608,7 @@ async function main() {
         await R.run(`CREATE TABLE pairs AS ${parts.join('\nUNION ALL\n')}`);
         const counts = await R.rows('SELECT match_key, count(*) AS n FROM pairs GROUP BY ALL ORDER BY match_key');
         const byKey = new Map(counts.map((r) => [N(r.match_key), N(r.n)]));
-        BLOCKING_RULES.forEach((rule, k) => ruleCounts.push({ rule, new_pairs: byKey.get(k) || 0 }));
+        rules.forEach((rule, k) => ruleCounts.push({ rule, new_pairs: byKey.get(k) || 0 }));
     });
     const npairs = ruleCounts.reduce((s, r) => s + r.new_pairs, 0);
     R.log(`${npairs} candidate pairs`);
@@ -813,7 +831,7 @@ async function main() {
         R.log(`pairwise P ${p.toFixed(4)} R ${r.toFixed(4)} F1 ${summary.eval.f1.toFixed(4)} (blocking recall ${summary.eval.blocking_recall.toFixed(4)})`);
     }
 
-    const modelOut = { ...summary, probability_two_random_records_match: lambda, comparisons: model, blocking_rules: BLOCKING_RULES, training: TRAINING };
+    const modelOut = { ...summary, probability_two_random_records_match: lambda, comparisons: model, blocking_rules: rules, training: TRAINING };
     const modelPath = path.join(o.out, 'model.json');
     fs.writeFileSync(`${modelPath}.tmp${process.pid}`, JSON.stringify(modelOut, null, 2) + '\n', { mode: 0o600 });
     fs.renameSync(`${modelPath}.tmp${process.pid}`, modelPath);

@@ -244,6 +244,8 @@ test('blocking: each of dancu\'s default rules, as SQL, finds the pair it is for
             { ho_ten: 'Âu Hiếu', ngay_sinh: '04/05/1955', ho_ten_me: 'Lâm Thị Xuân' }],
         [14, { ho_ten: 'Vi Văn Hòa', ngay_sinh: '02/02/1990', ho_ten_cha: 'Vi Văn Tám', ho_ten_me: 'Hoàng Thị Na' },
             { ho_ten: 'Vi Thị Mận', ngay_sinh: '08/08/1993', ho_ten_cha: 'Vi Văn Tám', ho_ten_me: 'Hoàng Thị Na' }],
+        [14, { ho_ten: 'Lục Văn Bình', gioi_tinh: 'Nam', ho_ten_cha: 'Lục Văn Sáu', ho_ten_me: 'Nông Thị Hai' },
+            { ho_ten: 'Lục Minh Bình', ngay_sinh: '09/10/1999', ho_ten_cha: 'Lục Văn Sáu', ho_ten_me: 'Nông Thị Hai' }],
     ];
     const rows = pairs.flatMap(([k, a, b], i) => [{ ...a, record_id: `r${i}a` }, { ...b, record_id: `r${i}b` }]);
     rows.push({ record_id: 'n1', ho_ten: 'Lý Thị Hồng', ngay_sinh: '15/06/1971' },
@@ -273,6 +275,13 @@ test('blocking: each of dancu\'s default rules, as SQL, finds the pair it is for
         assert.deepEqual([c[id].dob_unord, c[id].dob_vague, c[id].id12_head, c[id].id12_tail, c[id].home_prov],
             [unord, vague, head, tail, home], id);
     }
+    // --family-can-link: the siblings (opposite sexes, birth dates years
+    // apart) are no longer a pair of the parents' rule; the pair with an
+    // unknown birth date and an unknown sex is kept.
+    const strict = runPeer([f], ['--family-can-link']).summary;
+    want[14]--;
+    assert.deepEqual(strict.rules.map((r) => r.new_pairs), want);
+    assert.equal(strict.candidate_pairs, pairs.length - 1);
 });
 
 test('connected components: label propagation against union-find', async () => {
