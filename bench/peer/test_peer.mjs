@@ -242,8 +242,14 @@ test('blocking: each of dancu\'s default rules, as SQL, finds the pair it is for
             { ho_ten: 'Kiều Phong', ngay_sinh: '12/05/1965', ho_ten_cha: 'Kieu Van Dat' }],
         [13, { ho_ten: 'Âu Văn Hiếu', ngay_sinh: '03/04/1955', ho_ten_me: 'Lâm Thị Xuân' },
             { ho_ten: 'Âu Hiếu', ngay_sinh: '04/05/1955', ho_ten_me: 'Lâm Thị Xuân' }],
+        // siblings, twins and two IDs far apart: cannot be one person (true:
+        // no pair of the parents' rule without --no-family-can-link)
         [14, { ho_ten: 'Vi Văn Hòa', ngay_sinh: '02/02/1990', ho_ten_cha: 'Vi Văn Tám', ho_ten_me: 'Hoàng Thị Na' },
-            { ho_ten: 'Vi Thị Mận', ngay_sinh: '08/08/1993', ho_ten_cha: 'Vi Văn Tám', ho_ten_me: 'Hoàng Thị Na' }],
+            { ho_ten: 'Vi Thị Mận', ngay_sinh: '08/08/1993', ho_ten_cha: 'Vi Văn Tám', ho_ten_me: 'Hoàng Thị Na' }, true],
+        [14, { ho_ten: 'Ma Văn Long', ngay_sinh: '06/06/2001', gioi_tinh: 'Nam', ho_ten_cha: 'Ma Văn Tư', ho_ten_me: 'Hứa Thị Mơ' },
+            { ho_ten: 'Ma Văn Hổ', ngay_sinh: '06/06/2001', gioi_tinh: 'Nam', ho_ten_cha: 'Ma Văn Tư', ho_ten_me: 'Hứa Thị Mơ' }, true],
+        [14, { ho_ten: 'Hầu Văn Pó', so_dinh_danh: '012345678901', ho_ten_cha: 'Hầu Văn Dơ', ho_ten_me: 'Giàng Thị Dợ' },
+            { ho_ten: 'Hầu Pó', so_dinh_danh: '098765432109', ho_ten_cha: 'Hầu Văn Dơ', ho_ten_me: 'Giàng Thị Dợ' }, true],
         [14, { ho_ten: 'Lục Văn Bình', gioi_tinh: 'Nam', ho_ten_cha: 'Lục Văn Sáu', ho_ten_me: 'Nông Thị Hai' },
             { ho_ten: 'Lục Minh Bình', ngay_sinh: '09/10/1999', ho_ten_cha: 'Lục Văn Sáu', ho_ten_me: 'Nông Thị Hai' }],
     ];
@@ -251,7 +257,7 @@ test('blocking: each of dancu\'s default rules, as SQL, finds the pair it is for
     rows.push({ record_id: 'n1', ho_ten: 'Lý Thị Hồng', ngay_sinh: '15/06/1971' },
         { record_id: 'n2', ho_ten: 'Lý Thị Hồng', ngay_sinh: '20/08/1971' });
     const f = writeCsv(dir, 'src', rows);
-    const { out, summary } = runPeer([f], ['--dump-clean']);
+    const { out, summary } = runPeer([f], ['--dump-clean', '--no-family-can-link']);
     const want = new Array(summary.rules.length).fill(0);
     for (const [k] of pairs) want[k]++;
     assert.equal(summary.rules.length, 15);
@@ -275,13 +281,14 @@ test('blocking: each of dancu\'s default rules, as SQL, finds the pair it is for
         assert.deepEqual([c[id].dob_unord, c[id].dob_vague, c[id].id12_head, c[id].id12_tail, c[id].home_prov],
             [unord, vague, head, tail, home], id);
     }
-    // --family-can-link: the siblings (opposite sexes, birth dates years
-    // apart) are no longer a pair of the parents' rule; the pair with an
-    // unknown birth date and an unknown sex is kept.
-    const strict = runPeer([f], ['--family-can-link']).summary;
-    want[14]--;
+    // By default (without --no-family-can-link) the siblings (opposite
+    // sexes, birth dates years apart) are no pair of the parents' rule; the
+    // pair with an unknown birth date and an unknown sex is kept.
+    const strict = runPeer([f]).summary;
+    const vetoed = pairs.filter((x) => x[3]).length;
+    want[14] -= vetoed;
     assert.deepEqual(strict.rules.map((r) => r.new_pairs), want);
-    assert.equal(strict.candidate_pairs, pairs.length - 1);
+    assert.equal(strict.candidate_pairs, pairs.length - vetoed);
 });
 
 test('connected components: label propagation against union-find', async () => {
