@@ -204,6 +204,93 @@ test('linkage: duplicates found across rules, chains clustered, one output row p
     assert.equal(fs.statSync(path.join(out, 'links.csv')).mode & 0o777, 0o600);
 });
 
+test('blocking: each of dancu\'s default rules, as SQL, finds the pair it is for', () => {
+    // One pair (or two) per rule, built so that the rule is the first one
+    // that finds it; the rules' pair counts (Splink's match_key: the first
+    // rule wins) must be exactly one row of this table each, and two
+    // different full dates of one year with the same name (no rule) must
+    // not be a candidate pair.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'peer-in-'));
+    const qq = (p) => `Xã Yên Lạc, Huyện Ý Yên, Tỉnh ${p}`;
+    const pairs = [
+        // [rule index, record a, record b]
+        [0, { ho_ten: 'Đinh Văn Nam', ngay_sinh: '02/03/1980', so_dinh_danh: '079080123456' },
+            { ho_ten: 'Đinh Nam', ngay_sinh: '1979', so_dinh_danh: '079080123456' }],
+        [1, { ho_ten: 'Quách Văn Lợi', so_cmnd: '123456789' }, { ho_ten: 'Quach Loi', so_cmnd: '123456789' }],
+        [2, { ho_ten: 'Phan Văn Bảo', so_dinh_danh: '001085765432' },          // last digit slipped
+            { ho_ten: 'Phan Bảo', so_dinh_danh: '001085765439' }],
+        [3, { ho_ten: 'Đỗ Văn Chiến', so_dinh_danh: '001085111222' },          // first digits slipped
+            { ho_ten: 'Đỗ Chiến', so_dinh_danh: '002085111222' }],
+        [4, { ho_ten: 'Trịnh Công Sơn', ngay_sinh: '12/03/1961' },             // day and month swapped
+            { ho_ten: 'Trinh Cong Son', ngay_sinh: '03/12/1961' }],
+        [5, { ho_ten: 'Lý Thị Hoa', ngay_sinh: '1970' }, { ho_ten: 'Lý Thị Hoa', ngay_sinh: '15/06/1970' }],
+        [5, { ho_ten: 'Lý Văn Hùng', ngay_sinh: '01/01/1972' },                // the 01/01 placeholder is vague
+            { ho_ten: 'Lý Văn Hùng', ngay_sinh: '23/09/1972' }],
+        [6, { ho_ten: 'Hà Văn Tuấn', ngay_sinh: '05/09/1975', que_quan: qq('Nam Định') },   // year slipped
+            { ho_ten: 'Hà Văn Tuấn', ngay_sinh: '05/09/1976', que_quan: qq('Nam Định') }],
+        [7, { ho_ten: 'Mai Văn Khoa', ngay_sinh: '10/10/1990', que_quan: qq('Thái Bình') },  // middle name differs
+            { ho_ten: 'Mai Đức Khoa', ngay_sinh: '10/10/1990', que_quan: 'Tỉnh Thái Bình' }],
+        [8, { ho_ten: 'Tô Văn Lâm', ngay_sinh: '11/11/1991', noi_thuong_tru: 'Xã An Bình, Huyện Kim Bảng, Tỉnh Hà Nam' },
+            { ho_ten: 'Tô Hữu Lâm', ngay_sinh: '11/11/1991', noi_thuong_tru: 'Phường Lê Hồng Phong, Thành phố Phủ Lý, Tỉnh Hà Nam' }],
+        [9, { ho_ten: 'Cao Thị Lệ Hằng', ngay_sinh: '14/02/1988', que_quan: qq('Hải Dương') },  // given name differs
+            { ho_ten: 'Cao Thị Lệ Hà', ngay_sinh: '14/02/1988', que_quan: qq('Hải Dương') }],
+        [10, { ho_ten: 'Lò Văn Minh Tú', ngay_sinh: '19/08/1983', noi_thuong_tru: 'Xã Chiềng Cơi, Thành phố Sơn La, Tỉnh Sơn La' },
+            { ho_ten: 'Lò Văn Minh Tài', ngay_sinh: '19/08/1983', noi_thuong_tru: 'Xã Mường Bú, Huyện Mường La, Tỉnh Sơn La' }],
+        [11, { ho_ten: 'Dương Văn Khánh', ngay_sinh: '07/07/2000', noi_thuong_tru: 'Xã Tân Hòa, Huyện Châu Thành, Tỉnh Long An' },
+            { ho_ten: 'Trương Văn Khanh', ngay_sinh: '07/07/2000', noi_thuong_tru: 'Xã Bình Quới, Huyện Châu Thành, Tỉnh Long An' }],
+        [12, { ho_ten: 'Kiều Văn Phong', ngay_sinh: '1965', ho_ten_cha: 'Kiều Văn Đạt' },
+            { ho_ten: 'Kiều Phong', ngay_sinh: '12/05/1965', ho_ten_cha: 'Kieu Van Dat' }],
+        [13, { ho_ten: 'Âu Văn Hiếu', ngay_sinh: '03/04/1955', ho_ten_me: 'Lâm Thị Xuân' },
+            { ho_ten: 'Âu Hiếu', ngay_sinh: '04/05/1955', ho_ten_me: 'Lâm Thị Xuân' }],
+        // siblings, twins and two IDs far apart: cannot be one person (true:
+        // no pair of the parents' rule without --no-family-can-link)
+        [14, { ho_ten: 'Vi Văn Hòa', ngay_sinh: '02/02/1990', ho_ten_cha: 'Vi Văn Tám', ho_ten_me: 'Hoàng Thị Na' },
+            { ho_ten: 'Vi Thị Mận', ngay_sinh: '08/08/1993', ho_ten_cha: 'Vi Văn Tám', ho_ten_me: 'Hoàng Thị Na' }, true],
+        [14, { ho_ten: 'Ma Văn Long', ngay_sinh: '06/06/2001', gioi_tinh: 'Nam', ho_ten_cha: 'Ma Văn Tư', ho_ten_me: 'Hứa Thị Mơ' },
+            { ho_ten: 'Ma Văn Hổ', ngay_sinh: '06/06/2001', gioi_tinh: 'Nam', ho_ten_cha: 'Ma Văn Tư', ho_ten_me: 'Hứa Thị Mơ' }, true],
+        [14, { ho_ten: 'Hầu Văn Pó', so_dinh_danh: '012345678901', ho_ten_cha: 'Hầu Văn Dơ', ho_ten_me: 'Giàng Thị Dợ' },
+            { ho_ten: 'Hầu Pó', so_dinh_danh: '098765432109', ho_ten_cha: 'Hầu Văn Dơ', ho_ten_me: 'Giàng Thị Dợ' }, true],
+        [14, { ho_ten: 'Lục Văn Bình', gioi_tinh: 'Nam', ho_ten_cha: 'Lục Văn Sáu', ho_ten_me: 'Nông Thị Hai' },
+            { ho_ten: 'Lục Minh Bình', ngay_sinh: '09/10/1999', ho_ten_cha: 'Lục Văn Sáu', ho_ten_me: 'Nông Thị Hai' }],
+    ];
+    const rows = pairs.flatMap(([k, a, b], i) => [{ ...a, record_id: `r${i}a` }, { ...b, record_id: `r${i}b` }]);
+    rows.push({ record_id: 'n1', ho_ten: 'Lý Thị Hồng', ngay_sinh: '15/06/1971' },
+        { record_id: 'n2', ho_ten: 'Lý Thị Hồng', ngay_sinh: '20/08/1971' });
+    const f = writeCsv(dir, 'src', rows);
+    const { out, summary } = runPeer([f], ['--dump-clean', '--no-family-can-link']);
+    const want = new Array(summary.rules.length).fill(0);
+    for (const [k] of pairs) want[k]++;
+    assert.equal(summary.rules.length, 15);
+    assert.deepEqual(summary.rules.map((r) => r.new_pairs), want,
+        summary.rules.map((r, k) => `${k} ${r.rule}: ${r.new_pairs}`).join('\n'));
+    assert.equal(summary.candidate_pairs, pairs.length);
+    // the derived key columns
+    const c = Object.fromEntries(readCsv(path.join(out, 'clean.csv')).map((r) => [r.record_id, r]));
+    const cases = [
+        // record, dob_unord, dob_vague, id12_head, id12_tail, home_prov
+        ['r4a', '19610312', 'false', '', '', ''],
+        ['r4b', '19610312', 'false', '', '', ''],
+        ['r5a', '', 'true', '', '', ''],
+        ['r6a', '19720101', 'true', '', '', ''],
+        ['r6b', '19720923', 'false', '', '', ''],
+        ['r2a', '', 'false', '001085765', '085765432', ''],
+        ['r8b', '19901010', 'false', '', '', 'thaibinh'],
+        ['r1a', '', 'false', '', '', ''],
+    ];
+    for (const [id, unord, vague, head, tail, home] of cases) {
+        assert.deepEqual([c[id].dob_unord, c[id].dob_vague, c[id].id12_head, c[id].id12_tail, c[id].home_prov],
+            [unord, vague, head, tail, home], id);
+    }
+    // By default (without --no-family-can-link) the siblings (opposite
+    // sexes, birth dates years apart) are no pair of the parents' rule; the
+    // pair with an unknown birth date and an unknown sex is kept.
+    const strict = runPeer([f]).summary;
+    const vetoed = pairs.filter((x) => x[3]).length;
+    want[14] -= vetoed;
+    assert.deepEqual(strict.rules.map((r) => r.new_pairs), want);
+    assert.equal(strict.candidate_pairs, pairs.length - vetoed);
+});
+
 test('connected components: label propagation against union-find', async () => {
     // Random graphs plus a long path numbered against the propagation
     // direction; the components must equal those of a union-find.
