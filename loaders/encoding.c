@@ -77,6 +77,10 @@ typedef struct {
 } vnlet_t;
 static vnlet_t *vnlets;
 static size_t nvnlets;
+/* vnlet_find() for cp < VNLET_DIRECT: index + 1 into vnlets, 0 = none
+ * (filled from the same bsearch, so the answers are the same) */
+enum { VNLET_DIRECT = 0x1F00 };
+static uint16_t vnlet_idx[VNLET_DIRECT];
 
 static size_t put_utf8(char *dst, uint32_t cp)
 {
@@ -298,6 +302,12 @@ static void build_tables(void)
     add_vnlet(0x110);
     add_vnlet(0x111);
     qsort(vnlets, nvnlets, sizeof *vnlets, cmp_vnlet);
+    if (nvnlets >= UINT16_MAX) dc_die("encoding tables: too many letters");
+    for (uint32_t u = 0; u < VNLET_DIRECT; u++) {
+        vnlet_t key = {u, 0, 0};
+        const vnlet_t *v = bsearch(&key, vnlets, nvnlets, sizeof *vnlets, cmp_vnlet);
+        vnlet_idx[u] = v ? (uint16_t)(v - vnlets + 1) : 0;
+    }
 
     for (int e = DC_ENC_UTF8; e < DC_ENC__COUNT; e++) {
         codec_t *c = &codecs[e];
@@ -610,9 +620,18 @@ static int decode_legacy(dc_encoding_t enc, const char *in_, size_t n, dc_buf_t 
     }
     size_t start = out->len;
     int comb = 0, rc = 0;
-    dc_buf_reserve(out, n + n / 2 + 8);
+    /* worst case 6 bytes a byte (dec_t.s); each letter is copied as a
+     * whole dec_t.s (6 bytes) and the pointer advanced by its length */
+    dc_buf_reserve(out, n * sizeof c->dec[0].s + 8);
+    char *o = out->p + out->len;
+    const int ascii_same = enc != DC_ENC_VISCII;
     for (size_t i = 0; i < n; i++) {
-        const dec_t *d = &c->dec[in[i]];
+        unsigned char ch = in[i];
+        const dec_t *d = &c->dec[ch];
+        if (DC_LIKELY(ch < 0x80 && ascii_same && (d->flags & D_DEF))) {
+            *o++ = (char)ch;
+            continue;
+        }
         if (DC_UNLIKELY(!(d->flags & D_DEF))) {
             if (strict) {
                 if (bad_off) *bad_off = i;
@@ -620,25 +639,29 @@ static int decode_legacy(dc_encoding_t enc, const char *in_, size_t n, dc_buf_t 
                 break;
             }
             if (nbad) (*nbad)++;
-            dc_buf_put(out, "\xEF\xBF\xBD", 3);
+            memcpy(o, "\xEF\xBF\xBD", 3);
+            o += 3;
             continue;
         }
-        if (in[i] < 0x80 && enc != DC_ENC_VISCII) {
-            dc_buf_putc(out, (char)in[i]);
-            continue;
+        if (up && up[i] && (d->flags & D_AMBIG)) {
+            memcpy(o, d->us, sizeof d->us);
+            o += d->ulen;
+        } else {
+            memcpy(o, d->s, sizeof d->s);
+            o += d->len;
         }
-        if (up && up[i] && (d->flags & D_AMBIG)) dc_buf_put(out, d->us, d->ulen);
-        else dc_buf_put(out, d->s, d->len);
         comb |= d->flags & D_COMB;
     }
+    out->len = (size_t)(o - out->p);
     if (up && up != upbuf) free(up);
     if (comb) {
         size_t len = out->len - start;
-        char *tmp = dc_xmalloc(len + 1);
+        char stack[1024];
+        char *tmp = len <= sizeof stack ? stack : dc_xmalloc(len);
         memcpy(tmp, out->p + start, len);
         out->len = start;
         put_nfc(out, tmp, len);
-        free(tmp);
+        if (tmp != stack) free(tmp);
     }
     return rc;
 }
@@ -752,6 +775,7 @@ static int syllable_ok(const char *w, size_t n)
 
 static const vnlet_t *vnlet_find(uint32_t cp)
 {
+    if (cp < VNLET_DIRECT) return vnlet_idx[cp] ? &vnlets[vnlet_idx[cp] - 1] : NULL;
     vnlet_t key = {cp, 0, 0};
     return bsearch(&key, vnlets, nvnlets, sizeof *vnlets, cmp_vnlet);
 }
