@@ -45,4 +45,10 @@ int dc_utf8_valid(const char *s, size_t n);
  *  dc_decode()" (it may still be valid NFC). */
 int dc_utf8_nfc_fast(const char *s, size_t n);
 
+/*! dc_utf8_put_nfc() :
+ *  Append the NFC form of s[0..n) (valid UTF-8) to out. Vietnamese text
+ *  (stable letters and combining marks U+0300..U+036F) is composed cluster
+ *  by cluster from a per-thread table; anything else by utf8proc. */
+void dc_utf8_put_nfc(dc_buf_t *out, const char *s, size_t n);
+
 #endif /* DC_ENCODING_H */

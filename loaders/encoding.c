@@ -77,6 +77,10 @@ typedef struct {
 } vnlet_t;
 static vnlet_t *vnlets;
 static size_t nvnlets;
+/* vnlet_find() for cp < VNLET_DIRECT: index + 1 into vnlets, 0 = none
+ * (filled from the same bsearch, so the answers are the same) */
+enum { VNLET_DIRECT = 0x1F00 };
+static uint16_t vnlet_idx[VNLET_DIRECT];
 
 static size_t put_utf8(char *dst, uint32_t cp)
 {
@@ -298,6 +302,12 @@ static void build_tables(void)
     add_vnlet(0x110);
     add_vnlet(0x111);
     qsort(vnlets, nvnlets, sizeof *vnlets, cmp_vnlet);
+    if (nvnlets >= UINT16_MAX) dc_die("encoding tables: too many letters");
+    for (uint32_t u = 0; u < VNLET_DIRECT; u++) {
+        vnlet_t key = {u, 0, 0};
+        const vnlet_t *v = bsearch(&key, vnlets, nvnlets, sizeof *vnlets, cmp_vnlet);
+        vnlet_idx[u] = v ? (uint16_t)(v - vnlets + 1) : 0;
+    }
 
     for (int e = DC_ENC_UTF8; e < DC_ENC__COUNT; e++) {
         codec_t *c = &codecs[e];
@@ -392,8 +402,8 @@ int dc_utf8_nfc_fast(const char *s, size_t n)
     return 1;
 }
 
-/* Append NFC(s[0..n)) to out; s must be valid UTF-8. */
-static void put_nfc(dc_buf_t *out, const char *s, size_t n)
+/* Append NFC(s[0..n)) to out with utf8proc, whole string. */
+static void put_nfc_slow(dc_buf_t *out, const char *s, size_t n)
 {
     utf8proc_uint8_t *dst = NULL;
     utf8proc_ssize_t k = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, &dst,
@@ -404,6 +414,90 @@ static void put_nfc(dc_buf_t *out, const char *s, size_t n)
     }
     dc_buf_put(out, dst, (size_t)k);
     free(dst);
+}
+
+/* NFC by clusters. Text that is not already NFC is, in practice, Vietnamese
+ * with combining marks (NFD input; VNI and CP1258 decode to base letter +
+ * combining marks): a starter from the NFC-stable set of dc_utf8_nfc_fast()
+ * (ASCII, U+0080..U+02FF, U+1E00..U+1EFF) followed by a run of combining
+ * marks U+0300..U+036F. Such a cluster cannot interact with its neighbours
+ * (they are NFC-stable starters, none of which composes with a preceding
+ * starter), so NFC(text) is the concatenation of the stable characters and
+ * NFC(cluster) of each cluster, computed by utf8proc on the cluster alone
+ * and remembered in a small per-thread table (a handful of distinct
+ * clusters make up Vietnamese text). Anything else (other scripts, a mark
+ * without a base, a long cluster) returns 0 with out unchanged, and the
+ * caller composes the whole string with utf8proc. check_encoding.c
+ * compares this with utf8proc on every stable starter followed by marks. */
+enum { NFC_CL_MAX = 22, NFC_CACHE = 256 };
+typedef struct {
+    uint8_t klen, vlen;
+    char k[NFC_CL_MAX], v[NFC_CL_MAX * 3];
+} nfc_slot_t;
+static _Thread_local nfc_slot_t nfc_cache[NFC_CACHE];   /* 23 KB per thread */
+
+static void put_cluster(dc_buf_t *out, const unsigned char *c, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) h = (h ^ c[i]) * 16777619u;
+    nfc_slot_t *sl = &nfc_cache[(h ^ (h >> 15)) & (NFC_CACHE - 1)];
+    if (sl->klen == n && memcmp(sl->k, c, n) == 0) {
+        dc_buf_put(out, sl->v, sl->vlen);
+        return;
+    }
+    size_t at = out->len;
+    put_nfc_slow(out, (const char *)c, n);
+    size_t vl = out->len - at;
+    if (vl <= sizeof sl->v) {
+        sl->klen = (uint8_t)n;
+        sl->vlen = (uint8_t)vl;
+        memcpy(sl->k, c, n);
+        memcpy(sl->v, out->p + at, vl);
+    }
+}
+
+static int put_nfc_clusters(dc_buf_t *out, const char *s_, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s_, *e = p + n, *run = p, *last = NULL;
+    size_t start = out->len;
+    while (p < e) {
+        unsigned c = *p;
+        size_t k;
+        if (c < 0x80) k = 1;
+        else if (c >= 0xC2 && c <= 0xCB && p + 1 < e && (p[1] & 0xC0) == 0x80) k = 2;
+        else if (c == 0xE1 && p + 2 < e && p[1] >= 0xB8 && p[1] <= 0xBB && (p[2] & 0xC0) == 0x80) k = 3;
+        else if (last && (c == 0xCC || c == 0xCD) && p + 1 < e && p[1] >= 0x80 && p[1] <= (c == 0xCC ? 0xBF : 0xAF)) {
+            const unsigned char *m = p + 2;   /* run of U+0300..U+036F */
+            while (m + 1 < e && ((m[0] == 0xCC && m[1] >= 0x80 && m[1] <= 0xBF) ||
+                                 (m[0] == 0xCD && m[1] >= 0x80 && m[1] <= 0xAF)))
+                m += 2;
+            if ((size_t)(m - last) > NFC_CL_MAX) break;
+            dc_buf_put(out, run, (size_t)(last - run));
+            put_cluster(out, last, (size_t)(m - last));
+            run = p = m;
+            last = NULL;
+            continue;
+        } else break;
+        last = p;
+        p += k;
+    }
+    if (p < e) {
+        out->len = start;
+        return 0;
+    }
+    dc_buf_put(out, run, (size_t)(e - run));
+    return 1;
+}
+
+/* Append NFC(s[0..n)) to out; s must be valid UTF-8. */
+static void put_nfc(dc_buf_t *out, const char *s, size_t n)
+{
+    if (!put_nfc_clusters(out, s, n)) put_nfc_slow(out, s, n);
+}
+
+void dc_utf8_put_nfc(dc_buf_t *out, const char *s, size_t n)
+{
+    put_nfc(out, s, n);
 }
 
 static int decode_utf8(const char *in, size_t n, dc_buf_t *out, size_t *bad_off)
@@ -526,9 +620,18 @@ static int decode_legacy(dc_encoding_t enc, const char *in_, size_t n, dc_buf_t 
     }
     size_t start = out->len;
     int comb = 0, rc = 0;
-    dc_buf_reserve(out, n + n / 2 + 8);
+    /* worst case 6 bytes a byte (dec_t.s); each letter is copied as a
+     * whole dec_t.s (6 bytes) and the pointer advanced by its length */
+    dc_buf_reserve(out, n * sizeof c->dec[0].s + 8);
+    char *o = out->p + out->len;
+    const int ascii_same = enc != DC_ENC_VISCII;
     for (size_t i = 0; i < n; i++) {
-        const dec_t *d = &c->dec[in[i]];
+        unsigned char ch = in[i];
+        const dec_t *d = &c->dec[ch];
+        if (DC_LIKELY(ch < 0x80 && ascii_same && (d->flags & D_DEF))) {
+            *o++ = (char)ch;
+            continue;
+        }
         if (DC_UNLIKELY(!(d->flags & D_DEF))) {
             if (strict) {
                 if (bad_off) *bad_off = i;
@@ -536,25 +639,29 @@ static int decode_legacy(dc_encoding_t enc, const char *in_, size_t n, dc_buf_t 
                 break;
             }
             if (nbad) (*nbad)++;
-            dc_buf_put(out, "\xEF\xBF\xBD", 3);
+            memcpy(o, "\xEF\xBF\xBD", 3);
+            o += 3;
             continue;
         }
-        if (in[i] < 0x80 && enc != DC_ENC_VISCII) {
-            dc_buf_putc(out, (char)in[i]);
-            continue;
+        if (up && up[i] && (d->flags & D_AMBIG)) {
+            memcpy(o, d->us, sizeof d->us);
+            o += d->ulen;
+        } else {
+            memcpy(o, d->s, sizeof d->s);
+            o += d->len;
         }
-        if (up && up[i] && (d->flags & D_AMBIG)) dc_buf_put(out, d->us, d->ulen);
-        else dc_buf_put(out, d->s, d->len);
         comb |= d->flags & D_COMB;
     }
+    out->len = (size_t)(o - out->p);
     if (up && up != upbuf) free(up);
     if (comb) {
         size_t len = out->len - start;
-        char *tmp = dc_xmalloc(len + 1);
+        char stack[1024];
+        char *tmp = len <= sizeof stack ? stack : dc_xmalloc(len);
         memcpy(tmp, out->p + start, len);
         out->len = start;
         put_nfc(out, tmp, len);
-        free(tmp);
+        if (tmp != stack) free(tmp);
     }
     return rc;
 }
@@ -668,6 +775,7 @@ static int syllable_ok(const char *w, size_t n)
 
 static const vnlet_t *vnlet_find(uint32_t cp)
 {
+    if (cp < VNLET_DIRECT) return vnlet_idx[cp] ? &vnlets[vnlet_idx[cp] - 1] : NULL;
     vnlet_t key = {cp, 0, 0};
     return bsearch(&key, vnlets, nvnlets, sizeof *vnlets, cmp_vnlet);
 }

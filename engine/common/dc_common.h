@@ -160,6 +160,10 @@ typedef struct dc_intern dc_intern_t;
 
 dc_intern_t *dc_intern_create(void);
 void dc_intern_free(dc_intern_t *in);
+/*! dc_intern_reserve() : size the tables for about n distinct strings up
+ *  front, so that they are not rehashed while they fill (a hint: more
+ *  strings still fit). Call before interning from several threads. */
+void dc_intern_reserve(dc_intern_t *in, size_t n);
 /*! dc_intern() : the id of s[0..n) (copied in), creating it if new. Thread-safe. */
 uint32_t dc_intern(dc_intern_t *in, const char *s, size_t n);
 /*! dc_intern_find() : the id of s[0..n) if present, else 0. Thread-safe. */

@@ -166,6 +166,18 @@ static void shard_grow(shard_t *sh)
     free(old);
 }
 
+void dc_intern_reserve(dc_intern_t *in, size_t n)
+{
+    size_t per = n / NSHARDS;
+    per += per / 16 + 16;   /* the shards do not fill evenly */
+    for (int i = 0; i < NSHARDS; i++) {
+        shard_t *sh = &in->shards[i];
+        spin_lock(&sh->lk);
+        while ((per + 1) * 4 >= sh->cap * 3) shard_grow(sh);
+        spin_unlock(&sh->lk);
+    }
+}
+
 uint64_t dc_intern_key(const char *s, size_t n) { return XXH3_64bits(s, n); }
 
 uint32_t dc_intern(dc_intern_t *in, const char *s, size_t n)

@@ -129,6 +129,30 @@ START_TEST(test_intern_threads)
 }
 END_TEST
 
+/* dc_intern_reserve: tables sized up front take more strings than reserved
+ * (they still grow) and keep ids and finds right. */
+START_TEST(test_intern_reserve)
+{
+    dc_intern_t *in = dc_intern_create();
+    size_t empty = dc_intern_bytes(in);
+    dc_intern_reserve(in, 100000);
+    size_t reserved = dc_intern_bytes(in);
+    ck_assert_uint_ge(reserved - empty, 100000 * sizeof(uint64_t));
+    char tmp[32];
+    for (int i = 0; i < 300000; i++) {
+        int n = snprintf(tmp, sizeof tmp, "r%d", i);
+        ck_assert_uint_eq(dc_intern(in, tmp, (size_t)n), (uint32_t)i + 1);
+    }
+    for (int i = 0; i < 300000; i += 997) {
+        int n = snprintf(tmp, sizeof tmp, "r%d", i);
+        ck_assert_uint_eq(dc_intern_find(in, tmp, (size_t)n), (uint32_t)i + 1);
+        ck_assert_str_eq(dc_intern_str(in, (uint32_t)i + 1, NULL), tmp);
+    }
+    ck_assert_uint_eq(dc_intern_count(in), 300001);
+    dc_intern_free(in);
+}
+END_TEST
+
 START_TEST(test_outfile_commit_abort)
 {
     char *dir = dc_test_tmpdir("outfile");
@@ -448,6 +472,7 @@ static Suite *common_suite(void)
     tcase_add_test(tc, test_arena);
     tcase_add_test(tc, test_parallel_for);
     tcase_add_test(tc, test_intern_threads);
+    tcase_add_test(tc, test_intern_reserve);
     tcase_add_test(tc, test_outfile_commit_abort);
     tcase_add_test(tc, test_outfile_zstd);
     tcase_add_test(tc, test_ref_files);

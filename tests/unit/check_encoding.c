@@ -5,6 +5,7 @@
 #include "ref/dc_ref.h"
 
 #include <stdlib.h>
+#include <utf8proc.h>
 #include <string.h>
 
 static const dc_encoding_t legacy[] = {DC_ENC_TCVN3, DC_ENC_VNI, DC_ENC_VISCII, DC_ENC_CP1258};
@@ -202,6 +203,75 @@ START_TEST(test_utf8)
 }
 END_TEST
 
+/* dc_utf8_put_nfc() composes clusters from a per-thread table: it must give
+ * exactly utf8proc's NFC, for every NFC-stable starter followed by one or
+ * two combining marks (Vietnamese and others, including singletons and
+ * CGJ), in context, and on mixed text that needs the whole-string path. */
+static size_t put_cp(char *b, uint32_t cp)
+{
+    return (size_t)utf8proc_encode_char((utf8proc_int32_t)cp, (utf8proc_uint8_t *)b);
+}
+
+static void nfc_same(const char *s, size_t n)
+{
+    dc_buf_t got = {0};
+    dc_buf_put(&got, "#", 1);   /* appends after existing content */
+    dc_utf8_put_nfc(&got, s, n);
+    utf8proc_uint8_t *want = NULL;
+    utf8proc_ssize_t k = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, &want,
+                                      UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+    ck_assert_int_ge(k, 0);
+    if (got.len != (size_t)k + 1 || memcmp(got.p + 1, want, (size_t)k) != 0)
+        ck_abort_msg("NFC differs from utf8proc for %zu bytes starting %02x %02x", n, (unsigned char)s[0],
+                     n > 1 ? (unsigned char)s[1] : 0);
+    free(want);
+    dc_buf_free(&got);
+}
+
+START_TEST(test_nfc_clusters)
+{
+    static const uint32_t marks[] = {0x300, 0x301, 0x302, 0x303, 0x306, 0x308, 0x309, 0x31B, 0x323, 0x327,
+                                     0x331, 0x340, 0x341, 0x343, 0x344, 0x345, 0x34F, 0x360, 0x36F};
+    const size_t nm = DC_ARRAY_LEN(marks);
+    char b[64];
+    size_t checked = 0;
+    for (uint32_t base = 0x20; base < 0x1F00; base++) {
+        if (base == 0x7F || (base >= 0x300 && base < 0x1E00)) continue;
+        if (base >= 0x80 && base < 0xA0) continue;
+        for (size_t i = 0; i < nm; i++)
+            for (size_t j = 0; j <= nm; j++) {   /* j == nm: one mark only */
+                size_t n = put_cp(b, 'x');
+                n += put_cp(b + n, base);
+                n += put_cp(b + n, marks[i]);
+                if (j < nm) n += put_cp(b + n, marks[j]);
+                n += put_cp(b + n, 0x1EA1);   /* ạ */
+                nfc_same(b, n);               /* in context */
+                nfc_same(b + 1, n - 4);       /* alone */
+                checked += 2;
+            }
+    }
+    ck_assert_uint_gt(checked, 700000);
+    /* mixed text: random pieces of Vietnamese NFC, NFD, marks, other scripts */
+    static const char *const piece[] = {"Nguy", "e\xCC\x82\xCC\x83", "n ", "\xC6\xA1\xCC\x81", "\xCC\x80",
+                                        "\xE1\xBB\x8D\xCC\x82", "\xCE\xB1\xCC\x81", "\xE1\x84\x80\xE1\x85\xA1",
+                                        "A\xCC\xA3\xCC\x86", "\xC4\x90", ", ", "\xE2\x80\x93", "o\xCD\x84",
+                                        "u\xCC\x9B\xCC\x80\xCC\xA3\xCC\x81\xCC\x89\xCC\x83\xCC\x80\xCC\x81\xCC\x82\xCC\x83\xCC\x86"};
+    uint32_t r = 12345;
+    for (int t = 0; t < 20000; t++) {
+        char s[256];
+        size_t n = 0;
+        int np = 1 + (int)(r % 8);
+        for (int q = 0; q < np; q++) {
+            r = r * 1103515245u + 12345u;
+            const char *x = piece[(r >> 16) % DC_ARRAY_LEN(piece)];
+            memcpy(s + n, x, strlen(x));
+            n += strlen(x);
+        }
+        nfc_same(s, n);
+    }
+}
+END_TEST
+
 START_TEST(test_legacy_bad_bytes)
 {
     int rc;
@@ -317,6 +387,7 @@ static Suite *encoding_suite(void)
     tcase_add_test(tc, test_samples_roundtrip);
     tcase_add_test(tc, test_tcvn3_case);
     tcase_add_test(tc, test_utf8);
+    tcase_add_test(tc, test_nfc_clusters);
     tcase_add_test(tc, test_legacy_bad_bytes);
     tcase_add_test(tc, test_encode_replacement);
     tcase_add_test(tc, test_detect);
