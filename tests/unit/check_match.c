@@ -527,6 +527,103 @@ START_TEST(test_blocking_large_sort)
 }
 END_TEST
 
+/* Rules keyed four at a time, sorted side by side: every rule's pairs are
+ * those of its blocks by brute force (dc_rule_key, one record at a time),
+ * and pairs and figures are the same on 1, 2 and 3 threads. */
+typedef struct {
+    uint64_t *p[32];
+    size_t n[32];
+} capture_all_t;
+
+static void capture_all(void *ud, size_t r, const uint64_t *pairs, size_t n)
+{
+    capture_all_t *c = ud;
+    ck_assert_uint_lt(r, 32);
+    c->p[r] = dc_xmalloc((n ? n : 1) * sizeof *pairs);
+    memcpy(c->p[r], pairs, n * sizeof *pairs);
+    c->n[r] = n;
+}
+
+START_TEST(test_blocking_groups)
+{
+    size_t n;
+    uint32_t *person;
+    dc_record_t *r = population(8000, &n, &person);
+    dc_rules_t rules;
+    ck_assert_int_eq(dc_rules_parse(dc_rules_default_text(), "d", &rules), 0);
+    ck_assert_uint_gt(rules.n, 8);
+    capture_all_t c[3];
+    uint64_t *p[3];
+    size_t np[3];
+    dc_block_stats_t s[3];
+    for (int t = 0; t < 3; t++) {
+        memset(&c[t], 0, sizeof c[t]);
+        np[t] = dc_block_pairs_ex(r, n, IN, &rules, t + 1, capture_all, &c[t], &p[t], &s[t]);
+    }
+    ki_t *v = dc_xmalloc(n * sizeof *v);
+    size_t checked = 0;
+    for (size_t ri = 0; ri < rules.n; ri++) {
+        for (int t = 1; t < 3; t++) {
+            ck_assert_uint_eq(c[t].n[ri], c[0].n[ri]);
+            ck_assert_int_eq(memcmp(c[t].p[ri], c[0].p[ri], c[0].n[ri] * sizeof *c[0].p[ri]), 0);
+            const dc_rule_stats_t *a = &s[0].rule[ri], *b = &s[t].rule[ri];
+            ck_assert_uint_eq(a->keyed, b->keyed);
+            ck_assert_uint_eq(a->blocks, b->blocks);
+            ck_assert_uint_eq(a->largest, b->largest);
+            ck_assert_uint_eq(a->capped_blocks, b->capped_blocks);
+            ck_assert_uint_eq(a->capped_rows, b->capped_rows);
+            ck_assert_uint_eq(a->pairs, b->pairs);
+            ck_assert_uint_eq(a->pairs_new, b->pairs_new);
+        }
+        const dc_rule_t *rule = &rules.r[ri];
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++) {
+            uint64_t k = dc_rule_key(rule, (uint32_t)ri, &r[i], IN);
+            if (k) v[m++] = (ki_t){k, (uint32_t)i};
+        }
+        ck_assert_uint_eq(s[0].rule[ri].keyed, m);
+        if (s[0].rule[ri].capped_blocks) continue;
+        qsort(v, m, sizeof *v, cmp_ki);
+        uint64_t *want = NULL;
+        size_t nw = 0, cap = 0;
+        for (size_t s0 = 0; s0 < m;) {
+            size_t e = s0 + 1;
+            while (e < m && v[e].key == v[s0].key) e++;
+            for (size_t x = s0; x < e; x++)
+                for (size_t y = x + 1; y < e; y++) {
+                    if (rule->require && !dc_rule_required(rule, &r[v[x].i]) &&
+                        !dc_rule_required(rule, &r[v[y].i]))
+                        continue;
+                    want = dc_grow(want, &cap, nw + 1, sizeof *want);
+                    want[nw++] = ((uint64_t)v[x].i << 32) | v[y].i;
+                }
+            s0 = e;
+        }
+        dc_sort_u64(want, nw);
+        ck_assert_uint_eq(c[0].n[ri], nw);
+        ck_assert_int_eq(memcmp(c[0].p[ri], want, nw * sizeof *want), 0);
+        checked++;
+        free(want);
+    }
+    ck_assert_uint_gt(checked, 8);
+    for (int t = 0; t < 3; t++) {
+        ck_assert_uint_eq(np[t], np[0]);
+        ck_assert_int_eq(memcmp(p[t], p[0], np[0] * sizeof *p[0]), 0);
+        ck_assert_uint_eq(s[t].raw_pairs, s[0].raw_pairs);
+        ck_assert_uint_eq(s[t].dropped_cannot_link, s[0].dropped_cannot_link);
+    }
+    for (int t = 2; t >= 0; t--) {
+        for (size_t ri = 0; ri < rules.n; ri++) free(c[t].p[ri]);
+        free(p[t]);
+        dc_block_stats_free(&s[t]);
+    }
+    free(v);
+    dc_rules_free(&rules);
+    free(r);
+    free(person);
+}
+END_TEST
+
 START_TEST(test_blocking_rule_pairs_alone)
 {
     size_t n;
@@ -835,6 +932,7 @@ static Suite *match_suite(void)
     tcase_add_test(t, test_blocking_conditions);
     tcase_add_test(t, test_blocking_large_sort);
     tcase_add_test(t, test_blocking_rule_pairs_alone);
+    tcase_add_test(t, test_blocking_groups);
     tcase_add_test(t, test_block_truth);
     tcase_add_test(t, test_sort);
     tcase_add_test(t, test_em_and_cluster);
