@@ -22,7 +22,9 @@
  * 50,000 * (window-1) pairs, not 1.25e9. The rule's pairs (packed
  * i << 32 | j, i < j) are sorted and made unique; then, in rule order on
  * the calling thread, they are merged into the pairs of the earlier rules,
- * which counts the new ones. A rule's pairs depend on that rule only, so
+ * which counts the new ones (in place: the accumulated pairs grow by
+ * realloc and are filled from the back; the last group's keys and sort
+ * buffers are freed before its merges). A rule's pairs depend on that rule only, so
  * the result is the same whatever the thread count. Last, with
  * drop_cannot_link, the unique pairs whose records cannot be one person
  * (dc_cannot_link: clustering would refuse them) are dropped, in parallel.
@@ -260,23 +262,28 @@ static void filter_range(void *ctx, size_t k, int tid)
     }
 }
 
-/* Merge sorted unique `add` into sorted unique `acc`; returns new count of acc
- * and how many of add were new. */
+/* Merge sorted unique `add` into sorted unique `acc`, in place: acc is
+ * grown by realloc (large blocks move by remapping, no second copy at the
+ * peak) and filled from the back, then the gap left by the pairs both held
+ * is closed. Returns acc; *nout = its new count, *nnew = how many of add
+ * were new. */
 static uint64_t *merge_pairs(uint64_t *acc, size_t nacc, const uint64_t *add, size_t nadd,
                              size_t *nout, uint64_t *nnew)
 {
-    uint64_t *out = dc_xmalloc((nacc + nadd + 1) * sizeof *out);
-    size_t i = 0, j = 0, w = 0;
+    size_t total = nacc + nadd;
+    acc = dc_xrealloc(acc, (total + 1) * sizeof *acc);
+    /* invariant: w = i + j + (pairs in both so far) >= i: never overwrites unread acc */
+    size_t i = nacc, j = nadd, w = total;
     uint64_t fresh = 0;
-    while (i < nacc || j < nadd) {
-        if (j >= nadd || (i < nacc && acc[i] < add[j])) out[w++] = acc[i++];
-        else if (i >= nacc || add[j] < acc[i]) { out[w++] = add[j++]; fresh++; }
-        else { out[w++] = acc[i++]; j++; }
+    while (j > 0) {
+        if (i > 0 && acc[i - 1] > add[j - 1]) acc[--w] = acc[--i];
+        else if (i > 0 && acc[i - 1] == add[j - 1]) { acc[--w] = acc[--i]; j--; }
+        else { acc[--w] = add[--j]; fresh++; }
     }
-    free(acc);
-    *nout = w;
+    if (w > i) memmove(acc + i, acc + w, (total - w) * sizeof *acc);
+    *nout = i + (total - w);
     *nnew = fresh;
-    return out;
+    return acc;
 }
 
 size_t dc_block_pairs(const dc_record_t *recs, size_t n, const dc_intern_t *in,
@@ -336,6 +343,16 @@ size_t dc_block_pairs_ex(const dc_record_t *recs, size_t n, const dc_intern_t *i
         double keysec = (dc_now() - tg) / (double)k.g;
         rc.k = &k;
         dc_parallel_for(nthreads, k.g, 1, rule_pairs, &rc);
+        if (r0 + k.g >= rules->n) {   /* last group: keys and sort buffers are done */
+            for (int g = 0; g < GROUP; g++) {
+                free(words[g]);
+                words[g] = NULL;
+            }
+            for (int t = 0; t < nt; t++) {
+                free(rc.tmp[t]);
+                rc.tmp[t] = NULL;
+            }
+        }
         for (size_t t = 0; t < k.g; t++) {
             size_t r = r0 + t;
             dc_rule_stats_t *rs = &st->rule[r];
