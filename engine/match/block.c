@@ -2,22 +2,30 @@
 /*
  * block.c - candidate pairs from blocking rules (dc_match.h).
  *
- * DESIGN: one rule at a time. Fields used by two rules or more are first
- * read into a per-field cache (4 bytes per record, freed after the field's
- * last rule), so a rule reads a few columns, not every record and the
- * interner again. Every record with a key under the rule gives one 64-bit
- * word: the top (63 - b) bits of the key hash, one bit for the rule's pair
- * condition ("! dob_vague"), then its record index in the low b bits (b =
- * bits needed for n). A radix sort of these words (stable: the bytes that
- * hold only the index are skipped) groups equal keys into runs, records
- * without the condition first, each part in record order. A run of up to
- * max_block records yields all its pairs (with a condition: those with a
- * record that meets it); a larger run is sorted on the rule's sort fields
+ * DESIGN: rules by groups of GROUP (4). One parallel pass over the
+ * records reads every key field of a group's rules once per record
+ * (dc_bkey_value; names through the interner, prefetched ahead) and writes,
+ * per rule, one 64-bit word per record: the top (63 - b) bits of the key
+ * hash, one bit for the rule's pair condition ("! dob_vague"), then its
+ * record index in the low b bits (b = bits needed for n), or UINT64_MAX
+ * when the record lacks a key field. 15 rules thus cost 4 passes over the
+ * 168-byte records, not one per rule. Then each rule of the group, on its
+ * own thread (dc_parallel_for over the group's rules, a sort buffer per
+ * thread), drops its unkeyed words, radix-sorts the rest (only the bytes
+ * above the index: the words start in index order and every pass is
+ * stable) so that equal keys form runs, records without the condition
+ * first, each part in record order, and enumerates its blocks. A run of up
+ * to max_block records yields all its pairs (with a condition: those with
+ * a record that meets it); a larger run is sorted on the rule's sort fields
  * and each record is paired with the next window-1 records (sorted
  * neighbourhood), so a block of 50,000 Nguyễn Văn Hùng born 1980 costs
  * 50,000 * (window-1) pairs, not 1.25e9. The rule's pairs (packed
- * i << 32 | j, i < j) are sorted, made unique and merged into the pairs of
- * the earlier rules, which counts the new ones. Last, with
+ * i << 32 | j, i < j) are sorted and made unique; then, in rule order on
+ * the calling thread, they are merged into the pairs of the earlier rules,
+ * which counts the new ones (in place: the accumulated pairs grow by
+ * realloc and are filled from the back; the last group's keys and sort
+ * buffers are freed before its merges). A rule's pairs depend on that rule only, so
+ * the result is the same whatever the thread count. Last, with
  * drop_cannot_link, the unique pairs whose records cannot be one person
  * (dc_cannot_link: clustering would refuse them) are dropped, in parallel.
  * Key hash collisions (probability ~ n^2 / 2^(64-b)) only add candidates.
@@ -31,18 +39,28 @@ uint64_t dc_rule_sort_value(const dc_rule_t *rule, const dc_record_t *rec, const
 
 /* --------------------------------------------------------------- sorting */
 
+/* Stable LSD radix sort of a[0..n) on the bytes that hold bits set in
+ * `vary` (other bits are equal in every word, or already in order among
+ * words equal elsewhere), one pass per such byte; the counts of all
+ * passes are taken in one read pass first. */
 static void lsd_sort(uint64_t *a, uint64_t *tmp, size_t n, uint64_t vary)
 {
     uint64_t *src = a, *dst = tmp;
-    size_t cnt[256];
-    for (int byte = 0; byte < 8; byte++) {
-        int sh = byte * 8;
-        if (!((vary >> sh) & 0xFF)) continue;
-        memset(cnt, 0, sizeof cnt);
-        for (size_t i = 0; i < n; i++) cnt[(src[i] >> sh) & 0xFF]++;
-        size_t s = 0;
-        for (int k = 0; k < 256; k++) { size_t c = cnt[k]; cnt[k] = s; s += c; }
-        for (size_t i = 0; i < n; i++) dst[cnt[(src[i] >> sh) & 0xFF]++] = src[i];
+    int sh[8], nd = 0;
+    for (int byte = 0; byte < 8; byte++)
+        if ((vary >> (byte * 8)) & 0xFF) sh[nd++] = byte * 8;
+    if (n < 2 || !nd) return;
+    size_t cnt[8][256];
+    memset(cnt, 0, (size_t)nd * sizeof cnt[0]);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t x = src[i];
+        for (int d = 0; d < nd; d++) cnt[d][(x >> sh[d]) & 0xFF]++;
+    }
+    for (int d = 0; d < nd; d++) {
+        size_t *c = cnt[d], s = 0;
+        for (int k = 0; k < 256; k++) { size_t v = c[k]; c[k] = s; s += v; }
+        int h = sh[d];
+        for (size_t i = 0; i < n; i++) dst[c[(src[i] >> h) & 0xFF]++] = src[i];
         uint64_t *t = src; src = dst; dst = t;
     }
     if (src != a) memcpy(a, src, n * sizeof *a);
@@ -72,60 +90,6 @@ void dc_sort_u64(uint64_t *a, size_t n)
     free(tmp);
 }
 
-/* Parallel sort: MSD split on the highest varying byte, then LSD per bucket. */
-typedef struct {
-    uint64_t *a, *tmp;
-    size_t off[257];
-    uint64_t vary_low;
-} psort_t;
-
-static void psort_bucket(void *ctx, size_t k, int tid)
-{
-    DC_UNUSED(tid);
-    psort_t *p = ctx;
-    size_t lo = p->off[k], hi = p->off[k + 1];
-    if (hi - lo > 1) lsd_sort(p->a + lo, p->tmp + lo, hi - lo, p->vary_low);
-}
-
-/* Parallel radix sort of a[0..n). Bytes entirely inside `stable` bits are
- * not sorted on: the caller guarantees that a is already in order on them
- * among words equal elsewhere (the record index below a key, appended in
- * index order: every pass is stable). */
-static void sort_par_stable(uint64_t *a, size_t n, int nthreads, uint64_t stable)
-{
-    uint64_t skip = 0;
-    for (int byte = 0; byte < 8; byte++)
-        if (((stable >> (byte * 8)) & 0xFF) == 0xFF) skip |= 0xFFull << (byte * 8);
-    if (nthreads <= 1 || n < (1u << 16)) {
-        if (n < 64) { dc_sort_u64(a, n); return; }
-        uint64_t *tmp = dc_xmalloc(n * sizeof *tmp);
-        lsd_sort(a, tmp, n, vary_bits(a, n) & ~skip);
-        free(tmp);
-        return;
-    }
-    uint64_t vary = vary_bits(a, n) & ~skip;
-    if (!vary) return;
-    int top = 63 - __builtin_clzll(vary);
-    int sh = top >= 7 ? top - 7 : 0;
-    psort_t p;
-    p.a = a;
-    p.tmp = dc_xmalloc(n * sizeof *p.tmp);
-    size_t cnt[256] = {0};
-    for (size_t i = 0; i < n; i++) cnt[(a[i] >> sh) & 0xFF]++;
-    size_t s = 0;
-    for (int k = 0; k < 256; k++) { p.off[k] = s; s += cnt[k]; }
-    p.off[256] = n;
-    size_t pos[256];
-    memcpy(pos, p.off, sizeof pos);
-    for (size_t i = 0; i < n; i++) p.tmp[pos[(a[i] >> sh) & 0xFF]++] = a[i];
-    memcpy(a, p.tmp, n * sizeof *a);
-    p.vary_low = vary & ((1ull << sh) - 1);
-    dc_parallel_for(nthreads, 256, 1, psort_bucket, &p);
-    free(p.tmp);
-}
-
-static void sort_par(uint64_t *a, size_t n, int nthreads) { sort_par_stable(a, n, nthreads, 0); }
-
 /* ---------------------------------------------------------------- pairs */
 
 typedef struct {
@@ -139,66 +103,141 @@ static void vec_push(vec_t *v, uint64_t x)
     v->v[v->n++] = x;
 }
 
+static size_t unique_sorted(uint64_t *a, size_t n)
+{
+    if (!n) return 0;
+    size_t w = 1;
+    for (size_t i = 1; i < n; i++)
+        if (a[i] != a[w - 1]) a[w++] = a[i];
+    return w;
+}
+
 static inline uint64_t pack_pair(uint32_t i, uint32_t j)
 {
     return i < j ? ((uint64_t)i << 32) | j : ((uint64_t)j << 32) | i;
 }
 
+#define KEY_RANGE 4096
+#define GROUP 4   /* rules keyed per pass over the records */
+
+/* One pass over the records computes the keys of GROUP rules at once. */
 typedef struct {
     const dc_record_t *recs;
     const dc_intern_t *in;
-    const dc_rule_t *rule;
-    uint32_t ri;
-    uint64_t *words;   /* per record: packed key word or UINT64_MAX when missing */
+    const dc_rules_t *rules;
+    size_t r0, g;               /* rules r0 .. r0+g-1 */
+    uint64_t *words[GROUP];     /* per rule, per record: packed key word or UINT64_MAX */
+    uint8_t fields[DC_BK__COUNT], nfields;   /* key fields of those rules */
+    uint8_t sfields[DC_BK__COUNT], nsfields; /* of which strings (prefetched) */
     int b;
     size_t n;
-    const uint32_t *const *fc;   /* per string field: cached values, or NULL */
-    dc_bkey_t field;             /* fill_range: the field being cached */
-    uint32_t *out;
 } keyctx_t;
 
-#define KEY_RANGE 4096
-#define CACHE_FIELDS 8
-
-/* Interner entries are fetched 16 records ahead, their strings 8 ahead
+/* Keys of records [k*KEY_RANGE, ...) under the group's rules: each field
+ * is read once per record, whatever the number of rules using it.
+ * Interner entries are fetched 16 records ahead, their strings 8 ahead
  * (a string field's hash lives with the string: two cache misses per field
  * at national scale). Hints only: values do not depend on them. */
-static inline void prefetch_fields(const keyctx_t *c, size_t i, size_t hi)
-{
-    for (int k = 0; k < c->rule->nkeys; k++) {
-        dc_bkey_t f = (dc_bkey_t)c->rule->keys[k];
-        if (!dc_bkey_is_string(f) || (c->fc && c->fc[f])) continue;
-        if (i + 16 < hi) dc_bkey_prefetch(f, &c->recs[i + 16], c->in, 0);
-        if (i + 8 < hi) dc_bkey_prefetch(f, &c->recs[i + 8], c->in, 1);
-    }
-}
-
-/* Keys of records [k*KEY_RANGE, ...). */
 static void key_range(void *ctx, size_t k, int tid)
 {
     DC_UNUSED(tid);
     keyctx_t *c = ctx;
     size_t lo = k * KEY_RANGE, hi = DC_MIN(lo + KEY_RANGE, c->n);
+    uint64_t vals[DC_BK__COUNT] = {0};
     for (size_t i = lo; i < hi; i++) {
-        prefetch_fields(c, i, hi);
-        uint64_t h = dc_rule_key_fc(c->rule, c->ri, &c->recs[i], c->in, c->fc, i);
-        uint64_t cond = c->rule->require ? (uint64_t)dc_rule_required(c->rule, &c->recs[i]) : 0;
-        c->words[i] = h ? ((h >> (c->b + 1)) << (c->b + 1)) | (cond << c->b) | i : UINT64_MAX;
+        const dc_record_t *rec = &c->recs[i];
+        for (int f = 0; f < c->nsfields; f++) {
+            if (i + 16 < hi) dc_bkey_prefetch((dc_bkey_t)c->sfields[f], &c->recs[i + 16], c->in, 0);
+            if (i + 8 < hi) dc_bkey_prefetch((dc_bkey_t)c->sfields[f], &c->recs[i + 8], c->in, 1);
+        }
+        for (int f = 0; f < c->nfields; f++)
+            vals[c->fields[f]] = dc_bkey_value((dc_bkey_t)c->fields[f], rec, c->in);
+        for (size_t r = 0; r < c->g; r++) {
+            const dc_rule_t *rule = &c->rules->r[c->r0 + r];
+            uint64_t h = dc_rule_key_vals(rule, (uint32_t)(c->r0 + r), vals);
+            uint64_t cond = rule->require ? (uint64_t)dc_rule_required(rule, rec) : 0;
+            c->words[r][i] = h ? ((h >> (c->b + 1)) << (c->b + 1)) | (cond << c->b) | i : UINT64_MAX;
+        }
     }
 }
 
-/* Cache of one field used by several rules: its value per record. */
-static void fill_range(void *ctx, size_t k, int tid)
+/* Per rule of a group, on its own thread: sort its keyed records, pairs of
+ * its blocks, sorted and made unique. */
+typedef struct {
+    keyctx_t *k;
+    dc_block_stats_t *st;
+    vec_t rp[GROUP];            /* per rule: its unique pairs */
+    uint64_t **tmp;             /* per thread: n words of sort buffer */
+    vec_t *sv;                  /* per thread: sort values of a capped block */
+    double *sec;                /* per rule: seconds */
+} rulectx_t;
+
+static void rule_pairs(void *ctx, size_t t, int tid)
 {
-    DC_UNUSED(tid);
-    keyctx_t *c = ctx;
-    size_t lo = k * KEY_RANGE, hi = DC_MIN(lo + KEY_RANGE, c->n);
-    int str = dc_bkey_is_string(c->field);
-    for (size_t i = lo; i < hi; i++) {
-        if (str && i + 16 < hi) dc_bkey_prefetch(c->field, &c->recs[i + 16], c->in, 0);
-        if (str && i + 8 < hi) dc_bkey_prefetch(c->field, &c->recs[i + 8], c->in, 1);
-        c->out[i] = dc_bkey_value32(c->field, &c->recs[i], c->in);
+    rulectx_t *c = ctx;
+    const keyctx_t *k = c->k;
+    double tr = dc_now();
+    size_t r = k->r0 + t, n = k->n;
+    const dc_rules_t *rules = k->rules;
+    const dc_rule_t *rule = &rules->r[r];
+    dc_rule_stats_t *rs = &c->st->rule[r];
+    int b = k->b;
+    uint64_t mask = (1ull << b) - 1, flag = 1ull << b;
+    uint64_t *words = k->words[t];
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (words[i] != UINT64_MAX) words[m++] = words[i];
+    rs->keyed = m;
+    /* the record index below bit b is in order among equal keys already
+     * (appended in index order, every radix pass stable): not sorted on */
+    if (m >= 64) {
+        if (!c->tmp[tid]) c->tmp[tid] = dc_xmalloc(n * sizeof *c->tmp[tid]);
+        lsd_sort(words, c->tmp[tid], m, vary_bits(words, m) & ~mask);
+    } else {
+        dc_sort_u64(words, m);
     }
+    vec_t *rp = &c->rp[t];
+    vec_t *sv = &c->sv[tid];
+    rp->n = 0;
+    /* words: key hash above bit b, the rule's pair condition at bit b,
+     * the record index below: a run (one key) holds first the records
+     * without the condition, then those with it, each in index order */
+    int req = rule->require != DC_REQ_NONE;
+    for (size_t s = 0; s < m;) {
+        size_t e = s + 1;
+        while (e < m && (words[e] >> (b + 1)) == (words[s] >> (b + 1))) e++;
+        size_t sz = e - s;
+        if (sz >= 2) {
+            rs->blocks++;
+            if (sz > rs->largest) rs->largest = sz;
+            if (sz <= rules->max_block) {
+                for (size_t x = s; x < e; x++)
+                    for (size_t y = x + 1; y < e; y++)
+                        if (!req || ((words[x] | words[y]) & flag))
+                            vec_push(rp, pack_pair((uint32_t)(words[x] & mask), (uint32_t)(words[y] & mask)));
+            } else {
+                rs->capped_blocks++;
+                rs->capped_rows += sz;
+                sv->v = dc_grow(sv->v, &sv->cap, sz, sizeof *sv->v);
+                uint64_t *v = sv->v;
+                for (size_t x = 0; x < sz; x++) {
+                    uint32_t idx = (uint32_t)(words[s + x] & mask);
+                    uint64_t sval = dc_rule_sort_value(rule, &k->recs[idx], k->in);
+                    v[x] = ((sval >> (b + 1)) << (b + 1)) | (words[s + x] & flag) | idx;
+                }
+                dc_sort_u64(v, sz);
+                for (size_t x = 0; x < sz; x++)
+                    for (size_t y = x + 1; y < sz && y < x + rules->window; y++)
+                        if (!req || ((v[x] | v[y]) & flag))
+                            vec_push(rp, pack_pair((uint32_t)(v[x] & mask), (uint32_t)(v[y] & mask)));
+            }
+        }
+        s = e;
+    }
+    dc_sort_u64(rp->v, rp->n);
+    rp->n = unique_sorted(rp->v, rp->n);
+    rs->pairs = rp->n;
+    c->sec[t] = dc_now() - tr;
 }
 
 /* The cannot-link filter over the sorted pairs: keep[p] = 0 when the two
@@ -223,32 +262,28 @@ static void filter_range(void *ctx, size_t k, int tid)
     }
 }
 
-static size_t unique_sorted(uint64_t *a, size_t n)
-{
-    if (!n) return 0;
-    size_t w = 1;
-    for (size_t i = 1; i < n; i++)
-        if (a[i] != a[w - 1]) a[w++] = a[i];
-    return w;
-}
-
-/* Merge sorted unique `add` into sorted unique `acc`; returns new count of acc
- * and how many of add were new. */
+/* Merge sorted unique `add` into sorted unique `acc`, in place: acc is
+ * grown by realloc (large blocks move by remapping, no second copy at the
+ * peak) and filled from the back, then the gap left by the pairs both held
+ * is closed. Returns acc; *nout = its new count, *nnew = how many of add
+ * were new. */
 static uint64_t *merge_pairs(uint64_t *acc, size_t nacc, const uint64_t *add, size_t nadd,
                              size_t *nout, uint64_t *nnew)
 {
-    uint64_t *out = dc_xmalloc((nacc + nadd + 1) * sizeof *out);
-    size_t i = 0, j = 0, w = 0;
+    size_t total = nacc + nadd;
+    acc = dc_xrealloc(acc, (total + 1) * sizeof *acc);
+    /* invariant: w = i + j + (pairs in both so far) >= i: never overwrites unread acc */
+    size_t i = nacc, j = nadd, w = total;
     uint64_t fresh = 0;
-    while (i < nacc || j < nadd) {
-        if (j >= nadd || (i < nacc && acc[i] < add[j])) out[w++] = acc[i++];
-        else if (i >= nacc || add[j] < acc[i]) { out[w++] = add[j++]; fresh++; }
-        else { out[w++] = acc[i++]; j++; }
+    while (j > 0) {
+        if (i > 0 && acc[i - 1] > add[j - 1]) acc[--w] = acc[--i];
+        else if (i > 0 && acc[i - 1] == add[j - 1]) { acc[--w] = acc[--i]; j--; }
+        else { acc[--w] = add[--j]; fresh++; }
     }
-    free(acc);
-    *nout = w;
+    if (w > i) memmove(acc + i, acc + w, (total - w) * sizeof *acc);
+    *nout = i + (total - w);
     *nnew = fresh;
-    return out;
+    return acc;
 }
 
 size_t dc_block_pairs(const dc_record_t *recs, size_t n, const dc_intern_t *in,
@@ -268,109 +303,78 @@ size_t dc_block_pairs_ex(const dc_record_t *recs, size_t n, const dc_intern_t *i
     st->rule = dc_xcalloc(rules->n ? rules->n : 1, sizeof *st->rule);
     int b = 1;
     while (b < 40 && ((size_t)1 << b) < n + 1) b++;
-    uint64_t mask = (1ull << b) - 1, flag = 1ull << b;
     size_t nranges = (n + KEY_RANGE - 1) / KEY_RANGE;
-    /* Fields used by two rules or more are read once into a cache (4 bytes
-     * per record each; at most CACHE_FIELDS of them, the most used first),
-     * freed after their last rule: a rule then reads a few small columns,
-     * not every record (and the interner, for names) again. */
-    uint32_t *fc[DC_BK__COUNT] = {0};
-    int uses[DC_BK__COUNT] = {0}, cached[DC_BK__COUNT] = {0};
-    size_t last[DC_BK__COUNT] = {0};
-    for (size_t r = 0; r < rules->n; r++)
-        for (int k = 0; k < rules->r[r].nkeys; k++) {
-            uses[rules->r[r].keys[k]]++;
-            last[rules->r[r].keys[k]] = r;
-        }
-    for (int c = 0; c < CACHE_FIELDS; c++) {
-        int best = -1;
-        for (int f = 0; f < DC_BK__COUNT; f++)
-            if (!cached[f] && uses[f] >= 2 && dc_bkey_fits32((dc_bkey_t)f) && (best < 0 || uses[f] > uses[best]))
-                best = f;
-        if (best < 0) break;
-        cached[best] = 1;
-    }
-    uint64_t *words = dc_xmalloc((n ? n : 1) * sizeof *words);
+    int nt = nthreads > 0 ? nthreads : 1;
+    uint64_t *words[GROUP];
+    for (int g = 0; g < GROUP; g++) words[g] = NULL;
+    rulectx_t rc;
+    memset(&rc, 0, sizeof rc);
+    rc.st = st;
+    rc.tmp = dc_xcalloc((size_t)nt, sizeof *rc.tmp);
+    rc.sv = dc_xcalloc((size_t)nt, sizeof *rc.sv);
+    double sec[GROUP];
+    rc.sec = sec;
     uint64_t *acc = NULL;
     size_t nacc = 0;
-    vec_t rp = {0};
-    uint64_t *sv = NULL;
-    size_t svcap = 0;
-    for (size_t r = 0; r < rules->n; r++) {
-        double tr = dc_now();
-        dc_rule_stats_t *rs = &st->rule[r];
-        keyctx_t k = {recs, in, &rules->r[r], (uint32_t)r, words, b, n, (const uint32_t *const *)fc,
-                      DC_BK__COUNT, NULL};
-        for (int f = 0; f < rules->r[r].nkeys; f++) {
-            dc_bkey_t fk = (dc_bkey_t)rules->r[r].keys[f];
-            if (!cached[fk] || fc[fk]) continue;
-            fc[fk] = dc_xmalloc((n ? n : 1) * sizeof *fc[fk]);
-            k.field = fk;
-            k.out = fc[fk];
-            dc_parallel_for(nthreads, nranges, 1, fill_range, &k);
+    for (size_t r0 = 0; r0 < rules->n; r0 += GROUP) {
+        double tg = dc_now();
+        keyctx_t k;
+        memset(&k, 0, sizeof k);
+        k.recs = recs;
+        k.in = in;
+        k.rules = rules;
+        k.r0 = r0;
+        k.g = DC_MIN((size_t)GROUP, rules->n - r0);
+        k.b = b;
+        k.n = n;
+        uint8_t used[DC_BK__COUNT] = {0};
+        for (size_t t = 0; t < k.g; t++) {
+            if (!words[t]) words[t] = dc_xmalloc((n ? n : 1) * sizeof *words[t]);
+            k.words[t] = words[t];
+            const dc_rule_t *rule = &rules->r[r0 + t];
+            for (int f = 0; f < rule->nkeys; f++) used[rule->keys[f]] = 1;
         }
-        dc_parallel_for(nthreads, nranges, 1, key_range, &k);
         for (int f = 0; f < DC_BK__COUNT; f++)
-            if (fc[f] && last[f] == r) {
-                free(fc[f]);
-                fc[f] = NULL;
+            if (used[f]) {
+                k.fields[k.nfields++] = (uint8_t)f;
+                if (dc_bkey_is_string((dc_bkey_t)f)) k.sfields[k.nsfields++] = (uint8_t)f;
             }
-        size_t m = 0;
-        for (size_t i = 0; i < n; i++)
-            if (words[i] != UINT64_MAX) words[m++] = words[i];
-        rs->keyed = m;
-        sort_par_stable(words, m, nthreads, mask);
-        rp.n = 0;
-        /* words: key hash above bit b, the rule's pair condition at bit b,
-         * the record index below: a run (one key) holds first the records
-         * without the condition, then those with it, each in index order */
-        const dc_rule_t *rule = &rules->r[r];
-        int req = rule->require != DC_REQ_NONE;
-        for (size_t s = 0; s < m;) {
-            size_t e = s + 1;
-            while (e < m && (words[e] >> (b + 1)) == (words[s] >> (b + 1))) e++;
-            size_t sz = e - s;
-            if (sz >= 2) {
-                rs->blocks++;
-                if (sz > rs->largest) rs->largest = sz;
-                if (sz <= rules->max_block) {
-                    for (size_t x = s; x < e; x++)
-                        for (size_t y = x + 1; y < e; y++)
-                            if (!req || ((words[x] | words[y]) & flag))
-                                vec_push(&rp, pack_pair((uint32_t)(words[x] & mask),
-                                                        (uint32_t)(words[y] & mask)));
-                } else {
-                    rs->capped_blocks++;
-                    rs->capped_rows += sz;
-                    sv = dc_grow(sv, &svcap, sz, sizeof *sv);
-                    for (size_t x = 0; x < sz; x++) {
-                        uint32_t idx = (uint32_t)(words[s + x] & mask);
-                        uint64_t v = dc_rule_sort_value(rule, &recs[idx], in);
-                        sv[x] = ((v >> (b + 1)) << (b + 1)) | (words[s + x] & flag) | idx;
-                    }
-                    dc_sort_u64(sv, sz);
-                    for (size_t x = 0; x < sz; x++)
-                        for (size_t y = x + 1; y < sz && y < x + rules->window; y++)
-                            if (!req || ((sv[x] | sv[y]) & flag))
-                                vec_push(&rp, pack_pair((uint32_t)(sv[x] & mask), (uint32_t)(sv[y] & mask)));
-                }
+        dc_parallel_for(nthreads, nranges, 1, key_range, &k);
+        double keysec = (dc_now() - tg) / (double)k.g;
+        rc.k = &k;
+        dc_parallel_for(nthreads, k.g, 1, rule_pairs, &rc);
+        if (r0 + k.g >= rules->n) {   /* last group: keys and sort buffers are done */
+            for (int g = 0; g < GROUP; g++) {
+                free(words[g]);
+                words[g] = NULL;
             }
-            s = e;
+            for (int t = 0; t < nt; t++) {
+                free(rc.tmp[t]);
+                rc.tmp[t] = NULL;
+            }
         }
-        sort_par(rp.v, rp.n, nthreads);
-        size_t nu = unique_sorted(rp.v, rp.n);
-        rs->pairs = nu;
-        if (on_rule) on_rule(ud, r, rp.v, nu);
-        acc = merge_pairs(acc, nacc, rp.v, nu, &nacc, &rs->pairs_new);
-        rs->seconds = dc_now() - tr;
-        dc_log(2, "block rule %s: %llu keyed, %llu blocks, largest %llu, %llu capped, %llu pairs (%llu new)",
-               rules->r[r].text, (unsigned long long)rs->keyed, (unsigned long long)rs->blocks,
-               (unsigned long long)rs->largest, (unsigned long long)rs->capped_blocks,
-               (unsigned long long)rs->pairs, (unsigned long long)rs->pairs_new);
+        for (size_t t = 0; t < k.g; t++) {
+            size_t r = r0 + t;
+            dc_rule_stats_t *rs = &st->rule[r];
+            if (on_rule) on_rule(ud, r, rc.rp[t].v, rc.rp[t].n);
+            acc = merge_pairs(acc, nacc, rc.rp[t].v, rc.rp[t].n, &nacc, &rs->pairs_new);
+            rs->seconds = keysec + sec[t];
+            dc_log(2, "block rule %s: %llu keyed, %llu blocks, largest %llu, %llu capped, %llu pairs (%llu new)",
+                   rules->r[r].text, (unsigned long long)rs->keyed, (unsigned long long)rs->blocks,
+                   (unsigned long long)rs->largest, (unsigned long long)rs->capped_blocks,
+                   (unsigned long long)rs->pairs, (unsigned long long)rs->pairs_new);
+        }
     }
-    free(rp.v);
-    free(sv);
-    free(words);
+    for (int g = 0; g < GROUP; g++) {
+        free(words[g]);
+        free(rc.rp[g].v);
+    }
+    for (int t = 0; t < nt; t++) {
+        free(rc.tmp[t]);
+        free(rc.sv[t].v);
+    }
+    free(rc.tmp);
+    free(rc.sv);
     st->raw_pairs = nacc;
     if (rules->drop_cannot_link && nacc) {
         double tf = dc_now();

@@ -333,14 +333,14 @@ static int cmp_num(uint64_t x, uint64_t y)
 
 uint64_t dc_rec_id12(const dc_record_t *r)
 {
-    return r->id12 && ndigits(r->id12) > 9 ? r->id12 : 0;
+    return r->id12 >= 1000000000ull ? r->id12 : 0;   /* 10 digits or more */
 }
 
 uint64_t dc_rec_cmnd(const dc_record_t *r)
 {
     if (r->cmnd) return r->cmnd;
     /* an old 9-digit card number typed into the so_dinh_danh column */
-    return r->id12 && ndigits(r->id12) <= 9 ? r->id12 : 0;
+    return r->id12 && r->id12 < 1000000000ull ? r->id12 : 0;   /* 9 digits or fewer */
 }
 
 static int cmp_id12(const dc_record_t *a, const dc_record_t *b)

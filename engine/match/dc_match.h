@@ -110,20 +110,17 @@ const char *dc_bkey_name(dc_bkey_t k);
 uint64_t dc_rule_key(const dc_rule_t *rule, uint32_t rule_index, const dc_record_t *rec,
                      const dc_intern_t *in);
 
-/*! dc_rule_key_fc() : dc_rule_key, reading string fields k from fc[k][i]
- *  when fc and fc[k] are not NULL (values of dc_bkey_string_value for
- *  record i: the per-field cache of dc_block_pairs). */
-uint64_t dc_rule_key_fc(const dc_rule_t *rule, uint32_t rule_index, const dc_record_t *rec,
-                        const dc_intern_t *in, const uint32_t *const *fc, size_t i);
+/*! dc_rule_key_vals() : dc_rule_key from field values already read:
+ *  vals[k] = dc_bkey_value(k, rec, in) for every key field k of the rule
+ *  (dc_block_pairs reads each field once for several rules). */
+uint64_t dc_rule_key_vals(const dc_rule_t *rule, uint32_t rule_index, const uint64_t *vals);
+/*! dc_bkey_value() : the value of key field k for a record (0: missing). */
+uint64_t dc_bkey_value(dc_bkey_t k, const dc_record_t *r, const dc_intern_t *in);
 /*! dc_bkey_is_string() : 1 for the fields taken from a string (names). */
 int dc_bkey_is_string(dc_bkey_t k);
 /*! dc_bkey_string_value() : key value of string field k (32 bits of the
  *  string's hash; 0: missing). */
 uint32_t dc_bkey_string_value(dc_bkey_t k, const dc_record_t *r, const dc_intern_t *in);
-/*! dc_bkey_fits32() : 1 when the field's key values fit in 32 bits (all
- *  but id12, cmnd and perm_ward); dc_bkey_value32() : that value. */
-int dc_bkey_fits32(dc_bkey_t k);
-uint32_t dc_bkey_value32(dc_bkey_t k, const dc_record_t *r, const dc_intern_t *in);
 /*! dc_bkey_prefetch() : a hint that field k of rec will be read: stage 0
  *  fetches its interner entry, stage 1 its string. */
 void dc_bkey_prefetch(dc_bkey_t k, const dc_record_t *rec, const dc_intern_t *in, int stage);

@@ -296,7 +296,6 @@ static uint64_t prov_key(const dc_addr_t *a)
     return a->prov_old ? 256u + a->prov_old : 0;
 }
 
-static uint64_t bkey_value(dc_bkey_t k, const dc_record_t *r, const dc_intern_t *in);
 
 /* Relatives' name keys, read through these helpers only (their storage in
  * dc_relname_t may change from interned ids to hashes). */
@@ -372,19 +371,6 @@ uint32_t dc_bkey_string_value(dc_bkey_t k, const dc_record_t *r, const dc_intern
     }
 }
 
-int dc_bkey_fits32(dc_bkey_t k)
-{
-    switch (k) {
-    case DC_BK_ID12: case DC_BK_CMND: case DC_BK_PERM_WARD: return 0;
-    default: return 1;   /* strings (32-bit values), dates, codes, 9-digit ID halves */
-    }
-}
-
-uint32_t dc_bkey_value32(dc_bkey_t k, const dc_record_t *r, const dc_intern_t *in)
-{
-    return (uint32_t)bkey_value(k, r, in);
-}
-
 void dc_bkey_prefetch(dc_bkey_t k, const dc_record_t *rec, const dc_intern_t *in, int stage)
 {
     uint32_t id = bkey_string_id(k, rec);
@@ -394,7 +380,7 @@ void dc_bkey_prefetch(dc_bkey_t k, const dc_record_t *rec, const dc_intern_t *in
 }
 
 /* The value of one key field for a record: 0 = missing. */
-static uint64_t bkey_value(dc_bkey_t k, const dc_record_t *r, const dc_intern_t *in)
+uint64_t dc_bkey_value(dc_bkey_t k, const dc_record_t *r, const dc_intern_t *in)
 {
     switch (k) {
     case DC_BK_ID12: return (r->id12_flags & DC_ID_VALID) ? dc_rec_id12(r) : 0;
@@ -435,13 +421,11 @@ static uint64_t bkey_value(dc_bkey_t k, const dc_record_t *r, const dc_intern_t 
     return 0;
 }
 
-uint64_t dc_rule_key_fc(const dc_rule_t *rule, uint32_t rule_index, const dc_record_t *rec,
-                        const dc_intern_t *in, const uint32_t *const *fc, size_t i)
+uint64_t dc_rule_key_vals(const dc_rule_t *rule, uint32_t rule_index, const uint64_t *vals)
 {
     uint64_t v[DC_RULE_MAX_KEYS];
     for (int k = 0; k < rule->nkeys; k++) {
-        const uint32_t *c = fc ? fc[rule->keys[k]] : NULL;
-        v[k] = c ? c[i] : bkey_value((dc_bkey_t)rule->keys[k], rec, in);
+        v[k] = vals[rule->keys[k]];
         if (!v[k]) return 0;
     }
     uint64_t h = dc_hash64_seed(v, (size_t)rule->nkeys * sizeof v[0], 0x9E3779B97F4A7C15ull + rule_index);
@@ -451,7 +435,12 @@ uint64_t dc_rule_key_fc(const dc_rule_t *rule, uint32_t rule_index, const dc_rec
 uint64_t dc_rule_key(const dc_rule_t *rule, uint32_t rule_index, const dc_record_t *rec,
                      const dc_intern_t *in)
 {
-    return dc_rule_key_fc(rule, rule_index, rec, in, NULL, 0);
+    uint64_t vals[DC_BK__COUNT] = {0};
+    for (int k = 0; k < rule->nkeys; k++) {
+        vals[rule->keys[k]] = dc_bkey_value((dc_bkey_t)rule->keys[k], rec, in);
+        if (!vals[rule->keys[k]]) return 0;
+    }
+    return dc_rule_key_vals(rule, rule_index, vals);
 }
 
 int dc_rule_required(const dc_rule_t *rule, const dc_record_t *rec)
@@ -471,7 +460,7 @@ uint64_t dc_rule_sort_value(const dc_rule_t *rule, const dc_record_t *rec, const
     const uint8_t *s = rule->nsort ? rule->sort : dflt;
     int ns = rule->nsort ? rule->nsort : (int)sizeof dflt;
     uint64_t v[DC_RULE_MAX_KEYS];
-    for (int i = 0; i < ns; i++) v[i] = bkey_value((dc_bkey_t)s[i], rec, in);
+    for (int i = 0; i < ns; i++) v[i] = dc_bkey_value((dc_bkey_t)s[i], rec, in);
     uint64_t rest = ns > 1 ? dc_hash64(v + 1, (size_t)(ns - 1) * sizeof v[0]) : 0;
     /* first field in the top 28 bits (dates fit: yyyymmdd < 2^25), the rest hashed below */
     uint64_t first = v[0];

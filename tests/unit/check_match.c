@@ -410,19 +410,19 @@ START_TEST(test_blocking_cannot_link_filter)
 }
 END_TEST
 
-/* A rule's pairs do not depend on the other rules (the per-field cache is
- * filled when a field serves two rules or more) nor on the thread count. */
+/* Each rule's own pairs, as dc_block_pairs_ex hands them (rules 0..31). */
+#define CAPTURE_RULES 32
 typedef struct {
-    uint64_t *p[4];
-    size_t n[4];
+    uint64_t *p[CAPTURE_RULES];
+    size_t n[CAPTURE_RULES];
 } capture_t;
 
 static void capture(void *ud, size_t r, const uint64_t *pairs, size_t n)
 {
     capture_t *c = ud;
-    if (r >= 4) return;
+    ck_assert_uint_lt(r, CAPTURE_RULES);
     c->p[r] = dc_xmalloc((n ? n : 1) * sizeof *pairs);
-    memcpy(c->p[r], pairs, n * sizeof *pairs);
+    if (n) memcpy(c->p[r], pairs, n * sizeof *pairs);
     c->n[r] = n;
 }
 
@@ -457,7 +457,7 @@ START_TEST(test_blocking_conditions)
     ck_assert(dc_rule_required(&rules.r[0], &r[3]));
     ck_assert(!dc_rule_required(&rules.r[0], &r[0]));
     ck_assert(dc_rule_required(&rules.r[1], &r[0]));
-    for (int i = 0; i < 4; i++) free(c.p[i]);
+    for (int i = 0; i < CAPTURE_RULES; i++) free(c.p[i]);
     free(p);
     dc_block_stats_free(&s);
     dc_rules_free(&rules);
@@ -479,6 +479,44 @@ static int cmp_ki(const void *a, const void *b)
     return x->i < y->i ? -1 : x->i > y->i;
 }
 
+/* A rule's pairs by brute force: records keyed one at a time
+ * (dc_rule_key), grouped by key, every pair of a group that meets the
+ * rule's condition; *nkeyed = records keyed, *largest = largest group.
+ * Returns the pairs, sorted (malloc'd; *npairs of them). */
+static uint64_t *brute_rule_pairs(const dc_rules_t *rules, size_t ri, const dc_record_t *r, size_t n,
+                                  size_t *npairs, size_t *nkeyed, size_t *largest)
+{
+    const dc_rule_t *rule = &rules->r[ri];
+    ki_t *v = dc_xmalloc((n ? n : 1) * sizeof *v);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t k = dc_rule_key(rule, (uint32_t)ri, &r[i], IN);
+        if (k) v[m++] = (ki_t){k, (uint32_t)i};
+    }
+    qsort(v, m, sizeof *v, cmp_ki);
+    uint64_t *want = dc_xmalloc(sizeof *want);
+    size_t nw = 0, cap = 1;
+    *largest = 0;
+    for (size_t s0 = 0; s0 < m;) {
+        size_t e = s0 + 1;
+        while (e < m && v[e].key == v[s0].key) e++;
+        if (e - s0 >= 2 && e - s0 > *largest) *largest = e - s0;   /* blocks: 2 records or more */
+        for (size_t x = s0; x < e; x++)
+            for (size_t y = x + 1; y < e; y++) {
+                if (rule->require && !dc_rule_required(rule, &r[v[x].i]) && !dc_rule_required(rule, &r[v[y].i]))
+                    continue;
+                want = dc_grow(want, &cap, nw + 1, sizeof *want);
+                want[nw++] = ((uint64_t)v[x].i << 32) | v[y].i;
+            }
+        s0 = e;
+    }
+    dc_sort_u64(want, nw);
+    free(v);
+    *npairs = nw;
+    *nkeyed = m;
+    return want;
+}
+
 START_TEST(test_blocking_large_sort)
 {
     size_t n;
@@ -488,27 +526,9 @@ START_TEST(test_blocking_large_sort)
     dc_rules_t rules;
     ck_assert_int_eq(dc_rules_parse("drop_cannot_link no\nsur+given+dob\n", "t", &rules), 0);
     /* expected: every pair inside each key group (all small) */
-    ki_t *v = dc_xmalloc(n * sizeof *v);
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint64_t k = dc_rule_key(&rules.r[0], 0, &r[i], IN);
-        if (k) v[m++] = (ki_t){k, (uint32_t)i};
-    }
-    qsort(v, m, sizeof *v, cmp_ki);
-    uint64_t *want = NULL;
-    size_t nw = 0, cap = 0;
-    for (size_t s0 = 0; s0 < m;) {
-        size_t e = s0 + 1;
-        while (e < m && v[e].key == v[s0].key) e++;
-        ck_assert_uint_le(e - s0, rules.max_block);
-        for (size_t x = s0; x < e; x++)
-            for (size_t y = x + 1; y < e; y++) {
-                want = dc_grow(want, &cap, nw + 1, sizeof *want);
-                want[nw++] = ((uint64_t)v[x].i << 32) | v[y].i;
-            }
-        s0 = e;
-    }
-    dc_sort_u64(want, nw);
+    size_t nw, m, largest;
+    uint64_t *want = brute_rule_pairs(&rules, 0, r, n, &nw, &m, &largest);
+    ck_assert_uint_le(largest, rules.max_block);
     for (int t = 1; t <= 2; t++) {
         uint64_t *p;
         dc_block_stats_t s;
@@ -520,13 +540,78 @@ START_TEST(test_blocking_large_sort)
         dc_block_stats_free(&s);
     }
     free(want);
-    free(v);
     dc_rules_free(&rules);
     free(r);
     free(person);
 }
 END_TEST
 
+/* Rules keyed four at a time, sorted side by side: every rule's pairs are
+ * those of its blocks by brute force (dc_rule_key, one record at a time),
+ * and pairs and figures are the same on 1, 2 and 3 threads. */
+START_TEST(test_blocking_groups)
+{
+    size_t n;
+    uint32_t *person;
+    dc_record_t *r = population(8000, &n, &person);
+    dc_rules_t rules;
+    ck_assert_int_eq(dc_rules_parse(dc_rules_default_text(), "d", &rules), 0);
+    ck_assert_uint_gt(rules.n, 8);
+    capture_t c[3];
+    uint64_t *p[3];
+    size_t np[3];
+    dc_block_stats_t s[3];
+    for (int t = 0; t < 3; t++) {
+        memset(&c[t], 0, sizeof c[t]);
+        np[t] = dc_block_pairs_ex(r, n, IN, &rules, t + 1, capture, &c[t], &p[t], &s[t]);
+    }
+    size_t checked = 0;
+    for (size_t ri = 0; ri < rules.n; ri++) {
+        for (int t = 1; t < 3; t++) {
+            ck_assert_uint_eq(c[t].n[ri], c[0].n[ri]);
+            ck_assert_int_eq(memcmp(c[t].p[ri], c[0].p[ri], c[0].n[ri] * sizeof *c[0].p[ri]), 0);
+            const dc_rule_stats_t *a = &s[0].rule[ri], *b = &s[t].rule[ri];
+            ck_assert_uint_eq(a->keyed, b->keyed);
+            ck_assert_uint_eq(a->blocks, b->blocks);
+            ck_assert_uint_eq(a->largest, b->largest);
+            ck_assert_uint_eq(a->capped_blocks, b->capped_blocks);
+            ck_assert_uint_eq(a->capped_rows, b->capped_rows);
+            ck_assert_uint_eq(a->pairs, b->pairs);
+            ck_assert_uint_eq(a->pairs_new, b->pairs_new);
+        }
+        size_t nw, m, largest;
+        uint64_t *want = brute_rule_pairs(&rules, ri, r, n, &nw, &m, &largest);
+        ck_assert_uint_eq(s[0].rule[ri].keyed, m);
+        ck_assert_uint_eq(s[0].rule[ri].largest, largest);
+        if (s[0].rule[ri].capped_blocks) {
+            free(want);
+            continue;
+        }
+        ck_assert_uint_eq(c[0].n[ri], nw);
+        ck_assert(nw == 0 || memcmp(c[0].p[ri], want, nw * sizeof *want) == 0);
+        checked++;
+        free(want);
+    }
+    ck_assert_uint_gt(checked, 8);
+    for (int t = 0; t < 3; t++) {
+        ck_assert_uint_eq(np[t], np[0]);
+        ck_assert_int_eq(memcmp(p[t], p[0], np[0] * sizeof *p[0]), 0);
+        ck_assert_uint_eq(s[t].raw_pairs, s[0].raw_pairs);
+        ck_assert_uint_eq(s[t].dropped_cannot_link, s[0].dropped_cannot_link);
+    }
+    for (int t = 2; t >= 0; t--) {
+        for (size_t ri = 0; ri < rules.n; ri++) free(c[t].p[ri]);
+        free(p[t]);
+        dc_block_stats_free(&s[t]);
+    }
+    dc_rules_free(&rules);
+    free(r);
+    free(person);
+}
+END_TEST
+
+/* A rule's pairs do not depend on the other rules (nor on the group of
+ * four it is keyed with) nor on the thread count. */
 START_TEST(test_blocking_rule_pairs_alone)
 {
     size_t n;
@@ -547,7 +632,7 @@ START_TEST(test_blocking_rule_pairs_alone)
     ck_assert_uint_eq(c1.n[0], c2.n[3]);
     ck_assert_int_eq(memcmp(c1.p[0], c2.p[3], c1.n[0] * sizeof *c1.p[0]), 0);
     ck_assert_uint_eq(s.rule[3].pairs, c2.n[3]);
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < CAPTURE_RULES; i++) {
         free(c1.p[i]);
         free(c2.p[i]);
     }
@@ -617,7 +702,7 @@ START_TEST(test_block_truth)
     ck_assert_int_eq(dc_block_truth_init(&big, same, 2000, 1), -1);
     dc_block_truth_free(&big);
     free(same);
-    for (int i = 0; i < 4; i++) free(c.p[i]);
+    for (int i = 0; i < CAPTURE_RULES; i++) free(c.p[i]);
     free(p);
     free(labels);
     dc_block_truth_free(&bt);
@@ -835,6 +920,7 @@ static Suite *match_suite(void)
     tcase_add_test(t, test_blocking_conditions);
     tcase_add_test(t, test_blocking_large_sort);
     tcase_add_test(t, test_blocking_rule_pairs_alone);
+    tcase_add_test(t, test_blocking_groups);
     tcase_add_test(t, test_block_truth);
     tcase_add_test(t, test_sort);
     tcase_add_test(t, test_em_and_cluster);
