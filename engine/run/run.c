@@ -165,18 +165,19 @@ void dc_run_free(dc_run_t *run)
 /* ------------------------------------------------------------- memory */
 
 /* The memory model of a run (docs/PERFORMANCE.md, measured on generated
- * exports of 1, 3 and 10 million people): the peak of load+normalize grows
- * with the decoded input bytes (records, interned strings, caches,
- * in-flight chunks: 1.07 bytes per input byte at 10M, more on small
- * inputs), the later stages (blocking keys, candidate pairs, clusters,
- * survivorship) with the records (68 bytes each at 1M, 166 at 10M, where
- * candidate pairs per record are 4x as many). The load estimate is a lower
- * bound (a run is refused only when it clearly cannot fit); the load
- * itself stops at the limit. */
+ * exports of 1 and 10 million people): the peak of load+normalize grows
+ * with the decoded input bytes (records, interned strings, per-worker
+ * caches, in-flight chunks: 0.97 bytes per input byte at 10M, 1.65 at 1M),
+ * the later stages (blocking keys and sort buffers, candidate pairs,
+ * clusters, survivorship) with the records (59 bytes each above the
+ * loading peak at 10M; at 1M loading is the peak). The load estimate is a
+ * lower bound (a run is refused only when it clearly cannot fit); the
+ * load itself stops at the limit. The later-stage figure has a 20%
+ * margin, so that a run is stopped before blocking rather than killed. */
 #define MEM_BASE ((size_t)32 << 20)
-#define MEM_PER_INPUT_BYTE 1.0
+#define MEM_PER_INPUT_BYTE 0.9
 #define MEM_COMPRESSION_RATIO 4.0   /* assumed for .gz / .zst inputs */
-#define MEM_PER_RECORD_LATER 160.0
+#define MEM_PER_RECORD_LATER 72.0
 
 size_t dc_run_estimate_load_bytes(const char *const *paths, size_t npaths)
 {
