@@ -437,6 +437,18 @@ void dc_compare_prefetch(const dc_intern_t *in, const dc_record_t *a, const dc_r
     if (a->mother.exact != b->mother.exact) { fetch(in, a->mother.ascii); fetch(in, b->mother.ascii); }
 }
 
+void dc_compare_prefetch_ahead(const dc_intern_t *in, const dc_record_t *recs, dc_pair_at_fn pair,
+                               const void *ctx, size_t p, size_t n)
+{
+    static const struct { size_t ahead; int stage; } st[] = {
+        {16, DC_PREFETCH_RECORDS}, {8, DC_PREFETCH_ENTRIES}, {4, DC_PREFETCH_STRINGS}};
+    for (size_t k = 0; k < sizeof st / sizeof st[0]; k++) {
+        if (p + st[k].ahead >= n) continue;
+        uint64_t pr = pair(ctx, p + st[k].ahead);
+        dc_compare_prefetch(in, &recs[pr >> 32], &recs[(uint32_t)pr], st[k].stage);
+    }
+}
+
 uint64_t dc_levels_pack(const uint8_t lv[DC_COL__COUNT])
 {
     uint64_t p = 0;

@@ -248,14 +248,21 @@ double dc_jaro_winkler(const char *a, size_t na, const char *b, size_t nb);
 void dc_compare(const dc_intern_t *in, const dc_record_t *a, const dc_record_t *b,
                 uint8_t lv[DC_COL__COUNT]);
 /*! dc_compare_prefetch() : hints for a pair that dc_compare() will read
- *  soon (no effect on results). At national scale the records and the
- *  interned strings of a pair are cache misses that come one after the
- *  other; a loop over pairs overlaps them by fetching, for pair p + 16, its
- *  records (DC_PREFETCH_RECORDS), for p + 8 the interner entries of the
- *  strings compared (DC_PREFETCH_ENTRIES, reads the records), for p + 4
- *  the strings themselves (DC_PREFETCH_STRINGS, reads the entries). */
+ *  soon (no effect on results): its records (DC_PREFETCH_RECORDS), the
+ *  interner entries of the strings compared (DC_PREFETCH_ENTRIES, reads
+ *  the records) or the strings themselves (DC_PREFETCH_STRINGS, reads the
+ *  entries). */
 enum { DC_PREFETCH_RECORDS, DC_PREFETCH_ENTRIES, DC_PREFETCH_STRINGS };
 void dc_compare_prefetch(const dc_intern_t *in, const dc_record_t *a, const dc_record_t *b, int stage);
+/*! dc_compare_prefetch_ahead() : the software pipeline of a loop that
+ *  compares pairs 0..n-1, called at pair p. At national scale the records
+ *  and the interned strings of a pair are cache misses that come one after
+ *  the other; this overlaps them by fetching the records of pair p + 16,
+ *  the interner entries of pair p + 8 and the strings of pair p + 4.
+ *  `pair(ctx, k)` gives the k-th pair as i << 32 | j, indices into recs. */
+typedef uint64_t (*dc_pair_at_fn)(const void *ctx, size_t k);
+void dc_compare_prefetch_ahead(const dc_intern_t *in, const dc_record_t *recs, dc_pair_at_fn pair,
+                               const void *ctx, size_t p, size_t n);
 /* Pack / unpack levels into one 64-bit pattern (4 bits per column). */
 uint64_t dc_levels_pack(const uint8_t lv[DC_COL__COUNT]);
 void dc_levels_unpack(uint64_t pat, uint8_t lv[DC_COL__COUNT]);

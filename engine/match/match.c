@@ -47,25 +47,16 @@ typedef struct {
     dc_match_state_t *ms;
 } sctx_t;
 
-/* Software pipeline over the pairs (sorted by their first record, so the
- * second record and the strings compared are random reads, cache misses at
- * national scale): see dc_compare_prefetch(). Hints only. */
-static inline void prefetch_pipeline(const dc_run_t *run, const dc_match_state_t *ms, size_t p)
-{
-    static const struct { size_t ahead; int stage; } st[] = {
-        {16, DC_PREFETCH_RECORDS}, {8, DC_PREFETCH_ENTRIES}, {4, DC_PREFETCH_STRINGS}};
-    for (size_t k = 0; k < sizeof st / sizeof st[0]; k++) {
-        if (p + st[k].ahead >= ms->npairs) continue;
-        uint64_t pr = ms->pairs[p + st[k].ahead];
-        dc_compare_prefetch(run->in, &run->recs[pr >> 32], &run->recs[(uint32_t)pr], st[k].stage);
-    }
-}
+/* The candidate pairs are sorted by their first record, so the second
+ * record and the strings compared are random reads: pipelined by
+ * dc_compare_prefetch_ahead(). */
+static uint64_t candidate_pair(const void *ctx, size_t k) { return ((const dc_match_state_t *)ctx)->pairs[k]; }
 
 static void cmp_one(void *ctx, size_t p, int tid)
 {
     DC_UNUSED(tid);
     sctx_t *s = ctx;
-    prefetch_pipeline(s->run, s->ms, p);
+    dc_compare_prefetch_ahead(s->run->in, s->run->recs, candidate_pair, s->ms, p, s->ms->npairs);
     uint64_t pr = s->ms->pairs[p];
     uint8_t lv[DC_COL__COUNT];
     dc_compare(s->run->in, &s->run->recs[pr >> 32], &s->run->recs[(uint32_t)pr], lv);

@@ -235,29 +235,23 @@ static uint64_t splitmix64(uint64_t x)
     return x ^ (x >> 31);
 }
 
-/* The k-th random pair of the sample. */
-static void u_pair(const uctx_t *u, size_t k, size_t *i, size_t *j)
+/* The k-th random pair of the sample, as i << 32 | j (dc_pair_at_fn). */
+static uint64_t u_pair(const void *ctx, size_t k)
 {
+    const uctx_t *u = ctx;
     uint64_t x = splitmix64(u->seed ^ (k * 0xD1B54A32D192ED03ull));
     uint64_t y = splitmix64(x);
-    *i = (size_t)(x % u->n);
-    *j = (size_t)(y % u->n);
+    return (x % u->n) << 32 | (y % u->n);
 }
 
 static void u_one(void *ctx, size_t k, int tid)
 {
     uctx_t *u = ctx;
-    size_t i, j;
     /* random pairs: every record and string read is a cache miss, so
-     * pipeline them as the candidate pairs are (dc_compare_prefetch) */
-    static const struct { size_t ahead; int stage; } st[] = {
-        {16, DC_PREFETCH_RECORDS}, {8, DC_PREFETCH_ENTRIES}, {4, DC_PREFETCH_STRINGS}};
-    for (size_t s = 0; s < sizeof st / sizeof st[0]; s++) {
-        if (k + st[s].ahead >= u->sample) continue;
-        u_pair(u, k + st[s].ahead, &i, &j);
-        dc_compare_prefetch(u->in, &u->recs[i], &u->recs[j], st[s].stage);
-    }
-    u_pair(u, k, &i, &j);
+     * pipeline them as the candidate pairs are */
+    dc_compare_prefetch_ahead(u->in, u->recs, u_pair, u, k, u->sample);
+    uint64_t pr = u_pair(u, k);
+    size_t i = (size_t)(pr >> 32), j = (uint32_t)pr;
     if (i == j) return;
     uint8_t lv[DC_COL__COUNT];
     dc_compare(u->in, &u->recs[i], &u->recs[j], lv);
