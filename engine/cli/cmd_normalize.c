@@ -483,8 +483,7 @@ int dc_cmd_normalize(int argc, char **argv)
     norm_cli_t C;
     memset(&C, 0, sizeof C);
     C.in = dc_intern_create();
-    uint64_t in_bytes = dc_run_input_bytes(paths, npaths);
-    if (in_bytes) dc_intern_reserve(C.in, (size_t)(in_bytes / DC_RUN_BYTES_PER_STRING));
+    dc_run_reserve_interner(C.in, paths, npaths);
     C.sh = dc_norm_shared_create(C.in, &no);
     dc_sink_t sink;
     memset(&sink, 0, sizeof sink);

@@ -97,9 +97,6 @@ int dc_run_load(dc_run_t *run, const char *const *paths, size_t npaths);
  *  same records again (`dancu explain`). */
 void dc_run_manifest_json(const dc_run_t *run, const char *const *paths, size_t npaths, dc_buf_t *out);
 
-/*! dc_run_input_bytes() : total size of plain input files (0 when unknown:
- *  stdin, .zst, .gz). */
-uint64_t dc_run_input_bytes(const char *const *paths, size_t npaths);
 /* Input bytes per distinct interned string, to size the interner up front
  * (dc_intern_reserve): measured 126 (1M people) and 106 (200k) on
  * `dancu gen` exports, more at larger sizes (values repeat). Twice that, so
@@ -107,6 +104,12 @@ uint64_t dc_run_input_bytes(const char *const *paths, size_t npaths);
  * early doublings but never end larger than without it (at 10M, 128 made
  * the peak RSS 230 MB larger). */
 #define DC_RUN_BYTES_PER_STRING 256
+
+/*! dc_run_reserve_interner() : size `in` for the inputs up front (one
+ *  string per DC_RUN_BYTES_PER_STRING input bytes; nothing when the size
+ *  is unknown). @return the total size of the plain input files, 0 when
+ *  unknown (stdin, .zst, .gz). */
+uint64_t dc_run_reserve_interner(dc_intern_t *in, const char *const *paths, size_t npaths);
 
 /*! dc_run_estimate_load_bytes() : the memory that loading `paths` will
  *  take at its peak, estimated from the file sizes (docs/PERFORMANCE.md). */

@@ -81,7 +81,7 @@ static int commit(void *ud, dc_batch_t *b)
 
 /* Total size of the inputs when it measures the work of loading (plain
  * files only: for stdin or compressed files it is unknown, 0). */
-uint64_t dc_run_input_bytes(const char *const *paths, size_t npaths)
+static uint64_t input_bytes(const char *const *paths, size_t npaths)
 {
     uint64_t total = 0;
     for (size_t i = 0; i < npaths; i++) {
@@ -96,10 +96,16 @@ uint64_t dc_run_input_bytes(const char *const *paths, size_t npaths)
     return total;
 }
 
+uint64_t dc_run_reserve_interner(dc_intern_t *in, const char *const *paths, size_t npaths)
+{
+    uint64_t bytes = input_bytes(paths, npaths);
+    if (bytes) dc_intern_reserve(in, (size_t)(bytes / DC_RUN_BYTES_PER_STRING));
+    return bytes;
+}
+
 int dc_run_load(dc_run_t *run, const char *const *paths, size_t npaths)
 {
-    run->in_bytes = dc_run_input_bytes(paths, npaths);
-    if (run->in_bytes) dc_intern_reserve(run->in, (size_t)(run->in_bytes / DC_RUN_BYTES_PER_STRING));
+    run->in_bytes = dc_run_reserve_interner(run->in, paths, npaths);
     dc_run_stage_begin(run, "load");
     dc_sink_t sink = {w_init, w_free, NULL, process, commit, run};
     int rc = dc_load(&run->opts.load, paths, npaths, &sink, &run->load);
