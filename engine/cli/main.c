@@ -87,11 +87,11 @@ static int cmp_str(const void *a, const void *b)
 
 /* Append the files of directory `dir` (not hidden, not directories) in
  * byte order of their names. */
-static int expand_dir(const char *dir, dc_cli_inputs_t *in)
+static int expand_dir(const char *dir, dc_cli_inputs_t *in, size_t *cap)
 {
     DIR *d = opendir(dir);
     if (!d) return dc_seterr("cannot open directory %s: %s", dir, strerror(errno));
-    size_t first = in->n, cap = in->n;
+    size_t first = in->n;
     struct dirent *e;
     while ((e = readdir(d))) {
         if (e->d_name[0] == '.') continue;   /* ., .., hidden files */
@@ -100,7 +100,7 @@ static int expand_dir(const char *dir, dc_cli_inputs_t *in)
         snprintf(p, len, "%s%s%s", dir, dir[0] && dir[strlen(dir) - 1] == '/' ? "" : "/", e->d_name);
         struct stat st;
         if (stat(p, &st) != 0 || !S_ISREG(st.st_mode)) { free(p); continue; }
-        in->owned = dc_grow(in->owned, &cap, in->n + 1, sizeof *in->owned);
+        in->owned = dc_grow(in->owned, cap, in->n + 1, sizeof *in->owned);
         in->owned[in->n++] = p;
     }
     closedir(d);
@@ -116,8 +116,7 @@ int dc_cli_inputs(const char *const *args, size_t nargs, dc_cli_inputs_t *in)
     for (size_t i = 0; i < nargs; i++) {
         struct stat st;
         if (strcmp(args[i], "-") && stat(args[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-            if (expand_dir(args[i], in)) { dc_cli_inputs_free(in); return -1; }
-            cap = in->n;
+            if (expand_dir(args[i], in, &cap)) { dc_cli_inputs_free(in); return -1; }
             continue;
         }
         in->owned = dc_grow(in->owned, &cap, in->n + 1, sizeof *in->owned);
