@@ -236,7 +236,10 @@ dc_norm_ctx_t *dc_norm_ctx_create(dc_norm_shared_t *sh)
     ctx->sh = sh;
     ctx->tokc = dc_xcalloc(TOKC_SLOTS, sizeof *ctx->tokc);
     ctx->jobs = norm_jobs_create();
-    if (!sh->opts.no_cache) cache_init(&ctx->cache);
+    if (!sh->opts.no_cache) {
+        cache_init(&ctx->cache);
+        ctx->sylc = huge_alloc(SYLC_SLOTS * sizeof *ctx->sylc);   /* zeroed, aligned */
+    }
     return ctx;
 }
 
@@ -251,6 +254,7 @@ void dc_norm_ctx_free(dc_norm_ctx_t *ctx)
     huge_free(ctx->cache.e);
     huge_free(ctx->cache.keys);
     huge_free(ctx->cache.vc);
+    huge_free(ctx->sylc);
     dc_buf_free(&ctx->b1);
     norm_jobs_free(ctx->jobs);
     free(ctx);
