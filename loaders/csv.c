@@ -266,17 +266,29 @@ const char *dc_csv_parse(const char *p_, const char *end_, char delim, size_t ma
 
 /* --------------------------------------------------------------- header */
 
+/* The ASCII letters (lower-cased) and digits of s[0..n). */
+static void ascii_key(const char *s, size_t n, dc_buf_t *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c >= 'A' && c <= 'Z') c = (char)(c + 32);
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) dc_buf_putc(out, c);
+    }
+}
+
 void dc_header_key(const char *s, size_t n, dc_buf_t *out)
 {
+    size_t a = 0;
+    while (a < n && (unsigned char)s[a] < 0x80) a++;
+    if (a == n) {   /* ASCII (every synonym, most headers): case folding is lower-casing */
+        ascii_key(s, n, out);
+        return;
+    }
     utf8proc_uint8_t *dst = NULL;
     utf8proc_ssize_t k = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, &dst,
                                       UTF8PROC_DECOMPOSE | UTF8PROC_STRIPMARK | UTF8PROC_CASEFOLD);
     if (k < 0) {   /* not UTF-8: keep ASCII letters and digits only */
-        for (size_t i = 0; i < n; i++) {
-            char c = s[i];
-            if (c >= 'A' && c <= 'Z') c = (char)(c + 32);
-            if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) dc_buf_putc(out, c);
-        }
+        ascii_key(s, n, out);
         return;
     }
     for (utf8proc_ssize_t i = 0; i < k;) {
