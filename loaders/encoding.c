@@ -425,10 +425,15 @@ static void put_nfc_slow(dc_buf_t *out, const char *s, size_t n)
  * starter), so NFC(text) is the concatenation of the stable characters and
  * NFC(cluster) of each cluster, computed by utf8proc on the cluster alone
  * and remembered in a small per-thread table (a handful of distinct
- * clusters make up Vietnamese text). Anything else (other scripts, a mark
- * without a base, a long cluster) returns 0 with out unchanged, and the
- * caller composes the whole string with utf8proc. check_encoding.c
- * compares this with utf8proc on every stable starter followed by marks. */
+ * clusters make up Vietnamese text). Anything else (other scripts,
+ * punctuation such as U+2019 or U+2013, a mark without a base, a long
+ * cluster) is composed by utf8proc from the last ASCII byte before it to
+ * the next ASCII byte after it: the point before an ASCII byte is an NFC
+ * boundary (canonical class 0, never the second character of a
+ * composition), so the pieces concatenate to NFC of the whole, and one
+ * curly apostrophe no longer sends a whole chunk through utf8proc.
+ * check_encoding.c compares this with utf8proc on every stable starter
+ * followed by marks and on text mixing them with other characters. */
 enum { NFC_CL_MAX = 22, NFC_CACHE = 256 };
 typedef struct {
     uint8_t klen, vlen;
@@ -456,43 +461,56 @@ static void put_cluster(dc_buf_t *out, const unsigned char *c, size_t n)
     }
 }
 
-static int put_nfc_clusters(dc_buf_t *out, const char *s_, size_t n)
+/* Append NFC(s[0..n)) to out; s must be valid UTF-8. */
+static void put_nfc(dc_buf_t *out, const char *s_, size_t n)
 {
-    const unsigned char *p = (const unsigned char *)s_, *e = p + n, *run = p, *last = NULL;
+    const unsigned char *s = (const unsigned char *)s_, *p = s, *e = p + n, *run = p, *last = NULL;
+    const unsigned char *q_in = NULL;   /* the last ASCII byte seen */
+    size_t q_out = 0;                   /* out->len for the input before it */
     size_t start = out->len;
     while (p < e) {
         unsigned c = *p;
         size_t k;
-        if (c < 0x80) k = 1;
-        else if (c >= 0xC2 && c <= 0xCB && p + 1 < e && (p[1] & 0xC0) == 0x80) k = 2;
-        else if (c == 0xE1 && p + 2 < e && p[1] >= 0xB8 && p[1] <= 0xBB && (p[2] & 0xC0) == 0x80) k = 3;
-        else if (last && (c == 0xCC || c == 0xCD) && p + 1 < e && p[1] >= 0x80 && p[1] <= (c == 0xCC ? 0xBF : 0xAF)) {
-            const unsigned char *m = p + 2;   /* run of U+0300..U+036F */
-            while (m + 1 < e && ((m[0] == 0xCC && m[1] >= 0x80 && m[1] <= 0xBF) ||
-                                 (m[0] == 0xCD && m[1] >= 0x80 && m[1] <= 0xAF)))
-                m += 2;
-            if ((size_t)(m - last) > NFC_CL_MAX) break;
-            dc_buf_put(out, run, (size_t)(last - run));
-            put_cluster(out, last, (size_t)(m - last));
-            run = p = m;
+        if (c < 0x80) {
+            q_in = p;
+            q_out = out->len + (size_t)(p - run);
+            k = 1;
+        } else if (c >= 0xC2 && c <= 0xCB && p + 1 < e && (p[1] & 0xC0) == 0x80) {
+            k = 2;
+        } else if (c == 0xE1 && p + 2 < e && p[1] >= 0xB8 && p[1] <= 0xBB && (p[2] & 0xC0) == 0x80) {
+            k = 3;
+        } else {
+            if (last && (c == 0xCC || c == 0xCD) && p + 1 < e && p[1] >= 0x80 && p[1] <= (c == 0xCC ? 0xBF : 0xAF)) {
+                const unsigned char *m = p + 2;   /* run of U+0300..U+036F */
+                while (m + 1 < e && ((m[0] == 0xCC && m[1] >= 0x80 && m[1] <= 0xBF) ||
+                                     (m[0] == 0xCD && m[1] >= 0x80 && m[1] <= 0xAF)))
+                    m += 2;
+                if ((size_t)(m - last) <= NFC_CL_MAX) {
+                    dc_buf_put(out, run, (size_t)(last - run));
+                    put_cluster(out, last, (size_t)(m - last));
+                    run = p = m;
+                    last = NULL;
+                    continue;
+                }
+            }
+            /* utf8proc from the last ASCII byte (or the start) to the next one */
+            const unsigned char *a = s;
+            if (!q_in) out->len = start;
+            else if (q_in >= run) dc_buf_put(out, run, (size_t)(q_in - run));
+            else out->len = q_out;   /* a cluster after q_in was written: taken back */
+            if (q_in) a = q_in;
+            const unsigned char *b = p + 1;
+            while (b < e && *b >= 0x80) b++;
+            put_nfc_slow(out, (const char *)a, (size_t)(b - a));
+            run = p = b;
             last = NULL;
+            q_in = NULL;   /* b is ASCII (or the end): seen next */
             continue;
-        } else break;
+        }
         last = p;
         p += k;
     }
-    if (p < e) {
-        out->len = start;
-        return 0;
-    }
     dc_buf_put(out, run, (size_t)(e - run));
-    return 1;
-}
-
-/* Append NFC(s[0..n)) to out; s must be valid UTF-8. */
-static void put_nfc(dc_buf_t *out, const char *s, size_t n)
-{
-    if (!put_nfc_clusters(out, s, n)) put_nfc_slow(out, s, n);
 }
 
 void dc_utf8_put_nfc(dc_buf_t *out, const char *s, size_t n)
@@ -773,6 +791,25 @@ static int syllable_ok(const char *w, size_t n)
     return 0;
 }
 
+/* syllable_ok() remembered: detection scores the same few thousand
+ * syllables over and over. A word of at most 7 letters packs into its key
+ * (bytes and length), so a hit is exact. Per thread, direct-mapped. */
+static int syllable_ok_memo(const char *w, size_t n)
+{
+    enum { MEMO = 4096 };
+    static _Thread_local uint64_t key[MEMO];
+    static _Thread_local uint8_t val[MEMO];
+    if (!n || n > 7) return syllable_ok(w, n);
+    uint64_t k = (uint64_t)n << 56;
+    for (size_t i = 0; i < n; i++) k |= (uint64_t)(unsigned char)w[i] << (8 * i);
+    size_t slot = (size_t)((k * 0x9E3779B97F4A7C15ull) >> 52) & (MEMO - 1);
+    if (key[slot] == k) return val[slot];
+    int r = syllable_ok(w, n);
+    key[slot] = k;
+    val[slot] = (uint8_t)r;
+    return r;
+}
+
 static const vnlet_t *vnlet_find(uint32_t cp)
 {
     if (cp < VNLET_DIRECT) return vnlet_idx[cp] ? &vnlets[vnlet_idx[cp] - 1] : NULL;
@@ -811,7 +848,7 @@ static void score_text(const char *s, size_t n, size_t *tokens, size_t *good)
         if (wl || bad) {
             if (nonascii) {
                 (*tokens)++;
-                if (!bad && tones <= 1 && wl <= 7 && syllable_ok(w, wl)) (*good)++;
+                if (!bad && tones <= 1 && wl <= 7 && syllable_ok_memo(w, wl)) (*good)++;
             }
         }
         wl = 0;

@@ -255,12 +255,19 @@ START_TEST(test_nfc_clusters)
     static const char *const piece[] = {"Nguy", "e\xCC\x82\xCC\x83", "n ", "\xC6\xA1\xCC\x81", "\xCC\x80",
                                         "\xE1\xBB\x8D\xCC\x82", "\xCE\xB1\xCC\x81", "\xE1\x84\x80\xE1\x85\xA1",
                                         "A\xCC\xA3\xCC\x86", "\xC4\x90", ", ", "\xE2\x80\x93", "o\xCD\x84",
-                                        "u\xCC\x9B\xCC\x80\xCC\xA3\xCC\x81\xCC\x89\xCC\x83\xCC\x80\xCC\x81\xCC\x82\xCC\x83\xCC\x86"};
+                                        "u\xCC\x9B\xCC\x80\xCC\xA3\xCC\x81\xCC\x89\xCC\x83\xCC\x80\xCC\x81\xCC\x82\xCC\x83\xCC\x86",
+                                        /* pieces that are composed by utf8proc between ASCII bytes:
+                                         * U+2019, U+2000 (-> U+2002), an emoji, U+1DC4 (a mark
+                                         * outside U+0300..U+036F), CJK, Hangul L and V apart (they
+                                         * compose when adjacent), a mark after a digit */
+                                        "\xE2\x80\x99", "\xE2\x80\x80", "\xF0\x9F\x98\x80", "e\xE1\xB7\x84",
+                                        "\xE4\xB8\xAD", "\xE1\x84\x80", "\xE1\x85\xA1", "7\xCC\x81", "Ho\xCC\x80" "a",
+                                        "\xE1\xBB\x87", "x"};
     uint32_t r = 12345;
-    for (int t = 0; t < 20000; t++) {
-        char s[256];
+    for (int t = 0; t < 100000; t++) {
+        char s[512];
         size_t n = 0;
-        int np = 1 + (int)(r % 8);
+        int np = 1 + (int)(r % 24);
         for (int q = 0; q < np; q++) {
             r = r * 1103515245u + 12345u;
             const char *x = piece[(r >> 16) % DC_ARRAY_LEN(piece)];
