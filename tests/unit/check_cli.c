@@ -57,9 +57,10 @@ START_TEST(test_load_normalize_directory)
     snprintf(a, sizeof a, "%s/n1.csv", dir);
     snprintf(b, sizeof b, "%s/n2.csv", dir);
     ck_assert(dc_test_files_equal(a, b));
-    /* blocks: the same pair counts (the seconds column masked) */
-    ck_assert_int_eq(dc_test_run("%s blocks -q '%s' | awk '{$NF=\"\"; print}' > '%s/b1' && "
-                                 "%s blocks -q '%s'/* | awk '{$NF=\"\"; print}' > '%s/b2' && "
+    /* blocks: the same pair counts (the seconds masked: the last column of
+     * the rules, the figure before the summary line's "s") */
+    ck_assert_int_eq(dc_test_run("%s blocks -q '%s' | awk '{$NF=\"\"; if ($1 == \"records\") $(NF-1)=\"\"; print}' > '%s/b1' && "
+                                 "%s blocks -q '%s'/* | awk '{$NF=\"\"; if ($1 == \"records\") $(NF-1)=\"\"; print}' > '%s/b2' && "
                                  "grep -q '^id12 ' '%s/b1' && cmp -s '%s/b1' '%s/b2'",
                                  DANCU_BIN, SAMPLE, dir, DANCU_BIN, SAMPLE, dir, dir, dir, dir), 0);
     dc_test_run("rm -rf '%s'", dir);
