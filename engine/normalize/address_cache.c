@@ -50,7 +50,8 @@
 typedef struct tc_ent {
     uint32_t off;          /* arena: the key bytes, then the five strings, each NUL-terminated */
     uint16_t klen;
-    uint8_t hint;
+    uint8_t hint;          /* the province hint it was computed with */
+    uint8_t anyhint;       /* ... and it holds for every hint (no tie was broken) */
     uint8_t ntok;          /* tokens of the tail */
     uint8_t len[5];        /* adm[0..2], trail, skipped */
     uint8_t scored, partial, unmatched, midskip;
@@ -131,20 +132,28 @@ static int scan(const char *s, size_t n, uint16_t *hard)
     return nh;
 }
 
-static uint64_t tc_hash(const char *k, size_t n, uint8_t hint)
+static uint64_t tc_hash(const char *k, size_t n) { return dc_hash64_seed(k, n, 0x7a11ull); }
+
+/* A key starts where the tokenizer starts afresh: at the start of the
+ * value or after a hard byte, then past spaces and tabs (which change
+ * nothing there: the boundary stays hard, no token is open). */
+static size_t key_start(const char *s, size_t n, size_t i)
 {
-    return dc_hash64_seed(k, n, 0x7a11ull + hint);
+    while (i < n && (s[i] == ' ' || s[i] == '\t')) i++;
+    return i;
 }
 
 static uint32_t tc_tag(uint64_t h) { return (uint32_t)(h >> 32) | 1; }
 
 static const tc_ent_t *tc_find(const dc_addr_cache_t *tc, const char *k, size_t n, uint8_t hint)
 {
-    uint64_t h = tc_hash(k, n, hint);
+    uint64_t h = tc_hash(k, n);
     uint32_t tag = tc_tag(h);
     for (size_t i = (size_t)h & (tc->cap - 1); tc->tag[i]; i = (i + 1) & (tc->cap - 1)) {
         const tc_ent_t *e = &tc->e[i];
-        if (tc->tag[i] == tag && e->klen == n && e->hint == hint && !memcmp(tc->arena + e->off, k, n)) return e;
+        if (tc->tag[i] == tag && e->klen == n && (e->anyhint || e->hint == hint) &&
+            !memcmp(tc->arena + e->off, k, n))
+            return e;
     }
     return NULL;
 }
@@ -177,14 +186,20 @@ static int tc_store(dc_addr_cache_t *tc, const char *s, size_t n, uint8_t hint, 
     const ad_tail_t *t = &w->t;
     if (!w->done || !t->matched || c->dropped || c->ntok > TC_MAXTOK) return 0;
     int left = r->left;
-    if (left <= 0 || left >= r->horizon || c->t[left].bd != BD_HARD) return 0;
+    if (left >= r->horizon || c->t[left].bd != BD_HARD) return 0;
     size_t keys = 0;
     for (int i = left; i < c->ntok; i++) keys += c->t[i].klen;
     if (keys < TC_MINKEY) return 0;
-    /* the last hard byte before the chain, after the token before it */
-    size_t lo = (size_t)c->t[left - 1].off + c->t[left - 1].len, h = c->t[left].off;
-    while (h > lo && !hard_byte(s[h - 1])) h--;
-    if (h == lo) return 0;
+    /* the key: from the start, or from the last hard byte before the chain
+     * (after the token before it) */
+    size_t h = 0;
+    if (left > 0) {
+        size_t lo = (size_t)c->t[left - 1].off + c->t[left - 1].len;
+        h = c->t[left].off;
+        while (h > lo && !hard_byte(s[h - 1])) h--;
+        if (h == lo) return 0;
+    }
+    h = key_start(s, n, h);
     const char *k = s + h;
     size_t kn = n - h;
     const char *str[5] = {t->adm[0], t->adm[1], t->adm[2], t->trail, t->skipped};
@@ -196,7 +211,7 @@ static int tc_store(dc_addr_cache_t *tc, const char *s, size_t n, uint8_t hint, 
     }
     if (need > tc->acap) return 0;
     if (tc->count >= tc->limit || tc->an + need > tc->acap) dc_addr_cache_clear(tc);
-    uint64_t hv = tc_hash(k, kn, hint);
+    uint64_t hv = tc_hash(k, kn);
     size_t i = (size_t)hv & (tc->cap - 1);
     while (tc->tag[i]) i = (i + 1) & (tc->cap - 1);
     tc->tag[i] = tc_tag(hv);
@@ -204,6 +219,7 @@ static int tc_store(dc_addr_cache_t *tc, const char *s, size_t n, uint8_t hint, 
     e->off = (uint32_t)tc->an;
     e->klen = (uint16_t)kn;
     e->hint = hint;
+    e->anyhint = r->anyhint;
     e->ntok = (uint8_t)(c->ntok - left);
     e->scored = t->scored;
     e->partial = t->partial;
@@ -237,17 +253,17 @@ void dc_addr_normalize_cached(const dc_gazetteer_t *gz, dc_intern_t *in, dc_addr
     memset(out, 0, sizeof *out);
     if (parts) memset(parts, 0, sizeof *parts);
     ad_work_t w;
-    /* the suffixes after each hard byte, longest first: any entry found is
-     * exact (header comment), the first will do */
-    for (int j = 0; j < nh && tc->count; j++) {
-        size_t i = hard[j];
-        if (n - i - 1 < TC_MINKEY) break;
-        const tc_ent_t *e = tc_find(tc, s + i + 1, n - i - 1, prov_hint);
+    /* the whole value, then the suffixes after each hard byte, longest
+     * first: any entry found is exact (header comment), the first will do */
+    for (int j = -1; j < nh && tc->count; j++) {
+        size_t i = j < 0 ? 0 : hard[j], k = key_start(s, n, j < 0 ? 0 : i + 1);
+        if (n - k < TC_MINKEY) break;
+        const tc_ent_t *e = tc_find(tc, s + k, n - k, prov_hint);
         if (!e) continue;
         ad_ctx_t *c = &w.c;
         c->gz = gz;
         c->s = s;
-        c->n = i;
+        c->n = i;   /* the tokens before the hard byte (none for the whole value) */
         dc_addr__tokenize(c);
         if (c->dropped || c->ntok + e->ntok > TC_MAXTOK) break;
         tc->st.hits++;

@@ -265,6 +265,7 @@ typedef struct ad_match {
     uint8_t end;           /* token after the chain */
     uint8_t horizon;       /* the result depends on no token left of a part that starts before
                             * this token (address_match.c, note()); 0 when nothing matched */
+    uint8_t anyhint;       /* the result is the same whatever the province hint (no tie) */
     int score;
     ad_codes_t codes;
 } ad_match_t;

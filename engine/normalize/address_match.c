@@ -552,6 +552,7 @@ void dc_addr__match(const ad_ctx_t *c, uint8_t prov_hint, ad_match_t *out)
         m->street[i] = (uint8_t)street;
     }
     memset(out, 0, sizeof *out);
+    out->anyhint = 1;   /* no chain: the hint played no part */
     if (!m->na) return;
     m->lo = m->na;
     /* drop a trailing country name and postcode, also without a comma */
@@ -609,4 +610,7 @@ void dc_addr__match(const ad_ctx_t *c, uint8_t prov_hint, ad_match_t *out)
     }
     r->end = r->end >= m->na ? (uint8_t)c->ntok : m->act[r->end];
     r->horizon = m->act[m->lo];   /* m->lo <= na - 1 */
+    /* the hint only ever chooses among tied chains (finalize() keeps its
+     * bookkeeping apart; no decision of the search reads it) */
+    r->anyhint = m->ntie <= 1;
 }
