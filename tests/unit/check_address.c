@@ -678,6 +678,26 @@ START_TEST(test_tail_cache)
         tail_compare(small, buf, (size_t)len, hints[i % NH]);
         tail_compare(big, buf, (size_t)len, hints[i % NH]);
     }
+    /* word salad: parts of any kind in any order, the same ones often */
+    static const char *const words[] = {"Phường", "P.", "Quận", "Q", "Xã", "Huyện", "Tỉnh", "TP.", "Thị", "trấn",
+                                        "1", "05", "12/3", "Tân", "Hòa", "An", "Giang", "Hà", "Nội", "Hồ", "Chí",
+                                        "Minh", "Số", "ngõ", "Thôn", "Ấp", "Bến", "Nghé", "Châu", "Thành", "Phú",
+                                        "Viet", "Nam", "700000", "không", "rõ", "I", "Đông", "Kp", "Tổ"};
+    static const char *const glue[] = {" ", " ", " ", ", ", ",", " - ", "; ", ".", "|", "  "};
+    for (int it = 0; it < 20000; it++) {
+        char buf[400];
+        size_t k = 0;
+        r = r * 6364136223846793005ull + 1442695040888963407ull;
+        int nw = 2 + (int)((r >> 35) % 12);
+        for (int w = 0; w < nw; w++) {
+            r = r * 6364136223846793005ull + 1442695040888963407ull;
+            const char *a = words[(r >> 33) % DC_ARRAY_LEN(words)], *g = glue[(r >> 20) % DC_ARRAY_LEN(glue)];
+            if (k + strlen(a) + strlen(g) + 1 >= sizeof buf) break;
+            k += (size_t)sprintf(buf + k, "%s%s", a, w + 1 < nw ? g : "");
+        }
+        tail_compare(small, buf, k, hints[(r >> 45) % NH]);
+        tail_compare(big, buf, k, hints[(r >> 45) % NH]);
+    }
     /* inputs the cache leaves alone: brackets, NFD, longer than 1,024 bytes */
     static const char *const odd[] = {"12 (sau chợ), Phường Yên Nghĩa, Quận Hà Đông, Hà Nội",
                                       "Thôn Đông, Xa\xcc\x83 Tân Hòa, Huyện Phú Tân, Tỉnh An Giang"};
