@@ -39,7 +39,7 @@
 #include <string.h>   /* memcpy */
 
 #define DETECT_BYTES ((size_t)1 << 20)
-#define DETECT_QUICK ((size_t)128 << 10)
+#define DETECT_QUICK ((size_t)32 << 10)
 #define DETECT_QUICK_CONFIDENCE 0.9
 #define HEADER_MAX ((size_t)16 << 20)
 

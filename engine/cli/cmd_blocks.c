@@ -100,13 +100,7 @@ static void print_json(const result_t *r, FILE *f)
         const dc_rule_stats_t *s = &r->bs->rule[i];
         dc_buf_printf(&b, "%s{\"rule\": ", i ? ", " : "");
         dc_buf_put_json_str(&b, r->rules->r[i].text, strlen(r->rules->r[i].text));
-        dc_buf_printf(&b,
-                      ", \"keyed_records\": %llu, \"blocks\": %llu, \"largest_block\": %llu, "
-                      "\"capped_blocks\": %llu, \"capped_records\": %llu, \"pairs\": %llu, \"pairs_new\": %llu",
-                      (unsigned long long)s->keyed, (unsigned long long)s->blocks,
-                      (unsigned long long)s->largest, (unsigned long long)s->capped_blocks,
-                      (unsigned long long)s->capped_rows, (unsigned long long)s->pairs,
-                      (unsigned long long)s->pairs_new);
+        dc_rule_stats_json(s, &b);
         dc_buf_printf(&b, ", \"seconds\": %.3f", s->seconds);
         if (r->bt) {
             const dc_block_truth_rule_t *t = &r->bt->rule[i];

@@ -139,7 +139,8 @@ static void on_signal(int sig)
     dc_outfile_abort_all();
     dc_output_abort_all();   /* staged outputs of `dancu run` */
     static const char msg[] = "dancu: interrupted: no output was written\n";
-    ssize_t w = write(2, msg, sizeof msg - 1);
+    static const char done[] = "dancu: interrupted after the outputs were complete (_SUCCESS written)\n";
+    ssize_t w = dc_output_committed() ? write(2, done, sizeof done - 1) : write(2, msg, sizeof msg - 1);
     DC_UNUSED(w);
     _exit(DC_EXIT_FAIL);
 }

@@ -67,6 +67,8 @@ static int write_all(int fd, const void *p, size_t n)
     return 0;
 }
 
+static void release(dc_outfile_t *f);
+
 dc_outfile_t *dc_outfile_open(const char *path, int flags)
 {
     dc_outfile_t *f = dc_xcalloc(1, sizeof *f);
@@ -77,20 +79,21 @@ dc_outfile_t *dc_outfile_open(const char *path, int flags)
     dc_buf_put(&t, path, dirlen);
     dc_buf_printf(&t, ".%s.tmp.%ld", path + dirlen, (long)getpid());
     f->tmp = t.p;
-    unlink(f->tmp); /* a leftover from an earlier run with the same pid */
-    f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (f->fd < 0) {
-        dc_seterr("cannot create %s: %s", f->tmp, strerror(errno));
-        free(f->tmp);
-        free(f->path);
-        free(f);
-        return NULL;
-    }
+    /* registered before it exists: a signal between the creation and the
+     * registration would leave it behind */
     f->slot = -1;
     pthread_mutex_lock(&g_mu);
     for (int i = 0; i < MAX_OPEN; i++)
         if (!g_tmp[i]) { g_tmp[i] = f->tmp; f->slot = i; break; }
     pthread_mutex_unlock(&g_mu);
+    unlink(f->tmp); /* a leftover from an earlier run with the same pid */
+    f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (f->fd < 0) {
+        dc_seterr("cannot create %s: %s", f->tmp, strerror(errno));
+        f->buf = NULL;
+        release(f);
+        return NULL;
+    }
     f->buf = dc_xmalloc(OUT_BUFSZ);
     if (flags & DC_OUT_ZSTD) {
         f->zc = ZSTD_createCCtx();

@@ -397,6 +397,28 @@ size_t dc_block_pairs_ex(const dc_record_t *recs, size_t n, const dc_intern_t *i
     return nacc;
 }
 
+void dc_rule_stats_fields(const dc_rule_stats_t *s, const char *name[DC_RULE_STATS_NFIELDS],
+                          uint64_t val[DC_RULE_STATS_NFIELDS])
+{
+    static const char *const names[DC_RULE_STATS_NFIELDS] = {
+        "keyed_records", "blocks", "largest_block", "capped_blocks", "capped_records", "pairs", "pairs_new"};
+    const uint64_t v[DC_RULE_STATS_NFIELDS] = {s->keyed, s->blocks, s->largest, s->capped_blocks,
+                                               s->capped_rows, s->pairs, s->pairs_new};
+    for (int i = 0; i < DC_RULE_STATS_NFIELDS; i++) {
+        name[i] = names[i];
+        val[i] = v[i];
+    }
+}
+
+void dc_rule_stats_json(const dc_rule_stats_t *s, dc_buf_t *b)
+{
+    const char *name[DC_RULE_STATS_NFIELDS];
+    uint64_t val[DC_RULE_STATS_NFIELDS];
+    dc_rule_stats_fields(s, name, val);
+    for (int i = 0; i < DC_RULE_STATS_NFIELDS; i++)
+        dc_buf_printf(b, ", \"%s\": %llu", name[i], (unsigned long long)val[i]);
+}
+
 void dc_block_stats_free(dc_block_stats_t *st)
 {
     free(st->rule);

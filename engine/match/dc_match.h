@@ -138,6 +138,19 @@ typedef struct dc_rule_stats {
     double seconds;
 } dc_rule_stats_t;
 
+/*! dc_rule_stats_fields() :
+ *  The counts of `s` as (JSON key, value) pairs, in the order and with the
+ *  names every output uses (model.json, report.json, `dancu blocks
+ *  --json`): keyed_records, blocks, largest_block, capped_blocks,
+ *  capped_records, pairs, pairs_new. (Seconds are not among them: they
+ *  differ between runs, and model.json is compared byte for byte.) */
+#define DC_RULE_STATS_NFIELDS 7
+void dc_rule_stats_fields(const dc_rule_stats_t *s, const char *name[DC_RULE_STATS_NFIELDS],
+                          uint64_t val[DC_RULE_STATS_NFIELDS]);
+
+/*! dc_rule_stats_json() : the same as `, "key": value` members appended to b. */
+void dc_rule_stats_json(const dc_rule_stats_t *s, dc_buf_t *b);
+
 typedef struct dc_block_stats {
     size_t nrules;
     dc_rule_stats_t *rule;   /* nrules entries */

@@ -291,14 +291,7 @@ static int write_model(dc_run_t *run, const dc_match_sink_t *sink, const char *r
         const dc_rule_stats_t *s = r < ms->bstats.nrules ? &ms->bstats.rule[r] : NULL;
         dc_buf_puts(&b, "    {\"rule\": ");
         json_str(&b, ms->rules.r[r].text);
-        if (s)
-            dc_buf_printf(&b, ", \"records_keyed\": %llu, \"blocks\": %llu, \"largest_block\": %llu, "
-                              "\"capped_blocks\": %llu, \"capped_records\": %llu, \"pairs\": %llu, "
-                              "\"new_pairs\": %llu",
-                          (unsigned long long)s->keyed, (unsigned long long)s->blocks,
-                          (unsigned long long)s->largest, (unsigned long long)s->capped_blocks,
-                          (unsigned long long)s->capped_rows, (unsigned long long)s->pairs,
-                          (unsigned long long)s->pairs_new);
+        if (s) dc_rule_stats_json(s, &b);
         dc_buf_printf(&b, "}%s\n", r + 1 < ms->rules.n ? "," : "");
     }
     dc_buf_puts(&b, "  ]},\n");

@@ -242,6 +242,11 @@ void dc_output_abort(dc_run_t *run);
  *  after dc_outfile_abort_all). */
 void dc_output_abort_all(void);
 
+/*! dc_output_committed() : async-signal-safe: 1 once a dc_output_commit
+ *  has put every output and _SUCCESS in place (a signal after that point
+ *  leaves them: the run is complete). */
+int dc_output_committed(void);
+
 /*! dc_output_dir() : the staging folder while outputs are open, else NULL. */
 const char *dc_output_dir(const dc_run_t *run);
 

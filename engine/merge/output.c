@@ -67,6 +67,12 @@ static struct {
 } g_ent[MAX_STAGED];
 static char g_stage[PATH_CAP];
 static volatile sig_atomic_t g_stage_live;
+/* the marker while a commit writes it: removed first by the handler, so
+ * that no _SUCCESS is left beside removed files */
+static char g_marker[PATH_CAP];
+static volatile sig_atomic_t g_marker_live;
+/* set once a commit is complete (every file and the marker in place) */
+static volatile sig_atomic_t g_committed;
 
 /* Remove every entry of `dir` with raw getdents64 (async-signal-safe: no
  * allocation, unlike opendir). Removing while listing may skip entries,
@@ -103,11 +109,16 @@ static void unlink_all_in(const char *dir)
     }
 }
 
+int dc_output_committed(void) { return g_committed != 0; }
+
 void dc_output_abort_all(void)
 {
     if (!g_stage_live) return;
-    for (int i = 0; i < MAX_STAGED; i++)
-        if (g_ent[i].moving) unlink(g_ent[i].final);
+    if (!g_committed) {
+        if (g_marker_live) unlink(g_marker);
+        for (int i = 0; i < MAX_STAGED; i++)
+            if (g_ent[i].moving) unlink(g_ent[i].final);
+    }
     unlink_all_in(g_stage);
     rmdir(g_stage);
 }
@@ -212,6 +223,7 @@ int dc_output_begin(dc_run_t *run)
     o->created = created;
     memcpy(g_stage, o->stage, strlen(o->stage) + 1);
     for (int i = 0; i < MAX_STAGED; i++) g_ent[i].moving = 0;
+    g_committed = 0;
     g_stage_live = 1;
     run->merge->out = o;
     o->orig = run->opts.outdir;
@@ -311,11 +323,15 @@ void dc_output_abort(dc_run_t *run)
 
 /* Test hook: DANCU_TEST_COMMIT_DELAY=<ms> sleeps before the renames so
  * that tests can kill a run whose files are all staged. */
-static void test_delay(void)
+/* Test hooks: sleep so that a test can deliver a signal at that point of
+ * a commit (milliseconds from the environment variable). */
+static void test_delay_at(const char *var)
 {
-    const char *s = getenv("DANCU_TEST_COMMIT_DELAY");
+    const char *s = getenv(var);
     if (s && *s) usleep((useconds_t)atoi(s) * 1000u);
 }
+
+static void test_delay(void) { test_delay_at("DANCU_TEST_COMMIT_DELAY"); }
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -383,9 +399,12 @@ int dc_output_commit(dc_run_t *run)
     if (rc == 0) {
         dc_buf_t p = DC_BUF_INIT, body = DC_BUF_INIT;
         dc_buf_printf(&p, "%s/_SUCCESS", o->outdir);
+        if (p.len >= PATH_CAP) rc = dc_seterr("output path too long");
+        memcpy(g_marker, p.p, DC_MIN(p.len + 1, (size_t)PATH_CAP));
+        g_marker_live = 1;
         dc_buf_printf(&body, "dancu %s\n", DC_VERSION);
         for (int i = 0; i < n; i++) dc_buf_printf(&body, "%s\n", names[i]);
-        dc_outfile_t *f = dc_outfile_open(p.p, 0);
+        dc_outfile_t *f = rc == 0 ? dc_outfile_open(p.p, 0) : NULL;
         if (!f) {
             rc = -1;
         } else if (dc_outfile_buf(f, &body) != 0) {
@@ -393,14 +412,20 @@ int dc_output_commit(dc_run_t *run)
             rc = -1;
         } else if (dc_outfile_commit(f) != 0) {
             rc = -1;
+        } else {
+            test_delay_at("DANCU_TEST_MARKER_DELAY");   /* marker in place, commit not over */
         }
         dc_buf_free(&p);
         dc_buf_free(&body);
     }
     if (rc != 0) {
         /* roll back: no final file without the marker */
+        if (g_marker_live) unlink(g_marker);
         for (int i = 0; i < n; i++) if (g_ent[i].moving) unlink(g_ent[i].final);
+    } else {
+        g_committed = 1;   /* before the flags below: a signal now leaves it all */
     }
+    g_marker_live = 0;
     for (int i = 0; i < MAX_STAGED; i++) g_ent[i].moving = 0;
     for (int i = 0; i < n; i++) free(names[i]);
     free(names);

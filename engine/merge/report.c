@@ -285,13 +285,10 @@ static void report_match(const dc_run_t *run, jw_t *j)
         const dc_rule_stats_t *rs = &ms->bstats.rule[r];
         jw_open(j, '{');
         KS(j, "rule", r < ms->rules.n ? ms->rules.r[r].text : "");
-        KU(j, "keyed_records", rs->keyed);
-        KU(j, "blocks", rs->blocks);
-        KU(j, "largest_block", rs->largest);
-        KU(j, "capped_blocks", rs->capped_blocks);
-        KU(j, "capped_records", rs->capped_rows);
-        KU(j, "pairs", rs->pairs);
-        KU(j, "pairs_new", rs->pairs_new);
+        const char *name[DC_RULE_STATS_NFIELDS];
+        uint64_t val[DC_RULE_STATS_NFIELDS];
+        dc_rule_stats_fields(rs, name, val);
+        for (int f = 0; f < DC_RULE_STATS_NFIELDS; f++) KU(j, name[f], val[f]);
         jw_key(j, "seconds");
         jw_f64(j, rs->seconds, 3);
         jw_close(j, '}');

@@ -102,6 +102,22 @@ typedef struct tokc_ent {
     char s[TOKC_MAXLEN];
 } tokc_ent_t;
 
+/* The syllable cache of one worker (norm_name.c): raw bytes of one token
+ * of a name -> its key, exact and phonetic forms and DC_TXT_* flags.
+ * Direct-mapped, one 128-byte entry per slot (1 MB), overwritten on
+ * collision. */
+#define SYLC_SLOTS 8192
+#define SYLC_RAW 32
+#define SYLC_DATA 80
+typedef struct sylc_ent {
+    _Alignas(64) uint64_t h;   /* dc_hash64 of the raw bytes | 1; 0 empty */
+    uint16_t flags;            /* DC_TXT_* of the token alone, after dc_text_canon */
+    uint8_t rawlen, klen, xlen, plen;
+    uint8_t ok;                /* 0: not one whole token: the name is decoded whole */
+    char raw[SYLC_RAW];
+    char data[SYLC_DATA];      /* key, exact and phonetic forms, back to back */
+} sylc_ent_t;
+
 /* norm_name.c: names in progress (the four name fields of a row) */
 #define NAME_JOBS 4
 typedef struct name_job name_job_t;
@@ -114,6 +130,7 @@ struct dc_norm_ctx {
     struct dc_addr_cache *addr_tail;   /* address tail cache (dc_address.h), NULL with no_cache */
     name_job_t *jobs;
     tokc_ent_t *tokc;
+    sylc_ent_t *sylc;   /* NULL with opts.no_cache */
     dc_buf_t b1;
 };
 

@@ -129,15 +129,24 @@ static int tok_eq(const char *s, size_t n, const char *lit)
     return n == strlen(lit) && !memcmp(s, lit, n);
 }
 
+/* The exact form of token k of a job (a slice of its exact key). */
+static const char *job_tok(const dc_buf_t *b, const uint16_t *off, int k, int nt, size_t *len)
+{
+    size_t end = k + 1 < nt ? (size_t)off[k + 1] - 1 : b->len;
+    *len = end - off[k];
+    return b->p + off[k];
+}
+
 /* Split a name of nt >= 1 tokens into surname, middle and given names,
- * with the flags that depend on it (*flagsp updated); e = the exact key. */
-static void name_split(dc_norm_ctx_t *ctx, const dc_text_t *t, const tokkeys_t *ptk, int dia,
-                       const dc_buf_t *e, uint16_t *flagsp, dc_name_t *out)
+ * with the flags that depend on it (*flagsp updated); e = the exact key,
+ * eoff / poff where each token starts in it and in the phonetic key pf. */
+static void name_split(dc_norm_ctx_t *ctx, int nt, const tokkeys_t *ptk, int dia, const dc_buf_t *e,
+                       const uint16_t *eoff, const dc_buf_t *pf, const uint16_t *poff,
+                       uint16_t *flagsp, dc_name_t *out)
 {
     dc_norm_shared_t *sh = ctx->sh;
     dc_buf_t *b = &ctx->b1;
     const tokkeys_t *tk = ptk;
-    int nt = t->n;
     uint16_t flags = *flagsp;
     /* split: a compound surname (compared on the exact form when the name
      * has diacritics, else on the ASCII form), else the first token */
@@ -152,9 +161,7 @@ static void name_split(dc_norm_ctx_t *ctx, const dc_text_t *t, const tokkeys_t *
             const char *have = dia ? e->p : NULL;
             size_t hl = 0;
             if (dia) {
-                size_t sp = 0;
-                for (hl = 0; hl < e->len; hl++)
-                    if (e->p[hl] == ' ' && ++sp == (size_t)k) break;
+                hl = (size_t)eoff[k] - 1;
             } else {
                 join(b, tk, 0, k);
                 have = b->p;
@@ -179,8 +186,8 @@ static void name_split(dc_norm_ctx_t *ctx, const dc_text_t *t, const tokkeys_t *
             int van = tok_eq(tk->key[j], tk->klen[j], "van"), thi = tok_eq(tk->key[j], tk->klen[j], "thi");
             if (!van && !thi) continue;
             if (dia) {   /* with diacritics, only Văn and Thị themselves */
-                char ex[DC_TOK_BYTES];
-                size_t el = dc_token_exact(&t->t[j], ex);
+                size_t el;
+                const char *ex = job_tok(e, eoff, j, nt, &el);
                 van = van && tok_eq(ex, el, "văn");
                 thi = thi && tok_eq(ex, el, "thị");
             }
@@ -188,18 +195,23 @@ static void name_split(dc_norm_ctx_t *ctx, const dc_text_t *t, const tokkeys_t *
             if (thi) flags |= DC_NAME_MID_THI;
         }
     }
-    char ph[DC_TOK_BYTES];
-    size_t pl = dc_token_phon(&t->t[nt - 1], ph);
+    size_t pl;
+    const char *ph = job_tok(pf, poff, nt - 1, nt, &pl);
     out->given_phon = norm_intern_short(ctx, ph, pl);
     *flagsp = flags;
 }
 
-uint32_t dc_norm_phon_hash(const char *s, size_t n)
+/* dc_norm_phon_hash from the phonetic key's interner key k (n: its length) */
+static uint32_t phon_hash_of_key(uint64_t k, size_t n)
 {
     if (!n) return 0;
-    uint64_t k = dc_intern_key(s, n);
     uint32_t v = (uint32_t)(k ^ (k >> 32));
     return v ? v : 1;
+}
+
+uint32_t dc_norm_phon_hash(const char *s, size_t n)
+{
+    return n ? phon_hash_of_key(dc_intern_key(s, n), n) : 0;
 }
 
 /* One name being normalized, in three steps (job_begin, job_split,
@@ -209,6 +221,8 @@ struct name_job {
     dc_text_t t;
     tokkeys_t tk;
     dc_buf_t a, e, pf;        /* ASCII, exact and phonetic forms */
+    uint16_t eoff[DC_TXT_MAXTOK], poff[DC_TXT_MAXTOK];   /* token starts in e and pf */
+    int nt;
     uint64_t ka, ke, kp;      /* their interner keys */
     int dia, full, ip, done;  /* done: a placeholder, nothing to intern */
     uint16_t flags;
@@ -232,48 +246,174 @@ void norm_jobs_free(name_job_t *jobs)
 /* Decode, key, canonicalize; build the three forms and prefetch their
  * interner slots. full: the person's own name (split, phonetic key
  * interned); else a related person's (NAME_PARTIAL). */
+/* ------------------------------------------------------- syllable cache
+ * A name not in the row cache is mostly made of syllables seen before
+ * (there are a few thousand surnames, middle and given names): the
+ * per-worker syllable cache maps the raw bytes of one space-separated
+ * token to what dc_text_decode + dc_text_canon make of it alone (its key,
+ * exact and phonetic forms and its DC_TXT_* flags), so that such a name
+ * is assembled from its tokens without decoding it.
+ *
+ * Why this gives what decoding the whole name gives: decoding starts each
+ * token afresh after an ASCII space (the only state carried is the token
+ * being filled, which a space ends), so a raw token that decodes alone to
+ * exactly one token, untruncated, decodes to that same token inside the
+ * name; tone placement is per token; the text flags are the OR of the
+ * tokens' (the diacritics flag included, which decode computes per token
+ * at its end). The path is refused, and the name decoded whole, when a raw
+ * token decodes to no token or to several (punctuation, a hyphen, a tab
+ * inside), is too long for a slot, when the name has more than
+ * DC_TXT_MAXTOK tokens (truncation), or when the name has no diacritics at
+ * all (it may be Telex/VNI typing, which is decided on the whole name). */
+
+static inline size_t syl_slot(uint64_t h) { return (size_t)h & (SYLC_SLOTS - 1); }
+
+/* The entry of raw token s[0..n), computed on a miss (t: scratch). NULL
+ * when the token is too long to be cached. */
+static const sylc_ent_t *syl_get(dc_norm_ctx_t *ctx, const char *s, size_t n, dc_text_t *t)
+{
+    if (n > SYLC_RAW) return NULL;
+    uint64_t h = dc_hash64(s, n) | 1;
+    sylc_ent_t *e = &ctx->sylc[syl_slot(h)];
+    if (e->h == h && e->rawlen == n && !memcmp(e->raw, s, n)) return e;
+    e->h = h;
+    e->rawlen = (uint8_t)n;
+    memcpy(e->raw, s, n);
+    e->ok = 0;
+    dc_text_decode(s, n, t);
+    if (t->n != 1 || (t->flags & DC_TXT_TRUNC)) return e;
+    char k[DC_TOK_BYTES], x[DC_TOK_BYTES], p[DC_TOK_BYTES];
+    size_t kl = dc_token_key(&t->t[0], k);
+    dc_text_canon(t);
+    size_t xl = dc_token_exact(&t->t[0], x);
+    size_t pl = dc_token_phon(&t->t[0], p);
+    if (kl + xl + pl > SYLC_DATA) return e;
+    memcpy(e->data, k, kl);
+    memcpy(e->data + kl, x, xl);
+    memcpy(e->data + kl + xl, p, pl);
+    e->klen = (uint8_t)kl;
+    e->xlen = (uint8_t)xl;
+    e->plen = (uint8_t)pl;
+    e->flags = t->flags;
+    e->ok = 1;
+    return e;
+}
+
+/* The tokens of a name from the syllable cache: j->tk, j->e, j->pf and
+ * their offsets, j->nt; *tflags = the DC_TXT_* flags of the whole text.
+ * @return 0 when the name must be decoded whole (see above). */
+static int job_tokens_cached(dc_norm_ctx_t *ctx, name_job_t *j, const char *s, size_t n,
+                             uint16_t *tflags)
+{
+    int nt = 0;
+    uint16_t fl = 0;
+    dc_buf_clear(&j->e);
+    dc_buf_clear(&j->pf);
+    /* room for DC_TXT_MAXTOK tokens and their separators */
+    dc_buf_reserve(&j->e, DC_TXT_MAXTOK * (SYLC_DATA + 1));
+    dc_buf_reserve(&j->pf, DC_TXT_MAXTOK * (SYLC_DATA + 1));
+    for (size_t i = 0; i < n;) {
+        if (s[i] == ' ') { i++; continue; }
+        size_t a = i;
+        while (i < n && s[i] != ' ') i++;
+        if (nt == DC_TXT_MAXTOK) return 0;
+        /* copied at once: the next token may take this one's slot */
+        const sylc_ent_t *e = syl_get(ctx, s + a, i - a, &j->t);
+        if (!e || !e->ok) return 0;
+        fl |= e->flags;
+        if (nt) {
+            j->e.p[j->e.len++] = ' ';
+            j->pf.p[j->pf.len++] = ' ';
+        }
+        memcpy(j->tk.key[nt], e->data, e->klen);
+        j->tk.key[nt][e->klen] = 0;
+        j->tk.klen[nt] = e->klen;
+        j->eoff[nt] = (uint16_t)j->e.len;
+        memcpy(j->e.p + j->e.len, e->data + e->klen, e->xlen);
+        j->e.len += e->xlen;
+        j->poff[nt] = (uint16_t)j->pf.len;
+        memcpy(j->pf.p + j->pf.len, e->data + e->klen + e->xlen, e->plen);
+        j->pf.len += e->plen;
+        nt++;
+    }
+    if (!nt || !(fl & DC_TXT_DIACRITICS)) return 0;
+    j->e.p[j->e.len] = 0;
+    j->pf.p[j->pf.len] = 0;
+    j->nt = nt;
+    *tflags = fl;
+    return 1;
+}
+
+/* The tokens of a name decoded whole (Telex/VNI typing decoded): the same
+ * outputs as job_tokens_cached. @return the DC_NAME_TELEX flag, or -1 when
+ * the name is a placeholder or empty. */
+static int job_tokens_decoded(dc_norm_ctx_t *ctx, name_job_t *j, const char *s, size_t n,
+                              uint16_t *tflags)
+{
+    dc_text_t *t = &j->t;
+    int telex = 0;
+    dc_text_decode(s, n, t);
+    if (!(t->flags & DC_TXT_DIACRITICS) && dc_text_decode_typed(t)) telex = DC_NAME_TELEX;
+    int nt = j->nt = t->n;
+    for (int k = 0; k < nt; k++) j->tk.klen[k] = (uint8_t)dc_token_key(&t->t[k], j->tk.key[k]);
+    dc_text_canon(t);
+    dc_buf_clear(&j->e);
+    dc_buf_clear(&j->pf);
+    dc_buf_reserve(&j->e, (size_t)nt * DC_TOK_BYTES);
+    dc_buf_reserve(&j->pf, (size_t)nt * DC_TOK_BYTES);
+    for (int k = 0; k < nt; k++) {
+        if (k) {
+            j->e.p[j->e.len++] = ' ';
+            j->pf.p[j->pf.len++] = ' ';
+        }
+        j->eoff[k] = (uint16_t)j->e.len;
+        j->e.len += dc_token_exact(&t->t[k], j->e.p + j->e.len);
+        j->poff[k] = (uint16_t)j->pf.len;
+        j->pf.len += dc_token_phon(&t->t[k], j->pf.p + j->pf.len);
+    }
+    if (nt) {
+        j->e.p[j->e.len] = 0;
+        j->pf.p[j->pf.len] = 0;
+    }
+    *tflags = t->flags;
+    return telex;
+}
+
+/* Decode, key, canonicalize; build the three forms and prefetch their
+ * interner slots. full: the person's own name (split, phonetic key
+ * interned); else a related person's (NAME_PARTIAL). */
 static void job_begin(dc_norm_ctx_t *ctx, name_job_t *j, const char *s, size_t n, int full)
 {
     dc_norm_shared_t *sh = ctx->sh;
-    dc_text_t *t = &j->t;
     dc_buf_t *b = &ctx->b1;
     dc_name_t *out = &j->out;
-    uint16_t flags = 0;
+    uint16_t flags = 0, tf;
 
     memset(out, 0, sizeof *out);
     j->full = full;
     j->ph = 0;
     j->ip = 0;
     j->done = 1;
-    dc_text_decode(s, n, t);
-    int dia = (t->flags & DC_TXT_DIACRITICS) != 0;
-    if (!dia && dc_text_decode_typed(t)) {
-        flags |= DC_NAME_TELEX;
-        dia = 1;
-    }
-    int nt = t->n;
-    for (int k = 0; k < nt; k++) j->tk.klen[k] = (uint8_t)dc_token_key(&t->t[k], j->tk.key[k]);
+    if (sh->opts.no_cache || !job_tokens_cached(ctx, j, s, n, &tf))
+        flags |= (uint16_t)job_tokens_decoded(ctx, j, s, n, &tf);
+    int dia = (tf & DC_TXT_DIACRITICS) != 0;
+    int nt = j->nt;
     join(b, &j->tk, 0, nt);
     if (!nt || strmap_get(&sh->placeholders, b->p, b->len, 0)) {
         j->flags = DC_NAME_PLACEHOLDER;
         return;
     }
     j->done = 0;
-    dc_text_canon(t);
-    if (t->flags & DC_TXT_DIGITS) flags |= DC_NAME_DIGITS;
+    if (tf & DC_TXT_DIGITS) flags |= DC_NAME_DIGITS;
     if (nt == 1) flags |= DC_NAME_ONE_TOKEN;
     if (!dia) flags |= DC_NAME_NO_DIACRITICS;
-    if (t->flags & (DC_TXT_PUNCT | DC_TXT_TRUNC)) flags |= DC_NAME_ODD_CHARS;
-    if (t->flags & DC_TXT_OTHER) flags |= DC_NAME_OTHER_SCRIPT;
-    if (t->flags & DC_TXT_MOVED_TONE) flags |= DC_NAME_TONE_MOVED;
+    if (tf & (DC_TXT_PUNCT | DC_TXT_TRUNC)) flags |= DC_NAME_ODD_CHARS;
+    if (tf & DC_TXT_OTHER) flags |= DC_NAME_OTHER_SCRIPT;
+    if (tf & DC_TXT_MOVED_TONE) flags |= DC_NAME_TONE_MOVED;
 
     dc_intern_t *in = sh->in;
     dc_buf_clear(&j->a);
     dc_buf_put(&j->a, b->p, b->len);
-    dc_buf_clear(&j->e);
-    dc_text_put_exact(t, 0, nt, &j->e);
-    dc_buf_clear(&j->pf);
-    dc_text_put_phon(t, 0, nt, &j->pf);
     j->ka = dc_intern_key(j->a.p, j->a.len);
     j->ke = dc_intern_key(j->e.p, j->e.len);
     j->kp = dc_intern_key(j->pf.p, j->pf.len);
@@ -281,7 +421,7 @@ static void job_begin(dc_norm_ctx_t *ctx, name_job_t *j, const char *s, size_t n
     dc_intern_prefetch_key(in, j->ka);
     dc_intern_prefetch_key(in, j->ke);
     if (j->ip) dc_intern_prefetch_key(in, j->kp);
-    j->ph = dc_norm_phon_hash(j->pf.p, j->pf.len);
+    j->ph = phon_hash_of_key(j->kp, j->pf.len);   /* = dc_norm_phon_hash(pf) */
     out->ntok = (uint8_t)nt;
     out->has_diacritics = (uint8_t)dia;
     out->given = norm_intern_short(ctx, j->tk.key[nt - 1], j->tk.klen[nt - 1]);
@@ -293,7 +433,7 @@ static void job_begin(dc_norm_ctx_t *ctx, name_job_t *j, const char *s, size_t n
 static void job_split(dc_norm_ctx_t *ctx, name_job_t *j)
 {
     if (j->done) return;
-    if (j->full) name_split(ctx, &j->t, &j->tk, j->dia, &j->e, &j->flags, &j->out);
+    if (j->full) name_split(ctx, j->nt, &j->tk, j->dia, &j->e, j->eoff, &j->pf, j->poff, &j->flags, &j->out);
     else j->flags |= NAME_PARTIAL;
 }
 

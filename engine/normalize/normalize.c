@@ -238,6 +238,7 @@ dc_norm_ctx_t *dc_norm_ctx_create(dc_norm_shared_t *sh)
     ctx->jobs = norm_jobs_create();
     if (!sh->opts.no_cache) {
         cache_init(&ctx->cache);
+        ctx->sylc = huge_alloc(SYLC_SLOTS * sizeof *ctx->sylc);   /* zeroed, aligned */
         ctx->addr_tail = dc_addr_cache_create(0);
     }
     return ctx;
@@ -263,6 +264,7 @@ void dc_norm_ctx_free(dc_norm_ctx_t *ctx)
     huge_free(ctx->cache.e);
     huge_free(ctx->cache.keys);
     huge_free(ctx->cache.vc);
+    huge_free(ctx->sylc);
     dc_buf_free(&ctx->b1);
     norm_jobs_free(ctx->jobs);
     free(ctx);

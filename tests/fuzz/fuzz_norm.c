@@ -9,7 +9,9 @@
  *   - the ASCII key holds no byte of a Vietnamese letter with diacritics
  *     (every Vietnamese letter folds to ASCII);
  *   - a date with day precision is a real calendar date, a valid ID has 12
- *     digits, codes stay in their ranges.
+ *     digits, codes stay in their ranges;
+ *   - the caches are transparent: a name normalized through the per-worker
+ *     caches (row cache, syllable cache) is the uncached one.
  */
 #include "normalize/dc_normalize.h"
 #include "normalize/dc_text.h"
@@ -20,6 +22,8 @@
 static dc_intern_t *in;
 static dc_norm_shared_t *sh;
 static dc_norm_ctx_t *ctx;
+static dc_norm_shared_t *shc;   /* the same tables with the caches on */
+static dc_norm_ctx_t *ctxc;
 
 static int mdays(int y, int m)
 {
@@ -37,11 +41,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         o.no_cache = 1;
         sh = dc_norm_shared_create(in, &o);
         ctx = dc_norm_ctx_create(sh);
+        o.no_cache = 0;
+        shc = dc_norm_shared_create(in, &o);
+        ctxc = dc_norm_ctx_create(shc);
     }
     const char *s = (const char *)data;
 
-    dc_name_t a, b;
+    dc_name_t a, b, c;
     dc_norm_name(ctx, s, size, &a);
+    dc_norm_name(ctxc, s, size, &c);
+    if (memcmp(&a, &c, sizeof a)) abort();
     if (a.exact) {
         size_t n;
         const char *e = dc_intern_str(in, a.exact, &n);

@@ -3,6 +3,7 @@
  * record, sex code inference per file, cache transparency, threads. */
 #include "dc_test.h"
 #include "normalize/dc_normalize.h"
+#include "normalize/dc_text.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -259,6 +260,89 @@ START_TEST(test_cache_transparent)
 }
 END_TEST
 
+/* Names not in the row cache are assembled from the per-worker syllable
+ * cache. Over 60,000 names built from about 20,000 distinct syllables (so
+ * that slots collide and are overwritten inside a name), in every spelling
+ * the registers hold (upper case, no diacritics, Telex and VNI typing,
+ * tones on the other vowel, NFD, hyphens, tabs, punctuation, digits,
+ * doubled spaces, tokens too long for a slot, more tokens than a text
+ * keeps), the records are those of the uncached path. */
+START_TEST(test_syllable_cache_transparent)
+{
+    dc_intern_t *in = dc_intern_create();
+    dc_norm_opts_t o = {0};
+    dc_norm_shared_t *sh = dc_norm_shared_create(in, &o);
+    o.no_cache = 1;
+    dc_norm_shared_t *sh2 = dc_norm_shared_create(in, &o);
+    dc_norm_ctx_t *c1 = dc_norm_ctx_create(sh), *c2 = dc_norm_ctx_create(sh2);
+    static const char *ini[] = {"", "b", "c", "ch", "d", "đ", "g", "gi", "h", "kh", "l", "m", "n", "ng",
+                                "nh", "ph", "qu", "s", "t", "th", "tr", "v", "x", "Đ", "NG", "Tr"};
+    static const char *vow[] = {"a", "à", "á", "ả", "ã", "ạ", "ă", "ắ", "â", "ầ", "e", "é", "ê", "ễ", "i",
+                                "ị", "o", "ò", "ô", "ố", "ơ", "ở", "u", "ú", "ư", "ừ", "y", "ý", "oà",
+                                "òa", "uý", "úy", "oẻ", "ỏe", "uyê", "ươ", "iề", "A", "Ồ", "ƯỚ"};
+    static const char *fin[] = {"", "n", "ng", "nh", "m", "c", "ch", "t", "p", "i", "o", "u", "y"};
+    static const char *odd[] = {"", "", "", "", "", "", "", "", "", "", "", "",
+                                "Nguyeenx", "Vawn", "Nguye64n", "Tra62n", "Lê-Văn", "Hoa\tMai",
+                                "Hoàng.", "Thị2", "O'Neil", "H'Mông", "a\xCC\x80", "Ngo\xCC\x80",
+                                "Nguyễnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn", "X", "Không rõ", "Αλέξης",
+                                "-", "'", "  ", "Ngọc,", "Nguyen", "VAN"};
+    enum { BATCH = 512, N = 60000 };
+    static char name[BATCH][640], rid[BATCH][16];
+    dc_row_t *rows = calloc(BATCH, sizeof *rows);
+    dc_record_t *x = calloc(BATCH, sizeof *x);
+    uint64_t st = 88172645463325252ull;
+    for (int i0 = 0; i0 < N; i0 += BATCH) {
+        for (int k = 0; k < BATCH; k++) {
+            int i = i0 + k;
+            size_t len = 0;
+            st ^= st << 13; st ^= st >> 7; st ^= st << 17;
+            int ntok = i % 97 == 0 ? 26 : 1 + (int)(st % 5);   /* 26: more than a text keeps */
+            for (int t = 0; t < ntok; t++) {
+                st ^= st << 13; st ^= st >> 7; st ^= st << 17;
+                const char *sp = (st >> 60) == 0 ? "  " : " ";
+                const char *o1 = odd[(st >> 8) % (sizeof odd / sizeof *odd)];
+                if (*o1)
+                    len += (size_t)snprintf(name[k] + len, sizeof name[k] - len, "%s%s", t ? sp : "", o1);
+                else
+                    len += (size_t)snprintf(name[k] + len, sizeof name[k] - len, "%s%s%s%s", t ? sp : "",
+                                            ini[(st >> 16) % (sizeof ini / sizeof *ini)],
+                                            vow[(st >> 24) % (sizeof vow / sizeof *vow)],
+                                            fin[(st >> 32) % (sizeof fin / sizeof *fin)]);
+                if (len >= sizeof name[k] - 1) break;
+            }
+            if (i % 5 == 0) {   /* the same name without diacritics */
+                dc_buf_t b = DC_BUF_INIT;
+                dc_text_fold_ascii(name[k], strlen(name[k]), &b);
+                snprintf(name[k], sizeof name[k], "%s", b.p ? b.p : "");
+                dc_buf_free(&b);
+            }
+            snprintf(rid[k], sizeof rid[k], "%d", i);
+            dc_row_t *r = &rows[k];
+            memset(r, 0, sizeof *r);
+            r->seq = (uint64_t)i + 1;
+            set(r, DC_F_RECORD_ID, rid[k]);
+            set(r, DC_F_HO_TEN, name[k]);
+            set(r, DC_F_HO_TEN_CHA, name[(k + 1) % BATCH]);
+            set(r, DC_F_HO_TEN_ME, name[(k + 7) % BATCH]);
+            set(r, DC_F_HO_TEN_VO_CHONG, name[k]);
+        }
+        dc_norm_rows(c1, 0, rows, BATCH, x);
+        for (int k = 0; k < BATCH; k++) {
+            dc_record_t y;
+            dc_norm_row(c2, 0, &rows[k], &y);
+            if (memcmp(&x[k], &y, sizeof y) != 0) ck_abort_msg("row %d differs: \"%s\"", i0 + k, name[k]);
+        }
+    }
+    free(rows);
+    free(x);
+    dc_norm_ctx_free(c1);
+    dc_norm_ctx_free(c2);
+    dc_norm_shared_free(sh);
+    dc_norm_shared_free(sh2);
+    dc_intern_free(in);
+}
+END_TEST
+
 /* `dancu normalize` end to end: output columns, rejects beside OUT,
  * mode 0600, the same bytes with 1 and 2 threads, sex codes inferred. */
 START_TEST(test_cli)
@@ -329,6 +413,7 @@ static Suite *norm_suite(void)
     tcase_add_test(tc, test_row);
     tcase_add_test(tc, test_sex_inference);
     tcase_add_test(tc, test_cache_transparent);
+    tcase_add_test(tc, test_syllable_cache_transparent);
     tcase_add_test(tc, test_cli);
     suite_add_tcase(s, tc);
     return s;

@@ -224,8 +224,10 @@ static void on_term(int sig)
 }
 
 /* Fork a writer; it reports on `ready` when it reaches phase 1 (all rows
- * written, not committed) or phase 2 (inside the commit, before renames),
- * then the parent kills it with `sig`. Returns the final listing. */
+ * written, not committed), phase 2 (inside the commit, before renames),
+ * phase 3 (inside the commit, _SUCCESS just written) or phase 4 (commit
+ * over, before exiting), then the parent kills it with `sig`. Returns the
+ * final listing. */
 static void killed_writer(const char *out, int phase, int sig, char *ls, size_t cap)
 {
     int pfd[2];
@@ -239,19 +241,23 @@ static void killed_writer(const char *out, int phase, int sig, char *ls, size_t 
         sa.sa_handler = on_term;
         sigaction(SIGTERM, &sa, NULL);
         if (phase == 2) setenv("DANCU_TEST_COMMIT_DELAY", "20000", 1);
+        if (phase == 3) setenv("DANCU_TEST_MARKER_DELAY", "20000", 1);
         dc_run_t run;
         init_run(&run, out);
         if (dc_output_begin(&run) != 0) _exit(3);
         write_outputs(&run, 200000);
         if (write(pfd[1], "r", 1) != 1) _exit(4);
         if (phase == 1) pause();
-        dc_output_commit(&run);   /* sleeps before renaming */
+        dc_output_commit(&run);   /* phases 2, 3: sleeps inside */
+        if (phase == 4) {
+            if (write(pfd[1], "c", 1) != 1) _exit(4);
+            pause();
+        }
         _exit(0);
     }
     close(pfd[1]);
     char c;
     ck_assert_int_eq(read(pfd[0], &c, 1), 1);
-    close(pfd[0]);
     if (phase == 2) {
         /* wait until every table is committed inside the staging folder */
         char stage[700], in[1024] = "";
@@ -262,6 +268,16 @@ static void killed_writer(const char *out, int phase, int sig, char *ls, size_t 
         }
         ck_assert_str_eq(in, "citizens.csv links.csv report.json");
     }
+    if (phase == 3) {   /* wait for the marker */
+        char fin[1024] = "";
+        for (int i = 0; i < 3000 && !strstr(fin, "_SUCCESS"); i++) {
+            usleep(10 * 1000);
+            list_dir(out, 0, fin, sizeof fin);
+        }
+        ck_assert_str_eq(fin, "_SUCCESS citizens.csv links.csv report.json");
+    }
+    if (phase == 4) ck_assert_int_eq(read(pfd[0], &c, 1), 1);
+    close(pfd[0]);
     kill(pid, sig);
     int st;
     ck_assert_int_eq(waitpid(pid, &st, 0), pid);
@@ -302,6 +318,24 @@ START_TEST(test_kill_while_committing)
     dc_test_run("rm -rf '%s'", out);
     killed_writer(out, 2, SIGTERM, ls, sizeof ls);
     ck_assert_str_eq(ls, "");
+    dc_test_run("rm -rf '%s'", dir);
+    free(dir);
+}
+END_TEST
+
+/* A signal after _SUCCESS was written but before the commit is over
+ * removes the marker with the files (never a marker beside removed
+ * files); once the commit is over, a signal leaves the complete outputs. */
+START_TEST(test_kill_around_the_marker)
+{
+    char *dir = dc_test_tmpdir("safety-kill3");
+    char out[512], ls[1024];
+    snprintf(out, sizeof out, "%s/out", dir);
+    killed_writer(out, 3, SIGTERM, ls, sizeof ls);
+    ck_assert_str_eq(ls, "");
+    dc_test_run("rm -rf '%s'", out);
+    killed_writer(out, 4, SIGTERM, ls, sizeof ls);
+    ck_assert_str_eq(ls, "_SUCCESS citizens.csv links.csv report.json");   /* hidden ones listed too */
     dc_test_run("rm -rf '%s'", dir);
     free(dir);
 }
@@ -431,9 +465,16 @@ START_TEST(test_run_killed_midway)
             struct stat sb;
             if (stat(out, &sb) != 0) continue;   /* killed before creating it */
             list_dir(out, 0, ls, sizeof ls);
-            if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
-                /* the run was faster than the signal: then it is complete */
+            if ((WIFEXITED(st) && WEXITSTATUS(st) == 0) || strstr(ls, "_SUCCESS")) {
+                /* the run was faster than the signal, or the signal came
+                 * after the commit: then it is complete */
                 ck_assert_ptr_nonnull(strstr(ls, "_SUCCESS"));
+                ck_assert_ptr_nonnull(strstr(ls, "citizens.csv"));
+                ck_assert_ptr_nonnull(strstr(ls, "links.csv"));
+                ck_assert_ptr_nonnull(strstr(ls, "report.json"));
+                char all[1024];
+                list_dir(out, 1, all, sizeof all);
+                ck_assert_msg(!strcmp(all, ls), "signal %d after a commit left hidden files: %s", sigs[k], all);
                 continue;
             }
             ck_assert_msg(!strcmp(ls, ""), "signal %d after %d ms left: %s", sigs[k], after_ms[a], ls);
@@ -641,6 +682,7 @@ static Suite *safety_suite(void)
     tcase_add_test(tc, test_foreign_writers_are_staged);
     tcase_add_test(tc, test_kill_while_writing);
     tcase_add_test(tc, test_kill_while_committing);
+    tcase_add_test(tc, test_kill_around_the_marker);
     TCase *e2e = tcase_create("dancu_run");
     tcase_set_timeout(e2e, 300);
     tcase_add_test(e2e, test_run_refuses_nonempty);
