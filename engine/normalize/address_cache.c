@@ -60,6 +60,7 @@ typedef struct tc_ent {
 } tc_ent_t;
 
 struct dc_addr_cache {
+    const dc_gazetteer_t *gz;   /* the gazetteer of the entries (another one empties the cache) */
     uint32_t *tag;         /* per slot: high bits of the key hash | 1, 0 empty (compact: probed first) */
     tc_ent_t *e;
     size_t cap, count, limit;
@@ -252,6 +253,10 @@ void dc_addr_normalize_cached(const dc_gazetteer_t *gz, dc_intern_t *in, dc_addr
     }
     memset(out, 0, sizeof *out);
     if (parts) memset(parts, 0, sizeof *parts);
+    if (tc->gz != gz) {
+        if (tc->count) dc_addr_cache_clear(tc);
+        tc->gz = gz;
+    }
     ad_work_t w;
     /* the whole value, then the suffixes after each hard byte, longest
      * first: any entry found is exact (header comment), the first will do */

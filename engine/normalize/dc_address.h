@@ -58,8 +58,10 @@ void dc_addr_normalize(const dc_gazetteer_t *gz, dc_intern_t *in, const char *s,
  *  is matched without the gazetteer. Results are exactly those of
  *  dc_addr_normalize() whatever the cache holds (address_cache.c argues
  *  why; brackets, NFD and values over 1,024 bytes bypass it). Not
- *  thread-safe: one per thread. `slots`: table size (0: 32,768, about
- *  5 MB); emptied when 3/4 full. */
+ *  thread-safe: one per thread; its entries belong to one gazetteer
+ *  (called with another, it empties itself). `slots`: table size (0:
+ *  65,536: 2.6 MB, and up to 8 MB of keys and names as it fills);
+ *  emptied when 3/4 full. */
 typedef struct dc_addr_cache dc_addr_cache_t;
 typedef struct dc_addr_cache_stats {
     uint64_t hits;       /* tail found: only the local part parsed */

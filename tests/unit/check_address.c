@@ -715,6 +715,17 @@ START_TEST(test_tail_cache)
     ck_assert_uint_eq(sb.bypassed, 3);
     ck_assert_uint_gt(ss.clears, 100);
     ck_assert_uint_gt(ss.hits, 1000);
+    /* another gazetteer: the entries of the first one are dropped */
+    dc_gazetteer_t *gz2 = dc_gazetteer_load();
+    dc_addr_t a2, b2;
+    dc_addr_normalize_cached(gz2, in, big, tails[0], strlen(tails[0]), 0, &a2, NULL);
+    dc_addr_normalize(gz2, in, tails[0], strlen(tails[0]), 0, &b2, NULL);
+    ck_assert(memcmp(&a2, &b2, sizeof a2) == 0);
+    dc_addr_cache_stats_t sb2;
+    dc_addr_cache_stats(big, &sb2);
+    ck_assert_uint_eq(sb2.clears, sb.clears + 1);
+    ck_assert_uint_eq(sb2.hits, sb.hits);
+    dc_gazetteer_free(gz2);
     /* NULL cache: the plain path */
     tail_compare(NULL, tails[0], strlen(tails[0]), 0);
     dc_addr_cache_free(small);
