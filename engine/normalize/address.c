@@ -10,6 +10,7 @@
  */
 #include "address_internal.h"
 
+#include <stddef.h>   /* offsetof */
 #include <string.h>   /* memset, memcpy, strlen */
 #include <utf8proc.h> /* utf8proc_decompose, utf8proc_reencode (NFD input) */
 
@@ -169,14 +170,16 @@ static void segment(pieces_t *p, const ad_ctx_t *c, int a, int b, int admin_matc
 
 static int known_ward(const ad_codes_t *k) { return k->ward_old || k->ward_new; }
 
-static void score_result(const dc_gazetteer_t *gz, const ad_match_t *r, int unmatched_admin, dc_addr_t *out)
+/* The part of the confidence and flags the chain decides: everything but
+ * the penalty for an administrative part left of the chain that did not
+ * match (score_apply). */
+static void score_tail(const dc_gazetteer_t *gz, const ad_match_t *r, ad_tail_t *t)
 {
     const ad_codes_t *k = &r->codes;
     int conf = known_ward(k) ? 100 : k->dist ? 65 : (k->prov_old || k->prov_new) ? 40 : 0;
-    if (!conf) {
-        out->flags |= DC_ADDR_UNMATCHED;
-        return;
-    }
+    t->scored = conf != 0;
+    if (!conf) return;
+    dc_addr_t *out = &t->base;
     int partial = !known_ward(k);
     for (int l = 0; l < 3; l++) {
         if (!r->has[l]) continue;
@@ -197,10 +200,8 @@ static void score_result(const dc_gazetteer_t *gz, const ad_match_t *r, int unma
     if (r->hint_used) conf -= 15;
     if (r->close) conf -= 10;
     if (r->dropped) partial = 1;
-    if (unmatched_admin) { conf -= 15; partial = 1; }
-    if (conf < 1) conf = 1;
-    out->conf = (uint8_t)conf;
-    if (partial) out->flags |= DC_ADDR_PARTIAL;
+    t->conf = (int16_t)conf;
+    t->partial = (uint8_t)partial;
     out->ward_old = k->ward_old;
     out->ward_new = k->ward_new;
     out->district_old = k->dist;
@@ -212,9 +213,28 @@ static void score_result(const dc_gazetteer_t *gz, const ad_match_t *r, int unma
     }
 }
 
+static void score_apply(const ad_tail_t *t, int unmatched_admin, dc_addr_t *out)
+{
+    if (!t->matched || !t->scored) {
+        out->flags |= DC_ADDR_UNMATCHED;
+        return;
+    }
+    int conf = t->conf, partial = t->partial;
+    if (unmatched_admin) { conf -= 15; partial = 1; }
+    if (conf < 1) conf = 1;
+    out->conf = (uint8_t)conf;
+    out->flags |= t->base.flags;
+    if (partial) out->flags |= DC_ADDR_PARTIAL;
+    out->ward_old = t->base.ward_old;
+    out->ward_new = t->base.ward_new;
+    out->district_old = t->base.district_old;
+    out->prov_old = t->base.prov_old;
+    out->prov_new = t->base.prov_new;
+}
+
 /*-*** Placeholders ***/
 
-static int placeholder(const ad_ctx_t *c)
+int dc_addr__placeholder(const ad_ctx_t *c)
 {
     char key[64];
     size_t k = 0;
@@ -231,136 +251,92 @@ static int placeholder(const ad_ctx_t *c)
     return 0;
 }
 
-/*-*** Entry point ***/
+/*-*** The administrative part ***/
 
-static void normalize_nfc(const dc_gazetteer_t *gz, dc_intern_t *in, const char *s, size_t n,
-                          uint8_t prov_hint, dc_addr_t *out, dc_addr_parts_t *parts);
-
-/* Input in NFD (base letters + combining marks, U+0300..U+036F: lead bytes
- * 0xCC, 0xCD) is composed first; the loader delivers NFC, so this is rare. */
-static int has_combining(const char *s, size_t n)
+void dc_addr__tail(const ad_ctx_t *c, const ad_match_t *r, ad_tail_t *t)
 {
-    for (size_t i = 0; i + 1 < n; i++)
-        if (((unsigned char)s[i] == 0xCC || (unsigned char)s[i] == 0xCD) && ((unsigned char)s[i + 1] & 0xC0) == 0x80)
-            return 1;
-    return 0;
-}
-
-static __attribute__((noinline)) void normalize_composed(const dc_gazetteer_t *gz, dc_intern_t *in, const char *s,
-                                                         size_t n, uint8_t prov_hint, dc_addr_t *out,
-                                                         dc_addr_parts_t *parts)
-{
-    utf8proc_int32_t buf[AD_MAXIN * 3 + 1];
-    utf8proc_ssize_t r = utf8proc_decompose((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, buf,
-                                            (utf8proc_ssize_t)DC_ARRAY_LEN(buf) - 1, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
-    if (r < 0 || r >= (utf8proc_ssize_t)DC_ARRAY_LEN(buf)) { normalize_nfc(gz, in, s, n, prov_hint, out, parts); return; }
-    r = utf8proc_reencode(buf, r, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
-    if (r < 0) { normalize_nfc(gz, in, s, n, prov_hint, out, parts); return; }
-    normalize_nfc(gz, in, (const char *)buf, (size_t)r, prov_hint, out, parts);
-}
-
-void dc_addr_normalize(const dc_gazetteer_t *gz, dc_intern_t *in, const char *s, size_t n,
-                       uint8_t prov_hint, dc_addr_t *out, dc_addr_parts_t *parts)
-{
-    memset(out, 0, sizeof *out);
-    if (parts) memset(parts, 0, sizeof *parts);
-    if (!s) return;
-    if (n > AD_MAXIN) {   /* the administrative part is at the end */
-        size_t cut = n - AD_MAXIN;
-        while (cut < n && ((unsigned char)s[cut] & 0xC0) == 0x80) cut++;
-        s += cut;
-        n -= cut;
+    const dc_gazetteer_t *gz = c->gz;
+    memset(t, 0, offsetof(ad_tail_t, buf));
+    t->adm[0] = t->adm[1] = t->adm[2] = t->trail = t->skipped = "";
+    t->matched = r->has[0] || r->has[1] || r->has[2] || r->dropped;
+    if (!t->matched) return;
+    /* Trailing parts skipped by the matcher (not a country or postcode). */
+    sbuf_t tr = {t->trailbuf, 0, sizeof t->trailbuf};
+    t->trailbuf[0] = 0;
+    for (int a = r->end; a < c->ntok;) {
+        if (c->t[a].flags & TF_PAREN) { a++; continue; }
+        int b = a + 1;
+        while (b < c->ntok && !(c->t[b].flags & TF_PAREN) && c->t[b].bd != BD_HARD) b++;
+        char key[32];
+        size_t k = 0;
+        for (int i = a; i < b && k + c->t[i].klen < sizeof key; i++) {
+            memcpy(key + k, c->kbuf + c->t[i].koff, c->t[i].klen);
+            k += c->t[i].klen;
+        }
+        int drop = (k == 7 && memcmp(key, "vietnam", 7) == 0) || (k == 2 && memcmp(key, "vn", 2) == 0) ||
+                   (b == a + 1 && (c->t[a].flags & TF_DIGIT) && c->t[a].klen >= 5);
+        if (!drop) { sep(&tr); put_words(&tr, c, a, b); }
+        a = b;
     }
-    if (has_combining(s, n)) normalize_composed(gz, in, s, n, prov_hint, out, parts);
-    else normalize_nfc(gz, in, s, n, prov_hint, out, parts);
+    t->trail = t->trailbuf;
+    /* Administrative parts: the gazetteer name, or the words as written. */
+    for (int l = 0; l < 3; l++) {
+        if (r->has[l]) { t->adm[l] = gz->u[r->m[l].u].name; continue; }
+        if (!(r->dropped & (1 << l))) continue;
+        sbuf_t b = {t->buf[l], 0, sizeof t->buf[l]};
+        t->buf[l][0] = 0;
+        const ad_tok_t *tk = &c->t[r->m[l].s];
+        if (tk->kw && r->m[l].typed) put_kw_part(&b, &dc_addr__kws[tk->kw - 1], c, r->m[l].s + tk->kwn, r->m[l].e);
+        else put_words(&b, c, r->m[l].s, r->m[l].e);
+        t->adm[l] = t->buf[l];
+    }
+    /* a part skipped between two units */
+    if (r->midskip) {
+        sbuf_t b = {t->skipbuf, 0, sizeof t->skipbuf};
+        t->skipbuf[0] = 0;
+        const ad_tok_t *tk = &c->t[r->skip_s];
+        int typed = tk->kw && tk->kwok && dc_addr__kws[tk->kw - 1].cls == KC_ADMIN;
+        if (typed) { put_kw_part(&b, &dc_addr__kws[tk->kw - 1], c, r->skip_s + tk->kwn, r->skip_e); t->unmatched = 1; }
+        else put_words(&b, c, r->skip_s, r->skip_e);
+        t->midskip = 1;
+        t->skipped = t->skipbuf;
+    }
+    score_tail(gz, r, t);
 }
 
-static void normalize_nfc(const dc_gazetteer_t *gz, dc_intern_t *in, const char *s, size_t n,
-                          uint8_t prov_hint, dc_addr_t *out, dc_addr_parts_t *parts)
+void dc_addr__finish(dc_intern_t *in, const ad_ctx_t *c, int left, const ad_tail_t *t, dc_addr_t *out,
+                     dc_addr_parts_t *parts)
 {
-    ad_ctx_t c;
-    c.gz = gz;
-    c.s = s;
-    c.n = n;
-    dc_addr__tokenize(&c);
-    if (!c.ntok || placeholder(&c)) return;
-    out->flags = DC_ADDR_PRESENT;
-
-    ad_match_t r;
-    dc_addr__match(&c, prov_hint, &r);
-    int matched = r.has[0] || r.has[1] || r.has[2] || r.dropped;
-    int left = matched ? r.left : c.ntok;
-    int end = matched ? r.end : c.ntok;
-
     /* Parts left of the chain, segment by segment. */
     pieces_t p;
     pieces_init(&p);
     int unmatched_admin = 0;
     for (int a = 0; a < left;) {
-        if (c.t[a].flags & TF_PAREN) { a++; continue; }
+        if (c->t[a].flags & TF_PAREN) { a++; continue; }
         int b = a + 1;
-        while (b < left && !(c.t[b].flags & TF_PAREN) && !dc_addr__seg_start(&c, b)) b++;
-        if (c.t[a].kw && c.t[a].kwok && dc_addr__kws[c.t[a].kw - 1].cls == KC_ADMIN) unmatched_admin = 1;
-        segment(&p, &c, a, b, matched);
+        while (b < left && !(c->t[b].flags & TF_PAREN) && !dc_addr__seg_start(c, b)) b++;
+        if (c->t[a].kw && c->t[a].kwok && dc_addr__kws[c->t[a].kw - 1].cls == KC_ADMIN) unmatched_admin = 1;
+        segment(&p, c, a, b, t->matched);
         a = b;
     }
-    /* Trailing parts skipped by the matcher (not a country or postcode). */
-    char trail[128];
-    sbuf_t tr = {trail, 0, sizeof trail};
-    trail[0] = 0;
-    for (int a = end; a < c.ntok;) {
-        if (c.t[a].flags & TF_PAREN) { a++; continue; }
-        int b = a + 1;
-        while (b < c.ntok && !(c.t[b].flags & TF_PAREN) && c.t[b].bd != BD_HARD) b++;
-        char key[32];
-        size_t k = 0;
-        for (int i = a; i < b && k + c.t[i].klen < sizeof key; i++) {
-            memcpy(key + k, c.kbuf + c.t[i].koff, c.t[i].klen);
-            k += c.t[i].klen;
-        }
-        int drop = (k == 7 && memcmp(key, "vietnam", 7) == 0) || (k == 2 && memcmp(key, "vn", 2) == 0) ||
-                   (b == a + 1 && (c.t[a].flags & TF_DIGIT) && c.t[a].klen >= 5);
-        if (!drop && matched) { sep(&tr); put_words(&tr, &c, a, b); }
-        a = b;
-    }
-
-    /* Administrative parts: the gazetteer name, or the words as written. */
-    const char *adm[3] = {"", "", ""};
-    char written[3][128];
-    for (int l = 0; l < 3; l++) {
-        written[l][0] = 0;
-        if (r.has[l]) { adm[l] = gz->u[r.m[l].u].name; continue; }
-        if (!(r.dropped & (1 << l))) continue;
-        sbuf_t b = {written[l], 0, sizeof written[l]};
-        const ad_tok_t *t = &c.t[r.m[l].s];
-        if (t->kw && r.m[l].typed) put_kw_part(&b, &dc_addr__kws[t->kw - 1], &c, r.m[l].s + t->kwn, r.m[l].e);
-        else put_words(&b, &c, r.m[l].s, r.m[l].e);
-        adm[l] = written[l];
-    }
+    const char *adm[3] = {t->adm[0], t->adm[1], t->adm[2]};
     if (!*adm[0]) adm[0] = p.ward;
     if (!*adm[1]) adm[1] = p.dist;
     if (!*adm[2]) adm[2] = p.prov;
-    if (tr.n) {   /* an unknown last part stands for the province when there is none */
-        if (!*adm[2]) adm[2] = trail;
-        else { sep(&p.bo); sb_puts(&p.bo, trail); }
+    if (*t->trail) {   /* an unknown last part stands for the province when there is none */
+        if (!*adm[2]) adm[2] = t->trail;
+        else { sep(&p.bo); sb_puts(&p.bo, t->trail); }
     }
     /* a part skipped between two units: in the empty level it stands for */
-    char skipped[128];
-    if (matched && r.midskip) {
-        sbuf_t b = {skipped, 0, sizeof skipped};
-        const ad_tok_t *t = &c.t[r.skip_s];
-        int typed = t->kw && t->kwok && dc_addr__kws[t->kw - 1].cls == KC_ADMIN;
-        if (typed) { put_kw_part(&b, &dc_addr__kws[t->kw - 1], &c, r.skip_s + t->kwn, r.skip_e); unmatched_admin = 1; }
-        else put_words(&b, &c, r.skip_s, r.skip_e);
+    if (t->midskip) {
+        unmatched_admin |= t->unmatched;
         int l = -1;
         for (int k = 0; k < 3; k++)
             if (!*adm[k] && (k == 1 || l < 0)) l = k;   /* a district, if that level is empty */
-        if (l >= 0) adm[l] = skipped;
-        else { sep(&p.bo); sb_puts(&p.bo, skipped); }
+        if (l >= 0) adm[l] = t->skipped;
+        else { sep(&p.bo); sb_puts(&p.bo, t->skipped); }
     }
-
-    if (matched) score_result(gz, &r, unmatched_admin, out);
-    else out->flags |= DC_ADDR_UNMATCHED;
+    score_apply(t, unmatched_admin, out);
 
     /* Display text. */
     char text[1024];
@@ -383,4 +359,67 @@ static void normalize_nfc(const dc_gazetteer_t *gz, dc_intern_t *in, const char 
         field_set(parts->district, sizeof parts->district, adm[1], strlen(adm[1]));
         field_set(parts->province, sizeof parts->province, adm[2], strlen(adm[2]));
     }
+}
+
+/*-*** Entry point ***/
+
+/* Input in NFD (base letters + combining marks, U+0300..U+036F: lead bytes
+ * 0xCC, 0xCD) is composed first; the loader delivers NFC, so this is rare. */
+int dc_addr__has_combining(const char *s, size_t n)
+{
+    for (size_t i = 0; i + 1 < n; i++)
+        if (((unsigned char)s[i] == 0xCC || (unsigned char)s[i] == 0xCD) && ((unsigned char)s[i + 1] & 0xC0) == 0x80)
+            return 1;
+    return 0;
+}
+
+static __attribute__((noinline)) void normalize_composed(const dc_gazetteer_t *gz, dc_intern_t *in, const char *s,
+                                                         size_t n, uint8_t prov_hint, dc_addr_t *out,
+                                                         dc_addr_parts_t *parts)
+{
+    ad_work_t w;
+    utf8proc_int32_t buf[AD_MAXIN * 3 + 1];
+    utf8proc_ssize_t r = utf8proc_decompose((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, buf,
+                                            (utf8proc_ssize_t)DC_ARRAY_LEN(buf) - 1, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+    if (r < 0 || r >= (utf8proc_ssize_t)DC_ARRAY_LEN(buf)) { dc_addr__normalize_nfc(gz, in, s, n, prov_hint, out, parts, &w); return; }
+    r = utf8proc_reencode(buf, r, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+    if (r < 0) { dc_addr__normalize_nfc(gz, in, s, n, prov_hint, out, parts, &w); return; }
+    dc_addr__normalize_nfc(gz, in, (const char *)buf, (size_t)r, prov_hint, out, parts, &w);
+}
+
+void dc_addr_normalize(const dc_gazetteer_t *gz, dc_intern_t *in, const char *s, size_t n,
+                       uint8_t prov_hint, dc_addr_t *out, dc_addr_parts_t *parts)
+{
+    memset(out, 0, sizeof *out);
+    if (parts) memset(parts, 0, sizeof *parts);
+    if (!s) return;
+    if (n > AD_MAXIN) {   /* the administrative part is at the end */
+        size_t cut = n - AD_MAXIN;
+        while (cut < n && ((unsigned char)s[cut] & 0xC0) == 0x80) cut++;
+        s += cut;
+        n -= cut;
+    }
+    if (dc_addr__has_combining(s, n)) {
+        normalize_composed(gz, in, s, n, prov_hint, out, parts);
+    } else {
+        ad_work_t w;
+        dc_addr__normalize_nfc(gz, in, s, n, prov_hint, out, parts, &w);
+    }
+}
+
+void dc_addr__normalize_nfc(const dc_gazetteer_t *gz, dc_intern_t *in, const char *s, size_t n,
+                            uint8_t prov_hint, dc_addr_t *out, dc_addr_parts_t *parts, ad_work_t *w)
+{
+    ad_ctx_t *c = &w->c;
+    c->gz = gz;
+    c->s = s;
+    c->n = n;
+    w->done = 0;
+    dc_addr__tokenize(c);
+    if (!c->ntok || dc_addr__placeholder(c)) return;
+    out->flags = DC_ADDR_PRESENT;
+    dc_addr__match(c, prov_hint, &w->r);
+    dc_addr__tail(c, &w->r, &w->t);
+    dc_addr__finish(in, c, w->t.matched ? w->r.left : c->ntok, &w->t, out, parts);
+    w->done = 1;
 }

@@ -219,6 +219,7 @@ typedef struct ad_ctx {
     ad_tok_t t[AD_MAXTOK];
     char kbuf[AD_MAXIN * 2];
     size_t kn;
+    int dropped;           /* too many tokens: the oldest were forgotten */
 } ad_ctx_t;
 
 /*! dc_addr__tokenize() : split ctx->s into tokens, fold their keys, find
@@ -262,6 +263,9 @@ typedef struct ad_match {
     uint8_t midskip;       /* a part between two units was skipped (an unknown former district) */
     uint8_t skip_s, skip_e;   /* its tokens [skip_s, skip_e) */
     uint8_t end;           /* token after the chain */
+    uint8_t horizon;       /* the result depends on no token left of a part that starts before
+                            * this token (address_match.c, note()); 0 when nothing matched */
+    uint8_t anyhint;       /* the result is the same whatever the province hint (no tie) */
     int score;
     ad_codes_t codes;
 } ad_match_t;
@@ -269,5 +273,50 @@ typedef struct ad_match {
 /*! dc_addr__match() : find the administrative chain of the tokenized
  *  address; m->has[] all zero when nothing matched. */
 void dc_addr__match(const ad_ctx_t *c, uint8_t prov_hint, ad_match_t *m);
+
+/* ------------------------------------------------------------ rendering */
+
+/* What the administrative chain of an address gives, whatever the tokens
+ * left of it (address.c): dc_addr__tail() computes it from the tokens and
+ * the match, dc_addr__finish() parses the tokens left of the chain and
+ * puts both together. The tail cache (address_cache.c) keeps it. */
+typedef struct ad_tail {
+    uint8_t matched;       /* a chain (or a dropped level) was found */
+    uint8_t scored;        /* it gave codes: conf, partial and base are set */
+    uint8_t partial;       /* DC_ADDR_PARTIAL, before the parts left of the chain */
+    uint8_t unmatched;     /* the part skipped between two units has a type word */
+    uint8_t midskip;       /* a part between two units was skipped: `skipped` */
+    int16_t conf;          /* before the penalty for unmatched parts and the clamp to 1 */
+    dc_addr_t base;        /* codes, and flags DC_ADDR_OLD_NAME, DC_ADDR_AMBIGUOUS_NEW */
+    const char *adm[3];    /* ward, district, province: the gazetteer name, the words
+                            * written when the level was dropped, or "" */
+    const char *trail;     /* trailing parts the matcher skipped, "" */
+    const char *skipped;   /* the part skipped between two units, "" */
+    char buf[3][128], trailbuf[128], skipbuf[128];   /* (storage) */
+} ad_tail_t;
+
+void dc_addr__tail(const ad_ctx_t *c, const ad_match_t *r, ad_tail_t *t);
+/*! dc_addr__finish() : the parts of tokens [0, left) of c, then the tail t:
+ *  confidence, flags, codes, display text (interned in `in` if not NULL),
+ *  parts. `out` holds DC_ADDR_PRESENT and zeros. */
+void dc_addr__finish(dc_intern_t *in, const ad_ctx_t *c, int left, const ad_tail_t *t, dc_addr_t *out,
+                     dc_addr_parts_t *parts);
+/*! dc_addr__placeholder() : the tokens say "unknown" ("không rõ", "N/A"). */
+int dc_addr__placeholder(const ad_ctx_t *c);
+/*! dc_addr__has_combining() : s holds a combining mark (NFD input). */
+int dc_addr__has_combining(const char *s, size_t n);
+
+/* The work area of one call, kept for the tail cache. */
+typedef struct ad_work {
+    ad_ctx_t c;
+    ad_match_t r;
+    ad_tail_t t;
+    int done;              /* 0: empty or placeholder (r and t not set) */
+} ad_work_t;
+
+/*! dc_addr__normalize_nfc() : dc_addr_normalize() of NFC input of at most
+ *  AD_MAXIN bytes; `out` (and `parts`) zeroed by the caller. */
+void dc_addr__normalize_nfc(const dc_gazetteer_t *gz, dc_intern_t *in, const char *s, size_t n,
+                            uint8_t prov_hint, dc_addr_t *out, dc_addr_parts_t *parts, ad_work_t *w);
 
 #endif /* ADDRESS_INTERNAL_H */

@@ -59,7 +59,36 @@ typedef struct mctx {
     int bformer;                      /* the best chain uses a former name */
     int ntie, nhint, has_best, has_hbest;
     int budget;                     /* chains left to evaluate (guards pathological input) */
+    int lo;                         /* horizon (see note()) */
 } mctx_t;
+
+/* The horizon of a run: the smallest active position x at which the run
+ * took a decision that depends on what lies left of x. Let P > 0 be an
+ * active position with bd[P] == BD_HARD (P starts a part), and consider
+ * the run on the positions [P, na) alone (the "tail" run, P becoming 0).
+ * Both runs read the same data at positions >= P, and they can only part
+ * where the full run would leave the tail:
+ *  - step(e) with e == P that goes on exploring (maxlvl > 0, budget left):
+ *    the tail run stops at e == 0; inside the tail, step(e > P)'s loop
+ *    stops at s = P - 1 in the full run because bd[P] is hard (s + 1 < e),
+ *    as the tail run stops at s = -1; cut_ok(P) is 1 in both (bd[P] hard
+ *    vs i == 0); seg_begin(e > P) returns P in both (bd[P] hard vs s == 0);
+ *    street[] restarts at P in both;
+ *  - a skip between two units starting at s0 == P (the tail run tests
+ *    s0 > 0);
+ *  - run_pass() going on with e == P (the tail run tests e > 0);
+ *  - the driver: the two last tokens ("Viet Nam") and an end that falls
+ *    back to P (country, postcode).
+ * note() records each of those positions; no position < P is read before
+ * one of them happens at P (reaching further left needs a step() at P
+ * first). So when P < lo the two runs are the same run, and the result
+ * depends only on the tokens from P on (and on the hint): another address
+ * whose tokens from its own hard start P' on are the same gets the same
+ * chain, shifted (address.c, the tail cache). */
+static inline void note(mctx_t *m, int x)
+{
+    if (x < m->lo) m->lo = x;
+}
 
 /*-*** Keys of spans ***/
 
@@ -379,6 +408,7 @@ static void try_span(mctx_t *m, int s, int a, int e, int maxlvl, const ad_kw_t *
 static void step(mctx_t *m, int e, int maxlvl)
 {
     finalize(m);
+    if (maxlvl && m->budget >= 0) note(m, e);   /* explores left of e */
     if (maxlvl == 0 || e == 0 || m->budget < 0) return;
     int split_e;   /* counted by the unit to the right */
     if (!cut_ok(m, e, &split_e)) return;
@@ -413,6 +443,7 @@ static void step(mctx_t *m, int e, int maxlvl)
     ad_match_t *ch = &m->cur;
     if (m->pass == 2 && !ch->midskip && (ch->has[0] | ch->has[1] | ch->has[2]) && m->bd[e] == BD_HARD) {
         int s0 = seg_begin(m, e);
+        note(m, s0);
         if (s0 > 0 && s0 < e) {
             ch->midskip = 1;
             ch->skip_s = (uint8_t)s0;
@@ -475,6 +506,7 @@ static void run_pass(mctx_t *m, int end)
         /* trailing parts are skipped only when what ends the address did
          * not already give a chain of two units or more */
         if (skip && m->has_best && m->best.has[0] + m->best.has[1] + m->best.has[2] >= 2) break;
+        note(m, e);
         m->cur.skipped = (uint8_t)skip;
         m->cur.end = (uint8_t)e;
         step(m, e, 3);
@@ -520,16 +552,21 @@ void dc_addr__match(const ad_ctx_t *c, uint8_t prov_hint, ad_match_t *out)
         m->street[i] = (uint8_t)street;
     }
     memset(out, 0, sizeof *out);
+    out->anyhint = 1;   /* no chain: the hint played no part */
     if (!m->na) return;
+    m->lo = m->na;
     /* drop a trailing country name and postcode, also without a comma */
     int end = m->na;
+    note(m, end - 1);   /* the two last tokens are read ("Viet Nam") */
     if (end >= 2 && tok_is_key(m, end - 2, "viet") && tok_is_key(m, end - 1, "nam")) end -= 2;
     else if (end >= 1 && (tok_is_key(m, end - 1, "vietnam") || tok_is_key(m, end - 1, "vn"))) end -= 1;
     if (end < m->na && end > 0) m->bd[end] = BD_HARD;
     for (int k = 0; k < 2 && end > 0; k++) {
+        note(m, end);
         int s = seg_begin(m, end);
         if (is_country(m, s, end) || is_postcode(m, s, end)) end = s;
     }
+    note(m, end);
     if (!end) return;
     m->pass = 1;
     run_pass(m, end);
@@ -572,4 +609,8 @@ void dc_addr__match(const ad_ctx_t *c, uint8_t prov_hint, ad_match_t *out)
         r->skip_e = (uint8_t)(m->act[r->skip_e - 1] + 1);
     }
     r->end = r->end >= m->na ? (uint8_t)c->ntok : m->act[r->end];
+    r->horizon = m->act[m->lo];   /* m->lo <= na - 1 */
+    /* the hint only ever chooses among tied chains (finalize() keeps its
+     * bookkeeping apart; no decision of the search reads it) */
+    r->anyhint = m->ntie <= 1;
 }

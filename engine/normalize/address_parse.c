@@ -139,6 +139,7 @@ static void tok_finish(ad_ctx_t *c, size_t off, size_t len, int bd, int paren, c
         /* too many tokens: forget the oldest half (the administrative part
          * is at the end); keys stay where they are in kbuf */
         int drop = AD_MAXTOK / 2;
+        c->dropped = 1;
         memmove(c->t, c->t + drop, (size_t)(c->ntok - drop) * sizeof *c->t);
         c->ntok -= drop;
         c->t[0].bd = BD_HARD;
@@ -300,6 +301,7 @@ void dc_addr__tokenize(ad_ctx_t *c)
 {
     c->ntok = 0;
     c->kn = 0;
+    c->dropped = 0;
     const unsigned char *p = (const unsigned char *)c->s;
     size_t n = c->n, i = 0, start = 0;
     int in_tok = 0, bd = BD_HARD, paren = 0;

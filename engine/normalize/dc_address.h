@@ -52,6 +52,33 @@ typedef struct dc_addr_parts {
 void dc_addr_normalize(const dc_gazetteer_t *gz, dc_intern_t *in, const char *s, size_t n,
                        uint8_t prov_hint, dc_addr_t *out, dc_addr_parts_t *parts);
 
+/*! The tail cache: a per-thread memo of the administrative part of the
+ *  addresses seen, keyed by the raw bytes after a comma and the province
+ *  hint, so that an address new only by its house number, alley or street
+ *  is matched without the gazetteer. Results are exactly those of
+ *  dc_addr_normalize() whatever the cache holds (address_cache.c argues
+ *  why; brackets, NFD and values over 1,024 bytes bypass it). Not
+ *  thread-safe: one per thread; its entries belong to one gazetteer
+ *  (called with another, it empties itself). `slots`: table size (0:
+ *  65,536: 2.6 MB, and up to 8 MB of keys and names as it fills);
+ *  emptied when 3/4 full. */
+typedef struct dc_addr_cache dc_addr_cache_t;
+typedef struct dc_addr_cache_stats {
+    uint64_t hits;       /* tail found: only the local part parsed */
+    uint64_t misses;     /* not found: full path */
+    uint64_t stored;     /* misses whose tail was stored */
+    uint64_t bypassed;   /* inputs the cache does not handle */
+    uint64_t clears;
+} dc_addr_cache_stats_t;
+dc_addr_cache_t *dc_addr_cache_create(size_t slots);
+void dc_addr_cache_free(dc_addr_cache_t *tc);   /* NULL is a no-op */
+void dc_addr_cache_clear(dc_addr_cache_t *tc);
+void dc_addr_cache_stats(const dc_addr_cache_t *tc, dc_addr_cache_stats_t *st);
+/*! dc_addr_normalize_cached() : dc_addr_normalize() through the tail
+ *  cache `tc` (NULL: no cache). */
+void dc_addr_normalize_cached(const dc_gazetteer_t *gz, dc_intern_t *in, dc_addr_cache_t *tc, const char *s,
+                              size_t n, uint8_t prov_hint, dc_addr_t *out, dc_addr_parts_t *parts);
+
 /*! Names of units by code, for output ("" if unknown): the full name with
  *  its type word ("Thành phố Hà Nội", "Quận Ba Đình", "Phường Phúc Xá").
  *  Pre-2025 names are those of 01/03/2025 (2023 name for units gone by

@@ -127,6 +127,7 @@ void norm_jobs_free(name_job_t *jobs);
 struct dc_norm_ctx {
     dc_norm_shared_t *sh;
     cache_t cache;
+    struct dc_addr_cache *addr_tail;   /* address tail cache (dc_address.h), NULL with no_cache */
     name_job_t *jobs;
     tokc_ent_t *tokc;
     sylc_ent_t *sylc;   /* NULL with opts.no_cache */

@@ -239,6 +239,7 @@ dc_norm_ctx_t *dc_norm_ctx_create(dc_norm_shared_t *sh)
     if (!sh->opts.no_cache) {
         cache_init(&ctx->cache);
         ctx->sylc = huge_alloc(SYLC_SLOTS * sizeof *ctx->sylc);   /* zeroed, aligned */
+        ctx->addr_tail = dc_addr_cache_create(0);
     }
     return ctx;
 }
@@ -250,6 +251,15 @@ void dc_norm_ctx_free(dc_norm_ctx_t *ctx)
         dc_log(2, "normalize cache: %llu hits, %llu misses, %llu clears, %llu completed",
                (unsigned long long)ctx->cache.hits, (unsigned long long)ctx->cache.misses,
                (unsigned long long)ctx->cache.clears, (unsigned long long)ctx->cache.completed);
+    if (ctx->addr_tail) {
+        dc_addr_cache_stats_t st;
+        dc_addr_cache_stats(ctx->addr_tail, &st);
+        if (st.hits + st.misses + st.bypassed)
+            dc_log(2, "address tail cache: %llu hits, %llu misses (%llu stored), %llu bypassed, %llu clears",
+                   (unsigned long long)st.hits, (unsigned long long)st.misses, (unsigned long long)st.stored,
+                   (unsigned long long)st.bypassed, (unsigned long long)st.clears);
+        dc_addr_cache_free(ctx->addr_tail);
+    }
     free(ctx->tokc);
     huge_free(ctx->cache.e);
     huge_free(ctx->cache.keys);
@@ -293,7 +303,8 @@ static void norm_addr_cached(dc_norm_ctx_t *ctx, const char *s, size_t n, uint8_
     if (sh->opts.no_cache) { addr_normalize(sh, s, n, prov, out); return; }
     cache_ent_t *e = cache_find_h(&ctx->cache, addr_kind(prov), s, n, h);
     if (e) { *out = e->u.addr; return; }
-    addr_normalize(sh, s, n, prov, out);
+    /* a new raw value: its administrative part may be known (tail cache) */
+    dc_addr_normalize_cached(sh->gz, sh->in, ctx->addr_tail, s, n, prov, out, NULL);
     cache_put(&ctx->cache, addr_kind(prov), s, n, h, out, sizeof *out);
 }
 

@@ -596,6 +596,144 @@ START_TEST(test_salad)
 }
 END_TEST
 
+/* The tail cache (dc_addr_normalize_cached) gives exactly what
+ * dc_addr_normalize gives: local parts (house numbers, alleys, streets,
+ * hamlets, unit words that match nothing, words that look like units)
+ * in front of administrative tails (typed, abbreviated, bare, without
+ * diacritics, unmatched, with a skipped part, ties, placeholders), joined
+ * by the various separators, under several hints, in several orders, with
+ * a cache that empties often and one that does not. */
+static void tail_compare(dc_addr_cache_t *tc, const char *buf, size_t len, uint8_t hint)
+{
+    dc_addr_t a, b;
+    dc_addr_parts_t pa, pb;
+    memset(&a, 0x5A, sizeof a);
+    memset(&pa, 0x5A, sizeof pa);
+    dc_addr_normalize_cached(gz, in, tc, buf, len, hint, &a, &pa);
+    dc_addr_normalize(gz, in, buf, len, hint, &b, &pb);
+    ck_assert_msg(memcmp(&a, &b, sizeof a) == 0,
+                  "'%s' hint %u: cached ward %u/%u dist %u prov %u/%u conf %u flags %x text '%s'; "
+                  "uncached ward %u/%u dist %u prov %u/%u conf %u flags %x text '%s'",
+                  buf, hint, a.ward_old, a.ward_new, a.district_old, a.prov_old, a.prov_new, a.conf, a.flags,
+                  dc_intern_str(in, a.text, NULL), b.ward_old, b.ward_new, b.district_old, b.prov_old, b.prov_new,
+                  b.conf, b.flags, dc_intern_str(in, b.text, NULL));
+    ck_assert_msg(memcmp(&pa, &pb, sizeof pa) == 0, "'%s' hint %u: parts differ", buf, hint);
+}
+
+START_TEST(test_tail_cache)
+{
+    static const char *const local[] = {
+        "12", "187/16 Trần Quốc Toản", "Số 5", "Số nhà 12 Ngõ 34", "Ngõ 5 Ngách 3 Phố Huế", "Thôn Đông",
+        "Tổ 5", "Ấp 3", "Xóm Mới", "Kp.3", "KP3", "12 Nguyen Trai", "Phường 7", "Quận 9", "Hà Nội", "Viet",
+        "Xã Phường", "P.", "12 Nguyễn Trãi Phường Bến Thành", "Tân Hòa", "Châu Thành", "Huyện Từ Liêm",
+        "Đường 3/2", "không", "khu phố 4, tổ 12", "123/45 Lê Văn Sỹ, P.13", "Thôn 2, Xã Tân Hòa", "TDP5",
+        "Lô A-12 KDC Him Lam", "Ấp Bình Thạnh, X. Châu Phú", "Số 10 Đường 3/2, P.12", "Phường Hàng Bạc",
+        "Xã Tân Hòa", "Phường Bến Nghé", "Phường 5", "Xã Tân Phú",
+    };
+    static const char *const tails[] = {
+        "Phường Yên Nghĩa, Quận Hà Đông, Thành phố Hà Nội", "P.05, Q.3, TP.HCM", "P5 Q3 TPHCM",
+        "Phường 5, Q.Phú Nhuận, TP.HCM", "X. Tân Hòa, H. Phú Tân, T. An Giang", "Tx. Sơn Tây, Hà Nội",
+        "Xã Tân Hòa", "Tân Hòa, Châu Thành, An Giang", "Phuong 5, Quan 3, TP Ho Chi Minh",
+        "Phường 1, Huyện Từ Liêm, Hà Nội", "Xã Quảng Phú Cầu, Huyện Ứng Hòa, Thành phố Hà Nội, Việt Nam",
+        "Phường Bến Nghé, Quận 1, TP. Hồ Chí Minh, 700000", "Phường Bến Nghé, Quận 1, TP. Hồ Chí Minh, Viet Nam",
+        "Xã Không Có Thật, Huyện Đâu Đó, Tỉnh Nào Đó", "Phường Phúc Xá, Quận Ba Đình, Hà Nội, Phố Cổ",
+        "Phường Sài Gòn, Thành phố Hồ Chí Minh", "Xã Tân Hòa, Tỉnh An Giang", "Nam, Thành phố Hà Nội",
+        "Thị trấn Phong Điền, Huyện Phong Điền, Tỉnh Thừa Thiên Huế", "Hà Nội", "không rõ", "N/A",
+        "TT. Phong Điền, H. Phong Điền, T. Thừa Thiên Huế", "Xa Tan Hoa, Huyen Phu Tan, Tinh An Giang",
+        "Phường 1", "Quận 3, TP.HCM", "Phường Hàng Bạc, Quận Hoàn Kiếm, Hà Nội", "Khu phố 2, Phường 5",
+        /* no commune: the matcher looks left for one */
+        "Quận Hoàn Kiếm, Thành phố Hà Nội", "Huyện Phú Tân, Tỉnh An Giang", "Quận 1, Thành phố Hồ Chí Minh",
+        "Thành phố Hồ Chí Minh", "Huyện Châu Thành, Tỉnh Tiền Giang",
+        /* the hint breaks the tie */
+        "Xã Tân Phú, Huyện Châu Thành", "Thị trấn Châu Thành, Huyện Châu Thành", "Tân Hòa, Châu Thành",
+    };
+    static const char *const seps[] = {", ", ",", " , ", "; ", "|", "\n", ",, "};
+    static const uint8_t hints[] = {0, 1, 79, 89, 31, 83, 87, 72};
+    /* every input once, then again in another order */
+    enum { NL = DC_ARRAY_LEN(local) + 1, NT = DC_ARRAY_LEN(tails), NS = DC_ARRAY_LEN(seps), NH = DC_ARRAY_LEN(hints) };
+    size_t total = (size_t)NL * NT * NS * NH;
+    dc_addr_cache_t *small = dc_addr_cache_create(16), *big = dc_addr_cache_create(0);
+    uint64_t r = 7;
+    for (int pass = 0; pass < 3; pass++) {
+        if (pass == 2) dc_addr_cache_clear(big);
+        for (size_t q = 0; q < total; q++) {
+            size_t x = q;
+            if (pass) {   /* a different order: an odd multiplier mod total */
+                r = r * 6364136223846793005ull + 1442695040888963407ull;
+                x = (q * 2654435761u + (size_t)pass) % total;
+            }
+            size_t li = x % NL, ti = (x / NL) % NT, si = (x / NL / NT) % NS, hi = x / NL / NT / NS;
+            char buf[512];
+            int len = li == NL - 1 ? snprintf(buf, sizeof buf, "%s", tails[ti])
+                                   : snprintf(buf, sizeof buf, "%s%s%s", local[li], seps[si], tails[ti]);
+            tail_compare(small, buf, (size_t)len, hints[hi]);
+            tail_compare(big, buf, (size_t)len, hints[hi]);
+        }
+    }
+    /* the same tails after a number, a street and a hamlet made distinct */
+    for (int i = 0; i < 3000; i++) {
+        char buf[512];
+        int len = snprintf(buf, sizeof buf, "%d/%d %s, Thôn %d%s%s", 1 + i % 97, i, local[i % (NL - 1)], i % 13,
+                           seps[i % NS], tails[i % NT]);
+        tail_compare(small, buf, (size_t)len, hints[i % NH]);
+        tail_compare(big, buf, (size_t)len, hints[i % NH]);
+    }
+    /* word salad: parts of any kind in any order, the same ones often */
+    static const char *const words[] = {"Phường", "P.", "Quận", "Q", "Xã", "Huyện", "Tỉnh", "TP.", "Thị", "trấn",
+                                        "1", "05", "12/3", "Tân", "Hòa", "An", "Giang", "Hà", "Nội", "Hồ", "Chí",
+                                        "Minh", "Số", "ngõ", "Thôn", "Ấp", "Bến", "Nghé", "Châu", "Thành", "Phú",
+                                        "Viet", "Nam", "700000", "không", "rõ", "I", "Đông", "Kp", "Tổ"};
+    static const char *const glue[] = {" ", " ", " ", ", ", ",", " - ", "; ", ".", "|", "  "};
+    for (int it = 0; it < 20000; it++) {
+        char buf[400];
+        size_t k = 0;
+        r = r * 6364136223846793005ull + 1442695040888963407ull;
+        int nw = 2 + (int)((r >> 35) % 12);
+        for (int w = 0; w < nw; w++) {
+            r = r * 6364136223846793005ull + 1442695040888963407ull;
+            const char *a = words[(r >> 33) % DC_ARRAY_LEN(words)], *g = glue[(r >> 20) % DC_ARRAY_LEN(glue)];
+            if (k + strlen(a) + strlen(g) + 1 >= sizeof buf) break;
+            k += (size_t)sprintf(buf + k, "%s%s", a, w + 1 < nw ? g : "");
+        }
+        tail_compare(small, buf, k, hints[(r >> 45) % NH]);
+        tail_compare(big, buf, k, hints[(r >> 45) % NH]);
+    }
+    /* inputs the cache leaves alone: brackets, NFD, longer than 1,024 bytes */
+    static const char *const odd[] = {"12 (sau chợ), Phường Yên Nghĩa, Quận Hà Đông, Hà Nội",
+                                      "Thôn Đông, Xa\xcc\x83 Tân Hòa, Huyện Phú Tân, Tỉnh An Giang"};
+    for (size_t i = 0; i < DC_ARRAY_LEN(odd); i++) tail_compare(big, odd[i], strlen(odd[i]), 0);
+    char huge[1400] = "";
+    for (int i = 0; i < 130; i++) strcat(huge, "Số 1, ");
+    strcat(huge, "Phường Yên Nghĩa, Quận Hà Đông, Hà Nội");
+    tail_compare(big, huge, strlen(huge), 0);
+    dc_addr_cache_stats_t sb, ss;
+    dc_addr_cache_stats(big, &sb);
+    dc_addr_cache_stats(small, &ss);
+    /* the cases exercise the cache: found, stored, emptied, bypassed */
+    ck_assert_uint_gt(sb.hits, 20000);
+    ck_assert_uint_gt(sb.stored, 100);
+    ck_assert_uint_eq(sb.bypassed, 3);
+    ck_assert_uint_gt(ss.clears, 100);
+    ck_assert_uint_gt(ss.hits, 1000);
+    /* another gazetteer: the entries of the first one are dropped */
+    dc_gazetteer_t *gz2 = dc_gazetteer_load();
+    dc_addr_t a2, b2;
+    dc_addr_normalize_cached(gz2, in, big, tails[0], strlen(tails[0]), 0, &a2, NULL);
+    dc_addr_normalize(gz2, in, tails[0], strlen(tails[0]), 0, &b2, NULL);
+    ck_assert(memcmp(&a2, &b2, sizeof a2) == 0);
+    dc_addr_cache_stats_t sb2;
+    dc_addr_cache_stats(big, &sb2);
+    ck_assert_uint_eq(sb2.clears, sb.clears + 1);
+    ck_assert_uint_eq(sb2.hits, sb.hits);
+    dc_gazetteer_free(gz2);
+    /* NULL cache: the plain path */
+    tail_compare(NULL, tails[0], strlen(tails[0]), 0);
+    dc_addr_cache_free(small);
+    dc_addr_cache_free(big);
+    dc_addr_cache_free(NULL);
+}
+END_TEST
+
 static Suite *address_suite(void)
 {
     Suite *s = suite_create("address");
@@ -618,6 +756,7 @@ static Suite *address_suite(void)
     tcase_add_test(tc, test_sweep_new_hamlet);
     tcase_add_test(tc, test_threads);
     tcase_add_test(tc, test_salad);
+    tcase_add_test(tc, test_tail_cache);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -198,12 +198,22 @@ START_TEST(test_cache_transparent)
     static const char *sur[] = {"Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ"};
     static const char *mid[] = {"Văn", "Thị", "Minh", "Ngọc", "Quốc", "Thanh"};
     static const char *giv[] = {"An", "Hoà", "Thuý", "Khoẻ", "Quỳnh", "Dũng", "Lan", "Tùng", "Nga"};
-    static const char *prov[] = {"01", "79", "", "Hà Nội", "xx"};
+    static const char *prov[] = {"01", "79", "", "Hà Nội", "xx", "89"};
     static const char *admin[] = {"Phường Bến Thành, Quận 1, Thành phố Hồ Chí Minh",
                                   "Xã Hòa Bình, Huyện Kiến Xương, Tỉnh Thái Bình",
                                   "Phường Hàng Bạc, Quận Hoàn Kiếm, Hà Nội", "Thôn Đông"};
+    /* administrative tails behind distinct local parts (the address tail
+     * cache): typed, abbreviated, without diacritics, unmatched, a district
+     * without commune (the matcher looks left), ties the hint breaks,
+     * placeholders */
+    static const char *tail[] = {"P.05, Q.3, TP.HCM", "Xa Tan Hoa, Huyen Phu Tan, Tinh An Giang",
+                                 "Quận Hoàn Kiếm, Thành phố Hà Nội", "Xã Tân Phú, Huyện Châu Thành",
+                                 "Xã Không Có Thật, Huyện Đâu Đó, Tỉnh Nào Đó", "không rõ",
+                                 "Phường Yên Nghĩa, Quận Hà Đông, Thành phố Hà Nội, Việt Nam"};
+    static const char *local[] = {"Số %d Trần Quốc Toản", "%d/16 Lê Lợi", "Ngõ %d", "Thôn %d",
+                                  "Tổ %d, Phường Hàng Bạc", "Ấp %d, Xã Tân Hòa", "Phường %d", "Kp.%d"};
     enum { BATCH = 997, N = 200000 };   /* batches of odd sizes, down to 1 row */
-    static char name[BATCH][64], dob[BATCH][16], addr[BATCH][96], rid[BATCH][16];
+    static char name[BATCH][64], dob[BATCH][16], addr[BATCH][96], addr2[BATCH][160], rid[BATCH][16];
     dc_row_t *rows = calloc(BATCH, sizeof *rows);
     dc_record_t *x = calloc(BATCH, sizeof *x);
     for (int i0 = 0; i0 < N;) {
@@ -215,18 +225,22 @@ START_TEST(test_cache_transparent)
                      giv[(i / 48) % 9], i % 2 == 0 ? i : 0);   /* 100,000 distinct names: the cache empties */
             snprintf(dob[k], sizeof dob[k], "%02d/%02d/%d", 1 + i % 28, 1 + i % 12, 1940 + i % 70);
             snprintf(addr[k], sizeof addr[k], "%d %s", i % 3 ? i % 50 : i, admin[i % 4]);
+            char loc[64];
+            snprintf(loc, sizeof loc, local[(i / 7) % 8], i % 9 ? i % 200 : i);
+            snprintf(addr2[k], sizeof addr2[k], "%s%s%s", loc, i % 5 ? ", " : ",", tail[i % 7]);
             snprintf(rid[k], sizeof rid[k], " %d ", i);
             dc_row_t *r = &rows[k];
             memset(r, 0, sizeof *r);
             r->seq = (uint64_t)i + 1;
             set(r, DC_F_RECORD_ID, rid[k]);
-            set(r, DC_F_MA_TINH, prov[i % 5]);
+            set(r, DC_F_MA_TINH, prov[i % 6]);
             set(r, DC_F_HO_TEN, name[k]);
             set(r, DC_F_NGAY_SINH, dob[k]);
             set(r, DC_F_HO_TEN_CHA, sur[i % 8]);
             set(r, DC_F_HO_TEN_ME, i % 7 ? name[k] : " ");
             set(r, DC_F_NOI_THUONG_TRU, addr[k]);
             set(r, DC_F_QUE_QUAN, admin[(i / 3) % 4]);
+            set(r, DC_F_NOI_O_HIEN_TAI, addr2[k]);
         }
         dc_norm_rows(c1, 0, rows, (size_t)nb, x);
         for (int k = 0; k < nb; k++) {
