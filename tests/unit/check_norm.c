@@ -183,18 +183,43 @@ START_TEST(test_sex_inference)
 }
 END_TEST
 
+/* Two normalizers over one interner: with the caches (c1) and without
+ * (c2), for the transparency tests. */
+typedef struct {
+    dc_intern_t *in;
+    dc_norm_shared_t *sh, *sh2;
+    dc_norm_ctx_t *c1, *c2;
+} norm_pair_t;
+
+static void pair_open(norm_pair_t *p)
+{
+    p->in = dc_intern_create();
+    dc_norm_opts_t o = {0};
+    p->sh = dc_norm_shared_create(p->in, &o);
+    o.no_cache = 1;
+    p->sh2 = dc_norm_shared_create(p->in, &o);
+    p->c1 = dc_norm_ctx_create(p->sh);
+    p->c2 = dc_norm_ctx_create(p->sh2);
+}
+
+static void pair_close(norm_pair_t *p)
+{
+    dc_norm_ctx_free(p->c1);
+    dc_norm_ctx_free(p->c2);
+    dc_norm_shared_free(p->sh);
+    dc_norm_shared_free(p->sh2);
+    dc_intern_free(p->in);
+}
+
 /* Names, dates and addresses repeat: a cached run gives the very records of
  * an uncached one, including after the cache is emptied, and the batch
  * pipeline (dc_norm_rows, which hashes and prefetches rows ahead) gives
  * the records of dc_norm_row one at a time. */
 START_TEST(test_cache_transparent)
 {
-    dc_intern_t *in = dc_intern_create();
-    dc_norm_opts_t o = {0};
-    dc_norm_shared_t *sh = dc_norm_shared_create(in, &o);
-    o.no_cache = 1;
-    dc_norm_shared_t *sh2 = dc_norm_shared_create(in, &o);
-    dc_norm_ctx_t *c1 = dc_norm_ctx_create(sh), *c2 = dc_norm_ctx_create(sh2);
+    norm_pair_t np;
+    pair_open(&np);
+    dc_norm_ctx_t *c1 = np.c1, *c2 = np.c2;
     static const char *sur[] = {"Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ"};
     static const char *mid[] = {"Văn", "Thị", "Minh", "Ngọc", "Quốc", "Thanh"};
     static const char *giv[] = {"An", "Hoà", "Thuý", "Khoẻ", "Quỳnh", "Dũng", "Lan", "Tùng", "Nga"};
@@ -252,11 +277,7 @@ START_TEST(test_cache_transparent)
     }
     free(rows);
     free(x);
-    dc_norm_ctx_free(c1);
-    dc_norm_ctx_free(c2);
-    dc_norm_shared_free(sh);
-    dc_norm_shared_free(sh2);
-    dc_intern_free(in);
+    pair_close(&np);
 }
 END_TEST
 
@@ -269,12 +290,9 @@ END_TEST
  * keeps), the records are those of the uncached path. */
 START_TEST(test_syllable_cache_transparent)
 {
-    dc_intern_t *in = dc_intern_create();
-    dc_norm_opts_t o = {0};
-    dc_norm_shared_t *sh = dc_norm_shared_create(in, &o);
-    o.no_cache = 1;
-    dc_norm_shared_t *sh2 = dc_norm_shared_create(in, &o);
-    dc_norm_ctx_t *c1 = dc_norm_ctx_create(sh), *c2 = dc_norm_ctx_create(sh2);
+    norm_pair_t np;
+    pair_open(&np);
+    dc_norm_ctx_t *c1 = np.c1, *c2 = np.c2;
     static const char *ini[] = {"", "b", "c", "ch", "d", "đ", "g", "gi", "h", "kh", "l", "m", "n", "ng",
                                 "nh", "ph", "qu", "s", "t", "th", "tr", "v", "x", "Đ", "NG", "Tr"};
     static const char *vow[] = {"a", "à", "á", "ả", "ã", "ạ", "ă", "ắ", "â", "ầ", "e", "é", "ê", "ễ", "i",
@@ -335,11 +353,7 @@ START_TEST(test_syllable_cache_transparent)
     }
     free(rows);
     free(x);
-    dc_norm_ctx_free(c1);
-    dc_norm_ctx_free(c2);
-    dc_norm_shared_free(sh);
-    dc_norm_shared_free(sh2);
-    dc_intern_free(in);
+    pair_close(&np);
 }
 END_TEST
 
