@@ -11,8 +11,12 @@
  *   - a date with day precision is a real calendar date, a valid ID has 12
  *     digits, codes stay in their ranges;
  *   - the caches are transparent: a name normalized through the per-worker
- *     caches (row cache, syllable cache) is the uncached one.
+ *     caches (row cache, syllable cache) is the uncached one, and an
+ *     address normalized through the tail cache (which keeps what earlier
+ *     inputs taught it; a small one, emptied often, and a default one) is
+ *     the uncached one, under several province hints.
  */
+#include "normalize/dc_address.h"
 #include "normalize/dc_normalize.h"
 #include "normalize/dc_text.h"
 
@@ -24,6 +28,15 @@ static dc_norm_shared_t *sh;
 static dc_norm_ctx_t *ctx;
 static dc_norm_shared_t *shc;   /* the same tables with the caches on */
 static dc_norm_ctx_t *ctxc;
+static dc_gazetteer_t *gz;
+static dc_addr_cache_t *tc_small, *tc_big;
+
+static int addr_same(const dc_addr_t *a, const dc_addr_t *b)
+{
+    return a->text == b->text && a->ward_old == b->ward_old && a->ward_new == b->ward_new &&
+           a->district_old == b->district_old && a->prov_old == b->prov_old && a->prov_new == b->prov_new &&
+           a->conf == b->conf && a->flags == b->flags;
+}
 
 static int mdays(int y, int m)
 {
@@ -44,6 +57,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         o.no_cache = 0;
         shc = dc_norm_shared_create(in, &o);
         ctxc = dc_norm_ctx_create(shc);
+        gz = dc_gazetteer_load();
+        tc_small = dc_addr_cache_create(16);
+        tc_big = dc_addr_cache_create(0);
     }
     const char *s = (const char *)data;
 
@@ -70,6 +86,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 uint32_t c = t.t[j].c[i];
                 if (!(c & DC_CELL_CP) && (DC_CELL_TONE(c) || DC_CELL_LETTER(c) < 8)) abort();
             }
+    }
+
+    static const uint8_t hints[] = {0, 1, 79, 89};
+    for (size_t h = 0; h < sizeof hints; h++) {
+        dc_addr_t x, y, z;
+        dc_addr_parts_t px, py;
+        dc_addr_normalize(gz, in, s, size, hints[h], &x, &px);
+        dc_addr_normalize_cached(gz, in, tc_small, s, size, hints[h], &y, &py);
+        dc_addr_normalize_cached(gz, in, tc_big, s, size, hints[h], &z, NULL);
+        if (!addr_same(&x, &y) || !addr_same(&x, &z) || memcmp(&px, &py, sizeof px)) abort();
     }
 
     dc_date_t d;
