@@ -177,9 +177,9 @@ static void score_tail(const dc_gazetteer_t *gz, const ad_match_t *r, ad_tail_t 
 {
     const ad_codes_t *k = &r->codes;
     int conf = known_ward(k) ? 100 : k->dist ? 65 : (k->prov_old || k->prov_new) ? 40 : 0;
-    t->scored = conf != 0;
+    t->sc.scored = conf != 0;
     if (!conf) return;
-    dc_addr_t *out = &t->base;
+    dc_addr_t *out = &t->sc.base;
     int partial = !known_ward(k);
     for (int l = 0; l < 3; l++) {
         if (!r->has[l]) continue;
@@ -200,8 +200,8 @@ static void score_tail(const dc_gazetteer_t *gz, const ad_match_t *r, ad_tail_t 
     if (r->hint_used) conf -= 15;
     if (r->close) conf -= 10;
     if (r->dropped) partial = 1;
-    t->conf = (int16_t)conf;
-    t->partial = (uint8_t)partial;
+    t->sc.conf = (int16_t)conf;
+    t->sc.partial = (uint8_t)partial;
     out->ward_old = k->ward_old;
     out->ward_new = k->ward_new;
     out->district_old = k->dist;
@@ -215,21 +215,21 @@ static void score_tail(const dc_gazetteer_t *gz, const ad_match_t *r, ad_tail_t 
 
 static void score_apply(const ad_tail_t *t, int unmatched_admin, dc_addr_t *out)
 {
-    if (!t->matched || !t->scored) {
+    if (!t->matched || !t->sc.scored) {
         out->flags |= DC_ADDR_UNMATCHED;
         return;
     }
-    int conf = t->conf, partial = t->partial;
+    int conf = t->sc.conf, partial = t->sc.partial;
     if (unmatched_admin) { conf -= 15; partial = 1; }
     if (conf < 1) conf = 1;
     out->conf = (uint8_t)conf;
-    out->flags |= t->base.flags;
+    out->flags |= t->sc.base.flags;
     if (partial) out->flags |= DC_ADDR_PARTIAL;
-    out->ward_old = t->base.ward_old;
-    out->ward_new = t->base.ward_new;
-    out->district_old = t->base.district_old;
-    out->prov_old = t->base.prov_old;
-    out->prov_new = t->base.prov_new;
+    out->ward_old = t->sc.base.ward_old;
+    out->ward_new = t->sc.base.ward_new;
+    out->district_old = t->sc.base.district_old;
+    out->prov_old = t->sc.base.prov_old;
+    out->prov_new = t->sc.base.prov_new;
 }
 
 /*-*** Placeholders ***/
@@ -296,9 +296,9 @@ void dc_addr__tail(const ad_ctx_t *c, const ad_match_t *r, ad_tail_t *t)
         t->skipbuf[0] = 0;
         const ad_tok_t *tk = &c->t[r->skip_s];
         int typed = tk->kw && tk->kwok && dc_addr__kws[tk->kw - 1].cls == KC_ADMIN;
-        if (typed) { put_kw_part(&b, &dc_addr__kws[tk->kw - 1], c, r->skip_s + tk->kwn, r->skip_e); t->unmatched = 1; }
+        if (typed) { put_kw_part(&b, &dc_addr__kws[tk->kw - 1], c, r->skip_s + tk->kwn, r->skip_e); t->sc.unmatched = 1; }
         else put_words(&b, c, r->skip_s, r->skip_e);
-        t->midskip = 1;
+        t->sc.midskip = 1;
         t->skipped = t->skipbuf;
     }
     score_tail(gz, r, t);
@@ -328,8 +328,8 @@ void dc_addr__finish(dc_intern_t *in, const ad_ctx_t *c, int left, const ad_tail
         else { sep(&p.bo); sb_puts(&p.bo, t->trail); }
     }
     /* a part skipped between two units: in the empty level it stands for */
-    if (t->midskip) {
-        unmatched_admin |= t->unmatched;
+    if (t->sc.midskip) {
+        unmatched_admin |= t->sc.unmatched;
         int l = -1;
         for (int k = 0; k < 3; k++)
             if (!*adm[k] && (k == 1 || l < 0)) l = k;   /* a district, if that level is empty */

@@ -54,9 +54,7 @@ typedef struct tc_ent {
     uint8_t anyhint;       /* ... and it holds for every hint (no tie was broken) */
     uint8_t ntok;          /* tokens of the tail */
     uint8_t len[5];        /* adm[0..2], trail, skipped */
-    uint8_t scored, partial, unmatched, midskip;
-    int16_t conf;
-    dc_addr_t base;
+    ad_tail_score_t sc;
 } tc_ent_t;
 
 struct dc_addr_cache {
@@ -164,12 +162,7 @@ static void tc_tail(const dc_addr_cache_t *tc, const tc_ent_t *e, ad_tail_t *t)
 {
     memset(t, 0, offsetof(ad_tail_t, buf));
     t->matched = 1;
-    t->scored = e->scored;
-    t->partial = e->partial;
-    t->unmatched = e->unmatched;
-    t->midskip = e->midskip;
-    t->conf = e->conf;
-    t->base = e->base;
+    t->sc = e->sc;
     const char *p = tc->arena + e->off + e->klen;
     const char **dst[5] = {&t->adm[0], &t->adm[1], &t->adm[2], &t->trail, &t->skipped};
     for (int i = 0; i < 5; i++) {
@@ -222,12 +215,7 @@ static int tc_store(dc_addr_cache_t *tc, const char *s, size_t n, uint8_t hint, 
     e->hint = hint;
     e->anyhint = r->anyhint;
     e->ntok = (uint8_t)(c->ntok - left);
-    e->scored = t->scored;
-    e->partial = t->partial;
-    e->unmatched = t->unmatched;
-    e->midskip = t->midskip;
-    e->conf = t->conf;
-    e->base = t->base;
+    e->sc = t->sc;
     char *p = tc->arena + tc->an;
     memcpy(p, k, kn);
     p += kn;

@@ -280,14 +280,19 @@ void dc_addr__match(const ad_ctx_t *c, uint8_t prov_hint, ad_match_t *m);
  * left of it (address.c): dc_addr__tail() computes it from the tokens and
  * the match, dc_addr__finish() parses the tokens left of the chain and
  * puts both together. The tail cache (address_cache.c) keeps it. */
-typedef struct ad_tail {
-    uint8_t matched;       /* a chain (or a dropped level) was found */
+/* What a tail's match gives besides strings (kept as is by the tail cache). */
+typedef struct ad_tail_score {
     uint8_t scored;        /* it gave codes: conf, partial and base are set */
     uint8_t partial;       /* DC_ADDR_PARTIAL, before the parts left of the chain */
     uint8_t unmatched;     /* the part skipped between two units has a type word */
     uint8_t midskip;       /* a part between two units was skipped: `skipped` */
     int16_t conf;          /* before the penalty for unmatched parts and the clamp to 1 */
     dc_addr_t base;        /* codes, and flags DC_ADDR_OLD_NAME, DC_ADDR_AMBIGUOUS_NEW */
+} ad_tail_score_t;
+
+typedef struct ad_tail {
+    uint8_t matched;       /* a chain (or a dropped level) was found */
+    ad_tail_score_t sc;
     const char *adm[3];    /* ward, district, province: the gazetteer name, the words
                             * written when the level was dropped, or "" */
     const char *trail;     /* trailing parts the matcher skipped, "" */
