@@ -111,6 +111,14 @@ void dc_buf_put_json_str(dc_buf_t *b, const char *s, size_t n);
 
 /* ----------------------------------------------------------------- arena */
 
+/*! dc_huge_alloc() : n zeroed bytes, 2 MB aligned, with the kernel asked
+ *  for transparent huge pages (madvise(MADV_HUGEPAGE): a hint, honoured
+ *  where THP is in "madvise" or "always" mode). For large tables read at
+ *  random, where 4 KB pages would make nearly every lookup miss the TLB.
+ *  Out of memory is fatal. Free with dc_huge_free() (NULL is a no-op). */
+void *dc_huge_alloc(size_t n);
+void dc_huge_free(void *p);
+
 /* A bump allocator: many small allocations, freed all at once. Not
  * thread-safe: give each thread its own arena. */
 typedef struct dc_arena_block dc_arena_block_t;

@@ -52,11 +52,16 @@ static inline const hdr_t *hdr_of(const char *s) { return (const hdr_t *)s - 1; 
  * perhaps an insertion, tens of nanoseconds; a pthread mutex costs two
  * atomic read-modify-writes per call where this costs one and a store),
  * yielding the CPU when held for long (a table being grown). */
+enum { SLOTS_HEAP, SLOTS_HUGE, SLOTS_REGION };   /* where a shard's table lives */
+
 typedef struct {
     atomic_uint lk;
     uint64_t *slots;  /* tag << 48 | hdr_t pointer, 0 = empty */
     size_t cap, count;
+    int slots_kind;   /* SLOTS_*: how to free it */
     dc_arena_t arena;
+    char *cur;        /* strings: the rest of a piece of the string region */
+    size_t left;
 } shard_t;
 
 static inline void spin_lock(atomic_uint *lk)
@@ -78,7 +83,22 @@ struct dc_intern {
     _Atomic(entry_t *) chunks[NCHUNKS];
     pthread_mutex_t chunk_mu;
     atomic_uint next_id;
+    /* National scale (dc_intern_reserve of REGION_MIN strings or more): the
+     * tables, entries and strings are read at random over gigabytes, so
+     * they live in regions on huge pages (dc_huge_alloc), where a lookup
+     * costs a cache miss but not also a TLB miss. Only the touched pages
+     * of a region take memory. */
+    uint64_t *slot_region;         /* every shard's table, sized by the reserve */
+    entry_t *entry_region;         /* the first nregion_chunks entry chunks */
+    unsigned nregion_chunks;
+    char *str_region;              /* strings: shards take STR_PIECE bytes at a time */
+    size_t str_cap;
+    atomic_size_t str_used;
 };
+
+#define REGION_MIN ((size_t)1 << 20)   /* strings expected: below, no regions */
+#define STR_PIECE ((size_t)64 << 10)
+#define STR_BYTES 96                    /* string region bytes per string expected */
 
 dc_intern_t *dc_intern_create(void)
 {
@@ -97,10 +117,15 @@ void dc_intern_free(dc_intern_t *in)
 {
     if (!in) return;
     for (int i = 0; i < NSHARDS; i++) {
-        free(in->shards[i].slots);
-        dc_arena_free(&in->shards[i].arena);
+        shard_t *sh = &in->shards[i];
+        if (sh->slots_kind == SLOTS_HEAP) free(sh->slots);
+        else if (sh->slots_kind == SLOTS_HUGE) dc_huge_free(sh->slots);
+        dc_arena_free(&sh->arena);
     }
-    for (unsigned i = 0; i < NCHUNKS; i++) free(atomic_load(&in->chunks[i]));
+    for (unsigned i = in->nregion_chunks; i < NCHUNKS; i++) free(atomic_load(&in->chunks[i]));
+    dc_huge_free(in->slot_region);
+    dc_huge_free(in->entry_region);
+    dc_huge_free(in->str_region);
     pthread_mutex_destroy(&in->chunk_mu);
     free(in);
 }
@@ -147,15 +172,17 @@ static size_t probe(const shard_t *sh, const char *s, size_t n, uint64_t h)
     }
 }
 
-static void shard_grow(shard_t *sh)
+/* Move shard sh's entries into `slots` (zeroed, ncap entries, of kind
+ * `kind`) and free its old table. */
+static void shard_move(shard_t *sh, uint64_t *slots, size_t ncap, int kind)
 {
-    size_t ncap = sh->cap ? sh->cap * 2 : 1024;
     uint64_t *old = sh->slots;
     size_t ocap = sh->cap;
-    uint64_t *slots = dc_xcalloc(ncap, sizeof *slots);
+    int okind = sh->slots_kind;
     /* atomic stores: dc_intern_prefetch reads these two without the lock */
     __atomic_store_n(&sh->slots, slots, __ATOMIC_RELAXED);
     __atomic_store_n(&sh->cap, ncap, __ATOMIC_RELAXED);
+    sh->slots_kind = kind;
     for (size_t i = 0; i < ocap; i++) {
         uint64_t v = old[i];
         if (!v) continue;
@@ -163,16 +190,73 @@ static void shard_grow(shard_t *sh)
         while (sh->slots[j]) j = (j + 1) & (ncap - 1);
         sh->slots[j] = v;
     }
-    free(old);
+    if (okind == SLOTS_HEAP) free(old);
+    else if (okind == SLOTS_HUGE) dc_huge_free(old);
+}
+
+static void shard_grow(shard_t *sh)
+{
+    size_t ncap = sh->cap ? sh->cap * 2 : 1024;
+    if (ncap * sizeof(uint64_t) >= ((size_t)2 << 20))
+        shard_move(sh, dc_huge_alloc(ncap * sizeof(uint64_t)), ncap, SLOTS_HUGE);
+    else
+        shard_move(sh, dc_xcalloc(ncap, sizeof(uint64_t)), ncap, SLOTS_HEAP);
+}
+
+/* Room for a string record of sz bytes (a multiple of 8) in shard sh,
+ * under its lock: from the string region when there is one, else from the
+ * shard's arena. */
+static void *str_alloc(dc_intern_t *in, shard_t *sh, size_t sz)
+{
+    if (sh->left < sz && in->str_region && sz <= STR_PIECE) {
+        size_t off = atomic_fetch_add_explicit(&in->str_used, STR_PIECE, memory_order_relaxed);
+        if (off + STR_PIECE <= in->str_cap) {
+            sh->cur = in->str_region + off;
+            sh->left = STR_PIECE;
+        }
+    }
+    if (sh->left >= sz) {
+        void *p = sh->cur;
+        sh->cur += sz;
+        sh->left -= sz;
+        return p;
+    }
+    return dc_arena_alloc(&sh->arena, sz);
 }
 
 void dc_intern_reserve(dc_intern_t *in, size_t n)
 {
     size_t per = n / NSHARDS;
     per += per / 16 + 16;   /* the shards do not fill evenly */
+    size_t cap = 1024;
+    while ((per + 1) * 4 >= cap * 3) cap *= 2;
+    int regions = n >= REGION_MIN && !in->slot_region;
+    if (regions) {
+        /* before any other thread uses the interner: the regions are set once */
+        in->slot_region = dc_huge_alloc(NSHARDS * cap * sizeof(uint64_t));
+        unsigned nch = (unsigned)DC_MIN((n + CHUNK_SIZE - 1) / CHUNK_SIZE + 1, (size_t)NCHUNKS);
+        in->entry_region = dc_huge_alloc((size_t)nch * CHUNK_SIZE * sizeof(entry_t));
+        pthread_mutex_lock(&in->chunk_mu);
+        unsigned k = 0;
+        while (k < nch && !atomic_load(&in->chunks[k])) {   /* the chunks not made yet */
+            atomic_store_explicit(&in->chunks[k], in->entry_region + (size_t)k * CHUNK_SIZE, memory_order_release);
+            k++;
+        }
+        if (k < nch) {   /* chunks were made before the reserve: keep them, give the region up */
+            for (unsigned i = 0; i < k; i++) atomic_store(&in->chunks[i], NULL);
+            dc_huge_free(in->entry_region);
+            in->entry_region = NULL;
+            k = 0;
+        }
+        in->nregion_chunks = k;
+        pthread_mutex_unlock(&in->chunk_mu);
+        in->str_cap = n * STR_BYTES;
+        in->str_region = dc_huge_alloc(in->str_cap);
+    }
     for (int i = 0; i < NSHARDS; i++) {
         shard_t *sh = &in->shards[i];
         spin_lock(&sh->lk);
+        if (regions && sh->cap < cap) shard_move(sh, in->slot_region + (size_t)i * cap, cap, SLOTS_REGION);
         while ((per + 1) * 4 >= sh->cap * 3) shard_grow(sh);
         spin_unlock(&sh->lk);
     }
@@ -198,7 +282,7 @@ uint32_t dc_intern_with_key(dc_intern_t *in, const char *s, size_t n, uint64_t h
         id = ((const hdr_t *)(uintptr_t)(v & PTR_MASK))->id;
     } else {
         id = atomic_fetch_add(&in->next_id, 1);
-        hdr_t *e = dc_arena_alloc(&sh->arena, sizeof *e + n + 1);
+        hdr_t *e = str_alloc(in, sh, (sizeof *e + n + 1 + 7) & ~(size_t)7);
         if ((uintptr_t)e >> 48) dc_die("string interner: pointer beyond 48 bits");
         e->hash = h;
         e->id = id;
@@ -252,9 +336,12 @@ size_t dc_intern_bytes(const dc_intern_t *in)
     size_t total = sizeof *in;
     for (int i = 0; i < NSHARDS; i++)
         total += in->shards[i].cap * sizeof *in->shards[i].slots + in->shards[i].arena.total;
-    for (unsigned i = 0; i < NCHUNKS; i++)
+    /* the chunks in use (those of the entry region exist before their ids) */
+    uint32_t next = atomic_load(&((dc_intern_t *)in)->next_id);
+    for (unsigned i = 0; i < NCHUNKS && (size_t)i * CHUNK_SIZE < next; i++)
         if (atomic_load(&((dc_intern_t *)in)->chunks[i])) total += CHUNK_SIZE * sizeof(entry_t);
-    return total;
+    size_t su = atomic_load(&((dc_intern_t *)in)->str_used);
+    return total + DC_MIN(su, in->str_cap);   /* (the tables and chunks are counted above) */
 }
 
 void dc_intern_prefetch_entry(const dc_intern_t *in, uint32_t id)

@@ -7,6 +7,7 @@
 
 #include <stdlib.h>        /* malloc, exit */
 #include <string.h>        /* memcpy, strlen */
+#include <sys/mman.h>      /* mmap, madvise */
 #include <time.h>          /* clock_gettime */
 #include <sys/resource.h>  /* getrusage */
 #include <xxhash.h>        /* XXH3_64bits */
@@ -219,6 +220,38 @@ void dc_buf_put_json_str(dc_buf_t *b, const char *s, size_t n)
 }
 
 /* ----------------------------------------------------------------- arena */
+
+/* ------------------------------------------------------------ huge pages */
+
+#define HUGE_ALIGN ((size_t)2 << 20)
+
+void *dc_huge_alloc(size_t n)
+{
+    /* the mapping's length and the offset of the returned address are kept
+     * in the 16 bytes before it (the slack of the alignment, or the first
+     * huge page's when the mapping came aligned) */
+    size_t len = n + HUGE_ALIGN;
+    char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) dc_die("out of memory (%zu bytes)", len);
+    char *a = (char *)(((uintptr_t)p + HUGE_ALIGN - 1) & ~(uintptr_t)(HUGE_ALIGN - 1));
+    if (a - p < (ptrdiff_t)sizeof(size_t) * 2) a += HUGE_ALIGN;
+    ((size_t *)a)[-1] = len;
+    ((size_t *)a)[-2] = (size_t)(a - p);
+#ifdef MADV_HUGEPAGE
+    madvise(a, n, MADV_HUGEPAGE);
+#endif
+    return a;
+}
+
+void dc_huge_free(void *q)
+{
+    if (!q) return;
+    char *a = q;
+    size_t len = ((size_t *)a)[-1], off = ((size_t *)a)[-2];
+    munmap(a - off, len);
+}
+
+/* ------------------------------------------------------------------ arena */
 
 struct dc_arena_block {
     dc_arena_block_t *next;

@@ -14,7 +14,6 @@
 #include "dc_address.h"
 
 #include <stdlib.h>   /* free */
-#include <sys/mman.h> /* mmap, madvise */
 #include <string.h>   /* memcmp */
 
 _Static_assert(sizeof(dc_record_t) == 168, "dc_record_t size changed: update docs/NORMALIZATION.md");
@@ -34,48 +33,18 @@ static void addr_normalize(const dc_norm_shared_t *sh, const char *s, size_t n, 
 
 /* The big table and its key store are read at random: on 4 KB pages
  * nearly every lookup also misses the TLB. They are mapped apart, 2 MB
- * aligned, and the kernel asked for huge pages (where transparent huge
- * pages are in "madvise" mode; a hint only). Zero-filled. */
-#define HUGE_ALIGN ((size_t)2 << 20)
-
-static void *huge_alloc(size_t n)
-{
-    size_t len = n + HUGE_ALIGN;
-    char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) dc_die("out of memory (%zu bytes)", len);
-    char *a = (char *)(((uintptr_t)p + HUGE_ALIGN - 1) & ~(uintptr_t)(HUGE_ALIGN - 1));
-    if (a - p >= (ptrdiff_t)sizeof(size_t) * 2) {
-        ((size_t *)a)[-1] = len;
-        ((size_t *)a)[-2] = (size_t)(a - p);
-    } else {   /* already aligned: keep the header in the first huge page's slack */
-        a += HUGE_ALIGN;
-        ((size_t *)a)[-1] = len;
-        ((size_t *)a)[-2] = (size_t)(a - p);
-    }
-#ifdef MADV_HUGEPAGE
-    madvise(a, n, MADV_HUGEPAGE);
-#endif
-    return a;
-}
-
-static void huge_free(void *q)
-{
-    if (!q) return;
-    char *a = q;
-    size_t len = ((size_t *)a)[-1], off = ((size_t *)a)[-2];
-    munmap(a - off, len);
-}
+ * aligned, with huge pages where the kernel allows (dc_huge_alloc). */
 
 static void cache_init(cache_t *c)
 {
     c->cap = CACHE_SLOTS;
     c->limit = CACHE_SLOTS / 4 * 3;
-    c->e = huge_alloc(c->cap * sizeof *c->e);
+    c->e = dc_huge_alloc(c->cap * sizeof *c->e);
     c->kcap = (size_t)CACHE_SLOTS * 48;   /* average key ~40 bytes (addresses are long) */
-    c->keys = huge_alloc(c->kcap);
+    c->keys = dc_huge_alloc(c->kcap);
     c->klen = 0;
     c->count = 0;
-    c->vc = huge_alloc(VC_SLOTS * sizeof *c->vc);   /* zeroed, aligned (64-byte slots) */
+    c->vc = dc_huge_alloc(VC_SLOTS * sizeof *c->vc);   /* zeroed, aligned (64-byte slots) */
 }
 
 static void cache_clear(cache_t *c)
@@ -238,7 +207,7 @@ dc_norm_ctx_t *dc_norm_ctx_create(dc_norm_shared_t *sh)
     ctx->jobs = norm_jobs_create();
     if (!sh->opts.no_cache) {
         cache_init(&ctx->cache);
-        ctx->sylc = huge_alloc(SYLC_SLOTS * sizeof *ctx->sylc);   /* zeroed, aligned */
+        ctx->sylc = dc_huge_alloc(SYLC_SLOTS * sizeof *ctx->sylc);   /* zeroed, aligned */
         ctx->addr_tail = dc_addr_cache_create(0);
     }
     return ctx;
@@ -261,10 +230,10 @@ void dc_norm_ctx_free(dc_norm_ctx_t *ctx)
         dc_addr_cache_free(ctx->addr_tail);
     }
     free(ctx->tokc);
-    huge_free(ctx->cache.e);
-    huge_free(ctx->cache.keys);
-    huge_free(ctx->cache.vc);
-    huge_free(ctx->sylc);
+    dc_huge_free(ctx->cache.e);
+    dc_huge_free(ctx->cache.keys);
+    dc_huge_free(ctx->cache.vc);
+    dc_huge_free(ctx->sylc);
     dc_buf_free(&ctx->b1);
     norm_jobs_free(ctx->jobs);
     free(ctx);

@@ -153,6 +153,68 @@ START_TEST(test_intern_reserve)
 }
 END_TEST
 
+/* At national scale (a reserve of a million strings or more) tables,
+ * entries and strings live in huge-page regions: strings beyond the
+ * string region (long ones here) and ids beyond the entry region go on in
+ * the shards' own storage, from two threads at once; a reserve after
+ * strings were interned keeps them. */
+typedef struct {
+    dc_intern_t *in;
+    int nper;
+} region_ctx_t;
+
+static void region_string(char *b, size_t cap, int i)
+{
+    snprintf(b, cap, "%d:%0120d", i, i);   /* ~128 bytes: 2M of them outgrow the region */
+}
+
+static void region_worker(void *arg, int tid, int nthreads)
+{
+    region_ctx_t *c = arg;
+    char b[160];
+    for (int i = tid; i < c->nper * 2; i += nthreads) {
+        region_string(b, sizeof b, i);
+        dc_intern(c->in, b, strlen(b));
+    }
+}
+
+START_TEST(test_intern_regions)
+{
+    region_ctx_t c = {dc_intern_create(), 1000000};   /* 2M strings: every shard grows out of its region table */
+    dc_intern_reserve(c.in, (size_t)1 << 20);
+    dc_pool_run(2, region_worker, &c);
+    ck_assert_uint_eq(dc_intern_count(c.in), 2000001);
+    char b[160];
+    for (int i = 0; i < 2000000; i += 7) {
+        region_string(b, sizeof b, i);
+        uint32_t id = dc_intern_find(c.in, b, strlen(b));
+        ck_assert_uint_ne(id, 0);
+        ck_assert_str_eq(dc_intern_str(c.in, id, NULL), b);
+        ck_assert_uint_eq(dc_intern_hash(c.in, id), dc_hash64(b, strlen(b)));
+        ck_assert_uint_eq(dc_intern(c.in, b, strlen(b)), id);   /* found again, not added */
+    }
+    ck_assert_uint_eq(dc_intern_count(c.in), 2000001);
+    ck_assert_uint_gt(dc_intern_bytes(c.in), (size_t)2000000 * 128);
+    dc_intern_free(c.in);
+
+    dc_intern_t *in = dc_intern_create();   /* strings first, then the reserve */
+    for (int i = 0; i < 1000; i++) {
+        region_string(b, sizeof b, i);
+        ck_assert_uint_eq(dc_intern(in, b, strlen(b)), (uint32_t)i + 1);
+    }
+    dc_intern_reserve(in, (size_t)1 << 20);
+    for (int i = 0; i < 200000; i++) {
+        region_string(b, sizeof b, i);
+        ck_assert_uint_eq(dc_intern(in, b, strlen(b)), (uint32_t)i + 1);
+    }
+    for (int i = 0; i < 200000; i += 13) {
+        region_string(b, sizeof b, i);
+        ck_assert_str_eq(dc_intern_str(in, (uint32_t)i + 1, NULL), b);
+    }
+    dc_intern_free(in);
+}
+END_TEST
+
 START_TEST(test_outfile_commit_abort)
 {
     char *dir = dc_test_tmpdir("outfile");
@@ -473,6 +535,7 @@ static Suite *common_suite(void)
     tcase_add_test(tc, test_parallel_for);
     tcase_add_test(tc, test_intern_threads);
     tcase_add_test(tc, test_intern_reserve);
+    tcase_add_test(tc, test_intern_regions);
     tcase_add_test(tc, test_outfile_commit_abort);
     tcase_add_test(tc, test_outfile_zstd);
     tcase_add_test(tc, test_ref_files);
