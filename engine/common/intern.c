@@ -19,6 +19,12 @@
  * (id -> string) is read only by dc_intern_str and dc_intern_hash.
  * Assumes user-space pointers fit in 48 bits (x86-64, AArch64 with 48-bit
  * virtual addresses); checked when a string is stored.
+ *
+ * At national scale (dc_intern_reserve of a million strings or more) the
+ * shards' tables, the first entry chunks and the strings are carved from
+ * three regions on transparent huge pages, set up once by the reserve:
+ * lookups there are random reads over gigabytes, and on 4 KB pages each
+ * also missed the TLB (10M-people run: 9% less CPU).
  */
 #include "dc_common.h"
 
