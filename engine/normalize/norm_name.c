@@ -243,9 +243,6 @@ void norm_jobs_free(name_job_t *jobs)
     free(jobs);
 }
 
-/* Decode, key, canonicalize; build the three forms and prefetch their
- * interner slots. full: the person's own name (split, phonetic key
- * interned); else a related person's (NAME_PARTIAL). */
 /* ------------------------------------------------------- syllable cache
  * A name not in the row cache is mostly made of syllables seen before
  * (there are a few thousand surnames, middle and given names): the
@@ -345,10 +342,9 @@ static int job_tokens_cached(dc_norm_ctx_t *ctx, name_job_t *j, const char *s, s
 }
 
 /* The tokens of a name decoded whole (Telex/VNI typing decoded): the same
- * outputs as job_tokens_cached. @return the DC_NAME_TELEX flag, or -1 when
- * the name is a placeholder or empty. */
-static int job_tokens_decoded(dc_norm_ctx_t *ctx, name_job_t *j, const char *s, size_t n,
-                              uint16_t *tflags)
+ * outputs as job_tokens_cached. @return DC_NAME_TELEX when the name was
+ * typed with the input method off and decoded, else 0. */
+static int job_tokens_decoded(name_job_t *j, const char *s, size_t n, uint16_t *tflags)
 {
     dc_text_t *t = &j->t;
     int telex = 0;
@@ -395,7 +391,7 @@ static void job_begin(dc_norm_ctx_t *ctx, name_job_t *j, const char *s, size_t n
     j->ip = 0;
     j->done = 1;
     if (sh->opts.no_cache || !job_tokens_cached(ctx, j, s, n, &tf))
-        flags |= (uint16_t)job_tokens_decoded(ctx, j, s, n, &tf);
+        flags |= (uint16_t)job_tokens_decoded(j, s, n, &tf);
     int dia = (tf & DC_TXT_DIACRITICS) != 0;
     int nt = j->nt;
     join(b, &j->tk, 0, nt);
