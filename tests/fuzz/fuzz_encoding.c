@@ -8,12 +8,15 @@
  *   - on failure the bad offset is inside the input;
  *   - dc_encode of the decoded text then dc_decode again is stable for the
  *     single-byte tables (VISCII), and dc_encode never fails on any input;
- *   - dc_detect_encoding returns a known encoding and a confidence in 0..1.
+ *   - dc_detect_encoding returns a known encoding and a confidence in 0..1;
+ *   - on valid UTF-8, dc_utf8_put_nfc (clusters by table, utf8proc between
+ *     ASCII bytes for the rest) is utf8proc's NFC byte for byte.
  */
 #include "dc_encoding.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -44,6 +47,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     double conf = -1;
     dc_encoding_t d = dc_detect_encoding(in, n, &conf);
     if (d <= DC_ENC_AUTO || d >= DC_ENC__COUNT || conf < 0 || conf > 1) abort();
+    if (dc_utf8_valid(in, n)) {
+        dc_buf_clear(&back);
+        dc_utf8_put_nfc(&back, in, n);
+        utf8proc_uint8_t *want = NULL;
+        utf8proc_ssize_t k = utf8proc_map((const utf8proc_uint8_t *)in, (utf8proc_ssize_t)n, &want,
+                                          UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+        if (k >= 0 && ((size_t)k != back.len || (k && memcmp(want, back.p, (size_t)k)))) abort();
+        free(want);
+    }
     dc_buf_free(&out);
     dc_buf_free(&back);
     dc_buf_free(&again);
