@@ -737,9 +737,8 @@ END_TEST
 static Suite *address_suite(void)
 {
     Suite *s = suite_create("address");
-    TCase *tc = tcase_create("core");
+    TCase *tc = dc_test_tcase("core");
     tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_abbreviations);
     tcase_add_test(tc, test_real);
     tcase_add_test(tc, test_hierarchy);

@@ -139,8 +139,7 @@ END_TEST
 static Suite *blocks_suite(void)
 {
     Suite *s = suite_create("blocks");
-    TCase *t = tcase_create("cli");
-    tcase_set_timeout(t, 120);
+    TCase *t = dc_test_tcase("cli");
     tcase_add_test(t, test_blocks_truth);
     tcase_add_test(t, test_blocks_rules_and_errors);
     suite_add_tcase(s, t);

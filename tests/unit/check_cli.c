@@ -90,8 +90,7 @@ END_TEST
 static Suite *cli_suite(void)
 {
     Suite *s = suite_create("cli");
-    TCase *tc = tcase_create("inputs");
-    tcase_set_timeout(tc, 120);
+    TCase *tc = dc_test_tcase("inputs");
     tcase_add_test(tc, test_run_directory_equals_files);
     tcase_add_test(tc, test_load_normalize_directory);
     tcase_add_test(tc, test_empty_directory_refused);

@@ -368,7 +368,7 @@ END_TEST
 static Suite *codes_suite(void)
 {
     Suite *s = suite_create("codes");
-    TCase *tc = tcase_create("core");
+    TCase *tc = dc_test_tcase("core");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_id12);
     tcase_add_test(tc, test_cmnd);

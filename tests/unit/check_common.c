@@ -528,7 +528,7 @@ END_TEST
 static Suite *common_suite(void)
 {
     Suite *s = suite_create("common");
-    TCase *tc = tcase_create("core");
+    TCase *tc = dc_test_tcase("core");
     tcase_add_test(tc, test_buf_csv);
     tcase_add_test(tc, test_buf_json);
     tcase_add_test(tc, test_arena);

@@ -281,7 +281,7 @@ END_TEST
 static Suite *csv_suite(void)
 {
     Suite *s = suite_create("csv");
-    TCase *tc = tcase_create("core");
+    TCase *tc = dc_test_tcase("core");
     tcase_add_test(tc, test_cut);
     tcase_add_test(tc, test_parse);
     tcase_add_test(tc, test_delimiter);

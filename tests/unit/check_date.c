@@ -158,7 +158,7 @@ END_TEST
 static Suite *date_suite(void)
 {
     Suite *s = suite_create("date");
-    TCase *tc = tcase_create("core");
+    TCase *tc = dc_test_tcase("core");
     tcase_add_test(tc, test_dates);
     tcase_add_test(tc, test_pivot_and_format);
     suite_add_tcase(s, tc);

@@ -389,7 +389,7 @@ END_TEST
 static Suite *encoding_suite(void)
 {
     Suite *s = suite_create("encoding");
-    TCase *tc = tcase_create("core");
+    TCase *tc = dc_test_tcase("core");
     tcase_add_test(tc, test_letters_roundtrip);
     tcase_add_test(tc, test_samples_roundtrip);
     tcase_add_test(tc, test_tcvn3_case);

@@ -133,8 +133,7 @@ END_TEST
 static Suite *eval_suite(void)
 {
     Suite *s = suite_create("eval");
-    TCase *t = tcase_create("core");
-    tcase_set_timeout(t, 60);
+    TCase *t = dc_test_tcase("core");
     tcase_add_test(t, test_eval_small);
     tcase_add_test(t, test_eval_random);
     tcase_add_test(t, test_eval_cli);

@@ -284,9 +284,8 @@ END_TEST
 static Suite *gazetteer_suite(void)
 {
     Suite *s = suite_create("gazetteer");
-    TCase *tc = tcase_create("core");
+    TCase *tc = dc_test_tcase("core");
     tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_counts);
     tcase_add_test(tc, test_names_by_code);
     tcase_add_test(tc, test_cleaned_data);

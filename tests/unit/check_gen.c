@@ -555,7 +555,7 @@ END_TEST
 static Suite *gen_suite(void)
 {
     Suite *s = suite_create("gen");
-    TCase *tc = tcase_create("text");
+    TCase *tc = dc_test_tcase("text");
     tcase_add_test(tc, test_rng);
     tcase_add_test(tc, test_fold_dd_case);
     tcase_add_test(tc, test_tone_swap);
@@ -566,8 +566,7 @@ static Suite *gen_suite(void)
     tcase_add_test(tc, test_dates);
     tcase_add_test(tc, test_wards);
     suite_add_tcase(s, tc);
-    TCase *tr = tcase_create("run");
-    tcase_set_timeout(tr, 120);
+    TCase *tr = dc_test_tcase("run");
     tcase_add_test(tr, test_run_threads_identical);
     tcase_add_test(tr, test_run_in_process);
     tcase_add_test(tr, test_surname_shares);

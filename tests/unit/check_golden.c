@@ -249,8 +249,7 @@ static Suite *golden_suite(void)
 {
     find_sets();
     Suite *s = suite_create("golden");
-    TCase *tc = tcase_create("golden");
-    tcase_set_timeout(tc, 300);
+    TCase *tc = dc_test_tcase("golden");
     tcase_add_test(tc, test_mask_timing);
     tcase_add_test(tc, test_mask_paths);
     tcase_add_test(tc, test_every_sample_has_load_golden);

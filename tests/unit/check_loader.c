@@ -660,8 +660,7 @@ END_TEST
 static Suite *loader_suite(void)
 {
     Suite *s = suite_create("loader");
-    TCase *tc = tcase_create("core");
-    tcase_set_timeout(tc, 120);
+    TCase *tc = dc_test_tcase("core");
     tcase_add_test(tc, test_chunks_threads_identical);
     tcase_add_test(tc, test_lines_and_rejects);
     tcase_add_test(tc, test_long_lines);

@@ -907,9 +907,8 @@ END_TEST
 static Suite *match_suite(void)
 {
     Suite *s = suite_create("match");
-    TCase *t = tcase_create("core");
+    TCase *t = dc_test_tcase("core");
     tcase_add_checked_fixture(t, setup, teardown);
-    tcase_set_timeout(t, 120);
     tcase_add_test(t, test_rules_parse);
     tcase_add_test(t, test_jaro_winkler);
     tcase_add_test(t, test_compare_names_dates);

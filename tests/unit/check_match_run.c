@@ -189,8 +189,7 @@ END_TEST
 static Suite *match_run_suite(void)
 {
     Suite *s = suite_create("match_run");
-    TCase *t = tcase_create("cli");
-    tcase_set_timeout(t, 300);
+    TCase *t = dc_test_tcase("cli");
     tcase_add_test(t, test_run_quality_and_determinism);
     tcase_add_test(t, test_run_options);
     tcase_add_test(t, test_explain);

@@ -867,9 +867,8 @@ END_TEST
 static Suite *merge_suite(void)
 {
     Suite *s = suite_create("merge");
-    TCase *tc = tcase_create("survivorship");
+    TCase *tc = dc_test_tcase("survivorship");
     tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_id12_rules);
     tcase_add_test(tc, test_name_rules);
     tcase_add_test(tc, test_date_rules);

@@ -305,7 +305,7 @@ END_TEST
 static Suite *name_suite(void)
 {
     Suite *s = suite_create("name");
-    TCase *tc = tcase_create("core");
+    TCase *tc = dc_test_tcase("core");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_variants);
     tcase_add_test(tc, test_display);

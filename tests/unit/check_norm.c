@@ -422,8 +422,7 @@ END_TEST
 static Suite *norm_suite(void)
 {
     Suite *s = suite_create("norm");
-    TCase *tc = tcase_create("core");
-    tcase_set_timeout(tc, 120);
+    TCase *tc = dc_test_tcase("core");
     tcase_add_test(tc, test_row);
     tcase_add_test(tc, test_sex_inference);
     tcase_add_test(tc, test_cache_transparent);

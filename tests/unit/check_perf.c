@@ -99,8 +99,7 @@ END_TEST
 static Suite *perf_suite(void)
 {
     Suite *s = suite_create("perf");
-    TCase *tc = tcase_create("memory");
-    tcase_set_timeout(tc, 60);
+    TCase *tc = dc_test_tcase("memory");
     tcase_add_test(tc, test_estimate);
     tcase_add_loop_test(tc, test_limit_refused_early, 0, (int)(sizeof limit_cases / sizeof limit_cases[0]));
     tcase_add_test(tc, test_limit_while_running);

@@ -511,7 +511,7 @@ END_TEST
 static Suite *report_suite(void)
 {
     Suite *s = suite_create("report");
-    TCase *tc = tcase_create("report");
+    TCase *tc = dc_test_tcase("report");
     tcase_add_test(tc, test_json_checker);
     tcase_add_test(tc, test_report_text);
     tcase_add_test(tc, test_report_after_merge);

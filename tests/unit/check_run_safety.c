@@ -673,8 +673,7 @@ END_TEST
 static Suite *safety_suite(void)
 {
     Suite *s = suite_create("run_safety");
-    TCase *tc = tcase_create("outputs");
-    tcase_set_timeout(tc, 120);
+    TCase *tc = dc_test_tcase("outputs");
     tcase_add_test(tc, test_commit_all_at_once);
     tcase_add_test(tc, test_abort_leaves_nothing);
     tcase_add_test(tc, test_errors);
@@ -683,8 +682,7 @@ static Suite *safety_suite(void)
     tcase_add_test(tc, test_kill_while_writing);
     tcase_add_test(tc, test_kill_while_committing);
     tcase_add_test(tc, test_kill_around_the_marker);
-    TCase *e2e = tcase_create("dancu_run");
-    tcase_set_timeout(e2e, 300);
+    TCase *e2e = dc_test_tcase("dancu_run");
     tcase_add_test(e2e, test_run_refuses_nonempty);
     tcase_add_test(e2e, test_run_reconciliation_bad_rows);
     tcase_add_test(e2e, test_run_killed_midway);

@@ -280,7 +280,7 @@ END_TEST
 static Suite *text_suite(void)
 {
     Suite *s = suite_create("text");
-    TCase *tc = tcase_create("core");
+    TCase *tc = dc_test_tcase("core");
     tcase_add_test(tc, test_134_letters);
     tcase_add_test(tc, test_tone_placement);
     tcase_add_test(tc, test_nfd_and_whitespace);

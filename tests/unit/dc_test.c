@@ -29,6 +29,13 @@ int dc_test_main(Suite *s, const char *name)
     return failed == 0 && run > 0 ? 0 : 1;
 }
 
+TCase *dc_test_tcase(const char *name)
+{
+    TCase *tc = tcase_create(name);
+    tcase_set_timeout(tc, DC_TEST_TIMEOUT);
+    return tc;
+}
+
 char *dc_test_tmpdir(const char *tag)
 {
     static int counter;

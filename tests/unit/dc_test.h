@@ -15,6 +15,16 @@
 
 int dc_test_main(Suite *s, const char *name);
 
+/* Every test case has one timeout, DC_TEST_TIMEOUT seconds: a hang detector,
+ * never a speed check. No test may depend on the machine's speed (a CI
+ * machine can be twice as slow, under other jobs, or under ASan and
+ * Valgrind); speed is measured in bench/. CK_TIMEOUT_MULTIPLIER still
+ * scales it, as Check documents. */
+#define DC_TEST_TIMEOUT 1200
+
+/*! dc_test_tcase() : tcase_create() with the suite-wide timeout. */
+TCase *dc_test_tcase(const char *name);
+
 /* Paths of the binary under test and of the source tree (set by the Makefile). */
 #ifndef DANCU_BIN
 #define DANCU_BIN "build/dancu"
