@@ -2,7 +2,8 @@
 /*
  * dc_run.h - the state of one `dancu run`, shared by its stages.
  *
- * Stages, in order (each a function over dc_run_t):
+ * Stages, in order (each a function over dc_run_t; the table that runs
+ * them is engine/pipeline/pipeline.c):
  *   load+normalize  dc_run_load()       (engine/run)    -> recs[], load stats
  *   block           dc_block_run()      (engine/match)  -> candidate pairs
  *   score           dc_score_run()      (engine/match)  -> model, scored pairs
