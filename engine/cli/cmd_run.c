@@ -42,6 +42,9 @@ static void usage(FILE *f)
             "      --match-threshold P   match probability for a link [default: %.2f]\n"
             "      --review-threshold P  lower bound of the review band [default: %.2f]\n"
             "      --max-reject-rate R   fail when rejected/input rows exceeds R (0..1)\n"
+            "      --source-names base|path  name each source by its file's base name or by the path\n"
+            "                            as given (without .zst/.gz) [default: base]; two inputs with\n"
+            "                            one name are refused (exit 2)\n"
             "      --memory-limit SIZE   fail early (before loading, estimated from the input sizes) or as soon\n"
             "                            as the process grows past SIZE (e.g. 4G)\n"
             "Loader options:\n"
@@ -107,7 +110,7 @@ int dc_cmd_run(int argc, char **argv)
 {
     enum {
         O_FORCE = 256, O_FORMAT, O_COMPRESS, O_MODEL, O_RULES, O_MATCH, O_REVIEW, O_MAXREJ,
-        O_MEM, O_MAPPING, O_MAP, O_MAXFIELD, O_ETHNIC, O_SEXONE, O_PIVOT, O_REFYEAR,
+        O_MEM, O_MAPPING, O_MAP, O_MAXFIELD, O_ETHNIC, O_SEXONE, O_PIVOT, O_REFYEAR, O_SRCNAMES,
     };
     static const struct option lopts[] = {
         {"output", required_argument, NULL, 'o'},     {"threads", required_argument, NULL, 't'},
@@ -123,6 +126,7 @@ int dc_cmd_run(int argc, char **argv)
         {"max-field", required_argument, NULL, O_MAXFIELD},
         {"ethnic-codes", required_argument, NULL, O_ETHNIC}, {"sex-one", required_argument, NULL, O_SEXONE},
         {"century-pivot", required_argument, NULL, O_PIVOT}, {"ref-year", required_argument, NULL, O_REFYEAR},
+        {"source-names", required_argument, NULL, O_SRCNAMES},
         {"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0},
     };
     dc_run_opts_t o;
@@ -202,6 +206,9 @@ int dc_cmd_run(int argc, char **argv)
         case O_REFYEAR:
             if (parse_int(optarg, 1900, 2200, &o.norm.ref_year)) { fprintf(stderr, "dancu run: bad --ref-year\n"); bad = 1; }
             break;
+        case O_SRCNAMES:
+            if (dc_source_naming_parse(optarg, &o.source_naming)) { fprintf(stderr, "dancu run: --source-names must be base or path\n"); bad = 1; }
+            break;
         case 'h': usage(stdout); free(maps); return DC_EXIT_OK;
         default: bad = 1; break;
         }
@@ -220,10 +227,11 @@ int dc_cmd_run(int argc, char **argv)
     o.load.mappings = maps;
     dc_log_level = o.quiet ? 0 : 1 + verbose;
     dc_cli_inputs_t inputs;
-    if (dc_cli_inputs((const char *const *)argv + optind, (size_t)(argc - optind), &inputs)) {
+    int irc = dc_cli_inputs((const char *const *)argv + optind, (size_t)(argc - optind), o.source_naming, &inputs);
+    if (irc) {
         dc_error("%s", dc_geterr());
         free(maps);
-        return DC_EXIT_FAIL;
+        return irc;
     }
     const char *const *paths = inputs.paths;
     size_t npaths = inputs.n;

@@ -6,7 +6,7 @@
  * dc_run_t; each stage reads what earlier stages left (dc_run.h):
  *
  *   inputs    the input list checked and put in canonical order
- *             (dc_inputs_prepare: one source name per file, byte order)
+ *             (dc_source_list_make: one source name per file, sorted)
  *   memory    the up-front memory estimate against --memory-limit
  *   stage     the staged output set (dc_output_begin) and its rejects table
  *   load      load + normalize every file (dc_run_load)

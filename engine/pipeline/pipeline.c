@@ -16,9 +16,10 @@
 #include <string.h>   /* memset */
 
 typedef struct pctx {
-    const char *const *paths;
+    const char *const *paths;   /* canonical order once the inputs stage ran */
     size_t npaths;
-    dc_buf_t manifest;   /* model.json "run" member */
+    dc_source_list_t list;
+    dc_buf_t manifest;          /* model.json "run" member */
 } pctx_t;
 
 typedef struct stage {
@@ -26,6 +27,16 @@ typedef struct stage {
     int (*fn)(dc_run_t *run, pctx_t *c);
     int check_memory;   /* compare the peak RSS with --memory-limit after it */
 } stage_t;
+
+/* Source names checked and inputs sorted by them (dc_source_list_make):
+ * the order of the arguments never reaches an output. */
+static int st_inputs(dc_run_t *run, pctx_t *c)
+{
+    if (dc_source_list_make(c->paths, c->npaths, run->opts.source_naming, &c->list)) return -1;
+    c->paths = c->list.paths;
+    run->opts.load.source_names = (const char *const *)c->list.names;
+    return 0;
+}
 
 static int st_memory(dc_run_t *run, pctx_t *c)
 {
@@ -85,6 +96,7 @@ static int st_report(dc_run_t *run, pctx_t *c) { DC_UNUSED(c); return dc_report_
 static int st_commit(dc_run_t *run, pctx_t *c) { DC_UNUSED(c); return dc_output_commit(run); }
 
 static const stage_t stages[] = {
+    {"inputs", st_inputs, 0},
     {"memory", st_memory, 0},
     {"stage", st_stage, 0},
     {"load", st_load, 1},
@@ -115,13 +127,15 @@ static int check_memory(const dc_run_t *run, const char *stage)
 
 int dc_pipeline_run(dc_run_t *run, const char *const *paths, size_t npaths)
 {
-    pctx_t c = {paths, npaths, DC_BUF_INIT};
+    pctx_t c = {paths, npaths, {0}, DC_BUF_INIT};
     int rc = 0;
     for (size_t i = 0; i < DC_ARRAY_LEN(stages) && rc == 0; i++) {
         rc = stages[i].fn(run, &c);
         if (rc == 0 && stages[i].check_memory) rc = check_memory(run, stages[i].name);
     }
     if (rc) dc_output_abort(run);
+    run->opts.load.source_names = NULL;
+    dc_source_list_free(&c.list);
     dc_buf_free(&c.manifest);
     return rc;
 }
