@@ -4,7 +4,7 @@
  * and write every output of the run (staged: all files appear together
  * or none does, see engine/merge/output.c).
  */
-#include "dc_cli.h"
+#include "cli/dc_cli.h"
 #include "common/dc_common.h"
 #include "match/dc_match.h"
 #include "merge/dc_merge.h"

@@ -30,7 +30,7 @@
  * (dc_cannot_link: clustering would refuse them) are dropped, in parallel.
  * Key hash collisions (probability ~ n^2 / 2^(64-b)) only add candidates.
  */
-#include "dc_match.h"
+#include "match/dc_match.h"
 
 #include <stdlib.h>   /* free */
 #include <string.h>   /* memcpy */

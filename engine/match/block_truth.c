@@ -15,7 +15,7 @@
  * filter, whose true pairs clustering would refuse anyway); the per-rule
  * figures count each rule's own pairs.
  */
-#include "dc_match.h"
+#include "match/dc_match.h"
 
 #include <stdlib.h>   /* qsort */
 #include <string.h>   /* memset */

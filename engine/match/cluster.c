@@ -14,7 +14,7 @@
  * check would exceed CHECK_MAX comparisons is refused too (never merged
  * blindly, never quadratic).
  */
-#include "dc_match.h"
+#include "match/dc_match.h"
 
 #include <math.h>     /* exp2 */
 #include <stdlib.h>   /* free */

@@ -25,9 +25,9 @@
 #ifndef DC_MATCH_H
 #define DC_MATCH_H
 
-#include "../common/dc_common.h"
-#include "../normalize/dc_record.h"
-#include "../run/dc_run.h"
+#include "common/dc_common.h"
+#include "normalize/dc_record.h"
+#include "run/dc_run.h"
 
 /* ---------------------------------------------------------------- rules */
 

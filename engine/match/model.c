@@ -13,8 +13,8 @@
  * u from random pairs and the prior lambda = (EM match share * candidate
  * pairs) / all pairs, as in Splink.
  */
-#include "dc_match.h"
-#include "dc_match_json.h"
+#include "match/dc_match.h"
+#include "match/dc_match_json.h"
 
 #include <math.h>     /* log2 */
 #include <stdlib.h>   /* free */

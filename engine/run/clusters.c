@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* clusters.c - release of the clusters of a run (dc_run.h). Kept apart from
  * run.c so that users of dc_clusters_t need not link the loader. */
-#include "dc_run.h"
+#include "run/dc_run.h"
 
 #include <stdlib.h>   /* free */
 #include <string.h>   /* memset */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* stage.c - stage timing for the run report (dc_run.h). */
-#include "dc_run.h"
+#include "run/dc_run.h"
 
 void dc_run_stage_begin(dc_run_t *run, const char *name)
 {
