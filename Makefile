@@ -32,7 +32,10 @@ OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sani
 LDSAN   := -fsanitize=address,undefined
 else
 BUILD   ?= build
-OPT     ?= -O2 -g
+# NDEBUG turns off the assert()s of stated invariants (sorted candidate
+# pairs, stage begin/end, level ranges): they are on in the SAN=1 build and
+# in a debug build (make OPT='-O0 -g' BUILD=build-debug).
+OPT     ?= -O2 -g -DNDEBUG
 LDSAN   :=
 endif
 
