@@ -16,12 +16,12 @@
  *      bounded by the batches in flight.
  * Rejects go to OUT's directory as <name>.rejects.csv.
  */
-#include "dc_cli.h"
-#include "../common/dc_common.h"
-#include "../normalize/dc_normalize.h"
-#include "../../loaders/dc_loader.h"
-#include "../../loaders/dc_loader_int.h"
-#include "../run/dc_run.h"
+#include "cli/dc_cli.h"
+#include "common/dc_common.h"
+#include "normalize/dc_normalize.h"
+#include "dc_loader.h"
+#include "dc_loader_int.h"
+#include "run/dc_run.h"
 
 #include <getopt.h>   /* getopt_long */
 #include <stdlib.h>   /* free, strtol */
