@@ -335,14 +335,17 @@ static void add_counts(gen_counts_t *a, const gen_counts_t *b)
     a->enc_replaced += b->enc_replaced;
 }
 
-static void format_recid(const gen_ctx_t *c, const gen_file_t *f, uint64_t n, char *out, size_t cap)
+/* The record id of a file's n-th row; @return its length. */
+static size_t format_recid(const gen_ctx_t *c, const gen_file_t *f, uint64_t n, char *out, size_t cap)
 {
     switch (f->recid) {
-    case R_PADDED: snprintf(out, cap, "%08llu", (unsigned long long)n); break;
-    case R_PREFIXED:
-        snprintf(out, cap, "%s-%s-%07llu", c->ref->prov[f->prov].cccd, f->temp ? "TT" : "HK", (unsigned long long)n);
-        break;
-    default: snprintf(out, cap, "%llu", (unsigned long long)n); break;
+    case R_PADDED: return gen_catnum(out, cap, 0, n, 8);
+    case R_PREFIXED: {
+        size_t k = gen_cat(out, cap, 0, c->ref->prov[f->prov].cccd);
+        k = gen_cat(out, cap, k, f->temp ? "-TT-" : "-HK-");
+        return gen_catnum(out, cap, k, n, 7);
+    }
+    default: return gen_catnum(out, cap, 0, n, 1);
     }
 }
 
@@ -373,18 +376,20 @@ static void *write_batch(void *ud)
             const gen_row_t *gr = &b->rows[k];
             const gen_file_t *f = &c->files[gr->file];
             char rid[40];
-            format_recid(c, f, ++w->frows[gr->file], rid, sizeof rid);
+            size_t ridlen = format_recid(c, f, ++w->frows[gr->file], rid, sizeof rid);
             const char *bytes = b->bytes.p + gr->off;
             if (dc_outfile_write(w->outs[gr->file], bytes, gr->pre) != 0 ||
-                dc_outfile_write(w->outs[gr->file], rid, strlen(rid)) != 0 ||
+                dc_outfile_write(w->outs[gr->file], rid, ridlen) != 0 ||
                 dc_outfile_write(w->outs[gr->file], bytes + gr->pre, gr->len - gr->pre) != 0) {
                 w->err = 1;
                 break;
             }
             dc_buf_puts(&w->hb, f->name);
             dc_buf_putc(&w->hb, ',');
-            dc_buf_puts(&w->hb, rid);
-            dc_buf_printf(&w->hb, ",P%010llu\n", (unsigned long long)(gr->person + 1));
+            dc_buf_put(&w->hb, rid, ridlen);
+            dc_buf_put(&w->hb, ",P", 2);
+            gen_put_num(&w->hb, (long long)(gr->person + 1), 10);
+            dc_buf_putc(&w->hb, '\n');
         }
         w->st->rows += b->nrows;
         w->st->people += b->people;

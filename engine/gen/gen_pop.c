@@ -99,8 +99,13 @@ static void set_str(char *dst, size_t cap, const char *s)
 
 static void full_name(const person_t *p, char *out, size_t cap)
 {
-    if (p->mid[0]) snprintf(out, cap, "%s %s %s", p->sur, p->mid, p->given);
-    else snprintf(out, cap, "%s %s", p->sur, p->given);
+    size_t k = gen_cat(out, cap, 0, p->sur);
+    if (p->mid[0]) {
+        k = gen_cat(out, cap, k, " ");
+        k = gen_cat(out, cap, k, p->mid);
+    }
+    k = gen_cat(out, cap, k, " ");
+    gen_cat(out, cap, k, p->given);
 }
 
 static const char *pick_sur(const gen_ctx_t *c, dc_rng_t *r, int region, int eth)
@@ -169,7 +174,9 @@ static void make_ids(const gen_ctx_t *c, dc_rng_t *r, person_t *p, int prov)
     p->idgroup = -1;
     p->id12[0] = '\0';
     if (dc_rng_chance(r, 0.97)) {
-        snprintf(p->id12, sizeof p->id12, "%s%d%02d", g->prov[bprov].cccd, digit, p->by % 100);
+        size_t k = gen_cat(p->id12, sizeof p->id12, 0, g->prov[bprov].cccd);
+        k = gen_catnum(p->id12, sizeof p->id12, k, (unsigned)digit, 1);
+        gen_catnum(p->id12, sizeof p->id12, k, (unsigned)(p->by % 100), 2);
         p->idgroup = (int32_t)((bprov * 4 + digit) * 100 + p->by % 100);
     }
     p->cmnd[0] = '\0';
@@ -186,38 +193,57 @@ static void make_address(const gen_ctx_t *c, dc_rng_t *r, int prov, addr_t *a)
     const char *place = gen_place[dc_rng_below(r, (uint32_t)gen_nplace)];
     int south = p->region >= GEN_REGION_SOUTHEAST;
     unsigned house = 1 + dc_rng_below(r, 300);
+    char *s = a->street;
+    const size_t cap = sizeof a->street;
+    size_t k = 0;
     if (w->type == GEN_UNIT_PHUONG || w->type == GEN_UNIT_THITRAN) {
         switch (dc_rng_below(r, 4)) {
         case 0:
-            snprintf(a->street, sizeof a->street, "Số %u %s %u %s %s", house,
-                     south ? "hẻm" : "ngõ", 1 + dc_rng_below(r, 200), p->is_city && !south ? "Phố" : "đường",
-                     street);
+            k = gen_cat(s, cap, k, "Số ");
+            k = gen_catnum(s, cap, k, house, 1);
+            k = gen_cat(s, cap, k, south ? " hẻm " : " ngõ ");
+            k = gen_catnum(s, cap, k, 1 + dc_rng_below(r, 200), 1);
+            k = gen_cat(s, cap, k, p->is_city && !south ? " Phố " : " đường ");
+            gen_cat(s, cap, k, street);
             break;
         case 1:
-            snprintf(a->street, sizeof a->street, "%u/%u %s", house, 1 + dc_rng_below(r, 60), street);
+            k = gen_catnum(s, cap, k, house, 1);
+            k = gen_cat(s, cap, k, "/");
+            k = gen_catnum(s, cap, k, 1 + dc_rng_below(r, 60), 1);
+            k = gen_cat(s, cap, k, " ");
+            gen_cat(s, cap, k, street);
             break;
         case 2:
-            snprintf(a->street, sizeof a->street, "Tổ dân phố %u", 1 + dc_rng_below(r, 30));
+            k = gen_cat(s, cap, k, "Tổ dân phố ");
+            gen_catnum(s, cap, k, 1 + dc_rng_below(r, 30), 1);
             break;
         default:
-            snprintf(a->street, sizeof a->street, "Số %u %s", house, street);
+            k = gen_cat(s, cap, k, "Số ");
+            k = gen_catnum(s, cap, k, house, 1);
+            k = gen_cat(s, cap, k, " ");
+            gen_cat(s, cap, k, street);
             break;
         }
     } else if (south) {
-        if (dc_rng_chance(r, 0.5)) snprintf(a->street, sizeof a->street, "Ấp %u", 1 + dc_rng_below(r, 9));
-        else snprintf(a->street, sizeof a->street, "Ấp %s", place);
+        k = gen_cat(s, cap, k, "Ấp ");
+        if (dc_rng_chance(r, 0.5)) gen_catnum(s, cap, k, 1 + dc_rng_below(r, 9), 1);
+        else gen_cat(s, cap, k, place);
     } else if (p->region == GEN_REGION_NORTH_MOUNTAIN && dc_rng_chance(r, 0.5)) {
-        snprintf(a->street, sizeof a->street, "Bản %s", place);
+        k = gen_cat(s, cap, k, "Bản ");
+        gen_cat(s, cap, k, place);
     } else if (dc_rng_chance(r, 0.3)) {
-        snprintf(a->street, sizeof a->street, "Xóm %u", 1 + dc_rng_below(r, 15));
+        k = gen_cat(s, cap, k, "Xóm ");
+        gen_catnum(s, cap, k, 1 + dc_rng_below(r, 15), 1);
     } else {
-        snprintf(a->street, sizeof a->street, "Thôn %s", place);
+        k = gen_cat(s, cap, k, "Thôn ");
+        gen_cat(s, cap, k, place);
     }
 }
 
 static void make_ma_ho(const gen_ctx_t *c, dc_rng_t *r, int prov, char *out, size_t cap)
 {
-    snprintf(out, cap, "%s%09u", c->ref->prov[prov].cccd, dc_rng_below(r, 1000000000));
+    size_t k = gen_cat(out, cap, 0, c->ref->prov[prov].cccd);
+    gen_catnum(out, cap, k, dc_rng_below(r, 1000000000), 9);
 }
 
 /* Build the household's members. Returns the number of events counted. */
@@ -435,14 +461,19 @@ typedef struct {
 static void name_text(const gen_file_t *f, const corr_t *co, int case_mode, const char *s, size_t n,
                       dc_buf_t *out, dc_buf_t *t1, dc_buf_t *t2)
 {
+    int cm = f->header == H_ASCII_UPPER ? DC_GEN_UPPER : -1;
+    if (HAS(co, K_NAME_CASE)) cm = case_mode;
+    if (!(co->mask & (1u << K_NAME_TONE | 1u << K_NAME_DD | 1u << K_NAME_TELEX | 1u << K_NAME_FOLD))) {
+        if (cm >= 0) dc_gen_case(s, n, cm, out);   /* the common case: no copy */
+        else dc_buf_put(out, s, n);
+        return;
+    }
     dc_buf_clear(t1);
     dc_buf_put(t1, s, n);
     if (HAS(co, K_NAME_TONE)) { dc_buf_clear(t2); dc_gen_tone_swap(t1->p, t1->len, t2); dc_buf_clear(t1); dc_buf_put(t1, t2->p, t2->len); }
     if (HAS(co, K_NAME_DD)) { dc_buf_clear(t2); dc_gen_dd(t1->p, t1->len, t2); dc_buf_clear(t1); dc_buf_put(t1, t2->p, t2->len); }
     if (HAS(co, K_NAME_TELEX)) { dc_buf_clear(t2); dc_gen_telex(t1->p, t1->len, t2); dc_buf_clear(t1); dc_buf_put(t1, t2->p, t2->len); }
     else if (HAS(co, K_NAME_FOLD)) { dc_buf_clear(t2); dc_gen_fold(t1->p, t1->len, t2); dc_buf_clear(t1); dc_buf_put(t1, t2->p, t2->len); }
-    int cm = f->header == H_ASCII_UPPER ? DC_GEN_UPPER : -1;
-    if (HAS(co, K_NAME_CASE)) cm = case_mode;
     if (cm >= 0) dc_gen_case(t1->p, t1->len, cm, out);
     else dc_buf_put(out, t1->p, t1->len);
 }
@@ -670,7 +701,7 @@ static void emit_row(const gen_ctx_t *c, const person_t *p, const rowspec_t *rs,
     dc_gen_date(y, m, d, df, fb);
     fl.len[C_NGAYSINH] = (uint32_t)(fb->len - fl.off[C_NGAYSINH]);
     fl.off[C_NAMSINH] = (uint32_t)fb->len;
-    dc_buf_printf(fb, "%04d", y);
+    gen_put_num(fb, y, 4);
     fl.len[C_NAMSINH] = (uint32_t)(fb->len - fl.off[C_NAMSINH]);
 
     /* ---- sex */
@@ -742,7 +773,10 @@ static void emit_row(const gen_ctx_t *c, const person_t *p, const rowspec_t *rs,
         unsigned dd = 1 + dc_rng_below(r, 28);
         unsigned mm = 1 + dc_rng_below(r, 12);
         unsigned yy = 2010 + dc_rng_below(r, 15);
-        dc_buf_printf(fb, "Chuyển đến từ %s, ngày %02u/%02u/%u", from, dd, mm, yy);
+        dc_buf_puts(fb, "Chuyển đến từ ");
+        dc_buf_puts(fb, from);
+        dc_buf_puts(fb, ", ngày ");
+        dc_gen_date((int)yy, (int)mm, (int)dd, DC_GEN_DATE_DMY, fb);
     }
     else if (note < 3) dc_buf_puts(fb, "Đã cắt khẩu\nchờ xác nhận");
     else if (note < 4) dc_buf_puts(fb, "Ghi chú: \"tạm vắng\"; xem hồ sơ");
@@ -753,11 +787,12 @@ static void emit_row(const gen_ctx_t *c, const person_t *p, const rowspec_t *rs,
         unsigned yy = 2016 + dc_rng_below(r, 10);
         unsigned mm = 1 + dc_rng_below(r, 12);
         unsigned dd = 1 + dc_rng_below(r, 28);
-        dc_buf_printf(fb, "%04u-%02u-%02u", yy, mm, dd);
+        dc_gen_date((int)yy, (int)mm, (int)dd, DC_GEN_DATE_ISO, fb);
     }
     fl.len[C_X_CAPNHAT] = (uint32_t)(fb->len - fl.off[C_X_CAPNHAT]);
     fl.off[C_X_CANBO] = (uint32_t)fb->len;
-    dc_buf_printf(fb, "CB%04u", dc_rng_below(r, 10000));
+    dc_buf_put(fb, "CB", 2);
+    gen_put_num(fb, dc_rng_below(r, 10000), 4);
     fl.len[C_X_CANBO] = (uint32_t)(fb->len - fl.off[C_X_CANBO]);
 
     /* ---- assemble in the file's column order (UTF-8 NFC) */
@@ -824,12 +859,11 @@ void gen_house_assign_ids(gen_house_t *H, uint32_t *idcount, uint64_t *cmndcount
              * scattered, as real ones do */
             uint64_t k = idcount[p->idgroup]++;
             uint64_t serial = (k * 7919u + (uint64_t)p->idgroup * 104729u) % 1000000u;
-            snprintf(p->id12 + 6, sizeof p->id12 - 6, "%06u", (unsigned)serial);
+            gen_catnum(p->id12, sizeof p->id12, 6, serial, 6);
         }
         if (p->has_cmnd) {
             uint64_t k = (*cmndcount)++;
-            snprintf(p->cmnd, sizeof p->cmnd, "%09llu",
-                     (unsigned long long)((k * 387420489ull + 271828182ull) % 1000000000ull));
+            gen_catnum(p->cmnd, sizeof p->cmnd, 0, (k * 387420489ull + 271828182ull) % 1000000000ull, 9);
         }
     }
 }

@@ -9,7 +9,7 @@
  * by code point once at first use. Input is UTF-8 NFC; other characters
  * pass through unchanged.
  */
-#include "gen/dc_gen.h"
+#include "gen/gen_int.h"
 #include "dc_encoding.h"
 
 #include <pthread.h>  /* pthread_once */
@@ -478,19 +478,53 @@ long dc_gen_serial(int y, int m, int d)
     return days_from_civil(y, m, d) - days_from_civil(1899, 12, 30);
 }
 
+void gen_put_num(dc_buf_t *out, long long v, int width)
+{
+    char t[24];
+    int n = 0;
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    do {
+        t[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    while (n < width) t[n++] = '0';
+    if (v < 0) t[n++] = '-';
+    dc_buf_reserve(out, (size_t)n);
+    char *d = out->p + out->len;
+    for (int i = 0; i < n; i++) d[i] = t[n - 1 - i];
+    out->len += (size_t)n;
+    out->p[out->len] = '\0';
+}
+
+/* a SEP b SEP c, zero-padded to the given widths */
+static void put_dmy(dc_buf_t *out, int a, int b, int c, char sep, int wa, int wb, int wc)
+{
+    gen_put_num(out, a, wa);
+    dc_buf_putc(out, sep);
+    gen_put_num(out, b, wb);
+    dc_buf_putc(out, sep);
+    gen_put_num(out, c, wc);
+}
+
 void dc_gen_date(int y, int m, int d, dc_gen_date_fmt_t f, dc_buf_t *out)
 {
+    /* hand-formatted: the same bytes as printf("%02d/%02d/%04d", ...) and
+     * so on, several times faster */
     switch (f) {
-    case DC_GEN_DATE_DMY: dc_buf_printf(out, "%02d/%02d/%04d", d, m, y); break;
-    case DC_GEN_DATE_DMY_SHORT: dc_buf_printf(out, "%d/%d/%04d", d, m, y); break;
-    case DC_GEN_DATE_DMY_DASH: dc_buf_printf(out, "%02d-%02d-%04d", d, m, y); break;
-    case DC_GEN_DATE_ISO: dc_buf_printf(out, "%04d-%02d-%02d", y, m, d); break;
-    case DC_GEN_DATE_DMY_YY: dc_buf_printf(out, "%02d/%02d/%02d", d, m, y % 100); break;
-    case DC_GEN_DATE_MY: dc_buf_printf(out, "%02d/%04d", m, y); break;
-    case DC_GEN_DATE_YEAR: dc_buf_printf(out, "%04d", y); break;
-    case DC_GEN_DATE_PH00: dc_buf_printf(out, "00/00/%04d", y); break;
-    case DC_GEN_DATE_PH01: dc_buf_printf(out, "01/01/%04d", y); break;
-    case DC_GEN_DATE_SERIAL: dc_buf_printf(out, "%ld", dc_gen_serial(y, m, d)); break;
+    case DC_GEN_DATE_DMY: put_dmy(out, d, m, y, '/', 2, 2, 4); break;
+    case DC_GEN_DATE_DMY_SHORT: put_dmy(out, d, m, y, '/', 1, 1, 4); break;
+    case DC_GEN_DATE_DMY_DASH: put_dmy(out, d, m, y, '-', 2, 2, 4); break;
+    case DC_GEN_DATE_ISO: put_dmy(out, y, m, d, '-', 4, 2, 2); break;
+    case DC_GEN_DATE_DMY_YY: put_dmy(out, d, m, y % 100, '/', 2, 2, 2); break;
+    case DC_GEN_DATE_MY:
+        gen_put_num(out, m, 2);
+        dc_buf_putc(out, '/');
+        gen_put_num(out, y, 4);
+        break;
+    case DC_GEN_DATE_YEAR: gen_put_num(out, y, 4); break;
+    case DC_GEN_DATE_PH00: dc_buf_put(out, "00/00/", 6); gen_put_num(out, y, 4); break;
+    case DC_GEN_DATE_PH01: dc_buf_put(out, "01/01/", 6); gen_put_num(out, y, 4); break;
+    case DC_GEN_DATE_SERIAL: gen_put_num(out, dc_gen_serial(y, m, d), 1); break;
     default: break;
     }
 }
@@ -500,12 +534,38 @@ void dc_gen_date(int y, int m, int d, dc_gen_date_fmt_t f, dc_buf_t *out)
 void dc_gen_ward(int num, dc_gen_ward_fmt_t f, dc_buf_t *out)
 {
     switch (f) {
-    case DC_GEN_WARD_FULL: dc_buf_printf(out, "Phường %d", num); break;
-    case DC_GEN_WARD_P_DOT: dc_buf_printf(out, "P.%d", num); break;
-    case DC_GEN_WARD_P_DOT0: dc_buf_printf(out, "P.%02d", num); break;
-    case DC_GEN_WARD_P: dc_buf_printf(out, "P%d", num); break;
-    case DC_GEN_WARD_F: dc_buf_printf(out, "F%d", num); break;
-    case DC_GEN_WARD_LOWER: dc_buf_printf(out, "phường %02d", num); break;
+    case DC_GEN_WARD_FULL: dc_buf_puts(out, "Phường "); gen_put_num(out, num, 1); break;
+    case DC_GEN_WARD_P_DOT: dc_buf_puts(out, "P."); gen_put_num(out, num, 1); break;
+    case DC_GEN_WARD_P_DOT0: dc_buf_puts(out, "P."); gen_put_num(out, num, 2); break;
+    case DC_GEN_WARD_P: dc_buf_putc(out, 'P'); gen_put_num(out, num, 1); break;
+    case DC_GEN_WARD_F: dc_buf_putc(out, 'F'); gen_put_num(out, num, 1); break;
+    case DC_GEN_WARD_LOWER: dc_buf_puts(out, "phường "); gen_put_num(out, num, 2); break;
     default: break;
     }
+}
+
+/* ---------------------------------------------------------------- strings */
+
+size_t gen_cat(char *dst, size_t cap, size_t k, const char *s)
+{
+    size_t n = strlen(s);
+    if (k + n >= cap) n = cap - 1 - k;
+    memcpy(dst + k, s, n);
+    k += n;
+    dst[k] = '\0';
+    return k;
+}
+
+size_t gen_catnum(char *dst, size_t cap, size_t k, unsigned long long v, int width)
+{
+    char t[24];
+    int n = 0;
+    do {
+        t[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (n < width) t[n++] = '0';
+    for (int i = n - 1; i >= 0 && k + 1 < cap; i--) dst[k++] = t[i];
+    dst[k] = '\0';
+    return k;
 }
