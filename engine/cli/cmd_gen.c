@@ -18,6 +18,7 @@ static void usage(FILE *out)
             "Generate a synthetic population living in households, written as provincial\n"
             "household-register exports (DIR/exports/*.csv, *.tsv) with the ground truth\n"
             "(DIR/truth.csv: source,record_id,person_id) and DIR/manifest.json.\n"
+            "With --compress every export and the truth are zstd streams (NAME.csv.zst).\n"
             "The output is byte-identical for the same options whatever --threads.\n"
             "\n"
             "Options:\n"
@@ -31,6 +32,11 @@ static void usage(FILE *out)
             "                         mixed: every header style, delimiter and encoding appears;\n"
             "                         canonical: canonical header, comma, UTF-8, dd/mm/yyyy\n"
             "      --no-legacy        write UTF-8 only (no TCVN3, VNI, VISCII, CP1258 files)\n"
+            "      --compress         zstd-compress the exports and truth.csv (*.csv.zst)\n"
+            "      --profile P        default | diverse: more distinct addresses and names\n"
+            "                                                                 [default: default]\n"
+            "      --corruption C     default | holdout: the frozen second corruption profile\n"
+            "                         (docs/GENERATOR.md)                     [default: default]\n"
             "  -T, --threads T        worker threads, 0 = all cores           [default: 0]\n"
             "  -f, --force            write into a non-empty output directory\n"
             "  -q, --quiet            print nothing but errors\n"
@@ -60,12 +66,14 @@ static int parse_rate(const char *s, double *out)
 
 int dc_cmd_gen(int argc, char **argv)
 {
-    enum { O_DUP = 256, O_CORRUPT, O_PROV, O_STYLES, O_NOLEGACY };
+    enum { O_DUP = 256, O_CORRUPT, O_PROV, O_STYLES, O_NOLEGACY, O_COMPRESS, O_PROFILE, O_CORRUPTION };
     static const struct option lo[] = {
         {"people", required_argument, 0, 'n'}, {"seed", required_argument, 0, 's'},
         {"output", required_argument, 0, 'o'}, {"dup-rate", required_argument, 0, O_DUP},
         {"corrupt-rate", required_argument, 0, O_CORRUPT}, {"provinces", required_argument, 0, O_PROV},
         {"styles", required_argument, 0, O_STYLES}, {"no-legacy", no_argument, 0, O_NOLEGACY},
+        {"compress", no_argument, 0, O_COMPRESS}, {"profile", required_argument, 0, O_PROFILE},
+        {"corruption", required_argument, 0, O_CORRUPTION},
         {"threads", required_argument, 0, 'T'}, {"force", no_argument, 0, 'f'},
         {"quiet", no_argument, 0, 'q'}, {"verbose", no_argument, 0, 'v'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
     };
@@ -112,6 +120,23 @@ int dc_cmd_gen(int argc, char **argv)
             }
             break;
         case O_NOLEGACY: o.legacy = 0; break;
+        case O_COMPRESS: o.compress = 1; break;
+        case O_PROFILE:
+            if (!strcmp(optarg, "default")) o.profile = DC_GEN_PROFILE_DEFAULT;
+            else if (!strcmp(optarg, "diverse")) o.profile = DC_GEN_PROFILE_DIVERSE;
+            else {
+                fprintf(stderr, "dancu gen: --profile: expected default or diverse\n");
+                return DC_EXIT_USAGE;
+            }
+            break;
+        case O_CORRUPTION:
+            if (!strcmp(optarg, "default")) o.corruption = DC_GEN_CORRUPTION_DEFAULT;
+            else if (!strcmp(optarg, "holdout")) o.corruption = DC_GEN_CORRUPTION_HOLDOUT;
+            else {
+                fprintf(stderr, "dancu gen: --corruption: expected default or holdout\n");
+                return DC_EXIT_USAGE;
+            }
+            break;
         case 'T':
             if ((o.nthreads = dc_cli_threads(optarg)) < 0) {
                 fprintf(stderr, "dancu gen: --threads: expected 0..1024\n");

@@ -37,6 +37,18 @@ typedef enum {
     DC_GEN_STYLES_CANONICAL,     /* canonical header, comma, UTF-8 NFC, dd/mm/yyyy everywhere */
 } dc_gen_styles_t;
 
+/* Value profiles (--profile). */
+typedef enum {
+    DC_GEN_PROFILE_DEFAULT = 0,  /* the values of the committed samples */
+    DC_GEN_PROFILE_DIVERSE,      /* more distinct house numbers, alleys, hamlets, rare and minority names */
+} dc_gen_profile_t;
+
+/* Corruption profiles (--corruption). */
+typedef enum {
+    DC_GEN_CORRUPTION_DEFAULT = 0, /* the rates documented in docs/GENERATOR.md */
+    DC_GEN_CORRUPTION_HOLDOUT,     /* frozen settings never tuned against (docs/GENERATOR.md) */
+} dc_gen_corruption_t;
+
 typedef struct dc_gen_opts {
     uint64_t people;          /* people to generate (not rows): >= 1 */
     uint64_t seed;
@@ -48,6 +60,9 @@ typedef struct dc_gen_opts {
     int force;                /* write into a non-empty outdir */
     dc_gen_styles_t styles;
     int legacy;               /* allow legacy encodings (TCVN3, VNI, VISCII, CP1258); default 1 */
+    int compress;             /* zstd-compress the exports and truth.csv (NAME.csv.zst) */
+    dc_gen_profile_t profile;       /* value diversity (--profile) */
+    dc_gen_corruption_t corruption; /* duplicate and corruption settings (--corruption) */
 } dc_gen_opts_t;
 
 void dc_gen_opts_default(dc_gen_opts_t *o);
