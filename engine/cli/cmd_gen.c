@@ -25,8 +25,10 @@ static void usage(FILE *out)
             "  -n, --people N         people to generate (not rows)          [default: 1000]\n"
             "  -s, --seed S           random seed                             [default: 1]\n"
             "  -o, --output DIR       output directory (created; must be empty unless --force)\n"
-            "      --dup-rate R       share of people with more than one row  [default: 0.10]\n"
-            "      --corrupt-rate R   share of original rows with a corruption [default: 0.15]\n"
+            "      --dup-rate R       share of people with more than one row  [default: 0.10;\n"
+            "                                                         holdout: 0.15]\n"
+            "      --corrupt-rate R   share of original rows with a corruption [default: 0.15;\n"
+            "                                                         holdout: 0.25]\n"
             "      --provinces LIST   comma-separated pre-2025 GSO codes (01,79,...) [default: all 63]\n"
             "      --styles S         realistic | mixed | canonical            [default: realistic]\n"
             "                         mixed: every header style, delimiter and encoding appears;\n"
@@ -81,6 +83,7 @@ int dc_cmd_gen(int argc, char **argv)
     dc_gen_opts_default(&o);
     o.nthreads = dc_nthreads_default();
     int opt;
+    double dup_rate = -1, corrupt_rate = -1;  /* given on the command line */
     optind = 1;
     while ((opt = getopt_long(argc, argv, "n:s:o:T:fqvh", lo, NULL)) != -1) {
         switch (opt) {
@@ -98,13 +101,13 @@ int dc_cmd_gen(int argc, char **argv)
             break;
         case 'o': o.outdir = optarg; break;
         case O_DUP:
-            if (parse_rate(optarg, &o.dup_rate)) {
+            if (parse_rate(optarg, &dup_rate)) {
                 fprintf(stderr, "dancu gen: --dup-rate: expected a number between 0 and 1\n");
                 return DC_EXIT_USAGE;
             }
             break;
         case O_CORRUPT:
-            if (parse_rate(optarg, &o.corrupt_rate)) {
+            if (parse_rate(optarg, &corrupt_rate)) {
                 fprintf(stderr, "dancu gen: --corrupt-rate: expected a number between 0 and 1\n");
                 return DC_EXIT_USAGE;
             }
@@ -155,6 +158,10 @@ int dc_cmd_gen(int argc, char **argv)
         usage(stderr);
         return DC_EXIT_USAGE;
     }
+    /* the profile's rates unless given */
+    dc_gen_opts_corruption(&o, o.corruption);
+    if (dup_rate >= 0) o.dup_rate = dup_rate;
+    if (corrupt_rate >= 0) o.corrupt_rate = corrupt_rate;
     if (!o.outdir) {
         fprintf(stderr, "dancu gen: -o DIR is required\n");
         usage(stderr);

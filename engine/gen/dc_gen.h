@@ -66,6 +66,9 @@ typedef struct dc_gen_opts {
 } dc_gen_opts_t;
 
 void dc_gen_opts_default(dc_gen_opts_t *o);
+/*! dc_gen_opts_corruption() : select a corruption profile and its
+ *  --dup-rate and --corrupt-rate (set those after it to override them). */
+void dc_gen_opts_corruption(dc_gen_opts_t *o, dc_gen_corruption_t c);
 
 typedef struct dc_gen_stats {
     uint64_t people, households, rows, files;

@@ -41,6 +41,14 @@ void dc_gen_opts_default(dc_gen_opts_t *o)
     o->legacy = 1;
 }
 
+void dc_gen_opts_corruption(dc_gen_opts_t *o, dc_gen_corruption_t c)
+{
+    const gen_corr_t *cp = gen_corr_profile(c);
+    o->corruption = c;
+    o->dup_rate = cp->dup_rate;
+    o->corrupt_rate = cp->corrupt_rate;
+}
+
 /* ------------------------------------------------------------ styles */
 
 static const char *const col_canonical[C__COUNT] = {
@@ -312,11 +320,14 @@ static int write_manifest(const dc_gen_opts_t *o, const gen_ctx_t *c, const uint
     put_json_kv_u64(&b, "duplicate", cnt->rows_dup, 0);
     put_json_kv_u64(&b, "with_corruption", cnt->rows_corrupt, 1);
     dc_buf_puts(&b, "  },\n  \"duplicates\": {\n");
-    for (int k = D_MOVED; k <= D_MULTI; k++) put_json_kv_u64(&b, gen_event_name[k], cnt->event[k], k == D_MULTI);
+    int holdout = o->corruption == DC_GEN_CORRUPTION_HOLDOUT;
+    for (int k = D_MOVED; k <= D_MULTI; k++) put_json_kv_u64(&b, gen_event_name[k], cnt->event[k], k == D_MULTI && !holdout);
+    if (holdout) put_json_kv_u64(&b, gen_event_name[D_LODGER], cnt->event[D_LODGER], 1);
     dc_buf_puts(&b, "  },\n  \"hard_negatives\": {\n");
-    for (int k = N_TWINS; k < D__COUNT; k++) put_json_kv_u64(&b, gen_event_name[k], cnt->event[k], k + 1 == D__COUNT);
+    for (int k = N_TWINS; k <= N_GRANDPARENTS; k++)
+        put_json_kv_u64(&b, gen_event_name[k], cnt->event[k], k == N_GRANDPARENTS);
     dc_buf_puts(&b, "  },\n  \"corruptions\": {\n");
-    for (int k = 0; k < K__COUNT; k++) put_json_kv_u64(&b, gen_kind_name[k], cnt->kind[k], 0);
+    for (int k = 0; k < (holdout ? K__COUNT : K_DEFAULT_COUNT); k++) put_json_kv_u64(&b, gen_kind_name[k], cnt->kind[k], 0);
     put_json_kv_u64(&b, "legacy_encoding_chars_replaced", cnt->enc_replaced, 1);
     dc_buf_puts(&b, "  }\n}\n");
     char path[4096];
@@ -517,6 +528,7 @@ int dc_gen_run(const dc_gen_opts_t *o, dc_gen_stats_t *st)
     memset(&c, 0, sizeof c);
     c.o = o;
     c.ref = ref;
+    c.corr = gen_corr_profile(o->corruption);
     int rc = -1;
     gen_out_t *outs = NULL, truth;
     memset(&truth, 0, sizeof truth);

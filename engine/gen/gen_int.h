@@ -144,13 +144,17 @@ typedef enum {
     K_SEX_CODE, K_ID_MISSING, K_ID_WRONG_DIGIT, K_ID_CMND_INSTEAD,
     K_ADDR_ABBREV, K_ADDR_PARTIAL, K_ADDR_UNITS, K_ADDR_WARD_FORM, K_ADDR_FOLD,
     K_REL_FOLD,
+    /* --corruption holdout only (FEBRL-like edits, missing fields) */
+    K_NAME_SWAP, K_NAME_REPLACED, K_DATE_DIGITS, K_FIELD_MISSING,
     K__COUNT
 } gen_kind_t;
+enum { K_DEFAULT_COUNT = K_NAME_SWAP };   /* the kinds of the default profile */
 extern const char *const gen_kind_name[K__COUNT];
 
 typedef enum {
     D_MOVED, D_TEMP, D_TWICE, D_MULTI,
     N_TWINS, N_FATHER_SON, N_COMMON_NAME, N_SIBLINGS, N_GRANDPARENTS,
+    D_LODGER,                 /* --corruption holdout only */
     D__COUNT
 } gen_event_t;
 extern const char *const gen_event_name[D__COUNT];
@@ -183,8 +187,26 @@ typedef struct {
     uint64_t people, households;
 } gen_block_t;
 
+/* A corruption profile (--corruption): the rates of the extra rows and of
+ * their corruptions. The default one gives the committed samples; the
+ * holdout one is frozen (docs/GENERATOR.md). */
+typedef struct {
+    uint16_t kind_w[K__COUNT];  /* weights of the corruption kinds (per mille) */
+    uint8_t dup_pct[4];         /* moved, temporary register, typed twice: cumulative percent
+                                   thresholds; then lodger (holdout), the rest several rows */
+    int multi_kinds;            /* several rows: kinds drawn among the first multi_kinds of
+                                   moved, temporary, twice, lodger */
+    double exact_copy;          /* share of duplicate rows with no corruption */
+    int max_kinds;              /* a corrupted duplicate row gets 1..max_kinds kinds */
+    double old_entry;           /* share of moved/temporary rows with the old card or no ID */
+    double dup_rate, corrupt_rate;  /* the profile's --dup-rate and --corrupt-rate */
+} gen_corr_t;
+/*! gen_corr_profile() : the settings of a dc_gen_corruption_t. */
+const gen_corr_t *gen_corr_profile(int corruption);
+
 /* The run-wide read-only context the workers see. */
 typedef struct {
+    const gen_corr_t *corr;
     const dc_gen_opts_t *o;
     const gen_ref_t *ref;
     int nsel;                   /* selected provinces */

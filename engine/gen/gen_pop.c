@@ -26,12 +26,57 @@ const char *const gen_kind_name[K__COUNT] = {
     "sex_other_coding", "id_missing", "id_wrong_digit", "id_old_card_instead",
     "address_abbreviated", "address_partial", "address_other_units", "address_ward_form",
     "address_diacritics_dropped", "relative_names_diacritics_dropped",
+    "name_parts_swapped", "given_name_replaced", "date_digits_transposed", "field_missing",
 };
 
 const char *const gen_event_name[D__COUNT] = {
     "dup_moved_province", "dup_temporary_register", "dup_typed_twice", "dup_three_or_four_rows",
     "twins", "father_son_same_name", "common_name", "sibling_groups", "households_with_grandparents",
+    "dup_lodger_without_id",
 };
+
+/* ------------------------------------------------------------ corruption profiles */
+
+static const gen_corr_t corr_default = {
+    .kind_w = {
+        120, 50, 50, 35, 90, 40, 25, 10, 25,   /* names */
+        30, 20, 25, 25, 15, 25, 25,            /* dates */
+        25, 45, 35, 35,                        /* sex, ids */
+        40, 40, 40, 30, 25, 20,                /* addresses, relatives */
+        0, 0, 0, 0,                            /* holdout only */
+    },
+    .dup_pct = {30, 65, 90, 90},
+    .multi_kinds = 3,
+    .exact_copy = 0.08,
+    .max_kinds = 3,
+    .old_entry = 0.35,
+    .dup_rate = 0.10,
+    .corrupt_rate = 0.15,
+};
+
+/* FROZEN on 2026-12-06, before any tuning against it (issue 15 part 4): never
+ * change these numbers to suit the matcher. docs/GENERATOR.md lists them. */
+static const gen_corr_t corr_holdout = {
+    .kind_w = {
+        80, 40, 30, 30, 120, 60, 30, 20, 15,   /* names */
+        20, 15, 15, 40, 10, 40, 30,            /* dates */
+        15, 60, 50, 30,                        /* sex, ids */
+        30, 60, 40, 20, 30, 30,                /* addresses, relatives */
+        40, 50, 40, 80,                        /* swapped names, replaced given, date digits, missing */
+    },
+    .dup_pct = {35, 55, 67, 87},
+    .multi_kinds = 4,
+    .exact_copy = 0.05,
+    .max_kinds = 4,
+    .old_entry = 0.50,
+    .dup_rate = 0.15,
+    .corrupt_rate = 0.25,
+};
+
+const gen_corr_t *gen_corr_profile(int corruption)
+{
+    return corruption == DC_GEN_CORRUPTION_HOLDOUT ? &corr_holdout : &corr_default;
+}
 
 /* Relation to the head of household. */
 enum { QH_HEAD, QH_WIFE, QH_HUSBAND, QH_CHILD, QH_FATHER, QH_MOTHER, QH_GRANDCHILD, QH_OTHER,
@@ -432,17 +477,12 @@ typedef struct {
     uint32_t mask;            /* 1 << gen_kind_t */
 } corr_t;
 
-static void pick_corruptions(dc_rng_t *r, int nkinds, corr_t *co, gen_counts_t *cnt)
+static void pick_corruptions(const gen_corr_t *cp, dc_rng_t *r, int nkinds, corr_t *co, gen_counts_t *cnt)
 {
-    /* weights of the kinds (per mille of corruptions) */
-    static const uint16_t w[K__COUNT] = {
-        120, 50, 50, 35, 90, 40, 25, 10, 25,   /* names */
-        30, 20, 25, 25, 15, 25, 25,            /* dates */
-        25, 45, 35, 35,                        /* sex, ids */
-        40, 40, 40, 30, 25, 20,                /* addresses, relatives */
-    };
+    /* the kinds of the default profile draw as before the holdout kinds
+     * were added (zero weights at the end change no draw) */
     co->mask = 0;
-    for (int j = 0; j < nkinds; j++) co->mask |= 1u << gen_pick_share(r, w, K__COUNT);
+    for (int j = 0; j < nkinds; j++) co->mask |= 1u << gen_pick_share(r, cp->kind_w, K__COUNT);
     for (int k = 0; k < K__COUNT; k++)
         if (co->mask & (1u << k)) cnt->kind[k]++;
 }
@@ -585,24 +625,30 @@ typedef struct {
     const char *ma_ho;
     int level;                /* 0 clean, 1 an original with a corruption, 2 a duplicate */
     int old_entry;            /* an entry made years ago, often before the 12-digit IDs */
+    int lodger;               /* registered as a lodger: no ID number, no relatives (holdout) */
 } rowspec_t;
+
+/* Nicknames and short names written in place of a given name (holdout). */
+static const char *const nickname[] = {"Bé", "Tí", "Tèo", "Út", "Hai", "Ba", "Tư", "Năm", "Bông", "Mít", "Cu", "Na"};
 
 static void emit_row(const gen_ctx_t *c, const person_t *p, const rowspec_t *rs, uint64_t pid,
                      dc_rng_t *r, gen_block_t *blk, dc_buf_t *sb)
 {
     const gen_file_t *f = &c->files[rs->file];
     const gen_ref_t *g = c->ref;
+    const gen_corr_t *cp = c->corr;
     corr_t co = {0};
-    if (rs->level == 1) pick_corruptions(r, 1, &co, &blk->cnt);
-    else if (rs->level == 2 && !dc_rng_chance(r, 0.08)) pick_corruptions(r, 1 + (int)dc_rng_below(r, 3), &co, &blk->cnt);
-    if (rs->old_entry && dc_rng_chance(r, 0.35)) {
+    if (rs->level == 1) pick_corruptions(cp, r, 1, &co, &blk->cnt);
+    else if (rs->level == 2 && !dc_rng_chance(r, cp->exact_copy))
+        pick_corruptions(cp, r, 1 + (int)dc_rng_below(r, (uint32_t)cp->max_kinds), &co, &blk->cnt);
+    if (rs->old_entry && dc_rng_chance(r, cp->old_entry)) {
         /* registered before the 12-digit ID: the old card number, or none */
         gen_kind_t k = p->has_cmnd ? K_ID_CMND_INSTEAD : K_ID_MISSING;
         if (!HAS(&co, k)) blk->cnt.kind[k]++;
         co.mask |= 1u << k;
     }
     if (co.mask) blk->cnt.rows_corrupt++;
-    if (rs->level == 2) blk->cnt.rows_dup++;
+    if (rs->level == 2 || rs->lodger) blk->cnt.rows_dup++;
     else blk->cnt.rows_orig++;
 
     dc_buf_t *fb = &sb[SB_FIELDS];
@@ -634,7 +680,14 @@ static void emit_row(const gen_ctx_t *c, const person_t *p, const rowspec_t *rs,
             set_str(mid, sizeof mid, add);
         }
     }
-    const char *pieces[3] = {p->sur, mid, p->given};
+    const char *given = p->given;
+    if (HAS(&co, K_NAME_REPLACED)) {
+        /* another given name, or the nickname the person goes by */
+        if (dc_rng_chance(r, 0.5)) given = gen_wlist_pick(&g->given[p->sex], r);
+        if (given == p->given || !strcmp(given, p->given))
+            given = nickname[dc_rng_below(r, DC_ARRAY_LEN(nickname))];
+    }
+    const char *pieces[3] = {p->sur, mid, given};
     int typo_piece = HAS(&co, K_NAME_TYPO) ? (dc_rng_chance(r, 0.6) ? 2 : (mid[0] ? 1 : 0)) : -1;
     int case_mode = dc_rng_chance(r, 0.6) ? DC_GEN_UPPER : DC_GEN_LOWER;
     dc_buf_t *nb = &sb[SB_NAME];
@@ -657,18 +710,22 @@ static void emit_row(const gen_ctx_t *c, const person_t *p, const rowspec_t *rs,
         plen[i] = (uint32_t)(nb->len - poff[i]);
     }
     int spaces = HAS(&co, K_NAME_SPACES);
+    int first = 0, last = 2;  /* surname and given name, or swapped (FEBRL's swap) */
+    if (HAS(&co, K_NAME_SWAP)) { first = 2; last = 0; }
     if (f->header == H_SPLIT) {
-        add_field(fb, &fl, C_HO, nb->p + poff[0], plen[0]);
+        add_field(fb, &fl, C_HO, nb->p + poff[first], plen[first]);
         add_field(fb, &fl, C_TENDEM, nb->p + poff[1], plen[1]);
         fl.off[C_TEN] = (uint32_t)fb->len;
-        dc_buf_put(fb, nb->p + poff[2], plen[2]);
+        dc_buf_put(fb, nb->p + poff[last], plen[last]);
         if (spaces) dc_buf_putc(fb, ' ');
         fl.len[C_TEN] = (uint32_t)(fb->len - fl.off[C_TEN]);
     } else {
         fl.off[C_HOTEN] = (uint32_t)fb->len;
-        for (int i = 0; i < 3; i++) {
+        const int order[3] = {first, 1, last};
+        for (int j = 0; j < 3; j++) {
+            int i = order[j];
             if (!plen[i]) continue;
-            if (fb->len > fl.off[C_HOTEN]) dc_buf_puts(fb, spaces && i == 2 ? "  " : " ");
+            if (fb->len > fl.off[C_HOTEN]) dc_buf_puts(fb, spaces && j == 2 ? "  " : " ");
             dc_buf_put(fb, nb->p + poff[i], plen[i]);
         }
         fl.len[C_HOTEN] = (uint32_t)(fb->len - fl.off[C_HOTEN]);
@@ -697,6 +754,13 @@ static void emit_row(const gen_ctx_t *c, const person_t *p, const rowspec_t *rs,
     }
     if (HAS(&co, K_DATE_SWAP) && d <= 12 && d != m) { int t = d; d = m; m = t; }
     if (HAS(&co, K_DATE_YEAR_OFF)) y += dc_rng_chance(r, 0.5) ? 1 : -1;
+    if (HAS(&co, K_DATE_DIGITS)) {
+        /* two digits transposed: the year's last two, else the day's */
+        int a = y / 10 % 10, b = y % 10;
+        if (a != b) y += 9 * (b - a);
+        else if (d >= 10 && d % 10 != d / 10 && d % 10 * 10 + d / 10 <= dc_gen_days_in_month(y, m))
+            d = d % 10 * 10 + d / 10;
+    }
     fl.off[C_NGAYSINH] = (uint32_t)fb->len;
     dc_gen_date(y, m, d, df, fb);
     fl.len[C_NGAYSINH] = (uint32_t)(fb->len - fl.off[C_NGAYSINH]);
@@ -715,7 +779,8 @@ static void emit_row(const gen_ctx_t *c, const person_t *p, const rowspec_t *rs,
     char id[16];
     set_str(id, sizeof id, p->id12);
     const char *cmnd = p->cmnd;
-    if (HAS(&co, K_ID_MISSING)) id[0] = '\0';
+    if (HAS(&co, K_ID_MISSING) || rs->lodger) id[0] = '\0';
+    if (rs->lodger) cmnd = "";
     if (HAS(&co, K_ID_WRONG_DIGIT) && id[0]) {
         int pos = 6 + (int)dc_rng_below(r, 6);
         id[pos] = (char)('0' + (id[pos] - '0' + 1 + (int)dc_rng_below(r, 9)) % 10);
@@ -751,6 +816,7 @@ static void emit_row(const gen_ctx_t *c, const person_t *p, const rowspec_t *rs,
 
     /* ---- relatives */
     const char *rel[3] = {p->father, p->mother, p->spouse};
+    if (rs->lodger) rel[0] = rel[1] = rel[2] = "";
     for (int i = 0; i < 3; i++) {
         int col = C_CHA + i;
         fl.off[col] = (uint32_t)fb->len;
@@ -794,6 +860,18 @@ static void emit_row(const gen_ctx_t *c, const person_t *p, const rowspec_t *rs,
     dc_buf_put(fb, "CB", 2);
     gen_put_num(fb, dc_rng_below(r, 10000), 4);
     fl.len[C_X_CANBO] = (uint32_t)(fb->len - fl.off[C_X_CANBO]);
+
+    /* ---- fields left empty (holdout) */
+    if (HAS(&co, K_FIELD_MISSING)) {
+        static const uint8_t missable[] = {C_CHA, C_ME, C_VOCHONG, C_QUEQUAN, C_DANTOC, C_TONGIAO, C_NOIO,
+                                           C_GT, C_THUONGTRU, C_CHA, C_ME, C_NGAYSINH};
+        int nmiss = 1 + (int)dc_rng_below(r, 2);
+        for (int j = 0; j < nmiss; j++) {
+            int col = missable[dc_rng_below(r, DC_ARRAY_LEN(missable))];
+            fl.len[col] = 0;
+            if (col == C_NGAYSINH) fl.len[C_NAMSINH] = 0;
+        }
+    }
 
     /* ---- assemble in the file's column order (UTF-8 NFC) */
     dc_buf_t *row = &sb[SB_ROW];
@@ -875,25 +953,48 @@ void gen_house_emit(const gen_ctx_t *c, gen_house_t *H, uint64_t pid0, gen_block
     for (int i = 0; i < H->n; i++) {
         const person_t *p = &H->p[i];
         uint64_t pid = pid0 + (uint64_t)i;
-        rowspec_t rs = {pf, p->qh, &H->addr, NULL, H->ma_ho, dc_rng_chance(&r, c->o->corrupt_rate), 0};
+        rowspec_t rs = {pf, p->qh, &H->addr, NULL, H->ma_ho, dc_rng_chance(&r, c->o->corrupt_rate), 0, 0};
         emit_row(c, p, &rs, pid, &r, b, sb);
         if (!dc_rng_chance(&r, c->o->dup_rate)) continue;
         /* extra rows of this person */
+        const gen_corr_t *cp = c->corr;
         int kinds[3], nk = 1;
         uint32_t x = dc_rng_below(&r, 100);
-        if (x < 30) kinds[0] = D_MOVED;
-        else if (x < 65) kinds[0] = D_TEMP;
-        else if (x < 90) kinds[0] = D_TWICE;
+        if (x < cp->dup_pct[0]) kinds[0] = D_MOVED;
+        else if (x < cp->dup_pct[1]) kinds[0] = D_TEMP;
+        else if (x < cp->dup_pct[2]) kinds[0] = D_TWICE;
+        else if (x < cp->dup_pct[3]) kinds[0] = D_LODGER;
         else {
+            static const int mk[4] = {D_MOVED, D_TEMP, D_TWICE, D_LODGER};
             nk = 2 + (int)dc_rng_below(&r, 2);
-            for (int j = 0; j < nk; j++) kinds[j] = (int)dc_rng_below(&r, 3);
+            for (int j = 0; j < nk; j++) kinds[j] = mk[dc_rng_below(&r, (uint32_t)cp->multi_kinds)];
             b->cnt.event[D_MULTI]++;
         }
         for (int j = 0; j < nk; j++) {
             int kind = kinds[j];
             addr_t moved;
             char ma_ho[16];
-            rowspec_t d = {pf, p->qh, &H->addr, NULL, H->ma_ho, 2, 0};
+            rowspec_t d = {pf, p->qh, &H->addr, NULL, H->ma_ho, 2, 0, 0};
+            if (kind == D_LODGER) {
+                /* registered again as a lodger elsewhere (another province
+                 * when there is one), with neither ID nor relatives; the
+                 * name, date and sex as on the original, corrupted no more
+                 * often than an original row */
+                int q = other_province(c, &r, H->addr.prov);
+                int temp = c->temp_file[q] >= 0 && dc_rng_chance(&r, 0.5);
+                make_address(c, &r, q, &moved);
+                make_ma_ho(c, &r, q, ma_ho, sizeof ma_ho);
+                d.file = temp ? c->temp_file[q] : c->perm_file[q];
+                if (temp) d.cur = &moved;
+                else d.perm = &moved;
+                d.ma_ho = ma_ho;
+                d.qh = QH_LODGER;
+                d.level = dc_rng_chance(&r, c->o->corrupt_rate);
+                d.lodger = 1;
+                b->cnt.event[kind]++;
+                emit_row(c, p, &d, pid, &r, b, sb);
+                continue;
+            }
             if (kind == D_MOVED && c->nsel < 2) kind = D_TEMP;
             if (kind == D_TEMP && c->ntempprov == 0) kind = D_TWICE;
             if (kind == D_MOVED || kind == D_TEMP) {
