@@ -13,7 +13,38 @@
 #include "gen/dc_gen.h"
 #include "dc_loader.h"
 
+#include <string.h> /* memcpy, strlen */
+
 /* ------------------------------------------------------------ formatting */
+
+/* dc_buf_put(), dc_buf_putc(), dc_buf_puts() (same result) with the room
+ * check inline: a row is built from dozens of short pieces, and the two
+ * calls per piece were a tenth of the generator's time. */
+static inline void gen_put(dc_buf_t *b, const void *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) { dc_buf_put(b, s, n); return; }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+static inline void gen_putc(dc_buf_t *b, char c)
+{
+    if (b->len + 2 > b->cap) { dc_buf_putc(b, c); return; }
+    b->p[b->len++] = c;
+    b->p[b->len] = '\0';
+}
+static inline void gen_puts(dc_buf_t *b, const char *s) { gen_put(b, s, strlen(s)); }
+/*! gen_put_csv() : dc_buf_put_csv() with gen_put() for the common unquoted field. */
+static inline void gen_put_csv(dc_buf_t *b, const char *s, size_t n, char delim)
+{
+    int quote = n > 0 && (s[0] == ' ' || s[n - 1] == ' ');
+    for (size_t i = 0; i < n && !quote; i++) {
+        char c = s[i];
+        quote = c == delim || c == '"' || c == '\n' || c == '\r';
+    }
+    if (quote) dc_buf_put_csv(b, s, n, delim);
+    else gen_put(b, s, n);
+}
 
 /*! gen_put_num() : append v in decimal, zero-padded to `width` digits: the
  *  bytes of printf("%0*lld", width, v) for v >= 0 (hand-written: printf

@@ -505,23 +505,23 @@ static void name_text(const gen_file_t *f, const corr_t *co, int case_mode, cons
     if (HAS(co, K_NAME_CASE)) cm = case_mode;
     if (!(co->mask & (1u << K_NAME_TONE | 1u << K_NAME_DD | 1u << K_NAME_TELEX | 1u << K_NAME_FOLD))) {
         if (cm >= 0) dc_gen_case(s, n, cm, out);   /* the common case: no copy */
-        else dc_buf_put(out, s, n);
+        else gen_put(out, s, n);
         return;
     }
     dc_buf_clear(t1);
-    dc_buf_put(t1, s, n);
-    if (HAS(co, K_NAME_TONE)) { dc_buf_clear(t2); dc_gen_tone_swap(t1->p, t1->len, t2); dc_buf_clear(t1); dc_buf_put(t1, t2->p, t2->len); }
-    if (HAS(co, K_NAME_DD)) { dc_buf_clear(t2); dc_gen_dd(t1->p, t1->len, t2); dc_buf_clear(t1); dc_buf_put(t1, t2->p, t2->len); }
-    if (HAS(co, K_NAME_TELEX)) { dc_buf_clear(t2); dc_gen_telex(t1->p, t1->len, t2); dc_buf_clear(t1); dc_buf_put(t1, t2->p, t2->len); }
-    else if (HAS(co, K_NAME_FOLD)) { dc_buf_clear(t2); dc_gen_fold(t1->p, t1->len, t2); dc_buf_clear(t1); dc_buf_put(t1, t2->p, t2->len); }
+    gen_put(t1, s, n);
+    if (HAS(co, K_NAME_TONE)) { dc_buf_clear(t2); dc_gen_tone_swap(t1->p, t1->len, t2); dc_buf_clear(t1); gen_put(t1, t2->p, t2->len); }
+    if (HAS(co, K_NAME_DD)) { dc_buf_clear(t2); dc_gen_dd(t1->p, t1->len, t2); dc_buf_clear(t1); gen_put(t1, t2->p, t2->len); }
+    if (HAS(co, K_NAME_TELEX)) { dc_buf_clear(t2); dc_gen_telex(t1->p, t1->len, t2); dc_buf_clear(t1); gen_put(t1, t2->p, t2->len); }
+    else if (HAS(co, K_NAME_FOLD)) { dc_buf_clear(t2); dc_gen_fold(t1->p, t1->len, t2); dc_buf_clear(t1); gen_put(t1, t2->p, t2->len); }
     if (cm >= 0) dc_gen_case(t1->p, t1->len, cm, out);
-    else dc_buf_put(out, t1->p, t1->len);
+    else gen_put(out, t1->p, t1->len);
 }
 
 static void add_field(dc_buf_t *fb, fields_t *fl, int col, const char *s, size_t n)
 {
     fl->off[col] = (uint32_t)fb->len;
-    dc_buf_put(fb, s, n);
+    gen_put(fb, s, n);
     fl->len[col] = (uint32_t)n;
 }
 
@@ -537,16 +537,16 @@ static void unit_name(dc_buf_t *b, const char *name, int type, int abbrev, int l
     const char *rest = name;
     if (!strncmp(name, full, fl) && name[fl] == ' ') rest = name + fl + 1;
     if (abbrev) {
-        dc_buf_puts(b, gen_unit_abbr[type]);
-        dc_buf_putc(b, ' ');
+        gen_puts(b, gen_unit_abbr[type]);
+        gen_putc(b, ' ');
     } else if (lower) {
         dc_gen_case(full, fl, DC_GEN_LOWER, b);
-        dc_buf_putc(b, ' ');
+        gen_putc(b, ' ');
     } else {
-        dc_buf_puts(b, full);
-        dc_buf_putc(b, ' ');
+        gen_puts(b, full);
+        gen_putc(b, ' ');
     }
-    dc_buf_puts(b, rest);
+    gen_puts(b, rest);
 }
 
 /* Province part: "Thành phố Hà Nội", "TP. Hà Nội", "tỉnh Nam Định", "T. Nam Định". */
@@ -569,8 +569,8 @@ static void render_address(const gen_ctx_t *c, const gen_file_t *f, const addr_t
     dc_buf_t *b = tmp;
     dc_buf_clear(b);
     if (partial != 3) {
-        dc_buf_puts(b, a->street);
-        dc_buf_puts(b, ", ");
+        gen_puts(b, a->street);
+        gen_puts(b, ", ");
     }
     if (!post && w->number && (HAS(co, K_ADDR_WARD_FORM) || abbrev)) {
         dc_gen_ward_fmt_t wf = HAS(co, K_ADDR_WARD_FORM)
@@ -582,30 +582,30 @@ static void render_address(const gen_ctx_t *c, const gen_file_t *f, const addr_t
                   abbrev, lower);
     }
     if (!post && partial != 1) {
-        dc_buf_puts(b, ", ");
+        gen_puts(b, ", ");
         unit_name(b, w->district, w->dtype, abbrev, lower);
     }
     if (partial != 2) {
-        dc_buf_puts(b, ", ");
+        gen_puts(b, ", ");
         prov_name(b, post ? p->new_full : p->full_name, abbrev, lower);
     }
     if (HAS(co, K_ADDR_FOLD)) dc_gen_fold(b->p, b->len, out);
     else if (f->header == H_ASCII_UPPER) dc_gen_case(b->p, b->len, DC_GEN_UPPER, out);
-    else dc_buf_put(out, b->p, b->len);
+    else gen_put(out, b->p, b->len);
 }
 
 static void render_hometown(const gen_ctx_t *c, const person_t *p, dc_rng_t *r, dc_buf_t *out)
 {
     const gen_prov_t *hp = &c->ref->prov[p->home_prov];
     if (!hp->nwards || dc_rng_chance(r, 0.5)) {
-        dc_buf_puts(out, hp->short_name);
+        gen_puts(out, hp->short_name);
         return;
     }
     const gen_ward_t *w = &hp->wards[p->home_ward];
     unit_name(out, w->name, w->type, 0, 0);
-    dc_buf_puts(out, ", ");
+    gen_puts(out, ", ");
     unit_name(out, w->district, w->dtype, 0, 0);
-    dc_buf_puts(out, ", ");
+    gen_puts(out, ", ");
     prov_name(out, hp->full_name, 0, 0);
 }
 
@@ -613,7 +613,7 @@ static void sex_text(int coding, int female, dc_buf_t *out)
 {
     static const char *const t[S__COUNT][2] = {
         {"Nam", "Nữ"}, {"nam", "nu"}, {"M", "F"}, {"1", "0"}, {"0", "1"}};
-    dc_buf_puts(out, t[coding][female]);
+    gen_puts(out, t[coding][female]);
 }
 
 /* Everything that varies between the rows of one person. */
@@ -716,8 +716,8 @@ static void emit_row(const gen_ctx_t *c, const person_t *p, const rowspec_t *rs,
         add_field(fb, &fl, C_HO, nb->p + poff[first], plen[first]);
         add_field(fb, &fl, C_TENDEM, nb->p + poff[1], plen[1]);
         fl.off[C_TEN] = (uint32_t)fb->len;
-        dc_buf_put(fb, nb->p + poff[last], plen[last]);
-        if (spaces) dc_buf_putc(fb, ' ');
+        gen_put(fb, nb->p + poff[last], plen[last]);
+        if (spaces) gen_putc(fb, ' ');
         fl.len[C_TEN] = (uint32_t)(fb->len - fl.off[C_TEN]);
     } else {
         fl.off[C_HOTEN] = (uint32_t)fb->len;
@@ -725,8 +725,8 @@ static void emit_row(const gen_ctx_t *c, const person_t *p, const rowspec_t *rs,
         for (int j = 0; j < 3; j++) {
             int i = order[j];
             if (!plen[i]) continue;
-            if (fb->len > fl.off[C_HOTEN]) dc_buf_puts(fb, spaces && j == 2 ? "  " : " ");
-            dc_buf_put(fb, nb->p + poff[i], plen[i]);
+            if (fb->len > fl.off[C_HOTEN]) gen_puts(fb, spaces && j == 2 ? "  " : " ");
+            gen_put(fb, nb->p + poff[i], plen[i]);
         }
         fl.len[C_HOTEN] = (uint32_t)(fb->len - fl.off[C_HOTEN]);
     }
@@ -810,7 +810,7 @@ static void emit_row(const gen_ctx_t *c, const person_t *p, const rowspec_t *rs,
         render_address(c, f, rs->cur, &none, r, fb, &sb[SB_A]);
     } else if (dc_rng_chance(r, 0.5)) {
         dc_buf_reserve(fb, fl.len[C_THUONGTRU]);  /* copying from itself: no realloc during put */
-        dc_buf_put(fb, fb->p + fl.off[C_THUONGTRU], fl.len[C_THUONGTRU]);
+        gen_put(fb, fb->p + fl.off[C_THUONGTRU], fl.len[C_THUONGTRU]);
     }
     fl.len[C_NOIO] = (uint32_t)(fb->len - fl.off[C_NOIO]);
 
@@ -822,7 +822,7 @@ static void emit_row(const gen_ctx_t *c, const person_t *p, const rowspec_t *rs,
         fl.off[col] = (uint32_t)fb->len;
         if (HAS(&co, K_REL_FOLD)) dc_gen_fold(rel[i], strlen(rel[i]), fb);
         else if (f->header == H_ASCII_UPPER) dc_gen_case(rel[i], strlen(rel[i]), DC_GEN_UPPER, fb);
-        else dc_buf_puts(fb, rel[i]);
+        else gen_puts(fb, rel[i]);
         fl.len[col] = (uint32_t)(fb->len - fl.off[col]);
     }
     fl.off[C_NGAYCHET] = (uint32_t)fb->len;
@@ -839,14 +839,14 @@ static void emit_row(const gen_ctx_t *c, const person_t *p, const rowspec_t *rs,
         unsigned dd = 1 + dc_rng_below(r, 28);
         unsigned mm = 1 + dc_rng_below(r, 12);
         unsigned yy = 2010 + dc_rng_below(r, 15);
-        dc_buf_puts(fb, "Chuyển đến từ ");
-        dc_buf_puts(fb, from);
-        dc_buf_puts(fb, ", ngày ");
+        gen_puts(fb, "Chuyển đến từ ");
+        gen_puts(fb, from);
+        gen_puts(fb, ", ngày ");
         dc_gen_date((int)yy, (int)mm, (int)dd, DC_GEN_DATE_DMY, fb);
     }
-    else if (note < 3) dc_buf_puts(fb, "Đã cắt khẩu\nchờ xác nhận");
-    else if (note < 4) dc_buf_puts(fb, "Ghi chú: \"tạm vắng\"; xem hồ sơ");
-    else if (rs->level == 2 && note < 10) dc_buf_puts(fb, "Nhập bổ sung");
+    else if (note < 3) gen_puts(fb, "Đã cắt khẩu\nchờ xác nhận");
+    else if (note < 4) gen_puts(fb, "Ghi chú: \"tạm vắng\"; xem hồ sơ");
+    else if (rs->level == 2 && note < 10) gen_puts(fb, "Nhập bổ sung");
     fl.len[C_X_GHICHU] = (uint32_t)(fb->len - fl.off[C_X_GHICHU]);
     fl.off[C_X_CAPNHAT] = (uint32_t)fb->len;
     {
@@ -857,7 +857,7 @@ static void emit_row(const gen_ctx_t *c, const person_t *p, const rowspec_t *rs,
     }
     fl.len[C_X_CAPNHAT] = (uint32_t)(fb->len - fl.off[C_X_CAPNHAT]);
     fl.off[C_X_CANBO] = (uint32_t)fb->len;
-    dc_buf_put(fb, "CB", 2);
+    gen_put(fb, "CB", 2);
     gen_put_num(fb, dc_rng_below(r, 10000), 4);
     fl.len[C_X_CANBO] = (uint32_t)(fb->len - fl.off[C_X_CANBO]);
 
@@ -879,11 +879,11 @@ static void emit_row(const gen_ctx_t *c, const person_t *p, const rowspec_t *rs,
     size_t pre = 0;
     for (int i = 0; i < f->ncols; i++) {
         int col = f->cols[i];
-        if (i) dc_buf_putc(row, f->delim);
+        if (i) gen_putc(row, f->delim);
         if (col == C_RECID) { pre = row->len; continue; }
-        dc_buf_put_csv(row, fb->p + fl.off[col], fl.len[col], f->delim);
+        gen_put_csv(row, fb->p + fl.off[col], fl.len[col], f->delim);
     }
-    dc_buf_puts(row, f->enc == E_UTF8_BOM_CRLF || f->enc >= E_TCVN3 ? "\r\n" : "\n");
+    gen_puts(row, f->enc == E_UTF8_BOM_CRLF || f->enc >= E_TCVN3 ? "\r\n" : "\n");
 
     /* ---- encode into the block */
     gen_row_t *gr;
@@ -901,7 +901,7 @@ static void emit_row(const gen_ctx_t *c, const person_t *p, const rowspec_t *rs,
             static const dc_encoding_t map[] = {DC_ENC_TCVN3, DC_ENC_VNI, DC_ENC_VISCII, DC_ENC_CP1258};
             blk->cnt.enc_replaced += dc_gen_encode(map[f->enc - E_TCVN3], s, n, &blk->bytes);
         } else {
-            dc_buf_put(&blk->bytes, s, n);
+            gen_put(&blk->bytes, s, n);
         }
         if (!part) gr->pre = (uint32_t)(blk->bytes.len - gr->off);
     }

@@ -93,7 +93,7 @@ static void utf8_put(dc_buf_t *b, uint32_t cp)
         t[0] = (char)(0xF0 | (cp >> 18)); t[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
         t[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); t[3] = (char)(0x80 | (cp & 0x3F)); k = 4;
     }
-    dc_buf_put(b, t, k);
+    gen_put(b, t, k);
 }
 
 /* ---------------------------------------------------------------- vowels */
@@ -183,13 +183,13 @@ void dc_gen_fold(const char *s, size_t n, dc_buf_t *out)
 {
     pthread_once(&vonce, vinit);
     for (size_t i = 0; i < n;) {
-        if ((unsigned char)s[i] < 0x80) { dc_buf_putc(out, s[i++]); continue; }
+        if ((unsigned char)s[i] < 0x80) { gen_putc(out, s[i++]); continue; }
         uint32_t cp;
         i += utf8_dec(s, n, i, &cp);
         vch_t c = vclass(cp);
-        if (c.v >= 0) dc_buf_putc(out, (char)(c.up ? vow_base[c.v] - 32 : vow_base[c.v]));
-        else if (cp == 0x111) dc_buf_putc(out, 'd');
-        else if (cp == 0x110) dc_buf_putc(out, 'D');
+        if (c.v >= 0) gen_putc(out, (char)(c.up ? vow_base[c.v] - 32 : vow_base[c.v]));
+        else if (cp == 0x111) gen_putc(out, 'd');
+        else if (cp == 0x110) gen_putc(out, 'D');
         else utf8_put(out, cp);
     }
 }
@@ -197,12 +197,12 @@ void dc_gen_fold(const char *s, size_t n, dc_buf_t *out)
 void dc_gen_dd(const char *s, size_t n, dc_buf_t *out)
 {
     for (size_t i = 0; i < n;) {
-        if ((unsigned char)s[i] < 0x80) { dc_buf_putc(out, s[i++]); continue; }
+        if ((unsigned char)s[i] < 0x80) { gen_putc(out, s[i++]); continue; }
         uint32_t cp;
         size_t k = utf8_dec(s, n, i, &cp);
-        if (cp == 0x111) dc_buf_putc(out, 'd');
-        else if (cp == 0x110) dc_buf_putc(out, 'D');
-        else dc_buf_put(out, s + i, k);
+        if (cp == 0x111) gen_putc(out, 'd');
+        else if (cp == 0x110) gen_putc(out, 'D');
+        else gen_put(out, s + i, k);
         i += k;
     }
 }
@@ -282,13 +282,13 @@ void dc_gen_telex(const char *s, size_t n, dc_buf_t *out)
         for (; i < e; i++) {
             if (c[i].v >= 0) {
                 const char *t = vow_telex[c[i].v];
-                for (; *t; t++) dc_buf_putc(out, c[i].up ? (char)(*t - 32) : *t);
+                for (; *t; t++) gen_putc(out, c[i].up ? (char)(*t - 32) : *t);
                 if (c[i].t) tone = c[i].t;
-            } else if (c[i].cp == 0x111) dc_buf_puts(out, "dd");
-            else if (c[i].cp == 0x110) dc_buf_puts(out, "DD");
+            } else if (c[i].cp == 0x111) gen_puts(out, "dd");
+            else if (c[i].cp == 0x110) gen_puts(out, "DD");
             else utf8_put(out, c[i].cp);
         }
-        if (tone) dc_buf_putc(out, tone_telex[tone]);
+        if (tone) gen_putc(out, tone_telex[tone]);
     }
 }
 
@@ -314,7 +314,7 @@ int dc_gen_typo(dc_rng_t *r, const char *s, size_t n, dc_buf_t *out)
     size_t letters[MAXCH], nl = 0;
     for (size_t i = 0; i < k; i++)
         if (is_letter(c[i].cp)) letters[nl++] = i;
-    if (nl < 2) { dc_buf_put(out, s, n); return 0; }
+    if (nl < 2) { gen_put(out, s, n); return 0; }
     /* not the first letter: people rarely mistype the initial */
     size_t at = letters[1 + dc_rng_below(r, (uint32_t)(nl - 1))];
     int op = (int)dc_rng_below(r, 4);
@@ -326,7 +326,7 @@ int dc_gen_typo(dc_rng_t *r, const char *s, size_t n, dc_buf_t *out)
             char base = c[i].v >= 0 ? vow_base[c[i].v] : (char)(c[i].cp < 0x80 ? c[i].cp | 0x20 : 'd');
             char nb = neighbour(r, base);
             int up = c[i].v >= 0 ? c[i].up : (c[i].cp >= 'A' && c[i].cp <= 'Z');
-            dc_buf_putc(out, up ? (char)(nb - 32) : nb);
+            gen_putc(out, up ? (char)(nb - 32) : nb);
             break;
         }
         case 1: /* deletion */
@@ -380,13 +380,13 @@ void dc_gen_nfd(const char *s, size_t n, dc_buf_t *out)
         uint32_t cp;
         size_t k = utf8_dec(s, n, i, &cp);
         if (cp < VTAB && nfd_len[cp]) {
-            dc_buf_put(out, s + run, i - run);
-            dc_buf_put(out, nfd_bytes[cp], nfd_len[cp]);
+            gen_put(out, s + run, i - run);
+            gen_put(out, nfd_bytes[cp], nfd_len[cp]);
             run = i + k;
         }
         i += k;
     }
-    dc_buf_put(out, s + run, n - run);
+    gen_put(out, s + run, n - run);
 }
 
 /* ---------------------------------------------------------------- legacy */
@@ -433,7 +433,7 @@ size_t dc_gen_encode(int enc, const char *s, size_t n, dc_buf_t *out)
         uint32_t cp;
         size_t k = utf8_dec(s, n, i, &cp);
         if (cp > 0 && cp < VTAB && t[cp].len) {
-            dc_buf_put(out, t[cp].b, t[cp].len);
+            gen_put(out, t[cp].b, t[cp].len);
             replaced += t[cp].replaced;
         } else {
             replaced += dc_encode((dc_encoding_t)enc, s + i, k, out);
@@ -500,9 +500,9 @@ void gen_put_num(dc_buf_t *out, long long v, int width)
 static void put_dmy(dc_buf_t *out, int a, int b, int c, char sep, int wa, int wb, int wc)
 {
     gen_put_num(out, a, wa);
-    dc_buf_putc(out, sep);
+    gen_putc(out, sep);
     gen_put_num(out, b, wb);
-    dc_buf_putc(out, sep);
+    gen_putc(out, sep);
     gen_put_num(out, c, wc);
 }
 
@@ -518,12 +518,12 @@ void dc_gen_date(int y, int m, int d, dc_gen_date_fmt_t f, dc_buf_t *out)
     case DC_GEN_DATE_DMY_YY: put_dmy(out, d, m, y % 100, '/', 2, 2, 2); break;
     case DC_GEN_DATE_MY:
         gen_put_num(out, m, 2);
-        dc_buf_putc(out, '/');
+        gen_putc(out, '/');
         gen_put_num(out, y, 4);
         break;
     case DC_GEN_DATE_YEAR: gen_put_num(out, y, 4); break;
-    case DC_GEN_DATE_PH00: dc_buf_put(out, "00/00/", 6); gen_put_num(out, y, 4); break;
-    case DC_GEN_DATE_PH01: dc_buf_put(out, "01/01/", 6); gen_put_num(out, y, 4); break;
+    case DC_GEN_DATE_PH00: gen_put(out, "00/00/", 6); gen_put_num(out, y, 4); break;
+    case DC_GEN_DATE_PH01: gen_put(out, "01/01/", 6); gen_put_num(out, y, 4); break;
     case DC_GEN_DATE_SERIAL: gen_put_num(out, dc_gen_serial(y, m, d), 1); break;
     default: break;
     }
@@ -534,12 +534,12 @@ void dc_gen_date(int y, int m, int d, dc_gen_date_fmt_t f, dc_buf_t *out)
 void dc_gen_ward(int num, dc_gen_ward_fmt_t f, dc_buf_t *out)
 {
     switch (f) {
-    case DC_GEN_WARD_FULL: dc_buf_puts(out, "Phường "); gen_put_num(out, num, 1); break;
-    case DC_GEN_WARD_P_DOT: dc_buf_puts(out, "P."); gen_put_num(out, num, 1); break;
-    case DC_GEN_WARD_P_DOT0: dc_buf_puts(out, "P."); gen_put_num(out, num, 2); break;
-    case DC_GEN_WARD_P: dc_buf_putc(out, 'P'); gen_put_num(out, num, 1); break;
-    case DC_GEN_WARD_F: dc_buf_putc(out, 'F'); gen_put_num(out, num, 1); break;
-    case DC_GEN_WARD_LOWER: dc_buf_puts(out, "phường "); gen_put_num(out, num, 2); break;
+    case DC_GEN_WARD_FULL: gen_puts(out, "Phường "); gen_put_num(out, num, 1); break;
+    case DC_GEN_WARD_P_DOT: gen_puts(out, "P."); gen_put_num(out, num, 1); break;
+    case DC_GEN_WARD_P_DOT0: gen_puts(out, "P."); gen_put_num(out, num, 2); break;
+    case DC_GEN_WARD_P: gen_putc(out, 'P'); gen_put_num(out, num, 1); break;
+    case DC_GEN_WARD_F: gen_putc(out, 'F'); gen_put_num(out, num, 1); break;
+    case DC_GEN_WARD_LOWER: gen_puts(out, "phường "); gen_put_num(out, num, 2); break;
     default: break;
     }
 }
