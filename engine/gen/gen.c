@@ -524,6 +524,7 @@ int dc_gen_run(const dc_gen_opts_t *o, dc_gen_stats_t *st)
     if (o->people > 1000000000000ull) return dc_seterr("--people is too large");
     gen_ref_t *ref = dc_xcalloc(1, sizeof *ref);
     gen_ref_load(ref);
+    if (o->profile == DC_GEN_PROFILE_DIVERSE) gen_ref_load_diverse(ref);
     gen_ctx_t c;
     memset(&c, 0, sizeof c);
     c.o = o;

@@ -106,16 +106,33 @@ typedef struct {
 
 enum { GEN_NETH = 20, GEN_NREL = 7 };
 
+/* Name groups of the diverse profile (gen_minority_names.csv): minority
+ * naming traditions, Western and saints' given names, foreign residents. */
+enum { NG_MONG, NG_KHMER, NG_EDE, NG_JRAI, NG_BANA, NG_CHAM, NG_THAI, NG_TAY, NG_DAO, NG_HOA,
+       NG_FOREIGN, NG_ABROAD, NG__COUNT };
+/* A name list of a group: surnames, middle names by sex, given names by sex
+ * (n == 0: the group has none; the Kinh lists are used). */
+enum { NL_SUR, NL_MID_M, NL_MID_F, NL_GIVEN_M, NL_GIVEN_F, NL__COUNT };
+
 typedef struct {
     dc_arena_t arena;
     gen_wlist_t sur, sur_south;      /* surnames (the south: Huỳnh/Võ for Hoàng/Vũ) */
     gen_wlist_t mid[2], given[2];    /* [0] male, [1] female */
+    /* --profile diverse (gen_ref_load_diverse): every token of the sample
+     * frequencies, with flattened weights, and the name groups */
+    int diverse;
+    gen_wlist_t dsur, dsur_south, dmid[2], dgiven[2];
+    gen_wlist_t grp[NG__COUNT][NL__COUNT];
     size_t nprov;
     gen_prov_t prov[64];
 } gen_ref_t;
 
 /*! gen_ref_load() : build the tables from the embedded reference data. */
 void gen_ref_load(gen_ref_t *g);
+/*! gen_ref_load_diverse() : add the tables of --profile diverse. */
+void gen_ref_load_diverse(gen_ref_t *g);
+/*! gen_name_group() : the name group of ethnic group `eth`, or -1 (Kinh names). */
+int gen_name_group(int eth);
 void gen_ref_free(gen_ref_t *g);
 int gen_ref_prov_index(const gen_ref_t *g, const char *code);
 

@@ -88,6 +88,7 @@ typedef struct {
     char sur[24], mid[48], given[24];
     uint8_t sex;              /* 0 male, 1 female */
     uint8_t qh, eth, rel;
+    uint8_t nameth;           /* whose names: eth, or GEN_NETH for a foreign resident (diverse) */
     uint8_t year_only;        /* only the birth year is on record */
     int16_t by;
     uint8_t bm, bd;
@@ -102,7 +103,7 @@ typedef struct {
 
 typedef struct {
     int prov, ward;
-    char street[96];          /* "Số 12 ngõ 34 Phố Huế", "Thôn Đông", ... */
+    char street[160];         /* "Số 12 ngõ 34 Phố Huế", "Thôn Đông", ... */
 } addr_t;
 
 struct gen_house {
@@ -153,8 +154,37 @@ static void full_name(const person_t *p, char *out, size_t cap)
     gen_cat(out, cap, k, p->given);
 }
 
+/* ------------------------------------------------------------ diverse names */
+
+static int diverse(const gen_ctx_t *c) { return c->o->profile == DC_GEN_PROFILE_DIVERSE; }
+
+static const char *pick_sur_diverse(const gen_ctx_t *c, dc_rng_t *r, int region, int eth)
+{
+    const gen_ref_t *g = c->ref;
+    int grp = gen_name_group(eth);
+    if (grp >= 0 && g->grp[grp][NL_SUR].n && dc_rng_chance(r, grp == NG_ABROAD ? 1.0 : 0.85))
+        return gen_wlist_pick(&g->grp[grp][NL_SUR], r);
+    return gen_wlist_pick(region >= GEN_REGION_HIGHLANDS ? &g->dsur_south : &g->dsur, r);
+}
+
+static void pick_mid_given_diverse(const gen_ctx_t *c, dc_rng_t *r, person_t *p)
+{
+    const gen_ref_t *g = c->ref;
+    int grp = gen_name_group(p->nameth);
+    /* minority traditions for most of their people, Kinh names for the others */
+    int own = grp >= 0 && dc_rng_chance(r, grp == NG_ABROAD ? 1.0 : 0.8);
+    const gen_wlist_t *mid = &g->dmid[p->sex], *given = &g->dgiven[p->sex];
+    if (own && g->grp[grp][NL_MID_M + p->sex].n) mid = &g->grp[grp][NL_MID_M + p->sex];
+    if (own && g->grp[grp][NL_GIVEN_M + p->sex].n) given = &g->grp[grp][NL_GIVEN_M + p->sex];
+    set_str(p->mid, sizeof p->mid, gen_wlist_pick(mid, r));
+    /* saints' and Western given names (Giuse, Maria, Kevin, Anna): 1.5% */
+    if (!own && dc_rng_chance(r, 0.015)) given = &g->grp[NG_FOREIGN][NL_GIVEN_M + p->sex];
+    set_str(p->given, sizeof p->given, gen_wlist_pick(given, r));
+}
+
 static const char *pick_sur(const gen_ctx_t *c, dc_rng_t *r, int region, int eth)
 {
+    if (diverse(c)) return pick_sur_diverse(c, r, region, eth);
     static const char *const mong[] = {"Giàng", "Sùng", "Vàng", "Thào", "Lý", "Hầu", "Mùa"};
     static const char *const khmer[] = {"Thạch", "Danh", "Sơn", "Kim", "Lâm", "Châu"};
     static const char *const hoa[] = {"Lý", "Lâm", "Trương", "Quách", "Diệp", "Châu", "Mã", "Hứa"};
@@ -167,6 +197,10 @@ static const char *pick_sur(const gen_ctx_t *c, dc_rng_t *r, int region, int eth
 
 static void pick_mid_given(const gen_ctx_t *c, dc_rng_t *r, person_t *p)
 {
+    if (diverse(c)) {
+        pick_mid_given_diverse(c, r, p);
+        return;
+    }
     if (p->eth == 4) { /* Mông: A for men, Thị or none for women */
         set_str(p->mid, sizeof p->mid, p->sex ? (dc_rng_chance(r, 0.6) ? "Thị" : "") : "A");
     } else {
@@ -183,6 +217,7 @@ static void outside_name(const gen_ctx_t *c, dc_rng_t *r, int sex, const char *s
     memset(&t, 0, sizeof t);
     t.sex = (uint8_t)sex;
     t.eth = (uint8_t)eth;
+    t.nameth = (uint8_t)eth;
     set_str(t.sur, sizeof t.sur, sur ? sur : pick_sur(c, r, region, eth));
     pick_mid_given(c, r, &t);
     full_name(&t, out, cap);
@@ -228,8 +263,173 @@ static void make_ids(const gen_ctx_t *c, dc_rng_t *r, person_t *p, int prov)
     p->has_cmnd = p->by <= 2006 && dc_rng_chance(r, 0.55);
 }
 
+/* A street named after a person, as most are: a surname and a given name
+ * (sometimes with a middle name), drawn from the name tables. */
+static size_t person_street(const gen_ctx_t *c, dc_rng_t *r, char *s, size_t cap, size_t k)
+{
+    const gen_ref_t *g = c->ref;
+    k = gen_cat(s, cap, k, gen_wlist_pick(&g->sur, r));
+    const char *mid = gen_wlist_pick(&g->mid[0], r);
+    if (mid[0] && strlen(mid) < 16 && dc_rng_chance(r, 0.6)) {
+        k = gen_cat(s, cap, k, " ");
+        k = gen_cat(s, cap, k, mid);
+    }
+    k = gen_cat(s, cap, k, " ");
+    return gen_cat(s, cap, k, gen_wlist_pick(&g->dgiven[0], r));
+}
+
+/* A hamlet or village name: a place word, two syllables of given names, or
+ * a place word with a position (Thượng, Hạ, Đông...). */
+static size_t place_name(const gen_ctx_t *c, dc_rng_t *r, char *s, size_t cap, size_t k)
+{
+    static const char *const pos[] = {"Thượng", "Hạ", "Đông", "Tây", "Nam", "Bắc", "Trung", "Ngoài", "Trong",
+                                      "1", "2", "3", "A", "B"};
+    const gen_ref_t *g = c->ref;
+    uint32_t x = dc_rng_below(r, 3);
+    if (x == 0) return gen_cat(s, cap, k, gen_place[dc_rng_below(r, (uint32_t)gen_nplace)]);
+    if (x == 1) {
+        k = gen_cat(s, cap, k, gen_place[dc_rng_below(r, (uint32_t)gen_nplace)]);
+        k = gen_cat(s, cap, k, " ");
+        return gen_cat(s, cap, k, pos[dc_rng_below(r, DC_ARRAY_LEN(pos))]);
+    }
+    const char *a = gen_wlist_pick(&g->given[0], r);
+    const char *b = gen_wlist_pick(&g->given[1], r);
+    k = gen_cat(s, cap, k, a);
+    k = gen_cat(s, cap, k, " ");
+    return gen_cat(s, cap, k, b);
+}
+
+/* A house number: 1..1500, sometimes with a letter (12A) or a sub-number (12/3). */
+static size_t house_number(dc_rng_t *r, char *s, size_t cap, size_t k)
+{
+    k = gen_catnum(s, cap, k, 1 + dc_rng_below(r, dc_rng_chance(r, 0.7) ? 300 : 1500), 1);
+    uint32_t x = dc_rng_below(r, 100);
+    if (x < 12) {
+        char t[2] = {(char)('A' + dc_rng_below(r, 4)), 0};
+        k = gen_cat(s, cap, k, t);
+    } else if (x < 20) {
+        k = gen_cat(s, cap, k, "/");
+        k = gen_catnum(s, cap, k, 1 + dc_rng_below(r, 30), 1);
+    }
+    return k;
+}
+
+/* The street part of an address, --profile diverse: house numbers with
+ * letters and sub-numbers, alleys and sub-alleys by region (ngõ/ngách in
+ * the north, hẻm in the south, kiệt in the centre), streets named after
+ * people, residential groups (tổ, khu phố, khóm), hamlets by region (thôn,
+ * xóm, làng; bản; buôn, plei; ấp) with numbered or composed names. */
+static void make_address_diverse(const gen_ctx_t *c, dc_rng_t *r, int prov, addr_t *a)
+{
+    const gen_prov_t *p = &c->ref->prov[prov];
+    a->prov = prov;
+    a->ward = (int)dc_rng_below(r, (uint32_t)p->nwards);
+    const gen_ward_t *w = &p->wards[a->ward];
+    int south = p->region >= GEN_REGION_SOUTHEAST, central = p->region == GEN_REGION_CENTRAL;
+    const char *alley = south ? "hẻm" : central ? "kiệt" : "ngõ";
+    const char *sub = south ? "hẻm" : central ? "kiệt" : "ngách";
+    char *s = a->street;
+    const size_t cap = sizeof a->street;
+    size_t k = 0;
+    char street[80];
+    if (dc_rng_chance(r, 0.4)) gen_cat(street, sizeof street, 0, gen_street[dc_rng_below(r, (uint32_t)gen_nstreet)]);
+    else person_street(c, r, street, sizeof street, 0);
+    if (w->type == GEN_UNIT_PHUONG || w->type == GEN_UNIT_THITRAN) {
+        switch (dc_rng_below(r, 8)) {
+        case 0: /* Số 12 ngõ 34 ngách 5 phố X */
+            k = gen_cat(s, cap, k, dc_rng_chance(r, 0.5) ? "Số " : "Số nhà ");
+            k = house_number(r, s, cap, k);
+            k = gen_cat(s, cap, k, " ");
+            k = gen_cat(s, cap, k, alley);
+            k = gen_cat(s, cap, k, " ");
+            k = gen_catnum(s, cap, k, 1 + dc_rng_below(r, 400), 1);
+            if (dc_rng_chance(r, 0.4)) {
+                k = gen_cat(s, cap, k, " ");
+                k = gen_cat(s, cap, k, sub);
+                k = gen_cat(s, cap, k, " ");
+                k = gen_catnum(s, cap, k, 1 + dc_rng_below(r, 80), 1);
+            }
+            k = gen_cat(s, cap, k, p->is_city && !south && !central ? " phố " : " đường ");
+            gen_cat(s, cap, k, street);
+            break;
+        case 1: /* 12/34/5 X */
+            k = house_number(r, s, cap, k);
+            k = gen_cat(s, cap, k, "/");
+            k = gen_catnum(s, cap, k, 1 + dc_rng_below(r, 200), 1);
+            if (dc_rng_chance(r, 0.3)) {
+                k = gen_cat(s, cap, k, "/");
+                k = gen_catnum(s, cap, k, 1 + dc_rng_below(r, 40), 1);
+            }
+            k = gen_cat(s, cap, k, " ");
+            gen_cat(s, cap, k, street);
+            break;
+        case 2: /* Tổ 5, khu phố 3 / Khóm 4 / Tổ dân phố 12 */
+            if (south) {
+                k = gen_cat(s, cap, k, "Tổ ");
+                k = gen_catnum(s, cap, k, 1 + dc_rng_below(r, 60), 1);
+                k = gen_cat(s, cap, k, p->region == GEN_REGION_MEKONG ? ", khóm " : ", khu phố ");
+                gen_catnum(s, cap, k, 1 + dc_rng_below(r, 12), 1);
+            } else {
+                k = gen_cat(s, cap, k, dc_rng_chance(r, 0.5) ? "Tổ dân phố " : "Tổ ");
+                gen_catnum(s, cap, k, 1 + dc_rng_below(r, 80), 1);
+            }
+            break;
+        case 3: /* Ngõ 45 X */
+            k = gen_cat(s, cap, k, south ? "Hẻm " : central ? "Kiệt " : "Ngõ ");
+            k = gen_catnum(s, cap, k, 1 + dc_rng_below(r, 400), 1);
+            k = gen_cat(s, cap, k, " ");
+            gen_cat(s, cap, k, street);
+            break;
+        case 4: /* Lô B12 khu dân cư X */
+            k = gen_cat(s, cap, k, "Lô ");
+            {
+                char t[2] = {(char)('A' + dc_rng_below(r, 8)), 0};
+                k = gen_cat(s, cap, k, t);
+            }
+            k = gen_catnum(s, cap, k, 1 + dc_rng_below(r, 60), 1);
+            k = gen_cat(s, cap, k, dc_rng_chance(r, 0.5) ? " khu dân cư " : " khu đô thị ");
+            place_name(c, r, s, cap, k);
+            break;
+        default: /* Số 12 X */
+            k = gen_cat(s, cap, k, dc_rng_chance(r, 0.7) ? "Số " : "");
+            k = house_number(r, s, cap, k);
+            k = gen_cat(s, cap, k, " ");
+            gen_cat(s, cap, k, street);
+            break;
+        }
+        return;
+    }
+    /* communes: a hamlet word by region, numbered or named, sometimes a
+     * group or a house number before it */
+    const char *word;
+    uint32_t x = dc_rng_below(r, 100);
+    if (south) word = x < 85 ? "Ấp" : x < 95 ? "Khóm" : "Tổ";
+    else if (p->region == GEN_REGION_HIGHLANDS) word = x < 40 ? "Buôn" : x < 55 ? "Plei" : x < 70 ? "Làng" : "Thôn";
+    else if (p->region == GEN_REGION_NORTH_MOUNTAIN) word = x < 45 ? "Bản" : x < 80 ? "Thôn" : "Xóm";
+    else word = x < 55 ? "Thôn" : x < 85 ? "Xóm" : "Làng";
+    uint32_t y = dc_rng_below(r, 100);
+    if (y < 10) {
+        k = gen_cat(s, cap, k, "Số nhà ");
+        k = house_number(r, s, cap, k);
+        k = gen_cat(s, cap, k, ", ");
+    } else if (y < 25) {
+        k = gen_cat(s, cap, k, south ? "Tổ " : "Xóm ");
+        k = gen_catnum(s, cap, k, 1 + dc_rng_below(r, 20), 1);
+        k = gen_cat(s, cap, k, ", ");
+        word = south ? "ấp" : "thôn";
+    }
+    k = gen_cat(s, cap, k, word);
+    k = gen_cat(s, cap, k, " ");
+    if (dc_rng_chance(r, 0.35)) gen_catnum(s, cap, k, 1 + dc_rng_below(r, 40), 1);
+    else place_name(c, r, s, cap, k);
+}
+
 static void make_address(const gen_ctx_t *c, dc_rng_t *r, int prov, addr_t *a)
 {
+    if (diverse(c)) {
+        make_address_diverse(c, r, prov, a);
+        return;
+    }
     const gen_prov_t *p = &c->ref->prov[prov];
     a->prov = prov;
     a->ward = (int)dc_rng_below(r, (uint32_t)p->nwards);
@@ -307,6 +507,9 @@ static void make_house(const gen_ctx_t *c, dc_rng_t *r, uint64_t h, int size, ho
     make_ma_ho(c, r, prov, H->ma_ho, sizeof H->ma_ho);
     DC_UNUSED(h);
     int eth = gen_eth_pick(r, region), rel = gen_rel_pick(r, region);
+    /* names: the ethnic group's, or (diverse) a foreign resident's household */
+    int neth = eth;
+    if (diverse(c) && dc_rng_chance(r, 0.003)) neth = GEN_NETH;
 
     H->n = size;
     person_t *P = H->p;
@@ -314,6 +517,7 @@ static void make_house(const gen_ctx_t *c, dc_rng_t *r, uint64_t h, int size, ho
     for (int i = 0; i < size; i++) {
         P[i].idgroup = -1;
         P[i].eth = (uint8_t)eth;
+        P[i].nameth = (uint8_t)neth;
         P[i].rel = (uint8_t)rel;
         P[i].home_prov = (int16_t)(dc_rng_chance(r, 0.75) ? prov : (int)dc_rng_below(r, (uint32_t)g->nprov));
         P[i].home_ward = (int16_t)dc_rng_below(r, (uint32_t)DC_MAX(g->prov[P[i].home_prov].nwards, 1));
@@ -325,7 +529,7 @@ static void make_house(const gen_ctx_t *c, dc_rng_t *r, uint64_t h, int size, ho
     int hage = head_age(r);
     if (size >= 4 && hage < 30) hage += 10;
     birth_date(r, hd, hage);
-    set_str(hd->sur, sizeof hd->sur, pick_sur(c, r, region, eth));
+    set_str(hd->sur, sizeof hd->sur, pick_sur(c, r, region, neth));
     pick_mid_given(c, r, hd);
     int k = 1;
     /* spouse */
@@ -337,8 +541,8 @@ static void make_house(const gen_ctx_t *c, dc_rng_t *r, uint64_t h, int size, ho
         sp->qh = sp->sex ? QH_WIFE : QH_HUSBAND;
         int sage = hd->sex ? hage + (int)dc_rng_below(r, 7) : hage - (int)dc_rng_below(r, 7);
         birth_date(r, sp, DC_MAX(sage, 19));
-        if (dc_rng_chance(r, 0.1)) sp->eth = (uint8_t)gen_eth_pick(r, region);
-        set_str(sp->sur, sizeof sp->sur, pick_sur(c, r, region, sp->eth));
+        if (dc_rng_chance(r, 0.1)) sp->eth = sp->nameth = (uint8_t)gen_eth_pick(r, region);
+        set_str(sp->sur, sizeof sp->sur, pick_sur(c, r, region, sp->nameth));
         pick_mid_given(c, r, sp);
     }
     /* grandparents: the head's parents */
@@ -359,20 +563,20 @@ static void make_house(const gen_ctx_t *c, dc_rng_t *r, uint64_t h, int size, ho
             P[gm].sex = 1;
             P[gm].qh = QH_MOTHER;
             birth_date(r, &P[gm], page - (int)dc_rng_below(r, 6));
-            set_str(P[gm].sur, sizeof P[gm].sur, pick_sur(c, r, region, eth));
+            set_str(P[gm].sur, sizeof P[gm].sur, pick_sur(c, r, region, neth));
             pick_mid_given(c, r, &P[gm]);
         }
         cnt->event[N_GRANDPARENTS]++;
     }
     /* the head's parents' names */
     if (gf >= 0) full_name(&P[gf], hd->father, sizeof hd->father);
-    else outside_name(c, r, 0, hd->sur, region, eth, hd->father, sizeof hd->father);
+    else outside_name(c, r, 0, hd->sur, region, neth, hd->father, sizeof hd->father);
     if (gm >= 0) full_name(&P[gm], hd->mother, sizeof hd->mother);
-    else outside_name(c, r, 1, NULL, region, eth, hd->mother, sizeof hd->mother);
+    else outside_name(c, r, 1, NULL, region, neth, hd->mother, sizeof hd->mother);
     if (spouse >= 0) {
         person_t *sp = &P[spouse];
-        outside_name(c, r, 0, sp->sur, region, sp->eth, sp->father, sizeof sp->father);
-        outside_name(c, r, 1, NULL, region, sp->eth, sp->mother, sizeof sp->mother);
+        outside_name(c, r, 0, sp->sur, region, sp->nameth, sp->father, sizeof sp->father);
+        outside_name(c, r, 1, NULL, region, sp->nameth, sp->mother, sizeof sp->mother);
         full_name(sp, hd->spouse, sizeof hd->spouse);
         full_name(hd, sp->spouse, sizeof sp->spouse);
     }
@@ -384,8 +588,8 @@ static void make_house(const gen_ctx_t *c, dc_rng_t *r, uint64_t h, int size, ho
     if (father) {
         set_str(child_sur, sizeof child_sur, father->sur);
     } else {
-        set_str(child_sur, sizeof child_sur, pick_sur(c, r, region, eth));
-        outside_name(c, r, 0, child_sur, region, eth, ext_father, sizeof ext_father);
+        set_str(child_sur, sizeof child_sur, pick_sur(c, r, region, neth));
+        outside_name(c, r, 0, child_sur, region, neth, ext_father, sizeof ext_father);
     }
     int mage = mother ? REF_YEAR - mother->by : hage;
     int nchild = 0, prev = -1;
@@ -422,6 +626,7 @@ static void make_house(const gen_ctx_t *c, dc_rng_t *r, uint64_t h, int size, ho
         }
         birth_date(r, ch, age);
         ch->eth = (uint8_t)eth;
+        ch->nameth = (uint8_t)neth;
         set_str(ch->sur, sizeof ch->sur, child_sur);
         pick_mid_given(c, r, ch);
         if (father && !ch->sex && dc_rng_chance(r, 0.004)) {
@@ -447,7 +652,7 @@ static void make_house(const gen_ctx_t *c, dc_rng_t *r, uint64_t h, int size, ho
             if (father) full_name(father, p->father, sizeof p->father);
             else set_str(p->father, sizeof p->father, ext_father);
             if (mother) full_name(mother, p->mother, sizeof p->mother);
-            else outside_name(c, r, 1, NULL, region, eth, p->mother, sizeof p->mother);
+            else outside_name(c, r, 1, NULL, region, neth, p->mother, sizeof p->mother);
             if (p->idgroup < 0 && !p->has_cmnd) make_ids(c, r, p, prov);
         } else if (p->qh == QH_FATHER || p->qh == QH_MOTHER) {
             if (gf >= 0 && gm >= 0) {
@@ -455,9 +660,9 @@ static void make_house(const gen_ctx_t *c, dc_rng_t *r, uint64_t h, int size, ho
                 full_name(o, p->spouse, sizeof p->spouse);
             }
             if (dc_rng_chance(r, 0.5)) {
-                outside_name(c, r, 0, p->qh == QH_FATHER ? p->sur : NULL, region, eth, p->father,
+                outside_name(c, r, 0, p->qh == QH_FATHER ? p->sur : NULL, region, neth, p->father,
                              sizeof p->father);
-                outside_name(c, r, 1, NULL, region, eth, p->mother, sizeof p->mother);
+                outside_name(c, r, 1, NULL, region, neth, p->mother, sizeof p->mother);
             }
             make_ids(c, r, p, prov);
         } else {

@@ -18,6 +18,7 @@
 #include "ref/dc_ref.h"
 #include "normalize/dc_address.h"
 
+#include <math.h>    /* pow */
 #include <stdlib.h>  /* strtol */
 #include <string.h>  /* strcmp */
 
@@ -70,7 +71,14 @@ static int is_top_surname(const char *s)
     return !strcmp(s, "Thạch");
 }
 
-static void load_surnames(gen_ref_t *g)
+/* Weight of a token counted cnt times: cnt, or cnt^expo (expo < 1 flattens
+ * the distribution: rare tokens drawn more often). */
+static double tok_weight(long cnt, double expo) { return expo == 1.0 ? (double)cnt : pow((double)cnt, expo); }
+
+/* mincnt, expo: the tail's tokens and weights; topscale: the share of the
+ * top surnames relative to the published ones (the rest goes to the tail). */
+static void load_surnames_ex(gen_ref_t *g, long mincnt, double expo, double topscale, gen_wlist_t *north,
+                             gen_wlist_t *southl)
 {
     dc_ref_csv_t c;
     dc_ref_csv_open(&c, "derived_surname_freq.csv", ',');
@@ -80,11 +88,11 @@ static void load_surnames(gen_ref_t *g)
     double tail_total = 0;
     while (dc_ref_csv_next(&c)) {
         long cnt = strtol(c.f[cn], NULL, 10);
-        if (cnt < 3 || is_top_surname(c.f[cs]) || c.flen[cs] == 0) continue;
+        if (cnt < mincnt || is_top_surname(c.f[cs]) || c.flen[cs] == 0) continue;
         tail = dc_grow(tail, &cap, n + 1, sizeof *tail);
         tail[n].s = dc_arena_strndup(&g->arena, c.f[cs], c.flen[cs]);
-        tail[n].w = (double)cnt;
-        tail_total += (double)cnt;
+        tail[n].w = tok_weight(cnt, expo);
+        tail_total += tail[n].w;
         n++;
     }
     dc_ref_csv_close(&c);
@@ -94,7 +102,7 @@ static void load_surnames(gen_ref_t *g)
         double topsum = 0;
         for (size_t i = 0; i < ntop; i++) {
             all[i].s = top_surnames[i].s;
-            all[i].w = south ? top_surnames[i].south : top_surnames[i].north;
+            all[i].w = (south ? top_surnames[i].south : top_surnames[i].north) * topscale;
             topsum += all[i].w;
         }
         all[ntop].s = "Thạch";
@@ -105,13 +113,16 @@ static void load_surnames(gen_ref_t *g)
             all[ntop + 1 + i].s = tail[i].s;
             all[ntop + 1 + i].w = tail[i].w * scale;
         }
-        wlist_build(south ? &g->sur_south : &g->sur, &g->arena, all, ntop + 1 + n);
+        wlist_build(south ? southl : north, &g->arena, all, ntop + 1 + n);
     }
     free(all);
     free(tail);
 }
 
-static void load_by_sex(gen_ref_t *g, const char *file, const char *col, gen_wlist_t out[2])
+static void load_surnames(gen_ref_t *g) { load_surnames_ex(g, 3, 1.0, 1.0, &g->sur, &g->sur_south); }
+
+static void load_by_sex(gen_ref_t *g, const char *file, const char *col, gen_wlist_t out[2], long mincnt,
+                        double expo)
 {
     dc_ref_csv_t c;
     dc_ref_csv_open(&c, file, ',');
@@ -126,11 +137,11 @@ static void load_by_sex(gen_ref_t *g, const char *file, const char *col, gen_wli
         const char *str = NULL;
         for (int sex = 0; sex < 2; sex++) {
             long cnt = strtol(c.f[sex ? cf : cm], NULL, 10);
-            if (cnt < 2) continue;
+            if (cnt < mincnt) continue;
             if (!str) str = dc_arena_strndup(&g->arena, s, strlen(s));
             it[sex] = dc_grow(it[sex], &cap[sex], n[sex] + 1, sizeof(sw_t));
             it[sex][n[sex]].s = str;
-            it[sex][n[sex]].w = (double)cnt;
+            it[sex][n[sex]].w = tok_weight(cnt, expo);
             n[sex]++;
         }
     }
@@ -262,10 +273,77 @@ void gen_ref_load(gen_ref_t *g)
     memset(g, 0, sizeof *g);
     dc_arena_init(&g->arena, 1 << 16);
     load_surnames(g);
-    load_by_sex(g, "derived_middle_name_freq_by_gender.csv", "middle_name", g->mid);
-    load_by_sex(g, "derived_given_name_freq_by_gender.csv", "given_name", g->given);
+    load_by_sex(g, "derived_middle_name_freq_by_gender.csv", "middle_name", g->mid, 2, 1.0);
+    load_by_sex(g, "derived_given_name_freq_by_gender.csv", "given_name", g->given, 2, 1.0);
     load_provinces(g);
     load_wards(g);
+}
+
+/* The diverse profile: every token seen at least once, weights count^0.5
+ * (a token seen 100 times is drawn 10 times as often as one seen once,
+ * not 100 times), a fifth of the surname mass in the tail instead of 11.5%;
+ * and the name groups of gen_minority_names.csv. */
+void gen_ref_load_diverse(gen_ref_t *g)
+{
+    static const char *const gname[NG__COUNT] = {"mong", "khmer", "ede", "jrai", "bana", "cham", "thai",
+                                                 "tay", "dao", "hoa", "foreign", "abroad"};
+    g->diverse = 1;
+    load_surnames_ex(g, 1, 0.5, 0.9, &g->dsur, &g->dsur_south);
+    load_by_sex(g, "derived_middle_name_freq_by_gender.csv", "middle_name", g->dmid, 1, 0.5);
+    load_by_sex(g, "derived_given_name_freq_by_gender.csv", "given_name", g->dgiven, 1, 0.5);
+    size_t cap[NG__COUNT][NL__COUNT], n[NG__COUNT][NL__COUNT];
+    sw_t *it[NG__COUNT][NL__COUNT];
+    memset(n, 0, sizeof n);
+    for (int i = 0; i < NG__COUNT; i++)
+        for (int k = 0; k < NL__COUNT; k++) {
+            cap[i][k] = 16;
+            it[i][k] = dc_xmalloc(cap[i][k] * sizeof(sw_t));
+        }
+    dc_ref_csv_t c;
+    dc_ref_csv_open(&c, "gen_minority_names.csv", ',');
+    int cg = dc_ref_csv_col(&c, "group"), cp = dc_ref_csv_col(&c, "part"), cs = dc_ref_csv_col(&c, "sex");
+    int ct = dc_ref_csv_col(&c, "token"), cw = dc_ref_csv_col(&c, "weight");
+    while (dc_ref_csv_next(&c)) {
+        int grp = -1;
+        for (int i = 0; i < NG__COUNT; i++)
+            if (!strcmp(c.f[cg], gname[i])) grp = i;
+        if (grp < 0) dc_die("gen_minority_names.csv: unknown group");
+        int lists[2], nl = 0;
+        int sex = c.f[cs][0];   /* m, f or a (both) */
+        if (!strcmp(c.f[cp], "sur")) lists[nl++] = NL_SUR;
+        else if (!strcmp(c.f[cp], "mid") || !strcmp(c.f[cp], "given")) {
+            int base = c.f[cp][0] == 'm' ? NL_MID_M : NL_GIVEN_M;
+            if (sex != 'f') lists[nl++] = base;
+            if (sex != 'm') lists[nl++] = base + 1;
+        } else {
+            dc_die("gen_minority_names.csv: unknown part");
+        }
+        const char *str = dc_arena_strndup(&g->arena, c.f[ct], c.flen[ct]);
+        for (int j = 0; j < nl; j++) {
+            int k = lists[j];
+            it[grp][k] = dc_grow(it[grp][k], &cap[grp][k], n[grp][k] + 1, sizeof(sw_t));
+            it[grp][k][n[grp][k]].s = str;
+            it[grp][k][n[grp][k]].w = (double)strtol(c.f[cw], NULL, 10);
+            n[grp][k]++;
+        }
+    }
+    dc_ref_csv_close(&c);
+    for (int i = 0; i < NG__COUNT; i++)
+        for (int k = 0; k < NL__COUNT; k++) {
+            if (n[i][k]) wlist_build(&g->grp[i][k], &g->arena, it[i][k], n[i][k]);
+            free(it[i][k]);
+        }
+}
+
+int gen_name_group(int eth)
+{
+    /* gen_eth_name order: Kinh, Tày, Thái, Mường, Mông, Khmer, Nùng, Dao, Hoa, Gia Rai,
+     * Ê Đê, Ba Na, Sán Chay, Chăm, Cơ Ho, Xơ Đăng, Sán Dìu, Hrê, Ra Glai, Thổ */
+    static const int8_t map[GEN_NETH] = {-1, NG_TAY, NG_THAI, -1, NG_MONG, NG_KHMER, NG_TAY, NG_DAO,
+                                         NG_HOA, NG_JRAI, NG_EDE, NG_BANA, NG_TAY, NG_CHAM, NG_BANA,
+                                         NG_BANA, NG_DAO, NG_BANA, NG_JRAI, -1};
+    if (eth == GEN_NETH) return NG_ABROAD;
+    return eth >= 0 && eth < GEN_NETH ? map[eth] : -1;
 }
 
 void gen_ref_free(gen_ref_t *g)
