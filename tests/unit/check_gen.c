@@ -2,10 +2,12 @@
 /* check_gen.c - tests of the synthetic population generator (engine/gen):
  * random streams, the text corruptions, date and ward forms, and whole
  * runs: byte-identical output across thread counts, truth.csv covering
- * every generated row, manifest counts agreeing with the files. */
+ * every generated row, manifest counts agreeing with the files; the
+ * compressed output, the diverse profile and the holdout corruption profile. */
 #include "dc_test.h"
 #include "common/dc_common.h"
 #include "gen/dc_gen.h"
+#include "gen/gen_int.h"
 #include "dc_encoding.h"
 
 #include <stdlib.h>
@@ -244,6 +246,42 @@ START_TEST(test_wards)
     dc_buf_t b = DC_BUF_INIT;
     dc_gen_ward(12, DC_GEN_WARD_P_DOT0, &b);
     ck_assert_str_eq(b.p, "P.12");
+    dc_buf_free(&b);
+}
+END_TEST
+
+START_TEST(test_put_num)
+{
+    /* the hand-written formatting gives printf's bytes */
+    dc_rng_t r;
+    dc_rng_seed(&r, 9, 9, 9);
+    for (int i = 0; i < 20000; i++) {
+        int width = (int)dc_rng_below(&r, 12);
+        unsigned long long v = dc_rng_next(&r) >> dc_rng_below(&r, 64);
+        if (i < 100) v = (unsigned long long)i;
+        char want[64], got[64];
+        snprintf(want, sizeof want, "%0*llu", width, v);
+        dc_buf_t b = DC_BUF_INIT;
+        dc_buf_puts(&b, "x");
+        gen_put_num(&b, (long long)(v >> 1), width);
+        snprintf(want, sizeof want, "x%0*llu", width, v >> 1);
+        ck_assert_str_eq(b.p, want);
+        dc_buf_free(&b);
+        size_t k = gen_cat(got, sizeof got, 0, "ab");
+        k = gen_catnum(got, sizeof got, k, v, width);
+        snprintf(want, sizeof want, "ab%0*llu", width, v);
+        ck_assert_str_eq(got, want);
+        ck_assert_uint_eq(k, strlen(want));
+        /* truncation as snprintf's */
+        char small[8];
+        k = gen_catnum(small, sizeof small, gen_cat(small, sizeof small, 0, "abc"), v, width);
+        snprintf(want, sizeof want, "abc%0*llu", width, v);
+        want[7] = '\0';
+        ck_assert_str_eq(small, want);
+    }
+    dc_buf_t b = DC_BUF_INIT;
+    gen_put_num(&b, -42, 1);
+    ck_assert_str_eq(b.p, "-42");
     dc_buf_free(&b);
 }
 END_TEST
@@ -552,6 +590,190 @@ START_TEST(test_cli_usage)
 }
 END_TEST
 
+/* Fields of the data rows of a canonical export (comma, UTF-8, RFC 4180
+ * quotes): calls fn(fields, n, ud) for each row. */
+static void csv_rows(const char *path, void (*fn)(char **f, int n, void *ud), void *ud)
+{
+    char *s = dc_test_read_file(path, NULL);
+    ck_assert(s != NULL);
+    char *p = strchr(s, '\n') + 1;   /* header */
+    char *f[64];
+    while (*p) {
+        int n = 0;
+        for (;;) {
+            char *w = p, *start = p;
+            if (*p == '"') {
+                p++;
+                for (;;) {
+                    if (*p == '"' && p[1] == '"') { *w++ = '"'; p += 2; }
+                    else if (*p == '"') { p++; break; }
+                    else *w++ = *p++;
+                }
+            } else {
+                while (*p != ',' && *p != '\n') *w++ = *p++;
+            }
+            char end = *p;
+            *w = '\0';
+            if (n < 64) f[n++] = start;
+            p++;
+            if (end == '\n') break;
+        }
+        fn(f, n, ud);
+    }
+    free(s);
+}
+
+/* Distinct values, kept as one '\n'-joined sorted-later list. */
+typedef struct {
+    dc_buf_t given, street;
+    size_t rows, lodgers_bare, apostrophe, kiet, buon;
+} stats_t;
+
+static void add_stats(char **f, int n, void *ud)
+{
+    stats_t *st = ud;
+    ck_assert_int_ge(n, 18);
+    st->rows++;
+    const char *name = f[4], *sp = strrchr(name, ' ');
+    dc_buf_puts(&st->given, sp ? sp + 1 : name);
+    dc_buf_putc(&st->given, '\n');
+    const char *addr = f[13], *comma = strchr(addr, ',');
+    dc_buf_put(&st->street, addr, comma ? (size_t)(comma - addr) : strlen(addr));
+    dc_buf_putc(&st->street, '\n');
+    /* a lodger row without ID and relatives */
+    if (!strcmp(f[3], "Ở nhờ") && !f[7][0] && !f[8][0] && !f[15][0] && !f[16][0] && !f[17][0])
+        st->lodgers_bare++;
+    if (strchr(name, '\'')) st->apostrophe++;
+    /* in the street part (commune names may hold "Buôn") */
+    size_t sl = comma ? (size_t)(comma - addr) : strlen(addr);
+    char part[256];
+    snprintf(part, sizeof part, "%.*s", (int)DC_MIN(sl, sizeof part - 1), addr);
+    if (strstr(part, "kiệt ") || strstr(part, "Kiệt ")) st->kiet++;
+    if (strstr(part, "Buôn ")) st->buon++;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static size_t distinct(dc_buf_t *b)
+{
+    size_t n = 0, cap = 1024;
+    char **v = malloc(cap * sizeof *v);
+    for (char *p = b->p; p && *p;) {
+        char *e = strchr(p, '\n');
+        *e = '\0';
+        if (n == cap) v = realloc(v, (cap *= 2) * sizeof *v);
+        v[n++] = p;
+        p = e + 1;
+    }
+    qsort(v, n, sizeof *v, cmp_str);
+    size_t d = 0;
+    for (size_t i = 0; i < n; i++) d += i == 0 || strcmp(v[i - 1], v[i]) != 0;
+    free(v);
+    return d;
+}
+
+static void dir_stats(const char *dir, stats_t *st)
+{
+    memset(st, 0, sizeof *st);
+    mfile_t files[160];
+    size_t nf = manifest_files(dir, files, 160);
+    for (size_t i = 0; i < nf; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%.3000s/exports/%.127s", dir, files[i].name);
+        csv_rows(path, add_stats, st);
+    }
+}
+
+START_TEST(test_compress)
+{
+    /* --compress: every export and the truth are zstd streams of exactly
+     * the bytes written without it, whatever --threads */
+    char *d1 = dc_test_tmpdir("genz1"), *d2 = dc_test_tmpdir("genz2"), *d3 = dc_test_tmpdir("genz3");
+    const char *args = "-q -n 4000 --seed 11 --styles mixed --provinces 01,79,48,36,94,14,66,89 -f";
+    ck_assert_int_eq(dc_test_run("%s gen %s -T 2 -o %s", DANCU_BIN, args, d1), 0);
+    ck_assert_int_eq(dc_test_run("%s gen %s -T 1 --compress -o %s", DANCU_BIN, args, d2), 0);
+    ck_assert_int_eq(dc_test_run("%s gen %s -T 3 --compress -o %s", DANCU_BIN, args, d3), 0);
+    ck_assert_int_eq(dc_test_run("diff -r %s %s >/dev/null", d2, d3), 0);
+    ck_assert_int_eq(dc_test_run("test ! -e %s/truth.csv && zstd -qdc %s/truth.csv.zst | cmp -s - %s/truth.csv",
+                                 d2, d2, d1), 0);
+    ck_assert_int_eq(dc_test_run("cd %s/exports && n=0 && for f in *; do zstd -qdc %s/exports/$f.zst | cmp -s - $f "
+                                 "|| exit 1; n=$((n+1)); done && test $n -ge 16 && "
+                                 "test $(ls %s/exports | grep -vc '[.]zst$') = 0", d1, d2, d2), 0);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/manifest.json", d2);
+    char *m = dc_test_read_file(path, NULL);
+    ck_assert(strstr(m, "\"compression\": \"zstd\""));
+    ck_assert(strstr(m, "\"truth\": \"truth.csv.zst\""));
+    ck_assert(strstr(m, ".csv.zst\", \"province_code\""));
+    free(m);
+    /* the engine reads them: same links as from the plain files */
+    ck_assert_int_eq(dc_test_run("%s run -q -o %s/run %s/exports && %s run -q -o %s/run %s/exports && "
+                                 "cmp -s %s/run/links.csv %s/run/links.csv", DANCU_BIN, d1, d1, DANCU_BIN, d2, d2, d1,
+                                 d2), 0);
+    dc_test_run("rm -rf %s %s %s", d1, d2, d3);
+    free(d1);
+    free(d2);
+    free(d3);
+}
+END_TEST
+
+START_TEST(test_profiles)
+{
+    /* --profile diverse: more distinct given names and street parts than the
+     * default at the same seed, minority and regional forms; --corruption
+     * holdout: lodger rows without ID and relatives, the manifest's frozen
+     * rates; both byte-identical whatever --threads */
+    char *d0 = dc_test_tmpdir("genp0"), *d1 = dc_test_tmpdir("genp1"), *d2 = dc_test_tmpdir("genp2");
+    const char *args = "-q -n 8000 --seed 4 --styles canonical -f";
+    ck_assert_int_eq(dc_test_run("%s gen %s -T 2 -o %s", DANCU_BIN, args, d0), 0);
+    ck_assert_int_eq(dc_test_run("%s gen %s --profile diverse --corruption holdout -T 1 -o %s", DANCU_BIN, args, d1),
+                     0);
+    ck_assert_int_eq(dc_test_run("%s gen %s --profile diverse --corruption holdout -T 3 -o %s", DANCU_BIN, args, d2),
+                     0);
+    ck_assert_int_eq(dc_test_run("diff -r %s %s >/dev/null", d1, d2), 0);
+    check_truth_covers(d1, 8000);
+    stats_t a, b;
+    dir_stats(d0, &a);
+    dir_stats(d1, &b);
+    size_t ga = distinct(&a.given), gb = distinct(&b.given), sa = distinct(&a.street), sb = distinct(&b.street);
+    ck_assert_msg(gb * 10 > ga * 13, "given names: default %zu, diverse %zu", ga, gb);
+    ck_assert_msg(sb * 10 > sa * 13, "street parts: default %zu, diverse %zu", sa, sb);
+    ck_assert_uint_eq(a.lodgers_bare, 0);
+    ck_assert_uint_gt(b.lodgers_bare, b.rows / 100);
+    ck_assert_uint_gt(b.apostrophe, a.apostrophe);
+    ck_assert_uint_eq(a.kiet + a.buon, 0);
+    ck_assert_uint_gt(b.kiet, 0);
+    ck_assert_uint_gt(b.buon, 0);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/manifest.json", d1);
+    char *m = dc_test_read_file(path, NULL);
+    ck_assert(strstr(m, "\"dup_rate\": 0.1500,\n  \"corrupt_rate\": 0.2500,"));
+    ck_assert(strstr(m, "\"profile\": \"diverse\""));
+    ck_assert(strstr(m, "\"corruption\": \"holdout\""));
+    ck_assert(!strstr(m, "\"dup_lodger_without_id\": 0"));
+    ck_assert(!strstr(m, "\"name_parts_swapped\": 0,"));
+    ck_assert(!strstr(m, "\"field_missing\": 0,"));
+    free(m);
+    snprintf(path, sizeof path, "%s/manifest.json", d0);
+    m = dc_test_read_file(path, NULL);
+    ck_assert(!strstr(m, "lodger") && !strstr(m, "profile") && !strstr(m, "name_parts_swapped"));
+    free(m);
+    /* rates given on the command line win over the profile's */
+    ck_assert_int_eq(dc_test_run("%s gen %s --corruption holdout --dup-rate 0.05 -T 2 -o %s && "
+                                 "grep -q '\"dup_rate\": 0.0500,' %s/manifest.json", DANCU_BIN, args, d2, d2), 0);
+    ck_assert_int_eq(dc_test_run("%s gen --profile odd -o %s >/dev/null 2>&1", DANCU_BIN, d2), 2);
+    ck_assert_int_eq(dc_test_run("%s gen --corruption odd -o %s >/dev/null 2>&1", DANCU_BIN, d2), 2);
+    dc_buf_free(&a.given);
+    dc_buf_free(&a.street);
+    dc_buf_free(&b.given);
+    dc_buf_free(&b.street);
+    dc_test_run("rm -rf %s %s %s", d0, d1, d2);
+    free(d0);
+    free(d1);
+    free(d2);
+}
+END_TEST
+
 static Suite *gen_suite(void)
 {
     Suite *s = suite_create("gen");
@@ -565,6 +787,7 @@ static Suite *gen_suite(void)
     tcase_add_test(tc, test_encode_cache);
     tcase_add_test(tc, test_dates);
     tcase_add_test(tc, test_wards);
+    tcase_add_test(tc, test_put_num);
     suite_add_tcase(s, tc);
     TCase *tr = dc_test_tcase("run");
     tcase_add_test(tr, test_run_threads_identical);
@@ -573,6 +796,8 @@ static Suite *gen_suite(void)
     tcase_add_test(tr, test_ids_agree_and_unique);
     tcase_add_test(tr, test_samples_regenerate);
     tcase_add_test(tr, test_cli_usage);
+    tcase_add_test(tr, test_compress);
+    tcase_add_test(tr, test_profiles);
     suite_add_tcase(s, tr);
     return s;
 }
