@@ -23,7 +23,7 @@ static void list_dir(const char *dir, int hidden, char *out, size_t cap)
     char names[64][256];
     int n = 0;
     DIR *d = opendir(dir);
-    ck_assert_ptr_nonnull(d);
+    ck_assert_msg(d != NULL, "cannot list %s", dir);
     struct dirent *e;
     while ((e = readdir(d)) && n < 64) {
         if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
@@ -213,6 +213,88 @@ START_TEST(test_stale_marker_and_staging)
 }
 END_TEST
 
+/* A symbolic link planted as OUT/.dancu-run.<n> (stale or at this run's
+ * own name) is never followed by --force: the folder it points to keeps
+ * every file; a foreign entry under this run's name fails the run. */
+START_TEST(test_planted_symlink_not_followed)
+{
+    char *dir = dc_test_tmpdir("safety-symlink");
+    char out[512], victim[512], p[700], l[700], ls[1024];
+    snprintf(out, sizeof out, "%s/out", dir);
+    snprintf(victim, sizeof victim, "%s/victim", dir);
+    ck_assert_int_eq(mkdir(out, 0700), 0);
+    ck_assert_int_eq(mkdir(victim, 0700), 0);
+    snprintf(p, sizeof p, "%s/precious.txt", victim);
+    ck_assert_int_eq(dc_test_write_file(p, "keep\n", 5), 0);
+    snprintf(p, sizeof p, "%s/citizens.csv", victim);
+    ck_assert_int_eq(dc_test_write_file(p, "keep\n", 5), 0);
+    /* a stale name, this run's own name, and a link inside a real stale folder */
+    snprintf(l, sizeof l, "%s/.dancu-run.999999", out);
+    ck_assert_int_eq(symlink(victim, l), 0);
+    snprintf(l, sizeof l, "%s/.dancu-run.999998", out);
+    ck_assert_int_eq(mkdir(l, 0700), 0);
+    snprintf(l, sizeof l, "%s/.dancu-run.999998/precious.txt", out);
+    snprintf(p, sizeof p, "%s/precious.txt", victim);
+    ck_assert_int_eq(symlink(p, l), 0);
+    dc_run_t run;
+    init_run(&run, out);
+    run.opts.force = 1;
+    ck_assert_int_eq(dc_output_begin(&run), 0);
+    write_outputs(&run, 3);
+    ck_assert_int_eq(dc_output_commit(&run), 0);
+    dc_output_abort(&run);
+    list_dir(victim, 1, ls, sizeof ls);
+    ck_assert_str_eq(ls, "citizens.csv precious.txt");
+    char *t = dc_test_read_file(p, NULL);
+    ck_assert_str_eq(t, "keep\n");
+    free(t);
+    /* the planted link itself is left (not ours); the real stale folder
+     * lost its link entry only (unlinkat never follows) or kept it */
+    list_dir(out, 1, ls, sizeof ls);
+    ck_assert_ptr_nonnull(strstr(ls, ".dancu-run.999999"));
+    ck_assert_ptr_nonnull(strstr(ls, "_SUCCESS citizens.csv links.csv report.json"));
+    /* a link at this run's own staging name: refused, nothing followed */
+    dc_test_run("rm -rf '%s'/* '%s'/.dancu-run.*", out, out);
+    snprintf(l, sizeof l, "%s/.dancu-run.%ld", out, (long)getpid());
+    ck_assert_int_eq(symlink(victim, l), 0);
+    ck_assert_int_eq(dc_output_begin(&run), -1);
+    ck_assert_ptr_nonnull(strstr(dc_geterr(), "not a staging folder"));
+    list_dir(victim, 1, ls, sizeof ls);
+    ck_assert_str_eq(ls, "citizens.csv precious.txt");
+    dc_merge_free(&run);
+    dc_test_run("rm -rf '%s'", dir);
+    free(dir);
+}
+END_TEST
+
+/* One writer per output folder: a second dc_output_begin on the same
+ * folder (even with --force) is refused while the first holds it. */
+START_TEST(test_second_writer_refused)
+{
+    char *dir = dc_test_tmpdir("safety-lock");
+    char out[512], ls[1024];
+    snprintf(out, sizeof out, "%s/out", dir);
+    dc_run_t a, b;
+    init_run(&a, out);
+    ck_assert_int_eq(dc_output_begin(&a), 0);
+    write_outputs(&a, 3);
+    /* a second open file description: flock excludes it, same process or not */
+    init_run(&b, out);
+    b.opts.force = 1;
+    ck_assert_int_eq(dc_output_begin(&b), -1);
+    ck_assert_ptr_nonnull(strstr(dc_geterr(), "in use by another dancu run"));
+    ck_assert_int_eq(dc_output_commit(&a), 0);
+    list_dir(out, 1, ls, sizeof ls);
+    ck_assert_str_eq(ls, "_SUCCESS citizens.csv links.csv report.json");
+    /* released by the commit */
+    ck_assert_int_eq(dc_output_begin(&b), 0);
+    dc_merge_free(&b);
+    dc_merge_free(&a);
+    dc_test_run("rm -rf '%s'", dir);
+    free(dir);
+}
+END_TEST
+
 /* ------------------------------------------------------- killed runs */
 
 static void on_term(int sig)
@@ -259,14 +341,15 @@ static void killed_writer(const char *out, int phase, int sig, char *ls, size_t 
     char c;
     ck_assert_int_eq(read(pfd[0], &c, 1), 1);
     if (phase == 2) {
-        /* wait until every table is committed inside the staging folder */
+        /* wait until every table and the marker are committed inside the
+         * staging folder */
         char stage[700], in[1024] = "";
         snprintf(stage, sizeof stage, "%s/.dancu-run.%ld", out, (long)pid);
-        for (int i = 0; i < 3000 && strcmp(in, "citizens.csv links.csv report.json"); i++) {
+        for (int i = 0; i < 3000 && strcmp(in, "_SUCCESS citizens.csv links.csv report.json"); i++) {
             usleep(10 * 1000);
             list_dir(stage, 1, in, sizeof in);
         }
-        ck_assert_str_eq(in, "citizens.csv links.csv report.json");
+        ck_assert_str_eq(in, "_SUCCESS citizens.csv links.csv report.json");
     }
     if (phase == 3) {   /* wait for the marker */
         char fin[1024] = "";
@@ -314,7 +397,7 @@ START_TEST(test_kill_while_committing)
     ck_assert(!strncmp(hidden, ".dancu-run.", 11));
     snprintf(p, sizeof p, "%s/%s", out, hidden);
     list_dir(p, 1, ls, sizeof ls);
-    ck_assert_str_eq(ls, "citizens.csv links.csv report.json");
+    ck_assert_str_eq(ls, "_SUCCESS citizens.csv links.csv report.json");
     dc_test_run("rm -rf '%s'", out);
     killed_writer(out, 2, SIGTERM, ls, sizeof ls);
     ck_assert_str_eq(ls, "");
@@ -516,7 +599,9 @@ START_TEST(test_run_killed_at_commit)
         }
         ck_assert_msg(ready, "the run never staged its report");
         list_dir(stage, 1, ls, sizeof ls);
-        ck_assert_str_eq(ls, "citizens.csv links.csv model.json rejects.csv report.json review.csv");
+        const char *staged = ls;
+        if (!strncmp(staged, "_SUCCESS ", 9)) staged += 9;   /* the marker is staged first */
+        ck_assert_str_eq(staged, "citizens.csv links.csv model.json rejects.csv report.json review.csv");
         kill(pid, sigs[k]);
         int st;
         ck_assert_int_eq(waitpid(pid, &st, 0), pid);
@@ -544,6 +629,72 @@ START_TEST(test_run_killed_at_commit)
     dc_test_run("rm -rf '%s'", dir);
     free(dir);
     gen_cleanup();
+}
+END_TEST
+
+/* `dancu run --force` with a symbolic link planted as OUT/.dancu-run.N:
+ * the folder it points to is left untouched. */
+START_TEST(test_run_force_planted_symlink)
+{
+    char *dir = dc_test_tmpdir("safety-run-symlink");
+    char out[512], victim[512], p[700], ls[1024];
+    snprintf(out, sizeof out, "%s/out", dir);
+    snprintf(victim, sizeof victim, "%s/victim", dir);
+    ck_assert_int_eq(mkdir(out, 0700), 0);
+    ck_assert_int_eq(mkdir(victim, 0700), 0);
+    snprintf(p, sizeof p, "%s/precious.txt", victim);
+    ck_assert_int_eq(dc_test_write_file(p, "keep\n", 5), 0);
+    snprintf(p, sizeof p, "%s/.dancu-run.1", out);
+    ck_assert_int_eq(symlink(victim, p), 0);
+    ck_assert_int_eq(dc_test_run("cd '%s' && '%s' run -q -t 2 --force -o '%s' data-samples/tiny-40/exports/*",
+                                 DANCU_SRCDIR, DANCU_BIN, out), 0);
+    list_dir(victim, 1, ls, sizeof ls);
+    ck_assert_str_eq(ls, "precious.txt");
+    list_dir(out, 0, ls, sizeof ls);
+    ck_assert_str_eq(ls, "_SUCCESS citizens.csv links.csv model.json rejects.csv report.json review.csv");
+    dc_test_run("rm -rf '%s'", dir);
+    free(dir);
+}
+END_TEST
+
+/* Two runs on one folder: the second, even with --force, is refused with a
+ * clear message (exit 1) and the first one's staging folder is intact. */
+START_TEST(test_run_concurrent_force)
+{
+    char *dir = dc_test_tmpdir("safety-run-lock");
+    char out[512], p[800], ls[1024];
+    snprintf(out, sizeof out, "%s/out", dir);
+    pid_t pid = start_run(out, DANCU_SRCDIR "/data-samples/tiny-40/exports", "60000");
+    char stage[700];
+    snprintf(stage, sizeof stage, "%s/.dancu-run.%ld", out, (long)pid);
+    int ready = 0;
+    for (int i = 0; i < 6000 && !ready; i++) {
+        struct stat sb;
+        snprintf(p, sizeof p, "%s/report.json", stage);
+        ready = stat(p, &sb) == 0;
+        if (!ready) usleep(10 * 1000);
+    }
+    ck_assert_msg(ready, "the first run never staged its report");
+    ck_assert_int_eq(dc_test_run("cd '%s' && '%s' run -q -t 2 --force -o '%s' data-samples/tiny-40/exports/* 2>'%s/err'",
+                                 DANCU_SRCDIR, DANCU_BIN, out, dir), 1);
+    snprintf(p, sizeof p, "%s/err", dir);
+    char *err = dc_test_read_file(p, NULL);
+    ck_assert_msg(strstr(err, "in use by another dancu run") != NULL, "%s", err);
+    free(err);
+    snprintf(p, sizeof p, "%s/report.json", stage);
+    struct stat sb;
+    ck_assert_int_eq(stat(p, &sb), 0);
+    kill(pid, SIGTERM);
+    int st;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+    list_dir(out, 1, ls, sizeof ls);
+    ck_assert_str_eq(ls, "");
+    /* the lock ends with the process */
+    ck_assert_int_eq(dc_test_run("cd '%s' && '%s' run -q -t 2 --force -o '%s' data-samples/tiny-40/exports/*",
+                                 DANCU_SRCDIR, DANCU_BIN, out), 0);
+    dc_test_run("rm -rf '%s'", dir);
+    free(dir);
 }
 END_TEST
 
@@ -678,12 +829,16 @@ static Suite *safety_suite(void)
     tcase_add_test(tc, test_abort_leaves_nothing);
     tcase_add_test(tc, test_errors);
     tcase_add_test(tc, test_stale_marker_and_staging);
+    tcase_add_test(tc, test_planted_symlink_not_followed);
+    tcase_add_test(tc, test_second_writer_refused);
     tcase_add_test(tc, test_foreign_writers_are_staged);
     tcase_add_test(tc, test_kill_while_writing);
     tcase_add_test(tc, test_kill_while_committing);
     tcase_add_test(tc, test_kill_around_the_marker);
     TCase *e2e = dc_test_tcase("dancu_run");
     tcase_add_test(e2e, test_run_refuses_nonempty);
+    tcase_add_test(e2e, test_run_force_planted_symlink);
+    tcase_add_test(e2e, test_run_concurrent_force);
     tcase_add_test(e2e, test_run_reconciliation_bad_rows);
     tcase_add_test(e2e, test_run_killed_midway);
     tcase_add_test(e2e, test_run_killed_at_commit);
