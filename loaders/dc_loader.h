@@ -116,6 +116,7 @@ typedef struct dc_source_info {
     uint64_t blank_lines;         /* empty lines skipped (not rows) */
     uint64_t raw_bytes;           /* bytes of the file itself (compressed size) */
     uint64_t header_lines;        /* physical lines of the header record (0: empty file) */
+    int cr_only;                  /* lines end with CR alone (read as LF) */
 } dc_source_info_t;
 
 /* A batch of consecutive rows of one file. */

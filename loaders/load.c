@@ -9,7 +9,11 @@
  *   further) and the delimiter (header line),
  *   parses and maps the header, calls sink->source_begin, then cuts the
  *   stream into chunks of about chunk_size bytes at record boundaries
- *   (dc_csv_cut: quote parity, memchr only) and queues them.
+ *   (dc_csv_cut: memchr on quotes and line ends) and queues them.
+ *
+ *   Old Mac files end their lines with a lone CR: a file whose first MiB
+ *   holds a CR and no LF is read with every CR turned into a LF as it is
+ *   read (rbuf_t.cr_only), so its rows are rows, not one huge header.
  *
  *   N worker threads take chunks in order from the queue and, per chunk:
  *     1. parse + decode every record into rows and rejects (parallel);
@@ -484,7 +488,13 @@ typedef struct rbuf {
     char *p;
     size_t len, cap;
     int eof;
+    int cr_only;   /* CR line ends: every CR read becomes a LF */
 } rbuf_t;
+
+static void cr_to_lf(char *p, size_t n)
+{
+    for (char *e = p + n; (p = memchr(p, '\r', (size_t)(e - p))) != NULL; p++) *p = '\n';
+}
 
 /* Read until the buffer holds `want` bytes or the stream ends. */
 static int rb_fill(dc_src_t *src, rbuf_t *b, size_t want, dc_source_info_t *S)
@@ -497,6 +507,7 @@ static int rb_fill(dc_src_t *src, rbuf_t *b, size_t want, dc_source_info_t *S)
         ssize_t r = dc_src_read(src, b->p + b->len, b->cap - b->len);
         if (r < 0) return -1;
         if (r == 0) b->eof = 1;
+        if (b->cr_only) cr_to_lf(b->p + b->len, (size_t)r);
         b->len += (size_t)r;
         S->bytes_in += (uint64_t)r;
     }
@@ -536,6 +547,12 @@ static int read_header(loader_t *L, dc_src_t *src, rbuf_t *b, file_ctx_t *F)
         b->len -= 3;
     }
     if (b->len == 0) return 1;
+    if (!memchr(b->p, '\n', b->len) && memchr(b->p, '\r', b->len)) {
+        b->cr_only = 1;
+        S->cr_only = 1;
+        cr_to_lf(b->p, b->len);
+        dc_log(1, "note: %s ends its lines with CR alone (old Mac): read as line ends", S->path);
+    }
     /* encoding: from a sample ending at a line end when possible */
     if (o->encoding != DC_ENC_AUTO) {
         F->enc = o->encoding;
@@ -563,29 +580,18 @@ static int read_header(loader_t *L, dc_src_t *src, rbuf_t *b, file_ctx_t *F)
         }
     }
     S->encoding = F->enc;
-    /* the header record */
+    /* the header record: the delimiter from its first line, then its end
+     * by the dialect's quoting (dc_csv_first_record) */
     size_t hend;
     for (;;) {
         int unterm = 0;
-        size_t lim = b->len;
-        hend = 0;
-        /* the first record: first LF at even quote parity */
-        int inq = 0;
-        for (size_t i = 0; i < lim; i++) {
-            char ch = b->p[i];
-            if (ch == '"') inq = !inq;
-            else if (ch == '\n' && !inq) { hend = i + 1; break; }
-        }
-        if (!hend && b->eof) {
-            if (inq) unterm = 1;
-            hend = b->len;
-        }
+        F->delim = o->delimiter ? o->delimiter : dc_csv_detect_delimiter(b->p, b->len);
+        hend = dc_csv_first_record(b->p, b->len, b->eof, HEADER_MAX, F->delim, &unterm);
         if (unterm) return dc_seterr("%s: the header row has an unterminated quote", S->path);
         if (hend) break;
         if (b->len >= HEADER_MAX) return dc_seterr("%s: no end of the header row in the first %zu MiB", S->path, HEADER_MAX >> 20);
         if (rb_fill(src, b, b->len + DETECT_BYTES, S)) return -1;
     }
-    F->delim = o->delimiter ? o->delimiter : dc_csv_detect_delimiter(b->p, hend);
     S->delimiter = F->delim;
     dc_csv_classes(F->cls, F->delim, F->enc);
     dc_csv_rec_t rec = {0};
@@ -632,7 +638,7 @@ static int load_file(loader_t *L, file_ctx_t *F)
     dc_src_t *src = dc_src_open(S->path);
     if (!src) return -1;
     S->compression = dc_src_compression(src);
-    rbuf_t b = {NULL, 0, L->chunk_size + (L->chunk_size >> 2) + 4096, 0};
+    rbuf_t b = {NULL, 0, L->chunk_size + (L->chunk_size >> 2) + 4096, 0, 0};
     if (b.cap < DETECT_BYTES + 4096) b.cap = DETECT_BYTES + 4096;
     b.p = dc_xmalloc(b.cap);
     int rc = read_header(L, src, &b, F);
@@ -659,7 +665,7 @@ static int load_file(loader_t *L, file_ctx_t *F)
         size_t win = DC_MIN(avail, L->chunk_size), cut;
         int unterm;
         for (;;) {
-            cut = dc_csv_cut(b.p + off, win, b.eof && win == avail, L->max_field, &unterm);
+            cut = dc_csv_cut(b.p + off, win, b.eof && win == avail, L->max_field, F->delim, &unterm);
             if (cut || win == avail) break;
             win = DC_MIN(avail, win * 2);
         }

@@ -300,6 +300,95 @@ START_TEST(test_long_lines)
 }
 END_TEST
 
+/* Old Mac line ends (CR alone) are line ends: rows, not one huge header. */
+START_TEST(test_cr_only_lines)
+{
+    char *dir = dc_test_tmpdir("cr-only");
+    const char data[] = "ho_ten,ngay_sinh\rA,1\r\"B\rb\",2\r\rC,3";
+    char *p = write_in(dir, "mac.csv", data, sizeof data - 1);
+    const char *paths[] = {p};
+    for (size_t chunk = 0; chunk <= 16; chunk += 4) {
+        result_t r = run_load(dir, paths, 1, 2, chunk, 0, DC_ENC_AUTO, NULL);
+        ck_assert_int_eq(r.rc, 0);
+        const char *want =
+            "BEGIN mac.csv enc=utf-8 delim=44 bom=0 crlf=0 cols=2 extra=0\n"
+            "L2 Q1 ho_ten=[A] ngay_sinh=[1]\n"
+            "L3 Q2 ho_ten=[B\nb] ngay_sinh=[2]\n"
+            "L6 Q3 ho_ten=[C] ngay_sinh=[3]\n";
+        ck_assert_msg(!strcmp(r.rows, want), "chunk %zu:\n%s", chunk, r.rows);
+        ck_assert_int_eq(r.st.sources[0].cr_only, 1);
+        ck_assert_uint_eq(r.st.sources[0].ncols, 2);
+        ck_assert_uint_eq(r.st.sources[0].blank_lines, 1);
+        result_free(&r);
+    }
+    free(p);
+    free(dir);
+}
+END_TEST
+
+/* 2,000 records, a third of them with a quoted two-line address, and one
+ * stray quote inside an unquoted name: every record is read (the quote is
+ * part of the name, as Python's csv module reads it), none shifted. */
+START_TEST(test_stray_quote_multiline)
+{
+    char *dir = dc_test_tmpdir("stray");
+    dc_buf_t b = DC_BUF_INIT;
+    dc_buf_puts(&b, "record_id,ho_ten,ngay_sinh,noi_thuong_tru\n");
+    for (int i = 0; i < 2000; i++) {
+        dc_buf_printf(&b, "%d,%s %d,01/01/1980,", i + 1, i == 700 ? "Nguy\"ễn Văn" : "Trần Văn", i);
+        if (i % 3 == 0) dc_buf_printf(&b, "\"Thôn %d,\nxã Hòa Bình\"\n", i);
+        else dc_buf_printf(&b, "Phường %d\n", i);
+    }
+    char *p = write_in(dir, "stray.csv", b.p, b.len);
+    const char *paths[] = {p};
+    for (size_t chunk = 0; chunk <= 4096; chunk += 1024) {
+        result_t r = run_load(dir, paths, 1, 2, chunk, 0, DC_ENC_AUTO, NULL);
+        ck_assert_int_eq(r.rc, 0);
+        ck_assert_uint_eq(r.st.rows_in, 2000);
+        ck_assert_uint_eq(r.st.rows_ok, 2000);
+        ck_assert_ptr_nonnull(strstr(r.rows, "record_id=[701] ho_ten=[Nguy\"ễn Văn 700]"));
+        ck_assert_ptr_nonnull(strstr(r.rows, "record_id=[2000] ho_ten=[Trần Văn 1999]"));
+        result_free(&r);
+    }
+    free(p);
+    dc_buf_free(&b);
+    free(dir);
+}
+END_TEST
+
+/* The field limit (default 65,536 bytes) is the longest field accepted,
+ * quoted or not. */
+START_TEST(test_field_limit_exact)
+{
+    char *dir = dc_test_tmpdir("limit");
+    dc_buf_t b = DC_BUF_INIT;
+    dc_buf_puts(&b, "ho_ten,note\n");
+    static const size_t len[] = {65535, 65536, 65537};
+    for (int quoted = 0; quoted < 2; quoted++)
+        for (size_t k = 0; k < DC_ARRAY_LEN(len); k++) {
+            dc_buf_printf(&b, "Q%d L%zu,%s", quoted, len[k], quoted ? "\"" : "");
+            for (size_t i = 0; i < len[k]; i++) dc_buf_putc(&b, (char)('a' + i % 26));
+            dc_buf_puts(&b, quoted ? "\"\n" : "\n");
+        }
+    char *p = write_in(dir, "limit.csv", b.p, b.len);
+    const char *paths[] = {p};
+    for (size_t chunk = 0; chunk <= 70000; chunk += 35000) {
+        result_t r = run_load(dir, paths, 1, 2, chunk, 0, DC_ENC_AUTO, NULL);
+        ck_assert_int_eq(r.rc, 0);
+        const dc_source_info_t *s = &r.st.sources[0];
+        ck_assert_uint_eq(s->rows_ok, 4);
+        ck_assert_uint_eq(s->rejected[DC_REJ_FIELD_TOO_LONG], 1);
+        ck_assert_uint_eq(s->rejected[DC_REJ_UNTERMINATED], 1);
+        ck_assert_ptr_nonnull(strstr(r.rows, "ho_ten=[Q1 L65536]"));
+        ck_assert_ptr_nonnull(strstr(r.rows, "ho_ten=[Q0 L65536]"));
+        result_free(&r);
+    }
+    free(p);
+    dc_buf_free(&b);
+    free(dir);
+}
+END_TEST
+
 START_TEST(test_empty_and_header_only)
 {
     char *dir = dc_test_tmpdir("empty");
@@ -664,6 +753,9 @@ static Suite *loader_suite(void)
     tcase_add_test(tc, test_chunks_threads_identical);
     tcase_add_test(tc, test_lines_and_rejects);
     tcase_add_test(tc, test_long_lines);
+    tcase_add_test(tc, test_cr_only_lines);
+    tcase_add_test(tc, test_stray_quote_multiline);
+    tcase_add_test(tc, test_field_limit_exact);
     tcase_add_test(tc, test_empty_and_header_only);
     tcase_add_test(tc, test_no_name_column);
     tcase_add_test(tc, test_split_names);
