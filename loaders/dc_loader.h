@@ -105,7 +105,8 @@ typedef struct dc_source_info {
     /* header mapping: for each input column, the canonical field it feeds
      * (-1: carried-through extra column; DC_F_HO_TEN also for split parts) */
     uint32_t ncols;
-    char **col_names;             /* header cells as read (UTF-8) */
+    char **col_names;             /* header cells as read (UTF-8), or "column_N" when
+                                     header_by_position */
     int *col_field;
     uint32_t nextra;
     char **extra_names;           /* names of the carried-through columns */
@@ -117,6 +118,8 @@ typedef struct dc_source_info {
     uint64_t raw_bytes;           /* bytes of the file itself (compressed size) */
     uint64_t header_lines;        /* physical lines of the header record (0: empty file) */
     int cr_only;                  /* lines end with CR alone (read as LF) */
+    int header_by_position;       /* the header row looked like data: col_names are
+                                     "column_1".."column_N", never its contents */
 } dc_source_info_t;
 
 /* A batch of consecutive rows of one file. */

@@ -535,6 +535,29 @@ static char *xstrndup_utf8(dc_encoding_t enc, const char *s, size_t n, int *bad)
     return b.p;
 }
 
+/* Whether a header cell looks like a row's data rather than a column name:
+ * a run of 6 or more digits (an ID number), a date (d/m/y, y-m-d), or more
+ * than 64 bytes (an address). Column names are none of these. */
+static int cell_is_data(const char *s, size_t n)
+{
+    if (n > 64) return 1;
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] >= '0' && s[i] <= '9') {
+            if (++run >= 6) return 1;
+            continue;
+        }
+        /* digits, a separator, digits, the same separator, digits */
+        if (run && (s[i] == '/' || s[i] == '-' || s[i] == '.')) {
+            size_t j = i + 1, r2 = 0;
+            while (j < n && s[j] >= '0' && s[j] <= '9') j++, r2++;
+            if (r2 && r2 <= 4 && j + 1 < n && s[j] == s[i] && s[j + 1] >= '0' && s[j + 1] <= '9') return 1;
+        }
+        run = 0;
+    }
+    return 0;
+}
+
 /* Header: detection, mapping, source info. 0 ok, 1 empty file, -1 error. */
 static int read_header(loader_t *L, dc_src_t *src, rbuf_t *b, file_ctx_t *F)
 {
@@ -616,6 +639,23 @@ static int read_header(loader_t *L, dc_src_t *src, rbuf_t *b, file_ctx_t *F)
     if (bad) rc = dc_seterr("%s: the header row cannot be decoded as %s", S->path, dc_encoding_name(F->enc));
     if (!rc && dc_header_map((const char *const *)S->col_names, lens, S->ncols, o->mappings, &F->map)) rc = -1;
     free(lens);
+    /* A first row holding data (a headerless file, a file whose line ends
+     * were not understood) must not put names and ID numbers into reports:
+     * its columns are then named by position. */
+    uint32_t data_cells = 0;
+    for (uint32_t i = 0; i < S->ncols; i++) data_cells += (uint32_t)cell_is_data(S->col_names[i], strlen(S->col_names[i]));
+    if (data_cells) {
+        S->header_by_position = 1;
+        for (uint32_t i = 0; i < S->ncols; i++) {
+            free(S->col_names[i]);
+            dc_buf_t nm = DC_BUF_INIT;
+            dc_buf_printf(&nm, "column_%u", i + 1);
+            S->col_names[i] = nm.p;
+        }
+        dc_log(1, "warning: %s: the first row, read as the header, holds a date, an ID-like number or a long "
+                  "value in %u of its %u cells (a file without a header row?); its columns are reported by "
+                  "position (column_1..column_%u)", S->path, data_cells, S->ncols, S->ncols);
+    }
     if (rc) return -1;
     if (!F->map.has_name) {
         return dc_seterr("%s: no name column in the header (need ho_ten or ten, or a synonym; "

@@ -562,6 +562,50 @@ END_TEST
 
 /* ------------------------------------------------------------ the CLI */
 
+/* A headerless file run with --map, and a CR-only file, as whole
+ * programs: report.json and load-report.json never hold a row's data (the
+ * columns of a header that looks like data are named by position), and the
+ * CR-only file's rows are read. */
+START_TEST(test_cli_header_privacy)
+{
+    char *dir = dc_test_tmpdir("cli-privacy");
+    dc_buf_t b = DC_BUF_INIT;
+    for (int i = 0; i < 40; i++)
+        dc_buf_printf(&b, "%d,Phạm Thị Huyền %d,%02d/03/1985,0790850%05d,Thôn Đông, xã Yên Lạc\n", i + 1, i,
+                      1 + i % 28, i);
+    char *p = write_in(dir, "noheader.csv", b.p, b.len);
+    dc_buf_clear(&b);
+    dc_buf_puts(&b, "record_id,ho_ten,ngay_sinh,so_dinh_danh\r");
+    for (int i = 0; i < 40; i++)
+        dc_buf_printf(&b, "%d,Đinh Văn Khải %d,%02d/04/1990,0010900%05d\r", i + 1, i, 1 + i % 28, i);
+    char *m = write_in(dir, "mac.csv", b.p, b.len);
+    ck_assert_int_eq(dc_test_run("cd '%s' && '%s' load noheader.csv mac.csv -o out -t 2 "
+                                 "--map 'Phạm Thị Huyền 0=ho_ten' 2>err", dir, DANCU_BIN), 0);
+    ck_assert_int_eq(dc_test_run("cd '%s' && '%s' run noheader.csv mac.csv -o run -q -t 2 "
+                                 "--map 'Phạm Thị Huyền 0=ho_ten'", dir, DANCU_BIN), 0);
+    static const char *const reps[] = {"out/load-report.json", "run/report.json"};
+    for (size_t i = 0; i < DC_ARRAY_LEN(reps); i++) {
+        char *q = path_in(dir, reps[i]);
+        char *rep = dc_test_read_file(q, NULL);
+        ck_assert_ptr_nonnull(rep);
+        ck_assert_msg(!strstr(rep, "Phạm") && !strstr(rep, "0790850") && !strstr(rep, "1985") &&
+                      !strstr(rep, "Yên Lạc"), "%s holds row data", reps[i]);
+        ck_assert_ptr_nonnull(strstr(rep, "column_2"));
+        ck_assert_ptr_nonnull(strstr(rep, "column_5"));
+        free(rep);
+        free(q);
+    }
+    /* the CR-only file: 40 rows, its real header */
+    ck_assert_int_eq(dc_test_run("cd '%s' && test $(wc -l < out/mac.csv) -eq 41 && grep -q '\"column\":\"so_dinh_danh\"' "
+                                 "out/load-report.json && grep -q 'noheader.csv: the first row' err", dir), 0);
+    free(p);
+    free(m);
+    dc_buf_free(&b);
+    dc_test_run("rm -rf '%s'", dir);
+    free(dir);
+}
+END_TEST
+
 START_TEST(test_cli)
 {
     char *dir = dc_test_tmpdir("cli");
@@ -763,6 +807,7 @@ static Suite *loader_suite(void)
     tcase_add_test(tc, test_stdin);
     tcase_add_test(tc, test_legacy_files);
     tcase_add_test(tc, test_cli);
+    tcase_add_test(tc, test_cli_header_privacy);
     tcase_add_test(tc, test_sink_failure);
     tcase_add_test(tc, test_source_small_reads);
     tcase_add_test(tc, test_cli_options);
