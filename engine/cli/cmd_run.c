@@ -38,6 +38,8 @@ static void usage(FILE *f)
             "  -v, --verbose             more messages (per stage and per blocking rule)\n"
             "      --format csv|jsonl    table format [default: csv]\n"
             "      --compress            zstd-compress the tables (.zst)\n"
+            "      --csv-formulas escape|raw  CSV cells starting with = + - @ TAB CR ' get a leading '\n"
+            "                           (spreadsheet formula guard, docs/OUTPUTS.md) [default: escape]\n"
             "      --model FILE          use this model.json instead of estimating one\n"
             "      --rules FILE          blocking rules (docs/MATCHING.md) [default: built in]\n"
             "      --match-threshold P   match probability for a link [default: %.2f]\n"
@@ -126,13 +128,13 @@ int dc_cmd_run(int argc, char **argv)
 {
     enum {
         O_FORCE = 256, O_FORMAT, O_COMPRESS, O_MODEL, O_RULES, O_MATCH, O_REVIEW, O_MAXREJ,
-        O_MEM, O_MAPPING, O_MAP, O_MAXFIELD, O_ETHNIC, O_SEXONE, O_PIVOT, O_REFYEAR,
+        O_MEM, O_MAPPING, O_MAP, O_MAXFIELD, O_ETHNIC, O_SEXONE, O_PIVOT, O_REFYEAR, O_FORMULAS,
     };
     static const struct option lopts[] = {
         {"output", required_argument, NULL, 'o'},     {"threads", required_argument, NULL, 't'},
         {"force", no_argument, NULL, O_FORCE},        {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},          {"format", required_argument, NULL, O_FORMAT},
-        {"compress", no_argument, NULL, O_COMPRESS},  {"model", required_argument, NULL, O_MODEL},
+        {"compress", no_argument, NULL, O_COMPRESS},  {"csv-formulas", required_argument, NULL, O_FORMULAS},  {"model", required_argument, NULL, O_MODEL},
         {"rules", required_argument, NULL, O_RULES},  {"match-threshold", required_argument, NULL, O_MATCH},
         {"review-threshold", required_argument, NULL, O_REVIEW},
         {"max-reject-rate", required_argument, NULL, O_MAXREJ},
@@ -171,6 +173,9 @@ int dc_cmd_run(int argc, char **argv)
             else { fprintf(stderr, "dancu run: --format must be csv or jsonl\n"); bad = 1; }
             break;
         case O_COMPRESS: o.compress = 1; break;
+        case O_FORMULAS:
+            if (dc_table_formula_mode(optarg)) { fprintf(stderr, "dancu run: --csv-formulas must be escape or raw\n"); bad = 1; }
+            break;
         case O_MODEL: o.model_in = optarg; break;
         case O_RULES: o.rules_file = optarg; break;
         case O_MATCH:

@@ -249,6 +249,17 @@ const char *dc_outfile_path(const dc_outfile_t *f);
 typedef struct dc_table dc_table_t;
 typedef enum { DC_FMT_CSV = 0, DC_FMT_JSONL = 1 } dc_format_t;
 
+/* Spreadsheet-formula guard of CSV tables (OWASP CSV injection), on by
+ * default: a CSV string or header cell starting with = + - @ TAB CR or a
+ * single quote is written with a single quote in front (undo: drop the
+ * first character of every CSV cell that starts with a single quote).
+ * JSON Lines and number cells are never changed. 0: cells as they are
+ * (`--csv-formulas raw`). Set before any table is written. */
+extern int dc_table_formula_guard;
+/*! dc_table_formula_mode() : set the guard from a --csv-formulas argument,
+ *  "escape" (1) or "raw" (0). @return 0, or -1 for anything else. */
+int dc_table_formula_mode(const char *mode);
+
 /*! dc_table_open() :
  *  Create "<dir>/<name>.csv" or ".jsonl", plus ".zst" when `compress`.
  *  `cols` (ncols names) are copied. @return NULL on error (dc_seterr). */

@@ -698,6 +698,52 @@ START_TEST(test_run_concurrent_force)
 }
 END_TEST
 
+/* Spreadsheet formulas (OWASP CSV injection): a record_id and a file name
+ * that would run as formulas reach the CSV outputs with a leading single
+ * quote; JSON Lines and --csv-formulas raw keep them as they are. */
+START_TEST(test_run_formula_cells)
+{
+    char *dir = dc_test_tmpdir("safety-formula");
+    char in[600], p[700];
+    snprintf(in, sizeof in, "%s/in", dir);
+    ck_assert_int_eq(mkdir(in, 0700), 0);
+    snprintf(p, sizeof p, "%s/+evil.csv", in);
+    const char data[] = "record_id,ho_ten,ngay_sinh,so_dinh_danh\n"
+                        "\"=HYPERLINK(\"\"http://evil.example/\"\",\"\"x\"\")\",Lê Văn Tám,01/02/1980,001080000001\n"
+                        "@2,Lê Văn Tám,01/02/1980,001080000001\n"
+                        "-3,Trần Thị Bưởi,03/04/1990,001190000002\n";
+    ck_assert_int_eq(dc_test_write_file(p, data, sizeof data - 1), 0);
+    ck_assert_int_eq(dc_test_run("cd '%s' && '%s' run -q -t 2 -o csv in", dir, DANCU_BIN), 0);
+    ck_assert_int_eq(dc_test_run("cd '%s' && '%s' run -q -t 2 --format jsonl -o jsonl in", dir, DANCU_BIN), 0);
+    ck_assert_int_eq(dc_test_run("cd '%s' && '%s' run -q -t 2 --csv-formulas raw -o raw in", dir, DANCU_BIN), 0);
+    ck_assert_int_eq(dc_test_run("'%s' run -q --csv-formulas maybe -o '%s/bad' '%s' 2>/dev/null", DANCU_BIN, dir, in), 2);
+    snprintf(p, sizeof p, "%s/csv/links.csv", dir);
+    char *links = dc_test_read_file(p, NULL);
+    ck_assert_ptr_nonnull(strstr(links, "'+evil.csv,\"'=HYPERLINK(\"\"http://evil.example/\"\",\"\"x\"\")\","));
+    ck_assert_ptr_nonnull(strstr(links, "'+evil.csv,'@2,"));
+    ck_assert_ptr_nonnull(strstr(links, "'+evil.csv,'-3,"));
+    free(links);
+    snprintf(p, sizeof p, "%s/csv/citizens.csv", dir);
+    char *cit = dc_test_read_file(p, NULL);
+    ck_assert_ptr_nonnull(strstr(cit, "'+evil.csv:"));
+    ck_assert_ptr_null(strstr(cit, ",+evil.csv:"));
+    ck_assert_ptr_null(strstr(cit, ",=HYPERLINK"));
+    free(cit);
+    snprintf(p, sizeof p, "%s/jsonl/links.jsonl", dir);
+    char *jl = dc_test_read_file(p, NULL);
+    ck_assert_ptr_nonnull(strstr(jl, "\"+evil.csv\""));
+    ck_assert_ptr_nonnull(strstr(jl, "\"=HYPERLINK(\\\"http://evil.example/\\\",\\\"x\\\")\""));
+    free(jl);
+    snprintf(p, sizeof p, "%s/raw/links.csv", dir);
+    char *raw = dc_test_read_file(p, NULL);
+    ck_assert_ptr_nonnull(strstr(raw, "+evil.csv,\"=HYPERLINK(\"\"http://evil.example/\"\",\"\"x\"\")\","));
+    ck_assert_ptr_null(strstr(raw, "'"));
+    free(raw);
+    dc_test_run("rm -rf '%s'", dir);
+    free(dir);
+}
+END_TEST
+
 START_TEST(test_run_refuses_nonempty)
 {
     char *dir = dc_test_tmpdir("safety-nonempty");
@@ -839,6 +885,7 @@ static Suite *safety_suite(void)
     tcase_add_test(e2e, test_run_refuses_nonempty);
     tcase_add_test(e2e, test_run_force_planted_symlink);
     tcase_add_test(e2e, test_run_concurrent_force);
+    tcase_add_test(e2e, test_run_formula_cells);
     tcase_add_test(e2e, test_run_reconciliation_bad_rows);
     tcase_add_test(e2e, test_run_killed_midway);
     tcase_add_test(e2e, test_run_killed_at_commit);
