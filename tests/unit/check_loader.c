@@ -312,9 +312,9 @@ START_TEST(test_cr_only_lines)
         ck_assert_int_eq(r.rc, 0);
         const char *want =
             "BEGIN mac.csv enc=utf-8 delim=44 bom=0 crlf=0 cols=2 extra=0\n"
-            "L2 Q1 ho_ten=[A] ngay_sinh=[1]\n"
-            "L3 Q2 ho_ten=[B\nb] ngay_sinh=[2]\n"
-            "L6 Q3 ho_ten=[C] ngay_sinh=[3]\n";
+            "L2 Q1 record_id=[2] ho_ten=[A] ngay_sinh=[1]\n"
+            "L3 Q2 record_id=[3] ho_ten=[B\nb] ngay_sinh=[2]\n"
+            "L6 Q3 record_id=[6] ho_ten=[C] ngay_sinh=[3]\n";
         ck_assert_msg(!strcmp(r.rows, want), "chunk %zu:\n%s", chunk, r.rows);
         ck_assert_int_eq(r.st.sources[0].cr_only, 1);
         ck_assert_uint_eq(r.st.sources[0].ncols, 2);
