@@ -47,7 +47,15 @@
 #define DETECT_QUICK_CONFIDENCE 0.9
 #define HEADER_MAX ((size_t)16 << 20)
 
-enum { CK_DATA = 0, CK_UNTERM = 1 };
+enum { CK_DATA = 0, CK_UNTERM = 1, CK_TOOLONG = 2 };
+
+/* A record longer than any valid one (every field at most max_field bytes,
+ * each maybe quoted with every byte doubled) is rejected without being
+ * buffered whole: its first REJECT_RAW_MAX bytes go to the rejects, the
+ * rest of it is skipped to the end of the physical line where the bound
+ * was passed. So one long line costs its own line and a few MiB, not its
+ * size in memory. */
+#define REJECT_RAW_MAX ((size_t)4096)
 
 typedef struct rej {
     uint64_t line_rel, seq_rel;
@@ -196,6 +204,11 @@ static void parse_chunk(loader_t *L, chunk_t *c, dc_csv_rec_t *rec, dc_buf_t *dt
         for (size_t i = 0; i < c->len; i++) c->nlines += c->raw[i] == '\n';
         c->nrec = 1;
         add_reject(c, 0, 0, DC_REJ_UNTERMINATED, c->raw, c->len);
+        return;
+    }
+    if (c->kind == CK_TOOLONG) {   /* c->nlines was set by the reader */
+        c->nrec = 1;
+        add_reject(c, 0, 0, DC_REJ_RECORD_TOO_LONG, c->raw, c->len);
         return;
     }
     const char *p = c->raw, *end = c->raw + c->len;
@@ -580,13 +593,14 @@ static void *worker_main(void *arg)
 /* --------------------------------------------------------------- reader */
 
 /* Queue a chunk; blocks while too many are in flight. 0, or -1 if failed. */
-static int enqueue(loader_t *L, file_ctx_t *F, int kind, char *raw, size_t len)
+static int enqueue(loader_t *L, file_ctx_t *F, int kind, char *raw, size_t len, uint64_t nlines)
 {
     chunk_t *c = dc_xcalloc(1, sizeof *c);
     c->file = F;
     c->kind = kind;
     c->raw = raw;
     c->len = len;
+    c->nlines = nlines;   /* CK_TOOLONG only: the others count their own */
     pthread_mutex_lock(&L->m);
     while (L->inflight >= L->max_inflight && !L->failed) pthread_cond_wait(&L->cv_space, &L->m);
     if (L->failed) {
@@ -808,6 +822,36 @@ static int read_header(loader_t *L, dc_src_t *src, rbuf_t *b, file_ctx_t *F)
     return 0;
 }
 
+/* The record at b->p[*off..) is longer than any valid one: queue a
+ * record_too_long reject holding its first REJECT_RAW_MAX bytes, and skip
+ * it to the end of the physical line being read (reading resumes there
+ * with a fresh state, as after an unterminated quote). 0 or -1. */
+static int skip_long_record(loader_t *L, file_ctx_t *F, dc_src_t *src, rbuf_t *b, size_t *off)
+{
+    size_t avail = b->len - *off, keep = DC_MIN(avail, REJECT_RAW_MAX);
+    char *raw = dc_xmalloc(keep);
+    memcpy(raw, b->p + *off, keep);
+    uint64_t lines = 0;
+    for (const char *p = b->p + *off, *e = b->p + b->len; (p = memchr(p, '\n', (size_t)(e - p))) != NULL; p++) lines++;
+    *off = b->len;
+    for (;;) {   /* discard up to and including the next LF */
+        b->len = 0;
+        *off = 0;
+        if (b->eof) break;
+        if (rb_fill(src, b, DC_MIN(b->cap, L->chunk_size), F->info)) {
+            free(raw);
+            return -1;
+        }
+        const char *lf = memchr(b->p, '\n', b->len);
+        if (lf) {
+            *off = (size_t)(lf - b->p) + 1;
+            lines++;
+            break;
+        }
+    }
+    return enqueue(L, F, CK_TOOLONG, raw, keep, lines);
+}
+
 static int load_file(loader_t *L, file_ctx_t *F)
 {
     dc_source_info_t *S = F->info;
@@ -833,6 +877,8 @@ static int load_file(loader_t *L, file_ctx_t *F)
     }
     /* b.p[off .. b.len) is the data not yet handed out */
     size_t off = 0;
+    size_t max_record = (size_t)F->map.ncols * (2 * L->max_field + 3) + ((size_t)64 << 10);
+    size_t mem_limit = L->opts->memory_limit;
     for (;;) {
         if (rb_fill_from(src, &b, &off, L->chunk_size, S)) { rc = -1; break; }
         size_t avail = b.len - off;
@@ -845,8 +891,25 @@ static int load_file(loader_t *L, file_ctx_t *F)
             if (cut || win == avail) break;
             win = DC_MIN(avail, win * 2);
         }
+        if (cut == 0 && avail >= max_record) {
+            rc = skip_long_record(L, F, src, &b, &off);
+            if (rc) break;
+            continue;
+        }
         if (cut == 0) {   /* the record goes on beyond what was read */
-            if (rb_fill_from(src, &b, &off, avail + DC_MAX(L->chunk_size, (size_t)4096), S)) { rc = -1; break; }
+            size_t want = avail + DC_MAX(L->chunk_size, (size_t)4096);
+            /* the buffer may be copied once as it grows, and once more
+             * when handed to a worker */
+            if (mem_limit && dc_peak_rss_bytes() + 3 * want > mem_limit) {
+                char lim[32], got[32];
+                dc_format_size(mem_limit, lim);
+                dc_format_size(avail, got);
+                rc = dc_seterr("%s: a record of more than %s does not fit --memory-limit %s "
+                               "(lower --max-field to reject such records, or raise the limit)",
+                               S->path, got, lim);
+                break;
+            }
+            if (rb_fill_from(src, &b, &off, want, S)) { rc = -1; break; }
             continue;
         }
         char *raw;
@@ -866,7 +929,7 @@ static int load_file(loader_t *L, file_ctx_t *F)
             memcpy(raw, b.p + off, cut);
             off += cut;
         }
-        if (enqueue(L, F, unterm ? CK_UNTERM : CK_DATA, raw, cut)) {
+        if (enqueue(L, F, unterm ? CK_UNTERM : CK_DATA, raw, cut, 0)) {
             rc = -1;
             break;
         }

@@ -48,7 +48,8 @@ static void usage(FILE *f)
             "                            as given (without .zst/.gz) [default: base]; two inputs with\n"
             "                            one name are refused (exit 2)\n"
             "      --memory-limit SIZE   fail early (before loading, estimated from the input sizes) or as soon\n"
-            "                            as the process grows past SIZE (e.g. 4G)\n"
+            "                            as the process grows past SIZE (e.g. 4G); 0 or none: no limit\n"
+            "                            [default: 80%% of physical memory or of the cgroup limit]\n"
             "Loader options:\n"
             "  -d, --delimiter C         field delimiter (, ; tab |) [default: detect]\n"
             "  -e, --encoding NAME       utf-8, tcvn3, vni, viscii, cp1258 [default: detect]\n"
@@ -141,7 +142,7 @@ int dc_cmd_run(int argc, char **argv)
     o.norm.century_pivot = 30;
     const char **maps = NULL;
     size_t nmaps = 0, mapcap = 0;
-    int verbose = 0, c, bad = 0;
+    int verbose = 0, c, bad = 0, mem_given = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:t:qvd:e:h", lopts, NULL)) != -1) {
         switch (c) {
@@ -174,7 +175,9 @@ int dc_cmd_run(int argc, char **argv)
             if (parse_prob(optarg, &o.max_reject_rate)) { fprintf(stderr, "dancu run: --max-reject-rate must be in [0, 1]\n"); bad = 1; }
             break;
         case O_MEM:
-            if (parse_size(optarg, &o.memory_limit)) { fprintf(stderr, "dancu run: bad --memory-limit '%s'\n", optarg); bad = 1; }
+            mem_given = 1;
+            if (!strcmp(optarg, "none")) o.memory_limit = 0;
+            else if (parse_size(optarg, &o.memory_limit)) { fprintf(stderr, "dancu run: bad --memory-limit '%s'\n", optarg); bad = 1; }
             break;
         case 'd':
             if (!strcmp(optarg, "tab") || !strcmp(optarg, "\\t")) o.load.delimiter = '\t';
@@ -232,6 +235,18 @@ int dc_cmd_run(int argc, char **argv)
     }
     o.load.mappings = maps;
     dc_log_level = o.quiet ? 0 : 1 + verbose;
+    if (!mem_given) {   /* the default cap: a share of the memory this process may use */
+        uint64_t base = 0;
+        /* test hook: a meminfo file standing for this machine's, no cgroup */
+        const char *fake = getenv("DANCU_TEST_MEMINFO");
+        static const char *const no_cgroup[] = {NULL};
+        o.memory_limit = dc_memory_default_limit(fake, fake ? no_cgroup : NULL, &base);
+        o.memory_limit_default = o.memory_limit != 0;
+        char a[32], b[32];
+        if (o.memory_limit)
+            dc_log(2, "memory limit %s (%.0f%% of %s; --memory-limit SIZE or none to change it)",
+                   dc_format_size(o.memory_limit, a), DC_MEMORY_DEFAULT_SHARE * 100, dc_format_size(base, b));
+    }
     dc_cli_inputs_t inputs;
     int irc = dc_cli_inputs((const char *const *)argv + optind, (size_t)(argc - optind), o.source_naming, &inputs);
     if (irc) {

@@ -592,6 +592,37 @@ START_TEST(test_table_formula_guard)
 }
 END_TEST
 
+START_TEST(test_format_size_and_default_limit)
+{
+    static const struct { uint64_t v; const char *s; } cases[] = {
+        {0, "0 B"}, {1, "1 B"}, {1023, "1023 B"}, {1024, "1 KiB"}, {1536, "1.5 KiB"},
+        {300ull << 20, "300 MiB"}, {(3ull << 30) / 2, "1.5 GiB"}, {5ull << 40, "5 TiB"},
+    };
+    char b[32];
+    for (size_t i = 0; i < DC_ARRAY_LEN(cases); i++) ck_assert_str_eq(dc_format_size(cases[i].v, b), cases[i].s);
+    char *dir = dc_test_tmpdir("meminfo");
+    char mi[512], v2[512], v1[512];
+    snprintf(mi, sizeof mi, "%s/meminfo", dir);
+    snprintf(v2, sizeof v2, "%s/memory.max", dir);
+    snprintf(v1, sizeof v1, "%s/memory.limit_in_bytes", dir);
+    const char *meminfo = "MemFree:  1 kB\nMemTotal:       16777216 kB\n";
+    ck_assert_int_eq(dc_test_write_file(mi, meminfo, strlen(meminfo)), 0);
+    const char *none[] = {NULL}, *both[] = {v2, v1, NULL};
+    uint64_t base;
+    ck_assert_uint_eq(dc_memory_default_limit(mi, none, &base), (size_t)((double)(16ull << 30) * 0.8));
+    ck_assert_uint_eq(base, 16ull << 30);
+    ck_assert_int_eq(dc_test_write_file(v2, "max\n", 4), 0);               /* v2: no limit */
+    ck_assert_int_eq(dc_test_write_file(v1, "9223372036854771712\n", 20), 0);   /* v1: no limit */
+    ck_assert_uint_eq(dc_memory_default_limit(mi, both, &base), (size_t)((double)(16ull << 30) * 0.8));
+    ck_assert_int_eq(dc_test_write_file(v1, "4294967296\n", 11), 0);        /* a 4 GiB container */
+    ck_assert_uint_eq(dc_memory_default_limit(mi, both, &base), (size_t)((double)(4ull << 30) * 0.8));
+    ck_assert_uint_eq(base, 4ull << 30);
+    ck_assert_uint_eq(dc_memory_default_limit("/nonexistent", none, NULL), 0);
+    dc_test_run("rm -rf '%s'", dir);
+    free(dir);
+}
+END_TEST
+
 static Suite *common_suite(void)
 {
     Suite *s = suite_create("common");
@@ -611,6 +642,7 @@ static Suite *common_suite(void)
     tcase_add_test(tc, test_format_fixed);
     tcase_add_test(tc, test_table_cells_are_csv_fields);
     tcase_add_test(tc, test_table_formula_guard);
+    tcase_add_test(tc, test_format_size_and_default_limit);
     tcase_add_test(tc, test_table_write_blocks);
     suite_add_tcase(s, tc);
     return s;

@@ -389,6 +389,37 @@ START_TEST(test_field_limit_exact)
 }
 END_TEST
 
+/* A line longer than any valid record is rejected as record_too_long
+ * without being buffered whole; the rows after it keep their lines. */
+START_TEST(test_long_record_skipped)
+{
+    char *dir = dc_test_tmpdir("toolong");
+    char *p = path_in(dir, "big.csv");
+    FILE *f = fopen(p, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("ho_ten,note\nA,1\nB,\"two\nlines\"", f);
+    static char blk[1 << 16];
+    memset(blk, 'x', sizeof blk);
+    for (int i = 0; i < 512; i++) fwrite(blk, 1, sizeof blk, f);   /* 32 MiB on line 4 */
+    fputs(",\"q\nq\",y\nC,3\n", f);
+    fclose(f);
+    const char *paths[] = {p};
+    size_t before = dc_peak_rss_bytes();
+    result_t r = run_load(dir, paths, 1, 2, 1 << 16, 0, DC_ENC_AUTO, NULL);
+    size_t grew = dc_peak_rss_bytes() - before;
+    ck_assert_int_eq(r.rc, 0);
+    ck_assert_msg(grew < ((size_t)16 << 20), "the loader grew by %zu MiB", grew >> 20);
+    ck_assert_uint_eq(r.st.sources[0].rejected[DC_REJ_RECORD_TOO_LONG], 1);
+    ck_assert_ptr_nonnull(strstr(r.rejects, "big.csv,3,record_too_long,\"B,\"\"two\nlines\"\"xxx"));
+    ck_assert_ptr_nonnull(strstr(r.rows, "L2 Q1 record_id=[2] ho_ten=[A]"));
+    ck_assert_msg(strstr(r.rows, "L6 Q4 record_id=[6] ho_ten=[C] +note=[3]") != NULL, "%s", r.rows);
+    result_free(&r);
+    free(p);
+    dc_test_run("rm -rf '%s'", dir);
+    free(dir);
+}
+END_TEST
+
 START_TEST(test_empty_and_header_only)
 {
     char *dir = dc_test_tmpdir("empty");
@@ -806,6 +837,7 @@ static Suite *loader_suite(void)
     tcase_add_test(tc, test_cr_only_lines);
     tcase_add_test(tc, test_stray_quote_multiline);
     tcase_add_test(tc, test_field_limit_exact);
+    tcase_add_test(tc, test_long_record_skipped);
     tcase_add_test(tc, test_empty_and_header_only);
     tcase_add_test(tc, test_no_name_column);
     tcase_add_test(tc, test_split_names);

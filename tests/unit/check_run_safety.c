@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -744,6 +745,98 @@ START_TEST(test_run_formula_cells)
 }
 END_TEST
 
+/* Run dancu with argv (NULL-terminated, argv[0] ignored), stderr to
+ * `errfile`, `env` ("NAME=value" or NULL) added; returns the exit status and
+ * the child's peak RSS in *maxrss (bytes). */
+static int run_measured(const char *const *args, const char *env, const char *errfile, size_t *maxrss)
+{
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        if (env) putenv((char *)env);
+        int fd = open(errfile, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (fd >= 0) dup2(fd, 2);
+        int nul = open("/dev/null", O_WRONLY);
+        if (nul >= 0) dup2(nul, 1);
+        execv(DANCU_BIN, (char *const *)args);
+        _exit(127);
+    }
+    int st;
+    struct rusage ru;
+    ck_assert_int_eq(wait4(pid, &st, 0, &ru), pid);
+    *maxrss = (size_t)ru.ru_maxrss * 1024u;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* --memory-limit: a 150 MB line with a --max-field that lets it through
+ * stops before the process passes the limit; limits are printed in
+ * sensible units; without --memory-limit a default share of the memory
+ * (here a fake 1 GiB machine) stops a zstd bomb with a clear message. */
+START_TEST(test_run_memory_limits)
+{
+    char *dir = dc_test_tmpdir("safety-memory");
+    char in[600], err[600], out[600];
+    snprintf(in, sizeof in, "%s/long.csv", dir);
+    snprintf(err, sizeof err, "%s/err", dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    ck_assert_int_eq(dc_test_run("cd '%s' && { printf 'ho_ten,ngay_sinh\\nLê Văn An,01/01/1980\\n'; "
+                                 "head -c 150000000 /dev/zero | tr '\\\\0' x; printf ',x\\n'; } > long.csv", dir), 0);
+    size_t rss;
+    const char *a1[] = {"dancu", "run", "-q", "-t", "2", "--memory-limit", "200M", "--max-field", "200M", "-o", out, in, NULL};
+    ck_assert_int_eq(run_measured(a1, NULL, err, &rss), 1);
+    char *e = dc_test_read_file(err, NULL);
+    ck_assert_msg(strstr(e, "does not fit --memory-limit 200 MiB") != NULL, "%s", e);
+    free(e);
+    ck_assert_msg(rss <= ((size_t)200 << 20), "peak %zu MiB over the 200 MiB limit", rss >> 20);
+    /* the default --max-field: the line is a record_too_long reject, the run succeeds in little memory */
+    dc_test_run("rm -rf '%s'", out);
+    const char *a2[] = {"dancu", "run", "-q", "-t", "2", "--memory-limit", "200M", "-o", out, in, NULL};
+    ck_assert_int_eq(run_measured(a2, NULL, err, &rss), 0);
+    ck_assert_msg(rss <= ((size_t)100 << 20), "peak %zu MiB", rss >> 20);
+    ck_assert_int_eq(dc_test_run("grep -q '^long.csv,3,record_too_long,' '%s/rejects.csv'", out), 0);
+    /* units */
+    static const struct { const char *arg, *want; } units[] = {{"1", "memory limit 1 B"}, {"1K", "memory limit 1 KiB"},
+                                                               {"1.5G", "1.5 GiB"}};
+    for (size_t i = 0; i < DC_ARRAY_LEN(units); i++) {
+        dc_test_run("rm -rf '%s'", out);
+        const char *a3[] = {"dancu", "run", "-q", "--memory-limit", units[i].arg, "-o", out, in, NULL};
+        int rc = run_measured(a3, NULL, err, &rss);
+        e = dc_test_read_file(err, NULL);
+        if (i < 2) {
+            ck_assert_int_eq(rc, 1);
+            ck_assert_msg(strstr(e, units[i].want) && !strstr(e, "0 MiB"), "%s", e);
+        } else {
+            ck_assert_int_eq(rc, 0);
+        }
+        free(e);
+    }
+    /* the default limit on a fake 1 GiB machine */
+    char meminfo[600], env[700];
+    snprintf(meminfo, sizeof meminfo, "%s/meminfo", dir);
+    ck_assert_int_eq(dc_test_write_file(meminfo, "MemTotal:        1048576 kB\n", 28), 0);
+    snprintf(env, sizeof env, "DANCU_TEST_MEMINFO=%s", meminfo);
+    ck_assert_int_eq(dc_test_run("cd '%s' && { printf 'ho_ten,ngay_sinh\\n'; yes 'Lê Văn An,01/01/1980' | "
+                                 "head -c 1000000000; } | zstd -q -1 -o bomb.csv.zst", dir), 0);
+    dc_test_run("rm -rf '%s'", out);
+    char bomb[600];
+    snprintf(bomb, sizeof bomb, "%s/bomb.csv.zst", dir);
+    const char *a4[] = {"dancu", "run", "-v", "-t", "2", "-o", out, bomb, NULL};
+    ck_assert_int_eq(run_measured(a4, env, err, &rss), 1);
+    e = dc_test_read_file(err, NULL);
+    ck_assert_msg(strstr(e, "memory limit 819.2 MiB (80% of 1 GiB;") != NULL, "%s", e);
+    ck_assert_msg(strstr(e, "memory limit exceeded while loading") && strstr(e, "the default"), "%s", e);
+    free(e);
+    ck_assert_msg(rss < ((size_t)1 << 30), "peak %zu MiB", rss >> 20);
+    /* none: no limit */
+    dc_test_run("rm -rf '%s'", out);
+    ck_assert_int_eq(dc_test_run("cd '%s' && DANCU_TEST_MEMINFO='%s' '%s' run -v --memory-limit none -o '%s' "
+                                 "data-samples/tiny-40/exports 2>'%s' && ! grep -q 'memory limit' '%s'",
+                                 DANCU_SRCDIR, meminfo, DANCU_BIN, out, err, err), 0);
+    dc_test_run("rm -rf '%s'", dir);
+    free(dir);
+}
+END_TEST
+
 START_TEST(test_run_refuses_nonempty)
 {
     char *dir = dc_test_tmpdir("safety-nonempty");
@@ -886,6 +979,7 @@ static Suite *safety_suite(void)
     tcase_add_test(e2e, test_run_force_planted_symlink);
     tcase_add_test(e2e, test_run_concurrent_force);
     tcase_add_test(e2e, test_run_formula_cells);
+    tcase_add_test(e2e, test_run_memory_limits);
     tcase_add_test(e2e, test_run_reconciliation_bad_rows);
     tcase_add_test(e2e, test_run_killed_midway);
     tcase_add_test(e2e, test_run_killed_at_commit);
