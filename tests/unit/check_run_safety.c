@@ -837,6 +837,51 @@ START_TEST(test_run_memory_limits)
 }
 END_TEST
 
+/* SIGKILL in the middle of the commit's renames (after the first):
+ * exactly what docs/OUTPUTS.md says a reader sees: the outputs already
+ * renamed (here the first in name order), never _SUCCESS; the rest, with
+ * the staged marker, in the hidden staging folder; a --force run then
+ * replaces it all. */
+START_TEST(test_run_killed_during_renames)
+{
+    char *dir = dc_test_tmpdir("safety-renames");
+    char out[512], ls[1024], p[800];
+    snprintf(out, sizeof out, "%s/out", dir);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        setenv("DANCU_TEST_RENAME_DELAY", "60000", 1);
+        int fd = open("/dev/null", O_WRONLY);
+        if (fd >= 0) { dup2(fd, 1); dup2(fd, 2); }
+        if (chdir(DANCU_SRCDIR) != 0) _exit(126);
+        execl(DANCU_BIN, DANCU_BIN, "run", "-q", "-t", "2", "-o", out, "data-samples/tiny-40/exports", (char *)NULL);
+        _exit(127);
+    }
+    snprintf(p, sizeof p, "%s/citizens.csv", out);
+    int ready = 0;
+    for (int i = 0; i < 6000 && !ready; i++) {
+        struct stat sb;
+        ready = stat(p, &sb) == 0;
+        if (!ready) usleep(10 * 1000);
+    }
+    ck_assert_msg(ready, "the run never renamed its first output");
+    kill(pid, SIGKILL);
+    int st;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    list_dir(out, 0, ls, sizeof ls);
+    ck_assert_str_eq(ls, "citizens.csv");
+    snprintf(p, sizeof p, "%s/.dancu-run.%ld", out, (long)pid);
+    list_dir(p, 0, ls, sizeof ls);
+    ck_assert_str_eq(ls, "_SUCCESS links.csv model.json rejects.csv report.json review.csv");
+    ck_assert_int_eq(dc_test_run("cd '%s' && '%s' run -q -t 2 --force -o '%s' data-samples/tiny-40/exports",
+                                 DANCU_SRCDIR, DANCU_BIN, out), 0);
+    list_dir(out, 1, ls, sizeof ls);
+    ck_assert_str_eq(ls, "_SUCCESS citizens.csv links.csv model.json rejects.csv report.json review.csv");
+    dc_test_run("rm -rf '%s'", dir);
+    free(dir);
+}
+END_TEST
+
 START_TEST(test_run_refuses_nonempty)
 {
     char *dir = dc_test_tmpdir("safety-nonempty");
@@ -980,6 +1025,7 @@ static Suite *safety_suite(void)
     tcase_add_test(e2e, test_run_concurrent_force);
     tcase_add_test(e2e, test_run_formula_cells);
     tcase_add_test(e2e, test_run_memory_limits);
+    tcase_add_test(e2e, test_run_killed_during_renames);
     tcase_add_test(e2e, test_run_reconciliation_bad_rows);
     tcase_add_test(e2e, test_run_killed_midway);
     tcase_add_test(e2e, test_run_killed_at_commit);
