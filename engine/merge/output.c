@@ -216,11 +216,14 @@ int dc_output_begin(dc_run_t *run)
      * abort, or the process's end, whatever kills it) */
     if (flock(dfd, LOCK_EX | LOCK_NB) != 0) {
         int e = errno;
-        close(dfd);
-        if (e == EWOULDBLOCK)
+        if (e == EWOULDBLOCK) {
+            close(dfd);
+            if (created) rmdir(outdir);
             return dc_seterr("output directory %s is in use by another dancu run (locked); wait for it to end or "
                              "choose another folder", outdir);
-        return dc_seterr("cannot lock %s: %s", outdir, strerror(e));
+        }
+        /* a file system without flock (some network mounts): run unlocked */
+        dc_log(1, "warning: cannot lock %s (%s): a concurrent run on it would not be refused", outdir, strerror(e));
     }
     int rc = 0;
     dc_buf_t p = DC_BUF_INIT;

@@ -490,15 +490,16 @@ static int add_files(char **argv, int at, int max, const char *dir)
     return at;
 }
 
-/* Start `dancu run -q -t 2 -o out FILES...` in the background. */
-static pid_t start_run(const char *out, const char *inputs, const char *delay_ms)
+/* Start `dancu run -q -t 2 -o out FILES...` in the background, with the
+ * environment variable `var` set to `val` (a test hook) when not NULL. */
+static pid_t start_run_env(const char *out, const char *inputs, const char *var, const char *val)
 {
     char *argv[300] = {DANCU_BIN, "run", "-q", "-t", "2", "-o", (char *)out};
     int n = add_files(argv, 7, 300, inputs);
     pid_t pid = fork();
     ck_assert_int_ge(pid, 0);
     if (pid == 0) {
-        if (delay_ms) setenv("DANCU_TEST_COMMIT_DELAY", delay_ms, 1);
+        if (var && val) setenv(var, val, 1);
         int fd = open("/dev/null", O_WRONLY);
         if (fd >= 0) { dup2(fd, 1); dup2(fd, 2); }
         execv(DANCU_BIN, argv);
@@ -506,6 +507,12 @@ static pid_t start_run(const char *out, const char *inputs, const char *delay_ms
     }
     for (int i = 7; i < n; i++) free(argv[i]);
     return pid;
+}
+
+/* The same with the commit delayed by `delay_ms` (NULL: not delayed). */
+static pid_t start_run(const char *out, const char *inputs, const char *delay_ms)
+{
+    return start_run_env(out, inputs, "DANCU_TEST_COMMIT_DELAY", delay_ms);
 }
 
 static char *g_gen, *g_gen_dir;   /* a generated input set for the kill tests */
@@ -847,16 +854,7 @@ START_TEST(test_run_killed_during_renames)
     char *dir = dc_test_tmpdir("safety-renames");
     char out[512], ls[1024], p[800];
     snprintf(out, sizeof out, "%s/out", dir);
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        setenv("DANCU_TEST_RENAME_DELAY", "60000", 1);
-        int fd = open("/dev/null", O_WRONLY);
-        if (fd >= 0) { dup2(fd, 1); dup2(fd, 2); }
-        if (chdir(DANCU_SRCDIR) != 0) _exit(126);
-        execl(DANCU_BIN, DANCU_BIN, "run", "-q", "-t", "2", "-o", out, "data-samples/tiny-40/exports", (char *)NULL);
-        _exit(127);
-    }
+    pid_t pid = start_run_env(out, DANCU_SRCDIR "/data-samples/tiny-40/exports", "DANCU_TEST_RENAME_DELAY", "60000");
     snprintf(p, sizeof p, "%s/citizens.csv", out);
     int ready = 0;
     for (int i = 0; i < 6000 && !ready; i++) {
