@@ -12,7 +12,7 @@
  * drop it. Number cells (dc_table_u64/i64/f64) and JSON Lines are never
  * changed. Header cells follow the same rule.
  */
-#include "dc_common.h"
+#include "common/dc_common.h"
 
 #include <inttypes.h>  /* PRId64 */
 #include <math.h>      /* isfinite, floor */

@@ -43,7 +43,7 @@
  * run: a second run on the same OUTDIR, even with --force, is refused
  * instead of deleting the first one's live staging folder.
  */
-#include "dc_merge.h"
+#include "merge/dc_merge.h"
 
 #include <dirent.h>     /* opendir */
 #include <errno.h>      /* errno */
