@@ -235,6 +235,7 @@ int dc_output_begin(dc_run_t *run)
             rc = dc_seterr("cannot open %s: %s", outdir, strerror(errno));
             goto fail;
         }
+        rewinddir(d0);   /* a dup shares the descriptor's offset */
         struct dirent *e0;
         int nonempty = 0;
         while (!nonempty && (e0 = readdir(d0))) nonempty = strcmp(e0->d_name, ".") && strcmp(e0->d_name, "..");
@@ -254,6 +255,7 @@ int dc_output_begin(dc_run_t *run)
     int fd3 = dup(dfd);
     DIR *d = fd3 >= 0 ? fdopendir(fd3) : NULL;
     if (d) {
+        rewinddir(d);
         struct dirent *e;
         while ((e = readdir(d)))
             if (!strncmp(e->d_name, ".dancu-run.", 11)) remove_stage_at(dfd, e->d_name);
