@@ -27,6 +27,7 @@ static const subcmd_t subcmds[] = {
     {"gen", dc_cmd_gen, "generate synthetic provincial exports with ground truth"},
     {"eval", dc_cmd_eval, "score links.csv against a truth file"},
     {"explain", dc_cmd_explain, "show why two rows were or were not merged"},
+    {"deliver", dc_cmd_deliver, "deliver a run's outputs into PostgreSQL, all or nothing"},
     {"blocks", dc_cmd_blocks, "show the candidate pairs of the blocking rules (and the true pairs they find)"},
 };
 
