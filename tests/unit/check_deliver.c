@@ -786,6 +786,30 @@ START_TEST(test_changeset_merge_split)
 }
 END_TEST
 
+START_TEST(test_run_deliver)
+{
+    need_setup();
+    char out[1300];
+    snprintf(out, sizeof out, "%s/run-deliver", g_work);
+    int st;
+    char *msg = sh(&st, "'%s' run -o '%s' --deliver '%s' '%s/data-samples/mixed-1000/exports' 2>&1", DANCU_BIN, out,
+                   g_urlpw, DANCU_SRCDIR);
+    ck_assert_msg(st == 0 && strstr(msg, "dancu deliver: run") && !strstr(msg, PW), "%s", msg);
+    free(msg);
+    ck_assert_int_eq(diff_with_export("dancu", out), 0);
+    /* the password is in no output file */
+    ck_assert_int_eq(dc_test_run("grep -rqF '%s' '%s'", PW, out), 1);
+    /* the outputs stay when the delivery fails; the status says it failed */
+    msg = sh(&st, "'%s' run -q -o '%s' --force --deliver '%s' '%s/data-samples/mixed-1000/exports' 2>&1", DANCU_BIN, out,
+             g_urlpw, DANCU_SRCDIR);
+    ck_assert_msg(st == 1 && strstr(msg, "already delivered") && strstr(msg, "outputs are complete"), "%s", msg);
+    free(msg);
+    char p[1400];
+    snprintf(p, sizeof p, "%s/_SUCCESS", out);
+    ck_assert_int_eq(access(p, F_OK), 0);
+}
+END_TEST
+
 /* ------------------------------------------------------------ fixture */
 
 static void stop_server(void)
@@ -835,6 +859,7 @@ static Suite *deliver_suite(void)
     tcase_add_test(tc, test_changeset_merge_split);
     tcase_add_test(tc, test_changeset_deficient_verify);
     tcase_add_test(tc, test_credentials_never_printed);
+    tcase_add_test(tc, test_run_deliver);
     suite_add_tcase(s, tc);
     return s;
 }
