@@ -49,7 +49,7 @@ sh "$SRC/tests/pg/pgserver.sh" start "$PG" "$PW"
 trap 'sh "$SRC/tests/pg/pgserver.sh" stop "$PG" >/dev/null 2>&1; rm -rf "$PG"' EXIT INT TERM
 URL="postgresql://dancu:$PW@/postgres?host=$PG/sock"
 export PGPASSWORD=$PW
-q() { psql -X -q -At -v ON_ERROR_STOP=1 "postgresql://dancu@/postgres?host=$PG/sock" "$@"; }
+q() { PGOPTIONS='-c client_min_messages=warning' psql -X -q -At -v ON_ERROR_STOP=1 "postgresql://dancu@/postgres?host=$PG/sock" "$@"; }
 
 # the schema once (dancu creates it), then the \copy tables of the same shape
 "$DANCU" deliver -q "$OUT" --to "$URL" --replace
@@ -104,7 +104,8 @@ for r in $(seq 1 "$RUNS"); do
 done
 med() { awk -v k="$1" '$1 == k {print $2}' "$DIR/times" | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 d=$(med deliver); c=$(med copy); k=$(med copykeys); cs=$(med csv); bi=$(med binary)
-echo "dancu deliver vs psql \\copy: $PEOPLE people, $rows rows (citizens, links, review, rejects), median of $RUNS rounds"
+printf 'dancu deliver vs psql \\copy: %s people, %s rows (citizens, links, review, rejects), median of %s rounds\n' \
+  "$PEOPLE" "$rows" "$RUNS"
 printf '  %-26s %8.2f s  %9.0f rows/s\n' "dancu deliver" "$d" "$(echo "$rows / $d" | bc -l)"
 printf '  %-26s %8.2f s  %9.0f rows/s\n' "psql \\copy (no keys)" "$c" "$(echo "$rows / $c" | bc -l)"
 printf '  %-26s %8.2f s  %9.0f rows/s\n' "psql \\copy + same keys" "$k" "$(echo "$rows / $k" | bc -l)"
