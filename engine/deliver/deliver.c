@@ -554,10 +554,26 @@ static int json_row(jconv_t *j, const char *p, size_t n)
     return 0;
 }
 
+/* Send rows. @return 0, or 1 when the connection failed (the server's
+ * error, if any, is read from its result after the loop, so that only its
+ * structured fields are shown, never a value quoted in its message). */
 static int put_copy(ctx_t *x, const char *p, size_t n)
 {
-    if (n && PQputCopyData(x->c, p, (int)n) != 1) return pg_fail(x, NULL, "sending rows");
-    return 0;
+    return n && PQputCopyData(x->c, p, (int)n) != 1 ? 1 : 0;
+}
+
+/* The server's answer to a COPY that failed while rows were sent. */
+static int send_failed(ctx_t *x, const char *table)
+{
+    char what[64];
+    snprintf(what, sizeof what, "COPY into %s", table);
+    PQputCopyEnd(x->c, "dancu: delivery aborted");
+    PGresult *r, *err = NULL;
+    while ((r = PQgetResult(x->c))) {
+        if (!err && PQresultStatus(r) != PGRES_COMMAND_OK) err = r;
+        else PQclear(r);
+    }
+    return pg_fail(x, err, what);
 }
 
 /* COPY the table file f into `target` (a qualified table name) with the
@@ -624,7 +640,7 @@ static int copy_file(ctx_t *x, const tfile_t *f, const tdef_t *t, const char *ta
             }
         }
         if (rc == 0) {
-            if (PQflush(x->c) != 0) rc = pg_fail(x, NULL, "sending rows");
+            if (PQflush(x->c) != 0) rc = 1;
             else test_pause(t->name);
         }
     }
@@ -638,6 +654,7 @@ static int copy_file(ctx_t *x, const tfile_t *f, const tdef_t *t, const char *ta
     dc_buf_free(&j.out);
     dc_arena_free(&j.arena);
     dc_src_close(s);
+    if (rc == 1) return send_failed(x, t->name);
     if (rc != 0) {
         /* keep our message; the server discards the COPY */
         char keep[1024];
@@ -647,7 +664,7 @@ static int copy_file(ctx_t *x, const tfile_t *f, const tdef_t *t, const char *ta
         dc_seterr("%s", keep);
         return -1;
     }
-    if (PQputCopyEnd(x->c, NULL) != 1) return pg_fail(x, NULL, "ending COPY");
+    if (PQputCopyEnd(x->c, NULL) != 1) return send_failed(x, t->name);
     r = PQgetResult(x->c);
     if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) {
         char what[64];
