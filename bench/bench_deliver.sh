@@ -19,9 +19,11 @@
 #             rate of COPY, the target (deliver >= 0.9 of it);
 #   copy+keys the same psql session then builds the same keys as deliver
 #             (the same end state, what a hand-written script does best).
-#   csv, binary  \copy of citizens alone from CSV and from COPY's binary
-#             format (made once with \copy ... TO): the server's parse cost
-#             of each format.
+#   binary    dancu deliver --copy-format binary: the CSV converted to COPY's
+#             binary format by dancu (the server parses less, the client more);
+#   csv, binary (citizens)  \copy of citizens alone from CSV and from COPY's
+#             binary format (made once with \copy ... TO): the server's parse
+#             cost of each format.
 # Rows/s = rows of the four tables / wall seconds (connection included).
 set -eu
 DANCU=${1:-build/dancu}
@@ -91,6 +93,8 @@ now() { date +%s.%N; }
 for r in $(seq 1 "$RUNS"); do
   t0=$(now); "$DANCU" deliver -q "$OUT" --to "$URL" --replace; t1=$(now)
   echo "deliver $(echo "$t1 - $t0" | bc)" >> "$DIR/times"
+  t0=$(now); "$DANCU" deliver -q "$OUT" --to "$URL" --replace --copy-format binary; t1=$(now)
+  echo "deliverbin $(echo "$t1 - $t0" | bc)" >> "$DIR/times"
   q -c "$dropkeys" >/dev/null
   t0=$(now); q -1 -f "$DIR/copy.sql"; t1=$(now)
   echo "copy $(echo "$t1 - $t0" | bc)" >> "$DIR/times"
@@ -103,10 +107,11 @@ for r in $(seq 1 "$RUNS"); do
   echo "binary $(echo "$t1 - $t0" | bc)" >> "$DIR/times"
 done
 med() { awk -v k="$1" '$1 == k {print $2}' "$DIR/times" | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
-d=$(med deliver); c=$(med copy); k=$(med copykeys); cs=$(med csv); bi=$(med binary)
+d=$(med deliver); db=$(med deliverbin); c=$(med copy); k=$(med copykeys); cs=$(med csv); bi=$(med binary)
 printf 'dancu deliver vs psql \\copy: %s people, %s rows (citizens, links, review, rejects), median of %s rounds\n' \
   "$PEOPLE" "$rows" "$RUNS"
 printf '  %-26s %8.2f s  %9.0f rows/s\n' "dancu deliver" "$d" "$(echo "$rows / $d" | bc -l)"
+printf '  %-26s %8.2f s  %9.0f rows/s\n' "dancu deliver (binary)" "$db" "$(echo "$rows / $db" | bc -l)"
 printf '  %-26s %8.2f s  %9.0f rows/s\n' "psql \\copy (no keys)" "$c" "$(echo "$rows / $c" | bc -l)"
 printf '  %-26s %8.2f s  %9.0f rows/s\n' "psql \\copy + same keys" "$k" "$(echo "$rows / $k" | bc -l)"
 printf '  deliver / \\copy rate: %.2f   deliver / (\\copy + keys) rate: %.2f\n' \

@@ -14,6 +14,7 @@
 
 #include <getopt.h>   /* getopt_long */
 #include <stdio.h>    /* fprintf */
+#include <string.h>   /* strcmp */
 
 static void usage(FILE *f)
 {
@@ -37,6 +38,8 @@ static void usage(FILE *f)
             "  --replace         deliver a run id that was already delivered\n"
             "  --verify          change set: check that citizens and links then equal the\n"
             "                    folder's tables (the full export), else deliver nothing\n"
+            "  --copy-format csv|binary  how CSV tables travel: streamed as they are, or\n"
+            "                    converted to COPY's binary format [default: csv]\n"
             "  -q, --quiet       print errors only\n"
             "  -h, --help        show this help\n"
             "\n"
@@ -45,11 +48,12 @@ static void usage(FILE *f)
 
 int dc_cmd_deliver(int argc, char **argv)
 {
-    enum { O_TO = 256, O_SCHEMA, O_RUNID, O_REPLACE, O_VERIFY };
+    enum { O_TO = 256, O_SCHEMA, O_RUNID, O_REPLACE, O_VERIFY, O_COPY };
     static const struct option lopts[] = {
         {"to", required_argument, NULL, O_TO},          {"schema", required_argument, NULL, O_SCHEMA},
         {"run-id", required_argument, NULL, O_RUNID},   {"replace", no_argument, NULL, O_REPLACE},
         {"verify", no_argument, NULL, O_VERIFY},        {"quiet", no_argument, NULL, 'q'},
+        {"copy-format", required_argument, NULL, O_COPY},
         {"help", no_argument, NULL, 'h'},               {NULL, 0, NULL, 0},
     };
     dc_deliver_opts_t o = {0};
@@ -62,6 +66,11 @@ int dc_cmd_deliver(int argc, char **argv)
         case O_RUNID: o.run_id = optarg; break;
         case O_REPLACE: o.replace = 1; break;
         case O_VERIFY: o.verify = 1; break;
+        case O_COPY:
+            if (!strcmp(optarg, "csv")) o.binary = 0;
+            else if (!strcmp(optarg, "binary")) o.binary = 1;
+            else { fprintf(stderr, "dancu deliver: --copy-format must be csv or binary\n"); return DC_EXIT_USAGE; }
+            break;
         case 'q': o.log_level = 0; break;
         case 'h': usage(stdout); return DC_EXIT_OK;
         default: usage(stderr); return DC_EXIT_USAGE;

@@ -576,6 +576,137 @@ static int send_failed(ctx_t *x, const char *table)
     return pg_fail(x, err, what);
 }
 
+
+/* --------------------------------------------------- CSV -> binary COPY */
+
+/* COPY's binary format: a header, per row an int16 field count and per
+ * field an int32 length (-1: NULL) and the bytes (text as it is; integer,
+ * bigint and double precision in network byte order), then an int16 -1. */
+typedef struct {
+    const tdef_t *t;
+    const char *path;
+    dc_buf_t in;        /* bytes not yet converted (an incomplete row) */
+    dc_buf_t out;       /* converted rows to send */
+    dc_buf_t fld;       /* an unquoted field */
+    uint64_t row;
+} bconv_t;
+
+static void put_be(dc_buf_t *b, uint64_t v, int bytes)
+{
+    char tmp[8];
+    for (int i = 0; i < bytes; i++) tmp[i] = (char)(v >> (8 * (bytes - 1 - i)));
+    dc_buf_put(b, tmp, (size_t)bytes);
+}
+
+/* One field's value into b->out by the column's type. `null`: an unquoted
+ * empty field. */
+static int bin_field(bconv_t *b, size_t col, const char *v, size_t n, int null)
+{
+    if (null) { put_be(&b->out, 0xFFFFFFFFu, 4); return 0; }
+    const char *type = b->t->cols[col].type;
+    if (type[0] == 't') {   /* text */
+        put_be(&b->out, n, 4);
+        dc_buf_put(&b->out, v, n);
+        return 0;
+    }
+    char num[64], *e;
+    if (n == 0 || n >= sizeof num) goto bad;
+    memcpy(num, v, n);
+    num[n] = 0;
+    errno = 0;
+    if (type[0] == 'd') {   /* double precision */
+        double d = strtod(num, &e);
+        if (*e || errno == ERANGE) goto bad;
+        uint64_t bits;
+        memcpy(&bits, &d, 8);
+        put_be(&b->out, 8, 4);
+        put_be(&b->out, bits, 8);
+        return 0;
+    }
+    long long i = strtoll(num, &e, 10);
+    if (*e || errno) goto bad;
+    if (type[0] == 'i') {   /* integer */
+        if (i < INT32_MIN || i > INT32_MAX) goto bad;
+        put_be(&b->out, 4, 4);
+        put_be(&b->out, (uint32_t)(int32_t)i, 4);
+    } else {                /* bigint */
+        put_be(&b->out, 8, 4);
+        put_be(&b->out, (uint64_t)i, 8);
+    }
+    return 0;
+bad:
+    return dc_seterr("deliver: %s: data row %llu: column %s is not a valid %s", b->path,
+                     (unsigned long long)b->row, b->t->cols[col].name, type);
+}
+
+/* Convert the complete rows of b->in (all of it at `eof`). @return 0 or -1. */
+static int bin_convert(bconv_t *b, int eof)
+{
+    const char *base = b->in.p, *q = base, *e = base + b->in.len;
+    size_t done = 0;
+    while (q < e) {
+        const char *rs = q;
+        size_t out0 = b->out.len;
+        b->row++;
+        put_be(&b->out, b->t->ncols, 2);
+        size_t col = 0;
+        int end = 0, incomplete = 0;
+        while (!end) {
+            if (col >= b->t->ncols) {
+                return dc_seterr("deliver: %s: data row %llu has more than the %zu columns of the %s table",
+                                 b->path, (unsigned long long)b->row, b->t->ncols, b->t->name);
+            }
+            int rc;
+            if (q < e && *q == '"') {
+                dc_buf_clear(&b->fld);
+                q++;
+                for (;;) {
+                    const char *qq = memchr(q, '"', (size_t)(e - q));
+                    if (!qq) { incomplete = 1; break; }
+                    dc_buf_put(&b->fld, q, (size_t)(qq - q));
+                    if (qq + 1 < e && qq[1] == '"') { dc_buf_putc(&b->fld, '"'); q = qq + 2; continue; }
+                    if (qq + 1 == e && !eof) { incomplete = 1; break; }
+                    q = qq + 1;
+                    break;
+                }
+                if (incomplete) break;
+                if (q < e && *q == '\r') q++;
+                if (q < e && *q != ',' && *q != '\n')
+                    return dc_seterr("deliver: %s: data row %llu: text after a closing quote", b->path,
+                                     (unsigned long long)b->row);
+                if (q == e && !eof) { incomplete = 1; break; }
+                rc = bin_field(b, col, b->fld.p ? b->fld.p : "", b->fld.len, 0);
+            } else {
+                const char *fs = q;
+                while (q < e && *q != ',' && *q != '\n') q++;
+                if (q == e && !eof) { incomplete = 1; break; }
+                const char *fe = q;
+                if (q < e && *q == '\n' && fe > fs && fe[-1] == '\r') fe--;
+                rc = bin_field(b, col, fs, (size_t)(fe - fs), fe == fs);
+            }
+            if (rc) return -1;
+            col++;
+            if (q < e && *q == ',') q++;
+            else { end = 1; if (q < e) q++; }
+        }
+        if (incomplete) {
+            b->out.len = out0;
+            b->row--;
+            q = rs;
+            break;
+        }
+        if (col != b->t->ncols)
+            return dc_seterr("deliver: %s: data row %llu has %zu columns, the %s table %zu", b->path,
+                             (unsigned long long)b->row, col, b->t->name, b->t->ncols);
+        done = (size_t)(q - base);
+    }
+    if (eof && done < b->in.len)
+        return dc_seterr("deliver: %s: the last row is unterminated", b->path);
+    memmove(b->in.p, b->in.p + done, b->in.len - done);
+    b->in.len -= done;
+    return 0;
+}
+
 /* COPY the table file f into `target` (a qualified table name) with the
  * file's columns; hash what is read into h. @return 0 or -1. */
 static int copy_file(ctx_t *x, const tfile_t *f, const tdef_t *t, const char *target, XXH3_state_t *h,
@@ -584,7 +715,8 @@ static int copy_file(ctx_t *x, const tfile_t *f, const tdef_t *t, const char *ta
     dc_buf_clear(&x->sql);
     dc_buf_printf(&x->sql, "COPY %s (", target);
     for (size_t i = 0; i < t->ncols; i++) dc_buf_printf(&x->sql, "%s%s", i ? ", " : "", t->cols[i].name);
-    dc_buf_puts(&x->sql, ") FROM STDIN (FORMAT csv)");
+    int binary = x->o->binary && !f->jsonl;
+    dc_buf_puts(&x->sql, binary ? ") FROM STDIN (FORMAT binary)" : ") FROM STDIN (FORMAT csv)");
     dc_src_t *s = dc_src_open(f->path);
     if (!s) return -1;
     PGresult *r = PQexec(x->c, x->sql.p);
@@ -598,6 +730,13 @@ static int copy_file(ctx_t *x, const tfile_t *f, const tdef_t *t, const char *ta
     dc_buf_t carry = DC_BUF_INIT;   /* JSON: an unfinished line; CSV: the header line */
     jconv_t j = {x, f, t, DC_BUF_INIT, {0}, 0};
     dc_arena_init(&j.arena, 1 << 14);
+    bconv_t bc = {t, f->path, DC_BUF_INIT, DC_BUF_INIT, DC_BUF_INIT, 0};
+    if (binary) {
+        static const char sig[] = "PGCOPY\n\377\r\n";
+        dc_buf_put(&bc.out, sig, 11);
+        put_be(&bc.out, 0, 4);
+        put_be(&bc.out, 0, 4);
+    }
     int header = !f->jsonl, rc = 0;
     uint64_t bytes = 0;
     ssize_t n;
@@ -619,7 +758,12 @@ static int copy_file(ctx_t *x, const tfile_t *f, const tdef_t *t, const char *ta
             p = nl + 1;
         }
         if (rc) break;
-        if (!f->jsonl) {
+        if (binary) {
+            dc_buf_put(&bc.in, p, (size_t)(end - p));
+            rc = bin_convert(&bc, 0);
+            if (rc == 0) rc = put_copy(x, bc.out.p, bc.out.len);
+            bc.out.len = 0;
+        } else if (!f->jsonl) {
             rc = put_copy(x, p, (size_t)(end - p));
         } else {
             while (rc == 0 && p < end) {
@@ -648,6 +792,14 @@ static int copy_file(ctx_t *x, const tfile_t *f, const tdef_t *t, const char *ta
     if (rc == 0 && header && !f->jsonl) rc = dc_seterr("deliver: %s: empty file (no header)", f->path);
     if (rc == 0 && f->jsonl && carry.len) rc = json_row(&j, carry.p, carry.len);
     if (rc == 0 && j.out.len) rc = put_copy(x, j.out.p, j.out.len);
+    if (rc == 0 && binary) {
+        rc = bin_convert(&bc, 1);
+        put_be(&bc.out, 0xFFFF, 2);
+        if (rc == 0) rc = put_copy(x, bc.out.p, bc.out.len);
+    }
+    dc_buf_free(&bc.in);
+    dc_buf_free(&bc.out);
+    dc_buf_free(&bc.fld);
     sum_end(h, bytes);
     free(buf);
     dc_buf_free(&carry);

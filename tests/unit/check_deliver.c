@@ -458,6 +458,16 @@ START_TEST(test_jsonl_zst_equals_csv)
                               " + (SELECT count(*) FROM jc.citizens) - (SELECT count(*) FROM jj.citizens);"),
                      0);
     ck_assert_int_eq(psql_num("SELECT count(*) FROM jj.runs WHERE format = 'jsonl';"), 1);
+    /* CSV converted to COPY's binary format: the same rows */
+    ck_assert_int_eq(deliver(NULL, NULL, "-q '%s' --to '%s' --schema jb --copy-format binary", g_A, g_urlpw), 0);
+    ck_assert_int_eq(psql_num("SELECT (SELECT count(*) FROM (SELECT * FROM jc.citizens EXCEPT ALL SELECT * FROM jb.citizens) a)"
+                              " + (SELECT count(*) FROM (SELECT * FROM jb.citizens EXCEPT ALL SELECT * FROM jc.citizens) b)"
+                              " + (SELECT count(*) FROM (SELECT * FROM jc.links EXCEPT ALL SELECT * FROM jb.links) c)"
+                              " + (SELECT count(*) FROM (SELECT * FROM jb.links EXCEPT ALL SELECT * FROM jc.links) d)"
+                              " + (SELECT count(*) FROM (SELECT * FROM jb.review EXCEPT ALL SELECT * FROM jc.review) e)"
+                              " + (SELECT count(*) FROM jc.review) - (SELECT count(*) FROM jb.review)"
+                              " + (SELECT count(*) FROM jc.citizens) - (SELECT count(*) FROM jb.citizens);"),
+                     0);
 }
 END_TEST
 
@@ -561,6 +571,10 @@ START_TEST(test_constraint_violation_rolls_back)
                                  bad, g_B, bad, bad), 0);
     ck_assert_int_eq(deliver(&msg, NULL, "'%s' --to '%s' --schema viol", bad, g_urlpw), 1);
     ck_assert_msg(strstr(msg, "invalid value") && strstr(msg, "data row 2 of") && !strstr(msg, "Nguyen"), "%s", msg);
+    free(msg);
+    ck_assert_int_eq(deliver(&msg, NULL, "'%s' --to '%s' --schema viol --copy-format binary", bad, g_urlpw), 1);
+    ck_assert_msg(strstr(msg, "data row 2: column match_probability is not a valid double precision") &&
+                  !strstr(msg, "Nguyen"), "%s", msg);
     free(msg);
     after = fingerprint("viol");
     ck_assert_str_eq(before, after);
