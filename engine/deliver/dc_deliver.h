@@ -68,6 +68,8 @@ typedef struct dc_deliver_stats {
     /* change set: rows changed in the database */
     uint64_t citizens_upserted, citizens_deleted, links_upserted, links_deleted;
     double seconds;                /* connect to commit */
+    double copy_seconds;           /* in COPY (rows streamed) */
+    double keys_seconds;           /* building keys, indexes and foreign keys (full run) */
     char target[512];              /* the masked target */
 } dc_deliver_stats_t;
 

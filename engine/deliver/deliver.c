@@ -1115,6 +1115,7 @@ static int deliver_tx(ctx_t *x, const tfile_t *f, dc_deliver_stats_t *st)
     XXH3_state_t *h = XXH3_createState();
     XXH3_128bits_reset(h);
     int rc = 0;
+    double t0 = dc_now();
     if (!cs) {
         rc = drop_keys(x, DC_DT_CITIZENS, DC_DT_REJECTS);
         if (rc == 0)
@@ -1126,7 +1127,10 @@ static int deliver_tx(ctx_t *x, const tfile_t *f, dc_deliver_stats_t *st)
             rc = x->s.t[t].per_run ? copy_per_run(x, &f[t], t, h, &st->rows[t])
                                    : copy_file(x, &f[t], &x->s.t[t], target, h, &st->rows[t]);
         }
+        double t1 = dc_now();
+        st->copy_seconds = t1 - t0;
         for (int t = DC_DT_CITIZENS; t <= DC_DT_CHANGES && rc == 0; t++) rc = make_keys(x, t);
+        st->keys_seconds = dc_now() - t1;
     } else {
         for (int t = DC_DT_CITIZENS; t <= DC_DT_CHANGES && rc == 0; t++) rc = make_keys(x, t);
         if (rc == 0)
@@ -1138,6 +1142,7 @@ static int deliver_tx(ctx_t *x, const tfile_t *f, dc_deliver_stats_t *st)
         if (rc == 0) rc = copy_file(x, &f[DC_DT_LINKS], &x->s.t[DC_DT_LINKS], "dc_new_links", h, &st->rows[DC_DT_LINKS]);
         for (int t = DC_DT_REVIEW; t <= DC_DT_CHANGES && rc == 0; t++)
             if (f[t].path) rc = copy_per_run(x, &f[t], t, h, &st->rows[t]);
+        st->copy_seconds = dc_now() - t0;
         if (rc == 0)
             rc = execf(x, "staging", NULL,
                        "CREATE INDEX ON dc_new_links (source, record_id); CREATE INDEX ON dc_new_links (citizen_key); "
@@ -1228,8 +1233,11 @@ int dc_deliver(const dc_deliver_opts_t *o, dc_deliver_stats_t *st_out)
                 st->changeset ? "change set" : "full", st->target, schema);
         for (int t = 0; t < DC_DT__COUNT; t++)
             if (f[t].path) fprintf(stderr, "%s%s %llu", t ? ", " : "", table_names[t], (unsigned long long)st->rows[t]);
-        fprintf(stderr, " rows in %.2f s (%.0f rows/s)\n", st->seconds,
-                st->seconds > 0 ? (double)st->rows_total / st->seconds : 0.0);
+        fprintf(stderr, " rows in %.2f s (%.0f rows/s; COPY %.2f s, %.0f rows/s", st->seconds,
+                st->seconds > 0 ? (double)st->rows_total / st->seconds : 0.0, st->copy_seconds,
+                st->copy_seconds > 0 ? (double)st->rows_total / st->copy_seconds : 0.0);
+        if (!st->changeset) fprintf(stderr, "; keys %.2f s", st->keys_seconds);
+        fprintf(stderr, ")\n");
         if (st->changeset)
             fprintf(stderr, "  applied: citizens %llu upserted, %llu deleted; links %llu upserted, %llu deleted\n",
                     (unsigned long long)st->citizens_upserted, (unsigned long long)st->citizens_deleted,
