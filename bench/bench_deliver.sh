@@ -122,4 +122,4 @@ printf '  rate ratios: deliver COPY / \\copy %.2f   deliver / (\\copy + keys) %.
   "$(echo "$c / $dc" | bc -l)" "$(echo "$k / $d" | bc -l)" "$(echo "$c / $d" | bc -l)"
 printf '  citizens alone (%s rows): \\copy csv %.2f s, binary %.2f s (binary/csv time %.2f)\n' \
   "$crow" "$cs" "$bi" "$(echo "$bi / $cs" | bc -l)"
-echo "deliver_rows_per_s=$(echo "$rows / $d" | bc) deliver_copy_rows_per_s=$(echo "$rows / $dc" | bc) copy_rows_per_s=$(echo "$rows / $c" | bc) copykeys_rows_per_s=$(echo "$rows / $k" | bc) ratio=$(echo "scale=3; $c / $d" | bc)"
+echo "deliver_rows_per_s=$(echo "$rows / $d" | bc) deliver_copy_rows_per_s=$(echo "$rows / $dc" | bc) copy_rows_per_s=$(echo "$rows / $c" | bc) copykeys_rows_per_s=$(echo "$rows / $k" | bc) copy_phase_ratio=$(echo "scale=3; $c / $dc" | bc) end_to_end_ratio_keys=$(echo "scale=3; $k / $d" | bc) end_to_end_ratio=$(echo "scale=3; $c / $d" | bc)"
