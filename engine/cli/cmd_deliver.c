@@ -9,8 +9,8 @@
  * show dc_deliver_target(), without the password.
  */
 #include "dc_cli.h"
-#include "../common/dc_common.h"
-#include "../deliver/dc_deliver.h"
+#include "common/dc_common.h"
+#include "deliver/dc_deliver.h"
 
 #include <getopt.h>   /* getopt_long */
 #include <stdio.h>    /* fprintf */

@@ -10,6 +10,9 @@
 #define DC_CLI_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include "dc_loader.h"
 
 int dc_cmd_load(int argc, char **argv);
 int dc_cmd_normalize(int argc, char **argv);
@@ -19,11 +22,6 @@ int dc_cmd_eval(int argc, char **argv);
 int dc_cmd_explain(int argc, char **argv);
 int dc_cmd_blocks(int argc, char **argv);
 int dc_cmd_deliver(int argc, char **argv);
-
-#include <stddef.h>
-#include <stdint.h>
-
-#include "dc_loader.h"
 
 /* A row key (hash of source name and record_id) and the hash of a label. */
 typedef struct dc_cli_label {

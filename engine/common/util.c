@@ -3,7 +3,7 @@
  * util.c - errors, logging, checked allocation, byte buffers, arenas and
  * small system helpers. See dc_common.h for the contracts.
  */
-#include "dc_common.h"
+#include "common/dc_common.h"
 
 #include <stdlib.h>        /* malloc, exit */
 #include <string.h>        /* memcpy, strlen */

@@ -39,10 +39,10 @@
  *     removed (tests kill the process or the connection meanwhile).
  */
 #include "dc_deliver.h"
-#include "../common/dc_common.h"
-#include "../match/dc_match.h"
-#include "../match/dc_match_json.h"
-#include "../merge/dc_merge.h"
+#include "common/dc_common.h"
+#include "match/dc_match.h"
+#include "match/dc_match_json.h"
+#include "merge/dc_merge.h"
 #include "dc_loader_int.h"   /* dc_src_*: plain, zstd or gzip streams */
 
 #include <errno.h>      /* errno */

@@ -16,9 +16,9 @@
  *   export exactly (EXCEPT ALL both ways, from psql).
  */
 #include "dc_test.h"
-#include "../../engine/common/dc_common.h"
-#include "../../engine/ref/dc_ref.h"
-#include "../../engine/deliver/dc_deliver.h"
+#include "common/dc_common.h"
+#include "ref/dc_ref.h"
+#include "deliver/dc_deliver.h"
 
 #include <check.h>
 #include <fcntl.h>
