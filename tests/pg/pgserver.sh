@@ -34,7 +34,11 @@ start)
     chmod 0700 "$dir"
     umask 077
     printf '%s\n' "$pw" > "$dir/pwfile"
-    if [ "$(id -u)" = 0 ]; then chown -R postgres: "$dir"; fi
+    if [ "$(id -u)" = 0 ]; then
+        chown -R postgres: "$dir"
+        runuser -u postgres -- test -w "$dir" ||
+            { echo "pgserver.sh: the postgres user cannot reach $dir (a parent folder is private)" >&2; exit 1; }
+    fi
     as_owner "$bindir/initdb" -D "$dir/data" -U dancu --pwfile="$dir/pwfile" \
         --auth=scram-sha-256 -E UTF8 --locale=C.UTF-8 --no-sync >"$dir/initdb.log" 2>&1 ||
         { cat "$dir/initdb.log" >&2; exit 1; }

@@ -837,7 +837,10 @@ static void stop_server(void)
 static void setup_all(void)
 {
     g_main_pid = getpid();
-    g_pgdir = dc_test_tmpdir("pg");
+    /* the server's folder under /tmp whatever TMPDIR: the postgres user
+     * must reach it, and a Unix socket path is limited to 107 bytes */
+    char pgtmp[] = "/tmp/dancu-pg-XXXXXX";
+    g_pgdir = mkdtemp(pgtmp) ? strdup(pgtmp) : NULL;
     g_work = dc_test_tmpdir("deliver");
     if (!g_pgdir || !g_work) return;
     atexit(stop_server);
