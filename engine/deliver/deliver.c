@@ -849,8 +849,13 @@ static int key_col(const char *name)
 /* Refuse tables of our names with other columns; create the missing ones. */
 static int ensure_tables(ctx_t *x)
 {
-    if (execf(x, "creating the schema", NULL, "CREATE SCHEMA IF NOT EXISTS %s", x->schema)) return -1;
+    /* CREATE SCHEMA IF NOT EXISTS would need CREATE on the database even
+     * when the schema exists: a loading role may only own its schema */
     PGresult *r;
+    if (execf(x, "reading the schema", &r, "SELECT 1 FROM pg_namespace WHERE nspname = %s", x->schema_lit)) return -1;
+    int have = PQntuples(r) > 0;
+    PQclear(r);
+    if (!have && execf(x, "creating the schema", NULL, "CREATE SCHEMA %s", x->schema)) return -1;
     if (execf(x, "reading the schema", &r,
               "SELECT c.relname, c.relkind, a.attname, format_type(a.atttypid, a.atttypmod) "
               "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "

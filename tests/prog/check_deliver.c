@@ -800,6 +800,25 @@ START_TEST(test_changeset_merge_split)
 }
 END_TEST
 
+START_TEST(test_role_owning_only_its_schema)
+{
+    need_setup();
+    char *o = psql(NULL, "CREATE ROLE loader LOGIN PASSWORD 'Loader-pw1'; CREATE SCHEMA natl AUTHORIZATION loader;");
+    free(o);
+    char *msg;
+    ck_assert_int_eq(deliver(&msg, NULL, "'%s' --to 'postgresql://loader:Loader-pw1@/postgres?host=%s/sock' --schema natl",
+                             g_A, g_pgdir), 0);
+    ck_assert_msg(strstr(msg, "postgresql://loader@") && !strstr(msg, "Loader-pw1"), "%s", msg);
+    free(msg);
+    ck_assert_int_eq(diff_with_export("natl", g_A), 0);
+    /* no right to create a schema: a clear refusal */
+    ck_assert_int_eq(deliver(&msg, NULL, "'%s' --to 'postgresql://loader:Loader-pw1@/postgres?host=%s/sock' --schema other",
+                             g_A, g_pgdir), 1);
+    ck_assert_msg(strstr(msg, "creating the schema: permission denied"), "%s", msg);
+    free(msg);
+}
+END_TEST
+
 START_TEST(test_run_deliver)
 {
     need_setup();
@@ -876,6 +895,7 @@ static Suite *deliver_suite(void)
     tcase_add_test(tc, test_changeset_merge_split);
     tcase_add_test(tc, test_changeset_deficient_verify);
     tcase_add_test(tc, test_credentials_never_printed);
+    tcase_add_test(tc, test_role_owning_only_its_schema);
     tcase_add_test(tc, test_run_deliver);
     suite_add_tcase(s, tc);
     return s;
