@@ -8,7 +8,7 @@
  * the PG* environment and the service file. It is never printed: messages
  * show dc_deliver_target(), without the password.
  */
-#include "dc_cli.h"
+#include "cli/dc_cli.h"
 #include "common/dc_common.h"
 #include "deliver/dc_deliver.h"
 
