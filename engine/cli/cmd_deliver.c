@@ -40,6 +40,10 @@ static void usage(FILE *f)
             "                    folder's tables (the full export), else deliver nothing\n"
             "  --copy-format csv|binary  how CSV tables travel: streamed as they are, or\n"
             "                    converted to COPY's binary format [default: csv]\n"
+            "  --csv-formulas escape|raw  how the run wrote its CSV (dancu run --csv-formulas):\n"
+            "                    escape (default): the single quote put before string\n"
+            "                    cells that start with = + - @ ' is removed; raw: cells\n"
+            "                    are taken as they are\n"
             "  -q, --quiet       print errors only\n"
             "  -h, --help        show this help\n"
             "\n"
@@ -48,12 +52,13 @@ static void usage(FILE *f)
 
 int dc_cmd_deliver(int argc, char **argv)
 {
-    enum { O_TO = 256, O_SCHEMA, O_RUNID, O_REPLACE, O_VERIFY, O_COPY };
+    enum { O_TO = 256, O_SCHEMA, O_RUNID, O_REPLACE, O_VERIFY, O_COPY, O_FORMULAS };
     static const struct option lopts[] = {
         {"to", required_argument, NULL, O_TO},          {"schema", required_argument, NULL, O_SCHEMA},
         {"run-id", required_argument, NULL, O_RUNID},   {"replace", no_argument, NULL, O_REPLACE},
         {"verify", no_argument, NULL, O_VERIFY},        {"quiet", no_argument, NULL, 'q'},
         {"copy-format", required_argument, NULL, O_COPY},
+        {"csv-formulas", required_argument, NULL, O_FORMULAS},
         {"help", no_argument, NULL, 'h'},               {NULL, 0, NULL, 0},
     };
     dc_deliver_opts_t o = {0};
@@ -70,6 +75,11 @@ int dc_cmd_deliver(int argc, char **argv)
             if (!strcmp(optarg, "csv")) o.binary = 0;
             else if (!strcmp(optarg, "binary")) o.binary = 1;
             else { fprintf(stderr, "dancu deliver: --copy-format must be csv or binary\n"); return DC_EXIT_USAGE; }
+            break;
+        case O_FORMULAS:
+            if (!strcmp(optarg, "escape")) o.csv_raw = 0;
+            else if (!strcmp(optarg, "raw")) o.csv_raw = 1;
+            else { fprintf(stderr, "dancu deliver: --csv-formulas must be escape or raw\n"); return DC_EXIT_USAGE; }
             break;
         case 'q': o.log_level = 0; break;
         case 'h': usage(stdout); return DC_EXIT_OK;

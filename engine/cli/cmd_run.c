@@ -271,7 +271,8 @@ int dc_cmd_run(int argc, char **argv)
     else if (!o.quiet) dc_report_summary(&run, stderr);
     if (rc == 0 && deliver_to) {
         /* the outputs are committed (_SUCCESS): deliver the folder as it is */
-        dc_deliver_opts_t d = {.outdir = o.outdir, .conninfo = deliver_to, .log_level = o.quiet ? 0 : 1};
+        dc_deliver_opts_t d = {.outdir = o.outdir, .conninfo = deliver_to, .log_level = o.quiet ? 0 : 1,
+                               .csv_raw = !dc_table_formula_guard};
         rc = dc_deliver(&d, NULL);
         if (rc) dc_error("%s (the run's outputs are complete in %s)", dc_geterr(), o.outdir);
     }

@@ -54,6 +54,10 @@ typedef struct dc_deliver_opts {
     int replace;           /* deliver a run id that is already in `runs` again */
     int verify;            /* change set: check that citizens and links then equal
                               the folder's tables (which must be the full export) */
+    int csv_raw;           /* the CSV tables were written with --csv-formulas raw;
+                              0 (the default of dancu run): string cells that
+                              start with a single quote had one added
+                              (docs/OUTPUTS.md), which is removed here */
     int binary;            /* CSV tables sent in COPY's binary format (converted
                               here) instead of streamed as CSV */
     int log_level;         /* messages on stderr: 0 errors only, 1 a summary */

@@ -585,6 +585,7 @@ static int send_failed(ctx_t *x, const char *table)
 typedef struct {
     const tdef_t *t;
     const char *path;
+    int unquote;        /* drop the formula guard's leading single quote */
     dc_buf_t in;        /* bytes not yet converted (an incomplete row) */
     dc_buf_t out;       /* converted rows to send */
     dc_buf_t fld;       /* an unquoted field */
@@ -605,6 +606,7 @@ static int bin_field(bconv_t *b, size_t col, const char *v, size_t n, int null)
     if (null) { put_be(&b->out, 0xFFFFFFFFu, 4); return 0; }
     const char *type = b->t->cols[col].type;
     if (type[0] == 't') {   /* text */
+        if (b->unquote && n && v[0] == '\'') { v++; n--; }
         put_be(&b->out, n, 4);
         dc_buf_put(&b->out, v, n);
         return 0;
@@ -707,6 +709,31 @@ static int bin_convert(bconv_t *b, int eof)
     return 0;
 }
 
+/* The spreadsheet-formula guard of dancu's CSV (docs/OUTPUTS.md) put a
+ * single quote before every string cell that starts with = + - @ TAB CR
+ * or a single quote; numbers are never prefixed. Undone after a CSV table
+ * was streamed in which a single quote appears: every text cell of the
+ * rows just loaded that starts with one loses it (exact: a quote of the
+ * data itself was doubled). `target` is a table of this delivery only,
+ * or a per-run table (restricted to this run's rows). */
+static int unguard(ctx_t *x, const tdef_t *t, const char *target)
+{
+    dc_buf_t set = DC_BUF_INIT, any = DC_BUF_INIT;
+    for (size_t i = 0; i < t->ncols; i++) {
+        if (t->cols[i].type[0] != 't') continue;
+        const char *c = t->cols[i].name;
+        dc_buf_printf(&set, "%s%s = CASE WHEN left(%s, 1) = '''' THEN substr(%s, 2) ELSE %s END",
+                      set.len ? ", " : "", c, c, c, c);
+        dc_buf_printf(&any, "%sleft(%s, 1) = ''''", any.len ? " OR " : "", c);
+    }
+    dc_buf_clear(&x->sql);
+    dc_buf_printf(&x->sql, "UPDATE %s SET %s WHERE (%s)", target, set.p, any.p);
+    if (t->per_run) dc_buf_printf(&x->sql, " AND run_id = %s", x->run_lit);
+    dc_buf_free(&set);
+    dc_buf_free(&any);
+    return exec_sql(x, "removing the spreadsheet-formula guard", NULL);
+}
+
 /* COPY the table file f into `target` (a qualified table name) with the
  * file's columns; hash what is read into h. @return 0 or -1. */
 static int copy_file(ctx_t *x, const tfile_t *f, const tdef_t *t, const char *target, XXH3_state_t *h,
@@ -730,7 +757,8 @@ static int copy_file(ctx_t *x, const tfile_t *f, const tdef_t *t, const char *ta
     dc_buf_t carry = DC_BUF_INIT;   /* JSON: an unfinished line; CSV: the header line */
     jconv_t j = {x, f, t, DC_BUF_INIT, {0}, 0};
     dc_arena_init(&j.arena, 1 << 14);
-    bconv_t bc = {t, f->path, DC_BUF_INIT, DC_BUF_INIT, DC_BUF_INIT, 0};
+    bconv_t bc = {t, f->path, !x->o->csv_raw, DC_BUF_INIT, DC_BUF_INIT, DC_BUF_INIT, 0};
+    int quotes = 0;   /* a single quote was seen in a streamed CSV table */
     if (binary) {
         static const char sig[] = "PGCOPY\n\377\r\n";
         dc_buf_put(&bc.out, sig, 11);
@@ -764,6 +792,7 @@ static int copy_file(ctx_t *x, const tfile_t *f, const tdef_t *t, const char *ta
             if (rc == 0) rc = put_copy(x, bc.out.p, bc.out.len);
             bc.out.len = 0;
         } else if (!f->jsonl) {
+            if (!quotes && memchr(p, '\'', (size_t)(end - p))) quotes = 1;
             rc = put_copy(x, p, (size_t)(end - p));
         } else {
             while (rc == 0 && p < end) {
@@ -829,6 +858,7 @@ static int copy_file(ctx_t *x, const tfile_t *f, const tdef_t *t, const char *ta
     *rows = strtoull(PQcmdTuples(r), NULL, 10);
     PQclear(r);
     while ((r = PQgetResult(x->c))) PQclear(r);
+    if (quotes && !x->o->csv_raw) return unguard(x, t, target);
     return 0;
 }
 

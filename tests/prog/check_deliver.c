@@ -819,6 +819,53 @@ START_TEST(test_role_owning_only_its_schema)
 }
 END_TEST
 
+/* Two schemas hold the same citizens and links (0: equal). */
+static long long diff_schemas(const char *a, const char *b)
+{
+    char sql[4096];
+    snprintf(sql, sizeof sql,
+             "SELECT (SELECT count(*) FROM (SELECT * FROM %1$s.citizens EXCEPT ALL SELECT * FROM %2$s.citizens) a)"
+             " + (SELECT count(*) FROM (SELECT * FROM %2$s.citizens EXCEPT ALL SELECT * FROM %1$s.citizens) b)"
+             " + (SELECT count(*) FROM (SELECT * FROM %1$s.links EXCEPT ALL SELECT * FROM %2$s.links) c)"
+             " + (SELECT count(*) FROM (SELECT * FROM %2$s.links EXCEPT ALL SELECT * FROM %1$s.links) d);",
+             a, b);
+    return psql_num(sql);
+}
+
+/* The spreadsheet-formula guard of the CSV outputs is undone: CSV (as
+ * streamed, and converted to binary), raw CSV and JSON Lines (never
+ * escaped) deliver the same values. */
+START_TEST(test_formula_guard_undone)
+{
+    need_setup();
+    char in[1300], p[1400];
+    snprintf(in, sizeof in, "%s/fin", g_work);
+    ck_assert_int_eq(dc_test_run("rm -rf '%s' && mkdir -p '%s'", in, in), 0);
+    snprintf(p, sizeof p, "%s/+evil.csv", in);
+    const char data[] = "record_id,ho_ten,ngay_sinh,so_dinh_danh\n"
+                        "\"=HYPERLINK(\"\"http://evil.example/\"\",\"\"x\"\")\",Lê Văn Tám,01/02/1980,001080000001\n"
+                        "@2,Lê Văn Tám,01/02/1980,001080000001\n"
+                        "'4,Nguyễn Văn Tư,05/06/1970,001070000003\n"
+                        "-3,Trần Thị Bưởi,03/04/1990,001190000002\n";
+    ck_assert_int_eq(dc_test_write_file(p, data, sizeof data - 1), 0);
+    ck_assert_int_eq(dc_test_run("cd '%s' && '%s' run -q -o ../fcsv . && '%s' run -q --format jsonl -o ../fjsonl . && "
+                                 "'%s' run -q --csv-formulas raw -o ../fraw .",
+                                 in, DANCU_BIN, DANCU_BIN, DANCU_BIN), 0);
+    ck_assert_int_eq(deliver(NULL, NULL, "-q '%s/fjsonl' --to '%s' --schema fj", g_work, g_urlpw), 0);
+    ck_assert_int_eq(deliver(NULL, NULL, "-q '%s/fcsv' --to '%s' --schema fc", g_work, g_urlpw), 0);
+    ck_assert_int_eq(deliver(NULL, NULL, "-q '%s/fcsv' --to '%s' --schema fb --copy-format binary", g_work, g_urlpw), 0);
+    ck_assert_int_eq(deliver(NULL, NULL, "-q '%s/fraw' --to '%s' --schema fr --csv-formulas raw", g_work, g_urlpw), 0);
+    ck_assert_int_eq(psql_num("SELECT count(*) FROM fj.links WHERE source = '+evil.csv' AND record_id IN "
+                              "('=HYPERLINK(\"http://evil.example/\",\"x\")', '@2', '''4', '-3');"), 4);
+    ck_assert_int_eq(diff_schemas("fj", "fc"), 0);
+    ck_assert_int_eq(diff_schemas("fj", "fb"), 0);
+    ck_assert_int_eq(diff_schemas("fj", "fr"), 0);
+    /* the guard is left in place when the folder is said to be raw */
+    ck_assert_int_eq(deliver(NULL, NULL, "-q '%s/fcsv' --to '%s' --schema fx --csv-formulas raw", g_work, g_urlpw), 0);
+    ck_assert_int_gt(diff_schemas("fj", "fx"), 0);
+}
+END_TEST
+
 START_TEST(test_run_deliver)
 {
     need_setup();
@@ -896,6 +943,7 @@ static Suite *deliver_suite(void)
     tcase_add_test(tc, test_changeset_deficient_verify);
     tcase_add_test(tc, test_credentials_never_printed);
     tcase_add_test(tc, test_role_owning_only_its_schema);
+    tcase_add_test(tc, test_formula_guard_undone);
     tcase_add_test(tc, test_run_deliver);
     suite_add_tcase(s, tc);
     return s;
