@@ -107,6 +107,12 @@ static uint32_t uf_find(uint32_t *p, uint32_t x)
 
 void dc_block_truth_finish(dc_block_truth_t *bt, const uint64_t *pairs, size_t npairs)
 {
+    dc_block_truth_finish_joins(bt, pairs, npairs, NULL, 0);
+}
+
+void dc_block_truth_finish_joins(dc_block_truth_t *bt, const uint64_t *pairs, size_t npairs,
+                                 const uint64_t *joins, size_t njoins)
+{
     for (size_t r = 0; r < bt->nrules; r++) bt->rule[r].true_only = 0;
     bt->found_rules = bt->found = bt->found_transitive = 0;
     for (size_t j = 0; j < bt->ntp; j++) {
@@ -128,6 +134,10 @@ void dc_block_truth_finish(dc_block_truth_t *bt, const uint64_t *pairs, size_t n
             i++;
             j++;
         }
+    }
+    for (size_t k = 0; k < njoins; k++) {   /* exact copies: joined whatever the candidates */
+        uint32_t a = uf_find(par, (uint32_t)(joins[k] >> 32)), b = uf_find(par, (uint32_t)joins[k]);
+        if (a != b) par[a < b ? b : a] = a < b ? a : b;
     }
     for (size_t t = 0; t < bt->ntp; t++)
         if (uf_find(par, (uint32_t)(bt->tp[t] >> 32)) == uf_find(par, (uint32_t)bt->tp[t]))

@@ -97,7 +97,8 @@ static uint32_t float_key(float f)
     return (x & 0x80000000u) ? ~x : x | 0x80000000u;
 }
 
-int dc_cluster(const dc_intern_t *in, const dc_record_t *recs, size_t n, const uint64_t *pairs, const float *score,
+int dc_cluster(const dc_intern_t *in, const dc_record_t *recs, size_t n, const uint32_t *rep,
+               const uint64_t *pairs, const float *score,
                size_t npairs, double threshold_weight, dc_clusters_t *cl,
                size_t **refused, size_t *nrefused, dc_cluster_stats_t *st)
 {
@@ -122,6 +123,16 @@ int dc_cluster(const dc_intern_t *in, const dc_record_t *recs, size_t n, const u
         u.ev_head[i] = u.ev_tail[i] = ev ? (uint32_t)i : NIL;
         u.ev_len[i] = ev ? 1 : 0;
         prob[i] = 0;
+    }
+    /* exact copies join their representative first: identical content
+     * holds no contradiction, and the evidence lists keep one member per
+     * signature, so each join costs O(1) */
+    for (size_t i = 0; rep && i < n; i++) {
+        if (rep[i] == i) continue;
+        uint32_t ri = uf_find(&u, (uint32_t)i), rj = uf_find(&u, rep[i]);
+        if (ri != rj) join(&u, recs, ri, rj);
+        prob[i] = prob[rep[i]] = 1.0f;
+        st->copies++;
     }
     /* accepted pairs in (weight desc, pair index asc) order; pairs are
      * sorted by (i, j), so the index breaks ties by (i, j) */

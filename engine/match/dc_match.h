@@ -181,7 +181,24 @@ typedef void (*dc_rule_pairs_fn)(void *ud, size_t rule, const uint64_t *pairs, s
 size_t dc_block_pairs_ex(const dc_record_t *recs, size_t n, const dc_intern_t *in,
                          const dc_rules_t *rules, int nthreads, dc_rule_pairs_fn on_rule,
                          void *ud, uint64_t **pairs, dc_block_stats_t *st);
+/*! dc_block_pairs_rep() : dc_block_pairs_ex keying only representatives:
+ *  with `rep` (per record, the index of its representative, see
+ *  dc_match_dedup; may be NULL), a record whose rep[i] != i is in no pair. */
+size_t dc_block_pairs_rep(const dc_record_t *recs, size_t n, const dc_intern_t *in,
+                          const dc_rules_t *rules, int nthreads, const uint32_t *rep,
+                          dc_rule_pairs_fn on_rule, void *ud, uint64_t **pairs, dc_block_stats_t *st);
 void dc_block_stats_free(dc_block_stats_t *st);
+
+/* ------------------------------------------------------ exact duplicates */
+
+/*! dc_match_dedup() : rep[i] = the first record (input order) with the
+ *  same normalized content as record i, or i (engine/match/dedup.c says
+ *  which content and which records qualify). rep has n entries.
+ *  @return the number of records that are copies (rep[i] != i). */
+size_t dc_match_dedup(const dc_record_t *recs, size_t n, int nthreads, uint32_t *rep);
+/*! dc_record_same_content() : 1 when a and b hold the same normalized
+ *  content in every column matching reads. */
+int dc_record_same_content(const dc_record_t *a, const dc_record_t *b);
 
 /* ------------------------------------------------- blocking against a truth */
 
@@ -217,6 +234,11 @@ void dc_block_truth_rule(void *bt, size_t r, const uint64_t *pairs, size_t npair
 /*! dc_block_truth_finish() : fill the totals and per-rule figures; `pairs`
  *  are the final candidates (dc_block_pairs_ex's result). */
 void dc_block_truth_finish(dc_block_truth_t *bt, const uint64_t *pairs, size_t npairs);
+/*! dc_block_truth_finish_joins() : the same, with `joins` (pairs that
+ *  clustering joins whatever the candidates: exact copies and their
+ *  representative) counting towards found_transitive only. */
+void dc_block_truth_finish_joins(dc_block_truth_t *bt, const uint64_t *pairs, size_t npairs,
+                                 const uint64_t *joins, size_t njoins);
 void dc_block_truth_free(dc_block_truth_t *bt);
 
 /*! dc_sort_u64() : in-place LSD radix sort (skips bytes that never vary). */
@@ -314,8 +336,9 @@ typedef struct dc_model {
 typedef struct dc_tf {
     uint32_t nids;          /* size of the count arrays (interner count) */
     uint32_t *name_ascii, *name_phon, *rel_ascii;
-    uint64_t *parents;      /* sorted hashes of (father, mother) name strings, one per record with both */
-    size_t nparents;
+    uint64_t *parents;      /* sorted distinct hashes of (father, mother) name strings */
+    uint32_t *parents_n;    /* per distinct couple: records with it */
+    size_t nparents;        /* distinct couples */
     double n, nrel;         /* records, related-name values */
     const dc_intern_t *in;  /* borrowed */
 } dc_tf_t;
@@ -331,6 +354,10 @@ void dc_model_init_default(dc_model_t *m);
  *  seeded generator (deterministic, whatever nthreads). */
 void dc_model_estimate_u(dc_model_t *m, const dc_record_t *recs, size_t n,
                          const dc_intern_t *in, uint64_t sample, uint64_t seed, int nthreads);
+/*! dc_model_estimate_u_sel() : the same, drawing both records of a pair
+ *  from sel[0..n) (record indices; NULL: all n records). */
+void dc_model_estimate_u_sel(dc_model_t *m, const dc_record_t *recs, const uint32_t *sel, size_t n,
+                             const dc_intern_t *in, uint64_t sample, uint64_t seed, int nthreads);
 /*! dc_model_estimate_em() : m (and lambda) by EM over the level patterns of
  *  the candidate pairs (`pats`, one per pair). `npairs_total` is the number
  *  of record pairs the prior refers to (n(n-1)/2). */
@@ -361,15 +388,19 @@ typedef struct dc_cluster_stats {
     uint64_t unions;          /* unions performed */
     uint64_t refused;         /* unions refused for cannot-link evidence */
     uint64_t clusters, singletons, largest;
+    uint64_t copies;          /* records joined to an identical representative (dc_match_dedup) */
 } dc_cluster_stats_t;
 
 /*! dc_cluster() :
- *  Cluster n records from scored pairs: the pairs with prob >= threshold
+ *  Cluster n records from scored pairs. First, with `rep` (may be NULL),
+ *  every record i with rep[i] != i joins its representative's cluster
+ *  (exact copies, dc_match_dedup; match_probability 1). Then the pairs with prob >= threshold
  *  are processed in (score desc, i, j) order; a union that would put two
  *  records with cannot-link evidence in one component is refused and its
  *  pair index appended to `*refused` (malloc'd, may be NULL on return when
  *  none). Fills `cl` (dc_run.h; key left empty). @return 0. */
-int dc_cluster(const dc_intern_t *in, const dc_record_t *recs, size_t n, const uint64_t *pairs, const float *score,
+int dc_cluster(const dc_intern_t *in, const dc_record_t *recs, size_t n, const uint32_t *rep,
+               const uint64_t *pairs, const float *score,
                size_t npairs, double threshold_weight, dc_clusters_t *cl,
                size_t **refused, size_t *nrefused, dc_cluster_stats_t *st);
 /*! dc_citizen_key() : "VN" + 16 hex digits of XXH3(source name, 0, record id). */
@@ -403,6 +434,9 @@ struct dc_match_state {
     float *score;              /* match weight per pair */
     dc_model_t model;
     dc_tf_t tf;
+    uint32_t *rep;             /* per record: its representative (exact copies, dc_match_dedup) */
+    uint32_t *reps;            /* the representatives, in record order */
+    size_t nreps, ncopies;
     dc_cluster_stats_t cstats;
     size_t *refused;
     size_t nrefused;

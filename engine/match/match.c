@@ -34,8 +34,21 @@ int dc_block_run(dc_run_t *run)
         if (rc) return -1;
     }
     dc_run_stage_begin(run, "block");
-    ms->npairs = dc_block_pairs(run->recs, run->nrec, run->in, &ms->rules, run->opts.nthreads,
-                                &ms->pairs, &ms->bstats);
+    /* exact copies are set aside: only their representative is blocked,
+     * compared and counted by the model (engine/match/dedup.c) */
+    free(ms->rep);
+    free(ms->reps);
+    ms->rep = dc_xmalloc((run->nrec ? run->nrec : 1) * sizeof *ms->rep);
+    ms->ncopies = dc_match_dedup(run->recs, run->nrec, run->opts.nthreads, ms->rep);
+    ms->nreps = run->nrec - ms->ncopies;
+    ms->reps = dc_xmalloc((ms->nreps ? ms->nreps : 1) * sizeof *ms->reps);
+    for (size_t i = 0, k = 0; i < run->nrec; i++)
+        if (ms->rep[i] == i) ms->reps[k++] = (uint32_t)i;
+    if (ms->ncopies)
+        dc_log(1, "exact copies: %llu rows identical to an earlier row (joined to it, not scored)",
+               (unsigned long long)ms->ncopies);
+    ms->npairs = dc_block_pairs_rep(run->recs, run->nrec, run->in, &ms->rules, run->opts.nthreads, ms->rep,
+                                    NULL, NULL, &ms->pairs, &ms->bstats);
     dc_run_stage_end(run, ms->npairs);
     dc_log(1, "blocking: %llu candidate pairs (%.2f per record)", (unsigned long long)ms->npairs,
            run->nrec ? (double)ms->npairs / (double)run->nrec : 0.0);
@@ -108,9 +121,12 @@ int dc_score_run(dc_run_t *run)
     } else {
         dc_model_init_default(&ms->model);
         uint64_t sample = U_SAMPLE;
-        double all = (double)run->nrec * ((double)run->nrec - 1) / 2;
+        /* pairs of distinct rows: exact copies are neither sampled nor counted */
+        double nr = (double)ms->nreps;
+        double all = nr * (nr - 1) / 2;
         if (all < (double)sample) sample = (uint64_t)all;
-        dc_model_estimate_u(&ms->model, run->recs, run->nrec, run->in, sample, U_SEED, run->opts.nthreads);
+        dc_model_estimate_u_sel(&ms->model, run->recs, ms->reps, ms->nreps, run->in, sample, U_SEED,
+                                run->opts.nthreads);
         dc_model_estimate_em(&ms->model, ms->pats, ms->npairs, all, EM_MAX_ITER);
         dc_log(1, "model: EM %d iterations%s, candidate match share %.4f, prior %.3g",
                ms->model.em_iterations, ms->model.em_converged ? "" : " (not converged)",
@@ -149,7 +165,7 @@ int dc_cluster_run(dc_run_t *run)
 {
     dc_match_state_t *ms = state(run);
     dc_run_stage_begin(run, "cluster");
-    dc_cluster(run->in, run->recs, run->nrec, ms->pairs, ms->score, ms->npairs, ms->match_weight, &run->cl,
+    dc_cluster(run->in, run->recs, run->nrec, ms->rep, ms->pairs, ms->score, ms->npairs, ms->match_weight, &run->cl,
                &ms->refused, &ms->nrefused, &ms->cstats);
     dc_parallel_for(run->opts.nthreads, ((size_t)run->cl.ncl + 4095) / 4096, 1, keys_block, run);
     dc_run_stage_end(run, run->cl.ncl);
@@ -296,11 +312,12 @@ static int write_model(dc_run_t *run, const dc_match_sink_t *sink, const char *r
     }
     dc_buf_puts(&b, "  ]},\n");
     dc_buf_printf(&b, "  \"clustering\": {\"accepted_pairs\": %llu, \"unions\": %llu, \"refused_cannot_link\": %llu, "
-                      "\"clusters\": %llu, \"singletons\": %llu, \"largest\": %llu, \"review_rows\": %llu},\n",
+                      "\"clusters\": %llu, \"singletons\": %llu, \"largest\": %llu, \"review_rows\": %llu, "
+                      "\"exact_copies\": %llu},\n",
                   (unsigned long long)ms->cstats.accepted, (unsigned long long)ms->cstats.unions,
                   (unsigned long long)ms->cstats.refused, (unsigned long long)ms->cstats.clusters,
                   (unsigned long long)ms->cstats.singletons, (unsigned long long)ms->cstats.largest,
-                  (unsigned long long)ms->review_rows);
+                  (unsigned long long)ms->review_rows, (unsigned long long)ms->cstats.copies);
     /* what `dancu explain` needs to load the same records again */
     dc_buf_printf(&b, "  \"run\": %s\n}\n", run_json && *run_json ? run_json : "{}");
     dc_outfile_t *f;
@@ -347,6 +364,9 @@ void dc_match_release_pairs(dc_run_t *run)
     free(ms->pats);
     free(ms->score);
     free(ms->refused);
+    free(ms->rep);
+    free(ms->reps);
+    ms->rep = ms->reps = NULL;
     ms->pairs = ms->pats = NULL;
     ms->score = NULL;
     ms->refused = NULL;

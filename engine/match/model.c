@@ -74,14 +74,14 @@ static uint64_t parents_key(const dc_intern_t *in, const dc_record_t *r)
     return dc_hash64(h, sizeof h) | 1;   /* never 0: dc_tf_build's "no couple" */
 }
 
-/* Records with the couple of `r` (binary search in the sorted hashes). */
+/* Records with the couple `key`: a binary search among the distinct
+ * couples, whose counts dc_tf_build stored (a scan over the records with
+ * one couple made scoring quadratic when many rows share it). */
 static size_t parents_count(const dc_tf_t *tf, uint64_t key)
 {
     size_t lo = 0, hi = tf->nparents;
     while (lo < hi) { size_t mid = (lo + hi) / 2; if (tf->parents[mid] < key) lo = mid + 1; else hi = mid; }
-    size_t e = lo;
-    while (e < tf->nparents && tf->parents[e] == key) e++;
-    return e - lo;
+    return lo < tf->nparents && tf->parents[lo] == key ? tf->parents_n[lo] : 0;
 }
 
 typedef struct {
@@ -134,10 +134,19 @@ void dc_tf_build(dc_tf_t *tf, const dc_record_t *recs, size_t n, const dc_intern
     tf->nrel = nrel;
     free(c.nrel);
     dc_sort_u64(tf->parents, n);
-    size_t z = 0;
-    while (z < n && tf->parents[z] == 0) z++;
-    memmove(tf->parents, tf->parents + z, (n - z) * sizeof *tf->parents);
-    tf->nparents = n - z;
+    /* distinct couples with their counts */
+    tf->parents_n = dc_xmalloc((n ? n : 1) * sizeof *tf->parents_n);
+    size_t w = 0;
+    for (size_t i = 0; i < n;) {
+        size_t e = i + 1;
+        while (e < n && tf->parents[e] == tf->parents[i]) e++;
+        if (tf->parents[i]) {   /* 0: no couple */
+            tf->parents[w] = tf->parents[i];
+            tf->parents_n[w++] = (uint32_t)DC_MIN(e - i, (size_t)UINT32_MAX);
+        }
+        i = e;
+    }
+    tf->nparents = w;
 }
 
 void dc_tf_free(dc_tf_t *tf)
@@ -146,6 +155,7 @@ void dc_tf_free(dc_tf_t *tf)
     free(tf->name_phon);
     free(tf->rel_ascii);
     free(tf->parents);
+    free(tf->parents_n);
     memset(tf, 0, sizeof *tf);
 }
 
@@ -222,6 +232,7 @@ double dc_weight_prob(double weight)
 typedef struct {
     const dc_record_t *recs;
     const dc_intern_t *in;
+    const uint32_t *sel;   /* NULL, or the records drawn from (n of them) */
     size_t n;
     uint64_t seed, sample;
     uint64_t (*cnt)[DC_COL__COUNT][16];   /* per thread */
@@ -241,7 +252,9 @@ static uint64_t u_pair(const void *ctx, size_t k)
     const uctx_t *u = ctx;
     uint64_t x = splitmix64(u->seed ^ (k * 0xD1B54A32D192ED03ull));
     uint64_t y = splitmix64(x);
-    return (x % u->n) << 32 | (y % u->n);
+    uint64_t i = x % u->n, j = y % u->n;
+    if (u->sel) { i = u->sel[i]; j = u->sel[j]; }
+    return i << 32 | j;
 }
 
 static void u_one(void *ctx, size_t k, int tid)
@@ -261,9 +274,15 @@ static void u_one(void *ctx, size_t k, int tid)
 void dc_model_estimate_u(dc_model_t *m, const dc_record_t *recs, size_t n,
                          const dc_intern_t *in, uint64_t sample, uint64_t seed, int nthreads)
 {
+    dc_model_estimate_u_sel(m, recs, NULL, n, in, sample, seed, nthreads);
+}
+
+void dc_model_estimate_u_sel(dc_model_t *m, const dc_record_t *recs, const uint32_t *sel, size_t n,
+                             const dc_intern_t *in, uint64_t sample, uint64_t seed, int nthreads)
+{
     if (n < 2 || !sample) return;
     if (nthreads < 1) nthreads = 1;
-    uctx_t u = {recs, in, n, seed, sample, dc_xcalloc((size_t)nthreads, sizeof *u.cnt)};
+    uctx_t u = {recs, in, sel, n, seed, sample, dc_xcalloc((size_t)nthreads, sizeof *u.cnt)};
     dc_parallel_for(nthreads, sample, 8192, u_one, &u);
     for (int c = 0; c < DC_COL__COUNT; c++) {
         int nl = dc_col_nlevels((dc_col_t)c);
