@@ -287,6 +287,29 @@ static int write_review(dc_run_t *run, const dc_match_sink_t *sink)
     return close_table(sink, t, rc);
 }
 
+/* Every candidate pair with its probability, in pair order (--scores:
+ * calibration and threshold studies). */
+static int write_scores(dc_run_t *run, const dc_match_sink_t *sink)
+{
+    static const char *const cols[] = {"source_a", "record_id_a", "source_b", "record_id_b",
+                                       "match_probability", "match_weight"};
+    dc_match_state_t *ms = run->match;
+    dc_table_t *t = open_table(run, sink, "scores", cols, 6);
+    if (!t) return -1;
+    int rc = 0;
+    for (size_t p = 0; p < ms->npairs && !rc; p++) {
+        const dc_record_t *a = &run->recs[ms->pairs[p] >> 32], *b = &run->recs[(uint32_t)ms->pairs[p]];
+        dc_table_cstr(t, source_name(run, a->source));
+        dc_table_cstr(t, dc_intern_str(run->in, a->record_id, NULL));
+        dc_table_cstr(t, source_name(run, b->source));
+        dc_table_cstr(t, dc_intern_str(run->in, b->record_id, NULL));
+        dc_table_f64(t, dc_weight_prob(ms->score[p]), 6);
+        dc_table_f64(t, ms->score[p], 3);
+        rc = dc_table_end_row(t);
+    }
+    return close_table(sink, t, rc);
+}
+
 static void json_str(dc_buf_t *b, const char *s) { dc_buf_put_json_str(b, s, strlen(s)); }
 
 
@@ -348,6 +371,7 @@ int dc_match_write(dc_run_t *run, const dc_match_sink_t *sink, const char *run_j
      * links (and every later stage) runs without them */
     int rc = write_review(run, sink);
     if (!rc) rc = write_model(run, sink, run_json);
+    if (!rc && run->opts.write_scores) rc = write_scores(run, sink);
     dc_match_release_pairs(run);
     if (!rc) rc = write_links(run, sink);
     free(run->cl.prob);   /* printed in links only */

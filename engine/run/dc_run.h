@@ -57,6 +57,7 @@ typedef struct dc_run_opts {
     double review_threshold;     /* lower bound of the review band */
     const char *model_in;        /* --model FILE, NULL: estimate */
     const char *rules_file;      /* --rules FILE, NULL: default blocking rules */
+    int write_scores;            /* --scores: the scores table (every candidate pair) */
     size_t memory_limit;         /* bytes, 0: none */
     dc_load_opts_t load;
     dc_norm_opts_t norm;
