@@ -60,6 +60,9 @@ typedef enum dc_bkey {
     DC_BK_ID12_HEAD,     /* "id12_head": first 9 digits of a valid ID (finds one-digit slips) */
     DC_BK_ID12_TAIL,     /* "id12_tail": last 9 digits of a valid ID */
     DC_BK_DOB_UNORDERED, /* "dob_unordered": full date with day and month in either order */
+    DC_BK_NO_PROVINCE,   /* "no_province": one value for every record with no province in any
+                            address (missing for the others) */
+    DC_BK_NAME_SORTED,   /* "name_sorted": the name's ascii syllables in sorted order */
     DC_BK__COUNT
 } dc_bkey_t;
 
@@ -76,7 +79,8 @@ typedef struct dc_rule {
 
 /* Pair conditions of a rule ("! NAME"): only pairs in which at least one
  * record satisfies it are made. */
-enum { DC_REQ_NONE = 0, DC_REQ_DOB_VAGUE = 1 /* "dob_vague": birth date known to the year, not the day */ };
+enum { DC_REQ_NONE = 0, DC_REQ_DOB_VAGUE = 1 /* "dob_vague": birth date known to the year, not the day */,
+       DC_REQ_DOB_NONE = 2 /* "dob_none": no usable birth date */ };
 
 /*! dc_rule_required() : 1 when rec satisfies the rule's pair condition
  *  (always 1 without one). */
