@@ -253,6 +253,7 @@ typedef struct {
     const uint64_t *pairs;
     uint8_t *keep;
     size_t n;
+    unsigned mask;
 } filtctx_t;
 
 static void filter_range(void *ctx, size_t k, int tid)
@@ -263,7 +264,7 @@ static void filter_range(void *ctx, size_t k, int tid)
     for (size_t p = lo; p < hi; p++) {
         if (p + 8 < hi) __builtin_prefetch(&c->recs[(uint32_t)c->pairs[p + 8]]);
         const dc_record_t *a = &c->recs[c->pairs[p] >> 32], *b = &c->recs[(uint32_t)c->pairs[p]];
-        c->keep[p] = !dc_cannot_link(c->in, a, b);
+        c->keep[p] = !dc_cannot_link_mask(c->in, a, b, c->mask);
     }
 }
 
@@ -392,7 +393,7 @@ size_t dc_block_pairs_rep(const dc_record_t *recs, size_t n, const dc_intern_t *
     if (rules->drop_cannot_link && nacc) {
         double tf = dc_now();
         uint8_t *keep = dc_xmalloc(nacc);
-        filtctx_t f = {recs, in, acc, keep, nacc};
+        filtctx_t f = {recs, in, acc, keep, nacc, rules->cannot_link};
         dc_parallel_for(nthreads, (nacc + KEY_RANGE - 1) / KEY_RANGE, 1, filter_range, &f);
         size_t w = 0;
         for (size_t p = 0; p < nacc; p++)

@@ -56,12 +56,13 @@ static int same_sig(const dc_record_t *a, const dc_record_t *b)
 
 /* 1 when components ra and rb hold records that cannot be one person, or
  * when checking would cost too much. */
-static int conflict(const uf_t *u, const dc_intern_t *in, const dc_record_t *recs, uint32_t ra, uint32_t rb)
+static int conflict(const uf_t *u, const dc_intern_t *in, const dc_record_t *recs, uint32_t ra, uint32_t rb,
+                    unsigned mask)
 {
     if ((uint64_t)u->ev_len[ra] * u->ev_len[rb] > CHECK_MAX) return 1;
     for (uint32_t x = u->ev_head[ra]; x != NIL; x = u->ev_next[x])
         for (uint32_t y = u->ev_head[rb]; y != NIL; y = u->ev_next[y])
-            if (dc_cannot_link(in, &recs[x], &recs[y])) return 1;
+            if (dc_cannot_link_mask(in, &recs[x], &recs[y], mask)) return 1;
     return 0;
 }
 
@@ -97,7 +98,7 @@ static uint32_t float_key(float f)
     return (x & 0x80000000u) ? ~x : x | 0x80000000u;
 }
 
-int dc_cluster(const dc_intern_t *in, const dc_record_t *recs, size_t n, const uint32_t *rep,
+int dc_cluster(const dc_intern_t *in, const dc_record_t *recs, size_t n, const uint32_t *rep, unsigned cl_mask,
                const uint64_t *pairs, const float *score,
                size_t npairs, double threshold_weight, dc_clusters_t *cl,
                size_t **refused, size_t *nrefused, dc_cluster_stats_t *st)
@@ -170,7 +171,7 @@ int dc_cluster(const dc_intern_t *in, const dc_record_t *recs, size_t n, const u
         uint32_t i = (uint32_t)(pairs[p] >> 32), j = (uint32_t)pairs[p];
         uint32_t ri = uf_find(&u, i), rj = uf_find(&u, j);
         if (ri != rj) {
-            if (conflict(&u, in, recs, ri, rj)) {
+            if (conflict(&u, in, recs, ri, rj, cl_mask)) {
                 *refused = dc_grow(*refused, &rcap, *nrefused + 1, sizeof **refused);
                 (*refused)[(*nrefused)++] = p;
                 st->refused++;

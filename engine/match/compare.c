@@ -480,6 +480,11 @@ static int given_clearly_differ(const dc_intern_t *in, const dc_name_t *a, const
 
 int dc_cannot_link(const dc_intern_t *in, const dc_record_t *a, const dc_record_t *b)
 {
+    return dc_cannot_link_mask(in, a, b, DC_CL_ALL);
+}
+
+int dc_cannot_link_mask(const dc_intern_t *in, const dc_record_t *a, const dc_record_t *b, unsigned mask)
+{
     /* the same valid ID (12-digit or old card) outweighs any other
      * disagreement: it is scored, never vetoed */
     if ((a->id12_flags & DC_ID_VALID) && (b->id12_flags & DC_ID_VALID) && dc_rec_id12(a) &&
@@ -487,16 +492,15 @@ int dc_cannot_link(const dc_intern_t *in, const dc_record_t *a, const dc_record_
         return 0;
     if ((a->cmnd_flags & DC_ID_VALID) && (b->cmnd_flags & DC_ID_VALID) && a->cmnd && a->cmnd == b->cmnd)
         return 0;
-    if ((a->id12_flags & DC_ID_VALID) && (b->id12_flags & DC_ID_VALID) && dc_rec_id12(a) && dc_rec_id12(b) &&
-        a->id12 != b->id12 &&
-        !one_edit(a->id12, b->id12, 12))
+    if ((mask & DC_CL_ID12) && (a->id12_flags & DC_ID_VALID) && (b->id12_flags & DC_ID_VALID) &&
+        dc_rec_id12(a) && dc_rec_id12(b) && a->id12 != b->id12 && !one_edit(a->id12, b->id12, 12))
         return 1;
-    if (sex_known(a->sex) && sex_known(b->sex) && a->sex != b->sex) return 1;
-    if (date_full(&a->dob) && date_full(&b->dob)) {
+    if ((mask & DC_CL_SEX) && sex_known(a->sex) && sex_known(b->sex) && a->sex != b->sex) return 1;
+    if ((mask & (DC_CL_DOB | DC_CL_TWINS)) && date_full(&a->dob) && date_full(&b->dob)) {
         int l = cmp_dob(&a->dob, &b->dob);
-        if (l == DC_DOB_SAME_YEAR || l == DC_DOB_DIFF) return 1;
+        if ((mask & DC_CL_DOB) && (l == DC_DOB_SAME_YEAR || l == DC_DOB_DIFF)) return 1;
         /* twins: same surname, same full birth date, different given names */
-        if (l == DC_DOB_EXACT && in && a->name.sur && a->name.sur == b->name.sur &&
+        if ((mask & DC_CL_TWINS) && l == DC_DOB_EXACT && in && a->name.sur && a->name.sur == b->name.sur &&
             given_clearly_differ(in, &a->name, &b->name))
             return 1;
     }

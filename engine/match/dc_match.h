@@ -93,6 +93,8 @@ typedef struct dc_rules {
     uint32_t window;      /* sorted-neighbourhood window inside capped blocks ("window W") */
     int drop_cannot_link; /* drop pairs that dc_cannot_link() vetoes ("drop_cannot_link yes|no",
                              default yes) */
+    unsigned cannot_link; /* DC_CL_* kinds of evidence used ("cannot_link id12,sex,dob,twins",
+                             default all) */
 } dc_rules_t;
 
 /*! dc_rules_default_text() : the default rule set, in the rule language. */
@@ -320,6 +322,11 @@ uint64_t dc_rec_cmnd(const dc_record_t *r);
  *  phonetically equal nor one edit apart. Never when both carry the same
  *  valid 12-digit ID or old card number. `in` may be NULL (no name test). */
 int dc_cannot_link(const dc_intern_t *in, const dc_record_t *a, const dc_record_t *b);
+/* The kinds of cannot-link evidence ("cannot_link" setting of the rules file). */
+enum { DC_CL_ID12 = 1, DC_CL_SEX = 2, DC_CL_DOB = 4, DC_CL_TWINS = 8, DC_CL_ALL = 15 };
+/*! dc_cannot_link_mask() : dc_cannot_link with only the kinds of evidence in
+ *  `mask` (DC_CL_*). */
+int dc_cannot_link_mask(const dc_intern_t *in, const dc_record_t *a, const dc_record_t *b, unsigned mask);
 
 /* ---------------------------------------------------------------- model */
 
@@ -398,12 +405,13 @@ typedef struct dc_cluster_stats {
 /*! dc_cluster() :
  *  Cluster n records from scored pairs. First, with `rep` (may be NULL),
  *  every record i with rep[i] != i joins its representative's cluster
- *  (exact copies, dc_match_dedup; match_probability 1). Then the pairs with prob >= threshold
+ *  (exact copies, dc_match_dedup; match_probability 1). Cannot-link
+ *  evidence is dc_cannot_link_mask(cl_mask). Then the pairs with prob >= threshold
  *  are processed in (score desc, i, j) order; a union that would put two
  *  records with cannot-link evidence in one component is refused and its
  *  pair index appended to `*refused` (malloc'd, may be NULL on return when
  *  none). Fills `cl` (dc_run.h; key left empty). @return 0. */
-int dc_cluster(const dc_intern_t *in, const dc_record_t *recs, size_t n, const uint32_t *rep,
+int dc_cluster(const dc_intern_t *in, const dc_record_t *recs, size_t n, const uint32_t *rep, unsigned cl_mask,
                const uint64_t *pairs, const float *score,
                size_t npairs, double threshold_weight, dc_clusters_t *cl,
                size_t **refused, size_t *nrefused, dc_cluster_stats_t *st);

@@ -165,7 +165,8 @@ int dc_cluster_run(dc_run_t *run)
 {
     dc_match_state_t *ms = state(run);
     dc_run_stage_begin(run, "cluster");
-    dc_cluster(run->in, run->recs, run->nrec, ms->rep, ms->pairs, ms->score, ms->npairs, ms->match_weight, &run->cl,
+    dc_cluster(run->in, run->recs, run->nrec, ms->rep, ms->rules.cannot_link, ms->pairs, ms->score, ms->npairs,
+               ms->match_weight, &run->cl,
                &ms->refused, &ms->nrefused, &ms->cstats);
     dc_parallel_for(run->opts.nthreads, ((size_t)run->cl.ncl + 4095) / 4096, 1, keys_block, run);
     dc_run_stage_end(run, run->cl.ncl);

@@ -150,12 +150,38 @@ static int parse_setting(const char *s, const char *e, const char *origin, int l
     return 0;
 }
 
+static const char *const cl_names[] = {"id12", "sex", "dob", "twins"};
+
+/* "cannot_link id12,sex,dob,twins" (any subset, or "none"). */
+static int parse_cannot_link(const char *s, const char *e, const char *origin, int line, unsigned *out)
+{
+    *out = 0;
+    while (s < e && isspace((unsigned char)*s)) s++;
+    if ((size_t)(e - s) == 4 && !memcmp(s, "none", 4)) return 0;
+    while (s < e) {
+        while (s < e && (isspace((unsigned char)*s) || *s == ',')) s++;
+        const char *t = s;
+        while (t < e && *t != ',' && !isspace((unsigned char)*t)) t++;
+        if (t == s) break;
+        int k;
+        for (k = 0; k < 4; k++)
+            if (strlen(cl_names[k]) == (size_t)(t - s) && !memcmp(cl_names[k], s, (size_t)(t - s))) break;
+        if (k == 4)
+            return dc_seterr("%s:%d: unknown cannot_link kind '%.*s' (known: id12, sex, dob, twins, none)", origin,
+                             line, (int)(t - s), s);
+        *out |= 1u << k;
+        s = t;
+    }
+    return 0;
+}
+
 int dc_rules_parse(const char *text, const char *origin, dc_rules_t *out)
 {
     memset(out, 0, sizeof *out);
     out->max_block = 50;
     out->window = 10;
     out->drop_cannot_link = 1;
+    out->cannot_link = DC_CL_ALL;
     size_t cap = 0;
     int line = 0;
     const char *p = text;
@@ -173,6 +199,8 @@ int dc_rules_parse(const char *text, const char *origin, dc_rules_t *out)
             if (parse_setting(p + 9, e, origin, line, &out->max_block, 2)) goto fail;
         } else if ((size_t)(e - p) > 7 && !strncmp(p, "window", 6) && isspace((unsigned char)p[6])) {
             if (parse_setting(p + 6, e, origin, line, &out->window, 2)) goto fail;
+        } else if ((size_t)(e - p) > 12 && !strncmp(p, "cannot_link", 11) && isspace((unsigned char)p[11])) {
+            if (parse_cannot_link(p + 11, e, origin, line, &out->cannot_link)) goto fail;
         } else if ((size_t)(e - p) > 17 && !strncmp(p, "drop_cannot_link", 16) &&
                    isspace((unsigned char)p[16])) {
             const char *v = p + 16;
@@ -267,6 +295,13 @@ void dc_rules_text(const dc_rules_t *r, dc_buf_t *out)
 {
     dc_buf_printf(out, "max_block %u\nwindow %u\ndrop_cannot_link %s\n", r->max_block, r->window,
                   r->drop_cannot_link ? "yes" : "no");
+    if (r->cannot_link != DC_CL_ALL) {
+        dc_buf_puts(out, "cannot_link");
+        int any = 0;
+        for (int k = 0; k < 4; k++)
+            if (r->cannot_link & (1u << k)) dc_buf_printf(out, "%s%s", any++ ? "," : " ", cl_names[k]);
+        dc_buf_puts(out, any ? "\n" : " none\n");
+    }
     for (size_t i = 0; i < r->n; i++) dc_buf_printf(out, "%s\n", r->r[i].text);
 }
 

@@ -90,6 +90,28 @@ START_TEST(test_rules_parse)
     dc_rules_free(&r);
     dc_buf_free(&b);
 
+    /* which kinds of cannot-link evidence apply; canonical text keeps the setting */
+    ck_assert_int_eq(dc_rules_parse("dob\n", "t", &r), 0);
+    ck_assert_int_eq(r.cannot_link, DC_CL_ALL);
+    dc_rules_text(&r, &b);
+    ck_assert_ptr_null(strstr(b.p, "\ncannot_link "));
+    dc_buf_free(&b);
+    dc_rules_free(&r);
+    ck_assert_int_eq(dc_rules_parse("cannot_link id12, sex\ndob\n", "t", &r), 0);
+    ck_assert_int_eq(r.cannot_link, DC_CL_ID12 | DC_CL_SEX);
+    dc_rules_text(&r, &b);
+    ck_assert_ptr_nonnull(strstr(b.p, "cannot_link id12,sex\n"));
+    dc_rules_free(&r);
+    ck_assert_int_eq(dc_rules_parse(b.p, "canon", &r), 0);
+    ck_assert_int_eq(r.cannot_link, DC_CL_ID12 | DC_CL_SEX);
+    dc_rules_free(&r);
+    dc_buf_free(&b);
+    ck_assert_int_eq(dc_rules_parse("cannot_link none\ndob ! dob_none\n", "t", &r), 0);
+    ck_assert_int_eq(r.cannot_link, 0);
+    ck_assert_str_eq(r.r[0].text, "dob ! dob_none");
+    ck_assert_int_eq(r.r[0].require, DC_REQ_DOB_NONE);
+    dc_rules_free(&r);
+
     ck_assert_int_eq(dc_rules_parse("max_block 50\nwindow 4\n name_phon + dob_year @ dob , given # c\n", "t", &r), 0);
     ck_assert_uint_eq(r.n, 1);
     ck_assert_uint_eq(r.max_block, 50);
@@ -108,6 +130,7 @@ START_TEST(test_rules_parse)
         {"drop_cannot_link maybe\ndob", "yes or no"},
         {"name_phon+dob_year ! dob_exact", "unknown pair condition"},
         {"! dob_vague", "empty"},
+        {"cannot_link id12,height\ndob", "unknown cannot_link kind"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         ck_assert_int_eq(dc_rules_parse(bad[i].text, "t", &r), -1);
@@ -267,7 +290,17 @@ START_TEST(test_cannot_link)
         dc_record_t b = rec(NULL, "pham", "van", tw[i].given, 19700304, 0, DC_SEX_MALE);
         ck_assert_msg(dc_cannot_link(IN, &a, &b) == tw[i].cl, "twin case %zu", i);
         ck_assert_int_eq(dc_cannot_link(NULL, &a, &b), 0);
+        ck_assert_int_eq(dc_cannot_link_mask(IN, &a, &b, DC_CL_ALL & ~DC_CL_TWINS), 0);
     }
+    /* each kind of evidence can be left out (the rules file's cannot_link) */
+    dc_record_t s = rec(NULL, "pham", "van", "nam", 19700304, 0, DC_SEX_FEMALE);
+    ck_assert_int_eq(dc_cannot_link_mask(IN, &a, &s, DC_CL_ALL & ~DC_CL_SEX), 0);
+    dc_record_t d = rec(NULL, "pham", "van", "nam", 19950827, 0, DC_SEX_MALE);
+    ck_assert_int_eq(dc_cannot_link_mask(IN, &a, &d, DC_CL_ALL & ~DC_CL_DOB), 0);
+    ck_assert_int_eq(dc_cannot_link_mask(IN, &a, &d, DC_CL_DOB), 1);
+    dc_record_t i2 = rec(NULL, "pham", "van", "nam", 19700304, 1070099945678ull, DC_SEX_MALE);
+    ck_assert_int_eq(dc_cannot_link_mask(IN, &a, &i2, DC_CL_ALL & ~DC_CL_ID12), 0);
+    ck_assert_int_eq(dc_cannot_link_mask(IN, &a, &i2, 0), 0);
 }
 END_TEST
 
@@ -783,7 +816,7 @@ START_TEST(test_em_and_cluster)
     dc_clusters_t cl;
     size_t *ref, nref;
     dc_cluster_stats_t cs;
-    dc_cluster(IN, r, n, NULL, pairs, score, np, log2(0.9 / 0.1), &cl, &ref, &nref, &cs);
+    dc_cluster(IN, r, n, NULL, DC_CL_ALL, pairs, score, np, log2(0.9 / 0.1), &cl, &ref, &nref, &cs);
     /* score the clustering against the people */
     uint64_t *pred = dc_xmalloc(n * sizeof *pred), *truth = dc_xmalloc(n * sizeof *truth);
     for (size_t i = 0; i < n; i++) { pred[i] = cl.of[i]; truth[i] = person[i]; }
@@ -908,7 +941,7 @@ START_TEST(test_dedup_copies)
     dc_clusters_t cl;
     size_t *ref, nref;
     dc_cluster_stats_t cs;
-    dc_cluster(IN, r, n, rep1, pairs, score, np, 1e9, &cl, &ref, &nref, &cs);
+    dc_cluster(IN, r, n, rep1, DC_CL_ALL, pairs, score, np, 1e9, &cl, &ref, &nref, &cs);
     ck_assert_uint_eq(cs.copies, ncopy);
     ck_assert_uint_eq(cl.ncl, 6);   /* 0 (with its copy), 1, 2, the copies, two bare rows */
     for (size_t i = 3; i < 3 + ncopy; i++) ck_assert_uint_eq(cl.of[i], cl.of[3]);
@@ -942,7 +975,7 @@ START_TEST(test_cluster_cannot_link)
     dc_clusters_t cl;
     size_t *ref, nref;
     dc_cluster_stats_t cs;
-    dc_cluster(IN, r, 4, NULL, pairs, score, 4, 0.0, &cl, &ref, &nref, &cs);
+    dc_cluster(IN, r, 4, NULL, DC_CL_ALL, pairs, score, 4, 0.0, &cl, &ref, &nref, &cs);
     ck_assert_uint_eq(cs.accepted, 3);
     ck_assert_uint_eq(nref, 2);                 /* 0-2 (cannot link) then 1-2 (would join 0 and 2) */
     ck_assert_uint_eq(ref[0], 1);
