@@ -388,6 +388,11 @@ void dc_model_estimate_em(dc_model_t *m, const uint64_t *pats, size_t npairs,
             fixed[c] = nseed >= ANCHOR_MIN && tot >= ANCHOR_MIN / 4;
         }
     }
+    /* Without enough anchors (data with few ID numbers), the non-match
+     * level shares stay those of random pairs, as in Splink: left free,
+     * they can absorb a whole class of true matches (fake_1000: every pair
+     * whose names differ by a typo went to the non-match class). */
+    int anchored = nseed >= ANCHOR_MIN;
     double lam = 0.5;
     int it;
     int conv = 0;
@@ -419,7 +424,7 @@ void dc_model_estimate_em(dc_model_t *m, const uint64_t *pats, size_t npairs,
             for (int l = 0; l < nl; l++) { tm += am[c][l]; tu += au[c][l]; }
             for (int l = 0; l < nl; l++) {
                 double nm = tm > 0 && !fixed[c] ? (am[c][l] + 1e-3) / (tm + 1e-3 * nl) : mm[c][l];
-                double nu = tu > 0 ? (au[c][l] + 1e-3) / (tu + 1e-3 * nl) : uc[c][l];
+                double nu = tu > 0 && anchored ? (au[c][l] + 1e-3) / (tu + 1e-3 * nl) : uc[c][l];
                 delta = fmax(delta, fabs(nm - mm[c][l]));
                 mm[c][l] = nm;
                 uc[c][l] = nu;
