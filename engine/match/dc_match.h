@@ -63,6 +63,8 @@ typedef enum dc_bkey {
     DC_BK_NO_PROVINCE,   /* "no_province": one value for every record with no province in any
                             address (missing for the others) */
     DC_BK_NAME_SORTED,   /* "name_sorted": the name's ascii syllables in sorted order */
+    DC_BK_CMND_HEAD,     /* "cmnd_head": old card number but its last 3 digits */
+    DC_BK_CMND_TAIL,     /* "cmnd_tail": old card number's last 6 digits */
     DC_BK__COUNT
 } dc_bkey_t;
 

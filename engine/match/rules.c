@@ -29,7 +29,7 @@ static const char *const bkey_names[DC_BK__COUNT] = {
     "given_phon", "dob", "dob_ym", "dob_year", "dob_md", "id_prov", "sex",
     "father_phon", "father_given", "mother_phon", "mother_given", "spouse_phon",
     "perm_ward", "perm_district", "perm_prov", "home_prov", "id12_head", "id12_tail",
-    "dob_unordered", "no_province", "name_sorted",
+    "dob_unordered", "no_province", "name_sorted", "cmnd_head", "cmnd_tail",
 };
 
 const char *dc_bkey_name(dc_bkey_t k)
@@ -496,6 +496,14 @@ uint64_t dc_bkey_value(dc_bkey_t k, const dc_record_t *r, const dc_intern_t *in)
     case DC_BK_ID12_TAIL: {
         uint64_t v = (r->id12_flags & DC_ID_VALID) ? dc_rec_id12(r) : 0;
         return v ? v % 1000000000ull + 1 : 0;
+    }
+    case DC_BK_CMND_HEAD: {
+        uint64_t v = dc_rec_cmnd(r);
+        return v ? v / 1000 + 1 : 0;
+    }
+    case DC_BK_CMND_TAIL: {
+        uint64_t v = dc_rec_cmnd(r);
+        return v ? v % 1000000 + 1 : 0;
     }
     case DC_BK__COUNT: break;
     }

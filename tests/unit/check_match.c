@@ -166,6 +166,8 @@ START_TEST(test_compare_names_dates)
         {rec(NULL, "nguyen", "van", "hung", 0, 0, 0), DC_NAME_ASCII, DC_LV_MISSING},
         /* given name written first */
         {rec(NULL, "hung", "nguyen", "van", 19800512, 0, 0), DC_NAME_REORDERED, DC_DOB_EXACT},
+        /* given name written first, with a typo (each sorted syllable one edit apart) */
+        {rec(NULL, "hugn", "nguyen", "van", 19800512, 0, 0), DC_NAME_REORDERED, DC_DOB_EXACT},
         /* only the spacing differs */
         {rec(NULL, "nguyen", "van", "hu ng", 19800512, 0, 0), DC_NAME_ASCII, DC_DOB_EXACT},
         /* a space inside the given name plus one typo: fuzzy, not different */
