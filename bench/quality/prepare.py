@@ -12,7 +12,8 @@ names, UTF-8, comma) and OUTDIR/truth.csv (source,record_id,person_id) for
 bench/data; their sources and licences: bench/data/SOURCES.md).
 
 Column mappings (the register's columns: ho_ten = full name, family name
-first; ngay_sinh = dd/mm/yyyy; gioi_tinh; so_cmnd = the one ID number column
+first, then middle names, then the given name: the register's order, which
+the name parser relies on; ngay_sinh = dd/mm/yyyy; gioi_tinh; so_cmnd = the one ID number column
 used; que_quan = native place; noi_thuong_tru = permanent address, free text).
 Values the register has no column for (e-mail, phone, passport, occupation,
 postcode) are left out: docs/MATCHING.md, "Public benchmarks".
@@ -31,14 +32,14 @@ postcode) are left out: docs/MATCHING.md, "Public benchmarks".
                postcode_fake -> noi_thuong_tru. Truth: cluster.
   senzing      the three files (CUSTOMERS, WATCHLIST, REFERENCE), persons and
                organisations; RECORD_ID -> record_id; PRIMARY_NAME_FULL, else
-               PRIMARY_NAME_LAST + FIRST + MIDDLE, else PRIMARY_NAME_ORG -> ho_ten
+               PRIMARY_NAME_LAST + MIDDLE + FIRST, else PRIMARY_NAME_ORG -> ho_ten
                ("Last, First" turned into "Last First"); DATE_OF_BIRTH m/d/yyyy,
                m/d/yy or yyyy-mm-dd -> ngay_sinh; GENDER M/F -> Nam/Nữ; SSN_NUMBER
                digits -> so_cmnd; ADDR_FULL, else ADDR_LINE1, CITY, STATE,
                POSTAL_CODE, COUNTRY -> noi_thuong_tru. Truth: CLUSTER_ID of
                actual_truthset_key.csv.
-  census       A and B as two files; rec_id -> record_id; last_name + first_name +
-               middle_initial -> ho_ten; house_number street -> noi_thuong_tru (no
+  census       A and B as two files; rec_id -> record_id; last_name + middle_initial +
+               first_name -> ho_ten; house_number street -> noi_thuong_tru (no
                date of birth). Truth: ent_id (household IDs of B made unique upstream).
 """
 import csv, os, re, sys
@@ -149,7 +150,7 @@ def senzing(out):
         for r in dicts(os.path.join(DATA, 'senzing', f + '.csv')):
             g = lambda k: r.get(k, '')
             name = g('PRIMARY_NAME_FULL').replace(',', ' ')
-            name = name or join(g('PRIMARY_NAME_LAST'), g('PRIMARY_NAME_FIRST'), g('PRIMARY_NAME_MIDDLE'))
+            name = name or join(g('PRIMARY_NAME_LAST'), g('PRIMARY_NAME_MIDDLE'), g('PRIMARY_NAME_FIRST'))
             name = name or g('PRIMARY_NAME_ORG')
             addr = g('ADDR_FULL') or join(g('ADDR_LINE1'), g('ADDR_CITY'), g('ADDR_STATE'),
                                           g('ADDR_POSTAL_CODE'), g('ADDR_COUNTRY'), sep=', ')
@@ -164,7 +165,7 @@ def senzing(out):
 def census(out):
     for ab in 'AB':
         rows = [(r['ent_id'], {'record_id': r['rec_id'],
-                               'ho_ten': join(r['last_name'], r['first_name'], r['middle_initial']),
+                               'ho_ten': join(r['last_name'], r['middle_initial'], r['first_name']),
                                'noi_thuong_tru': join(r['house_number'], r['street'])})
                 for r in dicts(os.path.join(DATA, 'census', 'census_%s.csv' % ab))]
         out.file('census_%s.csv' % ab, rows)

@@ -69,11 +69,14 @@ static const char default_rules[] =
     "name_sorted+dob_unordered\n"
     "# records with no province in any address (data that is not a register):\n"
     "# the province-scoped rules cannot key them, so damaged names, the date\n"
-    "# alone and the name alone are tried among them\n"
+    "# alone, the name alone and the surname or given name alone (sorted\n"
+    "# neighbourhood when more than max_block share one) are tried among them\n"
     "given+dob_unordered+no_province\n"
     "sur+dob_unordered+no_province\n"
     "dob+no_province @ sur,given\n"
-    "name_phon+no_province @ dob\n";
+    "name_phon+no_province @ dob\n"
+    "sur+no_province @ dob,given\n"
+    "given+no_province @ sur,dob\n";
 
 const char *dc_rules_default_text(void) { return default_rules; }
 
