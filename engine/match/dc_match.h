@@ -346,6 +346,7 @@ typedef struct dc_model {
     int m_seeded_from_ids;  /* m started from pairs with equal valid IDs */
     uint64_t u_sample;      /* random pairs sampled for u */
     uint64_t em_pairs;      /* candidate pairs EM ran on */
+    uint64_t em_labelled;   /* labelled pairs that supervised EM (--labels) */
     int tf_enabled;         /* term-frequency adjustment of name levels */
 } dc_model_t;
 
@@ -381,6 +382,12 @@ void dc_model_estimate_u_sel(dc_model_t *m, const dc_record_t *recs, const uint3
 void dc_model_estimate_em(dc_model_t *m, const uint64_t *pats, size_t npairs,
                           double npairs_total, int max_iter);
 
+/*! dc_model_estimate_em_sup() : the same, supervised by `nsup` labelled
+ *  pairs: sup[k] is the pair's level pattern with bit 63 set for "match"
+ *  (counted as an anchor and in m) and clear for "non_match" (counted in
+ *  the candidates' non-match shares); their class is fixed in every step. */
+void dc_model_estimate_em_sup(dc_model_t *m, const uint64_t *pats, size_t npairs, double npairs_total,
+                              const uint64_t *sup, size_t nsup, int max_iter);
 /*! dc_level_weight() : log2(m/u) of one level (0 for missing). With `tf`
  *  and a name level that TF applies to, u is the value's term frequency. */
 double dc_level_weight(const dc_model_t *m, const dc_tf_t *tf, dc_col_t c, int level,
@@ -402,6 +409,23 @@ int dc_model_parse_json(const char *text, size_t len, dc_model_t *m);
  *  (at most 64 MiB). @return 0, or -1 (dc_seterr, prefixed with the path). */
 int dc_model_load(const char *path, dc_model_t *m);
 
+/* --------------------------------------------------------------- labels */
+
+/* Clerical decisions on pairs (`dancu run --labels FILE`). */
+typedef struct dc_labels {
+    uint64_t *must, *cannot;   /* record pairs i << 32 | j (i < j), sorted, unique */
+    size_t nmust, ncannot;
+    size_t unknown;            /* labels naming a row not among the inputs (skipped) */
+} dc_labels_t;
+
+/*! dc_labels_load() : read a labels file (CSV with the columns source_a,
+ *  record_id_a, source_b, record_id_b, decision = match | non_match) and
+ *  find its rows among recs (source_names[r.source], record_id).
+ *  @return 0, or -1 (dc_seterr naming the file and line). */
+int dc_labels_load(const char *path, const dc_record_t *recs, size_t n, const dc_intern_t *in,
+                   const char *const *source_names, size_t nsources, dc_labels_t *out);
+void dc_labels_free(dc_labels_t *l);
+
 /* ------------------------------------------------------------ clustering */
 
 typedef struct dc_cluster_stats {
@@ -410,18 +434,24 @@ typedef struct dc_cluster_stats {
     uint64_t refused;         /* unions refused for cannot-link evidence */
     uint64_t clusters, singletons, largest;
     uint64_t copies;          /* records joined to an identical representative (dc_match_dedup) */
+    uint64_t label_joins;     /* unions made by "match" labels */
+    uint64_t label_refused;   /* unions refused by "non_match" labels */
+    uint64_t label_conflicts; /* "match" labels joining rows that "non_match" labels keep apart (joined) */
 } dc_cluster_stats_t;
 
 /*! dc_cluster() :
  *  Cluster n records from scored pairs. First, with `rep` (may be NULL),
  *  every record i with rep[i] != i joins its representative's cluster
  *  (exact copies, dc_match_dedup; match_probability 1). Cannot-link
- *  evidence is dc_cannot_link_mask(cl_mask). Then the pairs with prob >= threshold
+ *  evidence is dc_cannot_link_mask(cl_mask). With `labels` (may be NULL),
+ *  "match" pairs are joined next, unconditionally (match_probability 1),
+ *  and no union may join the two rows of a "non_match" pair. Then the pairs with prob >= threshold
  *  are processed in (score desc, i, j) order; a union that would put two
  *  records with cannot-link evidence in one component is refused and its
  *  pair index appended to `*refused` (malloc'd, may be NULL on return when
  *  none). Fills `cl` (dc_run.h; key left empty). @return 0. */
 int dc_cluster(const dc_intern_t *in, const dc_record_t *recs, size_t n, const uint32_t *rep, unsigned cl_mask,
+               const dc_labels_t *labels,
                const uint64_t *pairs, const float *score,
                size_t npairs, double threshold_weight, dc_clusters_t *cl,
                size_t **refused, size_t *nrefused, dc_cluster_stats_t *st);
@@ -455,6 +485,8 @@ struct dc_match_state {
     dc_model_t model;
     dc_tf_t tf;
     uint32_t *rep;             /* per record: its representative (exact copies, dc_match_dedup) */
+    dc_labels_t labels;        /* --labels */
+    int has_labels;
     uint32_t *reps;            /* the representatives, in record order */
     size_t nreps, ncopies;
     dc_cluster_stats_t cstats;

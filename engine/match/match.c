@@ -105,6 +105,22 @@ static double prob_weight(double p)
     return log2(p / (1 - p));
 }
 
+/* --labels, read once (before estimation: labelled pairs supervise EM). */
+static int load_labels(dc_run_t *run, dc_match_state_t *ms)
+{
+    if (!run->opts.labels_file || ms->has_labels) return 0;
+    const char **names = dc_xcalloc(run->load.nsources ? run->load.nsources : 1, sizeof *names);
+    for (size_t s = 0; s < run->load.nsources; s++) names[s] = source_name(run, (uint32_t)s);
+    int rc = dc_labels_load(run->opts.labels_file, run->recs, run->nrec, run->in, names, run->load.nsources,
+                            &ms->labels);
+    free(names);
+    if (rc) return -1;
+    ms->has_labels = 1;
+    dc_log(1, "labels: %zu match, %zu non_match pairs (%zu naming rows not among the inputs, skipped)",
+           ms->labels.nmust, ms->labels.ncannot, ms->labels.unknown);
+    return 0;
+}
+
 int dc_score_run(dc_run_t *run)
 {
     dc_match_state_t *ms = state(run);
@@ -127,7 +143,19 @@ int dc_score_run(dc_run_t *run)
         if (all < (double)sample) sample = (uint64_t)all;
         dc_model_estimate_u_sel(&ms->model, run->recs, ms->reps, ms->nreps, run->in, sample, U_SEED,
                                 run->opts.nthreads);
-        dc_model_estimate_em(&ms->model, ms->pats, ms->npairs, all, EM_MAX_ITER);
+        if (load_labels(run, ms)) return -1;
+        /* labelled pairs: their level patterns, bit 63 set for "match" */
+        size_t nsup = ms->labels.nmust + ms->labels.ncannot;
+        uint64_t *sup = dc_xmalloc((nsup ? nsup : 1) * sizeof *sup);
+        for (size_t k = 0; k < nsup; k++) {
+            int match = k < ms->labels.nmust;
+            uint64_t pr = match ? ms->labels.must[k] : ms->labels.cannot[k - ms->labels.nmust];
+            uint8_t lv[DC_COL__COUNT];
+            dc_compare(run->in, &run->recs[pr >> 32], &run->recs[(uint32_t)pr], lv);
+            sup[k] = dc_levels_pack(lv) | (uint64_t)match << 63;
+        }
+        dc_model_estimate_em_sup(&ms->model, ms->pats, ms->npairs, all, sup, nsup, EM_MAX_ITER);
+        free(sup);
         dc_log(1, "model: EM %d iterations%s, candidate match share %.4f, prior %.3g",
                ms->model.em_iterations, ms->model.em_converged ? "" : " (not converged)",
                ms->model.lambda_cand, ms->model.lambda);
@@ -177,11 +205,18 @@ int dc_cluster_run(dc_run_t *run)
 {
     dc_match_state_t *ms = state(run);
     dc_run_stage_begin(run, "cluster");
-    dc_cluster(run->in, run->recs, run->nrec, ms->rep, ms->rules.cannot_link, ms->pairs, ms->score, ms->npairs,
+    if (load_labels(run, ms)) return -1;
+    dc_cluster(run->in, run->recs, run->nrec, ms->rep, ms->rules.cannot_link, ms->has_labels ? &ms->labels : NULL,
+               ms->pairs, ms->score, ms->npairs,
                ms->match_weight, &run->cl,
                &ms->refused, &ms->nrefused, &ms->cstats);
     dc_parallel_for(run->opts.nthreads, ((size_t)run->cl.ncl + 4095) / 4096, 1, keys_block, run);
     dc_run_stage_end(run, run->cl.ncl);
+    if (ms->has_labels)
+        dc_log(1, "labels: %llu unions made by match labels, %llu refused by non_match labels, %llu match labels "
+                  "against non_match labels (joined)",
+               (unsigned long long)ms->cstats.label_joins, (unsigned long long)ms->cstats.label_refused,
+               (unsigned long long)ms->cstats.label_conflicts);
     dc_log(1, "clustering: %llu links accepted, %llu refused (cannot-link), %u clusters",
            (unsigned long long)ms->cstats.accepted, (unsigned long long)ms->cstats.refused,
            run->cl.ncl);
@@ -356,6 +391,12 @@ static int write_model(dc_run_t *run, const dc_match_sink_t *sink, const char *r
                   (unsigned long long)ms->cstats.refused, (unsigned long long)ms->cstats.clusters,
                   (unsigned long long)ms->cstats.singletons, (unsigned long long)ms->cstats.largest,
                   (unsigned long long)ms->review_rows, (unsigned long long)ms->cstats.copies);
+    if (ms->has_labels)
+        dc_buf_printf(&b, "  \"labels\": {\"match\": %zu, \"non_match\": %zu, \"unknown_rows\": %zu, \"unions\": %llu, "
+                          "\"refused\": %llu, \"conflicts\": %llu},\n",
+                      ms->labels.nmust, ms->labels.ncannot, ms->labels.unknown,
+                      (unsigned long long)ms->cstats.label_joins, (unsigned long long)ms->cstats.label_refused,
+                      (unsigned long long)ms->cstats.label_conflicts);
     /* what `dancu explain` needs to load the same records again */
     dc_buf_printf(&b, "  \"run\": %s\n}\n", run_json && *run_json ? run_json : "{}");
     dc_outfile_t *f;
@@ -419,6 +460,7 @@ void dc_match_free(dc_run_t *run)
     if (!ms) return;
     dc_match_release_pairs(run);
     dc_rules_free(&ms->rules);
+    dc_labels_free(&ms->labels);
     dc_block_stats_free(&ms->bstats);
     free(ms);
     run->match = NULL;

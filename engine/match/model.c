@@ -327,7 +327,14 @@ static int patc_cmp(const void *a, const void *b)
 void dc_model_estimate_em(dc_model_t *m, const uint64_t *pats, size_t npairs,
                           double npairs_total, int max_iter)
 {
+    dc_model_estimate_em_sup(m, pats, npairs, npairs_total, NULL, 0, max_iter);
+}
+
+void dc_model_estimate_em_sup(dc_model_t *m, const uint64_t *pats, size_t npairs, double npairs_total,
+                              const uint64_t *sup, size_t nsup, int max_iter)
+{
     m->em_pairs = npairs;
+    m->em_labelled = nsup;
     if (!npairs) return;
     /* distinct patterns and their counts: a few thousand at most, so an
      * open-addressing table that stays in cache (no copy of the pairs),
@@ -383,6 +390,14 @@ void dc_model_estimate_em(dc_model_t *m, const uint64_t *pats, size_t npairs,
         nseed += pc[p].cnt;
         for (int c = 0; c < DC_COL__COUNT; c++) seedcnt[c][lv[c]] += pc[p].cnt;
     }
+    /* pairs labelled "match" are anchors too */
+    for (size_t k = 0; k < nsup; k++) {
+        if (!(sup[k] >> 63)) continue;
+        uint8_t lv[DC_COL__COUNT];
+        dc_levels_unpack(sup[k], lv);
+        nseed += 1;
+        for (int c = 0; c < DC_COL__COUNT; c++) seedcnt[c][lv[c]] += 1;
+    }
     /* With enough pairs sharing an ID number (true matches but for
      * a negligible share), m of every other column is taken from them and
      * kept fixed ("anchored"): EM alone, under its independence
@@ -429,6 +444,18 @@ void dc_model_estimate_em(dc_model_t *m, const uint64_t *pats, size_t npairs,
             for (int c = 0; c < DC_COL__COUNT; c++) {
                 am[c][lv[c]] += r * w;
                 au[c][lv[c]] += (1 - r) * w;
+            }
+        }
+        /* labelled pairs: their class is known (supervision of m and of
+         * the candidates' non-match shares); the match share stays the
+         * candidates' own */
+        for (size_t k = 0; k < nsup; k++) {
+            uint8_t lv[DC_COL__COUNT];
+            dc_levels_unpack(sup[k], lv);
+            double r = (double)(sup[k] >> 63);
+            for (int c = 0; c < DC_COL__COUNT; c++) {
+                am[c][lv[c]] += r;
+                au[c][lv[c]] += 1 - r;
             }
         }
         double delta = 0;
@@ -488,9 +515,11 @@ void dc_model_json(const dc_model_t *m, dc_buf_t *o)
     dc_buf_printf(o, "  \"prior_match_weight\": %.6f,\n", log2(m->lambda / (1 - m->lambda)));
     dc_buf_printf(o, "  \"candidate_match_share\": %.17g,\n", m->lambda_cand);
     dc_buf_printf(o, "  \"em\": {\"iterations\": %d, \"converged\": %s, \"pairs\": %llu, "
-                     "\"seeded_from_ids\": %s},\n",
+                     "\"seeded_from_ids\": %s",
                   m->em_iterations, m->em_converged ? "true" : "false",
                   (unsigned long long)m->em_pairs, m->m_seeded_from_ids ? "true" : "false");
+    if (m->em_labelled) dc_buf_printf(o, ", \"labelled_pairs\": %llu", (unsigned long long)m->em_labelled);
+    dc_buf_printf(o, "},\n");
     dc_buf_printf(o, "  \"u_random_pairs\": %llu,\n", (unsigned long long)m->u_sample);
     dc_buf_printf(o, "  \"tf_adjustment\": %s,\n", m->tf_enabled ? "true" : "false");
     dc_buf_printf(o, "  \"columns\": {\n");

@@ -84,6 +84,7 @@ typedef struct dc_run_opts {
     const char *model_in;        /* --model FILE, NULL: estimate */
     const char *rules_file;      /* --rules FILE, NULL: default blocking rules */
     int write_scores;            /* --scores: the scores table (every candidate pair) */
+    const char *labels_file;     /* --labels FILE: match / non_match decisions on pairs, NULL: none */
     size_t memory_limit;         /* bytes, 0: none */
     dc_source_naming_t source_naming;   /* --source-names base|path */
     dc_load_opts_t load;

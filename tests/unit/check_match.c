@@ -839,7 +839,7 @@ START_TEST(test_em_and_cluster)
     dc_clusters_t cl;
     size_t *ref, nref;
     dc_cluster_stats_t cs;
-    dc_cluster(IN, r, n, NULL, DC_CL_ALL, pairs, score, np, log2(0.9 / 0.1), &cl, &ref, &nref, &cs);
+    dc_cluster(IN, r, n, NULL, DC_CL_ALL, NULL, pairs, score, np, log2(0.9 / 0.1), &cl, &ref, &nref, &cs);
     /* score the clustering against the people */
     uint64_t *pred = dc_xmalloc(n * sizeof *pred), *truth = dc_xmalloc(n * sizeof *truth);
     for (size_t i = 0; i < n; i++) { pred[i] = cl.of[i]; truth[i] = person[i]; }
@@ -964,7 +964,7 @@ START_TEST(test_dedup_copies)
     dc_clusters_t cl;
     size_t *ref, nref;
     dc_cluster_stats_t cs;
-    dc_cluster(IN, r, n, rep1, DC_CL_ALL, pairs, score, np, 1e9, &cl, &ref, &nref, &cs);
+    dc_cluster(IN, r, n, rep1, DC_CL_ALL, NULL, pairs, score, np, 1e9, &cl, &ref, &nref, &cs);
     ck_assert_uint_eq(cs.copies, ncopy);
     ck_assert_uint_eq(cl.ncl, 6);   /* 0 (with its copy), 1, 2, the copies, two bare rows */
     for (size_t i = 3; i < 3 + ncopy; i++) ck_assert_uint_eq(cl.of[i], cl.of[3]);
@@ -984,6 +984,35 @@ START_TEST(test_dedup_copies)
 }
 END_TEST
 
+/* Labelled pairs supervise EM: a level that EM alone leaves to the
+ * non-match class gets its m from the pairs labelled "match". */
+START_TEST(test_em_supervised)
+{
+    uint8_t lv[DC_COL__COUNT];
+    for (int c = 0; c < DC_COL__COUNT; c++) lv[c] = DC_LV_MISSING;
+    size_t n = 400;
+    uint64_t *pats = dc_xmalloc(n * sizeof *pats);
+    for (size_t p = 0; p < n; p++) {
+        lv[DC_COL_NAME] = p % 4 ? DC_NAME_DIFF : DC_NAME_JW_HIGH;
+        lv[DC_COL_DOB] = p % 2 ? DC_DOB_DIFF : DC_DOB_EXACT;
+        pats[p] = dc_levels_pack(lv);
+    }
+    lv[DC_COL_NAME] = DC_NAME_JW_HIGH;
+    lv[DC_COL_DOB] = DC_DOB_EXACT;
+    uint64_t sup[300];
+    for (size_t k = 0; k < 300; k++) sup[k] = dc_levels_pack(lv) | 1ull << 63;
+    dc_model_t m0, m1;
+    dc_model_init_default(&m0);
+    m1 = m0;
+    dc_model_estimate_em(&m0, pats, n, 1e6, 200);
+    dc_model_estimate_em_sup(&m1, pats, n, 1e6, sup, 300, 200);
+    ck_assert_uint_eq(m1.em_labelled, 300);
+    ck_assert_double_gt(m1.m[DC_COL_NAME][DC_NAME_JW_HIGH], 0.5);
+    ck_assert_double_gt(m1.m[DC_COL_NAME][DC_NAME_JW_HIGH], m0.m[DC_COL_NAME][DC_NAME_JW_HIGH]);
+    free(pats);
+}
+END_TEST
+
 START_TEST(test_cluster_cannot_link)
 {
     /* a-b and b-c are strong links, a and c carry different IDs: the chain
@@ -998,7 +1027,7 @@ START_TEST(test_cluster_cannot_link)
     dc_clusters_t cl;
     size_t *ref, nref;
     dc_cluster_stats_t cs;
-    dc_cluster(IN, r, 4, NULL, DC_CL_ALL, pairs, score, 4, 0.0, &cl, &ref, &nref, &cs);
+    dc_cluster(IN, r, 4, NULL, DC_CL_ALL, NULL, pairs, score, 4, 0.0, &cl, &ref, &nref, &cs);
     ck_assert_uint_eq(cs.accepted, 3);
     ck_assert_uint_eq(nref, 2);                 /* 0-2 (cannot link) then 1-2 (would join 0 and 2) */
     ck_assert_uint_eq(ref[0], 1);
@@ -1010,6 +1039,30 @@ START_TEST(test_cluster_cannot_link)
     ck_assert_float_eq(cl.prob[3], 1.0f);
     ck_assert_float_eq(cl.prob[2], 1.0f);       /* alone in its cluster */
     ck_assert(cl.prob[0] > 0.99f);
+    free(ref);
+    dc_clusters_free(&cl);
+
+    /* labels: "non_match" 0-1 refuses the strongest link left, "match" 1-3
+     * joins rows no pair links (and whose sexes differ: a label is not vetoed) */
+    uint64_t must[] = {(1ull << 32) | 3}, cannot[] = {(0ull << 32) | 1};
+    dc_labels_t lab = {.must = must, .nmust = 1, .cannot = cannot, .ncannot = 1};
+    dc_cluster(IN, r, 4, NULL, DC_CL_ALL, &lab, pairs, score, 4, 0.0, &cl, &ref, &nref, &cs);
+    ck_assert_uint_eq(cs.label_joins, 1);
+    ck_assert_uint_eq(cs.label_refused, 1);
+    ck_assert_uint_ne(cl.of[0], cl.of[1]);
+    ck_assert_uint_eq(cl.of[1], cl.of[3]);
+    ck_assert_uint_eq(cl.ncl, 3);               /* {0}, {1, 3}, {2}: 1-2 would put 2 beside the woman 3 */
+    ck_assert_uint_ne(cl.of[2], cl.of[0]);
+    ck_assert_uint_ne(cl.of[2], cl.of[1]);
+    ck_assert_float_eq(cl.prob[3], 1.0f);
+    free(ref);
+    dc_clusters_free(&cl);
+    /* a "match" label against a "non_match" one: joined, counted */
+    uint64_t must2[] = {(0ull << 32) | 1};
+    dc_labels_t lab2 = {.must = must2, .nmust = 1, .cannot = cannot, .ncannot = 1};
+    dc_cluster(IN, r, 4, NULL, DC_CL_ALL, &lab2, pairs, score, 4, 0.0, &cl, &ref, &nref, &cs);
+    ck_assert_uint_eq(cs.label_conflicts, 1);
+    ck_assert_uint_eq(cl.of[0], cl.of[1]);
     free(ref);
     dc_clusters_free(&cl);
 
@@ -1098,6 +1151,7 @@ static Suite *match_suite(void)
     tcase_add_test(t, test_cluster_cannot_link);
     tcase_add_test(t, test_tf_parents_shared);
     tcase_add_test(t, test_dedup_copies);
+    tcase_add_test(t, test_em_supervised);
     tcase_add_test(t, test_model_json);
     suite_add_tcase(s, t);
     return s;
