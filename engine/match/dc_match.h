@@ -376,6 +376,9 @@ void dc_model_estimate_u(dc_model_t *m, const dc_record_t *recs, size_t n,
  *  from sel[0..n) (record indices; NULL: all n records). */
 void dc_model_estimate_u_sel(dc_model_t *m, const dc_record_t *recs, const uint32_t *sel, size_t n,
                              const dc_intern_t *in, uint64_t sample, uint64_t seed, int nthreads);
+/*! dc_model_u_dob_exact() : u of the "dob exact" level counted from the
+ *  records' full birth dates (sel: record indices, NULL: all n). */
+void dc_model_u_dob_exact(dc_model_t *m, const dc_record_t *recs, const uint32_t *sel, size_t n);
 /*! dc_model_estimate_em() : m (and lambda) by EM over the level patterns of
  *  the candidate pairs (`pats`, one per pair). `npairs_total` is the number
  *  of record pairs the prior refers to (n(n-1)/2). */

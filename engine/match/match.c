@@ -143,6 +143,7 @@ int dc_score_run(dc_run_t *run)
         if (all < (double)sample) sample = (uint64_t)all;
         dc_model_estimate_u_sel(&ms->model, run->recs, ms->reps, ms->nreps, run->in, sample, U_SEED,
                                 run->opts.nthreads);
+        dc_model_u_dob_exact(&ms->model, run->recs, ms->reps, ms->nreps);
         if (load_labels(run, ms)) return -1;
         /* labelled pairs: their level patterns, bit 63 set for "match" */
         size_t nsup = ms->labels.nmust + ms->labels.ncannot;

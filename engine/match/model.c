@@ -311,6 +311,42 @@ void dc_model_estimate_u_sel(dc_model_t *m, const dc_record_t *recs, const uint3
     free(u.cnt);
 }
 
+/* u of "dob exact" counted, not sampled: among n records a random pair has
+ * the same full date with probability sum c_d (c_d - 1) / (N (N - 1)),
+ * where c_d counts the records with full date d and N those whose date can
+ * be compared at all. Sampled, the level is seen ~20 times in 600,000
+ * random pairs at 200,000 rows, and its weight moved by 0.3 bit from one
+ * sample to another (enough to move pairs across the match threshold). */
+static int dob_key_cmp(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+void dc_model_u_dob_exact(dc_model_t *m, const dc_record_t *recs, const uint32_t *sel, size_t n)
+{
+    uint32_t *d = dc_xmalloc((n ? n : 1) * sizeof *d);
+    size_t nd = 0, nok = 0;
+    for (size_t k = 0; k < n; k++) {
+        const dc_record_t *r = &recs[sel ? sel[k] : k];
+        const dc_date_t *t = &r->dob;
+        if (t->prec == DC_PREC_NONE || (t->flags & DC_DATE_INVALID) || !t->y) continue;
+        nok++;
+        if (t->prec == DC_PREC_DAY) d[nd++] = (uint32_t)t->y * 10000u + (uint32_t)t->m * 100u + t->d;
+    }
+    qsort(d, nd, sizeof *d, dob_key_cmp);
+    double same = 0;
+    for (size_t i = 0; i < nd;) {
+        size_t e = i + 1;
+        while (e < nd && d[e] == d[i]) e++;
+        same += (double)(e - i) * (double)(e - i - 1);
+        i = e;
+    }
+    free(d);
+    if (nok < 2 || same <= 0) return;
+    m->u[DC_COL_DOB][DC_DOB_EXACT] = same / ((double)nok * (double)(nok - 1));
+}
+
 /* ------------------------------------------------------------------- EM */
 
 typedef struct {

@@ -986,6 +986,23 @@ END_TEST
 
 /* Labelled pairs supervise EM: a level that EM alone leaves to the
  * non-match class gets its m from the pairs labelled "match". */
+/* u of "dob exact" is counted from the dates, not sampled */
+START_TEST(test_u_dob_exact)
+{
+    dc_record_t r[8];
+    uint32_t d[8] = {19800101, 19800101, 19800101, 19800101, 19900505, 19900505, 19700000, 0};
+    for (int i = 0; i < 8; i++) r[i] = rec(NULL, "le", "van", "an", d[i], 0, 0);
+    dc_model_t m;
+    dc_model_init_default(&m);
+    dc_model_u_dob_exact(&m, r, NULL, 8);
+    /* 7 comparable dates; 4 * 3 + 2 * 1 ordered pairs share a full date */
+    ck_assert_double_eq_tol(m.u[DC_COL_DOB][DC_DOB_EXACT], 14.0 / 42.0, 1e-12);
+    uint32_t sel[] = {0, 1, 4, 6};
+    dc_model_u_dob_exact(&m, r, sel, 4);
+    ck_assert_double_eq_tol(m.u[DC_COL_DOB][DC_DOB_EXACT], 2.0 / 12.0, 1e-12);
+}
+END_TEST
+
 START_TEST(test_em_supervised)
 {
     uint8_t lv[DC_COL__COUNT];
@@ -1152,6 +1169,7 @@ static Suite *match_suite(void)
     tcase_add_test(t, test_tf_parents_shared);
     tcase_add_test(t, test_dedup_copies);
     tcase_add_test(t, test_em_supervised);
+    tcase_add_test(t, test_u_dob_exact);
     tcase_add_test(t, test_model_json);
     suite_add_tcase(s, t);
     return s;
