@@ -18,6 +18,7 @@ int dc_cmd_gen(int argc, char **argv);
 int dc_cmd_eval(int argc, char **argv);
 int dc_cmd_explain(int argc, char **argv);
 int dc_cmd_blocks(int argc, char **argv);
+int dc_cmd_store(int argc, char **argv);   /* hidden: debugging the record store */
 
 #include <stddef.h>
 #include <stdint.h>

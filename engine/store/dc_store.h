@@ -196,6 +196,11 @@ int dc_store_commit(dc_store_txn_t *t);
  *  `t` and releases the lock. NULL is a no-op. */
 void dc_store_abort(dc_store_txn_t *t);
 
+/*! dc_store_digest() : a fingerprint of records by their stored values
+ *  (strings by content, so the same whatever interner holds them; not
+ *  `source`), chained from `h` (start with 0): to check a round trip. */
+uint64_t dc_store_digest(uint64_t h, const dc_record_t *recs, size_t n, const dc_intern_t *in);
+
 /* ------------------------------------------------------------- testing */
 
 /*! dc_store_test_hook() : when the environment variable

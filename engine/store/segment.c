@@ -662,3 +662,22 @@ int seg_reader_verify(dc_store_part_t *p)
     }
     return 0;
 }
+
+uint64_t dc_store_digest(uint64_t h, const dc_record_t *recs, size_t n, const dc_intern_t *in)
+{
+    for (size_t k = 0; k < n; k++) {
+        const dc_record_t *r = &recs[k];
+        unsigned char buf[NCOLS * 8], *p = buf;
+#define F_DIG(e, wd, s)                                               \
+        do {                                                          \
+            uint64_t v = (uint64_t)(e);                               \
+            if (s) v = dc_intern_hash(in, (uint32_t)v);               \
+            st_put(p, v, s ? 8 : wd);                                 \
+            p += s ? 8 : wd;                                          \
+        } while (0);
+        REC_FIELDS(F_DIG)
+#undef F_DIG
+        h = dc_hash64_seed(buf, (size_t)(p - buf), h);
+    }
+    return h;
+}
