@@ -12,9 +12,11 @@
  * the file depends only on the records' values, never on the interner
  * that held them, so writing the same records again gives the same bytes.
  * A record block holds up to block_records records stored column by column
- * (all the seq values, then all the record_id ids, ...), which is what
- * makes zstd pay (a column of small local ids or of equal codes compresses
- * far better than interleaved rows). Strings come last because the table
+ * (all the seq values, then all the record_id ids, ...), and each column
+ * as byte planes (the low bytes of every value, then the next bytes...),
+ * which is what makes zstd pay: a column of codes, or the high bytes of
+ * small local ids, compress to almost nothing, where interleaved rows
+ * would not. Strings come last because the table
  * is only complete once every record is written; the writer holds it in
  * memory (bounded by the partition size), never the records.
  *
@@ -99,6 +101,7 @@ struct seg_writer {
     int level;
     unsigned char *rows;   /* pending records, row-major, REC_WIDTH each */
     uint32_t nrows;
+    uint32_t block_next;   /* the local id a new string got at the start of the block */
     unsigned char *cols;   /* a block transposed */
     unsigned char *zbuf;
     size_t zcap;
@@ -153,6 +156,17 @@ static uint32_t local_id(seg_writer_t *w, const dc_intern_t *in, uint32_t gid)
     return lid;
 }
 
+/* The stored code of interner id `gid` (docs/STORE.md, "String codes"):
+ * 0 none, 1 a string not seen before in the partition (it takes the next
+ * local id), d + 1 the string whose local id is d below the next one. */
+static uint32_t str_code(seg_writer_t *w, const dc_intern_t *in, uint32_t gid)
+{
+    uint32_t next = (uint32_t)w->count + 1;
+    uint32_t lid = local_id(w, in, gid);
+    if (!lid) return 0;
+    return lid == next ? 1 : next - lid + 1;
+}
+
 static int put_bytes(seg_writer_t *w, const void *p, size_t n)
 {
     if (dc_outfile_write(w->f, p, n) != 0) return -1;
@@ -161,7 +175,7 @@ static int put_bytes(seg_writer_t *w, const void *p, size_t n)
 }
 
 /* Write one block (compressed when that pays) and index it. */
-static int put_block(seg_writer_t *w, uint32_t kind, uint32_t items, const void *raw, size_t rawlen)
+static int put_block(seg_writer_t *w, uint32_t kind, uint32_t items, uint32_t first, const void *raw, size_t rawlen)
 {
     const void *payload = raw;
     size_t stored = rawlen;
@@ -187,6 +201,7 @@ static int put_block(seg_writer_t *w, uint32_t kind, uint32_t items, const void 
     st_put(h + 8, items, 4);
     st_put(h + 12, rawlen, 4);
     st_put(h + 16, stored, 4);
+    st_put(h + 20, first, 4);
     uint64_t sum = dc_hash64_seed(payload, stored, dc_hash64(h, 24));
     st_put(h + 24, sum, 8);
     w->idx = dc_grow(w->idx, &w->idxcap, w->nidx + 1, sizeof *w->idx);
@@ -196,19 +211,20 @@ static int put_block(seg_writer_t *w, uint32_t kind, uint32_t items, const void 
     return 0;
 }
 
-/* Transpose the pending rows into columns and write them as one block. */
+/* Transpose the pending rows into columns of byte planes and write them
+ * as one block. */
 static int flush_rows(seg_writer_t *w)
 {
     uint32_t n = w->nrows;
     if (!n) return 0;
     unsigned char *d = w->cols;
-    for (unsigned c = 0; c < NCOLS; c++) {
-        unsigned wd = WIDTHS[c];
-        const unsigned char *s = w->rows + PREFIX[c];
-        for (uint32_t i = 0; i < n; i++, d += wd, s += REC_WIDTH) memcpy(d, s, wd);
-    }
+    for (unsigned c = 0; c < NCOLS; c++)
+        for (unsigned j = 0; j < WIDTHS[c]; j++) {
+            const unsigned char *s = w->rows + PREFIX[c] + j;
+            for (uint32_t i = 0; i < n; i++, s += REC_WIDTH) *d++ = *s;
+        }
     w->nrows = 0;
-    return put_block(w, KIND_RECORDS, n, w->cols, (size_t)n * REC_WIDTH);
+    return put_block(w, KIND_RECORDS, n, w->block_next, w->cols, (size_t)n * REC_WIDTH);
 }
 
 seg_writer_t *seg_writer_open(const char *path, uint64_t id, const char *source, const dc_store_opts_t *o)
@@ -256,10 +272,11 @@ int seg_writer_put(seg_writer_t *w, const dc_record_t *recs, size_t n, const dc_
     for (size_t k = 0; k < n; k++) {
         const dc_record_t *r = &recs[k];
         unsigned char *p = w->rows + (size_t)w->nrows * REC_WIDTH;
+        if (!w->nrows) w->block_next = (uint32_t)w->count + 1;
 #define F_ENC(e, wd, s)                                                 \
         do {                                                            \
             uint64_t v = (uint64_t)(e);                                 \
-            if (s) v = local_id(w, in, (uint32_t)v);                    \
+            if (s) v = str_code(w, in, (uint32_t)v);                    \
             st_put(p, v, wd);                                           \
             p += wd;                                                    \
         } while (0);
@@ -290,7 +307,7 @@ int seg_writer_finish(seg_writer_t *w, uint64_t *size, uint64_t *checksum)
         }
         dc_buf_put(&b, w->strs.p + boff, bytes);
         if ((uint64_t)b.len > UINT32_MAX) rc = dc_seterr("store %s: a string of 4 GB or more", w->path);
-        else rc = put_block(w, KIND_STRINGS, (uint32_t)(last - first), b.p, b.len);
+        else rc = put_block(w, KIND_STRINGS, (uint32_t)(last - first), 0, b.p, b.len);
         boff += bytes;
         first = last;
     }
@@ -370,8 +387,8 @@ struct dc_store_part {
     ZSTD_DCtx *dc;
     unsigned char *buf;    /* a decompressed block */
     size_t bufcap;
-    const unsigned char *blk;   /* the block decoded last (in buf, or in the map when stored) */
-    uint32_t cur;               /* its index, UINT32_MAX: none */
+    dc_record_t *recs;     /* the records of the block decoded last */
+    uint32_t cur;          /* its index, UINT32_MAX: none */
 };
 
 #define CORRUPT(p, ...) corrupt(p, __VA_ARGS__)
@@ -393,7 +410,8 @@ static int block_raw(dc_store_part_t *p, uint32_t i, const unsigned char **raw)
     const idx_t *e = &p->idx[i];
     const unsigned char *h = p->map + e->off;
     if (st_get(h, 4) != e->kind || st_get(h + 8, 4) != e->items || st_get(h + 12, 4) != e->raw ||
-        st_get(h + 16, 4) != e->stored || st_get(h + 20, 4) != 0 || st_get(h + 24, 8) != e->sum)
+        st_get(h + 16, 4) != e->stored || (e->kind == KIND_STRINGS && st_get(h + 20, 4) != 0) ||
+        st_get(h + 24, 8) != e->sum)
         return CORRUPT(p, "block %u: header differs from the index", i);
     uint32_t codec = (uint32_t)st_get(h + 4, 4);
     const unsigned char *payload = h + BLK_HDR;
@@ -421,6 +439,7 @@ static void part_free(dc_store_part_t *p)
     if (p->map) munmap((void *)p->map, p->size);
     ZSTD_freeDCtx(p->dc);
     free(p->buf);
+    free(p->recs);
     free(p->idx);
     free(p->strs);
     free(p->soff);
@@ -599,26 +618,46 @@ const char *dc_store_part_string(const dc_store_part_t *p, uint32_t lid, size_t 
     return p->strs + p->soff[lid];
 }
 
-/* Decode record i of the current block (n records) into r. */
-static int decode(dc_store_part_t *p, const unsigned char *raw, uint32_t n, uint32_t i, dc_record_t *r)
+/* The value of width w whose byte j is at p[j * n]. */
+static inline uint64_t plane_get(const unsigned char *p, uint32_t n, unsigned w)
 {
-    memset(r, 0, sizeof *r);
-    unsigned c = 0;
+    uint64_t v = 0;
+    for (unsigned j = 0; j < w; j++) v |= (uint64_t)p[(size_t)j * n] << (8 * j);
+    return v;
+}
+
+/* Decode record block b (raw bytes, checked) into p->recs: record by
+ * record, in order, since a string code depends on the codes before it. */
+static int decode_block(dc_store_part_t *p, uint32_t b, const unsigned char *raw)
+{
+    uint32_t n = p->idx[b].items;
+    uint64_t next = st_get(p->map + p->idx[b].off + 20, 4), nstr = p->nstr;
+    if (next < 1 || next > nstr + 1) return CORRUPT(p, "block %u: first string id", b);
     const uint32_t *gid = p->gid;
-    uint32_t nstr = p->nstr;
+    for (uint32_t i = 0; i < n; i++) {
+        dc_record_t *r = &p->recs[i];
+        memset(r, 0, sizeof *r);
+        unsigned c = 0;
 #define F_DEC(e, wd, s)                                                                  \
-    do {                                                                                 \
-        uint64_t v = st_get(raw + (size_t)n * PREFIX[c] + (size_t)i * (wd), wd);         \
-        if (s) {                                                                         \
-            if (v > nstr) return CORRUPT(p, "string id out of range");                   \
-            if (gid) v = gid[v];                                                         \
-        }                                                                                \
-        e = v;                                                                           \
-        c++;                                                                             \
-    } while (0);
-    REC_FIELDS(F_DEC)
+        do {                                                                             \
+            uint64_t v = plane_get(raw + (size_t)n * PREFIX[c] + i, n, wd);              \
+            if (s && v) {                                                                \
+                if (v == 1) {                                                            \
+                    if (next > nstr) return CORRUPT(p, "block %u: string id", b);        \
+                    v = next++;                                                          \
+                } else {                                                                 \
+                    if (v - 1 >= next) return CORRUPT(p, "block %u: string id", b);      \
+                    v = next - (v - 1);                                                  \
+                }                                                                        \
+                if (gid) v = gid[v];                                                     \
+            }                                                                            \
+            e = v;                                                                       \
+            c++;                                                                         \
+        } while (0);
+        REC_FIELDS(F_DEC)
 #undef F_DEC
-    r->source = p->source;
+        r->source = p->source;
+    }
     return 0;
 }
 
@@ -626,7 +665,10 @@ static int use_block(dc_store_part_t *p, uint32_t b)
 {
     if (p->cur == b) return 0;
     p->cur = UINT32_MAX;
-    if (block_raw(p, b, &p->blk) != 0) return -1;
+    const unsigned char *raw;
+    if (block_raw(p, b, &raw) != 0) return -1;
+    if (!p->recs) p->recs = dc_xmalloc((size_t)p->block_records * sizeof *p->recs);
+    if (decode_block(p, b, raw) != 0) return -1;
     p->cur = b;
     return 0;
 }
@@ -637,9 +679,8 @@ int dc_store_part_read(dc_store_part_t *p, uint32_t lo, uint32_t n, dc_record_t 
     while (n) {
         uint32_t b = lo / p->block_records, i = lo % p->block_records;
         if (use_block(p, b) != 0) return -1;
-        uint32_t items = p->idx[b].items, k = DC_MIN(n, items - i);
-        for (uint32_t j = 0; j < k; j++)
-            if (decode(p, p->blk, items, i + j, out + j) != 0) return -1;
+        uint32_t k = DC_MIN(n, p->idx[b].items - i);
+        memcpy(out, p->recs + i, (size_t)k * sizeof *out);
         out += k;
         lo += k;
         n -= k;
@@ -654,12 +695,8 @@ int dc_store_part_get(dc_store_part_t *p, uint32_t idx, dc_record_t *out)
 
 int seg_reader_verify(dc_store_part_t *p)
 {
-    dc_record_t r;
-    for (uint32_t b = 0; b < p->nrb; b++) {
+    for (uint32_t b = 0; b < p->nrb; b++)
         if (use_block(p, b) != 0) return -1;
-        for (uint32_t i = 0; i < p->idx[b].items; i++)
-            if (decode(p, p->blk, p->idx[b].items, i, &r) != 0) return -1;
-    }
     return 0;
 }
 
