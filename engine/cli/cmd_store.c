@@ -15,7 +15,8 @@
  *
  * write and read print one line of key=value figures (timed around the
  * store calls only, not the loading): records, bytes on disk, bytes per
- * record, seconds, MB/s of disk bytes and of 168-byte records, and a
+ * record, wall and CPU seconds, MB/s of disk bytes and of 168-byte
+ * records (by wall time), and a
  * digest of the records' values (dc_store_digest), equal for a write and
  * the read of what it wrote (one digest per partition, then the XXH3 of
  * those: partitions are read on several threads). Not listed in `dancu --help`: the command
@@ -27,6 +28,7 @@
 #include "store/dc_store.h"
 
 #include <getopt.h>    /* getopt_long */
+#include <sys/resource.h> /* getrusage */
 #include <stdlib.h>    /* strtoul */
 #include <string.h>    /* strcmp */
 
@@ -50,14 +52,23 @@ static uint64_t dir_bytes(const dc_store_t *st)
     return b;
 }
 
-static void figures(const char *what, const dc_store_t *st, uint64_t nrec, double secs, uint64_t digest)
+/* CPU seconds of the process so far (every thread, user + system). */
+static double cpu_now(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+           (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+static void figures(const char *what, const dc_store_t *st, uint64_t nrec, double secs, double cpu, uint64_t digest)
 {
     uint64_t bytes = dir_bytes(st);
     if (secs <= 0) secs = 1e-9;
     printf("store %s: records=%llu sources=%u partitions=%u bytes=%llu bytes_per_record=%.1f seconds=%.3f "
-           "mb_per_s=%.1f rec_mb_per_s=%.1f records_per_s=%.0f digest=%016llx\n",
+           "cpu_seconds=%.3f mb_per_s=%.1f rec_mb_per_s=%.1f records_per_s=%.0f digest=%016llx\n",
            what, (unsigned long long)nrec, dc_store_nsources(st), dc_store_npartitions(st), (unsigned long long)bytes,
-           nrec ? (double)bytes / (double)nrec : 0.0, secs, (double)bytes / 1e6 / secs,
+           nrec ? (double)bytes / (double)nrec : 0.0, secs, cpu, (double)bytes / 1e6 / secs,
            (double)nrec * sizeof(dc_record_t) / 1e6 / secs, (double)nrec / secs, (unsigned long long)digest);
 }
 
@@ -70,7 +81,7 @@ static int do_write(const char *dir, const char *const *paths, size_t npaths, co
     dc_store_txn_t *t = NULL;
     int rc = DC_EXIT_FAIL;
     if (dc_store_open(dir, DC_STORE_CREATE, so, &st) != 0 || dc_run_load(&run, paths, npaths) != 0) goto done;
-    double t0 = dc_now();
+    double t0 = dc_now(), c0 = cpu_now();
     if (dc_store_begin(st, &t) != 0) goto done;
     uint64_t digest = 0;
     size_t at = 0;
@@ -91,7 +102,7 @@ static int do_write(const char *dir, const char *const *paths, size_t npaths, co
     int c = dc_store_commit(t);
     t = NULL;
     if (c != 0) goto done;
-    double secs = dc_now() - t0;
+    double secs = dc_now() - t0, cpu = cpu_now() - c0;
     /* as `store read` computes it: a digest per partition, then of those */
     uint32_t np = dc_store_npartitions(st);
     uint64_t *pd = dc_xcalloc(np + 1, sizeof *pd);
@@ -101,7 +112,7 @@ static int do_write(const char *dir, const char *const *paths, size_t npaths, co
     }
     digest = dc_hash64(pd, np * sizeof *pd);
     free(pd);
-    figures("write", st, run.nrec, secs, digest);
+    figures("write", st, run.nrec, secs, cpu, digest);
     rc = DC_EXIT_OK;
 done:
     if (rc != DC_EXIT_OK) dc_error("%s", dc_geterr());
@@ -160,9 +171,9 @@ static int do_read(const char *dir, int nthreads)
                     dc_xcalloc(np + 1, sizeof(char *)), 0};
     /* as a reader should: about one distinct string per record (a hint) */
     dc_intern_reserve(c.in, (size_t)dc_store_nrecords(st));
-    double t0 = dc_now();
+    double t0 = dc_now(), c0 = cpu_now();
     dc_parallel_for(nthreads, np, 1, read_one, &c);
-    double secs = dc_now() - t0;
+    double secs = dc_now() - t0, cpu = cpu_now() - c0;
     /* the digest (dc_store_digest hashes every string: not timed) */
     c.digest_pass = 1;
     for (uint32_t k = 0; k < np; k++)
@@ -174,7 +185,7 @@ static int do_read(const char *dir, int nthreads)
             rc = DC_EXIT_FAIL;
         }
     uint64_t h = dc_hash64(c.digest, np * sizeof *c.digest);
-    if (rc == DC_EXIT_OK) figures("read", st, dc_store_nrecords(st), secs, h);
+    if (rc == DC_EXIT_OK) figures("read", st, dc_store_nrecords(st), secs, cpu, h);
     for (uint32_t k = 0; k < np; k++) free(c.err[k]);
     free(c.err);
     free(c.failed);

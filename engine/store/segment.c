@@ -550,10 +550,24 @@ static int load_strings(dc_store_part_t *p, dc_intern_t *in)
         if (boff != blen) return CORRUPT(p, "string lengths of block %u", b);
     }
     if (in) {
+        /* in groups, their table slots prefetched first: the lookups of a
+         * national interner are cache misses, which then overlap */
+        enum { GROUP = 16 };
         p->gid = dc_xmalloc(((size_t)p->nstr + 1) * sizeof *p->gid);
         p->gid[0] = 0;
-        for (uint32_t l = 1; l <= p->nstr; l++)
-            p->gid[l] = dc_intern(in, p->strs + p->soff[l], (size_t)(p->soff[l + 1] - p->soff[l] - 1));
+        uint64_t key[GROUP];
+        for (uint32_t l0 = 1; l0 <= p->nstr; l0 += GROUP) {
+            uint32_t m = DC_MIN((uint32_t)GROUP, p->nstr + 1 - l0);
+            for (uint32_t j = 0; j < m; j++) {
+                uint32_t l = l0 + j;
+                key[j] = dc_intern_key(p->strs + p->soff[l], (size_t)(p->soff[l + 1] - p->soff[l] - 1));
+                dc_intern_prefetch_key(in, key[j]);
+            }
+            for (uint32_t j = 0; j < m; j++) {
+                uint32_t l = l0 + j;
+                p->gid[l] = dc_intern_with_key(in, p->strs + p->soff[l], (size_t)(p->soff[l + 1] - p->soff[l] - 1), key[j]);
+            }
+        }
     }
     return 0;
 }

@@ -407,6 +407,21 @@ START_TEST(test_generations)
     ck_assert_int_eq(dc_store_commit(t), 0);
     ck_assert_uint_eq(count_files(sd, 'm'), 2);
     ck_assert_uint_eq(count_files(sd, 'p'), dc_store_npartitions(st));
+    /* a source of exactly two partitions' worth: two partitions, none empty */
+    ck_assert_int_eq(dc_store_begin(st, &t), 0);
+    ck_assert_int_eq(dc_store_writer_begin(t, "two.csv", 0, &w), 0);
+    ck_assert_int_eq(dc_store_writer_put(w, s.run.recs, 97, s.run.in), 0);
+    ck_assert_int_eq(dc_store_writer_put(w, s.run.recs + 97, 97, s.run.in), 0);
+    ck_assert_int_eq(dc_store_writer_end(w), 0);
+    ck_assert_int_eq(dc_store_commit(t), 0);
+    int64_t two = dc_store_find_source(st, "two.csv");
+    ck_assert_uint_eq(dc_store_source(st, (uint32_t)two)->nparts, 2);
+    ck_assert_uint_eq(dc_store_partition(st, dc_store_source(st, (uint32_t)two)->first_part + 1)->nrec, 97);
+    ck_assert_int_eq(dc_store_begin(st, &t), 0);
+    ck_assert_int_eq(dc_store_txn_drop_source(t, "two.csv"), 0);
+    ck_assert_int_eq(dc_store_commit(t), 0);
+    ck_assert_int_eq(dc_store_begin(st, &t), 0);   /* (and its files go with the next generation) */
+    ck_assert_int_eq(dc_store_commit(t), 0);
     /* an aborted transaction leaves nothing behind */
     ck_assert_int_eq(dc_store_begin(st, &t), 0);
     ck_assert_int_eq(dc_store_writer_begin(t, "x.csv", 0, &w), 0);
@@ -414,7 +429,7 @@ START_TEST(test_generations)
     ck_assert_int_eq(dc_store_writer_end(w), 0);
     dc_store_abort(t);
     ck_assert_uint_eq(count_files(sd, 'p'), dc_store_npartitions(st));
-    ck_assert_uint_eq(dc_store_generation(st), 3);
+    ck_assert_uint_eq(dc_store_generation(st), 6);
     /* a second handle opened before a commit must not commit over it */
     dc_store_t *st2;
     ck_assert_int_eq(dc_store_open(sd, 0, NULL, &st2), 0);
@@ -424,9 +439,9 @@ START_TEST(test_generations)
     ck_assert_ptr_nonnull(strstr(dc_geterr(), "changed"));
     dc_store_close(st2);
     dc_store_close(st);
-    /* reopened: generation 4, same content */
+    /* reopened: generation 7, same content */
     ck_assert_int_eq(dc_store_open(sd, 0, NULL, &st), 0);
-    ck_assert_uint_eq(dc_store_generation(st), 4);
+    ck_assert_uint_eq(dc_store_generation(st), 7);
     ck_assert_int_eq(dc_store_verify(st), 0);
     dc_store_close(st);
     dc_test_run("rm -rf '%s'", dir);
@@ -732,14 +747,17 @@ START_TEST(test_kill_points)
     sample_t s;
     sample_load(&s, "mixed-1000");
     dc_store_opts_t o = {64, 16, 3};   /* a.csv: 3 or more partitions */
+    char *base = dc_test_tmpdir("store-kill");
+    char *bs = file_in(base, "s");
+    dc_store_t *st;
+    ck_assert_int_eq(dc_store_open(bs, DC_STORE_CREATE, &o, &st), 0);
+    kill_commit(st, &s, 1);
+    kill_commit(st, &s, 2);   /* generation 3 will have garbage to collect */
+    dc_store_close(st);
     for (size_t pi = 0; pi < DC_ARRAY_LEN(POINTS); pi++) {
         char *dir = dc_test_tmpdir("store-kill");
         char *sd = file_in(dir, "s");
-        dc_store_t *st;
-        ck_assert_int_eq(dc_store_open(sd, DC_STORE_CREATE, &o, &st), 0);
-        kill_commit(st, &s, 1);
-        kill_commit(st, &s, 2);   /* generation 3 will have garbage to collect */
-        dc_store_close(st);
+        ck_assert_int_eq(dc_test_run("cp -a '%s' '%s'", bs, sd), 0);
         int status;
         pid_t pid = run_child(&s, sd, POINTS[pi], 0);
         ck_assert_int_eq(waitpid(pid, &status, 0), pid);
@@ -766,6 +784,9 @@ START_TEST(test_kill_points)
         free(sd);
         free(dir);
     }
+    dc_test_run("rm -rf '%s'", base);
+    free(bs);
+    free(base);
     sample_free(&s);
 }
 END_TEST
