@@ -16,12 +16,12 @@
  *      bounded by the batches in flight.
  * Rejects go to OUT's directory as <name>.rejects.csv.
  */
-#include "dc_cli.h"
-#include "../common/dc_common.h"
-#include "../normalize/dc_normalize.h"
-#include "../../loaders/dc_loader.h"
-#include "../../loaders/dc_loader_int.h"
-#include "../run/dc_run.h"
+#include "cli/dc_cli.h"
+#include "common/dc_common.h"
+#include "normalize/dc_normalize.h"
+#include "dc_loader.h"
+#include "dc_loader_int.h"
+#include "run/dc_run.h"
 
 #include <getopt.h>   /* getopt_long */
 #include <stdlib.h>   /* free, strtol */
@@ -470,9 +470,10 @@ int dc_cmd_normalize(int argc, char **argv)
     }
     lo.mappings = (const char *const *)maps;
 
-    if (dc_cli_inputs((const char *const *)argv + optind, (size_t)(argc - optind), &inputs)) {
+    if ((rc = dc_cli_inputs((const char *const *)argv + optind, (size_t)(argc - optind), DC_SOURCE_NAME_BASE, &inputs))) {
         dc_error("%s", dc_geterr());
-        rc = DC_EXIT_FAIL;
+        free(dir);
+        free(name);
         goto done;
     }
     const char *const *paths = inputs.paths;

@@ -14,8 +14,9 @@
  * check would exceed CHECK_MAX comparisons is refused too (never merged
  * blindly, never quadratic).
  */
-#include "dc_match.h"
+#include "match/dc_match.h"
 
+#include <assert.h>   /* assert: invariants, active without NDEBUG (make SAN=1, debug builds) */
 #include <math.h>     /* exp2 */
 #include <stdlib.h>   /* free */
 #include <string.h>   /* memset */
@@ -101,6 +102,7 @@ int dc_cluster(const dc_intern_t *in, const dc_record_t *recs, size_t n, const u
                size_t npairs, double threshold_weight, dc_clusters_t *cl,
                size_t **refused, size_t *nrefused, dc_cluster_stats_t *st)
 {
+    assert(dc_pairs_valid(pairs, npairs, n));
     memset(st, 0, sizeof *st);
     memset(cl, 0, sizeof *cl);
     *refused = NULL;
@@ -209,21 +211,4 @@ int dc_cluster(const dc_intern_t *in, const dc_record_t *recs, size_t n, const u
     free(u.size);
     free(u.ev_tail);
     return 0;
-}
-
-void dc_citizen_key(const char *source, const char *record_id, char out[20])
-{
-    size_t ls = strlen(source), lr = strlen(record_id);
-    char stack[256];
-    char *b = ls + lr + 1 <= sizeof stack ? stack : dc_xmalloc(ls + lr + 1);
-    memcpy(b, source, ls);
-    b[ls] = 0;
-    memcpy(b + ls + 1, record_id, lr);
-    uint64_t h = dc_hash64(b, ls + lr + 1);
-    if (b != stack) free(b);
-    static const char hex[] = "0123456789abcdef";
-    out[0] = 'V';
-    out[1] = 'N';
-    for (int i = 0; i < 16; i++) out[2 + i] = hex[(h >> (60 - 4 * i)) & 15];
-    out[18] = '\0';
 }

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
 
 static dc_intern_t *IN;
 
@@ -645,6 +646,26 @@ START_TEST(test_blocking_rule_pairs_alone)
 END_TEST
 
 /* Blocking against a truth: every figure recounted by brute force. */
+/* The invariant that assert()s check on every candidate list. */
+START_TEST(test_pairs_valid)
+{
+#define PR(i, j) (((uint64_t)(i) << 32) | (j))
+    const uint64_t ok[] = {PR(0, 1), PR(0, 3), PR(1, 2), PR(2, 3)};
+    ck_assert(dc_pairs_valid(ok, 4, 4));
+    ck_assert(dc_pairs_valid(NULL, 0, 0));
+    ck_assert(!dc_pairs_valid(ok, 4, 3));                      /* j >= n */
+    const uint64_t unsorted[] = {PR(0, 3), PR(0, 1)};
+    ck_assert(!dc_pairs_valid(unsorted, 2, 4));
+    const uint64_t dup[] = {PR(0, 1), PR(0, 1)};
+    ck_assert(!dc_pairs_valid(dup, 2, 4));
+    const uint64_t rev[] = {PR(2, 1)};                         /* i > j */
+    ck_assert(!dc_pairs_valid(rev, 1, 4));
+    const uint64_t self[] = {PR(2, 2)};
+    ck_assert(!dc_pairs_valid(self, 1, 4));
+#undef PR
+}
+END_TEST
+
 START_TEST(test_block_truth)
 {
     size_t n;
@@ -853,15 +874,26 @@ START_TEST(test_cluster_cannot_link)
     free(ref);
     dc_clusters_free(&cl);
 
-    char key[20];
-    dc_citizen_key("hanoi.csv", "000123", key);
-    ck_assert_uint_eq(strlen(key), 18);
+    /* the key contract (dc_run.h): XXH3-128 of source, 0, record_id; text
+     * "VN" + 32 hex digits, high half first */
+    char key[DC_CITIZEN_KEY_LEN + 1], key2[DC_CITIZEN_KEY_LEN + 1];
+    dc_citizen_key_format(dc_citizen_key_of("hanoi.csv", 9, "000123", 6), key);
+    ck_assert_uint_eq(strlen(key), 34);
     ck_assert(!strncmp(key, "VN", 2));
-    char key2[20];
-    dc_citizen_key("hanoi.csv0", "00123", key2);
+    for (int i = 2; i < 34; i++) ck_assert(strchr("0123456789abcdef", key[i]));
+    XXH128_hash_t h = XXH3_128bits("hanoi.csv\0" "000123", 16);
+    char want[40];
+    snprintf(want, sizeof want, "VN%016llx%016llx", (unsigned long long)h.high64, (unsigned long long)h.low64);
+    ck_assert_str_eq(key, want);
+    dc_citizen_key_format(dc_citizen_key_of("hanoi.csv0", 10, "00123", 5), key2);   /* the separator counts */
     ck_assert_str_ne(key, key2);
-    dc_citizen_key("hanoi.csv", "000123", key2);
+    dc_citizen_key_format(dc_citizen_key_of("hanoi.csv", 9, "000123", 6), key2);
     ck_assert_str_eq(key, key2);
+    /* the order of identities: source first, then record_id, bytes */
+    ck_assert_int_lt(dc_row_identity_cmp("a", 1, "9", 1, "b", 1, "1", 1), 0);
+    ck_assert_int_lt(dc_row_identity_cmp("a", 1, "10", 2, "a", 1, "9", 1), 0);
+    ck_assert_int_lt(dc_row_identity_cmp("a", 1, "1", 1, "a", 1, "10", 2), 0);
+    ck_assert_int_eq(dc_row_identity_cmp("a", 1, "1", 1, "a", 1, "1", 1), 0);
 }
 END_TEST
 
@@ -920,6 +952,7 @@ static Suite *match_suite(void)
     tcase_add_test(t, test_blocking_large_sort);
     tcase_add_test(t, test_blocking_rule_pairs_alone);
     tcase_add_test(t, test_blocking_groups);
+    tcase_add_test(t, test_pairs_valid);
     tcase_add_test(t, test_block_truth);
     tcase_add_test(t, test_sort);
     tcase_add_test(t, test_em_and_cluster);
