@@ -300,10 +300,13 @@ int dc_cmd_store(int argc, char **argv)
             return DC_EXIT_USAGE;
         }
         dc_cli_inputs_t inputs;
-        if (dc_cli_inputs((const char *const *)argv + optind + 2, (size_t)(argc - optind - 2), &inputs)) {
+        int irc = dc_cli_inputs((const char *const *)argv + optind + 2, (size_t)(argc - optind - 2),
+                                DC_SOURCE_NAME_BASE, &inputs);
+        if (irc) {
             dc_error("%s", dc_geterr());
-            return DC_EXIT_FAIL;
+            return irc;
         }
+        o.load.source_names = inputs.names;
         int rc = do_write(dir, inputs.paths, inputs.n, &o, &so);
         dc_cli_inputs_free(&inputs);
         return rc;

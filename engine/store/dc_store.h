@@ -48,8 +48,8 @@
 #ifndef DC_STORE_H
 #define DC_STORE_H
 
-#include "../common/dc_common.h"
-#include "../normalize/dc_record.h"
+#include "common/dc_common.h"
+#include "normalize/dc_record.h"
 
 #include <stddef.h>
 #include <stdint.h>

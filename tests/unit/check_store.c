@@ -320,6 +320,84 @@ START_TEST(test_rewrite_identical)
 }
 END_TEST
 
+/* The threading contract: readers on several threads interning into one
+ * interner; writers of two sources of one transaction on two threads. */
+typedef struct {
+    const dc_store_t *st;
+    dc_intern_t *in;
+    dc_record_t *out;
+    int failed;
+} par_read_t;
+
+static void par_read_one(void *ctx, size_t k, int tid)
+{
+    (void)tid;
+    par_read_t *c = ctx;
+    const dc_store_partinfo_t *pi = dc_store_partition(c->st, (uint32_t)k);
+    dc_store_part_t *p;
+    if (dc_store_part_open(c->st, (uint32_t)k, c->in, &p) != 0 ||
+        dc_store_part_read(p, 0, pi->nrec, c->out + pi->first_row) != 0)
+        c->failed = 1;
+    dc_store_part_close(p);
+}
+
+typedef struct {
+    dc_store_writer_t *w[2];
+    const dc_record_t *recs[2];
+    size_t n[2];
+    const dc_intern_t *in;
+    int rc[2];
+} par_write_t;
+
+static void par_write_one(void *ctx, int tid, int nthreads)
+{
+    (void)nthreads;
+    par_write_t *c = ctx;
+    int rc = 0;
+    for (size_t at = 0; at < c->n[tid] && rc == 0; at += 10)
+        rc = dc_store_writer_put(c->w[tid], c->recs[tid] + at, DC_MIN((size_t)10, c->n[tid] - at), c->in);
+    c->rc[tid] = rc == 0 ? dc_store_writer_end(c->w[tid]) : rc;
+}
+
+START_TEST(test_threads)
+{
+    sample_t s;
+    sample_load(&s, "mixed-1000");
+    char *dir = dc_test_tmpdir("store");
+    char *sd = file_in(dir, "s");
+    dc_store_opts_t o = small_opts();
+    dc_store_t *st;
+    ck_assert_int_eq(dc_store_open(sd, DC_STORE_CREATE, &o, &st), 0);
+    dc_store_txn_t *t;
+    ck_assert_int_eq(dc_store_begin(st, &t), 0);
+    size_t half = s.run.nrec / 2;
+    par_write_t pw = {{NULL, NULL}, {s.run.recs, s.run.recs + half}, {half, s.run.nrec - half}, s.run.in, {-1, -1}};
+    ck_assert_int_eq(dc_store_writer_begin(t, "first", 0, &pw.w[0]), 0);   /* begun in order: the source order */
+    ck_assert_int_eq(dc_store_writer_begin(t, "second", 0, &pw.w[1]), 0);
+    dc_pool_run(2, par_write_one, &pw);
+    ck_assert_int_eq(pw.rc[0], 0);
+    ck_assert_int_eq(pw.rc[1], 0);
+    ck_assert_msg(dc_store_commit(t) == 0, "%s", dc_geterr());
+    ck_assert_str_eq(dc_store_source(st, 0)->name, "first");
+    ck_assert_uint_eq(dc_store_nrecords(st), s.run.nrec);
+    par_read_t pr = {st, dc_intern_create(), calloc(s.run.nrec, sizeof(dc_record_t)), 0};
+    dc_parallel_for(2, dc_store_npartitions(st), 1, par_read_one, &pr);
+    ck_assert_int_eq(pr.failed, 0);
+    for (size_t i = 0; i < s.run.nrec; i++) {
+        dc_record_t want = s.run.recs[i];
+        want.source = i < half ? 0 : 1;
+        rec_eq(i, &want, s.run.in, &pr.out[i], pr.in);
+    }
+    free(pr.out);
+    dc_intern_free(pr.in);
+    dc_store_close(st);
+    dc_test_run("rm -rf '%s'", dir);
+    free(sd);
+    free(dir);
+    sample_free(&s);
+}
+END_TEST
+
 /* ---------------------------------------------------------- generations */
 
 static size_t count_files(const char *dir, char kind)
@@ -831,6 +909,7 @@ static Suite *store_suite(void)
     TCase *tc = dc_test_tcase("store");
     tcase_add_test(tc, test_roundtrip);
     tcase_add_test(tc, test_rewrite_identical);
+    tcase_add_test(tc, test_threads);
     tcase_add_test(tc, test_generations);
     tcase_add_test(tc, test_corrupt_every_byte);
     tcase_add_test(tc, test_foreign_files);
