@@ -501,7 +501,8 @@ static int check_layout(dc_store_part_t *p, const dc_store_partinfo_t *pi, const
         idx_t *x = &p->idx[i];
         *x = (idx_t){st_get(e, 8), (uint32_t)st_get(e + 8, 4), (uint32_t)st_get(e + 12, 4),
                      (uint32_t)st_get(e + 16, 4), (uint32_t)st_get(e + 20, 4), st_get(e + 24, 8)};
-        if (x->off != at || x->stored > foff - at - BLK_HDR) return CORRUPT(p, "block %u position", i);
+        if (x->off != at || foff - at < BLK_HDR || x->stored > foff - at - BLK_HDR)
+            return CORRUPT(p, "block %u position", i);
         at += BLK_HDR + (uint64_t)x->stored;
         if (i < p->nrb) {
             if (x->kind != KIND_RECORDS || x->items == 0 || x->items > p->block_records ||
