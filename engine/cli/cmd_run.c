@@ -42,6 +42,9 @@ static void usage(FILE *f)
             "                           (spreadsheet formula guard, docs/OUTPUTS.md) [default: escape]\n"
             "      --model FILE          use this model.json instead of estimating one\n"
             "      --rules FILE          blocking rules (docs/MATCHING.md) [default: built in]\n"
+            "      --scores              also write scores: every candidate pair with its match probability\n"
+            "      --labels FILE         decisions on pairs (source_a,record_id_a,source_b,record_id_b,decision =\n"
+            "                            match | non_match): must-link and cannot-link constraints\n"
             "      --match-threshold P   match probability for a link [default: %.2f]\n"
             "      --review-threshold P  lower bound of the review band [default: %.2f]\n"
             "      --max-reject-rate R   fail when rejected/input rows exceeds R (0..1)\n"
@@ -117,14 +120,17 @@ int dc_cmd_run(int argc, char **argv)
     enum {
         O_FORCE = 256, O_FORMAT, O_COMPRESS, O_MODEL, O_RULES, O_MATCH, O_REVIEW, O_MAXREJ,
         O_MEM, O_MAPPING, O_MAP, O_MAXFIELD, O_ETHNIC, O_SEXONE, O_PIVOT, O_REFYEAR, O_SRCNAMES,
-        O_FORMULAS, O_DELIVER,
+        O_FORMULAS, O_SCORES, O_LABELS, O_DELIVER,
     };
     static const struct option lopts[] = {
         {"output", required_argument, NULL, 'o'},     {"threads", required_argument, NULL, 't'},
         {"force", no_argument, NULL, O_FORCE},        {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},          {"format", required_argument, NULL, O_FORMAT},
-        {"compress", no_argument, NULL, O_COMPRESS},  {"csv-formulas", required_argument, NULL, O_FORMULAS},  {"model", required_argument, NULL, O_MODEL},
-        {"rules", required_argument, NULL, O_RULES},  {"match-threshold", required_argument, NULL, O_MATCH},
+        {"compress", no_argument, NULL, O_COMPRESS},  {"csv-formulas", required_argument, NULL, O_FORMULAS},
+        {"model", required_argument, NULL, O_MODEL},
+        {"rules", required_argument, NULL, O_RULES},  {"scores", no_argument, NULL, O_SCORES},
+        {"labels", required_argument, NULL, O_LABELS},
+        {"match-threshold", required_argument, NULL, O_MATCH},
         {"review-threshold", required_argument, NULL, O_REVIEW},
         {"max-reject-rate", required_argument, NULL, O_MAXREJ},
         {"memory-limit", required_argument, NULL, O_MEM},
@@ -170,6 +176,8 @@ int dc_cmd_run(int argc, char **argv)
             break;
         case O_MODEL: o.model_in = optarg; break;
         case O_RULES: o.rules_file = optarg; break;
+        case O_SCORES: o.write_scores = 1; break;
+        case O_LABELS: o.labels_file = optarg; break;
         case O_MATCH:
             if (parse_prob(optarg, &o.match_threshold)) { fprintf(stderr, "dancu run: --match-threshold must be in [0, 1]\n"); bad = 1; }
             break;
