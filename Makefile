@@ -8,6 +8,7 @@
 #   make asan       the same suite under AddressSanitizer + UBSan (= make check SAN=1)
 #   make fuzz       build the libFuzzer harnesses (clang) and run each briefly
 #   make bench      benchmarks (bench/README.md)
+#   make bench-quality  quality on the public benchmarks beside published figures
 #   make golden-update  refresh the committed golden outputs after an intended change
 #
 # Sources are found by wildcard: every engine/*/*.c and loaders/*.c goes
@@ -23,8 +24,9 @@ SAN     ?= 0
 V       ?= 0
 
 # PKGS, BASE_CFLAGS and LDLIBS are passed to tests/fuzz/Makefile.fuzz.
-PKGS     := libxxhash libzstd zlib libutf8proc
-DEB_PKGS := pkg-config libxxhash-dev libzstd-dev zlib1g-dev libutf8proc-dev check zstd
+PKGS     := libxxhash libzstd zlib libutf8proc libpq
+# postgresql: the private server of the delivery tests (tests/pg/pgserver.sh)
+DEB_PKGS := pkg-config libxxhash-dev libzstd-dev zlib1g-dev libutf8proc-dev check zstd libpq-dev postgresql
 
 ifeq ($(SAN),1)
 BUILD   := build-san
@@ -72,7 +74,7 @@ Q :=
 endif
 
 .SECONDARY:
-.PHONY: all deps run check asan fuzz bench clean golden-update tests
+.PHONY: all deps run check asan fuzz bench bench-quality clean golden-update tests
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/dancu
@@ -81,7 +83,7 @@ deps: $(DEPS_STAMP)
 
 $(DEPS_STAMP):
 	@mkdir -p $(BUILD)
-	@if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists $(PKGS) check || ! command -v zstd >/dev/null 2>&1; then \
+	@if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists $(PKGS) check || ! command -v zstd >/dev/null 2>&1 || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 	  echo "Installing build dependencies: $(DEB_PKGS)"; \
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(DEB_PKGS) >/dev/null; \
@@ -154,6 +156,9 @@ fuzz: $(DEPS_STAMP)
 
 bench: $(BUILD)/dancu
 	sh bench/run_all.sh $(BUILD)/dancu
+
+bench-quality: $(BUILD)/dancu
+	sh bench/quality/run.sh $(BUILD)/dancu
 
 # Removes the default build directories and a custom BUILD=... one.
 clean:

@@ -8,6 +8,7 @@
 #include "match/dc_match.h"
 #include "merge/dc_merge.h"
 #include "pipeline/dc_pipeline.h"
+#include "deliver/dc_deliver.h"
 
 #include <errno.h>     /* errno */
 #include <getopt.h>    /* getopt_long */
@@ -41,12 +42,17 @@ static void usage(FILE *f)
             "                           (spreadsheet formula guard, docs/OUTPUTS.md) [default: escape]\n"
             "      --model FILE          use this model.json instead of estimating one\n"
             "      --rules FILE          blocking rules (docs/MATCHING.md) [default: built in]\n"
+            "      --scores              also write scores: every candidate pair with its match probability\n"
+            "      --labels FILE         decisions on pairs (source_a,record_id_a,source_b,record_id_b,decision =\n"
+            "                            match | non_match): must-link and cannot-link constraints\n"
             "      --match-threshold P   match probability for a link [default: %.2f]\n"
             "      --review-threshold P  lower bound of the review band [default: %.2f]\n"
             "      --max-reject-rate R   fail when rejected/input rows exceeds R (0..1)\n"
             "      --source-names base|path  name each source by its file's base name or by the path\n"
             "                            as given (without .zst/.gz) [default: base]; two inputs with\n"
             "                            one name are refused (exit 2)\n"
+            "      --deliver CONNINFO    once the outputs are complete, deliver them into PostgreSQL\n"
+            "                            (as `dancu deliver OUTDIR --to CONNINFO`, schema dancu)\n"
             "      --memory-limit SIZE   fail early (before loading, estimated from the input sizes) or as soon\n"
             "                            as the process grows past SIZE (e.g. 4G); 0 or none: no limit\n"
             "                            [default: 80%% of physical memory or of the cgroup limit]\n"
@@ -114,14 +120,17 @@ int dc_cmd_run(int argc, char **argv)
     enum {
         O_FORCE = 256, O_FORMAT, O_COMPRESS, O_MODEL, O_RULES, O_MATCH, O_REVIEW, O_MAXREJ,
         O_MEM, O_MAPPING, O_MAP, O_MAXFIELD, O_ETHNIC, O_SEXONE, O_PIVOT, O_REFYEAR, O_SRCNAMES,
-        O_FORMULAS,
+        O_FORMULAS, O_SCORES, O_LABELS, O_DELIVER,
     };
     static const struct option lopts[] = {
         {"output", required_argument, NULL, 'o'},     {"threads", required_argument, NULL, 't'},
         {"force", no_argument, NULL, O_FORCE},        {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},          {"format", required_argument, NULL, O_FORMAT},
-        {"compress", no_argument, NULL, O_COMPRESS},  {"csv-formulas", required_argument, NULL, O_FORMULAS},  {"model", required_argument, NULL, O_MODEL},
-        {"rules", required_argument, NULL, O_RULES},  {"match-threshold", required_argument, NULL, O_MATCH},
+        {"compress", no_argument, NULL, O_COMPRESS},  {"csv-formulas", required_argument, NULL, O_FORMULAS},
+        {"model", required_argument, NULL, O_MODEL},
+        {"rules", required_argument, NULL, O_RULES},  {"scores", no_argument, NULL, O_SCORES},
+        {"labels", required_argument, NULL, O_LABELS},
+        {"match-threshold", required_argument, NULL, O_MATCH},
         {"review-threshold", required_argument, NULL, O_REVIEW},
         {"max-reject-rate", required_argument, NULL, O_MAXREJ},
         {"memory-limit", required_argument, NULL, O_MEM},
@@ -131,6 +140,7 @@ int dc_cmd_run(int argc, char **argv)
         {"ethnic-codes", required_argument, NULL, O_ETHNIC}, {"sex-one", required_argument, NULL, O_SEXONE},
         {"century-pivot", required_argument, NULL, O_PIVOT}, {"ref-year", required_argument, NULL, O_REFYEAR},
         {"source-names", required_argument, NULL, O_SRCNAMES},
+        {"deliver", required_argument, NULL, O_DELIVER},
         {"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0},
     };
     dc_run_opts_t o;
@@ -142,6 +152,7 @@ int dc_cmd_run(int argc, char **argv)
     o.norm.century_pivot = 30;
     const char **maps = NULL;
     size_t nmaps = 0, mapcap = 0;
+    const char *deliver_to = NULL;
     int verbose = 0, c, bad = 0, mem_given = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:t:qvd:e:h", lopts, NULL)) != -1) {
@@ -165,6 +176,8 @@ int dc_cmd_run(int argc, char **argv)
             break;
         case O_MODEL: o.model_in = optarg; break;
         case O_RULES: o.rules_file = optarg; break;
+        case O_SCORES: o.write_scores = 1; break;
+        case O_LABELS: o.labels_file = optarg; break;
         case O_MATCH:
             if (parse_prob(optarg, &o.match_threshold)) { fprintf(stderr, "dancu run: --match-threshold must be in [0, 1]\n"); bad = 1; }
             break;
@@ -218,6 +231,7 @@ int dc_cmd_run(int argc, char **argv)
         case O_SRCNAMES:
             if (dc_source_naming_parse(optarg, &o.source_naming)) { fprintf(stderr, "dancu run: --source-names must be base or path\n"); bad = 1; }
             break;
+        case O_DELIVER: deliver_to = optarg; break;
         case 'h': usage(stdout); free(maps); return DC_EXIT_OK;
         default: bad = 1; break;
         }
@@ -263,6 +277,13 @@ int dc_cmd_run(int argc, char **argv)
     int rc = dc_pipeline_run(&run, paths, npaths);
     if (rc) dc_error("%s", dc_geterr());
     else if (!o.quiet) dc_report_summary(&run, stderr);
+    if (rc == 0 && deliver_to) {
+        /* the outputs are committed (_SUCCESS): deliver the folder as it is */
+        dc_deliver_opts_t d = {.outdir = o.outdir, .conninfo = deliver_to, .log_level = o.quiet ? 0 : 1,
+                               .csv_raw = !dc_table_formula_guard};
+        rc = dc_deliver(&d, NULL);
+        if (rc) dc_error("%s (the run's outputs are complete in %s)", dc_geterr(), o.outdir);
+    }
     dc_pipeline_free(&run);
     dc_cli_inputs_free(&inputs);
     free(maps);
