@@ -12,6 +12,7 @@
 #include <sys/resource.h>  /* getrusage */
 #include <utf8proc.h>       /* utf8proc_iterate */
 #include <xxhash.h>        /* XXH3_64bits */
+#include <zstd.h>          /* ZSTD_decompressStream: dc_read_file */
 
 /* ---------------------------------------------------------------- errors */
 
@@ -347,4 +348,63 @@ dc_hash128_t dc_hash128(const void *p, size_t n)
 {
     XXH128_hash_t h = XXH3_128bits(p, n);
     return (dc_hash128_t){h.high64, h.low64};
+}
+
+/* ------------------------------------------------------------ read a file */
+
+static char *read_raw(const char *path, size_t *len, size_t max)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) { dc_seterr("cannot open %s", path); return NULL; }
+    dc_buf_t b = DC_BUF_INIT;
+    char tmp[65536];
+    size_t k;
+    while ((k = fread(tmp, 1, sizeof tmp, f)) > 0) {
+        dc_buf_put(&b, tmp, k);
+        if (max && b.len > max) break;
+    }
+    int err = ferror(f);
+    fclose(f);
+    if (err || (max && b.len > max)) {
+        dc_buf_free(&b);
+        dc_seterr(err ? "cannot read %s" : "%s is too large", path);
+        return NULL;
+    }
+    dc_buf_reserve(&b, 1);
+    b.p[b.len] = 0;
+    *len = b.len;
+    return b.p;
+}
+
+char *dc_read_file(const char *path, size_t *len, size_t max)
+{
+    size_t n = 0, pl = strlen(path);
+    char *raw = read_raw(path, &n, max);
+    if (!raw || pl < 4 || strcmp(path + pl - 4, ".zst")) {
+        if (len) *len = n;
+        return raw;
+    }
+    ZSTD_DStream *z = ZSTD_createDStream();
+    dc_buf_t out = DC_BUF_INIT;
+    ZSTD_inBuffer in = {raw, n, 0};
+    size_t rc = 1;
+    while (in.pos < in.size) {
+        dc_buf_reserve(&out, 1 << 20);
+        ZSTD_outBuffer ob = {out.p + out.len, out.cap - out.len - 1, 0};
+        rc = ZSTD_decompressStream(z, &ob, &in);
+        if (ZSTD_isError(rc)) break;
+        out.len += ob.pos;
+        if (max && out.len > max) { rc = 1; break; }
+    }
+    ZSTD_freeDStream(z);
+    free(raw);
+    if (ZSTD_isError(rc) || rc != 0) {
+        dc_buf_free(&out);
+        dc_seterr("%s: corrupt, truncated or too large zstd data", path);
+        return NULL;
+    }
+    dc_buf_reserve(&out, 1);
+    out.p[out.len] = 0;
+    if (len) *len = out.len;
+    return out.p;
 }

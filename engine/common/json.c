@@ -1,14 +1,145 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * json.c - a small JSON reader for model.json (dc_match_json.h).
- * Builds a tree in one allocation arena; strings are unescaped (\uXXXX
- * including surrogate pairs to UTF-8). Depth is limited to 64.
+ * json.c - the JSON writer and the strict reader (dc_json.h).
+ *
+ * The reader builds a tree in one allocation arena; strings are unescaped
+ * (\uXXXX, surrogate pairs, to UTF-8). Depth is limited to 64.
  */
-#include "match/dc_match_json.h"
+#include "common/dc_json.h"
 
-#include <stdlib.h>   /* strtod */
-#include <string.h>   /* strcmp */
-#include <zstd.h>     /* ZSTD_decompressStream */
+#include <stdio.h>      /* snprintf */
+#include <stdlib.h>     /* strtod */
+#include <string.h>     /* strcmp */
+#include <utf8proc.h>   /* utf8proc_iterate */
+
+/* ---------------------------------------------------------------- writer */
+
+void dc_jw_init(dc_jw_t *j, dc_buf_t *b, int depth)
+{
+    memset(j, 0, sizeof *j);
+    j->b = b;
+    j->indent = depth;
+    j->pending_key = 1;   /* the root value has no separator */
+}
+
+static void jw_nl(dc_jw_t *j)
+{
+    dc_buf_putc(j->b, '\n');
+    for (int i = 0; i < j->indent; i++) dc_buf_puts(j->b, "  ");
+}
+
+/* What goes before a value or a key: nothing after a key; else the comma
+ * after an earlier member and the layout's white space. */
+static void jw_prefix(dc_jw_t *j)
+{
+    if (j->pending_key) {
+        j->pending_key = 0;
+        return;
+    }
+    int lay = j->layout[j->depth], first = j->first[j->depth];
+    if (!first) dc_buf_putc(j->b, ',');
+    j->first[j->depth] = 0;
+    if ((lay & DC_JW_NL) || j->wrap) jw_nl(j);
+    else if (!first && (lay & DC_JW_SPACE)) dc_buf_putc(j->b, ' ');
+    j->wrap = 0;
+}
+
+void dc_jw_open(dc_jw_t *j, char bracket, int layout)
+{
+    jw_prefix(j);
+    dc_buf_putc(j->b, bracket);
+    if (j->depth + 1 >= DC_JW_MAXDEPTH) dc_die("JSON writer: nested too deep");
+    j->depth++;
+    if (layout & DC_JW_NL) j->indent++;
+    j->first[j->depth] = 1;
+    j->layout[j->depth] = (unsigned char)(layout | (bracket == '[' ? 0x80 : 0));
+}
+
+void dc_jw_close(dc_jw_t *j)
+{
+    int empty = j->first[j->depth], lay = j->layout[j->depth];
+    j->depth--;
+    if (lay & DC_JW_NL) {
+        j->indent--;
+        if (!empty) jw_nl(j);
+    }
+    dc_buf_putc(j->b, lay & 0x80 ? ']' : '}');
+}
+
+void dc_jw_layout(dc_jw_t *j, int layout)
+{
+    j->indent += ((layout & DC_JW_NL) != 0) - ((j->layout[j->depth] & DC_JW_NL) != 0);
+    j->layout[j->depth] = (unsigned char)((j->layout[j->depth] & 0x80) | layout);
+}
+
+void dc_jw_wrap(dc_jw_t *j) { j->wrap = 1; }
+
+void dc_jw_key(dc_jw_t *j, const char *k)
+{
+    jw_prefix(j);
+    dc_buf_put_json_str(j->b, k, strlen(k));
+    dc_buf_puts(j->b, j->layout[j->depth] & DC_JW_SPACE ? ": " : ":");
+    j->pending_key = 1;
+}
+
+void dc_jw_strn(dc_jw_t *j, const char *s, size_t n)
+{
+    jw_prefix(j);
+    dc_buf_put_json_str(j->b, s, n);
+}
+
+void dc_jw_str(dc_jw_t *j, const char *s)
+{
+    if (!s) dc_jw_null(j);
+    else dc_jw_strn(j, s, strlen(s));
+}
+
+void dc_jw_u64(dc_jw_t *j, uint64_t v)
+{
+    jw_prefix(j);
+    dc_buf_putu64(j->b, v);
+}
+
+void dc_jw_i64(dc_jw_t *j, int64_t v)
+{
+    jw_prefix(j);
+    dc_buf_printf(j->b, "%lld", (long long)v);
+}
+
+void dc_jw_fixed(dc_jw_t *j, double v, int dec)
+{
+    jw_prefix(j);
+    if (v != v || v - v != 0) { dc_buf_puts(j->b, "null"); return; }
+    if (v == 0) v = 0;
+    dc_buf_printf(j->b, "%.*f", dec, v);
+}
+
+void dc_jw_g(dc_jw_t *j, double v, int prec)
+{
+    jw_prefix(j);
+    if (v != v || v - v != 0) { dc_buf_puts(j->b, "null"); return; }
+    dc_buf_printf(j->b, "%.*g", prec, v);
+}
+
+void dc_jw_bool(dc_jw_t *j, int v)
+{
+    jw_prefix(j);
+    dc_buf_puts(j->b, v ? "true" : "false");
+}
+
+void dc_jw_null(dc_jw_t *j)
+{
+    jw_prefix(j);
+    dc_buf_puts(j->b, "null");
+}
+
+void dc_jw_raw(dc_jw_t *j, const char *s, size_t n)
+{
+    jw_prefix(j);
+    dc_buf_put(j->b, s, n);
+}
+
+/* ---------------------------------------------------------------- reader */
 
 typedef struct {
     const char *p, *end;
@@ -67,7 +198,16 @@ static char *parse_str(jp_t *j)
     j->p++;
     dc_buf_t b = DC_BUF_INIT;
     while (j->p < j->end && *j->p != '"') {
-        char c = *j->p++;
+        char c = *j->p;
+        if ((unsigned char)c >= 0x80) {   /* one UTF-8 sequence, checked */
+            utf8proc_int32_t cp;
+            utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)j->p, j->end - j->p, &cp);
+            if (k <= 0) { j->err = "invalid UTF-8 in string"; goto fail; }
+            dc_buf_put(&b, j->p, (size_t)k);
+            j->p += k;
+            continue;
+        }
+        j->p++;
         if ((unsigned char)c < 0x20) { j->err = "control character in string"; goto fail; }
         if (c != '\\') { dc_buf_putc(&b, c); continue; }
         if (j->p >= j->end) break;
@@ -83,11 +223,17 @@ static char *parse_str(jp_t *j)
             unsigned cp, lo;
             if (j->end - j->p < 4 || hex4(j->p, &cp)) { j->err = "bad \\u escape"; goto fail; }
             j->p += 4;
-            if (cp >= 0xD800 && cp < 0xDC00 && j->end - j->p >= 6 && j->p[0] == '\\' &&
-                j->p[1] == 'u' && !hex4(j->p + 2, &lo) && lo >= 0xDC00 && lo < 0xE000) {
+            if (cp >= 0xDC00 && cp < 0xE000) { j->err = "lone low surrogate"; goto fail; }
+            if (cp >= 0xD800 && cp < 0xDC00) {
+                if (!(j->end - j->p >= 6 && j->p[0] == '\\' && j->p[1] == 'u' && !hex4(j->p + 2, &lo) &&
+                      lo >= 0xDC00 && lo < 0xE000)) {
+                    j->err = "lone high surrogate";
+                    goto fail;
+                }
                 cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
                 j->p += 6;
             }
+            if (!cp) { j->err = "\\u0000 in string"; goto fail; }
             put_utf8(&b, cp);
             break;
         }
@@ -102,6 +248,31 @@ static char *parse_str(jp_t *j)
 fail:
     dc_buf_free(&b);
     return NULL;
+}
+
+/* Length of the RFC 8259 number at p:
+ * -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?, or 0 if there is none. */
+static size_t number_len(const char *p, const char *end)
+{
+    const char *q = p;
+#define DIGIT(x) ((x) < end && *(x) >= '0' && *(x) <= '9')
+    if (q < end && *q == '-') q++;
+    if (q < end && *q == '0') q++;
+    else if (DIGIT(q)) while (DIGIT(q)) q++;
+    else return 0;
+    if (q < end && *q == '.') {
+        q++;
+        if (!DIGIT(q)) return 0;
+        while (DIGIT(q)) q++;
+    }
+    if (q < end && (*q == 'e' || *q == 'E')) {
+        q++;
+        if (q < end && (*q == '+' || *q == '-')) q++;
+        if (!DIGIT(q)) return 0;
+        while (DIGIT(q)) q++;
+    }
+#undef DIGIT
+    return (size_t)(q - p);
 }
 
 static dc_json_t *parse_val(jp_t *j);
@@ -154,16 +325,12 @@ static dc_json_t *parse_val(jp_t *j)
     } else if (c == 'n' && j->end - j->p >= 4 && !memcmp(j->p, "null", 4)) {
         n = node(j, DC_JSON_NULL); j->p += 4;
     } else if (c == '-' || (c >= '0' && c <= '9')) {
+        size_t k = number_len(j->p, j->end);
         char tmp[64];
-        size_t k = 0;
-        while (j->p + k < j->end && k < sizeof tmp - 1 && strchr("+-0123456789.eE", j->p[k])) {
-            tmp[k] = j->p[k];
-            k++;
-        }
+        if (!k || k >= sizeof tmp) { j->err = "bad number"; return NULL; }
+        memcpy(tmp, j->p, k);
         tmp[k] = 0;
-        char *e;
-        double v = strtod(tmp, &e);
-        if (e != tmp + k || !k) { j->err = "bad number"; return NULL; }
+        double v = strtod(tmp, NULL);
         j->p += k;
         n = node(j, DC_JSON_NUMBER);
         n->num = v;
@@ -202,59 +369,3 @@ const char *dc_json_str(const dc_json_t *n)
     return n && n->type == DC_JSON_STRING ? n->str : NULL;
 }
 
-static char *read_raw(const char *path, size_t *len, size_t max)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) { dc_seterr("cannot open %s", path); return NULL; }
-    dc_buf_t b = DC_BUF_INIT;
-    char tmp[65536];
-    size_t k;
-    while ((k = fread(tmp, 1, sizeof tmp, f)) > 0) {
-        dc_buf_put(&b, tmp, k);
-        if (max && b.len > max) break;
-    }
-    int err = ferror(f);
-    fclose(f);
-    if (err || (max && b.len > max)) {
-        dc_buf_free(&b);
-        dc_seterr(err ? "cannot read %s" : "%s is too large", path);
-        return NULL;
-    }
-    dc_buf_reserve(&b, 1);
-    b.p[b.len] = 0;
-    *len = b.len;
-    return b.p;
-}
-
-char *dc_read_file(const char *path, size_t *len, size_t max)
-{
-    size_t n = 0, pl = strlen(path);
-    char *raw = read_raw(path, &n, max);
-    if (!raw || pl < 4 || strcmp(path + pl - 4, ".zst")) {
-        if (len) *len = n;
-        return raw;
-    }
-    ZSTD_DStream *z = ZSTD_createDStream();
-    dc_buf_t out = DC_BUF_INIT;
-    ZSTD_inBuffer in = {raw, n, 0};
-    size_t rc = 1;
-    while (in.pos < in.size) {
-        dc_buf_reserve(&out, 1 << 20);
-        ZSTD_outBuffer ob = {out.p + out.len, out.cap - out.len - 1, 0};
-        rc = ZSTD_decompressStream(z, &ob, &in);
-        if (ZSTD_isError(rc)) break;
-        out.len += ob.pos;
-        if (max && out.len > max) { rc = 1; break; }
-    }
-    ZSTD_freeDStream(z);
-    free(raw);
-    if (ZSTD_isError(rc) || rc != 0) {
-        dc_buf_free(&out);
-        dc_seterr("%s: corrupt, truncated or too large zstd data", path);
-        return NULL;
-    }
-    dc_buf_reserve(&out, 1);
-    out.p[out.len] = 0;
-    if (len) *len = out.len;
-    return out.p;
-}
