@@ -472,6 +472,8 @@ int dc_cmd_normalize(int argc, char **argv)
 
     if ((rc = dc_cli_inputs((const char *const *)argv + optind, (size_t)(argc - optind), DC_SOURCE_NAME_BASE, &inputs))) {
         dc_error("%s", dc_geterr());
+        free(dir);
+        free(name);
         goto done;
     }
     const char *const *paths = inputs.paths;
