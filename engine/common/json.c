@@ -6,11 +6,11 @@
  * (\uXXXX, surrogate pairs, to UTF-8). Depth is limited to 64.
  */
 #include "common/dc_json.h"
+#include "common/dc_utf8.h"
 
 #include <stdio.h>      /* snprintf */
 #include <stdlib.h>     /* strtod */
 #include <string.h>     /* strcmp */
-#include <utf8proc.h>   /* utf8proc_iterate */
 
 /* ---------------------------------------------------------------- writer */
 
@@ -176,20 +176,10 @@ static int hex4(const char *p, unsigned *out)
     return 0;
 }
 
-static void put_utf8(dc_buf_t *b, unsigned cp)
+static void put_utf8(dc_buf_t *b, uint32_t cp)
 {
     char t[4];
-    int n;
-    if (cp < 0x80) { t[0] = (char)cp; n = 1; }
-    else if (cp < 0x800) { t[0] = (char)(0xC0 | (cp >> 6)); t[1] = (char)(0x80 | (cp & 63)); n = 2; }
-    else if (cp < 0x10000) {
-        t[0] = (char)(0xE0 | (cp >> 12)); t[1] = (char)(0x80 | ((cp >> 6) & 63));
-        t[2] = (char)(0x80 | (cp & 63)); n = 3;
-    } else {
-        t[0] = (char)(0xF0 | (cp >> 18)); t[1] = (char)(0x80 | ((cp >> 12) & 63));
-        t[2] = (char)(0x80 | ((cp >> 6) & 63)); t[3] = (char)(0x80 | (cp & 63)); n = 4;
-    }
-    dc_buf_put(b, t, (size_t)n);
+    dc_buf_put(b, t, dc_utf8_put(cp, t));
 }
 
 static char *parse_str(jp_t *j)
@@ -200,9 +190,9 @@ static char *parse_str(jp_t *j)
     while (j->p < j->end && *j->p != '"') {
         char c = *j->p;
         if ((unsigned char)c >= 0x80) {   /* one UTF-8 sequence, checked */
-            utf8proc_int32_t cp;
-            utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)j->p, j->end - j->p, &cp);
-            if (k <= 0) { j->err = "invalid UTF-8 in string"; goto fail; }
+            uint32_t cp;
+            size_t k = dc_utf8_dec((const unsigned char *)j->p, (size_t)(j->end - j->p), &cp);
+            if (!k) { j->err = "invalid UTF-8 in string"; goto fail; }
             dc_buf_put(&b, j->p, (size_t)k);
             j->p += k;
             continue;

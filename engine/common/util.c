@@ -4,13 +4,13 @@
  * small system helpers. See dc_common.h for the contracts.
  */
 #include "common/dc_common.h"
+#include "common/dc_utf8.h"
 
 #include <stdlib.h>        /* malloc, exit */
 #include <string.h>        /* memcpy, strlen */
 #include <sys/mman.h>      /* mmap, madvise */
 #include <time.h>          /* clock_gettime */
 #include <sys/resource.h>  /* getrusage */
-#include <utf8proc.h>       /* utf8proc_iterate */
 #include <xxhash.h>        /* XXH3_64bits */
 #include <zstd.h>          /* ZSTD_decompressStream: dc_read_file */
 
@@ -206,8 +206,8 @@ void dc_buf_put_json_str(dc_buf_t *b, const char *s, size_t n)
             /* well-formed UTF-8 passes as it is; any other byte becomes
              * U+FFFD, so that the output is valid UTF-8 JSON whatever the
              * input (file names, header cells) */
-            utf8proc_int32_t cp;
-            utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(n - i), &cp);
+            uint32_t cp;
+            size_t k = dc_utf8_dec((const unsigned char *)s + i, n - i, &cp);
             if (k > 0) {
                 i += (size_t)k - 1;
                 continue;
