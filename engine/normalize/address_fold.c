@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * address_fold.c - the small Vietnamese text helpers of the address module:
- * UTF-8 decoding, ASCII folding (diacritics removed, đ -> d), case mapping,
- * canonical tone placement, and the matching keys (address_internal.h).
+ * ASCII folding (diacritics removed, đ -> d), case mapping, canonical tone
+ * placement, and the matching keys (address_internal.h). UTF-8 itself is
+ * decoded and encoded by common/dc_utf8.h.
  *
- * Self-contained on purpose (the general text module of engine/normalize
- * was written in parallel); the tables cover Latin-1, the Vietnamese
- * letters of Latin Extended-A/B (ă â đ ê ĩ ô ơ ũ ư) and Latin Extended
- * Additional U+1EA0..U+1EF9, which is every letter a Vietnamese address
- * can hold.
+ * Its letter tables are still its own, apart from norm_text.c's: they
+ * cover Latin-1 and all of Latin Extended-A (ç, ñ, ö... fold to ASCII in
+ * an address), the Vietnamese letters of Latin Extended-B (ơ ư) and Latin
+ * Extended Additional U+1EA0..U+1EF9, with tones numbered in Unicode's
+ * order (grave, acute, hook, tilde, dot), where the name tables
+ * (dc_text.h) hold the 134 Vietnamese letters only and leave other code
+ * points to utf8proc. One table for both is issue 18's open part.
  */
 #include "normalize/address_internal.h"
 
