@@ -123,6 +123,54 @@ static void usage(FILE *f)
             "  -h, --help     show this help\n");
 }
 
+static void key_u64(dc_jw_t *j, const char *k, uint64_t v)
+{
+    dc_jw_key(j, k);
+    dc_jw_u64(j, v);
+}
+
+static void key_fixed(dc_jw_t *j, const char *k, double v)
+{
+    dc_jw_key(j, k);
+    dc_jw_fixed(j, v, 6);
+}
+
+/* The figures as one JSON object on one line. */
+static void print_json(const dc_eval_t *e)
+{
+    dc_buf_t b = DC_BUF_INIT;
+    dc_jw_t jw, *j = &jw;
+    dc_jw_init(j, &b, 0);
+    dc_jw_open(j, '{', DC_JW_INLINE);
+    key_u64(j, "records", e->n);
+    key_u64(j, "links_only", e->only_pred);
+    key_u64(j, "truth_only", e->only_truth);
+    dc_jw_key(j, "pairwise");
+    dc_jw_open(j, '{', DC_JW_INLINE);
+    key_fixed(j, "precision", e->p);
+    key_fixed(j, "recall", e->r);
+    key_fixed(j, "f1", e->f1);
+    key_u64(j, "true_positives", e->tp);
+    key_u64(j, "predicted_pairs", e->pred_pairs);
+    key_u64(j, "true_pairs", e->true_pairs);
+    dc_jw_close(j);
+    dc_jw_key(j, "bcubed");
+    dc_jw_open(j, '{', DC_JW_INLINE);
+    key_fixed(j, "precision", e->bp);
+    key_fixed(j, "recall", e->br);
+    key_fixed(j, "f1", e->bf1);
+    dc_jw_close(j);
+    dc_jw_key(j, "clusters");
+    dc_jw_open(j, '{', DC_JW_INLINE);
+    key_u64(j, "predicted", e->pred_clusters);
+    key_u64(j, "true", e->true_clusters);
+    dc_jw_close(j);
+    dc_jw_close(j);
+    dc_buf_putc(&b, '\n');
+    fwrite(b.p, 1, b.len, stdout);
+    dc_buf_free(&b);
+}
+
 int dc_cmd_eval(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -169,15 +217,7 @@ int dc_cmd_eval(int argc, char **argv)
     free(pred);
     free(tru);
     if (json) {
-        printf("{\"records\": %llu, \"links_only\": %llu, \"truth_only\": %llu, "
-               "\"pairwise\": {\"precision\": %.6f, \"recall\": %.6f, \"f1\": %.6f, "
-               "\"true_positives\": %llu, \"predicted_pairs\": %llu, \"true_pairs\": %llu}, "
-               "\"bcubed\": {\"precision\": %.6f, \"recall\": %.6f, \"f1\": %.6f}, "
-               "\"clusters\": {\"predicted\": %llu, \"true\": %llu}}\n",
-               (unsigned long long)e.n, (unsigned long long)e.only_pred, (unsigned long long)e.only_truth,
-               e.p, e.r, e.f1, (unsigned long long)e.tp, (unsigned long long)e.pred_pairs,
-               (unsigned long long)e.true_pairs, e.bp, e.br, e.bf1, (unsigned long long)e.pred_clusters,
-               (unsigned long long)e.true_clusters);
+        print_json(&e);
     } else {
         printf("records      %llu evaluated (%llu in links only, %llu in truth only)\n",
                (unsigned long long)e.n, (unsigned long long)e.only_pred, (unsigned long long)e.only_truth);
