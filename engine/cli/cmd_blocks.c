@@ -87,32 +87,20 @@ static void print_text(const result_t *r, FILE *f)
                 (unsigned long long)(r->bt->true_pairs - r->bt->found));
 }
 
-static void key_u64(dc_jw_t *j, const char *k, uint64_t v)
-{
-    dc_jw_key(j, k);
-    dc_jw_u64(j, v);
-}
-
-static void key_fixed(dc_jw_t *j, const char *k, double v, int dec)
-{
-    dc_jw_key(j, k);
-    dc_jw_fixed(j, v, dec);
-}
-
 static void print_json(const result_t *r, FILE *f)
 {
     dc_buf_t b = DC_BUF_INIT;
     dc_jw_t jw, *j = &jw;
     dc_jw_init(j, &b, 0);
     dc_jw_open(j, '{', DC_JW_INLINE);
-    key_u64(j, "records", r->nrec);
-    key_u64(j, "rule_pairs", r->bs->raw_pairs);
-    key_u64(j, "dropped_cannot_link", r->bs->dropped_cannot_link);
-    key_u64(j, "pairs", r->bs->pairs);
-    key_fixed(j, "pairs_per_record", ratio(r->bs->pairs, r->nrec), 6);
-    key_fixed(j, "seconds", r->bs->seconds, 3);
-    key_u64(j, "max_block", r->rules->max_block);
-    key_u64(j, "window", r->rules->window);
+    dc_jw_kv_u64(j, "records", r->nrec);
+    dc_jw_kv_u64(j, "rule_pairs", r->bs->raw_pairs);
+    dc_jw_kv_u64(j, "dropped_cannot_link", r->bs->dropped_cannot_link);
+    dc_jw_kv_u64(j, "pairs", r->bs->pairs);
+    dc_jw_kv_fixed(j, "pairs_per_record", ratio(r->bs->pairs, r->nrec), 6);
+    dc_jw_kv_fixed(j, "seconds", r->bs->seconds, 3);
+    dc_jw_kv_u64(j, "max_block", r->rules->max_block);
+    dc_jw_kv_u64(j, "window", r->rules->window);
     dc_jw_key(j, "rules");
     dc_jw_open(j, '[', DC_JW_INLINE);
     for (size_t i = 0; i < r->rules->n; i++) {
@@ -121,12 +109,12 @@ static void print_json(const result_t *r, FILE *f)
         dc_jw_key(j, "rule");
         dc_jw_str(j, r->rules->r[i].text);
         dc_rule_stats_json(s, j);
-        key_fixed(j, "seconds", s->seconds, 3);
+        dc_jw_kv_fixed(j, "seconds", s->seconds, 3);
         if (r->bt) {
             const dc_block_truth_rule_t *t = &r->bt->rule[i];
-            key_u64(j, "true_pairs", t->true_pairs);
-            key_u64(j, "true_pairs_new", t->true_new);
-            key_u64(j, "true_pairs_only", t->true_only);
+            dc_jw_kv_u64(j, "true_pairs", t->true_pairs);
+            dc_jw_kv_u64(j, "true_pairs_new", t->true_new);
+            dc_jw_kv_u64(j, "true_pairs_only", t->true_only);
         }
         dc_jw_close(j);
     }
@@ -134,13 +122,13 @@ static void print_json(const result_t *r, FILE *f)
     if (r->bt) {
         dc_jw_key(j, "truth");
         dc_jw_open(j, '{', DC_JW_INLINE);
-        key_u64(j, "labelled_records", r->labelled);
-        key_u64(j, "true_pairs", r->bt->true_pairs);
-        key_u64(j, "found_by_rules", r->bt->found_rules);
-        key_u64(j, "found", r->bt->found);
-        key_fixed(j, "completeness", ratio(r->bt->found, r->bt->true_pairs), 6);
-        key_u64(j, "found_transitive", r->bt->found_transitive);
-        key_fixed(j, "completeness_transitive", ratio(r->bt->found_transitive, r->bt->true_pairs), 6);
+        dc_jw_kv_u64(j, "labelled_records", r->labelled);
+        dc_jw_kv_u64(j, "true_pairs", r->bt->true_pairs);
+        dc_jw_kv_u64(j, "found_by_rules", r->bt->found_rules);
+        dc_jw_kv_u64(j, "found", r->bt->found);
+        dc_jw_kv_fixed(j, "completeness", ratio(r->bt->found, r->bt->true_pairs), 6);
+        dc_jw_kv_u64(j, "found_transitive", r->bt->found_transitive);
+        dc_jw_kv_fixed(j, "completeness_transitive", ratio(r->bt->found_transitive, r->bt->true_pairs), 6);
         dc_jw_close(j);
     }
     dc_jw_close(j);

@@ -123,18 +123,6 @@ static void usage(FILE *f)
             "  -h, --help     show this help\n");
 }
 
-static void key_u64(dc_jw_t *j, const char *k, uint64_t v)
-{
-    dc_jw_key(j, k);
-    dc_jw_u64(j, v);
-}
-
-static void key_fixed(dc_jw_t *j, const char *k, double v)
-{
-    dc_jw_key(j, k);
-    dc_jw_fixed(j, v, 6);
-}
-
 /* The figures as one JSON object on one line. */
 static void print_json(const dc_eval_t *e)
 {
@@ -142,28 +130,28 @@ static void print_json(const dc_eval_t *e)
     dc_jw_t jw, *j = &jw;
     dc_jw_init(j, &b, 0);
     dc_jw_open(j, '{', DC_JW_INLINE);
-    key_u64(j, "records", e->n);
-    key_u64(j, "links_only", e->only_pred);
-    key_u64(j, "truth_only", e->only_truth);
+    dc_jw_kv_u64(j, "records", e->n);
+    dc_jw_kv_u64(j, "links_only", e->only_pred);
+    dc_jw_kv_u64(j, "truth_only", e->only_truth);
     dc_jw_key(j, "pairwise");
     dc_jw_open(j, '{', DC_JW_INLINE);
-    key_fixed(j, "precision", e->p);
-    key_fixed(j, "recall", e->r);
-    key_fixed(j, "f1", e->f1);
-    key_u64(j, "true_positives", e->tp);
-    key_u64(j, "predicted_pairs", e->pred_pairs);
-    key_u64(j, "true_pairs", e->true_pairs);
+    dc_jw_kv_fixed(j, "precision", e->p, 6);
+    dc_jw_kv_fixed(j, "recall", e->r, 6);
+    dc_jw_kv_fixed(j, "f1", e->f1, 6);
+    dc_jw_kv_u64(j, "true_positives", e->tp);
+    dc_jw_kv_u64(j, "predicted_pairs", e->pred_pairs);
+    dc_jw_kv_u64(j, "true_pairs", e->true_pairs);
     dc_jw_close(j);
     dc_jw_key(j, "bcubed");
     dc_jw_open(j, '{', DC_JW_INLINE);
-    key_fixed(j, "precision", e->bp);
-    key_fixed(j, "recall", e->br);
-    key_fixed(j, "f1", e->bf1);
+    dc_jw_kv_fixed(j, "precision", e->bp, 6);
+    dc_jw_kv_fixed(j, "recall", e->br, 6);
+    dc_jw_kv_fixed(j, "f1", e->bf1, 6);
     dc_jw_close(j);
     dc_jw_key(j, "clusters");
     dc_jw_open(j, '{', DC_JW_INLINE);
-    key_u64(j, "predicted", e->pred_clusters);
-    key_u64(j, "true", e->true_clusters);
+    dc_jw_kv_u64(j, "predicted", e->pred_clusters);
+    dc_jw_kv_u64(j, "true", e->true_clusters);
     dc_jw_close(j);
     dc_jw_close(j);
     dc_buf_putc(&b, '\n');

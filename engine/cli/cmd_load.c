@@ -143,23 +143,11 @@ static const char *delim_name(char d)
     }
 }
 
-static void key_str(dc_jw_t *j, const char *k, const char *v)
-{
-    dc_jw_key(j, k);
-    dc_jw_str(j, v);
-}
-
-static void key_u64(dc_jw_t *j, const char *k, uint64_t v)
-{
-    dc_jw_key(j, k);
-    dc_jw_u64(j, v);
-}
-
 static void rejected_by_reason(dc_jw_t *j, const uint64_t n[DC_REJ__COUNT])
 {
     dc_jw_key(j, "rejected_by_reason");
     dc_jw_open(j, '{', DC_JW_COMPACT);
-    for (int r = 0; r < DC_REJ__COUNT; r++) key_u64(j, dc_reject_reason_name((dc_reject_reason_t)r), n[r]);
+    for (int r = 0; r < DC_REJ__COUNT; r++) dc_jw_kv_u64(j, dc_reject_reason_name((dc_reject_reason_t)r), n[r]);
     dc_jw_close(j);
 }
 
@@ -167,15 +155,15 @@ static void rejected_by_reason(dc_jw_t *j, const uint64_t n[DC_REJ__COUNT])
 static void source_json(dc_jw_t *j, const dc_source_info_t *S, const char *tname)
 {
     dc_jw_open(j, '{', DC_JW_COMPACT);
-    key_str(j, "path", S->path);
-    key_str(j, "source", S->name);
-    key_str(j, "record_identity", S->id_is_line ? "line" : "record_id");
-    key_str(j, "output", tname ? tname : "");
-    key_str(j, "compression", S->compression ? S->compression : "none");
-    key_str(j, "encoding", dc_encoding_name(S->encoding));
+    dc_jw_kv_str(j, "path", S->path);
+    dc_jw_kv_str(j, "source", S->name);
+    dc_jw_kv_str(j, "record_identity", S->id_is_line ? "line" : "record_id");
+    dc_jw_kv_str(j, "output", tname ? tname : "");
+    dc_jw_kv_str(j, "compression", S->compression ? S->compression : "none");
+    dc_jw_kv_str(j, "encoding", dc_encoding_name(S->encoding));
     dc_jw_key(j, "encoding_confidence");
     dc_jw_fixed(j, S->encoding_confidence, 3);
-    key_str(j, "delimiter", delim_name(S->delimiter));
+    dc_jw_kv_str(j, "delimiter", delim_name(S->delimiter));
     dc_jw_key(j, "bom");
     dc_jw_bool(j, S->has_bom);
     dc_jw_key(j, "crlf");
@@ -184,18 +172,18 @@ static void source_json(dc_jw_t *j, const dc_source_info_t *S, const char *tname
     dc_jw_open(j, '[', DC_JW_COMPACT);
     for (uint32_t c = 0; c < S->ncols; c++) {
         dc_jw_open(j, '{', DC_JW_COMPACT);
-        key_str(j, "column", S->col_names[c]);
-        key_str(j, "field", S->col_field[c] >= 0 ? dc_field_name((dc_field_t)S->col_field[c]) : "extra");
+        dc_jw_kv_str(j, "column", S->col_names[c]);
+        dc_jw_kv_str(j, "field", S->col_field[c] >= 0 ? dc_field_name((dc_field_t)S->col_field[c]) : "extra");
         dc_jw_close(j);
     }
     dc_jw_close(j);
-    key_u64(j, "rows_in", S->rows_in);
-    key_u64(j, "rows_ok", S->rows_ok);
-    key_u64(j, "rows_rejected", S->rows_in - S->rows_ok);
+    dc_jw_kv_u64(j, "rows_in", S->rows_in);
+    dc_jw_kv_u64(j, "rows_ok", S->rows_ok);
+    dc_jw_kv_u64(j, "rows_rejected", S->rows_in - S->rows_ok);
     rejected_by_reason(j, S->rejected);
-    key_u64(j, "blank_lines", S->blank_lines);
-    key_u64(j, "bytes", S->bytes_in);
-    key_u64(j, "file_bytes", S->raw_bytes);
+    dc_jw_kv_u64(j, "blank_lines", S->blank_lines);
+    dc_jw_kv_u64(j, "bytes", S->bytes_in);
+    dc_jw_kv_u64(j, "file_bytes", S->raw_bytes);
     dc_jw_close(j);
 }
 
@@ -205,7 +193,7 @@ static int write_report(const char *outdir, const dc_load_stats_t *st, const cha
     dc_jw_t jw, *j = &jw;
     dc_jw_init(j, &b, 0);
     dc_jw_open(j, '{', DC_JW_NL);   /* the first key without a space: the file's layout */
-    key_str(j, "dancu_version", DC_VERSION);
+    dc_jw_kv_str(j, "dancu_version", DC_VERSION);
     dc_jw_layout(j, DC_JW_LINES);
     dc_jw_key(j, "files");
     dc_jw_open(j, '[', DC_JW_LINES);
@@ -213,15 +201,15 @@ static int write_report(const char *outdir, const dc_load_stats_t *st, const cha
     dc_jw_close(j);
     dc_jw_key(j, "totals");
     dc_jw_open(j, '{', DC_JW_COMPACT);
-    key_u64(j, "files", st->nsources);
-    key_u64(j, "rows_in", st->rows_in);
-    key_u64(j, "rows_ok", st->rows_ok);
-    key_u64(j, "rows_rejected", st->rows_rejected);
+    dc_jw_kv_u64(j, "files", st->nsources);
+    dc_jw_kv_u64(j, "rows_in", st->rows_in);
+    dc_jw_kv_u64(j, "rows_ok", st->rows_ok);
+    dc_jw_kv_u64(j, "rows_rejected", st->rows_rejected);
     uint64_t rej[DC_REJ__COUNT] = {0};
     for (uint32_t i = 0; i < st->nsources; i++)
         for (int r = 0; r < DC_REJ__COUNT; r++) rej[r] += st->sources[i].rejected[r];
     rejected_by_reason(j, rej);
-    key_u64(j, "bytes", st->bytes_in);
+    dc_jw_kv_u64(j, "bytes", st->bytes_in);
     dc_jw_key(j, "seconds");
     dc_jw_fixed(j, st->seconds, 3);
     dc_jw_close(j);

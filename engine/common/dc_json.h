@@ -81,6 +81,11 @@ void dc_jw_fixed(dc_jw_t *j, double v, int dec);
 void dc_jw_g(dc_jw_t *j, double v, int prec);
 void dc_jw_bool(dc_jw_t *j, int v);
 void dc_jw_null(dc_jw_t *j);
+/*! dc_jw_kv_*() : a key and its value in one call. */
+void dc_jw_kv_u64(dc_jw_t *j, const char *k, uint64_t v);
+void dc_jw_kv_str(dc_jw_t *j, const char *k, const char *v);
+void dc_jw_kv_fixed(dc_jw_t *j, const char *k, double v, int dec);
+void dc_jw_kv_bool(dc_jw_t *j, const char *k, int v);
 /*! dc_jw_raw() : a value already written as JSON (trusted: the caller's
  *  own dc_jw output). */
 void dc_jw_raw(dc_jw_t *j, const char *s, size_t n);

@@ -133,6 +133,30 @@ void dc_jw_null(dc_jw_t *j)
     dc_buf_puts(j->b, "null");
 }
 
+void dc_jw_kv_u64(dc_jw_t *j, const char *k, uint64_t v)
+{
+    dc_jw_key(j, k);
+    dc_jw_u64(j, v);
+}
+
+void dc_jw_kv_str(dc_jw_t *j, const char *k, const char *v)
+{
+    dc_jw_key(j, k);
+    dc_jw_str(j, v);
+}
+
+void dc_jw_kv_fixed(dc_jw_t *j, const char *k, double v, int dec)
+{
+    dc_jw_key(j, k);
+    dc_jw_fixed(j, v, dec);
+}
+
+void dc_jw_kv_bool(dc_jw_t *j, const char *k, int v)
+{
+    dc_jw_key(j, k);
+    dc_jw_bool(j, v);
+}
+
 void dc_jw_raw(dc_jw_t *j, const char *s, size_t n)
 {
     jw_prefix(j);

@@ -285,12 +285,6 @@ static int write_review(dc_run_t *run, const dc_match_sink_t *sink)
     return close_table(sink, t, rc);
 }
 
-static void key_u64(dc_jw_t *j, const char *k, uint64_t v)
-{
-    dc_jw_key(j, k);
-    dc_jw_u64(j, v);
-}
-
 static int write_model(dc_run_t *run, const dc_match_sink_t *sink, const char *run_json)
 {
     dc_match_state_t *ms = run->match;
@@ -308,13 +302,13 @@ static int write_model(dc_run_t *run, const dc_match_sink_t *sink, const char *r
     dc_jw_close(j);
     dc_jw_key(j, "blocking");
     dc_jw_open(j, '{', DC_JW_INLINE);
-    key_u64(j, "max_block", ms->rules.max_block);
-    key_u64(j, "window", ms->rules.window);
+    dc_jw_kv_u64(j, "max_block", ms->rules.max_block);
+    dc_jw_kv_u64(j, "window", ms->rules.window);
     dc_jw_key(j, "drop_cannot_link");
     dc_jw_bool(j, ms->rules.drop_cannot_link);
-    key_u64(j, "rule_pairs", ms->bstats.raw_pairs);
-    key_u64(j, "dropped_cannot_link", ms->bstats.dropped_cannot_link);
-    key_u64(j, "pairs", ms->npairs);
+    dc_jw_kv_u64(j, "rule_pairs", ms->bstats.raw_pairs);
+    dc_jw_kv_u64(j, "dropped_cannot_link", ms->bstats.dropped_cannot_link);
+    dc_jw_kv_u64(j, "pairs", ms->npairs);
     dc_jw_key(j, "rules");
     dc_jw_open(j, '[', DC_JW_LINES);
     for (size_t r = 0; r < ms->rules.n; r++) {
@@ -328,13 +322,13 @@ static int write_model(dc_run_t *run, const dc_match_sink_t *sink, const char *r
     dc_jw_close(j);
     dc_jw_key(j, "clustering");
     dc_jw_open(j, '{', DC_JW_INLINE);
-    key_u64(j, "accepted_pairs", ms->cstats.accepted);
-    key_u64(j, "unions", ms->cstats.unions);
-    key_u64(j, "refused_cannot_link", ms->cstats.refused);
-    key_u64(j, "clusters", ms->cstats.clusters);
-    key_u64(j, "singletons", ms->cstats.singletons);
-    key_u64(j, "largest", ms->cstats.largest);
-    key_u64(j, "review_rows", ms->review_rows);
+    dc_jw_kv_u64(j, "accepted_pairs", ms->cstats.accepted);
+    dc_jw_kv_u64(j, "unions", ms->cstats.unions);
+    dc_jw_kv_u64(j, "refused_cannot_link", ms->cstats.refused);
+    dc_jw_kv_u64(j, "clusters", ms->cstats.clusters);
+    dc_jw_kv_u64(j, "singletons", ms->cstats.singletons);
+    dc_jw_kv_u64(j, "largest", ms->cstats.largest);
+    dc_jw_kv_u64(j, "review_rows", ms->review_rows);
     dc_jw_close(j);
     /* what `dancu explain` needs to load the same records again */
     dc_jw_key(j, "run");

@@ -16,7 +16,6 @@
 
 /* The report is written with the JSON writer (common/dc_json.h), every
  * container one member per line. */
-#define KU(j, k, v) (dc_jw_key(j, k), dc_jw_u64(j, v))
 #define KS(j, k, v) (dc_jw_key(j, k), jw_str(j, v))
 
 static void jw_str(dc_jw_t *j, const char *s) { dc_jw_str(j, s ? s : ""); }
@@ -113,7 +112,7 @@ static void report_quality(const dc_run_t *run, dc_jw_t *j)
             } else {
                 dc_jw_null(j);
             }
-            for (int k = 0; k < Q__COUNT; k++) KU(j, q_names[k], c[k]);
+            for (int k = 0; k < Q__COUNT; k++) dc_jw_kv_u64(j, q_names[k], c[k]);
             dc_jw_close(j);
         }
     dc_jw_close(j);
@@ -126,7 +125,7 @@ static void report_inputs(const dc_run_t *run, dc_jw_t *j)
     for (uint32_t s = 0; s < run->load.nsources; s++) {
         const dc_source_info_t *src = &run->load.sources[s];
         dc_jw_open(j, '{', DC_JW_LINES);
-        KU(j, "index", src->index);
+        dc_jw_kv_u64(j, "index", src->index);
         KS(j, "path", src->path);
         KS(j, "source", src->name);
         KS(j, "record_identity", src->id_is_line ? "line" : "record_id");
@@ -140,16 +139,16 @@ static void report_inputs(const dc_run_t *run, dc_jw_t *j)
         dc_jw_bool(j, src->has_bom);
         dc_jw_key(j, "crlf");
         dc_jw_bool(j, src->crlf);
-        KU(j, "bytes", src->bytes_in);
-        KU(j, "rows", src->rows_in);
-        KU(j, "accepted", src->rows_ok);
+        dc_jw_kv_u64(j, "bytes", src->bytes_in);
+        dc_jw_kv_u64(j, "rows", src->rows_in);
+        dc_jw_kv_u64(j, "accepted", src->rows_ok);
         uint64_t rej = 0;
         for (int r = 0; r < DC_REJ__COUNT; r++) rej += src->rejected[r];
-        KU(j, "rejected", rej);
+        dc_jw_kv_u64(j, "rejected", rej);
         dc_jw_key(j, "rejected_by_reason");
         dc_jw_open(j, '{', DC_JW_LINES);
         for (int r = 0; r < DC_REJ__COUNT; r++)
-            if (src->rejected[r]) KU(j, dc_reject_reason_name((dc_reject_reason_t)r), src->rejected[r]);
+            if (src->rejected[r]) dc_jw_kv_u64(j, dc_reject_reason_name((dc_reject_reason_t)r), src->rejected[r]);
         dc_jw_close(j);
         dc_jw_key(j, "header");
         dc_jw_open(j, '[', DC_JW_LINES);
@@ -175,11 +174,11 @@ static void report_match(const dc_run_t *run, dc_jw_t *j)
     const dc_match_state_t *ms = run->match;
     dc_jw_key(j, "blocking");
     dc_jw_open(j, '{', DC_JW_LINES);
-    KU(j, "candidate_pairs", ms->bstats.pairs);
-    KU(j, "rule_pairs", ms->bstats.raw_pairs);
-    KU(j, "dropped_cannot_link", ms->bstats.dropped_cannot_link);
-    KU(j, "max_block", ms->rules.max_block);
-    KU(j, "window", ms->rules.window);
+    dc_jw_kv_u64(j, "candidate_pairs", ms->bstats.pairs);
+    dc_jw_kv_u64(j, "rule_pairs", ms->bstats.raw_pairs);
+    dc_jw_kv_u64(j, "dropped_cannot_link", ms->bstats.dropped_cannot_link);
+    dc_jw_kv_u64(j, "max_block", ms->rules.max_block);
+    dc_jw_kv_u64(j, "window", ms->rules.window);
     dc_jw_key(j, "seconds");
     dc_jw_fixed(j, ms->bstats.seconds, 3);
     dc_jw_key(j, "rules");
@@ -191,7 +190,7 @@ static void report_match(const dc_run_t *run, dc_jw_t *j)
         const char *name[DC_RULE_STATS_NFIELDS];
         uint64_t val[DC_RULE_STATS_NFIELDS];
         dc_rule_stats_fields(rs, name, val);
-        for (int f = 0; f < DC_RULE_STATS_NFIELDS; f++) KU(j, name[f], val[f]);
+        for (int f = 0; f < DC_RULE_STATS_NFIELDS; f++) dc_jw_kv_u64(j, name[f], val[f]);
         dc_jw_key(j, "seconds");
         dc_jw_fixed(j, rs->seconds, 3);
         dc_jw_close(j);
@@ -212,13 +211,13 @@ static void report_match(const dc_run_t *run, dc_jw_t *j)
 
     dc_jw_key(j, "clustering");
     dc_jw_open(j, '{', DC_JW_LINES);
-    KU(j, "pairs_accepted", ms->cstats.accepted);
-    KU(j, "unions", ms->cstats.unions);
-    KU(j, "unions_refused_cannot_link", ms->cstats.refused);
-    KU(j, "clusters", ms->cstats.clusters);
-    KU(j, "singletons", ms->cstats.singletons);
-    KU(j, "largest", ms->cstats.largest);
-    KU(j, "review_pairs", ms->review_rows);
+    dc_jw_kv_u64(j, "pairs_accepted", ms->cstats.accepted);
+    dc_jw_kv_u64(j, "unions", ms->cstats.unions);
+    dc_jw_kv_u64(j, "unions_refused_cannot_link", ms->cstats.refused);
+    dc_jw_kv_u64(j, "clusters", ms->cstats.clusters);
+    dc_jw_kv_u64(j, "singletons", ms->cstats.singletons);
+    dc_jw_kv_u64(j, "largest", ms->cstats.largest);
+    dc_jw_kv_u64(j, "review_pairs", ms->review_rows);
     dc_jw_key(j, "match_weight");
     dc_jw_fixed(j, ms->match_weight, 4);
     dc_jw_key(j, "review_weight");
@@ -238,7 +237,7 @@ void dc_report_json(const dc_run_t *run, dc_buf_t *out)
     KS(j, "dancu_version", DC_VERSION);
     dc_jw_key(j, "run");
     dc_jw_open(j, '{', DC_JW_LINES);
-    KU(j, "threads", (uint64_t)(run->opts.nthreads > 0 ? run->opts.nthreads : dc_nthreads_default()));
+    dc_jw_kv_u64(j, "threads", (uint64_t)(run->opts.nthreads > 0 ? run->opts.nthreads : dc_nthreads_default()));
     KS(j, "format", run->opts.jsonl ? "jsonl" : "csv");
     dc_jw_key(j, "compress");
     dc_jw_bool(j, run->opts.compress);
@@ -262,8 +261,8 @@ void dc_report_json(const dc_run_t *run, dc_buf_t *out)
         KS(j, "name", run->stages[s].name);
         dc_jw_key(j, "seconds");
         dc_jw_fixed(j, run->stages[s].seconds, 3);
-        KU(j, "rows", run->stages[s].rows);
-        KU(j, "peak_rss_bytes", run->stages[s].peak_rss);
+        dc_jw_kv_u64(j, "rows", run->stages[s].rows);
+        dc_jw_kv_u64(j, "peak_rss_bytes", run->stages[s].peak_rss);
         dc_jw_close(j);
     }
     dc_jw_close(j);
@@ -276,24 +275,24 @@ void dc_report_json(const dc_run_t *run, dc_buf_t *out)
     uint64_t linked = run->cl.off ? run->cl.off[run->cl.ncl] : 0;
     dc_jw_key(j, "clusters");
     dc_jw_open(j, '{', DC_JW_LINES);
-    KU(j, "citizens", run->cl.ncl);
-    KU(j, "records", linked);
-    KU(j, "max_size", maxsz);
+    dc_jw_kv_u64(j, "citizens", run->cl.ncl);
+    dc_jw_kv_u64(j, "records", linked);
+    dc_jw_kv_u64(j, "max_size", maxsz);
     dc_jw_key(j, "size_histogram");
     dc_jw_open(j, '{', DC_JW_LINES);
-    for (int b = 0; b < DC_REPORT_NBINS; b++) KU(j, hist_labels[b], hist[b]);
+    for (int b = 0; b < DC_REPORT_NBINS; b++) dc_jw_kv_u64(j, hist_labels[b], hist[b]);
     dc_jw_close(j);
     dc_jw_close(j);
 
     dc_jw_key(j, "survivorship");
     dc_jw_open(j, '{', DC_JW_LINES);
     const dc_merge_state_t *ms = run->merge;
-    KU(j, "citizens", ms ? ms->ncit : 0);
-    KU(j, "citizens_with_conflicts", ms ? ms->citizens_flagged : 0);
+    dc_jw_kv_u64(j, "citizens", ms ? ms->ncit : 0);
+    dc_jw_kv_u64(j, "citizens_with_conflicts", ms ? ms->citizens_flagged : 0);
     dc_jw_key(j, "flags");
     dc_jw_open(j, '{', DC_JW_LINES);
     for (int f = 0; f < DC_CF__COUNT; f++)
-        KU(j, dc_merge_flag_name((dc_cflag_t)f), ms ? ms->conflicts[f] : 0);
+        dc_jw_kv_u64(j, dc_merge_flag_name((dc_cflag_t)f), ms ? ms->conflicts[f] : 0);
     dc_jw_close(j);
     dc_jw_close(j);
 
@@ -302,13 +301,13 @@ void dc_report_json(const dc_run_t *run, dc_buf_t *out)
 
     dc_jw_key(j, "reconciliation");
     dc_jw_open(j, '{', DC_JW_LINES);
-    KU(j, "input_rows", ld->rows_in);
-    KU(j, "linked_rows", linked);
-    KU(j, "rejected_rows", ld->rows_rejected);
+    dc_jw_kv_u64(j, "input_rows", ld->rows_in);
+    dc_jw_kv_u64(j, "linked_rows", linked);
+    dc_jw_kv_u64(j, "rejected_rows", ld->rows_rejected);
     dc_jw_key(j, "balanced");
     dc_jw_bool(j, ld->rows_in == linked + ld->rows_rejected);
-    KU(j, "citizens", run->cl.ncl);
-    KU(j, "duplicates_removed", linked - run->cl.ncl);
+    dc_jw_kv_u64(j, "citizens", run->cl.ncl);
+    dc_jw_kv_u64(j, "duplicates_removed", linked - run->cl.ncl);
     dc_jw_key(j, "reject_rate");
     dc_jw_fixed(j, rr, 6);
     dc_jw_key(j, "reject_rate_exceeded");
