@@ -8,6 +8,7 @@
 #   make asan       the same suite under AddressSanitizer + UBSan (= make check SAN=1)
 #   make fuzz       build the libFuzzer harnesses (clang) and run each briefly
 #   make bench      benchmarks (bench/README.md)
+#   make bench-quality  quality on the public benchmarks beside published figures
 #   make golden-update  refresh the committed golden outputs after an intended change
 #
 # Sources are found by wildcard: every engine/*/*.c and loaders/*.c goes
@@ -72,7 +73,7 @@ Q :=
 endif
 
 .SECONDARY:
-.PHONY: all deps run check asan fuzz bench clean golden-update tests
+.PHONY: all deps run check asan fuzz bench bench-quality clean golden-update tests
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/dancu
@@ -154,6 +155,9 @@ fuzz: $(DEPS_STAMP)
 
 bench: $(BUILD)/dancu
 	sh bench/run_all.sh $(BUILD)/dancu
+
+bench-quality: $(BUILD)/dancu
+	sh bench/quality/run.sh $(BUILD)/dancu
 
 # Removes the default build directories and a custom BUILD=... one.
 clean:

@@ -50,6 +50,8 @@ static void usage(FILE *out)
             "      --max-reject-rate R  exit 1 if rejected/read rows exceeds R (0..1; default 1)\n"
             "      --max-field BYTES    longest accepted field (default 65536)\n"
             "      --chunk-size BYTES   bytes per parse chunk (default 4194304)\n"
+            "      --csv-formulas escape|raw  CSV cells starting with = + - @ TAB CR ' get a leading '\n"
+            "                           (spreadsheet formula guard, docs/OUTPUTS.md) [default: escape]\n"
             "  -n, --dry-run            read and check only: write rejects.csv and the report,\n"
             "                           not the per-file CSVs\n"
             "  -f, --force              write into a non-empty OUTDIR\n"
@@ -249,6 +251,7 @@ int dc_cmd_load(int argc, char **argv)
         {"max-reject-rate", required_argument, NULL, 'R'},
         {"max-field", required_argument, NULL, 'F'},
         {"chunk-size", required_argument, NULL, 'C'},
+        {"csv-formulas", required_argument, NULL, 'X'},
         {"force", no_argument, NULL, 'f'},
         {"dry-run", no_argument, NULL, 'n'},
         {"quiet", no_argument, NULL, 'q'},
@@ -305,6 +308,9 @@ int dc_cmd_load(int argc, char **argv)
         case 'f': force = 1; break;
         case 'n': dry = 1; break;
         case 'q': quiet = 1; break;
+        case 'X':
+            if (dc_table_formula_mode(optarg)) { rcu = usage_error("bad --csv-formulas (escape or raw)", optarg); goto out; }
+            break;
         case 'h': usage(stdout); rcu = -1; goto out;
         default: rcu = usage_error("bad option", NULL); goto out;
         }

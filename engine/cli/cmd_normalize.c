@@ -55,6 +55,8 @@ static void usage(FILE *out)
             "  -e, --encoding E         utf-8, tcvn3, vni, viscii, cp1258 or auto (default auto)\n"
             "  -m, --map COLUMN=FIELD   map a header column to a canonical field (repeatable)\n"
             "      --mapping FILE       CSV of column,field pairs\n"
+            "      --csv-formulas escape|raw  CSV cells starting with = + - @ TAB CR ' get a leading '\n"
+            "                           (spreadsheet formula guard, docs/OUTPUTS.md) [default: escape]\n"
             "      --timing             print the CPU time spent normalizing (rows/s per core)\n"
             "      --no-cache           do not cache results per distinct raw value (benchmarks)\n"
             "  -f, --force              overwrite OUT\n"
@@ -374,6 +376,7 @@ int dc_cmd_normalize(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {"timing", no_argument, NULL, 'T'},
         {"no-cache", no_argument, NULL, 'N'},
+        {"csv-formulas", required_argument, NULL, 'X'},
         {NULL, 0, NULL, 0},
     };
     int timing = 0;
@@ -438,6 +441,9 @@ int dc_cmd_normalize(int argc, char **argv)
         case 'N': no.no_cache = 1; break;
         case 'q': dc_log_level = 0; break;
         case 'v': dc_log_level = 2; break;
+        case 'X':
+            if (dc_table_formula_mode(optarg)) { rc = usage_error("bad --csv-formulas (escape or raw)", optarg); goto done; }
+            break;
         case 'h': usage(stdout); goto done;
         default: rc = usage_error("bad option", NULL); goto done;
         }

@@ -37,8 +37,13 @@ static void usage(FILE *f)
             "  -v, --verbose             more messages (per stage and per blocking rule)\n"
             "      --format csv|jsonl    table format [default: csv]\n"
             "      --compress            zstd-compress the tables (.zst)\n"
+            "      --csv-formulas escape|raw  CSV cells starting with = + - @ TAB CR ' get a leading '\n"
+            "                           (spreadsheet formula guard, docs/OUTPUTS.md) [default: escape]\n"
             "      --model FILE          use this model.json instead of estimating one\n"
             "      --rules FILE          blocking rules (docs/MATCHING.md) [default: built in]\n"
+            "      --scores              also write scores: every candidate pair with its match probability\n"
+            "      --labels FILE         decisions on pairs (source_a,record_id_a,source_b,record_id_b,decision =\n"
+            "                            match | non_match): must-link and cannot-link constraints\n"
             "      --match-threshold P   match probability for a link [default: %.2f]\n"
             "      --review-threshold P  lower bound of the review band [default: %.2f]\n"
             "      --max-reject-rate R   fail when rejected/input rows exceeds R (0..1)\n"
@@ -46,7 +51,8 @@ static void usage(FILE *f)
             "                            as given (without .zst/.gz) [default: base]; two inputs with\n"
             "                            one name are refused (exit 2)\n"
             "      --memory-limit SIZE   fail early (before loading, estimated from the input sizes) or as soon\n"
-            "                            as the process grows past SIZE (e.g. 4G)\n"
+            "                            as the process grows past SIZE (e.g. 4G); 0 or none: no limit\n"
+            "                            [default: 80%% of physical memory or of the cgroup limit]\n"
             "Loader options:\n"
             "  -d, --delimiter C         field delimiter (, ; tab |) [default: detect]\n"
             "  -e, --encoding NAME       utf-8, tcvn3, vni, viscii, cp1258 [default: detect]\n"
@@ -111,13 +117,17 @@ int dc_cmd_run(int argc, char **argv)
     enum {
         O_FORCE = 256, O_FORMAT, O_COMPRESS, O_MODEL, O_RULES, O_MATCH, O_REVIEW, O_MAXREJ,
         O_MEM, O_MAPPING, O_MAP, O_MAXFIELD, O_ETHNIC, O_SEXONE, O_PIVOT, O_REFYEAR, O_SRCNAMES,
+        O_FORMULAS, O_SCORES, O_LABELS,
     };
     static const struct option lopts[] = {
         {"output", required_argument, NULL, 'o'},     {"threads", required_argument, NULL, 't'},
         {"force", no_argument, NULL, O_FORCE},        {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},          {"format", required_argument, NULL, O_FORMAT},
-        {"compress", no_argument, NULL, O_COMPRESS},  {"model", required_argument, NULL, O_MODEL},
-        {"rules", required_argument, NULL, O_RULES},  {"match-threshold", required_argument, NULL, O_MATCH},
+        {"compress", no_argument, NULL, O_COMPRESS},  {"csv-formulas", required_argument, NULL, O_FORMULAS},
+        {"model", required_argument, NULL, O_MODEL},
+        {"rules", required_argument, NULL, O_RULES},  {"scores", no_argument, NULL, O_SCORES},
+        {"labels", required_argument, NULL, O_LABELS},
+        {"match-threshold", required_argument, NULL, O_MATCH},
         {"review-threshold", required_argument, NULL, O_REVIEW},
         {"max-reject-rate", required_argument, NULL, O_MAXREJ},
         {"memory-limit", required_argument, NULL, O_MEM},
@@ -138,7 +148,7 @@ int dc_cmd_run(int argc, char **argv)
     o.norm.century_pivot = 30;
     const char **maps = NULL;
     size_t nmaps = 0, mapcap = 0;
-    int verbose = 0, c, bad = 0;
+    int verbose = 0, c, bad = 0, mem_given = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:t:qvd:e:h", lopts, NULL)) != -1) {
         switch (c) {
@@ -156,8 +166,13 @@ int dc_cmd_run(int argc, char **argv)
             else { fprintf(stderr, "dancu run: --format must be csv or jsonl\n"); bad = 1; }
             break;
         case O_COMPRESS: o.compress = 1; break;
+        case O_FORMULAS:
+            if (dc_table_formula_mode(optarg)) { fprintf(stderr, "dancu run: --csv-formulas must be escape or raw\n"); bad = 1; }
+            break;
         case O_MODEL: o.model_in = optarg; break;
         case O_RULES: o.rules_file = optarg; break;
+        case O_SCORES: o.write_scores = 1; break;
+        case O_LABELS: o.labels_file = optarg; break;
         case O_MATCH:
             if (parse_prob(optarg, &o.match_threshold)) { fprintf(stderr, "dancu run: --match-threshold must be in [0, 1]\n"); bad = 1; }
             break;
@@ -168,7 +183,9 @@ int dc_cmd_run(int argc, char **argv)
             if (parse_prob(optarg, &o.max_reject_rate)) { fprintf(stderr, "dancu run: --max-reject-rate must be in [0, 1]\n"); bad = 1; }
             break;
         case O_MEM:
-            if (parse_size(optarg, &o.memory_limit)) { fprintf(stderr, "dancu run: bad --memory-limit '%s'\n", optarg); bad = 1; }
+            mem_given = 1;
+            if (!strcmp(optarg, "none")) o.memory_limit = 0;
+            else if (parse_size(optarg, &o.memory_limit)) { fprintf(stderr, "dancu run: bad --memory-limit '%s'\n", optarg); bad = 1; }
             break;
         case 'd':
             if (!strcmp(optarg, "tab") || !strcmp(optarg, "\\t")) o.load.delimiter = '\t';
@@ -226,6 +243,18 @@ int dc_cmd_run(int argc, char **argv)
     }
     o.load.mappings = maps;
     dc_log_level = o.quiet ? 0 : 1 + verbose;
+    if (!mem_given) {   /* the default cap: a share of the memory this process may use */
+        uint64_t base = 0;
+        /* test hook: a meminfo file standing for this machine's, no cgroup */
+        const char *fake = getenv("DANCU_TEST_MEMINFO");
+        static const char *const no_cgroup[] = {NULL};
+        o.memory_limit = dc_memory_default_limit(fake, fake ? no_cgroup : NULL, &base);
+        o.memory_limit_default = o.memory_limit != 0;
+        char a[32], b[32];
+        if (o.memory_limit)
+            dc_log(2, "memory limit %s (%.0f%% of %s; --memory-limit SIZE or none to change it)",
+                   dc_format_size(o.memory_limit, a), DC_MEMORY_DEFAULT_SHARE * 100, dc_format_size(base, b));
+    }
     dc_cli_inputs_t inputs;
     int irc = dc_cli_inputs((const char *const *)argv + optind, (size_t)(argc - optind), o.source_naming, &inputs);
     if (irc) {
