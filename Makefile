@@ -24,8 +24,9 @@ SAN     ?= 0
 V       ?= 0
 
 # PKGS, BASE_CFLAGS and LDLIBS are passed to tests/fuzz/Makefile.fuzz.
-PKGS     := libxxhash libzstd zlib libutf8proc
-DEB_PKGS := pkg-config libxxhash-dev libzstd-dev zlib1g-dev libutf8proc-dev check zstd
+PKGS     := libxxhash libzstd zlib libutf8proc libpq
+# postgresql: the private server of the delivery tests (tests/pg/pgserver.sh)
+DEB_PKGS := pkg-config libxxhash-dev libzstd-dev zlib1g-dev libutf8proc-dev check zstd libpq-dev postgresql
 
 ifeq ($(SAN),1)
 BUILD   := build-san
@@ -82,7 +83,7 @@ deps: $(DEPS_STAMP)
 
 $(DEPS_STAMP):
 	@mkdir -p $(BUILD)
-	@if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists $(PKGS) check || ! command -v zstd >/dev/null 2>&1; then \
+	@if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists $(PKGS) check || ! command -v zstd >/dev/null 2>&1 || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 	  echo "Installing build dependencies: $(DEB_PKGS)"; \
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(DEB_PKGS) >/dev/null; \

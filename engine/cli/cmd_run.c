@@ -8,6 +8,7 @@
 #include "match/dc_match.h"
 #include "merge/dc_merge.h"
 #include "pipeline/dc_pipeline.h"
+#include "deliver/dc_deliver.h"
 
 #include <errno.h>     /* errno */
 #include <getopt.h>    /* getopt_long */
@@ -50,6 +51,8 @@ static void usage(FILE *f)
             "      --source-names base|path  name each source by its file's base name or by the path\n"
             "                            as given (without .zst/.gz) [default: base]; two inputs with\n"
             "                            one name are refused (exit 2)\n"
+            "      --deliver CONNINFO    once the outputs are complete, deliver them into PostgreSQL\n"
+            "                            (as `dancu deliver OUTDIR --to CONNINFO`, schema dancu)\n"
             "      --memory-limit SIZE   fail early (before loading, estimated from the input sizes) or as soon\n"
             "                            as the process grows past SIZE (e.g. 4G); 0 or none: no limit\n"
             "                            [default: 80%% of physical memory or of the cgroup limit]\n"
@@ -117,7 +120,7 @@ int dc_cmd_run(int argc, char **argv)
     enum {
         O_FORCE = 256, O_FORMAT, O_COMPRESS, O_MODEL, O_RULES, O_MATCH, O_REVIEW, O_MAXREJ,
         O_MEM, O_MAPPING, O_MAP, O_MAXFIELD, O_ETHNIC, O_SEXONE, O_PIVOT, O_REFYEAR, O_SRCNAMES,
-        O_FORMULAS, O_SCORES, O_LABELS,
+        O_FORMULAS, O_SCORES, O_LABELS, O_DELIVER,
     };
     static const struct option lopts[] = {
         {"output", required_argument, NULL, 'o'},     {"threads", required_argument, NULL, 't'},
@@ -137,6 +140,7 @@ int dc_cmd_run(int argc, char **argv)
         {"ethnic-codes", required_argument, NULL, O_ETHNIC}, {"sex-one", required_argument, NULL, O_SEXONE},
         {"century-pivot", required_argument, NULL, O_PIVOT}, {"ref-year", required_argument, NULL, O_REFYEAR},
         {"source-names", required_argument, NULL, O_SRCNAMES},
+        {"deliver", required_argument, NULL, O_DELIVER},
         {"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0},
     };
     dc_run_opts_t o;
@@ -148,6 +152,7 @@ int dc_cmd_run(int argc, char **argv)
     o.norm.century_pivot = 30;
     const char **maps = NULL;
     size_t nmaps = 0, mapcap = 0;
+    const char *deliver_to = NULL;
     int verbose = 0, c, bad = 0, mem_given = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:t:qvd:e:h", lopts, NULL)) != -1) {
@@ -226,6 +231,7 @@ int dc_cmd_run(int argc, char **argv)
         case O_SRCNAMES:
             if (dc_source_naming_parse(optarg, &o.source_naming)) { fprintf(stderr, "dancu run: --source-names must be base or path\n"); bad = 1; }
             break;
+        case O_DELIVER: deliver_to = optarg; break;
         case 'h': usage(stdout); free(maps); return DC_EXIT_OK;
         default: bad = 1; break;
         }
@@ -271,6 +277,13 @@ int dc_cmd_run(int argc, char **argv)
     int rc = dc_pipeline_run(&run, paths, npaths);
     if (rc) dc_error("%s", dc_geterr());
     else if (!o.quiet) dc_report_summary(&run, stderr);
+    if (rc == 0 && deliver_to) {
+        /* the outputs are committed (_SUCCESS): deliver the folder as it is */
+        dc_deliver_opts_t d = {.outdir = o.outdir, .conninfo = deliver_to, .log_level = o.quiet ? 0 : 1,
+                               .csv_raw = !dc_table_formula_guard};
+        rc = dc_deliver(&d, NULL);
+        if (rc) dc_error("%s (the run's outputs are complete in %s)", dc_geterr(), o.outdir);
+    }
     dc_pipeline_free(&run);
     dc_cli_inputs_free(&inputs);
     free(maps);

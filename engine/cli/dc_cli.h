@@ -21,6 +21,8 @@ int dc_cmd_gen(int argc, char **argv);
 int dc_cmd_eval(int argc, char **argv);
 int dc_cmd_explain(int argc, char **argv);
 int dc_cmd_blocks(int argc, char **argv);
+int dc_cmd_deliver(int argc, char **argv);
+int dc_cmd_store(int argc, char **argv);   /* hidden: debugging the record store */
 
 /* A row key (hash of source name and record_id) and the hash of a label. */
 typedef struct dc_cli_label {

@@ -27,7 +27,9 @@ static const subcmd_t subcmds[] = {
     {"gen", dc_cmd_gen, "generate synthetic provincial exports with ground truth"},
     {"eval", dc_cmd_eval, "score links.csv against a truth file"},
     {"explain", dc_cmd_explain, "show why two rows were or were not merged"},
+    {"deliver", dc_cmd_deliver, "deliver a run's outputs into PostgreSQL, all or nothing"},
     {"blocks", dc_cmd_blocks, "show the candidate pairs of the blocking rules (and the true pairs they find)"},
+    {"store", dc_cmd_store, NULL},   /* hidden (no summary): debugging the record store */
 };
 
 static void usage(FILE *out)
@@ -40,7 +42,7 @@ static void usage(FILE *out)
             "\n"
             "Commands:\n");
     for (size_t i = 0; i < DC_ARRAY_LEN(subcmds); i++)
-        fprintf(out, "  %-10s %s\n", subcmds[i].name, subcmds[i].summary);
+        if (subcmds[i].summary) fprintf(out, "  %-10s %s\n", subcmds[i].name, subcmds[i].summary);
     fprintf(out,
             "\n"
             "Options:\n"
