@@ -160,8 +160,15 @@ bench: $(BUILD)/dancu
 bench-quality: $(BUILD)/dancu
 	sh bench/quality/run.sh $(BUILD)/dancu
 
-# Removes the default build directories and a custom BUILD=... one.
+# `make clean` removes the default build directories; `make clean
+# BUILD=dir` removes that directory only (so that cleaning a second build
+# leaves the others, and a running one, alone).
+ifeq ($(origin BUILD),file)
+CLEAN_DIRS := build build-san build-fuzz
+else
+CLEAN_DIRS := $(BUILD)
+endif
 clean:
-	rm -rf build build-san build-fuzz $(BUILD)
+	rm -rf $(CLEAN_DIRS)
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(HELPER_OBJ:.o=.d) $(TEST_BIN:=.d)

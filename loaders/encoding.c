@@ -27,6 +27,7 @@
  */
 #include "dc_encoding.h"
 #include "ref/dc_ref.h"
+#include "common/dc_utf8.h"
 
 #include <pthread.h>   /* pthread_once */
 #include <stdlib.h>    /* free, strtoul, bsearch, qsort */
@@ -84,7 +85,7 @@ static uint16_t vnlet_idx[VNLET_DIRECT];
 
 static size_t put_utf8(char *dst, uint32_t cp)
 {
-    return (size_t)utf8proc_encode_char((utf8proc_int32_t)cp, (utf8proc_uint8_t *)dst);
+    return dc_utf8_put(cp, dst);
 }
 
 static uint32_t parse_cp(const char *s)
@@ -173,8 +174,8 @@ static int decompose(uint32_t cp, uint32_t *out, int max)
 
 static uint32_t first_cp(const char *s)
 {
-    utf8proc_int32_t cp = 0;
-    utf8proc_iterate((const utf8proc_uint8_t *)s, -1, &cp);
+    uint32_t cp = 0;
+    dc_utf8_dec((const unsigned char *)s, strlen(s), &cp);
     return (uint32_t)cp;
 }
 
@@ -349,31 +350,16 @@ int dc_encoding_parse(const char *name, dc_encoding_t *out)
 
 /* ---------------------------------------------------------------- UTF-8 */
 
-/* Length of the valid UTF-8 prefix of s[0..n) (RFC 3629: no overlongs, no
- * surrogates, at most U+10FFFF). */
+/* Length of the valid UTF-8 prefix of s[0..n) (dc_utf8_dec: RFC 3629). */
 static size_t utf8_valid_prefix(const unsigned char *s, size_t n)
 {
     size_t i = 0;
     while (i < n) {
-        unsigned c = s[i];
-        if (c < 0x80) { i++; continue; }
-        size_t k;
-        unsigned lo = 0x80, hi = 0xBF;
-        if (c >= 0xC2 && c <= 0xDF) k = 1;
-        else if (c >= 0xE0 && c <= 0xEF) {
-            k = 2;
-            if (c == 0xE0) lo = 0xA0;
-            if (c == 0xED) hi = 0x9F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            k = 3;
-            if (c == 0xF0) lo = 0x90;
-            if (c == 0xF4) hi = 0x8F;
-        } else return i;
-        if (i + k >= n) return i;   /* truncated */
-        if (s[i + 1] < lo || s[i + 1] > hi) return i;
-        for (size_t j = 2; j <= k; j++)
-            if ((s[i + j] & 0xC0) != 0x80) return i;
-        i += k + 1;
+        if (s[i] < 0x80) { i++; continue; }
+        uint32_t cp;
+        size_t k = dc_utf8_dec(s + i, n - i, &cp);
+        if (!k) return i;
+        i += k;
     }
     return i;
 }

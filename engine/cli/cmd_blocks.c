@@ -90,37 +90,49 @@ static void print_text(const result_t *r, FILE *f)
 static void print_json(const result_t *r, FILE *f)
 {
     dc_buf_t b = DC_BUF_INIT;
-    dc_buf_printf(&b, "{\"records\": %zu, \"rule_pairs\": %llu, \"dropped_cannot_link\": %llu, \"pairs\": %llu, "
-                      "\"pairs_per_record\": %.6f, \"seconds\": %.3f, ",
-                  r->nrec, (unsigned long long)r->bs->raw_pairs, (unsigned long long)r->bs->dropped_cannot_link,
-                  (unsigned long long)r->bs->pairs, ratio(r->bs->pairs, r->nrec), r->bs->seconds);
-    dc_buf_printf(&b, "\"max_block\": %u, \"window\": %u, \"rules\": [", r->rules->max_block,
-                  r->rules->window);
+    dc_jw_t jw, *j = &jw;
+    dc_jw_init(j, &b, 0);
+    dc_jw_open(j, '{', DC_JW_INLINE);
+    dc_jw_kv_u64(j, "records", r->nrec);
+    dc_jw_kv_u64(j, "rule_pairs", r->bs->raw_pairs);
+    dc_jw_kv_u64(j, "dropped_cannot_link", r->bs->dropped_cannot_link);
+    dc_jw_kv_u64(j, "pairs", r->bs->pairs);
+    dc_jw_kv_fixed(j, "pairs_per_record", ratio(r->bs->pairs, r->nrec), 6);
+    dc_jw_kv_fixed(j, "seconds", r->bs->seconds, 3);
+    dc_jw_kv_u64(j, "max_block", r->rules->max_block);
+    dc_jw_kv_u64(j, "window", r->rules->window);
+    dc_jw_key(j, "rules");
+    dc_jw_open(j, '[', DC_JW_INLINE);
     for (size_t i = 0; i < r->rules->n; i++) {
         const dc_rule_stats_t *s = &r->bs->rule[i];
-        dc_buf_printf(&b, "%s{\"rule\": ", i ? ", " : "");
-        dc_buf_put_json_str(&b, r->rules->r[i].text, strlen(r->rules->r[i].text));
-        dc_rule_stats_json(s, &b);
-        dc_buf_printf(&b, ", \"seconds\": %.3f", s->seconds);
+        dc_jw_open(j, '{', DC_JW_INLINE);
+        dc_jw_key(j, "rule");
+        dc_jw_str(j, r->rules->r[i].text);
+        dc_rule_stats_json(s, j);
+        dc_jw_kv_fixed(j, "seconds", s->seconds, 3);
         if (r->bt) {
             const dc_block_truth_rule_t *t = &r->bt->rule[i];
-            dc_buf_printf(&b, ", \"true_pairs\": %llu, \"true_pairs_new\": %llu, \"true_pairs_only\": %llu",
-                          (unsigned long long)t->true_pairs, (unsigned long long)t->true_new,
-                          (unsigned long long)t->true_only);
+            dc_jw_kv_u64(j, "true_pairs", t->true_pairs);
+            dc_jw_kv_u64(j, "true_pairs_new", t->true_new);
+            dc_jw_kv_u64(j, "true_pairs_only", t->true_only);
         }
-        dc_buf_puts(&b, "}");
+        dc_jw_close(j);
     }
-    dc_buf_puts(&b, "]");
-    if (r->bt)
-        dc_buf_printf(&b,
-                      ", \"truth\": {\"labelled_records\": %zu, \"true_pairs\": %llu, \"found_by_rules\": %llu, "
-                      "\"found\": %llu, \"completeness\": %.6f, \"found_transitive\": %llu, "
-                      "\"completeness_transitive\": %.6f}",
-                      r->labelled, (unsigned long long)r->bt->true_pairs, (unsigned long long)r->bt->found_rules,
-                      (unsigned long long)r->bt->found,
-                      ratio(r->bt->found, r->bt->true_pairs), (unsigned long long)r->bt->found_transitive,
-                      ratio(r->bt->found_transitive, r->bt->true_pairs));
-    dc_buf_puts(&b, "}\n");
+    dc_jw_close(j);
+    if (r->bt) {
+        dc_jw_key(j, "truth");
+        dc_jw_open(j, '{', DC_JW_INLINE);
+        dc_jw_kv_u64(j, "labelled_records", r->labelled);
+        dc_jw_kv_u64(j, "true_pairs", r->bt->true_pairs);
+        dc_jw_kv_u64(j, "found_by_rules", r->bt->found_rules);
+        dc_jw_kv_u64(j, "found", r->bt->found);
+        dc_jw_kv_fixed(j, "completeness", ratio(r->bt->found, r->bt->true_pairs), 6);
+        dc_jw_kv_u64(j, "found_transitive", r->bt->found_transitive);
+        dc_jw_kv_fixed(j, "completeness_transitive", ratio(r->bt->found_transitive, r->bt->true_pairs), 6);
+        dc_jw_close(j);
+    }
+    dc_jw_close(j);
+    dc_buf_putc(&b, '\n');
     fwrite(b.p, 1, b.len, f);
     dc_buf_free(&b);
 }

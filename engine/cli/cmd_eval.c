@@ -11,7 +11,7 @@
 #include "cli/dc_cli.h"
 #include "common/dc_common.h"
 #include "match/dc_match.h"
-#include "match/dc_match_json.h"
+#include "common/dc_json.h"
 #include "ref/dc_ref.h"
 
 #include <getopt.h>    /* getopt_long */
@@ -123,6 +123,42 @@ static void usage(FILE *f)
             "  -h, --help     show this help\n");
 }
 
+/* The figures as one JSON object on one line. */
+static void print_json(const dc_eval_t *e)
+{
+    dc_buf_t b = DC_BUF_INIT;
+    dc_jw_t jw, *j = &jw;
+    dc_jw_init(j, &b, 0);
+    dc_jw_open(j, '{', DC_JW_INLINE);
+    dc_jw_kv_u64(j, "records", e->n);
+    dc_jw_kv_u64(j, "links_only", e->only_pred);
+    dc_jw_kv_u64(j, "truth_only", e->only_truth);
+    dc_jw_key(j, "pairwise");
+    dc_jw_open(j, '{', DC_JW_INLINE);
+    dc_jw_kv_fixed(j, "precision", e->p, 6);
+    dc_jw_kv_fixed(j, "recall", e->r, 6);
+    dc_jw_kv_fixed(j, "f1", e->f1, 6);
+    dc_jw_kv_u64(j, "true_positives", e->tp);
+    dc_jw_kv_u64(j, "predicted_pairs", e->pred_pairs);
+    dc_jw_kv_u64(j, "true_pairs", e->true_pairs);
+    dc_jw_close(j);
+    dc_jw_key(j, "bcubed");
+    dc_jw_open(j, '{', DC_JW_INLINE);
+    dc_jw_kv_fixed(j, "precision", e->bp, 6);
+    dc_jw_kv_fixed(j, "recall", e->br, 6);
+    dc_jw_kv_fixed(j, "f1", e->bf1, 6);
+    dc_jw_close(j);
+    dc_jw_key(j, "clusters");
+    dc_jw_open(j, '{', DC_JW_INLINE);
+    dc_jw_kv_u64(j, "predicted", e->pred_clusters);
+    dc_jw_kv_u64(j, "true", e->true_clusters);
+    dc_jw_close(j);
+    dc_jw_close(j);
+    dc_buf_putc(&b, '\n');
+    fwrite(b.p, 1, b.len, stdout);
+    dc_buf_free(&b);
+}
+
 int dc_cmd_eval(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -169,15 +205,7 @@ int dc_cmd_eval(int argc, char **argv)
     free(pred);
     free(tru);
     if (json) {
-        printf("{\"records\": %llu, \"links_only\": %llu, \"truth_only\": %llu, "
-               "\"pairwise\": {\"precision\": %.6f, \"recall\": %.6f, \"f1\": %.6f, "
-               "\"true_positives\": %llu, \"predicted_pairs\": %llu, \"true_pairs\": %llu}, "
-               "\"bcubed\": {\"precision\": %.6f, \"recall\": %.6f, \"f1\": %.6f}, "
-               "\"clusters\": {\"predicted\": %llu, \"true\": %llu}}\n",
-               (unsigned long long)e.n, (unsigned long long)e.only_pred, (unsigned long long)e.only_truth,
-               e.p, e.r, e.f1, (unsigned long long)e.tp, (unsigned long long)e.pred_pairs,
-               (unsigned long long)e.true_pairs, e.bp, e.br, e.bf1, (unsigned long long)e.pred_clusters,
-               (unsigned long long)e.true_clusters);
+        print_json(&e);
     } else {
         printf("records      %llu evaluated (%llu in links only, %llu in truth only)\n",
                (unsigned long long)e.n, (unsigned long long)e.only_pred, (unsigned long long)e.only_truth);

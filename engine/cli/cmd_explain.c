@@ -12,7 +12,7 @@
 #include "cli/dc_cli.h"
 #include "common/dc_common.h"
 #include "match/dc_match.h"
-#include "match/dc_match_json.h"
+#include "common/dc_json.h"
 #include "ref/dc_ref.h"
 #include "run/dc_run.h"
 

@@ -14,6 +14,7 @@
 #include "common/dc_common.h"
 #include "dc_loader.h"
 #include "dc_loader_int.h"
+#include "common/dc_json.h"
 
 #include <getopt.h>   /* getopt_long */
 #include <stdlib.h>   /* strtod, free */
@@ -133,20 +134,6 @@ static int on_commit(void *ud, dc_batch_t *b)
     return 0;
 }
 
-static void json_kv_str(dc_buf_t *b, const char *k, const char *v)
-{
-    dc_buf_put_json_str(b, k, strlen(k));
-    dc_buf_putc(b, ':');
-    dc_buf_put_json_str(b, v, strlen(v));
-}
-
-static void json_kv_u64(dc_buf_t *b, const char *k, uint64_t v)
-{
-    dc_buf_put_json_str(b, k, strlen(k));
-    dc_buf_putc(b, ':');
-    dc_buf_putu64(b, v);
-}
-
 static const char *delim_name(char d)
 {
     switch (d) {
@@ -158,75 +145,78 @@ static const char *delim_name(char d)
     }
 }
 
+static void rejected_by_reason(dc_jw_t *j, const uint64_t n[DC_REJ__COUNT])
+{
+    dc_jw_key(j, "rejected_by_reason");
+    dc_jw_open(j, '{', DC_JW_COMPACT);
+    for (int r = 0; r < DC_REJ__COUNT; r++) dc_jw_kv_u64(j, dc_reject_reason_name((dc_reject_reason_t)r), n[r]);
+    dc_jw_close(j);
+}
+
+/* One object per file, compact, on its own line (the file's layout). */
+static void source_json(dc_jw_t *j, const dc_source_info_t *S, const char *tname)
+{
+    dc_jw_open(j, '{', DC_JW_COMPACT);
+    dc_jw_kv_str(j, "path", S->path);
+    dc_jw_kv_str(j, "source", S->name);
+    dc_jw_kv_str(j, "record_identity", S->id_is_line ? "line" : "record_id");
+    dc_jw_kv_str(j, "output", tname ? tname : "");
+    dc_jw_kv_str(j, "compression", S->compression ? S->compression : "none");
+    dc_jw_kv_str(j, "encoding", dc_encoding_name(S->encoding));
+    dc_jw_key(j, "encoding_confidence");
+    dc_jw_fixed(j, S->encoding_confidence, 3);
+    dc_jw_kv_str(j, "delimiter", delim_name(S->delimiter));
+    dc_jw_key(j, "bom");
+    dc_jw_bool(j, S->has_bom);
+    dc_jw_key(j, "crlf");
+    dc_jw_bool(j, S->crlf);
+    dc_jw_key(j, "header");
+    dc_jw_open(j, '[', DC_JW_COMPACT);
+    for (uint32_t c = 0; c < S->ncols; c++) {
+        dc_jw_open(j, '{', DC_JW_COMPACT);
+        dc_jw_kv_str(j, "column", S->col_names[c]);
+        dc_jw_kv_str(j, "field", S->col_field[c] >= 0 ? dc_field_name((dc_field_t)S->col_field[c]) : "extra");
+        dc_jw_close(j);
+    }
+    dc_jw_close(j);
+    dc_jw_kv_u64(j, "rows_in", S->rows_in);
+    dc_jw_kv_u64(j, "rows_ok", S->rows_ok);
+    dc_jw_kv_u64(j, "rows_rejected", S->rows_in - S->rows_ok);
+    rejected_by_reason(j, S->rejected);
+    dc_jw_kv_u64(j, "blank_lines", S->blank_lines);
+    dc_jw_kv_u64(j, "bytes", S->bytes_in);
+    dc_jw_kv_u64(j, "file_bytes", S->raw_bytes);
+    dc_jw_close(j);
+}
+
 static int write_report(const char *outdir, const dc_load_stats_t *st, const char *const *tnames)
 {
     dc_buf_t b = DC_BUF_INIT;
-    dc_buf_puts(&b, "{\n  ");
-    json_kv_str(&b, "dancu_version", DC_VERSION);
-    dc_buf_puts(&b, ",\n  \"files\": [");
-    for (uint32_t i = 0; i < st->nsources; i++) {
-        const dc_source_info_t *S = &st->sources[i];
-        dc_buf_puts(&b, i ? ",\n    {" : "\n    {");
-        json_kv_str(&b, "path", S->path);
-        dc_buf_putc(&b, ',');
-        json_kv_str(&b, "source", S->name);
-        dc_buf_putc(&b, ',');
-        json_kv_str(&b, "record_identity", S->id_is_line ? "line" : "record_id");
-        dc_buf_putc(&b, ',');
-        json_kv_str(&b, "output", tnames && tnames[i] ? tnames[i] : "");
-        dc_buf_putc(&b, ',');
-        json_kv_str(&b, "compression", S->compression ? S->compression : "none");
-        dc_buf_putc(&b, ',');
-        json_kv_str(&b, "encoding", dc_encoding_name(S->encoding));
-        dc_buf_printf(&b, ",\"encoding_confidence\":%.3f,", S->encoding_confidence);
-        json_kv_str(&b, "delimiter", delim_name(S->delimiter));
-        dc_buf_printf(&b, ",\"bom\":%s,\"crlf\":%s,", S->has_bom ? "true" : "false", S->crlf ? "true" : "false");
-        dc_buf_puts(&b, "\"header\":[");
-        for (uint32_t c = 0; c < S->ncols; c++) {
-            dc_buf_puts(&b, c ? "," : "");
-            dc_buf_putc(&b, '{');
-            json_kv_str(&b, "column", S->col_names[c]);
-            dc_buf_putc(&b, ',');
-            json_kv_str(&b, "field", S->col_field[c] >= 0 ? dc_field_name((dc_field_t)S->col_field[c]) : "extra");
-            dc_buf_putc(&b, '}');
-        }
-        dc_buf_puts(&b, "],");
-        json_kv_u64(&b, "rows_in", S->rows_in);
-        dc_buf_putc(&b, ',');
-        json_kv_u64(&b, "rows_ok", S->rows_ok);
-        dc_buf_putc(&b, ',');
-        json_kv_u64(&b, "rows_rejected", S->rows_in - S->rows_ok);
-        dc_buf_puts(&b, ",\"rejected_by_reason\":{");
-        for (int r = 0; r < DC_REJ__COUNT; r++) {
-            dc_buf_puts(&b, r ? "," : "");
-            json_kv_u64(&b, dc_reject_reason_name((dc_reject_reason_t)r), S->rejected[r]);
-        }
-        dc_buf_puts(&b, "},");
-        json_kv_u64(&b, "blank_lines", S->blank_lines);
-        dc_buf_putc(&b, ',');
-        json_kv_u64(&b, "bytes", S->bytes_in);
-        dc_buf_putc(&b, ',');
-        json_kv_u64(&b, "file_bytes", S->raw_bytes);
-        dc_buf_putc(&b, '}');
-    }
-    dc_buf_puts(&b, "\n  ],\n  \"totals\": {");
-    json_kv_u64(&b, "files", st->nsources);
-    dc_buf_putc(&b, ',');
-    json_kv_u64(&b, "rows_in", st->rows_in);
-    dc_buf_putc(&b, ',');
-    json_kv_u64(&b, "rows_ok", st->rows_ok);
-    dc_buf_putc(&b, ',');
-    json_kv_u64(&b, "rows_rejected", st->rows_rejected);
-    dc_buf_puts(&b, ",\"rejected_by_reason\":{");
-    for (int r = 0; r < DC_REJ__COUNT; r++) {
-        uint64_t n = 0;
-        for (uint32_t i = 0; i < st->nsources; i++) n += st->sources[i].rejected[r];
-        dc_buf_puts(&b, r ? "," : "");
-        json_kv_u64(&b, dc_reject_reason_name((dc_reject_reason_t)r), n);
-    }
-    dc_buf_puts(&b, "},");
-    json_kv_u64(&b, "bytes", st->bytes_in);
-    dc_buf_printf(&b, ",\"seconds\":%.3f}\n}\n", st->seconds);
+    dc_jw_t jw, *j = &jw;
+    dc_jw_init(j, &b, 0);
+    dc_jw_open(j, '{', DC_JW_NL);   /* the first key without a space: the file's layout */
+    dc_jw_kv_str(j, "dancu_version", DC_VERSION);
+    dc_jw_layout(j, DC_JW_LINES);
+    dc_jw_key(j, "files");
+    dc_jw_open(j, '[', DC_JW_LINES);
+    for (uint32_t i = 0; i < st->nsources; i++) source_json(j, &st->sources[i], tnames ? tnames[i] : NULL);
+    dc_jw_close(j);
+    dc_jw_key(j, "totals");
+    dc_jw_open(j, '{', DC_JW_COMPACT);
+    dc_jw_kv_u64(j, "files", st->nsources);
+    dc_jw_kv_u64(j, "rows_in", st->rows_in);
+    dc_jw_kv_u64(j, "rows_ok", st->rows_ok);
+    dc_jw_kv_u64(j, "rows_rejected", st->rows_rejected);
+    uint64_t rej[DC_REJ__COUNT] = {0};
+    for (uint32_t i = 0; i < st->nsources; i++)
+        for (int r = 0; r < DC_REJ__COUNT; r++) rej[r] += st->sources[i].rejected[r];
+    rejected_by_reason(j, rej);
+    dc_jw_kv_u64(j, "bytes", st->bytes_in);
+    dc_jw_key(j, "seconds");
+    dc_jw_fixed(j, st->seconds, 3);
+    dc_jw_close(j);
+    dc_jw_close(j);
+    dc_buf_putc(&b, '\n');
     char *path = dc_xmalloc(strlen(outdir) + 32);
     sprintf(path, "%s/load-report.json", outdir);
     dc_outfile_t *f = dc_outfile_open(path, 0);

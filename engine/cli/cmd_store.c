@@ -22,7 +22,7 @@
  * those: partitions are read on several threads). Not listed in `dancu --help`: the command
  * line may change with the master (issue 13) and the out-of-core run.
  */
-#include "dc_cli.h"
+#include "cli/dc_cli.h"
 #include "common/dc_common.h"
 #include "run/dc_run.h"
 #include "store/dc_store.h"

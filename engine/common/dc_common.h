@@ -106,8 +106,15 @@ void dc_buf_free(dc_buf_t *b);
  *  holds `delim`, a quote, CR or LF, or starts/ends with a space; verbatim
  *  otherwise. */
 void dc_buf_put_csv(dc_buf_t *b, const char *s, size_t n, char delim);
-/*! dc_buf_put_json_str() : append `s` as a JSON string literal (quoted). */
+/*! dc_buf_put_json_str() : append `s` as a JSON string literal (quoted,
+ *  escaped; a byte that is not part of valid UTF-8 becomes \ufffd). The
+ *  JSON writer (common/dc_json.h) writes every string with it. */
 void dc_buf_put_json_str(dc_buf_t *b, const char *s, size_t n);
+
+/*! dc_read_file() : whole file, NUL-terminated, malloc'd, decompressed when
+ *  its name ends in ".zst"; NULL (dc_seterr) on error or when larger than
+ *  `max` bytes (0: no limit). */
+char *dc_read_file(const char *path, size_t *len, size_t max);
 
 /* ----------------------------------------------------------------- arena */
 

@@ -4,14 +4,15 @@
  * small system helpers. See dc_common.h for the contracts.
  */
 #include "common/dc_common.h"
+#include "common/dc_utf8.h"
 
 #include <stdlib.h>        /* malloc, exit */
 #include <string.h>        /* memcpy, strlen */
 #include <sys/mman.h>      /* mmap, madvise */
 #include <time.h>          /* clock_gettime */
 #include <sys/resource.h>  /* getrusage */
-#include <utf8proc.h>       /* utf8proc_iterate */
 #include <xxhash.h>        /* XXH3_64bits */
+#include <zstd.h>          /* ZSTD_decompressStream: dc_read_file */
 
 /* ---------------------------------------------------------------- errors */
 
@@ -205,8 +206,8 @@ void dc_buf_put_json_str(dc_buf_t *b, const char *s, size_t n)
             /* well-formed UTF-8 passes as it is; any other byte becomes
              * U+FFFD, so that the output is valid UTF-8 JSON whatever the
              * input (file names, header cells) */
-            utf8proc_int32_t cp;
-            utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(n - i), &cp);
+            uint32_t cp;
+            size_t k = dc_utf8_dec((const unsigned char *)s + i, n - i, &cp);
             if (k > 0) {
                 i += (size_t)k - 1;
                 continue;
@@ -400,4 +401,63 @@ dc_hash128_t dc_hash128(const void *p, size_t n)
 {
     XXH128_hash_t h = XXH3_128bits(p, n);
     return (dc_hash128_t){h.high64, h.low64};
+}
+
+/* ------------------------------------------------------------ read a file */
+
+static char *read_raw(const char *path, size_t *len, size_t max)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) { dc_seterr("cannot open %s", path); return NULL; }
+    dc_buf_t b = DC_BUF_INIT;
+    char tmp[65536];
+    size_t k;
+    while ((k = fread(tmp, 1, sizeof tmp, f)) > 0) {
+        dc_buf_put(&b, tmp, k);
+        if (max && b.len > max) break;
+    }
+    int err = ferror(f);
+    fclose(f);
+    if (err || (max && b.len > max)) {
+        dc_buf_free(&b);
+        dc_seterr(err ? "cannot read %s" : "%s is too large", path);
+        return NULL;
+    }
+    dc_buf_reserve(&b, 1);
+    b.p[b.len] = 0;
+    *len = b.len;
+    return b.p;
+}
+
+char *dc_read_file(const char *path, size_t *len, size_t max)
+{
+    size_t n = 0, pl = strlen(path);
+    char *raw = read_raw(path, &n, max);
+    if (!raw || pl < 4 || strcmp(path + pl - 4, ".zst")) {
+        if (len) *len = n;
+        return raw;
+    }
+    ZSTD_DStream *z = ZSTD_createDStream();
+    dc_buf_t out = DC_BUF_INIT;
+    ZSTD_inBuffer in = {raw, n, 0};
+    size_t rc = 1;
+    while (in.pos < in.size) {
+        dc_buf_reserve(&out, 1 << 20);
+        ZSTD_outBuffer ob = {out.p + out.len, out.cap - out.len - 1, 0};
+        rc = ZSTD_decompressStream(z, &ob, &in);
+        if (ZSTD_isError(rc)) break;
+        out.len += ob.pos;
+        if (max && out.len > max) { rc = 1; break; }
+    }
+    ZSTD_freeDStream(z);
+    free(raw);
+    if (ZSTD_isError(rc) || rc != 0) {
+        dc_buf_free(&out);
+        dc_seterr("%s: corrupt, truncated or too large zstd data", path);
+        return NULL;
+    }
+    dc_buf_reserve(&out, 1);
+    out.p[out.len] = 0;
+    if (len) *len = out.len;
+    return out.p;
 }

@@ -38,10 +38,10 @@
  *     block of links has been sent inside COPY, and waits until FILE is
  *     removed (tests kill the process or the connection meanwhile).
  */
-#include "dc_deliver.h"
+#include "deliver/dc_deliver.h"
 #include "common/dc_common.h"
 #include "match/dc_match.h"
-#include "match/dc_match_json.h"
+#include "common/dc_json.h"
 #include "merge/dc_merge.h"
 #include "dc_loader_int.h"   /* dc_src_*: plain, zstd or gzip streams */
 

@@ -11,6 +11,7 @@
  */
 #include "gen/gen_int.h"
 #include "dc_encoding.h"
+#include "common/dc_utf8.h"
 
 #include <pthread.h>  /* pthread_once */
 #include <string.h>   /* memcpy */
@@ -61,39 +62,22 @@ int dc_rng_chance(dc_rng_t *r, double p) { return dc_rng_unit(r) < p; }
 
 /* ---------------------------------------------------------------- UTF-8 */
 
+/* The code point at s[i] (dc_utf8_dec); an invalid byte passes as itself
+ * (the generator's inputs are its own valid tables). */
 static size_t utf8_dec(const char *s, size_t n, size_t i, uint32_t *cp)
 {
-    const unsigned char *u = (const unsigned char *)s;
-    unsigned c = u[i];
-    if (c < 0x80) { *cp = c; return 1; }
-    if ((c & 0xE0) == 0xC0 && i + 1 < n) { *cp = ((c & 0x1Fu) << 6) | (u[i + 1] & 0x3Fu); return 2; }
-    if ((c & 0xF0) == 0xE0 && i + 2 < n) {
-        *cp = ((c & 0x0Fu) << 12) | ((u[i + 1] & 0x3Fu) << 6) | (u[i + 2] & 0x3Fu);
-        return 3;
+    size_t k = dc_utf8_dec((const unsigned char *)s + i, n - i, cp);
+    if (!k) {
+        *cp = (unsigned char)s[i];
+        k = 1;
     }
-    if ((c & 0xF8) == 0xF0 && i + 3 < n) {
-        *cp = ((c & 0x07u) << 18) | ((u[i + 1] & 0x3Fu) << 12) | ((u[i + 2] & 0x3Fu) << 6) |
-              (u[i + 3] & 0x3Fu);
-        return 4;
-    }
-    *cp = c; /* invalid byte: pass through as is */
-    return 1;
+    return k;
 }
 
 static void utf8_put(dc_buf_t *b, uint32_t cp)
 {
     char t[4];
-    size_t k;
-    if (cp < 0x80) { t[0] = (char)cp; k = 1; }
-    else if (cp < 0x800) { t[0] = (char)(0xC0 | (cp >> 6)); t[1] = (char)(0x80 | (cp & 0x3F)); k = 2; }
-    else if (cp < 0x10000) {
-        t[0] = (char)(0xE0 | (cp >> 12)); t[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        t[2] = (char)(0x80 | (cp & 0x3F)); k = 3;
-    } else {
-        t[0] = (char)(0xF0 | (cp >> 18)); t[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        t[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); t[3] = (char)(0x80 | (cp & 0x3F)); k = 4;
-    }
-    gen_put(b, t, k);
+    gen_put(b, t, dc_utf8_put(cp, t));
 }
 
 /* ---------------------------------------------------------------- vowels */

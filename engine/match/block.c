@@ -436,13 +436,15 @@ void dc_rule_stats_fields(const dc_rule_stats_t *s, const char *name[DC_RULE_STA
     }
 }
 
-void dc_rule_stats_json(const dc_rule_stats_t *s, dc_buf_t *b)
+void dc_rule_stats_json(const dc_rule_stats_t *s, dc_jw_t *j)
 {
     const char *name[DC_RULE_STATS_NFIELDS];
     uint64_t val[DC_RULE_STATS_NFIELDS];
     dc_rule_stats_fields(s, name, val);
-    for (int i = 0; i < DC_RULE_STATS_NFIELDS; i++)
-        dc_buf_printf(b, ", \"%s\": %llu", name[i], (unsigned long long)val[i]);
+    for (int i = 0; i < DC_RULE_STATS_NFIELDS; i++) {
+        dc_jw_key(j, name[i]);
+        dc_jw_u64(j, val[i]);
+    }
 }
 
 void dc_block_stats_free(dc_block_stats_t *st)

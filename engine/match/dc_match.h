@@ -26,6 +26,7 @@
 #define DC_MATCH_H
 
 #include "common/dc_common.h"
+#include "common/dc_json.h"
 #include "normalize/dc_record.h"
 #include "run/dc_run.h"
 
@@ -156,8 +157,8 @@ typedef struct dc_rule_stats {
 void dc_rule_stats_fields(const dc_rule_stats_t *s, const char *name[DC_RULE_STATS_NFIELDS],
                           uint64_t val[DC_RULE_STATS_NFIELDS]);
 
-/*! dc_rule_stats_json() : the same as `, "key": value` members appended to b. */
-void dc_rule_stats_json(const dc_rule_stats_t *s, dc_buf_t *b);
+/*! dc_rule_stats_json() : the same as members of the open object of `j`. */
+void dc_rule_stats_json(const dc_rule_stats_t *s, dc_jw_t *j);
 
 typedef struct dc_block_stats {
     size_t nrules;
@@ -402,9 +403,9 @@ double dc_model_score(const dc_model_t *m, const dc_tf_t *tf, const uint8_t lv[D
 /*! dc_weight_prob() : match probability of a match weight. */
 double dc_weight_prob(double weight);
 
-/*! dc_model_json() : append the members of model.json (the body of the
- *  object, without its braces; report.json embeds the same members). */
-void dc_model_json(const dc_model_t *m, dc_buf_t *out);
+/*! dc_model_json() : write the members of model.json into the open
+ *  object of `j` (report.json embeds the same members). */
+void dc_model_json(const dc_model_t *m, dc_jw_t *j);
 /*! dc_model_parse_json() : read a model from model.json text (`m` starts
  *  from dc_model_init_default). @return 0, or -1 (dc_seterr). */
 int dc_model_parse_json(const char *text, size_t len, dc_model_t *m);

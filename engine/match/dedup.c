@@ -32,7 +32,7 @@
  * merges two different rows. The result depends only on the records'
  * content and order, not on the thread count or the id values.
  */
-#include "dc_match.h"
+#include "match/dc_match.h"
 
 #include <stdlib.h>   /* free */
 #include <string.h>   /* memset */

@@ -16,8 +16,8 @@
  * in one cluster). The pairs are packed i << 32 | j (i < j), sorted and
  * unique. Messages name the file and line, never a row's values.
  */
-#include "dc_match.h"
-#include "dc_match_json.h"
+#include "match/dc_match.h"
+#include "common/dc_json.h"
 #include "ref/dc_ref.h"
 
 #include <stdlib.h>   /* qsort */

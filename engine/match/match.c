@@ -361,45 +361,69 @@ static int write_scores(dc_run_t *run, const dc_match_sink_t *sink)
     return close_table(sink, t, rc);
 }
 
-static void json_str(dc_buf_t *b, const char *s) { dc_buf_put_json_str(b, s, strlen(s)); }
-
-
 static int write_model(dc_run_t *run, const dc_match_sink_t *sink, const char *run_json)
 {
     dc_match_state_t *ms = run->match;
     dc_buf_t b = DC_BUF_INIT;
-    dc_buf_puts(&b, "{\n");
-    dc_model_json(&ms->model, &b);
-    dc_buf_printf(&b, ",\n  \"thresholds\": {\"match_probability\": %.6g, \"review_probability\": %.6g},\n",
-                  run->opts.match_threshold, run->opts.review_threshold);
-    dc_buf_printf(&b, "  \"blocking\": {\"max_block\": %u, \"window\": %u, \"drop_cannot_link\": %s, "
-                      "\"rule_pairs\": %llu, \"dropped_cannot_link\": %llu, \"pairs\": %llu, \"rules\": [\n",
-                  ms->rules.max_block, ms->rules.window, ms->rules.drop_cannot_link ? "true" : "false",
-                  (unsigned long long)ms->bstats.raw_pairs, (unsigned long long)ms->bstats.dropped_cannot_link,
-                  (unsigned long long)ms->npairs);
+    dc_jw_t jw, *j = &jw;
+    dc_jw_init(j, &b, 0);
+    dc_jw_open(j, '{', DC_JW_LINES);
+    dc_model_json(&ms->model, j);
+    dc_jw_key(j, "thresholds");
+    dc_jw_open(j, '{', DC_JW_INLINE);
+    dc_jw_key(j, "match_probability");
+    dc_jw_g(j, run->opts.match_threshold, 6);
+    dc_jw_key(j, "review_probability");
+    dc_jw_g(j, run->opts.review_threshold, 6);
+    dc_jw_close(j);
+    dc_jw_key(j, "blocking");
+    dc_jw_open(j, '{', DC_JW_INLINE);
+    dc_jw_kv_u64(j, "max_block", ms->rules.max_block);
+    dc_jw_kv_u64(j, "window", ms->rules.window);
+    dc_jw_key(j, "drop_cannot_link");
+    dc_jw_bool(j, ms->rules.drop_cannot_link);
+    dc_jw_kv_u64(j, "rule_pairs", ms->bstats.raw_pairs);
+    dc_jw_kv_u64(j, "dropped_cannot_link", ms->bstats.dropped_cannot_link);
+    dc_jw_kv_u64(j, "pairs", ms->npairs);
+    dc_jw_key(j, "rules");
+    dc_jw_open(j, '[', DC_JW_LINES);
     for (size_t r = 0; r < ms->rules.n; r++) {
-        const dc_rule_stats_t *s = r < ms->bstats.nrules ? &ms->bstats.rule[r] : NULL;
-        dc_buf_puts(&b, "    {\"rule\": ");
-        json_str(&b, ms->rules.r[r].text);
-        if (s) dc_rule_stats_json(s, &b);
-        dc_buf_printf(&b, "}%s\n", r + 1 < ms->rules.n ? "," : "");
+        dc_jw_open(j, '{', DC_JW_INLINE);
+        dc_jw_key(j, "rule");
+        dc_jw_str(j, ms->rules.r[r].text);
+        if (r < ms->bstats.nrules) dc_rule_stats_json(&ms->bstats.rule[r], j);
+        dc_jw_close(j);
     }
-    dc_buf_puts(&b, "  ]},\n");
-    dc_buf_printf(&b, "  \"clustering\": {\"accepted_pairs\": %llu, \"unions\": %llu, \"refused_cannot_link\": %llu, "
-                      "\"clusters\": %llu, \"singletons\": %llu, \"largest\": %llu, \"review_rows\": %llu, "
-                      "\"exact_copies\": %llu},\n",
-                  (unsigned long long)ms->cstats.accepted, (unsigned long long)ms->cstats.unions,
-                  (unsigned long long)ms->cstats.refused, (unsigned long long)ms->cstats.clusters,
-                  (unsigned long long)ms->cstats.singletons, (unsigned long long)ms->cstats.largest,
-                  (unsigned long long)ms->review_rows, (unsigned long long)ms->cstats.copies);
-    if (ms->has_labels)
-        dc_buf_printf(&b, "  \"labels\": {\"match\": %zu, \"non_match\": %zu, \"unknown_rows\": %zu, \"unions\": %llu, "
-                          "\"refused\": %llu, \"conflicts\": %llu},\n",
-                      ms->labels.nmust, ms->labels.ncannot, ms->labels.unknown,
-                      (unsigned long long)ms->cstats.label_joins, (unsigned long long)ms->cstats.label_refused,
-                      (unsigned long long)ms->cstats.label_conflicts);
+    dc_jw_close(j);
+    dc_jw_close(j);
+    dc_jw_key(j, "clustering");
+    dc_jw_open(j, '{', DC_JW_INLINE);
+    dc_jw_kv_u64(j, "accepted_pairs", ms->cstats.accepted);
+    dc_jw_kv_u64(j, "unions", ms->cstats.unions);
+    dc_jw_kv_u64(j, "refused_cannot_link", ms->cstats.refused);
+    dc_jw_kv_u64(j, "clusters", ms->cstats.clusters);
+    dc_jw_kv_u64(j, "singletons", ms->cstats.singletons);
+    dc_jw_kv_u64(j, "largest", ms->cstats.largest);
+    dc_jw_kv_u64(j, "review_rows", ms->review_rows);
+    dc_jw_kv_u64(j, "exact_copies", ms->cstats.copies);
+    dc_jw_close(j);
+    if (ms->has_labels) {
+        dc_jw_key(j, "labels");
+        dc_jw_open(j, '{', DC_JW_INLINE);
+        dc_jw_kv_u64(j, "match", ms->labels.nmust);
+        dc_jw_kv_u64(j, "non_match", ms->labels.ncannot);
+        dc_jw_kv_u64(j, "unknown_rows", ms->labels.unknown);
+        dc_jw_kv_u64(j, "unions", ms->cstats.label_joins);
+        dc_jw_kv_u64(j, "refused", ms->cstats.label_refused);
+        dc_jw_kv_u64(j, "conflicts", ms->cstats.label_conflicts);
+        dc_jw_close(j);
+    }
     /* what `dancu explain` needs to load the same records again */
-    dc_buf_printf(&b, "  \"run\": %s\n}\n", run_json && *run_json ? run_json : "{}");
+    dc_jw_key(j, "run");
+    if (run_json && *run_json) dc_jw_raw(j, run_json, strlen(run_json));
+    else dc_jw_raw(j, "{}", 2);
+    dc_jw_close(j);
+    dc_buf_putc(&b, '\n');
     dc_outfile_t *f;
     if (sink) {
         f = sink->file(sink->ud, "model.json");

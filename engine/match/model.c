@@ -14,7 +14,7 @@
  * pairs) / all pairs, as in Splink.
  */
 #include "match/dc_match.h"
-#include "match/dc_match_json.h"
+#include "common/dc_json.h"
 
 #include <assert.h>   /* assert: invariants, active without NDEBUG (make SAN=1, debug builds) */
 #include <math.h>     /* log2 */
@@ -544,32 +544,52 @@ void dc_model_estimate_em_sup(dc_model_t *m, const uint64_t *pats, size_t npairs
 
 /* ---------------------------------------------------------------- JSON */
 
-void dc_model_json(const dc_model_t *m, dc_buf_t *o)
+void dc_model_json(const dc_model_t *m, dc_jw_t *j)
 {
-    dc_buf_printf(o, "  \"format\": \"dancu-model-1\",\n");
-    dc_buf_printf(o, "  \"prior\": %.17g,\n", m->lambda);
-    dc_buf_printf(o, "  \"prior_match_weight\": %.6f,\n", log2(m->lambda / (1 - m->lambda)));
-    dc_buf_printf(o, "  \"candidate_match_share\": %.17g,\n", m->lambda_cand);
-    dc_buf_printf(o, "  \"em\": {\"iterations\": %d, \"converged\": %s, \"pairs\": %llu, "
-                     "\"seeded_from_ids\": %s",
-                  m->em_iterations, m->em_converged ? "true" : "false",
-                  (unsigned long long)m->em_pairs, m->m_seeded_from_ids ? "true" : "false");
-    if (m->em_labelled) dc_buf_printf(o, ", \"labelled_pairs\": %llu", (unsigned long long)m->em_labelled);
-    dc_buf_printf(o, "},\n");
-    dc_buf_printf(o, "  \"u_random_pairs\": %llu,\n", (unsigned long long)m->u_sample);
-    dc_buf_printf(o, "  \"tf_adjustment\": %s,\n", m->tf_enabled ? "true" : "false");
-    dc_buf_printf(o, "  \"columns\": {\n");
+    dc_jw_key(j, "format");
+    dc_jw_str(j, "dancu-model-1");
+    dc_jw_key(j, "prior");
+    dc_jw_g(j, m->lambda, 17);
+    dc_jw_key(j, "prior_match_weight");
+    dc_jw_fixed(j, log2(m->lambda / (1 - m->lambda)), 6);
+    dc_jw_key(j, "candidate_match_share");
+    dc_jw_g(j, m->lambda_cand, 17);
+    dc_jw_key(j, "em");
+    dc_jw_open(j, '{', DC_JW_INLINE);
+    dc_jw_key(j, "iterations");
+    dc_jw_i64(j, m->em_iterations);
+    dc_jw_key(j, "converged");
+    dc_jw_bool(j, m->em_converged);
+    dc_jw_key(j, "pairs");
+    dc_jw_u64(j, m->em_pairs);
+    dc_jw_key(j, "seeded_from_ids");
+    dc_jw_bool(j, m->m_seeded_from_ids);
+    if (m->em_labelled) dc_jw_kv_u64(j, "labelled_pairs", m->em_labelled);
+    dc_jw_close(j);
+    dc_jw_key(j, "u_random_pairs");
+    dc_jw_u64(j, m->u_sample);
+    dc_jw_key(j, "tf_adjustment");
+    dc_jw_bool(j, m->tf_enabled);
+    dc_jw_key(j, "columns");
+    dc_jw_open(j, '{', DC_JW_LINES);
     for (int c = 0; c < DC_COL__COUNT; c++) {
-        dc_buf_printf(o, "    \"%s\": [\n", dc_col_name((dc_col_t)c));
-        int nl = dc_col_nlevels((dc_col_t)c);
-        for (int l = 0; l < nl; l++)
-            dc_buf_printf(o, "      {\"level\": \"%s\", \"m\": %.17g, \"u\": %.17g, \"weight\": %.4f}%s\n",
-                          dc_level_name((dc_col_t)c, l), m->m[c][l], m->u[c][l],
-                          log2(fmax(m->m[c][l], P_MIN) / fmax(m->u[c][l], P_MIN)),
-                          l + 1 < nl ? "," : "");
-        dc_buf_printf(o, "    ]%s\n", c + 1 < DC_COL__COUNT ? "," : "");
+        dc_jw_key(j, dc_col_name((dc_col_t)c));
+        dc_jw_open(j, '[', DC_JW_LINES);
+        for (int l = 0; l < dc_col_nlevels((dc_col_t)c); l++) {
+            dc_jw_open(j, '{', DC_JW_INLINE);
+            dc_jw_key(j, "level");
+            dc_jw_str(j, dc_level_name((dc_col_t)c, l));
+            dc_jw_key(j, "m");
+            dc_jw_g(j, m->m[c][l], 17);
+            dc_jw_key(j, "u");
+            dc_jw_g(j, m->u[c][l], 17);
+            dc_jw_key(j, "weight");
+            dc_jw_fixed(j, log2(fmax(m->m[c][l], P_MIN) / fmax(m->u[c][l], P_MIN)), 4);
+            dc_jw_close(j);
+        }
+        dc_jw_close(j);
     }
-    dc_buf_printf(o, "  }");
+    dc_jw_close(j);
 }
 
 int dc_model_parse_json(const char *text, size_t len, dc_model_t *m)

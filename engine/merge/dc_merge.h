@@ -252,11 +252,6 @@ const char *dc_output_dir(const dc_run_t *run);
 
 /* -------------------------------------------------------------- report */
 
-/* Extra sections of report.json written by other stages (e.g. the match
- * stage's blocking and model). Each writes one JSON value (an object) to
- * `out`; it is placed under key `name`. Register before dc_report_write. */
-typedef void (*dc_report_section_fn)(const dc_run_t *run, dc_buf_t *out);
-void dc_report_add_section(const char *name, dc_report_section_fn fn);
 
 /*! dc_report_json() : the whole report as pretty-printed JSON into `out`
  *  (deterministic apart from timings, memory and the thread count). */

@@ -9,115 +9,16 @@
  */
 #include "merge/dc_merge.h"
 #include "match/dc_match.h"
+#include "common/dc_json.h"
 
 #include <stdlib.h>   /* free */
 #include <string.h>   /* strlen */
 
-/* --------------------------------------------------------- JSON writer */
+/* The report is written with the JSON writer (common/dc_json.h), every
+ * container one member per line. */
+#define KS(j, k, v) (dc_jw_key(j, k), jw_str(j, v))
 
-typedef struct jw {
-    dc_buf_t *b;
-    int depth;
-    int pending_key;
-    unsigned char first[64];
-} jw_t;
-
-static void jw_nl(jw_t *j)
-{
-    dc_buf_putc(j->b, '\n');
-    for (int i = 0; i < j->depth; i++) dc_buf_puts(j->b, "  ");
-}
-
-static void jw_value_prefix(jw_t *j)
-{
-    if (j->pending_key) { j->pending_key = 0; return; }
-    if (j->depth == 0) return;
-    if (!j->first[j->depth]) dc_buf_putc(j->b, ',');
-    j->first[j->depth] = 0;
-    jw_nl(j);
-}
-
-static void jw_key(jw_t *j, const char *k)
-{
-    jw_value_prefix(j);
-    dc_buf_put_json_str(j->b, k, strlen(k));
-    dc_buf_puts(j->b, ": ");
-    j->pending_key = 1;
-}
-
-static void jw_open(jw_t *j, char c)
-{
-    jw_value_prefix(j);
-    dc_buf_putc(j->b, c);
-    j->depth++;
-    j->first[j->depth] = 1;
-}
-
-static void jw_close(jw_t *j, char c)
-{
-    int empty = j->first[j->depth];
-    j->depth--;
-    if (!empty) jw_nl(j);
-    dc_buf_putc(j->b, c);
-}
-
-static void jw_str(jw_t *j, const char *s)
-{
-    jw_value_prefix(j);
-    dc_buf_put_json_str(j->b, s ? s : "", s ? strlen(s) : 0);
-}
-
-static void jw_u64(jw_t *j, uint64_t v)
-{
-    jw_value_prefix(j);
-    dc_buf_putu64(j->b, v);
-}
-
-static void jw_f64(jw_t *j, double v, int dec)
-{
-    jw_value_prefix(j);
-    if (v != v) { dc_buf_puts(j->b, "null"); return; }
-    if (v == 0) v = 0;
-    dc_buf_printf(j->b, "%.*f", dec, v);
-}
-
-static void jw_bool(jw_t *j, int v)
-{
-    jw_value_prefix(j);
-    dc_buf_puts(j->b, v ? "true" : "false");
-}
-
-static void jw_null(jw_t *j)
-{
-    jw_value_prefix(j);
-    dc_buf_puts(j->b, "null");
-}
-
-static void jw_raw(jw_t *j, const char *s, size_t n)
-{
-    jw_value_prefix(j);
-    dc_buf_put(j->b, s, n);
-}
-
-#define KU(j, k, v) (jw_key(j, k), jw_u64(j, v))
-#define KS(j, k, v) (jw_key(j, k), jw_str(j, v))
-
-/* ----------------------------------------------------- extra sections */
-
-#define MAX_SECTIONS 8
-static struct { const char *name; dc_report_section_fn fn; } g_sections[MAX_SECTIONS];
-static int g_nsections;
-
-void dc_report_add_section(const char *name, dc_report_section_fn fn)
-{
-    for (int i = 0; i < g_nsections; i++)
-        if (!strcmp(g_sections[i].name, name)) { g_sections[i].fn = fn; return; }
-    if (g_nsections < MAX_SECTIONS) {
-        g_sections[g_nsections].name = name;
-        g_sections[g_nsections].fn = fn;
-        g_nsections++;
-    }
-}
+static void jw_str(dc_jw_t *j, const char *s) { dc_jw_str(j, s ? s : ""); }
 
 /* ------------------------------------------------------------ figures */
 
@@ -187,7 +88,7 @@ static void quality_part(void *ctx, int tid, int nth)
     }
 }
 
-static void report_quality(const dc_run_t *run, jw_t *j)
+static void report_quality(const dc_run_t *run, dc_jw_t *j)
 {
     int nth = run->opts.nthreads > 0 ? run->opts.nthreads : dc_nthreads_default();
     if ((size_t)nth > run->nrec / 65536 + 1) nth = (int)(run->nrec / 65536 + 1);
@@ -196,232 +97,223 @@ static void report_quality(const dc_run_t *run, jw_t *j)
     for (int t = 1; t < nth; t++)
         for (int p = 0; p < 256; p++)
             for (int k = 0; k < Q__COUNT; k++) q.part[0][p][k] += q.part[t][p][k];
-    jw_open(j, '[');
+    dc_jw_open(j, '[', DC_JW_LINES);
     /* known provinces by code, then records of unknown province */
     for (int pass = 0; pass < 2; pass++)
         for (int p = pass ? 0 : 1; p < (pass ? 1 : 256); p++) {
             const uint64_t *c = q.part[0][p];
             if (!c[Q_ROWS]) continue;
-            jw_open(j, '{');
-            jw_key(j, "province");
+            dc_jw_open(j, '{', DC_JW_LINES);
+            dc_jw_key(j, "province");
             if (p) {
                 char code[16];
                 snprintf(code, sizeof code, "%02d", p);
                 jw_str(j, code);
             } else {
-                jw_null(j);
+                dc_jw_null(j);
             }
-            for (int k = 0; k < Q__COUNT; k++) KU(j, q_names[k], c[k]);
-            jw_close(j, '}');
+            for (int k = 0; k < Q__COUNT; k++) dc_jw_kv_u64(j, q_names[k], c[k]);
+            dc_jw_close(j);
         }
-    jw_close(j, ']');
+    dc_jw_close(j);
     free(q.part);
 }
 
-static void report_inputs(const dc_run_t *run, jw_t *j)
+static void report_inputs(const dc_run_t *run, dc_jw_t *j)
 {
-    jw_open(j, '[');
+    dc_jw_open(j, '[', DC_JW_LINES);
     for (uint32_t s = 0; s < run->load.nsources; s++) {
         const dc_source_info_t *src = &run->load.sources[s];
-        jw_open(j, '{');
-        KU(j, "index", src->index);
+        dc_jw_open(j, '{', DC_JW_LINES);
+        dc_jw_kv_u64(j, "index", src->index);
         KS(j, "path", src->path);
         KS(j, "source", src->name);
         KS(j, "record_identity", src->id_is_line ? "line" : "record_id");
         KS(j, "compression", src->compression);
         KS(j, "encoding", dc_encoding_name(src->encoding));
-        jw_key(j, "encoding_confidence");
-        jw_f64(j, src->encoding_confidence, 3);
+        dc_jw_key(j, "encoding_confidence");
+        dc_jw_fixed(j, src->encoding_confidence, 3);
         char d[2] = {src->delimiter, 0};
         KS(j, "delimiter", src->delimiter == '\t' ? "\\t" : d);
-        jw_key(j, "bom");
-        jw_bool(j, src->has_bom);
-        jw_key(j, "crlf");
-        jw_bool(j, src->crlf);
-        KU(j, "bytes", src->bytes_in);
-        KU(j, "rows", src->rows_in);
-        KU(j, "accepted", src->rows_ok);
+        dc_jw_key(j, "bom");
+        dc_jw_bool(j, src->has_bom);
+        dc_jw_key(j, "crlf");
+        dc_jw_bool(j, src->crlf);
+        dc_jw_kv_u64(j, "bytes", src->bytes_in);
+        dc_jw_kv_u64(j, "rows", src->rows_in);
+        dc_jw_kv_u64(j, "accepted", src->rows_ok);
         uint64_t rej = 0;
         for (int r = 0; r < DC_REJ__COUNT; r++) rej += src->rejected[r];
-        KU(j, "rejected", rej);
-        jw_key(j, "rejected_by_reason");
-        jw_open(j, '{');
+        dc_jw_kv_u64(j, "rejected", rej);
+        dc_jw_key(j, "rejected_by_reason");
+        dc_jw_open(j, '{', DC_JW_LINES);
         for (int r = 0; r < DC_REJ__COUNT; r++)
-            if (src->rejected[r]) KU(j, dc_reject_reason_name((dc_reject_reason_t)r), src->rejected[r]);
-        jw_close(j, '}');
-        jw_key(j, "header");
-        jw_open(j, '[');
+            if (src->rejected[r]) dc_jw_kv_u64(j, dc_reject_reason_name((dc_reject_reason_t)r), src->rejected[r]);
+        dc_jw_close(j);
+        dc_jw_key(j, "header");
+        dc_jw_open(j, '[', DC_JW_LINES);
         for (uint32_t c = 0; c < src->ncols; c++) {
-            jw_open(j, '{');
+            dc_jw_open(j, '{', DC_JW_LINES);
             KS(j, "column", src->col_names ? src->col_names[c] : "");
-            jw_key(j, "field");
+            dc_jw_key(j, "field");
             int f = src->col_field ? src->col_field[c] : -1;
             if (f >= 0 && f < DC_F__COUNT) jw_str(j, dc_field_name((dc_field_t)f));
-            else jw_null(j);
-            jw_close(j, '}');
+            else dc_jw_null(j);
+            dc_jw_close(j);
         }
-        jw_close(j, ']');
-        jw_close(j, '}');
+        dc_jw_close(j);
+        dc_jw_close(j);
     }
-    jw_close(j, ']');
+    dc_jw_close(j);
 }
 
 /* Blocking (pairs per rule, caps applied), the model's parameters and
  * clustering, from the match stage's state. */
-static void report_match(const dc_run_t *run, jw_t *j)
+static void report_match(const dc_run_t *run, dc_jw_t *j)
 {
     const dc_match_state_t *ms = run->match;
-    jw_key(j, "blocking");
-    jw_open(j, '{');
-    KU(j, "candidate_pairs", ms->bstats.pairs);
-    KU(j, "rule_pairs", ms->bstats.raw_pairs);
-    KU(j, "dropped_cannot_link", ms->bstats.dropped_cannot_link);
-    KU(j, "max_block", ms->rules.max_block);
-    KU(j, "window", ms->rules.window);
-    jw_key(j, "seconds");
-    jw_f64(j, ms->bstats.seconds, 3);
-    jw_key(j, "rules");
-    jw_open(j, '[');
+    dc_jw_key(j, "blocking");
+    dc_jw_open(j, '{', DC_JW_LINES);
+    dc_jw_kv_u64(j, "candidate_pairs", ms->bstats.pairs);
+    dc_jw_kv_u64(j, "rule_pairs", ms->bstats.raw_pairs);
+    dc_jw_kv_u64(j, "dropped_cannot_link", ms->bstats.dropped_cannot_link);
+    dc_jw_kv_u64(j, "max_block", ms->rules.max_block);
+    dc_jw_kv_u64(j, "window", ms->rules.window);
+    dc_jw_key(j, "seconds");
+    dc_jw_fixed(j, ms->bstats.seconds, 3);
+    dc_jw_key(j, "rules");
+    dc_jw_open(j, '[', DC_JW_LINES);
     for (size_t r = 0; r < ms->bstats.nrules; r++) {
         const dc_rule_stats_t *rs = &ms->bstats.rule[r];
-        jw_open(j, '{');
+        dc_jw_open(j, '{', DC_JW_LINES);
         KS(j, "rule", r < ms->rules.n ? ms->rules.r[r].text : "");
         const char *name[DC_RULE_STATS_NFIELDS];
         uint64_t val[DC_RULE_STATS_NFIELDS];
         dc_rule_stats_fields(rs, name, val);
-        for (int f = 0; f < DC_RULE_STATS_NFIELDS; f++) KU(j, name[f], val[f]);
-        jw_key(j, "seconds");
-        jw_f64(j, rs->seconds, 3);
-        jw_close(j, '}');
+        for (int f = 0; f < DC_RULE_STATS_NFIELDS; f++) dc_jw_kv_u64(j, name[f], val[f]);
+        dc_jw_key(j, "seconds");
+        dc_jw_fixed(j, rs->seconds, 3);
+        dc_jw_close(j);
     }
-    jw_close(j, ']');
-    jw_close(j, '}');
+    dc_jw_close(j);
+    dc_jw_close(j);
 
-    jw_key(j, "model");
+    dc_jw_key(j, "model");
+    /* the members of model.json, indented as in model.json (as ever) */
     dc_buf_t mb = DC_BUF_INIT;
-    dc_buf_puts(&mb, "{\n");
-    dc_model_json(&ms->model, &mb);   /* the members of model.json */
-    dc_buf_puts(&mb, "\n}");
-    jw_raw(j, mb.p, mb.len);
+    dc_jw_t mj;
+    dc_jw_init(&mj, &mb, 0);
+    dc_jw_open(&mj, '{', DC_JW_LINES);
+    dc_model_json(&ms->model, &mj);
+    dc_jw_close(&mj);
+    dc_jw_raw(j, mb.p, mb.len);
     dc_buf_free(&mb);
 
-    jw_key(j, "clustering");
-    jw_open(j, '{');
-    KU(j, "pairs_accepted", ms->cstats.accepted);
-    KU(j, "unions", ms->cstats.unions);
-    KU(j, "unions_refused_cannot_link", ms->cstats.refused);
-    KU(j, "clusters", ms->cstats.clusters);
-    KU(j, "singletons", ms->cstats.singletons);
-    KU(j, "largest", ms->cstats.largest);
-    KU(j, "review_pairs", ms->review_rows);
-    jw_key(j, "match_weight");
-    jw_f64(j, ms->match_weight, 4);
-    jw_key(j, "review_weight");
-    jw_f64(j, ms->review_weight, 4);
-    jw_close(j, '}');
+    dc_jw_key(j, "clustering");
+    dc_jw_open(j, '{', DC_JW_LINES);
+    dc_jw_kv_u64(j, "pairs_accepted", ms->cstats.accepted);
+    dc_jw_kv_u64(j, "unions", ms->cstats.unions);
+    dc_jw_kv_u64(j, "unions_refused_cannot_link", ms->cstats.refused);
+    dc_jw_kv_u64(j, "clusters", ms->cstats.clusters);
+    dc_jw_kv_u64(j, "singletons", ms->cstats.singletons);
+    dc_jw_kv_u64(j, "largest", ms->cstats.largest);
+    dc_jw_kv_u64(j, "review_pairs", ms->review_rows);
+    dc_jw_key(j, "match_weight");
+    dc_jw_fixed(j, ms->match_weight, 4);
+    dc_jw_key(j, "review_weight");
+    dc_jw_fixed(j, ms->review_weight, 4);
+    dc_jw_close(j);
 }
 
 void dc_report_json(const dc_run_t *run, dc_buf_t *out)
 {
-    jw_t jj;
-    memset(&jj, 0, sizeof jj);
-    jj.b = out;
-    jw_t *j = &jj;
+    dc_jw_t jj, *j = &jj;
+    dc_jw_init(j, out, 0);
     const dc_load_stats_t *ld = &run->load;
     double rr = dc_report_reject_rate(run);
     int exceeded = run->opts.max_reject_rate <= 1.0 && rr > run->opts.max_reject_rate;
 
-    jw_open(j, '{');
+    dc_jw_open(j, '{', DC_JW_LINES);
     KS(j, "dancu_version", DC_VERSION);
-    jw_key(j, "run");
-    jw_open(j, '{');
-    KU(j, "threads", (uint64_t)(run->opts.nthreads > 0 ? run->opts.nthreads : dc_nthreads_default()));
+    dc_jw_key(j, "run");
+    dc_jw_open(j, '{', DC_JW_LINES);
+    dc_jw_kv_u64(j, "threads", (uint64_t)(run->opts.nthreads > 0 ? run->opts.nthreads : dc_nthreads_default()));
     KS(j, "format", run->opts.jsonl ? "jsonl" : "csv");
-    jw_key(j, "compress");
-    jw_bool(j, run->opts.compress);
-    jw_key(j, "match_threshold");
-    jw_f64(j, run->opts.match_threshold, 4);
-    jw_key(j, "review_threshold");
-    jw_f64(j, run->opts.review_threshold, 4);
-    jw_key(j, "max_reject_rate");
-    if (run->opts.max_reject_rate <= 1.0) jw_f64(j, run->opts.max_reject_rate, 4);
-    else jw_null(j);
+    dc_jw_key(j, "compress");
+    dc_jw_bool(j, run->opts.compress);
+    dc_jw_key(j, "match_threshold");
+    dc_jw_fixed(j, run->opts.match_threshold, 4);
+    dc_jw_key(j, "review_threshold");
+    dc_jw_fixed(j, run->opts.review_threshold, 4);
+    dc_jw_key(j, "max_reject_rate");
+    if (run->opts.max_reject_rate <= 1.0) dc_jw_fixed(j, run->opts.max_reject_rate, 4);
+    else dc_jw_null(j);
     KS(j, "status", exceeded ? "failed: reject rate above --max-reject-rate" : "ok");
-    jw_close(j, '}');
+    dc_jw_close(j);
 
-    jw_key(j, "inputs");
+    dc_jw_key(j, "inputs");
     report_inputs(run, j);
 
-    jw_key(j, "stages");
-    jw_open(j, '[');
+    dc_jw_key(j, "stages");
+    dc_jw_open(j, '[', DC_JW_LINES);
     for (int s = 0; s < run->nstages; s++) {
-        jw_open(j, '{');
+        dc_jw_open(j, '{', DC_JW_LINES);
         KS(j, "name", run->stages[s].name);
-        jw_key(j, "seconds");
-        jw_f64(j, run->stages[s].seconds, 3);
-        KU(j, "rows", run->stages[s].rows);
-        KU(j, "peak_rss_bytes", run->stages[s].peak_rss);
-        jw_close(j, '}');
+        dc_jw_key(j, "seconds");
+        dc_jw_fixed(j, run->stages[s].seconds, 3);
+        dc_jw_kv_u64(j, "rows", run->stages[s].rows);
+        dc_jw_kv_u64(j, "peak_rss_bytes", run->stages[s].peak_rss);
+        dc_jw_close(j);
     }
-    jw_close(j, ']');
+    dc_jw_close(j);
 
     if (run->match) report_match(run, j);
-
-    /* sections registered by other stages */
-    for (int s = 0; s < g_nsections; s++) {
-        dc_buf_t sb = DC_BUF_INIT;
-        g_sections[s].fn(run, &sb);
-        jw_key(j, g_sections[s].name);
-        if (sb.len) jw_raw(j, sb.p, sb.len);
-        else jw_null(j);
-        dc_buf_free(&sb);
-    }
 
     uint64_t hist[DC_REPORT_NBINS];
     uint32_t maxsz;
     dc_report_cluster_hist(&run->cl, hist, &maxsz);
     uint64_t linked = run->cl.off ? run->cl.off[run->cl.ncl] : 0;
-    jw_key(j, "clusters");
-    jw_open(j, '{');
-    KU(j, "citizens", run->cl.ncl);
-    KU(j, "records", linked);
-    KU(j, "max_size", maxsz);
-    jw_key(j, "size_histogram");
-    jw_open(j, '{');
-    for (int b = 0; b < DC_REPORT_NBINS; b++) KU(j, hist_labels[b], hist[b]);
-    jw_close(j, '}');
-    jw_close(j, '}');
+    dc_jw_key(j, "clusters");
+    dc_jw_open(j, '{', DC_JW_LINES);
+    dc_jw_kv_u64(j, "citizens", run->cl.ncl);
+    dc_jw_kv_u64(j, "records", linked);
+    dc_jw_kv_u64(j, "max_size", maxsz);
+    dc_jw_key(j, "size_histogram");
+    dc_jw_open(j, '{', DC_JW_LINES);
+    for (int b = 0; b < DC_REPORT_NBINS; b++) dc_jw_kv_u64(j, hist_labels[b], hist[b]);
+    dc_jw_close(j);
+    dc_jw_close(j);
 
-    jw_key(j, "survivorship");
-    jw_open(j, '{');
+    dc_jw_key(j, "survivorship");
+    dc_jw_open(j, '{', DC_JW_LINES);
     const dc_merge_state_t *ms = run->merge;
-    KU(j, "citizens", ms ? ms->ncit : 0);
-    KU(j, "citizens_with_conflicts", ms ? ms->citizens_flagged : 0);
-    jw_key(j, "flags");
-    jw_open(j, '{');
+    dc_jw_kv_u64(j, "citizens", ms ? ms->ncit : 0);
+    dc_jw_kv_u64(j, "citizens_with_conflicts", ms ? ms->citizens_flagged : 0);
+    dc_jw_key(j, "flags");
+    dc_jw_open(j, '{', DC_JW_LINES);
     for (int f = 0; f < DC_CF__COUNT; f++)
-        KU(j, dc_merge_flag_name((dc_cflag_t)f), ms ? ms->conflicts[f] : 0);
-    jw_close(j, '}');
-    jw_close(j, '}');
+        dc_jw_kv_u64(j, dc_merge_flag_name((dc_cflag_t)f), ms ? ms->conflicts[f] : 0);
+    dc_jw_close(j);
+    dc_jw_close(j);
 
-    jw_key(j, "data_quality_by_province");
+    dc_jw_key(j, "data_quality_by_province");
     report_quality(run, j);
 
-    jw_key(j, "reconciliation");
-    jw_open(j, '{');
-    KU(j, "input_rows", ld->rows_in);
-    KU(j, "linked_rows", linked);
-    KU(j, "rejected_rows", ld->rows_rejected);
-    jw_key(j, "balanced");
-    jw_bool(j, ld->rows_in == linked + ld->rows_rejected);
-    KU(j, "citizens", run->cl.ncl);
-    KU(j, "duplicates_removed", linked - run->cl.ncl);
-    jw_key(j, "reject_rate");
-    jw_f64(j, rr, 6);
-    jw_key(j, "reject_rate_exceeded");
-    jw_bool(j, exceeded);
-    jw_close(j, '}');
-    jw_close(j, '}');
+    dc_jw_key(j, "reconciliation");
+    dc_jw_open(j, '{', DC_JW_LINES);
+    dc_jw_kv_u64(j, "input_rows", ld->rows_in);
+    dc_jw_kv_u64(j, "linked_rows", linked);
+    dc_jw_kv_u64(j, "rejected_rows", ld->rows_rejected);
+    dc_jw_key(j, "balanced");
+    dc_jw_bool(j, ld->rows_in == linked + ld->rows_rejected);
+    dc_jw_kv_u64(j, "citizens", run->cl.ncl);
+    dc_jw_kv_u64(j, "duplicates_removed", linked - run->cl.ncl);
+    dc_jw_key(j, "reject_rate");
+    dc_jw_fixed(j, rr, 6);
+    dc_jw_key(j, "reject_rate_exceeded");
+    dc_jw_bool(j, exceeded);
+    dc_jw_close(j);
+    dc_jw_close(j);
     dc_buf_putc(out, '\n');
 }
 

@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * address_fold.c - the small Vietnamese text helpers of the address module:
- * UTF-8 decoding, ASCII folding (diacritics removed, đ -> d), case mapping,
- * canonical tone placement, and the matching keys (address_internal.h).
+ * ASCII folding (diacritics removed, đ -> d), case mapping, canonical tone
+ * placement, and the matching keys (address_internal.h). UTF-8 itself is
+ * decoded and encoded by common/dc_utf8.h.
  *
- * Self-contained on purpose (the general text module of engine/normalize
- * was written in parallel); the tables cover Latin-1, the Vietnamese
- * letters of Latin Extended-A/B (ă â đ ê ĩ ô ơ ũ ư) and Latin Extended
- * Additional U+1EA0..U+1EF9, which is every letter a Vietnamese address
- * can hold.
+ * Its letter tables are still its own, apart from norm_text.c's: they
+ * cover Latin-1 and all of Latin Extended-A (ç, ñ, ö... fold to ASCII in
+ * an address), the Vietnamese letters of Latin Extended-B (ơ ư) and Latin
+ * Extended Additional U+1EA0..U+1EF9, with tones numbered in Unicode's
+ * order (grave, acute, hook, tilde, dot), where the name tables
+ * (dc_text.h) hold the 134 Vietnamese letters only and leave other code
+ * points to utf8proc. One table for both is issue 18's open part.
  */
 #include "normalize/address_internal.h"
 
@@ -143,48 +146,6 @@ static const struct { uint16_t base, tone[6]; } tone_compose[24] = {
 
 /*-*** UTF-8 ***/
 
-size_t dc_addr__utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
-{
-    unsigned c = s[0];
-    if (c < 0x80) { *cp = c; return 1; }
-    size_t len;
-    uint32_t v, min;
-    if ((c & 0xE0) == 0xC0) { len = 2; v = c & 0x1F; min = 0x80; }
-    else if ((c & 0xF0) == 0xE0) { len = 3; v = c & 0x0F; min = 0x800; }
-    else if ((c & 0xF8) == 0xF0) { len = 4; v = c & 0x07; min = 0x10000; }
-    else { *cp = 0xFFFD; return 1; }
-    if (len > n) { *cp = 0xFFFD; return 1; }
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80) { *cp = 0xFFFD; return 1; }
-        v = (v << 6) | (s[i] & 0x3F);
-    }
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) { *cp = 0xFFFD; return 1; }
-    *cp = v;
-    return len;
-}
-
-size_t dc_addr__utf8_put(uint32_t cp, char *out)
-{
-    unsigned char *o = (unsigned char *)out;
-    if (cp < 0x80) { o[0] = (unsigned char)cp; return 1; }
-    if (cp < 0x800) {
-        o[0] = (unsigned char)(0xC0 | (cp >> 6));
-        o[1] = (unsigned char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (unsigned char)(0xE0 | (cp >> 12));
-        o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (unsigned char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (unsigned char)(0xF0 | (cp >> 18));
-    o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
-    o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-    o[3] = (unsigned char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
 /*-*** Letters ***/
 
 static const fold_ent_t *fold_ent(uint32_t cp)
@@ -294,17 +255,7 @@ size_t dc_addr__key_rules(char *out, size_t k, int digits, int *roman)
 
 size_t dc_addr__utf8_fold(const unsigned char *s, size_t n, uint32_t *cp, int *info)
 {
-    size_t l;
-    /* fast paths for the 2- and 3-byte letters of Vietnamese */
-    if ((s[0] & 0xE0) == 0xC0 && n >= 2 && (s[1] & 0xC0) == 0x80 && s[0] >= 0xC2) {
-        *cp = (uint32_t)(s[0] & 0x1F) << 6 | (s[1] & 0x3F);
-        l = 2;
-    } else if (s[0] == 0xE1 && n >= 3 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80) {
-        *cp = 0x1000u | (uint32_t)(s[1] & 0x3F) << 6 | (s[2] & 0x3F);
-        l = 3;
-    } else {
-        l = dc_addr__utf8_next(s, n, cp);
-    }
+    size_t l = dc_addr__utf8_next(s, n, cp);
     const fold_ent_t *e = fold_ent(*cp);
     *info = e ? (e->ascii | ((e->tone_up & 8) ? 0x100 : 0)) : 0;
     return l;
@@ -394,7 +345,7 @@ static size_t dkey_word(const char *s, size_t n, char *out, size_t cap)
         if (f > '9') { digits = 0; a = b; b = f; last_tone = tone; }
         if (k + 4 >= cap) return k;
         if (cp < 0x80) out[k++] = (char)cp;
-        else k += dc_addr__utf8_put(cp, out + k);
+        else k += dc_utf8_put(cp, out + k);
     }
     if (digits) {   /* "05" -> "5" */
         size_t z = 0;
@@ -491,7 +442,7 @@ size_t dc_addr__word_display(const char *s, size_t n, char *out, size_t cap, int
     size_t k = 0;
     for (size_t j = 0; j < m; j++) {
         char buf[4];
-        size_t l = dc_addr__utf8_put(cps[j], buf);
+        size_t l = dc_utf8_put(cps[j], buf);
         if (k + l >= cap) break;
         memcpy(out + k, buf, l);
         k += l;

@@ -19,6 +19,7 @@
 #ifndef ADDRESS_INTERNAL_H
 #define ADDRESS_INTERNAL_H
 
+#include "common/dc_utf8.h"
 #include "normalize/dc_address.h"
 
 #include <stddef.h>
@@ -27,11 +28,17 @@
 /* ---------------------------------------------------------- text folding */
 
 /*! dc_addr__utf8_next() : decode the code point at s (n >= 1 bytes left)
- *  into *cp; @return its byte length (>= 1). Invalid or truncated
- *  sequences decode as U+FFFD of length 1. */
-size_t dc_addr__utf8_next(const unsigned char *s, size_t n, uint32_t *cp);
-/*! dc_addr__utf8_put() : encode cp at out (4 bytes of room); @return length. */
-size_t dc_addr__utf8_put(uint32_t cp, char *out);
+ *  into *cp (dc_utf8_dec); @return its byte length (>= 1). Invalid or
+ *  truncated sequences decode as U+FFFD of length 1. */
+static inline size_t dc_addr__utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
+{
+    size_t l = dc_utf8_dec(s, n, cp);
+    if (DC_UNLIKELY(!l)) {
+        *cp = 0xFFFD;
+        return 1;
+    }
+    return l;
+}
 /*! dc_addr__fold_cp() : the ASCII letter ('a'..'z') or digit of a Latin or
  *  Vietnamese letter or digit, 0 for anything else. */
 int dc_addr__fold_cp(uint32_t cp);

@@ -203,7 +203,7 @@ static int lower_equals(const char *s, size_t n, const char *exact, size_t *used
         uint32_t cp;
         i += p[i] < 0x80 ? (cp = p[i], 1) : dc_addr__utf8_next(p + i, n - i, &cp);
         char buf[4];
-        size_t l = dc_addr__utf8_put(dc_addr__lower(cp), buf);
+        size_t l = dc_utf8_put(dc_addr__lower(cp), buf);
         if (j + l > el || memcmp(exact + j, buf, l) != 0) return 0;
         j += l;
     }

@@ -11,6 +11,7 @@
  * points outside that set (other scripts, symbols).
  */
 #include "normalize/dc_text.h"
+#include "common/dc_utf8.h"
 
 #include <pthread.h>   /* pthread_once */
 #include <stdlib.h>    /* free */
@@ -67,9 +68,9 @@ static uint32_t nfc_one(uint32_t base, uint32_t m1, uint32_t m2)
 {
     uint8_t src[16];
     size_t n = 0;
-    n += (size_t)utf8proc_encode_char((utf8proc_int32_t)base, src + n);
-    if (m1) n += (size_t)utf8proc_encode_char((utf8proc_int32_t)m1, src + n);
-    if (m2) n += (size_t)utf8proc_encode_char((utf8proc_int32_t)m2, src + n);
+    n += dc_utf8_put(base, (char *)src + n);
+    if (m1) n += dc_utf8_put(m1, (char *)src + n);
+    if (m2) n += dc_utf8_put(m2, (char *)src + n);
     src[n] = 0;
     uint8_t *r = utf8proc_NFC(src);
     if (!r) dc_die("utf8proc_NFC failed while building the letter table");
@@ -82,8 +83,8 @@ static uint32_t nfc_one(uint32_t base, uint32_t m1, uint32_t m2)
 
 static void put_compose(uint8_t code, int tone, int upper, uint32_t cp)
 {
-    uint8_t tmp[8];
-    utf8proc_ssize_t k = utf8proc_encode_char((utf8proc_int32_t)cp, tmp);
+    char tmp[8];
+    size_t k = dc_utf8_put(cp, tmp);
     memcpy(compose_tab[code][tone][upper], tmp, (size_t)k);
     if (k < 4) compose_tab[code][tone][upper][k] = 0;
     compose_len[code][tone][upper] = (uint8_t)k;
@@ -164,33 +165,6 @@ static uint8_t apply_mod(uint8_t letter, uint8_t mod)
     return 0;
 }
 
-/* Decode one UTF-8 code point; returns bytes used (>= 1) and *cp, or 0
- * with *cp = 0xFFFD for an invalid sequence (1 byte skipped by caller). */
-static inline size_t utf8_next(const unsigned char *p, size_t n, uint32_t *cp)
-{
-    unsigned c = p[0];
-    if (c < 0x80) { *cp = c; return 1; }
-    if (c >= 0xC2 && c < 0xE0 && n >= 2 && (p[1] & 0xC0) == 0x80) {
-        *cp = ((c & 0x1Fu) << 6) | (p[1] & 0x3Fu);
-        return 2;
-    }
-    if (c >= 0xE0 && c < 0xF0 && n >= 3 && (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80) {
-        uint32_t v = ((c & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu);
-        if (v < 0x800 || (v >= 0xD800 && v < 0xE000)) return 0;
-        *cp = v;
-        return 3;
-    }
-    if (c >= 0xF0 && c < 0xF5 && n >= 4 && (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80 &&
-        (p[3] & 0xC0) == 0x80) {
-        uint32_t v = ((c & 0x07u) << 18) | ((p[1] & 0x3Fu) << 12) | ((p[2] & 0x3Fu) << 6) |
-                     (p[3] & 0x3Fu);
-        if (v < 0x10000 || v > 0x10FFFF) return 0;
-        *cp = v;
-        return 4;
-    }
-    return 0;
-}
-
 static int is_apostrophe(uint32_t cp)
 {
     return cp == '\'' || cp == 0x2019 || cp == 0x2018 || cp == 0x2BC || cp == 0x60 ||
@@ -221,7 +195,7 @@ void dc_text_decode(const char *s, size_t n, dc_text_t *t)
             continue;
         }
         uint32_t cp;
-        size_t k = utf8_next(p + i, n - i, &cp);
+        size_t k = dc_utf8_dec(p + i, n - i, &cp);
         if (!k) { t->flags |= DC_TXT_PUNCT; i++; cur = NULL; continue; }
         i += k;
         const cpinfo_t *ci = info_of(cp);
@@ -671,7 +645,7 @@ static inline size_t cell_utf8(char *p, uint32_t c, int upper)
     if (c & DC_CELL_CP) {
         uint32_t cp = c & ~DC_CELL_CP;
         if (upper) cp = (uint32_t)utf8proc_toupper((utf8proc_int32_t)cp);
-        return (size_t)utf8proc_encode_char((utf8proc_int32_t)cp, (uint8_t *)p);
+        return dc_utf8_put(cp, p);
     }
     uint8_t l = (uint8_t)DC_CELL_LETTER(c);
     if (l == '\'' || (l >= '0' && l <= '9')) { *p = (char)l; return 1; }

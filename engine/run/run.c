@@ -11,6 +11,7 @@
  * count. Nothing of the raw rows outlives the commit.
  */
 #include "run/dc_run.h"
+#include "common/dc_json.h"
 
 #include <limits.h>   /* PATH_MAX */
 #include <malloc.h>   /* malloc_trim */
@@ -120,42 +121,49 @@ int dc_run_load(dc_run_t *run, const char *const *paths, size_t npaths)
     return rc;
 }
 
-static void jstr(dc_buf_t *b, const char *s)
-{
-    if (s) dc_buf_put_json_str(b, s, strlen(s));
-    else dc_buf_puts(b, "null");
-}
-
+/* The object is embedded in model.json ("run") with two line breaks,
+ * indented two levels. */
 void dc_run_manifest_json(const dc_run_t *run, const char *const *paths, size_t npaths, dc_buf_t *b)
 {
     const dc_run_opts_t *o = &run->opts;
-    dc_buf_puts(b, "{\"inputs\": [");
-    for (size_t i = 0; i < npaths; i++) {
-        if (i) dc_buf_puts(b, ", ");
-        jstr(b, paths[i]);
-    }
-    dc_buf_puts(b, "], \"inputs_absolute\": [");
+    dc_jw_t jw, *j = &jw;
+    dc_jw_init(j, b, 2);
+    dc_jw_open(j, '{', DC_JW_INLINE);
+    dc_jw_key(j, "inputs");
+    dc_jw_open(j, '[', DC_JW_INLINE);
+    for (size_t i = 0; i < npaths; i++) dc_jw_str(j, paths[i]);
+    dc_jw_close(j);
+    dc_jw_key(j, "inputs_absolute");
+    dc_jw_open(j, '[', DC_JW_INLINE);
     for (size_t i = 0; i < npaths; i++) {
         char abs[PATH_MAX];
-        if (i) dc_buf_puts(b, ", ");
-        jstr(b, strcmp(paths[i], "-") && realpath(paths[i], abs) ? abs : paths[i]);
+        dc_jw_str(j, strcmp(paths[i], "-") && realpath(paths[i], abs) ? abs : paths[i]);
     }
+    dc_jw_close(j);
     char delim[2] = {o->load.delimiter, 0};
-    dc_buf_puts(b, "],\n    \"delimiter\": ");
-    jstr(b, delim);
-    dc_buf_puts(b, ", \"encoding\": ");
-    jstr(b, dc_encoding_name(o->load.encoding));
-    dc_buf_puts(b, ", \"mapping_file\": ");
-    jstr(b, o->load.mapping_file);
-    dc_buf_puts(b, ", \"mappings\": [");
-    for (size_t i = 0; o->load.mappings && o->load.mappings[i]; i++) {
-        if (i) dc_buf_puts(b, ", ");
-        jstr(b, o->load.mappings[i]);
+    dc_jw_wrap(j);
+    dc_jw_key(j, "delimiter");
+    dc_jw_str(j, delim);
+    dc_jw_key(j, "encoding");
+    dc_jw_str(j, dc_encoding_name(o->load.encoding));
+    dc_jw_key(j, "mapping_file");
+    dc_jw_str(j, o->load.mapping_file);
+    dc_jw_key(j, "mappings");
+    dc_jw_open(j, '[', DC_JW_INLINE);
+    for (size_t i = 0; o->load.mappings && o->load.mappings[i]; i++) dc_jw_str(j, o->load.mappings[i]);
+    dc_jw_close(j);
+    dc_jw_key(j, "max_field");
+    dc_jw_u64(j, o->load.max_field);
+    dc_jw_wrap(j);
+    static const char *const keys[] = {"ethnic_codes", "sex_one", "century_pivot", "ref_year"};
+    const int vals[] = {o->norm.ethnic_codes, o->norm.sex_one, o->norm.century_pivot, o->norm.ref_year};
+    for (size_t i = 0; i < DC_ARRAY_LEN(keys); i++) {
+        dc_jw_key(j, keys[i]);
+        dc_jw_i64(j, vals[i]);
     }
-    dc_buf_printf(b, "], \"max_field\": %zu,\n    \"ethnic_codes\": %d, \"sex_one\": %d, \"century_pivot\": %d, "
-                     "\"ref_year\": %d, \"records\": %zu}",
-                  o->load.max_field, o->norm.ethnic_codes, o->norm.sex_one, o->norm.century_pivot,
-                  o->norm.ref_year, run->nrec);
+    dc_jw_key(j, "records");
+    dc_jw_u64(j, run->nrec);
+    dc_jw_close(j);
 }
 
 void dc_run_free(dc_run_t *run)

@@ -26,7 +26,7 @@
  * header, trailer, footer and that the blocks tile the file exactly before
  * it trusts any offset; each block is checked before it is decompressed.
  */
-#include "store_internal.h"
+#include "store/store_internal.h"
 
 #include <errno.h>      /* errno */
 #include <fcntl.h>      /* open */

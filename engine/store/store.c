@@ -19,7 +19,7 @@
  * the previous one lists are removed (so the previous generation stays
  * readable, and leftovers of killed transactions go away).
  */
-#include "store_internal.h"
+#include "store/store_internal.h"
 
 #include <dirent.h>     /* opendir */
 #include <errno.h>      /* errno */

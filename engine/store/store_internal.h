@@ -6,7 +6,7 @@
 #ifndef DC_STORE_INTERNAL_H
 #define DC_STORE_INTERNAL_H
 
-#include "dc_store.h"
+#include "store/dc_store.h"
 
 #include <string.h>   /* memcpy */
 

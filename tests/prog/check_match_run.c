@@ -97,7 +97,7 @@ START_TEST(test_run_options)
     ck_assert_int_eq(dc_test_run("%s run -q --match-threshold 0.5 --review-threshold 0.9 -o %s %s/exports/* 2>/dev/null", DANCU_BIN, o, G), 2);
     /* a bad rules file: 1, and nothing written */
     char rules[512];
-    snprintf(rules, sizeof rules, "%s/../mrun-rules.txt", o);
+    snprintf(rules, sizeof rules, "%s.rules.txt", o);
     ck_assert_int_eq(dc_test_write_file(rules, "name_phon+nonsense\n", 19), 0);
     ck_assert_int_eq(dc_test_run("%s run -q --rules %s --force -o %s %s/exports/* 2>/dev/null", DANCU_BIN, rules, o, G), 1);
     char lp[512];
@@ -108,7 +108,7 @@ START_TEST(test_run_options)
     ck_assert_int_eq(dc_test_run("%s run -q --rules %s --format jsonl --compress --force -o %s %s/exports/*",
                                  DANCU_BIN, rules, o, G), 0);
     char mp[512];
-    snprintf(mp, sizeof mp, "%s/../mrun-model.json", o);
+    snprintf(mp, sizeof mp, "%s.model.json", o);
     ck_assert_int_eq(dc_test_run("zstd -q -dc %s/model.json.zst > %s", o, mp), 0);   /* --compress */
     char *m = dc_test_read_file(mp, NULL);
     ck_assert_ptr_nonnull(m);
@@ -120,7 +120,7 @@ START_TEST(test_run_options)
     ck_assert_ptr_nonnull(z);
     free(z);
     char out[512];
-    snprintf(out, sizeof out, "%s/../mrun-eval.txt", o);
+    snprintf(out, sizeof out, "%s.eval.txt", o);
     ck_assert_int_eq(dc_test_run("%s eval --truth %s/truth.csv --links %s > %s", DANCU_BIN, G, lp, out), 0);
     /* a reject-rate limit of 0 with clean data passes */
     ck_assert_int_eq(dc_test_run("%s run -q --max-reject-rate 0 --force -o %s %s/exports/*", DANCU_BIN, o, G), 0);
@@ -163,7 +163,7 @@ START_TEST(test_explain)
     char *first = strchr(t, '\n') + 1;
     ck_assert_int_eq(sscanf(first, "%127[^,],%127[^,],%63s", src[2], rid[2], pid[2]), 3);
     char out[512];
-    snprintf(out, sizeof out, "%s/../mrun-explain.txt", o);
+    snprintf(out, sizeof out, "%s.explain.txt", o);
     ck_assert_int_eq(dc_test_run("%s explain %s %s:%s %s:%s > %s", DANCU_BIN, o, src[0], rid[0], src[1], rid[1], out), 0);
     char *x = dc_test_read_file(out, NULL);
     ck_assert_ptr_nonnull(x);

@@ -4,7 +4,7 @@
  * stale markers and staging folders, file modes. */
 #include "dc_test.h"
 #include "merge/dc_merge.h"
-#include "match/dc_match_json.h"
+#include "common/dc_json.h"
 
 #include <dirent.h>
 #include <fcntl.h>

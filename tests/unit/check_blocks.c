@@ -6,7 +6,7 @@
 #include "dc_test.h"
 #include "common/dc_common.h"
 #include "match/dc_match.h"
-#include "match/dc_match_json.h"
+#include "common/dc_json.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,6 +3,7 @@
  * pool, interner, output files. */
 #include "dc_test.h"
 #include "common/dc_common.h"
+#include "common/dc_json.h"
 #include "ref/dc_ref.h"
 
 #include <stdatomic.h>
@@ -532,6 +533,85 @@ START_TEST(test_table_write_blocks)
 }
 END_TEST
 
+/* The strict reader: RFC 8259, no more, no less (but \u0000). */
+START_TEST(test_json_reader_strict)
+{
+    static const char *const good[] = {
+        "0", "-0", "1.5", "-0.5e+3", "1E2", "10", "true", "null", "\"\"", "[]", "{}",
+        " {\"a\": [1, 2, {\"b\": null}]} \n", "\"\\ud83d\\ude00\"", "\"\xc3\xa9\\u00e9\\/\"",
+    };
+    static const char *const bad[] = {
+        "1.", ".5", "+1", "01", "-", "1e", "1e+", "0x10", "NaN", "Infinity", "-01",
+        "\"\\ud800\"", "\"\\udc00\"", "\"\\ud800\\u0041\"", "\"\\u0000\"",
+        "\"\xff\"", "\"\xc3\"", "\"\xed\xa0\x80\"", "\"\xc0\xaf\"", "\"a\tb\"",
+        "{} x", "[1,]", "{\"a\":1,}", "[1 2]", "tru", "\"abc", "{\"a\" 1}", "",
+    };
+    dc_arena_t a;
+    dc_arena_init(&a, 4096);
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+        ck_assert_msg(dc_json_parse(good[i], strlen(good[i]), &a) != NULL, "refused: %s (%s)", good[i], dc_geterr());
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        ck_assert_msg(dc_json_parse(bad[i], strlen(bad[i]), &a) == NULL, "accepted: %s", bad[i]);
+    dc_json_t *r = dc_json_parse("\"\\ud83d\\ude00\"", 14, &a);
+    ck_assert_str_eq(dc_json_str(r), "\xf0\x9f\x98\x80");
+    r = dc_json_parse("-0.5e+3", 7, &a);
+    ck_assert(dc_json_num(r, 0) == -500.0);
+    dc_arena_free(&a);
+}
+END_TEST
+
+/* The writer: layouts, numbers, and valid UTF-8 JSON whatever the bytes. */
+START_TEST(test_json_writer)
+{
+    dc_buf_t b = DC_BUF_INIT;
+    dc_jw_t j;
+    dc_jw_init(&j, &b, 0);
+    dc_jw_open(&j, '{', DC_JW_LINES);
+    dc_jw_key(&j, "a\xff");
+    dc_jw_open(&j, '[', DC_JW_INLINE);
+    dc_jw_u64(&j, 1);
+    dc_jw_fixed(&j, -0.0, 2);
+    dc_jw_g(&j, 0.1, 17);
+    dc_jw_fixed(&j, 0.0 / 0.0, 3);
+    dc_jw_g(&j, 1.0 / 0.0, 6);
+    dc_jw_str(&j, NULL);
+    dc_jw_close(&j);
+    dc_jw_key(&j, "c");
+    dc_jw_open(&j, '{', DC_JW_COMPACT);
+    dc_jw_key(&j, "d");
+    dc_jw_str(&j, "x\xc3(\"\n");
+    dc_jw_key(&j, "e");
+    dc_jw_bool(&j, 1);
+    dc_jw_close(&j);
+    dc_jw_key(&j, "f");
+    dc_jw_open(&j, '[', DC_JW_LINES);
+    dc_jw_close(&j);
+    dc_jw_key(&j, "g");
+    dc_jw_open(&j, '{', DC_JW_INLINE);
+    dc_jw_key(&j, "h");
+    dc_jw_i64(&j, -3);
+    dc_jw_wrap(&j);
+    dc_jw_key(&j, "i");
+    dc_jw_null(&j);
+    dc_jw_close(&j);
+    dc_jw_close(&j);
+    dc_buf_putc(&b, 0);
+    ck_assert_str_eq(b.p, "{\n"
+                          "  \"a\\ufffd\": [1, 0.00, 0.10000000000000001, null, null, null],\n"
+                          "  \"c\": {\"d\":\"x\\ufffd(\\\"\\n\",\"e\":true},\n"
+                          "  \"f\": [],\n"
+                          "  \"g\": {\"h\": -3,\n"
+                          "  \"i\": null}\n"
+                          "}");
+    dc_arena_t a;
+    dc_arena_init(&a, 4096);
+    ck_assert_ptr_nonnull(dc_json_parse(b.p, b.len - 1, &a));
+    dc_arena_free(&a);
+    dc_buf_free(&b);
+}
+END_TEST
+
+
 /* OWASP CSV injection: string and header cells starting with = + - @ TAB
  * CR or ' get a leading single quote in CSV (and only there); numbers and
  * JSON Lines are left as they are; dc_table_formula_guard = 0 turns it off. */
@@ -629,6 +709,8 @@ static Suite *common_suite(void)
     TCase *tc = dc_test_tcase("core");
     tcase_add_test(tc, test_buf_csv);
     tcase_add_test(tc, test_buf_json);
+    tcase_add_test(tc, test_json_reader_strict);
+    tcase_add_test(tc, test_json_writer);
     tcase_add_test(tc, test_arena);
     tcase_add_test(tc, test_parallel_for);
     tcase_add_test(tc, test_intern_threads);

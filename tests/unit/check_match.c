@@ -4,7 +4,7 @@
 #include "dc_test.h"
 #include "common/dc_common.h"
 #include "match/dc_match.h"
-#include "match/dc_match_json.h"
+#include "common/dc_json.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -818,9 +818,11 @@ START_TEST(test_em_and_cluster)
             ck_assert(m.m[c][l] > 0 && m.m[c][l] <= 1);
         }
     dc_buf_t mj = DC_BUF_INIT;
-    dc_buf_puts(&mj, "{\n");
-    dc_model_json(&m, &mj);
-    dc_buf_puts(&mj, "\n}\n");
+    dc_jw_t jw;
+    dc_jw_init(&jw, &mj, 0);
+    dc_jw_open(&jw, '{', DC_JW_LINES);
+    dc_model_json(&m, &jw);
+    dc_jw_close(&jw);
     dc_model_t back;
     ck_assert_int_eq(dc_model_parse_json(mj.p, mj.len, &back), 0);
     dc_buf_free(&mj);
@@ -1113,9 +1115,14 @@ START_TEST(test_model_json)
     m.lambda = 3.25e-7;
     m.m[DC_COL_DOB][DC_DOB_SWAP] = 0.0123456789;
     dc_buf_t b = DC_BUF_INIT;
-    dc_buf_puts(&b, "{\n");
-    dc_model_json(&m, &b);
-    dc_buf_puts(&b, ",\n  \"run\": {\"inputs\": [\"a\\u00e9.csv\"]}\n}\n");
+    dc_jw_t jw;
+    dc_jw_init(&jw, &b, 0);
+    dc_jw_open(&jw, '{', DC_JW_LINES);
+    dc_model_json(&m, &jw);
+    dc_jw_key(&jw, "run");
+    static const char run[] = "{\"inputs\": [\"a\\u00e9.csv\"]}";
+    dc_jw_raw(&jw, run, strlen(run));
+    dc_jw_close(&jw);
     dc_model_t m2;
     ck_assert_int_eq(dc_model_parse_json(b.p, b.len, &m2), 0);
     ck_assert_int_eq(memcmp(m.m, m2.m, sizeof m.m), 0);

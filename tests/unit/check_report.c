@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* check_report.c - report.json (parsed back by a strict JSON checker and
- * compared to expected text), extra sections, the cluster histogram, the
+ * compared to expected text), the cluster histogram, the
  * reconciliation and the summary (no personal data). */
 #include "dc_test.h"
 #include "merge/dc_merge.h"
 #include "match/dc_match.h"
-#include "match/dc_match_json.h"
+#include "common/dc_json.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -264,11 +264,6 @@ START_TEST(test_report_text)
 }
 END_TEST
 
-static void match_section(const dc_run_t *run, dc_buf_t *out)
-{
-    dc_buf_printf(out, "{\"rules\": [{\"name\": \"id12\", \"pairs\": %zu}]}", run->nrec);
-}
-
 START_TEST(test_report_after_merge)
 {
     dc_intern_t *in = dc_intern_create();
@@ -276,12 +271,10 @@ START_TEST(test_report_after_merge)
     fake_run(&f, in);
     f.run.opts.max_reject_rate = 0.25;   /* 3/9 rejected: over the limit */
     f.run.load.rows_in = 10;              /* one row unaccounted for */
-    dc_report_add_section("extra", match_section);
     ck_assert_int_eq(dc_merge_run(&f.run), 0);
     dc_buf_t b = DC_BUF_INIT;
     dc_report_json(&f.run, &b);
     ck_assert_msg(json_valid(b.p), "report is not valid JSON:\n%s", b.p);
-    ck_assert_ptr_nonnull(strstr(b.p, "\"extra\": {\"rules\": [{\"name\": \"id12\", \"pairs\": 6}]}"));
     ck_assert_ptr_nonnull(strstr(b.p, "\"balanced\": false"));
     ck_assert_ptr_nonnull(strstr(b.p, "\"reject_rate_exceeded\": true"));
     ck_assert_ptr_nonnull(strstr(b.p, "\"status\": \"failed: reject rate above --max-reject-rate\""));
