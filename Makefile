@@ -8,6 +8,7 @@
 #   make fuzz       build the libFuzzer harnesses (clang) and run each briefly
 #   make bench      benchmarks (bench/README.md)
 #   make golden-update  refresh the committed golden outputs after an intended change
+#   make screenshot     docs/report.png from the mixed-1000 sample (headless Chromium)
 #
 # Sources are found by wildcard: every engine/*/*.c, loaders/*.c and
 # bench/gen/*.c goes into build/libdancu.a; engine/cli/*.c makes the
@@ -62,7 +63,7 @@ Q :=
 endif
 
 .SECONDARY:
-.PHONY: all deps run check asan fuzz bench clean golden-update tests
+.PHONY: all deps run check asan fuzz bench clean golden-update tests browser screenshot
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/dancu
@@ -108,9 +109,29 @@ $(BUILD)/tests/%: tests/unit/%.c $(HELPER_OBJ) $(BUILD)/libdancu.a $(BUILD)/danc
 
 tests: $(TEST_BIN)
 
+# The browser tests (tests/unit/check_pages.c) open the HTML pages in
+# headless Chromium: installed from Debian when missing.
+BROWSER_PKGS := chromium
+CHROMIUM ?= /usr/bin/chromium
+
+browser:
+	@[ -x "$(CHROMIUM)" ] || command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing $(BROWSER_PKGS) for the browser tests"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(BROWSER_PKGS) >/dev/null; }
+
+# docs/report.png: the top of report.html of the mixed-1000 sample, as the
+# README shows it (review the picture before committing it).
+screenshot: $(BUILD)/dancu browser
+	@rm -rf $(BUILD)/shot && mkdir -p $(BUILD)/shot
+	./$(BUILD)/dancu run -q --threads 2 -o $(BUILD)/shot/run data-samples/mixed-1000/exports/*
+	HOME=$(abspath $(BUILD)/shot) $(CHROMIUM) --headless --disable-gpu --no-sandbox --hide-scrollbars \
+	  --user-data-dir=$(abspath $(BUILD)/shot/profile) --window-size=1120,1250 --force-device-scale-factor=0.75 \
+	  --screenshot=$(abspath docs/report.png) file://$(abspath $(BUILD)/shot/run/report.html) 2>/dev/null
+
 # Every test program runs even if one fails; the totals line at the end is
 # the one CI reads.
-check: $(BUILD)/dancu $(TEST_BIN)
+check: $(BUILD)/dancu $(TEST_BIN) browser
 	@rm -f $(BUILD)/tests/results.txt; fail=0; for t in $(TEST_BIN); do \
 	  DC_TEST_RESULTS=$(BUILD)/tests/results.txt ./$$t || fail=1; \
 	done; \

@@ -37,6 +37,9 @@ typedef struct dc_norm_ctx dc_norm_ctx_t;
 dc_norm_shared_t *dc_norm_shared_create(dc_intern_t *in, const dc_norm_opts_t *opts);
 void dc_norm_shared_free(dc_norm_shared_t *sh);
 dc_intern_t *dc_norm_intern(const dc_norm_shared_t *sh);
+/*! dc_norm_gazetteer() : the gazetteer the normalizer matches addresses
+ *  against (dc_address.h), for names of provinces in reports. */
+const struct dc_gazetteer *dc_norm_gazetteer(const dc_norm_shared_t *sh);
 
 dc_norm_ctx_t *dc_norm_ctx_create(dc_norm_shared_t *sh);
 void dc_norm_ctx_free(dc_norm_ctx_t *ctx);

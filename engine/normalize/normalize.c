@@ -199,6 +199,8 @@ void dc_norm_shared_free(dc_norm_shared_t *sh)
 
 dc_intern_t *dc_norm_intern(const dc_norm_shared_t *sh) { return sh->in; }
 
+const struct dc_gazetteer *dc_norm_gazetteer(const dc_norm_shared_t *sh) { return sh->gz; }
+
 dc_norm_ctx_t *dc_norm_ctx_create(dc_norm_shared_t *sh)
 {
     dc_norm_ctx_t *ctx = dc_xcalloc(1, sizeof *ctx);
