@@ -13,6 +13,8 @@
 #include "common/dc_common.h"
 #include "match/dc_match.h"
 #include "match/dc_match_json.h"
+#include "merge/dc_html.h"
+#include "merge/dc_merge.h"
 #include "ref/dc_ref.h"
 #include "run/dc_run.h"
 
@@ -37,6 +39,10 @@ static void usage(FILE *f)
             "\n"
             "Options:\n"
             "  -t, --threads N   threads for re-loading the inputs (0 = all cores)\n"
+            "      --html        a page: the waterfall of the weights (prior, each field,\n"
+            "                    the total) and their table\n"
+            "      --json        the same as one JSON object\n"
+            "  -o, --output FILE write to FILE (mode 0600) instead of standard output\n"
             "  -h, --help        show this help\n");
 }
 
@@ -127,63 +133,6 @@ static void lookup_links(const char *outdir, const char *sa, const char *ra, con
     free(p);
 }
 
-static void fmt_date(const dc_date_t *d, char *buf, size_t n)
-{
-    if (d->prec == DC_PREC_NONE || !d->y) snprintf(buf, n, "-");
-    else if (d->prec == DC_PREC_YEAR) snprintf(buf, n, "%04d", d->y);
-    else if (d->prec == DC_PREC_MONTH) snprintf(buf, n, "%04d-%02d", d->y, d->m);
-    else snprintf(buf, n, "%04d-%02d-%02d", d->y, d->m, d->d);
-}
-
-static void fmt_addr(const dc_run_t *run, const dc_addr_t *a, char *buf, size_t n)
-{
-    const char *t = dc_intern_str(run->in, a->text, NULL);
-    if (a->ward_old || a->ward_new)
-        snprintf(buf, n, "%s [ward %05u/%u]", *t ? t : "-", a->ward_old, a->ward_new);
-    else snprintf(buf, n, "%s", *t ? t : "-");
-}
-
-/* The value of column c of a record, for display. */
-static void value(const dc_run_t *run, const dc_record_t *r, dc_col_t c, char *buf, size_t n)
-{
-    const char *s;
-    switch (c) {
-    case DC_COL_NAME: s = dc_intern_str(run->in, r->name.exact, NULL); snprintf(buf, n, "%s", *s ? s : "-"); return;
-    case DC_COL_DOB: fmt_date(&r->dob, buf, n); return;
-    case DC_COL_ID12:
-        if (r->id12) snprintf(buf, n, "%012llu%s", (unsigned long long)r->id12, r->id12_flags & DC_ID_VALID ? "" : " (invalid)");
-        else snprintf(buf, n, "-");
-        return;
-    case DC_COL_CMND:
-        if (r->cmnd) snprintf(buf, n, "%0*llu", r->cmnd_flags & DC_ID_CMND12 ? 12 : 9, (unsigned long long)r->cmnd);
-        else snprintf(buf, n, "-");
-        return;
-    case DC_COL_SEX:
-        snprintf(buf, n, "%s", r->sex == DC_SEX_MALE ? "Nam" : r->sex == DC_SEX_FEMALE ? "Nữ" : "-");
-        return;
-    case DC_COL_ETHNIC:
-        if (r->ethnic) snprintf(buf, n, "%u", r->ethnic);
-        else snprintf(buf, n, "-");
-        return;
-    case DC_COL_RESIDENCE: {
-        char p[240], q[240];
-        fmt_addr(run, &r->perm, p, sizeof p);
-        fmt_addr(run, &r->cur, q, sizeof q);
-        snprintf(buf, n, "%s | %s", p, q);
-        return;
-    }
-    case DC_COL_HOMETOWN: fmt_addr(run, &r->hometown, buf, n); return;
-    case DC_COL_PARENTS: {
-        const char *f = dc_intern_str(run->in, r->father.exact, NULL), *m = dc_intern_str(run->in, r->mother.exact, NULL);
-        snprintf(buf, n, "%s; %s", *f ? f : "-", *m ? m : "-");
-        return;
-    }
-    case DC_COL_SPOUSE: s = dc_intern_str(run->in, r->spouse.exact, NULL); break;
-    default: s = ""; break;
-    }
-    snprintf(buf, n, "%s", *s ? s : "-");
-}
-
 /* Load options from model.json's "run" member. */
 static int opts_from_manifest(const dc_json_t *m, dc_run_opts_t *o, const char ***paths, size_t *npaths,
                               const char ***maps)
@@ -220,17 +169,27 @@ static int opts_from_manifest(const dc_json_t *m, dc_run_opts_t *o, const char *
 
 int dc_cmd_explain(int argc, char **argv)
 {
+    enum { O_HTML = 256, O_JSON };
     static const struct option lopts[] = {
-        {"threads", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+        {"threads", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
+        {"html", no_argument, NULL, O_HTML},       {"json", no_argument, NULL, O_JSON},
+        {"output", required_argument, NULL, 'o'},  {NULL, 0, NULL, 0},
     };
-    int nthreads = 0, c;
+    int nthreads = 0, c, format = 0;   /* 0 text, O_HTML, O_JSON */
+    const char *output = NULL;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "t:h", lopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "t:o:h", lopts, NULL)) != -1) {
         switch (c) {
         case 't':
             nthreads = dc_cli_threads(optarg);
             if (nthreads < 0) { fprintf(stderr, "dancu explain: bad --threads\n"); return DC_EXIT_USAGE; }
             break;
+        case O_HTML:
+        case O_JSON:
+            if (format && format != c) { fprintf(stderr, "dancu explain: --html and --json exclude each other\n"); return DC_EXIT_USAGE; }
+            format = c;
+            break;
+        case 'o': output = optarg; break;
         case 'h': usage(stdout); return DC_EXIT_OK;
         default: usage(stderr); return DC_EXIT_USAGE;
         }
@@ -299,34 +258,74 @@ int dc_cmd_explain(int argc, char **argv)
     double prob = dc_weight_prob(total);
     const char *sa = src_name(&run, a->source), *sb = src_name(&run, b->source);
     const char *ra = dc_intern_str(run.in, a->record_id, NULL), *rb = dc_intern_str(run.in, b->record_id, NULL);
-    printf("A  %s:%s (line %llu)\nB  %s:%s (line %llu)\n\n", sa, ra, (unsigned long long)a->seq, sb, rb,
-           (unsigned long long)b->seq);
-    printf("%-10s %-18s %9s   %s\n", "field", "level", "weight", "A / B");
-    double lam = model.lambda;
-    printf("%-10s %-18s %+9.3f\n", "prior", "", log2(lam / (1 - lam)));
-    for (int col = 0; col < DC_COL__COUNT; col++) {
-        char va[600], vb[600];
-        value(&run, a, (dc_col_t)col, va, sizeof va);
-        value(&run, b, (dc_col_t)col, vb, sizeof vb);
-        printf("%-10s %-18s %+9.3f   %s / %s\n", dc_col_name((dc_col_t)col), dc_level_name((dc_col_t)col, lv[col]),
-               w[col], va, vb);
-    }
-    printf("%-10s %-18s %+9.3f   match probability %.6f\n", "total", "", total, prob);
-    if (lv[DC_COL_PARENTS] == DC_PAR_BOTH)
-        printf("(both parents agree: agreeing addresses add no weight, see docs/MATCHING.md)\n");
-    printf("\n");
-    const char *decision = prob >= pmatch ? "link (at or above the match threshold)"
-                           : prob >= preview ? "review band (below the match threshold)"
-                                             : "no link (below the review threshold)";
-    printf("decision   %s; thresholds: match %.4g, review %.4g\n", decision, pmatch, preview);
-    if (dc_cannot_link(run.in, a, b))
-        printf("evidence   cannot-link: different valid IDs, opposite sexes, contradicting birth dates or twins\n");
     char ka[64], kb[64];
     lookup_links(outdir, sa, ra, sb, rb, ka, kb);
-    if (*ka && *kb)
-        printf("clusters   %s (A: %s, B: %s)\n", strcmp(ka, kb) ? "different citizens" : "same citizen", ka, kb);
-    else
-        printf("clusters   not found in the run's links table\n");
+    double lam = model.lambda;
+    int cannot = dc_cannot_link(run.in, a, b);
+    dc_buf_t vals[2 * DC_COL__COUNT];
+    memset(vals, 0, sizeof vals);
+    dc_explain_step_t steps[DC_COL__COUNT];
+    for (int col = 0; col < DC_COL__COUNT; col++) {
+        dc_review_value(&run, a, col, &vals[2 * col]);
+        dc_review_value(&run, b, col, &vals[2 * col + 1]);
+        steps[col].column = dc_col_name((dc_col_t)col);
+        steps[col].level = dc_level_name((dc_col_t)col, lv[col]);
+        steps[col].weight = w[col];
+        steps[col].a = vals[2 * col].len ? vals[2 * col].p : "";
+        steps[col].b = vals[2 * col + 1].len ? vals[2 * col + 1].p : "";
+    }
+    dc_explain_t ex = {
+        .source_a = sa, .record_a = ra, .source_b = sb, .record_b = rb, .line_a = a->seq, .line_b = b->seq,
+        .prior = log2(lam / (1 - lam)), .steps = steps, .nsteps = DC_COL__COUNT, .total = total,
+        .probability = prob, .match_threshold = pmatch, .review_threshold = preview,
+        .decision = prob >= pmatch ? "link" : prob >= preview ? "review" : "no_link", .cannot_link = cannot,
+        .cluster_a = ka, .cluster_b = kb,
+    };
+    dc_buf_t ob = DC_BUF_INIT;
+    if (format == O_JSON) {
+        dc_explain_json(&ex, &ob);
+    } else if (format == O_HTML) {
+        dc_explain_html(&ex, &ob);
+    } else {
+        dc_buf_printf(&ob, "A  %s:%s (line %llu)\nB  %s:%s (line %llu)\n\n", sa, ra, (unsigned long long)a->seq, sb,
+                      rb, (unsigned long long)b->seq);
+        dc_buf_printf(&ob, "%-10s %-18s %9s   %s\n", "field", "level", "weight", "A / B");
+        dc_buf_printf(&ob, "%-10s %-18s %+9.3f\n", "prior", "", ex.prior);
+        for (int col = 0; col < DC_COL__COUNT; col++)
+            dc_buf_printf(&ob, "%-10s %-18s %+9.3f   %s / %s\n", steps[col].column, steps[col].level, w[col],
+                          *steps[col].a ? steps[col].a : "-", *steps[col].b ? steps[col].b : "-");
+        dc_buf_printf(&ob, "%-10s %-18s %+9.3f   match probability %.6f\n", "total", "", total, prob);
+        if (lv[DC_COL_PARENTS] == DC_PAR_BOTH)
+            dc_buf_puts(&ob, "(both parents agree: agreeing addresses add no weight, see docs/MATCHING.md)\n");
+        dc_buf_puts(&ob, "\n");
+        const char *decision = prob >= pmatch ? "link (at or above the match threshold)"
+                               : prob >= preview ? "review band (below the match threshold)"
+                                                 : "no link (below the review threshold)";
+        dc_buf_printf(&ob, "decision   %s; thresholds: match %.4g, review %.4g\n", decision, pmatch, preview);
+        if (cannot)
+            dc_buf_puts(&ob, "evidence   cannot-link: different valid IDs, opposite sexes, contradicting birth dates or twins\n");
+        if (*ka && *kb)
+            dc_buf_printf(&ob, "clusters   %s (A: %s, B: %s)\n", strcmp(ka, kb) ? "different citizens" : "same citizen",
+                          ka, kb);
+        else
+            dc_buf_puts(&ob, "clusters   not found in the run's links table\n");
+    }
+    for (int k = 0; k < 2 * DC_COL__COUNT; k++) dc_buf_free(&vals[k]);
+    int wrc;
+    if (output && strcmp(output, "-")) {
+        dc_outfile_t *f = dc_outfile_open(output, 0);
+        wrc = !f || dc_outfile_buf(f, &ob) ? -1 : 0;
+        if (f && wrc) dc_outfile_abort(f);
+        else if (f) wrc = dc_outfile_commit(f);
+    } else {
+        wrc = fwrite(ob.p ? ob.p : "", 1, ob.len, stdout) == ob.len && fflush(stdout) == 0 ? 0
+              : dc_seterr("cannot write to standard output");
+    }
+    dc_buf_free(&ob);
+    if (wrc) {
+        dc_error("%s", dc_geterr());
+        goto done;
+    }
     rc = DC_EXIT_OK;
 done:
     dc_tf_free(&tf);

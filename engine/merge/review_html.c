@@ -123,7 +123,8 @@ static const char REVIEW_CSS[] =
     "article.pair[data-decision=match]{border-left:6px solid var(--pos)}\n"
     "article.pair[data-decision=non_match]{border-left:6px solid var(--neg)}\n"
     "article.pair header{display:flex;flex-wrap:wrap;gap:10px;align-items:baseline}\n"
-    "article.pair table{width:100%}td.lv{white-space:nowrap;color:var(--mut)}\n"
+    "article.pair table{width:100%;table-layout:fixed}td.lv{color:var(--mut);overflow-wrap:anywhere}"
+    "col.f{width:84px}col.l{width:150px}col.w{width:64px}td.v{overflow-wrap:anywhere}\n"
     "tr.same td.v{background:#eef8f0}tr.similar td.v{background:#fff7e6}tr.diff td.v{background:#fdecec}"
     "tr.missing td.v{color:var(--mut)}\n"
     "mark{background:#fbd38d;padding:0 1px}\n"
@@ -208,7 +209,8 @@ void dc_review_html(const dc_run_t *run, dc_buf_t *b)
         dc_buf_printf(b, "\">\n<header><b>#%zu</b><span>match weight %+.2f, probability %.4f</span>%s</header>\n",
                       k + 1, p->weight, dc_weight_prob(p->weight),
                       p->refused ? "<span class=\"bad\">link refused: cannot-link evidence</span>" : "");
-        dc_buf_puts(b, "<table><thead><tr><th>field</th><th>level</th><th class=\"n\">weight</th><th>A: ");
+        dc_buf_puts(b, "<table><colgroup><col class=\"f\"><col class=\"l\"><col class=\"w\"><col><col></colgroup>"
+                       "<thead><tr><th>field</th><th>level</th><th class=\"n\">weight</th><th>A: ");
         dc_html_escs(b, sa);
         dc_buf_puts(b, " / ");
         dc_html_escs(b, ia);

@@ -16,12 +16,14 @@
  *     CSV expected from review.csv (quoting included: one input file name
  *     holds a comma, quotes and angle brackets, which also checks the
  *     escaping of every page);
- *   - the report shows no name, ID number or address of citizens.csv.
+ *   - the report shows no name, ID number or address of citizens.csv;
+ *   - `dancu explain --json` adds up, `--html` draws its waterfall.
  * The run is made on the bundled samples with a wide review band so that
  * there are rejects, review pairs and links. */
 #include "dc_test.h"
 #include "ref/dc_ref.h"
 #include "common/dc_common.h"
+#include "match/dc_match_json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -257,6 +259,70 @@ START_TEST(test_review_export_in_browser)
 }
 END_TEST
 
+/* dancu explain --json and --html on the first review pair: the steps add
+ * up to the total, the page draws its waterfall in the browser. */
+START_TEST(test_explain_pages)
+{
+    size_t rl;
+    char *rev = out_file("review.csv", &rl);
+    ck_assert_ptr_nonnull(rev);
+    dc_ref_csv_t c;
+    ck_assert_int_eq(dc_ref_csv_open_mem(&c, "review.csv", rev, rl, ','), 0);
+    ck_assert(dc_ref_csv_next(&c));
+    char a[512], b[512];
+    snprintf(a, sizeof a, "%s:%s", c.f[dc_ref_csv_col(&c, "source_a")], c.f[dc_ref_csv_col(&c, "record_id_a")]);
+    snprintf(b, sizeof b, "%s:%s", c.f[dc_ref_csv_col(&c, "source_b")], c.f[dc_ref_csv_col(&c, "record_id_b")]);
+    double want_w = atof(c.f[dc_ref_csv_col(&c, "match_weight")]);
+    dc_ref_csv_close(&c);
+    /* the arguments may hold quotes: through files, not the shell */
+    char p[4096];
+    snprintf(p, sizeof p, "%s/a.txt", g_dir);
+    dc_test_write_file(p, a, strlen(a));
+    snprintf(p, sizeof p, "%s/b.txt", g_dir);
+    dc_test_write_file(p, b, strlen(b));
+    ck_assert_int_eq(dc_test_run("cd '%s' && '%s' explain --json -o ex.json out \"$(cat a.txt)\" \"$(cat b.txt)\" && "
+                                 "'%s' explain --html out \"$(cat a.txt)\" \"$(cat b.txt)\" > ex.html && "
+                                 "'%s' explain --html --json out x:1 y:2 2>/dev/null; [ $? = 2 ]",
+                                 g_dir, DANCU_BIN, DANCU_BIN, DANCU_BIN), 0);
+    size_t jl;
+    snprintf(p, sizeof p, "%s/ex.json", g_dir);
+    struct stat st;
+    ck_assert_int_eq(stat(p, &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0600);
+    char *js = dc_test_read_file(p, &jl);
+    ck_assert_ptr_nonnull(js);
+    dc_arena_t ar;
+    dc_arena_init(&ar, 1 << 14);
+    dc_json_t *root = dc_json_parse(js, jl, &ar);
+    ck_assert_ptr_nonnull(root);
+    const dc_json_t *steps = dc_json_get(root, "steps");
+    ck_assert_ptr_nonnull(steps);
+    ck_assert_int_eq(steps->type, DC_JSON_ARRAY);
+    ck_assert_int_eq((int)steps->len, 10);
+    double sum = dc_json_num(dc_json_get(root, "prior_weight"), 1e9), last = 0;
+    for (const dc_json_t *e = steps->child; e; e = e->next) {
+        sum += dc_json_num(dc_json_get(e, "weight"), 1e9);
+        last = dc_json_num(dc_json_get(e, "cumulative_weight"), 1e9);
+        ck_assert_double_eq_tol(last, sum, 1e-4);
+    }
+    double total = dc_json_num(dc_json_get(root, "match_weight"), 1e9);
+    ck_assert_double_eq_tol(total, last, 1e-4);
+    ck_assert_double_eq_tol(total, want_w, 2e-3);   /* as the run scored it (review.csv, 3 decimals) */
+    ck_assert_str_eq(dc_json_str(dc_json_get(root, "decision")), "review");
+    dc_arena_free(&ar);
+    free(js);
+    snprintf(p, sizeof p, "%s/ex.html", g_dir);
+    char *dom, *console;
+    browse(p, "#selftest", &dom, &console);
+    ck_assert_msg(!*console, "console messages: %s", console);
+    ck_assert_ptr_nonnull(strstr(dom, "data-selftest=\"ok 1\""));
+    ck_assert_ptr_nonnull(strstr(dom, "id=\"waterfall\""));
+    free(dom);
+    free(console);
+    free(rev);
+}
+END_TEST
+
 static void cleanup(void)
 {
     if (!g_dir) return;
@@ -273,6 +339,7 @@ static Suite *pages_suite(void)
     tcase_add_test(tc, test_report_in_browser);
     tcase_add_test(tc, test_report_no_personal_data);
     tcase_add_test(tc, test_review_export_in_browser);
+    tcase_add_test(tc, test_explain_pages);
     suite_add_tcase(s, tc);
     return s;
 }

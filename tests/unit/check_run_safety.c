@@ -511,12 +511,12 @@ START_TEST(test_run_killed_at_commit)
             usleep(10 * 1000);
             struct stat sb;
             char p[800];
-            snprintf(p, sizeof p, "%s/report.json", stage);
+            snprintf(p, sizeof p, "%s/review.html", stage);   /* the last output committed */
             ready = stat(p, &sb) == 0;
         }
         ck_assert_msg(ready, "the run never staged its report");
         list_dir(stage, 1, ls, sizeof ls);
-        ck_assert_str_eq(ls, "citizens.csv links.csv model.json rejects.csv report.json review.csv");
+        ck_assert_str_eq(ls, "citizens.csv links.csv model.json rejects.csv report.html report.json review.csv review.html");
         kill(pid, sigs[k]);
         int st;
         ck_assert_int_eq(waitpid(pid, &st, 0), pid);
@@ -540,7 +540,7 @@ START_TEST(test_run_killed_at_commit)
     ck_assert_int_eq(dc_test_run("cd '%s' && '%s' run -q -t 2 --force -o '%s' data-samples/tiny-40/exports/*",
                                  DANCU_SRCDIR, DANCU_BIN, out), 0);
     list_dir(out, 1, ls, sizeof ls);
-    ck_assert_str_eq(ls, "_SUCCESS citizens.csv links.csv model.json rejects.csv report.json review.csv");
+    ck_assert_str_eq(ls, "_SUCCESS citizens.csv links.csv model.json rejects.csv report.html report.json review.csv review.html");
     dc_test_run("rm -rf '%s'", dir);
     free(dir);
     gen_cleanup();
