@@ -45,6 +45,8 @@ static void usage(FILE *f)
             "      --max-reject-rate R   fail when rejected/input rows exceeds R (0..1)\n"
             "      --memory-limit SIZE   fail early (before loading, estimated from the input sizes) or as soon\n"
             "                            as the process grows past SIZE (e.g. 4G)\n"
+            "      --progress WHAT       auto: a line on a terminal; json: one JSON line per second and\n"
+            "                            per stage on stderr (even with -q); none [default: auto]\n"
             "Loader options:\n"
             "  -d, --delimiter C         field delimiter (, ; tab |) [default: detect]\n"
             "  -e, --encoding NAME       utf-8, tcvn3, vni, viscii, cp1258 [default: detect]\n"
@@ -126,7 +128,7 @@ int dc_cmd_run(int argc, char **argv)
 {
     enum {
         O_FORCE = 256, O_FORMAT, O_COMPRESS, O_MODEL, O_RULES, O_MATCH, O_REVIEW, O_MAXREJ,
-        O_MEM, O_MAPPING, O_MAP, O_MAXFIELD, O_ETHNIC, O_SEXONE, O_PIVOT, O_REFYEAR,
+        O_MEM, O_MAPPING, O_MAP, O_MAXFIELD, O_ETHNIC, O_SEXONE, O_PIVOT, O_REFYEAR, O_PROGRESS,
     };
     static const struct option lopts[] = {
         {"output", required_argument, NULL, 'o'},     {"threads", required_argument, NULL, 't'},
@@ -142,6 +144,7 @@ int dc_cmd_run(int argc, char **argv)
         {"max-field", required_argument, NULL, O_MAXFIELD},
         {"ethnic-codes", required_argument, NULL, O_ETHNIC}, {"sex-one", required_argument, NULL, O_SEXONE},
         {"century-pivot", required_argument, NULL, O_PIVOT}, {"ref-year", required_argument, NULL, O_REFYEAR},
+        {"progress", required_argument, NULL, O_PROGRESS},
         {"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0},
     };
     dc_run_opts_t o;
@@ -153,7 +156,7 @@ int dc_cmd_run(int argc, char **argv)
     o.norm.century_pivot = 30;
     const char **maps = NULL;
     size_t nmaps = 0, mapcap = 0;
-    int verbose = 0, c, bad = 0;
+    int verbose = 0, c, bad = 0, progress = 0;   /* 0 auto (terminal), 1 json, 2 none */
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:t:qvd:e:h", lopts, NULL)) != -1) {
         switch (c) {
@@ -221,6 +224,12 @@ int dc_cmd_run(int argc, char **argv)
         case O_REFYEAR:
             if (parse_int(optarg, 1900, 2200, &o.norm.ref_year)) { fprintf(stderr, "dancu run: bad --ref-year\n"); bad = 1; }
             break;
+        case O_PROGRESS:
+            if (!strcmp(optarg, "auto")) progress = 0;
+            else if (!strcmp(optarg, "json")) progress = 1;
+            else if (!strcmp(optarg, "none")) progress = 2;
+            else { fprintf(stderr, "dancu run: --progress must be auto, json or none\n"); bad = 1; }
+            break;
         case 'h': usage(stdout); free(maps); return DC_EXIT_OK;
         default: bad = 1; break;
         }
@@ -249,7 +258,8 @@ int dc_cmd_run(int argc, char **argv)
 
     dc_run_t run;
     dc_run_init(&run, &o);
-    dc_progress_init(!o.quiet);
+    dc_progress_init(!o.quiet && progress == 0);
+    if (progress == 1) dc_progress_json();
     int rc = -1;
     dc_buf_t manifest = DC_BUF_INIT;
     static const char *const rej_cols[] = {"source", "line", "reason", "raw"};

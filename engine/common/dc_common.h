@@ -309,13 +309,23 @@ size_t dc_format_fixed(char *out, double v, int decimals);
  * cheap (one atomic add) and thread-safe; the redraw happens on whichever
  * thread crosses the interval, never blocking the others. */
 void dc_progress_init(int enabled);       /* enabled && isatty(2) */
+/*! dc_progress_json() : instead of the line, one JSON object per line on
+ *  standard error (whatever it is), at most one a second while a stage
+ *  runs and one when it ends:
+ *    {"stage": "load", "rows": N, "total": N|null, "fraction": F|null,
+ *     "rate": rows/s, "elapsed": s, "run_elapsed": s, "remaining": s|null,
+ *     "done": false|true}  (`dancu run --progress=json`). */
+void dc_progress_json(void);
+/*! dc_progress_set() : the stage's count of rows done, when it is known
+ *  only at the end (never lowers the count). */
+void dc_progress_set(uint64_t done);
 void dc_progress_begin(const char *stage, uint64_t total);  /* total 0: unknown */
 void dc_progress_add(uint64_t n);
 /*! dc_progress_fraction() : share of the stage's work done (0..1), when it
  *  is known by another measure than the counted items (e.g. input bytes);
  *  gives the line a percentage and the time left. */
 void dc_progress_fraction(double f);
-void dc_progress_end(void);               /* clears the line */
+void dc_progress_end(void);               /* clears the line (JSON: the "done" line) */
 int dc_progress_active(void);
 
 /* ------------------------------------------------------------------ misc */

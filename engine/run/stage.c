@@ -20,5 +20,6 @@ void dc_run_stage_end(dc_run_t *run, uint64_t rows)
     s->seconds = dc_now() - s->seconds;
     s->rows = rows;
     s->peak_rss = dc_peak_rss_bytes();
+    dc_progress_set(rows);
     dc_progress_end();
 }

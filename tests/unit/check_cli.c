@@ -2,6 +2,8 @@
 /* check_cli.c - command-line behaviour shared by the subcommands: a
  * directory given as input stands for its files, in name order. */
 #include "dc_test.h"
+#include "common/dc_common.h"
+#include "match/dc_match_json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,6 +89,51 @@ START_TEST(test_empty_directory_refused)
 }
 END_TEST
 
+/* --progress=json: every line of stderr is one JSON object with the
+ * documented keys, even with -q; every stage ends with a "done" line (the
+ * per-second ticks depend on the machine's speed: not counted). Other
+ * values are usage errors. */
+START_TEST(test_progress_json)
+{
+    char *dir = dc_test_tmpdir("cli-progress");
+    ck_assert_int_eq(dc_test_run("%s run -q --threads 2 --progress=json -o '%s/out' '%s' 2> '%s/err'", DANCU_BIN,
+                                 dir, SAMPLE, dir), 0);
+    char p[4096];
+    snprintf(p, sizeof p, "%s/err", dir);
+    char *err = dc_test_read_file(p, NULL);
+    ck_assert_ptr_nonnull(err);
+    static const char *const stages[] = {"load", "block", "compare", "estimate", "score", "cluster", "write-match",
+                                         "merge", "write"};
+    int seen[9] = {0}, lines = 0;
+    dc_arena_t a;
+    dc_arena_init(&a, 1 << 14);
+    for (char *l = err; *l;) {
+        char *e = strchr(l, '\n');
+        ck_assert_ptr_nonnull(e);
+        dc_json_t *j = dc_json_parse(l, (size_t)(e - l), &a);
+        ck_assert_msg(j != NULL, "not JSON: %.*s", (int)(e - l), l);
+        static const char *const keys[] = {"stage", "rows", "total", "fraction", "rate", "elapsed", "run_elapsed",
+                                           "remaining", "done"};
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+            ck_assert_msg(dc_json_get(j, keys[k]) != NULL, "no %s in %.*s", keys[k], (int)(e - l), l);
+        const char *st = dc_json_str(dc_json_get(j, "stage"));
+        ck_assert_ptr_nonnull(st);
+        const dc_json_t *done = dc_json_get(j, "done");
+        for (int s = 0; s < 9; s++)
+            if (!strcmp(st, stages[s]) && done->type == DC_JSON_BOOL && done->num) seen[s]++;
+        lines++;
+        l = e + 1;
+    }
+    for (int s = 0; s < 9; s++) ck_assert_msg(seen[s] == 1, "stage %s: %d done lines", stages[s], seen[s]);
+    ck_assert_int_ge(lines, 9);
+    dc_arena_free(&a);
+    free(err);
+    ck_assert_int_eq(dc_test_run("%s run -q --progress=yes -o '%s/out2' '%s' 2>/dev/null", DANCU_BIN, dir, SAMPLE), 2);
+    dc_test_run("rm -rf '%s'", dir);
+    free(dir);
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
     Suite *s = suite_create("cli");
@@ -94,6 +141,7 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, test_run_directory_equals_files);
     tcase_add_test(tc, test_load_normalize_directory);
     tcase_add_test(tc, test_empty_directory_refused);
+    tcase_add_test(tc, test_progress_json);
     suite_add_tcase(s, tc);
     return s;
 }
