@@ -75,6 +75,8 @@ typedef enum dc_reject_reason {
     DC_REJ_NUL_BYTE,        /* "nul_byte" */
     DC_REJ_FIELD_TOO_LONG,  /* "field_too_long": over dc_load_opts.max_field */
     DC_REJ_NO_NAME,         /* "no_name": the row has an empty name (set by later stages too) */
+    DC_REJ_DUPLICATE_ID,    /* "duplicate_record_id": a record_id already seen earlier in the same file */
+    DC_REJ_MISSING_ID,      /* "missing_record_id": the file has a record_id column, this row's cell is empty */
     DC_REJ__COUNT
 } dc_reject_reason_t;
 
@@ -96,7 +98,10 @@ typedef struct dc_row {
 typedef struct dc_source_info {
     uint32_t index;               /* position in the argument list */
     const char *path;             /* as given */
-    const char *name;             /* basename without compression suffix: the "source" column */
+    const char *name;             /* the "source" column: dc_load_opts.source_names[index], else the
+                                     basename without compression suffix (dc_source_name) */
+    int id_is_line;               /* no record_id column: each row's record_id is the physical line
+                                     where it starts (docs/OUTPUTS.md, row identity) */
     const char *compression;      /* "none", "zstd", "gzip" */
     dc_encoding_t encoding;       /* detected or forced */
     double encoding_confidence;   /* 0..1, 1 when forced */
@@ -149,6 +154,7 @@ typedef struct dc_load_opts {
     size_t chunk_size;            /* bytes per parse chunk; 0: default 4 MiB */
     dc_table_t *rejects;          /* where reject rows go (source,line,reason,raw), may be NULL;
                                      written by the loader in input order */
+    const char *const *source_names; /* optional: the source name of each path (dc_source_list) */
 } dc_load_opts_t;
 
 typedef struct dc_load_stats {
@@ -158,6 +164,39 @@ typedef struct dc_load_stats {
     uint64_t bytes_in;
     double seconds;
 } dc_load_stats_t;
+
+/* ------------------------------------------------------------ sources */
+
+/* How a source is named: by the file's base name (the default: the name
+ * truth files and deliveries use) or by the path as given. Either way
+ * without a compression suffix (.zst, .zstd, .gz), "-" is "stdin", and an
+ * invalid UTF-8 byte becomes U+FFFD. */
+typedef enum dc_source_naming {
+    DC_SOURCE_NAME_BASE = 0,
+    DC_SOURCE_NAME_PATH = 1,
+} dc_source_naming_t;
+
+/*! dc_source_name_as() : the source name of `path` (malloc'd). */
+char *dc_source_name_as(const char *path, dc_source_naming_t naming);
+/*! dc_source_naming_parse() : "base" or "path". @return 0, or -1. */
+int dc_source_naming_parse(const char *s, dc_source_naming_t *out);
+
+/* The inputs of a run in canonical order: sorted by source name (bytes). */
+typedef struct dc_source_list {
+    size_t n;
+    const char **paths;   /* borrowed from the caller's array */
+    char **names;         /* owned: names[i] is the source name of paths[i] */
+} dc_source_list_t;
+
+/*! dc_source_list_make() :
+ *  Check the inputs before any work and put them in canonical order:
+ *  refused (-1, dc_seterr naming the paths, never their content) when two
+ *  inputs would have the same source name, when one file is given twice
+ *  (under any two paths: device and inode), or stdin twice. Otherwise
+ *  `out` lists the inputs sorted by source name. Nothing is opened (a
+ *  missing file is the loader's error). @return 0 or -1. */
+int dc_source_list_make(const char *const *paths, size_t n, dc_source_naming_t naming, dc_source_list_t *out);
+void dc_source_list_free(dc_source_list_t *l);
 
 /*! dc_load() :
  *  Load `npaths` files through `sink`. Data errors become rejects; the call

@@ -28,8 +28,7 @@ const char *dc_src_compression(const dc_src_t *s);
 uint64_t dc_src_raw_bytes(const dc_src_t *s);
 void dc_src_close(dc_src_t *s);
 
-/*! dc_source_name() : basename of `path` without .zst/.gz ("-" -> "stdin"),
- *  malloc'd. */
+/*! dc_source_name() : dc_source_name_as(path, DC_SOURCE_NAME_BASE). */
 char *dc_source_name(const char *path);
 
 /* ------------------------------------------------------------------ CSV */

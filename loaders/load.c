@@ -56,6 +56,9 @@ typedef struct acc {
     size_t cell0;        /* first cell in chunk->cells */
     size_t name_off;     /* split names: recombined name in scratch */
     uint32_t name_len;
+    uint32_t raw_len;    /* the raw record: chunk->raw[raw_off ..), for a late reject */
+    size_t raw_off;
+    dc_hash128_t idh;    /* XXH3-128 of the record_id cell (files with a record_id column) */
 } acc_t;
 
 typedef struct cell {
@@ -83,11 +86,22 @@ typedef struct chunk {
     rej_t *rej;
     size_t nrej, rejcap;
     dc_buf_t rejbuf;
+    dc_buf_t idbuf;      /* record_ids made from line numbers */
     dc_row_t *rows;
     const char **xp;
     uint32_t *xl;
     dc_batch_t batch;
 } chunk_t;
+
+/* The record_ids of one file seen so far: open addressing over their
+ * XXH3-128 hashes (a false "duplicate" would need a 128-bit collision).
+ * Used under the loader's mutex, in input order; freed as soon as the
+ * file's last chunk is numbered, so at most one file's set is alive per
+ * file in flight (16 bytes per slot, at most 2 slots per row). */
+typedef struct idset {
+    dc_hash128_t *slot;   /* {0, 0} = empty (a zero hash is stored as {0, 1}) */
+    size_t cap, n;
+} idset_t;
 
 struct file_ctx {
     dc_source_info_t *info;
@@ -95,7 +109,11 @@ struct file_ctx {
     dc_encoding_t enc;
     char delim;
     uint8_t cls[256];
+    int id_col;                     /* input column of record_id, -1: none (identity = line) */
     uint64_t next_line, next_seq;   /* numbering state (under m) */
+    idset_t ids;                    /* under m */
+    uint64_t queued, numbered;      /* chunks of this file (under m) */
+    int read_done;                  /* every chunk of the file is queued (under m) */
 };
 
 typedef struct loader {
@@ -156,6 +174,13 @@ static const char *cell_ptr(const chunk_t *c, const cell_t *x)
 static int is_space(char ch)
 {
     return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
+}
+
+static int all_space(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!is_space(s[i])) return 0;
+    return 1;
 }
 
 /* Parse and decode all records of a chunk. `dtmp` is the worker's buffer. */
@@ -246,6 +271,13 @@ static void parse_chunk(loader_t *L, chunk_t *c, dc_csv_rec_t *rec, dc_buf_t *dt
             }
             if (name_len == 0) reason = DC_REJ_NO_NAME;
         }
+        dc_hash128_t idh = {0, 0};
+        if (reason < 0 && F->id_col >= 0) {
+            const cell_t *idc = &c->cells[cell0 + (size_t)F->id_col];
+            const char *ip = cell_ptr(c, idc);
+            if (all_space(ip, idc->len)) reason = DC_REJ_MISSING_ID;
+            else idh = dc_hash128(ip, idc->len);
+        }
         if (reason >= 0) {
             c->scratch.len = mark;
             c->ncells = cell0;
@@ -254,7 +286,8 @@ static void parse_chunk(loader_t *L, chunk_t *c, dc_csv_rec_t *rec, dc_buf_t *dt
         }
         c->ncells += M->ncols;
         if (DC_UNLIKELY(c->nacc == c->acccap)) c->acc = dc_grow(c->acc, &c->acccap, c->nacc + 1, sizeof *c->acc);
-        c->acc[c->nacc++] = (acc_t){here, seq_rel, cell0, name_off, M->split ? name_len : 0};
+        c->acc[c->nacc++] = (acc_t){here, seq_rel, cell0, name_off, M->split ? name_len : 0,
+                                    (uint32_t)DC_MIN((size_t)(p - rs), (size_t)UINT32_MAX), (size_t)(rs - c->raw), idh};
     }
     c->nlines = line_rel;
     /* build rows: pointers into raw or the now-final scratch */
@@ -292,6 +325,99 @@ static void parse_chunk(loader_t *L, chunk_t *c, dc_csv_rec_t *rec, dc_buf_t *dt
 
 /* ----------------------------------------------------- number + commit */
 
+/* Insert `h`: 1 if it was already there. */
+static int idset_add(idset_t *s, dc_hash128_t h)
+{
+    if (!h.hi && !h.lo) h.lo = 1;
+    if (2 * (s->n + 1) > s->cap) {
+        size_t ncap = s->cap ? 2 * s->cap : 4096;
+        dc_hash128_t *ns = dc_xcalloc(ncap, sizeof *ns);
+        for (size_t i = 0; i < s->cap; i++) {
+            dc_hash128_t x = s->slot[i];
+            if (!x.hi && !x.lo) continue;
+            size_t j = (size_t)x.lo & (ncap - 1);
+            while (ns[j].hi || ns[j].lo) j = (j + 1) & (ncap - 1);
+            ns[j] = x;
+        }
+        free(s->slot);
+        s->slot = ns;
+        s->cap = ncap;
+    }
+    size_t j = (size_t)h.lo & (s->cap - 1);
+    for (;;) {
+        dc_hash128_t x = s->slot[j];
+        if (!x.hi && !x.lo) break;
+        if (x.hi == h.hi && x.lo == h.lo) return 1;
+        j = (j + 1) & (s->cap - 1);
+    }
+    s->slot[j] = h;
+    s->n++;
+    return 0;
+}
+
+static void idset_free(idset_t *s)
+{
+    free(s->slot);
+    memset(s, 0, sizeof *s);
+}
+
+static int cmp_rej_seq(const void *a, const void *b)
+{
+    const rej_t *x = a, *y = b;
+    return x->seq_rel < y->seq_rel ? -1 : x->seq_rel > y->seq_rel;
+}
+
+/* Under m, in input order, once the chunk's rows are numbered: a row whose
+ * record_id was seen earlier in its file becomes a `duplicate_record_id`
+ * reject (the first occurrence stays). Rows, their records and the reject
+ * list stay in input order. */
+static void reject_duplicate_ids_locked(chunk_t *c)
+{
+    file_ctx_t *F = c->file;
+    size_t k = 0, ndup = 0;
+    for (size_t i = 0; i < c->nacc; i++) {
+        if (idset_add(&F->ids, c->acc[i].idh)) {
+            c->rej = dc_grow(c->rej, &c->rejcap, c->nrej + 1, sizeof *c->rej);
+            rej_t *r = &c->rej[c->nrej++];
+            r->line_rel = c->rows[i].line;
+            r->seq_rel = c->rows[i].seq;
+            r->reason = DC_REJ_DUPLICATE_ID;
+            r->off = c->rejbuf.len;
+            dc_escape_raw(F->enc, c->raw + c->acc[i].raw_off, c->acc[i].raw_len, &c->rejbuf);
+            r->len = c->rejbuf.len - r->off;
+            ndup++;
+            continue;
+        }
+        c->acc[k] = c->acc[i];
+        c->rows[k] = c->rows[i];
+        k++;
+    }
+    c->nacc = k;
+    if (ndup) qsort(c->rej, c->nrej, sizeof *c->rej, cmp_rej_seq);
+}
+
+/* Free the file's record_id set once its last chunk is numbered. */
+static void file_numbered_locked(file_ctx_t *F)
+{
+    if (F->read_done && F->numbered == F->queued) idset_free(&F->ids);
+}
+
+/* A file without a record_id column: each row's record_id is the decimal
+ * physical line where it starts (unique in the file). Outside the lock:
+ * the chunk is this worker's. */
+static void ids_from_lines(chunk_t *c)
+{
+    if (c->file->id_col >= 0 || !c->nacc) return;
+    dc_buf_reserve(&c->idbuf, c->nacc * 21);
+    for (size_t i = 0; i < c->nacc; i++) {
+        char *d = c->idbuf.p + c->idbuf.len;
+        int n = snprintf(d, 21, "%llu", (unsigned long long)c->rows[i].line);
+        c->rows[i].v[DC_F_RECORD_ID] = d;
+        c->rows[i].len[DC_F_RECORD_ID] = (uint32_t)n;
+        c->idbuf.len += (size_t)n + 1;
+    }
+}
+
 static void number_locked(loader_t *L, chunk_t *c)
 {
     file_ctx_t *F = c->file;
@@ -306,6 +432,9 @@ static void number_locked(loader_t *L, chunk_t *c)
         c->rej[i].line_rel += base_line;
         c->rej[i].seq_rel += base_seq + 1;
     }
+    if (F->id_col >= 0) reject_duplicate_ids_locked(c);
+    F->numbered++;
+    file_numbered_locked(F);
     c->batch.src = F->info;
     c->batch.n = c->nacc;
     c->batch.rows = c->rows;
@@ -321,6 +450,7 @@ static void chunk_free(chunk_t *c)
     dc_buf_free(&c->scratch);
     free(c->rej);
     dc_buf_free(&c->rejbuf);
+    dc_buf_free(&c->idbuf);
     free(c->rows);
     free(c->xp);
     free(c->xl);
@@ -426,6 +556,7 @@ static void *worker_main(void *arg)
         pthread_cond_broadcast(&L->cv_order);
         failed = L->failed;
         pthread_mutex_unlock(&L->m);
+        ids_from_lines(c);
 
         if (!failed && c->nacc && L->sink->process) {
             if (L->sink->process(L->sink->ud, wctx, &c->batch) != 0) {
@@ -462,6 +593,7 @@ static int enqueue(loader_t *L, file_ctx_t *F, int kind, char *raw, size_t len)
     }
     c->id = L->next_id++;
     L->inflight++;
+    F->queued++;
     if (L->qtail) L->qtail->next = c;
     else L->qhead = c;
     L->qtail = c;
@@ -616,6 +748,10 @@ static int read_header(loader_t *L, dc_src_t *src, rbuf_t *b, file_ctx_t *F)
                          "see docs/INPUT.md, or use --map COLUMN=ho_ten)", S->path);
     }
     for (uint32_t i = 0; i < S->ncols; i++) S->col_field[i] = F->map.field[i];
+    F->id_col = -1;
+    for (uint32_t i = 0; i < S->ncols; i++)
+        if (F->map.field[i] == DC_F_RECORD_ID && !F->map.part[i]) { F->id_col = (int)i; break; }
+    S->id_is_line = F->id_col < 0;
     S->nextra = F->map.nextra;
     S->extra_names = dc_xcalloc(S->nextra ? S->nextra : 1, sizeof *S->extra_names);
     for (uint32_t e = 0; e < S->nextra; e++) S->extra_names[e] = dc_xstrdup(S->col_names[F->map.extra_col[e]]);
@@ -690,6 +826,10 @@ static int load_file(loader_t *L, file_ctx_t *F)
         }
     }
 out:
+    pthread_mutex_lock(&L->m);
+    F->read_done = 1;
+    file_numbered_locked(F);
+    pthread_mutex_unlock(&L->m);
     S->raw_bytes = dc_src_raw_bytes(src);
     free(b.p);
     dc_src_close(src);
@@ -727,9 +867,10 @@ int dc_load(const dc_load_opts_t *opts, const char *const *paths, size_t npaths,
         dc_source_info_t *S = &stats->sources[i];
         S->index = (uint32_t)i;
         S->path = paths[i];
-        S->name = dc_source_name(paths[i]);
+        S->name = L.opts->source_names ? dc_xstrdup(L.opts->source_names[i]) : dc_source_name(paths[i]);
         S->compression = "none";
         files[i].info = S;
+        files[i].id_col = -1;
     }
 
     worker_t *W = dc_xcalloc((size_t)L.nthreads, sizeof *W);
@@ -764,7 +905,10 @@ int dc_load(const dc_load_opts_t *opts, const char *const *paths, size_t npaths,
     for (int t = 0; t < started; t++) pthread_join(W[t].th, NULL);
     if (L.failed) rc = dc_seterr("%s", L.err);
     free(W);
-    for (size_t i = 0; i < npaths; i++) dc_header_map_free(&files[i].map);
+    for (size_t i = 0; i < npaths; i++) {
+        dc_header_map_free(&files[i].map);
+        idset_free(&files[i].ids);
+    }
     free(files);
     free(L.ring);
     pthread_mutex_destroy(&L.m);

@@ -207,17 +207,3 @@ void dc_src_close(dc_src_t *s)
     free(s->path);
     free(s);
 }
-
-char *dc_source_name(const char *path)
-{
-    if (!strcmp(path, "-")) return dc_xstrdup("stdin");
-    const char *b = strrchr(path, '/');
-    b = b ? b + 1 : path;
-    size_t n = strlen(b);
-    static const char *const sfx[] = {".zst", ".zstd", ".gz"};
-    for (size_t i = 0; i < DC_ARRAY_LEN(sfx); i++) {
-        size_t k = strlen(sfx[i]);
-        if (n > k && !strcmp(b + n - k, sfx[i])) { n -= k; break; }
-    }
-    return dc_xstrndup(b, n);
-}

@@ -199,9 +199,10 @@ int dc_cmd_blocks(int argc, char **argv)
     o.quiet = quiet;
     dc_log_level = quiet ? 0 : 1;
     dc_cli_inputs_t inputs;
-    if (dc_cli_inputs((const char *const *)argv + optind, (size_t)(argc - optind), &inputs)) {
+    int irc = dc_cli_inputs((const char *const *)argv + optind, (size_t)(argc - optind), DC_SOURCE_NAME_BASE, &inputs);
+    if (irc) {
         dc_error("%s", dc_geterr());
-        return DC_EXIT_FAIL;
+        return irc;
     }
     const char *const *paths = inputs.paths;
     size_t npaths = inputs.n;

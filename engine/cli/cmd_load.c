@@ -169,6 +169,8 @@ static int write_report(const char *outdir, const dc_load_stats_t *st, const cha
         dc_buf_putc(&b, ',');
         json_kv_str(&b, "source", S->name);
         dc_buf_putc(&b, ',');
+        json_kv_str(&b, "record_identity", S->id_is_line ? "line" : "record_id");
+        dc_buf_putc(&b, ',');
         json_kv_str(&b, "output", tnames && tnames[i] ? tnames[i] : "");
         dc_buf_putc(&b, ',');
         json_kv_str(&b, "compression", S->compression ? S->compression : "none");
@@ -320,9 +322,8 @@ int dc_cmd_load(int argc, char **argv)
     if (!outdir) { rcu = usage_error("missing -o OUTDIR", NULL); goto out; }
     if (optind >= argc) { rcu = usage_error("no input files", NULL); goto out; }
     if (quiet) dc_log_level = 0;
-    if (dc_cli_inputs((const char *const *)argv + optind, (size_t)(argc - optind), &inputs)) {
+    if ((rcu = dc_cli_inputs((const char *const *)argv + optind, (size_t)(argc - optind), DC_SOURCE_NAME_BASE, &inputs))) {
         dc_error("%s", dc_geterr());
-        rcu = DC_EXIT_FAIL;
         goto out;
     }
     if (mapping_file && dc_mapping_file_read(mapping_file, &maps, &nmaps)) {

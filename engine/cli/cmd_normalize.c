@@ -470,9 +470,8 @@ int dc_cmd_normalize(int argc, char **argv)
     }
     lo.mappings = (const char *const *)maps;
 
-    if (dc_cli_inputs((const char *const *)argv + optind, (size_t)(argc - optind), &inputs)) {
+    if ((rc = dc_cli_inputs((const char *const *)argv + optind, (size_t)(argc - optind), DC_SOURCE_NAME_BASE, &inputs))) {
         dc_error("%s", dc_geterr());
-        rc = DC_EXIT_FAIL;
         goto done;
     }
     const char *const *paths = inputs.paths;

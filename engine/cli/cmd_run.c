@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * cmd_run.c - `dancu run`: load, normalize, block, score, cluster, merge,
- * and write every output of the run (staged: all files appear together
- * or none does, see engine/merge/output.c).
+ * cmd_run.c - `dancu run`: options into dc_run_opts_t, then the engine's
+ * pipeline (engine/pipeline/dc_pipeline.h) does the run.
  */
 #include "dc_cli.h"
 #include "common/dc_common.h"
 #include "match/dc_match.h"
 #include "merge/dc_merge.h"
-#include "run/dc_run.h"
+#include "pipeline/dc_pipeline.h"
 
 #include <errno.h>     /* errno */
 #include <getopt.h>    /* getopt_long */
@@ -43,6 +42,9 @@ static void usage(FILE *f)
             "      --match-threshold P   match probability for a link [default: %.2f]\n"
             "      --review-threshold P  lower bound of the review band [default: %.2f]\n"
             "      --max-reject-rate R   fail when rejected/input rows exceeds R (0..1)\n"
+            "      --source-names base|path  name each source by its file's base name or by the path\n"
+            "                            as given (without .zst/.gz) [default: base]; two inputs with\n"
+            "                            one name are refused (exit 2)\n"
             "      --memory-limit SIZE   fail early (before loading, estimated from the input sizes) or as soon\n"
             "                            as the process grows past SIZE (e.g. 4G)\n"
             "      --progress WHAT       auto: a line on a terminal; json: one JSON line per second and\n"
@@ -106,29 +108,12 @@ static int parse_size(const char *s, size_t *out)
     return 0;
 }
 
-/* Outputs go through the staged output set of engine/merge. */
-static dc_table_t *sink_table(void *ud, const char *name, const char *const *cols, size_t ncols)
-{
-    return dc_output_table(ud, name, cols, ncols);
-}
-
-static dc_outfile_t *sink_file(void *ud, const char *name) { return dc_output_file(ud, name); }
-
-static int check_memory(const dc_run_t *run, const char *stage)
-{
-    if (!run->opts.memory_limit) return 0;
-    size_t rss = dc_peak_rss_bytes();
-    if (rss > run->opts.memory_limit)
-        return dc_seterr("memory limit exceeded after stage %s: peak %zu MiB > limit %zu MiB", stage,
-                         rss >> 20, run->opts.memory_limit >> 20);
-    return 0;
-}
-
 int dc_cmd_run(int argc, char **argv)
 {
     enum {
         O_FORCE = 256, O_FORMAT, O_COMPRESS, O_MODEL, O_RULES, O_MATCH, O_REVIEW, O_MAXREJ,
-        O_MEM, O_MAPPING, O_MAP, O_MAXFIELD, O_ETHNIC, O_SEXONE, O_PIVOT, O_REFYEAR, O_PROGRESS,
+        O_MEM, O_MAPPING, O_MAP, O_MAXFIELD, O_ETHNIC, O_SEXONE, O_PIVOT, O_REFYEAR, O_SRCNAMES,
+        O_PROGRESS,
     };
     static const struct option lopts[] = {
         {"output", required_argument, NULL, 'o'},     {"threads", required_argument, NULL, 't'},
@@ -144,6 +129,7 @@ int dc_cmd_run(int argc, char **argv)
         {"max-field", required_argument, NULL, O_MAXFIELD},
         {"ethnic-codes", required_argument, NULL, O_ETHNIC}, {"sex-one", required_argument, NULL, O_SEXONE},
         {"century-pivot", required_argument, NULL, O_PIVOT}, {"ref-year", required_argument, NULL, O_REFYEAR},
+        {"source-names", required_argument, NULL, O_SRCNAMES},
         {"progress", required_argument, NULL, O_PROGRESS},
         {"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0},
     };
@@ -224,6 +210,9 @@ int dc_cmd_run(int argc, char **argv)
         case O_REFYEAR:
             if (parse_int(optarg, 1900, 2200, &o.norm.ref_year)) { fprintf(stderr, "dancu run: bad --ref-year\n"); bad = 1; }
             break;
+        case O_SRCNAMES:
+            if (dc_source_naming_parse(optarg, &o.source_naming)) { fprintf(stderr, "dancu run: --source-names must be base or path\n"); bad = 1; }
+            break;
         case O_PROGRESS:
             if (!strcmp(optarg, "auto")) progress = 0;
             else if (!strcmp(optarg, "json")) progress = 1;
@@ -248,10 +237,11 @@ int dc_cmd_run(int argc, char **argv)
     o.load.mappings = maps;
     dc_log_level = o.quiet ? 0 : 1 + verbose;
     dc_cli_inputs_t inputs;
-    if (dc_cli_inputs((const char *const *)argv + optind, (size_t)(argc - optind), &inputs)) {
+    int irc = dc_cli_inputs((const char *const *)argv + optind, (size_t)(argc - optind), o.source_naming, &inputs);
+    if (irc) {
         dc_error("%s", dc_geterr());
         free(maps);
-        return DC_EXIT_FAIL;
+        return irc;
     }
     const char *const *paths = inputs.paths;
     size_t npaths = inputs.n;
@@ -260,45 +250,10 @@ int dc_cmd_run(int argc, char **argv)
     dc_run_init(&run, &o);
     dc_progress_init(!o.quiet && progress == 0);
     if (progress == 1) dc_progress_json();
-    int rc = -1;
-    dc_buf_t manifest = DC_BUF_INIT;
-    static const char *const rej_cols[] = {"source", "line", "reason", "raw"};
-    dc_match_sink_t sink = {sink_table, sink_file, &run};
-    if (dc_run_check_memory_early(&run, paths, npaths)) goto done;
-    if (dc_output_begin(&run)) goto done;
-    run.opts.load.rejects = dc_output_table(&run, "rejects", rej_cols, 4);
-    if (!run.opts.load.rejects) goto done;
-    if (dc_run_load(&run, paths, npaths)) goto done;
-    if (check_memory(&run, "load")) goto done;
-    dc_log(1, "loaded %llu rows: %llu accepted, %llu rejected", (unsigned long long)run.load.rows_in,
-           (unsigned long long)run.load.rows_ok, (unsigned long long)run.load.rows_rejected);
-    if (o.max_reject_rate <= 1.0 && dc_report_reject_rate(&run) > o.max_reject_rate) {
-        dc_seterr("reject rate %.4f is above --max-reject-rate %.4f", dc_report_reject_rate(&run),
-                  o.max_reject_rate);
-        goto done;
-    }
-    if (dc_run_check_memory_matching(&run)) goto done;
-    if (dc_block_run(&run) || check_memory(&run, "block")) goto done;
-    if (dc_score_run(&run) || check_memory(&run, "score")) goto done;
-    if (dc_cluster_run(&run)) goto done;
-    dc_run_manifest_json(&run, paths, npaths, &manifest);
-    if (dc_match_write(&run, &sink, manifest.p)) goto done;
-    dc_match_release_pairs(&run);
-    if (dc_merge_prepare(&run) || check_memory(&run, "merge")) goto done;
-    if (dc_merge_write_citizens(&run)) goto done;
-    if (dc_report_write(&run)) goto done;
-    if (dc_output_commit(&run)) goto done;
-    if (!o.quiet) dc_report_summary(&run, stderr);
-    rc = 0;
-done:
-    if (rc) {
-        dc_error("%s", dc_geterr());
-        dc_output_abort(&run);
-    }
-    dc_buf_free(&manifest);
-    dc_match_free(&run);
-    dc_merge_free(&run);
-    dc_run_free(&run);
+    int rc = dc_pipeline_run(&run, paths, npaths);
+    if (rc) dc_error("%s", dc_geterr());
+    else if (!o.quiet) dc_report_summary(&run, stderr);
+    dc_pipeline_free(&run);
     dc_cli_inputs_free(&inputs);
     free(maps);
     return rc ? DC_EXIT_FAIL : DC_EXIT_OK;

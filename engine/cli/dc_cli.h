@@ -22,6 +22,8 @@ int dc_cmd_blocks(int argc, char **argv);
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dc_loader.h"
+
 /* A row key (hash of source name and record_id) and the hash of a label. */
 typedef struct dc_cli_label {
     uint64_t key, label;
@@ -50,16 +52,22 @@ void dc_cli_install_signals(void);
 
 /*! dc_cli_inputs() : the input paths of a command: each argument that is a
  *  directory stands for its regular files (hidden names skipped, not
- *  recursive) in byte order of their names, so `dancu run exports/` reads
- *  the same files in the same order as the shell glob `exports/` + `*`; other
- *  arguments (files, "-" for stdin) are kept as they are. A directory
- *  without any file is an error. @return 0, or -1 (dc_seterr). */
+ *  recursive); other arguments (files, "-" for stdin) are kept as they are.
+ *  The list is then checked and put in canonical order by
+ *  dc_source_list_make (loaders/dc_loader.h): two inputs with one source
+ *  name, one file given twice, or stdin twice are refused; the paths come
+ *  out sorted by source name, so the order of the arguments never changes
+ *  an output. @return 0; DC_EXIT_FAIL (a directory without any file or
+ *  that cannot be read) or DC_EXIT_USAGE (the identity checks), with
+ *  dc_seterr. */
 typedef struct {
-    const char *const *paths;
+    const char *const *paths;   /* canonical order */
+    const char *const *names;   /* names[i]: the source name of paths[i] */
     size_t n;
     char **owned;
+    dc_source_list_t list;
 } dc_cli_inputs_t;
-int dc_cli_inputs(const char *const *args, size_t nargs, dc_cli_inputs_t *in);
+int dc_cli_inputs(const char *const *args, size_t nargs, dc_source_naming_t naming, dc_cli_inputs_t *in);
 void dc_cli_inputs_free(dc_cli_inputs_t *in);
 
 #endif /* DC_CLI_H */

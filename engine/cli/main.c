@@ -109,25 +109,31 @@ static int expand_dir(const char *dir, dc_cli_inputs_t *in, size_t *cap)
     return 0;
 }
 
-int dc_cli_inputs(const char *const *args, size_t nargs, dc_cli_inputs_t *in)
+int dc_cli_inputs(const char *const *args, size_t nargs, dc_source_naming_t naming, dc_cli_inputs_t *in)
 {
     memset(in, 0, sizeof *in);
     size_t cap = 0;
     for (size_t i = 0; i < nargs; i++) {
         struct stat st;
         if (strcmp(args[i], "-") && stat(args[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-            if (expand_dir(args[i], in, &cap)) { dc_cli_inputs_free(in); return -1; }
+            if (expand_dir(args[i], in, &cap)) { dc_cli_inputs_free(in); return DC_EXIT_FAIL; }
             continue;
         }
         in->owned = dc_grow(in->owned, &cap, in->n + 1, sizeof *in->owned);
         in->owned[in->n++] = dc_xstrdup(args[i]);
     }
-    in->paths = (const char *const *)in->owned;
+    if (dc_source_list_make((const char *const *)in->owned, in->n, naming, &in->list)) {
+        dc_cli_inputs_free(in);
+        return DC_EXIT_USAGE;
+    }
+    in->paths = in->list.paths;
+    in->names = (const char *const *)in->list.names;
     return 0;
 }
 
 void dc_cli_inputs_free(dc_cli_inputs_t *in)
 {
+    dc_source_list_free(&in->list);
     for (size_t i = 0; i < in->n; i++) free(in->owned[i]);
     free(in->owned);
     memset(in, 0, sizeof *in);

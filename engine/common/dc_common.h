@@ -339,4 +339,13 @@ size_t dc_peak_rss_bytes(void);
 uint64_t dc_hash64(const void *p, size_t n);
 uint64_t dc_hash64_seed(const void *p, size_t n, uint64_t seed);
 
+/* A 128-bit hash (XXH3-128): where a collision would be a silent wrong
+ * answer (row identities, citizen keys), 64 bits are not enough at
+ * national scale. */
+typedef struct dc_hash128 {
+    uint64_t hi, lo;
+} dc_hash128_t;
+/*! dc_hash128() : XXH3-128 of a byte string. */
+dc_hash128_t dc_hash128(const void *p, size_t n);
+
 #endif /* DC_COMMON_H */

@@ -326,3 +326,9 @@ uint64_t dc_hash64_seed(const void *p, size_t n, uint64_t seed)
 {
     return XXH3_64bits_withSeed(p, n, seed);
 }
+
+dc_hash128_t dc_hash128(const void *p, size_t n)
+{
+    XXH128_hash_t h = XXH3_128bits(p, n);
+    return (dc_hash128_t){h.high64, h.low64};
+}

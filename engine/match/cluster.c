@@ -210,20 +210,3 @@ int dc_cluster(const dc_intern_t *in, const dc_record_t *recs, size_t n, const u
     free(u.ev_tail);
     return 0;
 }
-
-void dc_citizen_key(const char *source, const char *record_id, char out[20])
-{
-    size_t ls = strlen(source), lr = strlen(record_id);
-    char stack[256];
-    char *b = ls + lr + 1 <= sizeof stack ? stack : dc_xmalloc(ls + lr + 1);
-    memcpy(b, source, ls);
-    b[ls] = 0;
-    memcpy(b + ls + 1, record_id, lr);
-    uint64_t h = dc_hash64(b, ls + lr + 1);
-    if (b != stack) free(b);
-    static const char hex[] = "0123456789abcdef";
-    out[0] = 'V';
-    out[1] = 'N';
-    for (int i = 0; i < 16; i++) out[2 + i] = hex[(h >> (60 - 4 * i)) & 15];
-    out[18] = '\0';
-}

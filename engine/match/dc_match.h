@@ -372,8 +372,6 @@ typedef struct dc_cluster_stats {
 int dc_cluster(const dc_intern_t *in, const dc_record_t *recs, size_t n, const uint64_t *pairs, const float *score,
                size_t npairs, double threshold_weight, dc_clusters_t *cl,
                size_t **refused, size_t *nrefused, dc_cluster_stats_t *st);
-/*! dc_citizen_key() : "VN" + 16 hex digits of XXH3(source name, 0, record id). */
-void dc_citizen_key(const char *source, const char *record_id, char out[20]);
 
 /* ------------------------------------------------------------ evaluation */
 

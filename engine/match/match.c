@@ -134,8 +134,9 @@ int dc_score_run(dc_run_t *run)
     return 0;
 }
 
-/* Citizen keys of clusters [k * 4096, (k + 1) * 4096): each reads its
- * first record's id, a random read of the interner (prefetched 8 ahead). */
+/* Citizen keys of clusters [k * 4096, (k + 1) * 4096): the key of each
+ * cluster's smallest row identity (dc_run.h, the key contract). Members
+ * are few (1-2 on average); each reads its record_id from the interner. */
 static void keys_block(void *ctx, size_t k, int tid)
 {
     DC_UNUSED(tid);
@@ -146,8 +147,19 @@ static void keys_block(void *ctx, size_t k, int tid)
         if (c + 16 < cl->ncl) __builtin_prefetch(&run->recs[cl->members[cl->off[c + 16]]]);
         if (c + 8 < cl->ncl) dc_intern_prefetch_entry(run->in, run->recs[cl->members[cl->off[c + 8]]].record_id);
         if (c + 4 < cl->ncl) dc_intern_prefetch_str(run->in, run->recs[cl->members[cl->off[c + 4]]].record_id);
-        const dc_record_t *r = &run->recs[cl->members[cl->off[c]]];
-        dc_citizen_key(source_name(run, r->source), dc_intern_str(run->in, r->record_id, NULL), cl->key[c]);
+        const char *bs = NULL, *br = NULL;
+        size_t nbs = 0, nbr = 0;
+        for (uint32_t m = cl->off[c]; m < cl->off[c + 1]; m++) {
+            const dc_record_t *r = &run->recs[cl->members[m]];
+            const char *s = source_name(run, r->source);
+            size_t ns = strlen(s), nr;
+            const char *rid = dc_intern_str(run->in, r->record_id, &nr);
+            if (!bs || dc_row_identity_cmp(s, ns, rid, nr, bs, nbs, br, nbr) < 0) {
+                bs = s, nbs = ns;
+                br = rid, nbr = nr;
+            }
+        }
+        cl->key[c] = dc_citizen_key_of(bs, nbs, br, nbr);
     }
 }
 
@@ -196,7 +208,9 @@ static int links_rows(void *ctx, dc_table_t *t, size_t a, size_t b, int tid)
         const char *rid = dc_intern_str(run->in, r->record_id, &len);
         dc_table_cstr(t, source_name(run, r->source));
         dc_table_str(t, rid, len);
-        dc_table_cstr(t, run->cl.key[run->cl.of[i]]);
+        char key[DC_CITIZEN_KEY_LEN + 1];
+        dc_citizen_key_format(run->cl.key[run->cl.of[i]], key);
+        dc_table_str(t, key, DC_CITIZEN_KEY_LEN);
         dc_table_f64(t, run->cl.prob[i], 4);
         if (dc_table_end_row(t)) return -1;
     }

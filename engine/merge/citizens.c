@@ -364,7 +364,9 @@ void dc_merge_sources(const dc_run_t *run, uint32_t cl, dc_buf_t *out)
 static void write_row(dc_table_t *t, const dc_run_t *run, const dc_citizen_t *z, dc_buf_t *tmp)
 {
     char b[32];
-    dc_table_cstr(t, run->cl.key ? run->cl.key[z->cl] : "");
+    char key[DC_CITIZEN_KEY_LEN + 1] = "";
+    if (run->cl.key) dc_citizen_key_format(run->cl.key[z->cl], key);
+    dc_table_cstr(t, key);
     put_code(t, z->id12, 12);
     put_code(t, z->cmnd, z->cmnd12 ? 12 : 9);
 

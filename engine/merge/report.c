@@ -231,6 +231,7 @@ static void report_inputs(const dc_run_t *run, jw_t *j)
         KU(j, "index", src->index);
         KS(j, "path", src->path);
         KS(j, "source", src->name);
+        KS(j, "record_identity", src->id_is_line ? "line" : "record_id");
         KS(j, "compression", src->compression);
         KS(j, "encoding", dc_encoding_name(src->encoding));
         jw_key(j, "encoding_confidence");
@@ -497,6 +498,11 @@ void dc_report_summary(const dc_run_t *run, FILE *out)
     fprintf(out, "dancu run summary\n");
     fmt_count(a, sizeof a, ld->rows_in);
     fprintf(out, "  inputs      %u file%s, %s rows\n", ld->nsources, ld->nsources == 1 ? "" : "s", a);
+    uint32_t by_line = 0;
+    for (uint32_t s = 0; s < ld->nsources; s++) by_line += ld->sources[s].id_is_line != 0;
+    if (by_line)
+        fprintf(out, "  identity    %u file%s without a record_id column: rows identified by their line number\n",
+                by_line, by_line == 1 ? "" : "s");
     fmt_count(a, sizeof a, ld->rows_ok);
     fmt_count(b, sizeof b, ld->rows_rejected);
     fprintf(out, "  accepted    %s   rejected %s (%.2f%%)\n", a, b, 100.0 * dc_report_reject_rate(run));

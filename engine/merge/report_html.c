@@ -599,7 +599,9 @@ static void clusters(rep_t *r)
         dc_citizen_t cit;
         dc_merge_citizen_of(scr, run, cc, &cit);
         dc_buf_puts(b, "<tr>");
-        dc_html_td(b, cl->key ? cl->key[cc] : "");
+        char key[DC_CITIZEN_KEY_LEN + 1] = "";
+        if (cl->key) dc_citizen_key_format(cl->key[cc], key);
+        dc_html_td(b, key);
         dc_html_td_u64(b, cl->off[cc + 1] - cl->off[cc]);
         dc_html_td_u64(b, files);
         dc_html_td_u64(b, provs);

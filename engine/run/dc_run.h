@@ -2,7 +2,8 @@
 /*
  * dc_run.h - the state of one `dancu run`, shared by its stages.
  *
- * Stages, in order (each a function over dc_run_t):
+ * Stages, in order (each a function over dc_run_t; the table that runs
+ * them is engine/pipeline/pipeline.c):
  *   load+normalize  dc_run_load()       (engine/run)    -> recs[], load stats
  *   block           dc_block_run()      (engine/match)  -> candidate pairs
  *   score           dc_score_run()      (engine/match)  -> model, scored pairs
@@ -42,8 +43,33 @@ typedef struct dc_clusters {
     uint32_t *members;   /* record indices, grouped by cluster */
     float *prob;         /* record index -> match probability to its cluster (1 for singletons);
                             freed once links are written (dc_match_write) */
-    char (*key)[20];     /* cluster -> citizen_key, NUL-terminated */
+    dc_hash128_t *key;   /* cluster -> citizen key (dc_citizen_key_format for its text) */
 } dc_clusters_t;
+
+/* ------------------------------------------------------- citizen keys */
+
+/* The citizen key contract (docs/OUTPUTS.md, "Row identity and citizen
+ * keys"): a citizen's key is XXH3-128 of the identity of its smallest row,
+ *     source || 0x00 || record_id      (UTF-8 bytes, no terminator)
+ * where rows are ordered by source name, then record_id, both as byte
+ * strings (a shorter string before its extensions). It depends only on the
+ * set of rows in the citizen: never on the order of input files, rows or
+ * threads. Its text is "VN" and 32 lowercase hexadecimal digits (high 64
+ * bits first). Two different citizens of one run share a key only if two
+ * different identities collide in 128 bits: about n^2 / 2^129, 1.5e-23 for
+ * 10^8 citizens. */
+#define DC_CITIZEN_KEY_LEN 34
+
+/*! dc_citizen_key_of() : the key of the row identity (source, record_id). */
+dc_hash128_t dc_citizen_key_of(const char *source, size_t ns, const char *record_id, size_t nr);
+
+/*! dc_citizen_key_format() : its text, NUL-terminated, in out[0..34]. */
+void dc_citizen_key_format(dc_hash128_t key, char out[DC_CITIZEN_KEY_LEN + 1]);
+
+/*! dc_row_identity_cmp() : the total order of row identities: source
+ *  name, then record_id, as byte strings. <0, 0, >0. */
+int dc_row_identity_cmp(const char *sa, size_t nsa, const char *ra, size_t nra, const char *sb, size_t nsb,
+                        const char *rb, size_t nrb);
 
 typedef struct dc_run_opts {
     const char *outdir;
@@ -58,6 +84,7 @@ typedef struct dc_run_opts {
     const char *model_in;        /* --model FILE, NULL: estimate */
     const char *rules_file;      /* --rules FILE, NULL: default blocking rules */
     size_t memory_limit;         /* bytes, 0: none */
+    dc_source_naming_t source_naming;   /* --source-names base|path */
     dc_load_opts_t load;
     dc_norm_opts_t norm;
 } dc_run_opts_t;

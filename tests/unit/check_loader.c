@@ -244,10 +244,10 @@ START_TEST(test_lines_and_rejects)
         ck_assert_int_eq(r.rc, 0);
         const char *want =
             "BEGIN x.csv enc=utf-8 delim=59 bom=0 crlf=1 cols=2 extra=0\n"
-            "L2 Q1 ho_ten=[A] ngay_sinh=[1]\n"
-            "L3 Q2 ho_ten=[B\r\nb] ngay_sinh=[2]\n"
-            "L9 Q6 ho_ten=[F] ngay_sinh=[6]\n"
-            "L11 Q8 ho_ten=[H] ngay_sinh=[8]\n";
+            "L2 Q1 record_id=[2] ho_ten=[A] ngay_sinh=[1]\n"
+            "L3 Q2 record_id=[3] ho_ten=[B\r\nb] ngay_sinh=[2]\n"
+            "L9 Q6 record_id=[9] ho_ten=[F] ngay_sinh=[6]\n"
+            "L11 Q8 record_id=[11] ho_ten=[H] ngay_sinh=[8]\n";
         ck_assert_msg(!strcmp(r.rows, want), "chunk %zu:\n%s", chunk, r.rows);
         const char *wrej =
             "source,line,reason,raw\n"
@@ -352,9 +352,9 @@ START_TEST(test_split_names)
     const char *paths[] = {p};
     result_t r = run_load(dir, paths, 1, 2, 0, 0, DC_ENC_AUTO, NULL);
     ck_assert_int_eq(r.rc, 0);
-    ck_assert_ptr_nonnull(strstr(r.rows, "L2 Q1 ho_ten=[Nguyễn Văn An] +x=[1]"));
-    ck_assert_ptr_nonnull(strstr(r.rows, "L3 Q2 ho_ten=[Lê Bình] +x=[2]"));
-    ck_assert_ptr_nonnull(strstr(r.rows, "L4 Q3 ho_ten=[Cúc] +x=[3]"));
+    ck_assert_ptr_nonnull(strstr(r.rows, "L2 Q1 record_id=[2] ho_ten=[Nguyễn Văn An] +x=[1]"));
+    ck_assert_ptr_nonnull(strstr(r.rows, "L3 Q2 record_id=[3] ho_ten=[Lê Bình] +x=[2]"));
+    ck_assert_ptr_nonnull(strstr(r.rows, "L4 Q3 record_id=[4] ho_ten=[Cúc] +x=[3]"));
     ck_assert_ptr_nonnull(strstr(r.rejects, "s.tsv,5,no_name,|||4"));
     result_free(&r);
     free(p);
@@ -545,9 +545,9 @@ START_TEST(test_cli)
     ck_assert_int_eq(dc_test_run("cd '%s' && test -z \"$(ls -A out8)\"", dir), 0);
     /* --map and --mapping */
     ck_assert_int_eq(dc_test_run("cd '%s' && printf 'column,field\\na,ho_ten\\n' > map.csv && "
-                                 "'%s' load bad.csv -o out9 -q --mapping map.csv && grep -q '^,,,,1,' out9/bad.csv",
+                                 "'%s' load bad.csv -o out9 -q --mapping map.csv && grep -q '^2,,,,1,' out9/bad.csv",
                                  dir, DANCU_BIN), 0);
-    ck_assert_int_eq(dc_test_run("cd '%s' && '%s' load bad.csv -o out10 -q --map b=ho_ten && grep -q '^,,,,2,' out10/bad.csv",
+    ck_assert_int_eq(dc_test_run("cd '%s' && '%s' load bad.csv -o out10 -q --map b=ho_ten && grep -q '^2,,,,2,' out10/bad.csv",
                                  dir, DANCU_BIN), 0);
     free(p);
     dc_buf_free(&b);
@@ -638,9 +638,15 @@ START_TEST(test_cli_options)
     char *dir = dc_test_tmpdir("cliopt");
     const char tsv[] = "Họ và tên\tGhi chú\nLê Văn Tám\ta,b\n";
     char *p = write_in(dir, "a.csv", tsv, sizeof tsv - 1);
+    /* two inputs with one source name, or one file twice: refused before any work */
     ck_assert_int_eq(dc_test_run("cd '%s' && mkdir -p sub && cp a.csv sub/a.csv && '%s' load a.csv sub/a.csv -o out -q "
-                                 "--delimiter tab && test -s out/a.csv && test -s out/a-2.csv && "
-                                 "grep -q '^,,,,Lê Văn Tám,.*,\"a,b\"$' out/a-2.csv",
+                                 "--delimiter tab 2>err && grep -q \"would both be source 'a.csv'\" err && test ! -e out",
+                                 dir, DANCU_BIN), 2);
+    ck_assert_int_eq(dc_test_run("cd '%s' && '%s' load a.csv ./a.csv -o out -q --delimiter tab 2>err && "
+                                 "grep -q 'are the same file' err", dir, DANCU_BIN), 2);
+    ck_assert_int_eq(dc_test_run("cd '%s' && cp a.csv sub/b.csv && '%s' load a.csv sub/b.csv -o out -q "
+                                 "--delimiter tab && test -s out/a.csv && test -s out/b.csv && "
+                                 "grep -q '^2,,,,Lê Văn Tám,.*,\"a,b\"$' out/b.csv",
                                  dir, DANCU_BIN), 0);
     /* forced encoding: the same bytes read as VNI */
     dc_buf_t e = DC_BUF_INIT;
@@ -648,7 +654,7 @@ START_TEST(test_cli_options)
     dc_encode(DC_ENC_VNI, u, sizeof u - 1, &e);
     char *q = write_in(dir, "v.csv", e.p, e.len);
     ck_assert_int_eq(dc_test_run("cd '%s' && '%s' load v.csv -o out2 -q --encoding vni && "
-                                 "grep -q '^,,,,Nguyễn Thị Ánh,' out2/v.csv && grep -q '\"encoding\":\"vni\"' "
+                                 "grep -q '^2,,,,Nguyễn Thị Ánh,' out2/v.csv && grep -q '\"encoding\":\"vni\"' "
                                  "out2/load-report.json", dir, DANCU_BIN), 0);
     free(p);
     free(q);

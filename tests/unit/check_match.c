@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
 
 static dc_intern_t *IN;
 
@@ -853,15 +854,26 @@ START_TEST(test_cluster_cannot_link)
     free(ref);
     dc_clusters_free(&cl);
 
-    char key[20];
-    dc_citizen_key("hanoi.csv", "000123", key);
-    ck_assert_uint_eq(strlen(key), 18);
+    /* the key contract (dc_run.h): XXH3-128 of source, 0, record_id; text
+     * "VN" + 32 hex digits, high half first */
+    char key[DC_CITIZEN_KEY_LEN + 1], key2[DC_CITIZEN_KEY_LEN + 1];
+    dc_citizen_key_format(dc_citizen_key_of("hanoi.csv", 9, "000123", 6), key);
+    ck_assert_uint_eq(strlen(key), 34);
     ck_assert(!strncmp(key, "VN", 2));
-    char key2[20];
-    dc_citizen_key("hanoi.csv0", "00123", key2);
+    for (int i = 2; i < 34; i++) ck_assert(strchr("0123456789abcdef", key[i]));
+    XXH128_hash_t h = XXH3_128bits("hanoi.csv\0" "000123", 16);
+    char want[40];
+    snprintf(want, sizeof want, "VN%016llx%016llx", (unsigned long long)h.high64, (unsigned long long)h.low64);
+    ck_assert_str_eq(key, want);
+    dc_citizen_key_format(dc_citizen_key_of("hanoi.csv0", 10, "00123", 5), key2);   /* the separator counts */
     ck_assert_str_ne(key, key2);
-    dc_citizen_key("hanoi.csv", "000123", key2);
+    dc_citizen_key_format(dc_citizen_key_of("hanoi.csv", 9, "000123", 6), key2);
     ck_assert_str_eq(key, key2);
+    /* the order of identities: source first, then record_id, bytes */
+    ck_assert_int_lt(dc_row_identity_cmp("a", 1, "9", 1, "b", 1, "1", 1), 0);
+    ck_assert_int_lt(dc_row_identity_cmp("a", 1, "10", 2, "a", 1, "9", 1), 0);
+    ck_assert_int_lt(dc_row_identity_cmp("a", 1, "1", 1, "a", 1, "10", 2), 0);
+    ck_assert_int_eq(dc_row_identity_cmp("a", 1, "1", 1, "a", 1, "1", 1), 0);
 }
 END_TEST
 

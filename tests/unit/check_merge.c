@@ -448,7 +448,7 @@ static void fake_run(fake_t *f, size_t n, int nthreads)
     cl->off[ncl] = (uint32_t)n;
     cl->ncl = ncl;
     cl->key = calloc(ncl, sizeof *cl->key);
-    for (uint32_t c = 0; c < ncl; c++) snprintf(cl->key[c], sizeof cl->key[c], "C%08u", c);
+    for (uint32_t c = 0; c < ncl; c++) cl->key[c] = (dc_hash128_t){0, c};
 }
 
 static void fake_free(fake_t *f)
@@ -582,9 +582,9 @@ START_TEST(test_citizens_csv)
     /* header */
     ck_assert(!strncmp(txt, "citizen_key,so_dinh_danh,so_cmnd,ho_ten,ho,ten_dem,ten,ngay_sinh,", 65));
     /* cluster 0: one row, diacritics */
-    ck_assert_ptr_nonnull(strstr(txt, "\nC00000000,,,Nguyễn Văn An,Nguyễn,Văn,An,1961-02-03,Nam,01,Kinh,"));
+    ck_assert_ptr_nonnull(strstr(txt, "\nVN00000000000000000000000000000000,,,Nguyễn Văn An,Nguyễn,Văn,An,1961-02-03,Nam,01,Kinh,"));
     /* cluster 3 (4 rows, a contradicting date): the majority date and flags */
-    const char *row3 = strstr(txt, "\nC00000003,");
+    const char *row3 = strstr(txt, "\nVN00000000000000000000000000000003,");
     ck_assert_ptr_nonnull(row3);
     const char *eol = strchr(row3 + 1, '\n');
     ck_assert_ptr_nonnull(eol);
@@ -593,7 +593,7 @@ START_TEST(test_citizens_csv)
     ck_assert_ptr_nonnull(strstr(line, ",Phạm Thị Dung,Phạm,Thị,Dung,1961-02-03,Nữ,"));
     ck_assert_ptr_nonnull(strstr(line, ",4,tinh01.csv:R000006|tinh79.csv:R000007|tinh01.csv:R000008|tinh79.csv:R000009,dob_conflict|same_source_duplicate"));
     /* cluster 4: compound surname split whole */
-    ck_assert_ptr_nonnull(strstr(txt, "\nC00000004,,,Tôn Thất Hùng,Tôn Thất,,Hùng,"));
+    ck_assert_ptr_nonnull(strstr(txt, "\nVN00000000000000000000000000000004,,,Tôn Thất Hùng,Tôn Thất,,Hùng,"));
     /* one line per citizen plus the header */
     size_t lines = 0;
     for (const char *p = txt; *p; p++) lines += *p == '\n';
@@ -777,7 +777,7 @@ START_TEST(test_citizens_jsonl_zst)
     snprintf(path, sizeof path, "%s/c.jsonl", dir);
     char *txt = dc_test_read_file(path, NULL);
     ck_assert_ptr_nonnull(txt);
-    ck_assert(!strncmp(txt, "{\"citizen_key\":\"C00000000\",\"so_dinh_danh\":null,", 47));
+    ck_assert(!strncmp(txt, "{\"citizen_key\":\"VN00000000000000000000000000000000\",\"so_dinh_danh\":null,", 72));
     size_t lines = 0;
     for (const char *p = txt; *p; p++) lines += *p == '\n';
     ck_assert_uint_eq(lines, f.run.cl.ncl);

@@ -120,7 +120,7 @@ typedef struct fake {
     dc_record_t recs[6];
     uint32_t of[6], off[5], members[6];
     float prob[6];
-    char key[4][20];
+    dc_hash128_t key[4];
 } fake_t;
 
 static void fake_run(fake_t *f, dc_intern_t *in)
@@ -183,7 +183,7 @@ static void fake_run(fake_t *f, dc_intern_t *in)
     for (uint32_t c = 0; c < 3; c++)
         for (uint32_t k = off[c]; k < off[c + 1]; k++) f->of[mem[k]] = c;
     for (int i = 0; i < 6; i++) f->prob[i] = 1;
-    for (int c = 0; c < 3; c++) snprintf(f->key[c], sizeof f->key[c], "K%d", c);
+    for (int c = 0; c < 3; c++) f->key[c] = (dc_hash128_t){0, (uint64_t)c};
     run->cl = (dc_clusters_t){3, f->of, f->off, f->members, f->prob, f->key};
 }
 
@@ -204,6 +204,7 @@ static const char expected[] =
     "      \"index\": 0,\n"
     "      \"path\": \"in/tinh01.csv.zst\",\n"
     "      \"source\": \"tinh01.csv\",\n"
+    "      \"record_identity\": \"record_id\",\n"
     "      \"compression\": \"zstd\",\n"
     "      \"encoding\": \"%s\",\n"
     "      \"encoding_confidence\": 0.970,\n"
@@ -236,6 +237,7 @@ static const char expected[] =
     "      \"index\": 1,\n"
     "      \"path\": \"tinh79.tsv\",\n"
     "      \"source\": \"tinh79.tsv\",\n"
+    "      \"record_identity\": \"record_id\",\n"
     "      \"compression\": \"none\",\n"
     "      \"encoding\": \"%s\",\n"
     "      \"encoding_confidence\": 1.000,\n"

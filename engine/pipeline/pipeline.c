@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * pipeline.c - the stage table of `dancu run` (dc_pipeline.h).
+ *
+ * DESIGN: one table, one loop. A stage is a function over the run and a
+ * small context (the input list, the model.json manifest); it returns 0 or
+ * -1 with dc_seterr(). Memory checks after the stages that grow the
+ * process are a flag of the stage, not code repeated after each call. On
+ * failure the loop aborts the staged outputs, so no stage cleans up after
+ * another.
+ */
+#include "pipeline/dc_pipeline.h"
+#include "match/dc_match.h"
+#include "merge/dc_merge.h"
+
+#include <string.h>   /* memset */
+
+typedef struct pctx {
+    const char *const *paths;   /* canonical order once the inputs stage ran */
+    size_t npaths;
+    dc_source_list_t list;
+    dc_buf_t manifest;          /* model.json "run" member */
+} pctx_t;
+
+typedef struct stage {
+    const char *name;
+    int (*fn)(dc_run_t *run, pctx_t *c);
+    int check_memory;   /* compare the peak RSS with --memory-limit after it */
+} stage_t;
+
+/* Source names checked and inputs sorted by them (dc_source_list_make):
+ * the order of the arguments never reaches an output. */
+static int st_inputs(dc_run_t *run, pctx_t *c)
+{
+    if (dc_source_list_make(c->paths, c->npaths, run->opts.source_naming, &c->list)) return -1;
+    c->paths = c->list.paths;
+    run->opts.load.source_names = (const char *const *)c->list.names;
+    return 0;
+}
+
+static int st_memory(dc_run_t *run, pctx_t *c)
+{
+    return dc_run_check_memory_early(run, c->paths, c->npaths);
+}
+
+static int st_stage(dc_run_t *run, pctx_t *c)
+{
+    DC_UNUSED(c);
+    static const char *const rej_cols[] = {"source", "line", "reason", "raw"};
+    if (dc_output_begin(run)) return -1;
+    run->opts.load.rejects = dc_output_table(run, "rejects", rej_cols, 4);
+    return run->opts.load.rejects ? 0 : -1;
+}
+
+static int st_load(dc_run_t *run, pctx_t *c)
+{
+    if (dc_run_load(run, c->paths, c->npaths)) return -1;
+    dc_log(1, "loaded %llu rows: %llu accepted, %llu rejected", (unsigned long long)run->load.rows_in,
+           (unsigned long long)run->load.rows_ok, (unsigned long long)run->load.rows_rejected);
+    return 0;
+}
+
+static int st_reject(dc_run_t *run, pctx_t *c)
+{
+    DC_UNUSED(c);
+    double rate = dc_report_reject_rate(run);
+    if (run->opts.max_reject_rate <= 1.0 && rate > run->opts.max_reject_rate)
+        return dc_seterr("reject rate %.4f is above --max-reject-rate %.4f", rate, run->opts.max_reject_rate);
+    return dc_run_check_memory_matching(run);
+}
+
+static int st_block(dc_run_t *run, pctx_t *c) { DC_UNUSED(c); return dc_block_run(run); }
+static int st_score(dc_run_t *run, pctx_t *c) { DC_UNUSED(c); return dc_score_run(run); }
+static int st_cluster(dc_run_t *run, pctx_t *c) { DC_UNUSED(c); return dc_cluster_run(run); }
+
+/* Outputs of the match stages go through the staged output set. */
+static dc_table_t *sink_table(void *ud, const char *name, const char *const *cols, size_t ncols)
+{
+    return dc_output_table(ud, name, cols, ncols);
+}
+
+static dc_outfile_t *sink_file(void *ud, const char *name) { return dc_output_file(ud, name); }
+
+static int st_links(dc_run_t *run, pctx_t *c)
+{
+    dc_match_sink_t sink = {sink_table, sink_file, run};
+    dc_run_manifest_json(run, c->paths, c->npaths, &c->manifest);
+    if (dc_match_write(run, &sink, c->manifest.p)) return -1;
+    dc_match_release_pairs(run);
+    return 0;
+}
+
+static int st_merge(dc_run_t *run, pctx_t *c) { DC_UNUSED(c); return dc_merge_prepare(run); }
+static int st_citizens(dc_run_t *run, pctx_t *c) { DC_UNUSED(c); return dc_merge_write_citizens(run); }
+static int st_report(dc_run_t *run, pctx_t *c) { DC_UNUSED(c); return dc_report_write(run); }
+static int st_commit(dc_run_t *run, pctx_t *c) { DC_UNUSED(c); return dc_output_commit(run); }
+
+static const stage_t stages[] = {
+    {"inputs", st_inputs, 0},
+    {"memory", st_memory, 0},
+    {"stage", st_stage, 0},
+    {"load", st_load, 1},
+    {"reject", st_reject, 0},
+    {"block", st_block, 1},
+    {"score", st_score, 1},
+    {"cluster", st_cluster, 0},
+    {"links", st_links, 0},
+    {"merge", st_merge, 1},
+    {"citizens", st_citizens, 0},
+    {"report", st_report, 0},
+    {"commit", st_commit, 0},
+};
+
+size_t dc_pipeline_stage_count(void) { return DC_ARRAY_LEN(stages); }
+
+const char *dc_pipeline_stage_name(size_t i) { return i < DC_ARRAY_LEN(stages) ? stages[i].name : NULL; }
+
+static int check_memory(const dc_run_t *run, const char *stage)
+{
+    if (!run->opts.memory_limit) return 0;
+    size_t rss = dc_peak_rss_bytes();
+    if (rss > run->opts.memory_limit)
+        return dc_seterr("memory limit exceeded after stage %s: peak %zu MiB > limit %zu MiB", stage,
+                         rss >> 20, run->opts.memory_limit >> 20);
+    return 0;
+}
+
+int dc_pipeline_run(dc_run_t *run, const char *const *paths, size_t npaths)
+{
+    pctx_t c = {paths, npaths, {0}, DC_BUF_INIT};
+    int rc = 0;
+    for (size_t i = 0; i < DC_ARRAY_LEN(stages) && rc == 0; i++) {
+        rc = stages[i].fn(run, &c);
+        if (rc == 0 && stages[i].check_memory) rc = check_memory(run, stages[i].name);
+    }
+    if (rc) dc_output_abort(run);
+    run->opts.load.source_names = NULL;
+    dc_source_list_free(&c.list);
+    dc_buf_free(&c.manifest);
+    return rc;
+}
+
+void dc_pipeline_free(dc_run_t *run)
+{
+    dc_match_free(run);
+    dc_merge_free(run);
+    dc_run_free(run);
+}
