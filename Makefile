@@ -9,6 +9,8 @@
 #   make bench      benchmarks (bench/README.md)
 #   make golden-update  refresh the committed golden outputs after an intended change
 #   make screenshot     docs/report.png from the mixed-1000 sample (headless Chromium)
+#   make install        dancu, dancu(1) and its bash completion under $(DESTDIR)$(PREFIX)
+#                       (PREFIX=/usr/local); make uninstall removes them
 #
 # Sources are found by wildcard: every engine/*/*.c, loaders/*.c and
 # bench/gen/*.c goes into build/libdancu.a; engine/cli/*.c makes the
@@ -63,10 +65,33 @@ Q :=
 endif
 
 .SECONDARY:
-.PHONY: all deps run check asan fuzz bench clean golden-update tests browser screenshot
+.PHONY: all deps run check asan fuzz bench clean golden-update tests browser screenshot install uninstall
 .DEFAULT_GOAL := all
 
-all: $(BUILD)/dancu
+all: $(BUILD)/dancu $(BUILD)/dancu.1 $(BUILD)/dancu.bash
+
+# The manual page and the bash completion are generated from the option
+# table (engine/cli/options.c) by the program itself.
+$(BUILD)/dancu.1: $(BUILD)/dancu
+	$(Q)./$(BUILD)/dancu --man > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/dancu.bash: $(BUILD)/dancu
+	$(Q)./$(BUILD)/dancu --completion bash > $@.tmp && mv $@.tmp $@
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BINDIR  := $(DESTDIR)$(PREFIX)/bin
+MANDIR  := $(DESTDIR)$(PREFIX)/share/man/man1
+COMPDIR := $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+
+install: $(BUILD)/dancu $(BUILD)/dancu.1 $(BUILD)/dancu.bash
+	install -d $(BINDIR) $(MANDIR) $(COMPDIR)
+	install -m 0755 $(BUILD)/dancu $(BINDIR)/dancu
+	install -m 0644 $(BUILD)/dancu.1 $(MANDIR)/dancu.1
+	install -m 0644 $(BUILD)/dancu.bash $(COMPDIR)/dancu
+
+uninstall:
+	rm -f $(BINDIR)/dancu $(MANDIR)/dancu.1 $(COMPDIR)/dancu
 
 deps: $(DEPS_STAMP)
 
@@ -131,7 +156,7 @@ screenshot: $(BUILD)/dancu browser
 
 # Every test program runs even if one fails; the totals line at the end is
 # the one CI reads.
-check: $(BUILD)/dancu $(TEST_BIN) browser
+check: all $(TEST_BIN) browser
 	@rm -f $(BUILD)/tests/results.txt; fail=0; for t in $(TEST_BIN); do \
 	  DC_TEST_RESULTS=$(BUILD)/tests/results.txt ./$$t || fail=1; \
 	done; \

@@ -18,33 +18,31 @@
 #include "ref/dc_ref.h"
 #include "run/dc_run.h"
 
-#include <getopt.h>    /* getopt_long */
 #include <math.h>      /* log2 */
 #include <stdlib.h>    /* free */
 #include <string.h>    /* strcmp */
 #include <sys/stat.h>  /* stat */
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "Usage: dancu explain [OPTIONS] OUTDIR SOURCE:RECORD_ID SOURCE:RECORD_ID\n"
-            "\n"
-            "Show why two rows were or were not merged by the run in OUTDIR: the\n"
-            "comparison level and match weight of every field, the total, the match\n"
-            "probability and the clusters the run put them in. The run's inputs are\n"
-            "read again (paths recorded in OUTDIR/model.json). SOURCE is the input\n"
-            "file name as in links.csv.\n"
-            "\n"
-            "This prints the two rows' personal data.\n"
-            "\n"
-            "Options:\n"
-            "  -t, --threads N   threads for re-loading the inputs (0 = all cores)\n"
-            "      --html        a page: the waterfall of the weights (prior, each field,\n"
-            "                    the total) and their table\n"
-            "      --json        the same as one JSON object\n"
-            "  -o, --output FILE write to FILE (mode 0600) instead of standard output\n"
-            "  -h, --help        show this help\n");
-}
+static const dc_cmd_opt_t explain_opts[] = {
+    {DC_OPT_THREADS, NULL, "threads for re-loading the inputs (0 = all cores)", NULL},
+    {DC_OPT_HTML, NULL, "a page: the waterfall of the weights (prior, each field, the total) and their table",
+     NULL},
+    {DC_OPT_JSON, NULL, "the same as one JSON object", NULL},
+    {DC_OPT_OUTPUT, "FILE", "write to FILE (mode 0600) instead of standard output (- for standard output)",
+     NULL},
+    {DC_OPT_FORCE, NULL, "overwrite FILE", NULL},
+    {DC_OPT_QUIET, NULL, NULL, NULL},
+    {DC_OPT_HELP, NULL, NULL, NULL},
+};
+
+const dc_cmd_spec_t dc_spec_explain = {
+    "explain", "[OPTIONS] OUTDIR SOURCE:RECORD_ID SOURCE:RECORD_ID", "show why two rows were or were not merged",
+    "Show why two rows were or were not merged by the run in OUTDIR: the comparison level and match weight "
+    "of every field, the total, the match probability and the clusters the run put them in. The run's "
+    "inputs are read again (paths recorded in OUTDIR/model.json). SOURCE is the input file name as in "
+    "links.csv. This prints the two rows' personal data.",
+    explain_opts, DC_ARRAY_LEN(explain_opts), NULL,
+};
 
 static char *path_in(const char *dir, const char *name)
 {
@@ -169,36 +167,26 @@ static int opts_from_manifest(const dc_json_t *m, dc_run_opts_t *o, const char *
 
 int dc_cmd_explain(int argc, char **argv)
 {
-    enum { O_HTML = 256, O_JSON };
-    static const struct option lopts[] = {
-        {"threads", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
-        {"html", no_argument, NULL, O_HTML},       {"json", no_argument, NULL, O_JSON},
-        {"output", required_argument, NULL, 'o'},  {NULL, 0, NULL, 0},
-    };
-    int nthreads = 0, c, format = 0;   /* 0 text, O_HTML, O_JSON */
-    const char *output = NULL;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "t:o:h", lopts, NULL)) != -1) {
-        switch (c) {
-        case 't':
-            nthreads = dc_cli_threads(optarg);
-            if (nthreads < 0) { fprintf(stderr, "dancu explain: bad --threads\n"); return DC_EXIT_USAGE; }
-            break;
-        case O_HTML:
-        case O_JSON:
-            if (format && format != c) { fprintf(stderr, "dancu explain: --html and --json exclude each other\n"); return DC_EXIT_USAGE; }
-            format = c;
-            break;
-        case 'o': output = optarg; break;
-        case 'h': usage(stdout); return DC_EXIT_OK;
-        default: usage(stderr); return DC_EXIT_USAGE;
-        }
+    dc_optvals_t v;
+    int prc = dc_cli_parse(&dc_spec_explain, argc, argv, &v);
+    dc_optvals_free(&v);
+    if (prc) return prc < 0 ? DC_EXIT_OK : prc;
+    int nthreads = v.set[DC_OPT_THREADS] ? (int)v.num[DC_OPT_THREADS] : 0;
+    enum { FMT_TEXT, FMT_HTML, FMT_JSON };
+    if (v.set[DC_OPT_HTML] && v.set[DC_OPT_JSON])
+        return dc_cli_usage_error("explain", "--html and --json exclude each other");
+    int format = v.set[DC_OPT_HTML] ? FMT_HTML : v.set[DC_OPT_JSON] ? FMT_JSON : FMT_TEXT;
+    const char *output = v.str[DC_OPT_OUTPUT];
+    int first = v.argi;
+    if (argc - first != 3) return dc_cli_usage_error("explain", "want OUTDIR SOURCE:RECORD_ID SOURCE:RECORD_ID");
+    if (!strchr(argv[first + 1], ':') || !strchr(argv[first + 2], ':'))
+        return dc_cli_usage_error("explain", "a row is named SOURCE:RECORD_ID");
+    if (output && strcmp(output, "-") && !v.set[DC_OPT_FORCE] && exists(output)) {
+        dc_error("%s exists (use --force to overwrite)", output);
+        return DC_EXIT_FAIL;
     }
-    if (argc - optind != 3 || !strchr(argv[optind + 1], ':') || !strchr(argv[optind + 2], ':')) {
-        usage(stderr);
-        return DC_EXIT_USAGE;
-    }
-    const char *outdir = argv[optind];
+    dc_cli_log_level(&v);
+    const char *outdir = argv[first];
     static const char *const mnames[] = {"model.json", "model.json.zst", NULL};
     char *mpath = find_out(outdir, mnames);
     if (!mpath) {
@@ -234,7 +222,7 @@ int dc_cmd_explain(int argc, char **argv)
     double pmatch = dc_json_num(dc_json_get(th, "match_probability"), DC_MATCH_THRESHOLD_DEFAULT);
     double preview = dc_json_num(dc_json_get(th, "review_probability"), DC_REVIEW_THRESHOLD_DEFAULT);
     int level = dc_log_level;
-    dc_log_level = 0;
+    dc_log_level = 0;   /* re-loading is not news */
     dc_run_init(&run, &o);
     have_run = 1;
     int lrc = dc_run_load(&run, paths, npaths);
@@ -243,7 +231,7 @@ int dc_cmd_explain(int argc, char **argv)
         dc_error("re-loading the run's inputs: %s", dc_geterr());
         goto done;
     }
-    long ia = find_record(&run, argv[optind + 1]), ib = find_record(&run, argv[optind + 2]);
+    long ia = find_record(&run, argv[first + 1]), ib = find_record(&run, argv[first + 2]);
     if (ia < 0 || ib < 0) {
         dc_error("no accepted row %s in the run's inputs", ia < 0 ? "A" : "B");
         rc = DC_EXIT_FAIL;
@@ -282,9 +270,9 @@ int dc_cmd_explain(int argc, char **argv)
         .cluster_a = ka, .cluster_b = kb,
     };
     dc_buf_t ob = DC_BUF_INIT;
-    if (format == O_JSON) {
+    if (format == FMT_JSON) {
         dc_explain_json(&ex, &ob);
-    } else if (format == O_HTML) {
+    } else if (format == FMT_HTML) {
         dc_explain_html(&ex, &ob);
     } else {
         dc_buf_printf(&ob, "A  %s:%s (line %llu)\nB  %s:%s (line %llu)\n\n", sa, ra, (unsigned long long)a->seq, sb,

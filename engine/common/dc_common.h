@@ -138,6 +138,16 @@ void dc_arena_free(dc_arena_t *a);
 /*! dc_nthreads_default() : the number of online CPUs (at least 1). */
 int dc_nthreads_default(void);
 
+/* Bounds of a numeric option of an options struct (like zstd's
+ * ZSTD_cParam_getBounds): each module states the range its options
+ * accept next to the struct; the command line checks values against them. */
+typedef struct dc_bounds {
+    double lo, hi;
+} dc_bounds_t;
+
+/*! dc_threads_bounds() : a thread count: 0 (all cores) .. 1024. */
+dc_bounds_t dc_threads_bounds(void);
+
 /*! dc_pool_run() :
  *  Run fn(ctx, tid, nthreads) on `nthreads` threads (tid 0..nthreads-1) and
  *  wait for all. With nthreads <= 1 it runs inline on the caller's thread.
@@ -217,7 +227,9 @@ size_t dc_intern_bytes(const dc_intern_t *in);
 typedef struct dc_outfile dc_outfile_t;
 enum { DC_OUT_ZSTD = 1 };
 
-/*! dc_outfile_open() : @return the handle, or NULL with dc_seterr(). */
+/*! dc_outfile_open() : @return the handle, or NULL with dc_seterr().
+ *  Path "-" is standard output: written as it comes (a failed run may
+ *  leave part of it), commit flushes, abort stops. */
 dc_outfile_t *dc_outfile_open(const char *path, int flags);
 int dc_outfile_write(dc_outfile_t *f, const void *p, size_t n);
 int dc_outfile_buf(dc_outfile_t *f, const dc_buf_t *b); /* write b->p[0..len) */
@@ -254,6 +266,9 @@ typedef enum { DC_FMT_CSV = 0, DC_FMT_JSONL = 1 } dc_format_t;
  *  `cols` (ncols names) are copied. @return NULL on error (dc_seterr). */
 dc_table_t *dc_table_open(const char *dir, const char *name, dc_format_t fmt, int compress,
                           const char *const *cols, size_t ncols);
+/*! dc_table_open_path() : the same for a file path ("-": standard output). */
+dc_table_t *dc_table_open_path(const char *path, dc_format_t fmt, int compress, const char *const *cols,
+                               size_t ncols);
 void dc_table_str(dc_table_t *t, const char *s, size_t n);  /* string cell ("" allowed) */
 void dc_table_cstr(dc_table_t *t, const char *s);           /* NUL-terminated string cell */
 void dc_table_null(dc_table_t *t);                          /* empty CSV cell / JSON null */

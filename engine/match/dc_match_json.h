@@ -29,6 +29,6 @@ const char *dc_json_str(const dc_json_t *n);                            /* NULL 
 /*! dc_read_file() : whole file, NUL-terminated, malloc'd, decompressed when
  *  its name ends in ".zst"; NULL (dc_seterr) on error or when larger than
  *  `max` bytes (0: no limit). */
-char *dc_read_file(const char *path, size_t *len, size_t max);
+char *dc_read_file(const char *path, size_t *len, size_t max);   /* "-": standard input */
 
 #endif /* DC_MATCH_JSON_H */

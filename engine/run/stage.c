@@ -1,6 +1,18 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* stage.c - stage timing for the run report (dc_run.h). */
+/* stage.c - stage timing for the run report, and the bounds of the run's
+ * numeric options (dc_run.h). */
 #include "dc_run.h"
+
+dc_bounds_t dc_run_param_bounds(dc_run_param_t p)
+{
+    switch (p) {
+    case DC_RUN_P_MATCH_THRESHOLD:
+    case DC_RUN_P_REVIEW_THRESHOLD:
+    case DC_RUN_P_MAX_REJECT_RATE: return (dc_bounds_t){0, 1};
+    case DC_RUN_P_MEMORY_LIMIT: return (dc_bounds_t){0, 1125899906842624.0};
+    }
+    return (dc_bounds_t){0, 0};
+}
 
 void dc_run_stage_begin(dc_run_t *run, const char *name)
 {

@@ -375,15 +375,15 @@ START_TEST(test_run_threads_identical)
 {
     char *d1 = dc_test_tmpdir("gen1"), *d2 = dc_test_tmpdir("gen2");
     ck_assert_int_eq(dc_test_run("%s gen -q -n 3000 --seed 7 --styles mixed --provinces 01,79,48,36,94,14,66,89 "
-                                 "-T 1 -f -o %s", DANCU_BIN, d1), 0);
+                                 "-t 1 -f -o %s", DANCU_BIN, d1), 0);
     ck_assert_int_eq(dc_test_run("%s gen -q -n 3000 --seed 7 --styles mixed --provinces 01,79,48,36,94,14,66,89 "
-                                 "-T 2 -f -o %s", DANCU_BIN, d2), 0);
+                                 "-t 2 -f -o %s", DANCU_BIN, d2), 0);
     ck_assert_int_eq(dc_test_run("diff -r %s %s >/dev/null", d1, d2), 0);
     check_truth_covers(d1, 3000);
     /* another seed gives other data */
     char *d3 = dc_test_tmpdir("gen3");
     ck_assert_int_eq(dc_test_run("%s gen -q -n 3000 --seed 8 --styles mixed --provinces 01,79,48,36,94,14,66,89 "
-                                 "-T 2 -f -o %s", DANCU_BIN, d3), 0);
+                                 "-t 2 -f -o %s", DANCU_BIN, d3), 0);
     ck_assert_int_ne(dc_test_run("cmp -s %s/truth.csv %s/truth.csv", d1, d3), 0);
     dc_test_run("rm -rf %s %s %s", d1, d2, d3);
     free(d1);
@@ -443,7 +443,7 @@ START_TEST(test_surname_shares)
      * household in a canonical (UTF-8, comma, ho_ten) run */
     char *d = dc_test_tmpdir("gen6");
     ck_assert_int_eq(dc_test_run("%s gen -q -n 20000 --seed 3 --dup-rate 0 --corrupt-rate 0 --styles canonical "
-                                 "-T 2 -f -o %s", DANCU_BIN, d), 0);
+                                 "-t 2 -f -o %s", DANCU_BIN, d), 0);
     char cmd[8192];
     snprintf(cmd, sizeof cmd, "cat %s/exports/*.csv | grep -c ',Chủ hộ,Nguyễn ' > %s/n_nguyen; "
              "cat %s/exports/*.csv | grep -c ',Chủ hộ,' > %s/n_heads", d, d, d, d);
@@ -468,7 +468,7 @@ START_TEST(test_ids_agree_and_unique)
      * the row: digit 4 = sex + century, digits 5-6 = birth year */
     char *d = dc_test_tmpdir("gen7");
     ck_assert_int_eq(dc_test_run("%s gen -q -n 30000 --seed 5 --dup-rate 0 --corrupt-rate 0 --styles canonical "
-                                 "-T 2 -f -o %s", DANCU_BIN, d), 0);
+                                 "-t 2 -f -o %s", DANCU_BIN, d), 0);
     char cmd[8192];
     snprintf(cmd, sizeof cmd, "cat %s/exports/*.csv | grep -v '^record_id,' | cut -d, -f6,7,8,9 > %s/ids", d, d);
     ck_assert_int_eq(dc_test_run("%s", cmd), 0);

@@ -438,7 +438,7 @@ static const char *gen_inputs(void)
 {
     if (g_gen) return g_gen;
     char *dir = dc_test_tmpdir("safety-gen");
-    ck_assert_int_eq(dc_test_run("'%s' gen -q -n 30000 --seed 5 -T 2 -f -o '%s' >/dev/null 2>&1", DANCU_BIN, dir), 0);
+    ck_assert_int_eq(dc_test_run("'%s' gen -q -n 30000 --seed 5 -t 2 -f -o '%s' >/dev/null 2>&1", DANCU_BIN, dir), 0);
     size_t l = strlen(dir) + 16;
     g_gen = malloc(l);
     snprintf(g_gen, l, "%s/exports", dir);
