@@ -23,16 +23,8 @@ static const dc_cmd_opt_t blocks_opts[] = {
     {DC_OPT_TRUTH, NULL, NULL, NULL},
     {DC_OPT_JSON, NULL, "print one JSON object", NULL},
     {DC_OPT_QUIET, NULL, "print errors only (besides the result)", NULL},
-    {DC_OPT_DELIMITER, NULL, NULL, NULL},
-    {DC_OPT_ENCODING, NULL, NULL, NULL},
-    {DC_OPT_MAPPING, NULL, NULL, NULL},
-    {DC_OPT_MAP, NULL, NULL, NULL},
-    {DC_OPT_MAX_FIELD, NULL, NULL, NULL},
-    {DC_OPT_SOURCE_NAMES, NULL, NULL, NULL},
-    {DC_OPT_ETHNIC_CODES, NULL, NULL, NULL},
-    {DC_OPT_SEX_ONE, NULL, NULL, NULL},
-    {DC_OPT_CENTURY_PIVOT, NULL, NULL, NULL},
-    {DC_OPT_REF_YEAR, NULL, NULL, NULL},
+    DC_CMD_OPTS_INPUT,
+    DC_CMD_OPTS_NORM,
     {DC_OPT_HELP, NULL, NULL, NULL},
 };
 

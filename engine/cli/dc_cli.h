@@ -80,6 +80,15 @@ typedef struct dc_cmd_opt {
     const char *metavar, *help, *dflt;   /* NULL: the table's */
 } dc_cmd_opt_t;
 
+/* Option groups that several commands take in full. */
+#define DC_CMD_OPTS_INPUT                                                                           \
+    {DC_OPT_DELIMITER, NULL, NULL, NULL}, {DC_OPT_ENCODING, NULL, NULL, NULL},                      \
+    {DC_OPT_MAPPING, NULL, NULL, NULL}, {DC_OPT_MAP, NULL, NULL, NULL},                             \
+    {DC_OPT_MAX_FIELD, NULL, NULL, NULL}, {DC_OPT_SOURCE_NAMES, NULL, NULL, NULL}
+#define DC_CMD_OPTS_NORM                                                                            \
+    {DC_OPT_ETHNIC_CODES, NULL, NULL, NULL}, {DC_OPT_SEX_ONE, NULL, NULL, NULL},                    \
+    {DC_OPT_CENTURY_PIVOT, NULL, NULL, NULL}, {DC_OPT_REF_YEAR, NULL, NULL, NULL}
+
 typedef struct dc_cmd_spec {
     const char *name;
     const char *synopsis;      /* after "dancu NAME " */

@@ -585,17 +585,21 @@ static void clusters(rep_t *r)
     dc_merge_scratch_t *scr = ntop ? dc_merge_scratch_create() : NULL;
     for (size_t i = 0; i < ntop; i++) {
         uint32_t cc = top[i];
-        uint64_t files = 0, provs = 0;
-        for (uint32_t k = cl->off[cc]; k < cl->off[cc + 1]; k++) {
-            const dc_record_t *rec = &run->recs[cl->members[k]];
-            int fseen = 0, pseen = 0;
-            for (uint32_t q = cl->off[cc]; q < k; q++) {
-                fseen |= run->recs[cl->members[q]].source == rec->source;
-                pseen |= run->recs[cl->members[q]].prov_src == rec->prov_src;
-            }
-            files += !fseen;
-            provs += !pseen;
+        /* distinct files and provinces: sorted keys (a cluster may be large) */
+        uint32_t sz = cl->off[cc + 1] - cl->off[cc];
+        uint64_t *keys = dc_xmalloc(2 * (size_t)sz * sizeof *keys), files = 0, provs = 0;
+        for (uint32_t k = 0; k < sz; k++) {
+            const dc_record_t *rec = &run->recs[cl->members[cl->off[cc] + k]];
+            keys[k] = rec->source;
+            keys[sz + k] = rec->prov_src;
         }
+        dc_sort_u64(keys, sz);
+        dc_sort_u64(keys + sz, sz);
+        for (uint32_t k = 0; k < sz; k++) {
+            files += !k || keys[k] != keys[k - 1];
+            provs += !k || keys[sz + k] != keys[sz + k - 1];
+        }
+        free(keys);
         dc_citizen_t cit;
         dc_merge_citizen_of(scr, run, cc, &cit);
         dc_buf_puts(b, "<tr>");
