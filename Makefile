@@ -150,7 +150,7 @@ browser:
 screenshot: $(BUILD)/dancu browser
 	@rm -rf $(BUILD)/shot && mkdir -p $(BUILD)/shot
 	./$(BUILD)/dancu run -q --threads 2 -o $(BUILD)/shot/run data-samples/mixed-1000/exports/*
-	HOME=$(abspath $(BUILD)/shot) $(CHROMIUM) --headless --disable-gpu --no-sandbox --hide-scrollbars \
+	HOME=$(abspath $(BUILD)/shot) $(CHROMIUM) --headless --disable-gpu --no-sandbox --disable-dev-shm-usage --hide-scrollbars \
 	  --user-data-dir=$(abspath $(BUILD)/shot/profile) --window-size=1120,1250 --force-device-scale-factor=0.75 \
 	  --screenshot=$(abspath docs/report.png) file://$(abspath $(BUILD)/shot/run/report.html) 2>/dev/null
 

@@ -86,7 +86,7 @@ static const char STYLE[] =
     "th,td{padding:3px 8px;border-bottom:1px solid var(--bd);text-align:left;vertical-align:top}"
     "th{background:var(--bg2);font-weight:600}td.n,th.n{text-align:right;"
     "font-variant-numeric:tabular-nums;white-space:nowrap}\n"
-    "table.sortable th{cursor:pointer;user-select:none}th.asc:after{content:' \\25B2'}"
+    "table.sortable td:first-child{white-space:nowrap}table.sortable th{cursor:pointer;user-select:none}th.asc:after{content:' \\25B2'}"
     "th.desc:after{content:' \\25BC'}\n"
     ".wide{overflow-x:auto}\n"
     "figure.chart{margin:8px 0 4px}figure.chart figcaption{font-weight:600;margin-bottom:2px}"
@@ -357,7 +357,7 @@ void dc_html_hbars(dc_buf_t *b, const dc_chart_t *c, const dc_chart_row_t *rows,
             double x0 = X(0);
             for (int k = 0; k < nser; k++) {
                 if (r->v[k] <= 0) continue;
-                char cls[8];
+                char cls[16];
                 snprintf(cls, sizeof cls, "s%d", k);
                 mark(b, cls, x0, cy - bh / 2, X(r->v[k]) - X(0), bh, lab, c->series[k], r->v[k], c->decimals);
                 x0 += X(r->v[k]) - X(0);
@@ -365,7 +365,7 @@ void dc_html_hbars(dc_buf_t *b, const dc_chart_t *c, const dc_chart_row_t *rows,
             }
         } else if (grouped) {
             for (int k = 0; k < nser; k++) {
-                char cls[8];
+                char cls[16];
                 snprintf(cls, sizeof cls, "s%d", k);
                 double by = y + 3 + 9.0 * k;
                 mark(b, cls, X(0), by, X(r->v[k]) - X(0), bh, lab, c->series[k], r->v[k], c->decimals);

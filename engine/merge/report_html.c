@@ -661,6 +661,7 @@ static void quality(rep_t *r)
     dc_buf_t *b = r->b;
     section(b, "quality", "Data quality per province");
     dc_quality_t *q = dc_report_quality(r->run);
+    char ptext[256][48];
     dc_chart_row_t prow[256];
     dc_buf_t plab[256];
     int order[256];
@@ -677,6 +678,8 @@ static void quality(rep_t *r)
         prow[np].v[0] = pct(c[DC_Q_ID12_INVALID] + c[DC_Q_ID12_INCONSISTENT], c[DC_Q_ROWS]);
         prow[np].v[1] = pct(c[DC_Q_DOB_INVALID], c[DC_Q_ROWS]);
         prow[np].v[2] = pct(c[DC_Q_ADDR_UNMATCHED], c[DC_Q_ROWS]);
+        snprintf(ptext[np], sizeof ptext[np], "%.1f / %.1f / %.1f", prow[np].v[0], prow[np].v[1], prow[np].v[2]);
+        prow[np].text = ptext[np];
         np++;
     }
     dc_chart_t c = {.id = "quality-chart", .title = "Problems per 100 rows, by province",

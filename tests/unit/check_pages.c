@@ -60,7 +60,7 @@ static void browse(const char *path, const char *hash, char **dom, char **consol
     const char *bin = chromium();
     ck_assert_msg(bin != NULL, "no chromium: install the Debian package chromium (make check does)");
     char *tmp = dc_test_tmpdir("pages-browser");
-    int st = dc_test_run("cd '%s' && HOME='%s' timeout 300 '%s' --headless --disable-gpu --no-sandbox "
+    int st = dc_test_run("cd '%s' && HOME='%s' timeout 300 '%s' --headless --disable-gpu --no-sandbox --disable-dev-shm-usage "
                          "--no-first-run --user-data-dir='%s/profile' --enable-logging=stderr --v=0 "
                          "--dump-dom 'file://%s%s' > dom.html 2> log.txt",
                          tmp, tmp, bin, tmp, path, hash);
