@@ -3,7 +3,8 @@
 #
 #   make            build build/dancu (installs missing Debian packages first)
 #   make run        build and run the main job on data-samples/
-#   make check      build and run the Check test suite (unit + golden)
+#   make check      build and run the Check test suite (module tests, then
+#                   whole-program tests that run build/dancu)
 #   make asan       the same suite under AddressSanitizer + UBSan (= make check SAN=1)
 #   make fuzz       build the libFuzzer harnesses (clang) and run each briefly
 #   make bench      benchmarks (bench/README.md)
@@ -12,14 +13,19 @@
 #   make install        dancu, dancu(1) and its bash completion under $(DESTDIR)$(PREFIX)
 #                       (PREFIX=/usr/local); make uninstall removes them
 #
-# Sources are found by wildcard: every engine/*/*.c, loaders/*.c and
-# bench/gen/*.c goes into build/libdancu.a; engine/cli/*.c makes the
-# program; every tests/unit/check_*.c is one Check test program.
+# Sources are found by wildcard: every engine/*/*.c and loaders/*.c goes
+# into build/libdancu.a; engine/cli/*.c makes the program. Every
+# tests/unit/check_*.c (module tests, linked with the library) and every
+# tests/prog/check_*.c (whole-program tests, which run build/dancu) is one
+# Check test program; tests/unit/dc_test.[ch] is linked into all of them.
+# Includes are written relative to the -I roots below: "common/dc_common.h",
+# "match/dc_match.h" (engine/), "dc_loader.h" (loaders/), "dc_test.h".
 
 CC      ?= cc
 SAN     ?= 0
 V       ?= 0
 
+# PKGS, BASE_CFLAGS and LDLIBS are passed to tests/fuzz/Makefile.fuzz.
 PKGS     := libxxhash libzstd zlib libutf8proc
 DEB_PKGS := pkg-config libxxhash-dev libzstd-dev zlib1g-dev libutf8proc-dev check zstd
 
@@ -29,7 +35,10 @@ OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sani
 LDSAN   := -fsanitize=address,undefined
 else
 BUILD   ?= build
-OPT     ?= -O2 -g
+# NDEBUG turns off the assert()s of stated invariants (sorted candidate
+# pairs, stage begin/end, level ranges): they are on in the SAN=1 build and
+# in a debug build (make OPT='-O0 -g' BUILD=build-debug).
+OPT     ?= -O2 -g -DNDEBUG
 LDSAN   :=
 endif
 
@@ -43,19 +52,20 @@ CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
-CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -pthread -Iengine -Iloaders
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Iengine -Iloaders
+CFLAGS  += $(BASE_CFLAGS) $(OPT) -pthread
 LDLIBS  += -pthread -lm
 
-LIB_SRC  := $(sort $(wildcard engine/*/*.c engine/*/*/*.c loaders/*.c bench/gen/*.c))
+LIB_SRC  := $(sort $(wildcard engine/*/*.c engine/*/*/*.c loaders/*.c))
 LIB_SRC  := $(filter-out engine/cli/%,$(LIB_SRC))
 CLI_SRC  := $(sort $(wildcard engine/cli/*.c))
 REF_DATA := $(sort $(wildcard engine/ref/data/*))
-TEST_SRC := $(sort $(wildcard tests/unit/check_*.c))
+TEST_SRC := $(sort $(wildcard tests/unit/check_*.c)) $(sort $(wildcard tests/prog/check_*.c))
 TEST_HELPERS := $(filter-out tests/unit/check_%,$(wildcard tests/unit/*.c))
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/ref_blobs.o
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
-TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TEST_BIN := $(addprefix $(BUILD)/tests/,$(notdir $(TEST_SRC:.c=)))
 HELPER_OBJ := $(TEST_HELPERS:%.c=$(BUILD)/obj/%.o)
 
 ifeq ($(V),0)
@@ -125,16 +135,22 @@ $(BUILD)/dancu: $(CLI_OBJ) $(BUILD)/libdancu.a
 	@[ "$(V)" != 0 ] || echo "  LD      $@"
 	$(Q)$(CC) $(OPT) $(LDSAN) -o $@ $(CLI_OBJ) $(BUILD)/libdancu.a $(PKG_LIBS) $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(HELPER_OBJ) $(BUILD)/libdancu.a $(BUILD)/dancu
-	@mkdir -p $(dir $@)
-	@[ "$(V)" != 0 ] || echo "  TEST-CC $<"
-	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) -Itests/unit \
+# A test program is compiled and linked in one step; -MMD -MP writes
+# $(BUILD)/tests/check_X.d so that a header change rebuilds it.
+define TEST_RULE
+$(BUILD)/tests/%: tests/$(1)/%.c $(HELPER_OBJ) $(BUILD)/libdancu.a $(BUILD)/dancu
+	@mkdir -p $$(dir $$@)
+	@[ "$(V)" != 0 ] || echo "  TEST-CC $$<"
+	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) -Itests/unit -MMD -MP -MF $$@.d \
 	  -DDANCU_BIN='"$(abspath $(BUILD)/dancu)"' -DDANCU_SRCDIR='"$(abspath .)"' \
-	  -o $@ $< $(HELPER_OBJ) $(BUILD)/libdancu.a $(LDSAN) $(CHECK_LIBS) $(PKG_LIBS) $(LDLIBS)
+	  -o $$@ $$< $(HELPER_OBJ) $(BUILD)/libdancu.a $(LDSAN) $(CHECK_LIBS) $(PKG_LIBS) $(LDLIBS)
+endef
+$(eval $(call TEST_RULE,unit))
+$(eval $(call TEST_RULE,prog))
 
 tests: $(TEST_BIN)
 
-# The browser tests (tests/unit/check_pages.c) open the HTML pages in
+# The browser tests (tests/prog/check_pages.c) open the HTML pages in
 # headless Chromium: installed from Debian when missing.
 BROWSER_PKGS := chromium
 CHROMIUM ?= /usr/bin/chromium
@@ -180,12 +196,13 @@ fuzz: $(DEPS_STAMP)
 	@clang -fsanitize=fuzzer $(BUILD)/fuzzprobe.c -o $(BUILD)/fuzzprobe 2>/dev/null || { \
 	  echo "Installing clang and libclang-rt-dev for libFuzzer"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq clang libclang-rt-dev >/dev/null; }
-	$(MAKE) -f tests/fuzz/Makefile.fuzz
+	$(MAKE) -f tests/fuzz/Makefile.fuzz PKGS="$(PKGS)" BASE_CFLAGS="$(BASE_CFLAGS)" LDLIBS="$(LDLIBS)"
 
 bench: $(BUILD)/dancu
 	sh bench/run_all.sh $(BUILD)/dancu
 
+# Removes the default build directories and a custom BUILD=... one.
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-fuzz $(BUILD)
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(HELPER_OBJ:.o=.d) $(TEST_BIN:=.d)

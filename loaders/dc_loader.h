@@ -23,7 +23,7 @@
 #ifndef DC_LOADER_H
 #define DC_LOADER_H
 
-#include "../engine/common/dc_common.h"
+#include "common/dc_common.h"
 
 /* Canonical fields, in the order of canonical CSV output. The split name
  * columns (ho, ten_dem, ten) are recombined by the loader into HO_TEN. */

@@ -26,7 +26,7 @@
  * a superset of VN3, so VN1 files read correctly too.
  */
 #include "dc_encoding.h"
-#include "../engine/ref/dc_ref.h"
+#include "ref/dc_ref.h"
 
 #include <pthread.h>   /* pthread_once */
 #include <stdlib.h>    /* free, strtoul, bsearch, qsort */

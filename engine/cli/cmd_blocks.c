@@ -9,7 +9,7 @@
  * scoring, clustering and writing of every pair. It prints counts only,
  * never a row's values.
  */
-#include "dc_cli.h"
+#include "cli/dc_cli.h"
 #include "common/dc_common.h"
 #include "match/dc_match.h"
 #include "run/dc_run.h"

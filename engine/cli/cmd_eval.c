@@ -8,7 +8,7 @@
  * O(n log n): pairwise precision/recall/F1, B-cubed precision/recall/F1,
  * and the cluster counts. Files may be CSV or JSON Lines, optionally .zst.
  */
-#include "dc_cli.h"
+#include "cli/dc_cli.h"
 #include "common/dc_common.h"
 #include "match/dc_match.h"
 #include "match/dc_match_json.h"

@@ -9,7 +9,7 @@
  * the run's model, term frequencies recomputed from the same records. It
  * prints the two rows' values: the user asked for exactly these rows.
  */
-#include "dc_cli.h"
+#include "cli/dc_cli.h"
 #include "common/dc_common.h"
 #include "match/dc_match.h"
 #include "match/dc_match_json.h"

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cmd_gen.c - `dancu gen`: synthetic provincial exports with ground truth
- * (bench/gen/dc_gen.h, docs/GENERATOR.md). */
-#include "dc_cli.h"
-#include "../common/dc_common.h"
-#include "../../bench/gen/dc_gen.h"
+ * (engine/gen/dc_gen.h, docs/GENERATOR.md). */
+#include "cli/dc_cli.h"
+#include "common/dc_common.h"
+#include "gen/dc_gen.h"
 
 #include <errno.h>   /* errno */
 #include <stdlib.h>  /* strtoull */

@@ -10,10 +10,10 @@
  *   rejects.csv        source,line,reason,raw
  *   load-report.json   per file and totals
  */
-#include "dc_cli.h"
-#include "../common/dc_common.h"
-#include "../../loaders/dc_loader.h"
-#include "../../loaders/dc_loader_int.h"
+#include "cli/dc_cli.h"
+#include "common/dc_common.h"
+#include "dc_loader.h"
+#include "dc_loader_int.h"
 
 #include <stdlib.h>   /* strtod, free */
 #include <string.h>   /* strcmp */

@@ -16,12 +16,12 @@
  *      bounded by the batches in flight.
  * Rejects go to OUT's directory as <name>.rejects.csv.
  */
-#include "dc_cli.h"
-#include "../common/dc_common.h"
-#include "../normalize/dc_normalize.h"
-#include "../../loaders/dc_loader.h"
-#include "../../loaders/dc_loader_int.h"
-#include "../run/dc_run.h"
+#include "cli/dc_cli.h"
+#include "common/dc_common.h"
+#include "normalize/dc_normalize.h"
+#include "dc_loader.h"
+#include "dc_loader_int.h"
+#include "run/dc_run.h"
 
 #include <stdlib.h>   /* free, strtol */
 #include <string.h>   /* strcmp, strrchr */
@@ -394,6 +394,8 @@ int dc_cmd_normalize(int argc, char **argv)
 
     if ((rc = dc_cli_inputs((const char *const *)argv + v.argi, (size_t)(argc - v.argi), naming, &inputs))) {
         dc_error("%s", dc_geterr());
+        free(dir);
+        free(name);
         goto done;
     }
     const char *const *paths = inputs.paths;

@@ -3,7 +3,7 @@
  * cmd_run.c - `dancu run`: options into dc_run_opts_t, then the engine's
  * pipeline (engine/pipeline/dc_pipeline.h) does the run.
  */
-#include "dc_cli.h"
+#include "cli/dc_cli.h"
 #include "common/dc_common.h"
 #include "match/dc_match.h"
 #include "merge/dc_merge.h"

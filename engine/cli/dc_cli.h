@@ -2,14 +2,19 @@
 /*
  * dc_cli.h - the dancu command: one function per subcommand.
  *
- * Each dc_cmd_NAME(argc, argv) gets argv[0] = "NAME" and parses its own
- * options with getopt_long. It prints --help to stdout and exits 0, usage
- * errors to stderr with DC_EXIT_USAGE, and returns DC_EXIT_OK/DC_EXIT_FAIL.
+ * Each dc_cmd_NAME(argc, argv) gets argv[0] = "NAME" and parses its
+ * options with dc_cli_parse against its dc_cmd_spec_t (the option table
+ * below). It prints --help to stdout and exits 0, usage errors (one line
+ * and a hint) to stderr with DC_EXIT_USAGE, and returns
+ * DC_EXIT_OK/DC_EXIT_FAIL.
  */
 #ifndef DC_CLI_H
 #define DC_CLI_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include "dc_loader.h"
 
 int dc_cmd_load(int argc, char **argv);
 int dc_cmd_normalize(int argc, char **argv);
@@ -147,11 +152,6 @@ void dc_cli_log_level(const dc_optvals_t *v);
 /* The commands' specs (each in its cmd_*.c). */
 extern const dc_cmd_spec_t dc_spec_run, dc_spec_load, dc_spec_normalize, dc_spec_gen, dc_spec_eval,
     dc_spec_explain, dc_spec_blocks;
-
-#include <stddef.h>
-#include <stdint.h>
-
-#include "dc_loader.h"
 
 /* A row key (hash of source name and record_id) and the hash of a label. */
 typedef struct dc_cli_label {

@@ -2,9 +2,9 @@
 /*
  * main.c - `dancu`, subcommand dispatch and shared CLI helpers.
  */
-#include "dc_cli.h"
-#include "../common/dc_common.h"
-#include "../merge/dc_merge.h"
+#include "cli/dc_cli.h"
+#include "common/dc_common.h"
+#include "merge/dc_merge.h"
 
 #include <errno.h>     /* errno */
 #include <dirent.h>    /* opendir */

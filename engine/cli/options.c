@@ -20,11 +20,11 @@
  * optional "iB"/"B"); "-" is standard input for an input file and standard
  * output for a single output file, where a command allows it.
  */
-#include "dc_cli.h"
+#include "cli/dc_cli.h"
 #include "common/dc_common.h"
 #include "run/dc_run.h"
-#include "../../bench/gen/dc_gen.h"
-#include "../../loaders/dc_loader_int.h"
+#include "gen/dc_gen.h"
+#include "dc_loader_int.h"
 
 #include <errno.h>    /* errno */
 #include <getopt.h>   /* getopt_long */

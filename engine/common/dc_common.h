@@ -49,7 +49,7 @@
 
 /* ---------------------------------------------------------------- errors */
 
-/* Exit statuses of the dancu command (see docs/CLI.md). */
+/* Exit statuses of the dancu command (docs/OUTPUTS.md, "Exit statuses"). */
 enum { DC_EXIT_OK = 0, DC_EXIT_FAIL = 1, DC_EXIT_USAGE = 2 };
 
 /*! dc_seterr() :

@@ -26,7 +26,7 @@
  * lookups there are random reads over gigabytes, and on 4 KB pages each
  * also missed the TLB (10M-people run: 9% less CPU).
  */
-#include "dc_common.h"
+#include "common/dc_common.h"
 
 #include <pthread.h>    /* pthread_mutex_t */
 #include <sched.h>      /* sched_yield */

@@ -9,7 +9,7 @@
  * a fixed table so that a signal handler can unlink them
  * (dc_outfile_abort_all is async-signal-safe: it only calls unlink).
  */
-#include "dc_common.h"
+#include "common/dc_common.h"
 
 #include <errno.h>      /* errno */
 #include <fcntl.h>      /* open */

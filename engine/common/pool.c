@@ -9,7 +9,7 @@
  * a few dozen such calls. dc_parallel_for adds a dynamic schedule through
  * one atomic counter; no lock is ever held while user code runs.
  */
-#include "dc_common.h"
+#include "common/dc_common.h"
 
 #include <pthread.h>    /* pthread_create, pthread_join */
 #include <stdatomic.h>  /* atomic_size_t */

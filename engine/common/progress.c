@@ -12,7 +12,7 @@
  * that wins a try-lock: workers never wait on the display. The line holds
  * counts, rates and times only, never data.
  */
-#include "dc_common.h"
+#include "common/dc_common.h"
 
 #include <pthread.h>    /* pthread_mutex_trylock */
 #include <stdatomic.h>  /* atomic_uint_fast64_t */

@@ -2,7 +2,7 @@
 /*
  * table.c - CSV / JSON Lines table writer over dc_outfile (dc_common.h).
  */
-#include "dc_common.h"
+#include "common/dc_common.h"
 
 #include <inttypes.h>  /* PRId64 */
 #include <math.h>      /* isfinite, floor */

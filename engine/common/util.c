@@ -3,13 +3,14 @@
  * util.c - errors, logging, checked allocation, byte buffers, arenas and
  * small system helpers. See dc_common.h for the contracts.
  */
-#include "dc_common.h"
+#include "common/dc_common.h"
 
 #include <stdlib.h>        /* malloc, exit */
 #include <string.h>        /* memcpy, strlen */
 #include <sys/mman.h>      /* mmap, madvise */
 #include <time.h>          /* clock_gettime */
 #include <sys/resource.h>  /* getrusage */
+#include <utf8proc.h>       /* utf8proc_iterate */
 #include <xxhash.h>        /* XXH3_64bits */
 
 /* ---------------------------------------------------------------- errors */
@@ -200,6 +201,21 @@ void dc_buf_put_json_str(dc_buf_t *b, const char *s, size_t n)
     size_t start = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
+        if (c >= 0x80) {
+            /* well-formed UTF-8 passes as it is; any other byte becomes
+             * U+FFFD, so that the output is valid UTF-8 JSON whatever the
+             * input (file names, header cells) */
+            utf8proc_int32_t cp;
+            utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(n - i), &cp);
+            if (k > 0) {
+                i += (size_t)k - 1;
+                continue;
+            }
+            dc_buf_put(b, s + start, i - start);
+            start = i + 1;
+            dc_buf_puts(b, "\\ufffd");
+            continue;
+        }
         if (c >= 0x20 && c != '"' && c != '\\') continue;
         dc_buf_put(b, s + start, i - start);
         start = i + 1;

@@ -30,8 +30,9 @@
  * (dc_cannot_link: clustering would refuse them) are dropped, in parallel.
  * Key hash collisions (probability ~ n^2 / 2^(64-b)) only add candidates.
  */
-#include "dc_match.h"
+#include "match/dc_match.h"
 
+#include <assert.h>   /* assert: invariants, active without NDEBUG (make SAN=1, debug builds) */
 #include <stdlib.h>   /* free */
 #include <string.h>   /* memcpy */
 
@@ -110,6 +111,15 @@ static size_t unique_sorted(uint64_t *a, size_t n)
     for (size_t i = 1; i < n; i++)
         if (a[i] != a[w - 1]) a[w++] = a[i];
     return w;
+}
+
+int dc_pairs_valid(const uint64_t *pairs, size_t npairs, size_t n)
+{
+    for (size_t p = 0; p < npairs; p++) {
+        uint64_t i = pairs[p] >> 32, j = (uint32_t)pairs[p];
+        if (!(i < j && j < n) || (p && pairs[p - 1] >= pairs[p])) return 0;
+    }
+    return 1;
 }
 
 static inline uint64_t pack_pair(uint32_t i, uint32_t j)
@@ -356,6 +366,7 @@ size_t dc_block_pairs_ex(const dc_record_t *recs, size_t n, const dc_intern_t *i
         for (size_t t = 0; t < k.g; t++) {
             size_t r = r0 + t;
             dc_rule_stats_t *rs = &st->rule[r];
+            assert(dc_pairs_valid(rc.rp[t].v, rc.rp[t].n, n));
             if (on_rule) on_rule(ud, r, rc.rp[t].v, rc.rp[t].n);
             acc = merge_pairs(acc, nacc, rc.rp[t].v, rc.rp[t].n, &nacc, &rs->pairs_new);
             rs->seconds = keysec + sec[t];
@@ -392,6 +403,7 @@ size_t dc_block_pairs_ex(const dc_record_t *recs, size_t n, const dc_intern_t *i
     }
     st->pairs = nacc;
     st->seconds = dc_now() - t0;
+    assert(dc_pairs_valid(acc, nacc, n));
     if (!acc) acc = dc_xmalloc(sizeof *acc);
     *pairs_out = acc;
     return nacc;

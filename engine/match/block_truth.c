@@ -15,8 +15,9 @@
  * filter, whose true pairs clustering would refuse anyway); the per-rule
  * figures count each rule's own pairs.
  */
-#include "dc_match.h"
+#include "match/dc_match.h"
 
+#include <assert.h>   /* assert: invariants, active without NDEBUG (make SAN=1, debug builds) */
 #include <stdlib.h>   /* qsort */
 #include <string.h>   /* memset */
 
@@ -34,13 +35,21 @@ static int cmp_li(const void *x, const void *y)
 
 #define GROUP_MAX 1000
 
+/* The working state, private to this file. */
+struct dc_block_truth_state {
+    uint64_t *tp;             /* sorted true pairs */
+    uint16_t *first;          /* per true pair: the first rule that found it */
+    uint16_t *cnt;            /* per true pair: rules that found it (saturating) */
+    size_t n, ntp;            /* records, true pairs */
+};
+
 int dc_block_truth_init(dc_block_truth_t *bt, const uint64_t *labels, size_t n, size_t nrules)
 {
     memset(bt, 0, sizeof *bt);
     bt->nrules = nrules;
     bt->rule = dc_xcalloc(nrules ? nrules : 1, sizeof *bt->rule);
-    bt->labels = labels;
-    bt->n = n;
+    struct dc_block_truth_state *st = bt->st = dc_xcalloc(1, sizeof *st);
+    st->n = n;
     if (nrules > 65535) return dc_seterr("too many blocking rules to evaluate (%zu)", nrules);
     li_t *v = dc_xmalloc((n ? n : 1) * sizeof *v);
     size_t m = 0;
@@ -66,30 +75,32 @@ int dc_block_truth_init(dc_block_truth_t *bt, const uint64_t *labels, size_t n, 
     }
     free(v);
     dc_sort_u64(tp, ntp);
-    bt->tp = tp;
-    bt->ntp = ntp;
+    st->tp = tp;
+    st->ntp = ntp;
     bt->true_pairs = ntp;
-    bt->first = dc_xcalloc(ntp ? ntp : 1, sizeof *bt->first);
-    bt->cnt = dc_xcalloc(ntp ? ntp : 1, sizeof *bt->cnt);
+    st->first = dc_xcalloc(ntp ? ntp : 1, sizeof *st->first);
+    st->cnt = dc_xcalloc(ntp ? ntp : 1, sizeof *st->cnt);
     return 0;
 }
 
 void dc_block_truth_rule(void *ud, size_t r, const uint64_t *pairs, size_t npairs)
 {
     dc_block_truth_t *bt = ud;
+    struct dc_block_truth_state *st = bt->st;
     if (r >= bt->nrules) return;
+    assert(dc_pairs_valid(pairs, npairs, st->n));   /* the walk below needs sorted, unique pairs */
     dc_block_truth_rule_t *rs = &bt->rule[r];
     size_t i = 0, j = 0;
-    while (i < npairs && j < bt->ntp) {
-        if (pairs[i] < bt->tp[j]) i++;
-        else if (bt->tp[j] < pairs[i]) j++;
+    while (i < npairs && j < st->ntp) {
+        if (pairs[i] < st->tp[j]) i++;
+        else if (st->tp[j] < pairs[i]) j++;
         else {
             rs->true_pairs++;
-            if (!bt->cnt[j]) {
-                bt->first[j] = (uint16_t)r;
+            if (!st->cnt[j]) {
+                st->first[j] = (uint16_t)r;
                 rs->true_new++;
             }
-            if (bt->cnt[j] < UINT16_MAX) bt->cnt[j]++;
+            if (st->cnt[j] < UINT16_MAX) st->cnt[j]++;
             i++;
             j++;
         }
@@ -107,30 +118,32 @@ static uint32_t uf_find(uint32_t *p, uint32_t x)
 
 void dc_block_truth_finish(dc_block_truth_t *bt, const uint64_t *pairs, size_t npairs)
 {
+    struct dc_block_truth_state *st = bt->st;
+    assert(dc_pairs_valid(pairs, npairs, st->n));
     for (size_t r = 0; r < bt->nrules; r++) bt->rule[r].true_only = 0;
     bt->found_rules = bt->found = bt->found_transitive = 0;
-    for (size_t j = 0; j < bt->ntp; j++) {
-        if (!bt->cnt[j]) continue;
+    for (size_t j = 0; j < st->ntp; j++) {
+        if (!st->cnt[j]) continue;
         bt->found_rules++;
-        if (bt->cnt[j] == 1) bt->rule[bt->first[j]].true_only++;
+        if (st->cnt[j] == 1) bt->rule[st->first[j]].true_only++;
     }
     /* the final candidates (after the cannot-link filter) */
-    uint32_t *par = dc_xmalloc((bt->n ? bt->n : 1) * sizeof *par);
-    for (size_t i = 0; i < bt->n; i++) par[i] = (uint32_t)i;
+    uint32_t *par = dc_xmalloc((st->n ? st->n : 1) * sizeof *par);
+    for (size_t i = 0; i < st->n; i++) par[i] = (uint32_t)i;
     size_t i = 0, j = 0;
-    while (i < npairs && j < bt->ntp) {
-        if (pairs[i] < bt->tp[j]) i++;
-        else if (bt->tp[j] < pairs[i]) j++;
+    while (i < npairs && j < st->ntp) {
+        if (pairs[i] < st->tp[j]) i++;
+        else if (st->tp[j] < pairs[i]) j++;
         else {
             bt->found++;
-            uint32_t a = uf_find(par, (uint32_t)(bt->tp[j] >> 32)), b = uf_find(par, (uint32_t)bt->tp[j]);
+            uint32_t a = uf_find(par, (uint32_t)(st->tp[j] >> 32)), b = uf_find(par, (uint32_t)st->tp[j]);
             if (a != b) par[a < b ? b : a] = a < b ? a : b;
             i++;
             j++;
         }
     }
-    for (size_t t = 0; t < bt->ntp; t++)
-        if (uf_find(par, (uint32_t)(bt->tp[t] >> 32)) == uf_find(par, (uint32_t)bt->tp[t]))
+    for (size_t t = 0; t < st->ntp; t++)
+        if (uf_find(par, (uint32_t)(st->tp[t] >> 32)) == uf_find(par, (uint32_t)st->tp[t]))
             bt->found_transitive++;
     free(par);
 }
@@ -138,8 +151,11 @@ void dc_block_truth_finish(dc_block_truth_t *bt, const uint64_t *pairs, size_t n
 void dc_block_truth_free(dc_block_truth_t *bt)
 {
     free(bt->rule);
-    free(bt->tp);
-    free(bt->first);
-    free(bt->cnt);
+    if (bt->st) {
+        free(bt->st->tp);
+        free(bt->st->first);
+        free(bt->st->cnt);
+        free(bt->st);
+    }
     memset(bt, 0, sizeof *bt);
 }

@@ -14,8 +14,9 @@
  * check would exceed CHECK_MAX comparisons is refused too (never merged
  * blindly, never quadratic).
  */
-#include "dc_match.h"
+#include "match/dc_match.h"
 
+#include <assert.h>   /* assert: invariants, active without NDEBUG (make SAN=1, debug builds) */
 #include <math.h>     /* exp2 */
 #include <stdlib.h>   /* free */
 #include <string.h>   /* memset */
@@ -101,6 +102,7 @@ int dc_cluster(const dc_intern_t *in, const dc_record_t *recs, size_t n, const u
                size_t npairs, double threshold_weight, dc_clusters_t *cl,
                size_t **refused, size_t *nrefused, dc_cluster_stats_t *st)
 {
+    assert(dc_pairs_valid(pairs, npairs, n));
     memset(st, 0, sizeof *st);
     memset(cl, 0, sizeof *cl);
     *refused = NULL;

@@ -4,7 +4,7 @@
  * (dc_match.h). Levels are listed strongest first; docs/MATCHING.md gives
  * the exact definition of each.
  */
-#include "dc_match.h"
+#include "match/dc_match.h"
 
 #include <stdlib.h>   /* abs */
 #include <string.h>   /* memset */

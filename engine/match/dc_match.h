@@ -25,9 +25,9 @@
 #ifndef DC_MATCH_H
 #define DC_MATCH_H
 
-#include "../common/dc_common.h"
-#include "../normalize/dc_record.h"
-#include "../run/dc_run.h"
+#include "common/dc_common.h"
+#include "normalize/dc_record.h"
+#include "run/dc_run.h"
 
 /* ---------------------------------------------------------------- rules */
 
@@ -201,12 +201,7 @@ typedef struct dc_block_truth {
     uint64_t found;           /* of which candidate pairs (pair completeness = found / true_pairs) */
     uint64_t found_transitive;/* true pairs joined through chains of true candidate pairs:
                                  what clustering could reach at best */
-    /* private */
-    uint64_t *tp;             /* sorted true pairs */
-    uint16_t *first;          /* per true pair: the first rule that found it */
-    uint16_t *cnt;            /* per true pair: rules that found it (saturating) */
-    const uint64_t *labels;
-    size_t n, ntp;
+    struct dc_block_truth_state *st;   /* private (block_truth.c) */
 } dc_block_truth_t;
 
 /*! dc_block_truth_init() : the true pairs of `labels` (n records; 0 = no
@@ -218,6 +213,11 @@ void dc_block_truth_rule(void *bt, size_t r, const uint64_t *pairs, size_t npair
  *  are the final candidates (dc_block_pairs_ex's result). */
 void dc_block_truth_finish(dc_block_truth_t *bt, const uint64_t *pairs, size_t npairs);
 void dc_block_truth_free(dc_block_truth_t *bt);
+
+/*! dc_pairs_valid() : 1 if `pairs` is a valid candidate list of n records:
+ *  strictly ascending (sorted, unique), each (i << 32 | j) with i < j < n.
+ *  O(npairs): for assert() (active without NDEBUG: make SAN=1, debug builds). */
+int dc_pairs_valid(const uint64_t *pairs, size_t npairs, size_t n);
 
 /*! dc_sort_u64() : in-place LSD radix sort (skips bytes that never vary). */
 void dc_sort_u64(uint64_t *a, size_t n);
@@ -233,6 +233,10 @@ typedef enum dc_col {
 
 #define DC_LV_MISSING 15   /* the field is missing on either side: weight 0 */
 #define DC_MAX_LEVELS 8
+/* Arrays indexed by any level value, DC_LV_MISSING included (a level packs
+ * in 4 bits: dc_levels_pack). */
+#define DC_LV_SLOTS (DC_LV_MISSING + 1)
+_Static_assert(DC_MAX_LEVELS <= DC_LV_MISSING && DC_LV_SLOTS == 16, "levels must fit 4 bits below DC_LV_MISSING");
 
 /* Levels, strongest first (docs/MATCHING.md). */
 enum { DC_NAME_EXACT, DC_NAME_ASCII, DC_NAME_PHON, DC_NAME_REORDERED, DC_NAME_SUR_GIVEN,
@@ -348,10 +352,14 @@ double dc_model_score(const dc_model_t *m, const dc_tf_t *tf, const uint8_t lv[D
 /*! dc_weight_prob() : match probability of a match weight. */
 double dc_weight_prob(double weight);
 
-/*! dc_model_write_json() / dc_model_read_json() : model.json ("extra" is a
- *  JSON object body appended verbatim after the model keys, may be NULL). */
+/*! dc_model_json() : append the members of model.json (the body of the
+ *  object, without its braces; report.json embeds the same members). */
 void dc_model_json(const dc_model_t *m, dc_buf_t *out);
+/*! dc_model_parse_json() : read a model from model.json text (`m` starts
+ *  from dc_model_init_default). @return 0, or -1 (dc_seterr). */
 int dc_model_parse_json(const char *text, size_t len, dc_model_t *m);
+/*! dc_model_load() : dc_model_parse_json() of the file at `path`
+ *  (at most 64 MiB). @return 0, or -1 (dc_seterr, prefixed with the path). */
 int dc_model_load(const char *path, dc_model_t *m);
 
 /* ------------------------------------------------------------ clustering */

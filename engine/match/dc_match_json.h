@@ -6,7 +6,7 @@
 #ifndef DC_MATCH_JSON_H
 #define DC_MATCH_JSON_H
 
-#include "../common/dc_common.h"
+#include "common/dc_common.h"
 
 enum { DC_JSON_NULL, DC_JSON_BOOL, DC_JSON_NUMBER, DC_JSON_STRING, DC_JSON_ARRAY, DC_JSON_OBJECT };
 

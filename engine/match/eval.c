@@ -5,7 +5,7 @@
  * sorting the n label pairs twice gives every cluster size and every cell
  * count, so no record pair is ever enumerated (O(n log n)).
  */
-#include "dc_match.h"
+#include "match/dc_match.h"
 
 #include <stdlib.h>   /* qsort */
 #include <string.h>   /* memset */

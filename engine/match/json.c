@@ -4,7 +4,7 @@
  * Builds a tree in one allocation arena; strings are unescaped (\uXXXX
  * including surrogate pairs to UTF-8). Depth is limited to 64.
  */
-#include "dc_match_json.h"
+#include "match/dc_match_json.h"
 
 #include <stdlib.h>   /* strtod */
 #include <string.h>   /* strcmp */

@@ -4,7 +4,7 @@
  * block, score (compare + estimate + weigh), cluster, and the links,
  * review and model outputs.
  */
-#include "dc_match.h"
+#include "match/dc_match.h"
 
 #include <math.h>     /* floor, log2 */
 #include <stdlib.h>   /* free */

@@ -13,9 +13,10 @@
  * u from random pairs and the prior lambda = (EM match share * candidate
  * pairs) / all pairs, as in Splink.
  */
-#include "dc_match.h"
-#include "dc_match_json.h"
+#include "match/dc_match.h"
+#include "match/dc_match_json.h"
 
+#include <assert.h>   /* assert: invariants, active without NDEBUG (make SAN=1, debug builds) */
 #include <math.h>     /* log2 */
 #include <stdlib.h>   /* free */
 #include <string.h>   /* memset */
@@ -217,6 +218,17 @@ double dc_weight_prob(double weight)
     return 1.0 / (1.0 + exp2(-weight));
 }
 
+/* Every level is one of its column's levels or DC_LV_MISSING: what the
+ * DC_LV_SLOTS-sized arrays below may be indexed with. For assert(). */
+#ifndef NDEBUG
+static int levels_valid(const uint8_t lv[DC_COL__COUNT])
+{
+    for (int c = 0; c < DC_COL__COUNT; c++)
+        if (lv[c] != DC_LV_MISSING && lv[c] >= dc_col_nlevels((dc_col_t)c)) return 0;
+    return 1;
+}
+#endif
+
 /* -------------------------------------------------------- u estimation */
 
 typedef struct {
@@ -224,7 +236,7 @@ typedef struct {
     const dc_intern_t *in;
     size_t n;
     uint64_t seed, sample;
-    uint64_t (*cnt)[DC_COL__COUNT][16];   /* per thread */
+    uint64_t (*cnt)[DC_COL__COUNT][DC_LV_SLOTS];   /* per thread */
 } uctx_t;
 
 static uint64_t splitmix64(uint64_t x)
@@ -255,6 +267,7 @@ static void u_one(void *ctx, size_t k, int tid)
     if (i == j) return;
     uint8_t lv[DC_COL__COUNT];
     dc_compare(u->in, &u->recs[i], &u->recs[j], lv);
+    assert(levels_valid(lv));
     for (int c = 0; c < DC_COL__COUNT; c++) u->cnt[tid][c][lv[c]]++;
 }
 
@@ -267,7 +280,7 @@ void dc_model_estimate_u(dc_model_t *m, const dc_record_t *recs, size_t n,
     dc_parallel_for(nthreads, sample, 8192, u_one, &u);
     for (int c = 0; c < DC_COL__COUNT; c++) {
         int nl = dc_col_nlevels((dc_col_t)c);
-        double tot = 0, k[16] = {0};
+        double tot = 0, k[DC_LV_SLOTS] = {0};
         for (int l = 0; l < nl; l++) {
             for (int t = 0; t < nthreads; t++) k[l] += (double)u.cnt[t][c][l];
             tot += k[l];
@@ -340,10 +353,11 @@ void dc_model_estimate_em(dc_model_t *m, const uint64_t *pats, size_t npairs,
     double mm[DC_COL__COUNT][DC_MAX_LEVELS], uc[DC_COL__COUNT][DC_MAX_LEVELS];
     memcpy(mm, m->m, sizeof mm);
     memcpy(uc, m->u, sizeof uc);
-    double seedcnt[DC_COL__COUNT][16] = {{0}}, nseed = 0;
+    double seedcnt[DC_COL__COUNT][DC_LV_SLOTS] = {{0}}, nseed = 0;
     for (size_t p = 0; p < np; p++) {
         uint8_t lv[DC_COL__COUNT];
         dc_levels_unpack(pc[p].pat, lv);
+        assert(levels_valid(lv));
         /* anchors: the same 12-digit ID, or without one, the same old card */
         if (lv[DC_COL_ID12] != DC_ID_EQ && !(lv[DC_COL_ID12] == DC_LV_MISSING && lv[DC_COL_CMND] == DC_ID_EQ))
             continue;
@@ -373,7 +387,7 @@ void dc_model_estimate_em(dc_model_t *m, const uint64_t *pats, size_t npairs,
     int it;
     int conv = 0;
     for (it = 0; it < max_iter; it++) {
-        double am[DC_COL__COUNT][16] = {{0}}, au[DC_COL__COUNT][16] = {{0}};
+        double am[DC_COL__COUNT][DC_LV_SLOTS] = {{0}}, au[DC_COL__COUNT][DC_LV_SLOTS] = {{0}};
         double sm = 0, stot = 0;
         for (size_t p = 0; p < np; p++) {
             uint8_t lv[DC_COL__COUNT];

@@ -17,7 +17,7 @@
  * Key values are taken from string hashes (dc_intern_hash), never from
  * interned ids, so blocks and their internal order are deterministic.
  */
-#include "dc_match.h"
+#include "match/dc_match.h"
 
 #include <ctype.h>     /* isspace */
 #include <errno.h>     /* errno */

@@ -4,8 +4,8 @@
  * order (clusters are numbered by their first record, so the file follows
  * the input order and is identical whatever the thread count).
  */
-#include "dc_merge.h"
-#include "../normalize/dc_normalize.h"
+#include "merge/dc_merge.h"
+#include "normalize/dc_normalize.h"
 
 #include <stdlib.h>   /* free */
 #include <string.h>   /* strlen */

@@ -13,7 +13,7 @@
  * Every string that comes from the data (file names, column names, rule
  * texts) goes through dc_html_esc(), in text and in attributes alike.
  *
- * Test hooks (for the browser tests, tests/unit/check_pages.c): a page
+ * Test hooks (for the browser tests, tests/prog/check_pages.c): a page
  * opened with "#selftest" in its URL checks in the browser that every
  * chart (figure.chart) has a drawn SVG with at least one mark and its table
  * (the figure's data-table attribute) at least one row, and writes the verdict into the body's
@@ -26,7 +26,7 @@
 #ifndef DC_HTML_H
 #define DC_HTML_H
 
-#include "../common/dc_common.h"
+#include "common/dc_common.h"
 
 #define DC_HTML_VOLATILE_BEGIN "<!--volatile-->"
 #define DC_HTML_VOLATILE_END "<!--/volatile-->"

@@ -40,7 +40,7 @@
 #ifndef DC_MERGE_H
 #define DC_MERGE_H
 
-#include "../run/dc_run.h"
+#include "run/dc_run.h"
 
 /* ------------------------------------------------------------ citizens */
 

@@ -28,7 +28,7 @@
  *     with no _SUCCESS; the next run refuses the folder (not empty) unless
  *     --force, which deletes stale staging folders.
  */
-#include "dc_merge.h"
+#include "merge/dc_merge.h"
 
 #include <dirent.h>     /* opendir */
 #include <errno.h>      /* errno */

@@ -7,8 +7,8 @@
  * Everything but "stages" (timings, memory) and "run.threads" is
  * deterministic for given inputs and options.
  */
-#include "dc_merge.h"
-#include "../match/dc_match.h"
+#include "merge/dc_merge.h"
+#include "match/dc_match.h"
 
 #include <stdlib.h>   /* free */
 #include <string.h>   /* strlen */

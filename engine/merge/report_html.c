@@ -22,8 +22,8 @@
  */
 #include "dc_merge.h"
 #include "dc_html.h"
-#include "../match/dc_match.h"
-#include "../normalize/dc_address.h"
+#include "match/dc_match.h"
+#include "normalize/dc_address.h"
 
 #include <math.h>     /* exp2 */
 #include <stdlib.h>   /* free */

@@ -31,7 +31,7 @@
  */
 #include "dc_merge.h"
 #include "dc_html.h"
-#include "../match/dc_match.h"
+#include "match/dc_match.h"
 
 #include <string.h>   /* memcmp */
 

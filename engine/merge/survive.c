@@ -28,7 +28,7 @@
  * equality only (grouping), never to order anything visible: ties are
  * broken by position in the cluster.
  */
-#include "dc_merge.h"
+#include "merge/dc_merge.h"
 
 #include <stdlib.h>   /* qsort, free */
 #include <stddef.h>   /* offsetof */

@@ -8,7 +8,7 @@
  * Thread-safe and allocation-free (the interner aside): the whole state of
  * a call lives on the stack, the gazetteer is read-only.
  */
-#include "address_internal.h"
+#include "normalize/address_internal.h"
 
 #include <stddef.h>   /* offsetof */
 #include <string.h>   /* memset, memcpy, strlen */

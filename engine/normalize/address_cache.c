@@ -37,7 +37,7 @@
  * (checked when storing). Inputs outside the conditions take the uncached
  * path. tests/unit/check_address.c compares both paths.
  */
-#include "address_internal.h"
+#include "normalize/address_internal.h"
 
 #include <stdlib.h>   /* free */
 #include <string.h>   /* memcmp, memcpy, memset, strlen */

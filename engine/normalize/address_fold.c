@@ -10,7 +10,7 @@
  * Additional U+1EA0..U+1EF9, which is every letter a Vietnamese address
  * can hold.
  */
-#include "address_internal.h"
+#include "normalize/address_internal.h"
 
 #include <string.h>   /* memcpy */
 

@@ -19,7 +19,7 @@
 #ifndef ADDRESS_INTERNAL_H
 #define ADDRESS_INTERNAL_H
 
-#include "dc_address.h"
+#include "normalize/dc_address.h"
 
 #include <stddef.h>
 #include <stdint.h>

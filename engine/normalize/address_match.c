@@ -28,7 +28,7 @@
  *
  * Allocation-free: all state lives on the caller's stack.
  */
-#include "address_internal.h"
+#include "normalize/address_internal.h"
 
 #include <string.h>   /* memset, memcpy */
 

@@ -19,7 +19,7 @@
  * matcher, which may still read any keyword-looking token as a type in its
  * second pass (address_match.c).
  */
-#include "address_internal.h"
+#include "normalize/address_internal.h"
 
 #include <string.h>   /* memcmp, strlen */
 

@@ -18,8 +18,8 @@
 #ifndef DC_ADDRESS_H
 #define DC_ADDRESS_H
 
-#include "../common/dc_common.h"
-#include "dc_record.h"
+#include "common/dc_common.h"
+#include "normalize/dc_record.h"
 
 typedef struct dc_gazetteer dc_gazetteer_t;
 

@@ -16,9 +16,9 @@
 #ifndef DC_NORMALIZE_H
 #define DC_NORMALIZE_H
 
-#include "../common/dc_common.h"
-#include "../../loaders/dc_loader.h"
-#include "dc_record.h"
+#include "common/dc_common.h"
+#include "dc_loader.h"
+#include "normalize/dc_record.h"
 
 typedef struct dc_norm_opts {
     int ethnic_codes;   /* numeric dan_toc codes: 0 refuse to guess, 1979 or 2008 */

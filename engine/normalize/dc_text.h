@@ -24,7 +24,7 @@
 #ifndef DC_TEXT_H
 #define DC_TEXT_H
 
-#include "../common/dc_common.h"
+#include "common/dc_common.h"
 
 #include <stdint.h>
 

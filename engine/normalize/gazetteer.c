@@ -13,8 +13,8 @@
  * The 2025 mapping is stored as links on the canonical records, both
  * directions. Everything is read-only after dc_gazetteer_load().
  */
-#include "address_internal.h"
-#include "../ref/dc_ref.h"
+#include "normalize/address_internal.h"
+#include "ref/dc_ref.h"
 
 #include <stdlib.h>   /* qsort, free */
 #include <string.h>   /* strcmp, memcmp */

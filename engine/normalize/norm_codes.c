@@ -3,7 +3,7 @@
  * norm_codes.c - sex, ID numbers, ethnic group, religion, nationality and
  * source province (docs/NORMALIZATION.md, "IDs and codes").
  */
-#include "norm_internal.h"
+#include "normalize/norm_internal.h"
 #include "ref/dc_ref.h"
 
 #include <pthread.h>  /* pthread_once */

@@ -9,7 +9,7 @@
  * digits, 1900 date system with Lotus's 1900-02-29). Anything else is
  * DC_DATE_INVALID with no precision.
  */
-#include "norm_internal.h"
+#include "normalize/norm_internal.h"
 
 #include <string.h>   /* memset, strcmp */
 

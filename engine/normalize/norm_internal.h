@@ -5,8 +5,8 @@
 #ifndef NORM_INTERNAL_H
 #define NORM_INTERNAL_H
 
-#include "dc_normalize.h"
-#include "dc_text.h"
+#include "normalize/dc_normalize.h"
+#include "normalize/dc_text.h"
 
 /* A read-only string -> int map (open addressing, built once). */
 typedef struct strmap {

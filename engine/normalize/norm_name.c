@@ -3,7 +3,7 @@
  * norm_name.c - full names: keys, split into surname / middle / given name,
  * flags (docs/NORMALIZATION.md, "Names").
  */
-#include "norm_internal.h"
+#include "normalize/norm_internal.h"
 #include "ref/dc_ref.h"
 
 #include <stdlib.h>   /* qsort */

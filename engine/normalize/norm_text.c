@@ -10,7 +10,7 @@
  * with one table look-up per letter; utf8proc is called only for code
  * points outside that set (other scripts, symbols).
  */
-#include "dc_text.h"
+#include "normalize/dc_text.h"
 
 #include <pthread.h>   /* pthread_once */
 #include <stdlib.h>    /* free */

@@ -10,8 +10,8 @@
  * go, so memory stays bounded and results never depend on it (a hit gives
  * exactly what a miss would compute: interned ids are stable within a run).
  */
-#include "norm_internal.h"
-#include "dc_address.h"
+#include "normalize/norm_internal.h"
+#include "normalize/dc_address.h"
 
 #include <stdlib.h>   /* free */
 #include <string.h>   /* memcmp */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* ref.c - lookup of the embedded reference files (see dc_ref.h). */
-#include "dc_ref.h"
+#include "ref/dc_ref.h"
 
 #include <string.h>  /* strcmp */
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* ref_csv.c - RFC 4180 reader for the embedded reference files (dc_ref.h). */
-#include "dc_ref.h"
-#include "../common/dc_common.h"
+#include "ref/dc_ref.h"
+#include "common/dc_common.h"
 
 #include <stdlib.h>  /* free */
 #include <string.h>  /* strcmp */

@@ -2,7 +2,7 @@
 /* clusters.c - release of the clusters of a run and the citizen key
  * contract (dc_run.h). Kept apart from run.c so that users of
  * dc_clusters_t need not link the loader. */
-#include "dc_run.h"
+#include "run/dc_run.h"
 
 #include <stdlib.h>   /* free */
 #include <string.h>   /* memset */

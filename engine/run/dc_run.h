@@ -19,9 +19,9 @@
 #ifndef DC_RUN_H
 #define DC_RUN_H
 
-#include "../common/dc_common.h"
-#include "../../loaders/dc_loader.h"
-#include "../normalize/dc_normalize.h"
+#include "common/dc_common.h"
+#include "dc_loader.h"
+#include "normalize/dc_normalize.h"
 
 /* Wall time, rows and memory of one stage, for the report. */
 typedef struct dc_stage {

@@ -10,7 +10,7 @@
  * run->recs, so record i is the i-th accepted row whatever the thread
  * count. Nothing of the raw rows outlives the commit.
  */
-#include "dc_run.h"
+#include "run/dc_run.h"
 
 #include <limits.h>   /* PATH_MAX */
 #include <malloc.h>   /* malloc_trim */

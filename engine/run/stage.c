@@ -1,7 +1,15 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* stage.c - stage timing for the run report, and the bounds of the run's
- * numeric options (dc_run.h). */
-#include "dc_run.h"
+ * numeric options (dc_run.h).
+ *
+ * A stage is open from dc_run_stage_begin() to dc_run_stage_end(): the
+ * open stage is run->stages[run->nstages] with its name set; ending it
+ * moves nstages past it (the run starts zeroed, so the next slot has no
+ * name until its begin). Begin inside an open stage, or an end with no
+ * begin, is a bug in the caller: assert()ed. */
+#include "run/dc_run.h"
+
+#include <assert.h>
 
 dc_bounds_t dc_run_param_bounds(dc_run_param_t p)
 {
@@ -18,6 +26,7 @@ void dc_run_stage_begin(dc_run_t *run, const char *name)
 {
     if (run->nstages >= DC_MAX_STAGES) dc_die("too many stages");
     dc_stage_t *s = &run->stages[run->nstages];
+    assert(!s->name);   /* no stage open */
     s->name = name;
     s->seconds = dc_now();
     s->rows = 0;
@@ -28,6 +37,7 @@ void dc_run_stage_begin(dc_run_t *run, const char *name)
 
 void dc_run_stage_end(dc_run_t *run, uint64_t rows)
 {
+    assert(run->nstages < DC_MAX_STAGES && run->stages[run->nstages].name);   /* a stage is open */
     dc_stage_t *s = &run->stages[run->nstages++];
     s->seconds = dc_now() - s->seconds;
     s->rows = rows;

@@ -83,8 +83,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         dc_text_decode(k, n, &t);
         for (int j = 0; j < t.n; j++)
             for (int i = 0; i < t.t[j].n; i++) {
-                uint32_t c = t.t[j].c[i];
-                if (!(c & DC_CELL_CP) && (DC_CELL_TONE(c) || DC_CELL_LETTER(c) < 8)) abort();
+                uint32_t cell = t.t[j].c[i];
+                if (!(cell & DC_CELL_CP) && (DC_CELL_TONE(cell) || DC_CELL_LETTER(cell) < 8)) abort();
             }
     }
 

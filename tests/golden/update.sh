@@ -7,7 +7,7 @@
 #     BIN <cmd> --threads 1 -q -o OUT data-samples/<sample>/exports/*
 # (OUT is a directory; for normalize, OUT/normalized.csv) from the source root (LC_ALL=C, so the file order is fixed) and store
 # OUT's files under tests/golden/<sample>/<cmd>/ and the exit status in
-# tests/golden/<sample>/<cmd>.status. tests/unit/check_golden.c runs the
+# tests/golden/<sample>/<cmd>.status. tests/prog/check_golden.c runs the
 # same command with --threads 1 and 2 and compares byte for byte.
 #
 # A command that fails without writing anything (e.g. not built yet) is

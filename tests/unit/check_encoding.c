@@ -261,7 +261,7 @@ START_TEST(test_nfc_clusters)
                                          * outside U+0300..U+036F), CJK, Hangul L and V apart (they
                                          * compose when adjacent), a mark after a digit */
                                         "\xE2\x80\x99", "\xE2\x80\x80", "\xF0\x9F\x98\x80", "e\xE1\xB7\x84",
-                                        "\xE4\xB8\xAD", "\xE1\x84\x80", "\xE1\x85\xA1", "7\xCC\x81", "Ho\xCC\x80" "a",
+                                        "\xE4\xB8\xAD", "\xE1\x84\x80", "\xE1\x85\xA1", "7\xCC\x81", ("Ho\xCC\x80" "a"),
                                         "\xE1\xBB\x87", "x"};
     uint32_t r = 12345;
     for (int t = 0; t < 100000; t++) {

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* check_gen.c - tests of the synthetic population generator (bench/gen):
+/* check_gen.c - tests of the synthetic population generator (engine/gen):
  * random streams, the text corruptions, date and ward forms, and whole
  * runs: byte-identical output across thread counts, truth.csv covering
  * every generated row, manifest counts agreeing with the files. */
 #include "dc_test.h"
 #include "common/dc_common.h"
-#include "../../bench/gen/dc_gen.h"
+#include "gen/dc_gen.h"
 #include "dc_encoding.h"
 
 #include <stdlib.h>

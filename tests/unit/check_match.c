@@ -646,6 +646,26 @@ START_TEST(test_blocking_rule_pairs_alone)
 END_TEST
 
 /* Blocking against a truth: every figure recounted by brute force. */
+/* The invariant that assert()s check on every candidate list. */
+START_TEST(test_pairs_valid)
+{
+#define PR(i, j) (((uint64_t)(i) << 32) | (j))
+    const uint64_t ok[] = {PR(0, 1), PR(0, 3), PR(1, 2), PR(2, 3)};
+    ck_assert(dc_pairs_valid(ok, 4, 4));
+    ck_assert(dc_pairs_valid(NULL, 0, 0));
+    ck_assert(!dc_pairs_valid(ok, 4, 3));                      /* j >= n */
+    const uint64_t unsorted[] = {PR(0, 3), PR(0, 1)};
+    ck_assert(!dc_pairs_valid(unsorted, 2, 4));
+    const uint64_t dup[] = {PR(0, 1), PR(0, 1)};
+    ck_assert(!dc_pairs_valid(dup, 2, 4));
+    const uint64_t rev[] = {PR(2, 1)};                         /* i > j */
+    ck_assert(!dc_pairs_valid(rev, 1, 4));
+    const uint64_t self[] = {PR(2, 2)};
+    ck_assert(!dc_pairs_valid(self, 1, 4));
+#undef PR
+}
+END_TEST
+
 START_TEST(test_block_truth)
 {
     size_t n;
@@ -932,6 +952,7 @@ static Suite *match_suite(void)
     tcase_add_test(t, test_blocking_large_sort);
     tcase_add_test(t, test_blocking_rule_pairs_alone);
     tcase_add_test(t, test_blocking_groups);
+    tcase_add_test(t, test_pairs_valid);
     tcase_add_test(t, test_block_truth);
     tcase_add_test(t, test_sort);
     tcase_add_test(t, test_em_and_cluster);

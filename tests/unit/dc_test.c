@@ -2,6 +2,9 @@
 /* dc_test.c - shared helpers for the Check test programs (dc_test.h). */
 #include "dc_test.h"
 
+#include "dc_encoding.h"   /* dc_utf8_valid */
+
+#include <ctype.h>    /* isxdigit */
 #include <errno.h>    /* errno */
 #include <stdarg.h>   /* va_list */
 #include <stdio.h>    /* fopen */
@@ -103,4 +106,91 @@ int dc_test_files_equal(const char *a, const char *b)
     free(pa);
     free(pb);
     return eq;
+}
+
+/* ------------------------------------------------ a strict JSON checker */
+
+static const char *js_ws(const char *p)
+{
+    while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t') p++;
+    return p;
+}
+
+static const char *js_value(const char *p, int depth);
+
+static const char *js_string(const char *p)
+{
+    if (*p != '"') return NULL;
+    for (p++; *p && *p != '"'; p++) {
+        if ((unsigned char)*p < 0x20) return NULL;
+        if (*p == '\\') {
+            p++;
+            if (*p == 'u') {
+                for (int i = 1; i <= 4; i++) if (!isxdigit((unsigned char)p[i])) return NULL;
+                p += 4;
+            } else if (!strchr("\"\\/bfnrt", *p) || !*p) {
+                return NULL;
+            }
+        }
+    }
+    return *p == '"' ? p + 1 : NULL;
+}
+
+static const char *js_number(const char *p)
+{
+    const char *s = p;
+    if (*p == '-') p++;
+    if (!isdigit((unsigned char)*p)) return NULL;
+    if (*p == '0' && isdigit((unsigned char)p[1])) return NULL;
+    while (isdigit((unsigned char)*p)) p++;
+    if (*p == '.') {
+        p++;
+        if (!isdigit((unsigned char)*p)) return NULL;
+        while (isdigit((unsigned char)*p)) p++;
+    }
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-') p++;
+        if (!isdigit((unsigned char)*p)) return NULL;
+        while (isdigit((unsigned char)*p)) p++;
+    }
+    return p > s ? p : NULL;
+}
+
+static const char *js_value(const char *p, int depth)
+{
+    if (depth > 64) return NULL;
+    p = js_ws(p);
+    if (*p == '{' || *p == '[') {
+        char close = *p == '{' ? '}' : ']';
+        int obj = *p == '{';
+        p = js_ws(p + 1);
+        if (*p == close) return p + 1;
+        for (;;) {
+            if (obj) {
+                p = js_string(js_ws(p));
+                if (!p) return NULL;
+                p = js_ws(p);
+                if (*p++ != ':') return NULL;
+            }
+            p = js_value(p, depth + 1);
+            if (!p) return NULL;
+            p = js_ws(p);
+            if (*p == ',') { p++; continue; }
+            if (*p == close) return p + 1;
+            return NULL;
+        }
+    }
+    if (*p == '"') return js_string(p);
+    if (!strncmp(p, "true", 4)) return p + 4;
+    if (!strncmp(p, "false", 5)) return p + 5;
+    if (!strncmp(p, "null", 4)) return p + 4;
+    return js_number(p);
+}
+
+int dc_test_json_valid(const char *s, size_t n)
+{
+    if (strlen(s) != n || !dc_utf8_valid(s, n)) return 0;   /* no NUL inside, valid UTF-8 */
+    const char *e = js_value(s, 0);
+    return e && *js_ws(e) == '\0';
 }

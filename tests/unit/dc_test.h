@@ -43,6 +43,9 @@ char *dc_test_read_file(const char *path, size_t *len);
 int dc_test_write_file(const char *path, const void *p, size_t n);
 /*! dc_test_run() : run a shell command line; its exit status (or -1). */
 int dc_test_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*! dc_test_json_valid() : 1 if s[0..n) is one strict RFC 8259 JSON value
+ *  (surrounded by white space at most) in valid UTF-8. */
+int dc_test_json_valid(const char *s, size_t n);
 /*! dc_test_files_equal() : 1 if both files exist with identical bytes. */
 int dc_test_files_equal(const char *a, const char *b);
 

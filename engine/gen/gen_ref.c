@@ -14,9 +14,9 @@
  *   - ethnic groups and religions: rounded 2019 census shares, by region.
  * Aggregate statistics only: no real person's full name is stored here.
  */
-#include "gen_int.h"
-#include "../../engine/ref/dc_ref.h"
-#include "../../engine/normalize/dc_address.h"
+#include "gen/gen_int.h"
+#include "ref/dc_ref.h"
+#include "normalize/dc_address.h"
 
 #include <stdlib.h>  /* strtol */
 #include <string.h>  /* strcmp */

@@ -10,8 +10,8 @@
 #ifndef GEN_INT_H
 #define GEN_INT_H
 
-#include "dc_gen.h"
-#include "../../loaders/dc_loader.h"
+#include "gen/dc_gen.h"
+#include "dc_loader.h"
 
 /* ------------------------------------------------------------ weighted lists */
 

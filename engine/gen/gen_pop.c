@@ -9,7 +9,7 @@
  * stream is seeded by those two numbers only, so the result does not depend
  * on which thread generates the household or when.
  */
-#include "gen_int.h"
+#include "gen/gen_int.h"
 #include "dc_encoding.h"
 
 #include <stddef.h>   /* offsetof */

@@ -24,7 +24,7 @@
 #ifndef DC_GEN_H
 #define DC_GEN_H
 
-#include "../../engine/common/dc_common.h"
+#include "common/dc_common.h"
 
 #include <stdint.h>
 

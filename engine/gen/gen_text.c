@@ -9,8 +9,8 @@
  * by code point once at first use. Input is UTF-8 NFC; other characters
  * pass through unchanged.
  */
-#include "dc_gen.h"
-#include "../../loaders/dc_encoding.h"
+#include "gen/dc_gen.h"
+#include "dc_encoding.h"
 
 #include <pthread.h>  /* pthread_once */
 #include <string.h>   /* memcpy */

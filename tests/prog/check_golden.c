@@ -2,7 +2,10 @@
 /* check_golden.c - the committed golden outputs (tests/golden/<sample>/<cmd>/,
  * written by tests/golden/update.sh) must be reproduced byte for byte by
  *     dancu <cmd> --threads T -q -o OUT data-samples/<sample>/exports/FILES
- * for T = 1 and T = 2, with the same exit status and the same set of files.
+ * for T = 1 and T = 2, and with the input files given in reverse and in a
+ * shuffled order (outputs must not depend on the order of the inputs on
+ * the command line: docs/OUTPUTS.md), with the same exit status and the
+ * same set of files.
  * Every golden set present is checked (one loop iteration each), and every
  * sample must have at least its `load` set. In JSON files, the values of
  * timing and memory keys (names containing "seconds", "per_second", "rss")
@@ -226,34 +229,63 @@ START_TEST(test_golden_set)
     char **want;
     size_t nwant = list_files(gdir, &want);
     ck_assert_msg(nwant > 0, "%s/%s: empty golden set", sample, cmd);
-    for (int threads = 1; threads <= 2; threads++) {
+    /* the sample's files in name order, reversed, and shuffled */
+    char edir[4096];
+    snprintf(edir, sizeof edir, "%s/data-samples/%s/exports", DANCU_SRCDIR, sample);
+    char **files;
+    size_t nfiles = list_files(edir, &files);
+    ck_assert_uint_gt(nfiles, 0);
+    static const struct { int threads; const char *order; } runs[] = {
+        {1, "sorted"}, {2, "sorted"}, {1, "reversed"}, {2, "shuffled"},
+    };
+    for (size_t ri = 0; ri < sizeof runs / sizeof runs[0]; ri++) {
+        int threads = runs[ri].threads;
+        size_t *perm = malloc(nfiles * sizeof *perm);
+        for (size_t i = 0; i < nfiles; i++) perm[i] = i;
+        if (!strcmp(runs[ri].order, "reversed"))
+            for (size_t i = 0; i < nfiles; i++) perm[i] = nfiles - 1 - i;
+        if (!strcmp(runs[ri].order, "shuffled")) {
+            unsigned x = 2463534242u;   /* xorshift: the same shuffle every time */
+            for (size_t i = nfiles; i > 1; i--) {
+                x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+                size_t j = x % i, t = perm[i - 1];
+                perm[i - 1] = perm[j], perm[j] = t;
+            }
+        }
+        char args[16384];
+        size_t al = 0;
+        for (size_t i = 0; i < nfiles && al < sizeof args - 600; i++)
+            al += (size_t)snprintf(args + al, sizeof args - al, " 'data-samples/%.100s/exports/%.255s'", sample,
+                                   files[perm[i]]);
+        free(perm);
         char *tmp = dc_test_tmpdir("golden");
         char out[4096];
         snprintf(out, sizeof out, "%s/out", tmp);
         /* normalize writes one file (and its rejects beside it) */
         int single = !strcmp(cmd, "normalize");
         if (single) dc_test_run("mkdir -p '%s'", out);
-        int st = dc_test_run("cd '%s' && LC_ALL=C '%s' %s --threads %d -q -o '%s%s' data-samples/%s/exports/* "
-                             ">/dev/null 2>'%s/stderr'",
-                             DANCU_SRCDIR, DANCU_BIN, cmd, threads, out, single ? "/normalized.csv" : "", sample,
-                             tmp);
-        ck_assert_msg(st == want_status, "%s/%s --threads %d: exit %d, golden %d", sample, cmd, threads, st,
-                      want_status);
+        int st = dc_test_run("cd '%s' && LC_ALL=C '%s' %s --threads %d -q -o '%s%s'%s >/dev/null 2>'%s/stderr'",
+                             DANCU_SRCDIR, DANCU_BIN, cmd, threads, out, single ? "/normalized.csv" : "", args, tmp);
+        ck_assert_msg(st == want_status, "%s/%s --threads %d, %s inputs: exit %d, golden %d", sample, cmd, threads,
+                      runs[ri].order, st, want_status);
         char **got;
         size_t ngot = list_files(out, &got);
-        ck_assert_msg(ngot == nwant, "%s/%s --threads %d: %zu files, golden %zu", sample, cmd, threads, ngot, nwant);
+        ck_assert_msg(ngot == nwant, "%s/%s --threads %d, %s inputs: %zu files, golden %zu", sample, cmd, threads,
+                      runs[ri].order, ngot, nwant);
         for (size_t i = 0; i < nwant; i++) {
             ck_assert_str_eq(got[i], want[i]);
             char a[4096], b[8192];
             snprintf(a, sizeof a, "%.3000s/%.255s", gdir, want[i]);
             snprintf(b, sizeof b, "%.3000s/%.255s", out, got[i]);
-            ck_assert_msg(same_output(a, b), "%s/%s --threads %d: %s differs from the golden file "
-                          "(run make golden-update if the change is intended)", sample, cmd, threads, want[i]);
+            ck_assert_msg(same_output(a, b), "%s/%s --threads %d, %s inputs: %s differs from the golden file "
+                          "(run make golden-update if the change is intended)", sample, cmd, threads,
+                          runs[ri].order, want[i]);
         }
         free_list(got, ngot);
         dc_test_run("rm -rf '%s'", tmp);
         free(tmp);
     }
+    free_list(files, nfiles);
     free_list(want, nwant);
 }
 END_TEST

@@ -17,7 +17,7 @@
  * The output is therefore the same for any thread count, and memory stays
  * at one batch whatever --people.
  */
-#include "gen_int.h"
+#include "gen/gen_int.h"
 #include "dc_encoding.h"
 
 #include <errno.h>    /* errno */

@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * keys.c - stable citizen keys across loads (dc_master.h).
+ *
+ * DESIGN: the rule of dc_master.h as sorts over small arrays.
+ *   claims   one (cluster, previous key, rows) per distinct pair: the rows
+ *            that carry a previous key, sorted by (cluster, key) and
+ *            counted in runs. Previous keys are numbered by their rank
+ *            among the distinct keys, so "granted" is a flag array.
+ *   grant    the claims sorted by (rows desc, generation, key, candidate)
+ *            and granted in that order when both sides are still free.
+ *   new keys clusters left without a claim, in cluster order, each gets
+ *            its candidate or the first never-issued rehash of it.
+ *   others   previous keys left without a claim: merged into the cluster
+ *            that holds most of their rows, in key order.
+ * O(r log r) for r rows with a previous key; memory O(r).
+ */
+#include "master/dc_master.h"
+
+#include <stdlib.h>   /* qsort, free */
+#include <string.h>   /* memset */
+#include <xxhash.h>   /* XXH3_128bits */
+
+/* ------------------------------------------------------------ registry */
+
+struct dc_keyreg {
+    dc_hash128_t *key;   /* {0, 0}: empty slot (the zero key is never issued) */
+    uint32_t *gen;
+    size_t cap, n;
+};
+
+static int is_zero(dc_hash128_t h) { return !h.hi && !h.lo; }
+static int key_eq(dc_hash128_t a, dc_hash128_t b) { return a.hi == b.hi && a.lo == b.lo; }
+
+static int key_cmp(dc_hash128_t a, dc_hash128_t b)
+{
+    if (a.hi != b.hi) return a.hi < b.hi ? -1 : 1;
+    if (a.lo != b.lo) return a.lo < b.lo ? -1 : 1;
+    return 0;
+}
+
+dc_keyreg_t *dc_keyreg_create(void) { return dc_xcalloc(1, sizeof(dc_keyreg_t)); }
+
+void dc_keyreg_free(dc_keyreg_t *r)
+{
+    if (!r) return;
+    free(r->key);
+    free(r->gen);
+    free(r);
+}
+
+size_t dc_keyreg_count(const dc_keyreg_t *r) { return r->n; }
+
+static size_t slot_of(const dc_keyreg_t *r, dc_hash128_t k)
+{
+    size_t j = (size_t)k.lo & (r->cap - 1);
+    while (!is_zero(r->key[j]) && !key_eq(r->key[j], k)) j = (j + 1) & (r->cap - 1);
+    return j;
+}
+
+uint32_t dc_keyreg_generation(const dc_keyreg_t *r, dc_hash128_t key)
+{
+    if (!r->cap || is_zero(key)) return UINT32_MAX;
+    size_t j = slot_of(r, key);
+    return is_zero(r->key[j]) ? UINT32_MAX : r->gen[j];
+}
+
+int dc_keyreg_add(dc_keyreg_t *r, dc_hash128_t key, uint32_t generation)
+{
+    if (is_zero(key)) dc_die("dc_keyreg_add: the zero key");
+    if (2 * (r->n + 1) > r->cap) {
+        dc_keyreg_t g = {NULL, NULL, r->cap ? 2 * r->cap : 1024, 0};
+        g.key = dc_xcalloc(g.cap, sizeof *g.key);
+        g.gen = dc_xcalloc(g.cap, sizeof *g.gen);
+        for (size_t i = 0; i < r->cap; i++) {
+            if (is_zero(r->key[i])) continue;
+            size_t j = slot_of(&g, r->key[i]);
+            g.key[j] = r->key[i];
+            g.gen[j] = r->gen[i];
+        }
+        free(r->key);
+        free(r->gen);
+        r->key = g.key;
+        r->gen = g.gen;
+        r->cap = g.cap;
+    }
+    size_t j = slot_of(r, key);
+    if (!is_zero(r->key[j])) return 0;
+    r->key[j] = key;
+    r->gen[j] = generation;
+    r->n++;
+    return 1;
+}
+
+/* ---------------------------------------------------------- assignment */
+
+const char *dc_key_event_name(dc_key_event_kind_t k)
+{
+    static const char *const names[] = {"kept", "new", "split", "merged", "retired"};
+    return (unsigned)k < DC_ARRAY_LEN(names) ? names[k] : "?";
+}
+
+typedef struct pair {
+    uint32_t cl;
+    dc_hash128_t key;
+} pair_t;
+
+typedef struct claim {
+    uint32_t cl, k;   /* cluster, rank of the previous key */
+    uint32_t n;       /* rows */
+    uint32_t gen;     /* generation that issued the key */
+} claim_t;
+
+/* Sort contexts: qsort has no user pointer; one assignment at a time
+ * per thread. */
+static _Thread_local const dc_hash128_t *t_keys;        /* rank -> key */
+static _Thread_local const dc_hash128_t *t_candidate;   /* cluster -> candidate */
+static _Thread_local const dc_hash128_t *t_clkey;       /* cluster -> assigned key */
+
+static int cmp_pair(const void *a, const void *b)
+{
+    const pair_t *x = a, *y = b;
+    if (x->cl != y->cl) return x->cl < y->cl ? -1 : 1;
+    return key_cmp(x->key, y->key);
+}
+
+static int cmp_key(const void *a, const void *b) { return key_cmp(*(const dc_hash128_t *)a, *(const dc_hash128_t *)b); }
+
+/* The grant order: rows desc, generation asc, key asc, candidate asc. */
+static int cmp_grant(const void *a, const void *b)
+{
+    const claim_t *x = a, *y = b;
+    if (x->n != y->n) return x->n > y->n ? -1 : 1;
+    if (x->gen != y->gen) return x->gen < y->gen ? -1 : 1;
+    int c = key_cmp(t_keys[x->k], t_keys[y->k]);
+    return c ? c : key_cmp(t_candidate[x->cl], t_candidate[y->cl]);
+}
+
+/* By key, then the cluster holding most rows, then that cluster's key. */
+static int cmp_by_key(const void *a, const void *b)
+{
+    const claim_t *x = a, *y = b;
+    if (x->k != y->k) return x->k < y->k ? -1 : 1;
+    if (x->n != y->n) return x->n > y->n ? -1 : 1;
+    return key_cmp(t_clkey[x->cl], t_clkey[y->cl]);
+}
+
+static uint32_t rank_of(const dc_hash128_t *keys, size_t nk, dc_hash128_t k)
+{
+    size_t lo = 0, hi = nk;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (key_cmp(keys[mid], k) < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return (uint32_t)lo;
+}
+
+/* The candidate, or its first rehash never issued. */
+static dc_hash128_t mint(const dc_keyreg_t *reg, dc_hash128_t cand)
+{
+    dc_hash128_t k = cand;
+    for (uint32_t ctr = 1; is_zero(k) || dc_keyreg_generation(reg, k) != UINT32_MAX; ctr++) {
+        unsigned char b[20];
+        for (int i = 0; i < 8; i++) {
+            b[i] = (unsigned char)(cand.hi >> (56 - 8 * i));
+            b[8 + i] = (unsigned char)(cand.lo >> (56 - 8 * i));
+        }
+        for (int i = 0; i < 4; i++) b[16 + i] = (unsigned char)(ctr >> (24 - 8 * i));
+        XXH128_hash_t h = XXH3_128bits(b, sizeof b);
+        k = (dc_hash128_t){h.high64, h.low64};
+    }
+    return k;
+}
+
+static void push(dc_key_result_t *out, size_t *cap, dc_key_event_t e)
+{
+    out->ev = dc_grow(out->ev, cap, out->nev + 1, sizeof *out->ev);
+    out->ev[out->nev++] = e;
+}
+
+int dc_keys_assign(const dc_key_input_t *in, dc_keyreg_t *reg, uint32_t generation, dc_key_result_t *out)
+{
+    memset(out, 0, sizeof *out);
+    const dc_hash128_t zero = {0, 0};
+    /* (cluster, previous key) of every row that had one */
+    size_t np = 0;
+    pair_t *p = dc_xmalloc((in->nrows ? in->nrows : 1) * sizeof *p);
+    for (size_t i = 0; i < in->nrows; i++) {
+        if (in->cl[i] >= in->ncl) {
+            free(p);
+            return dc_seterr("key assignment: row %zu is in cluster %u of %u", i, in->cl[i], in->ncl);
+        }
+        if (!is_zero(in->prev[i])) p[np++] = (pair_t){in->cl[i], in->prev[i]};
+    }
+    qsort(p, np, sizeof *p, cmp_pair);
+    /* the distinct previous keys, ranked */
+    dc_hash128_t *keys = dc_xmalloc((np ? np : 1) * sizeof *keys);
+    for (size_t i = 0; i < np; i++) keys[i] = p[i].key;
+    qsort(keys, np, sizeof *keys, cmp_key);
+    size_t nk = 0;
+    for (size_t i = 0; i < np; i++)
+        if (!nk || !key_eq(keys[nk - 1], keys[i])) keys[nk++] = keys[i];
+    /* claims: runs of equal (cluster, key) */
+    claim_t *c = dc_xmalloc((np ? np : 1) * sizeof *c);
+    size_t nc = 0;
+    int rc = 0;
+    for (size_t i = 0; i < np && !rc; i++) {
+        if (nc && c[nc - 1].cl == p[i].cl && key_eq(keys[c[nc - 1].k], p[i].key)) {
+            c[nc - 1].n++;
+            continue;
+        }
+        uint32_t gen = dc_keyreg_generation(reg, p[i].key);
+        if (gen == UINT32_MAX) rc = dc_seterr("key assignment: a previous key was never issued");
+        c[nc++] = (claim_t){p[i].cl, rank_of(keys, nk, p[i].key), 1, gen};
+    }
+    free(p);
+    if (rc) {
+        free(keys);
+        free(c);
+        return -1;
+    }
+    /* 1. grants */
+    t_keys = keys;
+    t_candidate = in->candidate;
+    qsort(c, nc, sizeof *c, cmp_grant);
+    uint32_t *cl_grant = dc_xmalloc((in->ncl ? in->ncl : 1) * sizeof *cl_grant);   /* cluster -> key rank */
+    uint32_t *k_grant = dc_xmalloc((nk ? nk : 1) * sizeof *k_grant);              /* key rank -> cluster */
+    for (uint32_t i = 0; i < in->ncl; i++) cl_grant[i] = UINT32_MAX;
+    for (size_t i = 0; i < nk; i++) k_grant[i] = UINT32_MAX;
+    for (size_t i = 0; i < nc; i++) {
+        if (cl_grant[c[i].cl] != UINT32_MAX || k_grant[c[i].k] != UINT32_MAX) continue;
+        cl_grant[c[i].cl] = c[i].k;
+        k_grant[c[i].k] = c[i].cl;
+    }
+    /* the best claim of each cluster (first in grant order): split origin */
+    uint32_t *cl_best = dc_xmalloc((in->ncl ? in->ncl : 1) * sizeof *cl_best);
+    for (uint32_t i = 0; i < in->ncl; i++) cl_best[i] = UINT32_MAX;
+    for (size_t i = 0; i < nc; i++)
+        if (cl_best[c[i].cl] == UINT32_MAX) cl_best[c[i].cl] = c[i].k;
+    /* 2. keys of the clusters, in cluster order */
+    out->key = dc_xmalloc((in->ncl ? in->ncl : 1) * sizeof *out->key);
+    size_t evcap = 0;
+    for (uint32_t i = 0; i < in->ncl; i++) {
+        dc_key_event_t e = {DC_KEY_KEPT, zero, zero, i};
+        if (cl_grant[i] != UINT32_MAX) {
+            e.key = keys[cl_grant[i]];
+        } else {
+            e.key = mint(reg, in->candidate[i]);
+            dc_keyreg_add(reg, e.key, generation);
+            if (cl_best[i] != UINT32_MAX) {
+                e.kind = DC_KEY_SPLIT;
+                e.other = keys[cl_best[i]];
+            } else {
+                e.kind = DC_KEY_NEW;
+            }
+        }
+        out->key[i] = e.key;
+        push(out, &evcap, e);
+    }
+    /* 3. previous keys without a cluster: merged into the cluster holding
+     *    most of their rows */
+    t_clkey = out->key;
+    qsort(c, nc, sizeof *c, cmp_by_key);
+    for (size_t i = 0; i < nc; i++) {
+        if (i && c[i - 1].k == c[i].k) continue;   /* the first claim of each key is its largest */
+        if (k_grant[c[i].k] != UINT32_MAX) continue;
+        push(out, &evcap, (dc_key_event_t){DC_KEY_MERGED, keys[c[i].k], out->key[c[i].cl], UINT32_MAX});
+    }
+    /* keys whose every row is gone */
+    dc_hash128_t *ret = dc_xmalloc((in->nretiring ? in->nretiring : 1) * sizeof *ret);
+    size_t nr = 0;
+    for (size_t i = 0; i < in->nretiring; i++) {
+        dc_hash128_t k = in->retiring[i];
+        uint32_t r = rank_of(keys, nk, k);
+        if (is_zero(k) || (r < nk && key_eq(keys[r], k))) continue;
+        ret[nr++] = k;
+    }
+    qsort(ret, nr, sizeof *ret, cmp_key);
+    for (size_t i = 0; i < nr; i++)
+        if (!i || !key_eq(ret[i - 1], ret[i])) push(out, &evcap, (dc_key_event_t){DC_KEY_RETIRED, ret[i], zero, UINT32_MAX});
+    free(ret);
+    free(cl_best);
+    free(cl_grant);
+    free(k_grant);
+    free(keys);
+    free(c);
+    t_keys = t_candidate = t_clkey = NULL;
+    return 0;
+}
+
+void dc_key_result_free(dc_key_result_t *r)
+{
+    free(r->key);
+    free(r->ev);
+    memset(r, 0, sizeof *r);
+}
