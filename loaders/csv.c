@@ -4,13 +4,18 @@
  * record cutting for the reader thread, the record parser for the workers,
  * delimiter detection, header mapping and reject escaping.
  *
- * Dialect: RFC 4180 read leniently. A quote character toggles the quoted
- * state wherever it appears in a field; inside quotes "" is a literal quote
- * and delimiters, CR and LF are data. So a record ends exactly at a LF where
- * the count of quote characters since the record start is even: the reader
- * finds record boundaries with memchr alone (dc_csv_cut), and the parser
- * (dc_csv_parse) agrees with it byte for byte. Well-formed RFC 4180 input
- * reads as the RFC says.
+ * Dialect: RFC 4180 read leniently, as Python's csv module reads it. A
+ * quote character is special only at the start of a field (the record's
+ * first byte, or just after a delimiter or a LF); there it opens a quoted
+ * field, in which "" is a literal quote and delimiters, CR and LF are data,
+ * until a lone quote closes it. Anything after the closing quote up to the
+ * delimiter is data, and so is a quote anywhere else in a field (`ab"c`
+ * reads `ab"c`): one stray quote in an unquoted field never shifts the
+ * records after it. The reader finds record boundaries with memchr on the
+ * quotes (dc_csv_cut: a LF outside a quoted field ends a record; a quote is
+ * looked at only to see whether it opens or closes a quoted field), and
+ * the parser (dc_csv_parse) agrees with it byte for byte. Well-formed
+ * RFC 4180 input reads as the RFC says.
  */
 #include "dc_loader_int.h"
 #include "dc_encoding.h"
@@ -25,26 +30,53 @@
 
 /* ------------------------------------------------------------- cutting */
 
-size_t dc_csv_cut(const char *buf, size_t n, int eof, size_t max_field, int *unterm)
+/* The cutter's scan (dc_csv_cut, dc_csv_first_record): the end of the
+ * last complete record of buf[0..n) (or of the first one, `first`). A
+ * quoted field longer than max_field bytes (unescaped) or still open at the
+ * end of the input (`eof`) is unterminated: when it is in the first record,
+ * *unterm is set and the length of that record's first physical line is
+ * returned (0 if that line is not complete yet). */
+static size_t cut_scan(const char *buf, size_t n, int eof, size_t max_field, char delim, int first, int *unterm)
 {
     size_t pos = 0, last = 0;
     *unterm = 0;
     for (;;) {
         const char *q = pos < n ? memchr(buf + pos, '"', n - pos) : NULL;
         size_t seg_end = q ? (size_t)(q - buf) : n;
-        if (seg_end > pos) {
-            const char *lf = memrchr(buf + pos, '\n', seg_end - pos);
-            if (lf) last = (size_t)(lf - buf) + 1;
+        if (seg_end > pos) {   /* outside quoted fields: every LF ends a record */
+            const char *lf = first ? memchr(buf + pos, '\n', seg_end - pos) : memrchr(buf + pos, '\n', seg_end - pos);
+            if (lf) {
+                last = (size_t)(lf - buf) + 1;
+                if (first) return last;
+            }
         }
         if (!q) break;
         size_t qo = (size_t)(q - buf);
-        const char *q2 = qo + 1 < n ? memchr(buf + qo + 1, '"', n - qo - 1) : NULL;
+        if (qo > 0 && buf[qo - 1] != delim && buf[qo - 1] != '\n') {   /* inside a field: data */
+            pos = qo + 1;
+            continue;
+        }
+        /* an opening quote: the closing one is the first lone quote after it */
+        size_t s = qo + 1, pairs = 0, close = 0;
+        int found = 0;
+        for (;;) {
+            const char *q2 = s < n ? memchr(buf + s, '"', n - s) : NULL;
+            if (!q2) break;
+            size_t o2 = (size_t)(q2 - buf);
+            if (o2 + 1 < n && buf[o2 + 1] == '"') { s = o2 + 2; pairs++; continue; }
+            if (o2 + 1 == n && !eof) break;   /* maybe the first half of "" */
+            close = o2;
+            found = 1;
+            break;
+        }
         int bad;
-        if (!q2) {
-            if (!eof && n - qo <= max_field) return last;   /* read more (or cut before) */
+        if (!found) {
+            /* open so far: content n - qo - 1 bytes at least (less pairs),
+             * the last one maybe a closing quote */
+            if (!eof && n - qo - 1 - pairs <= max_field + 1) return last;   /* read more (or cut before) */
             bad = 1;
         } else {
-            bad = (size_t)(q2 - q) > max_field;
+            bad = close - qo - 1 - pairs > max_field;
         }
         if (bad) {
             if (last > 0) return last;   /* the bad record starts the next call */
@@ -53,10 +85,20 @@ size_t dc_csv_cut(const char *buf, size_t n, int eof, size_t max_field, int *unt
             if (lf) return (size_t)(lf - buf) + 1;
             return eof ? n : 0;
         }
-        pos = (size_t)(q2 - buf) + 1;
+        pos = close + 1;
     }
     if (eof) return n;
-    return last;
+    return first ? 0 : last;
+}
+
+size_t dc_csv_cut(const char *buf, size_t n, int eof, size_t max_field, char delim, int *unterm)
+{
+    return cut_scan(buf, n, eof, max_field, delim, 0, unterm);
+}
+
+size_t dc_csv_first_record(const char *buf, size_t n, int eof, size_t max_field, char delim, int *unterm)
+{
+    return cut_scan(buf, n, eof, max_field, delim, 1, unterm);
 }
 
 char dc_csv_detect_delimiter(const char *line, size_t n)
@@ -66,8 +108,14 @@ char dc_csv_detect_delimiter(const char *line, size_t n)
     int inq = 0;
     for (size_t i = 0; i < n; i++) {
         char c = line[i];
-        if (c == '"') inq = !inq;
-        if (inq) continue;
+        if (inq) {   /* the dialect's quoting, any candidate ending a field */
+            if (c == '"') {
+                if (i + 1 < n && line[i + 1] == '"') i++;
+                else inq = 0;
+            }
+            continue;
+        }
+        if (c == '"' && (i == 0 || memchr(",;\t|\n", line[i - 1], 5))) { inq = 1; continue; }
         if (c == '\n') break;
         for (int k = 0; k < 4; k++)
             if (c == cand[k]) cnt[k]++;
@@ -182,7 +230,7 @@ const char *dc_csv_parse(const char *p_, const char *end_, char delim, size_t ma
                     continue;
                 }
                 if (c == 0) { rec->nul = 1; p++; continue; }
-                goto slow;   /* a quote inside the field */
+                p++;   /* a quote inside an unquoted field: data */
             }
             f->p = (const char *)fs;
             f->len = (uint32_t)DC_MIN((size_t)(p - fs), (size_t)UINT32_MAX);
@@ -218,7 +266,6 @@ const char *dc_csv_parse(const char *p_, const char *end_, char delim, size_t ma
                 }
             }
         }
-    slow:
         /* general case: unescape into scratch */
         {
             size_t off = scratch->len;
@@ -236,7 +283,7 @@ const char *dc_csv_parse(const char *p_, const char *end_, char delim, size_t ma
                     }
                     if (c == '\n') rec->lines++;
                 } else {
-                    if (c == '"') { inq = 1; p++; continue; }
+                    if (c == '"' && p == fs) { inq = 1; p++; continue; }   /* opens only at the start */
                     if (c == d || c == '\n') break;
                     if (c == '\r' && (p + 1 == end || p[1] == '\n')) break;
                 }

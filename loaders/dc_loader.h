@@ -77,6 +77,8 @@ typedef enum dc_reject_reason {
     DC_REJ_NO_NAME,         /* "no_name": the row has an empty name (set by later stages too) */
     DC_REJ_DUPLICATE_ID,    /* "duplicate_record_id": a record_id already seen earlier in the same file */
     DC_REJ_MISSING_ID,      /* "missing_record_id": the file has a record_id column, this row's cell is empty */
+    DC_REJ_RECORD_TOO_LONG, /* "record_too_long": longer than any valid record (columns x max_field):
+                               skipped to the end of its line without being buffered whole */
     DC_REJ__COUNT
 } dc_reject_reason_t;
 
@@ -110,7 +112,8 @@ typedef struct dc_source_info {
     /* header mapping: for each input column, the canonical field it feeds
      * (-1: carried-through extra column; DC_F_HO_TEN also for split parts) */
     uint32_t ncols;
-    char **col_names;             /* header cells as read (UTF-8) */
+    char **col_names;             /* header cells as read (UTF-8), or "column_N" when
+                                     header_by_position */
     int *col_field;
     uint32_t nextra;
     char **extra_names;           /* names of the carried-through columns */
@@ -121,6 +124,9 @@ typedef struct dc_source_info {
     uint64_t blank_lines;         /* empty lines skipped (not rows) */
     uint64_t raw_bytes;           /* bytes of the file itself (compressed size) */
     uint64_t header_lines;        /* physical lines of the header record (0: empty file) */
+    int cr_only;                  /* lines end with CR alone (read as LF) */
+    int header_by_position;       /* the header row looked like data: col_names are
+                                     "column_1".."column_N", never its contents */
 } dc_source_info_t;
 
 /* A batch of consecutive rows of one file. */
@@ -151,6 +157,7 @@ typedef struct dc_load_opts {
     const char *mapping_file;     /* optional explicit header mapping (docs/INPUT.md) */
     const char *const *mappings;  /* optional "column=field" overrides, NULL-terminated */
     size_t max_field;             /* bytes; 0: default 65536 */
+    size_t memory_limit;          /* bytes, 0: none: fail rather than buffer a record past it */
     size_t chunk_size;            /* bytes per parse chunk; 0: default 4 MiB */
     dc_table_t *rejects;          /* where reject rows go (source,line,reason,raw), may be NULL;
                                      written by the loader in input order */

@@ -34,15 +34,21 @@ char *dc_source_name(const char *path);
 /* ------------------------------------------------------------------ CSV */
 
 /*! dc_csv_cut() :
- *  Find where the complete records of buf[0..n) end. A record ends at a LF
- *  where the number of quote characters since the record start is even.
- *  A quoted section longer than `max_field` bytes, or still open at the end
- *  of the input (`eof`), is unterminated.
+ *  Find where the complete records of buf[0..n) end (buf[0] starts a
+ *  record). A record ends at a LF outside a quoted field; a quote opens a
+ *  quoted field only at a field start (buf[0], or after `delim` or a LF)
+ *  and a lone quote closes it ("" is a literal quote); elsewhere a quote is
+ *  data. A quoted field longer than `max_field` bytes (unescaped), or still
+ *  open at the end of the input (`eof`), is unterminated.
  *  @return the number of bytes of complete records (0: none yet, read more).
  *  When the record at buf[0] is unterminated, *unterm is set to 1 and the
  *  return value is the length of its first physical line (including its
  *  LF), or 0 if that line is not complete yet. */
-size_t dc_csv_cut(const char *buf, size_t n, int eof, size_t max_field, int *unterm);
+size_t dc_csv_cut(const char *buf, size_t n, int eof, size_t max_field, char delim, int *unterm);
+
+/*! dc_csv_first_record() : like dc_csv_cut, the end of the first record
+ *  only (0: not complete yet). */
+size_t dc_csv_first_record(const char *buf, size_t n, int eof, size_t max_field, char delim, int *unterm);
 
 /*! dc_csv_detect_delimiter() : the most frequent of , ; TAB | outside
  *  quotes in the header line line[0..n) (ties: that order); ',' if none. */

@@ -9,7 +9,11 @@
  *   further) and the delimiter (header line),
  *   parses and maps the header, calls sink->source_begin, then cuts the
  *   stream into chunks of about chunk_size bytes at record boundaries
- *   (dc_csv_cut: quote parity, memchr only) and queues them.
+ *   (dc_csv_cut: memchr on quotes and line ends) and queues them.
+ *
+ *   Old Mac files end their lines with a lone CR: a file whose first MiB
+ *   holds a CR and no LF is read with every CR turned into a LF as it is
+ *   read (rbuf_t.cr_only), so its rows are rows, not one huge header.
  *
  *   N worker threads take chunks in order from the queue and, per chunk:
  *     1. parse + decode every record into rows and rejects (parallel);
@@ -43,7 +47,15 @@
 #define DETECT_QUICK_CONFIDENCE 0.9
 #define HEADER_MAX ((size_t)16 << 20)
 
-enum { CK_DATA = 0, CK_UNTERM = 1 };
+enum { CK_DATA = 0, CK_UNTERM = 1, CK_TOOLONG = 2 };
+
+/* A record longer than any valid one (every field at most max_field bytes,
+ * each maybe quoted with every byte doubled) is rejected without being
+ * buffered whole: its first REJECT_RAW_MAX bytes go to the rejects, the
+ * rest of it is skipped to the end of the physical line where the bound
+ * was passed. So one long line costs its own line and a few MiB, not its
+ * size in memory. */
+#define REJECT_RAW_MAX ((size_t)4096)
 
 typedef struct rej {
     uint64_t line_rel, seq_rel;
@@ -192,6 +204,11 @@ static void parse_chunk(loader_t *L, chunk_t *c, dc_csv_rec_t *rec, dc_buf_t *dt
         for (size_t i = 0; i < c->len; i++) c->nlines += c->raw[i] == '\n';
         c->nrec = 1;
         add_reject(c, 0, 0, DC_REJ_UNTERMINATED, c->raw, c->len);
+        return;
+    }
+    if (c->kind == CK_TOOLONG) {   /* c->nlines was set by the reader */
+        c->nrec = 1;
+        add_reject(c, 0, 0, DC_REJ_RECORD_TOO_LONG, c->raw, c->len);
         return;
     }
     const char *p = c->raw, *end = c->raw + c->len;
@@ -576,13 +593,14 @@ static void *worker_main(void *arg)
 /* --------------------------------------------------------------- reader */
 
 /* Queue a chunk; blocks while too many are in flight. 0, or -1 if failed. */
-static int enqueue(loader_t *L, file_ctx_t *F, int kind, char *raw, size_t len)
+static int enqueue(loader_t *L, file_ctx_t *F, int kind, char *raw, size_t len, uint64_t nlines)
 {
     chunk_t *c = dc_xcalloc(1, sizeof *c);
     c->file = F;
     c->kind = kind;
     c->raw = raw;
     c->len = len;
+    c->nlines = nlines;   /* CK_TOOLONG only: the others count their own */
     pthread_mutex_lock(&L->m);
     while (L->inflight >= L->max_inflight && !L->failed) pthread_cond_wait(&L->cv_space, &L->m);
     if (L->failed) {
@@ -616,7 +634,13 @@ typedef struct rbuf {
     char *p;
     size_t len, cap;
     int eof;
+    int cr_only;   /* CR line ends: every CR read becomes a LF */
 } rbuf_t;
+
+static void cr_to_lf(char *p, size_t n)
+{
+    for (char *e = p + n; (p = memchr(p, '\r', (size_t)(e - p))) != NULL; p++) *p = '\n';
+}
 
 /* Read until the buffer holds `want` bytes or the stream ends. */
 static int rb_fill(dc_src_t *src, rbuf_t *b, size_t want, dc_source_info_t *S)
@@ -629,6 +653,7 @@ static int rb_fill(dc_src_t *src, rbuf_t *b, size_t want, dc_source_info_t *S)
         ssize_t r = dc_src_read(src, b->p + b->len, b->cap - b->len);
         if (r < 0) return -1;
         if (r == 0) b->eof = 1;
+        if (b->cr_only) cr_to_lf(b->p + b->len, (size_t)r);
         b->len += (size_t)r;
         S->bytes_in += (uint64_t)r;
     }
@@ -656,6 +681,29 @@ static char *xstrndup_utf8(dc_encoding_t enc, const char *s, size_t n, int *bad)
     return b.p;
 }
 
+/* Whether a header cell looks like a row's data rather than a column name:
+ * a run of 6 or more digits (an ID number), a date (d/m/y, y-m-d), or more
+ * than 64 bytes (an address). Column names are none of these. */
+static int cell_is_data(const char *s, size_t n)
+{
+    if (n > 64) return 1;
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] >= '0' && s[i] <= '9') {
+            if (++run >= 6) return 1;
+            continue;
+        }
+        /* digits, a separator, digits, the same separator, digits */
+        if (run && (s[i] == '/' || s[i] == '-' || s[i] == '.')) {
+            size_t j = i + 1, r2 = 0;
+            while (j < n && s[j] >= '0' && s[j] <= '9') j++, r2++;
+            if (r2 && r2 <= 4 && j + 1 < n && s[j] == s[i] && s[j + 1] >= '0' && s[j + 1] <= '9') return 1;
+        }
+        run = 0;
+    }
+    return 0;
+}
+
 /* Header: detection, mapping, source info. 0 ok, 1 empty file, -1 error. */
 static int read_header(loader_t *L, dc_src_t *src, rbuf_t *b, file_ctx_t *F)
 {
@@ -668,6 +716,12 @@ static int read_header(loader_t *L, dc_src_t *src, rbuf_t *b, file_ctx_t *F)
         b->len -= 3;
     }
     if (b->len == 0) return 1;
+    if (!memchr(b->p, '\n', b->len) && memchr(b->p, '\r', b->len)) {
+        b->cr_only = 1;
+        S->cr_only = 1;
+        cr_to_lf(b->p, b->len);
+        dc_log(1, "note: %s ends its lines with CR alone (old Mac): read as line ends", S->path);
+    }
     /* encoding: from a sample ending at a line end when possible */
     if (o->encoding != DC_ENC_AUTO) {
         F->enc = o->encoding;
@@ -695,29 +749,18 @@ static int read_header(loader_t *L, dc_src_t *src, rbuf_t *b, file_ctx_t *F)
         }
     }
     S->encoding = F->enc;
-    /* the header record */
+    /* the header record: the delimiter from its first line, then its end
+     * by the dialect's quoting (dc_csv_first_record) */
     size_t hend;
     for (;;) {
         int unterm = 0;
-        size_t lim = b->len;
-        hend = 0;
-        /* the first record: first LF at even quote parity */
-        int inq = 0;
-        for (size_t i = 0; i < lim; i++) {
-            char ch = b->p[i];
-            if (ch == '"') inq = !inq;
-            else if (ch == '\n' && !inq) { hend = i + 1; break; }
-        }
-        if (!hend && b->eof) {
-            if (inq) unterm = 1;
-            hend = b->len;
-        }
+        F->delim = o->delimiter ? o->delimiter : dc_csv_detect_delimiter(b->p, b->len);
+        hend = dc_csv_first_record(b->p, b->len, b->eof, HEADER_MAX, F->delim, &unterm);
         if (unterm) return dc_seterr("%s: the header row has an unterminated quote", S->path);
         if (hend) break;
         if (b->len >= HEADER_MAX) return dc_seterr("%s: no end of the header row in the first %zu MiB", S->path, HEADER_MAX >> 20);
         if (rb_fill(src, b, b->len + DETECT_BYTES, S)) return -1;
     }
-    F->delim = o->delimiter ? o->delimiter : dc_csv_detect_delimiter(b->p, hend);
     S->delimiter = F->delim;
     dc_csv_classes(F->cls, F->delim, F->enc);
     dc_csv_rec_t rec = {0};
@@ -742,6 +785,23 @@ static int read_header(loader_t *L, dc_src_t *src, rbuf_t *b, file_ctx_t *F)
     if (bad) rc = dc_seterr("%s: the header row cannot be decoded as %s", S->path, dc_encoding_name(F->enc));
     if (!rc && dc_header_map((const char *const *)S->col_names, lens, S->ncols, o->mappings, &F->map)) rc = -1;
     free(lens);
+    /* A first row holding data (a headerless file, a file whose line ends
+     * were not understood) must not put names and ID numbers into reports:
+     * its columns are then named by position. */
+    uint32_t data_cells = 0;
+    for (uint32_t i = 0; i < S->ncols; i++) data_cells += (uint32_t)cell_is_data(S->col_names[i], strlen(S->col_names[i]));
+    if (data_cells) {
+        S->header_by_position = 1;
+        for (uint32_t i = 0; i < S->ncols; i++) {
+            free(S->col_names[i]);
+            dc_buf_t nm = DC_BUF_INIT;
+            dc_buf_printf(&nm, "column_%u", i + 1);
+            S->col_names[i] = nm.p;
+        }
+        dc_log(1, "warning: %s: the first row, read as the header, holds a date, an ID-like number or a long "
+                  "value in %u of its %u cells (a file without a header row?); its columns are reported by "
+                  "position (column_1..column_%u)", S->path, data_cells, S->ncols, S->ncols);
+    }
     if (rc) return -1;
     if (!F->map.has_name) {
         return dc_seterr("%s: no name column in the header (need ho_ten or ten, or a synonym; "
@@ -762,13 +822,43 @@ static int read_header(loader_t *L, dc_src_t *src, rbuf_t *b, file_ctx_t *F)
     return 0;
 }
 
+/* The record at b->p[*off..) is longer than any valid one: queue a
+ * record_too_long reject holding its first REJECT_RAW_MAX bytes, and skip
+ * it to the end of the physical line being read (reading resumes there
+ * with a fresh state, as after an unterminated quote). 0 or -1. */
+static int skip_long_record(loader_t *L, file_ctx_t *F, dc_src_t *src, rbuf_t *b, size_t *off)
+{
+    size_t avail = b->len - *off, keep = DC_MIN(avail, REJECT_RAW_MAX);
+    char *raw = dc_xmalloc(keep);
+    memcpy(raw, b->p + *off, keep);
+    uint64_t lines = 0;
+    for (const char *p = b->p + *off, *e = b->p + b->len; (p = memchr(p, '\n', (size_t)(e - p))) != NULL; p++) lines++;
+    *off = b->len;
+    for (;;) {   /* discard up to and including the next LF */
+        b->len = 0;
+        *off = 0;
+        if (b->eof) break;
+        if (rb_fill(src, b, DC_MIN(b->cap, L->chunk_size), F->info)) {
+            free(raw);
+            return -1;
+        }
+        const char *lf = memchr(b->p, '\n', b->len);
+        if (lf) {
+            *off = (size_t)(lf - b->p) + 1;
+            lines++;
+            break;
+        }
+    }
+    return enqueue(L, F, CK_TOOLONG, raw, keep, lines);
+}
+
 static int load_file(loader_t *L, file_ctx_t *F)
 {
     dc_source_info_t *S = F->info;
     dc_src_t *src = dc_src_open(S->path);
     if (!src) return -1;
     S->compression = dc_src_compression(src);
-    rbuf_t b = {NULL, 0, L->chunk_size + (L->chunk_size >> 2) + 4096, 0};
+    rbuf_t b = {NULL, 0, L->chunk_size + (L->chunk_size >> 2) + 4096, 0, 0};
     if (b.cap < DETECT_BYTES + 4096) b.cap = DETECT_BYTES + 4096;
     b.p = dc_xmalloc(b.cap);
     int rc = read_header(L, src, &b, F);
@@ -787,6 +877,8 @@ static int load_file(loader_t *L, file_ctx_t *F)
     }
     /* b.p[off .. b.len) is the data not yet handed out */
     size_t off = 0;
+    size_t max_record = (size_t)F->map.ncols * (2 * L->max_field + 3) + ((size_t)64 << 10);
+    size_t mem_limit = L->opts->memory_limit;
     for (;;) {
         if (rb_fill_from(src, &b, &off, L->chunk_size, S)) { rc = -1; break; }
         size_t avail = b.len - off;
@@ -795,12 +887,29 @@ static int load_file(loader_t *L, file_ctx_t *F)
         size_t win = DC_MIN(avail, L->chunk_size), cut;
         int unterm;
         for (;;) {
-            cut = dc_csv_cut(b.p + off, win, b.eof && win == avail, L->max_field, &unterm);
+            cut = dc_csv_cut(b.p + off, win, b.eof && win == avail, L->max_field, F->delim, &unterm);
             if (cut || win == avail) break;
             win = DC_MIN(avail, win * 2);
         }
+        if (cut == 0 && avail >= max_record) {
+            rc = skip_long_record(L, F, src, &b, &off);
+            if (rc) break;
+            continue;
+        }
         if (cut == 0) {   /* the record goes on beyond what was read */
-            if (rb_fill_from(src, &b, &off, avail + DC_MAX(L->chunk_size, (size_t)4096), S)) { rc = -1; break; }
+            size_t want = avail + DC_MAX(L->chunk_size, (size_t)4096);
+            /* the buffer may be copied once as it grows, and once more
+             * when handed to a worker */
+            if (mem_limit && dc_peak_rss_bytes() + 3 * want > mem_limit) {
+                char lim[32], got[32];
+                dc_format_size(mem_limit, lim);
+                dc_format_size(avail, got);
+                rc = dc_seterr("%s: a record of more than %s does not fit --memory-limit %s "
+                               "(lower --max-field to reject such records, or raise the limit)",
+                               S->path, got, lim);
+                break;
+            }
+            if (rb_fill_from(src, &b, &off, want, S)) { rc = -1; break; }
             continue;
         }
         char *raw;
@@ -820,7 +929,7 @@ static int load_file(loader_t *L, file_ctx_t *F)
             memcpy(raw, b.p + off, cut);
             off += cut;
         }
-        if (enqueue(L, F, unterm ? CK_UNTERM : CK_DATA, raw, cut)) {
+        if (enqueue(L, F, unterm ? CK_UNTERM : CK_DATA, raw, cut, 0)) {
             rc = -1;
             break;
         }

@@ -15,7 +15,7 @@ const char *dc_field_name(dc_field_t f)
 
 static const char *const reason_names[DC_REJ__COUNT] = {
     "field_count", "bad_encoding", "unterminated_quote", "nul_byte", "field_too_long", "no_name",
-    "duplicate_record_id", "missing_record_id",
+    "duplicate_record_id", "missing_record_id", "record_too_long",
 };
 
 const char *dc_reject_reason_name(dc_reject_reason_t r)

@@ -44,10 +44,39 @@ e="$d/exports"
   printf '3,48,048000000001,Con,Phan Văn Lộc,06/06/1972,Nam,048072000003,Kinh,Đà Nẵng\n'
 } > "$e/long_field.csv"
 
+# 4. mac_cr.csv: old Mac line ends (CR alone), a quoted two-line address.
+{
+  printf '%s\r' "$H"
+  printf '1,36,036000000001,Chủ hộ,Trịnh Văn Quang,07/07/1967,Nam,036067000001,Kinh,Nam Định\r'
+  printf '2,36,036000000001,Vợ,Đoàn Thị Quyên,08/08/1969,Nữ,036169000002,Kinh,"Xóm 2,\rxã Giao Thủy"\r'
+  printf '3,36,036000000001,Con,Trịnh Văn Quân,09/09/1999,Nam,036099000003,Kinh,Nam Định\r'
+} > "$e/mac_cr.csv"
+
+# 5. stray_quote.csv: a stray quote inside an unquoted name, among quoted
+#    multi-line addresses: data, no later record moves.
+{
+  printf '%s\n' "$H"
+  printf '1,66,066000000001,Chủ hộ,Y Bl"uk Niê,10/10/1960,Nam,066060000001,Ê Đê,"Buôn Ko Tam,\nxã Ea Tu"\n'
+  printf '2,66,066000000001,Vợ,H Mai Êban,11/11/1962,Nữ,066162000002,Ê Đê,"Buôn Ko Tam,\nxã Ea Tu"\n'
+  printf '3,66,066000000001,Con,Y Sơn Niê,12/12/1990,Nam,066090000003,Ê Đê,Đắk Lắk\n'
+} > "$e/stray_quote.csv"
+
+# 6. formula.csv: record_ids a spreadsheet would run as formulas (the CSV
+#    outputs prefix them with a single quote, docs/OUTPUTS.md).
+{
+  printf '%s\n' "$H"
+  printf '"=HYPERLINK(""http://evil.example/"",""x"")",89,089000000001,Chủ hộ,Lâm Văn Phúc,01/01/1971,Nam,089071000001,Kinh,An Giang\n'
+  printf '@2,89,089000000001,Vợ,Thạch Thị Sa,02/02/1973,Nữ,089173000002,Khmer,An Giang\n'
+  printf -- '-3,89,089000000001,Con,Lâm Văn Tài,03/03/1995,Nam,089095000003,Kinh,An Giang\n'
+} > "$e/formula.csv"
+
 # The truth of the rows that can be read (rejected rows have none).
 {
   printf 'source,record_id,person_id\n'
   printf 'bad_rows.csv,1,D001\nbad_rows.csv,7,D007\nbad_rows.csv,8,D008\nbad_rows.csv,9,D009\n'
   printf 'unterminated.csv,1,D101\n'
   printf 'long_field.csv,1,D201\nlong_field.csv,3,D203\n'
+  printf 'mac_cr.csv,1,D301\nmac_cr.csv,2,D302\nmac_cr.csv,3,D303\n'
+  printf 'stray_quote.csv,1,D401\nstray_quote.csv,2,D402\nstray_quote.csv,3,D403\n'
+  printf 'formula.csv,"=HYPERLINK(""http://evil.example/"",""x"")",D501\nformula.csv,@2,D502\nformula.csv,-3,D503\n'
 } > "$d/truth.csv"

@@ -213,6 +213,7 @@ static const dc_cmd_opt_t load_opts[] = {
     {DC_OPT_MAX_REJECT_RATE, NULL, NULL, NULL},
     {DC_OPT_MAX_FIELD, NULL, NULL, NULL},
     {DC_OPT_CHUNK_SIZE, NULL, NULL, NULL},
+    {DC_OPT_CSV_FORMULAS, NULL, NULL, NULL},
     {DC_OPT_DRY_RUN, NULL, NULL, NULL},
     {DC_OPT_SOURCE_NAMES, NULL, NULL, NULL},
     {DC_OPT_HELP, NULL, NULL, NULL},
@@ -239,6 +240,7 @@ int dc_cmd_load(int argc, char **argv)
     dc_load_opts_t o;
     memset(&o, 0, sizeof o);
     dc_cli_load_opts(&v, &o);
+    if (v.set[DC_OPT_CSV_FORMULAS]) dc_table_formula_mode(v.str[DC_OPT_CSV_FORMULAS]);
     const char *outdir = v.str[DC_OPT_OUTPUT];
     int force = v.set[DC_OPT_FORCE] != 0, dry = v.set[DC_OPT_DRY_RUN] != 0;
     double max_rate = v.set[DC_OPT_MAX_REJECT_RATE] ? v.num[DC_OPT_MAX_REJECT_RATE] : 1.0;

@@ -323,6 +323,7 @@ static const dc_cmd_opt_t normalize_opts[] = {
     {DC_OPT_VERBOSE, NULL, NULL, NULL},
     DC_CMD_OPTS_NORM,
     DC_CMD_OPTS_INPUT,
+    {DC_OPT_CSV_FORMULAS, NULL, NULL, NULL},
     {DC_OPT_TIMING, NULL, NULL, NULL},
     {DC_OPT_NO_CACHE, NULL, NULL, NULL},
     {DC_OPT_HELP, NULL, NULL, NULL},
@@ -352,6 +353,7 @@ int dc_cmd_normalize(int argc, char **argv)
     memset(&no, 0, sizeof no);
     dc_cli_norm_opts(&v, &no);
     no.no_cache = v.set[DC_OPT_NO_CACHE] != 0;
+    if (v.set[DC_OPT_CSV_FORMULAS]) dc_table_formula_mode(v.str[DC_OPT_CSV_FORMULAS]);
     const char *out = v.str[DC_OPT_OUTPUT];
     int force = v.set[DC_OPT_FORCE] != 0;
     dc_source_naming_t naming = v.set[DC_OPT_SOURCE_NAMES] ? (dc_source_naming_t)v.num[DC_OPT_SOURCE_NAMES]

@@ -20,6 +20,7 @@ static const dc_cmd_opt_t run_opts[] = {
     {DC_OPT_VERBOSE, NULL, "more messages (per stage and per blocking rule)", NULL},
     {DC_OPT_FORMAT, NULL, NULL, NULL},
     {DC_OPT_COMPRESS, NULL, NULL, NULL},
+    {DC_OPT_CSV_FORMULAS, NULL, NULL, NULL},
     {DC_OPT_MODEL, NULL, NULL, NULL},
     {DC_OPT_RULES, NULL, NULL, NULL},
     {DC_OPT_MATCH_THRESHOLD, NULL, NULL, NULL},
@@ -50,6 +51,7 @@ int dc_cmd_run(int argc, char **argv)
         dc_optvals_free(&v);
         return prc < 0 ? DC_EXIT_OK : prc;
     }
+    dc_cli_log_level(&v);
     dc_run_opts_t o;
     memset(&o, 0, sizeof o);
     o.max_reject_rate = 2.0;
@@ -67,7 +69,21 @@ int dc_cmd_run(int argc, char **argv)
     if (v.set[DC_OPT_MATCH_THRESHOLD]) o.match_threshold = v.num[DC_OPT_MATCH_THRESHOLD];
     if (v.set[DC_OPT_REVIEW_THRESHOLD]) o.review_threshold = v.num[DC_OPT_REVIEW_THRESHOLD];
     if (v.set[DC_OPT_MAX_REJECT_RATE]) o.max_reject_rate = v.num[DC_OPT_MAX_REJECT_RATE];
-    if (v.set[DC_OPT_MEMORY_LIMIT]) o.memory_limit = (size_t)v.u64[DC_OPT_MEMORY_LIMIT];
+    if (v.set[DC_OPT_MEMORY_LIMIT]) {
+        o.memory_limit = (size_t)v.u64[DC_OPT_MEMORY_LIMIT];
+    } else {   /* the default cap: a share of the memory this process may use */
+        uint64_t base = 0;
+        /* test hook: a meminfo file standing for this machine's, no cgroup */
+        const char *fake = getenv("DANCU_TEST_MEMINFO");
+        static const char *const no_cgroup[] = {NULL};
+        o.memory_limit = dc_memory_default_limit(fake, fake ? no_cgroup : NULL, &base);
+        o.memory_limit_default = o.memory_limit != 0;
+        char a[32], b[32];
+        if (o.memory_limit)
+            dc_log(2, "memory limit %s (%.0f%% of %s; --memory-limit SIZE or none to change it)",
+                   dc_format_size(o.memory_limit, a), DC_MEMORY_DEFAULT_SHARE * 100, dc_format_size(base, b));
+    }
+    if (v.set[DC_OPT_CSV_FORMULAS]) dc_table_formula_mode(v.str[DC_OPT_CSV_FORMULAS]);
     if (v.set[DC_OPT_SOURCE_NAMES]) o.source_naming = (dc_source_naming_t)v.num[DC_OPT_SOURCE_NAMES];
     int progress = v.set[DC_OPT_PROGRESS] ? (int)v.num[DC_OPT_PROGRESS] : 0;   /* auto, json, none */
     dc_cli_load_opts(&v, &o.load);

@@ -42,7 +42,7 @@ typedef enum dc_opt_id {
     DC_OPT_ETHNIC_CODES, DC_OPT_SEX_ONE, DC_OPT_CENTURY_PIVOT, DC_OPT_REF_YEAR, DC_OPT_SOURCE_NAMES,
     DC_OPT_PROGRESS, DC_OPT_TIMING, DC_OPT_NO_CACHE, DC_OPT_PEOPLE, DC_OPT_SEED, DC_OPT_DUP_RATE,
     DC_OPT_CORRUPT_RATE, DC_OPT_PROVINCES, DC_OPT_STYLES, DC_OPT_NO_LEGACY, DC_OPT_TRUTH, DC_OPT_LINKS,
-    DC_OPT_JSON, DC_OPT_HTML,
+    DC_OPT_JSON, DC_OPT_HTML, DC_OPT_CSV_FORMULAS,
     DC_OPT__COUNT
 } dc_opt_id_t;
 
@@ -66,7 +66,7 @@ typedef struct dc_opt {
     char shrt;                /* short form, 0 none */
     dc_argtype_t type;
     const char *metavar;      /* "N", "FILE" */
-    const char *choices;      /* DC_ARG_CHOICE: "csv|jsonl" */
+    const char *choices;      /* DC_ARG_CHOICE: "csv|jsonl"; DC_ARG_SIZE: "none" when "none" means 0 */
     int bounds, param;        /* which library's *_param_bounds(param) (options.c) */
     const char *dflt;         /* default as shown, NULL none */
     const char *help;

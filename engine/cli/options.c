@@ -57,9 +57,10 @@ const dc_opt_t dc_opts[DC_OPT__COUNT] = {
                                  "0.5", "lower bound of the review band (at most the match threshold)"},
     [DC_OPT_MAX_REJECT_RATE] = {"max-reject-rate", 0, DC_ARG_REAL, "R", NULL, B_RUN, DC_RUN_P_MAX_REJECT_RATE, NULL,
                                 "fail when rejected / input rows exceeds R"},
-    [DC_OPT_MEMORY_LIMIT] = {"memory-limit", 0, DC_ARG_SIZE, "SIZE", NULL, B_RUN, DC_RUN_P_MEMORY_LIMIT, NULL,
+    [DC_OPT_MEMORY_LIMIT] = {"memory-limit", 0, DC_ARG_SIZE, "SIZE", "none", B_RUN, DC_RUN_P_MEMORY_LIMIT,
+                             "80% of physical memory or of the cgroup limit",
                              "fail early (estimated from the input sizes) or as soon as the process grows "
-                             "past SIZE (e.g. 4G)"},
+                             "past SIZE (e.g. 4G); 0 or none: no limit"},
     [DC_OPT_DELIMITER] = {"delimiter", 'd', DC_ARG_DELIM, "C", ",|;|tab||", B_NONE, 0, "detect",
                           "field delimiter: , ; | or tab"},
     [DC_OPT_ENCODING] = {"encoding", 'e', DC_ARG_ENCODING, "NAME", "auto|utf-8|tcvn3|vni|viscii|cp1258", B_NONE, 0,
@@ -112,6 +113,9 @@ const dc_opt_t dc_opts[DC_OPT__COUNT] = {
     [DC_OPT_LINKS] = {"links", 0, DC_ARG_FILE, "FILE", NULL, B_NONE, 0, NULL, "links.csv of a run"},
     [DC_OPT_JSON] = {"json", 0, DC_ARG_NONE, NULL, NULL, B_NONE, 0, NULL, "print the result as JSON"},
     [DC_OPT_HTML] = {"html", 0, DC_ARG_NONE, NULL, NULL, B_NONE, 0, NULL, "write the result as an HTML page"},
+    [DC_OPT_CSV_FORMULAS] = {"csv-formulas", 0, DC_ARG_CHOICE, "HOW", "escape|raw", B_NONE, 0, "escape",
+                             "CSV cells starting with = + - @ TAB CR ' get a leading ' (spreadsheet formula "
+                             "guard, docs/OUTPUTS.md)"},
 };
 
 int dc_opt_bounds(dc_opt_id_t id, dc_bounds_t *b)
@@ -248,6 +252,11 @@ static int check_value(const char *cmd, dc_opt_id_t id, const char *arg, dc_optv
     }
     case DC_ARG_SIZE: {
         double x;
+        if (o->choices && !strcmp(o->choices, "none") && !strcmp(arg, "none")) {
+            v->num[id] = 0;
+            v->u64[id] = 0;
+            return 0;
+        }
         if (dc_cli_parse_size(arg, &x))
             return dc_cli_usage_error(cmd, "--%s: '%s' is not a size (a number with K, M, G or T)", o->name, arg);
         if (hasb && (x < b.lo || x > b.hi))

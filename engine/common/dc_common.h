@@ -261,6 +261,17 @@ const char *dc_outfile_path(const dc_outfile_t *f);
 typedef struct dc_table dc_table_t;
 typedef enum { DC_FMT_CSV = 0, DC_FMT_JSONL = 1 } dc_format_t;
 
+/* Spreadsheet-formula guard of CSV tables (OWASP CSV injection), on by
+ * default: a CSV string or header cell starting with = + - @ TAB CR or a
+ * single quote is written with a single quote in front (undo: drop the
+ * first character of every CSV cell that starts with a single quote).
+ * JSON Lines and number cells are never changed. 0: cells as they are
+ * (`--csv-formulas raw`). Set before any table is written. */
+extern int dc_table_formula_guard;
+/*! dc_table_formula_mode() : set the guard from a --csv-formulas argument,
+ *  "escape" (1) or "raw" (0). @return 0, or -1 for anything else. */
+int dc_table_formula_mode(const char *mode);
+
 /*! dc_table_open() :
  *  Create "<dir>/<name>.csv" or ".jsonl", plus ".zst" when `compress`.
  *  `cols` (ncols names) are copied. @return NULL on error (dc_seterr). */
@@ -347,6 +358,22 @@ int dc_progress_active(void);
 
 /*! dc_now() : monotonic seconds. */
 double dc_now(void);
+/*! dc_format_size() : a byte count for people: "1 B", "1 KiB", "300 MiB",
+ *  "1.5 GiB" (binary units, one decimal when not whole). @return out. */
+const char *dc_format_size(uint64_t bytes, char out[32]);
+
+/* The default --memory-limit of `dancu run`: this share of the memory the
+ * process may use (docs/PERFORMANCE.md, "Memory limit"). */
+#define DC_MEMORY_DEFAULT_SHARE 0.8
+
+/*! dc_memory_default_limit() : DC_MEMORY_DEFAULT_SHARE of the smaller of
+ *  MemTotal (from `meminfo`, NULL: /proc/meminfo) and the first cgroup
+ *  memory limit found among the files `cgroup` (NULL-terminated; NULL:
+ *  cgroup v2 /sys/fs/cgroup/memory.max, then v1 memory.limit_in_bytes;
+ *  "max" means none). *base (may be NULL) gets that smaller figure.
+ *  @return bytes, 0 when nothing could be read. */
+size_t dc_memory_default_limit(const char *meminfo, const char *const *cgroup, uint64_t *base);
+
 /*! dc_peak_rss_bytes() : peak resident set size of the process so far. */
 size_t dc_peak_rss_bytes(void);
 /*! dc_hash64() : XXH3-64 of a byte string (wrapper so that modules need not

@@ -1,6 +1,16 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * table.c - CSV / JSON Lines table writer over dc_outfile (dc_common.h).
+ *
+ * Spreadsheet formulas (OWASP "CSV Injection"): a CSV cell whose text
+ * starts with = + - @ TAB or CR would be run as a formula by a spreadsheet
+ * that opens the file (a record_id `=HYPERLINK(...)`). Unless
+ * dc_table_formula_guard is 0, such a string cell, and one starting with a
+ * single quote, is written with a single quote in front: `'=HYPERLINK(...)`
+ * (then quoted as usual if it holds a comma or quote). The rule is exact
+ * to undo: a CSV string cell starting with a single quote had one added;
+ * drop it. Number cells (dc_table_u64/i64/f64) and JSON Lines are never
+ * changed. Header cells follow the same rule.
  */
 #include "common/dc_common.h"
 
@@ -16,6 +26,39 @@
 #include <zstd.h>      /* ZSTD_compress2 */
 
 #define FLUSH_AT (1u << 17)
+
+int dc_table_formula_guard = 1;
+
+/* First bytes that get a guarding single quote (see the head comment). */
+static const unsigned char formula_lead[256] = {['='] = 1, ['+'] = 1, ['-'] = 1, ['@'] = 1,
+                                                ['\t'] = 1, ['\r'] = 1, ['\''] = 1};
+
+static inline int csv_guard(const char *s, size_t n)
+{
+    return dc_table_formula_guard && n && formula_lead[(unsigned char)s[0]];
+}
+
+int dc_table_formula_mode(const char *mode)
+{
+    if (!strcmp(mode, "escape")) dc_table_formula_guard = 1;
+    else if (!strcmp(mode, "raw")) dc_table_formula_guard = 0;
+    else return -1;
+    return 0;
+}
+
+/* A CSV cell through dc_buf_put_csv, guarded. */
+static void put_csv_guarded(dc_buf_t *b, const char *s, size_t n)
+{
+    if (!csv_guard(s, n)) {
+        dc_buf_put_csv(b, s, n, ',');
+        return;
+    }
+    dc_buf_t g = DC_BUF_INIT;
+    dc_buf_putc(&g, '\'');
+    dc_buf_put(&g, s, n);
+    dc_buf_put_csv(b, g.p, g.len, ',');
+    dc_buf_free(&g);
+}
 
 struct dc_table {
     dc_outfile_t *out;
@@ -67,7 +110,7 @@ dc_table_t *dc_table_open_path(const char *path, dc_format_t fmt, int compress, 
     if (fmt == DC_FMT_CSV) {
         for (size_t i = 0; i < ncols; i++) {
             if (i) dc_buf_putc(&t->b, ',');
-            dc_buf_put_csv(&t->b, cols[i], strlen(cols[i]), ',');
+            put_csv_guarded(&t->b, cols[i], strlen(cols[i]));
         }
         dc_buf_putc(&t->b, '\n');
     }
@@ -158,14 +201,17 @@ void dc_table_str(dc_table_t *t, const char *s, size_t n)
 {
     if (t->fmt == DC_FMT_CSV && t->cell < t->ncols) {
         /* one scan decides the quoting (dc_buf_put_csv's rule), one copy */
+        int g = csv_guard(s, n);
         if (!csv_needs_quotes(s, n)) {
-            char *p = csv_cell(t, n);
+            char *p = csv_cell(t, n + 1);
+            if (g) *p++ = '\'';
             memcpy(p, s, n);
             csv_end(t, p + n);
             return;
         }
-        char *p = csv_cell(t, 2 * n + 2);
+        char *p = csv_cell(t, 2 * n + 3);
         *p++ = '"';
+        if (g) *p++ = '\'';
         const char *e = s + n;
         while (s < e) {
             const char *dq = memchr(s, '"', (size_t)(e - s));
@@ -180,7 +226,7 @@ void dc_table_str(dc_table_t *t, const char *s, size_t n)
         return;
     }
     begin_cell(t);
-    if (t->fmt == DC_FMT_CSV) dc_buf_put_csv(&t->b, s, n, ',');
+    if (t->fmt == DC_FMT_CSV) put_csv_guarded(&t->b, s, n);
     else dc_buf_put_json_str(&t->b, s, n);
 }
 

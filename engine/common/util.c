@@ -329,6 +329,59 @@ double dc_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+const char *dc_format_size(uint64_t bytes, char out[32])
+{
+    static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    int u = 0;
+    double v = (double)bytes;
+    while (v >= 1024 && u < 4) v /= 1024, u++;
+    if (u == 0 || v == (double)(uint64_t)v) snprintf(out, 32, "%.0f %s", v, unit[u]);
+    else snprintf(out, 32, "%.1f %s", v, unit[u]);
+    return out;
+}
+
+/* A byte count from a cgroup or meminfo file: the first number in it
+ * times `mul`; 0 when absent, "max" or not a number. */
+static uint64_t read_bytes(const char *path, const char *key, uint64_t mul)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    char line[256];
+    uint64_t v = 0;
+    while (fgets(line, sizeof line, f)) {
+        const char *p = line;
+        if (key) {
+            size_t k = strlen(key);
+            if (strncmp(line, key, k)) continue;
+            p += k;
+        }
+        while (*p == ' ' || *p == '\t') p++;
+        char *e;
+        unsigned long long x = strtoull(p, &e, 10);
+        if (e != p) v = (uint64_t)x * mul;
+        break;
+    }
+    fclose(f);
+    return v;
+}
+
+size_t dc_memory_default_limit(const char *meminfo, const char *const *cgroup, uint64_t *base)
+{
+    static const char *const cg_default[] = {"/sys/fs/cgroup/memory.max",
+                                             "/sys/fs/cgroup/memory/memory.limit_in_bytes", NULL};
+    uint64_t total = read_bytes(meminfo ? meminfo : "/proc/meminfo", "MemTotal:", 1024);
+    for (const char *const *c = cgroup ? cgroup : cg_default; *c; c++) {
+        uint64_t lim = read_bytes(*c, NULL, 1);
+        /* cgroup v1 says "no limit" with a huge page-rounded number */
+        if (lim && lim < ((uint64_t)1 << 60) && (!total || lim < total)) {
+            total = lim;
+            break;
+        }
+    }
+    if (base) *base = total;
+    return (size_t)((double)total * DC_MEMORY_DEFAULT_SHARE);
+}
+
 size_t dc_peak_rss_bytes(void)
 {
     struct rusage ru;

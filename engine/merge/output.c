@@ -24,9 +24,24 @@
  *   - SIGINT/SIGTERM/SIGHUP: the CLI's handler calls dc_outfile_abort_all()
  *     (open temporaries) then dc_output_abort_all() (staged files, files
  *     already renamed by a commit in progress, the staging folder);
- *   - SIGKILL or power loss: at worst the hidden staging folder remains,
- *     with no _SUCCESS; the next run refuses the folder (not empty) unless
- *     --force, which deletes stale staging folders.
+ *   - SIGKILL or power loss before the commit: the hidden staging folder
+ *     remains, with no _SUCCESS; the next run refuses the folder (not
+ *     empty) unless --force, which deletes stale staging folders;
+ *   - SIGKILL or power loss during the commit (the renames, then the
+ *     marker's rename): some outputs may already be in OUTDIR, never
+ *     _SUCCESS. The commit cannot be one rename: the outputs are files of
+ *     OUTDIR itself, which may be a mount point or hold the user's files.
+ *     The marker is staged (written and synced) before the renames so that
+ *     the window is N+1 renames and one directory sync.
+ *
+ * Hostile folders. Everything is done relative to a descriptor of OUTDIR
+ * opened once: a stale staging folder is removed only if it is a real
+ * directory (lstat semantics, opened with O_NOFOLLOW and checked to be the
+ * same inode) owned by this user, and only the regular files in it (what a
+ * run stages); a symbolic link planted as OUTDIR/.dancu-run.N is never
+ * followed. The descriptor also carries an exclusive flock(2) for the whole
+ * run: a second run on the same OUTDIR, even with --force, is refused
+ * instead of deleting the first one's live staging folder.
  */
 #include "merge/dc_merge.h"
 
@@ -36,6 +51,7 @@
 #include <signal.h>     /* sig_atomic_t */
 #include <stdlib.h>     /* free */
 #include <string.h>     /* strlen, strncmp */
+#include <sys/file.h>   /* flock */
 #include <sys/stat.h>   /* mkdir */
 #include <sys/syscall.h> /* SYS_getdents64 */
 #include <unistd.h>     /* unlink, rmdir, getpid, fsync, syscall */
@@ -53,6 +69,7 @@ struct dc_output {
     char *outdir, *stage;
     const char *orig;    /* run->opts.outdir as given, restored at the end */
     int created;         /* OUTDIR did not exist: removed again on abort */
+    int dfd;             /* OUTDIR, open and flock()ed for the run */
     dc_format_t fmt;
     int compress;
     staged_t ent[MAX_STAGED];
@@ -85,11 +102,15 @@ struct dirent64_raw {
     char d_name[];
 };
 
-static void unlink_all_in(const char *dir)
+/* Remove the regular files of the folder open as `fd` (never following a
+ * symbolic link: unlinkat removes the link itself, and anything that is not
+ * a regular file is left alone). Async-signal-safe: raw getdents64, no
+ * allocation, unlike opendir. Removing while listing may skip entries,
+ * hence the passes. */
+static void unlink_files_at(int fd)
 {
     for (int pass = 0; pass < 8; pass++) {
-        int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0) return;
+        if (lseek(fd, 0, SEEK_SET) != 0) return;
         int found = 0;
         char buf[4096] __attribute__((aligned(8)));
         for (;;) {
@@ -97,16 +118,45 @@ static void unlink_all_in(const char *dir)
             if (n <= 0) break;
             for (long off = 0; off < n;) {
                 struct dirent64_raw *d = (struct dirent64_raw *)(void *)(buf + off);
-                if (strcmp(d->d_name, ".") && strcmp(d->d_name, "..")) {
-                    unlinkat(fd, d->d_name, 0);
+                struct stat st;
+                if (strcmp(d->d_name, ".") && strcmp(d->d_name, "..") &&
+                    fstatat(fd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+                    unlinkat(fd, d->d_name, 0) == 0)
                     found = 1;
-                }
                 off += d->d_reclen;
             }
         }
-        close(fd);
         if (!found) return;
     }
+}
+
+/* The regular files of staging folder `dir` (a path), then the folder;
+ * a symbolic link in its place is not followed (O_NOFOLLOW; rmdir fails on
+ * it). Async-signal-safe. */
+static void unlink_all_in(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return;
+    unlink_files_at(fd);
+    close(fd);
+    rmdir(dir);
+}
+
+/* Remove the staging folder `name` of the folder open as `dfd` when it is
+ * what a run leaves: a real directory owned by this user (checked without
+ * following a link, then opened with O_NOFOLLOW and compared inode to
+ * inode), its regular files, then the folder if that emptied it. Anything
+ * else (a planted link, another user's folder) is left in place. */
+static void remove_stage_at(int dfd, const char *name)
+{
+    struct stat st, st2;
+    if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid())
+        return;
+    int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return;
+    if (fstat(fd, &st2) == 0 && st2.st_dev == st.st_dev && st2.st_ino == st.st_ino) unlink_files_at(fd);
+    close(fd);
+    unlinkat(dfd, name, AT_REMOVEDIR);
 }
 
 int dc_output_committed(void) { return g_committed != 0; }
@@ -120,7 +170,6 @@ void dc_output_abort_all(void)
             if (g_ent[i].moving) unlink(g_ent[i].final);
     }
     unlink_all_in(g_stage);
-    rmdir(g_stage);
 }
 
 static int join(char *dst, const char *dir, const char *base)
@@ -131,20 +180,6 @@ static int join(char *dst, const char *dir, const char *base)
     dst[a] = '/';
     memcpy(dst + a + 1, base, b + 1);
     return 0;
-}
-
-/* Remove a folder and the plain files in it (a stale staging folder). */
-static void remove_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d) return;
-    struct dirent *e;
-    char p[PATH_CAP];
-    while ((e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && join(p, dir, e->d_name) == 0)
-            unlink(p);
-    closedir(d);
-    rmdir(dir);
 }
 
 static int sync_dir(const char *dir)
@@ -174,50 +209,76 @@ int dc_output_begin(dc_run_t *run)
         created = 1;
     } else if (!S_ISDIR(st.st_mode)) {
         return dc_seterr("%s exists and is not a directory", outdir);
-    } else if (!run->opts.force) {
-        DIR *d0 = opendir(outdir);
-        if (!d0) return dc_seterr("cannot open %s: %s", outdir, strerror(errno));
+    }
+    int dfd = open(outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) return dc_seterr("cannot open %s: %s", outdir, strerror(errno));
+    /* one writer per folder: held until the descriptor is closed (commit,
+     * abort, or the process's end, whatever kills it) */
+    if (flock(dfd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        if (e == EWOULDBLOCK) {
+            close(dfd);
+            if (created) rmdir(outdir);
+            return dc_seterr("output directory %s is in use by another dancu run (locked); wait for it to end or "
+                             "choose another folder", outdir);
+        }
+        /* a file system without flock (some network mounts): run unlocked */
+        dc_log(1, "warning: cannot lock %s (%s): a concurrent run on it would not be refused", outdir, strerror(e));
+    }
+    int rc = 0;
+    dc_buf_t p = DC_BUF_INIT;
+    if (!created && !run->opts.force) {
+        int fd2 = dup(dfd);
+        DIR *d0 = fd2 >= 0 ? fdopendir(fd2) : NULL;
+        if (!d0) {
+            if (fd2 >= 0) close(fd2);
+            rc = dc_seterr("cannot open %s: %s", outdir, strerror(errno));
+            goto fail;
+        }
+        rewinddir(d0);   /* a dup shares the descriptor's offset */
         struct dirent *e0;
         int nonempty = 0;
         while (!nonempty && (e0 = readdir(d0))) nonempty = strcmp(e0->d_name, ".") && strcmp(e0->d_name, "..");
         closedir(d0);
-        if (nonempty) return dc_seterr("output directory %s is not empty (use --force to write into it)", outdir);
+        if (nonempty) {
+            rc = dc_seterr("output directory %s is not empty (use --force to write into it)", outdir);
+            goto fail;
+        }
     }
     /* A stale marker would vouch for files this run may replace. */
-    dc_buf_t p = DC_BUF_INIT;
-    dc_buf_printf(&p, "%s/_SUCCESS", outdir);
-    if (unlink(p.p) != 0 && errno != ENOENT) {
-        int rc = dc_seterr("cannot remove %s: %s", p.p, strerror(errno));
-        dc_buf_free(&p);
-        return rc;
+    if (unlinkat(dfd, "_SUCCESS", 0) != 0 && errno != ENOENT) {
+        rc = dc_seterr("cannot remove %s/_SUCCESS: %s", outdir, strerror(errno));
+        goto fail;
     }
-    /* Staging folders of earlier killed runs (only reachable with --force). */
-    DIR *d = opendir(outdir);
+    /* Staging folders of earlier killed runs (only reachable with --force),
+     * removed without following links (remove_stage_at). */
+    int fd3 = dup(dfd);
+    DIR *d = fd3 >= 0 ? fdopendir(fd3) : NULL;
     if (d) {
+        rewinddir(d);
         struct dirent *e;
-        while ((e = readdir(d))) {
-            if (strncmp(e->d_name, ".dancu-run.", 11)) continue;
-            dc_buf_clear(&p);
-            dc_buf_printf(&p, "%s/%s", outdir, e->d_name);
-            remove_tree(p.p);
-        }
+        while ((e = readdir(d)))
+            if (!strncmp(e->d_name, ".dancu-run.", 11)) remove_stage_at(dfd, e->d_name);
         closedir(d);
+    } else if (fd3 >= 0) {
+        close(fd3);
     }
-    dc_buf_clear(&p);
-    dc_buf_printf(&p, "%s/.dancu-run.%ld", outdir, (long)getpid());
+    char name[64];
+    snprintf(name, sizeof name, ".dancu-run.%ld", (long)getpid());
+    dc_buf_printf(&p, "%s/%s", outdir, name);
     if (p.len + 64 >= PATH_CAP) {
-        dc_buf_free(&p);
-        return dc_seterr("output folder path too long");
+        rc = dc_seterr("output folder path too long");
+        goto fail;
     }
-    remove_tree(p.p);
-    if (mkdir(p.p, 0700) != 0) {
-        int rc = dc_seterr("cannot create %s: %s", p.p, strerror(errno));
-        dc_buf_free(&p);
-        return rc;
+    if (mkdirat(dfd, name, 0700) != 0) {
+        rc = dc_seterr("cannot create %s: %s%s", p.p, strerror(errno),
+                       errno == EEXIST ? " (not a staging folder of this user: remove it by hand)" : "");
+        goto fail;
     }
     dc_output_t *o = dc_xcalloc(1, sizeof *o);
     o->outdir = dc_xstrdup(outdir);
     o->stage = p.p;
+    o->dfd = dfd;
     o->fmt = run->opts.jsonl ? DC_FMT_JSONL : DC_FMT_CSV;
     o->compress = run->opts.compress;
     o->created = created;
@@ -229,6 +290,11 @@ int dc_output_begin(dc_run_t *run)
     o->orig = run->opts.outdir;
     run->opts.outdir = o->stage;
     return 0;
+fail:
+    dc_buf_free(&p);
+    close(dfd);
+    if (created) rmdir(outdir);
+    return rc;
 }
 
 static staged_t *new_entry(dc_output_t *o, const char *base)
@@ -307,12 +373,13 @@ static void output_free(dc_run_t *run)
         dc_outfile_abort(o->ent[i].f);
         free(o->ent[i].base);
     }
-    remove_tree(o->stage);
+    unlink_all_in(o->stage);
     g_stage_live = 0;
     for (int i = 0; i < MAX_STAGED; i++) g_ent[i].moving = 0;
     run->opts.outdir = o->orig;
     free(o->stage);
     free(o->outdir);
+    close(o->dfd);   /* releases the lock */
     free(o);
     run->merge->out = NULL;
 }
@@ -386,30 +453,15 @@ int dc_output_commit(dc_run_t *run)
     char **names = NULL;
     int n = 0;
     if (rc == 0) rc = list_staged(o, &names, &n);
-    if (rc == 0 && sync_dir(o->stage) != 0)
-        rc = dc_seterr("cannot sync %s: %s", o->stage, strerror(errno));
-    char from[PATH_CAP];
-    for (int i = 0; i < n && rc == 0; i++)
-        if (join(g_ent[i].final, o->outdir, names[i]) != 0) rc = dc_seterr("output path too long");
-    if (rc == 0) test_delay();
-    /* 2. move them into place: renames only */
-    for (int i = 0; i < n && rc == 0; i++) {
-        g_ent[i].moving = 1;
-        if (join(from, o->stage, names[i]) != 0 || rename(from, g_ent[i].final) != 0)
-            rc = dc_seterr("cannot rename %s to %s: %s", from, g_ent[i].final, strerror(errno));
-    }
-    if (rc == 0 && sync_dir(o->outdir) != 0)
-        rc = dc_seterr("cannot sync %s: %s", o->outdir, strerror(errno));
-    /* 3. the marker, last */
+    /* 2. the marker, staged too (its name is not in the listing) */
+    char from[PATH_CAP], mfrom[PATH_CAP];
+    if (rc == 0 && (join(g_marker, o->outdir, "_SUCCESS") != 0 || join(mfrom, o->stage, "_SUCCESS") != 0))
+        rc = dc_seterr("output path too long");
     if (rc == 0) {
-        dc_buf_t p = DC_BUF_INIT, body = DC_BUF_INIT;
-        dc_buf_printf(&p, "%s/_SUCCESS", o->outdir);
-        if (p.len >= PATH_CAP) rc = dc_seterr("output path too long");
-        memcpy(g_marker, p.p, DC_MIN(p.len + 1, (size_t)PATH_CAP));
-        g_marker_live = 1;
+        dc_buf_t body = DC_BUF_INIT;
         dc_buf_printf(&body, "dancu %s\n", DC_VERSION);
         for (int i = 0; i < n; i++) dc_buf_printf(&body, "%s\n", names[i]);
-        dc_outfile_t *f = rc == 0 ? dc_outfile_open(p.p, 0) : NULL;
+        dc_outfile_t *f = dc_outfile_open(mfrom, 0);
         if (!f) {
             rc = -1;
         } else if (dc_outfile_buf(f, &body) != 0) {
@@ -417,11 +469,32 @@ int dc_output_commit(dc_run_t *run)
             rc = -1;
         } else if (dc_outfile_commit(f) != 0) {
             rc = -1;
-        } else {
-            test_delay_at("DANCU_TEST_MARKER_DELAY");   /* marker in place, commit not over */
         }
-        dc_buf_free(&p);
         dc_buf_free(&body);
+    }
+    if (rc == 0 && sync_dir(o->stage) != 0)
+        rc = dc_seterr("cannot sync %s: %s", o->stage, strerror(errno));
+    for (int i = 0; i < n && rc == 0; i++)
+        if (join(g_ent[i].final, o->outdir, names[i]) != 0) rc = dc_seterr("output path too long");
+    if (rc == 0) test_delay();
+    /* 3. move them into place: renames only (a test may pause between two) */
+    for (int i = 0; i < n && rc == 0; i++) {
+        g_ent[i].moving = 1;
+        if (join(from, o->stage, names[i]) != 0 || rename(from, g_ent[i].final) != 0)
+            rc = dc_seterr("cannot rename %s to %s: %s", from, g_ent[i].final, strerror(errno));
+        if (i == 0) test_delay_at("DANCU_TEST_RENAME_DELAY");
+    }
+    if (rc == 0 && sync_dir(o->outdir) != 0)
+        rc = dc_seterr("cannot sync %s: %s", o->outdir, strerror(errno));
+    /* 4. the marker, last: one rename */
+    if (rc == 0) {
+        g_marker_live = 1;
+        if (rename(mfrom, g_marker) != 0)
+            rc = dc_seterr("cannot rename %s to %s: %s", mfrom, g_marker, strerror(errno));
+        else if (sync_dir(o->outdir) != 0)
+            rc = dc_seterr("cannot sync %s: %s", o->outdir, strerror(errno));
+        else
+            test_delay_at("DANCU_TEST_MARKER_DELAY");   /* marker in place, commit not over */
     }
     if (rc != 0) {
         /* roll back: no final file without the marker */

@@ -119,9 +119,10 @@ static int check_memory(const dc_run_t *run, const char *stage)
 {
     if (!run->opts.memory_limit) return 0;
     size_t rss = dc_peak_rss_bytes();
+    char a[32], b[32];
     if (rss > run->opts.memory_limit)
-        return dc_seterr("memory limit exceeded after stage %s: peak %zu MiB > limit %zu MiB", stage,
-                         rss >> 20, run->opts.memory_limit >> 20);
+        return dc_seterr("memory limit exceeded after stage %s: peak %s > limit %s%s", stage, dc_format_size(rss, a),
+                         dc_format_size(run->opts.memory_limit, b), dc_run_limit_origin(run));
     return 0;
 }
 

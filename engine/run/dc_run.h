@@ -84,6 +84,7 @@ typedef struct dc_run_opts {
     const char *model_in;        /* --model FILE, NULL: estimate */
     const char *rules_file;      /* --rules FILE, NULL: default blocking rules */
     size_t memory_limit;         /* bytes, 0: none */
+    int memory_limit_default;    /* memory_limit is the default share, not --memory-limit */
     dc_source_naming_t source_naming;   /* --source-names base|path */
     dc_load_opts_t load;
     dc_norm_opts_t norm;
@@ -148,6 +149,10 @@ void dc_run_manifest_json(const dc_run_t *run, const char *const *paths, size_t 
  *  is unknown). @return the total size of the plain input files, 0 when
  *  unknown (stdin, .zst, .gz). */
 uint64_t dc_run_reserve_interner(dc_intern_t *in, const char *const *paths, size_t npaths);
+
+/*! dc_run_limit_origin() : "" for a --memory-limit given, else a note
+ *  saying the limit is the default and how to change it (for messages). */
+const char *dc_run_limit_origin(const dc_run_t *run);
 
 /*! dc_run_estimate_load_bytes() : the memory that loading `paths` will
  *  take at its peak, estimated from the file sizes (docs/PERFORMANCE.md). */

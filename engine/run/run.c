@@ -59,9 +59,11 @@ static int commit(void *ud, dc_batch_t *b)
     if (run->opts.memory_limit && dc_peak_rss_bytes() > run->opts.memory_limit) {
         free(recs);
         b->user = NULL;
-        return dc_seterr("memory limit exceeded while loading (%zu MiB after %zu rows, limit %zu MiB): "
+        char got[32], lim[32];
+        return dc_seterr("memory limit exceeded while loading (%s after %zu rows, limit %s%s): "
                          "raise --memory-limit or split the input",
-                         dc_peak_rss_bytes() >> 20, run->nrec, run->opts.memory_limit >> 20);
+                         dc_format_size(dc_peak_rss_bytes(), got), run->nrec,
+                         dc_format_size(run->opts.memory_limit, lim), dc_run_limit_origin(run));
     }
     if (run->nrec + b->n > UINT32_MAX - 1) {
         free(recs);
@@ -106,6 +108,7 @@ uint64_t dc_run_reserve_interner(dc_intern_t *in, const char *const *paths, size
 int dc_run_load(dc_run_t *run, const char *const *paths, size_t npaths)
 {
     run->in_bytes = dc_run_reserve_interner(run->in, paths, npaths);
+    run->opts.load.memory_limit = run->opts.memory_limit;   /* the reader stops before a record passes it */
     dc_run_stage_begin(run, "load");
     dc_sink_t sink = {w_init, w_free, NULL, process, commit, run};
     int rc = dc_load(&run->opts.load, paths, npaths, &sink, &run->load);
@@ -185,6 +188,13 @@ void dc_run_free(dc_run_t *run)
 #define MEM_COMPRESSION_RATIO 4.0   /* assumed for .gz / .zst inputs */
 #define MEM_PER_RECORD_LATER 72.0
 
+const char *dc_run_limit_origin(const dc_run_t *run)
+{
+    return run->opts.memory_limit_default ? ", the default: 80% of this machine's memory; change it with "
+                                            "--memory-limit SIZE or none"
+                                          : "";
+}
+
 size_t dc_run_estimate_load_bytes(const char *const *paths, size_t npaths)
 {
     double in = 0;
@@ -203,10 +213,13 @@ int dc_run_check_memory_early(const dc_run_t *run, const char *const *paths, siz
     size_t lim = run->opts.memory_limit;
     if (!lim) return 0;
     size_t need = dc_run_estimate_load_bytes(paths, npaths);
+    char a[32], b[32];
     if (need > lim)
-        return dc_seterr("--memory-limit %zu MiB is too small for these inputs: loading them needs about %zu MiB "
-                         "(%.1f bytes per input byte, see docs/PERFORMANCE.md); nothing was done",
-                         lim >> 20, need >> 20, MEM_PER_INPUT_BYTE);
+        return dc_seterr("memory limit %s%s: too small for these inputs: loading them needs at least about %s "
+                         "(%.1f bytes per input byte plus %s, a lower bound: see docs/PERFORMANCE.md); "
+                         "nothing was done",
+                         dc_format_size(lim, a), dc_run_limit_origin(run), dc_format_size(need, b),
+                         MEM_PER_INPUT_BYTE, "32 MiB");
     return 0;
 }
 
@@ -215,9 +228,11 @@ int dc_run_check_memory_matching(const dc_run_t *run)
     size_t lim = run->opts.memory_limit;
     if (!lim) return 0;
     size_t now = dc_peak_rss_bytes(), need = now + (size_t)((double)run->nrec * MEM_PER_RECORD_LATER);
+    char a[32], b[32], c[32];
     if (need > lim)
-        return dc_seterr("--memory-limit %zu MiB is too small: %zu records loaded (%zu MiB), matching and "
-                         "merging them needs about %zu MiB in all; stopped before blocking",
-                         lim >> 20, run->nrec, now >> 20, need >> 20);
+        return dc_seterr("memory limit %s%s: too small: %zu records loaded (%s), matching and "
+                         "merging them needs about %s in all; stopped before blocking",
+                         dc_format_size(lim, a), dc_run_limit_origin(run), run->nrec, dc_format_size(now, b),
+                         dc_format_size(need, c));
     return 0;
 }

@@ -57,7 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t pos = 0, nref = 0;
     while (pos < n) {
         int unterm;
-        size_t cut = dc_csv_cut(buf + pos, n - pos, 1, max_field, &unterm);
+        size_t cut = dc_csv_cut(buf + pos, n - pos, 1, max_field, delim, &unterm);
         if (cut == 0 || cut > n - pos) abort();
         if (!unterm) nref += parse_count(buf + pos, cut, delim, max_field, cls, &rec, &sc, &h_ref);
         else nref++, h_ref = h_ref * 7 + cut;
@@ -70,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         while (start < n) {
             avail = DC_MIN(n - start, DC_MAX(avail, step));
             int eof = start + avail == n, unterm;
-            size_t cut = dc_csv_cut(buf + start, avail, eof, max_field, &unterm);
+            size_t cut = dc_csv_cut(buf + start, avail, eof, max_field, delim, &unterm);
             if (cut == 0) {
                 if (eof) abort();
                 avail += step;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,7 +24,7 @@ static void list_dir(const char *dir, int hidden, char *out, size_t cap)
     char names[64][256];
     int n = 0;
     DIR *d = opendir(dir);
-    ck_assert_ptr_nonnull(d);
+    ck_assert_msg(d != NULL, "cannot list %s", dir);
     struct dirent *e;
     while ((e = readdir(d)) && n < 64) {
         if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
@@ -213,6 +214,88 @@ START_TEST(test_stale_marker_and_staging)
 }
 END_TEST
 
+/* A symbolic link planted as OUT/.dancu-run.<n> (stale or at this run's
+ * own name) is never followed by --force: the folder it points to keeps
+ * every file; a foreign entry under this run's name fails the run. */
+START_TEST(test_planted_symlink_not_followed)
+{
+    char *dir = dc_test_tmpdir("safety-symlink");
+    char out[512], victim[512], p[700], l[700], ls[1024];
+    snprintf(out, sizeof out, "%s/out", dir);
+    snprintf(victim, sizeof victim, "%s/victim", dir);
+    ck_assert_int_eq(mkdir(out, 0700), 0);
+    ck_assert_int_eq(mkdir(victim, 0700), 0);
+    snprintf(p, sizeof p, "%s/precious.txt", victim);
+    ck_assert_int_eq(dc_test_write_file(p, "keep\n", 5), 0);
+    snprintf(p, sizeof p, "%s/citizens.csv", victim);
+    ck_assert_int_eq(dc_test_write_file(p, "keep\n", 5), 0);
+    /* a stale name, this run's own name, and a link inside a real stale folder */
+    snprintf(l, sizeof l, "%s/.dancu-run.999999", out);
+    ck_assert_int_eq(symlink(victim, l), 0);
+    snprintf(l, sizeof l, "%s/.dancu-run.999998", out);
+    ck_assert_int_eq(mkdir(l, 0700), 0);
+    snprintf(l, sizeof l, "%s/.dancu-run.999998/precious.txt", out);
+    snprintf(p, sizeof p, "%s/precious.txt", victim);
+    ck_assert_int_eq(symlink(p, l), 0);
+    dc_run_t run;
+    init_run(&run, out);
+    run.opts.force = 1;
+    ck_assert_int_eq(dc_output_begin(&run), 0);
+    write_outputs(&run, 3);
+    ck_assert_int_eq(dc_output_commit(&run), 0);
+    dc_output_abort(&run);
+    list_dir(victim, 1, ls, sizeof ls);
+    ck_assert_str_eq(ls, "citizens.csv precious.txt");
+    char *t = dc_test_read_file(p, NULL);
+    ck_assert_str_eq(t, "keep\n");
+    free(t);
+    /* the planted link itself is left (not ours); the real stale folder
+     * lost its link entry only (unlinkat never follows) or kept it */
+    list_dir(out, 1, ls, sizeof ls);
+    ck_assert_ptr_nonnull(strstr(ls, ".dancu-run.999999"));
+    ck_assert_ptr_nonnull(strstr(ls, "_SUCCESS citizens.csv links.csv report.json"));
+    /* a link at this run's own staging name: refused, nothing followed */
+    dc_test_run("rm -rf '%s'/* '%s'/.dancu-run.*", out, out);
+    snprintf(l, sizeof l, "%s/.dancu-run.%ld", out, (long)getpid());
+    ck_assert_int_eq(symlink(victim, l), 0);
+    ck_assert_int_eq(dc_output_begin(&run), -1);
+    ck_assert_ptr_nonnull(strstr(dc_geterr(), "not a staging folder"));
+    list_dir(victim, 1, ls, sizeof ls);
+    ck_assert_str_eq(ls, "citizens.csv precious.txt");
+    dc_merge_free(&run);
+    dc_test_run("rm -rf '%s'", dir);
+    free(dir);
+}
+END_TEST
+
+/* One writer per output folder: a second dc_output_begin on the same
+ * folder (even with --force) is refused while the first holds it. */
+START_TEST(test_second_writer_refused)
+{
+    char *dir = dc_test_tmpdir("safety-lock");
+    char out[512], ls[1024];
+    snprintf(out, sizeof out, "%s/out", dir);
+    dc_run_t a, b;
+    init_run(&a, out);
+    ck_assert_int_eq(dc_output_begin(&a), 0);
+    write_outputs(&a, 3);
+    /* a second open file description: flock excludes it, same process or not */
+    init_run(&b, out);
+    b.opts.force = 1;
+    ck_assert_int_eq(dc_output_begin(&b), -1);
+    ck_assert_ptr_nonnull(strstr(dc_geterr(), "in use by another dancu run"));
+    ck_assert_int_eq(dc_output_commit(&a), 0);
+    list_dir(out, 1, ls, sizeof ls);
+    ck_assert_str_eq(ls, "_SUCCESS citizens.csv links.csv report.json");
+    /* released by the commit */
+    ck_assert_int_eq(dc_output_begin(&b), 0);
+    dc_merge_free(&b);
+    dc_merge_free(&a);
+    dc_test_run("rm -rf '%s'", dir);
+    free(dir);
+}
+END_TEST
+
 /* ------------------------------------------------------- killed runs */
 
 static void on_term(int sig)
@@ -259,14 +342,15 @@ static void killed_writer(const char *out, int phase, int sig, char *ls, size_t 
     char c;
     ck_assert_int_eq(read(pfd[0], &c, 1), 1);
     if (phase == 2) {
-        /* wait until every table is committed inside the staging folder */
+        /* wait until every table and the marker are committed inside the
+         * staging folder */
         char stage[700], in[1024] = "";
         snprintf(stage, sizeof stage, "%s/.dancu-run.%ld", out, (long)pid);
-        for (int i = 0; i < 3000 && strcmp(in, "citizens.csv links.csv report.json"); i++) {
+        for (int i = 0; i < 3000 && strcmp(in, "_SUCCESS citizens.csv links.csv report.json"); i++) {
             usleep(10 * 1000);
             list_dir(stage, 1, in, sizeof in);
         }
-        ck_assert_str_eq(in, "citizens.csv links.csv report.json");
+        ck_assert_str_eq(in, "_SUCCESS citizens.csv links.csv report.json");
     }
     if (phase == 3) {   /* wait for the marker */
         char fin[1024] = "";
@@ -314,7 +398,7 @@ START_TEST(test_kill_while_committing)
     ck_assert(!strncmp(hidden, ".dancu-run.", 11));
     snprintf(p, sizeof p, "%s/%s", out, hidden);
     list_dir(p, 1, ls, sizeof ls);
-    ck_assert_str_eq(ls, "citizens.csv links.csv report.json");
+    ck_assert_str_eq(ls, "_SUCCESS citizens.csv links.csv report.json");
     dc_test_run("rm -rf '%s'", out);
     killed_writer(out, 2, SIGTERM, ls, sizeof ls);
     ck_assert_str_eq(ls, "");
@@ -406,15 +490,16 @@ static int add_files(char **argv, int at, int max, const char *dir)
     return at;
 }
 
-/* Start `dancu run -q -t 2 -o out FILES...` in the background. */
-static pid_t start_run(const char *out, const char *inputs, const char *delay_ms)
+/* Start `dancu run -q -t 2 -o out FILES...` in the background, with the
+ * environment variable `var` set to `val` (a test hook) when not NULL. */
+static pid_t start_run_env(const char *out, const char *inputs, const char *var, const char *val)
 {
     char *argv[300] = {DANCU_BIN, "run", "-q", "-t", "2", "-o", (char *)out};
     int n = add_files(argv, 7, 300, inputs);
     pid_t pid = fork();
     ck_assert_int_ge(pid, 0);
     if (pid == 0) {
-        if (delay_ms) setenv("DANCU_TEST_COMMIT_DELAY", delay_ms, 1);
+        if (var && val) setenv(var, val, 1);
         int fd = open("/dev/null", O_WRONLY);
         if (fd >= 0) { dup2(fd, 1); dup2(fd, 2); }
         execv(DANCU_BIN, argv);
@@ -422,6 +507,12 @@ static pid_t start_run(const char *out, const char *inputs, const char *delay_ms
     }
     for (int i = 7; i < n; i++) free(argv[i]);
     return pid;
+}
+
+/* The same with the commit delayed by `delay_ms` (NULL: not delayed). */
+static pid_t start_run(const char *out, const char *inputs, const char *delay_ms)
+{
+    return start_run_env(out, inputs, "DANCU_TEST_COMMIT_DELAY", delay_ms);
 }
 
 static char *g_gen, *g_gen_dir;   /* a generated input set for the kill tests */
@@ -515,8 +606,10 @@ START_TEST(test_run_killed_at_commit)
             ready = stat(p, &sb) == 0;
         }
         ck_assert_msg(ready, "the run never staged its report");
-        list_dir(stage, 1, ls, sizeof ls);
-        ck_assert_str_eq(ls, "citizens.csv links.csv model.json rejects.csv report.html report.json review.csv review.html");
+        list_dir(stage, 0, ls, sizeof ls);   /* visible names: the marker may be a temporary */
+        const char *staged = ls;
+        if (!strncmp(staged, "_SUCCESS ", 9)) staged += 9;   /* the marker is staged first */
+        ck_assert_str_eq(staged, "citizens.csv links.csv model.json rejects.csv report.html report.json review.csv review.html");
         kill(pid, sigs[k]);
         int st;
         ck_assert_int_eq(waitpid(pid, &st, 0), pid);
@@ -544,6 +637,246 @@ START_TEST(test_run_killed_at_commit)
     dc_test_run("rm -rf '%s'", dir);
     free(dir);
     gen_cleanup();
+}
+END_TEST
+
+/* `dancu run --force` with a symbolic link planted as OUT/.dancu-run.N:
+ * the folder it points to is left untouched. */
+START_TEST(test_run_force_planted_symlink)
+{
+    char *dir = dc_test_tmpdir("safety-run-symlink");
+    char out[512], victim[512], p[700], ls[1024];
+    snprintf(out, sizeof out, "%s/out", dir);
+    snprintf(victim, sizeof victim, "%s/victim", dir);
+    ck_assert_int_eq(mkdir(out, 0700), 0);
+    ck_assert_int_eq(mkdir(victim, 0700), 0);
+    snprintf(p, sizeof p, "%s/precious.txt", victim);
+    ck_assert_int_eq(dc_test_write_file(p, "keep\n", 5), 0);
+    snprintf(p, sizeof p, "%s/.dancu-run.1", out);
+    ck_assert_int_eq(symlink(victim, p), 0);
+    ck_assert_int_eq(dc_test_run("cd '%s' && '%s' run -q -t 2 --force -o '%s' data-samples/tiny-40/exports/*",
+                                 DANCU_SRCDIR, DANCU_BIN, out), 0);
+    list_dir(victim, 1, ls, sizeof ls);
+    ck_assert_str_eq(ls, "precious.txt");
+    list_dir(out, 0, ls, sizeof ls);
+    ck_assert_str_eq(ls, "_SUCCESS citizens.csv links.csv model.json rejects.csv report.html report.json review.csv review.html");
+    dc_test_run("rm -rf '%s'", dir);
+    free(dir);
+}
+END_TEST
+
+/* Two runs on one folder: the second, even with --force, is refused with a
+ * clear message (exit 1) and the first one's staging folder is intact. */
+START_TEST(test_run_concurrent_force)
+{
+    char *dir = dc_test_tmpdir("safety-run-lock");
+    char out[512], p[800], ls[1024];
+    snprintf(out, sizeof out, "%s/out", dir);
+    pid_t pid = start_run(out, DANCU_SRCDIR "/data-samples/tiny-40/exports", "60000");
+    char stage[700];
+    snprintf(stage, sizeof stage, "%s/.dancu-run.%ld", out, (long)pid);
+    int ready = 0;
+    for (int i = 0; i < 6000 && !ready; i++) {
+        struct stat sb;
+        snprintf(p, sizeof p, "%s/report.json", stage);
+        ready = stat(p, &sb) == 0;
+        if (!ready) usleep(10 * 1000);
+    }
+    ck_assert_msg(ready, "the first run never staged its report");
+    ck_assert_int_eq(dc_test_run("cd '%s' && '%s' run -q -t 2 --force -o '%s' data-samples/tiny-40/exports/* 2>'%s/err'",
+                                 DANCU_SRCDIR, DANCU_BIN, out, dir), 1);
+    snprintf(p, sizeof p, "%s/err", dir);
+    char *err = dc_test_read_file(p, NULL);
+    ck_assert_msg(strstr(err, "in use by another dancu run") != NULL, "%s", err);
+    free(err);
+    snprintf(p, sizeof p, "%s/report.json", stage);
+    struct stat sb;
+    ck_assert_int_eq(stat(p, &sb), 0);
+    kill(pid, SIGTERM);
+    int st;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+    list_dir(out, 1, ls, sizeof ls);
+    ck_assert_str_eq(ls, "");
+    /* the lock ends with the process */
+    ck_assert_int_eq(dc_test_run("cd '%s' && '%s' run -q -t 2 --force -o '%s' data-samples/tiny-40/exports/*",
+                                 DANCU_SRCDIR, DANCU_BIN, out), 0);
+    dc_test_run("rm -rf '%s'", dir);
+    free(dir);
+}
+END_TEST
+
+/* Spreadsheet formulas (OWASP CSV injection): a record_id and a file name
+ * that would run as formulas reach the CSV outputs with a leading single
+ * quote; JSON Lines and --csv-formulas raw keep them as they are. */
+START_TEST(test_run_formula_cells)
+{
+    char *dir = dc_test_tmpdir("safety-formula");
+    char in[600], p[700];
+    snprintf(in, sizeof in, "%s/in", dir);
+    ck_assert_int_eq(mkdir(in, 0700), 0);
+    snprintf(p, sizeof p, "%s/+evil.csv", in);
+    const char data[] = "record_id,ho_ten,ngay_sinh,so_dinh_danh\n"
+                        "\"=HYPERLINK(\"\"http://evil.example/\"\",\"\"x\"\")\",Lê Văn Tám,01/02/1980,001080000001\n"
+                        "@2,Lê Văn Tám,01/02/1980,001080000001\n"
+                        "-3,Trần Thị Bưởi,03/04/1990,001190000002\n";
+    ck_assert_int_eq(dc_test_write_file(p, data, sizeof data - 1), 0);
+    ck_assert_int_eq(dc_test_run("cd '%s' && '%s' run -q -t 2 -o csv in", dir, DANCU_BIN), 0);
+    ck_assert_int_eq(dc_test_run("cd '%s' && '%s' run -q -t 2 --format jsonl -o jsonl in", dir, DANCU_BIN), 0);
+    ck_assert_int_eq(dc_test_run("cd '%s' && '%s' run -q -t 2 --csv-formulas raw -o raw in", dir, DANCU_BIN), 0);
+    ck_assert_int_eq(dc_test_run("'%s' run -q --csv-formulas maybe -o '%s/bad' '%s' 2>/dev/null", DANCU_BIN, dir, in), 2);
+    snprintf(p, sizeof p, "%s/csv/links.csv", dir);
+    char *links = dc_test_read_file(p, NULL);
+    ck_assert_ptr_nonnull(strstr(links, "'+evil.csv,\"'=HYPERLINK(\"\"http://evil.example/\"\",\"\"x\"\")\","));
+    ck_assert_ptr_nonnull(strstr(links, "'+evil.csv,'@2,"));
+    ck_assert_ptr_nonnull(strstr(links, "'+evil.csv,'-3,"));
+    free(links);
+    snprintf(p, sizeof p, "%s/csv/citizens.csv", dir);
+    char *cit = dc_test_read_file(p, NULL);
+    ck_assert_ptr_nonnull(strstr(cit, "'+evil.csv:"));
+    ck_assert_ptr_null(strstr(cit, ",+evil.csv:"));
+    ck_assert_ptr_null(strstr(cit, ",=HYPERLINK"));
+    free(cit);
+    snprintf(p, sizeof p, "%s/jsonl/links.jsonl", dir);
+    char *jl = dc_test_read_file(p, NULL);
+    ck_assert_ptr_nonnull(strstr(jl, "\"+evil.csv\""));
+    ck_assert_ptr_nonnull(strstr(jl, "\"=HYPERLINK(\\\"http://evil.example/\\\",\\\"x\\\")\""));
+    free(jl);
+    snprintf(p, sizeof p, "%s/raw/links.csv", dir);
+    char *raw = dc_test_read_file(p, NULL);
+    ck_assert_ptr_nonnull(strstr(raw, "+evil.csv,\"=HYPERLINK(\"\"http://evil.example/\"\",\"\"x\"\")\","));
+    ck_assert_ptr_null(strstr(raw, "'"));
+    free(raw);
+    dc_test_run("rm -rf '%s'", dir);
+    free(dir);
+}
+END_TEST
+
+/* Run dancu with argv (NULL-terminated, argv[0] ignored), stderr to
+ * `errfile`, `env` ("NAME=value" or NULL) added; returns the exit status and
+ * the child's peak RSS in *maxrss (bytes). */
+static int run_measured(const char *const *args, const char *env, const char *errfile, size_t *maxrss)
+{
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        if (env) putenv((char *)env);
+        int fd = open(errfile, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (fd >= 0) dup2(fd, 2);
+        int nul = open("/dev/null", O_WRONLY);
+        if (nul >= 0) dup2(nul, 1);
+        execv(DANCU_BIN, (char *const *)args);
+        _exit(127);
+    }
+    int st;
+    struct rusage ru;
+    ck_assert_int_eq(wait4(pid, &st, 0, &ru), pid);
+    *maxrss = (size_t)ru.ru_maxrss * 1024u;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* --memory-limit: a 150 MB line with a --max-field that lets it through
+ * stops before the process passes the limit; limits are printed in
+ * sensible units; without --memory-limit a default share of the memory
+ * (here a fake 1 GiB machine) stops a zstd bomb with a clear message. */
+START_TEST(test_run_memory_limits)
+{
+    char *dir = dc_test_tmpdir("safety-memory");
+    char in[600], err[600], out[600];
+    snprintf(in, sizeof in, "%s/long.csv", dir);
+    snprintf(err, sizeof err, "%s/err", dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    ck_assert_int_eq(dc_test_run("cd '%s' && { printf 'ho_ten,ngay_sinh\\nLê Văn An,01/01/1980\\n'; "
+                                 "head -c 150000000 /dev/zero | tr '\\\\0' x; printf ',x\\n'; } > long.csv", dir), 0);
+    size_t rss;
+    const char *a1[] = {"dancu", "run", "-q", "-t", "2", "--memory-limit", "200M", "--max-field", "200M", "-o", out, in, NULL};
+    ck_assert_int_eq(run_measured(a1, NULL, err, &rss), 1);
+    char *e = dc_test_read_file(err, NULL);
+    ck_assert_msg(strstr(e, "does not fit --memory-limit 200 MiB") != NULL, "%s", e);
+    free(e);
+    ck_assert_msg(rss <= ((size_t)200 << 20), "peak %zu MiB over the 200 MiB limit", rss >> 20);
+    /* the default --max-field: the line is a record_too_long reject, the run succeeds in little memory */
+    dc_test_run("rm -rf '%s'", out);
+    const char *a2[] = {"dancu", "run", "-q", "-t", "2", "--memory-limit", "200M", "-o", out, in, NULL};
+    ck_assert_int_eq(run_measured(a2, NULL, err, &rss), 0);
+    ck_assert_msg(rss <= ((size_t)100 << 20), "peak %zu MiB", rss >> 20);
+    ck_assert_int_eq(dc_test_run("grep -q '^long.csv,3,record_too_long,' '%s/rejects.csv'", out), 0);
+    /* units */
+    static const struct { const char *arg, *want; } units[] = {{"1", "memory limit 1 B"}, {"1K", "memory limit 1 KiB"},
+                                                               {"1.5G", "1.5 GiB"}};
+    for (size_t i = 0; i < DC_ARRAY_LEN(units); i++) {
+        dc_test_run("rm -rf '%s'", out);
+        const char *a3[] = {"dancu", "run", "-q", "--memory-limit", units[i].arg, "-o", out, in, NULL};
+        int rc = run_measured(a3, NULL, err, &rss);
+        e = dc_test_read_file(err, NULL);
+        if (i < 2) {
+            ck_assert_int_eq(rc, 1);
+            ck_assert_msg(strstr(e, units[i].want) && !strstr(e, "0 MiB"), "%s", e);
+        } else {
+            ck_assert_int_eq(rc, 0);
+        }
+        free(e);
+    }
+    /* the default limit on a fake 1 GiB machine */
+    char meminfo[600], env[700];
+    snprintf(meminfo, sizeof meminfo, "%s/meminfo", dir);
+    ck_assert_int_eq(dc_test_write_file(meminfo, "MemTotal:        1048576 kB\n", 28), 0);
+    snprintf(env, sizeof env, "DANCU_TEST_MEMINFO=%s", meminfo);
+    ck_assert_int_eq(dc_test_run("cd '%s' && { printf 'ho_ten,ngay_sinh\\n'; yes 'Lê Văn An,01/01/1980' | "
+                                 "head -c 1000000000; } | zstd -q -1 -o bomb.csv.zst", dir), 0);
+    dc_test_run("rm -rf '%s'", out);
+    char bomb[600];
+    snprintf(bomb, sizeof bomb, "%s/bomb.csv.zst", dir);
+    const char *a4[] = {"dancu", "run", "-v", "-t", "2", "-o", out, bomb, NULL};
+    ck_assert_int_eq(run_measured(a4, env, err, &rss), 1);
+    e = dc_test_read_file(err, NULL);
+    ck_assert_msg(strstr(e, "memory limit 819.2 MiB (80% of 1 GiB;") != NULL, "%s", e);
+    ck_assert_msg(strstr(e, "memory limit exceeded while loading") && strstr(e, "the default"), "%s", e);
+    free(e);
+    ck_assert_msg(rss < ((size_t)1 << 30), "peak %zu MiB", rss >> 20);
+    /* none: no limit */
+    dc_test_run("rm -rf '%s'", out);
+    ck_assert_int_eq(dc_test_run("cd '%s' && DANCU_TEST_MEMINFO='%s' '%s' run -v --memory-limit none -o '%s' "
+                                 "data-samples/tiny-40/exports 2>'%s' && ! grep -q 'memory limit' '%s'",
+                                 DANCU_SRCDIR, meminfo, DANCU_BIN, out, err, err), 0);
+    dc_test_run("rm -rf '%s'", dir);
+    free(dir);
+}
+END_TEST
+
+/* SIGKILL in the middle of the commit's renames (after the first):
+ * exactly what docs/OUTPUTS.md says a reader sees: the outputs already
+ * renamed (here the first in name order), never _SUCCESS; the rest, with
+ * the staged marker, in the hidden staging folder; a --force run then
+ * replaces it all. */
+START_TEST(test_run_killed_during_renames)
+{
+    char *dir = dc_test_tmpdir("safety-renames");
+    char out[512], ls[1024], p[800];
+    snprintf(out, sizeof out, "%s/out", dir);
+    pid_t pid = start_run_env(out, DANCU_SRCDIR "/data-samples/tiny-40/exports", "DANCU_TEST_RENAME_DELAY", "60000");
+    snprintf(p, sizeof p, "%s/citizens.csv", out);
+    int ready = 0;
+    for (int i = 0; i < 6000 && !ready; i++) {
+        struct stat sb;
+        ready = stat(p, &sb) == 0;
+        if (!ready) usleep(10 * 1000);
+    }
+    ck_assert_msg(ready, "the run never renamed its first output");
+    kill(pid, SIGKILL);
+    int st;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    list_dir(out, 0, ls, sizeof ls);
+    ck_assert_str_eq(ls, "citizens.csv");
+    snprintf(p, sizeof p, "%s/.dancu-run.%ld", out, (long)pid);
+    list_dir(p, 0, ls, sizeof ls);
+    ck_assert_str_eq(ls, "_SUCCESS links.csv model.json rejects.csv report.html report.json review.csv review.html");
+    ck_assert_int_eq(dc_test_run("cd '%s' && '%s' run -q -t 2 --force -o '%s' data-samples/tiny-40/exports",
+                                 DANCU_SRCDIR, DANCU_BIN, out), 0);
+    list_dir(out, 1, ls, sizeof ls);
+    ck_assert_str_eq(ls, "_SUCCESS citizens.csv links.csv model.json rejects.csv report.html report.json review.csv review.html");
+    dc_test_run("rm -rf '%s'", dir);
+    free(dir);
 }
 END_TEST
 
@@ -678,12 +1011,19 @@ static Suite *safety_suite(void)
     tcase_add_test(tc, test_abort_leaves_nothing);
     tcase_add_test(tc, test_errors);
     tcase_add_test(tc, test_stale_marker_and_staging);
+    tcase_add_test(tc, test_planted_symlink_not_followed);
+    tcase_add_test(tc, test_second_writer_refused);
     tcase_add_test(tc, test_foreign_writers_are_staged);
     tcase_add_test(tc, test_kill_while_writing);
     tcase_add_test(tc, test_kill_while_committing);
     tcase_add_test(tc, test_kill_around_the_marker);
     TCase *e2e = dc_test_tcase("dancu_run");
     tcase_add_test(e2e, test_run_refuses_nonempty);
+    tcase_add_test(e2e, test_run_force_planted_symlink);
+    tcase_add_test(e2e, test_run_concurrent_force);
+    tcase_add_test(e2e, test_run_formula_cells);
+    tcase_add_test(e2e, test_run_memory_limits);
+    tcase_add_test(e2e, test_run_killed_during_renames);
     tcase_add_test(e2e, test_run_reconciliation_bad_rows);
     tcase_add_test(e2e, test_run_killed_midway);
     tcase_add_test(e2e, test_run_killed_at_commit);

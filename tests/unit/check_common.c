@@ -410,7 +410,14 @@ START_TEST(test_table_cells_are_csv_fields)
                 if (len) str[pos] = specials[k];
                 dc_table_str(m, str, len);
                 ck_assert_int_eq(dc_table_end_row(m), 0);
-                dc_buf_put_csv(&want, str, len, ',');
+                if (len && str[0] == '\r') {   /* the formula guard (test_table_formula_guard) */
+                    char gs[50];
+                    gs[0] = '\'';
+                    memcpy(gs + 1, str, len);
+                    dc_buf_put_csv(&want, gs, len + 1, ',');
+                } else {
+                    dc_buf_put_csv(&want, str, len, ',');
+                }
                 dc_buf_putc(&want, '\n');
             }
     dc_table_t *g = dc_table_open(dir, "one", DC_FMT_CSV, 0, cols, 1);
@@ -525,6 +532,97 @@ START_TEST(test_table_write_blocks)
 }
 END_TEST
 
+/* OWASP CSV injection: string and header cells starting with = + - @ TAB
+ * CR or ' get a leading single quote in CSV (and only there); numbers and
+ * JSON Lines are left as they are; dc_table_formula_guard = 0 turns it off. */
+START_TEST(test_table_formula_guard)
+{
+    static const char *const cols[] = {"=col", "b"};
+    static const struct { const char *in, *csv; } cases[] = {
+        {"=HYPERLINK(\"http://evil.example/\",\"x\")", "\"'=HYPERLINK(\"\"http://evil.example/\"\",\"\"x\"\")\""},
+        {"+1", "'+1"}, {"-2", "'-2"}, {"@SUM(A1)", "'@SUM(A1)"}, {"\tx", "'\tx"}, {"\rx", "\"'\rx\""},
+        {"'kept", "''kept"}, {"a=b", "a=b"}, {"", ""}, {" =x", "\" =x\""}, {"=a,b", "\"'=a,b\""},
+    };
+    char *dir = dc_test_tmpdir("formula");
+    for (int guard = 1; guard >= 0; guard--) {
+        dc_table_formula_guard = guard;
+        dc_table_t *t = dc_table_open(dir, "f", DC_FMT_CSV, 0, cols, 2);
+        dc_table_t *m = dc_table_mem(DC_FMT_CSV, cols, 2);
+        dc_buf_t want = DC_BUF_INIT;
+        dc_buf_puts(&want, guard ? "'=col,b\n" : "=col,b\n");
+        for (size_t i = 0; i < DC_ARRAY_LEN(cases); i++) {
+            dc_table_cstr(i % 2 ? m : t, cases[i].in);
+            dc_table_i64(i % 2 ? m : t, -5);
+            ck_assert_int_eq(dc_table_end_row(i % 2 ? m : t), 0);
+            if (i % 2 == 0) {
+                if (guard) dc_buf_puts(&want, cases[i].csv);
+                else dc_buf_put_csv(&want, cases[i].in, strlen(cases[i].in), ',');
+                dc_buf_puts(&want, ",-5\n");
+            }
+        }
+        for (size_t i = 1; i < DC_ARRAY_LEN(cases); i += 2) {
+            if (guard) dc_buf_puts(&want, cases[i].csv);
+            else dc_buf_put_csv(&want, cases[i].in, strlen(cases[i].in), ',');
+            dc_buf_puts(&want, ",-5\n");
+        }
+        ck_assert_int_eq(dc_table_append(t, m), 0);
+        dc_table_abort(m);
+        ck_assert_int_eq(dc_table_commit(t), 0);
+        char path[512];
+        snprintf(path, sizeof path, "%s/f.csv", dir);
+        char *got = dc_test_read_file(path, NULL);
+        ck_assert_str_eq(got, want.p);
+        free(got);
+        dc_buf_free(&want);
+    }
+    dc_table_formula_guard = 1;
+    /* JSON Lines: raw */
+    dc_table_t *j = dc_table_open(dir, "j", DC_FMT_JSONL, 0, cols, 2);
+    dc_table_cstr(j, "=1+1");
+    dc_table_cstr(j, "@x");
+    ck_assert_int_eq(dc_table_end_row(j), 0);
+    ck_assert_int_eq(dc_table_commit(j), 0);
+    char path[512];
+    snprintf(path, sizeof path, "%s/j.jsonl", dir);
+    char *got = dc_test_read_file(path, NULL);
+    ck_assert_str_eq(got, "{\"=col\":\"=1+1\",\"b\":\"@x\"}\n");
+    free(got);
+    dc_test_run("rm -rf '%s'", dir);
+    free(dir);
+}
+END_TEST
+
+START_TEST(test_format_size_and_default_limit)
+{
+    static const struct { uint64_t v; const char *s; } cases[] = {
+        {0, "0 B"}, {1, "1 B"}, {1023, "1023 B"}, {1024, "1 KiB"}, {1536, "1.5 KiB"},
+        {300ull << 20, "300 MiB"}, {(3ull << 30) / 2, "1.5 GiB"}, {5ull << 40, "5 TiB"},
+    };
+    char b[32];
+    for (size_t i = 0; i < DC_ARRAY_LEN(cases); i++) ck_assert_str_eq(dc_format_size(cases[i].v, b), cases[i].s);
+    char *dir = dc_test_tmpdir("meminfo");
+    char mi[512], v2[512], v1[512];
+    snprintf(mi, sizeof mi, "%s/meminfo", dir);
+    snprintf(v2, sizeof v2, "%s/memory.max", dir);
+    snprintf(v1, sizeof v1, "%s/memory.limit_in_bytes", dir);
+    const char *meminfo = "MemFree:  1 kB\nMemTotal:       16777216 kB\n";
+    ck_assert_int_eq(dc_test_write_file(mi, meminfo, strlen(meminfo)), 0);
+    const char *none[] = {NULL}, *both[] = {v2, v1, NULL};
+    uint64_t base;
+    ck_assert_uint_eq(dc_memory_default_limit(mi, none, &base), (size_t)((double)(16ull << 30) * 0.8));
+    ck_assert_uint_eq(base, 16ull << 30);
+    ck_assert_int_eq(dc_test_write_file(v2, "max\n", 4), 0);               /* v2: no limit */
+    ck_assert_int_eq(dc_test_write_file(v1, "9223372036854771712\n", 20), 0);   /* v1: no limit */
+    ck_assert_uint_eq(dc_memory_default_limit(mi, both, &base), (size_t)((double)(16ull << 30) * 0.8));
+    ck_assert_int_eq(dc_test_write_file(v1, "4294967296\n", 11), 0);        /* a 4 GiB container */
+    ck_assert_uint_eq(dc_memory_default_limit(mi, both, &base), (size_t)((double)(4ull << 30) * 0.8));
+    ck_assert_uint_eq(base, 4ull << 30);
+    ck_assert_uint_eq(dc_memory_default_limit("/nonexistent", none, NULL), 0);
+    dc_test_run("rm -rf '%s'", dir);
+    free(dir);
+}
+END_TEST
+
 static Suite *common_suite(void)
 {
     Suite *s = suite_create("common");
@@ -543,6 +641,8 @@ static Suite *common_suite(void)
     tcase_add_test(tc, test_table_csv_jsonl);
     tcase_add_test(tc, test_format_fixed);
     tcase_add_test(tc, test_table_cells_are_csv_fields);
+    tcase_add_test(tc, test_table_formula_guard);
+    tcase_add_test(tc, test_format_size_and_default_limit);
     tcase_add_test(tc, test_table_write_blocks);
     suite_add_tcase(s, tc);
     return s;

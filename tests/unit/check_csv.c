@@ -29,10 +29,19 @@ START_TEST(test_cut)
         {"\"a\"\"b\",c\r\nd\r\n", 0, 100, 13, 0},
         {"", 1, 100, 0, 0},
         {"abc", 0, 100, 0, 0},
+        /* a stray quote inside an unquoted field is data: records keep their ends */
+        {"ab\"c,d\n\"x\ny\",z\n", 0, 100, 15, 0},
+        {"ab\"c,d\ne,f\"g\n\"x\ny\",z\n", 0, 100, 21, 0},
+        {"\"ab\"c\"d\n", 0, 100, 8, 0},        /* after the closing quote: data */
+        /* max_field is the longest quoted field accepted, not one less */
+        {"\"12345678\",x\n", 1, 8, 13, 0},
+        {"\"123456789\",x\n", 1, 8, 14, 1},
+        {"\"12345678\"", 0, 8, 0, 0},            /* still open, may be "": read more */
+        {"\"123\"\"4567\"\n", 1, 8, 12, 0},   /* "" counts one byte */
     };
     for (size_t i = 0; i < DC_ARRAY_LEN(cases); i++) {
         int unterm = -1;
-        size_t cut = dc_csv_cut(cases[i].in, strlen(cases[i].in), cases[i].eof, cases[i].max_field, &unterm);
+        size_t cut = dc_csv_cut(cases[i].in, strlen(cases[i].in), cases[i].eof, cases[i].max_field, ',', &unterm);
         ck_assert_msg(cut == cases[i].cut && unterm == cases[i].unterm, "case %zu: cut %zu unterm %d", i, cut, unterm);
     }
 }
@@ -76,8 +85,8 @@ START_TEST(test_parse)
         {"\"multi\nline\",x\r\n", ',', "multi\nline|x#2\n", "C"},
         {"\"crlf\r\ninside\"\r\n", ',', "crlf\r\ninside#2\n", "C"},
         {"a;b\r\n\r\nc;d\n", ';', "a|b#1\n#1\nc|d#1\n", "CB."},
-        {"ab\"cd\"ef,g\n", ',', "abcdef|g#1\n", "."},          /* lenient: quotes toggle anywhere */
-        {"\"ab\"cd,g\n", ',', "abcd|g#1\n", "."},
+        {"ab\"cd\"ef,g\n", ',', "ab\"cd\"ef|g#1\n", "."},      /* a quote inside a field is data */
+        {"\"ab\"cd,g\n", ',', "abcd|g#1\n", "."},              /* after the closing quote: data */
         {"\"\",\"\"\n", ',', "|#1\n", "."},
         {"a\rb,c\n", ',', "a\rb|c#1\n", "."},                 /* a lone CR is data */
         {"x\ty\t\"z\t\"\n", '\t', "x|y|z\t#1\n", "."},
@@ -86,6 +95,8 @@ START_TEST(test_parse)
         {"abcdefghij,k\n", ',', "abcdefghij|k#1\n", "L"},       /* max_field 8 */
         {"\"abcdefghij\",k\n", ',', "abcdefghij|k#1\n", "L"},
         {"\n", ',', "#1\n", "B"},
+        {"\"a\"\"b\"c\"d,e\n", ',', "a\"bc\"d|e#1\n", "."},     /* as Python's csv reads them */
+        {"x\"y,\"p\nq\",z\"\n", ',', "x\"y|p\nq|z\"#2\n", "."},
     };
     for (size_t i = 0; i < DC_ARRAY_LEN(cases); i++) {
         size_t n = strlen(cases[i].in);

@@ -300,6 +300,126 @@ START_TEST(test_long_lines)
 }
 END_TEST
 
+/* Old Mac line ends (CR alone) are line ends: rows, not one huge header. */
+START_TEST(test_cr_only_lines)
+{
+    char *dir = dc_test_tmpdir("cr-only");
+    const char data[] = "ho_ten,ngay_sinh\rA,1\r\"B\rb\",2\r\rC,3";
+    char *p = write_in(dir, "mac.csv", data, sizeof data - 1);
+    const char *paths[] = {p};
+    for (size_t chunk = 0; chunk <= 16; chunk += 4) {
+        result_t r = run_load(dir, paths, 1, 2, chunk, 0, DC_ENC_AUTO, NULL);
+        ck_assert_int_eq(r.rc, 0);
+        const char *want =
+            "BEGIN mac.csv enc=utf-8 delim=44 bom=0 crlf=0 cols=2 extra=0\n"
+            "L2 Q1 record_id=[2] ho_ten=[A] ngay_sinh=[1]\n"
+            "L3 Q2 record_id=[3] ho_ten=[B\nb] ngay_sinh=[2]\n"
+            "L6 Q3 record_id=[6] ho_ten=[C] ngay_sinh=[3]\n";
+        ck_assert_msg(!strcmp(r.rows, want), "chunk %zu:\n%s", chunk, r.rows);
+        ck_assert_int_eq(r.st.sources[0].cr_only, 1);
+        ck_assert_uint_eq(r.st.sources[0].ncols, 2);
+        ck_assert_uint_eq(r.st.sources[0].blank_lines, 1);
+        result_free(&r);
+    }
+    free(p);
+    free(dir);
+}
+END_TEST
+
+/* 2,000 records, a third of them with a quoted two-line address, and one
+ * stray quote inside an unquoted name: every record is read (the quote is
+ * part of the name, as Python's csv module reads it), none shifted. */
+START_TEST(test_stray_quote_multiline)
+{
+    char *dir = dc_test_tmpdir("stray");
+    dc_buf_t b = DC_BUF_INIT;
+    dc_buf_puts(&b, "record_id,ho_ten,ngay_sinh,noi_thuong_tru\n");
+    for (int i = 0; i < 2000; i++) {
+        dc_buf_printf(&b, "%d,%s %d,01/01/1980,", i + 1, i == 700 ? "Nguy\"ễn Văn" : "Trần Văn", i);
+        if (i % 3 == 0) dc_buf_printf(&b, "\"Thôn %d,\nxã Hòa Bình\"\n", i);
+        else dc_buf_printf(&b, "Phường %d\n", i);
+    }
+    char *p = write_in(dir, "stray.csv", b.p, b.len);
+    const char *paths[] = {p};
+    for (size_t chunk = 0; chunk <= 4096; chunk += 1024) {
+        result_t r = run_load(dir, paths, 1, 2, chunk, 0, DC_ENC_AUTO, NULL);
+        ck_assert_int_eq(r.rc, 0);
+        ck_assert_uint_eq(r.st.rows_in, 2000);
+        ck_assert_uint_eq(r.st.rows_ok, 2000);
+        ck_assert_ptr_nonnull(strstr(r.rows, "record_id=[701] ho_ten=[Nguy\"ễn Văn 700]"));
+        ck_assert_ptr_nonnull(strstr(r.rows, "record_id=[2000] ho_ten=[Trần Văn 1999]"));
+        result_free(&r);
+    }
+    free(p);
+    dc_buf_free(&b);
+    free(dir);
+}
+END_TEST
+
+/* The field limit (default 65,536 bytes) is the longest field accepted,
+ * quoted or not. */
+START_TEST(test_field_limit_exact)
+{
+    char *dir = dc_test_tmpdir("limit");
+    dc_buf_t b = DC_BUF_INIT;
+    dc_buf_puts(&b, "ho_ten,note\n");
+    static const size_t len[] = {65535, 65536, 65537};
+    for (int quoted = 0; quoted < 2; quoted++)
+        for (size_t k = 0; k < DC_ARRAY_LEN(len); k++) {
+            dc_buf_printf(&b, "Q%d L%zu,%s", quoted, len[k], quoted ? "\"" : "");
+            for (size_t i = 0; i < len[k]; i++) dc_buf_putc(&b, (char)('a' + i % 26));
+            dc_buf_puts(&b, quoted ? "\"\n" : "\n");
+        }
+    char *p = write_in(dir, "limit.csv", b.p, b.len);
+    const char *paths[] = {p};
+    for (size_t chunk = 0; chunk <= 70000; chunk += 35000) {
+        result_t r = run_load(dir, paths, 1, 2, chunk, 0, DC_ENC_AUTO, NULL);
+        ck_assert_int_eq(r.rc, 0);
+        const dc_source_info_t *s = &r.st.sources[0];
+        ck_assert_uint_eq(s->rows_ok, 4);
+        ck_assert_uint_eq(s->rejected[DC_REJ_FIELD_TOO_LONG], 1);
+        ck_assert_uint_eq(s->rejected[DC_REJ_UNTERMINATED], 1);
+        ck_assert_ptr_nonnull(strstr(r.rows, "ho_ten=[Q1 L65536]"));
+        ck_assert_ptr_nonnull(strstr(r.rows, "ho_ten=[Q0 L65536]"));
+        result_free(&r);
+    }
+    free(p);
+    dc_buf_free(&b);
+    free(dir);
+}
+END_TEST
+
+/* A line longer than any valid record is rejected as record_too_long
+ * without being buffered whole; the rows after it keep their lines. */
+START_TEST(test_long_record_skipped)
+{
+    char *dir = dc_test_tmpdir("toolong");
+    char *p = path_in(dir, "big.csv");
+    FILE *f = fopen(p, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("ho_ten,note\nA,1\nB,\"two\nlines\"", f);
+    static char blk[1 << 16];
+    memset(blk, 'x', sizeof blk);
+    for (int i = 0; i < 512; i++) fwrite(blk, 1, sizeof blk, f);   /* 32 MiB on line 4 */
+    fputs(",\"q\nq\",y\nC,3\n", f);
+    fclose(f);
+    const char *paths[] = {p};
+    size_t before = dc_peak_rss_bytes();
+    result_t r = run_load(dir, paths, 1, 2, 1 << 16, 0, DC_ENC_AUTO, NULL);
+    size_t grew = dc_peak_rss_bytes() - before;
+    ck_assert_int_eq(r.rc, 0);
+    ck_assert_msg(grew < ((size_t)16 << 20), "the loader grew by %zu MiB", grew >> 20);
+    ck_assert_uint_eq(r.st.sources[0].rejected[DC_REJ_RECORD_TOO_LONG], 1);
+    ck_assert_ptr_nonnull(strstr(r.rejects, "big.csv,3,record_too_long,\"B,\"\"two\nlines\"\"xxx"));
+    ck_assert_ptr_nonnull(strstr(r.rows, "L2 Q1 record_id=[2] ho_ten=[A]"));
+    ck_assert_msg(strstr(r.rows, "L6 Q4 record_id=[6] ho_ten=[C] +note=[3]") != NULL, "%s", r.rows);
+    result_free(&r);
+    free(p);
+    dc_test_run("rm -rf '%s'", dir);
+    free(dir);
+}
+END_TEST
+
 START_TEST(test_empty_and_header_only)
 {
     char *dir = dc_test_tmpdir("empty");
@@ -472,6 +592,50 @@ START_TEST(test_legacy_files)
 END_TEST
 
 /* ------------------------------------------------------------ the CLI */
+
+/* A headerless file run with --map, and a CR-only file, as whole
+ * programs: report.json and load-report.json never hold a row's data (the
+ * columns of a header that looks like data are named by position), and the
+ * CR-only file's rows are read. */
+START_TEST(test_cli_header_privacy)
+{
+    char *dir = dc_test_tmpdir("cli-privacy");
+    dc_buf_t b = DC_BUF_INIT;
+    for (int i = 0; i < 40; i++)
+        dc_buf_printf(&b, "%d,Phạm Thị Huyền %d,%02d/03/1985,0790850%05d,Thôn Đông, xã Yên Lạc\n", i + 1, i,
+                      1 + i % 28, i);
+    char *p = write_in(dir, "noheader.csv", b.p, b.len);
+    dc_buf_clear(&b);
+    dc_buf_puts(&b, "record_id,ho_ten,ngay_sinh,so_dinh_danh\r");
+    for (int i = 0; i < 40; i++)
+        dc_buf_printf(&b, "%d,Đinh Văn Khải %d,%02d/04/1990,0010900%05d\r", i + 1, i, 1 + i % 28, i);
+    char *m = write_in(dir, "mac.csv", b.p, b.len);
+    ck_assert_int_eq(dc_test_run("cd '%s' && '%s' load noheader.csv mac.csv -o out -t 2 "
+                                 "--map 'Phạm Thị Huyền 0=ho_ten' 2>err", dir, DANCU_BIN), 0);
+    ck_assert_int_eq(dc_test_run("cd '%s' && '%s' run noheader.csv mac.csv -o run -q -t 2 "
+                                 "--map 'Phạm Thị Huyền 0=ho_ten'", dir, DANCU_BIN), 0);
+    static const char *const reps[] = {"out/load-report.json", "run/report.json"};
+    for (size_t i = 0; i < DC_ARRAY_LEN(reps); i++) {
+        char *q = path_in(dir, reps[i]);
+        char *rep = dc_test_read_file(q, NULL);
+        ck_assert_ptr_nonnull(rep);
+        ck_assert_msg(!strstr(rep, "Phạm") && !strstr(rep, "0790850") && !strstr(rep, "1985") &&
+                      !strstr(rep, "Yên Lạc"), "%s holds row data", reps[i]);
+        ck_assert_ptr_nonnull(strstr(rep, "column_2"));
+        ck_assert_ptr_nonnull(strstr(rep, "column_5"));
+        free(rep);
+        free(q);
+    }
+    /* the CR-only file: 40 rows, its real header */
+    ck_assert_int_eq(dc_test_run("cd '%s' && test $(wc -l < out/mac.csv) -eq 41 && grep -q '\"column\":\"so_dinh_danh\"' "
+                                 "out/load-report.json && grep -q 'noheader.csv: the first row' err", dir), 0);
+    free(p);
+    free(m);
+    dc_buf_free(&b);
+    dc_test_run("rm -rf '%s'", dir);
+    free(dir);
+}
+END_TEST
 
 START_TEST(test_cli)
 {
@@ -670,6 +834,10 @@ static Suite *loader_suite(void)
     tcase_add_test(tc, test_chunks_threads_identical);
     tcase_add_test(tc, test_lines_and_rejects);
     tcase_add_test(tc, test_long_lines);
+    tcase_add_test(tc, test_cr_only_lines);
+    tcase_add_test(tc, test_stray_quote_multiline);
+    tcase_add_test(tc, test_field_limit_exact);
+    tcase_add_test(tc, test_long_record_skipped);
     tcase_add_test(tc, test_empty_and_header_only);
     tcase_add_test(tc, test_no_name_column);
     tcase_add_test(tc, test_split_names);
@@ -677,6 +845,7 @@ static Suite *loader_suite(void)
     tcase_add_test(tc, test_stdin);
     tcase_add_test(tc, test_legacy_files);
     tcase_add_test(tc, test_cli);
+    tcase_add_test(tc, test_cli_header_privacy);
     tcase_add_test(tc, test_sink_failure);
     tcase_add_test(tc, test_source_small_reads);
     tcase_add_test(tc, test_cli_options);
