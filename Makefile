@@ -8,6 +8,7 @@
 #   make asan       the same suite under AddressSanitizer + UBSan (= make check SAN=1)
 #   make fuzz       build the libFuzzer harnesses (clang) and run each briefly
 #   make bench      benchmarks (bench/README.md)
+#   make bench-quality  quality on the public benchmarks beside published figures
 #   make golden-update  refresh the committed golden outputs after an intended change
 #   make screenshot     docs/report.png from the mixed-1000 sample (headless Chromium)
 #   make install        dancu, dancu(1) and its bash completion under $(DESTDIR)$(PREFIX)
@@ -75,7 +76,7 @@ Q :=
 endif
 
 .SECONDARY:
-.PHONY: all deps run check asan fuzz bench clean golden-update tests browser screenshot install uninstall
+.PHONY: all deps run check asan fuzz bench bench-quality clean golden-update tests browser screenshot install uninstall
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/dancu $(BUILD)/dancu.1 $(BUILD)/dancu.bash
@@ -200,6 +201,9 @@ fuzz: $(DEPS_STAMP)
 
 bench: $(BUILD)/dancu
 	sh bench/run_all.sh $(BUILD)/dancu
+
+bench-quality: $(BUILD)/dancu
+	sh bench/quality/run.sh $(BUILD)/dancu
 
 # Removes the default build directories and a custom BUILD=... one.
 clean:

@@ -235,9 +235,21 @@ int dc_cmd_blocks(int argc, char **argv)
         }
         res.bt = &bt;
     }
-    size_t npairs = dc_block_pairs_ex(run.recs, run.nrec, run.in, &rules, run.opts.nthreads,
-                                      truth ? dc_block_truth_rule : NULL, &bt, &pairs, &bs);
-    if (truth) dc_block_truth_finish(&bt, pairs, npairs);
+    /* as `dancu run` does: exact copies are joined to their first row and
+     * not blocked; for the truth figures their joins count as candidates */
+    uint32_t *rep = dc_xmalloc((run.nrec ? run.nrec : 1) * sizeof *rep);
+    size_t ncopies = dc_match_dedup(run.recs, run.nrec, run.opts.nthreads, rep);
+    size_t npairs = dc_block_pairs_rep(run.recs, run.nrec, run.in, &rules, run.opts.nthreads, rep,
+                                       truth ? dc_block_truth_rule : NULL, &bt, &pairs, &bs);
+    if (truth) {
+        uint64_t *cp = dc_xmalloc((ncopies + 1) * sizeof *cp);
+        size_t nc = 0;
+        for (size_t i = 0; i < run.nrec; i++)
+            if (rep[i] != i) cp[nc++] = (uint64_t)rep[i] << 32 | i;
+        dc_block_truth_finish_joins(&bt, pairs, npairs, cp, nc);
+        free(cp);
+    }
+    free(rep);
     if (json) print_json(&res, stdout);
     else print_text(&res, stdout);
     rc = DC_EXIT_OK;

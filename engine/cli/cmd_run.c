@@ -23,6 +23,8 @@ static const dc_cmd_opt_t run_opts[] = {
     {DC_OPT_CSV_FORMULAS, NULL, NULL, NULL},
     {DC_OPT_MODEL, NULL, NULL, NULL},
     {DC_OPT_RULES, NULL, NULL, NULL},
+    {DC_OPT_SCORES, NULL, NULL, NULL},
+    {DC_OPT_LABELS, NULL, NULL, NULL},
     {DC_OPT_MATCH_THRESHOLD, NULL, NULL, NULL},
     {DC_OPT_REVIEW_THRESHOLD, NULL, NULL, NULL},
     {DC_OPT_MAX_REJECT_RATE, NULL, NULL, NULL},
@@ -66,6 +68,8 @@ int dc_cmd_run(int argc, char **argv)
     o.compress = v.set[DC_OPT_COMPRESS] != 0;
     o.model_in = v.str[DC_OPT_MODEL];
     o.rules_file = v.str[DC_OPT_RULES];
+    o.write_scores = v.set[DC_OPT_SCORES] != 0;
+    o.labels_file = v.str[DC_OPT_LABELS];
     if (v.set[DC_OPT_MATCH_THRESHOLD]) o.match_threshold = v.num[DC_OPT_MATCH_THRESHOLD];
     if (v.set[DC_OPT_REVIEW_THRESHOLD]) o.review_threshold = v.num[DC_OPT_REVIEW_THRESHOLD];
     if (v.set[DC_OPT_MAX_REJECT_RATE]) o.max_reject_rate = v.num[DC_OPT_MAX_REJECT_RATE];

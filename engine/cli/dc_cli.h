@@ -23,6 +23,7 @@ int dc_cmd_gen(int argc, char **argv);
 int dc_cmd_eval(int argc, char **argv);
 int dc_cmd_explain(int argc, char **argv);
 int dc_cmd_blocks(int argc, char **argv);
+int dc_cmd_store(int argc, char **argv);   /* hidden: debugging the record store */
 
 /* ------------------------------------------------- the option table
  * One table names every option of every command (options.c): the same
@@ -42,7 +43,7 @@ typedef enum dc_opt_id {
     DC_OPT_ETHNIC_CODES, DC_OPT_SEX_ONE, DC_OPT_CENTURY_PIVOT, DC_OPT_REF_YEAR, DC_OPT_SOURCE_NAMES,
     DC_OPT_PROGRESS, DC_OPT_TIMING, DC_OPT_NO_CACHE, DC_OPT_PEOPLE, DC_OPT_SEED, DC_OPT_DUP_RATE,
     DC_OPT_CORRUPT_RATE, DC_OPT_PROVINCES, DC_OPT_STYLES, DC_OPT_NO_LEGACY, DC_OPT_TRUTH, DC_OPT_LINKS,
-    DC_OPT_JSON, DC_OPT_HTML, DC_OPT_CSV_FORMULAS,
+    DC_OPT_JSON, DC_OPT_HTML, DC_OPT_CSV_FORMULAS, DC_OPT_SCORES, DC_OPT_LABELS,
     DC_OPT__COUNT
 } dc_opt_id_t;
 

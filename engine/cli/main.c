@@ -15,14 +15,20 @@
 #include <unistd.h>    /* _exit */
 
 typedef struct {
-    const dc_cmd_spec_t *spec;
+    const dc_cmd_spec_t *spec;   /* NULL: a hidden command outside the option table */
     int (*fn)(int, char **);
+    const char *hidden;          /* its name */
 } subcmd_t;
 
 static const subcmd_t subcmds[] = {
-    {&dc_spec_run, dc_cmd_run},         {&dc_spec_load, dc_cmd_load},   {&dc_spec_normalize, dc_cmd_normalize},
-    {&dc_spec_gen, dc_cmd_gen},         {&dc_spec_eval, dc_cmd_eval},   {&dc_spec_explain, dc_cmd_explain},
-    {&dc_spec_blocks, dc_cmd_blocks},
+    {&dc_spec_run, dc_cmd_run, NULL},
+    {&dc_spec_load, dc_cmd_load, NULL},
+    {&dc_spec_normalize, dc_cmd_normalize, NULL},
+    {&dc_spec_gen, dc_cmd_gen, NULL},
+    {&dc_spec_eval, dc_cmd_eval, NULL},
+    {&dc_spec_explain, dc_cmd_explain, NULL},
+    {&dc_spec_blocks, dc_cmd_blocks, NULL},
+    {NULL, dc_cmd_store, "store"},   /* hidden (not listed, no man page): debugging the record store */
 };
 
 static void usage(FILE *out)
@@ -35,7 +41,7 @@ static void usage(FILE *out)
             "\n"
             "Commands:\n");
     for (size_t i = 0; i < DC_ARRAY_LEN(subcmds); i++)
-        fprintf(out, "  %-10s %s\n", subcmds[i].spec->name, subcmds[i].spec->summary);
+        if (subcmds[i].spec) fprintf(out, "  %-10s %s\n", subcmds[i].spec->name, subcmds[i].spec->summary);
     fprintf(out,
             "\n"
             "Options:\n"
@@ -51,15 +57,17 @@ static void usage(FILE *out)
 static const dc_cmd_spec_t *const *all_specs(size_t *n)
 {
     static const dc_cmd_spec_t *v[DC_ARRAY_LEN(subcmds)];
-    for (size_t i = 0; i < DC_ARRAY_LEN(subcmds); i++) v[i] = subcmds[i].spec;
-    *n = DC_ARRAY_LEN(subcmds);
+    size_t k = 0;
+    for (size_t i = 0; i < DC_ARRAY_LEN(subcmds); i++)
+        if (subcmds[i].spec) v[k++] = subcmds[i].spec;
+    *n = k;
     return v;
 }
 
 static const subcmd_t *find_cmd(const char *name)
 {
     for (size_t i = 0; i < DC_ARRAY_LEN(subcmds); i++)
-        if (!strcmp(name, subcmds[i].spec->name)) return &subcmds[i];
+        if (!strcmp(name, subcmds[i].spec ? subcmds[i].spec->name : subcmds[i].hidden)) return &subcmds[i];
     return NULL;
 }
 
@@ -185,7 +193,7 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "help")) {   /* dancu help COMMAND */
         const subcmd_t *sc = find_cmd(argv[2]);
-        if (!sc || argc > 3) return dc_cli_usage_error(NULL, "help: unknown command '%s'", argv[2]);
+        if (!sc || !sc->spec || argc > 3) return dc_cli_usage_error(NULL, "help: unknown command '%s'", argv[2]);
         dc_cli_help(sc->spec, stdout);
         return DC_EXIT_OK;
     }

@@ -113,6 +113,11 @@ const dc_opt_t dc_opts[DC_OPT__COUNT] = {
     [DC_OPT_LINKS] = {"links", 0, DC_ARG_FILE, "FILE", NULL, B_NONE, 0, NULL, "links.csv of a run"},
     [DC_OPT_JSON] = {"json", 0, DC_ARG_NONE, NULL, NULL, B_NONE, 0, NULL, "print the result as JSON"},
     [DC_OPT_HTML] = {"html", 0, DC_ARG_NONE, NULL, NULL, B_NONE, 0, NULL, "write the result as an HTML page"},
+    [DC_OPT_SCORES] = {"scores", 0, DC_ARG_NONE, NULL, NULL, B_NONE, 0, NULL,
+                       "also write scores: every candidate pair with its match probability"},
+    [DC_OPT_LABELS] = {"labels", 0, DC_ARG_FILE, "FILE", NULL, B_NONE, 0, NULL,
+                       "decisions on pairs (source_a,record_id_a,source_b,record_id_b,decision = match | "
+                       "non_match; review.html writes them): must-link and cannot-link constraints"},
     [DC_OPT_CSV_FORMULAS] = {"csv-formulas", 0, DC_ARG_CHOICE, "HOW", "escape|raw", B_NONE, 0, "escape",
                              "CSV cells starting with = + - @ TAB CR ' get a leading ' (spreadsheet formula "
                              "guard, docs/OUTPUTS.md)"},

@@ -135,6 +135,7 @@ typedef struct {
     const dc_record_t *recs;
     const dc_intern_t *in;
     const dc_rules_t *rules;
+    const uint32_t *rep;        /* NULL, or per record its representative: copies are not keyed */
     size_t r0, g;               /* rules r0 .. r0+g-1 */
     uint64_t *words[GROUP];     /* per rule, per record: packed key word or UINT64_MAX */
     uint8_t fields[DC_BK__COUNT], nfields;   /* key fields of those rules */
@@ -156,6 +157,10 @@ static void key_range(void *ctx, size_t k, int tid)
     uint64_t vals[DC_BK__COUNT] = {0};
     for (size_t i = lo; i < hi; i++) {
         const dc_record_t *rec = &c->recs[i];
+        if (c->rep && c->rep[i] != i) {   /* an exact copy: its representative is keyed */
+            for (size_t r = 0; r < c->g; r++) c->words[r][i] = UINT64_MAX;
+            continue;
+        }
         for (int f = 0; f < c->nsfields; f++) {
             if (i + 16 < hi) dc_bkey_prefetch((dc_bkey_t)c->sfields[f], &c->recs[i + 16], c->in, 0);
             if (i + 8 < hi) dc_bkey_prefetch((dc_bkey_t)c->sfields[f], &c->recs[i + 8], c->in, 1);
@@ -258,6 +263,7 @@ typedef struct {
     const uint64_t *pairs;
     uint8_t *keep;
     size_t n;
+    unsigned mask;
 } filtctx_t;
 
 static void filter_range(void *ctx, size_t k, int tid)
@@ -268,7 +274,7 @@ static void filter_range(void *ctx, size_t k, int tid)
     for (size_t p = lo; p < hi; p++) {
         if (p + 8 < hi) __builtin_prefetch(&c->recs[(uint32_t)c->pairs[p + 8]]);
         const dc_record_t *a = &c->recs[c->pairs[p] >> 32], *b = &c->recs[(uint32_t)c->pairs[p]];
-        c->keep[p] = !dc_cannot_link(c->in, a, b);
+        c->keep[p] = !dc_cannot_link_mask(c->in, a, b, c->mask);
     }
 }
 
@@ -307,6 +313,13 @@ size_t dc_block_pairs_ex(const dc_record_t *recs, size_t n, const dc_intern_t *i
                          const dc_rules_t *rules, int nthreads, dc_rule_pairs_fn on_rule,
                          void *ud, uint64_t **pairs_out, dc_block_stats_t *st)
 {
+    return dc_block_pairs_rep(recs, n, in, rules, nthreads, NULL, on_rule, ud, pairs_out, st);
+}
+
+size_t dc_block_pairs_rep(const dc_record_t *recs, size_t n, const dc_intern_t *in,
+                          const dc_rules_t *rules, int nthreads, const uint32_t *rep,
+                          dc_rule_pairs_fn on_rule, void *ud, uint64_t **pairs_out, dc_block_stats_t *st)
+{
     double t0 = dc_now();
     memset(st, 0, sizeof *st);
     st->nrules = rules->n;
@@ -333,6 +346,7 @@ size_t dc_block_pairs_ex(const dc_record_t *recs, size_t n, const dc_intern_t *i
         k.recs = recs;
         k.in = in;
         k.rules = rules;
+        k.rep = rep;
         k.r0 = r0;
         k.g = DC_MIN((size_t)GROUP, rules->n - r0);
         k.b = b;
@@ -390,7 +404,7 @@ size_t dc_block_pairs_ex(const dc_record_t *recs, size_t n, const dc_intern_t *i
     if (rules->drop_cannot_link && nacc) {
         double tf = dc_now();
         uint8_t *keep = dc_xmalloc(nacc);
-        filtctx_t f = {recs, in, acc, keep, nacc};
+        filtctx_t f = {recs, in, acc, keep, nacc, rules->cannot_link};
         dc_parallel_for(nthreads, (nacc + KEY_RANGE - 1) / KEY_RANGE, 1, filter_range, &f);
         size_t w = 0;
         for (size_t p = 0; p < nacc; p++)

@@ -118,6 +118,12 @@ static uint32_t uf_find(uint32_t *p, uint32_t x)
 
 void dc_block_truth_finish(dc_block_truth_t *bt, const uint64_t *pairs, size_t npairs)
 {
+    dc_block_truth_finish_joins(bt, pairs, npairs, NULL, 0);
+}
+
+void dc_block_truth_finish_joins(dc_block_truth_t *bt, const uint64_t *pairs, size_t npairs,
+                                 const uint64_t *joins, size_t njoins)
+{
     struct dc_block_truth_state *st = bt->st;
     assert(dc_pairs_valid(pairs, npairs, st->n));
     for (size_t r = 0; r < bt->nrules; r++) bt->rule[r].true_only = 0;
@@ -141,6 +147,10 @@ void dc_block_truth_finish(dc_block_truth_t *bt, const uint64_t *pairs, size_t n
             i++;
             j++;
         }
+    }
+    for (size_t k = 0; k < njoins; k++) {   /* exact copies: joined whatever the candidates */
+        uint32_t a = uf_find(par, (uint32_t)(joins[k] >> 32)), b = uf_find(par, (uint32_t)joins[k]);
+        if (a != b) par[a < b ? b : a] = a < b ? a : b;
     }
     for (size_t t = 0; t < st->ntp; t++)
         if (uf_find(par, (uint32_t)(st->tp[t] >> 32)) == uf_find(par, (uint32_t)st->tp[t]))

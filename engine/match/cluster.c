@@ -27,6 +27,10 @@ typedef struct {
     uint32_t *parent, *size;
     uint32_t *ev_head, *ev_tail, *ev_len;   /* per root: evidence list */
     uint32_t *ev_next;                        /* per record */
+    /* "non_match" labels: per root, a list of entries (the partner record
+     * of each label held by a member); NULL without labels */
+    uint32_t *con_head, *con_tail, *con_len;  /* per root */
+    uint32_t *con_next, *con_partner;         /* per entry */
 } uf_t;
 
 static uint32_t uf_find(uf_t *u, uint32_t x)
@@ -55,14 +59,32 @@ static int same_sig(const dc_record_t *a, const dc_record_t *b)
 
 #define NIL UINT32_MAX
 
+/* The root of x without path compression (for read-only checks). */
+static uint32_t uf_root(const uf_t *u, uint32_t x)
+{
+    while (u->parent[x] != x) x = u->parent[x];
+    return x;
+}
+
+/* 1 when a "non_match" label holds a member of ra and one of rb. */
+static int label_conflict(const uf_t *u, uint32_t ra, uint32_t rb)
+{
+    if (!u->con_head) return 0;
+    if (u->con_len[ra] > u->con_len[rb]) { uint32_t t = ra; ra = rb; rb = t; }
+    for (uint32_t e = u->con_head[ra]; e != NIL; e = u->con_next[e])
+        if (uf_root(u, u->con_partner[e]) == rb) return 1;
+    return 0;
+}
+
 /* 1 when components ra and rb hold records that cannot be one person, or
  * when checking would cost too much. */
-static int conflict(const uf_t *u, const dc_intern_t *in, const dc_record_t *recs, uint32_t ra, uint32_t rb)
+static int conflict(const uf_t *u, const dc_intern_t *in, const dc_record_t *recs, uint32_t ra, uint32_t rb,
+                    unsigned mask)
 {
     if ((uint64_t)u->ev_len[ra] * u->ev_len[rb] > CHECK_MAX) return 1;
     for (uint32_t x = u->ev_head[ra]; x != NIL; x = u->ev_next[x])
         for (uint32_t y = u->ev_head[rb]; y != NIL; y = u->ev_next[y])
-            if (dc_cannot_link(in, &recs[x], &recs[y])) return 1;
+            if (dc_cannot_link_mask(in, &recs[x], &recs[y], mask)) return 1;
     return 0;
 }
 
@@ -88,6 +110,14 @@ static void join(uf_t *u, const dc_record_t *recs, uint32_t ra, uint32_t rb)
     }
     u->ev_head[rb] = u->ev_tail[rb] = NIL;
     u->ev_len[rb] = 0;
+    if (u->con_head && u->con_head[rb] != NIL) {   /* labels: append rb's list to ra's */
+        if (u->con_tail[ra] == NIL) u->con_head[ra] = u->con_head[rb];
+        else u->con_next[u->con_tail[ra]] = u->con_head[rb];
+        u->con_tail[ra] = u->con_tail[rb];
+        u->con_len[ra] += u->con_len[rb];
+        u->con_head[rb] = u->con_tail[rb] = NIL;
+        u->con_len[rb] = 0;
+    }
 }
 
 /* Order-preserving map of a float to uint32 (ascending). */
@@ -98,7 +128,9 @@ static uint32_t float_key(float f)
     return (x & 0x80000000u) ? ~x : x | 0x80000000u;
 }
 
-int dc_cluster(const dc_intern_t *in, const dc_record_t *recs, size_t n, const uint64_t *pairs, const float *score,
+int dc_cluster(const dc_intern_t *in, const dc_record_t *recs, size_t n, const uint32_t *rep, unsigned cl_mask,
+               const dc_labels_t *labels,
+               const uint64_t *pairs, const float *score,
                size_t npairs, double threshold_weight, dc_clusters_t *cl,
                size_t **refused, size_t *nrefused, dc_cluster_stats_t *st)
 {
@@ -115,6 +147,7 @@ int dc_cluster(const dc_intern_t *in, const dc_record_t *recs, size_t n, const u
     u.ev_tail = dc_xmalloc(nn * sizeof *u.ev_tail);
     u.ev_len = dc_xmalloc(nn * sizeof *u.ev_len);
     u.ev_next = dc_xmalloc(nn * sizeof *u.ev_next);
+    u.con_head = u.con_tail = u.con_len = u.con_next = u.con_partner = NULL;
     float *prob = dc_xmalloc(nn * sizeof *prob);
     for (size_t i = 0; i < n; i++) {
         u.parent[i] = (uint32_t)i;
@@ -124,6 +157,47 @@ int dc_cluster(const dc_intern_t *in, const dc_record_t *recs, size_t n, const u
         u.ev_head[i] = u.ev_tail[i] = ev ? (uint32_t)i : NIL;
         u.ev_len[i] = ev ? 1 : 0;
         prob[i] = 0;
+    }
+    /* exact copies join their representative first: identical content
+     * holds no contradiction, and the evidence lists keep one member per
+     * signature, so each join costs O(1) */
+    for (size_t i = 0; rep && i < n; i++) {
+        if (rep[i] == i) continue;
+        uint32_t ri = uf_find(&u, (uint32_t)i), rj = uf_find(&u, rep[i]);
+        if (ri != rj) join(&u, recs, ri, rj);
+        prob[i] = prob[rep[i]] = 1.0f;
+        st->copies++;
+    }
+    /* labels: "non_match" pairs as per-root lists, then "match" pairs joined */
+    if (labels && labels->ncannot) {
+        u.con_head = dc_xmalloc(nn * sizeof *u.con_head);
+        u.con_tail = dc_xmalloc(nn * sizeof *u.con_tail);
+        u.con_len = dc_xcalloc(nn, sizeof *u.con_len);
+        u.con_next = dc_xmalloc(2 * labels->ncannot * sizeof *u.con_next);
+        u.con_partner = dc_xmalloc(2 * labels->ncannot * sizeof *u.con_partner);
+        for (size_t i = 0; i < n; i++) u.con_head[i] = u.con_tail[i] = NIL;
+        for (size_t k = 0; k < 2 * labels->ncannot; k++) {
+            uint64_t pr = labels->cannot[k / 2];
+            uint32_t a = (uint32_t)(pr >> 32), b = (uint32_t)pr;
+            if (k & 1) { uint32_t t = a; a = b; b = t; }
+            uint32_t r = uf_find(&u, a);
+            u.con_partner[k] = b;
+            u.con_next[k] = NIL;
+            if (u.con_tail[r] == NIL) u.con_head[r] = (uint32_t)k;
+            else u.con_next[u.con_tail[r]] = (uint32_t)k;
+            u.con_tail[r] = (uint32_t)k;
+            u.con_len[r]++;
+        }
+    }
+    for (size_t k = 0; labels && k < labels->nmust; k++) {
+        uint32_t i = (uint32_t)(labels->must[k] >> 32), j = (uint32_t)labels->must[k];
+        uint32_t ri = uf_find(&u, i), rj = uf_find(&u, j);
+        if (ri != rj) {
+            if (label_conflict(&u, ri, rj)) st->label_conflicts++;
+            join(&u, recs, ri, rj);
+            st->label_joins++;
+        }
+        prob[i] = prob[j] = 1.0f;
     }
     /* accepted pairs in (weight desc, pair index asc) order; pairs are
      * sorted by (i, j), so the index breaks ties by (i, j) */
@@ -161,7 +235,8 @@ int dc_cluster(const dc_intern_t *in, const dc_record_t *recs, size_t n, const u
         uint32_t i = (uint32_t)(pairs[p] >> 32), j = (uint32_t)pairs[p];
         uint32_t ri = uf_find(&u, i), rj = uf_find(&u, j);
         if (ri != rj) {
-            if (conflict(&u, in, recs, ri, rj)) {
+            if (label_conflict(&u, ri, rj) || conflict(&u, in, recs, ri, rj, cl_mask)) {
+                st->label_refused += label_conflict(&u, ri, rj);
                 *refused = dc_grow(*refused, &rcap, *nrefused + 1, sizeof **refused);
                 (*refused)[(*nrefused)++] = p;
                 st->refused++;
@@ -180,6 +255,11 @@ int dc_cluster(const dc_intern_t *in, const dc_record_t *recs, size_t n, const u
     free(u.ev_head);
     free(u.ev_len);
     free(u.ev_next);
+    free(u.con_head);
+    free(u.con_tail);
+    free(u.con_len);
+    free(u.con_next);
+    free(u.con_partner);
     u.ev_head = u.ev_len = u.ev_next = NULL;
     /* number clusters by their first record */
     uint32_t *cid = u.size;   /* reuse: root -> cluster id */

@@ -282,6 +282,28 @@ static int same_tokens(const char *a, size_t na, const char *b, size_t nb)
     return 1;
 }
 
+/* 1 when the two names hold the same syllables in another order, each
+ * syllable equal or one edit apart once both lists are sorted
+ * ("stephenson elizabeth" for "elizbeth stephenson"). */
+static int near_tokens(const char *a, size_t na, const char *b, size_t nb)
+{
+    enum { MAXT = 8, CAP = 128 };
+    if (na >= CAP || nb >= CAP) return 0;
+    char ca[CAP], cb[CAP];
+    memcpy(ca, a, na);
+    ca[na] = 0;
+    memcpy(cb, b, nb);
+    cb[nb] = 0;
+    char *ta[MAXT], *tb[MAXT];
+    int ka = split_tokens(ca, ta, MAXT), kb = split_tokens(cb, tb, MAXT);
+    if (ka != kb || ka < 2 || ka > MAXT) return 0;
+    qsort(ta, (size_t)ka, sizeof *ta, cmp_tok);
+    qsort(tb, (size_t)kb, sizeof *tb, cmp_tok);
+    for (int i = 0; i < ka; i++)
+        if (!within_one_edit(ta[i], strlen(ta[i]), tb[i], strlen(tb[i]))) return 0;
+    return 1;
+}
+
 static int cmp_name(const dc_intern_t *in, const dc_name_t *a, const dc_name_t *b)
 {
     if (!a->ascii || !b->ascii || (a->flags & DC_NAME_PLACEHOLDER) || (b->flags & DC_NAME_PLACEHOLDER))
@@ -298,7 +320,8 @@ static int cmp_name(const dc_intern_t *in, const dc_name_t *a, const dc_name_t *
     if (qla == qlb && !memcmp(qa, qb, qla)) return DC_NAME_ASCII;   /* only the spacing differs */
     /* given names apart by more than one edit: different, unless only the
      * spacing of the whole name is off by one letter ("soph ie") */
-    if (!given_close(in, a, b) && !within_one_edit(qa, qla, qb, qlb)) return DC_NAME_DIFF;
+    if (!given_close(in, a, b) && !within_one_edit(qa, qla, qb, qlb))
+        return near_tokens(sa, la, sb, lb) ? DC_NAME_REORDERED : DC_NAME_DIFF;
     double jw = dc_jaro_winkler(sa, la, sb, lb);
     if (jw < 0.80) return DC_NAME_DIFF;
     return jw >= 0.92 ? DC_NAME_JW_HIGH : DC_NAME_JW_LOW;
@@ -480,6 +503,11 @@ static int given_clearly_differ(const dc_intern_t *in, const dc_name_t *a, const
 
 int dc_cannot_link(const dc_intern_t *in, const dc_record_t *a, const dc_record_t *b)
 {
+    return dc_cannot_link_mask(in, a, b, DC_CL_ALL);
+}
+
+int dc_cannot_link_mask(const dc_intern_t *in, const dc_record_t *a, const dc_record_t *b, unsigned mask)
+{
     /* the same valid ID (12-digit or old card) outweighs any other
      * disagreement: it is scored, never vetoed */
     if ((a->id12_flags & DC_ID_VALID) && (b->id12_flags & DC_ID_VALID) && dc_rec_id12(a) &&
@@ -487,16 +515,15 @@ int dc_cannot_link(const dc_intern_t *in, const dc_record_t *a, const dc_record_
         return 0;
     if ((a->cmnd_flags & DC_ID_VALID) && (b->cmnd_flags & DC_ID_VALID) && a->cmnd && a->cmnd == b->cmnd)
         return 0;
-    if ((a->id12_flags & DC_ID_VALID) && (b->id12_flags & DC_ID_VALID) && dc_rec_id12(a) && dc_rec_id12(b) &&
-        a->id12 != b->id12 &&
-        !one_edit(a->id12, b->id12, 12))
+    if ((mask & DC_CL_ID12) && (a->id12_flags & DC_ID_VALID) && (b->id12_flags & DC_ID_VALID) &&
+        dc_rec_id12(a) && dc_rec_id12(b) && a->id12 != b->id12 && !one_edit(a->id12, b->id12, 12))
         return 1;
-    if (sex_known(a->sex) && sex_known(b->sex) && a->sex != b->sex) return 1;
-    if (date_full(&a->dob) && date_full(&b->dob)) {
+    if ((mask & DC_CL_SEX) && sex_known(a->sex) && sex_known(b->sex) && a->sex != b->sex) return 1;
+    if ((mask & (DC_CL_DOB | DC_CL_TWINS)) && date_full(&a->dob) && date_full(&b->dob)) {
         int l = cmp_dob(&a->dob, &b->dob);
-        if (l == DC_DOB_SAME_YEAR || l == DC_DOB_DIFF) return 1;
+        if ((mask & DC_CL_DOB) && (l == DC_DOB_SAME_YEAR || l == DC_DOB_DIFF)) return 1;
         /* twins: same surname, same full birth date, different given names */
-        if (l == DC_DOB_EXACT && in && a->name.sur && a->name.sur == b->name.sur &&
+        if ((mask & DC_CL_TWINS) && l == DC_DOB_EXACT && in && a->name.sur && a->name.sur == b->name.sur &&
             given_clearly_differ(in, &a->name, &b->name))
             return 1;
     }

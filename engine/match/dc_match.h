@@ -60,6 +60,11 @@ typedef enum dc_bkey {
     DC_BK_ID12_HEAD,     /* "id12_head": first 9 digits of a valid ID (finds one-digit slips) */
     DC_BK_ID12_TAIL,     /* "id12_tail": last 9 digits of a valid ID */
     DC_BK_DOB_UNORDERED, /* "dob_unordered": full date with day and month in either order */
+    DC_BK_NO_PROVINCE,   /* "no_province": one value for every record with no province in any
+                            address (missing for the others) */
+    DC_BK_NAME_SORTED,   /* "name_sorted": the name's ascii syllables in sorted order */
+    DC_BK_CMND_HEAD,     /* "cmnd_head": old card number but its last 3 digits */
+    DC_BK_CMND_TAIL,     /* "cmnd_tail": old card number's last 6 digits */
     DC_BK__COUNT
 } dc_bkey_t;
 
@@ -76,7 +81,8 @@ typedef struct dc_rule {
 
 /* Pair conditions of a rule ("! NAME"): only pairs in which at least one
  * record satisfies it are made. */
-enum { DC_REQ_NONE = 0, DC_REQ_DOB_VAGUE = 1 /* "dob_vague": birth date known to the year, not the day */ };
+enum { DC_REQ_NONE = 0, DC_REQ_DOB_VAGUE = 1 /* "dob_vague": birth date known to the year, not the day */,
+       DC_REQ_DOB_NONE = 2 /* "dob_none": no usable birth date */ };
 
 /*! dc_rule_required() : 1 when rec satisfies the rule's pair condition
  *  (always 1 without one). */
@@ -89,6 +95,8 @@ typedef struct dc_rules {
     uint32_t window;      /* sorted-neighbourhood window inside capped blocks ("window W") */
     int drop_cannot_link; /* drop pairs that dc_cannot_link() vetoes ("drop_cannot_link yes|no",
                              default yes) */
+    unsigned cannot_link; /* DC_CL_* kinds of evidence used ("cannot_link id12,sex,dob,twins",
+                             default all) */
 } dc_rules_t;
 
 /*! dc_rules_default_text() : the default rule set, in the rule language. */
@@ -181,7 +189,24 @@ typedef void (*dc_rule_pairs_fn)(void *ud, size_t rule, const uint64_t *pairs, s
 size_t dc_block_pairs_ex(const dc_record_t *recs, size_t n, const dc_intern_t *in,
                          const dc_rules_t *rules, int nthreads, dc_rule_pairs_fn on_rule,
                          void *ud, uint64_t **pairs, dc_block_stats_t *st);
+/*! dc_block_pairs_rep() : dc_block_pairs_ex keying only representatives:
+ *  with `rep` (per record, the index of its representative, see
+ *  dc_match_dedup; may be NULL), a record whose rep[i] != i is in no pair. */
+size_t dc_block_pairs_rep(const dc_record_t *recs, size_t n, const dc_intern_t *in,
+                          const dc_rules_t *rules, int nthreads, const uint32_t *rep,
+                          dc_rule_pairs_fn on_rule, void *ud, uint64_t **pairs, dc_block_stats_t *st);
 void dc_block_stats_free(dc_block_stats_t *st);
+
+/* ------------------------------------------------------ exact duplicates */
+
+/*! dc_match_dedup() : rep[i] = the first record (input order) with the
+ *  same normalized content as record i, or i (engine/match/dedup.c says
+ *  which content and which records qualify). rep has n entries.
+ *  @return the number of records that are copies (rep[i] != i). */
+size_t dc_match_dedup(const dc_record_t *recs, size_t n, int nthreads, uint32_t *rep);
+/*! dc_record_same_content() : 1 when a and b hold the same normalized
+ *  content in every column matching reads. */
+int dc_record_same_content(const dc_record_t *a, const dc_record_t *b);
 
 /* ------------------------------------------------- blocking against a truth */
 
@@ -212,6 +237,11 @@ void dc_block_truth_rule(void *bt, size_t r, const uint64_t *pairs, size_t npair
 /*! dc_block_truth_finish() : fill the totals and per-rule figures; `pairs`
  *  are the final candidates (dc_block_pairs_ex's result). */
 void dc_block_truth_finish(dc_block_truth_t *bt, const uint64_t *pairs, size_t npairs);
+/*! dc_block_truth_finish_joins() : the same, with `joins` (pairs that
+ *  clustering joins whatever the candidates: exact copies and their
+ *  representative) counting towards found_transitive only. */
+void dc_block_truth_finish_joins(dc_block_truth_t *bt, const uint64_t *pairs, size_t npairs,
+                                 const uint64_t *joins, size_t njoins);
 void dc_block_truth_free(dc_block_truth_t *bt);
 
 /*! dc_pairs_valid() : 1 if `pairs` is a valid candidate list of n records:
@@ -298,6 +328,11 @@ uint64_t dc_rec_cmnd(const dc_record_t *r);
  *  phonetically equal nor one edit apart. Never when both carry the same
  *  valid 12-digit ID or old card number. `in` may be NULL (no name test). */
 int dc_cannot_link(const dc_intern_t *in, const dc_record_t *a, const dc_record_t *b);
+/* The kinds of cannot-link evidence ("cannot_link" setting of the rules file). */
+enum { DC_CL_ID12 = 1, DC_CL_SEX = 2, DC_CL_DOB = 4, DC_CL_TWINS = 8, DC_CL_ALL = 15 };
+/*! dc_cannot_link_mask() : dc_cannot_link with only the kinds of evidence in
+ *  `mask` (DC_CL_*). */
+int dc_cannot_link_mask(const dc_intern_t *in, const dc_record_t *a, const dc_record_t *b, unsigned mask);
 
 /* ---------------------------------------------------------------- model */
 
@@ -311,6 +346,7 @@ typedef struct dc_model {
     int m_seeded_from_ids;  /* m started from pairs with equal valid IDs */
     uint64_t u_sample;      /* random pairs sampled for u */
     uint64_t em_pairs;      /* candidate pairs EM ran on */
+    uint64_t em_labelled;   /* labelled pairs that supervised EM (--labels) */
     int tf_enabled;         /* term-frequency adjustment of name levels */
 } dc_model_t;
 
@@ -318,8 +354,9 @@ typedef struct dc_model {
 typedef struct dc_tf {
     uint32_t nids;          /* size of the count arrays (interner count) */
     uint32_t *name_ascii, *name_phon, *rel_ascii;
-    uint64_t *parents;      /* sorted hashes of (father, mother) name strings, one per record with both */
-    size_t nparents;
+    uint64_t *parents;      /* sorted distinct hashes of (father, mother) name strings */
+    uint32_t *parents_n;    /* per distinct couple: records with it */
+    size_t nparents;        /* distinct couples */
     double n, nrel;         /* records, related-name values */
     const dc_intern_t *in;  /* borrowed */
 } dc_tf_t;
@@ -335,12 +372,25 @@ void dc_model_init_default(dc_model_t *m);
  *  seeded generator (deterministic, whatever nthreads). */
 void dc_model_estimate_u(dc_model_t *m, const dc_record_t *recs, size_t n,
                          const dc_intern_t *in, uint64_t sample, uint64_t seed, int nthreads);
+/*! dc_model_estimate_u_sel() : the same, drawing both records of a pair
+ *  from sel[0..n) (record indices; NULL: all n records). */
+void dc_model_estimate_u_sel(dc_model_t *m, const dc_record_t *recs, const uint32_t *sel, size_t n,
+                             const dc_intern_t *in, uint64_t sample, uint64_t seed, int nthreads);
+/*! dc_model_u_dob_exact() : u of the "dob exact" level counted from the
+ *  records' full birth dates (sel: record indices, NULL: all n). */
+void dc_model_u_dob_exact(dc_model_t *m, const dc_record_t *recs, const uint32_t *sel, size_t n);
 /*! dc_model_estimate_em() : m (and lambda) by EM over the level patterns of
  *  the candidate pairs (`pats`, one per pair). `npairs_total` is the number
  *  of record pairs the prior refers to (n(n-1)/2). */
 void dc_model_estimate_em(dc_model_t *m, const uint64_t *pats, size_t npairs,
                           double npairs_total, int max_iter);
 
+/*! dc_model_estimate_em_sup() : the same, supervised by `nsup` labelled
+ *  pairs: sup[k] is the pair's level pattern with bit 63 set for "match"
+ *  (counted as an anchor and in m) and clear for "non_match" (counted in
+ *  the candidates' non-match shares); their class is fixed in every step. */
+void dc_model_estimate_em_sup(dc_model_t *m, const uint64_t *pats, size_t npairs, double npairs_total,
+                              const uint64_t *sup, size_t nsup, int max_iter);
 /*! dc_level_weight() : log2(m/u) of one level (0 for missing). With `tf`
  *  and a name level that TF applies to, u is the value's term frequency. */
 double dc_level_weight(const dc_model_t *m, const dc_tf_t *tf, dc_col_t c, int level,
@@ -362,6 +412,23 @@ int dc_model_parse_json(const char *text, size_t len, dc_model_t *m);
  *  (at most 64 MiB). @return 0, or -1 (dc_seterr, prefixed with the path). */
 int dc_model_load(const char *path, dc_model_t *m);
 
+/* --------------------------------------------------------------- labels */
+
+/* Clerical decisions on pairs (`dancu run --labels FILE`). */
+typedef struct dc_labels {
+    uint64_t *must, *cannot;   /* record pairs i << 32 | j (i < j), sorted, unique */
+    size_t nmust, ncannot;
+    size_t unknown;            /* labels naming a row not among the inputs (skipped) */
+} dc_labels_t;
+
+/*! dc_labels_load() : read a labels file (CSV with the columns source_a,
+ *  record_id_a, source_b, record_id_b, decision = match | non_match) and
+ *  find its rows among recs (source_names[r.source], record_id).
+ *  @return 0, or -1 (dc_seterr naming the file and line). */
+int dc_labels_load(const char *path, const dc_record_t *recs, size_t n, const dc_intern_t *in,
+                   const char *const *source_names, size_t nsources, dc_labels_t *out);
+void dc_labels_free(dc_labels_t *l);
+
 /* ------------------------------------------------------------ clustering */
 
 typedef struct dc_cluster_stats {
@@ -369,15 +436,26 @@ typedef struct dc_cluster_stats {
     uint64_t unions;          /* unions performed */
     uint64_t refused;         /* unions refused for cannot-link evidence */
     uint64_t clusters, singletons, largest;
+    uint64_t copies;          /* records joined to an identical representative (dc_match_dedup) */
+    uint64_t label_joins;     /* unions made by "match" labels */
+    uint64_t label_refused;   /* unions refused by "non_match" labels */
+    uint64_t label_conflicts; /* "match" labels joining rows that "non_match" labels keep apart (joined) */
 } dc_cluster_stats_t;
 
 /*! dc_cluster() :
- *  Cluster n records from scored pairs: the pairs with prob >= threshold
+ *  Cluster n records from scored pairs. First, with `rep` (may be NULL),
+ *  every record i with rep[i] != i joins its representative's cluster
+ *  (exact copies, dc_match_dedup; match_probability 1). Cannot-link
+ *  evidence is dc_cannot_link_mask(cl_mask). With `labels` (may be NULL),
+ *  "match" pairs are joined next, unconditionally (match_probability 1),
+ *  and no union may join the two rows of a "non_match" pair. Then the pairs with prob >= threshold
  *  are processed in (score desc, i, j) order; a union that would put two
  *  records with cannot-link evidence in one component is refused and its
  *  pair index appended to `*refused` (malloc'd, may be NULL on return when
  *  none). Fills `cl` (dc_run.h; key left empty). @return 0. */
-int dc_cluster(const dc_intern_t *in, const dc_record_t *recs, size_t n, const uint64_t *pairs, const float *score,
+int dc_cluster(const dc_intern_t *in, const dc_record_t *recs, size_t n, const uint32_t *rep, unsigned cl_mask,
+               const dc_labels_t *labels,
+               const uint64_t *pairs, const float *score,
                size_t npairs, double threshold_weight, dc_clusters_t *cl,
                size_t **refused, size_t *nrefused, dc_cluster_stats_t *st);
 
@@ -428,6 +506,11 @@ struct dc_match_state {
     float *score;              /* match weight per pair */
     dc_model_t model;
     dc_tf_t tf;
+    uint32_t *rep;             /* per record: its representative (exact copies, dc_match_dedup) */
+    dc_labels_t labels;        /* --labels */
+    int has_labels;
+    uint32_t *reps;            /* the representatives, in record order */
+    size_t nreps, ncopies;
     dc_cluster_stats_t cstats;
     size_t *refused;
     size_t nrefused;

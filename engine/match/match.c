@@ -34,8 +34,21 @@ int dc_block_run(dc_run_t *run)
         if (rc) return -1;
     }
     dc_run_stage_begin(run, "block");
-    ms->npairs = dc_block_pairs(run->recs, run->nrec, run->in, &ms->rules, run->opts.nthreads,
-                                &ms->pairs, &ms->bstats);
+    /* exact copies are set aside: only their representative is blocked,
+     * compared and counted by the model (engine/match/dedup.c) */
+    free(ms->rep);
+    free(ms->reps);
+    ms->rep = dc_xmalloc((run->nrec ? run->nrec : 1) * sizeof *ms->rep);
+    ms->ncopies = dc_match_dedup(run->recs, run->nrec, run->opts.nthreads, ms->rep);
+    ms->nreps = run->nrec - ms->ncopies;
+    ms->reps = dc_xmalloc((ms->nreps ? ms->nreps : 1) * sizeof *ms->reps);
+    for (size_t i = 0, k = 0; i < run->nrec; i++)
+        if (ms->rep[i] == i) ms->reps[k++] = (uint32_t)i;
+    if (ms->ncopies)
+        dc_log(1, "exact copies: %llu rows identical to an earlier row (joined to it, not scored)",
+               (unsigned long long)ms->ncopies);
+    ms->npairs = dc_block_pairs_rep(run->recs, run->nrec, run->in, &ms->rules, run->opts.nthreads, ms->rep,
+                                    NULL, NULL, &ms->pairs, &ms->bstats);
     dc_run_stage_end(run, ms->npairs);
     dc_log(1, "blocking: %llu candidate pairs (%.2f per record)", (unsigned long long)ms->npairs,
            run->nrec ? (double)ms->npairs / (double)run->nrec : 0.0);
@@ -92,6 +105,22 @@ static double prob_weight(double p)
     return log2(p / (1 - p));
 }
 
+/* --labels, read once (before estimation: labelled pairs supervise EM). */
+static int load_labels(dc_run_t *run, dc_match_state_t *ms)
+{
+    if (!run->opts.labels_file || ms->has_labels) return 0;
+    const char **names = dc_xcalloc(run->load.nsources ? run->load.nsources : 1, sizeof *names);
+    for (size_t s = 0; s < run->load.nsources; s++) names[s] = source_name(run, (uint32_t)s);
+    int rc = dc_labels_load(run->opts.labels_file, run->recs, run->nrec, run->in, names, run->load.nsources,
+                            &ms->labels);
+    free(names);
+    if (rc) return -1;
+    ms->has_labels = 1;
+    dc_log(1, "labels: %zu match, %zu non_match pairs (%zu naming rows not among the inputs, skipped)",
+           ms->labels.nmust, ms->labels.ncannot, ms->labels.unknown);
+    return 0;
+}
+
 int dc_score_run(dc_run_t *run)
 {
     dc_match_state_t *ms = state(run);
@@ -108,10 +137,26 @@ int dc_score_run(dc_run_t *run)
     } else {
         dc_model_init_default(&ms->model);
         uint64_t sample = U_SAMPLE;
-        double all = (double)run->nrec * ((double)run->nrec - 1) / 2;
+        /* pairs of distinct rows: exact copies are neither sampled nor counted */
+        double nr = (double)ms->nreps;
+        double all = nr * (nr - 1) / 2;
         if (all < (double)sample) sample = (uint64_t)all;
-        dc_model_estimate_u(&ms->model, run->recs, run->nrec, run->in, sample, U_SEED, run->opts.nthreads);
-        dc_model_estimate_em(&ms->model, ms->pats, ms->npairs, all, EM_MAX_ITER);
+        dc_model_estimate_u_sel(&ms->model, run->recs, ms->reps, ms->nreps, run->in, sample, U_SEED,
+                                run->opts.nthreads);
+        dc_model_u_dob_exact(&ms->model, run->recs, ms->reps, ms->nreps);
+        if (load_labels(run, ms)) return -1;
+        /* labelled pairs: their level patterns, bit 63 set for "match" */
+        size_t nsup = ms->labels.nmust + ms->labels.ncannot;
+        uint64_t *sup = dc_xmalloc((nsup ? nsup : 1) * sizeof *sup);
+        for (size_t k = 0; k < nsup; k++) {
+            int match = k < ms->labels.nmust;
+            uint64_t pr = match ? ms->labels.must[k] : ms->labels.cannot[k - ms->labels.nmust];
+            uint8_t lv[DC_COL__COUNT];
+            dc_compare(run->in, &run->recs[pr >> 32], &run->recs[(uint32_t)pr], lv);
+            sup[k] = dc_levels_pack(lv) | (uint64_t)match << 63;
+        }
+        dc_model_estimate_em_sup(&ms->model, ms->pats, ms->npairs, all, sup, nsup, EM_MAX_ITER);
+        free(sup);
         dc_log(1, "model: EM %d iterations%s, candidate match share %.4f, prior %.3g",
                ms->model.em_iterations, ms->model.em_converged ? "" : " (not converged)",
                ms->model.lambda_cand, ms->model.lambda);
@@ -167,10 +212,18 @@ int dc_cluster_run(dc_run_t *run)
 {
     dc_match_state_t *ms = state(run);
     dc_run_stage_begin(run, "cluster");
-    dc_cluster(run->in, run->recs, run->nrec, ms->pairs, ms->score, ms->npairs, ms->match_weight, &run->cl,
+    if (load_labels(run, ms)) return -1;
+    dc_cluster(run->in, run->recs, run->nrec, ms->rep, ms->rules.cannot_link, ms->has_labels ? &ms->labels : NULL,
+               ms->pairs, ms->score, ms->npairs,
+               ms->match_weight, &run->cl,
                &ms->refused, &ms->nrefused, &ms->cstats);
     dc_parallel_for(run->opts.nthreads, ((size_t)run->cl.ncl + 4095) / 4096, 1, keys_block, run);
     dc_run_stage_end(run, run->cl.ncl);
+    if (ms->has_labels)
+        dc_log(1, "labels: %llu unions made by match labels, %llu refused by non_match labels, %llu match labels "
+                  "against non_match labels (joined)",
+               (unsigned long long)ms->cstats.label_joins, (unsigned long long)ms->cstats.label_refused,
+               (unsigned long long)ms->cstats.label_conflicts);
     dc_log(1, "clustering: %llu links accepted, %llu refused (cannot-link), %u clusters",
            (unsigned long long)ms->cstats.accepted, (unsigned long long)ms->cstats.refused,
            run->cl.ncl);
@@ -305,6 +358,29 @@ static int write_review(dc_run_t *run, const dc_match_sink_t *sink)
     return close_table(sink, t, rc);
 }
 
+/* Every candidate pair with its probability, in pair order (--scores:
+ * calibration and threshold studies). */
+static int write_scores(dc_run_t *run, const dc_match_sink_t *sink)
+{
+    static const char *const cols[] = {"source_a", "record_id_a", "source_b", "record_id_b",
+                                       "match_probability", "match_weight"};
+    dc_match_state_t *ms = run->match;
+    dc_table_t *t = open_table(run, sink, "scores", cols, 6);
+    if (!t) return -1;
+    int rc = 0;
+    for (size_t p = 0; p < ms->npairs && !rc; p++) {
+        const dc_record_t *a = &run->recs[ms->pairs[p] >> 32], *b = &run->recs[(uint32_t)ms->pairs[p]];
+        dc_table_cstr(t, source_name(run, a->source));
+        dc_table_cstr(t, dc_intern_str(run->in, a->record_id, NULL));
+        dc_table_cstr(t, source_name(run, b->source));
+        dc_table_cstr(t, dc_intern_str(run->in, b->record_id, NULL));
+        dc_table_f64(t, dc_weight_prob(ms->score[p]), 6);
+        dc_table_f64(t, ms->score[p], 3);
+        rc = dc_table_end_row(t);
+    }
+    return close_table(sink, t, rc);
+}
+
 static void json_str(dc_buf_t *b, const char *s) { dc_buf_put_json_str(b, s, strlen(s)); }
 
 
@@ -330,11 +406,18 @@ static int write_model(dc_run_t *run, const dc_match_sink_t *sink, const char *r
     }
     dc_buf_puts(&b, "  ]},\n");
     dc_buf_printf(&b, "  \"clustering\": {\"accepted_pairs\": %llu, \"unions\": %llu, \"refused_cannot_link\": %llu, "
-                      "\"clusters\": %llu, \"singletons\": %llu, \"largest\": %llu, \"review_rows\": %llu},\n",
+                      "\"clusters\": %llu, \"singletons\": %llu, \"largest\": %llu, \"review_rows\": %llu, "
+                      "\"exact_copies\": %llu},\n",
                   (unsigned long long)ms->cstats.accepted, (unsigned long long)ms->cstats.unions,
                   (unsigned long long)ms->cstats.refused, (unsigned long long)ms->cstats.clusters,
                   (unsigned long long)ms->cstats.singletons, (unsigned long long)ms->cstats.largest,
-                  (unsigned long long)ms->review_rows);
+                  (unsigned long long)ms->review_rows, (unsigned long long)ms->cstats.copies);
+    if (ms->has_labels)
+        dc_buf_printf(&b, "  \"labels\": {\"match\": %zu, \"non_match\": %zu, \"unknown_rows\": %zu, \"unions\": %llu, "
+                          "\"refused\": %llu, \"conflicts\": %llu},\n",
+                      ms->labels.nmust, ms->labels.ncannot, ms->labels.unknown,
+                      (unsigned long long)ms->cstats.label_joins, (unsigned long long)ms->cstats.label_refused,
+                      (unsigned long long)ms->cstats.label_conflicts);
     /* what `dancu explain` needs to load the same records again */
     dc_buf_printf(&b, "  \"run\": %s\n}\n", run_json && *run_json ? run_json : "{}");
     dc_outfile_t *f;
@@ -365,6 +448,7 @@ int dc_match_write(dc_run_t *run, const dc_match_sink_t *sink, const char *run_j
      * links (and every later stage) runs without them */
     int rc = write_review(run, sink);
     if (!rc) rc = write_model(run, sink, run_json);
+    if (!rc && run->opts.write_scores) rc = write_scores(run, sink);
     dc_match_release_pairs(run);
     if (!rc) rc = write_links(run, sink);
     free(run->cl.prob);   /* printed in links only */
@@ -381,6 +465,9 @@ void dc_match_release_pairs(dc_run_t *run)
     free(ms->pats);
     free(ms->score);
     free(ms->refused);
+    free(ms->rep);
+    free(ms->reps);
+    ms->rep = ms->reps = NULL;
     ms->pairs = ms->pats = NULL;
     ms->score = NULL;
     ms->refused = NULL;
@@ -394,6 +481,7 @@ void dc_match_free(dc_run_t *run)
     if (!ms) return;
     dc_match_release_pairs(run);
     dc_rules_free(&ms->rules);
+    dc_labels_free(&ms->labels);
     dc_block_stats_free(&ms->bstats);
     free(ms->review_top);
     free(ms);

@@ -29,7 +29,7 @@ static const char *const bkey_names[DC_BK__COUNT] = {
     "given_phon", "dob", "dob_ym", "dob_year", "dob_md", "id_prov", "sex",
     "father_phon", "father_given", "mother_phon", "mother_given", "spouse_phon",
     "perm_ward", "perm_district", "perm_prov", "home_prov", "id12_head", "id12_tail",
-    "dob_unordered",
+    "dob_unordered", "no_province", "name_sorted", "cmnd_head", "cmnd_tail",
 };
 
 const char *dc_bkey_name(dc_bkey_t k)
@@ -64,7 +64,19 @@ static const char default_rules[] =
     "# family: stable across moves\n"
     "father_phon+given+dob_year\n"
     "mother_phon+given+dob_year\n"
-    "father_phon+mother_phon @ dob,given,sex\n";
+    "father_phon+mother_phon @ dob,given,sex\n"
+    "# the name's syllables in another order (given name written first)\n"
+    "name_sorted+dob_unordered\n"
+    "# records with no province in any address (data that is not a register):\n"
+    "# the province-scoped rules cannot key them, so damaged names, the date\n"
+    "# alone, the name alone and the surname or given name alone (sorted\n"
+    "# neighbourhood when more than max_block share one) are tried among them\n"
+    "given+dob_unordered+no_province\n"
+    "sur+dob_unordered+no_province\n"
+    "dob+no_province @ sur,given\n"
+    "name_phon+no_province @ dob\n"
+    "sur+no_province @ dob,given\n"
+    "given+no_province @ sur,dob\n";
 
 const char *dc_rules_default_text(void) { return default_rules; }
 
@@ -117,6 +129,7 @@ static void rule_canon(dc_rule_t *r)
         }
     }
     if (r->require == DC_REQ_DOB_VAGUE) dc_buf_puts(&b, " ! dob_vague");
+    if (r->require == DC_REQ_DOB_NONE) dc_buf_puts(&b, " ! dob_none");
     snprintf(r->text, sizeof r->text, "%s", b.p);
     dc_buf_free(&b);
 }
@@ -140,12 +153,38 @@ static int parse_setting(const char *s, const char *e, const char *origin, int l
     return 0;
 }
 
+static const char *const cl_names[] = {"id12", "sex", "dob", "twins"};
+
+/* "cannot_link id12,sex,dob,twins" (any subset, or "none"). */
+static int parse_cannot_link(const char *s, const char *e, const char *origin, int line, unsigned *out)
+{
+    *out = 0;
+    while (s < e && isspace((unsigned char)*s)) s++;
+    if ((size_t)(e - s) == 4 && !memcmp(s, "none", 4)) return 0;
+    while (s < e) {
+        while (s < e && (isspace((unsigned char)*s) || *s == ',')) s++;
+        const char *t = s;
+        while (t < e && *t != ',' && !isspace((unsigned char)*t)) t++;
+        if (t == s) break;
+        int k;
+        for (k = 0; k < 4; k++)
+            if (strlen(cl_names[k]) == (size_t)(t - s) && !memcmp(cl_names[k], s, (size_t)(t - s))) break;
+        if (k == 4)
+            return dc_seterr("%s:%d: unknown cannot_link kind '%.*s' (known: id12, sex, dob, twins, none)", origin,
+                             line, (int)(t - s), s);
+        *out |= 1u << k;
+        s = t;
+    }
+    return 0;
+}
+
 int dc_rules_parse(const char *text, const char *origin, dc_rules_t *out)
 {
     memset(out, 0, sizeof *out);
     out->max_block = 50;
     out->window = 10;
     out->drop_cannot_link = 1;
+    out->cannot_link = DC_CL_ALL;
     size_t cap = 0;
     int line = 0;
     const char *p = text;
@@ -163,6 +202,8 @@ int dc_rules_parse(const char *text, const char *origin, dc_rules_t *out)
             if (parse_setting(p + 9, e, origin, line, &out->max_block, 2)) goto fail;
         } else if ((size_t)(e - p) > 7 && !strncmp(p, "window", 6) && isspace((unsigned char)p[6])) {
             if (parse_setting(p + 6, e, origin, line, &out->window, 2)) goto fail;
+        } else if ((size_t)(e - p) > 12 && !strncmp(p, "cannot_link", 11) && isspace((unsigned char)p[11])) {
+            if (parse_cannot_link(p + 11, e, origin, line, &out->cannot_link)) goto fail;
         } else if ((size_t)(e - p) > 17 && !strncmp(p, "drop_cannot_link", 16) &&
                    isspace((unsigned char)p[16])) {
             const char *v = p + 16;
@@ -181,8 +222,9 @@ int dc_rules_parse(const char *text, const char *origin, dc_rules_t *out)
                 const char *v = bang + 1, *ve = e;
                 while (v < ve && isspace((unsigned char)*v)) v++;
                 if ((size_t)(ve - v) == 9 && !memcmp(v, "dob_vague", 9)) r.require = DC_REQ_DOB_VAGUE;
+                else if ((size_t)(ve - v) == 8 && !memcmp(v, "dob_none", 8)) r.require = DC_REQ_DOB_NONE;
                 else {
-                    dc_seterr("%s:%d: unknown pair condition after '!' (known: dob_vague)", origin, line);
+                    dc_seterr("%s:%d: unknown pair condition after '!' (known: dob_vague, dob_none)", origin, line);
                     goto fail;
                 }
                 e = bang;
@@ -257,6 +299,13 @@ void dc_rules_text(const dc_rules_t *r, dc_buf_t *out)
 {
     dc_buf_printf(out, "max_block %u\nwindow %u\ndrop_cannot_link %s\n", r->max_block, r->window,
                   r->drop_cannot_link ? "yes" : "no");
+    if (r->cannot_link != DC_CL_ALL) {
+        dc_buf_puts(out, "cannot_link");
+        int any = 0;
+        for (int k = 0; k < 4; k++)
+            if (r->cannot_link & (1u << k)) dc_buf_printf(out, "%s%s", any++ ? "," : " ", cl_names[k]);
+        dc_buf_puts(out, any ? "\n" : " none\n");
+    }
     for (size_t i = 0; i < r->n; i++) dc_buf_printf(out, "%s\n", r->r[i].text);
 }
 
@@ -325,6 +374,7 @@ static uint32_t bkey_string_id(dc_bkey_t k, const dc_record_t *r)
     case DC_BK_MID: return r->name.mid;
     case DC_BK_GIVEN: return r->name.given;
     case DC_BK_GIVEN_PHON: return r->name.given_phon;
+    case DC_BK_NAME_SORTED: return r->name.ascii;
     case DC_BK_FATHER_GIVEN: return r->father.given;
     case DC_BK_MOTHER_GIVEN: return r->mother.given;
     default: return 0;
@@ -348,9 +398,39 @@ int dc_bkey_is_string(dc_bkey_t k)
     case DC_BK_NAME_EXACT: case DC_BK_NAME_ASCII: case DC_BK_NAME_PHON: case DC_BK_SUR:
     case DC_BK_MID: case DC_BK_GIVEN: case DC_BK_GIVEN_PHON: case DC_BK_FATHER_PHON:
     case DC_BK_FATHER_GIVEN: case DC_BK_MOTHER_PHON: case DC_BK_MOTHER_GIVEN: case DC_BK_SPOUSE_PHON:
+    case DC_BK_NAME_SORTED:
         return 1;
     default: return 0;
     }
+}
+
+/* Hash of the name's ascii syllables in sorted order ("quilliam ashleigh"
+ * and "ashleigh quilliam" alike). At most 16 syllables are sorted. */
+static uint64_t sorted_name_hash(const dc_intern_t *in, uint32_t id)
+{
+    size_t len;
+    const char *s = id ? dc_intern_str(in, id, &len) : NULL;
+    if (!s || !len) return 0;
+    const char *tok[16];
+    size_t tl[16];
+    int nt = 0;
+    for (size_t i = 0; i < len && nt < 16;) {
+        while (i < len && s[i] == ' ') i++;
+        size_t b = i;
+        while (i < len && s[i] != ' ') i++;
+        if (i > b) { tok[nt] = s + b; tl[nt++] = i - b; }
+    }
+    for (int i = 1; i < nt; i++)   /* insertion sort: names have a few syllables */
+        for (int j = i; j > 0; j--) {
+            size_t m = DC_MIN(tl[j - 1], tl[j]);
+            int c = memcmp(tok[j - 1], tok[j], m);
+            if (c < 0 || (c == 0 && tl[j - 1] <= tl[j])) break;
+            const char *t = tok[j]; tok[j] = tok[j - 1]; tok[j - 1] = t;
+            size_t u = tl[j]; tl[j] = tl[j - 1]; tl[j - 1] = u;
+        }
+    uint64_t h = 0x5A17ED;
+    for (int i = 0; i < nt; i++) h = dc_hash64_seed(tok[i], tl[i], h);
+    return h ? h : 1;
 }
 
 uint32_t dc_bkey_string_value(dc_bkey_t k, const dc_record_t *r, const dc_intern_t *in)
@@ -368,6 +448,7 @@ uint32_t dc_bkey_string_value(dc_bkey_t k, const dc_record_t *r, const dc_intern
     case DC_BK_MOTHER_PHON: return (uint32_t)str32(rel_phon_hash(in, &r->mother));
     case DC_BK_MOTHER_GIVEN: return (uint32_t)str32(rel_given_hash(in, &r->mother));
     case DC_BK_SPOUSE_PHON: return (uint32_t)str32(rel_phon_hash(in, &r->spouse));
+    case DC_BK_NAME_SORTED: return (uint32_t)str32(sorted_name_hash(in, r->name.ascii));
     default: return 0;
     }
 }
@@ -389,6 +470,7 @@ uint64_t dc_bkey_value(dc_bkey_t k, const dc_record_t *r, const dc_intern_t *in)
     case DC_BK_NAME_EXACT: case DC_BK_NAME_ASCII: case DC_BK_NAME_PHON: case DC_BK_SUR:
     case DC_BK_MID: case DC_BK_GIVEN: case DC_BK_GIVEN_PHON: case DC_BK_FATHER_PHON:
     case DC_BK_FATHER_GIVEN: case DC_BK_MOTHER_PHON: case DC_BK_MOTHER_GIVEN: case DC_BK_SPOUSE_PHON:
+    case DC_BK_NAME_SORTED:
         return dc_bkey_string_value(k, r, in);
     case DC_BK_DOB:
         return date_day_ok(&r->dob) ? (uint64_t)(r->dob.y * 10000 + r->dob.m * 100 + r->dob.d) : 0;
@@ -409,6 +491,8 @@ uint64_t dc_bkey_value(dc_bkey_t k, const dc_record_t *r, const dc_intern_t *in)
     case DC_BK_PERM_DISTRICT: return r->perm.district_old;
     case DC_BK_PERM_PROV: return prov_key(&r->perm);
     case DC_BK_HOME_PROV: return prov_key(&r->hometown);
+    case DC_BK_NO_PROVINCE:
+        return prov_key(&r->perm) || prov_key(&r->hometown) || prov_key(&r->cur) ? 0 : 1;
     case DC_BK_ID12_HEAD: {
         uint64_t v = (r->id12_flags & DC_ID_VALID) ? dc_rec_id12(r) : 0;
         return v ? v / 1000 + 1 : 0;
@@ -416,6 +500,14 @@ uint64_t dc_bkey_value(dc_bkey_t k, const dc_record_t *r, const dc_intern_t *in)
     case DC_BK_ID12_TAIL: {
         uint64_t v = (r->id12_flags & DC_ID_VALID) ? dc_rec_id12(r) : 0;
         return v ? v % 1000000000ull + 1 : 0;
+    }
+    case DC_BK_CMND_HEAD: {
+        uint64_t v = dc_rec_cmnd(r);
+        return v ? v / 1000 + 1 : 0;
+    }
+    case DC_BK_CMND_TAIL: {
+        uint64_t v = dc_rec_cmnd(r);
+        return v ? v % 1000000 + 1 : 0;
     }
     case DC_BK__COUNT: break;
     }
@@ -446,8 +538,9 @@ uint64_t dc_rule_key(const dc_rule_t *rule, uint32_t rule_index, const dc_record
 
 int dc_rule_required(const dc_rule_t *rule, const dc_record_t *rec)
 {
-    if (rule->require != DC_REQ_DOB_VAGUE) return 1;
     const dc_date_t *d = &rec->dob;
+    if (rule->require == DC_REQ_DOB_NONE) return !date_ok(d);
+    if (rule->require != DC_REQ_DOB_VAGUE) return 1;
     return date_ok(d) && (d->prec < DC_PREC_DAY || (d->flags & DC_DATE_PLACEHOLDER));
 }
 

@@ -83,6 +83,8 @@ typedef struct dc_run_opts {
     double review_threshold;     /* lower bound of the review band */
     const char *model_in;        /* --model FILE, NULL: estimate */
     const char *rules_file;      /* --rules FILE, NULL: default blocking rules */
+    int write_scores;            /* --scores: the scores table (every candidate pair) */
+    const char *labels_file;     /* --labels FILE: match / non_match decisions on pairs, NULL: none */
     size_t memory_limit;         /* bytes, 0: none */
     int memory_limit_default;    /* memory_limit is the default share, not --memory-limit */
     dc_source_naming_t source_naming;   /* --source-names base|path */

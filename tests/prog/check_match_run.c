@@ -4,6 +4,7 @@
  * thread counts, --model reuse, --rules, thresholds, exit statuses, and
  * "every input row exactly once across links and rejects". */
 #include "dc_test.h"
+#include "common/dc_common.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,6 +187,121 @@ START_TEST(test_explain)
 }
 END_TEST
 
+/* Issue 19, item 5: one citizen repeated 50,000 times is one citizen,
+ * and the copies added to a generated set leave its recall where it was
+ * (before: 50,000 citizens, and the set's recall fell from 0.99 to 0.91). */
+START_TEST(test_run_exact_copies)
+{
+    gen_once();
+    char *o = dc_test_tmpdir("mrun-copies"), *d = dc_test_tmpdir("mrun-copies-in");
+    char path[512];
+    snprintf(path, sizeof path, "%s/zz_copies.csv", d);
+    dc_buf_t b = DC_BUF_INIT;
+    dc_buf_puts(&b, "record_id,ho_ten,ngay_sinh,gioi_tinh,so_dinh_danh,noi_thuong_tru,ho_ten_cha\n");
+    for (int k = 0; k < 50000; k++)
+        dc_buf_printf(&b, "C%d,Phạm Anh Minh,08/04/1985,Nam,001085012345,\"Số 5 Phố Huế, Quận Hai Bà Trưng, Hà Nội\",Phạm Văn Nam\n", k);
+    ck_assert_int_eq(dc_test_write_file(path, b.p, b.len), 0);
+    dc_buf_free(&b);
+    /* alone: one citizen */
+    ck_assert_int_eq(dc_test_run("%s run -q --force -o %s %s", DANCU_BIN, o, path), 0);
+    char cp[512];
+    snprintf(cp, sizeof cp, "%s/citizens.csv", o);
+    ck_assert_uint_eq(count_lines(cp), 2);
+    /* beside the generated set: its recall holds */
+    ck_assert_int_eq(dc_test_run("%s run -q --force -o %s %s/exports/* %s", DANCU_BIN, o, G, path), 0);
+    char out[512];
+    snprintf(out, sizeof out, "%s/../mrun-copies-eval.json", o);
+    ck_assert_int_eq(dc_test_run("%s eval --json --truth %s/truth.csv --links %s/links.csv > %s", DANCU_BIN, G, o, out), 0);
+    char *j = dc_test_read_file(out, NULL);
+    ck_assert_ptr_nonnull(j);
+    double p = json_num(j, "precision"), r = json_num(j, "recall");
+    ck_assert_msg(p >= 0.99 && r >= 0.98, "precision %f recall %f", p, r);
+    free(j);
+    size_t ncit = count_lines(cp) - 1;   /* generated citizens (a few split), then the copies' one */
+    ck_assert_msg(ncit >= 3001 && ncit <= 3011, "%zu citizens", ncit);
+    dc_test_run("rm -rf %s %s %s", o, d, out);
+    free(o);
+    free(d);
+}
+END_TEST
+
+/* --labels: a "non_match" decision splits a linked pair, a "match" one
+ * joins two citizens; a label naming a row not among the inputs is
+ * skipped; a bad decision is an error (exit 1, nothing written). */
+START_TEST(test_run_labels)
+{
+    gen_once();
+    char *o = dc_test_tmpdir("mrun-labels");
+    ck_assert_int_eq(dc_test_run("%s run -q --force -o %s %s/exports/*", DANCU_BIN, o, G), 0);
+    char lp[512];
+    snprintf(lp, sizeof lp, "%s/links.csv", o);
+    char *l = dc_test_read_file(lp, NULL);
+    ck_assert_ptr_nonnull(l);
+    /* two rows of one citizen (a, b) and a row of another (c) */
+    char src[3][128], rid[3][128], key[3][64];
+    int got = 0;
+    char *line = strchr(l, '\n') + 1;
+    char *keys = dc_test_read_file(lp, NULL);
+    for (char *p = line; *p && got < 2;) {
+        char *e = strchr(p, '\n');
+        *e = 0;
+        char s1[128], r1[128], k1[64];
+        if (sscanf(p, "%127[^,],%127[^,],%63[^,]", s1, r1, k1) == 3) {
+            /* another row with the same key further down? */
+            char needle[80];
+            snprintf(needle, sizeof needle, ",%s,", k1);
+            char *q = strstr(keys + (e - l) + 1, needle);
+            if (got == 0 && q) {
+                char *bol = q;
+                while (bol > keys && bol[-1] != '\n') bol--;
+                ck_assert_int_eq(sscanf(bol, "%127[^,],%127[^,],%63[^,]", src[1], rid[1], key[1]), 3);
+                strcpy(src[0], s1); strcpy(rid[0], r1); strcpy(key[0], k1);
+                got = 1;
+            } else if (got == 1 && strcmp(k1, key[0])) {
+                strcpy(src[2], s1); strcpy(rid[2], r1); strcpy(key[2], k1);
+                got = 2;
+            }
+        }
+        p = e + 1;
+    }
+    ck_assert_int_eq(got, 2);
+    free(keys);
+    free(l);
+    char lab[512];
+    snprintf(lab, sizeof lab, "%s/../mrun-labels.csv", o);
+    dc_buf_t b = DC_BUF_INIT;
+    dc_buf_printf(&b, "source_a,record_id_a,source_b,record_id_b,decision\n%s,%s,%s,%s,non_match\n"
+                      "%s,%s,%s,%s,match\nnot_an_input.csv,1,%s,%s,match\n",
+                  src[0], rid[0], src[1], rid[1], src[0], rid[0], src[2], rid[2], src[2], rid[2]);
+    ck_assert_int_eq(dc_test_write_file(lab, b.p, b.len), 0);
+    ck_assert_int_eq(dc_test_run("%s run -q --labels %s --force -o %s %s/exports/*", DANCU_BIN, lab, o, G), 0);
+    l = dc_test_read_file(lp, NULL);
+    char k[3][64];
+    for (int i = 0; i < 3; i++) {
+        char needle[800];
+        snprintf(needle, sizeof needle, "\n%s,%s,", src[i], rid[i]);
+        char *q = strstr(l, needle);
+        ck_assert_ptr_nonnull(q);
+        ck_assert_int_eq(sscanf(q + strlen(needle), "%63[^,]", k[i]), 1);
+    }
+    ck_assert_str_ne(k[0], k[1]);   /* non_match: split */
+    ck_assert_str_eq(k[0], k[2]);   /* match: joined */
+    free(l);
+    /* a bad decision: exit 1, nothing written */
+    dc_buf_free(&b);
+    dc_buf_printf(&b, "source_a,record_id_a,source_b,record_id_b,decision\n%s,%s,%s,%s,maybe\n", src[0], rid[0], src[1], rid[1]);
+    ck_assert_int_eq(dc_test_write_file(lab, b.p, b.len), 0);
+    char *o2 = dc_test_tmpdir("mrun-labels-bad");
+    ck_assert_int_eq(dc_test_run("%s run -q --labels %s --force -o %s %s/exports/* 2>/dev/null", DANCU_BIN, lab, o2, G), 1);
+    snprintf(lp, sizeof lp, "%s/links.csv", o2);
+    ck_assert_ptr_null(dc_test_read_file(lp, NULL));
+    dc_buf_free(&b);
+    dc_test_run("rm -rf %s %s %s", o, o2, lab);
+    free(o);
+    free(o2);
+}
+END_TEST
+
 static Suite *match_run_suite(void)
 {
     Suite *s = suite_create("match_run");
@@ -193,6 +309,8 @@ static Suite *match_run_suite(void)
     tcase_add_test(t, test_run_quality_and_determinism);
     tcase_add_test(t, test_run_options);
     tcase_add_test(t, test_explain);
+    tcase_add_test(t, test_run_exact_copies);
+    tcase_add_test(t, test_run_labels);
     suite_add_tcase(s, t);
     return s;
 }

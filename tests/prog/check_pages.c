@@ -85,7 +85,7 @@ static void make_run(void)
     g_dir = dc_test_tmpdir("pages");
     ck_assert_int_eq(dc_test_run("mkdir -p '%s/in' && cp '%s'/data-samples/dirty/exports/* "
                                  "'%s'/data-samples/mixed-1000/exports/* '%s/in/' && "
-                                 "mv '%s/in/01_ha_noi_tam_tru.csv' \"%s/in/01_<i>ha,noi \\\"tam\\\"'.csv\"",
+                                 "mv '%s/in/48_da_nang_tam_tru.csv' \"%s/in/48_<i>da,nang \\\"tam\\\"'.csv\"",
                                  g_dir, DANCU_SRCDIR, DANCU_SRCDIR, g_dir, g_dir, g_dir), 0);
     snprintf(g_out, sizeof g_out, "%.2000s/out", g_dir);
     ck_assert_int_eq(dc_test_run("'%s' run -q --threads 2 --match-threshold 0.9999 --review-threshold 0.001 "
@@ -125,8 +125,8 @@ START_TEST(test_report_in_browser)
     ck_assert_ptr_null(strstr(html, "@import"));
     ck_assert_ptr_null(strstr(html, "url("));
     /* the file name is escaped wherever it appears */
-    ck_assert_ptr_null(strstr(html, "<i>ha"));
-    ck_assert_ptr_nonnull(strstr(html, "01_&lt;i&gt;ha,noi &quot;tam&quot;&#39;.csv"));
+    ck_assert_ptr_null(strstr(html, "<i>da"));
+    ck_assert_ptr_nonnull(strstr(html, "48_&lt;i&gt;da,nang &quot;tam&quot;&#39;.csv"));
     static const char *const charts[] = {"recon-files", "recon-prov", "rejects-chart", "encodings",
                                          "blocking-chart", "weights", "mu", "weight-hist", "cluster-sizes",
                                          "conflicts-chart", "quality-chart", "stages-chart"};
@@ -194,6 +194,8 @@ static void csv_field(dc_buf_t *b, const char *s)
     }
 }
 
+#define DC_TEST_MAXPAIRS 200
+
 static int hexv(int c) { return c <= '9' ? c - '0' : (c | 32) - 'a' + 10; }
 
 START_TEST(test_review_export_in_browser)
@@ -202,30 +204,39 @@ START_TEST(test_review_export_in_browser)
     size_t rl;
     char *rev = out_file("review.csv", &rl);
     ck_assert_ptr_nonnull(rev);
-    /* decisions for the page's pairs, in order: m, n, -, m, n, ... */
-    static const char pattern[] = "mn-mnm";
+    /* decisions for the page's pairs, in order: m, n, -, m, n for the
+     * first five, and the first pair naming the file that needs quoting
+     * (whatever its place), the others undecided */
+    static const char first5[] = "mn-mn";
+    char pattern[DC_TEST_MAXPAIRS + 1];
+    size_t np = 0;
+    int nm = 0, nn = 0, quoted = 0;
     dc_buf_t want = DC_BUF_INIT;
     dc_buf_puts(&want, "source_a,record_id_a,source_b,record_id_b,decision\n");
     dc_ref_csv_t c;
     ck_assert_int_eq(dc_ref_csv_open_mem(&c, "review.csv", rev, rl, ','), 0);
     int sa = dc_ref_csv_col(&c, "source_a"), ra = dc_ref_csv_col(&c, "record_id_a"),
         sb = dc_ref_csv_col(&c, "source_b"), rb = dc_ref_csv_col(&c, "record_id_b");
-    int k = 0, quoted = 0;
-    while (k < (int)strlen(pattern) && dc_ref_csv_next(&c)) {
-        char d = pattern[k++];
+    while (np < DC_TEST_MAXPAIRS && dc_ref_csv_next(&c)) {
+        int fs[4] = {sa, ra, sb, rb}, has_comma = 0;
+        for (int f = 0; f < 4; f++) has_comma |= strchr(c.f[fs[f]], ',') != NULL;
+        char d = np < 5 ? first5[np] : (has_comma && !quoted) ? 'm' : '-';
+        pattern[np++] = d;
         if (d == '-') continue;
-        int fs[4] = {sa, ra, sb, rb};
+        quoted |= has_comma;
         for (int f = 0; f < 4; f++) {
             csv_field(&want, c.f[fs[f]]);
-            quoted |= strchr(c.f[fs[f]], ',') != NULL;
             dc_buf_putc(&want, ',');
         }
         dc_buf_puts(&want, d == 'm' ? "match\n" : "non_match\n");
+        if (d == 'm') nm++;
+        else nn++;
     }
+    pattern[np] = 0;
     dc_ref_csv_close(&c);
-    ck_assert_int_eq(k, (int)strlen(pattern));   /* the run has enough review pairs */
-    ck_assert_msg(quoted, "no decided pair names the file that needs quoting");
-    char p[4096], hash[64];
+    ck_assert_int_ge((int)np, 5);   /* the run has enough review pairs */
+    ck_assert_msg(quoted, "no review pair names the file that needs quoting");
+    char p[4096], hash[DC_TEST_MAXPAIRS + 32];
     snprintf(p, sizeof p, "%s/review.html", g_out);
     snprintf(hash, sizeof hash, "#selftest=%s", pattern);
     char *dom, *console;
@@ -250,7 +261,9 @@ START_TEST(test_review_export_in_browser)
         }
     }
     ck_assert_str_eq(got.p ? got.p : "", want.p);
-    ck_assert_ptr_nonnull(strstr(dom, "3 match, 2 non-match, 10 undecided"));
+    char counts[128];
+    snprintf(counts, sizeof counts, "%d match, %d non-match, ", nm, nn);
+    ck_assert_msg(strstr(dom, counts) != NULL, "no '%s' in the page", counts);
     dc_buf_free(&got);
     dc_buf_free(&want);
     free(dom);

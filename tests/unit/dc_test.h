@@ -22,6 +22,20 @@ int dc_test_main(Suite *s, const char *name);
  * scales it, as Check documents. */
 #define DC_TEST_TIMEOUT 1200
 
+/* DC_TEST_ASAN: 1 in the sanitizer build. There the process's memory is
+ * not the product's (shadow memory, quarantine): tests skip assertions on
+ * peak RSS, never the behaviour around them. */
+#if defined(__SANITIZE_ADDRESS__)
+#define DC_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define DC_TEST_ASAN 1
+#endif
+#endif
+#ifndef DC_TEST_ASAN
+#define DC_TEST_ASAN 0
+#endif
+
 /*! dc_test_tcase() : tcase_create() with the suite-wide timeout. */
 TCase *dc_test_tcase(const char *name);
 
