@@ -10,6 +10,9 @@
 #   make bench      benchmarks (bench/README.md)
 #   make bench-quality  quality on the public benchmarks beside published figures
 #   make golden-update  refresh the committed golden outputs after an intended change
+#   make screenshot     docs/report.png from the mixed-1000 sample (headless Chromium)
+#   make install        dancu, dancu(1) and its bash completion under $(DESTDIR)$(PREFIX)
+#                       (PREFIX=/usr/local); make uninstall removes them
 #
 # Sources are found by wildcard: every engine/*/*.c and loaders/*.c goes
 # into build/libdancu.a; engine/cli/*.c makes the program. Every
@@ -74,10 +77,33 @@ Q :=
 endif
 
 .SECONDARY:
-.PHONY: all deps run check asan fuzz bench bench-quality clean golden-update tests
+.PHONY: all deps run check asan fuzz bench bench-quality clean golden-update tests browser screenshot install uninstall
 .DEFAULT_GOAL := all
 
-all: $(BUILD)/dancu
+all: $(BUILD)/dancu $(BUILD)/dancu.1 $(BUILD)/dancu.bash
+
+# The manual page and the bash completion are generated from the option
+# table (engine/cli/options.c) by the program itself.
+$(BUILD)/dancu.1: $(BUILD)/dancu
+	$(Q)./$(BUILD)/dancu --man > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/dancu.bash: $(BUILD)/dancu
+	$(Q)./$(BUILD)/dancu --completion bash > $@.tmp && mv $@.tmp $@
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BINDIR  := $(DESTDIR)$(PREFIX)/bin
+MANDIR  := $(DESTDIR)$(PREFIX)/share/man/man1
+COMPDIR := $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+
+install: $(BUILD)/dancu $(BUILD)/dancu.1 $(BUILD)/dancu.bash
+	install -d $(BINDIR) $(MANDIR) $(COMPDIR)
+	install -m 0755 $(BUILD)/dancu $(BINDIR)/dancu
+	install -m 0644 $(BUILD)/dancu.1 $(MANDIR)/dancu.1
+	install -m 0644 $(BUILD)/dancu.bash $(COMPDIR)/dancu
+
+uninstall:
+	rm -f $(BINDIR)/dancu $(MANDIR)/dancu.1 $(COMPDIR)/dancu
 
 deps: $(DEPS_STAMP)
 
@@ -126,9 +152,29 @@ $(eval $(call TEST_RULE,prog))
 
 tests: $(TEST_BIN)
 
+# The browser tests (tests/prog/check_pages.c) open the HTML pages in
+# headless Chromium: installed from Debian when missing.
+BROWSER_PKGS := chromium
+CHROMIUM ?= /usr/bin/chromium
+
+browser:
+	@[ -x "$(CHROMIUM)" ] || command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing $(BROWSER_PKGS) for the browser tests"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(BROWSER_PKGS) >/dev/null; }
+
+# docs/report.png: the top of report.html of the mixed-1000 sample, as the
+# README shows it (review the picture before committing it).
+screenshot: $(BUILD)/dancu browser
+	@rm -rf $(BUILD)/shot && mkdir -p $(BUILD)/shot
+	./$(BUILD)/dancu run -q --threads 2 -o $(BUILD)/shot/run data-samples/mixed-1000/exports/*
+	HOME=$(abspath $(BUILD)/shot) $(CHROMIUM) --headless --disable-gpu --no-sandbox --disable-dev-shm-usage --hide-scrollbars \
+	  --user-data-dir=$(abspath $(BUILD)/shot/profile) --window-size=1120,1250 --force-device-scale-factor=0.75 \
+	  --screenshot=$(abspath docs/report.png) file://$(abspath $(BUILD)/shot/run/report.html) 2>/dev/null
+
 # Every test program runs even if one fails; the totals line at the end is
 # the one CI reads.
-check: $(BUILD)/dancu $(TEST_BIN)
+check: all $(TEST_BIN) browser
 	@rm -f $(BUILD)/tests/results.txt; fail=0; for t in $(TEST_BIN); do \
 	  DC_TEST_RESULTS=$(BUILD)/tests/results.txt ./$$t || fail=1; \
 	done; \

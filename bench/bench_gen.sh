@@ -32,7 +32,7 @@ while [ "$run" -le "$RUNS" ]; do
       extra=""
       [ "$comp" = compress ] && extra="--compress"
       /usr/bin/time -f "%e %U %S %M" -o "$DIR/time" \
-        "$DANCU" gen -q -n "$N" -T "$T" --profile "$profile" $extra -o "$out"
+        "$DANCU" gen -q -n "$N" -t "$T" --profile "$profile" $extra -o "$out"
       size=$(du -sk "$out" | cut -f1)
       echo "$profile $comp $(cat "$DIR/time") $size" >> "$RES"
       rm -rf "$out"
@@ -41,7 +41,7 @@ while [ "$run" -le "$RUNS" ]; do
   run=$((run + 1))
 done
 
-echo "dancu gen -n $N -T $T, median of $RUNS run(s); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "dancu gen -n $N -t $T, median of $RUNS run(s); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-8s %-9s %9s %9s %12s %9s %9s\n' profile output wall_s cpu_s people/s rss_MB size_MB
 # median of column $1 of the lines of "$2 $3"
 med() {

@@ -164,6 +164,14 @@ typedef struct dc_load_opts {
     const char *const *source_names; /* optional: the source name of each path (dc_source_list) */
 } dc_load_opts_t;
 
+/* Numeric options of dc_load_opts_t and their bounds. */
+typedef enum dc_load_param {
+    DC_LOAD_P_MAX_FIELD,     /* max_field: 16 B .. 256 MiB (0 = default 64 KiB) */
+    DC_LOAD_P_CHUNK_SIZE,    /* chunk_size: 64 B (tests) .. 1 GiB (0 = default 4 MiB) */
+} dc_load_param_t;
+/*! dc_load_param_bounds() : the accepted range of a numeric load option. */
+dc_bounds_t dc_load_param_bounds(dc_load_param_t p);
+
 typedef struct dc_load_stats {
     uint32_t nsources;
     dc_source_info_t *sources;    /* owned by the loader until dc_load_stats_free */

@@ -14,35 +14,30 @@
 #include "match/dc_match.h"
 #include "run/dc_run.h"
 
-#include <getopt.h>    /* getopt_long */
 #include <stdlib.h>    /* free */
 #include <string.h>    /* strcmp */
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "Usage: dancu blocks [OPTIONS] FILE|DIR...\n"
-            "\n"
-            "Load and normalize the inputs as `dancu run` does, build the candidate\n"
-            "pairs of the blocking rules and print, per rule: records keyed, blocks,\n"
-            "largest block, capped blocks, pairs and pairs new over the earlier rules.\n"
-            "With --truth (columns source,record_id,person_id, as `dancu eval`): the\n"
-            "true pairs each rule finds, finds first and finds alone (no other rule\n"
-            "does), the share of true pairs among the candidates (pair completeness)\n"
-            "and the share reachable through chains of found true pairs.\n"
-            "Nothing is written; no comparison or scoring is done.\n"
-            "\n"
-            "Options:\n"
-            "  -t, --threads N       worker threads (0 = all cores) [default: 0]\n"
-            "      --rules FILE      blocking rules (docs/MATCHING.md) [default: built in]\n"
-            "      --truth FILE      ground truth (CSV or JSON Lines, optionally .zst)\n"
-            "      --json            print one JSON object\n"
-            "  -q, --quiet           print errors only (besides the result)\n"
-            "  -d, --delimiter C     field delimiter (, ; tab |) [default: detect]\n"
-            "  -e, --encoding NAME   utf-8, tcvn3, vni, viscii, cp1258 [default: detect]\n"
-            "      --mapping FILE    header mapping file (docs/INPUT.md)\n"
-            "  -h, --help            show this help\n");
-}
+static const dc_cmd_opt_t blocks_opts[] = {
+    {DC_OPT_THREADS, NULL, NULL, NULL},
+    {DC_OPT_RULES, NULL, NULL, NULL},
+    {DC_OPT_TRUTH, NULL, NULL, NULL},
+    {DC_OPT_JSON, NULL, "print one JSON object", NULL},
+    {DC_OPT_QUIET, NULL, "print errors only (besides the result)", NULL},
+    DC_CMD_OPTS_INPUT,
+    DC_CMD_OPTS_NORM,
+    {DC_OPT_HELP, NULL, NULL, NULL},
+};
+
+const dc_cmd_spec_t dc_spec_blocks = {
+    "blocks", "[OPTIONS] FILE|DIR...",
+    "show the candidate pairs of the blocking rules (and the true pairs they find)",
+    "Load and normalize the inputs as dancu run does, build the candidate pairs of the blocking rules and "
+    "print, per rule: records keyed, blocks, largest block, capped blocks, pairs and pairs new over the "
+    "earlier rules. With --truth (as dancu eval): the true pairs each rule finds, finds first and finds "
+    "alone, the share of true pairs among the candidates (pair completeness) and the share reachable "
+    "through chains of found true pairs. Nothing is written; no comparison or scoring is done.",
+    blocks_opts, DC_ARRAY_LEN(blocks_opts), NULL,
+};
 
 typedef struct {
     const dc_rules_t *rules;
@@ -165,55 +160,47 @@ static uint64_t *record_labels(const dc_run_t *run, const dc_cli_label_t *t, siz
 
 int dc_cmd_blocks(int argc, char **argv)
 {
-    enum { O_RULES = 256, O_TRUTH, O_JSON, O_MAPPING };
-    static const struct option lopts[] = {
-        {"threads", required_argument, NULL, 't'}, {"rules", required_argument, NULL, O_RULES},
-        {"truth", required_argument, NULL, O_TRUTH}, {"json", no_argument, NULL, O_JSON},
-        {"quiet", no_argument, NULL, 'q'},         {"delimiter", required_argument, NULL, 'd'},
-        {"encoding", required_argument, NULL, 'e'}, {"mapping", required_argument, NULL, O_MAPPING},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
-    };
+    dc_optvals_t v;
+    int prc = dc_cli_parse(&dc_spec_blocks, argc, argv, &v);
+    if (prc) {
+        dc_optvals_free(&v);
+        return prc < 0 ? DC_EXIT_OK : prc;
+    }
     dc_run_opts_t o;
     memset(&o, 0, sizeof o);
     o.max_reject_rate = 2.0;
     o.norm.century_pivot = 30;
-    const char *truth = NULL;
-    int json = 0, quiet = 0, bad = 0, c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "t:qd:e:h", lopts, NULL)) != -1) {
-        switch (c) {
-        case 't':
-            o.nthreads = dc_cli_threads(optarg);
-            if (o.nthreads < 0) { fprintf(stderr, "dancu blocks: bad --threads '%s'\n", optarg); bad = 1; }
-            break;
-        case O_RULES: o.rules_file = optarg; break;
-        case O_TRUTH: truth = optarg; break;
-        case O_JSON: json = 1; break;
-        case 'q': quiet = 1; break;
-        case 'd':
-            if (!strcmp(optarg, "tab") || !strcmp(optarg, "\\t")) o.load.delimiter = '\t';
-            else if (strlen(optarg) == 1 && strchr(",;\t|", optarg[0])) o.load.delimiter = optarg[0];
-            else { fprintf(stderr, "dancu blocks: --delimiter must be one of , ; tab |\n"); bad = 1; }
-            break;
-        case 'e':
-            if (dc_encoding_parse(optarg, &o.load.encoding)) { fprintf(stderr, "dancu blocks: unknown encoding '%s'\n", optarg); bad = 1; }
-            break;
-        case O_MAPPING: o.load.mapping_file = optarg; break;
-        case 'h': usage(stdout); return DC_EXIT_OK;
-        default: bad = 1; break;
-        }
-    }
-    if (!bad && optind >= argc) { fprintf(stderr, "dancu blocks: no input file\n"); bad = 1; }
-    if (bad) {
-        usage(stderr);
-        return DC_EXIT_USAGE;
+    if (v.set[DC_OPT_THREADS]) o.nthreads = (int)v.num[DC_OPT_THREADS];
+    o.rules_file = v.str[DC_OPT_RULES];
+    dc_cli_load_opts(&v, &o.load);
+    o.load.nthreads = 0;
+    dc_cli_norm_opts(&v, &o.norm);
+    o.load.mapping_file = v.str[DC_OPT_MAPPING];
+    const char *truth = v.str[DC_OPT_TRUTH];
+    int json = v.set[DC_OPT_JSON] != 0, quiet = v.set[DC_OPT_QUIET] != 0;
+    dc_source_naming_t naming = v.set[DC_OPT_SOURCE_NAMES] ? (dc_source_naming_t)v.num[DC_OPT_SOURCE_NAMES]
+                                                            : DC_SOURCE_NAME_BASE;
+    if (v.argi >= argc) {
+        dc_optvals_free(&v);
+        return dc_cli_usage_error("blocks", "no input file");
     }
     o.quiet = quiet;
     dc_log_level = quiet ? 0 : 1;
+    char **maps;
+    size_t nmaps;
+    if (dc_cli_mappings(&v, &maps, &nmaps)) {
+        dc_error("%s", dc_geterr());
+        dc_optvals_free(&v);
+        return DC_EXIT_FAIL;
+    }
+    o.load.mappings = (const char *const *)maps;
+    int first = v.argi;
+    dc_optvals_free(&v);
     dc_cli_inputs_t inputs;
-    int irc = dc_cli_inputs((const char *const *)argv + optind, (size_t)(argc - optind), DC_SOURCE_NAME_BASE, &inputs);
+    int irc = dc_cli_inputs((const char *const *)argv + first, (size_t)(argc - first), naming, &inputs);
     if (irc) {
         dc_error("%s", dc_geterr());
+        dc_cli_mappings_free(maps, nmaps);
         return irc;
     }
     const char *const *paths = inputs.paths;
@@ -224,6 +211,7 @@ int dc_cmd_blocks(int argc, char **argv)
                      : dc_rules_parse(dc_rules_default_text(), "default rules", &rules)) {
         dc_error("%s", dc_geterr());
         dc_cli_inputs_free(&inputs);
+        dc_cli_mappings_free(maps, nmaps);
         return DC_EXIT_FAIL;
     }
     dc_cli_label_t *t = NULL;
@@ -232,6 +220,7 @@ int dc_cmd_blocks(int argc, char **argv)
         dc_error("%s", dc_geterr());
         dc_rules_free(&rules);
         dc_cli_inputs_free(&inputs);
+        dc_cli_mappings_free(maps, nmaps);
         return DC_EXIT_FAIL;
     }
     int rc = DC_EXIT_FAIL;
@@ -285,5 +274,6 @@ done:
     dc_rules_free(&rules);
     dc_run_free(&run);
     dc_cli_inputs_free(&inputs);
+    dc_cli_mappings_free(maps, nmaps);
     return rc;
 }

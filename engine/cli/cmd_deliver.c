@@ -12,90 +12,48 @@
 #include "common/dc_common.h"
 #include "deliver/dc_deliver.h"
 
-#include <getopt.h>   /* getopt_long */
 #include <stdio.h>    /* fprintf */
 #include <string.h>   /* strcmp */
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "Usage: dancu deliver OUT --to CONNINFO [OPTIONS]\n"
-            "\n"
-            "Deliver the outputs of a completed run (OUT/_SUCCESS) into PostgreSQL, in one\n"
-            "transaction: the tables citizens, links, review, rejects, changes and runs of\n"
-            "one schema, created when missing (docs/DELIVERY.md). A full run replaces\n"
-            "citizens, links, review and rejects; a folder with changes.csv is applied as a\n"
-            "change set. A run already delivered is refused unless --replace.\n"
-            "\n"
-            "Options:\n"
-            "  --to CONNINFO     postgresql://USER@HOST:PORT/DB URL or libpq conninfo\n"
-            "                    ('service=NAME', 'host=... dbname=...'); '' = the PG*\n"
-            "                    environment variables. Passwords: the URL, PGPASSWORD,\n"
-            "                    ~/.pgpass or the service file; never printed\n"
-            "  --schema NAME     schema of the tables (default dancu)\n"
-            "  --run-id ID       the run's id in the runs table (default: the checksum of\n"
-            "                    the delivered tables)\n"
-            "  --replace         deliver a run id that was already delivered\n"
-            "  --verify          change set: check that citizens and links then equal the\n"
-            "                    folder's tables (the full export), else deliver nothing\n"
-            "  --copy-format csv|binary  how CSV tables travel: streamed as they are, or\n"
-            "                    converted to COPY's binary format [default: csv]\n"
-            "  --csv-formulas escape|raw  how the run wrote its CSV (dancu run --csv-formulas):\n"
-            "                    escape (default): the single quote put before string\n"
-            "                    cells that start with = + - @ ' is removed; raw: cells\n"
-            "                    are taken as they are\n"
-            "  -q, --quiet       print errors only\n"
-            "  -h, --help        show this help\n"
-            "\n"
-            "Exit status: 0 delivered, 1 failure (nothing delivered), 2 usage error.\n");
-}
+static const dc_cmd_opt_t deliver_opts[] = {
+    {DC_OPT_TO, NULL, NULL, NULL},          {DC_OPT_SCHEMA, NULL, NULL, NULL},
+    {DC_OPT_RUN_ID, NULL, NULL, NULL},      {DC_OPT_REPLACE, NULL, NULL, NULL},
+    {DC_OPT_VERIFY, NULL, NULL, NULL},      {DC_OPT_COPY_FORMAT, NULL, NULL, NULL},
+    {DC_OPT_CSV_FORMULAS, NULL,
+     "how the run wrote its CSV (dancu run --csv-formulas): escape: the single quote put before string "
+     "cells that start with = + - @ ' is removed; raw: cells are taken as they are", NULL},
+    {DC_OPT_QUIET, NULL, NULL, NULL},       {DC_OPT_HELP, NULL, NULL, NULL},
+};
+
+const dc_cmd_spec_t dc_spec_deliver = {
+    "deliver", "OUT --to CONNINFO [OPTIONS]", "deliver a run's outputs into PostgreSQL, all or nothing",
+    "Deliver the outputs of a completed run (OUT/_SUCCESS) into PostgreSQL, in one transaction: the tables "
+    "citizens, links, review, rejects, changes and runs of one schema, created when missing "
+    "(docs/DELIVERY.md). A full run replaces citizens, links, review and rejects; a folder with changes.csv "
+    "is applied as a change set. A run already delivered is refused unless --replace.",
+    deliver_opts, DC_ARRAY_LEN(deliver_opts),
+    "Exit status: 0 delivered, 1 failure (nothing delivered), 2 usage error.",
+};
 
 int dc_cmd_deliver(int argc, char **argv)
 {
-    enum { O_TO = 256, O_SCHEMA, O_RUNID, O_REPLACE, O_VERIFY, O_COPY, O_FORMULAS };
-    static const struct option lopts[] = {
-        {"to", required_argument, NULL, O_TO},          {"schema", required_argument, NULL, O_SCHEMA},
-        {"run-id", required_argument, NULL, O_RUNID},   {"replace", no_argument, NULL, O_REPLACE},
-        {"verify", no_argument, NULL, O_VERIFY},        {"quiet", no_argument, NULL, 'q'},
-        {"copy-format", required_argument, NULL, O_COPY},
-        {"csv-formulas", required_argument, NULL, O_FORMULAS},
-        {"help", no_argument, NULL, 'h'},               {NULL, 0, NULL, 0},
-    };
+    dc_optvals_t v;
+    int prc = dc_cli_parse(&dc_spec_deliver, argc, argv, &v);
+    dc_optvals_free(&v);
+    if (prc) return prc < 0 ? DC_EXIT_OK : prc;
+    if (!v.set[DC_OPT_TO]) return dc_cli_usage_error("deliver", "--to CONNINFO is required");
+    if (v.argi + 1 != argc) return dc_cli_usage_error("deliver", "one output folder is required");
     dc_deliver_opts_t o = {0};
-    o.log_level = 1;
-    int c, have_to = 0;
-    while ((c = getopt_long(argc, argv, "qh", lopts, NULL)) != -1) {
-        switch (c) {
-        case O_TO: o.conninfo = optarg; have_to = 1; break;
-        case O_SCHEMA: o.schema = optarg; break;
-        case O_RUNID: o.run_id = optarg; break;
-        case O_REPLACE: o.replace = 1; break;
-        case O_VERIFY: o.verify = 1; break;
-        case O_COPY:
-            if (!strcmp(optarg, "csv")) o.binary = 0;
-            else if (!strcmp(optarg, "binary")) o.binary = 1;
-            else { fprintf(stderr, "dancu deliver: --copy-format must be csv or binary\n"); return DC_EXIT_USAGE; }
-            break;
-        case O_FORMULAS:
-            if (!strcmp(optarg, "escape")) o.csv_raw = 0;
-            else if (!strcmp(optarg, "raw")) o.csv_raw = 1;
-            else { fprintf(stderr, "dancu deliver: --csv-formulas must be escape or raw\n"); return DC_EXIT_USAGE; }
-            break;
-        case 'q': o.log_level = 0; break;
-        case 'h': usage(stdout); return DC_EXIT_OK;
-        default: usage(stderr); return DC_EXIT_USAGE;
-        }
-    }
-    if (!have_to || optind + 1 != argc) {
-        fprintf(stderr, "dancu deliver: one output folder and --to are required\n\n");
-        usage(stderr);
-        return DC_EXIT_USAGE;
-    }
-    if (o.schema && !*o.schema) {
-        fprintf(stderr, "dancu deliver: --schema is empty\n");
-        return DC_EXIT_USAGE;
-    }
-    o.outdir = argv[optind];
+    o.log_level = v.set[DC_OPT_QUIET] ? 0 : 1;
+    o.conninfo = v.str[DC_OPT_TO];
+    o.schema = v.str[DC_OPT_SCHEMA];
+    o.run_id = v.str[DC_OPT_RUN_ID];
+    o.replace = v.set[DC_OPT_REPLACE] != 0;
+    o.verify = v.set[DC_OPT_VERIFY] != 0;
+    o.binary = v.set[DC_OPT_COPY_FORMAT] && v.num[DC_OPT_COPY_FORMAT] == 1;
+    o.csv_raw = v.set[DC_OPT_CSV_FORMULAS] && v.num[DC_OPT_CSV_FORMULAS] == 1;
+    if (o.schema && !*o.schema) return dc_cli_usage_error("deliver", "--schema is empty");
+    o.outdir = argv[v.argi];
     dc_deliver_stats_t st;
     if (dc_deliver(&o, &st) != 0) {
         dc_error("%s", dc_geterr());

@@ -14,7 +14,6 @@
 #include "common/dc_json.h"
 #include "ref/dc_ref.h"
 
-#include <getopt.h>    /* getopt_long */
 #include <stdlib.h>    /* free, qsort */
 #include <string.h>    /* strcmp */
 
@@ -106,22 +105,21 @@ int dc_cli_read_labels(const char *path, const char *labelcol, dc_cli_label_t **
     return 0;
 }
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "Usage: dancu eval --truth TRUTH.csv --links OUTDIR/links.csv [--json]\n"
-            "\n"
-            "Score a run's links against the truth (columns source,record_id,person_id):\n"
-            "pairwise and B-cubed precision, recall and F1, and cluster counts.\n"
-            "CSV or JSON Lines, optionally .zst. Rows in one file only are left out\n"
-            "and counted.\n"
-            "\n"
-            "Options:\n"
-            "  --truth FILE   ground truth\n"
-            "  --links FILE   links.csv of a run\n"
-            "  --json         print the figures as one JSON object\n"
-            "  -h, --help     show this help\n");
-}
+static const dc_cmd_opt_t eval_opts[] = {
+    {DC_OPT_TRUTH, NULL, NULL, NULL},
+    {DC_OPT_LINKS, NULL, "links.csv of a run (CSV or JSON Lines, optionally .zst; - for standard input)", NULL},
+    {DC_OPT_JSON, NULL, "print the figures as one JSON object", NULL},
+    {DC_OPT_QUIET, NULL, "print nothing on standard error (errors only)", NULL},
+    {DC_OPT_HELP, NULL, NULL, NULL},
+};
+
+const dc_cmd_spec_t dc_spec_eval = {
+    "eval", "--truth TRUTH.csv --links OUTDIR/links.csv [OPTIONS]", "score links.csv against a truth file",
+    "Score a run's links against the truth (columns source,record_id,person_id): pairwise and B-cubed "
+    "precision, recall and F1, and cluster counts. CSV or JSON Lines, optionally .zst. Rows in one file "
+    "only are left out and counted.",
+    eval_opts, DC_ARRAY_LEN(eval_opts), NULL,
+};
 
 /* The figures as one JSON object on one line. */
 static void print_json(const dc_eval_t *e)
@@ -161,28 +159,15 @@ static void print_json(const dc_eval_t *e)
 
 int dc_cmd_eval(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"truth", required_argument, NULL, 't'}, {"links", required_argument, NULL, 'l'},
-        {"json", no_argument, NULL, 'j'},        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *truth = NULL, *links = NULL;
-    int json = 0, c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 't': truth = optarg; break;
-        case 'l': links = optarg; break;
-        case 'j': json = 1; break;
-        case 'h': usage(stdout); return DC_EXIT_OK;
-        default: usage(stderr); return DC_EXIT_USAGE;
-        }
-    }
-    if (!truth || !links || optind != argc) {
-        fprintf(stderr, "dancu eval: --truth and --links are required\n");
-        usage(stderr);
-        return DC_EXIT_USAGE;
-    }
+    dc_optvals_t v;
+    int prc = dc_cli_parse(&dc_spec_eval, argc, argv, &v);
+    dc_optvals_free(&v);
+    if (prc) return prc < 0 ? DC_EXIT_OK : prc;
+    const char *truth = v.str[DC_OPT_TRUTH], *links = v.str[DC_OPT_LINKS];
+    int json = v.set[DC_OPT_JSON] != 0;
+    dc_cli_log_level(&v);
+    if (!truth || !links) return dc_cli_usage_error("eval", "--truth and --links are required");
+    if (v.argi != argc) return dc_cli_usage_error("eval", "unexpected argument '%s'", argv[v.argi]);
     kl_t *t = NULL, *l = NULL;
     size_t nt = 0, nl = 0;
     if (dc_cli_read_labels(truth, "person_id", &t, &nt) || dc_cli_read_labels(links, "citizen_key", &l, &nl)) {

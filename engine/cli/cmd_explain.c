@@ -13,32 +13,36 @@
 #include "common/dc_common.h"
 #include "match/dc_match.h"
 #include "common/dc_json.h"
+#include "merge/dc_html.h"
+#include "merge/dc_merge.h"
 #include "ref/dc_ref.h"
 #include "run/dc_run.h"
 
-#include <getopt.h>    /* getopt_long */
 #include <math.h>      /* log2 */
 #include <stdlib.h>    /* free */
 #include <string.h>    /* strcmp */
 #include <sys/stat.h>  /* stat */
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "Usage: dancu explain [OPTIONS] OUTDIR SOURCE:RECORD_ID SOURCE:RECORD_ID\n"
-            "\n"
-            "Show why two rows were or were not merged by the run in OUTDIR: the\n"
-            "comparison level and match weight of every field, the total, the match\n"
-            "probability and the clusters the run put them in. The run's inputs are\n"
-            "read again (paths recorded in OUTDIR/model.json). SOURCE is the input\n"
-            "file name as in links.csv.\n"
-            "\n"
-            "This prints the two rows' personal data.\n"
-            "\n"
-            "Options:\n"
-            "  -t, --threads N   threads for re-loading the inputs (0 = all cores)\n"
-            "  -h, --help        show this help\n");
-}
+static const dc_cmd_opt_t explain_opts[] = {
+    {DC_OPT_THREADS, NULL, "threads for re-loading the inputs (0 = all cores)", NULL},
+    {DC_OPT_HTML, NULL, "a page: the waterfall of the weights (prior, each field, the total) and their table",
+     NULL},
+    {DC_OPT_JSON, NULL, "the same as one JSON object", NULL},
+    {DC_OPT_OUTPUT, "FILE", "write to FILE (mode 0600) instead of standard output (- for standard output)",
+     NULL},
+    {DC_OPT_FORCE, NULL, "overwrite FILE", NULL},
+    {DC_OPT_QUIET, NULL, NULL, NULL},
+    {DC_OPT_HELP, NULL, NULL, NULL},
+};
+
+const dc_cmd_spec_t dc_spec_explain = {
+    "explain", "[OPTIONS] OUTDIR SOURCE:RECORD_ID SOURCE:RECORD_ID", "show why two rows were or were not merged",
+    "Show why two rows were or were not merged by the run in OUTDIR: the comparison level and match weight "
+    "of every field, the total, the match probability and the clusters the run put them in. The run's "
+    "inputs are read again (paths recorded in OUTDIR/model.json). SOURCE is the input file name as in "
+    "links.csv. This prints the two rows' personal data.",
+    explain_opts, DC_ARRAY_LEN(explain_opts), NULL,
+};
 
 static char *path_in(const char *dir, const char *name)
 {
@@ -127,63 +131,6 @@ static void lookup_links(const char *outdir, const char *sa, const char *ra, con
     free(p);
 }
 
-static void fmt_date(const dc_date_t *d, char *buf, size_t n)
-{
-    if (d->prec == DC_PREC_NONE || !d->y) snprintf(buf, n, "-");
-    else if (d->prec == DC_PREC_YEAR) snprintf(buf, n, "%04d", d->y);
-    else if (d->prec == DC_PREC_MONTH) snprintf(buf, n, "%04d-%02d", d->y, d->m);
-    else snprintf(buf, n, "%04d-%02d-%02d", d->y, d->m, d->d);
-}
-
-static void fmt_addr(const dc_run_t *run, const dc_addr_t *a, char *buf, size_t n)
-{
-    const char *t = dc_intern_str(run->in, a->text, NULL);
-    if (a->ward_old || a->ward_new)
-        snprintf(buf, n, "%s [ward %05u/%u]", *t ? t : "-", a->ward_old, a->ward_new);
-    else snprintf(buf, n, "%s", *t ? t : "-");
-}
-
-/* The value of column c of a record, for display. */
-static void value(const dc_run_t *run, const dc_record_t *r, dc_col_t c, char *buf, size_t n)
-{
-    const char *s;
-    switch (c) {
-    case DC_COL_NAME: s = dc_intern_str(run->in, r->name.exact, NULL); snprintf(buf, n, "%s", *s ? s : "-"); return;
-    case DC_COL_DOB: fmt_date(&r->dob, buf, n); return;
-    case DC_COL_ID12:
-        if (r->id12) snprintf(buf, n, "%012llu%s", (unsigned long long)r->id12, r->id12_flags & DC_ID_VALID ? "" : " (invalid)");
-        else snprintf(buf, n, "-");
-        return;
-    case DC_COL_CMND:
-        if (r->cmnd) snprintf(buf, n, "%0*llu", r->cmnd_flags & DC_ID_CMND12 ? 12 : 9, (unsigned long long)r->cmnd);
-        else snprintf(buf, n, "-");
-        return;
-    case DC_COL_SEX:
-        snprintf(buf, n, "%s", r->sex == DC_SEX_MALE ? "Nam" : r->sex == DC_SEX_FEMALE ? "Nữ" : "-");
-        return;
-    case DC_COL_ETHNIC:
-        if (r->ethnic) snprintf(buf, n, "%u", r->ethnic);
-        else snprintf(buf, n, "-");
-        return;
-    case DC_COL_RESIDENCE: {
-        char p[240], q[240];
-        fmt_addr(run, &r->perm, p, sizeof p);
-        fmt_addr(run, &r->cur, q, sizeof q);
-        snprintf(buf, n, "%s | %s", p, q);
-        return;
-    }
-    case DC_COL_HOMETOWN: fmt_addr(run, &r->hometown, buf, n); return;
-    case DC_COL_PARENTS: {
-        const char *f = dc_intern_str(run->in, r->father.exact, NULL), *m = dc_intern_str(run->in, r->mother.exact, NULL);
-        snprintf(buf, n, "%s; %s", *f ? f : "-", *m ? m : "-");
-        return;
-    }
-    case DC_COL_SPOUSE: s = dc_intern_str(run->in, r->spouse.exact, NULL); break;
-    default: s = ""; break;
-    }
-    snprintf(buf, n, "%s", *s ? s : "-");
-}
-
 /* Load options from model.json's "run" member. */
 static int opts_from_manifest(const dc_json_t *m, dc_run_opts_t *o, const char ***paths, size_t *npaths,
                               const char ***maps)
@@ -220,26 +167,26 @@ static int opts_from_manifest(const dc_json_t *m, dc_run_opts_t *o, const char *
 
 int dc_cmd_explain(int argc, char **argv)
 {
-    static const struct option lopts[] = {
-        {"threads", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
-    };
-    int nthreads = 0, c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "t:h", lopts, NULL)) != -1) {
-        switch (c) {
-        case 't':
-            nthreads = dc_cli_threads(optarg);
-            if (nthreads < 0) { fprintf(stderr, "dancu explain: bad --threads\n"); return DC_EXIT_USAGE; }
-            break;
-        case 'h': usage(stdout); return DC_EXIT_OK;
-        default: usage(stderr); return DC_EXIT_USAGE;
-        }
+    dc_optvals_t v;
+    int prc = dc_cli_parse(&dc_spec_explain, argc, argv, &v);
+    dc_optvals_free(&v);
+    if (prc) return prc < 0 ? DC_EXIT_OK : prc;
+    int nthreads = v.set[DC_OPT_THREADS] ? (int)v.num[DC_OPT_THREADS] : 0;
+    enum { FMT_TEXT, FMT_HTML, FMT_JSON };
+    if (v.set[DC_OPT_HTML] && v.set[DC_OPT_JSON])
+        return dc_cli_usage_error("explain", "--html and --json exclude each other");
+    int format = v.set[DC_OPT_HTML] ? FMT_HTML : v.set[DC_OPT_JSON] ? FMT_JSON : FMT_TEXT;
+    const char *output = v.str[DC_OPT_OUTPUT];
+    int first = v.argi;
+    if (argc - first != 3) return dc_cli_usage_error("explain", "want OUTDIR SOURCE:RECORD_ID SOURCE:RECORD_ID");
+    if (!strchr(argv[first + 1], ':') || !strchr(argv[first + 2], ':'))
+        return dc_cli_usage_error("explain", "a row is named SOURCE:RECORD_ID");
+    if (output && strcmp(output, "-") && !v.set[DC_OPT_FORCE] && exists(output)) {
+        dc_error("%s exists (use --force to overwrite)", output);
+        return DC_EXIT_FAIL;
     }
-    if (argc - optind != 3 || !strchr(argv[optind + 1], ':') || !strchr(argv[optind + 2], ':')) {
-        usage(stderr);
-        return DC_EXIT_USAGE;
-    }
-    const char *outdir = argv[optind];
+    dc_cli_log_level(&v);
+    const char *outdir = argv[first];
     static const char *const mnames[] = {"model.json", "model.json.zst", NULL};
     char *mpath = find_out(outdir, mnames);
     if (!mpath) {
@@ -275,7 +222,7 @@ int dc_cmd_explain(int argc, char **argv)
     double pmatch = dc_json_num(dc_json_get(th, "match_probability"), DC_MATCH_THRESHOLD_DEFAULT);
     double preview = dc_json_num(dc_json_get(th, "review_probability"), DC_REVIEW_THRESHOLD_DEFAULT);
     int level = dc_log_level;
-    dc_log_level = 0;
+    dc_log_level = 0;   /* re-loading is not news */
     dc_run_init(&run, &o);
     have_run = 1;
     int lrc = dc_run_load(&run, paths, npaths);
@@ -284,7 +231,7 @@ int dc_cmd_explain(int argc, char **argv)
         dc_error("re-loading the run's inputs: %s", dc_geterr());
         goto done;
     }
-    long ia = find_record(&run, argv[optind + 1]), ib = find_record(&run, argv[optind + 2]);
+    long ia = find_record(&run, argv[first + 1]), ib = find_record(&run, argv[first + 2]);
     if (ia < 0 || ib < 0) {
         dc_error("no accepted row %s in the run's inputs", ia < 0 ? "A" : "B");
         rc = DC_EXIT_FAIL;
@@ -299,34 +246,74 @@ int dc_cmd_explain(int argc, char **argv)
     double prob = dc_weight_prob(total);
     const char *sa = src_name(&run, a->source), *sb = src_name(&run, b->source);
     const char *ra = dc_intern_str(run.in, a->record_id, NULL), *rb = dc_intern_str(run.in, b->record_id, NULL);
-    printf("A  %s:%s (line %llu)\nB  %s:%s (line %llu)\n\n", sa, ra, (unsigned long long)a->seq, sb, rb,
-           (unsigned long long)b->seq);
-    printf("%-10s %-18s %9s   %s\n", "field", "level", "weight", "A / B");
-    double lam = model.lambda;
-    printf("%-10s %-18s %+9.3f\n", "prior", "", log2(lam / (1 - lam)));
-    for (int col = 0; col < DC_COL__COUNT; col++) {
-        char va[600], vb[600];
-        value(&run, a, (dc_col_t)col, va, sizeof va);
-        value(&run, b, (dc_col_t)col, vb, sizeof vb);
-        printf("%-10s %-18s %+9.3f   %s / %s\n", dc_col_name((dc_col_t)col), dc_level_name((dc_col_t)col, lv[col]),
-               w[col], va, vb);
-    }
-    printf("%-10s %-18s %+9.3f   match probability %.6f\n", "total", "", total, prob);
-    if (lv[DC_COL_PARENTS] == DC_PAR_BOTH)
-        printf("(both parents agree: agreeing addresses add no weight, see docs/MATCHING.md)\n");
-    printf("\n");
-    const char *decision = prob >= pmatch ? "link (at or above the match threshold)"
-                           : prob >= preview ? "review band (below the match threshold)"
-                                             : "no link (below the review threshold)";
-    printf("decision   %s; thresholds: match %.4g, review %.4g\n", decision, pmatch, preview);
-    if (dc_cannot_link(run.in, a, b))
-        printf("evidence   cannot-link: different valid IDs, opposite sexes, contradicting birth dates or twins\n");
     char ka[64], kb[64];
     lookup_links(outdir, sa, ra, sb, rb, ka, kb);
-    if (*ka && *kb)
-        printf("clusters   %s (A: %s, B: %s)\n", strcmp(ka, kb) ? "different citizens" : "same citizen", ka, kb);
-    else
-        printf("clusters   not found in the run's links table\n");
+    double lam = model.lambda;
+    int cannot = dc_cannot_link(run.in, a, b);
+    dc_buf_t vals[2 * DC_COL__COUNT];
+    memset(vals, 0, sizeof vals);
+    dc_explain_step_t steps[DC_COL__COUNT];
+    for (int col = 0; col < DC_COL__COUNT; col++) {
+        dc_review_value(&run, a, col, &vals[2 * col]);
+        dc_review_value(&run, b, col, &vals[2 * col + 1]);
+        steps[col].column = dc_col_name((dc_col_t)col);
+        steps[col].level = dc_level_name((dc_col_t)col, lv[col]);
+        steps[col].weight = w[col];
+        steps[col].a = vals[2 * col].len ? vals[2 * col].p : "";
+        steps[col].b = vals[2 * col + 1].len ? vals[2 * col + 1].p : "";
+    }
+    dc_explain_t ex = {
+        .source_a = sa, .record_a = ra, .source_b = sb, .record_b = rb, .line_a = a->seq, .line_b = b->seq,
+        .prior = log2(lam / (1 - lam)), .steps = steps, .nsteps = DC_COL__COUNT, .total = total,
+        .probability = prob, .match_threshold = pmatch, .review_threshold = preview,
+        .decision = prob >= pmatch ? "link" : prob >= preview ? "review" : "no_link", .cannot_link = cannot,
+        .cluster_a = ka, .cluster_b = kb,
+    };
+    dc_buf_t ob = DC_BUF_INIT;
+    if (format == FMT_JSON) {
+        dc_explain_json(&ex, &ob);
+    } else if (format == FMT_HTML) {
+        dc_explain_html(&ex, &ob);
+    } else {
+        dc_buf_printf(&ob, "A  %s:%s (line %llu)\nB  %s:%s (line %llu)\n\n", sa, ra, (unsigned long long)a->seq, sb,
+                      rb, (unsigned long long)b->seq);
+        dc_buf_printf(&ob, "%-10s %-18s %9s   %s\n", "field", "level", "weight", "A / B");
+        dc_buf_printf(&ob, "%-10s %-18s %+9.3f\n", "prior", "", ex.prior);
+        for (int col = 0; col < DC_COL__COUNT; col++)
+            dc_buf_printf(&ob, "%-10s %-18s %+9.3f   %s / %s\n", steps[col].column, steps[col].level, w[col],
+                          *steps[col].a ? steps[col].a : "-", *steps[col].b ? steps[col].b : "-");
+        dc_buf_printf(&ob, "%-10s %-18s %+9.3f   match probability %.6f\n", "total", "", total, prob);
+        if (lv[DC_COL_PARENTS] == DC_PAR_BOTH)
+            dc_buf_puts(&ob, "(both parents agree: agreeing addresses add no weight, see docs/MATCHING.md)\n");
+        dc_buf_puts(&ob, "\n");
+        const char *decision = prob >= pmatch ? "link (at or above the match threshold)"
+                               : prob >= preview ? "review band (below the match threshold)"
+                                                 : "no link (below the review threshold)";
+        dc_buf_printf(&ob, "decision   %s; thresholds: match %.4g, review %.4g\n", decision, pmatch, preview);
+        if (cannot)
+            dc_buf_puts(&ob, "evidence   cannot-link: different valid IDs, opposite sexes, contradicting birth dates or twins\n");
+        if (*ka && *kb)
+            dc_buf_printf(&ob, "clusters   %s (A: %s, B: %s)\n", strcmp(ka, kb) ? "different citizens" : "same citizen",
+                          ka, kb);
+        else
+            dc_buf_puts(&ob, "clusters   not found in the run's links table\n");
+    }
+    for (int k = 0; k < 2 * DC_COL__COUNT; k++) dc_buf_free(&vals[k]);
+    int wrc;
+    if (output && strcmp(output, "-")) {
+        dc_outfile_t *f = dc_outfile_open(output, 0);
+        wrc = !f || dc_outfile_buf(f, &ob) ? -1 : 0;
+        if (f && wrc) dc_outfile_abort(f);
+        else if (f) wrc = dc_outfile_commit(f);
+    } else {
+        wrc = fwrite(ob.p ? ob.p : "", 1, ob.len, stdout) == ob.len && fflush(stdout) == 0 ? 0
+              : dc_seterr("cannot write to standard output");
+    }
+    dc_buf_free(&ob);
+    if (wrc) {
+        dc_error("%s", dc_geterr());
+        goto done;
+    }
     rc = DC_EXIT_OK;
 done:
     dc_tf_free(&tf);

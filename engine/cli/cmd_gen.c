@@ -6,167 +6,68 @@
 #include "gen/dc_gen.h"
 
 #include <errno.h>   /* errno */
-#include <getopt.h>  /* getopt_long */
 #include <stdlib.h>  /* strtoull */
 #include <string.h>  /* strcmp */
 
-static void usage(FILE *out)
-{
-    fprintf(out,
-            "Usage: dancu gen --people N -o DIR [OPTIONS]\n"
-            "\n"
-            "Generate a synthetic population living in households, written as provincial\n"
-            "household-register exports (DIR/exports/*.csv, *.tsv) with the ground truth\n"
-            "(DIR/truth.csv: source,record_id,person_id) and DIR/manifest.json.\n"
-            "With --compress every export and the truth are zstd streams (NAME.csv.zst).\n"
-            "The output is byte-identical for the same options whatever --threads.\n"
-            "\n"
-            "Options:\n"
-            "  -n, --people N         people to generate (not rows)          [default: 1000]\n"
-            "  -s, --seed S           random seed                             [default: 1]\n"
-            "  -o, --output DIR       output directory (created; must be empty unless --force)\n"
-            "      --dup-rate R       share of people with more than one row  [default: 0.10;\n"
-            "                                                         holdout: 0.15]\n"
-            "      --corrupt-rate R   share of original rows with a corruption [default: 0.15;\n"
-            "                                                         holdout: 0.25]\n"
-            "      --provinces LIST   comma-separated pre-2025 GSO codes (01,79,...) [default: all 63]\n"
-            "      --styles S         realistic | mixed | canonical            [default: realistic]\n"
-            "                         mixed: every header style, delimiter and encoding appears;\n"
-            "                         canonical: canonical header, comma, UTF-8, dd/mm/yyyy\n"
-            "      --no-legacy        write UTF-8 only (no TCVN3, VNI, VISCII, CP1258 files)\n"
-            "      --compress         zstd-compress the exports and truth.csv (*.csv.zst)\n"
-            "      --profile P        default | diverse: more distinct addresses and names\n"
-            "                                                                 [default: default]\n"
-            "      --corruption C     default | holdout: the frozen second corruption profile\n"
-            "                         (docs/GENERATOR.md)                     [default: default]\n"
-            "  -T, --threads T        worker threads, 0 = all cores           [default: 0]\n"
-            "  -f, --force            write into a non-empty output directory\n"
-            "  -q, --quiet            print nothing but errors\n"
-            "  -v, --verbose          also print the time of each phase\n"
-            "  -h, --help             show this help\n");
-}
+static const dc_cmd_opt_t gen_opts[] = {
+    {DC_OPT_PEOPLE, NULL, NULL, NULL},
+    {DC_OPT_SEED, NULL, NULL, NULL},
+    {DC_OPT_OUTPUT, "DIR", "output folder (created; must be empty unless --force)", NULL},
+    {DC_OPT_DUP_RATE, NULL, NULL, NULL},
+    {DC_OPT_CORRUPT_RATE, NULL, NULL, NULL},
+    {DC_OPT_PROVINCES, NULL, NULL, NULL},
+    {DC_OPT_STYLES, NULL, NULL, NULL},
+    {DC_OPT_NO_LEGACY, NULL, NULL, NULL},
+    {DC_OPT_COMPRESS, NULL, "write every export and the truth as zstd streams (NAME.csv.zst, level 1)", NULL},
+    {DC_OPT_PROFILE, NULL, NULL, NULL},
+    {DC_OPT_CORRUPTION, NULL, "corruption profile: holdout (frozen, never tuned against) sets its own rates, "
+                              "which --dup-rate and --corrupt-rate still override (docs/GENERATOR.md)", NULL},
+    {DC_OPT_THREADS, NULL, NULL, NULL},
+    {DC_OPT_FORCE, NULL, NULL, NULL},
+    {DC_OPT_QUIET, NULL, NULL, NULL},
+    {DC_OPT_VERBOSE, NULL, "also print the time of each phase", NULL},
+    {DC_OPT_HELP, NULL, NULL, NULL},
+};
 
-static int parse_u64(const char *s, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || *end || s[0] == '-') return -1;
-    *out = v;
-    return 0;
-}
-
-static int parse_rate(const char *s, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !(v >= 0 && v <= 1)) return -1;
-    *out = v;
-    return 0;
-}
+const dc_cmd_spec_t dc_spec_gen = {
+    "gen", "-n N -o DIR [OPTIONS]", "generate synthetic provincial exports with ground truth",
+    "Generate a synthetic population living in households, written as provincial household-register "
+    "exports (DIR/exports/*.csv, *.tsv) with the ground truth (DIR/truth.csv: source,record_id,person_id) "
+    "and DIR/manifest.json. With --compress every export and the truth are zstd streams (NAME.csv.zst). "
+    "The output is byte-identical for the same options whatever --threads.",
+    gen_opts, DC_ARRAY_LEN(gen_opts), NULL,
+};
 
 int dc_cmd_gen(int argc, char **argv)
 {
-    enum { O_DUP = 256, O_CORRUPT, O_PROV, O_STYLES, O_NOLEGACY, O_COMPRESS, O_PROFILE, O_CORRUPTION };
-    static const struct option lo[] = {
-        {"people", required_argument, 0, 'n'}, {"seed", required_argument, 0, 's'},
-        {"output", required_argument, 0, 'o'}, {"dup-rate", required_argument, 0, O_DUP},
-        {"corrupt-rate", required_argument, 0, O_CORRUPT}, {"provinces", required_argument, 0, O_PROV},
-        {"styles", required_argument, 0, O_STYLES}, {"no-legacy", no_argument, 0, O_NOLEGACY},
-        {"compress", no_argument, 0, O_COMPRESS}, {"profile", required_argument, 0, O_PROFILE},
-        {"corruption", required_argument, 0, O_CORRUPTION},
-        {"threads", required_argument, 0, 'T'}, {"force", no_argument, 0, 'f'},
-        {"quiet", no_argument, 0, 'q'}, {"verbose", no_argument, 0, 'v'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
-    };
+    dc_optvals_t v;
+    int prc = dc_cli_parse(&dc_spec_gen, argc, argv, &v);
+    dc_optvals_free(&v);
+    if (prc) return prc < 0 ? DC_EXIT_OK : prc;
     dc_gen_opts_t o;
     dc_gen_opts_default(&o);
-    o.nthreads = dc_nthreads_default();
-    int opt;
-    double dup_rate = -1, corrupt_rate = -1;  /* given on the command line */
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "n:s:o:T:fqvh", lo, NULL)) != -1) {
-        switch (opt) {
-        case 'n':
-            if (parse_u64(optarg, &o.people) || o.people == 0) {
-                fprintf(stderr, "dancu gen: --people: expected a positive integer\n");
-                return DC_EXIT_USAGE;
-            }
-            break;
-        case 's':
-            if (parse_u64(optarg, &o.seed)) {
-                fprintf(stderr, "dancu gen: --seed: expected a non-negative integer\n");
-                return DC_EXIT_USAGE;
-            }
-            break;
-        case 'o': o.outdir = optarg; break;
-        case O_DUP:
-            if (parse_rate(optarg, &dup_rate)) {
-                fprintf(stderr, "dancu gen: --dup-rate: expected a number between 0 and 1\n");
-                return DC_EXIT_USAGE;
-            }
-            break;
-        case O_CORRUPT:
-            if (parse_rate(optarg, &corrupt_rate)) {
-                fprintf(stderr, "dancu gen: --corrupt-rate: expected a number between 0 and 1\n");
-                return DC_EXIT_USAGE;
-            }
-            break;
-        case O_PROV: o.provinces = optarg; break;
-        case O_STYLES:
-            if (!strcmp(optarg, "realistic")) o.styles = DC_GEN_STYLES_REALISTIC;
-            else if (!strcmp(optarg, "mixed")) o.styles = DC_GEN_STYLES_MIXED;
-            else if (!strcmp(optarg, "canonical")) o.styles = DC_GEN_STYLES_CANONICAL;
-            else {
-                fprintf(stderr, "dancu gen: --styles: expected realistic, mixed or canonical\n");
-                return DC_EXIT_USAGE;
-            }
-            break;
-        case O_NOLEGACY: o.legacy = 0; break;
-        case O_COMPRESS: o.compress = 1; break;
-        case O_PROFILE:
-            if (!strcmp(optarg, "default")) o.profile = DC_GEN_PROFILE_DEFAULT;
-            else if (!strcmp(optarg, "diverse")) o.profile = DC_GEN_PROFILE_DIVERSE;
-            else {
-                fprintf(stderr, "dancu gen: --profile: expected default or diverse\n");
-                return DC_EXIT_USAGE;
-            }
-            break;
-        case O_CORRUPTION:
-            if (!strcmp(optarg, "default")) o.corruption = DC_GEN_CORRUPTION_DEFAULT;
-            else if (!strcmp(optarg, "holdout")) o.corruption = DC_GEN_CORRUPTION_HOLDOUT;
-            else {
-                fprintf(stderr, "dancu gen: --corruption: expected default or holdout\n");
-                return DC_EXIT_USAGE;
-            }
-            break;
-        case 'T':
-            if ((o.nthreads = dc_cli_threads(optarg)) < 0) {
-                fprintf(stderr, "dancu gen: --threads: expected 0..1024\n");
-                return DC_EXIT_USAGE;
-            }
-            break;
-        case 'f': o.force = 1; break;
-        case 'q': dc_log_level = 0; break;
-        case 'v': dc_log_level = 2; break;
-        case 'h': usage(stdout); return DC_EXIT_OK;
-        default: usage(stderr); return DC_EXIT_USAGE;
-        }
+    o.nthreads = v.set[DC_OPT_THREADS] ? (int)v.num[DC_OPT_THREADS] : dc_nthreads_default();
+    if (v.set[DC_OPT_PEOPLE]) o.people = v.u64[DC_OPT_PEOPLE];
+    if (v.set[DC_OPT_SEED]) o.seed = v.u64[DC_OPT_SEED];
+    o.outdir = v.str[DC_OPT_OUTPUT];
+    if (v.set[DC_OPT_PROFILE])
+        o.profile = v.num[DC_OPT_PROFILE] == 1 ? DC_GEN_PROFILE_DIVERSE : DC_GEN_PROFILE_DEFAULT;
+    /* the corruption profile's rates, unless given */
+    dc_gen_opts_corruption(&o, v.set[DC_OPT_CORRUPTION] && v.num[DC_OPT_CORRUPTION] == 1 ? DC_GEN_CORRUPTION_HOLDOUT
+                                                                                           : DC_GEN_CORRUPTION_DEFAULT);
+    if (v.set[DC_OPT_DUP_RATE]) o.dup_rate = v.num[DC_OPT_DUP_RATE];
+    if (v.set[DC_OPT_CORRUPT_RATE]) o.corrupt_rate = v.num[DC_OPT_CORRUPT_RATE];
+    o.compress = v.set[DC_OPT_COMPRESS] != 0;
+    o.provinces = v.str[DC_OPT_PROVINCES];
+    if (v.set[DC_OPT_STYLES]) {
+        static const dc_gen_styles_t st[] = {DC_GEN_STYLES_REALISTIC, DC_GEN_STYLES_MIXED, DC_GEN_STYLES_CANONICAL};
+        o.styles = st[(int)v.num[DC_OPT_STYLES]];
     }
-    if (optind < argc) {
-        fprintf(stderr, "dancu gen: unexpected argument '%s'\n", argv[optind]);
-        usage(stderr);
-        return DC_EXIT_USAGE;
-    }
-    /* the profile's rates unless given */
-    dc_gen_opts_corruption(&o, o.corruption);
-    if (dup_rate >= 0) o.dup_rate = dup_rate;
-    if (corrupt_rate >= 0) o.corrupt_rate = corrupt_rate;
-    if (!o.outdir) {
-        fprintf(stderr, "dancu gen: -o DIR is required\n");
-        usage(stderr);
-        return DC_EXIT_USAGE;
-    }
+    if (v.set[DC_OPT_NO_LEGACY]) o.legacy = 0;
+    o.force = v.set[DC_OPT_FORCE] != 0;
+    dc_cli_log_level(&v);
+    if (v.argi < argc) return dc_cli_usage_error("gen", "unexpected argument '%s'", argv[v.argi]);
+    if (!o.outdir) return dc_cli_usage_error("gen", "-o DIR is required");
     if (dc_cli_prepare_outdir(o.outdir, o.force) != 0) {
         dc_error("%s", dc_geterr());
         return DC_EXIT_FAIL;

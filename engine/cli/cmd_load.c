@@ -16,7 +16,6 @@
 #include "dc_loader_int.h"
 #include "common/dc_json.h"
 
-#include <getopt.h>   /* getopt_long */
 #include <stdlib.h>   /* strtod, free */
 #include <string.h>   /* strcmp */
 #include <strings.h>  /* strcasecmp */
@@ -27,46 +26,6 @@ typedef struct load_cli {
     char **tnames;
     size_t ntables;
 } load_cli_t;
-
-static void usage(FILE *out)
-{
-    fprintf(out,
-            "Usage: dancu load FILE|DIR... -o OUTDIR [OPTIONS]\n"
-            "\n"
-            "A DIR stands for its files (not hidden, not recursive) in name order.\n"
-            "Read household-register exports (CSV/TSV; plain, .zst, .gz or - for stdin;\n"
-            "UTF-8, TCVN3, VNI, VISCII or CP1258) and write, per file, OUTDIR/<source>.csv\n"
-            "with the canonical columns in UTF-8 NFC, plus OUTDIR/rejects.csv and\n"
-            "OUTDIR/load-report.json. See docs/INPUT.md.\n"
-            "\n"
-            "Options:\n"
-            "  -o, --output DIR         output directory (created; must be empty unless --force)\n"
-            "  -t, --threads N          worker threads (0 = all cores; default 0)\n"
-            "  -d, --delimiter C        field delimiter: , ; | tab (default: detect from the header)\n"
-            "  -e, --encoding E         utf-8, tcvn3, vni, viscii, cp1258 or auto (default auto)\n"
-            "  -m, --map COLUMN=FIELD   map a header column to a canonical field (repeatable;\n"
-            "                           FIELD 'extra' carries the column through)\n"
-            "      --mapping FILE       CSV of column,field pairs, same meaning as --map\n"
-            "      --max-reject-rate R  exit 1 if rejected/read rows exceeds R (0..1; default 1)\n"
-            "      --max-field BYTES    longest accepted field (default 65536)\n"
-            "      --chunk-size BYTES   bytes per parse chunk (default 4194304)\n"
-            "      --csv-formulas escape|raw  CSV cells starting with = + - @ TAB CR ' get a leading '\n"
-            "                           (spreadsheet formula guard, docs/OUTPUTS.md) [default: escape]\n"
-            "  -n, --dry-run            read and check only: write rejects.csv and the report,\n"
-            "                           not the per-file CSVs\n"
-            "  -f, --force              write into a non-empty OUTDIR\n"
-            "  -q, --quiet              print errors only\n"
-            "  -h, --help               show this help\n"
-            "\n"
-            "Exit status: 0 success, 1 failure or too many rejects, 2 usage error.\n");
-}
-
-static int usage_error(const char *msg, const char *arg)
-{
-    fprintf(stderr, "dancu load: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
-    fprintf(stderr, "Try 'dancu load --help'.\n");
-    return DC_EXIT_USAGE;
-}
 
 /* Output table name of a source: its name without .csv/.tsv/.txt, made
  * unique among the outputs ("name", "name-2", ...). */
@@ -230,106 +189,69 @@ static int write_report(const char *outdir, const dc_load_stats_t *st, const cha
     return rc;
 }
 
-static int parse_size(const char *s, size_t *out)
-{
-    char *end;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (end == s || *end || v == 0) return -1;
-    *out = (size_t)v;
-    return 0;
-}
+static const dc_cmd_opt_t load_opts[] = {
+    {DC_OPT_OUTPUT, "DIR", "output folder (created; must be empty unless --force)", NULL},
+    {DC_OPT_THREADS, NULL, NULL, NULL},
+    {DC_OPT_FORCE, NULL, NULL, NULL},
+    {DC_OPT_QUIET, NULL, NULL, NULL},
+    {DC_OPT_VERBOSE, NULL, "more messages (a line per file)", NULL},
+    {DC_OPT_DELIMITER, NULL, NULL, NULL},
+    {DC_OPT_ENCODING, NULL, NULL, NULL},
+    {DC_OPT_MAPPING, NULL, NULL, NULL},
+    {DC_OPT_MAP, NULL, "map one header column to a field (repeatable; FIELD 'extra' carries the column "
+                       "through; wins over --mapping)", NULL},
+    {DC_OPT_MAX_REJECT_RATE, NULL, NULL, NULL},
+    {DC_OPT_MAX_FIELD, NULL, NULL, NULL},
+    {DC_OPT_CHUNK_SIZE, NULL, NULL, NULL},
+    {DC_OPT_CSV_FORMULAS, NULL, NULL, NULL},
+    {DC_OPT_DRY_RUN, NULL, NULL, NULL},
+    {DC_OPT_SOURCE_NAMES, NULL, NULL, NULL},
+    {DC_OPT_HELP, NULL, NULL, NULL},
+};
+
+const dc_cmd_spec_t dc_spec_load = {
+    "load", "-o OUTDIR [OPTIONS] FILE|DIR...", "read exports and write canonical UTF-8 rows and rejects",
+    "Read household-register exports (CSV/TSV; plain, .zst, .gz or - for standard input; UTF-8, TCVN3, VNI, "
+    "VISCII or CP1258; a DIR stands for its files, not hidden, not recursive, in name order) and write, per "
+    "file, OUTDIR/<source>.csv with the canonical columns in UTF-8 NFC, plus OUTDIR/rejects.csv and "
+    "OUTDIR/load-report.json (docs/INPUT.md). Exit status 1 also when the reject rate exceeds "
+    "--max-reject-rate.",
+    load_opts, DC_ARRAY_LEN(load_opts), NULL,
+};
 
 int dc_cmd_load(int argc, char **argv)
 {
-    static const struct option lopts[] = {
-        {"output", required_argument, NULL, 'o'},
-        {"threads", required_argument, NULL, 't'},
-        {"delimiter", required_argument, NULL, 'd'},
-        {"encoding", required_argument, NULL, 'e'},
-        {"map", required_argument, NULL, 'm'},
-        {"mapping", required_argument, NULL, 'M'},
-        {"max-reject-rate", required_argument, NULL, 'R'},
-        {"max-field", required_argument, NULL, 'F'},
-        {"chunk-size", required_argument, NULL, 'C'},
-        {"csv-formulas", required_argument, NULL, 'X'},
-        {"force", no_argument, NULL, 'f'},
-        {"dry-run", no_argument, NULL, 'n'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    dc_optvals_t v;
+    int rcu = dc_cli_parse(&dc_spec_load, argc, argv, &v);
+    if (rcu) {
+        dc_optvals_free(&v);
+        return rcu < 0 ? DC_EXIT_OK : rcu;
+    }
     dc_load_opts_t o;
     memset(&o, 0, sizeof o);
-    const char *outdir = NULL, *mapping_file = NULL;
-    int force = 0, quiet = 0, dry = 0;
-    double max_rate = 1.0;
+    dc_cli_load_opts(&v, &o);
+    if (v.set[DC_OPT_CSV_FORMULAS]) dc_table_formula_mode(v.str[DC_OPT_CSV_FORMULAS]);
+    const char *outdir = v.str[DC_OPT_OUTPUT];
+    int force = v.set[DC_OPT_FORCE] != 0, dry = v.set[DC_OPT_DRY_RUN] != 0;
+    double max_rate = v.set[DC_OPT_MAX_REJECT_RATE] ? v.num[DC_OPT_MAX_REJECT_RATE] : 1.0;
+    dc_source_naming_t naming = v.set[DC_OPT_SOURCE_NAMES] ? (dc_source_naming_t)v.num[DC_OPT_SOURCE_NAMES]
+                                                            : DC_SOURCE_NAME_BASE;
     char **maps = NULL;
-    size_t nmaps = 0, mapcap = 0;
-    int c, rcu = 0;
+    size_t nmaps = 0;
     dc_cli_inputs_t inputs = {0};
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "o:t:d:e:m:fnqh", lopts, NULL)) != -1) {
-        switch (c) {
-        case 'o': outdir = optarg; break;
-        case 't':
-            o.nthreads = dc_cli_threads(optarg);
-            if (o.nthreads < 0) { rcu = usage_error("bad --threads", optarg); goto out; }
-            break;
-        case 'd':
-            if (!strcmp(optarg, "tab") || !strcmp(optarg, "\\t") || !strcmp(optarg, "\t")) o.delimiter = '\t';
-            else if (strlen(optarg) == 1 && strchr(",;|", optarg[0])) o.delimiter = optarg[0];
-            else { rcu = usage_error("bad --delimiter (one of , ; | tab)", optarg); goto out; }
-            break;
-        case 'e':
-            if (dc_encoding_parse(optarg, &o.encoding)) { rcu = usage_error("unknown --encoding", optarg); goto out; }
-            break;
-        case 'm':
-            if (!strchr(optarg, '=')) { rcu = usage_error("bad --map (want COLUMN=FIELD)", optarg); goto out; }
-            maps = dc_grow(maps, &mapcap, nmaps + 2, sizeof *maps);
-            maps[nmaps++] = dc_xstrdup(optarg);
-            maps[nmaps] = NULL;
-            break;
-        case 'M': mapping_file = optarg; break;
-        case 'R': {
-            char *end;
-            max_rate = strtod(optarg, &end);
-            if (end == optarg || *end || !(max_rate >= 0 && max_rate <= 1)) {
-                rcu = usage_error("bad --max-reject-rate (0..1)", optarg);
-                goto out;
-            }
-            break;
-        }
-        case 'F':
-            if (parse_size(optarg, &o.max_field)) { rcu = usage_error("bad --max-field", optarg); goto out; }
-            break;
-        case 'C':
-            if (parse_size(optarg, &o.chunk_size)) { rcu = usage_error("bad --chunk-size", optarg); goto out; }
-            break;
-        case 'f': force = 1; break;
-        case 'n': dry = 1; break;
-        case 'q': quiet = 1; break;
-        case 'X':
-            if (dc_table_formula_mode(optarg)) { rcu = usage_error("bad --csv-formulas (escape or raw)", optarg); goto out; }
-            break;
-        case 'h': usage(stdout); rcu = -1; goto out;
-        default: rcu = usage_error("bad option", NULL); goto out;
-        }
-    }
-    if (!outdir) { rcu = usage_error("missing -o OUTDIR", NULL); goto out; }
-    if (optind >= argc) { rcu = usage_error("no input files", NULL); goto out; }
-    if (quiet) dc_log_level = 0;
-    if ((rcu = dc_cli_inputs((const char *const *)argv + optind, (size_t)(argc - optind), DC_SOURCE_NAME_BASE, &inputs))) {
+    if (!outdir) { rcu = dc_cli_usage_error("load", "-o OUTDIR is required"); goto out; }
+    if (v.argi >= argc) { rcu = dc_cli_usage_error("load", "no input file"); goto out; }
+    dc_cli_log_level(&v);
+    if ((rcu = dc_cli_inputs((const char *const *)argv + v.argi, (size_t)(argc - v.argi), naming, &inputs))) {
         dc_error("%s", dc_geterr());
         goto out;
     }
-    if (mapping_file && dc_mapping_file_read(mapping_file, &maps, &nmaps)) {
+    if (dc_cli_mappings(&v, &maps, &nmaps)) {
         dc_error("%s", dc_geterr());
         rcu = DC_EXIT_FAIL;
         goto out;
     }
-    if (maps) {   /* --map wins over --mapping: first match is used, so put --map first */
-        o.mappings = (const char *const *)maps;
-    }
+    o.mappings = (const char *const *)maps;
     if (dc_cli_prepare_outdir(outdir, force)) {
         dc_error("%s", dc_geterr());
         rcu = DC_EXIT_FAIL;
@@ -397,7 +319,7 @@ int dc_cmd_load(int argc, char **argv)
     }
 out:
     dc_cli_inputs_free(&inputs);
-    for (size_t i = 0; i < nmaps; i++) free(maps[i]);
-    free(maps);
-    return rcu < 0 ? DC_EXIT_OK : rcu;
+    dc_cli_mappings_free(maps, nmaps);
+    dc_optvals_free(&v);
+    return rcu;
 }

@@ -23,56 +23,13 @@
 #include "dc_loader_int.h"
 #include "run/dc_run.h"
 
-#include <getopt.h>   /* getopt_long */
 #include <stdlib.h>   /* free, strtol */
 #include <string.h>   /* strcmp, strrchr */
 #include <sys/stat.h> /* stat */
 #include <stdatomic.h> /* atomic_ullong */
 #include <time.h>     /* clock_gettime */
 
-static void usage(FILE *out)
-{
-    fprintf(out,
-            "Usage: dancu normalize FILE|DIR... -o OUT.csv [OPTIONS]\n"
-            "(a DIR stands for its files, not hidden, not recursive, in name order)\n"
-            "\n"
-            "Normalize every row of household-register exports and write one output row\n"
-            "per input row: the raw values beside the normalized ones, the name keys,\n"
-            "codes and flags. Rejected rows go to OUT's directory as <OUT>.rejects.csv.\n"
-            "See docs/NORMALIZATION.md.\n"
-            "\n"
-            "Options:\n"
-            "  -o, --output FILE        output file: .csv or .jsonl, plus .zst to compress\n"
-            "  -t, --threads N          worker threads (0 = all cores; default 0)\n"
-            "      --ethnic-codes Y     numeric dan_toc codes follow the 1979 (QĐ 121) or the\n"
-            "                           2008 (QĐ 1019) list; default: accept only the codes on\n"
-            "                           which both lists agree, flag the others\n"
-            "      --sex-one S          gioi_tinh \"1\" means male or female (default: infer per\n"
-            "                           file from the middle names Văn/Thị)\n"
-            "      --century-pivot YY   dd/mm/yy: yy <= YY is 20yy, else 19yy (default 30)\n"
-            "      --ref-year Y         dates after year Y are invalid (default 2026)\n"
-            "  -d, --delimiter C        field delimiter: , ; | tab (default: detect)\n"
-            "  -e, --encoding E         utf-8, tcvn3, vni, viscii, cp1258 or auto (default auto)\n"
-            "  -m, --map COLUMN=FIELD   map a header column to a canonical field (repeatable)\n"
-            "      --mapping FILE       CSV of column,field pairs\n"
-            "      --csv-formulas escape|raw  CSV cells starting with = + - @ TAB CR ' get a leading '\n"
-            "                           (spreadsheet formula guard, docs/OUTPUTS.md) [default: escape]\n"
-            "      --timing             print the CPU time spent normalizing (rows/s per core)\n"
-            "      --no-cache           do not cache results per distinct raw value (benchmarks)\n"
-            "  -f, --force              overwrite OUT\n"
-            "  -q, --quiet              print errors only\n"
-            "  -v, --verbose            more messages (cache statistics)\n"
-            "  -h, --help               show this help\n"
-            "\n"
-            "Exit status: 0 success, 1 failure, 2 usage error.\n");
-}
 
-static int usage_error(const char *msg, const char *arg)
-{
-    fprintf(stderr, "dancu normalize: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
-    fprintf(stderr, "Try 'dancu normalize --help'.\n");
-    return DC_EXIT_USAGE;
-}
 
 /* ------------------------------------------------------------- columns */
 
@@ -357,117 +314,78 @@ static int split_out(const char *path, char **dir, char **name, dc_format_t *fmt
     return n ? 0 : -1;
 }
 
+static const dc_cmd_opt_t normalize_opts[] = {
+    {DC_OPT_OUTPUT, "FILE", "output file: .csv or .jsonl, plus .zst to compress; - for CSV on standard "
+                            "output (the rejected rows are then counted, not written)", NULL},
+    {DC_OPT_THREADS, NULL, NULL, NULL},
+    {DC_OPT_FORCE, NULL, NULL, NULL},
+    {DC_OPT_QUIET, NULL, NULL, NULL},
+    {DC_OPT_VERBOSE, NULL, NULL, NULL},
+    DC_CMD_OPTS_NORM,
+    DC_CMD_OPTS_INPUT,
+    {DC_OPT_CSV_FORMULAS, NULL, NULL, NULL},
+    {DC_OPT_TIMING, NULL, NULL, NULL},
+    {DC_OPT_NO_CACHE, NULL, NULL, NULL},
+    {DC_OPT_HELP, NULL, NULL, NULL},
+};
+
+const dc_cmd_spec_t dc_spec_normalize = {
+    "normalize", "-o OUT.csv [OPTIONS] FILE|DIR...", "show what the engine understands of every row",
+    "Normalize every row of household-register exports and write one output row per input row: the raw "
+    "values beside the normalized ones, the name keys, codes and flags (docs/NORMALIZATION.md). Rejected "
+    "rows go to OUT's folder as <OUT>.rejects.csv. A DIR stands for its files, - for standard input.",
+    normalize_opts, DC_ARRAY_LEN(normalize_opts), NULL,
+};
+
 int dc_cmd_normalize(int argc, char **argv)
 {
-    static const struct option lopts[] = {
-        {"output", required_argument, NULL, 'o'},
-        {"threads", required_argument, NULL, 't'},
-        {"ethnic-codes", required_argument, NULL, 'E'},
-        {"sex-one", required_argument, NULL, 'S'},
-        {"century-pivot", required_argument, NULL, 'P'},
-        {"ref-year", required_argument, NULL, 'Y'},
-        {"delimiter", required_argument, NULL, 'd'},
-        {"encoding", required_argument, NULL, 'e'},
-        {"map", required_argument, NULL, 'm'},
-        {"mapping", required_argument, NULL, 'M'},
-        {"force", no_argument, NULL, 'f'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
-        {"timing", no_argument, NULL, 'T'},
-        {"no-cache", no_argument, NULL, 'N'},
-        {"csv-formulas", required_argument, NULL, 'X'},
-        {NULL, 0, NULL, 0},
-    };
-    int timing = 0;
+    dc_optvals_t v;
+    int rc = dc_cli_parse(&dc_spec_normalize, argc, argv, &v);
+    if (rc) {
+        dc_optvals_free(&v);
+        return rc < 0 ? DC_EXIT_OK : rc;
+    }
+    int timing = v.set[DC_OPT_TIMING] != 0;
     dc_load_opts_t lo;
     memset(&lo, 0, sizeof lo);
+    dc_cli_load_opts(&v, &lo);
     dc_norm_opts_t no;
     memset(&no, 0, sizeof no);
-    const char *out = NULL, *mapping_file = NULL;
-    int force = 0, c, rc = DC_EXIT_OK;
+    dc_cli_norm_opts(&v, &no);
+    no.no_cache = v.set[DC_OPT_NO_CACHE] != 0;
+    if (v.set[DC_OPT_CSV_FORMULAS]) dc_table_formula_mode(v.str[DC_OPT_CSV_FORMULAS]);
+    const char *out = v.str[DC_OPT_OUTPUT];
+    int force = v.set[DC_OPT_FORCE] != 0;
+    dc_source_naming_t naming = v.set[DC_OPT_SOURCE_NAMES] ? (dc_source_naming_t)v.num[DC_OPT_SOURCE_NAMES]
+                                                            : DC_SOURCE_NAME_BASE;
     char **maps = NULL;
-    size_t nmaps = 0, mapcap = 0;
+    size_t nmaps = 0;
     dc_cli_inputs_t inputs = {0};
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "o:t:d:e:m:fqvh", lopts, NULL)) != -1) {
-        switch (c) {
-        case 'o': out = optarg; break;
-        case 't':
-            lo.nthreads = dc_cli_threads(optarg);
-            if (lo.nthreads < 0) { rc = usage_error("bad --threads", optarg); goto done; }
-            break;
-        case 'E':
-            if (!strcmp(optarg, "1979")) no.ethnic_codes = 1979;
-            else if (!strcmp(optarg, "2008")) no.ethnic_codes = 2008;
-            else { rc = usage_error("bad --ethnic-codes (1979 or 2008)", optarg); goto done; }
-            break;
-        case 'S':
-            if (!strcmp(optarg, "male")) no.sex_one = 1;
-            else if (!strcmp(optarg, "female")) no.sex_one = 2;
-            else { rc = usage_error("bad --sex-one (male or female)", optarg); goto done; }
-            break;
-        case 'P': {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (*end || end == optarg || v < 1 || v > 99) { rc = usage_error("bad --century-pivot (1..99)", optarg); goto done; }
-            no.century_pivot = (int)v;
-            break;
-        }
-        case 'Y': {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (*end || end == optarg || v < 1900 || v > 9999) { rc = usage_error("bad --ref-year", optarg); goto done; }
-            no.ref_year = (int)v;
-            break;
-        }
-        case 'd':
-            if (!strcmp(optarg, "tab") || !strcmp(optarg, "\\t") || !strcmp(optarg, "\t")) lo.delimiter = '\t';
-            else if (strlen(optarg) == 1 && strchr(",;|", optarg[0])) lo.delimiter = optarg[0];
-            else { rc = usage_error("bad --delimiter (one of , ; | tab)", optarg); goto done; }
-            break;
-        case 'e':
-            if (dc_encoding_parse(optarg, &lo.encoding)) { rc = usage_error("unknown --encoding", optarg); goto done; }
-            break;
-        case 'm':
-            if (!strchr(optarg, '=')) { rc = usage_error("bad --map (want COLUMN=FIELD)", optarg); goto done; }
-            maps = dc_grow(maps, &mapcap, nmaps + 2, sizeof *maps);
-            maps[nmaps++] = dc_xstrdup(optarg);
-            maps[nmaps] = NULL;
-            break;
-        case 'M': mapping_file = optarg; break;
-        case 'f': force = 1; break;
-        case 'T': timing = 1; break;
-        case 'N': no.no_cache = 1; break;
-        case 'q': dc_log_level = 0; break;
-        case 'v': dc_log_level = 2; break;
-        case 'X':
-            if (dc_table_formula_mode(optarg)) { rc = usage_error("bad --csv-formulas (escape or raw)", optarg); goto done; }
-            break;
-        case 'h': usage(stdout); goto done;
-        default: rc = usage_error("bad option", NULL); goto done;
-        }
-    }
-    if (!out) { rc = usage_error("missing -o OUT.csv", NULL); goto done; }
-    if (optind >= argc) { rc = usage_error("no input files", NULL); goto done; }
+    dc_cli_log_level(&v);
+    if (!out) { rc = dc_cli_usage_error("normalize", "-o OUT.csv is required"); goto done; }
+    if (v.argi >= argc) { rc = dc_cli_usage_error("normalize", "no input file"); goto done; }
+    int to_stdout = !strcmp(out, "-");
     char *dir = NULL, *name = NULL;
     dc_format_t fmt = DC_FMT_CSV;
     int zst = 0;
-    if (split_out(out, &dir, &name, &fmt, &zst)) {
+    if (to_stdout) {
+        dir = dc_xstrdup(".");
+        name = dc_xstrdup("-");
+    } else if (split_out(out, &dir, &name, &fmt, &zst)) {
         free(dir);
         free(name);
-        rc = usage_error("-o must name a .csv or .jsonl file (optionally .zst)", out);
+        rc = dc_cli_usage_error("normalize", "-o: '%s' is not a .csv or .jsonl file (optionally .zst), nor -", out);
         goto done;
     }
     struct stat st;
-    if (!force && stat(out, &st) == 0) {
+    if (!force && !to_stdout && stat(out, &st) == 0) {
         dc_error("%s exists (use --force to overwrite)", out);
         free(dir);
         free(name);
         rc = DC_EXIT_FAIL;
         goto done;
     }
-    if (mapping_file && dc_mapping_file_read(mapping_file, &maps, &nmaps)) {
+    if (dc_cli_mappings(&v, &maps, &nmaps)) {
         dc_error("%s", dc_geterr());
         free(dir);
         free(name);
@@ -476,7 +394,7 @@ int dc_cmd_normalize(int argc, char **argv)
     }
     lo.mappings = (const char *const *)maps;
 
-    if ((rc = dc_cli_inputs((const char *const *)argv + optind, (size_t)(argc - optind), DC_SOURCE_NAME_BASE, &inputs))) {
+    if ((rc = dc_cli_inputs((const char *const *)argv + v.argi, (size_t)(argc - v.argi), naming, &inputs))) {
         dc_error("%s", dc_geterr());
         free(dir);
         free(name);
@@ -512,9 +430,9 @@ int dc_cmd_normalize(int argc, char **argv)
             for (uint32_t s = 0; s < ls.nsources; s++) {
                 dc_sex_vote_t zero;
                 memset(&zero, 0, sizeof zero);
-                const dc_sex_vote_t *v = s < C.nvotes ? &C.votes[s] : &zero;
-                int d = dc_norm_sex_decide(C.sh, s, v);
-                uint64_t coded = v->rows[0] + v->rows[1] + v->rows[2];
+                const dc_sex_vote_t *vote = s < C.nvotes ? &C.votes[s] : &zero;
+                int d = dc_norm_sex_decide(C.sh, s, vote);
+                uint64_t coded = vote->rows[0] + vote->rows[1] + vote->rows[2];
                 if (coded)
                     dc_log(1, "%s: %llu rows with sex codes 0/1/2: %s", ls.sources[s].name,
                            (unsigned long long)coded,
@@ -534,10 +452,11 @@ int dc_cmd_normalize(int argc, char **argv)
         char *rname = dc_xmalloc(strlen(name) + 16);
         snprintf(rname, strlen(name) + 16, "%s.rejects", name);
         C.fmt = fmt;
-        C.out = dc_table_open(dir, name, fmt, zst, cols, DC_ARRAY_LEN(cols));
-        lo.rejects = C.out ? dc_table_open(dir, rname, DC_FMT_CSV, 0, rcols, 4) : NULL;
+        C.out = to_stdout ? dc_table_open_path("-", fmt, 0, cols, DC_ARRAY_LEN(cols))
+                          : dc_table_open(dir, name, fmt, zst, cols, DC_ARRAY_LEN(cols));
+        lo.rejects = C.out && !to_stdout ? dc_table_open(dir, rname, DC_FMT_CSV, 0, rcols, 4) : NULL;
         free(rname);
-        if (!C.out || !lo.rejects) {
+        if (!C.out || (!lo.rejects && !to_stdout)) {
             dc_error("%s", dc_geterr());
             dc_table_abort(C.out);
             fail = 1;
@@ -567,7 +486,7 @@ int dc_cmd_normalize(int argc, char **argv)
                     dc_error("%s", dc_geterr());
                     dc_table_abort(lo.rejects);
                     fail = 1;
-                } else if (dc_table_commit(lo.rejects) != 0) {
+                } else if (lo.rejects && dc_table_commit(lo.rejects) != 0) {
                     dc_error("%s", dc_geterr());
                     fail = 1;
                 }
@@ -583,7 +502,7 @@ int dc_cmd_normalize(int argc, char **argv)
     rc = fail ? DC_EXIT_FAIL : DC_EXIT_OK;
 done:
     dc_cli_inputs_free(&inputs);
-    for (size_t i = 0; i < nmaps; i++) free(maps[i]);
-    free(maps);
+    dc_cli_mappings_free(maps, nmaps);
+    dc_optvals_free(&v);
     return rc;
 }

@@ -10,246 +10,74 @@
 #include "pipeline/dc_pipeline.h"
 #include "deliver/dc_deliver.h"
 
-#include <errno.h>     /* errno */
-#include <getopt.h>    /* getopt_long */
-#include <math.h>      /* isfinite */
-#include <stdlib.h>    /* strtod */
-#include <string.h>    /* strcmp */
+#include <stdlib.h>    /* free */
+#include <string.h>    /* memset */
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "Usage: dancu run -o OUTDIR [OPTIONS] FILE|DIR...\n"
-            "(a DIR stands for its files, not hidden, not recursive, in name order)\n"
-            "\n"
-            "Load provincial exports, normalize them, find the rows that describe the\n"
-            "same citizen and write one golden record per citizen.\n"
-            "\n"
-            "Outputs (in OUTDIR): citizens, links (source,record_id,citizen_key,\n"
-            "match_probability; one row per accepted input row, input order), review\n"
-            "(pairs in the review band with per-field levels and weights), rejects,\n"
-            "model.json, report.json, _SUCCESS.\n"
-            "\n"
-            "Options:\n"
-            "  -o, --output DIR          output directory (created; must be empty unless --force)\n"
-            "  -t, --threads N           worker threads (0 = all cores) [default: 0]\n"
-            "      --force               write into a non-empty OUTDIR\n"
-            "  -q, --quiet               print errors only\n"
-            "  -v, --verbose             more messages (per stage and per blocking rule)\n"
-            "      --format csv|jsonl    table format [default: csv]\n"
-            "      --compress            zstd-compress the tables (.zst)\n"
-            "      --csv-formulas escape|raw  CSV cells starting with = + - @ TAB CR ' get a leading '\n"
-            "                           (spreadsheet formula guard, docs/OUTPUTS.md) [default: escape]\n"
-            "      --model FILE          use this model.json instead of estimating one\n"
-            "      --rules FILE          blocking rules (docs/MATCHING.md) [default: built in]\n"
-            "      --scores              also write scores: every candidate pair with its match probability\n"
-            "      --labels FILE         decisions on pairs (source_a,record_id_a,source_b,record_id_b,decision =\n"
-            "                            match | non_match): must-link and cannot-link constraints\n"
-            "      --match-threshold P   match probability for a link [default: %.2f]\n"
-            "      --review-threshold P  lower bound of the review band [default: %.2f]\n"
-            "      --max-reject-rate R   fail when rejected/input rows exceeds R (0..1)\n"
-            "      --source-names base|path  name each source by its file's base name or by the path\n"
-            "                            as given (without .zst/.gz) [default: base]; two inputs with\n"
-            "                            one name are refused (exit 2)\n"
-            "      --deliver CONNINFO    once the outputs are complete, deliver them into PostgreSQL\n"
-            "                            (as `dancu deliver OUTDIR --to CONNINFO`, schema dancu)\n"
-            "      --memory-limit SIZE   fail early (before loading, estimated from the input sizes) or as soon\n"
-            "                            as the process grows past SIZE (e.g. 4G); 0 or none: no limit\n"
-            "                            [default: 80%% of physical memory or of the cgroup limit]\n"
-            "Loader options:\n"
-            "  -d, --delimiter C         field delimiter (, ; tab |) [default: detect]\n"
-            "  -e, --encoding NAME       utf-8, tcvn3, vni, viscii, cp1258 [default: detect]\n"
-            "      --mapping FILE        header mapping file (docs/INPUT.md)\n"
-            "      --map COLUMN=FIELD    map one header column (repeatable)\n"
-            "      --max-field BYTES     longest field accepted [default: 65536]\n"
-            "Normalization options:\n"
-            "      --ethnic-codes 1979|2008   meaning of numeric dan_toc codes\n"
-            "      --sex-one male|female      meaning of gioi_tinh \"1\" [default: infer per file]\n"
-            "      --century-pivot YY         dd/mm/yy: yy <= YY is 20yy [default: 30]\n"
-            "      --ref-year YYYY            \"today\" for plausibility checks [default: 2026]\n"
-            "  -h, --help                show this help\n"
-            "\n"
-            "Exit status: 0 success, 1 failure (nothing written), 2 usage error.\n",
-            DC_MATCH_THRESHOLD_DEFAULT, DC_REVIEW_THRESHOLD_DEFAULT);
-}
+static const dc_cmd_opt_t run_opts[] = {
+    {DC_OPT_OUTPUT, "DIR", "output folder (created; must be empty unless --force)", NULL},
+    {DC_OPT_THREADS, NULL, NULL, NULL},
+    {DC_OPT_FORCE, NULL, NULL, NULL},
+    {DC_OPT_QUIET, NULL, NULL, NULL},
+    {DC_OPT_VERBOSE, NULL, "more messages (per stage and per blocking rule)", NULL},
+    {DC_OPT_FORMAT, NULL, NULL, NULL},
+    {DC_OPT_COMPRESS, NULL, NULL, NULL},
+    {DC_OPT_CSV_FORMULAS, NULL, NULL, NULL},
+    {DC_OPT_MODEL, NULL, NULL, NULL},
+    {DC_OPT_RULES, NULL, NULL, NULL},
+    {DC_OPT_SCORES, NULL, NULL, NULL},
+    {DC_OPT_LABELS, NULL, NULL, NULL},
+    {DC_OPT_DELIVER, NULL, NULL, NULL},
+    {DC_OPT_MATCH_THRESHOLD, NULL, NULL, NULL},
+    {DC_OPT_REVIEW_THRESHOLD, NULL, NULL, NULL},
+    {DC_OPT_MAX_REJECT_RATE, NULL, NULL, NULL},
+    {DC_OPT_MEMORY_LIMIT, NULL, NULL, NULL},
+    {DC_OPT_PROGRESS, NULL, NULL, NULL},
+    DC_CMD_OPTS_INPUT,
+    DC_CMD_OPTS_NORM,
+    {DC_OPT_HELP, NULL, NULL, NULL},
+};
 
-static int parse_prob(const char *s, double *out)
-{
-    char *e;
-    errno = 0;
-    double v = strtod(s, &e);
-    if (errno || *e || !isfinite(v) || v < 0 || v > 1) return -1;
-    *out = v;
-    return 0;
-}
-
-static int parse_int(const char *s, long lo, long hi, int *out)
-{
-    char *e;
-    errno = 0;
-    long v = strtol(s, &e, 10);
-    if (errno || *e || v < lo || v > hi) return -1;
-    *out = (int)v;
-    return 0;
-}
-
-static int parse_size(const char *s, size_t *out)
-{
-    char *e;
-    errno = 0;
-    double v = strtod(s, &e);
-    if (errno || e == s || v < 0) return -1;
-    double mul = 1;
-    switch (*e) {
-    case 0: break;
-    case 'k': case 'K': mul = 1024.0; e++; break;
-    case 'm': case 'M': mul = 1024.0 * 1024; e++; break;
-    case 'g': case 'G': mul = 1024.0 * 1024 * 1024; e++; break;
-    case 't': case 'T': mul = 1024.0 * 1024 * 1024 * 1024; e++; break;
-    default: return -1;
-    }
-    if (*e == 'i' || *e == 'I') e++;
-    if (*e == 'b' || *e == 'B') e++;
-    if (*e) return -1;
-    *out = (size_t)(v * mul);
-    return 0;
-}
+const dc_cmd_spec_t dc_spec_run = {
+    "run", "-o OUTDIR [OPTIONS] FILE|DIR...", "load, normalize, match and merge: one record per citizen",
+    "Load provincial exports (a DIR stands for its files, not hidden, not recursive, in name order; - is "
+    "standard input), normalize them, find the rows that describe the same citizen and write one golden "
+    "record per citizen. Outputs in OUTDIR: citizens, links (one row per accepted input row), review "
+    "(pairs in the review band), rejects, model.json, report.json, report.html, review.html, and _SUCCESS "
+    "last. Nothing is written unless the whole run succeeds.",
+    run_opts, DC_ARRAY_LEN(run_opts), NULL,
+};
 
 int dc_cmd_run(int argc, char **argv)
 {
-    enum {
-        O_FORCE = 256, O_FORMAT, O_COMPRESS, O_MODEL, O_RULES, O_MATCH, O_REVIEW, O_MAXREJ,
-        O_MEM, O_MAPPING, O_MAP, O_MAXFIELD, O_ETHNIC, O_SEXONE, O_PIVOT, O_REFYEAR, O_SRCNAMES,
-        O_FORMULAS, O_SCORES, O_LABELS, O_DELIVER,
-    };
-    static const struct option lopts[] = {
-        {"output", required_argument, NULL, 'o'},     {"threads", required_argument, NULL, 't'},
-        {"force", no_argument, NULL, O_FORCE},        {"quiet", no_argument, NULL, 'q'},
-        {"verbose", no_argument, NULL, 'v'},          {"format", required_argument, NULL, O_FORMAT},
-        {"compress", no_argument, NULL, O_COMPRESS},  {"csv-formulas", required_argument, NULL, O_FORMULAS},
-        {"model", required_argument, NULL, O_MODEL},
-        {"rules", required_argument, NULL, O_RULES},  {"scores", no_argument, NULL, O_SCORES},
-        {"labels", required_argument, NULL, O_LABELS},
-        {"match-threshold", required_argument, NULL, O_MATCH},
-        {"review-threshold", required_argument, NULL, O_REVIEW},
-        {"max-reject-rate", required_argument, NULL, O_MAXREJ},
-        {"memory-limit", required_argument, NULL, O_MEM},
-        {"delimiter", required_argument, NULL, 'd'},  {"encoding", required_argument, NULL, 'e'},
-        {"mapping", required_argument, NULL, O_MAPPING}, {"map", required_argument, NULL, O_MAP},
-        {"max-field", required_argument, NULL, O_MAXFIELD},
-        {"ethnic-codes", required_argument, NULL, O_ETHNIC}, {"sex-one", required_argument, NULL, O_SEXONE},
-        {"century-pivot", required_argument, NULL, O_PIVOT}, {"ref-year", required_argument, NULL, O_REFYEAR},
-        {"source-names", required_argument, NULL, O_SRCNAMES},
-        {"deliver", required_argument, NULL, O_DELIVER},
-        {"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0},
-    };
+    dc_optvals_t v;
+    int prc = dc_cli_parse(&dc_spec_run, argc, argv, &v);
+    if (prc) {
+        dc_optvals_free(&v);
+        return prc < 0 ? DC_EXIT_OK : prc;
+    }
+    dc_cli_log_level(&v);
     dc_run_opts_t o;
     memset(&o, 0, sizeof o);
-    o.nthreads = 0;
     o.max_reject_rate = 2.0;
     o.match_threshold = DC_MATCH_THRESHOLD_DEFAULT;
     o.review_threshold = DC_REVIEW_THRESHOLD_DEFAULT;
     o.norm.century_pivot = 30;
-    const char **maps = NULL;
-    size_t nmaps = 0, mapcap = 0;
-    const char *deliver_to = NULL;
-    int verbose = 0, c, bad = 0, mem_given = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "o:t:qvd:e:h", lopts, NULL)) != -1) {
-        switch (c) {
-        case 'o': o.outdir = optarg; break;
-        case 't':
-            o.nthreads = dc_cli_threads(optarg);
-            if (o.nthreads < 0) { fprintf(stderr, "dancu run: bad --threads '%s'\n", optarg); bad = 1; }
-            break;
-        case O_FORCE: o.force = 1; break;
-        case 'q': o.quiet = 1; break;
-        case 'v': verbose++; break;
-        case O_FORMAT:
-            if (!strcmp(optarg, "csv")) o.jsonl = 0;
-            else if (!strcmp(optarg, "jsonl")) o.jsonl = 1;
-            else { fprintf(stderr, "dancu run: --format must be csv or jsonl\n"); bad = 1; }
-            break;
-        case O_COMPRESS: o.compress = 1; break;
-        case O_FORMULAS:
-            if (dc_table_formula_mode(optarg)) { fprintf(stderr, "dancu run: --csv-formulas must be escape or raw\n"); bad = 1; }
-            break;
-        case O_MODEL: o.model_in = optarg; break;
-        case O_RULES: o.rules_file = optarg; break;
-        case O_SCORES: o.write_scores = 1; break;
-        case O_LABELS: o.labels_file = optarg; break;
-        case O_MATCH:
-            if (parse_prob(optarg, &o.match_threshold)) { fprintf(stderr, "dancu run: --match-threshold must be in [0, 1]\n"); bad = 1; }
-            break;
-        case O_REVIEW:
-            if (parse_prob(optarg, &o.review_threshold)) { fprintf(stderr, "dancu run: --review-threshold must be in [0, 1]\n"); bad = 1; }
-            break;
-        case O_MAXREJ:
-            if (parse_prob(optarg, &o.max_reject_rate)) { fprintf(stderr, "dancu run: --max-reject-rate must be in [0, 1]\n"); bad = 1; }
-            break;
-        case O_MEM:
-            mem_given = 1;
-            if (!strcmp(optarg, "none")) o.memory_limit = 0;
-            else if (parse_size(optarg, &o.memory_limit)) { fprintf(stderr, "dancu run: bad --memory-limit '%s'\n", optarg); bad = 1; }
-            break;
-        case 'd':
-            if (!strcmp(optarg, "tab") || !strcmp(optarg, "\\t")) o.load.delimiter = '\t';
-            else if (strlen(optarg) == 1 && strchr(",;\t|", optarg[0])) o.load.delimiter = optarg[0];
-            else { fprintf(stderr, "dancu run: --delimiter must be one of , ; tab |\n"); bad = 1; }
-            break;
-        case 'e':
-            if (dc_encoding_parse(optarg, &o.load.encoding)) { fprintf(stderr, "dancu run: unknown encoding '%s'\n", optarg); bad = 1; }
-            break;
-        case O_MAPPING: o.load.mapping_file = optarg; break;
-        case O_MAP:
-            maps = dc_grow(maps, &mapcap, nmaps + 2, sizeof *maps);
-            maps[nmaps++] = optarg;
-            maps[nmaps] = NULL;
-            break;
-        case O_MAXFIELD: {
-            size_t v;
-            if (parse_size(optarg, &v) || v < 16) { fprintf(stderr, "dancu run: bad --max-field\n"); bad = 1; }
-            o.load.max_field = v;
-            break;
-        }
-        case O_ETHNIC:
-            if (!strcmp(optarg, "1979")) o.norm.ethnic_codes = 1979;
-            else if (!strcmp(optarg, "2008")) o.norm.ethnic_codes = 2008;
-            else { fprintf(stderr, "dancu run: --ethnic-codes must be 1979 or 2008\n"); bad = 1; }
-            break;
-        case O_SEXONE:
-            if (!strcmp(optarg, "male")) o.norm.sex_one = 1;
-            else if (!strcmp(optarg, "female")) o.norm.sex_one = 2;
-            else { fprintf(stderr, "dancu run: --sex-one must be male or female\n"); bad = 1; }
-            break;
-        case O_PIVOT:
-            if (parse_int(optarg, 0, 99, &o.norm.century_pivot)) { fprintf(stderr, "dancu run: --century-pivot must be 0..99\n"); bad = 1; }
-            break;
-        case O_REFYEAR:
-            if (parse_int(optarg, 1900, 2200, &o.norm.ref_year)) { fprintf(stderr, "dancu run: bad --ref-year\n"); bad = 1; }
-            break;
-        case O_SRCNAMES:
-            if (dc_source_naming_parse(optarg, &o.source_naming)) { fprintf(stderr, "dancu run: --source-names must be base or path\n"); bad = 1; }
-            break;
-        case O_DELIVER: deliver_to = optarg; break;
-        case 'h': usage(stdout); free(maps); return DC_EXIT_OK;
-        default: bad = 1; break;
-        }
-    }
-    if (!bad && !o.outdir) { fprintf(stderr, "dancu run: -o OUTDIR is required\n"); bad = 1; }
-    if (!bad && optind >= argc) { fprintf(stderr, "dancu run: no input file\n"); bad = 1; }
-    if (!bad && o.review_threshold > o.match_threshold) {
-        fprintf(stderr, "dancu run: --review-threshold must not exceed --match-threshold\n");
-        bad = 1;
-    }
-    if (bad) {
-        usage(stderr);
-        free(maps);
-        return DC_EXIT_USAGE;
-    }
-    o.load.mappings = maps;
-    dc_log_level = o.quiet ? 0 : 1 + verbose;
-    if (!mem_given) {   /* the default cap: a share of the memory this process may use */
+    o.outdir = v.str[DC_OPT_OUTPUT];
+    if (v.set[DC_OPT_THREADS]) o.nthreads = (int)v.num[DC_OPT_THREADS];
+    o.force = v.set[DC_OPT_FORCE] != 0;
+    o.quiet = v.set[DC_OPT_QUIET] != 0;
+    o.jsonl = v.set[DC_OPT_FORMAT] && v.num[DC_OPT_FORMAT] == 1;
+    o.compress = v.set[DC_OPT_COMPRESS] != 0;
+    o.model_in = v.str[DC_OPT_MODEL];
+    o.rules_file = v.str[DC_OPT_RULES];
+    o.write_scores = v.set[DC_OPT_SCORES] != 0;
+    o.labels_file = v.str[DC_OPT_LABELS];
+    if (v.set[DC_OPT_MATCH_THRESHOLD]) o.match_threshold = v.num[DC_OPT_MATCH_THRESHOLD];
+    if (v.set[DC_OPT_REVIEW_THRESHOLD]) o.review_threshold = v.num[DC_OPT_REVIEW_THRESHOLD];
+    if (v.set[DC_OPT_MAX_REJECT_RATE]) o.max_reject_rate = v.num[DC_OPT_MAX_REJECT_RATE];
+    if (v.set[DC_OPT_MEMORY_LIMIT]) {
+        o.memory_limit = (size_t)v.u64[DC_OPT_MEMORY_LIMIT];
+    } else {   /* the default cap: a share of the memory this process may use */
         uint64_t base = 0;
         /* test hook: a meminfo file standing for this machine's, no cgroup */
         const char *fake = getenv("DANCU_TEST_MEMINFO");
@@ -261,11 +89,37 @@ int dc_cmd_run(int argc, char **argv)
             dc_log(2, "memory limit %s (%.0f%% of %s; --memory-limit SIZE or none to change it)",
                    dc_format_size(o.memory_limit, a), DC_MEMORY_DEFAULT_SHARE * 100, dc_format_size(base, b));
     }
+    if (v.set[DC_OPT_CSV_FORMULAS]) dc_table_formula_mode(v.str[DC_OPT_CSV_FORMULAS]);
+    if (v.set[DC_OPT_SOURCE_NAMES]) o.source_naming = (dc_source_naming_t)v.num[DC_OPT_SOURCE_NAMES];
+    int progress = v.set[DC_OPT_PROGRESS] ? (int)v.num[DC_OPT_PROGRESS] : 0;   /* auto, json, none */
+    dc_cli_load_opts(&v, &o.load);
+    o.load.nthreads = 0;   /* the run passes its own */
+    o.load.mapping_file = v.str[DC_OPT_MAPPING];
+    dc_cli_norm_opts(&v, &o.norm);
+    int bad = 0;
+    if (!o.outdir) bad = dc_cli_usage_error("run", "-o OUTDIR is required");
+    else if (v.argi >= argc) bad = dc_cli_usage_error("run", "no input file");
+    else if (o.review_threshold > o.match_threshold)
+        bad = dc_cli_usage_error("run", "--review-threshold must not exceed --match-threshold");
+    if (bad) {
+        dc_optvals_free(&v);
+        return bad;
+    }
+    dc_cli_log_level(&v);
+    char **maps;
+    size_t nmaps;
+    if (dc_cli_mappings(&v, &maps, &nmaps)) {
+        dc_error("%s", dc_geterr());
+        dc_optvals_free(&v);
+        return DC_EXIT_FAIL;
+    }
+    o.load.mappings = (const char *const *)maps;
     dc_cli_inputs_t inputs;
-    int irc = dc_cli_inputs((const char *const *)argv + optind, (size_t)(argc - optind), o.source_naming, &inputs);
+    int irc = dc_cli_inputs((const char *const *)argv + v.argi, (size_t)(argc - v.argi), o.source_naming, &inputs);
     if (irc) {
         dc_error("%s", dc_geterr());
-        free(maps);
+        dc_cli_mappings_free(maps, nmaps);
+        dc_optvals_free(&v);
         return irc;
     }
     const char *const *paths = inputs.paths;
@@ -273,19 +127,21 @@ int dc_cmd_run(int argc, char **argv)
 
     dc_run_t run;
     dc_run_init(&run, &o);
-    dc_progress_init(!o.quiet);
+    dc_progress_init(!o.quiet && progress == 0);   /* --progress auto|json|none */
+    if (progress == 1) dc_progress_json();
     int rc = dc_pipeline_run(&run, paths, npaths);
     if (rc) dc_error("%s", dc_geterr());
     else if (!o.quiet) dc_report_summary(&run, stderr);
-    if (rc == 0 && deliver_to) {
+    if (rc == 0 && v.set[DC_OPT_DELIVER]) {
         /* the outputs are committed (_SUCCESS): deliver the folder as it is */
-        dc_deliver_opts_t d = {.outdir = o.outdir, .conninfo = deliver_to, .log_level = o.quiet ? 0 : 1,
+        dc_deliver_opts_t d = {.outdir = o.outdir, .conninfo = v.str[DC_OPT_DELIVER], .log_level = o.quiet ? 0 : 1,
                                .csv_raw = !dc_table_formula_guard};
         rc = dc_deliver(&d, NULL);
         if (rc) dc_error("%s (the run's outputs are complete in %s)", dc_geterr(), o.outdir);
     }
     dc_pipeline_free(&run);
     dc_cli_inputs_free(&inputs);
-    free(maps);
+    dc_cli_mappings_free(maps, nmaps);
+    dc_optvals_free(&v);
     return rc ? DC_EXIT_FAIL : DC_EXIT_OK;
 }

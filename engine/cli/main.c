@@ -15,21 +15,21 @@
 #include <unistd.h>    /* _exit */
 
 typedef struct {
-    const char *name;
+    const dc_cmd_spec_t *spec;   /* NULL: a hidden command outside the option table */
     int (*fn)(int, char **);
-    const char *summary;
+    const char *hidden;          /* its name */
 } subcmd_t;
 
 static const subcmd_t subcmds[] = {
-    {"run", dc_cmd_run, "load, normalize, match and merge: one record per citizen"},
-    {"load", dc_cmd_load, "read exports and write canonical UTF-8 rows and rejects"},
-    {"normalize", dc_cmd_normalize, "show what the engine understands of every row"},
-    {"gen", dc_cmd_gen, "generate synthetic provincial exports with ground truth"},
-    {"eval", dc_cmd_eval, "score links.csv against a truth file"},
-    {"explain", dc_cmd_explain, "show why two rows were or were not merged"},
-    {"deliver", dc_cmd_deliver, "deliver a run's outputs into PostgreSQL, all or nothing"},
-    {"blocks", dc_cmd_blocks, "show the candidate pairs of the blocking rules (and the true pairs they find)"},
-    {"store", dc_cmd_store, NULL},   /* hidden (no summary): debugging the record store */
+    {&dc_spec_run, dc_cmd_run, NULL},
+    {&dc_spec_load, dc_cmd_load, NULL},
+    {&dc_spec_normalize, dc_cmd_normalize, NULL},
+    {&dc_spec_gen, dc_cmd_gen, NULL},
+    {&dc_spec_eval, dc_cmd_eval, NULL},
+    {&dc_spec_explain, dc_cmd_explain, NULL},
+    {&dc_spec_deliver, dc_cmd_deliver, NULL},
+    {&dc_spec_blocks, dc_cmd_blocks, NULL},
+    {NULL, dc_cmd_store, "store"},   /* hidden (not listed, no man page): debugging the record store */
 };
 
 static void usage(FILE *out)
@@ -42,15 +42,34 @@ static void usage(FILE *out)
             "\n"
             "Commands:\n");
     for (size_t i = 0; i < DC_ARRAY_LEN(subcmds); i++)
-        if (subcmds[i].summary) fprintf(out, "  %-10s %s\n", subcmds[i].name, subcmds[i].summary);
+        if (subcmds[i].spec) fprintf(out, "  %-10s %s\n", subcmds[i].spec->name, subcmds[i].spec->summary);
     fprintf(out,
             "\n"
             "Options:\n"
-            "  -h, --help     show this help\n"
-            "  -V, --version  show the version\n"
+            "  -h, --help         show this help\n"
+            "  -V, --version      show the version\n"
+            "      --man          print the manual page dancu(1) (roff)\n"
+            "      --completion bash  print the bash completion script\n"
             "\n"
-            "Run 'dancu COMMAND --help' for a command's options.\n"
+            "Run 'dancu help COMMAND' or 'dancu COMMAND --help' for a command's options.\n"
             "Exit status: 0 success, 1 failure, 2 usage error.\n");
+}
+
+static const dc_cmd_spec_t *const *all_specs(size_t *n)
+{
+    static const dc_cmd_spec_t *v[DC_ARRAY_LEN(subcmds)];
+    size_t k = 0;
+    for (size_t i = 0; i < DC_ARRAY_LEN(subcmds); i++)
+        if (subcmds[i].spec) v[k++] = subcmds[i].spec;
+    *n = k;
+    return v;
+}
+
+static const subcmd_t *find_cmd(const char *name)
+{
+    for (size_t i = 0; i < DC_ARRAY_LEN(subcmds); i++)
+        if (!strcmp(name, subcmds[i].spec ? subcmds[i].spec->name : subcmds[i].hidden)) return &subcmds[i];
+    return NULL;
 }
 
 int dc_cli_threads(const char *arg)
@@ -167,26 +186,37 @@ void dc_cli_install_signals(void)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        usage(stderr);
-        return DC_EXIT_USAGE;
-    }
+    if (argc < 2) return dc_cli_usage_error(NULL, "no command given");
     const char *cmd = argv[1];
-    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || (!strcmp(cmd, "help") && argc == 2)) {
         usage(stdout);
+        return DC_EXIT_OK;
+    }
+    if (!strcmp(cmd, "help")) {   /* dancu help COMMAND */
+        const subcmd_t *sc = find_cmd(argv[2]);
+        if (!sc || !sc->spec || argc > 3) return dc_cli_usage_error(NULL, "help: unknown command '%s'", argv[2]);
+        dc_cli_help(sc->spec, stdout);
         return DC_EXIT_OK;
     }
     if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
         printf("dancu %s\n", DC_VERSION);
         return DC_EXIT_OK;
     }
-    for (size_t i = 0; i < DC_ARRAY_LEN(subcmds); i++) {
-        if (!strcmp(cmd, subcmds[i].name)) {
-            dc_cli_install_signals();
-            return subcmds[i].fn(argc - 1, argv + 1);
-        }
+    size_t n;
+    const dc_cmd_spec_t *const *specs = all_specs(&n);
+    if (!strcmp(cmd, "--man")) {
+        dc_cli_man(specs, n, stdout);
+        return fflush(stdout) == 0 ? DC_EXIT_OK : DC_EXIT_FAIL;
     }
-    fprintf(stderr, "dancu: unknown command '%s'\n\n", cmd);
-    usage(stderr);
-    return DC_EXIT_USAGE;
+    if (!strcmp(cmd, "--completion")) {
+        if (argc != 3 || strcmp(argv[2], "bash")) return dc_cli_usage_error(NULL, "--completion: only 'bash'");
+        dc_cli_completion_bash(specs, n, stdout);
+        return fflush(stdout) == 0 ? DC_EXIT_OK : DC_EXIT_FAIL;
+    }
+    const subcmd_t *sc = find_cmd(cmd);
+    if (sc) {
+        dc_cli_install_signals();
+        return sc->fn(argc - 1, argv + 1);
+    }
+    return dc_cli_usage_error(NULL, "unknown command '%s'", cmd);
 }

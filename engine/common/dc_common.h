@@ -114,7 +114,7 @@ void dc_buf_put_json_str(dc_buf_t *b, const char *s, size_t n);
 /*! dc_read_file() : whole file, NUL-terminated, malloc'd, decompressed when
  *  its name ends in ".zst"; NULL (dc_seterr) on error or when larger than
  *  `max` bytes (0: no limit). */
-char *dc_read_file(const char *path, size_t *len, size_t max);
+char *dc_read_file(const char *path, size_t *len, size_t max);   /* "-": standard input */
 
 /* ----------------------------------------------------------------- arena */
 
@@ -144,6 +144,16 @@ void dc_arena_free(dc_arena_t *a);
 
 /*! dc_nthreads_default() : the number of online CPUs (at least 1). */
 int dc_nthreads_default(void);
+
+/* Bounds of a numeric option of an options struct (like zstd's
+ * ZSTD_cParam_getBounds): each module states the range its options
+ * accept next to the struct; the command line checks values against them. */
+typedef struct dc_bounds {
+    double lo, hi;
+} dc_bounds_t;
+
+/*! dc_threads_bounds() : a thread count: 0 (all cores) .. 1024. */
+dc_bounds_t dc_threads_bounds(void);
 
 /*! dc_pool_run() :
  *  Run fn(ctx, tid, nthreads) on `nthreads` threads (tid 0..nthreads-1) and
@@ -224,7 +234,9 @@ size_t dc_intern_bytes(const dc_intern_t *in);
 typedef struct dc_outfile dc_outfile_t;
 enum { DC_OUT_ZSTD = 1 };
 
-/*! dc_outfile_open() : @return the handle, or NULL with dc_seterr(). */
+/*! dc_outfile_open() : @return the handle, or NULL with dc_seterr().
+ *  Path "-" is standard output: written as it comes (a failed run may
+ *  leave part of it), commit flushes, abort stops. */
 dc_outfile_t *dc_outfile_open(const char *path, int flags);
 int dc_outfile_write(dc_outfile_t *f, const void *p, size_t n);
 int dc_outfile_buf(dc_outfile_t *f, const dc_buf_t *b); /* write b->p[0..len) */
@@ -272,6 +284,9 @@ int dc_table_formula_mode(const char *mode);
  *  `cols` (ncols names) are copied. @return NULL on error (dc_seterr). */
 dc_table_t *dc_table_open(const char *dir, const char *name, dc_format_t fmt, int compress,
                           const char *const *cols, size_t ncols);
+/*! dc_table_open_path() : the same for a file path ("-": standard output). */
+dc_table_t *dc_table_open_path(const char *path, dc_format_t fmt, int compress, const char *const *cols,
+                               size_t ncols);
 void dc_table_str(dc_table_t *t, const char *s, size_t n);  /* string cell ("" allowed) */
 void dc_table_cstr(dc_table_t *t, const char *s);           /* NUL-terminated string cell */
 void dc_table_null(dc_table_t *t);                          /* empty CSV cell / JSON null */
@@ -327,13 +342,23 @@ size_t dc_format_fixed(char *out, double v, int decimals);
  * cheap (one atomic add) and thread-safe; the redraw happens on whichever
  * thread crosses the interval, never blocking the others. */
 void dc_progress_init(int enabled);       /* enabled && isatty(2) */
+/*! dc_progress_json() : instead of the line, one JSON object per line on
+ *  standard error (whatever it is), at most one a second while a stage
+ *  runs and one when it ends:
+ *    {"stage": "load", "rows": N, "total": N|null, "fraction": F|null,
+ *     "rate": rows/s, "elapsed": s, "run_elapsed": s, "remaining": s|null,
+ *     "done": false|true}  (`dancu run --progress=json`). */
+void dc_progress_json(void);
+/*! dc_progress_set() : the stage's count of rows done, when it is known
+ *  only at the end (never lowers the count). */
+void dc_progress_set(uint64_t done);
 void dc_progress_begin(const char *stage, uint64_t total);  /* total 0: unknown */
 void dc_progress_add(uint64_t n);
 /*! dc_progress_fraction() : share of the stage's work done (0..1), when it
  *  is known by another measure than the counted items (e.g. input bytes);
  *  gives the line a percentage and the time left. */
 void dc_progress_fraction(double f);
-void dc_progress_end(void);               /* clears the line */
+void dc_progress_end(void);               /* clears the line (JSON: the "done" line) */
 int dc_progress_active(void);
 
 /* ------------------------------------------------------------------ misc */

@@ -39,6 +39,7 @@ struct dc_outfile {
     uint64_t written, kicked;  /* bytes written to fd; bytes handed to writeback */
     int zopen;            /* zstd: input given to the open frame since it began */
     int frames;           /* zstd: frames were appended by dc_outfile_put_frame */
+    int std;              /* path "-": standard output (no temporary, no rename) */
 };
 
 static char *volatile g_tmp[MAX_OPEN];
@@ -73,6 +74,18 @@ dc_outfile_t *dc_outfile_open(const char *path, int flags)
 {
     dc_outfile_t *f = dc_xcalloc(1, sizeof *f);
     f->path = dc_xstrdup(path);
+    if (!strcmp(path, "-")) {   /* standard output: written as it comes, nothing to rename */
+        f->std = 1;
+        f->slot = -1;
+        f->tmp = dc_xstrdup("standard output");
+        f->fd = dup(1);
+        if (f->fd < 0) {
+            dc_seterr("cannot write to standard output: %s", strerror(errno));
+            release(f);
+            return NULL;
+        }
+        goto buffers;
+    }
     const char *slash = strrchr(path, '/');
     size_t dirlen = slash ? (size_t)(slash - path + 1) : 0;
     dc_buf_t t = DC_BUF_INIT;
@@ -94,6 +107,7 @@ dc_outfile_t *dc_outfile_open(const char *path, int flags)
         release(f);
         return NULL;
     }
+buffers:
     f->buf = dc_xmalloc(OUT_BUFSZ);
     if (flags & DC_OUT_ZSTD) {
         f->zc = ZSTD_createCCtx();
@@ -205,9 +219,9 @@ int dc_outfile_commit(dc_outfile_t *f)
         rc = dc_seterr("cannot sync %s: %s", f->tmp, strerror(errno));
     if (close(f->fd) != 0 && rc == 0)
         rc = dc_seterr("cannot close %s: %s", f->tmp, strerror(errno));
-    if (rc == 0 && rename(f->tmp, f->path) != 0)
+    if (rc == 0 && !f->std && rename(f->tmp, f->path) != 0)
         rc = dc_seterr("cannot rename %s to %s: %s", f->tmp, f->path, strerror(errno));
-    if (rc != 0) unlink(f->tmp);
+    if (rc != 0 && !f->std) unlink(f->tmp);
     release(f);
     return rc;
 }
@@ -216,7 +230,7 @@ void dc_outfile_abort(dc_outfile_t *f)
 {
     if (!f) return;
     close(f->fd);
-    unlink(f->tmp);
+    if (!f->std) unlink(f->tmp);
     release(f);
 }
 

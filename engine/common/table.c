@@ -91,8 +91,15 @@ dc_table_t *dc_table_open(const char *dir, const char *name, dc_format_t fmt, in
     dc_buf_t path = DC_BUF_INIT;
     dc_buf_printf(&path, "%s/%s.%s%s", dir, name, fmt == DC_FMT_JSONL ? "jsonl" : "csv",
                   compress ? ".zst" : "");
-    dc_outfile_t *out = dc_outfile_open(path.p, compress ? DC_OUT_ZSTD : 0);
+    dc_table_t *t = dc_table_open_path(path.p, fmt, compress, cols, ncols);
     dc_buf_free(&path);
+    return t;
+}
+
+dc_table_t *dc_table_open_path(const char *path, dc_format_t fmt, int compress, const char *const *cols,
+                               size_t ncols)
+{
+    dc_outfile_t *out = dc_outfile_open(path, compress ? DC_OUT_ZSTD : 0);
     if (!out) return NULL;
     dc_table_t *t = dc_xcalloc(1, sizeof *t);
     t->out = out;

@@ -407,7 +407,8 @@ dc_hash128_t dc_hash128(const void *p, size_t n)
 
 static char *read_raw(const char *path, size_t *len, size_t max)
 {
-    FILE *f = fopen(path, "rb");
+    int std = !strcmp(path, "-");   /* standard input */
+    FILE *f = std ? stdin : fopen(path, "rb");
     if (!f) { dc_seterr("cannot open %s", path); return NULL; }
     dc_buf_t b = DC_BUF_INIT;
     char tmp[65536];
@@ -417,7 +418,7 @@ static char *read_raw(const char *path, size_t *len, size_t max)
         if (max && b.len > max) break;
     }
     int err = ferror(f);
-    fclose(f);
+    if (!std) fclose(f);
     if (err || (max && b.len > max)) {
         dc_buf_free(&b);
         dc_seterr(err ? "cannot read %s" : "%s is too large", path);

@@ -65,6 +65,16 @@ typedef struct dc_gen_opts {
     dc_gen_corruption_t corruption; /* duplicate and corruption settings (--corruption) */
 } dc_gen_opts_t;
 
+/* Numeric options of dc_gen_opts_t and their bounds. */
+typedef enum dc_gen_param {
+    DC_GEN_P_PEOPLE,         /* 1 .. 10^9 */
+    DC_GEN_P_SEED,           /* 0 .. 2^64 - 1 */
+    DC_GEN_P_DUP_RATE,       /* 0..1 */
+    DC_GEN_P_CORRUPT_RATE,   /* 0..1 */
+} dc_gen_param_t;
+/*! dc_gen_param_bounds() : the accepted range of a numeric generator option. */
+dc_bounds_t dc_gen_param_bounds(dc_gen_param_t p);
+
 void dc_gen_opts_default(dc_gen_opts_t *o);
 /*! dc_gen_opts_corruption() : select a corruption profile and its
  *  --dup-rate and --corrupt-rate (set those after it to override them). */

@@ -29,6 +29,17 @@
 
 enum { HOUSES_PER_BLOCK = 256, BLOCKS_PER_THREAD = 8 };
 
+dc_bounds_t dc_gen_param_bounds(dc_gen_param_t p)
+{
+    switch (p) {
+    case DC_GEN_P_PEOPLE: return (dc_bounds_t){1, 1e9};
+    case DC_GEN_P_SEED: return (dc_bounds_t){0, 18446744073709551615.0};
+    case DC_GEN_P_DUP_RATE:
+    case DC_GEN_P_CORRUPT_RATE: return (dc_bounds_t){0, 1};
+    }
+    return (dc_bounds_t){0, 0};
+}
+
 void dc_gen_opts_default(dc_gen_opts_t *o)
 {
     memset(o, 0, sizeof *o);

@@ -478,6 +478,25 @@ void dc_eval_labels(const uint64_t *pred, const uint64_t *truth, size_t n, dc_ev
 
 /* ------------------------------------------------------------ run stages */
 
+/* Histogram of the candidate pairs' match weights (report): bins of
+ * DC_WHIST_WIDTH units of weight from DC_WHIST_LO to DC_WHIST_HI; the
+ * first bin also holds the weights below, the last those above. */
+#define DC_WHIST_LO (-40)
+#define DC_WHIST_HI 100
+#define DC_WHIST_WIDTH 2
+#define DC_WHIST_NBINS ((DC_WHIST_HI - DC_WHIST_LO) / DC_WHIST_WIDTH)
+
+/* A review pair kept for review.html (the DC_REVIEW_PAGE_MAX first rows of
+ * the review table: highest weights first). */
+#define DC_REVIEW_PAGE_MAX 2000
+typedef struct dc_review_pair {
+    uint32_t a, b;                 /* record indices, a < b */
+    float weight;                  /* match weight */
+    float w[DC_COL__COUNT];        /* per-column weights */
+    uint8_t lv[DC_COL__COUNT];     /* per-column levels */
+    uint8_t refused;               /* a link refused for cannot-link evidence */
+} dc_review_pair_t;
+
 /* Matching state kept in run->match between stages. */
 struct dc_match_state {
     dc_rules_t rules;
@@ -498,6 +517,9 @@ struct dc_match_state {
     size_t nrefused;
     double match_weight, review_weight;   /* thresholds as weights */
     uint64_t review_rows;
+    uint64_t whist[DC_WHIST_NBINS];       /* candidate pairs by match weight (dc_score_run) */
+    dc_review_pair_t *review_top;         /* first rows of the review table (dc_match_write) */
+    size_t nreview_top;
 };
 
 int dc_block_run(dc_run_t *run);

@@ -6,7 +6,7 @@
  */
 #include "match/dc_match.h"
 
-#include <math.h>     /* log2 */
+#include <math.h>     /* floor, log2 */
 #include <stdlib.h>   /* free */
 #include <string.h>   /* strlen */
 
@@ -169,6 +169,12 @@ int dc_score_run(dc_run_t *run)
     dc_parallel_for(run->opts.nthreads, ms->npairs, 4096, score_one, &s);
     ms->match_weight = prob_weight(run->opts.match_threshold);
     ms->review_weight = prob_weight(run->opts.review_threshold);
+    memset(ms->whist, 0, sizeof ms->whist);
+    for (size_t p = 0; p < ms->npairs; p++) {
+        double f = floor(((double)ms->score[p] - DC_WHIST_LO) / DC_WHIST_WIDTH);
+        int bin = f < 0 || f != f ? 0 : f >= DC_WHIST_NBINS ? DC_WHIST_NBINS - 1 : (int)f;
+        ms->whist[bin]++;
+    }
     dc_run_stage_end(run, ms->npairs);
     return 0;
 }
@@ -311,6 +317,9 @@ static int write_review(dc_run_t *run, const dc_match_sink_t *sink)
         sel[nsel++] = ((uint64_t)~x << 32) | (uint32_t)p;
     }
     dc_sort_u64(sel, nsel);
+    free(ms->review_top);
+    ms->nreview_top = DC_MIN(nsel, (size_t)DC_REVIEW_PAGE_MAX);
+    ms->review_top = dc_xcalloc(ms->nreview_top ? ms->nreview_top : 1, sizeof *ms->review_top);
     int rc = 0;
     for (size_t k = 0; k < nsel && !rc; k++) {
         size_t p = (uint32_t)sel[k];
@@ -319,6 +328,17 @@ static int write_review(dc_run_t *run, const dc_match_sink_t *sink)
         double w[DC_COL__COUNT];
         dc_levels_unpack(ms->pats[p], lv);
         double total = dc_model_score(&ms->model, &ms->tf, lv, a, b, w);
+        if (k < ms->nreview_top) {
+            dc_review_pair_t *rp = &ms->review_top[k];
+            rp->a = (uint32_t)(ms->pairs[p] >> 32);
+            rp->b = (uint32_t)ms->pairs[p];
+            rp->weight = (float)total;
+            rp->refused = refused[p];
+            for (int c = 0; c < DC_COL__COUNT; c++) {
+                rp->w[c] = (float)w[c];
+                rp->lv[c] = lv[c];
+            }
+        }
         dc_table_cstr(t, source_name(run, a->source));
         dc_table_cstr(t, dc_intern_str(run->in, a->record_id, NULL));
         dc_table_cstr(t, source_name(run, b->source));
@@ -487,6 +507,7 @@ void dc_match_free(dc_run_t *run)
     dc_rules_free(&ms->rules);
     dc_labels_free(&ms->labels);
     dc_block_stats_free(&ms->bstats);
+    free(ms->review_top);
     free(ms);
     run->match = NULL;
 }

@@ -264,7 +264,8 @@ fail:
 
 int dc_rules_load(const char *path, dc_rules_t *out)
 {
-    FILE *f = fopen(path, "rb");
+    int std = !strcmp(path, "-");   /* standard input */
+    FILE *f = std ? stdin : fopen(path, "rb");
     if (!f) return dc_seterr("cannot open rules file %s: %s", path, strerror(errno));
     dc_buf_t b = DC_BUF_INIT;
     char tmp[4096];
@@ -274,7 +275,7 @@ int dc_rules_load(const char *path, dc_rules_t *out)
         if (b.len > (1u << 20)) break;
     }
     int err = ferror(f);
-    fclose(f);
+    if (!std) fclose(f);
     if (err || b.len > (1u << 20)) {
         dc_buf_free(&b);
         return dc_seterr("cannot read rules file %s", path);

@@ -16,7 +16,8 @@
  *                                   one golden record per cluster:
  *                                   survivorship (once per cluster) and the
  *                                   conflict counts -> run->merge
- *   dc_report_write(run)            OUTDIR/report.json (staged too)
+ *   dc_report_write(run)            OUTDIR/report.json, report.html and
+ *                                   review.html (staged too)
  *   dc_output_commit(run)           the one place where files appear: every
  *                                   staged file is renamed into OUTDIR,
  *                                   then _SUCCESS is written
@@ -222,6 +223,10 @@ dc_table_t *dc_output_table(dc_run_t *run, const char *name, const char *const *
  *  set like tables. @return NULL on error (dc_seterr). */
 dc_outfile_t *dc_output_file(dc_run_t *run, const char *name);
 
+/*! dc_output_page() : dc_output_file for an HTML page: never compressed
+ *  (a browser opens it as it is). */
+dc_outfile_t *dc_output_page(dc_run_t *run, const char *name);
+
 /*! dc_output_commit() :
  *  Commit every table and file opened here, then move every visible file
  *  of the staging folder into OUTDIR (renames only, in name order), sync
@@ -257,7 +262,8 @@ const char *dc_output_dir(const dc_run_t *run);
  *  (deterministic apart from timings, memory and the thread count). */
 void dc_report_json(const dc_run_t *run, dc_buf_t *out);
 
-/*! dc_report_write() : OUTDIR/report.json (staged). @return 0 or -1. */
+/*! dc_report_write() : OUTDIR/report.json, OUTDIR/report.html and
+ *  OUTDIR/review.html (staged; the pages never compressed). @return 0 or -1. */
 int dc_report_write(dc_run_t *run);
 
 /*! dc_report_reject_rate() : rejected / input rows (0 with no input). */
@@ -268,10 +274,43 @@ double dc_report_reject_rate(const dc_run_t *run);
 void dc_report_summary(const dc_run_t *run, FILE *out);
 
 /* Cluster size histogram bins used in the report: 1, 2, 3, 4, 5, 6-10,
- * 11-20, 21-50, 51-100, >100. */
+ * 11-20, 21-50, 51-100, >100 (labels in dc_report_hist_labels). */
 #define DC_REPORT_NBINS 10
 void dc_report_cluster_hist(const dc_clusters_t *cl, uint64_t hist[DC_REPORT_NBINS],
                             uint32_t *max_size);
+extern const char *const dc_report_hist_labels[DC_REPORT_NBINS];
+
+/* Data quality per source province (report.json's
+ * data_quality_by_province, report.html's table): counts of records. */
+enum {
+    DC_Q_ROWS, DC_Q_ID12_MISSING, DC_Q_ID12_INVALID, DC_Q_ID12_INCONSISTENT, DC_Q_CMND_INVALID,
+    DC_Q_DOB_MISSING, DC_Q_DOB_INVALID, DC_Q_DOB_AMBIGUOUS, DC_Q_DOB_YEAR_ONLY, DC_Q_SEX_UNKNOWN,
+    DC_Q_NAME_NO_DIACRITICS, DC_Q_NAME_PLACEHOLDER, DC_Q_ADDR_UNMATCHED, DC_Q_ADDR_AMBIGUOUS_NEW, DC_Q__COUNT
+};
+extern const char *const dc_report_quality_names[DC_Q__COUNT];   /* "rows", "id12_missing", ... */
+typedef struct dc_quality {
+    uint64_t c[256][DC_Q__COUNT];   /* [province code of the source row (0 unknown)][DC_Q_*] */
+} dc_quality_t;
+/*! dc_report_quality() : the counts over run->recs on run->opts.nthreads
+ *  threads (sums: the same whatever the thread count). Free with free(). */
+dc_quality_t *dc_report_quality(const dc_run_t *run);
+
+/* ---------------------------------------------------------- HTML pages */
+
+/*! dc_report_html() : report.html (engine/merge/report_html.c): the
+ *  figures of report.json as charts, each with its table. No name, ID
+ *  number or address of any person. */
+void dc_report_html(const dc_run_t *run, dc_buf_t *out);
+
+/*! dc_review_html() : review.html (engine/merge/review_html.c): the
+ *  review pairs kept by the match stage (run->match->review_top, the
+ *  DC_REVIEW_PAGE_MAX highest-weight ones), side by side, for a person to
+ *  decide, exporting a labels CSV. Holds personal data by design. */
+void dc_review_html(const dc_run_t *run, dc_buf_t *out);
+
+/*! dc_review_value() : the display text of comparison column `col`
+ *  (dc_col_t) of a record: what review.html and `dancu explain` show. */
+void dc_review_value(const dc_run_t *run, const dc_record_t *r, int col, dc_buf_t *out);
 
 /* Progress on standard error: dc_progress_* in engine/common/dc_common.h. */
 

@@ -337,21 +337,22 @@ dc_table_t *dc_output_table(dc_run_t *run, const char *name, const char *const *
     return e->t;
 }
 
-dc_outfile_t *dc_output_file(dc_run_t *run, const char *name)
+static dc_outfile_t *output_file(dc_run_t *run, const char *name, int compress)
 {
     dc_output_t *o = run->merge ? run->merge->out : NULL;
     if (!o) {
         dc_seterr("outputs not open (dc_output_begin)");
         return NULL;
     }
+    compress = compress && o->compress;
     dc_buf_t base = DC_BUF_INIT;
-    dc_buf_printf(&base, "%s%s", name, o->compress ? ".zst" : "");
+    dc_buf_printf(&base, "%s%s", name, compress ? ".zst" : "");
     staged_t *e = new_entry(o, base.p);
     dc_buf_free(&base);
     if (!e) return NULL;
     dc_buf_t path = DC_BUF_INIT;
     dc_buf_printf(&path, "%s/%s", o->stage, e->base);
-    e->f = dc_outfile_open(path.p, o->compress ? DC_OUT_ZSTD : 0);
+    e->f = dc_outfile_open(path.p, compress ? DC_OUT_ZSTD : 0);
     dc_buf_free(&path);
     if (!e->f) {
         drop_last(o);
@@ -359,6 +360,10 @@ dc_outfile_t *dc_output_file(dc_run_t *run, const char *name)
     }
     return e->f;
 }
+
+dc_outfile_t *dc_output_file(dc_run_t *run, const char *name) { return output_file(run, name, 1); }
+
+dc_outfile_t *dc_output_page(dc_run_t *run, const char *name) { return output_file(run, name, 0); }
 
 static void output_free(dc_run_t *run)
 {

@@ -38,7 +38,7 @@ void dc_report_cluster_hist(const dc_clusters_t *cl, uint64_t hist[DC_REPORT_NBI
     }
 }
 
-static const char *const hist_labels[DC_REPORT_NBINS] = {"1", "2", "3", "4", "5", "6-10",
+const char *const dc_report_hist_labels[DC_REPORT_NBINS] = {"1", "2", "3", "4", "5", "6-10",
                                                           "11-20", "21-50", "51-100", ">100"};
 
 double dc_report_reject_rate(const dc_run_t *run)
@@ -46,13 +46,8 @@ double dc_report_reject_rate(const dc_run_t *run)
     return run->load.rows_in ? (double)run->load.rows_rejected / (double)run->load.rows_in : 0.0;
 }
 
-/* Data quality per source province, from record flags. */
-enum {
-    Q_ROWS, Q_ID12_MISSING, Q_ID12_INVALID, Q_ID12_INCONSISTENT, Q_CMND_INVALID,
-    Q_DOB_MISSING, Q_DOB_INVALID, Q_DOB_AMBIGUOUS, Q_DOB_YEAR_ONLY, Q_SEX_UNKNOWN,
-    Q_NAME_NO_DIACRITICS, Q_NAME_PLACEHOLDER, Q_ADDR_UNMATCHED, Q_ADDR_AMBIGUOUS_NEW, Q__COUNT
-};
-static const char *const q_names[Q__COUNT] = {
+/* Data quality per source province, from record flags (dc_merge.h). */
+const char *const dc_report_quality_names[DC_Q__COUNT] = {
     "rows", "id12_missing", "id12_invalid", "id12_inconsistent", "cmnd_invalid",
     "dob_missing", "dob_invalid", "dob_ambiguous", "dob_year_only", "sex_unknown",
     "name_no_diacritics", "name_placeholder", "address_unmatched", "address_ambiguous_2025",
@@ -60,35 +55,35 @@ static const char *const q_names[Q__COUNT] = {
 
 typedef struct qjob {
     const dc_run_t *run;
-    uint64_t (*part)[256][Q__COUNT];   /* per thread */
+    dc_quality_t *part;   /* per thread */
 } qjob_t;
 
 static void quality_part(void *ctx, int tid, int nth)
 {
     qjob_t *j = ctx;
     size_t n = j->run->nrec, a = n * (size_t)tid / (size_t)nth, b = n * (size_t)(tid + 1) / (size_t)nth;
-    uint64_t (*q)[Q__COUNT] = j->part[tid];
+    uint64_t (*q)[DC_Q__COUNT] = j->part[tid].c;
     for (size_t i = a; i < b; i++) {
         const dc_record_t *r = &j->run->recs[i];
         uint64_t *c = q[r->prov_src];
-        c[Q_ROWS]++;
-        if (!(r->id12_flags & DC_ID_PRESENT) && !r->id12) c[Q_ID12_MISSING]++;
-        else if (!(r->id12_flags & DC_ID_VALID)) c[Q_ID12_INVALID]++;
-        else if (r->id12_flags & (DC_ID_SEX_MISMATCH | DC_ID_YEAR_MISMATCH)) c[Q_ID12_INCONSISTENT]++;
-        if ((r->cmnd_flags & DC_ID_PRESENT) && !(r->cmnd_flags & DC_ID_VALID)) c[Q_CMND_INVALID]++;
-        if (r->dob.flags & DC_DATE_INVALID) c[Q_DOB_INVALID]++;
-        else if (r->dob.prec == DC_PREC_NONE) c[Q_DOB_MISSING]++;
-        else if (r->dob.prec == DC_PREC_YEAR) c[Q_DOB_YEAR_ONLY]++;
-        if (r->dob.flags & DC_DATE_AMBIGUOUS) c[Q_DOB_AMBIGUOUS]++;
-        if (r->sex != DC_SEX_MALE && r->sex != DC_SEX_FEMALE) c[Q_SEX_UNKNOWN]++;
-        if (r->name.flags & DC_NAME_NO_DIACRITICS) c[Q_NAME_NO_DIACRITICS]++;
-        if (r->name.flags & DC_NAME_PLACEHOLDER) c[Q_NAME_PLACEHOLDER]++;
-        if ((r->hometown.flags | r->perm.flags | r->cur.flags) & DC_ADDR_UNMATCHED) c[Q_ADDR_UNMATCHED]++;
-        if ((r->hometown.flags | r->perm.flags | r->cur.flags) & DC_ADDR_AMBIGUOUS_NEW) c[Q_ADDR_AMBIGUOUS_NEW]++;
+        c[DC_Q_ROWS]++;
+        if (!(r->id12_flags & DC_ID_PRESENT) && !r->id12) c[DC_Q_ID12_MISSING]++;
+        else if (!(r->id12_flags & DC_ID_VALID)) c[DC_Q_ID12_INVALID]++;
+        else if (r->id12_flags & (DC_ID_SEX_MISMATCH | DC_ID_YEAR_MISMATCH)) c[DC_Q_ID12_INCONSISTENT]++;
+        if ((r->cmnd_flags & DC_ID_PRESENT) && !(r->cmnd_flags & DC_ID_VALID)) c[DC_Q_CMND_INVALID]++;
+        if (r->dob.flags & DC_DATE_INVALID) c[DC_Q_DOB_INVALID]++;
+        else if (r->dob.prec == DC_PREC_NONE) c[DC_Q_DOB_MISSING]++;
+        else if (r->dob.prec == DC_PREC_YEAR) c[DC_Q_DOB_YEAR_ONLY]++;
+        if (r->dob.flags & DC_DATE_AMBIGUOUS) c[DC_Q_DOB_AMBIGUOUS]++;
+        if (r->sex != DC_SEX_MALE && r->sex != DC_SEX_FEMALE) c[DC_Q_SEX_UNKNOWN]++;
+        if (r->name.flags & DC_NAME_NO_DIACRITICS) c[DC_Q_NAME_NO_DIACRITICS]++;
+        if (r->name.flags & DC_NAME_PLACEHOLDER) c[DC_Q_NAME_PLACEHOLDER]++;
+        if ((r->hometown.flags | r->perm.flags | r->cur.flags) & DC_ADDR_UNMATCHED) c[DC_Q_ADDR_UNMATCHED]++;
+        if ((r->hometown.flags | r->perm.flags | r->cur.flags) & DC_ADDR_AMBIGUOUS_NEW) c[DC_Q_ADDR_AMBIGUOUS_NEW]++;
     }
 }
 
-static void report_quality(const dc_run_t *run, dc_jw_t *j)
+dc_quality_t *dc_report_quality(const dc_run_t *run)
 {
     int nth = run->opts.nthreads > 0 ? run->opts.nthreads : dc_nthreads_default();
     if ((size_t)nth > run->nrec / 65536 + 1) nth = (int)(run->nrec / 65536 + 1);
@@ -96,13 +91,22 @@ static void report_quality(const dc_run_t *run, dc_jw_t *j)
     dc_pool_run(nth, quality_part, &q);
     for (int t = 1; t < nth; t++)
         for (int p = 0; p < 256; p++)
-            for (int k = 0; k < Q__COUNT; k++) q.part[0][p][k] += q.part[t][p][k];
+            for (int k = 0; k < DC_Q__COUNT; k++) q.part[0].c[p][k] += q.part[t].c[p][k];
+    dc_quality_t *out = dc_xmalloc(sizeof *out);
+    memcpy(out, &q.part[0], sizeof *out);
+    free(q.part);
+    return out;
+}
+
+static void report_quality(const dc_run_t *run, dc_jw_t *j)
+{
+    dc_quality_t *q = dc_report_quality(run);
     dc_jw_open(j, '[', DC_JW_LINES);
     /* known provinces by code, then records of unknown province */
     for (int pass = 0; pass < 2; pass++)
         for (int p = pass ? 0 : 1; p < (pass ? 1 : 256); p++) {
-            const uint64_t *c = q.part[0][p];
-            if (!c[Q_ROWS]) continue;
+            const uint64_t *c = q->c[p];
+            if (!c[DC_Q_ROWS]) continue;
             dc_jw_open(j, '{', DC_JW_LINES);
             dc_jw_key(j, "province");
             if (p) {
@@ -112,11 +116,11 @@ static void report_quality(const dc_run_t *run, dc_jw_t *j)
             } else {
                 dc_jw_null(j);
             }
-            for (int k = 0; k < Q__COUNT; k++) dc_jw_kv_u64(j, q_names[k], c[k]);
+            for (int k = 0; k < DC_Q__COUNT; k++) dc_jw_kv_u64(j, dc_report_quality_names[k], c[k]);
             dc_jw_close(j);
         }
     dc_jw_close(j);
-    free(q.part);
+    free(q);
 }
 
 static void report_inputs(const dc_run_t *run, dc_jw_t *j)
@@ -223,6 +227,25 @@ static void report_match(const dc_run_t *run, dc_jw_t *j)
     dc_jw_key(j, "review_weight");
     dc_jw_fixed(j, ms->review_weight, 4);
     dc_jw_close(j);
+
+    /* candidate pairs by match weight: bin k holds [lo + k w, lo + (k + 1) w) */
+    dc_jw_key(j, "match_weight_histogram");
+    dc_jw_open(j, '{', DC_JW_LINES);
+    dc_jw_key(j, "lo");
+    dc_jw_fixed(j, DC_WHIST_LO, 0);
+    dc_jw_key(j, "bin_width");
+    dc_jw_fixed(j, DC_WHIST_WIDTH, 0);
+    dc_jw_key(j, "counts");
+    dc_buf_t hb = DC_BUF_INIT;
+    dc_buf_putc(&hb, '[');
+    for (int k = 0; k < DC_WHIST_NBINS; k++) {
+        if (k) dc_buf_puts(&hb, ", ");
+        dc_buf_putu64(&hb, ms->whist[k]);
+    }
+    dc_buf_putc(&hb, ']');
+    dc_jw_raw(j, hb.p, hb.len);
+    dc_buf_free(&hb);
+    dc_jw_close(j);
 }
 
 void dc_report_json(const dc_run_t *run, dc_buf_t *out)
@@ -280,7 +303,7 @@ void dc_report_json(const dc_run_t *run, dc_buf_t *out)
     dc_jw_kv_u64(j, "max_size", maxsz);
     dc_jw_key(j, "size_histogram");
     dc_jw_open(j, '{', DC_JW_LINES);
-    for (int b = 0; b < DC_REPORT_NBINS; b++) dc_jw_kv_u64(j, hist_labels[b], hist[b]);
+    for (int b = 0; b < DC_REPORT_NBINS; b++) dc_jw_kv_u64(j, dc_report_hist_labels[b], hist[b]);
     dc_jw_close(j);
     dc_jw_close(j);
 
@@ -324,6 +347,18 @@ int dc_report_write(dc_run_t *run)
     dc_buf_t b = DC_BUF_INIT;
     dc_report_json(run, &b);
     int rc = dc_outfile_buf(f, &b);
+    if (rc == 0) {
+        dc_buf_clear(&b);
+        dc_report_html(run, &b);
+        f = dc_output_page(run, "report.html");
+        rc = f ? dc_outfile_buf(f, &b) : -1;
+    }
+    if (rc == 0 && run->match) {
+        dc_buf_clear(&b);
+        dc_review_html(run, &b);
+        f = dc_output_page(run, "review.html");
+        rc = f ? dc_outfile_buf(f, &b) : -1;
+    }
     dc_buf_free(&b);
     return rc;
 }

@@ -24,9 +24,17 @@ typedef struct dc_norm_opts {
     int ethnic_codes;   /* numeric dan_toc codes: 0 refuse to guess, 1979 or 2008 */
     int sex_one;        /* meaning of "1"/"0": 0 infer per file, 1 "1"=male, 2 "1"=female */
     int century_pivot;  /* dd/mm/yy: yy <= pivot -> 20yy else 19yy; 1..99, 0 = default 30 */
-    int ref_year;       /* "today" for plausibility checks; 0 = 2026 */
+    int ref_year;       /* "today" for plausibility checks; 1900..9999, 0 = 2026 */
     int no_cache;       /* 1: do not cache per distinct raw value (tests, benchmarks) */
 } dc_norm_opts_t;
+
+/* Numeric options of dc_norm_opts_t and their bounds. */
+typedef enum dc_norm_param {
+    DC_NORM_P_CENTURY_PIVOT,   /* 1..99 */
+    DC_NORM_P_REF_YEAR,        /* 1900..9999 (the date's year field holds 14 bits) */
+} dc_norm_param_t;
+/*! dc_norm_param_bounds() : the accepted range of a numeric normalization option. */
+dc_bounds_t dc_norm_param_bounds(dc_norm_param_t p);
 
 typedef struct dc_norm_shared dc_norm_shared_t;
 typedef struct dc_norm_ctx dc_norm_ctx_t;
@@ -37,6 +45,9 @@ typedef struct dc_norm_ctx dc_norm_ctx_t;
 dc_norm_shared_t *dc_norm_shared_create(dc_intern_t *in, const dc_norm_opts_t *opts);
 void dc_norm_shared_free(dc_norm_shared_t *sh);
 dc_intern_t *dc_norm_intern(const dc_norm_shared_t *sh);
+/*! dc_norm_gazetteer() : the gazetteer the normalizer matches addresses
+ *  against (dc_address.h), for names of provinces in reports. */
+const struct dc_gazetteer *dc_norm_gazetteer(const dc_norm_shared_t *sh);
 
 dc_norm_ctx_t *dc_norm_ctx_create(dc_norm_shared_t *sh);
 void dc_norm_ctx_free(dc_norm_ctx_t *ctx);

@@ -199,6 +199,17 @@ void dc_norm_shared_free(dc_norm_shared_t *sh)
 
 dc_intern_t *dc_norm_intern(const dc_norm_shared_t *sh) { return sh->in; }
 
+const struct dc_gazetteer *dc_norm_gazetteer(const dc_norm_shared_t *sh) { return sh->gz; }
+
+dc_bounds_t dc_norm_param_bounds(dc_norm_param_t p)
+{
+    switch (p) {
+    case DC_NORM_P_CENTURY_PIVOT: return (dc_bounds_t){1, 99};
+    case DC_NORM_P_REF_YEAR: return (dc_bounds_t){1900, 9999};
+    }
+    return (dc_bounds_t){0, 0};
+}
+
 dc_norm_ctx_t *dc_norm_ctx_create(dc_norm_shared_t *sh)
 {
     dc_norm_ctx_t *ctx = dc_xcalloc(1, sizeof *ctx);

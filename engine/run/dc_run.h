@@ -92,6 +92,17 @@ typedef struct dc_run_opts {
     dc_norm_opts_t norm;
 } dc_run_opts_t;
 
+/* Numeric options of dc_run_opts_t and their bounds (the thread count:
+ * dc_threads_bounds; load and normalization options: their modules). */
+typedef enum dc_run_param {
+    DC_RUN_P_MATCH_THRESHOLD,    /* match probability 0..1 */
+    DC_RUN_P_REVIEW_THRESHOLD,   /* match probability 0..1, at most the match threshold */
+    DC_RUN_P_MAX_REJECT_RATE,    /* 0..1 */
+    DC_RUN_P_MEMORY_LIMIT,       /* bytes: 0 (none) .. 1 PiB */
+} dc_run_param_t;
+/*! dc_run_param_bounds() : the accepted range of a numeric run option. */
+dc_bounds_t dc_run_param_bounds(dc_run_param_t p);
+
 typedef struct dc_match_state dc_match_state_t;   /* engine/match: pairs, model, stats */
 typedef struct dc_merge_state dc_merge_state_t;   /* engine/merge: citizens, conflicts */
 

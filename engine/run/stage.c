@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* stage.c - stage timing for the run report (dc_run.h).
+/* stage.c - stage timing for the run report, and the bounds of the run's
+ * numeric options (dc_run.h).
  *
  * A stage is open from dc_run_stage_begin() to dc_run_stage_end(): the
  * open stage is run->stages[run->nstages] with its name set; ending it
@@ -9,6 +10,17 @@
 #include "run/dc_run.h"
 
 #include <assert.h>
+
+dc_bounds_t dc_run_param_bounds(dc_run_param_t p)
+{
+    switch (p) {
+    case DC_RUN_P_MATCH_THRESHOLD:
+    case DC_RUN_P_REVIEW_THRESHOLD:
+    case DC_RUN_P_MAX_REJECT_RATE: return (dc_bounds_t){0, 1};
+    case DC_RUN_P_MEMORY_LIMIT: return (dc_bounds_t){0, 1125899906842624.0};
+    }
+    return (dc_bounds_t){0, 0};
+}
 
 void dc_run_stage_begin(dc_run_t *run, const char *name)
 {
@@ -30,5 +42,6 @@ void dc_run_stage_end(dc_run_t *run, uint64_t rows)
     s->seconds = dc_now() - s->seconds;
     s->rows = rows;
     s->peak_rss = dc_peak_rss_bytes();
+    dc_progress_set(rows);
     dc_progress_end();
 }

@@ -10,8 +10,10 @@
  * sample must have at least its `load` set. In JSON files, the values of
  * timing and memory keys (names containing "seconds", "per_second", "rss")
  * and the thread count ("threads", in report.json) are compared as 0: they
- * describe the run, not its result. The `run` sets hold every output of
- * `dancu run` (citizens, links, review, rejects, model, report, _SUCCESS);
+ * describe the run, not its result; in HTML pages, the parts marked
+ * volatile (the same figures) are left out. The `run` sets hold every output of
+ * `dancu run` (citizens, links, review, rejects, model, report, the pages report.html
+ * and review.html, _SUCCESS);
  * `normalize` writes OUT/normalized.csv and its rejects file. */
 #include "dc_test.h"
 
@@ -145,6 +147,26 @@ static size_t mask_paths(char *s, size_t n)
     return o;
 }
 
+/* Drop the volatile parts of an HTML page (timings, memory, thread count:
+ * between <!--volatile--> and <!--/volatile-->), in place. */
+#define DC_MIN_SZ(a, b) ((a) < (b) ? (a) : (b))
+
+static size_t mask_volatile(char *s, size_t n)
+{
+    static const char open[] = "<!--volatile-->", close[] = "<!--/volatile-->";
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        if (i + sizeof open - 1 <= n && !memcmp(s + i, open, sizeof open - 1)) {
+            size_t j = i + sizeof open - 1;
+            while (j + sizeof close - 1 <= n && memcmp(s + j, close, sizeof close - 1)) j++;
+            i = DC_MIN_SZ(j + sizeof close - 1, n);
+            continue;
+        }
+        s[o++] = s[i++];
+    }
+    return o;
+}
+
 static int same_output(const char *a, const char *b)
 {
     size_t na, nb;
@@ -155,6 +177,10 @@ static int same_output(const char *a, const char *b)
         if (l > 5 && !strcmp(a + l - 5, ".json")) {
             na = mask_paths(pa, mask_timing(pa, na));
             nb = mask_paths(pb, mask_timing(pb, nb));
+        }
+        if (l > 5 && !strcmp(a + l - 5, ".html")) {
+            na = mask_volatile(pa, na);
+            nb = mask_volatile(pb, nb);
         }
         eq = na == nb && !memcmp(pa, pb, na);
     }
@@ -178,6 +204,15 @@ START_TEST(test_mask_timing)
     size_t n = mask_timing(s, strlen(s));
     s[n] = '\0';
     ck_assert_str_eq(s, "{\"a\": 1.5, \"seconds\":0, \"read_seconds\": 0, \"rows\": 7, \"peak_rss\":0, \"threads\": 0}");
+}
+END_TEST
+
+START_TEST(test_mask_volatile)
+{
+    char s[] = "<p>a<!--volatile-->2 threads<!--/volatile--> b<!--volatile-->x</p>";
+    size_t n = mask_volatile(s, strlen(s));
+    s[n] = '\0';
+    ck_assert_str_eq(s, "<p>a b");
 }
 END_TEST
 
@@ -284,6 +319,7 @@ static Suite *golden_suite(void)
     TCase *tc = dc_test_tcase("golden");
     tcase_add_test(tc, test_mask_timing);
     tcase_add_test(tc, test_mask_paths);
+    tcase_add_test(tc, test_mask_volatile);
     tcase_add_test(tc, test_every_sample_has_load_golden);
     if (nsets > 0) tcase_add_loop_test(tc, test_golden_set, 0, nsets);
     suite_add_tcase(s, tc);

@@ -529,7 +529,7 @@ static const char *gen_inputs(void)
 {
     if (g_gen) return g_gen;
     char *dir = dc_test_tmpdir("safety-gen");
-    ck_assert_int_eq(dc_test_run("'%s' gen -q -n 30000 --seed 5 -T 2 -f -o '%s' >/dev/null 2>&1", DANCU_BIN, dir), 0);
+    ck_assert_int_eq(dc_test_run("'%s' gen -q -n 30000 --seed 5 -t 2 -f -o '%s' >/dev/null 2>&1", DANCU_BIN, dir), 0);
     size_t l = strlen(dir) + 16;
     g_gen = malloc(l);
     snprintf(g_gen, l, "%s/exports", dir);
@@ -602,14 +602,14 @@ START_TEST(test_run_killed_at_commit)
             usleep(10 * 1000);
             struct stat sb;
             char p[800];
-            snprintf(p, sizeof p, "%s/report.json", stage);
+            snprintf(p, sizeof p, "%s/review.html", stage);   /* the last output committed */
             ready = stat(p, &sb) == 0;
         }
         ck_assert_msg(ready, "the run never staged its report");
         list_dir(stage, 0, ls, sizeof ls);   /* visible names: the marker may be a temporary */
         const char *staged = ls;
         if (!strncmp(staged, "_SUCCESS ", 9)) staged += 9;   /* the marker is staged first */
-        ck_assert_str_eq(staged, "citizens.csv links.csv model.json rejects.csv report.json review.csv");
+        ck_assert_str_eq(staged, "citizens.csv links.csv model.json rejects.csv report.html report.json review.csv review.html");
         kill(pid, sigs[k]);
         int st;
         ck_assert_int_eq(waitpid(pid, &st, 0), pid);
@@ -633,7 +633,7 @@ START_TEST(test_run_killed_at_commit)
     ck_assert_int_eq(dc_test_run("cd '%s' && '%s' run -q -t 2 --force -o '%s' data-samples/tiny-40/exports/*",
                                  DANCU_SRCDIR, DANCU_BIN, out), 0);
     list_dir(out, 1, ls, sizeof ls);
-    ck_assert_str_eq(ls, "_SUCCESS citizens.csv links.csv model.json rejects.csv report.json review.csv");
+    ck_assert_str_eq(ls, "_SUCCESS citizens.csv links.csv model.json rejects.csv report.html report.json review.csv review.html");
     dc_test_run("rm -rf '%s'", dir);
     free(dir);
     gen_cleanup();
@@ -659,7 +659,7 @@ START_TEST(test_run_force_planted_symlink)
     list_dir(victim, 1, ls, sizeof ls);
     ck_assert_str_eq(ls, "precious.txt");
     list_dir(out, 0, ls, sizeof ls);
-    ck_assert_str_eq(ls, "_SUCCESS citizens.csv links.csv model.json rejects.csv report.json review.csv");
+    ck_assert_str_eq(ls, "_SUCCESS citizens.csv links.csv model.json rejects.csv report.html report.json review.csv review.html");
     dc_test_run("rm -rf '%s'", dir);
     free(dir);
 }
@@ -870,11 +870,11 @@ START_TEST(test_run_killed_during_renames)
     ck_assert_str_eq(ls, "citizens.csv");
     snprintf(p, sizeof p, "%s/.dancu-run.%ld", out, (long)pid);
     list_dir(p, 0, ls, sizeof ls);
-    ck_assert_str_eq(ls, "_SUCCESS links.csv model.json rejects.csv report.json review.csv");
+    ck_assert_str_eq(ls, "_SUCCESS links.csv model.json rejects.csv report.html report.json review.csv review.html");
     ck_assert_int_eq(dc_test_run("cd '%s' && '%s' run -q -t 2 --force -o '%s' data-samples/tiny-40/exports",
                                  DANCU_SRCDIR, DANCU_BIN, out), 0);
     list_dir(out, 1, ls, sizeof ls);
-    ck_assert_str_eq(ls, "_SUCCESS citizens.csv links.csv model.json rejects.csv report.json review.csv");
+    ck_assert_str_eq(ls, "_SUCCESS citizens.csv links.csv model.json rejects.csv report.html report.json review.csv review.html");
     dc_test_run("rm -rf '%s'", dir);
     free(dir);
 }

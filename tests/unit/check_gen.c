@@ -413,15 +413,15 @@ START_TEST(test_run_threads_identical)
 {
     char *d1 = dc_test_tmpdir("gen1"), *d2 = dc_test_tmpdir("gen2");
     ck_assert_int_eq(dc_test_run("%s gen -q -n 3000 --seed 7 --styles mixed --provinces 01,79,48,36,94,14,66,89 "
-                                 "-T 1 -f -o %s", DANCU_BIN, d1), 0);
+                                 "-t 1 -f -o %s", DANCU_BIN, d1), 0);
     ck_assert_int_eq(dc_test_run("%s gen -q -n 3000 --seed 7 --styles mixed --provinces 01,79,48,36,94,14,66,89 "
-                                 "-T 2 -f -o %s", DANCU_BIN, d2), 0);
+                                 "-t 2 -f -o %s", DANCU_BIN, d2), 0);
     ck_assert_int_eq(dc_test_run("diff -r %s %s >/dev/null", d1, d2), 0);
     check_truth_covers(d1, 3000);
     /* another seed gives other data */
     char *d3 = dc_test_tmpdir("gen3");
     ck_assert_int_eq(dc_test_run("%s gen -q -n 3000 --seed 8 --styles mixed --provinces 01,79,48,36,94,14,66,89 "
-                                 "-T 2 -f -o %s", DANCU_BIN, d3), 0);
+                                 "-t 2 -f -o %s", DANCU_BIN, d3), 0);
     ck_assert_int_ne(dc_test_run("cmp -s %s/truth.csv %s/truth.csv", d1, d3), 0);
     dc_test_run("rm -rf %s %s %s", d1, d2, d3);
     free(d1);
@@ -481,7 +481,7 @@ START_TEST(test_surname_shares)
      * household in a canonical (UTF-8, comma, ho_ten) run */
     char *d = dc_test_tmpdir("gen6");
     ck_assert_int_eq(dc_test_run("%s gen -q -n 20000 --seed 3 --dup-rate 0 --corrupt-rate 0 --styles canonical "
-                                 "-T 2 -f -o %s", DANCU_BIN, d), 0);
+                                 "-t 2 -f -o %s", DANCU_BIN, d), 0);
     char cmd[8192];
     snprintf(cmd, sizeof cmd, "cat %s/exports/*.csv | grep -c ',Chủ hộ,Nguyễn ' > %s/n_nguyen; "
              "cat %s/exports/*.csv | grep -c ',Chủ hộ,' > %s/n_heads", d, d, d, d);
@@ -506,7 +506,7 @@ START_TEST(test_ids_agree_and_unique)
      * the row: digit 4 = sex + century, digits 5-6 = birth year */
     char *d = dc_test_tmpdir("gen7");
     ck_assert_int_eq(dc_test_run("%s gen -q -n 30000 --seed 5 --dup-rate 0 --corrupt-rate 0 --styles canonical "
-                                 "-T 2 -f -o %s", DANCU_BIN, d), 0);
+                                 "-t 2 -f -o %s", DANCU_BIN, d), 0);
     char cmd[8192];
     snprintf(cmd, sizeof cmd, "cat %s/exports/*.csv | grep -v '^record_id,' | cut -d, -f6,7,8,9 > %s/ids", d, d);
     ck_assert_int_eq(dc_test_run("%s", cmd), 0);
@@ -690,9 +690,9 @@ START_TEST(test_compress)
      * the bytes written without it, whatever --threads */
     char *d1 = dc_test_tmpdir("genz1"), *d2 = dc_test_tmpdir("genz2"), *d3 = dc_test_tmpdir("genz3");
     const char *args = "-q -n 4000 --seed 11 --styles mixed --provinces 01,79,48,36,94,14,66,89 -f";
-    ck_assert_int_eq(dc_test_run("%s gen %s -T 2 -o %s", DANCU_BIN, args, d1), 0);
-    ck_assert_int_eq(dc_test_run("%s gen %s -T 1 --compress -o %s", DANCU_BIN, args, d2), 0);
-    ck_assert_int_eq(dc_test_run("%s gen %s -T 3 --compress -o %s", DANCU_BIN, args, d3), 0);
+    ck_assert_int_eq(dc_test_run("%s gen %s -t 2 -o %s", DANCU_BIN, args, d1), 0);
+    ck_assert_int_eq(dc_test_run("%s gen %s -t 1 --compress -o %s", DANCU_BIN, args, d2), 0);
+    ck_assert_int_eq(dc_test_run("%s gen %s -t 3 --compress -o %s", DANCU_BIN, args, d3), 0);
     ck_assert_int_eq(dc_test_run("diff -r %s %s >/dev/null", d2, d3), 0);
     ck_assert_int_eq(dc_test_run("test ! -e %s/truth.csv && zstd -qdc %s/truth.csv.zst | cmp -s - %s/truth.csv",
                                  d2, d2, d1), 0);
@@ -725,10 +725,10 @@ START_TEST(test_profiles)
      * rates; both byte-identical whatever --threads */
     char *d0 = dc_test_tmpdir("genp0"), *d1 = dc_test_tmpdir("genp1"), *d2 = dc_test_tmpdir("genp2");
     const char *args = "-q -n 8000 --seed 4 --styles canonical -f";
-    ck_assert_int_eq(dc_test_run("%s gen %s -T 2 -o %s", DANCU_BIN, args, d0), 0);
-    ck_assert_int_eq(dc_test_run("%s gen %s --profile diverse --corruption holdout -T 1 -o %s", DANCU_BIN, args, d1),
+    ck_assert_int_eq(dc_test_run("%s gen %s -t 2 -o %s", DANCU_BIN, args, d0), 0);
+    ck_assert_int_eq(dc_test_run("%s gen %s --profile diverse --corruption holdout -t 1 -o %s", DANCU_BIN, args, d1),
                      0);
-    ck_assert_int_eq(dc_test_run("%s gen %s --profile diverse --corruption holdout -T 3 -o %s", DANCU_BIN, args, d2),
+    ck_assert_int_eq(dc_test_run("%s gen %s --profile diverse --corruption holdout -t 3 -o %s", DANCU_BIN, args, d2),
                      0);
     ck_assert_int_eq(dc_test_run("diff -r %s %s >/dev/null", d1, d2), 0);
     check_truth_covers(d1, 8000);
@@ -759,7 +759,7 @@ START_TEST(test_profiles)
     ck_assert(!strstr(m, "lodger") && !strstr(m, "profile") && !strstr(m, "name_parts_swapped"));
     free(m);
     /* rates given on the command line win over the profile's */
-    ck_assert_int_eq(dc_test_run("%s gen %s --corruption holdout --dup-rate 0.05 -T 2 -o %s && "
+    ck_assert_int_eq(dc_test_run("%s gen %s --corruption holdout --dup-rate 0.05 -t 2 -o %s && "
                                  "grep -q '\"dup_rate\": 0.0500,' %s/manifest.json", DANCU_BIN, args, d2, d2), 0);
     ck_assert_int_eq(dc_test_run("%s gen --profile odd -o %s >/dev/null 2>&1", DANCU_BIN, d2), 2);
     ck_assert_int_eq(dc_test_run("%s gen --corruption odd -o %s >/dev/null 2>&1", DANCU_BIN, d2), 2);
