@@ -219,6 +219,75 @@ const dc_cmd_spec_t dc_spec_load = {
     load_opts, DC_ARRAY_LEN(load_opts), NULL,
 };
 
+static void log_summary(const dc_load_stats_t *st)
+{
+    dc_log(1, "%llu rows read = %llu accepted + %llu rejected (%u files, %.1f MB, %.2f s)",
+           (unsigned long long)st->rows_in, (unsigned long long)st->rows_ok,
+           (unsigned long long)st->rows_rejected, st->nsources, (double)st->bytes_in / 1e6, st->seconds);
+    for (uint32_t i = 0; i < st->nsources; i++) {
+        const dc_source_info_t *S = &st->sources[i];
+        dc_log(2, "  %s: %llu rows read = %llu accepted + %llu rejected (%s, %s)", S->name,
+               (unsigned long long)S->rows_in, (unsigned long long)S->rows_ok,
+               (unsigned long long)(S->rows_in - S->rows_ok), dc_encoding_name(S->encoding),
+               S->compression);
+    }
+}
+
+/* Load every input into OUTDIR (canonical CSVs unless `dry`, rejects.csv,
+ * load-report.json), committed only when all succeeded. @return the exit
+ * status. */
+static int load_files(dc_load_opts_t *o, const dc_cli_inputs_t *in, const char *outdir, int dry, double max_rate)
+{
+    static const char *const rcols[] = {"source", "line", "reason", "raw"};
+    o->rejects = dc_table_open(outdir, "rejects", DC_FMT_CSV, 0, rcols, 4);
+    if (!o->rejects) {
+        dc_error("%s", dc_geterr());
+        return DC_EXIT_FAIL;
+    }
+    load_cli_t C = {outdir, NULL, NULL, 0};
+    dc_sink_t sink = {0};
+    sink.source_begin = dry ? NULL : on_source;
+    sink.commit = dry ? NULL : on_commit;
+    sink.ud = &C;
+    dc_load_stats_t st;
+    int rc = dc_load(o, in->paths, in->n, &sink, &st);
+    if (rc == 0) {
+        for (size_t i = 0; i < C.ntables && rc == 0; i++) {
+            rc = dc_table_commit(C.tables[i]);
+            C.tables[i] = NULL;
+        }
+        if (rc == 0) rc = dc_table_commit(o->rejects);
+        else dc_table_abort(o->rejects);
+        o->rejects = NULL;
+    }
+    if (rc == 0) {
+        /* output name per source: empty files got a table too, in order */
+        const char **tn = dc_xcalloc(st.nsources ? st.nsources : 1, sizeof *tn);
+        for (uint32_t i = 0; i < st.nsources && i < C.ntables; i++) tn[i] = C.tnames[i];
+        rc = write_report(outdir, &st, tn);
+        free(tn);
+    }
+    if (rc != 0) {
+        dc_error("%s", dc_geterr());
+        for (size_t i = 0; i < C.ntables; i++) dc_table_abort(C.tables[i]);
+        dc_table_abort(o->rejects);
+        o->rejects = NULL;
+    } else {
+        log_summary(&st);
+        double rate = st.rows_in ? (double)st.rows_rejected / (double)st.rows_in : 0;
+        if (rate > max_rate) {
+            dc_error("reject rate %.4f exceeds --max-reject-rate %.4f (see %s/rejects.csv)", rate, max_rate,
+                     outdir);
+            rc = -1;
+        }
+    }
+    for (size_t i = 0; i < C.ntables; i++) free(C.tnames[i]);
+    free(C.tnames);
+    free(C.tables);
+    dc_load_stats_free(&st);
+    return rc ? DC_EXIT_FAIL : DC_EXIT_OK;
+}
+
 int dc_cmd_load(int argc, char **argv)
 {
     dc_optvals_t v;
@@ -257,66 +326,7 @@ int dc_cmd_load(int argc, char **argv)
         rcu = DC_EXIT_FAIL;
         goto out;
     }
-    {
-        static const char *const rcols[] = {"source", "line", "reason", "raw"};
-        o.rejects = dc_table_open(outdir, "rejects", DC_FMT_CSV, 0, rcols, 4);
-        if (!o.rejects) {
-            dc_error("%s", dc_geterr());
-            rcu = DC_EXIT_FAIL;
-            goto out;
-        }
-        load_cli_t C = {outdir, NULL, NULL, 0};
-        dc_sink_t sink = {0};
-        sink.source_begin = dry ? NULL : on_source;
-        sink.commit = dry ? NULL : on_commit;
-        sink.ud = &C;
-        dc_load_stats_t st;
-        int rc = dc_load(&o, inputs.paths, inputs.n, &sink, &st);
-        if (rc == 0) {
-            for (size_t i = 0; i < C.ntables && rc == 0; i++) {
-                rc = dc_table_commit(C.tables[i]);
-                C.tables[i] = NULL;
-            }
-            if (rc == 0) rc = dc_table_commit(o.rejects);
-            else dc_table_abort(o.rejects);
-            o.rejects = NULL;
-        }
-        if (rc == 0) {
-            /* output name per source: empty files got a table too, in order */
-            const char **tn = dc_xcalloc(st.nsources ? st.nsources : 1, sizeof *tn);
-            for (uint32_t i = 0; i < st.nsources && i < C.ntables; i++) tn[i] = C.tnames[i];
-            rc = write_report(outdir, &st, tn);
-            free(tn);
-        }
-        if (rc != 0) {
-            dc_error("%s", dc_geterr());
-            for (size_t i = 0; i < C.ntables; i++) dc_table_abort(C.tables[i]);
-            dc_table_abort(o.rejects);
-            o.rejects = NULL;
-        } else {
-            dc_log(1, "%llu rows read = %llu accepted + %llu rejected (%u files, %.1f MB, %.2f s)",
-                   (unsigned long long)st.rows_in, (unsigned long long)st.rows_ok,
-                   (unsigned long long)st.rows_rejected, st.nsources, (double)st.bytes_in / 1e6, st.seconds);
-            for (uint32_t i = 0; i < st.nsources; i++) {
-                const dc_source_info_t *S = &st.sources[i];
-                dc_log(2, "  %s: %llu rows read = %llu accepted + %llu rejected (%s, %s)", S->name,
-                       (unsigned long long)S->rows_in, (unsigned long long)S->rows_ok,
-                       (unsigned long long)(S->rows_in - S->rows_ok), dc_encoding_name(S->encoding),
-                       S->compression);
-            }
-            double rate = st.rows_in ? (double)st.rows_rejected / (double)st.rows_in : 0;
-            if (rate > max_rate) {
-                dc_error("reject rate %.4f exceeds --max-reject-rate %.4f (see %s/rejects.csv)", rate, max_rate,
-                         outdir);
-                rc = -1;
-            }
-        }
-        for (size_t i = 0; i < C.ntables; i++) free(C.tnames[i]);
-        free(C.tnames);
-        free(C.tables);
-        dc_load_stats_free(&st);
-        rcu = rc ? DC_EXIT_FAIL : DC_EXIT_OK;
-    }
+    rcu = load_files(&o, &inputs, outdir, dry, max_rate);
 out:
     dc_cli_inputs_free(&inputs);
     dc_cli_mappings_free(maps, nmaps);

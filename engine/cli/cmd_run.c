@@ -47,6 +47,50 @@ const dc_cmd_spec_t dc_spec_run = {
     run_opts, DC_ARRAY_LEN(run_opts), NULL,
 };
 
+/* The run's options from the parsed command line (the default memory cap
+ * included). */
+static void opts_from_cli(const dc_optvals_t *v, dc_run_opts_t *o)
+{
+    memset(o, 0, sizeof *o);
+    o->max_reject_rate = 2.0;
+    o->match_threshold = DC_MATCH_THRESHOLD_DEFAULT;
+    o->review_threshold = DC_REVIEW_THRESHOLD_DEFAULT;
+    o->norm.century_pivot = 30;
+    o->outdir = v->str[DC_OPT_OUTPUT];
+    if (v->set[DC_OPT_THREADS]) o->nthreads = (int)v->num[DC_OPT_THREADS];
+    o->force = v->set[DC_OPT_FORCE] != 0;
+    o->quiet = v->set[DC_OPT_QUIET] != 0;
+    o->jsonl = v->set[DC_OPT_FORMAT] && v->num[DC_OPT_FORMAT] == 1;
+    o->compress = v->set[DC_OPT_COMPRESS] != 0;
+    o->model_in = v->str[DC_OPT_MODEL];
+    o->rules_file = v->str[DC_OPT_RULES];
+    o->write_scores = v->set[DC_OPT_SCORES] != 0;
+    o->labels_file = v->str[DC_OPT_LABELS];
+    if (v->set[DC_OPT_MATCH_THRESHOLD]) o->match_threshold = v->num[DC_OPT_MATCH_THRESHOLD];
+    if (v->set[DC_OPT_REVIEW_THRESHOLD]) o->review_threshold = v->num[DC_OPT_REVIEW_THRESHOLD];
+    if (v->set[DC_OPT_MAX_REJECT_RATE]) o->max_reject_rate = v->num[DC_OPT_MAX_REJECT_RATE];
+    if (v->set[DC_OPT_MEMORY_LIMIT]) {
+        o->memory_limit = (size_t)v->u64[DC_OPT_MEMORY_LIMIT];
+    } else {   /* the default cap: a share of the memory this process may use */
+        uint64_t base = 0;
+        /* test hook: a meminfo file standing for this machine's, no cgroup */
+        const char *fake = getenv("DANCU_TEST_MEMINFO");
+        static const char *const no_cgroup[] = {NULL};
+        o->memory_limit = dc_memory_default_limit(fake, fake ? no_cgroup : NULL, &base);
+        o->memory_limit_default = o->memory_limit != 0;
+        char a[32], b[32];
+        if (o->memory_limit)
+            dc_log(2, "memory limit %s (%.0f%% of %s; --memory-limit SIZE or none to change it)",
+                   dc_format_size(o->memory_limit, a), DC_MEMORY_DEFAULT_SHARE * 100, dc_format_size(base, b));
+    }
+    if (v->set[DC_OPT_CSV_FORMULAS]) dc_table_formula_mode(v->str[DC_OPT_CSV_FORMULAS]);
+    if (v->set[DC_OPT_SOURCE_NAMES]) o->source_naming = (dc_source_naming_t)v->num[DC_OPT_SOURCE_NAMES];
+    dc_cli_load_opts(v, &o->load);
+    o->load.nthreads = 0;   /* the run passes its own */
+    o->load.mapping_file = v->str[DC_OPT_MAPPING];
+    dc_cli_norm_opts(v, &o->norm);
+}
+
 int dc_cmd_run(int argc, char **argv)
 {
     dc_optvals_t v;
@@ -57,45 +101,8 @@ int dc_cmd_run(int argc, char **argv)
     }
     dc_cli_log_level(&v);
     dc_run_opts_t o;
-    memset(&o, 0, sizeof o);
-    o.max_reject_rate = 2.0;
-    o.match_threshold = DC_MATCH_THRESHOLD_DEFAULT;
-    o.review_threshold = DC_REVIEW_THRESHOLD_DEFAULT;
-    o.norm.century_pivot = 30;
-    o.outdir = v.str[DC_OPT_OUTPUT];
-    if (v.set[DC_OPT_THREADS]) o.nthreads = (int)v.num[DC_OPT_THREADS];
-    o.force = v.set[DC_OPT_FORCE] != 0;
-    o.quiet = v.set[DC_OPT_QUIET] != 0;
-    o.jsonl = v.set[DC_OPT_FORMAT] && v.num[DC_OPT_FORMAT] == 1;
-    o.compress = v.set[DC_OPT_COMPRESS] != 0;
-    o.model_in = v.str[DC_OPT_MODEL];
-    o.rules_file = v.str[DC_OPT_RULES];
-    o.write_scores = v.set[DC_OPT_SCORES] != 0;
-    o.labels_file = v.str[DC_OPT_LABELS];
-    if (v.set[DC_OPT_MATCH_THRESHOLD]) o.match_threshold = v.num[DC_OPT_MATCH_THRESHOLD];
-    if (v.set[DC_OPT_REVIEW_THRESHOLD]) o.review_threshold = v.num[DC_OPT_REVIEW_THRESHOLD];
-    if (v.set[DC_OPT_MAX_REJECT_RATE]) o.max_reject_rate = v.num[DC_OPT_MAX_REJECT_RATE];
-    if (v.set[DC_OPT_MEMORY_LIMIT]) {
-        o.memory_limit = (size_t)v.u64[DC_OPT_MEMORY_LIMIT];
-    } else {   /* the default cap: a share of the memory this process may use */
-        uint64_t base = 0;
-        /* test hook: a meminfo file standing for this machine's, no cgroup */
-        const char *fake = getenv("DANCU_TEST_MEMINFO");
-        static const char *const no_cgroup[] = {NULL};
-        o.memory_limit = dc_memory_default_limit(fake, fake ? no_cgroup : NULL, &base);
-        o.memory_limit_default = o.memory_limit != 0;
-        char a[32], b[32];
-        if (o.memory_limit)
-            dc_log(2, "memory limit %s (%.0f%% of %s; --memory-limit SIZE or none to change it)",
-                   dc_format_size(o.memory_limit, a), DC_MEMORY_DEFAULT_SHARE * 100, dc_format_size(base, b));
-    }
-    if (v.set[DC_OPT_CSV_FORMULAS]) dc_table_formula_mode(v.str[DC_OPT_CSV_FORMULAS]);
-    if (v.set[DC_OPT_SOURCE_NAMES]) o.source_naming = (dc_source_naming_t)v.num[DC_OPT_SOURCE_NAMES];
+    opts_from_cli(&v, &o);
     int progress = v.set[DC_OPT_PROGRESS] ? (int)v.num[DC_OPT_PROGRESS] : 0;   /* auto, json, none */
-    dc_cli_load_opts(&v, &o.load);
-    o.load.nthreads = 0;   /* the run passes its own */
-    o.load.mapping_file = v.str[DC_OPT_MAPPING];
-    dc_cli_norm_opts(&v, &o.norm);
     int bad = 0;
     if (!o.outdir) bad = dc_cli_usage_error("run", "-o OUTDIR is required");
     else if (v.argi >= argc) bad = dc_cli_usage_error("run", "no input file");
