@@ -158,6 +158,59 @@ static uint64_t *record_labels(const dc_run_t *run, const dc_cli_label_t *t, siz
     return lab;
 }
 
+/* The command's run options (the loader's and the normalizer's). */
+static void opts_from_cli(const dc_optvals_t *v, dc_run_opts_t *o)
+{
+    memset(o, 0, sizeof *o);
+    o->max_reject_rate = 2.0;
+    o->norm.century_pivot = 30;
+    if (v->set[DC_OPT_THREADS]) o->nthreads = (int)v->num[DC_OPT_THREADS];
+    o->rules_file = v->str[DC_OPT_RULES];
+    dc_cli_load_opts(v, &o->load);
+    o->load.nthreads = 0;
+    dc_cli_norm_opts(v, &o->norm);
+    o->load.mapping_file = v->str[DC_OPT_MAPPING];
+    if (v->set[DC_OPT_SOURCE_NAMES]) o->source_naming = (dc_source_naming_t)v->num[DC_OPT_SOURCE_NAMES];
+    o->quiet = v->set[DC_OPT_QUIET] != 0;
+    dc_log_level = o->quiet ? 0 : 1;
+}
+
+/* The rules (the file, or the defaults) and the truth when given.
+ * @return 0, or -1 (dc_seterr) with nothing left to free. */
+static int read_rules_truth(const char *rules_file, const char *truth, dc_rules_t *rules, dc_cli_label_t **t,
+                            size_t *nt)
+{
+    if (rules_file ? dc_rules_load(rules_file, rules)
+                   : dc_rules_parse(dc_rules_default_text(), "default rules", rules))
+        return -1;
+    if (truth && dc_cli_read_labels(truth, "person_id", t, nt)) {
+        dc_rules_free(rules);
+        return -1;
+    }
+    return 0;
+}
+
+/* Candidate pairs as `dancu run` makes them: exact copies are joined to
+ * their first row and not blocked; with a truth (bt), their joins count as
+ * candidates. */
+static void block_all(dc_run_t *run, const dc_rules_t *rules, dc_block_truth_t *bt, uint64_t **pairs,
+                      dc_block_stats_t *bs)
+{
+    uint32_t *rep = dc_xmalloc((run->nrec ? run->nrec : 1) * sizeof *rep);
+    size_t ncopies = dc_match_dedup(run->recs, run->nrec, run->opts.nthreads, rep);
+    size_t npairs = dc_block_pairs_rep(run->recs, run->nrec, run->in, rules, run->opts.nthreads, rep,
+                                       bt ? dc_block_truth_rule : NULL, bt, pairs, bs);
+    if (bt) {
+        uint64_t *cp = dc_xmalloc((ncopies + 1) * sizeof *cp);
+        size_t nc = 0;
+        for (size_t i = 0; i < run->nrec; i++)
+            if (rep[i] != i) cp[nc++] = (uint64_t)rep[i] << 32 | i;
+        dc_block_truth_finish_joins(bt, *pairs, npairs, cp, nc);
+        free(cp);
+    }
+    free(rep);
+}
+
 int dc_cmd_blocks(int argc, char **argv)
 {
     dc_optvals_t v;
@@ -167,25 +220,14 @@ int dc_cmd_blocks(int argc, char **argv)
         return prc < 0 ? DC_EXIT_OK : prc;
     }
     dc_run_opts_t o;
-    memset(&o, 0, sizeof o);
-    o.max_reject_rate = 2.0;
-    o.norm.century_pivot = 30;
-    if (v.set[DC_OPT_THREADS]) o.nthreads = (int)v.num[DC_OPT_THREADS];
-    o.rules_file = v.str[DC_OPT_RULES];
-    dc_cli_load_opts(&v, &o.load);
-    o.load.nthreads = 0;
-    dc_cli_norm_opts(&v, &o.norm);
-    o.load.mapping_file = v.str[DC_OPT_MAPPING];
+    opts_from_cli(&v, &o);
     const char *truth = v.str[DC_OPT_TRUTH];
-    int json = v.set[DC_OPT_JSON] != 0, quiet = v.set[DC_OPT_QUIET] != 0;
-    dc_source_naming_t naming = v.set[DC_OPT_SOURCE_NAMES] ? (dc_source_naming_t)v.num[DC_OPT_SOURCE_NAMES]
-                                                            : DC_SOURCE_NAME_BASE;
+    int json = v.set[DC_OPT_JSON] != 0, quiet = o.quiet;
+    dc_source_naming_t naming = o.source_naming;
     if (v.argi >= argc) {
         dc_optvals_free(&v);
         return dc_cli_usage_error("blocks", "no input file");
     }
-    o.quiet = quiet;
-    dc_log_level = quiet ? 0 : 1;
     char **maps;
     size_t nmaps;
     if (dc_cli_mappings(&v, &maps, &nmaps)) {
@@ -203,22 +245,11 @@ int dc_cmd_blocks(int argc, char **argv)
         dc_cli_mappings_free(maps, nmaps);
         return irc;
     }
-    const char *const *paths = inputs.paths;
-    size_t npaths = inputs.n;
-
     dc_rules_t rules;
-    if (o.rules_file ? dc_rules_load(o.rules_file, &rules)
-                     : dc_rules_parse(dc_rules_default_text(), "default rules", &rules)) {
-        dc_error("%s", dc_geterr());
-        dc_cli_inputs_free(&inputs);
-        dc_cli_mappings_free(maps, nmaps);
-        return DC_EXIT_FAIL;
-    }
     dc_cli_label_t *t = NULL;
     size_t nt = 0;
-    if (truth && dc_cli_read_labels(truth, "person_id", &t, &nt)) {
+    if (read_rules_truth(o.rules_file, truth, &rules, &t, &nt)) {
         dc_error("%s", dc_geterr());
-        dc_rules_free(&rules);
         dc_cli_inputs_free(&inputs);
         dc_cli_mappings_free(maps, nmaps);
         return DC_EXIT_FAIL;
@@ -228,40 +259,17 @@ int dc_cmd_blocks(int argc, char **argv)
     dc_run_init(&run, &o);
     dc_progress_init(!quiet);
     uint64_t *labels = NULL, *pairs = NULL;
-    dc_block_truth_t bt;
-    memset(&bt, 0, sizeof bt);
-    dc_block_stats_t bs;
-    memset(&bs, 0, sizeof bs);
-    if (dc_run_load(&run, paths, npaths)) {
+    dc_block_truth_t bt = {0};
+    dc_block_stats_t bs = {0};
+    result_t res = {&rules, &bs, NULL, 0, 0};
+    if (dc_run_load(&run, inputs.paths, inputs.n) ||
+        (truth && dc_block_truth_init(&bt, labels = record_labels(&run, t, nt, &res.labelled), run.nrec, rules.n))) {
         dc_error("%s", dc_geterr());
         goto done;
     }
-    result_t res = {&rules, &bs, NULL, run.nrec, 0};
-    if (truth) {
-        labels = record_labels(&run, t, nt, &res.labelled);
-        free(t);
-        t = NULL;
-        if (dc_block_truth_init(&bt, labels, run.nrec, rules.n)) {
-            dc_error("%s", dc_geterr());
-            goto done;
-        }
-        res.bt = &bt;
-    }
-    /* as `dancu run` does: exact copies are joined to their first row and
-     * not blocked; for the truth figures their joins count as candidates */
-    uint32_t *rep = dc_xmalloc((run.nrec ? run.nrec : 1) * sizeof *rep);
-    size_t ncopies = dc_match_dedup(run.recs, run.nrec, run.opts.nthreads, rep);
-    size_t npairs = dc_block_pairs_rep(run.recs, run.nrec, run.in, &rules, run.opts.nthreads, rep,
-                                       truth ? dc_block_truth_rule : NULL, &bt, &pairs, &bs);
-    if (truth) {
-        uint64_t *cp = dc_xmalloc((ncopies + 1) * sizeof *cp);
-        size_t nc = 0;
-        for (size_t i = 0; i < run.nrec; i++)
-            if (rep[i] != i) cp[nc++] = (uint64_t)rep[i] << 32 | i;
-        dc_block_truth_finish_joins(&bt, pairs, npairs, cp, nc);
-        free(cp);
-    }
-    free(rep);
+    res.nrec = run.nrec;
+    if (truth) res.bt = &bt;
+    block_all(&run, &rules, truth ? &bt : NULL, &pairs, &bs);
     if (json) print_json(&res, stdout);
     else print_text(&res, stdout);
     rc = DC_EXIT_OK;
