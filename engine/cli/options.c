@@ -232,6 +232,52 @@ static void fmt_bound(char *buf, size_t n, double v, dc_argtype_t t)
     }
 }
 
+/* The arguments that are words: a choice, a delimiter, an encoding,
+ * COLUMN=FIELD, text. */
+static int check_word(const char *cmd, dc_opt_id_t id, const char *arg, dc_optvals_t *v)
+{
+    const dc_opt_t *o = &dc_opts[id];
+    switch (o->type) {
+    case DC_ARG_CHOICE: {
+        int k = choice_index(o->choices, arg);
+        if (k < 0) {
+            char list[256];
+            snprintf(list, sizeof list, "%s", o->choices);
+            for (char *p = list; *p; p++) if (*p == '|') *p = ',';
+            return dc_cli_usage_error(cmd, "--%s: '%s' is not one of %s", o->name, arg, list);
+        }
+        v->num[id] = k;
+        return 0;
+    }
+    case DC_ARG_DELIM:
+        if (!strcmp(arg, "tab") || !strcmp(arg, "\\t") || !strcmp(arg, "\t")) v->num[id] = '\t';
+        else if (strlen(arg) == 1 && strchr(",;|", arg[0])) v->num[id] = arg[0];
+        else return dc_cli_usage_error(cmd, "--%s: '%s' is not one of , ; | tab", o->name, arg);
+        return 0;
+    case DC_ARG_ENCODING: {
+        dc_encoding_t enc;
+        if (dc_encoding_parse(arg, &enc))
+            return dc_cli_usage_error(cmd, "--%s: unknown encoding '%s' (auto, utf-8, tcvn3, vni, viscii, cp1258)",
+                                      o->name, arg);
+        v->num[id] = enc;
+        return 0;
+    }
+    case DC_ARG_MAP:
+        if (!strchr(arg, '=') || arg[0] == '=')
+            return dc_cli_usage_error(cmd, "--%s: '%s' is not COLUMN=FIELD", o->name, arg);
+        v->maps = dc_grow(v->maps, &v->mapcap, v->nmaps + 2, sizeof *v->maps);
+        v->maps[v->nmaps++] = arg;
+        v->maps[v->nmaps] = NULL;
+        return 0;
+    default:
+        /* an empty argument is an error, except a connection string: '' is
+         * libpq's "everything from the PG* environment" */
+        if (!*arg && id != DC_OPT_TO && id != DC_OPT_DELIVER)
+            return dc_cli_usage_error(cmd, "--%s: empty argument", o->name);
+        return 0;
+    }
+}
+
 static int check_value(const char *cmd, dc_opt_id_t id, const char *arg, dc_optvals_t *v)
 {
     const dc_opt_t *o = &dc_opts[id];
@@ -290,43 +336,8 @@ static int check_value(const char *cmd, dc_opt_id_t id, const char *arg, dc_optv
         v->u64[id] = (uint64_t)x;
         return 0;
     }
-    case DC_ARG_CHOICE: {
-        int k = choice_index(o->choices, arg);
-        if (k < 0) {
-            char list[256];
-            snprintf(list, sizeof list, "%s", o->choices);
-            for (char *p = list; *p; p++) if (*p == '|') *p = ',';
-            return dc_cli_usage_error(cmd, "--%s: '%s' is not one of %s", o->name, arg, list);
-        }
-        v->num[id] = k;
-        return 0;
-    }
-    case DC_ARG_DELIM:
-        if (!strcmp(arg, "tab") || !strcmp(arg, "\\t") || !strcmp(arg, "\t")) v->num[id] = '\t';
-        else if (strlen(arg) == 1 && strchr(",;|", arg[0])) v->num[id] = arg[0];
-        else return dc_cli_usage_error(cmd, "--%s: '%s' is not one of , ; | tab", o->name, arg);
-        return 0;
-    case DC_ARG_ENCODING: {
-        dc_encoding_t enc;
-        if (dc_encoding_parse(arg, &enc))
-            return dc_cli_usage_error(cmd, "--%s: unknown encoding '%s' (auto, utf-8, tcvn3, vni, viscii, cp1258)",
-                                      o->name, arg);
-        v->num[id] = enc;
-        return 0;
-    }
-    case DC_ARG_MAP:
-        if (!strchr(arg, '=') || arg[0] == '=')
-            return dc_cli_usage_error(cmd, "--%s: '%s' is not COLUMN=FIELD", o->name, arg);
-        v->maps = dc_grow(v->maps, &v->mapcap, v->nmaps + 2, sizeof *v->maps);
-        v->maps[v->nmaps++] = arg;
-        v->maps[v->nmaps] = NULL;
-        return 0;
     default:
-        /* an empty argument is an error, except a connection string: '' is
-         * libpq's "everything from the PG* environment" */
-        if (!*arg && id != DC_OPT_TO && id != DC_OPT_DELIVER)
-            return dc_cli_usage_error(cmd, "--%s: empty argument", o->name);
-        return 0;
+        return check_word(cmd, id, arg, v);
     }
 }
 
