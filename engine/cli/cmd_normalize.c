@@ -337,6 +337,131 @@ const dc_cmd_spec_t dc_spec_normalize = {
     normalize_opts, DC_ARRAY_LEN(normalize_opts), NULL,
 };
 
+/* -o OUT: "-" (standard output) or a .csv/.jsonl file, optionally .zst,
+ * that must not exist unless --force. @return 0 with *dir and *name
+ * malloc'd, or the exit status (nothing to free). */
+static int prepare_out(const char *out, int force, char **dir, char **name, dc_format_t *fmt, int *zst)
+{
+    if (!strcmp(out, "-")) {
+        *dir = dc_xstrdup(".");
+        *name = dc_xstrdup("-");
+        return 0;
+    }
+    if (split_out(out, dir, name, fmt, zst)) {
+        free(*dir);
+        free(*name);
+        *dir = *name = NULL;
+        return dc_cli_usage_error("normalize", "-o: '%s' is not a .csv or .jsonl file (optionally .zst), nor -", out);
+    }
+    struct stat st;
+    if (!force && stat(out, &st) == 0) {
+        dc_error("%s exists (use --force to overwrite)", out);
+        free(*dir);
+        free(*name);
+        *dir = *name = NULL;
+        return DC_EXIT_FAIL;
+    }
+    return 0;
+}
+
+/* Where pass 2 writes. */
+typedef struct out {
+    const char *dir, *name;
+    dc_format_t fmt;
+    int zst, to_stdout;
+} out_t;
+
+/* Pass 1: what "0" and "1" mean, per file (unless --sex-one, or the
+ * input is stdin, which cannot be read twice). @return 1 on failure. */
+static int sex_pass(norm_cli_t *C, dc_load_opts_t *lo, dc_sink_t *sink, const char *const *paths, size_t npaths,
+                    int sex_one, int stdin_in)
+{
+    int fail = 0;
+    dc_load_stats_t ls;
+    if (!sex_one && !stdin_in) {
+        sink->process = p1_process;
+        sink->commit = p1_commit;
+        if (dc_load(lo, paths, npaths, sink, &ls) != 0) {
+            dc_error("%s", dc_geterr());
+            fail = 1;
+        } else {
+            for (uint32_t s = 0; s < ls.nsources; s++) {
+                dc_sex_vote_t zero;
+                memset(&zero, 0, sizeof zero);
+                const dc_sex_vote_t *vote = s < C->nvotes ? &C->votes[s] : &zero;
+                int d = dc_norm_sex_decide(C->sh, s, vote);
+                uint64_t coded = vote->rows[0] + vote->rows[1] + vote->rows[2];
+                if (coded)
+                    dc_log(1, "%s: %llu rows with sex codes 0/1/2: %s", ls.sources[s].name,
+                           (unsigned long long)coded,
+                           d == 1 ? "\"1\" = male (from middle names)"
+                           : d == 2 ? "\"1\" = female (from middle names)"
+                                    : "evidence too weak, left unknown (use --sex-one)");
+            }
+        }
+        dc_load_stats_free(&ls);
+    } else if (stdin_in && !sex_one) {
+        dc_log(1, "reading stdin: sex codes 0/1 are left unresolved (use --sex-one)");
+    }
+
+    return fail;
+}
+
+/* Pass 2: normalize every row and write OUT (and OUT.rejects beside it,
+ * unless OUT is standard output). @return 1 on failure. */
+static int write_pass(norm_cli_t *C, dc_load_opts_t *lo, dc_sink_t *sink, const char *const *paths, size_t npaths,
+                      const out_t *o, int timing, double t0)
+{
+    int fail = 0;
+    dc_load_stats_t ls;
+    static const char *const rcols[] = {"source", "line", "reason", "raw"};
+    char *rname = dc_xmalloc(strlen(o->name) + 16);
+    snprintf(rname, strlen(o->name) + 16, "%s.rejects", o->name);
+    C->fmt = o->fmt;
+    C->out = o->to_stdout ? dc_table_open_path("-", o->fmt, 0, cols, DC_ARRAY_LEN(cols))
+                          : dc_table_open(o->dir, o->name, o->fmt, o->zst, cols, DC_ARRAY_LEN(cols));
+    lo->rejects = C->out && !o->to_stdout ? dc_table_open(o->dir, rname, DC_FMT_CSV, 0, rcols, 4) : NULL;
+    free(rname);
+    if (!C->out || (!lo->rejects && !o->to_stdout)) {
+        dc_error("%s", dc_geterr());
+        dc_table_abort(C->out);
+        fail = 1;
+    } else {
+        sink->process = p2_process;
+        sink->commit = p2_commit;
+        int r = dc_load(lo, paths, npaths, sink, &ls);
+        if (r != 0) {
+            dc_error("%s", dc_geterr());
+            dc_table_abort(C->out);
+            dc_table_abort(lo->rejects);
+            fail = 1;
+        } else {
+            const char *outpath = dc_table_path(C->out);
+            if (timing) {
+                double cpu = (double)atomic_load(&C->norm_ns) / 1e9;
+                /* one line, stable format: bench/bench_normalize.sh reads it */
+                printf("normalize-timing rows=%llu cpu_seconds=%.4f rows_per_cpu_second=%.0f\n",
+                       (unsigned long long)ls.rows_ok, cpu, cpu > 0 ? (double)ls.rows_ok / cpu : 0.0);
+            }
+            dc_log(1, "%llu rows normalized, %llu rejected, %.2f s -> %s",
+                   (unsigned long long)ls.rows_ok, (unsigned long long)ls.rows_rejected,
+                   dc_now() - t0, outpath);
+            dc_log(2, "interner: %u strings, %.1f MB", dc_intern_count(C->in) - 1,
+                   (double)dc_intern_bytes(C->in) / 1e6);
+            if (dc_table_commit(C->out) != 0) {
+                dc_error("%s", dc_geterr());
+                dc_table_abort(lo->rejects);
+                fail = 1;
+            } else if (lo->rejects && dc_table_commit(lo->rejects) != 0) {
+                dc_error("%s", dc_geterr());
+                fail = 1;
+            }
+        }
+        dc_load_stats_free(&ls);
+    }
+    return fail;
+}
+
 int dc_cmd_normalize(int argc, char **argv)
 {
     dc_optvals_t v;
@@ -356,35 +481,17 @@ int dc_cmd_normalize(int argc, char **argv)
     if (v.set[DC_OPT_CSV_FORMULAS]) dc_table_formula_mode(v.str[DC_OPT_CSV_FORMULAS]);
     const char *out = v.str[DC_OPT_OUTPUT];
     int force = v.set[DC_OPT_FORCE] != 0;
-    dc_source_naming_t naming = v.set[DC_OPT_SOURCE_NAMES] ? (dc_source_naming_t)v.num[DC_OPT_SOURCE_NAMES]
-                                                            : DC_SOURCE_NAME_BASE;
+    dc_source_naming_t naming = (dc_source_naming_t)(v.set[DC_OPT_SOURCE_NAMES] ? v.num[DC_OPT_SOURCE_NAMES] : 0);
     char **maps = NULL;
     size_t nmaps = 0;
     dc_cli_inputs_t inputs = {0};
     dc_cli_log_level(&v);
     if (!out) { rc = dc_cli_usage_error("normalize", "-o OUT.csv is required"); goto done; }
     if (v.argi >= argc) { rc = dc_cli_usage_error("normalize", "no input file"); goto done; }
-    int to_stdout = !strcmp(out, "-");
     char *dir = NULL, *name = NULL;
     dc_format_t fmt = DC_FMT_CSV;
-    int zst = 0;
-    if (to_stdout) {
-        dir = dc_xstrdup(".");
-        name = dc_xstrdup("-");
-    } else if (split_out(out, &dir, &name, &fmt, &zst)) {
-        free(dir);
-        free(name);
-        rc = dc_cli_usage_error("normalize", "-o: '%s' is not a .csv or .jsonl file (optionally .zst), nor -", out);
-        goto done;
-    }
-    struct stat st;
-    if (!force && !to_stdout && stat(out, &st) == 0) {
-        dc_error("%s exists (use --force to overwrite)", out);
-        free(dir);
-        free(name);
-        rc = DC_EXIT_FAIL;
-        goto done;
-    }
+    int zst = 0, to_stdout = !strcmp(out, "-");
+    if ((rc = prepare_out(out, force, &dir, &name, &fmt, &zst))) goto done;
     if (dc_cli_mappings(&v, &maps, &nmaps)) {
         dc_error("%s", dc_geterr());
         free(dir);
@@ -393,7 +500,6 @@ int dc_cmd_normalize(int argc, char **argv)
         goto done;
     }
     lo.mappings = (const char *const *)maps;
-
     if ((rc = dc_cli_inputs((const char *const *)argv + v.argi, (size_t)(argc - v.argi), naming, &inputs))) {
         dc_error("%s", dc_geterr());
         free(dir);
@@ -405,94 +511,16 @@ int dc_cmd_normalize(int argc, char **argv)
     int stdin_in = 0;
     for (size_t i = 0; i < npaths; i++) stdin_in |= !strcmp(paths[i], "-");
 
-    norm_cli_t C;
-    memset(&C, 0, sizeof C);
+    norm_cli_t C = {0};
     C.in = dc_intern_create();
     dc_run_reserve_interner(C.in, paths, npaths);
     C.sh = dc_norm_shared_create(C.in, &no);
-    dc_sink_t sink;
-    memset(&sink, 0, sizeof sink);
-    sink.worker_init = w_init;
-    sink.worker_free = w_free;
-    sink.ud = &C;
-    dc_load_stats_t ls;
-    int fail = 0;
+    dc_sink_t sink = {.worker_init = w_init, .worker_free = w_free, .ud = &C};
     double t0 = dc_now();
-
-    /* pass 1: what do "0" and "1" mean, per file */
-    if (!no.sex_one && !stdin_in) {
-        sink.process = p1_process;
-        sink.commit = p1_commit;
-        if (dc_load(&lo, paths, npaths, &sink, &ls) != 0) {
-            dc_error("%s", dc_geterr());
-            fail = 1;
-        } else {
-            for (uint32_t s = 0; s < ls.nsources; s++) {
-                dc_sex_vote_t zero;
-                memset(&zero, 0, sizeof zero);
-                const dc_sex_vote_t *vote = s < C.nvotes ? &C.votes[s] : &zero;
-                int d = dc_norm_sex_decide(C.sh, s, vote);
-                uint64_t coded = vote->rows[0] + vote->rows[1] + vote->rows[2];
-                if (coded)
-                    dc_log(1, "%s: %llu rows with sex codes 0/1/2: %s", ls.sources[s].name,
-                           (unsigned long long)coded,
-                           d == 1 ? "\"1\" = male (from middle names)"
-                           : d == 2 ? "\"1\" = female (from middle names)"
-                                    : "evidence too weak, left unknown (use --sex-one)");
-            }
-        }
-        dc_load_stats_free(&ls);
-    } else if (stdin_in && !no.sex_one) {
-        dc_log(1, "reading stdin: sex codes 0/1 are left unresolved (use --sex-one)");
-    }
-
-    /* pass 2: normalize and write */
+    int fail = sex_pass(&C, &lo, &sink, paths, npaths, no.sex_one, stdin_in);
     if (!fail) {
-        static const char *const rcols[] = {"source", "line", "reason", "raw"};
-        char *rname = dc_xmalloc(strlen(name) + 16);
-        snprintf(rname, strlen(name) + 16, "%s.rejects", name);
-        C.fmt = fmt;
-        C.out = to_stdout ? dc_table_open_path("-", fmt, 0, cols, DC_ARRAY_LEN(cols))
-                          : dc_table_open(dir, name, fmt, zst, cols, DC_ARRAY_LEN(cols));
-        lo.rejects = C.out && !to_stdout ? dc_table_open(dir, rname, DC_FMT_CSV, 0, rcols, 4) : NULL;
-        free(rname);
-        if (!C.out || (!lo.rejects && !to_stdout)) {
-            dc_error("%s", dc_geterr());
-            dc_table_abort(C.out);
-            fail = 1;
-        } else {
-            sink.process = p2_process;
-            sink.commit = p2_commit;
-            int r = dc_load(&lo, paths, npaths, &sink, &ls);
-            if (r != 0) {
-                dc_error("%s", dc_geterr());
-                dc_table_abort(C.out);
-                dc_table_abort(lo.rejects);
-                fail = 1;
-            } else {
-                const char *outpath = dc_table_path(C.out);
-                if (timing) {
-                    double cpu = (double)atomic_load(&C.norm_ns) / 1e9;
-                    /* one line, stable format: bench/bench_normalize.sh reads it */
-                    printf("normalize-timing rows=%llu cpu_seconds=%.4f rows_per_cpu_second=%.0f\n",
-                           (unsigned long long)ls.rows_ok, cpu, cpu > 0 ? (double)ls.rows_ok / cpu : 0.0);
-                }
-                dc_log(1, "%llu rows normalized, %llu rejected, %.2f s -> %s",
-                       (unsigned long long)ls.rows_ok, (unsigned long long)ls.rows_rejected,
-                       dc_now() - t0, outpath);
-                dc_log(2, "interner: %u strings, %.1f MB", dc_intern_count(C.in) - 1,
-                       (double)dc_intern_bytes(C.in) / 1e6);
-                if (dc_table_commit(C.out) != 0) {
-                    dc_error("%s", dc_geterr());
-                    dc_table_abort(lo.rejects);
-                    fail = 1;
-                } else if (lo.rejects && dc_table_commit(lo.rejects) != 0) {
-                    dc_error("%s", dc_geterr());
-                    fail = 1;
-                }
-            }
-            dc_load_stats_free(&ls);
-        }
+        out_t ot = {dir, name, fmt, zst, to_stdout};
+        fail = write_pass(&C, &lo, &sink, paths, npaths, &ot, timing, t0);
     }
     free(C.votes);
     dc_norm_shared_free(C.sh);
