@@ -165,26 +165,136 @@ static int opts_from_manifest(const dc_json_t *m, dc_run_opts_t *o, const char *
     return 0;
 }
 
+/* One pair explained: levels, weights, both rows' values, the result. */
+typedef struct explain {
+    uint8_t lv[DC_COL__COUNT];
+    double w[DC_COL__COUNT];
+    char ka[64], kb[64];
+    dc_buf_t vals[2 * DC_COL__COUNT];   /* freed by the caller */
+    dc_explain_step_t steps[DC_COL__COUNT];
+    dc_explain_t ex;
+} explain_t;
+
+static void explain_pair(const dc_run_t *run, const dc_model_t *model, const dc_tf_t *tf, long ia, long ib,
+                         const char *outdir, double pmatch, double preview, explain_t *x)
+{
+    memset(x, 0, sizeof *x);
+    const dc_record_t *a = &run->recs[ia], *b = &run->recs[ib];
+    dc_compare(run->in, a, b, x->lv);
+    double total = dc_model_score(model, tf, x->lv, a, b, x->w);
+    double prob = dc_weight_prob(total);
+    const char *sa = src_name(run, a->source), *sb = src_name(run, b->source);
+    const char *ra = dc_intern_str(run->in, a->record_id, NULL), *rb = dc_intern_str(run->in, b->record_id, NULL);
+    lookup_links(outdir, sa, ra, sb, rb, x->ka, x->kb);
+    double lam = model->lambda;
+    int cannot = dc_cannot_link(run->in, a, b);
+    for (int col = 0; col < DC_COL__COUNT; col++) {
+        dc_review_value(run, a, col, &x->vals[2 * col]);
+        dc_review_value(run, b, col, &x->vals[2 * col + 1]);
+        x->steps[col].column = dc_col_name((dc_col_t)col);
+        x->steps[col].level = dc_level_name((dc_col_t)col, x->lv[col]);
+        x->steps[col].weight = x->w[col];
+        x->steps[col].a = x->vals[2 * col].len ? x->vals[2 * col].p : "";
+        x->steps[col].b = x->vals[2 * col + 1].len ? x->vals[2 * col + 1].p : "";
+    }
+    x->ex = (dc_explain_t){
+        .source_a = sa, .record_a = ra, .source_b = sb, .record_b = rb, .line_a = a->seq, .line_b = b->seq,
+        .prior = log2(lam / (1 - lam)), .steps = x->steps, .nsteps = DC_COL__COUNT, .total = total,
+        .probability = prob, .match_threshold = pmatch, .review_threshold = preview,
+        .decision = prob >= pmatch ? "link" : prob >= preview ? "review" : "no_link", .cannot_link = cannot,
+        .cluster_a = x->ka, .cluster_b = x->kb,
+    };
+}
+
+/* The text form (the default). */
+static void explain_text(const explain_t *x, dc_buf_t *ob)
+{
+    const dc_explain_t *e = &x->ex;
+    const char *sa = e->source_a, *ra = e->record_a, *sb = e->source_b, *rb = e->record_b, *ka = x->ka, *kb = x->kb;
+    const dc_explain_step_t *steps = x->steps;
+    const double *w = x->w;
+    double total = e->total, prob = e->probability, pmatch = e->match_threshold, preview = e->review_threshold;
+    int cannot = e->cannot_link;
+    dc_buf_printf(ob, "A  %s:%s (line %llu)\nB  %s:%s (line %llu)\n\n", sa, ra, (unsigned long long)e->line_a, sb,
+                  rb, (unsigned long long)e->line_b);
+    dc_buf_printf(ob, "%-10s %-18s %9s   %s\n", "field", "level", "weight", "A / B");
+    dc_buf_printf(ob, "%-10s %-18s %+9.3f\n", "prior", "", e->prior);
+    for (int col = 0; col < DC_COL__COUNT; col++)
+        dc_buf_printf(ob, "%-10s %-18s %+9.3f   %s / %s\n", steps[col].column, steps[col].level, w[col],
+                      *steps[col].a ? steps[col].a : "-", *steps[col].b ? steps[col].b : "-");
+    dc_buf_printf(ob, "%-10s %-18s %+9.3f   match probability %.6f\n", "total", "", total, prob);
+    if (x->lv[DC_COL_PARENTS] == DC_PAR_BOTH)
+        dc_buf_puts(ob, "(both parents agree: agreeing addresses add no weight, see docs/MATCHING.md)\n");
+    dc_buf_puts(ob, "\n");
+    const char *decision = prob >= pmatch ? "link (at or above the match threshold)"
+                           : prob >= preview ? "review band (below the match threshold)"
+                                             : "no link (below the review threshold)";
+    dc_buf_printf(ob, "decision   %s; thresholds: match %.4g, review %.4g\n", decision, pmatch, preview);
+    if (cannot)
+        dc_buf_puts(ob, "evidence   cannot-link: different valid IDs, opposite sexes, contradicting birth dates or twins\n");
+    if (*ka && *kb)
+        dc_buf_printf(ob, "clusters   %s (A: %s, B: %s)\n", strcmp(ka, kb) ? "different citizens" : "same citizen",
+                      ka, kb);
+    else
+        dc_buf_puts(ob, "clusters   not found in the run's links table\n");
+}
+
+/* OUT to `output` (mode 0600, atomic), or standard output. @return 0 or -1. */
+static int write_out(const char *output, const dc_buf_t *ob)
+{
+    int wrc;
+    if (output && strcmp(output, "-")) {
+        dc_outfile_t *f = dc_outfile_open(output, 0);
+        wrc = !f || dc_outfile_buf(f, ob) ? -1 : 0;
+        if (f && wrc) dc_outfile_abort(f);
+        else if (f) wrc = dc_outfile_commit(f);
+    } else {
+        wrc = fwrite(ob->p ? ob->p : "", 1, ob->len, stdout) == ob->len && fflush(stdout) == 0 ? 0
+              : dc_seterr("cannot write to standard output");
+    }
+    return wrc;
+}
+
+enum { FMT_TEXT, FMT_HTML, FMT_JSON };
+
+/* The operands and the output options. @return 0 and *format, or the exit
+ * status. */
+static int check_args(const dc_optvals_t *v, int argc, char **argv, int *format)
+{
+    if (v->set[DC_OPT_HTML] && v->set[DC_OPT_JSON])
+        return dc_cli_usage_error("explain", "--html and --json exclude each other");
+    *format = v->set[DC_OPT_HTML] ? FMT_HTML : v->set[DC_OPT_JSON] ? FMT_JSON : FMT_TEXT;
+    const char *output = v->str[DC_OPT_OUTPUT];
+    int first = v->argi;
+    if (argc - first != 3) return dc_cli_usage_error("explain", "want OUTDIR SOURCE:RECORD_ID SOURCE:RECORD_ID");
+    if (!strchr(argv[first + 1], ':') || !strchr(argv[first + 2], ':'))
+        return dc_cli_usage_error("explain", "a row is named SOURCE:RECORD_ID");
+    if (output && strcmp(output, "-") && !v->set[DC_OPT_FORCE] && exists(output)) {
+        dc_error("%s exists (use --force to overwrite)", output);
+        return DC_EXIT_FAIL;
+    }
+    return 0;
+}
+
+/* Load the run's inputs again, quietly (re-loading is not news). */
+static int reload(dc_run_t *run, const char **paths, size_t npaths)
+{
+    int level = dc_log_level;
+    dc_log_level = 0;
+    int rc = dc_run_load(run, paths, npaths);
+    dc_log_level = level;
+    return rc;
+}
+
 int dc_cmd_explain(int argc, char **argv)
 {
     dc_optvals_t v;
     int prc = dc_cli_parse(&dc_spec_explain, argc, argv, &v);
     dc_optvals_free(&v);
     if (prc) return prc < 0 ? DC_EXIT_OK : prc;
-    int nthreads = v.set[DC_OPT_THREADS] ? (int)v.num[DC_OPT_THREADS] : 0;
-    enum { FMT_TEXT, FMT_HTML, FMT_JSON };
-    if (v.set[DC_OPT_HTML] && v.set[DC_OPT_JSON])
-        return dc_cli_usage_error("explain", "--html and --json exclude each other");
-    int format = v.set[DC_OPT_HTML] ? FMT_HTML : v.set[DC_OPT_JSON] ? FMT_JSON : FMT_TEXT;
+    int nthreads = v.set[DC_OPT_THREADS] ? (int)v.num[DC_OPT_THREADS] : 0, format = FMT_TEXT, first = v.argi;
     const char *output = v.str[DC_OPT_OUTPUT];
-    int first = v.argi;
-    if (argc - first != 3) return dc_cli_usage_error("explain", "want OUTDIR SOURCE:RECORD_ID SOURCE:RECORD_ID");
-    if (!strchr(argv[first + 1], ':') || !strchr(argv[first + 2], ':'))
-        return dc_cli_usage_error("explain", "a row is named SOURCE:RECORD_ID");
-    if (output && strcmp(output, "-") && !v.set[DC_OPT_FORCE] && exists(output)) {
-        dc_error("%s exists (use --force to overwrite)", output);
-        return DC_EXIT_FAIL;
-    }
+    if ((prc = check_args(&v, argc, argv, &format))) return prc;
     dc_cli_log_level(&v);
     const char *outdir = argv[first];
     static const char *const mnames[] = {"model.json", "model.json.zst", NULL};
@@ -203,17 +313,13 @@ int dc_cmd_explain(int argc, char **argv)
     dc_model_t model;
     dc_run_t run;
     int have_run = 0;
-    dc_tf_t tf;
-    memset(&tf, 0, sizeof tf);
+    dc_tf_t tf = {0};
     dc_json_t *root = mtext ? dc_json_parse(mtext, mlen, &arena) : NULL;
     if (!root || dc_model_parse_json(mtext, mlen, &model)) {
         dc_error("%s: %s", mpath, dc_geterr());
         goto done;
     }
-    dc_run_opts_t o;
-    memset(&o, 0, sizeof o);
-    o.nthreads = nthreads;
-    o.outdir = outdir;
+    dc_run_opts_t o = {.nthreads = nthreads, .outdir = outdir};
     if (opts_from_manifest(dc_json_get(root, "run"), &o, &paths, &npaths, &maps)) {
         dc_error("%s: %s", mpath, dc_geterr());
         goto done;
@@ -221,94 +327,26 @@ int dc_cmd_explain(int argc, char **argv)
     const dc_json_t *th = dc_json_get(root, "thresholds");
     double pmatch = dc_json_num(dc_json_get(th, "match_probability"), DC_MATCH_THRESHOLD_DEFAULT);
     double preview = dc_json_num(dc_json_get(th, "review_probability"), DC_REVIEW_THRESHOLD_DEFAULT);
-    int level = dc_log_level;
-    dc_log_level = 0;   /* re-loading is not news */
     dc_run_init(&run, &o);
     have_run = 1;
-    int lrc = dc_run_load(&run, paths, npaths);
-    dc_log_level = level;
-    if (lrc) {
+    if (reload(&run, paths, npaths)) {
         dc_error("re-loading the run's inputs: %s", dc_geterr());
         goto done;
     }
     long ia = find_record(&run, argv[first + 1]), ib = find_record(&run, argv[first + 2]);
     if (ia < 0 || ib < 0) {
         dc_error("no accepted row %s in the run's inputs", ia < 0 ? "A" : "B");
-        rc = DC_EXIT_FAIL;
         goto done;
     }
-    const dc_record_t *a = &run.recs[ia], *b = &run.recs[ib];
     if (model.tf_enabled) dc_tf_build(&tf, run.recs, run.nrec, run.in, 1);
-    uint8_t lv[DC_COL__COUNT];
-    double w[DC_COL__COUNT];
-    dc_compare(run.in, a, b, lv);
-    double total = dc_model_score(&model, &tf, lv, a, b, w);
-    double prob = dc_weight_prob(total);
-    const char *sa = src_name(&run, a->source), *sb = src_name(&run, b->source);
-    const char *ra = dc_intern_str(run.in, a->record_id, NULL), *rb = dc_intern_str(run.in, b->record_id, NULL);
-    char ka[64], kb[64];
-    lookup_links(outdir, sa, ra, sb, rb, ka, kb);
-    double lam = model.lambda;
-    int cannot = dc_cannot_link(run.in, a, b);
-    dc_buf_t vals[2 * DC_COL__COUNT];
-    memset(vals, 0, sizeof vals);
-    dc_explain_step_t steps[DC_COL__COUNT];
-    for (int col = 0; col < DC_COL__COUNT; col++) {
-        dc_review_value(&run, a, col, &vals[2 * col]);
-        dc_review_value(&run, b, col, &vals[2 * col + 1]);
-        steps[col].column = dc_col_name((dc_col_t)col);
-        steps[col].level = dc_level_name((dc_col_t)col, lv[col]);
-        steps[col].weight = w[col];
-        steps[col].a = vals[2 * col].len ? vals[2 * col].p : "";
-        steps[col].b = vals[2 * col + 1].len ? vals[2 * col + 1].p : "";
-    }
-    dc_explain_t ex = {
-        .source_a = sa, .record_a = ra, .source_b = sb, .record_b = rb, .line_a = a->seq, .line_b = b->seq,
-        .prior = log2(lam / (1 - lam)), .steps = steps, .nsteps = DC_COL__COUNT, .total = total,
-        .probability = prob, .match_threshold = pmatch, .review_threshold = preview,
-        .decision = prob >= pmatch ? "link" : prob >= preview ? "review" : "no_link", .cannot_link = cannot,
-        .cluster_a = ka, .cluster_b = kb,
-    };
+    explain_t x;
+    explain_pair(&run, &model, &tf, ia, ib, outdir, pmatch, preview, &x);
     dc_buf_t ob = DC_BUF_INIT;
-    if (format == FMT_JSON) {
-        dc_explain_json(&ex, &ob);
-    } else if (format == FMT_HTML) {
-        dc_explain_html(&ex, &ob);
-    } else {
-        dc_buf_printf(&ob, "A  %s:%s (line %llu)\nB  %s:%s (line %llu)\n\n", sa, ra, (unsigned long long)a->seq, sb,
-                      rb, (unsigned long long)b->seq);
-        dc_buf_printf(&ob, "%-10s %-18s %9s   %s\n", "field", "level", "weight", "A / B");
-        dc_buf_printf(&ob, "%-10s %-18s %+9.3f\n", "prior", "", ex.prior);
-        for (int col = 0; col < DC_COL__COUNT; col++)
-            dc_buf_printf(&ob, "%-10s %-18s %+9.3f   %s / %s\n", steps[col].column, steps[col].level, w[col],
-                          *steps[col].a ? steps[col].a : "-", *steps[col].b ? steps[col].b : "-");
-        dc_buf_printf(&ob, "%-10s %-18s %+9.3f   match probability %.6f\n", "total", "", total, prob);
-        if (lv[DC_COL_PARENTS] == DC_PAR_BOTH)
-            dc_buf_puts(&ob, "(both parents agree: agreeing addresses add no weight, see docs/MATCHING.md)\n");
-        dc_buf_puts(&ob, "\n");
-        const char *decision = prob >= pmatch ? "link (at or above the match threshold)"
-                               : prob >= preview ? "review band (below the match threshold)"
-                                                 : "no link (below the review threshold)";
-        dc_buf_printf(&ob, "decision   %s; thresholds: match %.4g, review %.4g\n", decision, pmatch, preview);
-        if (cannot)
-            dc_buf_puts(&ob, "evidence   cannot-link: different valid IDs, opposite sexes, contradicting birth dates or twins\n");
-        if (*ka && *kb)
-            dc_buf_printf(&ob, "clusters   %s (A: %s, B: %s)\n", strcmp(ka, kb) ? "different citizens" : "same citizen",
-                          ka, kb);
-        else
-            dc_buf_puts(&ob, "clusters   not found in the run's links table\n");
-    }
-    for (int k = 0; k < 2 * DC_COL__COUNT; k++) dc_buf_free(&vals[k]);
-    int wrc;
-    if (output && strcmp(output, "-")) {
-        dc_outfile_t *f = dc_outfile_open(output, 0);
-        wrc = !f || dc_outfile_buf(f, &ob) ? -1 : 0;
-        if (f && wrc) dc_outfile_abort(f);
-        else if (f) wrc = dc_outfile_commit(f);
-    } else {
-        wrc = fwrite(ob.p ? ob.p : "", 1, ob.len, stdout) == ob.len && fflush(stdout) == 0 ? 0
-              : dc_seterr("cannot write to standard output");
-    }
+    if (format == FMT_JSON) dc_explain_json(&x.ex, &ob);
+    else if (format == FMT_HTML) dc_explain_html(&x.ex, &ob);
+    else explain_text(&x, &ob);
+    for (int k = 0; k < 2 * DC_COL__COUNT; k++) dc_buf_free(&x.vals[k]);
+    int wrc = write_out(output, &ob);
     dc_buf_free(&ob);
     if (wrc) {
         dc_error("%s", dc_geterr());
