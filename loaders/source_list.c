@@ -19,12 +19,12 @@
  * other pair.
  */
 #include "dc_loader_int.h"
+#include "common/dc_utf8.h"   /* dc_utf8_dec */
 
 #include <errno.h>      /* errno */
 #include <stdlib.h>     /* qsort, free */
 #include <string.h>     /* strcmp */
 #include <sys/stat.h>   /* stat */
-#include <utf8proc.h>   /* utf8proc_iterate */
 
 /* `s` with every byte that is not part of well-formed UTF-8 replaced by
  * U+FFFD; malloc'd. */
@@ -33,14 +33,14 @@ static char *utf8_sanitized(const char *s)
     dc_buf_t b = DC_BUF_INIT;
     size_t n = strlen(s), i = 0;
     while (i < n) {
-        utf8proc_int32_t cp;
-        utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(n - i), &cp);
-        if (k <= 0) {
+        uint32_t cp;
+        size_t k = dc_utf8_dec((const unsigned char *)s + i, n - i, &cp);
+        if (!k) {
             dc_buf_puts(&b, "\xEF\xBF\xBD");
             i++;
         } else {
-            dc_buf_put(&b, s + i, (size_t)k);
-            i += (size_t)k;
+            dc_buf_put(&b, s + i, k);
+            i += k;
         }
     }
     dc_buf_putc(&b, 0);
