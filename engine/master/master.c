@@ -324,12 +324,14 @@ int dc_master_rows(dc_run_t *run)
         e[ne++] = (srcent_t){dc_run_source_name(run, s), s, m->stored_of[s] < 0 ? NIL : (uint32_t)m->stored_of[s]};
     }
     run->xsrc = dc_xcalloc(ns + 1, sizeof *run->xsrc);
+    uint32_t *xidx = dc_xmalloc((ns + 1) * sizeof *xidx);   /* stored source -> its source index */
     uint64_t nkept = 0;
     for (uint32_t s = 0; s < ns; s++) {
         const dc_store_source_t *x = dc_store_source(st, s);
         int delivered = 0;
         for (uint32_t l = 0; l < nl && !delivered; l++) delivered = m->stored_of[l] == (int64_t)s;
         if (delivered) continue;
+        xidx[s] = nl + run->nxsrc;
         run->xsrc[run->nxsrc++] = dc_xstrdup(x->name);
         e[ne++] = (srcent_t){x->name, NIL, s};
         nkept += x->rows;
@@ -345,7 +347,6 @@ int dc_master_rows(dc_run_t *run)
     m->first = dc_xcalloc(nsrc + 1, sizeof *m->first);
     m->count = dc_xcalloc(nsrc + 1, sizeof *m->count);
     size_t at = 0;
-    uint32_t xs = 0;
     int rc = 0;
     for (size_t k = 0; k < ne && rc == 0; k++) {
         if (e[k].loaded != NIL) {
@@ -358,8 +359,7 @@ int dc_master_rows(dc_run_t *run)
             continue;
         }
         /* a stored source this load does not deliver: clean rows */
-        uint32_t idx = nl + xs++;
-        while (strcmp(run->xsrc[idx - nl], e[k].name)) idx = nl + xs++;   /* (same order: names sorted) */
+        uint32_t idx = xidx[e[k].stored];
         size_t nr = 0;
         dc_record_t *r = read_source(run, st, e[k].stored, &nr);
         if (!r) {
@@ -385,6 +385,7 @@ int dc_master_rows(dc_run_t *run)
     for (uint32_t s = 0; s < nl && rc == 0; s++)
         if (m->stored_of[s] >= 0) rc = redelivery(run, m, s, (uint32_t)m->stored_of[s], m->first[s], m->count[s]);
     free(e);
+    free(xidx);
     free(lfirst);
     free(lcount);
     if (rc) return -1;
@@ -674,7 +675,7 @@ int dc_master_read_all(dc_run_t *run, const char *dir)
     run->master = m;
     if (dc_store_open(dir, 0, NULL, &m->store)) return -1;
     if (dc_store_generation(m->store) == 0) return dc_seterr("master %s is empty (no load yet)", dir);
-    if (read_state(m->store, &m->rows, &m->reg, &m->model, NULL)) return -1;
+    if (read_state(m->store, &m->rows, &m->reg, &m->model, &m->rules)) return -1;
     dc_store_t *st = m->store;
     uint32_t ns = dc_store_nsources(st);
     sname_t *o = dc_xmalloc((ns + 1) * sizeof *o);
@@ -718,10 +719,12 @@ int dc_master_info(const char *dir, int json, FILE *f)
 {
     dc_store_t *st;
     if (dc_store_open(dir, 0, NULL, &st)) return -1;
-    dc_buf_t rows = DC_BUF_INIT, model = DC_BUF_INIT;
+    dc_buf_t rows = DC_BUF_INIT, model = DC_BUF_INIT, rules = DC_BUF_INIT;
     dc_keyreg_t *reg = NULL;
-    int rc = read_state(st, &rows, &reg, &model, NULL);
+    int rc = read_state(st, &rows, &reg, &model, &rules);
+    dc_buf_free(&rules);
     if (rc) {
+        dc_keyreg_free(reg);
         dc_store_close(st);
         dc_buf_free(&rows);
         dc_buf_free(&model);
