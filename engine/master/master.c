@@ -186,26 +186,57 @@ int dc_master_open(dc_run_t *run)
 
 /* ---------------------------------------------------------------- rows */
 
+/* Reading partitions on the run's threads: partition k into dst[k]. */
+typedef struct {
+    const dc_store_t *st;
+    dc_intern_t *in;
+    const uint32_t *part;   /* partitions to read */
+    dc_record_t **dst;      /* where each goes */
+    _Atomic int failed;
+    char err[256];
+} rjob_t;
+
+static void read_one(void *ctx, size_t k, int tid)
+{
+    DC_UNUSED(tid);
+    rjob_t *j = ctx;
+    if (j->failed) return;
+    dc_store_part_t *p;
+    int rc = dc_store_part_open(j->st, j->part[k], j->in, &p);
+    if (rc == 0) {
+        rc = dc_store_part_read(p, 0, dc_store_part_nrec(p), j->dst[k]);
+        dc_store_part_close(p);
+    }
+    if (rc && !j->failed++) snprintf(j->err, sizeof j->err, "%s", dc_geterr());
+}
+
+/* Read the partitions part[0..n) into dst[0..n) with run->in's ids. */
+static int read_parts(dc_run_t *run, const dc_store_t *st, const uint32_t *part, dc_record_t **dst, size_t n)
+{
+    rjob_t j = {st, run->in, part, dst, 0, ""};
+    dc_parallel_for(run->opts.nthreads, n, 1, read_one, &j);
+    return j.failed ? dc_seterr("%s", j.err) : 0;
+}
+
 /* Read stored source `s` (all its partitions) with run->in's ids. */
 static dc_record_t *read_source(dc_run_t *run, dc_store_t *st, uint32_t s, size_t *n)
 {
     const dc_store_source_t *src = dc_store_source(st, s);
     dc_record_t *r = dc_xmalloc((src->rows ? src->rows : 1) * sizeof *r);
+    uint32_t *part = dc_xmalloc((src->nparts + 1) * sizeof *part);
+    dc_record_t **dst = dc_xmalloc((src->nparts + 1) * sizeof *dst);
     size_t at = 0;
-    for (uint32_t k = src->first_part; k < src->first_part + src->nparts; k++) {
-        dc_store_part_t *p;
-        if (dc_store_part_open(st, k, run->in, &p)) {
-            free(r);
-            return NULL;
-        }
-        uint32_t nr = dc_store_part_nrec(p);
-        int rc = dc_store_part_read(p, 0, nr, r + at);
-        dc_store_part_close(p);
-        if (rc) {
-            free(r);
-            return NULL;
-        }
-        at += nr;
+    for (uint32_t k = 0; k < src->nparts; k++) {
+        part[k] = src->first_part + k;
+        dst[k] = r + at;
+        at += dc_store_partition(st, part[k])->nrec;
+    }
+    int rc = read_parts(run, st, part, dst, src->nparts);
+    free(part);
+    free(dst);
+    if (rc) {
+        free(r);
+        return NULL;
     }
     *n = at;
     return r;
@@ -346,9 +377,11 @@ int dc_master_rows(dc_run_t *run)
     uint32_t nsrc = nl + run->nxsrc;
     m->first = dc_xcalloc(nsrc + 1, sizeof *m->first);
     m->count = dc_xcalloc(nsrc + 1, sizeof *m->count);
-    size_t at = 0;
+    size_t at = 0, npart = 0;
     int rc = 0;
-    for (size_t k = 0; k < ne && rc == 0; k++) {
+    uint32_t *part = dc_xmalloc(((size_t)dc_store_npartitions(st) + 1) * sizeof *part);
+    dc_record_t **dst = dc_xmalloc(((size_t)dc_store_npartitions(st) + 1) * sizeof *dst);
+    for (size_t k = 0; k < ne; k++) {
         if (e[k].loaded != NIL) {
             uint32_t s = e[k].loaded;
             memcpy(recs + at, run->recs + lfirst[s], (size_t)lcount[s] * sizeof *recs);
@@ -358,26 +391,30 @@ int dc_master_rows(dc_run_t *run)
             at += lcount[s];
             continue;
         }
-        /* a stored source this load does not deliver: clean rows */
+        /* a stored source this load does not deliver: clean rows, read below */
         uint32_t idx = xidx[e[k].stored];
-        size_t nr = 0;
-        dc_record_t *r = read_source(run, st, e[k].stored, &nr);
-        if (!r) {
-            rc = -1;
-            break;
-        }
-        uint64_t base = dc_store_partition(st, dc_store_source(st, e[k].stored)->first_part)->first_row;
+        const dc_store_source_t *x = dc_store_source(st, e[k].stored);
         m->first[idx] = (uint32_t)at;
-        m->count[idx] = (uint32_t)nr;
-        for (size_t i = 0; i < nr; i++) {
-            recs[at + i] = r[i];
-            recs[at + i].source = idx;
-            m->dirty[at + i] = 0;
-            row_get(&m->rows, base + i, &m->prev[at + i], &m->pprob[at + i]);
+        m->count[idx] = (uint32_t)x->rows;
+        for (uint32_t p = x->first_part; p < x->first_part + x->nparts; p++) {
+            part[npart] = p;
+            dst[npart++] = recs + at;
+            at += dc_store_partition(st, p)->nrec;
         }
-        free(r);
-        at += nr;
     }
+    rc = read_parts(run, st, part, dst, npart);
+    for (size_t k = 0; k < ne && rc == 0; k++) {
+        if (e[k].loaded != NIL) continue;
+        uint32_t idx = xidx[e[k].stored];
+        uint64_t base = dc_store_partition(st, dc_store_source(st, e[k].stored)->first_part)->first_row;
+        for (size_t i = m->first[idx], r = 0; r < m->count[idx]; i++, r++) {
+            recs[i].source = idx;
+            m->dirty[i] = 0;
+            row_get(&m->rows, base + r, &m->prev[i], &m->pprob[i]);
+        }
+    }
+    free(part);
+    free(dst);
     free(run->recs);
     run->recs = recs;
     run->nrec = at;
