@@ -339,6 +339,7 @@ int dc_master_rows(dc_run_t *run)
     dc_store_t *st = m->store;
     uint32_t nl = run->load.nsources, ns = dc_store_nsources(st);
     m->nload = nl;
+    dc_run_stage_begin(run, "master-rows");
     /* this load's rows are grouped by source, in source order */
     uint32_t *lfirst = dc_xcalloc(nl + 1, sizeof *lfirst), *lcount = dc_xcalloc(nl + 1, sizeof *lcount);
     for (size_t i = 0; i < run->nrec; i++) {
@@ -431,6 +432,7 @@ int dc_master_rows(dc_run_t *run)
     run->anchor = m->anchor;
     uint64_t nd = 0;
     for (size_t i = 0; i < run->nrec; i++) nd += m->dirty[i];
+    dc_run_stage_end(run, run->nrec);
     dc_log(1, "master: %llu rows in all, %llu new or changed, %llu removed", (unsigned long long)run->nrec,
            (unsigned long long)nd, (unsigned long long)m->nrm);
     return 0;
@@ -599,6 +601,7 @@ int dc_master_commit(dc_run_t *run)
     dc_master_load_t *m = run->master;
     dc_store_txn_t *t = m->txn;
     int rc = 0;
+    double t0 = dc_now();
     for (uint32_t s = 0; s < m->nload && rc == 0; s++) {
         const char *name = dc_run_source_name(run, s);
         if (m->stored_of[s] >= 0) rc = dc_store_txn_drop_source(t, name);
@@ -634,7 +637,8 @@ int dc_master_commit(dc_run_t *run)
     }
     if (rc) return dc_seterr("%s; the master was not updated (its previous generation is intact); the outputs "
                              "of this load are complete: run the same load again", dc_geterr());
-    dc_log(1, "master %s: generation %llu committed", run->opts.master_dir, (unsigned long long)m->gen);
+    dc_log(1, "master %s: generation %llu committed in %.2f s", run->opts.master_dir, (unsigned long long)m->gen,
+           dc_now() - t0);
     return 0;
 }
 

@@ -356,6 +356,12 @@ START_TEST(test_deliveries)
         char lo[4400];
         snprintf(lo, sizeof lo, "%s/l%d", d, b);
         if (b) check_apply(prev, lo, cur);
+        /* every row of the delivery is linked or rejected */
+        char rp[4600];
+        snprintf(rp, sizeof rp, "%s/report.json", lo);
+        char *rj = dc_test_read_file(rp, NULL);
+        ck_assert_msg(strstr(rj, "\"balanced\": true") != NULL, "load %d: not reconciled", b);
+        free(rj);
         /* every previous key whose citizen the load did not touch is kept */
         if (b) {
             lines_t ch, pl, nl;
