@@ -475,12 +475,13 @@ int dc_master_keys(dc_run_t *run)
     dc_clusters_t *cl = &run->cl;
     size_t n = run->nrec;
     dc_run_stage_begin(run, "keys");
-    /* previous keys whose rows were all removed */
+    /* previous keys, with their rows */
     keyidx_t *pk = dc_xmalloc((n ? n : 1) * sizeof *pk);
     size_t npk = 0;
     for (size_t i = 0; i < n; i++)
-        if (!key_is_zero(m->prev[i])) pk[npk++] = (keyidx_t){m->prev[i], 0};
+        if (!key_is_zero(m->prev[i])) pk[npk++] = (keyidx_t){m->prev[i], (uint32_t)i};
     qsort(pk, npk, sizeof *pk, cmp_keyidx);
+    /* previous keys whose rows were all removed */
     dc_hash128_t *ret = dc_xmalloc((m->nrm ? m->nrm : 1) * sizeof *ret);
     size_t nret = 0;
     for (size_t r = 0; r < m->nrm; r++)
@@ -490,13 +491,53 @@ int dc_master_keys(dc_run_t *run)
     for (size_t r = 0; r < nret; r++)
         if (!u || !key_eq(ret[u - 1], ret[r])) ret[u++] = ret[r];
     nret = u;
+    /* A cluster whose rows are all unchanged, all with one previous key
+     * that no other cluster's row carries, keeps that key (its only claim,
+     * uncontested): dc_keys_assign decides the others only, on their rows.
+     * Same result, in proportion to the delivery, not to the master. */
+    uint8_t *triv = dc_xmalloc(cl->ncl ? cl->ncl : 1);
+    dc_hash128_t *fk = dc_xcalloc(cl->ncl ? cl->ncl : 1, sizeof *fk);
+    memset(triv, 1, cl->ncl);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t c = cl->of[i];
+        if (m->dirty[i] || key_is_zero(m->prev[i])) triv[c] = 0;
+        else if (key_is_zero(fk[c])) fk[c] = m->prev[i];
+        else if (!key_eq(fk[c], m->prev[i])) triv[c] = 0;
+    }
+    for (size_t f = 0, j = 0; j <= npk; j++) {
+        if (j < npk && key_eq(pk[f].key, pk[j].key)) continue;
+        int split = 0;   /* the rows of pk[f..j) in more than one cluster */
+        for (size_t x = f + 1; x < j && !split; x++) split = cl->of[pk[x].i] != cl->of[pk[f].i];
+        for (size_t x = f; split && x < j; x++) triv[cl->of[pk[x].i]] = 0;
+        f = j;
+    }
     free(pk);
-    dc_key_input_t in = {n, cl->of, m->prev, cl->ncl, cl->key, nret, ret};
+    uint32_t *rcl = dc_xmalloc(((size_t)cl->ncl + 1) * sizeof *rcl), ncl2 = 0;
+    for (uint32_t c = 0; c < cl->ncl; c++) rcl[c] = triv[c] ? NIL : ncl2++;
+    size_t n2 = 0;
+    for (size_t i = 0; i < n; i++) n2 += !triv[cl->of[i]];
+    uint32_t *of2 = dc_xmalloc((n2 ? n2 : 1) * sizeof *of2);
+    dc_hash128_t *prev2 = dc_xmalloc((n2 ? n2 : 1) * sizeof *prev2);
+    dc_hash128_t *cand2 = dc_xmalloc(((size_t)ncl2 + 1) * sizeof *cand2);
+    for (size_t i = 0, k = 0; i < n; i++)
+        if (!triv[cl->of[i]]) of2[k] = rcl[cl->of[i]], prev2[k++] = m->prev[i];
+    for (uint32_t c = 0; c < cl->ncl; c++)
+        if (!triv[c]) cand2[rcl[c]] = cl->key[c];
+    dc_key_input_t in = {n2, of2, prev2, ncl2, cand2, nret, ret};
     dc_key_result_t kr;
     int rc = dc_keys_assign(&in, m->reg, (uint32_t)m->gen, &kr);
     free(ret);
-    if (rc) return -1;
-    memcpy(cl->key, kr.key, (size_t)cl->ncl * sizeof *cl->key);
+    free(of2);
+    free(prev2);
+    free(cand2);
+    if (rc) {
+        free(triv);
+        free(fk);
+        free(rcl);
+        return -1;
+    }
+    for (uint32_t c = 0; c < cl->ncl; c++) cl->key[c] = triv[c] ? fk[c] : kr.key[rcl[c]];
+    dc_log(2, "master: keys decided for %u of %u citizens (the others keep theirs, uncontested)", ncl2, cl->ncl);
     /* clean rows keep their probability */
     for (size_t i = 0; i < n; i++)
         if (!m->dirty[i] && !key_is_zero(m->prev[i])) cl->prob[i] = m->pprob[i];
@@ -520,33 +561,45 @@ int dc_master_keys(dc_run_t *run)
         uint32_t o = cluster_of_key(ck, cl->ncl, m->rm_key[r]);
         if (o != NIL) m->out_cl[o] = 1;
     }
+    /* events of the reduced clusters, back on the clusters */
+    uint32_t *back = dc_xmalloc(((size_t)ncl2 + 1) * sizeof *back);
+    for (uint32_t c = 0; c < cl->ncl; c++)
+        if (!triv[c]) back[rcl[c]] = c;
     for (size_t e = 0; e < kr.nev; e++)
-        if (kr.ev[e].cl != UINT32_MAX && kr.ev[e].kind != DC_KEY_KEPT) m->out_cl[kr.ev[e].cl] = 1;
+        if (kr.ev[e].cl != UINT32_MAX && kr.ev[e].kind != DC_KEY_KEPT) m->out_cl[back[kr.ev[e].cl]] = 1;
     m->out_rec = dc_xmalloc(n ? n : 1);
     for (size_t i = 0; i < n; i++) m->out_rec[i] = m->out_cl[cl->of[i]];
     run->out_cl = m->out_cl;
     run->out_rec = m->out_rec;
-    /* the change set */
+    /* the change set: citizens in cluster order, then merged and retired
+     * keys, then rows */
     static const char *const cols[] = {"event", "citizen_key", "other_key", "source", "record_id"};
     dc_table_t *t = dc_output_table(run, "changes", cols, 5);
+    dc_hash128_t z = {0, 0};
+    int wrc = t ? 0 : -1;
+    for (uint32_t c = 0; c < cl->ncl && t; c++) {
+        if (triv[c]) {
+            if (m->out_cl[c]) wrc |= change(m, t, E_UPDATED, cl->key[c], z, NULL, NULL, 0);
+            continue;
+        }
+        const dc_key_event_t *x = &kr.ev[rcl[c]];   /* one per reduced cluster, in order */
+        if (x->kind == DC_KEY_KEPT && m->out_cl[c]) wrc |= change(m, t, E_UPDATED, x->key, z, NULL, NULL, 0);
+        else if (x->kind == DC_KEY_NEW) wrc |= change(m, t, E_NEW, x->key, z, NULL, NULL, 0);
+        else if (x->kind == DC_KEY_SPLIT) wrc |= change(m, t, E_SPLIT, x->key, x->other, NULL, NULL, 0);
+    }
+    for (size_t e = ncl2; e < kr.nev && t; e++) {
+        const dc_key_event_t *x = &kr.ev[e];
+        if (x->kind == DC_KEY_MERGED) wrc |= change(m, t, E_MERGED, x->key, x->other, NULL, NULL, 0);
+        else if (x->kind == DC_KEY_RETIRED) wrc |= change(m, t, E_RETIRED, x->key, z, NULL, NULL, 0);
+    }
+    free(back);
+    free(triv);
+    free(fk);
+    free(rcl);
     if (!t) {
         dc_key_result_free(&kr);
         free(ck);
         return -1;
-    }
-    dc_hash128_t z = {0, 0};
-    int wrc = 0;
-    for (size_t e = 0; e < kr.nev; e++) {
-        const dc_key_event_t *x = &kr.ev[e];
-        switch (x->kind) {
-        case DC_KEY_KEPT:
-            if (m->out_cl[x->cl]) wrc |= change(m, t, E_UPDATED, x->key, z, NULL, NULL, 0);
-            break;
-        case DC_KEY_NEW: wrc |= change(m, t, E_NEW, x->key, z, NULL, NULL, 0); break;
-        case DC_KEY_SPLIT: wrc |= change(m, t, E_SPLIT, x->key, x->other, NULL, NULL, 0); break;
-        case DC_KEY_MERGED: wrc |= change(m, t, E_MERGED, x->key, x->other, NULL, NULL, 0); break;
-        case DC_KEY_RETIRED: wrc |= change(m, t, E_RETIRED, x->key, z, NULL, NULL, 0); break;
-        }
     }
     for (size_t i = 0; i < n; i++) {
         dc_hash128_t k = cl->key[cl->of[i]];
