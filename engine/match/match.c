@@ -45,8 +45,8 @@ int dc_block_run(dc_run_t *run)
     if (ms->ncopies)
         dc_log(1, "exact copies: %llu rows identical to an earlier row (joined to it, not scored)",
                (unsigned long long)ms->ncopies);
-    ms->npairs = dc_block_pairs_rep(run->recs, run->nrec, run->in, &ms->rules, run->opts.nthreads, ms->rep,
-                                    NULL, NULL, &ms->pairs, &ms->bstats);
+    ms->npairs = dc_block_pairs_dirty(run->recs, run->nrec, run->in, &ms->rules, run->opts.nthreads, ms->rep,
+                                      run->dirty, NULL, NULL, &ms->pairs, &ms->bstats);
     if (run->dirty) {   /* a load into a master: only pairs with a new or changed row */
         size_t k = 0;
         for (size_t p = 0; p < ms->npairs; p++)
