@@ -21,7 +21,8 @@
  *     letters; every letter of Latin-1 Supplement and Latin Extended-A
  *     whose canonical decomposition is an ASCII letter + marks (ç, ñ, ö,
  *     ś fold to c, n, o, s: a foreign spelling in an address still meets
- *     the gazetteer); the Vietnamese letters (below); đ/Đ -> d.
+ *     the gazetteer), except İ (U+0130, whose lower case is i + U+0307);
+ *     the Vietnamese letters (below); đ/Đ -> d.
  *   - The Vietnamese alphabet (DC_VF_NAME: names): the ASCII letters, the
  *     12 vowels a ă â e ê i o ô ơ u ư y with each of the 6 tones in both
  *     cases (the 134 precomposed letters with đ/Đ), and Ð (U+00D0, the

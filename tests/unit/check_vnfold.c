@@ -2,18 +2,29 @@
 /* check_vnfold.c - tests of engine/normalize/vnfold.c, the one letter
  * table of dc_vnfold.h: every entry derived again from utf8proc's
  * canonical decompositions by the rules the header states, over all of
- * Unicode; the way back (compose, modifiers).
+ * Unicode; the way back (compose, modifiers); and the outputs of both
+ * users of the table (the address folder, the name decoder) pinned for
+ * every code point U+0000..U+024F, U+0300..U+036F, U+1E00..U+1EFF, alone,
+ * in words and as a combining mark (vnfold_probe.h): vnfold_expected.txt
+ * holds one XXH3-64 of the probe's output per code point, written when
+ * the two users still had their own tables (commit history: the
+ * differential test check_vnfold_diff), so any change of an output fails.
  *
  * DC_VNFOLD_PRINT=1 ./build/tests/check_vnfold prints the table as
  * vnfold.c holds it (sections @LOW@, @MARK@, @VIET@, @VOWELS@), to paste
- * after a change of the rules. */
+ * after a change of the rules; DC_VNFOLD_PIN_WRITE=FILE writes the pins
+ * of the current outputs, after an intended change of them (say which in
+ * the commit). */
 #include "dc_test.h"
+#include "normalize/address_internal.h"
 #include "normalize/dc_vnfold.h"
+#include "vnfold_probe.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
+#include <xxhash.h>
 
 /* The rules of dc_vnfold.h, written again from Unicode. */
 static const uint32_t tone_marks[6] = {0, 0x300, 0x309, 0x303, 0x301, 0x323};
@@ -89,9 +100,10 @@ static dc_vnfold_t derive(uint32_t cp)
     }
     int name = is_vowel(base) && !extra;
     int folded = (cp >= 0xC0 && cp < 0x180) || name;    /* Latin-1, Extended-A, the alphabet */
-    if (!folded) return e;
+    uint16_t other = other_case(cp, up);
+    if (!folded || (other && other < 0x80)) return e;   /* İ: its lower case is i + U+0307 */
     e.ascii = (uint8_t)base;
-    e.other = other_case(cp, up);
+    e.other = other;
     e.tone = (uint8_t)tone;
     e.flags = (uint8_t)(up ? DC_VF_UPPER : 0);
     if (name) {
@@ -263,6 +275,79 @@ START_TEST(test_compose)
 }
 END_TEST
 
+/* ---------------------------------------------------------- pinned outputs */
+
+static const probe_api_t api = {
+    dc_addr__fold_cp, dc_addr__lower, dc_addr__upper, dc_addr__is_combining, dc_addr__utf8_fold,
+    dc_addr__key, dc_addr__dkey, dc_addr__dkey_token, dc_addr__word_display, dc_addr__strip_marks,
+    dc_addr__tok_key_flags,
+    dc_text_decode, dc_text_canon, dc_text_decode_typed, dc_token_valid_syllable,
+    {dc_text_put_exact, dc_text_put_ascii, dc_text_put_display, dc_text_put_phon, dc_text_put_compact},
+    dc_text_fold, dc_text_fold_ascii, dc_token_ascii};
+
+#define PIN_FILE DANCU_SRCDIR "/tests/unit/vnfold_expected.txt"
+
+static uint64_t probe_hash(uint32_t cp, dc_buf_t *b)
+{
+    b->len = 0;
+    probe_cp(&api, cp, b);
+    return XXH3_64bits(b->p, b->len);
+}
+
+START_TEST(test_outputs_pinned)
+{
+    FILE *f = fopen(PIN_FILE, "r");
+    ck_assert_msg(f != NULL, "cannot read %s", PIN_FILE);
+    dc_buf_t b = DC_BUF_INIT;
+    unsigned pcp;
+    unsigned long long want;
+    uint32_t cp = 0;
+    int n = 0, bad = 0, more = 1;
+    while (more && fscanf(f, "%x %llx", &pcp, &want) == 2) {
+        ck_assert_uint_eq(pcp, cp);   /* the file lists every probed code point, in order */
+        if (probe_hash(cp, &b) != (uint64_t)want && bad++ < 3)
+            fprintf(stderr, "U+%04X: outputs changed:\n%.*s\n", (unsigned)cp, (int)(b.len < 4000 ? b.len : 4000), b.p);
+        n++;
+        more = probe_next(&cp);
+    }
+    fclose(f);
+    dc_buf_free(&b);
+    ck_assert_int_eq(n, 0x250 + 0x70 + 0x100);
+    ck_assert_int_eq(bad, 0);
+}
+END_TEST
+
+/* The probe sees what the pins are about: a changed fold, tone or case
+ * changes the hash of its code point. */
+START_TEST(test_probe_sensitive)
+{
+    dc_buf_t b = DC_BUF_INIT;
+    probe_api_t alt = api;
+    uint64_t h = probe_hash(0xE0, &b);   /* à */
+    b.len = 0;
+    probe_cp(&alt, 0xE0, &b);
+    ck_assert_uint_eq(XXH3_64bits(b.p, b.len), h);
+    alt.lower = dc_addr__upper;
+    b.len = 0;
+    probe_cp(&alt, 0xC0, &b);
+    ck_assert_uint_ne(XXH3_64bits(b.p, b.len), probe_hash(0xC0, &b));
+    ck_assert_uint_ne(probe_hash(0xE0, &b), probe_hash(0xE1, &b));
+    dc_buf_free(&b);
+}
+END_TEST
+
+static int write_pins(const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) return 1;
+    dc_buf_t b = DC_BUF_INIT;
+    uint32_t cp = 0;
+    do fprintf(f, "%04X %016llx\n", (unsigned)cp, (unsigned long long)probe_hash(cp, &b));
+    while (probe_next(&cp));
+    dc_buf_free(&b);
+    return fclose(f) != 0;
+}
+
 static Suite *vnfold_suite(void)
 {
     Suite *s = suite_create("vnfold");
@@ -270,6 +355,8 @@ static Suite *vnfold_suite(void)
     tcase_add_test(tc, test_table_is_derived);
     tcase_add_test(tc, test_known_letters);
     tcase_add_test(tc, test_compose);
+    tcase_add_test(tc, test_outputs_pinned);
+    tcase_add_test(tc, test_probe_sensitive);
     suite_add_tcase(s, tc);
     return s;
 }
@@ -280,5 +367,7 @@ int main(void)
         print_table();
         return 0;
     }
+    const char *pin = getenv("DC_VNFOLD_PIN_WRITE");
+    if (pin) return write_pins(pin);
     return dc_test_main(vnfold_suite(), "vnfold");
 }
