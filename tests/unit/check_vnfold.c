@@ -7,8 +7,9 @@
  * every code point U+0000..U+024F, U+0300..U+036F, U+1E00..U+1EFF, alone,
  * in words and as a combining mark (vnfold_probe.h): vnfold_expected.txt
  * holds one XXH3-64 of the probe's output per code point, written when
- * the two users still had their own tables (commit history: the
- * differential test check_vnfold_diff), so any change of an output fails.
+ * the two users still had their own tables (the differential test
+ * check_vnfold_diff of commit 05bd625 ran both side by side and wrote
+ * them), so any change of an output fails.
  *
  * DC_VNFOLD_PRINT=1 ./build/tests/check_vnfold prints the table as
  * vnfold.c holds it (sections @LOW@, @MARK@, @VIET@, @VOWELS@), to paste

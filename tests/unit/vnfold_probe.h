@@ -11,7 +11,8 @@
  * (vnfold_expected.txt).
  *
  * The entry points come through a table of function pointers so that the
- * same probe can run two implementations side by side.
+ * same probe can run two implementations side by side (it did, old and
+ * new tables, in commit 05bd625's check_vnfold_diff).
  */
 #ifndef VNFOLD_PROBE_H
 #define VNFOLD_PROBE_H
