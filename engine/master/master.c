@@ -43,6 +43,9 @@
 
 #include <stdlib.h>   /* qsort, free */
 #include <string.h>   /* memcmp */
+#include <sys/random.h>   /* getrandom */
+#include <time.h>     /* clock_gettime */
+#include <unistd.h>   /* getpid */
 
 static const char ROWS_MAGIC[8] = {'D', 'C', 'M', 'R', 'O', 'W', 'S', '1'};
 #define ROW_BYTES 20   /* key hi (8), key lo (8), probability (float, 4) */
@@ -71,6 +74,7 @@ struct dc_master_load {
     dc_hash128_t *rm_key;
     size_t nrm, rmcap;
     uint64_t nchanges, ev[8];     /* events by kind, for the summary */
+    char id[33];                  /* the master's identity: 32 hex digits, made by its first load */
 };
 
 /* ------------------------------------------------------------- helpers */
@@ -165,6 +169,58 @@ static int read_state(dc_store_t *s, dc_buf_t *rows, dc_keyreg_t **reg, dc_buf_t
     return 0;
 }
 
+/* The master's identity (attachment "identity": 32 hex digits), read or,
+ * for a new master, made from 16 random bytes. */
+static int identity(dc_store_t *s, char id[33])
+{
+    dc_buf_t b = DC_BUF_INIT;
+    int rc = dc_store_generation(s) ? dc_store_attachment(s, "identity", &b) : 1;
+    if (rc == 0 && (b.len != 32 || strspn(b.p, "0123456789abcdef") != 32))
+        rc = dc_seterr("master %s: its identity is damaged: refused", dc_store_dir(s));
+    else if (rc == 1 && dc_store_generation(s))
+        rc = dc_seterr("master %s has no identity (damaged or not a master): refused", dc_store_dir(s));
+    else if (rc == 0)
+        memcpy(id, b.p, 33);
+    else if (rc == 1) {
+        unsigned char r[16];
+        if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r) {   /* no entropy source: time and pid */
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            long long v[3] = {(long long)ts.tv_sec, ts.tv_nsec, (long long)getpid()};
+            dc_hash128_t h = dc_hash128(v, sizeof v);
+            memcpy(r, &h.hi, 8);
+            memcpy(r + 8, &h.lo, 8);
+        }
+        for (int i = 0; i < 16; i++) snprintf(id + 2 * i, 3, "%02x", r[i]);
+        rc = 0;
+    }
+    dc_buf_free(&b);
+    return rc;
+}
+
+/* OUTDIR/master.json: which master and generation the outputs are of;
+ * `dancu deliver` checks a change set against the generation the database
+ * holds (base: the generation it applies to; -1 for a full export). */
+static int write_master_json(dc_run_t *run, const char *id, uint64_t gen, int64_t base)
+{
+    dc_outfile_t *f = dc_output_file(run, "master.json");
+    if (!f) return -1;
+    dc_buf_t b = DC_BUF_INIT;
+    dc_jw_t jw;
+    dc_jw_init(&jw, &b, 0);
+    dc_jw_open(&jw, '{', DC_JW_LINES);
+    dc_jw_kv_str(&jw, "master_id", id);
+    dc_jw_kv_u64(&jw, "generation", gen);
+    dc_jw_key(&jw, "base_generation");
+    if (base >= 0) dc_jw_u64(&jw, (uint64_t)base);
+    else dc_jw_null(&jw);
+    dc_jw_close(&jw);
+    dc_buf_putc(&b, '\n');
+    int rc = dc_outfile_buf(f, &b);
+    dc_buf_free(&b);
+    return rc;
+}
+
 /* ---------------------------------------------------------------- open */
 
 int dc_master_open(dc_run_t *run)
@@ -175,7 +231,7 @@ int dc_master_open(dc_run_t *run)
     if (dc_store_begin(m->store, &m->txn)) return -1;
     m->gen = dc_store_txn_generation(m->txn);
     m->nstored = dc_store_nrecords(m->store);
-    if (read_state(m->store, &m->rows, &m->reg, &m->model, &m->rules)) return -1;
+    if (read_state(m->store, &m->rows, &m->reg, &m->model, &m->rules) || identity(m->store, m->id)) return -1;
     if (m->model.len && !run->opts.retrain && !run->opts.model_in) run->opts.model_text = m->model.p;
     if (m->rules.len && !run->opts.rules_file) run->opts.rules_text = m->rules.p;
     dc_log(1, "master %s: generation %llu, %llu rows, %zu keys issued; this load makes generation %llu",
@@ -596,6 +652,7 @@ int dc_master_keys(dc_run_t *run)
     free(triv);
     free(fk);
     free(rcl);
+    if (t && write_master_json(run, m->id, m->gen, (int64_t)m->gen - 1)) wrc = -1;
     if (!t) {
         dc_key_result_free(&kr);
         free(ck);
@@ -666,6 +723,7 @@ int dc_master_commit(dc_run_t *run)
     }
     dc_buf_t b = DC_BUF_INIT;
     if (rc == 0) rc = dc_store_txn_attach(t, "rows", m->rows.p, m->rows.len);
+    if (rc == 0 && m->gen == 1) rc = dc_store_txn_attach(t, "identity", m->id, 32);
     if (rc == 0) {
         dc_keyreg_encode(m->reg, &b);
         rc = dc_store_txn_attach(t, "registry", b.p, b.len);
@@ -769,7 +827,8 @@ int dc_master_read_all(dc_run_t *run, const char *dir)
     run->master = m;
     if (dc_store_open(dir, 0, NULL, &m->store)) return -1;
     if (dc_store_generation(m->store) == 0) return dc_seterr("master %s is empty (no load yet)", dir);
-    if (read_state(m->store, &m->rows, &m->reg, &m->model, &m->rules)) return -1;
+    if (read_state(m->store, &m->rows, &m->reg, &m->model, &m->rules) || identity(m->store, m->id)) return -1;
+    m->gen = dc_store_generation(m->store);
     dc_store_t *st = m->store;
     uint32_t ns = dc_store_nsources(st);
     sname_t *o = dc_xmalloc((ns + 1) * sizeof *o);
@@ -808,6 +867,11 @@ int dc_master_read_all(dc_run_t *run, const char *dir)
 }
 
 /* ---------------------------------------------------------------- info */
+
+int dc_master_export_json(dc_run_t *run)
+{
+    return write_master_json(run, run->master->id, run->master->gen, -1);
+}
 
 int dc_master_info(const char *dir, int json, FILE *f)
 {
