@@ -335,6 +335,18 @@ START_TEST(test_first_load_is_batch)
     ck_assert(dc_test_json_valid(j, n));
     ck_assert_ptr_nonnull(strstr(j, "\"generation\": 1"));
     free(j);
+    /* --retrain: a new model, kept by the master; the keys stay */
+    dancu(0, "run -q -o '%s/l1r' --master '%s/m' --retrain %s", d, d, args);
+    snprintf(a, sizeof a, "%s/l1r/changes.csv", d);
+    j = dc_test_read_file(a, &n);
+    ck_assert_msg(!strstr(j, "\nnew,") && !strstr(j, "\nsplit,") && !strstr(j, "\nmerged,"),
+                  "a re-delivery of the same files with --retrain changed citizens");
+    free(j);
+    dancu(0, "master info '%s/m' > '%s/info.txt'", d, d);
+    snprintf(a, sizeof a, "%s/info.txt", d);
+    j = dc_test_read_file(a, &n);
+    ck_assert_ptr_nonnull(strstr(j, "generation 2"));
+    free(j);
     /* --retrain needs --master; a file is not a master */
     dancu(2, "run -q -o '%s/x' --retrain %s 2>/dev/null", d, args);
     snprintf(a, sizeof a, "touch '%s/plainfile'", d);
