@@ -632,6 +632,11 @@ START_TEST(test_refused)
     free(atts);
     ck_assert_int_ge(n, 4);
     dancu(0, "master export -q '%s/m' -o '%s/good'", d, d);
+    /* one load at a time: another process holding the lock */
+    ck_assert_int_eq(dc_test_run("flock '%s/m/LOCK' sh -c \"'%s' run -q -o '%s/busy' --master '%s/m' %s 2>'%s/err'\"; "
+                                 "test $? -eq 1 && grep -q 'another process' '%s/err'",
+                                 d, DANCU_BIN, d, d, a0, d, d),
+                     0);
     /* a folder with other files, a record store that is not a master */
     ck_assert_int_eq(dc_test_run("mkdir -p '%s/foreign' && echo x > '%s/foreign/notes.txt'", d, d), 0);
     dancu(1, "run -q -o '%s/bad3' --master '%s/foreign' %s 2>/dev/null", d, d, a0);
