@@ -773,7 +773,7 @@ static int bin_convert(bconv_t *b, int eof)
 /* The spreadsheet-formula guard of dancu's CSV (docs/OUTPUTS.md) put a
  * single quote before every string cell that starts with = + - @ TAB CR
  * or a single quote; numbers are never prefixed. Undone after a CSV table
- * was streamed in which a single quote appears: every text cell of the
+ * was streamed in which a cell starts with one (guard_seen): every text cell of the
  * rows just loaded that starts with one loses it (exact: a quote of the
  * data itself was doubled). `target` is a table of this delivery only,
  * or a per-run table (restricted to this run's rows). */
@@ -793,6 +793,25 @@ static int unguard(ctx_t *x, const tdef_t *t, const char *target)
     dc_buf_free(&set);
     dc_buf_free(&any);
     return exec_sql(x, "removing the spreadsheet-formula guard", NULL);
+}
+
+/* 1 when p[0..n) holds a cell that starts with a single quote (the
+ * formula guard's mark: the guard quotes every cell that starts with one):
+ * a quote right after a delimiter or a line start, or after the double
+ * quote that opens such a cell. `b1`, `b2`: the last two bytes before p
+ * (carried from block to block; '\n' at the first data row). A quote
+ * inside a word ("H'Mông") is not a cell start: a table without guarded
+ * cells is streamed with no UPDATE after it. */
+static int guard_seen(const char *p, size_t n, char *b1, char *b2)
+{
+    int seen = 0;
+    for (const char *q = p, *e = p + n; !seen && (q = memchr(q, '\'', (size_t)(e - q))); q++) {
+        char c1 = q > p ? q[-1] : *b1, c2 = q > p + 1 ? q[-2] : q > p ? *b1 : *b2;
+        seen = c1 == ',' || c1 == '\n' || (c1 == '"' && (c2 == ',' || c2 == '\n'));
+    }
+    if (n >= 2) *b2 = p[n - 2], *b1 = p[n - 1];
+    else if (n == 1) *b2 = *b1, *b1 = p[0];
+    return seen;
 }
 
 /* COPY the table file f into `target` (a qualified table name) with the
@@ -819,7 +838,8 @@ static int copy_file(ctx_t *x, const tfile_t *f, const tdef_t *t, const char *ta
     jconv_t j = {x, f, t, DC_BUF_INIT, {0}, 0};
     dc_arena_init(&j.arena, 1 << 14);
     bconv_t bc = {t, f->path, !x->o->csv_raw, DC_BUF_INIT, DC_BUF_INIT, DC_BUF_INIT, 0};
-    int quotes = 0;   /* a single quote was seen in a streamed CSV table */
+    int quotes = 0;   /* a cell starting with a single quote was seen in a streamed CSV table */
+    char b1 = '\n', b2 = '\n';
     if (binary) {
         static const char sig[] = "PGCOPY\n\377\r\n";
         dc_buf_put(&bc.out, sig, 11);
@@ -853,7 +873,7 @@ static int copy_file(ctx_t *x, const tfile_t *f, const tdef_t *t, const char *ta
             if (rc == 0) rc = put_copy(x, bc.out.p, bc.out.len);
             bc.out.len = 0;
         } else if (!f->jsonl) {
-            if (!quotes && memchr(p, '\'', (size_t)(end - p))) quotes = 1;
+            if (guard_seen(p, (size_t)(end - p), &b1, &b2)) quotes = 1;
             rc = put_copy(x, p, (size_t)(end - p));
         } else {
             while (rc == 0 && p < end) {
