@@ -142,6 +142,7 @@ static const col_t runs_cols[] = {
     {"changes", "bigint"}, {"seconds", "double precision"},
     {"master_id", "text"}, {"master_generation", "bigint"},
 };
+#define RUNS_ADDED 2   /* columns added since the first format: a runs table without them is upgraded */
 
 /* Keys, indexes and foreign keys, by table; created after the bulk load.
  * %1$s is the quoted schema. Names are fixed: they are dropped and made
@@ -976,7 +977,7 @@ static int ensure_tables(ctx_t *x)
               x->schema_lit))
         return -1;
     int present[DC_DT__COUNT + 1] = {0};
-    int rc = 0;
+    int rc = 0, upgrade_runs = 0;
     int nt = PQntuples(r);
     for (int tt = 0; tt <= DC_DT__COUNT && rc == 0; tt++) {
         const char *name = tt < DC_DT__COUNT ? table_names[tt] : "runs";
@@ -1009,13 +1010,20 @@ static int ensure_tables(ctx_t *x)
                                k < ne ? ety[k] : "");
             k++;
         }
-        if (rc == 0 && present[tt] && k != ne)
+        /* a runs table of an earlier dancu, without the master's columns
+         * (the last two): they are added */
+        if (rc == 0 && present[tt] && tt == DC_DT__COUNT && k == ne - RUNS_ADDED) upgrade_runs = 1;
+        else if (rc == 0 && present[tt] && k != ne)
             rc = dc_seterr("deliver: table %s.%s already exists with a different shape: %zu columns, dancu "
                            "expects %zu (first missing: %s); deliver into another --schema or drop the table",
                            x->o->schema ? x->o->schema : "dancu", name, k, ne, k < ne ? en[k] : "-");
     }
     PQclear(r);
     if (rc) return -1;
+    if (upgrade_runs && execf(x, "adding the master's columns to runs", NULL,
+                              "ALTER TABLE %s.runs ADD COLUMN master_id text, ADD COLUMN master_generation bigint",
+                              x->schema))
+        return -1;
     if (!present[DC_DT__COUNT]) {
         dc_buf_clear(&x->sql);
         dc_buf_printf(&x->sql, "CREATE TABLE %s.runs (", x->schema);

@@ -595,6 +595,16 @@ START_TEST(test_shape_mismatch)
     free(msg);
     /* nothing was created beside it */
     ck_assert_int_eq(psql_num("SELECT count(*) FROM pg_tables WHERE schemaname = 'shape';"), 1);
+    /* a runs table of an earlier dancu (no master columns): upgraded */
+    o = psql(NULL, "CREATE SCHEMA oldruns; CREATE TABLE oldruns.runs (run_id text NOT NULL PRIMARY KEY, "
+                   "kind text NOT NULL, checksum text NOT NULL, dancu_version text NOT NULL, format text NOT NULL, "
+                   "delivered_at timestamp with time zone NOT NULL DEFAULT now(), citizens bigint, links bigint, "
+                   "review bigint, rejects bigint, changes bigint, seconds double precision);");
+    free(o);
+    ck_assert_int_eq(deliver(NULL, NULL, "-q '%s' --to '%s' --schema oldruns", g_A, g_urlpw), 0);
+    ck_assert_int_eq(psql_num("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'oldruns' "
+                              "AND table_name = 'runs' AND column_name IN ('master_id', 'master_generation');"),
+                     2);
     /* a table with fewer columns */
     o = psql(NULL, "CREATE SCHEMA shape2; CREATE TABLE shape2.citizens (citizen_key text);");
     free(o);
