@@ -40,7 +40,7 @@ const dc_cmd_spec_t dc_spec_master = {
 static int export(const dc_optvals_t *v, const char *dir)
 {
     dc_run_opts_t o;
-    memset(&o, 0, sizeof o);
+    dc_pipeline_opts_defaults(&o);
     o.outdir = v->str[DC_OPT_OUTPUT];
     o.master_dir = dir;
     if (v->set[DC_OPT_THREADS]) o.nthreads = (int)v->num[DC_OPT_THREADS];
@@ -48,10 +48,6 @@ static int export(const dc_optvals_t *v, const char *dir)
     o.quiet = v->set[DC_OPT_QUIET] != 0;
     o.jsonl = v->set[DC_OPT_FORMAT] && v->num[DC_OPT_FORMAT] == 1;
     o.compress = v->set[DC_OPT_COMPRESS] != 0;
-    o.max_reject_rate = 2.0;
-    o.match_threshold = DC_MATCH_THRESHOLD_DEFAULT;
-    o.review_threshold = DC_REVIEW_THRESHOLD_DEFAULT;
-    o.norm.century_pivot = 30;
     if (v->set[DC_OPT_CSV_FORMULAS]) dc_table_formula_mode(v->str[DC_OPT_CSV_FORMULAS]);
     dc_run_t run;
     dc_run_init(&run, &o);

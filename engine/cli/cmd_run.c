@@ -56,11 +56,7 @@ const dc_cmd_spec_t dc_spec_run = {
  * included). */
 static void opts_from_cli(const dc_optvals_t *v, dc_run_opts_t *o)
 {
-    memset(o, 0, sizeof *o);
-    o->max_reject_rate = 2.0;
-    o->match_threshold = DC_MATCH_THRESHOLD_DEFAULT;
-    o->review_threshold = DC_REVIEW_THRESHOLD_DEFAULT;
-    o->norm.century_pivot = 30;
+    dc_pipeline_opts_defaults(o);
     o->outdir = v->str[DC_OPT_OUTPUT];
     if (v->set[DC_OPT_THREADS]) o->nthreads = (int)v->num[DC_OPT_THREADS];
     o->force = v->set[DC_OPT_FORCE] != 0;

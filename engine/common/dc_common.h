@@ -396,5 +396,13 @@ typedef struct dc_hash128 {
 } dc_hash128_t;
 /*! dc_hash128() : XXH3-128 of a byte string. */
 dc_hash128_t dc_hash128(const void *p, size_t n);
+/* Order (hi, then lo), equality, and the zero hash (never a key). */
+static inline int dc_hash128_cmp(dc_hash128_t a, dc_hash128_t b)
+{
+    if (a.hi != b.hi) return a.hi < b.hi ? -1 : 1;
+    return a.lo != b.lo ? (a.lo < b.lo ? -1 : 1) : 0;
+}
+static inline int dc_hash128_eq(dc_hash128_t a, dc_hash128_t b) { return a.hi == b.hi && a.lo == b.lo; }
+static inline int dc_hash128_zero(dc_hash128_t a) { return !a.hi && !a.lo; }
 
 #endif /* DC_COMMON_H */

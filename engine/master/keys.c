@@ -29,15 +29,9 @@ struct dc_keyreg {
     size_t cap, n;
 };
 
-static int is_zero(dc_hash128_t h) { return !h.hi && !h.lo; }
-static int key_eq(dc_hash128_t a, dc_hash128_t b) { return a.hi == b.hi && a.lo == b.lo; }
-
-static int key_cmp(dc_hash128_t a, dc_hash128_t b)
-{
-    if (a.hi != b.hi) return a.hi < b.hi ? -1 : 1;
-    if (a.lo != b.lo) return a.lo < b.lo ? -1 : 1;
-    return 0;
-}
+#define is_zero dc_hash128_zero
+#define key_eq dc_hash128_eq
+#define key_cmp dc_hash128_cmp
 
 static _Thread_local const dc_keyreg_t *t_reg;   /* cmp_slot's registry */
 

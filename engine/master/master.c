@@ -79,14 +79,9 @@ struct dc_master_load {
 
 /* ------------------------------------------------------------- helpers */
 
-static int key_is_zero(dc_hash128_t k) { return !k.hi && !k.lo; }
-static int key_eq(dc_hash128_t a, dc_hash128_t b) { return a.hi == b.hi && a.lo == b.lo; }
-static int key_cmp(dc_hash128_t a, dc_hash128_t b)
-{
-    if (a.hi != b.hi) return a.hi < b.hi ? -1 : 1;
-    if (a.lo != b.lo) return a.lo < b.lo ? -1 : 1;
-    return 0;
-}
+#define key_is_zero dc_hash128_zero
+#define key_eq dc_hash128_eq
+#define key_cmp dc_hash128_cmp
 
 static int cmp_key128(const void *a, const void *b) { return key_cmp(*(const dc_hash128_t *)a, *(const dc_hash128_t *)b); }
 

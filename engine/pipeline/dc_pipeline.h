@@ -52,6 +52,10 @@ int dc_pipeline_run(dc_run_t *run, const char *const *paths, size_t npaths);
  *  written as a run's citizens and links into run->opts.outdir. */
 int dc_pipeline_export(dc_run_t *run);
 
+/*! dc_pipeline_opts_defaults() : every run option at its default (the
+ *  thresholds, no reject-rate limit, century pivot 30; nothing else set). */
+void dc_pipeline_opts_defaults(dc_run_opts_t *o);
+
 /*! dc_pipeline_free() : the match and merge states, then the run. */
 void dc_pipeline_free(dc_run_t *run);
 

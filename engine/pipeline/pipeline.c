@@ -183,6 +183,15 @@ int dc_pipeline_export(dc_run_t *run)
     return pipeline(run, NULL, 0, M_EXPORT);
 }
 
+void dc_pipeline_opts_defaults(dc_run_opts_t *o)
+{
+    memset(o, 0, sizeof *o);
+    o->max_reject_rate = 2.0;   /* > 1: no limit */
+    o->match_threshold = DC_MATCH_THRESHOLD_DEFAULT;
+    o->review_threshold = DC_REVIEW_THRESHOLD_DEFAULT;
+    o->norm.century_pivot = 30;
+}
+
 void dc_pipeline_free(dc_run_t *run)
 {
     dc_master_load_free(run);
