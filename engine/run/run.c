@@ -278,7 +278,7 @@ int dc_run_check_memory_matching(const dc_run_t *run)
 {
     size_t lim = run->opts.memory_limit;
     if (!lim) return 0;
-    size_t now = dc_peak_rss_bytes(), need = now + (size_t)((double)run->nrec * MEM_PER_RECORD_LATER);
+    size_t now = dc_run_peak_memory(run), need = now + (size_t)((double)run->nrec * MEM_PER_RECORD_LATER);
     char a[32], b[32], c[32];
     if (need > lim)
         return dc_seterr("memory limit %s%s: too small: %zu records loaded (%s), matching and "
