@@ -167,6 +167,11 @@ uint64_t dc_run_reserve_interner(dc_intern_t *in, const char *const *paths, size
  *  saying the limit is the default and how to change it (for messages). */
 const char *dc_run_limit_origin(const dc_run_t *run);
 
+/*! dc_run_input_bytes() : the bytes of the input files (standard input
+ *  and missing files count 0), .gz and .zst ones counted at `zratio` times
+ *  their size (the plain bytes they hold, assumed). */
+double dc_run_input_bytes(const char *const *paths, size_t npaths, double zratio);
+
 /*! dc_run_estimate_load_bytes() : the memory that loading `paths` will
  *  take at its peak, estimated from the file sizes (docs/PERFORMANCE.md). */
 size_t dc_run_estimate_load_bytes(const char *const *paths, size_t npaths);

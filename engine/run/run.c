@@ -178,7 +178,6 @@ void dc_run_manifest_json(const dc_run_t *run, const char *const *paths, size_t 
 void dc_run_free(dc_run_t *run)
 {
     if (!dc_spill_owns_records(run)) free(run->recs);
-    run->recs = NULL;
     dc_spill_end(run);
     run->recs = NULL;
     run->nrec = run->reccap = 0;
@@ -218,7 +217,7 @@ const char *dc_run_limit_origin(const dc_run_t *run)
                                           : "";
 }
 
-static double plain_input_bytes(const char *const *paths, size_t npaths)
+double dc_run_input_bytes(const char *const *paths, size_t npaths, double zratio)
 {
     double in = 0;
     for (size_t i = 0; i < npaths; i++) {
@@ -226,19 +225,19 @@ static double plain_input_bytes(const char *const *paths, size_t npaths)
         if (!strcmp(paths[i], "-") || stat(paths[i], &st) != 0) continue;
         size_t n = strlen(paths[i]);
         int z = (n > 3 && !strcmp(paths[i] + n - 3, ".gz")) || (n > 4 && !strcmp(paths[i] + n - 4, ".zst"));
-        in += (double)st.st_size * (z ? MEM_COMPRESSION_RATIO : 1.0);
+        in += (double)st.st_size * (z ? zratio : 1.0);
     }
     return in;
 }
 
 size_t dc_run_estimate_load_bytes(const char *const *paths, size_t npaths)
 {
-    return MEM_BASE + (size_t)(plain_input_bytes(paths, npaths) * MEM_PER_INPUT_BYTE);
+    return MEM_BASE + (size_t)(dc_run_input_bytes(paths, npaths, MEM_COMPRESSION_RATIO) * MEM_PER_INPUT_BYTE);
 }
 
 size_t dc_run_estimate_load_bytes_ooc(const char *const *paths, size_t npaths)
 {
-    return MEM_BASE + (size_t)(plain_input_bytes(paths, npaths) * MEM_PER_INPUT_BYTE_OOC);
+    return MEM_BASE + (size_t)(dc_run_input_bytes(paths, npaths, MEM_COMPRESSION_RATIO) * MEM_PER_INPUT_BYTE_OOC);
 }
 
 int dc_run_check_memory_early(dc_run_t *run, const char *const *paths, size_t npaths)
@@ -256,9 +255,8 @@ int dc_run_check_memory_early(dc_run_t *run, const char *const *paths, size_t np
     if (need > lim && !run->ooc && run->opts.out_of_core != DC_OOC_NEVER) {
         size_t ooc = dc_run_estimate_load_bytes_ooc(paths, npaths);
         if (ooc <= lim) {
-            if (!run->ooc)
-                dc_log(1, "the inputs need about %s in memory, more than the memory limit %s: out of core",
-                       dc_format_size(need, a), dc_format_size(lim, b));
+            dc_log(1, "the inputs need about %s in memory, more than the memory limit %s: out of core",
+                   dc_format_size(need, a), dc_format_size(lim, b));
             run->ooc = 1;
             return 0;
         }

@@ -83,23 +83,10 @@ static void base_dir(const dc_run_t *run, char *out, size_t cap)
     else *slash = 0;
 }
 
-/* Plain input bytes (compressed files counted at DC_SPILL_COMPRESSION). */
-static double input_bytes(const char *const *paths, size_t npaths)
-{
-    double in = 0;
-    for (size_t i = 0; i < npaths; i++) {
-        struct stat st;
-        if (!strcmp(paths[i], "-") || stat(paths[i], &st) != 0) continue;
-        size_t n = strlen(paths[i]);
-        int z = (n > 3 && !strcmp(paths[i] + n - 3, ".gz")) || (n > 4 && !strcmp(paths[i] + n - 4, ".zst"));
-        in += (double)st.st_size * (z ? DC_SPILL_COMPRESSION : 1.0);
-    }
-    return in;
-}
-
 uint64_t dc_spill_estimate_bytes(const char *const *paths, size_t npaths)
 {
-    return (uint64_t)(input_bytes(paths, npaths) * DC_SPILL_PER_INPUT_BYTE) + ((uint64_t)1 << 20);
+    return (uint64_t)(dc_run_input_bytes(paths, npaths, DC_SPILL_COMPRESSION) * DC_SPILL_PER_INPUT_BYTE) +
+           ((uint64_t)1 << 20);
 }
 
 /* Free bytes for an unprivileged writer on the file system of `dir`. */
