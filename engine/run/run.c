@@ -175,8 +175,19 @@ void dc_run_manifest_json(const dc_run_t *run, const char *const *paths, size_t 
     dc_jw_close(j);
 }
 
+const char *dc_run_source_name(const dc_run_t *run, uint32_t s)
+{
+    if (s < run->load.nsources) return run->load.sources[s].name ? run->load.sources[s].name : "";
+    s -= run->load.nsources;
+    return s < run->nxsrc && run->xsrc[s] ? run->xsrc[s] : "";
+}
+
 void dc_run_free(dc_run_t *run)
 {
+    for (uint32_t i = 0; i < run->nxsrc; i++) free(run->xsrc[i]);
+    free(run->xsrc);
+    run->xsrc = NULL;
+    run->nxsrc = 0;
     if (!dc_spill_owns_records(run)) free(run->recs);
     dc_spill_end(run);
     run->recs = NULL;
@@ -243,7 +254,12 @@ size_t dc_run_estimate_load_bytes_ooc(const char *const *paths, size_t npaths)
 int dc_run_check_memory_early(dc_run_t *run, const char *const *paths, size_t npaths)
 {
     size_t lim = run->opts.memory_limit;
-    run->ooc = run->opts.out_of_core == DC_OOC_ALWAYS;
+    int mode = run->opts.out_of_core;
+    if (run->opts.master_dir) {   /* the master combines its rows with the load's in memory (engine/master) */
+        if (mode == DC_OOC_ALWAYS) return dc_seterr("--out-of-core always: not available with --master");
+        mode = DC_OOC_NEVER;
+    }
+    run->ooc = mode == DC_OOC_ALWAYS;
     if (!lim) return 0;
     size_t need = dc_run_estimate_load_bytes(paths, npaths);
     char a[32], b[32];
@@ -252,7 +268,7 @@ int dc_run_check_memory_early(dc_run_t *run, const char *const *paths, size_t np
         need = dc_run_estimate_load_bytes_ooc(paths, npaths);
         per = MEM_PER_INPUT_BYTE_OOC;
     }
-    if (need > lim && !run->ooc && run->opts.out_of_core != DC_OOC_NEVER) {
+    if (need > lim && !run->ooc && mode != DC_OOC_NEVER) {
         size_t ooc = dc_run_estimate_load_bytes_ooc(paths, npaths);
         if (ooc <= lim) {
             dc_log(1, "the inputs need about %s in memory, more than the memory limit %s: out of core",
