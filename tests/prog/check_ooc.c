@@ -206,6 +206,28 @@ START_TEST(test_disk_checked)
 }
 END_TEST
 
+/* A load into a master combines its rows in memory: --out-of-core always
+ * is refused before any work. */
+START_TEST(test_master_refused)
+{
+    char *tmp = dc_test_tmpdir("ooc-master");
+    int st = dc_test_run("'%s' run -q --master '%s/m' --out-of-core always -o '%s/out' '%s/%s' 2>'%s/err'", DANCU_BIN,
+                         tmp, tmp, DANCU_SRCDIR, inputs_of[0], tmp);
+    ck_assert_int_eq(st, 1);
+    char p[4096];
+    snprintf(p, sizeof p, "%s/err", tmp);
+    char *err = dc_test_read_file(p, NULL);
+    ck_assert_ptr_nonnull(err);
+    ck_assert_msg(strstr(err, "--out-of-core always: not available with --master") != NULL, "%s", err);
+    free(err);
+    snprintf(p, sizeof p, "%s/out", tmp);
+    struct stat sb;
+    ck_assert_msg(stat(p, &sb) != 0, "an output folder was left behind");
+    dc_test_run("rm -rf '%s'", tmp);
+    free(tmp);
+}
+END_TEST
+
 /* The private folder while the run is alive (it waits on its standard
  * input, a pipe held open here): mode 0700, records file 0600; then
  * SIGTERM (_i = 0) or SIGINT (_i = 1) removes both. */
@@ -271,6 +293,7 @@ static Suite *ooc_suite(void)
     tcase_add_loop_test(tc, test_same_outputs, 0, 4);
     tcase_add_test(tc, test_auto);
     tcase_add_test(tc, test_disk_checked);
+    tcase_add_test(tc, test_master_refused);
     tcase_add_loop_test(tc, test_private_and_signals, 0, 2);
     suite_add_tcase(s, tc);
     return s;
