@@ -26,10 +26,13 @@
  * in advance), by the CLI's SIGINT/SIGTERM/SIGHUP handler. Before any
  * work, the space the spill needs (estimated from the input sizes) is
  * checked against the free space of that file system (statvfs; the test
- * hook DANCU_TEST_FREE_SPACE=BYTES stands for it).
+ * hook DANCU_TEST_FREE_SPACE=BYTES stands for it). A folder that a run
+ * killed by SIGKILL left is removed by the next out-of-core run with the
+ * same temporary folder (its process is gone).
  */
 #include "run/dc_run.h"
 
+#include <dirent.h>     /* opendir */
 #include <errno.h>      /* errno */
 #include <fcntl.h>      /* open */
 #include <limits.h>     /* PATH_MAX */
@@ -103,13 +106,40 @@ static int free_bytes(const char *dir, uint64_t *out)
     return 0;
 }
 
+/* Folders that runs killed by SIGKILL left (no handler could run):
+ * dancu-PID-XXXXXX of this user whose process is gone. Only their
+ * records.bin and the folder itself are removed. */
+static void remove_stale(const char *base)
+{
+    DIR *d = opendir(base);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        long pid = 0;
+        char tail[8];
+        int end = 0;
+        if (sscanf(e->d_name, "dancu-%ld-%6[A-Za-z0-9]%n", &pid, tail, &end) != 2 || e->d_name[end] ||
+            strlen(tail) != 6 || pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        char dir[PATH_MAX], file[PATH_MAX + 16];
+        struct stat st;
+        if (snprintf(dir, sizeof dir, "%s/%s", base, e->d_name) >= (int)sizeof dir || lstat(dir, &st) != 0 ||
+            !S_ISDIR(st.st_mode) || st.st_uid != geteuid())
+            continue;
+        snprintf(file, sizeof file, "%s/records.bin", dir);
+        unlink(file);
+        if (rmdir(dir) == 0) dc_log(1, "out of core: removed %s, left by a killed run", dir);
+    }
+    if (d) closedir(d);
+}
+
 int dc_spill_begin(dc_run_t *run, const char *const *paths, size_t npaths)
 {
     char base[PATH_MAX];
     base_dir(run, base, sizeof base);
     struct stat st;
-    if (stat(base, &st) != 0 || !S_ISDIR(st.st_mode))
-        return dc_seterr("temporary folder %s: %s (--tmp-dir)", base, errno ? strerror(errno) : "not a folder");
+    int bad = stat(base, &st) != 0 ? errno : !S_ISDIR(st.st_mode) ? ENOTDIR : 0;
+    if (bad) return dc_seterr("temporary folder %s: %s (--tmp-dir)", base, strerror(bad));
+    remove_stale(base);
     uint64_t need = dc_spill_estimate_bytes(paths, npaths), avail = 0;
     if (free_bytes(base, &avail)) return -1;
     char a[32], b[32];

@@ -230,7 +230,8 @@ END_TEST
 
 /* The private folder while the run is alive (it waits on its standard
  * input, a pipe held open here): mode 0700, records file 0600; then
- * SIGTERM (_i = 0) or SIGINT (_i = 1) removes both. */
+ * SIGTERM (_i = 0) or SIGINT (_i = 1) removes both; after SIGKILL (_i = 2)
+ * the next run removes them. */
 START_TEST(test_private_and_signals)
 {
     char *tmp = dc_test_tmpdir("ooc-sig");
@@ -274,11 +275,35 @@ START_TEST(test_private_and_signals)
     ck_assert_int_eq(sb.st_mode & 0777, 0600);
     static const char head[] = "record_id,ho_ten,ngay_sinh\n1,Nguyen Van A,1980-01-02\n";
     ck_assert_int_eq(write(fds[1], head, sizeof head - 1), (ssize_t)(sizeof head - 1));
-    ck_assert_int_eq(kill(pid, _i ? SIGINT : SIGTERM), 0);
+    static const int sigs[] = {SIGTERM, SIGINT, SIGKILL};
+    ck_assert_int_eq(kill(pid, sigs[_i]), 0);
     int status;
     ck_assert_int_eq(waitpid(pid, &status, 0), pid);
     close(fds[1]);
-    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+    if (sigs[_i] == SIGKILL) {
+        /* no handler runs: the folder stays, and the next out-of-core run
+         * with that --tmp-dir removes it (its process is gone); a folder
+         * of a live process is left alone */
+        ck_assert(WIFSIGNALED(status));
+        ck_assert_int_eq(count_entries(tdir), 1);
+        char live[8300];
+        snprintf(live, sizeof live, "%s/dancu-%ld-abcdef", tdir, (long)getpid());
+        ck_assert_int_eq(mkdir(live, 0700), 0);
+        ck_assert_int_eq(dc_test_run("'%s' run -v --out-of-core always --tmp-dir '%s' -o '%s/out2' '%s/%s' 2>'%s/log'",
+                                     DANCU_BIN, tdir, tmp, DANCU_SRCDIR, inputs_of[0], tmp),
+                         0);
+        char p[4096];
+        snprintf(p, sizeof p, "%s/log", tmp);
+        char *log = dc_test_read_file(p, NULL);
+        ck_assert_ptr_nonnull(log);
+        ck_assert_msg(strstr(log, "left by a killed run") != NULL, "%s", log);
+        free(log);
+        ck_assert_int_eq(stat(sub, &sb), -1);
+        ck_assert_int_eq(count_entries(tdir), 1);
+        ck_assert_int_eq(rmdir(live), 0);
+    } else {
+        ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+    }
     ck_assert_int_eq(count_entries(tdir), 0);
     dc_test_run("rm -rf '%s'", tmp);
     free(tmp);
@@ -294,7 +319,7 @@ static Suite *ooc_suite(void)
     tcase_add_test(tc, test_auto);
     tcase_add_test(tc, test_disk_checked);
     tcase_add_test(tc, test_master_refused);
-    tcase_add_loop_test(tc, test_private_and_signals, 0, 2);
+    tcase_add_loop_test(tc, test_private_and_signals, 0, 3);
     suite_add_tcase(s, tc);
     return s;
 }
