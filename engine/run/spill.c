@@ -42,7 +42,9 @@
 #include <string.h>     /* strlen */
 #include <sys/mman.h>   /* mmap, madvise */
 #include <sys/stat.h>   /* stat */
+#include <sys/statfs.h> /* statfs */
 #include <sys/statvfs.h>/* statvfs */
+#include <linux/magic.h>/* TMPFS_MAGIC */
 #include <unistd.h>     /* write, unlink, rmdir, getpid */
 
 struct dc_spill {
@@ -148,6 +150,10 @@ int dc_spill_begin(dc_run_t *run, const char *const *paths, size_t npaths)
                          "(%.2f bytes per input byte), %s are free; choose another --tmp-dir; nothing was done",
                          base, dc_format_size((size_t)need, a), DC_SPILL_PER_INPUT_BYTE,
                          dc_format_size((size_t)avail, b));
+    struct statfs fs;
+    if (statfs(base, &fs) == 0 && (fs.f_type == TMPFS_MAGIC || fs.f_type == RAMFS_MAGIC))
+        dc_log(1, "warning: the temporary folder %s is in memory (tmpfs): the spilled records stay in memory "
+                  "there; give a --tmp-dir on a disk", base);
     dc_spill_t *sp = dc_xcalloc(1, sizeof *sp);
     sp->fd = -1;
     int n = snprintf(sp->dir, sizeof sp->dir, "%s/dancu-%ld-XXXXXX", base, (long)getpid());

@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -201,6 +203,16 @@ START_TEST(test_disk_checked)
     err = dc_test_read_file(p, NULL);
     ck_assert_msg(strstr(err, "temporary folder") != NULL && strstr(err, "--tmp-dir") != NULL, "%s", err);
     free(err);
+    /* a --tmp-dir in memory (tmpfs, where the machine has /dev/shm): a warning */
+    struct statfs fs;
+    if (statfs("/dev/shm", &fs) == 0 && fs.f_type == TMPFS_MAGIC && access("/dev/shm", W_OK) == 0) {
+        ck_assert_int_eq(dc_test_run("'%s' run --out-of-core always --tmp-dir /dev/shm -o '%s/out4' '%s/%s' 2>'%s/err'",
+                                     DANCU_BIN, tmp, DANCU_SRCDIR, inputs_of[0], tmp),
+                         0);
+        err = dc_test_read_file(p, NULL);
+        ck_assert_msg(strstr(err, "is in memory (tmpfs)") != NULL, "%s", err);
+        free(err);
+    }
     dc_test_run("rm -rf '%s'", tmp);
     free(tmp);
 }
