@@ -140,6 +140,7 @@ static const col_t runs_cols[] = {
     {"format", "text"}, {"delivered_at", "timestamp with time zone"},
     {"citizens", "bigint"}, {"links", "bigint"}, {"review", "bigint"}, {"rejects", "bigint"},
     {"changes", "bigint"}, {"seconds", "double precision"},
+    {"master_id", "text"}, {"master_generation", "bigint"},
 };
 
 /* Keys, indexes and foreign keys, by table; created after the bulk load.
@@ -284,6 +285,9 @@ typedef struct {
     char *password;    /* the one libpq used (to mask it), may be NULL */
     schema_t s;
     dc_buf_t sql;
+    /* OUT/master.json (a load into a master, or its export): 0 generation = none */
+    char master_id[40];
+    long long master_gen, master_base;   /* base: the generation a change set applies to */
 } ctx_t;
 
 /* A server error without row values: for data (22) and integrity (23)
@@ -408,6 +412,63 @@ static int find_files(const char *outdir, tfile_t f[DC_DT__COUNT])
     for (int t = 0; t <= DC_DT_LINKS; t++)
         if (!f[t].path) return dc_seterr("deliver: %s has no %s table listed in _SUCCESS", outdir, table_names[t]);
     return 0;
+}
+
+/* OUT/master.json, written by a load into a master (generation, and the
+ * generation its change set applies to) or by its export (generation):
+ * 0 when absent. */
+static int read_master_json(const char *outdir, ctx_t *x)
+{
+    dc_buf_t p = DC_BUF_INIT;
+    dc_buf_printf(&p, "%s/master.json", outdir);
+    size_t len = 0;
+    char *text = dc_read_file(p.p, &len, 1u << 16);
+    int rc = 0;
+    if (text) {
+        dc_arena_t arena, *a = &arena;
+        dc_arena_init(a, 1 << 12);
+        const dc_json_t *j = dc_json_parse(text, len, a);
+        const char *id = j ? dc_json_str(dc_json_get(j, "master_id")) : NULL;
+        double g = j ? dc_json_num(dc_json_get(j, "generation"), 0) : 0;
+        double b = j ? dc_json_num(dc_json_get(j, "base_generation"), -1) : -1;
+        if (!id || strlen(id) != 32 || strspn(id, "0123456789abcdef") != 32 || g < 1 || g > 1e15 || b >= g)
+            rc = dc_seterr("deliver: %s is not a valid master.json", p.p);
+        else {
+            snprintf(x->master_id, sizeof x->master_id, "%s", id);
+            x->master_gen = (long long)g;
+            x->master_base = (long long)b;
+        }
+        dc_arena_free(a);
+        free(text);
+    } else {
+        struct stat st;
+        if (!(stat(p.p, &st) != 0 && errno == ENOENT)) rc = dc_seterr("deliver: cannot read %s", p.p);
+    }
+    dc_buf_free(&p);
+    return rc;
+}
+
+/* A load of a master applies to the generation before it: the database
+ * must hold exactly that one (the runs table says which it holds). */
+static int check_base(ctx_t *x)
+{
+    if (!x->master_gen || x->master_base < 0) return 0;
+    PGresult *r;
+    if (execf(x, "reading runs", &r,
+              "SELECT coalesce(max(master_generation), 0) FROM %s.runs WHERE master_id = '%s'", x->schema,
+              x->master_id))
+        return -1;
+    long long have = atoll(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    if (have == x->master_base) return 0;
+    if (have == 0)
+        return dc_seterr("deliver: this load is generation %lld of its master and applies to generation %lld; "
+                         "this schema holds no generation of that master: deliver the master's loads in order "
+                         "(or its export, dancu master export, first)",
+                         x->master_gen, x->master_base);
+    return dc_seterr("deliver: this load is generation %lld of its master and applies to generation %lld; this "
+                     "schema holds generation %lld: deliver the master's loads in order",
+                     x->master_gen, x->master_base, have);
 }
 
 static void files_free(tfile_t f[DC_DT__COUNT])
@@ -1141,11 +1202,18 @@ static int deliver_tx(ctx_t *x, const tfile_t *f, dc_deliver_stats_t *st)
         return -1;
     }
     PQclear(r);
+    char mid[48] = "NULL", mgen[32] = "NULL";
+    if (x->master_gen) {
+        snprintf(mid, sizeof mid, "'%s'", x->master_id);
+        snprintf(mgen, sizeof mgen, "%lld", x->master_gen);
+    }
     if (execf(x, "replacing the run", NULL, "DELETE FROM %s.runs WHERE run_id = %s", S, x->run_lit) ||
+        (cs && check_base(x)) ||
         execf(x, "recording the run", NULL,
-              "INSERT INTO %s.runs (run_id, kind, checksum, dancu_version, format) VALUES (%s, '%s', '%s', '%s', '%s')",
+              "INSERT INTO %s.runs (run_id, kind, checksum, dancu_version, format, master_id, master_generation) "
+              "VALUES (%s, '%s', '%s', '%s', '%s', %s, %s)",
               S, x->run_lit, cs ? "changes" : "full", st->checksum, DC_VERSION,
-              f[DC_DT_CITIZENS].jsonl ? "jsonl" : "csv"))
+              f[DC_DT_CITIZENS].jsonl ? "jsonl" : "csv", mid, mgen))
         return -1;
     XXH3_state_t *h = XXH3_createState();
     XXH3_128bits_reset(h);
@@ -1228,6 +1296,10 @@ int dc_deliver(const dc_deliver_opts_t *o, dc_deliver_stats_t *st_out)
     ctx_t x;
     memset(&x, 0, sizeof x);
     x.o = o;
+    if (read_master_json(o->outdir, &x)) {
+        files_free(f);
+        return -1;
+    }
     schema_build(&x.s);
     static const char *const kw[] = {"dbname", "fallback_application_name", "client_encoding", NULL};
     const char *const val[] = {conninfo, "dancu deliver", "UTF8", NULL};
