@@ -34,6 +34,8 @@ static const dc_cmd_opt_t run_opts[] = {
     {DC_OPT_REVIEW_THRESHOLD, NULL, NULL, NULL},
     {DC_OPT_MAX_REJECT_RATE, NULL, NULL, NULL},
     {DC_OPT_MEMORY_LIMIT, NULL, NULL, NULL},
+    {DC_OPT_OUT_OF_CORE, NULL, NULL, NULL},
+    {DC_OPT_TMP_DIR, NULL, NULL, NULL},
     {DC_OPT_PROGRESS, NULL, NULL, NULL},
     DC_CMD_OPTS_INPUT,
     DC_CMD_OPTS_NORM,
@@ -86,6 +88,8 @@ static void opts_from_cli(const dc_optvals_t *v, dc_run_opts_t *o)
             dc_log(2, "memory limit %s (%.0f%% of %s; --memory-limit SIZE or none to change it)",
                    dc_format_size(o->memory_limit, a), DC_MEMORY_DEFAULT_SHARE * 100, dc_format_size(base, b));
     }
+    if (v->set[DC_OPT_OUT_OF_CORE]) o->out_of_core = (int)v->num[DC_OPT_OUT_OF_CORE];   /* DC_OOC_* order */
+    o->tmp_dir = v->str[DC_OPT_TMP_DIR];
     if (v->set[DC_OPT_CSV_FORMULAS]) dc_table_formula_mode(v->str[DC_OPT_CSV_FORMULAS]);
     if (v->set[DC_OPT_SOURCE_NAMES]) o->source_naming = (dc_source_naming_t)v->num[DC_OPT_SOURCE_NAMES];
     dc_cli_load_opts(v, &o->load);

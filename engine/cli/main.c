@@ -5,6 +5,7 @@
 #include "cli/dc_cli.h"
 #include "common/dc_common.h"
 #include "merge/dc_merge.h"
+#include "run/dc_run.h"
 
 #include <errno.h>     /* errno */
 #include <dirent.h>    /* opendir */
@@ -166,6 +167,7 @@ static void on_signal(int sig)
     DC_UNUSED(sig);
     dc_outfile_abort_all();
     dc_output_abort_all();   /* staged outputs of `dancu run` */
+    dc_spill_abort_all();    /* its out-of-core temporary folder */
     static const char msg[] = "dancu: interrupted: no output was written\n";
     static const char done[] = "dancu: interrupted after the outputs were complete (_SUCCESS written)\n";
     ssize_t w = dc_output_committed() ? write(2, done, sizeof done - 1) : write(2, msg, sizeof msg - 1);

@@ -146,6 +146,11 @@ const dc_opt_t dc_opts[DC_OPT__COUNT] = {
                         "with --master: estimate a new model instead of using the master's"},
     [DC_OPT_COPY_FORMAT] = {"copy-format", 0, DC_ARG_CHOICE, "F", "csv|binary", B_NONE, 0, "csv",
                             "how CSV tables travel: streamed as they are, or converted to COPY's binary format"},
+    [DC_OPT_OUT_OF_CORE] = {"out-of-core", 0, DC_ARG_CHOICE, "WHEN", "auto|always|never", B_NONE, 0, "auto",
+                            "keep the records on disk (in --tmp-dir): auto when only that fits --memory-limit; "
+                            "the outputs are the same either way"},
+    [DC_OPT_TMP_DIR] = {"tmp-dir", 0, DC_ARG_PATH, "DIR", NULL, B_NONE, 0, "$TMPDIR, else the output folder's parent",
+                        "where the out-of-core path keeps its private temporary folder"},
 };
 
 int dc_opt_bounds(dc_opt_id_t id, dc_bounds_t *b)

@@ -383,6 +383,22 @@ size_t dc_memory_default_limit(const char *meminfo, const char *const *cgroup, u
 
 /*! dc_peak_rss_bytes() : peak resident set size of the process so far. */
 size_t dc_peak_rss_bytes(void);
+/*! dc_spilled_set() : [p, p + n) is a shared file mapping (the out-of-core
+ *  records, engine/run/spill.c) whose pages may leave the process at any
+ *  time: their data stays in the file. NULL: none. Call from one thread
+ *  while no dc_spilled_drop runs. */
+void dc_spilled_set(const void *p, size_t n);
+/*! dc_spilled_drop() : drop the resident whole pages of [p, p + n) that
+ *  lie in the spilled mapping from the process (madvise MADV_DONTNEED;
+ *  they are read back from the page cache or the file when touched
+ *  again); a no-op outside it, so a pass over records calls it behind
+ *  itself whatever the path. Thread-safe. */
+void dc_spilled_drop(const void *p, size_t n);
+/*! dc_rss_anon_bytes() : the anonymous part of it (the heap, not mapped
+ *  files; 0: unknown). */
+size_t dc_rss_anon_bytes(void);
+/*! dc_rss_bytes() : resident set size of the process now (0: unknown). */
+size_t dc_rss_bytes(void);
 /*! dc_hash64() : XXH3-64 of a byte string (wrapper so that modules need not
  *  include xxhash.h). */
 uint64_t dc_hash64(const void *p, size_t n);

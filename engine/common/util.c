@@ -11,6 +11,7 @@
 #include <sys/mman.h>      /* mmap, madvise */
 #include <time.h>          /* clock_gettime */
 #include <sys/resource.h>  /* getrusage */
+#include <unistd.h>        /* sysconf */
 #include <xxhash.h>        /* XXH3_64bits */
 #include <zstd.h>          /* ZSTD_decompressStream: dc_read_file */
 
@@ -388,6 +389,52 @@ size_t dc_peak_rss_bytes(void)
     struct rusage ru;
     if (getrusage(RUSAGE_SELF, &ru) != 0) return 0;
     return (size_t)ru.ru_maxrss * 1024u;
+}
+
+size_t dc_rss_bytes(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    unsigned long pages = 0, res = 0;
+    if (!f) return 0;
+    if (fscanf(f, "%lu %lu", &pages, &res) != 2) res = 0;
+    fclose(f);
+    return (size_t)res * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+/* The out-of-core records mapping (engine/run/spill.c), if any. */
+static const char *spilled_lo, *spilled_hi;
+
+void dc_spilled_set(const void *p, size_t n)
+{
+    spilled_lo = p;
+    spilled_hi = p ? (const char *)p + n : NULL;
+}
+
+void dc_spilled_drop(const void *p, size_t n)
+{
+    const char *a = p, *b = a + n;
+    if (!spilled_lo || a >= spilled_hi || b <= spilled_lo) return;
+    if (a < spilled_lo) a = spilled_lo;
+    if (b > spilled_hi) b = spilled_hi;
+    uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t lo = ((uintptr_t)a + pg - 1) & ~(pg - 1), hi = (uintptr_t)b & ~(pg - 1);
+    if (b == spilled_hi) hi = ((uintptr_t)b + pg - 1) & ~(pg - 1);   /* the mapping's last page is whole */
+    if (lo < hi) madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
+size_t dc_rss_anon_bytes(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    size_t kb = 0;
+    if (!f) return 0;
+    while (fgets(line, sizeof line, f))
+        if (!strncmp(line, "RssAnon:", 8)) {
+            kb = (size_t)strtoull(line + 8, NULL, 10);
+            break;
+        }
+    fclose(f);
+    return kb * 1024;
 }
 
 uint64_t dc_hash64(const void *p, size_t n) { return XXH3_64bits(p, n); }

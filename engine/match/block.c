@@ -175,6 +175,7 @@ static void key_range(void *ctx, size_t k, int tid)
             c->words[r][i] = h ? ((h >> (c->b + 1)) << (c->b + 1)) | (cond << c->b) | i : UINT64_MAX;
         }
     }
+    dc_spilled_drop(&c->recs[lo], (hi - lo) * sizeof *c->recs);   /* out of core: behind the pass */
 }
 
 /* Per rule of a group, on its own thread: sort its keyed records, pairs of

@@ -158,6 +158,7 @@ int dc_cluster(const dc_intern_t *in, const dc_record_t *recs, size_t n, const u
         u.ev_head[i] = u.ev_tail[i] = ev ? (uint32_t)i : NIL;
         u.ev_len[i] = ev ? 1 : 0;
         prob[i] = 0;
+        if ((i & 65535) == 65535) dc_spilled_drop(&recs[i - 65535], 65536 * sizeof *recs);   /* out of core */
     }
     /* a load into a master: rows that stay in their citizen join it first
      * (its rows were one citizen before; no evidence check, no

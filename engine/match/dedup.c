@@ -115,6 +115,7 @@ static void hash_range(void *ctx, size_t k, int tid)
     size_t lo = k * RANGE, hi = DC_MIN(lo + RANGE, c->n);
     for (size_t i = lo; i < hi; i++)
         c->w[i] = qualifies(&c->recs[i]) ? (content_hash(&c->recs[i]) >> c->b) << c->b | i : UINT64_MAX;
+    dc_spilled_drop(&c->recs[lo], (hi - lo) * sizeof *c->recs);   /* out of core: behind the pass */
 }
 
 size_t dc_match_dedup(const dc_record_t *recs, size_t n, int nthreads, uint32_t *rep)

@@ -226,6 +226,11 @@ static void keys_block(void *ctx, size_t k, int tid)
         }
         cl->key[c] = dc_citizen_key_of(bs, nbs, br, nbr);
     }
+    /* out of core: clusters are numbered by their first record and no
+     * member precedes it: later blocks touch nothing before cluster b's */
+    if (b < cl->ncl && cl->members[cl->off[a]] < cl->members[cl->off[b]])
+        dc_spilled_drop(&run->recs[cl->members[cl->off[a]]],
+                        (size_t)(cl->members[cl->off[b]] - cl->members[cl->off[a]]) * sizeof *run->recs);
 }
 
 int dc_cluster_run(dc_run_t *run)
@@ -284,6 +289,7 @@ static int links_rows(void *ctx, dc_table_t *t, size_t a, size_t b, int tid)
         dc_table_str(t, rid, len);
         char key[DC_CITIZEN_KEY_LEN + 1];
         dc_citizen_key_format(run->cl.key[run->cl.of[i]], key);
+        if ((i & 4095) == 4095) dc_spilled_drop(&run->recs[i - 4095], 4096 * sizeof *run->recs);   /* out of core */
         dc_table_str(t, key, DC_CITIZEN_KEY_LEN);
         dc_table_f64(t, run->cl.prob[i], 4);
         if (dc_table_end_row(t)) return -1;

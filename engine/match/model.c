@@ -113,6 +113,7 @@ static void tf_one(void *ctx, size_t i, int tid)
     uint64_t key = 0;
     if (r->father.ascii && r->mother.ascii) key = parents_key(tf->in, r);
     tf->parents[i] = key;
+    if ((i & 4095) == 4095) dc_spilled_drop(&c->recs[i - 4095], 4096 * sizeof *c->recs);   /* out of core */
 }
 
 void dc_tf_build(dc_tf_t *tf, const dc_record_t *recs, size_t n, const dc_intern_t *in, int nthreads)
@@ -333,6 +334,7 @@ void dc_model_u_dob_exact(dc_model_t *m, const dc_record_t *recs, const uint32_t
         if (t->prec == DC_PREC_NONE || (t->flags & DC_DATE_INVALID) || !t->y) continue;
         nok++;
         if (t->prec == DC_PREC_DAY) d[nd++] = (uint32_t)t->y * 10000u + (uint32_t)t->m * 100u + t->d;
+        if ((k & 65535) == 65535) dc_spilled_drop(recs, (size_t)(r + 1 - recs) * sizeof *recs);   /* out of core */
     }
     qsort(d, nd, sizeof *d, dob_key_cmp);
     double same = 0;

@@ -175,6 +175,7 @@ static void disp_mark_block(void *ctx, size_t k, int tid)
         disp_mark(j->d, r->mother.exact);
         disp_mark(j->d, r->spouse.exact);
     }
+    dc_spilled_drop(&j->run->recs[a], (b - a) * sizeof *j->run->recs);   /* out of core: behind the pass */
     dc_progress_add(b - a);
 }
 
@@ -473,6 +474,14 @@ static int format_rows(void *ctx, dc_table_t *mem, size_t a, size_t b, int tid)
         dc_merge_count_flags(z.flags, c->conflicts, &c->flagged);
         write_row(mem, j->run, &z, &j->tmp[tid]);
         if (dc_table_end_row(mem)) return -1;
+    }
+    /* out of core: a cluster's records are at or after its first one, and
+     * clusters are numbered by their first record: clusters from b on
+     * touch no record before that of cluster a */
+    const dc_clusters_t *cl = &j->run->cl;
+    if (a < b && b < cl->ncl) {
+        uint32_t lo = cl->members[cl->off[a]], hi = cl->members[cl->off[b]];
+        if (lo < hi) dc_spilled_drop(&j->run->recs[lo], (size_t)(hi - lo) * sizeof *j->run->recs);
     }
     dc_progress_add(b - a);
     return 0;

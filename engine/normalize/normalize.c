@@ -558,10 +558,19 @@ void dc_norm_sex_apply(const dc_norm_shared_t *sh, dc_record_t *r)
 void dc_norm_finalize(dc_norm_shared_t *sh, dc_record_t *recs, size_t n)
 {
     uint32_t maxsrc = 0;
-    for (size_t i = 0; i < n; i++) maxsrc = DC_MAX(maxsrc, recs[i].source);
+    for (size_t i = 0; i < n; i++) {
+        maxsrc = DC_MAX(maxsrc, recs[i].source);
+        if ((i & 65535) == 65535) dc_spilled_drop(&recs[i - 65535], 65536 * sizeof *recs);   /* out of core */
+    }
     dc_sex_vote_t *v = dc_xcalloc((size_t)maxsrc + 1, sizeof *v);
-    for (size_t i = 0; i < n; i++) dc_norm_sex_vote(&v[recs[i].source], &recs[i]);
+    for (size_t i = 0; i < n; i++) {
+        dc_norm_sex_vote(&v[recs[i].source], &recs[i]);
+        if ((i & 65535) == 65535) dc_spilled_drop(&recs[i - 65535], 65536 * sizeof *recs);   /* out of core */
+    }
     for (uint32_t s = 0; s <= maxsrc && n; s++) dc_norm_sex_decide(sh, s, &v[s]);
-    for (size_t i = 0; i < n; i++) dc_norm_sex_apply(sh, &recs[i]);
+    for (size_t i = 0; i < n; i++) {
+        dc_norm_sex_apply(sh, &recs[i]);
+        if ((i & 65535) == 65535) dc_spilled_drop(&recs[i - 65535], 65536 * sizeof *recs);
+    }
     free(v);
 }

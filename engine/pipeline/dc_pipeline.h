@@ -7,7 +7,11 @@
  *
  *   inputs    the input list checked and put in canonical order
  *             (dc_source_list_make: one source name per file, sorted)
- *   memory    the up-front memory estimate against --memory-limit
+ *   memory    the up-front memory estimate against --memory-limit; it
+ *             chooses the out-of-core path when only that fits
+ *   spill     out of core (plain runs, M_RUN): the disk check, the private
+ *             temporary folder; the load then spills the records there
+ *             and maps them back (engine/run/spill.c)
  *   stage     the staged output set (dc_output_begin) and its rejects table
  *   load      load + normalize every file (dc_run_load)
  *   reject    the --max-reject-rate check

@@ -48,6 +48,13 @@ static int st_memory(dc_run_t *run, pctx_t *c)
     return dc_run_check_memory_early(run, c->paths, c->npaths);
 }
 
+/* Out of core (chosen by the memory stage): the disk check and the
+ * private temporary folder, before any work (engine/run/spill.c). */
+static int st_spill(dc_run_t *run, pctx_t *c)
+{
+    return run->ooc ? dc_spill_begin(run, c->paths, c->npaths) : 0;
+}
+
 static int st_stage(dc_run_t *run, pctx_t *c)
 {
     DC_UNUSED(c);
@@ -124,6 +131,7 @@ static const stage_t stages[] = {
     {"master-open", st_master_open, 0, M_MASTER},
     {"export-read", st_export_read, 1, M_EXPORT},
     {"memory", st_memory, 0, M_BOTH},
+    {"spill", st_spill, 0, M_RUN},
     {"stage", st_stage, 0, M_BOTH},
     {"export-stage", st_export_stage, 0, M_EXPORT},
     {"load", st_load, 1, M_BOTH},
@@ -149,7 +157,7 @@ const char *dc_pipeline_stage_name(size_t i) { return i < DC_ARRAY_LEN(stages) ?
 static int check_memory(const dc_run_t *run, const char *stage)
 {
     if (!run->opts.memory_limit) return 0;
-    size_t rss = dc_peak_rss_bytes();
+    size_t rss = dc_run_peak_memory(run);   /* out of core: not the mapped records */
     char a[32], b[32];
     if (rss > run->opts.memory_limit)
         return dc_seterr("memory limit exceeded after stage %s: peak %s > limit %s%s", stage, dc_format_size(rss, a),

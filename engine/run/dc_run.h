@@ -71,6 +71,11 @@ void dc_citizen_key_format(dc_hash128_t key, char out[DC_CITIZEN_KEY_LEN + 1]);
 int dc_row_identity_cmp(const char *sa, size_t nsa, const char *ra, size_t nra, const char *sb, size_t nsb,
                         const char *rb, size_t nrb);
 
+/* When `dancu run` takes the out-of-core path (spill.c): by itself when
+ * the in-memory estimate exceeds --memory-limit and the out-of-core one
+ * does not, or always, or never (the run is then refused as before). */
+enum { DC_OOC_AUTO, DC_OOC_ALWAYS, DC_OOC_NEVER };
+
 typedef struct dc_run_opts {
     const char *outdir;
     int nthreads;
@@ -88,6 +93,8 @@ typedef struct dc_run_opts {
     size_t memory_limit;         /* bytes, 0: none */
     int memory_limit_default;    /* memory_limit is the default share, not --memory-limit */
     dc_source_naming_t source_naming;   /* --source-names base|path */
+    int out_of_core;             /* --out-of-core: DC_OOC_AUTO, DC_OOC_ALWAYS, DC_OOC_NEVER */
+    const char *tmp_dir;         /* --tmp-dir DIR, NULL: $TMPDIR, else the output folder's parent */
     const char *master_dir;      /* --master DIR: load into a persistent master (engine/master), NULL: none */
     int retrain;                 /* --retrain: estimate a new model even when the master holds one */
     const char *model_text;      /* model.json text to use (the master's), wins over estimation; NULL: none */
@@ -109,6 +116,7 @@ dc_bounds_t dc_run_param_bounds(dc_run_param_t p);
 
 typedef struct dc_match_state dc_match_state_t;   /* engine/match: pairs, model, stats */
 typedef struct dc_merge_state dc_merge_state_t;   /* engine/merge: citizens, conflicts */
+typedef struct dc_spill dc_spill_t;               /* engine/run/spill.c: the out-of-core path's files */
 
 typedef struct dc_master_load dc_master_load_t;   /* engine/master: a load into a master */
 
@@ -122,6 +130,9 @@ typedef struct dc_run {
     dc_clusters_t cl;
     dc_match_state_t *match;
     dc_merge_state_t *merge;
+    dc_spill_t *spill;           /* out of core: records in a file mapping (NULL: in memory) */
+    int ooc;                     /* the memory stage chose the out-of-core path */
+    size_t peak_anon;            /* out of core: the largest anonymous RSS seen (dc_run_peak_memory) */
     /* a load into a persistent master (NULL otherwise); it sets the hints
      * below, which a plain run leaves NULL */
     dc_master_load_t *master;
@@ -171,14 +182,68 @@ uint64_t dc_run_reserve_interner(dc_intern_t *in, const char *const *paths, size
  *  saying the limit is the default and how to change it (for messages). */
 const char *dc_run_limit_origin(const dc_run_t *run);
 
+/*! dc_run_input_bytes() : the bytes of the input files (standard input
+ *  and missing files count 0), .gz and .zst ones counted at `zratio` times
+ *  their size (the plain bytes they hold, assumed). */
+double dc_run_input_bytes(const char *const *paths, size_t npaths, double zratio);
+
 /*! dc_run_estimate_load_bytes() : the memory that loading `paths` will
  *  take at its peak, estimated from the file sizes (docs/PERFORMANCE.md). */
 size_t dc_run_estimate_load_bytes(const char *const *paths, size_t npaths);
 
-/*! dc_run_check_memory_early() : with opts.memory_limit, fail (dc_seterr,
- *  -1) before anything is allocated when the inputs clearly need more.
- *  dc_run_load also stops as soon as the process exceeds the limit. */
-int dc_run_check_memory_early(const dc_run_t *run, const char *const *paths, size_t npaths);
+/*! dc_run_check_memory_early() : with opts.memory_limit, choose the path:
+ *  sets run->ooc (out of core) when opts.out_of_core is DC_OOC_ALWAYS, or
+ *  DC_OOC_AUTO and the in-memory estimate exceeds the limit while the
+ *  out-of-core one (dc_run_estimate_load_bytes_ooc) does not; fails
+ *  (dc_seterr, -1) before anything is allocated when the inputs clearly
+ *  need more than the chosen path can do with. dc_run_load also stops as
+ *  soon as the process exceeds the limit. */
+int dc_run_check_memory_early(dc_run_t *run, const char *const *paths, size_t npaths);
+
+/*! dc_run_estimate_load_bytes_ooc() : the same for the out-of-core path
+ *  (the records are not held: docs/PERFORMANCE.md). */
+size_t dc_run_estimate_load_bytes_ooc(const char *const *paths, size_t npaths);
+
+/* ------------------------------------------------------- out of core */
+
+/* Disk the spill takes per plain input byte (records.bin: 168 bytes per
+ * record; 0.59 per input byte on `dancu gen` exports, 283 bytes a row),
+ * with a margin for inputs of shorter rows; compressed inputs are
+ * counted at DC_SPILL_COMPRESSION times their size (4.6 measured on
+ * `dancu gen --compress`). */
+#define DC_SPILL_PER_INPUT_BYTE 0.9
+#define DC_SPILL_COMPRESSION 5.0
+
+/*! dc_spill_estimate_bytes() : temporary disk an out-of-core run of
+ *  `paths` takes, estimated from their sizes. */
+uint64_t dc_spill_estimate_bytes(const char *const *paths, size_t npaths);
+/*! dc_spill_begin() : check the free space of the temporary folder's file
+ *  system against dc_spill_estimate_bytes (a clear error, nothing done,
+ *  when short), create the private folder (0700) and its records file
+ *  (0600); run->spill. @return 0 or -1 (dc_seterr). */
+int dc_spill_begin(dc_run_t *run, const char *const *paths, size_t npaths);
+/*! dc_spill_put() : append records (the load's in-order commit). */
+int dc_spill_put(dc_run_t *run, const dc_record_t *recs, size_t n);
+/*! dc_spill_map() : after loading, map the records file as run->recs. */
+int dc_spill_map(dc_run_t *run);
+/*! dc_spill_release() : drop the mapped records' resident pages from the
+ *  process (they stay in the page cache or on disk); no-op in memory. */
+void dc_spill_release(dc_run_t *run);
+/*! dc_spill_owns_records() : 1 when run->recs is the spill's mapping. */
+int dc_spill_owns_records(const dc_run_t *run);
+/*! dc_spill_dir() : the private temporary folder, NULL in memory. */
+const char *dc_spill_dir(const dc_run_t *run);
+/*! dc_spill_end() : unmap, remove the files and the folder. */
+void dc_spill_end(dc_run_t *run);
+/*! dc_run_peak_memory() : the process's peak memory for --memory-limit:
+ *  its peak RSS in memory; out of core, its peak before the records were
+ *  mapped or the anonymous RSS at the end of the stages since, whichever
+ *  is larger (the mapped records are page cache the kernel reclaims, not
+ *  the process's memory). */
+size_t dc_run_peak_memory(const dc_run_t *run);
+/*! dc_spill_abort_all() : async-signal-safe: remove the live spill's
+ *  files and folder (for SIGINT/SIGTERM handlers). */
+void dc_spill_abort_all(void);
 
 /*! dc_run_check_memory_matching() : after loading, fail (-1) before
  *  blocking when what is held plus what matching and merging need per

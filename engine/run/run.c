@@ -71,8 +71,16 @@ static int commit(void *ud, dc_batch_t *b)
         b->user = NULL;
         return dc_seterr("more than %u accepted rows: not supported", UINT32_MAX - 1);
     }
-    run->recs = dc_grow(run->recs, &run->reccap, run->nrec + b->n, sizeof *run->recs);
-    memcpy(run->recs + run->nrec, recs, b->n * sizeof *recs);
+    if (run->spill) {   /* out of core: to the records file, not the heap */
+        if (dc_spill_put(run, recs, b->n)) {
+            free(recs);
+            b->user = NULL;
+            return -1;
+        }
+    } else {
+        run->recs = dc_grow(run->recs, &run->reccap, run->nrec + b->n, sizeof *run->recs);
+        memcpy(run->recs + run->nrec, recs, b->n * sizeof *recs);
+    }
     run->nrec += b->n;
     dc_progress_add(b->n);
     run->in_bytes_done += b->nbytes;
@@ -113,6 +121,7 @@ int dc_run_load(dc_run_t *run, const char *const *paths, size_t npaths)
     dc_run_stage_begin(run, "load");
     dc_sink_t sink = {w_init, w_free, NULL, process, commit, run};
     int rc = dc_load(&run->opts.load, paths, npaths, &sink, &run->load);
+    if (rc == 0 && run->spill) rc = dc_spill_map(run);
     if (rc == 0) dc_norm_finalize(run->norm, run->recs, run->nrec);
     /* the workers' caches and chunks were freed into their malloc arenas:
      * give that memory back before matching allocates its own */
@@ -188,7 +197,8 @@ void dc_run_free(dc_run_t *run)
     free(run->xsrc);
     run->xsrc = NULL;
     run->nxsrc = 0;
-    free(run->recs);
+    if (!dc_spill_owns_records(run)) free(run->recs);
+    dc_spill_end(run);
     run->recs = NULL;
     run->nrec = run->reccap = 0;
     dc_load_stats_free(&run->load);
@@ -215,6 +225,10 @@ void dc_run_free(dc_run_t *run)
 #define MEM_PER_INPUT_BYTE 0.9
 #define MEM_COMPRESSION_RATIO 4.0   /* assumed for .gz / .zst inputs */
 #define MEM_PER_RECORD_LATER 72.0
+/* Out of core the records (0.59 bytes per input byte on generated
+ * exports) are not held: what is left is the interner, the normalizer's
+ * tables and caches and the chunks in flight. */
+#define MEM_PER_INPUT_BYTE_OOC 0.4
 
 const char *dc_run_limit_origin(const dc_run_t *run)
 {
@@ -223,7 +237,7 @@ const char *dc_run_limit_origin(const dc_run_t *run)
                                           : "";
 }
 
-size_t dc_run_estimate_load_bytes(const char *const *paths, size_t npaths)
+double dc_run_input_bytes(const char *const *paths, size_t npaths, double zratio)
 {
     double in = 0;
     for (size_t i = 0; i < npaths; i++) {
@@ -231,23 +245,55 @@ size_t dc_run_estimate_load_bytes(const char *const *paths, size_t npaths)
         if (!strcmp(paths[i], "-") || stat(paths[i], &st) != 0) continue;
         size_t n = strlen(paths[i]);
         int z = (n > 3 && !strcmp(paths[i] + n - 3, ".gz")) || (n > 4 && !strcmp(paths[i] + n - 4, ".zst"));
-        in += (double)st.st_size * (z ? MEM_COMPRESSION_RATIO : 1.0);
+        in += (double)st.st_size * (z ? zratio : 1.0);
     }
-    return MEM_BASE + (size_t)(in * MEM_PER_INPUT_BYTE);
+    return in;
 }
 
-int dc_run_check_memory_early(const dc_run_t *run, const char *const *paths, size_t npaths)
+size_t dc_run_estimate_load_bytes(const char *const *paths, size_t npaths)
+{
+    return MEM_BASE + (size_t)(dc_run_input_bytes(paths, npaths, MEM_COMPRESSION_RATIO) * MEM_PER_INPUT_BYTE);
+}
+
+size_t dc_run_estimate_load_bytes_ooc(const char *const *paths, size_t npaths)
+{
+    return MEM_BASE + (size_t)(dc_run_input_bytes(paths, npaths, MEM_COMPRESSION_RATIO) * MEM_PER_INPUT_BYTE_OOC);
+}
+
+int dc_run_check_memory_early(dc_run_t *run, const char *const *paths, size_t npaths)
 {
     size_t lim = run->opts.memory_limit;
+    int mode = run->opts.out_of_core;
+    if (run->opts.master_dir) {   /* the master combines its rows with the load's in memory (engine/master) */
+        if (mode == DC_OOC_ALWAYS) return dc_seterr("--out-of-core always: not available with --master");
+        mode = DC_OOC_NEVER;
+    }
+    run->ooc = mode == DC_OOC_ALWAYS;
     if (!lim) return 0;
     size_t need = dc_run_estimate_load_bytes(paths, npaths);
     char a[32], b[32];
+    double per = MEM_PER_INPUT_BYTE;
+    if (run->ooc) {   /* forced out of core: its own estimate */
+        need = dc_run_estimate_load_bytes_ooc(paths, npaths);
+        per = MEM_PER_INPUT_BYTE_OOC;
+    }
+    if (need > lim && !run->ooc && mode != DC_OOC_NEVER) {
+        size_t ooc = dc_run_estimate_load_bytes_ooc(paths, npaths);
+        if (ooc <= lim) {
+            dc_log(1, "the inputs need about %s in memory, more than the memory limit %s: out of core",
+                   dc_format_size(need, a), dc_format_size(lim, b));
+            run->ooc = 1;
+            return 0;
+        }
+        need = ooc;
+        per = MEM_PER_INPUT_BYTE_OOC;
+    }
     if (need > lim)
         return dc_seterr("memory limit %s%s: too small for these inputs: loading them needs at least about %s "
-                         "(%.1f bytes per input byte plus %s, a lower bound: see docs/PERFORMANCE.md); "
+                         "(%.1f bytes per input byte plus %s%s, a lower bound: see docs/PERFORMANCE.md); "
                          "nothing was done",
-                         dc_format_size(lim, a), dc_run_limit_origin(run), dc_format_size(need, b),
-                         MEM_PER_INPUT_BYTE, "32 MiB");
+                         dc_format_size(lim, a), dc_run_limit_origin(run), dc_format_size(need, b), per, "32 MiB",
+                         per == MEM_PER_INPUT_BYTE ? "" : ", out of core");
     return 0;
 }
 
@@ -255,7 +301,7 @@ int dc_run_check_memory_matching(const dc_run_t *run)
 {
     size_t lim = run->opts.memory_limit;
     if (!lim) return 0;
-    size_t now = dc_peak_rss_bytes(), need = now + (size_t)((double)run->nrec * MEM_PER_RECORD_LATER);
+    size_t now = dc_run_peak_memory(run), need = now + (size_t)((double)run->nrec * MEM_PER_RECORD_LATER);
     char a[32], b[32], c[32];
     if (need > lim)
         return dc_seterr("memory limit %s%s: too small: %zu records loaded (%s), matching and "

@@ -42,6 +42,12 @@ void dc_run_stage_end(dc_run_t *run, uint64_t rows)
     s->seconds = dc_now() - s->seconds;
     s->rows = rows;
     s->peak_rss = dc_peak_rss_bytes();
+    size_t rss = dc_rss_bytes();
+    dc_spill_release(run);   /* out of core: the stage's resident records leave the process */
+    char a[32], b[32], c[32];
+    dc_log(2, "stage %s: %.3f s, peak RSS %s, RSS %s at its end%s%s", s->name, s->seconds,
+           dc_format_size(s->peak_rss, a), dc_format_size(rss, b), run->spill ? ", after dropping the records' pages " : "",
+           run->spill ? dc_format_size(dc_rss_bytes(), c) : "");
     dc_progress_set(rows);
     dc_progress_end();
 }

@@ -6,9 +6,11 @@
 #include "common/dc_json.h"
 #include "ref/dc_ref.h"
 
+#include <fcntl.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -703,6 +705,40 @@ START_TEST(test_format_size_and_default_limit)
 }
 END_TEST
 
+/* The out-of-core records mapping: dropping its pages takes them out of
+ * the process (its RSS falls) and keeps the data, written ones included;
+ * outside the registered mapping a drop does nothing. */
+START_TEST(test_spilled_drop)
+{
+    char *tmp = dc_test_tmpdir("spilled");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/f", tmp);
+    size_t n = (size_t)48 << 20;
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(ftruncate(fd, (off_t)n), 0);
+    unsigned char *m = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    ck_assert_ptr_ne(m, MAP_FAILED);
+    unsigned char *anon = dc_xmalloc(n);
+    for (size_t i = 0; i < n; i += 4096) m[i] = anon[i] = (unsigned char)(i >> 12);
+    dc_spilled_drop(m, n);   /* not registered yet: nothing */
+    size_t before = dc_rss_bytes();
+    dc_spilled_set(m, n);
+    dc_spilled_drop(anon, n);   /* not in the mapping: nothing */
+    ck_assert_uint_ge(dc_rss_bytes() + (4u << 20), before);
+    dc_spilled_drop(m + 1, n - 1);   /* whole pages only, up to the mapping's end */
+    size_t after = dc_rss_bytes();
+    ck_assert_msg(after + n / 2 < before, "RSS %zu -> %zu", before, after);
+    for (size_t i = 0; i < n; i += 4096) ck_assert_uint_eq(m[i], (unsigned char)(i >> 12));   /* data kept */
+    dc_spilled_set(NULL, 0);
+    munmap(m, n);
+    close(fd);
+    free(anon);
+    dc_test_run("rm -rf '%s'", tmp);
+    free(tmp);
+}
+END_TEST
+
 static Suite *common_suite(void)
 {
     Suite *s = suite_create("common");
@@ -726,6 +762,7 @@ static Suite *common_suite(void)
     tcase_add_test(tc, test_table_formula_guard);
     tcase_add_test(tc, test_format_size_and_default_limit);
     tcase_add_test(tc, test_table_write_blocks);
+    tcase_add_test(tc, test_spilled_drop);
     suite_add_tcase(s, tc);
     return s;
 }
