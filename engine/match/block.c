@@ -206,23 +206,29 @@ static void rule_pairs(void *ctx, size_t t, int tid)
         if (words[i] != UINT64_MAX) words[m++] = words[i];
     rs->keyed = m;
     if (k->dirty) {   /* only the blocks (whole) of keys that a dirty record has */
-        vec_t *dk = &c->sv[tid];
-        dk->n = 0;
-        for (size_t i = 0; i < m; i++)
-            if (k->dirty[words[i] & mask]) vec_push(dk, words[i] >> (b + 1));
-        dc_sort_u64(dk->v, dk->n);
-        dk->n = unique_sorted(dk->v, dk->n);
+        /* the dirty records' keys in an open-addressing set (a key has at
+         * most 63 bits: UINT64_MAX marks an empty slot) */
+        size_t nd = 0;
+        for (size_t i = 0; i < m; i++) nd += k->dirty[words[i] & mask];
+        size_t cap = 16;
+        while (cap < 2 * nd) cap *= 2;
+        uint64_t *set = dc_xmalloc(cap * sizeof *set);
+        memset(set, 0xFF, cap * sizeof *set);
+        for (size_t i = 0; i < m; i++) {
+            if (!k->dirty[words[i] & mask]) continue;
+            uint64_t key = words[i] >> (b + 1);
+            size_t h = (size_t)(key * 0x9E3779B97F4A7C15ull) & (cap - 1);
+            while (set[h] != UINT64_MAX && set[h] != key) h = (h + 1) & (cap - 1);
+            set[h] = key;
+        }
         size_t w = 0;
         for (size_t i = 0; i < m; i++) {
             uint64_t key = words[i] >> (b + 1);
-            size_t lo = 0, hi = dk->n;
-            while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                if (dk->v[mid] < key) lo = mid + 1;
-                else hi = mid;
-            }
-            if (lo < dk->n && dk->v[lo] == key) words[w++] = words[i];
+            size_t h = (size_t)(key * 0x9E3779B97F4A7C15ull) & (cap - 1);
+            while (set[h] != UINT64_MAX && set[h] != key) h = (h + 1) & (cap - 1);
+            if (set[h] == key) words[w++] = words[i];
         }
+        free(set);
         m = w;
     }
     /* the record index below bit b is in order among equal keys already
