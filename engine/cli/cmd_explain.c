@@ -188,7 +188,7 @@ static void explain_pair(const dc_run_t *run, const dc_model_t *model, const dc_
     lookup_links(outdir, sa, ra, sb, rb, x->ka, x->kb);
     double lam = model->lambda;
     int cannot = dc_cannot_link(run->in, a, b);
-    for (int col = 0; col < DC_COL__COUNT; col++) {
+    for (int col = 0; col < dc_col_count(); col++) {
         dc_review_value(run, a, col, &x->vals[2 * col]);
         dc_review_value(run, b, col, &x->vals[2 * col + 1]);
         x->steps[col].column = dc_col_name((dc_col_t)col);
@@ -199,7 +199,7 @@ static void explain_pair(const dc_run_t *run, const dc_model_t *model, const dc_
     }
     x->ex = (dc_explain_t){
         .source_a = sa, .record_a = ra, .source_b = sb, .record_b = rb, .line_a = a->seq, .line_b = b->seq,
-        .prior = log2(lam / (1 - lam)), .steps = x->steps, .nsteps = DC_COL__COUNT, .total = total,
+        .prior = log2(lam / (1 - lam)), .steps = x->steps, .nsteps = (size_t)dc_col_count(), .total = total,
         .probability = prob, .match_threshold = pmatch, .review_threshold = preview,
         .decision = prob >= pmatch ? "link" : prob >= preview ? "review" : "no_link", .cannot_link = cannot,
         .cluster_a = x->ka, .cluster_b = x->kb,
@@ -219,7 +219,7 @@ static void explain_text(const explain_t *x, dc_buf_t *ob)
                   rb, (unsigned long long)e->line_b);
     dc_buf_printf(ob, "%-10s %-18s %9s   %s\n", "field", "level", "weight", "A / B");
     dc_buf_printf(ob, "%-10s %-18s %+9.3f\n", "prior", "", e->prior);
-    for (int col = 0; col < DC_COL__COUNT; col++)
+    for (int col = 0; col < dc_col_count(); col++)
         dc_buf_printf(ob, "%-10s %-18s %+9.3f   %s / %s\n", steps[col].column, steps[col].level, w[col],
                       *steps[col].a ? steps[col].a : "-", *steps[col].b ? steps[col].b : "-");
     dc_buf_printf(ob, "%-10s %-18s %+9.3f   match probability %.6f\n", "total", "", total, prob);

@@ -27,6 +27,7 @@
 
 #include "common/dc_common.h"
 #include "common/dc_json.h"
+#include "normalize/dc_extra.h"
 #include "normalize/dc_record.h"
 #include "run/dc_run.h"
 
@@ -66,6 +67,8 @@ typedef enum dc_bkey {
     DC_BK_NAME_SORTED,   /* "name_sorted": the name's ascii syllables in sorted order */
     DC_BK_CMND_HEAD,     /* "cmnd_head": old card number but its last 3 digits */
     DC_BK_CMND_TAIL,     /* "cmnd_tail": old card number's last 6 digits */
+    DC_BK_X0,            /* the declared extra columns (dc_extra.h), by their names */
+    DC_BK_X_LAST = DC_BK_X0 + DC_EXTRA_MAX - 1,
     DC_BK__COUNT
 } dc_bkey_t;
 
@@ -98,7 +101,15 @@ typedef struct dc_rules {
                              default yes) */
     unsigned cannot_link; /* DC_CL_* kinds of evidence used ("cannot_link id12,sex,dob,twins",
                              default all) */
+    double match_threshold;   /* "match_threshold P": match probability of a link; < 0 when not set */
+    double review_threshold;  /* "review_threshold P": lower bound of the review band; < 0 when not set */
+    int nextra;               /* "column NAME ...": extra columns declared (dc_extra.h) */
+    dc_extra_def_t extra[DC_EXTRA_MAX];
 } dc_rules_t;
+
+/*! dc_rules_use() : make the rules' extra columns the process's
+ *  (dc_extra_use): before loading the records they are read from. */
+void dc_rules_use(const dc_rules_t *r);
 
 /*! dc_rules_default_text() : the default rule set, in the rule language. */
 const char *dc_rules_default_text(void);
@@ -259,8 +270,15 @@ void dc_sort_u64(uint64_t *a, size_t n);
 typedef enum dc_col {
     DC_COL_NAME, DC_COL_DOB, DC_COL_ID12, DC_COL_CMND, DC_COL_SEX, DC_COL_ETHNIC,
     DC_COL_RESIDENCE, DC_COL_HOMETOWN, DC_COL_PARENTS, DC_COL_SPOUSE,
-    DC_COL__COUNT
+    DC_COL_X0,                                /* the declared extra columns (dc_extra.h) */
+    DC_COL__COUNT = DC_COL_X0 + DC_EXTRA_MAX  /* size of per-column arrays */
 } dc_col_t;
+_Static_assert(DC_COL__COUNT * 4 <= 63, "a level pattern keeps bit 63 free (labels)");
+
+/*! dc_col_count() : the columns in use: the register's (DC_COL_X0), then
+ *  the declared extra columns. Columns from there to DC_COL__COUNT are
+ *  always missing and written nowhere. */
+int dc_col_count(void);
 
 #define DC_LV_MISSING 15   /* the field is missing on either side: weight 0 */
 #define DC_MAX_LEVELS 8
@@ -522,6 +540,12 @@ struct dc_match_state {
     size_t nreview_top;
 };
 
+/*! dc_match_settings() : read the settings (--rules FILE, else the
+ *  defaults) into the run's match state, declare their extra columns
+ *  (dc_rules_use) and take their thresholds where the command line gave
+ *  none. Before loading (the extra columns are read by the load stage);
+ *  dc_block_run calls it when nobody did. @return 0 or -1 (dc_seterr). */
+int dc_match_settings(dc_run_t *run);
 int dc_block_run(dc_run_t *run);
 int dc_score_run(dc_run_t *run);
 int dc_cluster_run(dc_run_t *run);

@@ -25,14 +25,28 @@ static const char *source_name(const dc_run_t *run, uint32_t s)
     return s < run->load.nsources && run->load.sources[s].name ? run->load.sources[s].name : "";
 }
 
+int dc_match_settings(dc_run_t *run)
+{
+    dc_match_state_t *ms = state(run);
+    if (ms->rules.n) return 0;
+    int rc = run->opts.rules_file ? dc_rules_load(run->opts.rules_file, &ms->rules)
+                                  : dc_rules_parse(dc_rules_default_text(), "default rules", &ms->rules);
+    if (rc) return -1;
+    dc_rules_use(&ms->rules);
+    dc_run_opts_t *o = &run->opts;
+    if (!o->match_threshold_given && ms->rules.match_threshold >= 0) o->match_threshold = ms->rules.match_threshold;
+    if (!o->review_threshold_given && ms->rules.review_threshold >= 0)
+        o->review_threshold = ms->rules.review_threshold;
+    if (o->review_threshold > o->match_threshold)
+        return dc_seterr("the review threshold (%g) exceeds the match threshold (%g): check the settings file "
+                         "and --match-threshold, --review-threshold", o->review_threshold, o->match_threshold);
+    return 0;
+}
+
 int dc_block_run(dc_run_t *run)
 {
     dc_match_state_t *ms = state(run);
-    if (!ms->rules.n) {
-        int rc = run->opts.rules_file ? dc_rules_load(run->opts.rules_file, &ms->rules)
-                                      : dc_rules_parse(dc_rules_default_text(), "default rules", &ms->rules);
-        if (rc) return -1;
-    }
+    if (dc_match_settings(run)) return -1;
     dc_run_stage_begin(run, "block");
     /* exact copies are set aside: only their representative is blocked,
      * compared and counted by the model (engine/match/dedup.c) */
@@ -290,7 +304,7 @@ static int write_review(dc_run_t *run, const dc_match_sink_t *sink)
     static const char *const head[] = {"source_a", "record_id_a", "source_b", "record_id_b",
                                        "match_probability", "match_weight", "decision"};
     for (size_t i = 0; i < 7; i++) cols[nc++] = head[i];
-    for (int c = 0; c < DC_COL__COUNT; c++) {
+    for (int c = 0; c < dc_col_count(); c++) {
         snprintf(names[2 * c], sizeof names[0], "%s_level", dc_col_name((dc_col_t)c));
         snprintf(names[2 * c + 1], sizeof names[0], "%s_weight", dc_col_name((dc_col_t)c));
         cols[nc++] = names[2 * c];
@@ -334,7 +348,7 @@ static int write_review(dc_run_t *run, const dc_match_sink_t *sink)
             rp->b = (uint32_t)ms->pairs[p];
             rp->weight = (float)total;
             rp->refused = refused[p];
-            for (int c = 0; c < DC_COL__COUNT; c++) {
+            for (int c = 0; c < dc_col_count(); c++) {
                 rp->w[c] = (float)w[c];
                 rp->lv[c] = lv[c];
             }
@@ -346,7 +360,7 @@ static int write_review(dc_run_t *run, const dc_match_sink_t *sink)
         dc_table_f64(t, dc_weight_prob(total), 4);
         dc_table_f64(t, total, 3);
         dc_table_cstr(t, refused[p] ? "cannot_link" : "review");
-        for (int c = 0; c < DC_COL__COUNT; c++) {
+        for (int c = 0; c < dc_col_count(); c++) {
             dc_table_cstr(t, dc_level_name((dc_col_t)c, lv[c]));
             dc_table_f64(t, w[c], 3);
         }

@@ -81,6 +81,8 @@ typedef struct dc_run_opts {
     double max_reject_rate;      /* 0..1; > 1 means no limit */
     double match_threshold;      /* match probability for a link */
     double review_threshold;     /* lower bound of the review band */
+    int match_threshold_given;   /* --match-threshold given: the settings file's does not apply */
+    int review_threshold_given;  /* --review-threshold given */
     const char *model_in;        /* --model FILE, NULL: estimate */
     const char *rules_file;      /* --rules FILE, NULL: default blocking rules */
     int write_scores;            /* --scores: the scores table (every candidate pair) */
@@ -113,6 +115,8 @@ typedef struct dc_run {
     dc_load_stats_t load;
     dc_record_t *recs;
     size_t nrec, reccap;
+    uint32_t *xvals;        /* values of the declared extra columns (dc_extra.h), NULL when none */
+    size_t xcap;
     dc_clusters_t cl;
     dc_match_state_t *match;
     dc_merge_state_t *merge;
