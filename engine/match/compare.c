@@ -25,6 +25,12 @@ static const char *const rel_lv[] = {"exact", "no_diacritics", "phonetic", "jw_h
 static const char *const par_lv[] = {"both_agree", "one_agrees_other_missing", "one_agrees_other_differs",
                                      "none_agrees"};
 
+static dc_cmp_thresholds_t g_th = {0.92, 0.80, 0.90, 0.92};
+
+dc_cmp_thresholds_t dc_cmp_thresholds_default(void) { return (dc_cmp_thresholds_t){0.92, 0.80, 0.90, 0.92}; }
+
+void dc_cmp_thresholds_use(const dc_cmp_thresholds_t *t) { g_th = t ? *t : dc_cmp_thresholds_default(); }
+
 static const char *const x_lv[] = {"same", "similar", "different"};
 static const char *const x2_lv[] = {"same", "different"};
 
@@ -240,7 +246,7 @@ static int cmp_rel(const dc_intern_t *in, const dc_relname_t *a, const dc_relnam
         if (!within_one_edit(ga, la, gb, lb)) return DC_REL_DIFF;
     }
     const char *sa = dc_intern_str(in, a->ascii, &la), *sb = dc_intern_str(in, b->ascii, &lb);
-    return dc_jaro_winkler(sa, la, sb, lb) >= 0.90 ? DC_REL_JW : DC_REL_DIFF;
+    return dc_jaro_winkler(sa, la, sb, lb) >= g_th.relative_jw ? DC_REL_JW : DC_REL_DIFF;
 }
 
 /* Copy s without spaces into out (at most cap-1 bytes); returns the length. */
@@ -337,8 +343,8 @@ static int cmp_name(const dc_intern_t *in, const dc_name_t *a, const dc_name_t *
     if (!given_close(in, a, b) && !within_one_edit(qa, qla, qb, qlb))
         return near_tokens(sa, la, sb, lb) ? DC_NAME_REORDERED : DC_NAME_DIFF;
     double jw = dc_jaro_winkler(sa, la, sb, lb);
-    if (jw < 0.80) return DC_NAME_DIFF;
-    return jw >= 0.92 ? DC_NAME_JW_HIGH : DC_NAME_JW_LOW;
+    if (jw < g_th.name_jw_low) return DC_NAME_DIFF;
+    return jw >= g_th.name_jw_high ? DC_NAME_JW_HIGH : DC_NAME_JW_LOW;
 }
 
 static int cmp_dob(const dc_date_t *a, const dc_date_t *b)
@@ -416,7 +422,7 @@ static int cmp_addr1(const dc_intern_t *in, const dc_addr_t *a, const dc_addr_t 
     if (!a->text || !b->text) return DC_LV_MISSING;
     size_t la, lb;
     const char *sa = dc_intern_str(in, a->text, &la), *sb = dc_intern_str(in, b->text, &lb);
-    return dc_jaro_winkler(sa, la, sb, lb) >= 0.92 ? DC_ADDR_SIMILAR_TEXT : DC_ADDR_DIFF;
+    return dc_jaro_winkler(sa, la, sb, lb) >= g_th.address_jw ? DC_ADDR_SIMILAR_TEXT : DC_ADDR_DIFF;
 }
 
 /* Declared extra column k (dc_extra.h): same, similar (Jaro-Winkler at

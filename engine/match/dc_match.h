@@ -92,6 +92,21 @@ enum { DC_REQ_NONE = 0, DC_REQ_DOB_VAGUE = 1 /* "dob_vague": birth date known to
  *  (always 1 without one). */
 int dc_rule_required(const dc_rule_t *rule, const dc_record_t *rec);
 
+/* Thresholds of the comparison levels ("threshold NAME VALUE" lines of the
+ * settings file; docs/SETTINGS.md). Jaro-Winkler similarities 0..1. */
+typedef struct dc_cmp_thresholds {
+    double name_jw_high;   /* "name_jw_high" 0.92: name level jw_high at or above */
+    double name_jw_low;    /* "name_jw_low" 0.80: name level jw_low at or above, else different */
+    double relative_jw;    /* "relative_jw" 0.90: a parent's or spouse's name jw_high */
+    double address_jw;     /* "address_jw" 0.92: addresses without codes, similar_text */
+} dc_cmp_thresholds_t;
+
+/*! dc_cmp_thresholds_default() : the thresholds above. */
+dc_cmp_thresholds_t dc_cmp_thresholds_default(void);
+/*! dc_cmp_thresholds_use() : the thresholds dc_compare() applies in this
+ *  process (dc_rules_use sets the settings file's). */
+void dc_cmp_thresholds_use(const dc_cmp_thresholds_t *t);
+
 typedef struct dc_rules {
     size_t n;
     dc_rule_t *r;
@@ -103,12 +118,14 @@ typedef struct dc_rules {
                              default all) */
     double match_threshold;   /* "match_threshold P": match probability of a link; < 0 when not set */
     double review_threshold;  /* "review_threshold P": lower bound of the review band; < 0 when not set */
+    dc_cmp_thresholds_t cmp;  /* "threshold NAME VALUE" */
     int nextra;               /* "column NAME ...": extra columns declared (dc_extra.h) */
     dc_extra_def_t extra[DC_EXTRA_MAX];
 } dc_rules_t;
 
-/*! dc_rules_use() : make the rules' extra columns the process's
- *  (dc_extra_use): before loading the records they are read from. */
+/*! dc_rules_use() : make the rules' extra columns (dc_extra_use) and
+ *  comparison thresholds (dc_cmp_thresholds_use) the process's: before
+ *  loading the records the extra columns are read from. */
 void dc_rules_use(const dc_rules_t *r);
 
 /*! dc_rules_default_text() : the default rule set, in the rule language. */

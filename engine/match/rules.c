@@ -18,6 +18,7 @@
  * interned ids, so blocks and their internal order are deterministic.
  */
 #include "match/dc_match.h"
+#include "ref/dc_ref.h"
 
 #include <ctype.h>     /* isspace */
 #include <errno.h>     /* errno */
@@ -48,48 +49,13 @@ static const char *key_name(const dc_rules_t *rs, int k)
     return bkey_names[k];
 }
 
-static const char default_rules[] =
-    "# dancu default blocking rules (docs/MATCHING.md).\n"
-    "# One rule per line: key fields joined by '+', then optionally '@' and the\n"
-    "# fields that order a block too large to compare pair by pair, then\n"
-    "# optionally '!' and a condition one record of every pair must meet.\n"
-    "max_block 50\n"
-    "window 10\n"
-    "drop_cannot_link yes\n"
-    "# identity numbers, and one-digit slips in them\n"
-    "id12\n"
-    "cmnd\n"
-    "id12_head+sur\n"
-    "id12_tail+sur\n"
-    "# name and birth date, across the whole country: the full date (day and\n"
-    "# month in either order), or the year when one of the two dates has no day\n"
-    "name_phon+dob_unordered\n"
-    "name_phon+dob_year ! dob_vague\n"
-    "# a birth year or a name damaged: within the province of origin or of residence\n"
-    "name_phon+dob_md+home_prov\n"
-    "sur+given+dob+home_prov\n"
-    "sur+given+dob+perm_prov\n"
-    "sur+mid+dob+home_prov\n"
-    "sur+mid+dob+perm_prov\n"
-    "given_phon+dob+perm_district\n"
-    "# family: stable across moves\n"
-    "father_phon+given+dob_year\n"
-    "mother_phon+given+dob_year\n"
-    "father_phon+mother_phon @ dob,given,sex\n"
-    "# the name's syllables in another order (given name written first)\n"
-    "name_sorted+dob_unordered\n"
-    "# records with no province in any address (data that is not a register):\n"
-    "# the province-scoped rules cannot key them, so damaged names, the date\n"
-    "# alone, the name alone and the surname or given name alone (sorted\n"
-    "# neighbourhood when more than max_block share one) are tried among them\n"
-    "given+dob_unordered+no_province\n"
-    "sur+dob_unordered+no_province\n"
-    "dob+no_province @ sur,given\n"
-    "name_phon+no_province @ dob\n"
-    "sur+no_province @ dob,given\n"
-    "given+no_province @ sur,dob\n";
-
-const char *dc_rules_default_text(void) { return default_rules; }
+/* The default settings: engine/ref/data/default_settings.rules, built into
+ * the binary (engine/ref/mkblobs.sh). */
+const char *dc_rules_default_text(void)
+{
+    const char *t = dc_ref_get("default_settings.rules", NULL);
+    return t ? t : "";
+}
 
 static int parse_key(const dc_rules_t *rs, const char *s, size_t n)
 {
@@ -264,6 +230,25 @@ static int parse_column(const char *s, const char *e, const char *origin, int li
     return 0;
 }
 
+static const char *const th_names[] = {"name_jw_high", "name_jw_low", "relative_jw", "address_jw"};
+
+static double *th_slot(dc_cmp_thresholds_t *t, int k)
+{
+    double *v[] = {&t->name_jw_high, &t->name_jw_low, &t->relative_jw, &t->address_jw};
+    return v[k];
+}
+
+/* "threshold NAME VALUE" (docs/SETTINGS.md). */
+static int parse_threshold(const char *s, const char *e, const char *origin, int line, dc_cmp_thresholds_t *t)
+{
+    size_t n;
+    const char *w = next_word(&s, e, &n);
+    for (int k = 0; k < (int)DC_ARRAY_LEN(th_names); k++)
+        if (word_is(w, n, th_names[k])) return parse_prob(s, e, origin, line, th_names[k], th_slot(t, k));
+    return dc_seterr("%s:%d: unknown threshold '%.*s' (known: name_jw_high, name_jw_low, relative_jw, address_jw)",
+                     origin, line, (int)n, w);
+}
+
 int dc_rules_parse(const char *text, const char *origin, dc_rules_t *out)
 {
     memset(out, 0, sizeof *out);
@@ -272,6 +257,7 @@ int dc_rules_parse(const char *text, const char *origin, dc_rules_t *out)
     out->drop_cannot_link = 1;
     out->cannot_link = DC_CL_ALL;
     out->match_threshold = out->review_threshold = -1;
+    out->cmp = dc_cmp_thresholds_default();
     size_t cap = 0;
     int line = 0;
     const char *p = text;
@@ -291,6 +277,8 @@ int dc_rules_parse(const char *text, const char *origin, dc_rules_t *out)
             if (parse_setting(p + 6, e, origin, line, &out->window, 2)) goto fail;
         } else if ((size_t)(e - p) > 12 && !strncmp(p, "cannot_link", 11) && isspace((unsigned char)p[11])) {
             if (parse_cannot_link(p + 11, e, origin, line, &out->cannot_link)) goto fail;
+        } else if ((size_t)(e - p) > 10 && !strncmp(p, "threshold", 9) && isspace((unsigned char)p[9])) {
+            if (parse_threshold(p + 9, e, origin, line, &out->cmp)) goto fail;
         } else if ((size_t)(e - p) > 7 && !strncmp(p, "column", 6) && isspace((unsigned char)p[6])) {
             if (parse_column(p + 6, e, origin, line, out)) goto fail;
         } else if ((size_t)(e - p) > 16 && !strncmp(p, "match_threshold", 15) && isspace((unsigned char)p[15])) {
@@ -349,6 +337,10 @@ int dc_rules_parse(const char *text, const char *origin, dc_rules_t *out)
         dc_seterr("%s: no blocking rule", origin);
         goto fail;
     }
+    if (out->cmp.name_jw_low > out->cmp.name_jw_high) {
+        dc_seterr("%s: threshold name_jw_low must not exceed name_jw_high", origin);
+        goto fail;
+    }
     if (out->match_threshold >= 0 && out->review_threshold > out->match_threshold) {
         dc_seterr("%s: review_threshold must not exceed match_threshold", origin);
         goto fail;
@@ -392,7 +384,11 @@ void dc_rules_free(dc_rules_t *r)
     memset(r, 0, sizeof *r);
 }
 
-void dc_rules_use(const dc_rules_t *r) { dc_extra_use(r->extra, r->nextra); }
+void dc_rules_use(const dc_rules_t *r)
+{
+    dc_extra_use(r->extra, r->nextra);
+    dc_cmp_thresholds_use(&r->cmp);
+}
 
 void dc_rules_text(const dc_rules_t *r, dc_buf_t *out)
 {
@@ -403,6 +399,9 @@ void dc_rules_text(const dc_rules_t *r, dc_buf_t *out)
         if (d->fuzzy > 0) dc_buf_printf(out, " fuzzy %.4g", (double)d->fuzzy);
         dc_buf_puts(out, d->cannot_link ? " cannot_link\n" : "\n");
     }
+    dc_cmp_thresholds_t def = dc_cmp_thresholds_default(), cur = r->cmp;
+    for (int k = 0; k < (int)DC_ARRAY_LEN(th_names); k++)
+        if (*th_slot(&cur, k) != *th_slot(&def, k)) dc_buf_printf(out, "threshold %s %.6g\n", th_names[k], *th_slot(&cur, k));
     if (r->match_threshold >= 0) dc_buf_printf(out, "match_threshold %.6g\n", r->match_threshold);
     if (r->review_threshold >= 0) dc_buf_printf(out, "review_threshold %.6g\n", r->review_threshold);
     dc_buf_printf(out, "max_block %u\nwindow %u\ndrop_cannot_link %s\n", r->max_block, r->window,
