@@ -137,6 +137,11 @@ int dc_rules_parse(const char *text, const char *origin, dc_rules_t *out);
 /*! dc_rules_load() : read and parse a rules file. */
 int dc_rules_load(const char *path, dc_rules_t *out);
 void dc_rules_free(dc_rules_t *r);
+/*! dc_rules_scoring_text() : the settings that decide how a pair is
+ *  compared and vetoed (extra columns, comparison thresholds, cannot_link),
+ *  in canonical form, each line only when it differs from the default
+ *  ("" for the defaults). model.json keeps it for `dancu explain`. */
+void dc_rules_scoring_text(const dc_rules_t *r, dc_buf_t *out);
 /*! dc_rules_text() : the rule set in canonical form (re-parses to the same set). */
 void dc_rules_text(const dc_rules_t *r, dc_buf_t *out);
 const char *dc_bkey_name(dc_bkey_t k);

@@ -410,6 +410,13 @@ static int write_model(dc_run_t *run, const dc_match_sink_t *sink, const char *r
     dc_jw_key(j, "review_probability");
     dc_jw_g(j, run->opts.review_threshold, 6);
     dc_jw_close(j);
+    dc_buf_t st = DC_BUF_INIT;   /* non-default scoring settings, for `dancu explain` */
+    dc_rules_scoring_text(&ms->rules, &st);
+    if (st.len) {
+        dc_jw_key(j, "settings");
+        dc_jw_str(j, st.p);
+    }
+    dc_buf_free(&st);
     dc_jw_key(j, "blocking");
     dc_jw_open(j, '{', DC_JW_INLINE);
     dc_jw_kv_u64(j, "max_block", ms->rules.max_block);

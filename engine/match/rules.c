@@ -390,7 +390,18 @@ void dc_rules_use(const dc_rules_t *r)
     dc_cmp_thresholds_use(&r->cmp);
 }
 
-void dc_rules_text(const dc_rules_t *r, dc_buf_t *out)
+static void cannot_link_text(unsigned mask, dc_buf_t *out)
+{
+    dc_buf_puts(out, "cannot_link");
+    int any = 0;
+    for (int k = 0; k < 4; k++)
+        if (mask & (1u << k)) dc_buf_printf(out, "%s%s", any++ ? "," : " ", cl_names[k]);
+    dc_buf_puts(out, any ? "\n" : " none\n");
+}
+
+/* The settings that change how a pair is compared and vetoed, in
+ * canonical form, each only when it differs from the default. */
+static void scoring_text(const dc_rules_t *r, dc_buf_t *out)
 {
     static const char *const norms[] = {"exact", "text", "digits"};
     for (int k = 0; k < r->nextra; k++) {
@@ -402,17 +413,18 @@ void dc_rules_text(const dc_rules_t *r, dc_buf_t *out)
     dc_cmp_thresholds_t def = dc_cmp_thresholds_default(), cur = r->cmp;
     for (int k = 0; k < (int)DC_ARRAY_LEN(th_names); k++)
         if (*th_slot(&cur, k) != *th_slot(&def, k)) dc_buf_printf(out, "threshold %s %.6g\n", th_names[k], *th_slot(&cur, k));
+    if (r->cannot_link != DC_CL_ALL) cannot_link_text(r->cannot_link, out);
+}
+
+void dc_rules_scoring_text(const dc_rules_t *r, dc_buf_t *out) { scoring_text(r, out); }
+
+void dc_rules_text(const dc_rules_t *r, dc_buf_t *out)
+{
+    scoring_text(r, out);
     if (r->match_threshold >= 0) dc_buf_printf(out, "match_threshold %.6g\n", r->match_threshold);
     if (r->review_threshold >= 0) dc_buf_printf(out, "review_threshold %.6g\n", r->review_threshold);
     dc_buf_printf(out, "max_block %u\nwindow %u\ndrop_cannot_link %s\n", r->max_block, r->window,
                   r->drop_cannot_link ? "yes" : "no");
-    if (r->cannot_link != DC_CL_ALL) {
-        dc_buf_puts(out, "cannot_link");
-        int any = 0;
-        for (int k = 0; k < 4; k++)
-            if (r->cannot_link & (1u << k)) dc_buf_printf(out, "%s%s", any++ ? "," : " ", cl_names[k]);
-        dc_buf_puts(out, any ? "\n" : " none\n");
-    }
     for (size_t i = 0; i < r->n; i++) dc_buf_printf(out, "%s\n", r->r[i].text);
 }
 

@@ -302,6 +302,77 @@ START_TEST(test_run_labels)
 }
 END_TEST
 
+
+/* Issue 15, settings file: extra columns are compared (model.json names
+ * them, explain shows their levels), key blocking rules and give
+ * cannot-link evidence; thresholds come from the file unless the command
+ * line gives them; and `dancu explain` applies the run's cannot_link
+ * setting (before: it always used every kind of evidence, so a pair of
+ * opposite sexes run with "cannot_link id12,dob,twins" was shown as
+ * vetoed). */
+START_TEST(test_settings_file)
+{
+    char *d = dc_test_tmpdir("mrun-settings-in"), *o = dc_test_tmpdir("mrun-settings");
+    char in[512], rules[512], out[512];
+    snprintf(in, sizeof in, "%s/people.csv", d);
+    snprintf(rules, sizeof rules, "%s/x.rules", d);
+    snprintf(out, sizeof out, "%s/explain.json", d);
+    static const char csv[] =
+        "record_id,ho_ten,ngay_sinh,gioi_tinh,email,passport\n"
+        "1,Nguyễn Văn An,01/02/1980,Nam,an@x.vn,P1\n"
+        "2,Nguyễn Văn An,01/02/1980,Nữ,AN@X.VN ,P1\n"
+        "3,Trần Thị Bình,03/04/1990,Nữ,binh@y.vn,P2\n"
+        "4,Trần Thị Bình,03/04/1990,Nữ,binh@y.vn,P-3\n"
+        "5,Lê Văn Cường,05/06/1970,Nam,cuong@z.vn,\n"
+        "6,Phạm Minh Khôi,07/08/1971,Nam,cuong@z.vn,\n";
+    ck_assert_int_eq(dc_test_write_file(in, csv, sizeof csv - 1), 0);
+    static const char rt[] = "column email text\ncolumn passport text cannot_link\ncannot_link id12,dob,twins\n"
+                             "match_threshold 0.99\nreview_threshold 0.2\nid12\nname_phon+dob\nemail\n";
+    ck_assert_int_eq(dc_test_write_file(rules, rt, sizeof rt - 1), 0);
+    ck_assert_int_eq(dc_test_run("%s run -q --force --rules %s -o %s %s", DANCU_BIN, rules, o, in), 0);
+    char mp[512];
+    snprintf(mp, sizeof mp, "%s/model.json", o);
+    char *m = dc_test_read_file(mp, NULL);
+    ck_assert_ptr_nonnull(m);
+    ck_assert_ptr_nonnull(strstr(m, "\"email\": ["));
+    ck_assert_ptr_nonnull(strstr(m, "\"passport\": ["));
+    ck_assert_ptr_nonnull(strstr(m, "\"settings\": \"column email text\\ncolumn passport text cannot_link\\n"));
+    ck_assert_double_eq_tol(json_num(m, "match_probability"), 0.99, 1e-9);
+    ck_assert_double_eq_tol(json_num(m, "review_probability"), 0.2, 1e-9);
+    /* the email rule pairs 5 and 6, whose names and dates share nothing */
+    ck_assert_ptr_nonnull(strstr(m, "{\"rule\": \"email\", \"keyed_records\": 6, \"blocks\": 3,"));
+    free(m);
+    /* opposite sexes, sex not among the cannot_link kinds: no veto */
+    ck_assert_int_eq(dc_test_run("%s explain --json -o %s --force %s people.csv:1 people.csv:2", DANCU_BIN, out, o), 0);
+    char *x = dc_test_read_file(out, NULL);
+    ck_assert_ptr_nonnull(x);
+    ck_assert_ptr_nonnull(strstr(x, "\"cannot_link\": false"));
+    free(x);
+    /* different passports (a declared cannot_link column): vetoed; e-mails the same */
+    ck_assert_int_eq(dc_test_run("%s explain -o %s --force %s people.csv:3 people.csv:4", DANCU_BIN, out, o), 0);
+    x = dc_test_read_file(out, NULL);
+    ck_assert_ptr_nonnull(x);
+    ck_assert_ptr_nonnull(strstr(x, "cannot-link"));
+    ck_assert_ptr_nonnull(strstr(x, "email"));
+    free(x);
+    /* the command line's threshold wins over the file's */
+    ck_assert_int_eq(dc_test_run("%s run -q --force --rules %s --match-threshold 0.8 -o %s %s", DANCU_BIN, rules, o, in), 0);
+    m = dc_test_read_file(mp, NULL);
+    ck_assert_double_eq_tol(json_num(m, "match_probability"), 0.8, 1e-9);
+    ck_assert_double_eq_tol(json_num(m, "review_probability"), 0.2, 1e-9);
+    free(m);
+    /* the defaults: every kind of evidence, so 1 and 2 are vetoed */
+    ck_assert_int_eq(dc_test_run("%s run -q --force -o %s %s", DANCU_BIN, o, in), 0);
+    ck_assert_int_eq(dc_test_run("%s explain --json -o %s --force %s people.csv:1 people.csv:2", DANCU_BIN, out, o), 0);
+    x = dc_test_read_file(out, NULL);
+    ck_assert_ptr_nonnull(strstr(x, "\"cannot_link\": true"));
+    free(x);
+    dc_test_run("rm -rf %s %s", o, d);
+    free(o);
+    free(d);
+}
+END_TEST
+
 static Suite *match_run_suite(void)
 {
     Suite *s = suite_create("match_run");
@@ -311,6 +382,7 @@ static Suite *match_run_suite(void)
     tcase_add_test(t, test_explain);
     tcase_add_test(t, test_run_exact_copies);
     tcase_add_test(t, test_run_labels);
+    tcase_add_test(t, test_settings_file);
     suite_add_tcase(s, t);
     return s;
 }
