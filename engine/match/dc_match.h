@@ -107,6 +107,13 @@ dc_cmp_thresholds_t dc_cmp_thresholds_default(void);
  *  process (dc_rules_use sets the settings file's). */
 void dc_cmp_thresholds_use(const dc_cmp_thresholds_t *t);
 
+/* A u probability fixed by the settings ("u COLUMN LEVEL P"), not estimated. */
+typedef struct dc_fixed_u {
+    uint8_t col, level;
+    double u;
+} dc_fixed_u_t;
+#define DC_FIXED_U_MAX 32
+
 typedef struct dc_rules {
     size_t n;
     dc_rule_t *r;
@@ -119,13 +126,16 @@ typedef struct dc_rules {
     double match_threshold;   /* "match_threshold P": match probability of a link; < 0 when not set */
     double review_threshold;  /* "review_threshold P": lower bound of the review band; < 0 when not set */
     dc_cmp_thresholds_t cmp;  /* "threshold NAME VALUE" */
+    int nfixed_u;             /* "u COLUMN LEVEL P" lines */
+    dc_fixed_u_t fixed_u[DC_FIXED_U_MAX];
     int nextra;               /* "column NAME ...": extra columns declared (dc_extra.h) */
     dc_extra_def_t extra[DC_EXTRA_MAX];
 } dc_rules_t;
 
-/*! dc_rules_use() : make the rules' extra columns (dc_extra_use) and
- *  comparison thresholds (dc_cmp_thresholds_use) the process's: before
- *  loading the records the extra columns are read from. */
+/*! dc_rules_use() : make the rules' extra columns (dc_extra_use),
+ *  comparison thresholds (dc_cmp_thresholds_use) and fixed u values
+ *  (dc_model_fixed_u_use) the process's: before loading the records the
+ *  extra columns are read from. */
 void dc_rules_use(const dc_rules_t *r);
 
 /*! dc_rules_default_text() : the default rule set, in the rule language. */
@@ -138,7 +148,8 @@ int dc_rules_parse(const char *text, const char *origin, dc_rules_t *out);
 int dc_rules_load(const char *path, dc_rules_t *out);
 void dc_rules_free(dc_rules_t *r);
 /*! dc_rules_scoring_text() : the settings that decide how a pair is
- *  compared and vetoed (extra columns, comparison thresholds, cannot_link),
+ *  compared and vetoed (extra columns, comparison thresholds, fixed u,
+ *  cannot_link),
  *  in canonical form, each line only when it differs from the default
  *  ("" for the defaults). model.json keeps it for `dancu explain`. */
 void dc_rules_scoring_text(const dc_rules_t *r, dc_buf_t *out);
@@ -405,6 +416,11 @@ typedef struct dc_tf {
 void dc_tf_build(dc_tf_t *tf, const dc_record_t *recs, size_t n, const dc_intern_t *in,
                  int nthreads);
 void dc_tf_free(dc_tf_t *tf);
+
+/*! dc_model_fixed_u_use() : the u values the settings fix (this
+ *  process's runs): the model's estimates keep them, the column's other
+ *  levels share the rest in their estimated proportions. */
+void dc_model_fixed_u_use(const dc_fixed_u_t *f, int n);
 
 /*! dc_model_init_default() : prior m/u values used before estimation. */
 void dc_model_init_default(dc_model_t *m);

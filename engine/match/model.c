@@ -57,6 +57,44 @@ static const double def_u[DC_COL__COUNT][DC_MAX_LEVELS] = {
 /* ID-sharing pairs needed to anchor m of the other columns. */
 #define ANCHOR_MIN 1000
 
+/* u values fixed by the settings ("u COLUMN LEVEL P"), process-wide like
+ * the extra columns they may name (dc_extra.h). */
+static struct {
+    int n;
+    dc_fixed_u_t f[DC_FIXED_U_MAX];
+} g_fixu;
+
+void dc_model_fixed_u_use(const dc_fixed_u_t *f, int n)
+{
+    g_fixu.n = n < 0 ? 0 : n > DC_FIXED_U_MAX ? DC_FIXED_U_MAX : n;
+    if (g_fixu.n) memcpy(g_fixu.f, f, (size_t)g_fixu.n * sizeof *f);
+}
+
+/* The fixed u values into m: each column's other levels share the rest in
+ * their current proportions. */
+static void fix_u(dc_model_t *m)
+{
+    for (int c = 0; c < DC_COL__COUNT; c++) {
+        int nl = dc_col_nlevels((dc_col_t)c), fixed[DC_MAX_LEVELS] = {0}, any = 0;
+        double fsum = 0, rest = 0;
+        for (int k = 0; k < g_fixu.n; k++)
+            if (g_fixu.f[k].col == c && g_fixu.f[k].level < nl) {
+                fixed[g_fixu.f[k].level] = 1;
+                m->u[c][g_fixu.f[k].level] = g_fixu.f[k].u;
+                any = 1;
+            }
+        if (!any) continue;
+        int nfree = 0;
+        for (int l = 0; l < nl; l++) {
+            if (fixed[l]) fsum += m->u[c][l];
+            else { rest += m->u[c][l]; nfree++; }
+        }
+        double left = fsum < 1 ? 1 - fsum : 0;
+        for (int l = 0; l < nl; l++)
+            if (!fixed[l]) m->u[c][l] = rest > 0 ? m->u[c][l] * left / rest : left / nfree;
+    }
+}
+
 void dc_model_init_default(dc_model_t *m)
 {
     memset(m, 0, sizeof *m);
@@ -73,6 +111,7 @@ void dc_model_init_default(dc_model_t *m)
         m->m[c][nl - 1] = nl == 3 ? 0.05 : 0.10;
         m->u[c][nl - 1] = nl == 3 ? 0.989 : 0.999;
     }
+    fix_u(m);
     m->lambda = 1e-6;
     m->lambda_cand = 0.5;
     m->tf_enabled = 1;
@@ -320,6 +359,7 @@ void dc_model_estimate_u_sel(dc_model_t *m, const dc_record_t *recs, const uint3
     }
     m->u_sample = sample;
     free(u.cnt);
+    fix_u(m);
 }
 
 /* u of "dob exact" counted, not sampled: among n records a random pair has
@@ -551,6 +591,7 @@ void dc_model_estimate_em_sup(dc_model_t *m, const uint64_t *pats, size_t npairs
                 m->u[c][l] = u < floor_u ? floor_u : u > 1 ? 1 : u;
             }
     }
+    fix_u(m);
 }
 
 /* ---------------------------------------------------------------- JSON */

@@ -249,6 +249,45 @@ static int parse_threshold(const char *s, const char *e, const char *origin, int
                      origin, line, (int)n, w);
 }
 
+/* The column named w[0..n) among the register's and the declared extra ones, or -1. */
+static int column_of(const dc_rules_t *rs, const char *w, size_t n)
+{
+    for (int c = 0; c < DC_COL_X0; c++)
+        if (word_is(w, n, dc_col_name((dc_col_t)c))) return c;
+    for (int k = 0; k < rs->nextra; k++)
+        if (word_is(w, n, rs->extra[k].name)) return DC_COL_X0 + k;
+    return -1;
+}
+
+/* "u COLUMN LEVEL P" (docs/SETTINGS.md): a fixed u. Extra columns' level
+ * names are known once they are declared (same, [similar,] different). */
+static int parse_fixed_u(const char *s, const char *e, const char *origin, int line, dc_rules_t *out)
+{
+    size_t n, nl_;
+    const char *w = next_word(&s, e, &n), *l = next_word(&s, e, &nl_);
+    int c = column_of(out, w, n);
+    if (c < 0) return dc_seterr("%s:%d: u: unknown column '%.*s' (declare extra columns first)", origin, line, (int)n, w);
+    int nl = c < DC_COL_X0 ? dc_col_nlevels((dc_col_t)c) : (out->extra[c - DC_COL_X0].fuzzy > 0 ? 3 : 2);
+    int level = -1;
+    for (int k = 0; k < nl && level < 0; k++) {
+        const char *name = c < DC_COL_X0 ? dc_level_name((dc_col_t)c, k)
+                                         : k == 0 ? "same" : k == nl - 1 ? "different" : "similar";
+        if (word_is(l, nl_, name)) level = k;
+    }
+    if (level < 0) return dc_seterr("%s:%d: u: column %.*s has no level '%.*s'", origin, line, (int)n, w, (int)nl_, l);
+    if (out->nfixed_u >= DC_FIXED_U_MAX) return dc_seterr("%s:%d: more than %d u lines", origin, line, DC_FIXED_U_MAX);
+    dc_fixed_u_t *f = &out->fixed_u[out->nfixed_u];
+    if (parse_prob(s, e, origin, line, "u", &f->u)) return -1;
+    if (f->u <= 0 || f->u >= 1) return dc_seterr("%s:%d: u takes a probability above 0 and below 1", origin, line);
+    for (int k = 0; k < out->nfixed_u; k++)
+        if (out->fixed_u[k].col == c && out->fixed_u[k].level == level)
+            return dc_seterr("%s:%d: u of %.*s %.*s given twice", origin, line, (int)n, w, (int)nl_, l);
+    f->col = (uint8_t)c;
+    f->level = (uint8_t)level;
+    out->nfixed_u++;
+    return 0;
+}
+
 int dc_rules_parse(const char *text, const char *origin, dc_rules_t *out)
 {
     memset(out, 0, sizeof *out);
@@ -279,6 +318,8 @@ int dc_rules_parse(const char *text, const char *origin, dc_rules_t *out)
             if (parse_cannot_link(p + 11, e, origin, line, &out->cannot_link)) goto fail;
         } else if ((size_t)(e - p) > 10 && !strncmp(p, "threshold", 9) && isspace((unsigned char)p[9])) {
             if (parse_threshold(p + 9, e, origin, line, &out->cmp)) goto fail;
+        } else if ((size_t)(e - p) > 2 && p[0] == 'u' && isspace((unsigned char)p[1])) {
+            if (parse_fixed_u(p + 1, e, origin, line, out)) goto fail;
         } else if ((size_t)(e - p) > 7 && !strncmp(p, "column", 6) && isspace((unsigned char)p[6])) {
             if (parse_column(p + 6, e, origin, line, out)) goto fail;
         } else if ((size_t)(e - p) > 16 && !strncmp(p, "match_threshold", 15) && isspace((unsigned char)p[15])) {
@@ -388,6 +429,7 @@ void dc_rules_use(const dc_rules_t *r)
 {
     dc_extra_use(r->extra, r->nextra);
     dc_cmp_thresholds_use(&r->cmp);
+    dc_model_fixed_u_use(r->fixed_u, r->nfixed_u);
 }
 
 static void cannot_link_text(unsigned mask, dc_buf_t *out)
@@ -413,6 +455,14 @@ static void scoring_text(const dc_rules_t *r, dc_buf_t *out)
     dc_cmp_thresholds_t def = dc_cmp_thresholds_default(), cur = r->cmp;
     for (int k = 0; k < (int)DC_ARRAY_LEN(th_names); k++)
         if (*th_slot(&cur, k) != *th_slot(&def, k)) dc_buf_printf(out, "threshold %s %.6g\n", th_names[k], *th_slot(&cur, k));
+    for (int k = 0; k < r->nfixed_u; k++) {
+        const dc_fixed_u_t *f = &r->fixed_u[k];
+        const char *col = f->col < DC_COL_X0 ? dc_col_name((dc_col_t)f->col) : r->extra[f->col - DC_COL_X0].name;
+        int nl = f->col < DC_COL_X0 ? 0 : r->extra[f->col - DC_COL_X0].fuzzy > 0 ? 3 : 2;
+        const char *lv = f->col < DC_COL_X0 ? dc_level_name((dc_col_t)f->col, f->level)
+                         : f->level == 0 ? "same" : f->level == nl - 1 ? "different" : "similar";
+        dc_buf_printf(out, "u %s %s %.6g\n", col, lv, f->u);
+    }
     if (r->cannot_link != DC_CL_ALL) cannot_link_text(r->cannot_link, out);
 }
 

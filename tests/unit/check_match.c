@@ -89,6 +89,29 @@ START_TEST(test_settings_parse)
                           "threshold name_jw_high 0.95\n");
     dc_buf_free(&b);
     dc_rules_free(&r);
+    /* fixed u: a register column's level, an extra column's */
+    ck_assert_int_eq(dc_rules_parse("column email text fuzzy 0.9\nu cmnd equal 0.00001\nu email similar 0.01\nid12\n",
+                                    "t", &r), 0);
+    ck_assert_int_eq(r.nfixed_u, 2);
+    ck_assert_int_eq(r.fixed_u[0].col, DC_COL_CMND);
+    ck_assert_int_eq(r.fixed_u[0].level, DC_ID_EQ);
+    ck_assert_int_eq(r.fixed_u[1].col, DC_COL_X0);
+    ck_assert_int_eq(r.fixed_u[1].level, DC_XLV_SIMILAR);
+    dc_rules_scoring_text(&r, &b);
+    ck_assert_str_eq(b.p, "column email text fuzzy 0.9\nu cmnd equal 1e-05\nu email similar 0.01\n");
+    dc_rules_use(&r);
+    dc_model_t m;
+    dc_model_init_default(&m);
+    ck_assert_double_eq(m.u[DC_COL_CMND][DC_ID_EQ], 0.00001);
+    ck_assert_double_eq_tol(m.u[DC_COL_CMND][0] + m.u[DC_COL_CMND][1] + m.u[DC_COL_CMND][2], 1, 1e-12);
+    ck_assert_double_eq(m.u[DC_COL_X0][DC_XLV_SIMILAR], 0.01);
+    dc_rules_free(&r);
+    ck_assert_int_eq(dc_rules_parse("id12\n", "t", &r), 0);
+    dc_rules_use(&r);
+    dc_model_init_default(&m);
+    ck_assert_double_eq(m.u[DC_COL_CMND][DC_ID_EQ], 1e-7);
+    dc_buf_free(&b);
+    dc_rules_free(&r);
     /* the defaults: nothing to record */
     ck_assert_int_eq(dc_rules_parse(dc_rules_default_text(), "default", &r), 0);
     dc_rules_scoring_text(&r, &b);
@@ -113,6 +136,10 @@ START_TEST(test_settings_parse)
         "match_threshold 2\nid12\n",
         "match_threshold 0.5 0.6\nid12\n",
         "match_threshold 0.5\nreview_threshold 0.6\nid12\n",
+        "u email same 0.1\ncolumn email\nid12\n",         /* used before declared */
+        "u cmnd same 0.1\nid12\n",                          /* no such level */
+        "u cmnd equal 1\nid12\n",
+        "u cmnd equal 0.1\nu cmnd equal 0.2\nid12\n",
     };
     for (size_t i = 0; i < DC_ARRAY_LEN(bad); i++) {
         ck_assert_msg(dc_rules_parse(bad[i], "t", &r) == -1, "accepted: %s", bad[i]);
