@@ -240,21 +240,6 @@ static void explain_text(const explain_t *x, dc_buf_t *ob)
 }
 
 /* OUT to `output` (mode 0600, atomic), or standard output. @return 0 or -1. */
-static int write_out(const char *output, const dc_buf_t *ob)
-{
-    int wrc;
-    if (output && strcmp(output, "-")) {
-        dc_outfile_t *f = dc_outfile_open(output, 0);
-        wrc = !f || dc_outfile_buf(f, ob) ? -1 : 0;
-        if (f && wrc) dc_outfile_abort(f);
-        else if (f) wrc = dc_outfile_commit(f);
-    } else {
-        wrc = fwrite(ob->p ? ob->p : "", 1, ob->len, stdout) == ob->len && fflush(stdout) == 0 ? 0
-              : dc_seterr("cannot write to standard output");
-    }
-    return wrc;
-}
-
 enum { FMT_TEXT, FMT_HTML, FMT_JSON };
 
 /* The operands and the output options. @return 0 and *format, or the exit
@@ -367,7 +352,7 @@ int dc_cmd_explain(int argc, char **argv)
     else if (format == FMT_HTML) dc_explain_html(&x.ex, &ob);
     else explain_text(&x, &ob);
     for (int k = 0; k < 2 * DC_COL__COUNT; k++) dc_buf_free(&x.vals[k]);
-    int wrc = write_out(output, &ob);
+    int wrc = dc_cli_write_out(output, &ob);
     dc_buf_free(&ob);
     if (wrc) {
         dc_error("%s", dc_geterr());

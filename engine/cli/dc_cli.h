@@ -24,6 +24,8 @@ int dc_cmd_eval(int argc, char **argv);
 int dc_cmd_explain(int argc, char **argv);
 int dc_cmd_blocks(int argc, char **argv);
 int dc_cmd_deliver(int argc, char **argv);
+int dc_cmd_sample(int argc, char **argv);
+int dc_cmd_precision(int argc, char **argv);
 int dc_cmd_store(int argc, char **argv);   /* hidden: debugging the record store */
 
 /* ------------------------------------------------- the option table
@@ -46,7 +48,7 @@ typedef enum dc_opt_id {
     DC_OPT_CORRUPT_RATE, DC_OPT_PROVINCES, DC_OPT_STYLES, DC_OPT_NO_LEGACY, DC_OPT_TRUTH, DC_OPT_LINKS,
     DC_OPT_JSON, DC_OPT_HTML, DC_OPT_CSV_FORMULAS, DC_OPT_SCORES, DC_OPT_LABELS,
     DC_OPT_PROFILE, DC_OPT_CORRUPTION, DC_OPT_DELIVER, DC_OPT_TO, DC_OPT_SCHEMA, DC_OPT_RUN_ID,
-    DC_OPT_REPLACE, DC_OPT_VERIFY, DC_OPT_COPY_FORMAT,
+    DC_OPT_REPLACE, DC_OPT_VERIFY, DC_OPT_COPY_FORMAT, DC_OPT_SAMPLE_SIZE,
     DC_OPT__COUNT
 } dc_opt_id_t;
 
@@ -155,7 +157,7 @@ void dc_cli_log_level(const dc_optvals_t *v);
 
 /* The commands' specs (each in its cmd_*.c). */
 extern const dc_cmd_spec_t dc_spec_run, dc_spec_load, dc_spec_normalize, dc_spec_gen, dc_spec_eval,
-    dc_spec_explain, dc_spec_deliver, dc_spec_blocks;
+    dc_spec_explain, dc_spec_deliver, dc_spec_blocks, dc_spec_sample, dc_spec_precision;
 
 /* A row key (hash of source name and record_id) and the hash of a label. */
 typedef struct dc_cli_label {
@@ -169,6 +171,11 @@ uint64_t dc_cli_row_key(const char *src, size_t ns, const char *rid, size_t nr);
  *  (malloc'd) sorted by key. @return 0, or -1 (dc_seterr; a key given
  *  twice is an error). */
 int dc_cli_read_labels(const char *path, const char *labelcol, dc_cli_label_t **out, size_t *nout);
+
+/*! dc_cli_write_out() : write `ob` to the file `output` (atomically, mode
+ *  0600), or to standard output when `output` is NULL or "-".
+ *  @return 0 or -1 (dc_seterr). */
+int dc_cli_write_out(const char *output, const dc_buf_t *ob);
 
 /*! dc_cli_threads() : parse a --threads value ("0" = all cores).
  *  @return the count, or -1 if invalid. */

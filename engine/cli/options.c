@@ -141,6 +141,8 @@ const dc_opt_t dc_opts[DC_OPT__COUNT] = {
                        "export), else deliver nothing"},
     [DC_OPT_COPY_FORMAT] = {"copy-format", 0, DC_ARG_CHOICE, "F", "csv|binary", B_NONE, 0, "csv",
                             "how CSV tables travel: streamed as they are, or converted to COPY's binary format"},
+    [DC_OPT_SAMPLE_SIZE] = {"sample-size", 0, DC_ARG_INT, "N", NULL, B_RUN, DC_RUN_P_SAMPLE_SIZE, "200",
+                            "rows to draw for labelling"},
 };
 
 int dc_opt_bounds(dc_opt_id_t id, dc_bounds_t *b)

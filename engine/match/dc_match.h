@@ -486,6 +486,43 @@ int dc_labels_load(const char *path, const dc_record_t *recs, size_t n, const dc
                    const char *const *source_names, size_t nsources, dc_labels_t *out);
 void dc_labels_free(dc_labels_t *l);
 
+/* ------------------------------------------ precision without a truth file */
+
+/* Strata of linked rows by match probability (engine/match/precision.c):
+ * [0, 0.5), [0.5, 0.9), [0.9, 0.95), [0.95, 0.99), [0.99, 0.999), [0.999, 1]. */
+#define DC_PREC_NSTRATA 6
+extern const double dc_prec_edges[DC_PREC_NSTRATA + 1];
+/*! dc_prec_stratum() : the stratum of a match probability. */
+int dc_prec_stratum(double p);
+/*! dc_prec_unit_order() : the sampling order of the row (source,
+ *  record_id) under `seed` (a seeded hash: the same sample whatever the
+ *  order of the rows). */
+uint64_t dc_prec_unit_order(uint64_t seed, const char *src, size_t ns, const char *rid, size_t nr);
+/*! dc_prec_allocate() : n labels among strata of N[h] units: equal shares,
+ *  never more than a stratum holds, the rest shared again. */
+void dc_prec_allocate(const uint64_t N[DC_PREC_NSTRATA], uint64_t n, uint64_t out[DC_PREC_NSTRATA]);
+/*! dc_wilson() : Wilson score interval of x successes in n at normal
+ *  quantile z ([0, 1] when n = 0). */
+void dc_wilson(uint64_t x, uint64_t n, double z, double *lo, double *hi);
+
+typedef struct dc_prec_counts {
+    uint64_t N[DC_PREC_NSTRATA];   /* units (linked rows) per stratum */
+    uint64_t n[DC_PREC_NSTRATA];   /* of which labelled */
+    uint64_t x[DC_PREC_NSTRATA];   /* of which labelled "match" */
+} dc_prec_counts_t;
+
+typedef struct dc_prec_result {
+    double p[DC_PREC_NSTRATA];     /* x / n per stratum, -1 without labels */
+    double lo[DC_PREC_NSTRATA], hi[DC_PREC_NSTRATA];   /* Wilson interval per stratum */
+    double precision;              /* stratified estimate, -1 when a non-empty stratum has no label */
+    double lo_all, hi_all;         /* its interval */
+    uint64_t units, labelled;
+} dc_prec_result_t;
+
+/*! dc_prec_estimate() : precision per stratum and overall with intervals
+ *  at normal quantile z (precision.c says how). */
+void dc_prec_estimate(const dc_prec_counts_t *c, double z, dc_prec_result_t *r);
+
 /* ------------------------------------------------------------ clustering */
 
 typedef struct dc_cluster_stats {

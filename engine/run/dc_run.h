@@ -101,6 +101,7 @@ typedef enum dc_run_param {
     DC_RUN_P_REVIEW_THRESHOLD,   /* match probability 0..1, at most the match threshold */
     DC_RUN_P_MAX_REJECT_RATE,    /* 0..1 */
     DC_RUN_P_MEMORY_LIMIT,       /* bytes: 0 (none) .. 1 PiB */
+    DC_RUN_P_SAMPLE_SIZE,        /* `dancu sample`: rows drawn, 1 .. 10^7 */
 } dc_run_param_t;
 /*! dc_run_param_bounds() : the accepted range of a numeric run option. */
 dc_bounds_t dc_run_param_bounds(dc_run_param_t p);
