@@ -82,6 +82,8 @@ static int process(void *ud, void *wctx, dc_batch_t *b)
     nbatch_t *nb = dc_xcalloc(1, sizeof *nb);
     nb->recs = dc_xmalloc((b->n ? b->n : 1) * sizeof *nb->recs);
     dc_norm_rows(wctx, b->src->index, b->rows, b->n, nb->recs);
+    if (dc_source_temporary_register(b->src->name ? b->src->name : ""))
+        for (size_t i = 0; i < b->n; i++) nb->recs[i].rec_flags = DC_REC_TEMP_REGISTER;
     int nx = dc_extra_count();
     if (nx) nb->xv = extra_values(run, b, nx);
     b->user = nb;
