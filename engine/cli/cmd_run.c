@@ -27,6 +27,8 @@ static const dc_cmd_opt_t run_opts[] = {
     {DC_OPT_SCORES, NULL, NULL, NULL},
     {DC_OPT_LABELS, NULL, NULL, NULL},
     {DC_OPT_DELIVER, NULL, NULL, NULL},
+    {DC_OPT_MASTER, NULL, NULL, NULL},
+    {DC_OPT_RETRAIN, NULL, NULL, NULL},
     {DC_OPT_MATCH_THRESHOLD, NULL, NULL, NULL},
     {DC_OPT_REVIEW_THRESHOLD, NULL, NULL, NULL},
     {DC_OPT_MAX_REJECT_RATE, NULL, NULL, NULL},
@@ -43,7 +45,9 @@ const dc_cmd_spec_t dc_spec_run = {
     "standard input), normalize them, find the rows that describe the same citizen and write one golden "
     "record per citizen. Outputs in OUTDIR: citizens, links (one row per accepted input row), review "
     "(pairs in the review band), rejects, model.json, report.json, report.html, review.html, and _SUCCESS "
-    "last. Nothing is written unless the whole run succeeds.",
+    "last. Nothing is written unless the whole run succeeds. With --master DIR the files are one delivery "
+    "of a national load: they are matched with the citizens of the master, which keeps their keys; the "
+    "outputs then hold the citizens this load touched and changes.csv (docs/MASTER.md).",
     run_opts, DC_ARRAY_LEN(run_opts), NULL,
 };
 
@@ -66,6 +70,8 @@ static void opts_from_cli(const dc_optvals_t *v, dc_run_opts_t *o)
     o->rules_file = v->str[DC_OPT_RULES];
     o->write_scores = v->set[DC_OPT_SCORES] != 0;
     o->labels_file = v->str[DC_OPT_LABELS];
+    o->master_dir = v->str[DC_OPT_MASTER];
+    o->retrain = v->set[DC_OPT_RETRAIN] != 0;
     if (v->set[DC_OPT_MATCH_THRESHOLD]) o->match_threshold = v->num[DC_OPT_MATCH_THRESHOLD];
     if (v->set[DC_OPT_REVIEW_THRESHOLD]) o->review_threshold = v->num[DC_OPT_REVIEW_THRESHOLD];
     o->match_threshold_given = v->set[DC_OPT_MATCH_THRESHOLD] != 0;
@@ -108,6 +114,7 @@ int dc_cmd_run(int argc, char **argv)
     int bad = 0;
     if (!o.outdir) bad = dc_cli_usage_error("run", "-o OUTDIR is required");
     else if (v.argi >= argc) bad = dc_cli_usage_error("run", "no input file");
+    else if (o.retrain && !o.master_dir) bad = dc_cli_usage_error("run", "--retrain needs --master DIR");
     else if (o.match_threshold_given && o.review_threshold_given && o.review_threshold > o.match_threshold)
         bad = dc_cli_usage_error("run", "--review-threshold must not exceed --match-threshold");
     if (bad) {

@@ -26,6 +26,7 @@ int dc_cmd_blocks(int argc, char **argv);
 int dc_cmd_deliver(int argc, char **argv);
 int dc_cmd_sample(int argc, char **argv);
 int dc_cmd_precision(int argc, char **argv);
+int dc_cmd_master(int argc, char **argv);
 int dc_cmd_store(int argc, char **argv);   /* hidden: debugging the record store */
 
 /* ------------------------------------------------- the option table
@@ -48,7 +49,7 @@ typedef enum dc_opt_id {
     DC_OPT_CORRUPT_RATE, DC_OPT_PROVINCES, DC_OPT_STYLES, DC_OPT_NO_LEGACY, DC_OPT_TRUTH, DC_OPT_LINKS,
     DC_OPT_JSON, DC_OPT_HTML, DC_OPT_CSV_FORMULAS, DC_OPT_SCORES, DC_OPT_LABELS,
     DC_OPT_PROFILE, DC_OPT_CORRUPTION, DC_OPT_DELIVER, DC_OPT_TO, DC_OPT_SCHEMA, DC_OPT_RUN_ID,
-    DC_OPT_REPLACE, DC_OPT_VERIFY, DC_OPT_COPY_FORMAT, DC_OPT_SAMPLE_SIZE,
+    DC_OPT_REPLACE, DC_OPT_VERIFY, DC_OPT_COPY_FORMAT, DC_OPT_MASTER, DC_OPT_RETRAIN, DC_OPT_SAMPLE_SIZE,
     DC_OPT__COUNT
 } dc_opt_id_t;
 
@@ -157,7 +158,7 @@ void dc_cli_log_level(const dc_optvals_t *v);
 
 /* The commands' specs (each in its cmd_*.c). */
 extern const dc_cmd_spec_t dc_spec_run, dc_spec_load, dc_spec_normalize, dc_spec_gen, dc_spec_eval,
-    dc_spec_explain, dc_spec_deliver, dc_spec_blocks, dc_spec_sample, dc_spec_precision;
+    dc_spec_explain, dc_spec_deliver, dc_spec_blocks, dc_spec_master, dc_spec_sample, dc_spec_precision;
 
 /* A row key (hash of source name and record_id) and the hash of a label. */
 typedef struct dc_cli_label {

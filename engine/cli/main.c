@@ -29,6 +29,7 @@ static const subcmd_t subcmds[] = {
     {&dc_spec_explain, dc_cmd_explain, NULL},
     {&dc_spec_deliver, dc_cmd_deliver, NULL},
     {&dc_spec_blocks, dc_cmd_blocks, NULL},
+    {&dc_spec_master, dc_cmd_master, NULL},
     {&dc_spec_sample, dc_cmd_sample, NULL},
     {&dc_spec_precision, dc_cmd_precision, NULL},
     {NULL, dc_cmd_store, "store"},   /* hidden (not listed, no man page): debugging the record store */

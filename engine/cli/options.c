@@ -139,6 +139,11 @@ const dc_opt_t dc_opts[DC_OPT__COUNT] = {
     [DC_OPT_VERIFY] = {"verify", 0, DC_ARG_NONE, NULL, NULL, B_NONE, 0, NULL,
                        "change set: check that citizens and links then equal the folder's tables (the full "
                        "export), else deliver nothing"},
+    [DC_OPT_MASTER] = {"master", 0, DC_ARG_PATH, "DIR", NULL, B_NONE, 0, NULL,
+                       "load into the persistent master DIR (created on the first load): stable citizen keys "
+                       "across deliveries, changes.csv (docs/MASTER.md)"},
+    [DC_OPT_RETRAIN] = {"retrain", 0, DC_ARG_NONE, NULL, NULL, B_NONE, 0, NULL,
+                        "with --master: estimate a new model instead of using the master's"},
     [DC_OPT_COPY_FORMAT] = {"copy-format", 0, DC_ARG_CHOICE, "F", "csv|binary", B_NONE, 0, "csv",
                             "how CSV tables travel: streamed as they are, or converted to COPY's binary format"},
     [DC_OPT_SAMPLE_SIZE] = {"sample-size", 0, DC_ARG_INT, "N", NULL, B_RUN, DC_RUN_P_SAMPLE_SIZE, "200",

@@ -40,6 +40,9 @@
 #define DC_MASTER_H
 
 #include "common/dc_common.h"
+#include "run/dc_run.h"
+
+#include <stdio.h>   /* FILE */
 
 /* ---------------------------------------------------- key registry */
 
@@ -55,6 +58,12 @@ int dc_keyreg_add(dc_keyreg_t *r, dc_hash128_t key, uint32_t generation);
  *  UINT32_MAX if it was never issued. */
 uint32_t dc_keyreg_generation(const dc_keyreg_t *r, dc_hash128_t key);
 size_t dc_keyreg_count(const dc_keyreg_t *r);
+/*! dc_keyreg_encode() : append the registry's bytes to `out` (keys in
+ *  order: the same registry gives the same bytes). */
+void dc_keyreg_encode(const dc_keyreg_t *r, dc_buf_t *out);
+/*! dc_keyreg_decode() : a registry from dc_keyreg_encode bytes.
+ *  @return 0 and *out, or -1 (dc_seterr) on damaged bytes. */
+int dc_keyreg_decode(const void *data, size_t len, dc_keyreg_t **out);
 
 /* -------------------------------------------------- key assignment */
 
@@ -100,5 +109,38 @@ typedef struct dc_key_result {
  *  issued). */
 int dc_keys_assign(const dc_key_input_t *in, dc_keyreg_t *reg, uint32_t generation, dc_key_result_t *out);
 void dc_key_result_free(dc_key_result_t *r);
+
+/* ------------------------------------------------- the persistent master */
+
+/* The stages of a load into a master (master.c, docs/MASTER.md), called
+ * by the pipeline (engine/pipeline) in this order around the run's own
+ * stages. Each returns 0 or -1 with dc_seterr(). */
+
+/*! dc_master_open() : open (create) run->opts.master_dir, lock it, read
+ *  its previous generation (rows, keys, model, rules); the master's model
+ *  and rules become the run's unless --retrain, --model or --rules. */
+int dc_master_open(dc_run_t *run);
+/*! dc_master_rows() : after loading: the stored rows of the sources not
+ *  delivered are read back, all rows put in canonical order, each with its
+ *  previous key; re-delivered sources matched row by row on record_id.
+ *  Sets run->dirty and run->anchor for matching. */
+int dc_master_rows(dc_run_t *run);
+/*! dc_master_keys() : after clustering: stable keys (dc_keys_assign), the
+ *  change set (the staged "changes" table), the touched citizens
+ *  (run->out_cl, run->out_rec) and the new rows attachment. */
+int dc_master_keys(dc_run_t *run);
+/*! dc_master_commit() : after the outputs are committed: the delivered
+ *  sources, rows, registry, model and rules as the next generation. */
+int dc_master_commit(dc_run_t *run);
+/*! dc_master_load_free() : the load's state; an uncommitted generation is
+ *  dropped and the lock released. NULL-safe. */
+void dc_master_load_free(dc_run_t *run);
+
+/*! dc_master_read_all() : the whole master `dir` into an empty run (records
+ *  in canonical order, clusters with their keys and probabilities), for
+ *  `dancu master export`. Free with dc_master_load_free + dc_run_free. */
+int dc_master_read_all(dc_run_t *run, const char *dir);
+/*! dc_master_info() : what the master holds, as text or JSON, to `f`. */
+int dc_master_info(const char *dir, int json, FILE *f);
 
 #endif /* DC_MASTER_H */

@@ -39,6 +39,13 @@ static int key_cmp(dc_hash128_t a, dc_hash128_t b)
     return 0;
 }
 
+static _Thread_local const dc_keyreg_t *t_reg;   /* cmp_slot's registry */
+
+static int cmp_slot(const void *a, const void *b)
+{
+    return key_cmp(t_reg->key[*(const size_t *)a], t_reg->key[*(const size_t *)b]);
+}
+
 dc_keyreg_t *dc_keyreg_create(void) { return dc_xcalloc(1, sizeof(dc_keyreg_t)); }
 
 void dc_keyreg_free(dc_keyreg_t *r)
@@ -90,6 +97,51 @@ int dc_keyreg_add(dc_keyreg_t *r, dc_hash128_t key, uint32_t generation)
     r->gen[j] = generation;
     r->n++;
     return 1;
+}
+
+/* Registry bytes: "DCMKEYS1", count (8), then per key in key order: hi
+ * (8), lo (8), generation (4); little-endian. */
+static const char REG_MAGIC[8] = {'D', 'C', 'M', 'K', 'E', 'Y', 'S', '1'};
+
+void dc_keyreg_encode(const dc_keyreg_t *r, dc_buf_t *out)
+{
+    size_t *ix = dc_xmalloc((r->n + 1) * sizeof *ix), m = 0;
+    for (size_t i = 0; i < r->cap; i++)
+        if (!is_zero(r->key[i])) ix[m++] = i;
+    t_reg = r;
+    qsort(ix, m, sizeof *ix, cmp_slot);
+    dc_buf_put(out, REG_MAGIC, 8);
+    uint64_t n = m;
+    dc_buf_put(out, &n, 8);
+    for (size_t k = 0; k < m; k++) {
+        dc_buf_put(out, &r->key[ix[k]].hi, 8);
+        dc_buf_put(out, &r->key[ix[k]].lo, 8);
+        dc_buf_put(out, &r->gen[ix[k]], 4);
+    }
+    free(ix);
+}
+
+int dc_keyreg_decode(const void *data, size_t len, dc_keyreg_t **out)
+{
+    const unsigned char *p = data;
+    uint64_t n = 0;
+    if (len < 16 || memcmp(p, REG_MAGIC, 8)) return dc_seterr("key registry: not a dancu key registry");
+    memcpy(&n, p + 8, 8);
+    if (n > (len - 16) / 20 || len != 16 + n * 20) return dc_seterr("key registry: damaged (length)");
+    dc_keyreg_t *r = dc_keyreg_create();
+    for (uint64_t k = 0; k < n; k++) {
+        dc_hash128_t key;
+        uint32_t gen;
+        memcpy(&key.hi, p + 16 + 20 * k, 8);
+        memcpy(&key.lo, p + 24 + 20 * k, 8);
+        memcpy(&gen, p + 32 + 20 * k, 4);
+        if (is_zero(key) || !dc_keyreg_add(r, key, gen)) {
+            dc_keyreg_free(r);
+            return dc_seterr("key registry: damaged (a zero or repeated key)");
+        }
+    }
+    *out = r;
+    return 0;
 }
 
 /* ---------------------------------------------------------- assignment */

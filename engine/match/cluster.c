@@ -128,7 +128,8 @@ static uint32_t float_key(float f)
     return (x & 0x80000000u) ? ~x : x | 0x80000000u;
 }
 
-int dc_cluster(const dc_intern_t *in, const dc_record_t *recs, size_t n, const uint32_t *rep, unsigned cl_mask,
+int dc_cluster(const dc_intern_t *in, const dc_record_t *recs, size_t n, const uint32_t *anchor, const uint32_t *rep,
+               unsigned cl_mask,
                const dc_labels_t *labels,
                const uint64_t *pairs, const float *score,
                size_t npairs, double threshold_weight, dc_clusters_t *cl,
@@ -157,6 +158,14 @@ int dc_cluster(const dc_intern_t *in, const dc_record_t *recs, size_t n, const u
         u.ev_head[i] = u.ev_tail[i] = ev ? (uint32_t)i : NIL;
         u.ev_len[i] = ev ? 1 : 0;
         prob[i] = 0;
+    }
+    /* a load into a master: rows that stay in their citizen join it first
+     * (its rows were one citizen before; no evidence check, no
+     * probability: the master keeps theirs) */
+    for (size_t i = 0; anchor && i < n; i++) {
+        if (anchor[i] == i) continue;
+        uint32_t ri = uf_find(&u, (uint32_t)i), rj = uf_find(&u, anchor[i]);
+        if (ri != rj) join(&u, recs, ri, rj);
     }
     /* exact copies join their representative first: identical content
      * holds no contradiction, and the evidence lists keep one member per

@@ -537,7 +537,9 @@ typedef struct dc_cluster_stats {
 } dc_cluster_stats_t;
 
 /*! dc_cluster() :
- *  Cluster n records from scored pairs. First, with `rep` (may be NULL),
+ *  Cluster n records from scored pairs. First, with `anchor` (may be
+ *  NULL; a load into a master), every record i with anchor[i] != i joins
+ *  anchor[i]'s cluster unconditionally. Then, with `rep` (may be NULL),
  *  every record i with rep[i] != i joins its representative's cluster
  *  (exact copies, dc_match_dedup; match_probability 1). Cannot-link
  *  evidence is dc_cannot_link_mask(cl_mask). With `labels` (may be NULL),
@@ -547,7 +549,8 @@ typedef struct dc_cluster_stats {
  *  records with cannot-link evidence in one component is refused and its
  *  pair index appended to `*refused` (malloc'd, may be NULL on return when
  *  none). Fills `cl` (dc_run.h; key left empty). @return 0. */
-int dc_cluster(const dc_intern_t *in, const dc_record_t *recs, size_t n, const uint32_t *rep, unsigned cl_mask,
+int dc_cluster(const dc_intern_t *in, const dc_record_t *recs, size_t n, const uint32_t *anchor, const uint32_t *rep,
+               unsigned cl_mask,
                const dc_labels_t *labels,
                const uint64_t *pairs, const float *score,
                size_t npairs, double threshold_weight, dc_clusters_t *cl,
@@ -640,6 +643,9 @@ typedef struct dc_match_sink {
  *  object: inputs and load/normalize options, may be NULL) is stored as
  *  model.json's "run" member for `dancu explain`. @return 0 or -1. */
 int dc_match_write(dc_run_t *run, const dc_match_sink_t *sink, const char *run_json);
+/*! dc_match_write_links() : the links table alone (from run->cl: keys
+ *  and probabilities; rows filtered by run->out_rec). @return 0 or -1. */
+int dc_match_write_links(dc_run_t *run, const dc_match_sink_t *sink);
 /*! dc_match_release_pairs() : free the pairs, patterns, scores and term
  *  frequencies (kept: rules, statistics, model, for the report). */
 void dc_match_release_pairs(dc_run_t *run);

@@ -20,18 +20,19 @@ static dc_match_state_t *state(dc_run_t *run)
     return run->match;
 }
 
-static const char *source_name(const dc_run_t *run, uint32_t s)
-{
-    return s < run->load.nsources && run->load.sources[s].name ? run->load.sources[s].name : "";
-}
+static const char *source_name(const dc_run_t *run, uint32_t s) { return dc_run_source_name(run, s); }
 
 int dc_match_settings(dc_run_t *run)
 {
     dc_match_state_t *ms = state(run);
     if (ms->rules.n) return 0;
     int rc = run->opts.rules_file ? dc_rules_load(run->opts.rules_file, &ms->rules)
-                                  : dc_rules_parse(dc_rules_default_text(), "default rules", &ms->rules);
+             : run->opts.rules_text ? dc_rules_parse(run->opts.rules_text, "the master's rules", &ms->rules)
+                                    : dc_rules_parse(dc_rules_default_text(), "default rules", &ms->rules);
     if (rc) return -1;
+    /* the master's stored records carry no extra column: refused, not ignored */
+    if (ms->rules.nextra && run->opts.master_dir)
+        return dc_seterr("extra columns (\"column\" in the settings file) are not supported with --master");
     dc_rules_use(&ms->rules);
     dc_run_opts_t *o = &run->opts;
     if (!o->match_threshold_given && ms->rules.match_threshold >= 0) o->match_threshold = ms->rules.match_threshold;
@@ -63,6 +64,14 @@ int dc_block_run(dc_run_t *run)
                (unsigned long long)ms->ncopies);
     ms->npairs = dc_block_pairs_rep(run->recs, run->nrec, run->in, &ms->rules, run->opts.nthreads, ms->rep,
                                     NULL, NULL, &ms->pairs, &ms->bstats);
+    if (run->dirty) {   /* a load into a master: only pairs with a new or changed row */
+        size_t k = 0;
+        for (size_t p = 0; p < ms->npairs; p++)
+            if (run->dirty[ms->pairs[p] >> 32] || run->dirty[(uint32_t)ms->pairs[p]]) ms->pairs[k++] = ms->pairs[p];
+        dc_log(1, "blocking: %llu of %llu candidate pairs hold a new or changed row", (unsigned long long)k,
+               (unsigned long long)ms->npairs);
+        ms->npairs = k;
+    }
     dc_run_stage_end(run, ms->npairs);
     dc_log(1, "blocking: %llu candidate pairs (%.2f per record)", (unsigned long long)ms->npairs,
            run->nrec ? (double)ms->npairs / (double)run->nrec : 0.0);
@@ -123,10 +132,10 @@ static double prob_weight(double p)
 static int load_labels(dc_run_t *run, dc_match_state_t *ms)
 {
     if (!run->opts.labels_file || ms->has_labels) return 0;
-    const char **names = dc_xcalloc(run->load.nsources ? run->load.nsources : 1, sizeof *names);
-    for (size_t s = 0; s < run->load.nsources; s++) names[s] = source_name(run, (uint32_t)s);
-    int rc = dc_labels_load(run->opts.labels_file, run->recs, run->nrec, run->in, names, run->load.nsources,
-                            &ms->labels);
+    size_t nsrc = run->load.nsources + run->nxsrc;
+    const char **names = dc_xcalloc(nsrc ? nsrc : 1, sizeof *names);
+    for (size_t s = 0; s < nsrc; s++) names[s] = source_name(run, (uint32_t)s);
+    int rc = dc_labels_load(run->opts.labels_file, run->recs, run->nrec, run->in, names, nsrc, &ms->labels);
     free(names);
     if (rc) return -1;
     ms->has_labels = 1;
@@ -148,6 +157,11 @@ int dc_score_run(dc_run_t *run)
     if (run->opts.model_in) {
         if (dc_model_load(run->opts.model_in, &ms->model)) return -1;
         dc_log(1, "model: loaded from %s (estimation skipped)", run->opts.model_in);
+    } else if (run->opts.model_text) {
+        dc_model_init_default(&ms->model);
+        if (dc_model_parse_json(run->opts.model_text, strlen(run->opts.model_text), &ms->model))
+            return dc_seterr("the master's model: %s", dc_geterr());
+        dc_log(1, "model: the master's (estimation skipped; --retrain to estimate a new one)");
     } else {
         dc_model_init_default(&ms->model);
         uint64_t sample = U_SAMPLE;
@@ -227,7 +241,7 @@ int dc_cluster_run(dc_run_t *run)
     dc_match_state_t *ms = state(run);
     dc_run_stage_begin(run, "cluster");
     if (load_labels(run, ms)) return -1;
-    dc_cluster(run->in, run->recs, run->nrec, ms->rep, ms->rules.cannot_link, ms->has_labels ? &ms->labels : NULL,
+    dc_cluster(run->in, run->recs, run->nrec, run->anchor, ms->rep, ms->rules.cannot_link, ms->has_labels ? &ms->labels : NULL,
                ms->pairs, ms->score, ms->npairs,
                ms->match_weight, &run->cl,
                &ms->refused, &ms->nrefused, &ms->cstats);
@@ -270,6 +284,7 @@ static int links_rows(void *ctx, dc_table_t *t, size_t a, size_t b, int tid)
     for (size_t i = a; i < b; i++) {
         if (i + 8 < b) dc_intern_prefetch_entry(run->in, run->recs[i + 8].record_id);
         if (i + 4 < b) dc_intern_prefetch_str(run->in, run->recs[i + 4].record_id);
+        if (run->out_rec && !run->out_rec[i]) continue;
         const dc_record_t *r = &run->recs[i];
         size_t len;
         const char *rid = dc_intern_str(run->in, r->record_id, &len);
@@ -294,6 +309,8 @@ static int write_links(dc_run_t *run, const dc_match_sink_t *sink)
     int rc = dc_table_write_blocks(t, run->opts.nthreads, run->nrec, 16384, links_rows, run);
     return close_table(sink, t, rc);
 }
+
+int dc_match_write_links(dc_run_t *run, const dc_match_sink_t *sink) { return write_links(run, sink); }
 
 static int write_review(dc_run_t *run, const dc_match_sink_t *sink)
 {

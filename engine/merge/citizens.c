@@ -343,9 +343,7 @@ void dc_merge_sources(const dc_run_t *run, uint32_t cl, dc_buf_t *out)
             return;
         }
         const dc_record_t *r = &run->recs[c->members[i]];
-        const char *src = r->source < run->load.nsources && run->load.sources[r->source].name
-                              ? run->load.sources[r->source].name
-                              : "";
+        const char *src = dc_run_source_name(run, r->source);
         size_t ls = strlen(src), lr;
         const char *rid = dc_intern_str(run->in, r->record_id, &lr);
         dc_buf_reserve(out, ls + lr + 2);
@@ -468,6 +466,7 @@ static int format_rows(void *ctx, dc_table_t *mem, size_t a, size_t b, int tid)
         prefetch_cluster(j->run, i + 12, 0);
         prefetch_cluster(j->run, i + 8, 1);
         prefetch_cluster(j->run, i + 4, 2);
+        if (j->run->out_cl && !j->run->out_cl[i]) continue;
         dc_citizen_t z;
         if (ms->cit) z = ms->cit[i];
         else dc_merge_citizen_of(j->scr[tid], j->run, (uint32_t)i, &z);

@@ -173,7 +173,7 @@ static const char *level_class(int col, int lv)
 
 static const char *src_name(const dc_run_t *run, uint32_t s)
 {
-    return s < run->load.nsources && run->load.sources[s].name ? run->load.sources[s].name : "";
+    return dc_run_source_name(run, s);
 }
 
 void dc_review_html(const dc_run_t *run, dc_buf_t *b)

@@ -22,8 +22,14 @@
  *
  * Commands only parse options into dc_run_opts_t and call
  * dc_pipeline_run(); tests can run the whole pipeline in-process the same
- * way. The persistent master and the out-of-core path will be variations
- * of this table (other stages in the same places), not copies of it.
+ * way. The persistent master (`run --master`, `master export`) is a
+ * variation of this table: stages carry the modes they run in (M_RUN,
+ * M_MASTER, M_EXPORT), so a mode adds stages in their places, it does not
+ * copy the table. A load into a master adds:
+ *   master-open    lock the master, read its previous generation
+ *   master-rows    (after load) stored rows back, previous keys, dirty rows
+ *   master-keys    (after cluster) stable keys, changes table
+ *   master-commit  (after commit) the next generation of the master
  *
  * Threading: dc_pipeline_run is called from one thread; stages use the
  * run's worker count themselves.
@@ -40,6 +46,11 @@
  *  nothing appears in the output folder.
  *  @return 0, or -1 with dc_seterr(): the message names the stage. */
 int dc_pipeline_run(dc_run_t *run, const char *const *paths, size_t npaths);
+
+/*! dc_pipeline_export() : the variation of `dancu master export`: the
+ *  master run->opts.master_dir read back (records, citizens, keys) and
+ *  written as a run's citizens and links into run->opts.outdir. */
+int dc_pipeline_export(dc_run_t *run);
 
 /*! dc_pipeline_free() : the match and merge states, then the run. */
 void dc_pipeline_free(dc_run_t *run);

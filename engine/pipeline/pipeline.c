@@ -12,6 +12,7 @@
 #include "pipeline/dc_pipeline.h"
 #include "match/dc_match.h"
 #include "merge/dc_merge.h"
+#include "master/dc_master.h"
 
 #include <string.h>   /* memset */
 
@@ -22,10 +23,14 @@ typedef struct pctx {
     dc_buf_t manifest;          /* model.json "run" member */
 } pctx_t;
 
+/* Modes: which variations of the pipeline a stage belongs to. */
+enum { M_RUN = 1, M_MASTER = 2, M_EXPORT = 4, M_BOTH = M_RUN | M_MASTER };
+
 typedef struct stage {
     const char *name;
     int (*fn)(dc_run_t *run, pctx_t *c);
     int check_memory;   /* compare the peak RSS with --memory-limit after it */
+    int modes;          /* M_* */
 } stage_t;
 
 /* Source names checked and inputs sorted by them (dc_source_list_make):
@@ -91,25 +96,47 @@ static int st_links(dc_run_t *run, pctx_t *c)
     return 0;
 }
 
+static int st_master_open(dc_run_t *run, pctx_t *c) { DC_UNUSED(c); return dc_master_open(run); }
+static int st_master_rows(dc_run_t *run, pctx_t *c) { DC_UNUSED(c); return dc_master_rows(run); }
+static int st_master_keys(dc_run_t *run, pctx_t *c) { DC_UNUSED(c); return dc_master_keys(run); }
+static int st_master_commit(dc_run_t *run, pctx_t *c) { DC_UNUSED(c); return dc_master_commit(run); }
+
+/* master export: the whole master as a run's citizens and links */
+static int st_export_read(dc_run_t *run, pctx_t *c) { DC_UNUSED(c); return dc_master_read_all(run, run->opts.master_dir); }
+static int st_export_stage(dc_run_t *run, pctx_t *c) { DC_UNUSED(c); return dc_output_begin(run); }
+static int st_export_links(dc_run_t *run, pctx_t *c)
+{
+    DC_UNUSED(c);
+    dc_match_sink_t sink = {sink_table, sink_file, run};
+    return dc_match_write_links(run, &sink);
+}
+
 static int st_merge(dc_run_t *run, pctx_t *c) { DC_UNUSED(c); return dc_merge_prepare(run); }
 static int st_citizens(dc_run_t *run, pctx_t *c) { DC_UNUSED(c); return dc_merge_write_citizens(run); }
 static int st_report(dc_run_t *run, pctx_t *c) { DC_UNUSED(c); return dc_report_write(run); }
 static int st_commit(dc_run_t *run, pctx_t *c) { DC_UNUSED(c); return dc_output_commit(run); }
 
 static const stage_t stages[] = {
-    {"inputs", st_inputs, 0},
-    {"memory", st_memory, 0},
-    {"stage", st_stage, 0},
-    {"load", st_load, 1},
-    {"reject", st_reject, 0},
-    {"block", st_block, 1},
-    {"score", st_score, 1},
-    {"cluster", st_cluster, 0},
-    {"links", st_links, 0},
-    {"merge", st_merge, 1},
-    {"citizens", st_citizens, 0},
-    {"report", st_report, 0},
-    {"commit", st_commit, 0},
+    {"inputs", st_inputs, 0, M_BOTH},
+    {"master-open", st_master_open, 0, M_MASTER},
+    {"export-read", st_export_read, 1, M_EXPORT},
+    {"memory", st_memory, 0, M_BOTH},
+    {"stage", st_stage, 0, M_BOTH},
+    {"export-stage", st_export_stage, 0, M_EXPORT},
+    {"load", st_load, 1, M_BOTH},
+    {"reject", st_reject, 0, M_BOTH},
+    {"master-rows", st_master_rows, 1, M_MASTER},
+    {"block", st_block, 1, M_BOTH},
+    {"score", st_score, 1, M_BOTH},
+    {"cluster", st_cluster, 0, M_BOTH},
+    {"master-keys", st_master_keys, 0, M_MASTER},
+    {"links", st_links, 0, M_BOTH},
+    {"export-links", st_export_links, 0, M_EXPORT},
+    {"merge", st_merge, 1, M_BOTH | M_EXPORT},
+    {"citizens", st_citizens, 0, M_BOTH | M_EXPORT},
+    {"report", st_report, 0, M_BOTH},
+    {"commit", st_commit, 0, M_BOTH | M_EXPORT},
+    {"master-commit", st_master_commit, 0, M_MASTER},
 };
 
 size_t dc_pipeline_stage_count(void) { return DC_ARRAY_LEN(stages); }
@@ -127,11 +154,12 @@ static int check_memory(const dc_run_t *run, const char *stage)
     return 0;
 }
 
-int dc_pipeline_run(dc_run_t *run, const char *const *paths, size_t npaths)
+static int pipeline(dc_run_t *run, const char *const *paths, size_t npaths, int mode)
 {
     pctx_t c = {paths, npaths, {0}, DC_BUF_INIT};
     int rc = 0;
     for (size_t i = 0; i < DC_ARRAY_LEN(stages) && rc == 0; i++) {
+        if (!(stages[i].modes & mode)) continue;
         rc = stages[i].fn(run, &c);
         if (rc == 0 && stages[i].check_memory) rc = check_memory(run, stages[i].name);
     }
@@ -142,8 +170,19 @@ int dc_pipeline_run(dc_run_t *run, const char *const *paths, size_t npaths)
     return rc;
 }
 
+int dc_pipeline_run(dc_run_t *run, const char *const *paths, size_t npaths)
+{
+    return pipeline(run, paths, npaths, run->opts.master_dir ? M_MASTER : M_RUN);
+}
+
+int dc_pipeline_export(dc_run_t *run)
+{
+    return pipeline(run, NULL, 0, M_EXPORT);
+}
+
 void dc_pipeline_free(dc_run_t *run)
 {
+    dc_master_load_free(run);
     dc_match_free(run);
     dc_merge_free(run);
     dc_run_free(run);

@@ -90,6 +90,10 @@ typedef struct dc_run_opts {
     size_t memory_limit;         /* bytes, 0: none */
     int memory_limit_default;    /* memory_limit is the default share, not --memory-limit */
     dc_source_naming_t source_naming;   /* --source-names base|path */
+    const char *master_dir;      /* --master DIR: load into a persistent master (engine/master), NULL: none */
+    int retrain;                 /* --retrain: estimate a new model even when the master holds one */
+    const char *model_text;      /* model.json text to use (the master's), wins over estimation; NULL: none */
+    const char *rules_text;      /* blocking rules text (the master's), used when rules_file is NULL */
     dc_load_opts_t load;
     dc_norm_opts_t norm;
 } dc_run_opts_t;
@@ -109,6 +113,8 @@ dc_bounds_t dc_run_param_bounds(dc_run_param_t p);
 typedef struct dc_match_state dc_match_state_t;   /* engine/match: pairs, model, stats */
 typedef struct dc_merge_state dc_merge_state_t;   /* engine/merge: citizens, conflicts */
 
+typedef struct dc_master_load dc_master_load_t;   /* engine/master: a load into a master */
+
 typedef struct dc_run {
     dc_run_opts_t opts;
     dc_intern_t *in;
@@ -121,6 +127,15 @@ typedef struct dc_run {
     dc_clusters_t cl;
     dc_match_state_t *match;
     dc_merge_state_t *merge;
+    /* a load into a persistent master (NULL otherwise); it sets the hints
+     * below, which a plain run leaves NULL */
+    dc_master_load_t *master;
+    const uint8_t *dirty;      /* per record: 1 = new or changed; candidate pairs need a dirty side */
+    const uint32_t *anchor;    /* per record: a record of the citizen it stays in (itself: none) */
+    const uint8_t *out_rec;    /* per record: written to links (NULL: every record) */
+    const uint8_t *out_cl;     /* per cluster: written to citizens (NULL: every cluster) */
+    char **xsrc;               /* names of sources [load.nsources, load.nsources + nxsrc): */
+    uint32_t nxsrc;            /*   stored in the master, not loaded by this run (owned) */
     dc_stage_t stages[DC_MAX_STAGES];
     int nstages;
     double t_start;
@@ -174,6 +189,10 @@ int dc_run_check_memory_early(const dc_run_t *run, const char *const *paths, siz
  *  blocking when what is held plus what matching and merging need per
  *  record exceeds opts.memory_limit. */
 int dc_run_check_memory_matching(const dc_run_t *run);
+
+/*! dc_run_source_name() : the name of source index `s` of a record
+ *  (a loaded file, or a source stored in the master), "" if unknown. */
+const char *dc_run_source_name(const dc_run_t *run, uint32_t s);
 
 /*! dc_run_free() : records, load statistics, clusters, normalization
  *  tables and interner (the match and merge states are freed by their

@@ -217,9 +217,20 @@ void dc_run_manifest_json(const dc_run_t *run, const char *const *paths, size_t 
     dc_jw_close(j);
 }
 
+const char *dc_run_source_name(const dc_run_t *run, uint32_t s)
+{
+    if (s < run->load.nsources) return run->load.sources[s].name ? run->load.sources[s].name : "";
+    s -= run->load.nsources;
+    return s < run->nxsrc && run->xsrc[s] ? run->xsrc[s] : "";
+}
+
 void dc_run_free(dc_run_t *run)
 {
     if (run->recs) dc_extra_bind(NULL, 0, NULL);
+    for (uint32_t i = 0; i < run->nxsrc; i++) free(run->xsrc[i]);
+    free(run->xsrc);
+    run->xsrc = NULL;
+    run->nxsrc = 0;
     free(run->recs);
     free(run->xvals);
     run->recs = NULL;

@@ -54,8 +54,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Format version of partition files and manifests (docs/STORE.md). */
+/* Format version of partition files (docs/STORE.md). */
 #define DC_STORE_VERSION 1
+/* Format version of manifests: 2 adds the attachment table (version 1
+ * manifests are still read: no attachments). */
+#define DC_STORE_MANIFEST_VERSION 2
+/* Longest attachment name, bytes. */
+#define DC_STORE_ATT_NAME_MAX 64
 
 /* Defaults (docs/STORE.md, "Sizes"). */
 #define DC_STORE_PART_RECORDS (1u << 18)   /* records per partition */
@@ -97,6 +102,18 @@ typedef struct dc_store_partinfo {
     uint64_t checksum;        /* the file's XXH3-64 (docs/STORE.md) */
 } dc_store_partinfo_t;
 
+/* An attachment of the generation in view: a named blob that the caller
+ * keeps beside the records (the master's keys, registry and model), one
+ * immutable zstd-compressed file, checksummed, switched atomically with
+ * the generation that lists it. */
+typedef struct dc_store_attinfo {
+    const char *name;         /* 1..DC_STORE_ATT_NAME_MAX bytes, unique */
+    uint64_t id;              /* the file a<id>.dca (ids shared with partitions, never reused) */
+    uint64_t size;            /* file bytes */
+    uint64_t checksum;        /* the file's XXH3-64 (its last 8 bytes) */
+    uint64_t generation;      /* generation that wrote it */
+} dc_store_attinfo_t;
+
 enum {
     DC_STORE_CREATE = 1 << 0,   /* create the folder/store when missing */
 };
@@ -122,6 +139,14 @@ int64_t dc_store_find_source(const dc_store_t *s, const char *name);
 uint32_t dc_store_npartitions(const dc_store_t *s);
 const dc_store_partinfo_t *dc_store_partition(const dc_store_t *s, uint32_t k);
 const dc_store_opts_t *dc_store_settings(const dc_store_t *s);
+uint32_t dc_store_nattachments(const dc_store_t *s);
+const dc_store_attinfo_t *dc_store_attachment_info(const dc_store_t *s, uint32_t i);
+/*! dc_store_attachment() : the contents of attachment `name` of the
+ *  generation in view, checked (size, checksum, header) and decompressed
+ *  into `out` (cleared first). @return 0, 1 when the generation has no
+ *  such attachment, or -1 (dc_seterr naming the file: damaged, truncated,
+ *  missing). */
+int dc_store_attachment(const dc_store_t *s, const char *name, dc_buf_t *out);
 const char *dc_store_dir(const dc_store_t *s);
 
 /* ------------------------------------------------------------- reading */
@@ -184,6 +209,14 @@ int dc_store_writer_end(dc_store_writer_t *w);
 /*! dc_store_writer_abort() : forget the source (its files are removed);
  *  frees `w`. NULL is a no-op. */
 void dc_store_writer_abort(dc_store_writer_t *w);
+/*! dc_store_txn_attach() :
+ *  Write `data` as attachment `name` of the new generation (replacing the
+ *  one of that name; a file written and fsynced now, listed at commit).
+ *  Not thread-safe with other calls on `t`. @return 0 or -1. */
+int dc_store_txn_attach(dc_store_txn_t *t, const char *name, const void *data, size_t len);
+/*! dc_store_txn_generation() : the generation the commit will make. */
+uint64_t dc_store_txn_generation(const dc_store_txn_t *t);
+
 /*! dc_store_commit() :
  *  Write the manifest, switch CURRENT to it, remove the files of older
  *  generations than the previous one, release the lock. `s` (the store

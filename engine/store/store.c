@@ -32,6 +32,7 @@
 #include <sys/stat.h>   /* mkdir */
 #include <time.h>       /* time */
 #include <unistd.h>     /* fsync, unlink */
+#include <zstd.h>       /* ZSTD_compress */
 
 static const char MAN_MAGIC[8] = {'D', 'C', 'S', 'T', 'M', 'A', 'N', 'I'};
 #define MAN_FIXED 80
@@ -45,6 +46,8 @@ struct dc_store {
     uint32_t nsrc;
     dc_store_partinfo_t *parts;
     uint32_t nparts;
+    dc_store_attinfo_t *att;   /* names owned, sorted by name */
+    uint32_t natt;
 };
 
 /* ----------------------------------------------------------------- hooks */
@@ -71,6 +74,7 @@ static char *path_of(const char *dir, const char *fmt, uint64_t v)
 }
 #define PART_FMT "p%012llu.dcs"
 #define MAN_FMT "m%012llu.dcm"
+#define ATT_FMT "a%012llu.dca"
 
 static int sync_dir(const char *dir)
 {
@@ -82,11 +86,12 @@ static int sync_dir(const char *dir)
     return rc;
 }
 
-/* A file name of the store: 'p' or 'm', 12 digits, ".dcs" or ".dcm". */
+/* A file name of the store: 'p', 'm' or 'a', 12 digits, ".dcs", ".dcm" or
+ * ".dca". */
 static int store_name(const char *name, char kind, uint64_t *num)
 {
     if (strlen(name) != 17 || name[0] != kind || name[13] != '.' || name[14] != 'd' || name[15] != 'c' ||
-        name[16] != (kind == 'p' ? 's' : 'm'))
+        name[16] != (kind == 'p' ? 's' : kind == 'a' ? 'a' : 'm'))
         return 0;
     uint64_t v = 0;
     for (int i = 1; i <= 12; i++) {
@@ -100,7 +105,7 @@ static int store_name(const char *name, char kind, uint64_t *num)
 /* A temporary file a writer of this store leaves when killed. */
 static int store_tmp(const char *name)
 {
-    return name[0] == '.' && (name[1] == 'p' || name[1] == 'm' || !strncmp(name + 1, "CURRENT.", 8)) &&
+    return name[0] == '.' && (name[1] == 'p' || name[1] == 'm' || name[1] == 'a' || !strncmp(name + 1, "CURRENT.", 8)) &&
            strstr(name, ".tmp.") != NULL;
 }
 
@@ -135,15 +140,18 @@ static void view_clear(dc_store_t *s)
     for (uint32_t i = 0; i < s->nsrc; i++) free((char *)s->src[i].name);
     free(s->src);
     free(s->parts);
+    for (uint32_t i = 0; i < s->natt; i++) free((char *)s->att[i].name);
+    free(s->att);
     s->src = NULL;
     s->parts = NULL;
-    s->nsrc = s->nparts = 0;
+    s->att = NULL;
+    s->nsrc = s->nparts = s->natt = 0;
 }
 
 static void manifest_encode(const dc_store_t *v, dc_buf_t *b)
 {
     dc_buf_put(b, MAN_MAGIC, 8);
-    bput(b, DC_STORE_VERSION, 4);
+    bput(b, DC_STORE_MANIFEST_VERSION, 4);
     bput(b, DC_STORE_BOM, 4);
     bput(b, v->gen, 8);
     bput(b, v->prev, 8);
@@ -176,7 +184,42 @@ static void manifest_encode(const dc_store_t *v, dc_buf_t *b)
         bput(b, x->size, 8);
         bput(b, x->checksum, 8);
     }
+    bput(b, v->natt, 4);
+    for (uint32_t i = 0; i < v->natt; i++) {
+        const dc_store_attinfo_t *x = &v->att[i];
+        size_t l = strlen(x->name);
+        bput(b, l, 4);
+        dc_buf_put(b, x->name, l);
+        bput(b, x->id, 8);
+        bput(b, x->size, 8);
+        bput(b, x->checksum, 8);
+        bput(b, x->generation, 8);
+    }
     bput(b, dc_hash64(b->p, b->len), 8);
+}
+
+/* The attachment table of a version-2 manifest. @return NULL or why not. */
+static const char *attachments_parse(dc_store_t *v, cur_t *c)
+{
+    uint64_t na = bget(c, 4);
+    if (c->bad || na > (c->n - c->at) / 37) return "attachment count";
+    v->att = dc_xcalloc(na + 1, sizeof *v->att);
+    for (uint32_t i = 0; i < na; i++) {
+        dc_store_attinfo_t *x = &v->att[i];
+        uint64_t l = bget(c, 4);
+        if (c->bad || l == 0 || l > DC_STORE_ATT_NAME_MAX || l > c->n - c->at) return "attachment table";
+        x->name = dc_xstrndup((const char *)c->p + c->at, (size_t)l);
+        v->natt = i + 1;
+        c->at += (size_t)l;
+        x->id = bget(c, 8);
+        x->size = bget(c, 8);
+        x->checksum = bget(c, 8);
+        x->generation = bget(c, 8);
+        if (c->bad || strlen(x->name) != l || !x->id || x->id >= v->next_id || x->generation > v->gen ||
+            (i && strcmp(v->att[i - 1].name, x->name) >= 0))
+            return "attachment table";
+    }
+    return NULL;
 }
 
 /* Parse manifest bytes into the view v (empty on entry). */
@@ -190,9 +233,9 @@ static int manifest_parse(dc_store_t *v, const char *path, const unsigned char *
     if (dc_hash64(m, n - 8) != st_get(m + n - 8, 8))
         return dc_seterr("store manifest %s is damaged or truncated (checksum mismatch): refused", path);
     uint32_t ver = (uint32_t)st_get(m + 8, 4);
-    if (ver != DC_STORE_VERSION)
-        return dc_seterr("store manifest %s has format version %u; this dancu reads version %u: refused", path, ver,
-                         DC_STORE_VERSION);
+    if (ver < 1 || ver > DC_STORE_MANIFEST_VERSION)
+        return dc_seterr("store manifest %s has format version %u; this dancu reads versions 1 to %u: refused", path,
+                         ver, DC_STORE_MANIFEST_VERSION);
     cur_t c = {m, n - 8, 16, 0};
     v->gen = bget(&c, 8);
     v->prev = bget(&c, 8);
@@ -258,7 +301,9 @@ static int manifest_parse(dc_store_t *v, const char *path, const unsigned char *
         for (uint32_t k = v->src[i].first_part; k < v->src[i].first_part + v->src[i].nparts; k++) r += v->parts[k].nrec;
         if (r != v->src[i].rows) why = "row counts";
     }
-    if (!c.bad && !why && (row != v->nrec || c.at != c.n)) why = "totals";
+    if (!c.bad && !why && row != v->nrec) why = "totals";
+    if (!c.bad && !why && ver >= 2) why = attachments_parse(v, &c);
+    if (!c.bad && !why && c.at != c.n) why = "totals";
     if (c.bad && !why) why = "truncated tables";
     if (why) {
         view_clear(v);
@@ -327,7 +372,8 @@ static int load_current(dc_store_t *s, int create)
         int foreign = 0;
         while ((e = readdir(d)))
             if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && strcmp(e->d_name, "LOCK") &&
-                !store_name(e->d_name, 'p', &num) && !store_name(e->d_name, 'm', &num) && !store_tmp(e->d_name))
+                !store_name(e->d_name, 'p', &num) && !store_name(e->d_name, 'm', &num) &&
+                !store_name(e->d_name, 'a', &num) && !store_tmp(e->d_name))
                 foreign = 1;
         closedir(d);
         if (foreign) return dc_seterr("folder %s holds other files and no store: refused", s->dir);
@@ -459,6 +505,10 @@ struct dc_store_txn {
     int nwriting;
     uint64_t *newids;             /* partition files written by this transaction */
     size_t nnew, newcap;
+    dc_store_attinfo_t *att;      /* the new generation's attachments (names owned), sorted */
+    size_t natt, attcap;
+    uint64_t *newatt;             /* attachment files written by this transaction */
+    size_t nnewatt, newattcap;
 };
 
 struct dc_store_writer {
@@ -520,6 +570,13 @@ int dc_store_begin(dc_store_t *s, dc_store_txn_t **out)
         x->parts = dc_xmalloc((x->nparts + 1) * sizeof *x->parts);
         memcpy(x->parts, s->parts + s->src[i].first_part, x->nparts * sizeof *x->parts);
     }
+    t->att = dc_xcalloc(s->natt + 1, sizeof *t->att);
+    t->attcap = s->natt + 1;
+    for (uint32_t i = 0; i < s->natt; i++) {
+        t->att[i] = s->att[i];
+        t->att[i].name = dc_xstrdup(s->att[i].name);
+    }
+    t->natt = s->natt;
     *out = t;
     return 0;
 }
@@ -667,6 +724,9 @@ static void txn_free(dc_store_txn_t *t)
     for (size_t i = 0; i < t->nsrc; i++) tsrc_free(&t->src[i]);
     free(t->src);
     free(t->newids);
+    for (size_t i = 0; i < t->natt; i++) free((char *)t->att[i].name);
+    free(t->att);
+    free(t->newatt);
     pthread_mutex_destroy(&t->mu);
     if (t->lockfd >= 0) close(t->lockfd);   /* releases the flock */
     free(t);
@@ -677,6 +737,11 @@ void dc_store_abort(dc_store_txn_t *t)
     if (!t) return;
     for (size_t i = 0; i < t->nnew; i++) {
         char *path = path_of(t->s->dir, PART_FMT, t->newids[i]);
+        unlink(path);
+        free(path);
+    }
+    for (size_t i = 0; i < t->nnewatt; i++) {
+        char *path = path_of(t->s->dir, ATT_FMT, t->newatt[i]);
         unlink(path);
         free(path);
     }
@@ -693,10 +758,13 @@ static int cmp_u64(const void *a, const void *b)
  * a->parts) nor `keep_b` lists, and temporaries of killed writers. */
 static void collect(const char *dir, const dc_store_t *a, const dc_store_t *b)
 {
-    size_t n = (size_t)a->nparts + b->nparts;
+    size_t n = (size_t)a->nparts + b->nparts + a->natt + b->natt;
     uint64_t *ids = dc_xmalloc((n + 1) * sizeof *ids);
-    for (uint32_t k = 0; k < a->nparts; k++) ids[k] = a->parts[k].id;
-    for (uint32_t k = 0; k < b->nparts; k++) ids[a->nparts + k] = b->parts[k].id;
+    size_t at = 0;
+    for (uint32_t k = 0; k < a->nparts; k++) ids[at++] = a->parts[k].id;
+    for (uint32_t k = 0; k < b->nparts; k++) ids[at++] = b->parts[k].id;
+    for (uint32_t k = 0; k < a->natt; k++) ids[at++] = a->att[k].id;
+    for (uint32_t k = 0; k < b->natt; k++) ids[at++] = b->att[k].id;
     qsort(ids, n, sizeof *ids, cmp_u64);
     DIR *d = opendir(dir);
     if (!d) {
@@ -708,7 +776,8 @@ static void collect(const char *dir, const dc_store_t *a, const dc_store_t *b)
     while ((e = readdir(d))) {
         uint64_t num;
         int drop = 0;
-        if (store_name(e->d_name, 'p', &num)) drop = !bsearch(&num, ids, n, sizeof *ids, cmp_u64);
+        if (store_name(e->d_name, 'p', &num) || store_name(e->d_name, 'a', &num))
+            drop = !bsearch(&num, ids, n, sizeof *ids, cmp_u64);
         else if (store_name(e->d_name, 'm', &num)) drop = num != a->gen && num != b->gen;
         else drop = store_tmp(e->d_name);
         if (!drop) continue;
@@ -755,6 +824,12 @@ int dc_store_commit(dc_store_txn_t *t)
             v->nrec += p->nrec;
         }
     }
+    v->att = dc_xcalloc(t->natt + 1, sizeof *v->att);
+    for (size_t i = 0; i < t->natt; i++) {
+        v->att[i] = t->att[i];
+        v->att[i].name = dc_xstrdup(t->att[i].name);
+    }
+    v->natt = (uint32_t)t->natt;
     dc_buf_t mb = DC_BUF_INIT;
     manifest_encode(v, &mb);
     v->msum = st_get((const unsigned char *)mb.p + mb.len - 8, 8);
@@ -788,7 +863,7 @@ int dc_store_commit(dc_store_txn_t *t)
          * next commit removes what no generation lists) */
         free(mp);
         dc_store_close(v);
-        t->nnew = 0;
+        t->nnew = t->nnewatt = 0;
         dc_store_abort(t);
         return -1;
     }
@@ -808,8 +883,125 @@ int dc_store_commit(dc_store_txn_t *t)
     s->nsrc = v->nsrc;
     s->parts = v->parts;
     s->nparts = v->nparts;
+    s->att = v->att;
+    s->natt = v->natt;
     free(v->dir);
     free(v);
     txn_free(t);
     return 0;
+}
+
+/* ----------------------------------------------------------- attachments */
+
+/* An attachment file: magic "DCSTATT1", version (4), byte-order mark (4),
+ * id (8), name length (4), name, raw length (8), zstd frame length (8),
+ * the zstd frame, then the XXH3-64 of every byte before it (8). */
+static const char ATT_MAGIC[8] = {'D', 'C', 'S', 'T', 'A', 'T', 'T', '1'};
+#define ATT_VERSION 1
+
+uint32_t dc_store_nattachments(const dc_store_t *s) { return s->natt; }
+const dc_store_attinfo_t *dc_store_attachment_info(const dc_store_t *s, uint32_t i)
+{
+    return i < s->natt ? &s->att[i] : NULL;
+}
+
+uint64_t dc_store_txn_generation(const dc_store_txn_t *t) { return t->s->gen + 1; }
+
+static int att_cmp_name(const void *a, const void *b)
+{
+    return strcmp(((const dc_store_attinfo_t *)a)->name, ((const dc_store_attinfo_t *)b)->name);
+}
+
+int dc_store_txn_attach(dc_store_txn_t *t, const char *name, const void *data, size_t len)
+{
+    size_t nl = name ? strlen(name) : 0;
+    if (!nl || nl > DC_STORE_ATT_NAME_MAX)
+        return dc_seterr("store %s: an attachment needs a name of 1..%d bytes", t->s->dir, DC_STORE_ATT_NAME_MAX);
+    uint64_t id = t->next_id++;
+    dc_buf_t b = DC_BUF_INIT;
+    dc_buf_put(&b, ATT_MAGIC, 8);
+    bput(&b, ATT_VERSION, 4);
+    bput(&b, DC_STORE_BOM, 4);
+    bput(&b, id, 8);
+    bput(&b, nl, 4);
+    dc_buf_put(&b, name, nl);
+    bput(&b, len, 8);
+    size_t bound = ZSTD_compressBound(len);
+    char *zb = dc_xmalloc(bound ? bound : 1);
+    size_t z = ZSTD_compress(zb, bound, data, len, t->s->opts.zstd_level);
+    if (ZSTD_isError(z)) {
+        free(zb);
+        dc_buf_free(&b);
+        return dc_seterr("store %s: cannot compress attachment: %s", t->s->dir, ZSTD_getErrorName(z));
+    }
+    bput(&b, z, 8);
+    dc_buf_put(&b, zb, z);
+    free(zb);
+    uint64_t sum = dc_hash64(b.p, b.len);
+    bput(&b, sum, 8);
+    char *path = path_of(t->s->dir, ATT_FMT, id);
+    t->newatt = dc_grow(t->newatt, &t->newattcap, t->nnewatt + 1, sizeof *t->newatt);
+    t->newatt[t->nnewatt++] = id;
+    dc_outfile_t *f = dc_outfile_open(path, 0);
+    int rc = f && dc_outfile_buf(f, &b) == 0 && dc_outfile_commit(f) == 0 ? 0 : -1;
+    free(path);
+    if (rc == 0) dc_store_test_hook("attachment");
+    dc_store_attinfo_t x = {name, id, b.len, sum, t->s->gen + 1};
+    dc_buf_free(&b);
+    if (rc) return -1;
+    dc_store_attinfo_t *old = bsearch(&x, t->att, t->natt, sizeof *t->att, att_cmp_name);
+    if (old) {
+        x.name = old->name;
+        *old = x;
+        return 0;
+    }
+    t->att = dc_grow(t->att, &t->attcap, t->natt + 1, sizeof *t->att);
+    x.name = dc_xstrdup(name);
+    t->att[t->natt++] = x;
+    qsort(t->att, t->natt, sizeof *t->att, att_cmp_name);
+    return 0;
+}
+
+int dc_store_attachment(const dc_store_t *s, const char *name, dc_buf_t *out)
+{
+    dc_buf_clear(out);
+    dc_store_attinfo_t key = {name, 0, 0, 0, 0};
+    const dc_store_attinfo_t *x = s->natt ? bsearch(&key, s->att, s->natt, sizeof *s->att, att_cmp_name) : NULL;
+    if (!x) return 1;
+    char *path = path_of(s->dir, ATT_FMT, x->id);
+    unsigned char *m = NULL;
+    size_t n = 0;
+    int rc = 0;
+    if (read_small(path, &m, &n) != 0) {
+        rc = dc_seterr("cannot read store attachment %s: %s", path, strerror(errno));
+        free(path);
+        return rc;
+    }
+    const char *why = NULL;
+    size_t nl = strlen(name);
+    if (n < 8 || memcmp(m, ATT_MAGIC, 8) != 0) why = "not a dancu store attachment (bad magic)";
+    else if (n != x->size) why = "truncated or of another size than the manifest says";
+    else if (n < 44 + nl || dc_hash64(m, n - 8) != st_get(m + n - 8, 8) || st_get(m + n - 8, 8) != x->checksum)
+        why = "damaged (checksum mismatch)";
+    else if (st_get(m + 8, 4) != ATT_VERSION) why = "of another format version";
+    else if (st_get(m + 12, 4) != DC_STORE_BOM || st_get(m + 16, 8) != x->id || st_get(m + 24, 4) != nl ||
+             memcmp(m + 28, name, nl) != 0 || st_get(m + 36 + nl, 8) != n - 52 - nl)
+        why = "damaged (header)";
+    if (!why) {
+        uint64_t raw = st_get(m + 28 + nl, 8);
+        if (raw > ((uint64_t)1 << 40)) why = "damaged (length)";
+        else {
+            dc_buf_reserve(out, (size_t)raw + 1);
+            size_t z = ZSTD_decompress(out->p, (size_t)raw, m + 44 + nl, n - 52 - nl);
+            if (ZSTD_isError(z) || z != raw) why = "damaged (cannot be decompressed)";
+            else {
+                out->len = (size_t)raw;
+                out->p[raw] = 0;
+            }
+        }
+    }
+    if (why) rc = dc_seterr("store attachment %s is %s: refused", path, why);
+    free(m);
+    free(path);
+    return rc;
 }

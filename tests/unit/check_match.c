@@ -1012,7 +1012,7 @@ START_TEST(test_em_and_cluster)
     dc_clusters_t cl;
     size_t *ref, nref;
     dc_cluster_stats_t cs;
-    dc_cluster(IN, r, n, NULL, DC_CL_ALL, NULL, pairs, score, np, log2(0.9 / 0.1), &cl, &ref, &nref, &cs);
+    dc_cluster(IN, r, n, NULL, NULL, DC_CL_ALL, NULL, pairs, score, np, log2(0.9 / 0.1), &cl, &ref, &nref, &cs);
     /* score the clustering against the people */
     uint64_t *pred = dc_xmalloc(n * sizeof *pred), *truth = dc_xmalloc(n * sizeof *truth);
     for (size_t i = 0; i < n; i++) { pred[i] = cl.of[i]; truth[i] = person[i]; }
@@ -1137,7 +1137,7 @@ START_TEST(test_dedup_copies)
     dc_clusters_t cl;
     size_t *ref, nref;
     dc_cluster_stats_t cs;
-    dc_cluster(IN, r, n, rep1, DC_CL_ALL, NULL, pairs, score, np, 1e9, &cl, &ref, &nref, &cs);
+    dc_cluster(IN, r, n, NULL, rep1, DC_CL_ALL, NULL, pairs, score, np, 1e9, &cl, &ref, &nref, &cs);
     ck_assert_uint_eq(cs.copies, ncopy);
     ck_assert_uint_eq(cl.ncl, 6);   /* 0 (with its copy), 1, 2, the copies, two bare rows */
     for (size_t i = 3; i < 3 + ncopy; i++) ck_assert_uint_eq(cl.of[i], cl.of[3]);
@@ -1217,7 +1217,7 @@ START_TEST(test_cluster_cannot_link)
     dc_clusters_t cl;
     size_t *ref, nref;
     dc_cluster_stats_t cs;
-    dc_cluster(IN, r, 4, NULL, DC_CL_ALL, NULL, pairs, score, 4, 0.0, &cl, &ref, &nref, &cs);
+    dc_cluster(IN, r, 4, NULL, NULL, DC_CL_ALL, NULL, pairs, score, 4, 0.0, &cl, &ref, &nref, &cs);
     ck_assert_uint_eq(cs.accepted, 3);
     ck_assert_uint_eq(nref, 2);                 /* 0-2 (cannot link) then 1-2 (would join 0 and 2) */
     ck_assert_uint_eq(ref[0], 1);
@@ -1236,7 +1236,7 @@ START_TEST(test_cluster_cannot_link)
      * joins rows no pair links (and whose sexes differ: a label is not vetoed) */
     uint64_t must[] = {(1ull << 32) | 3}, cannot[] = {(0ull << 32) | 1};
     dc_labels_t lab = {.must = must, .nmust = 1, .cannot = cannot, .ncannot = 1};
-    dc_cluster(IN, r, 4, NULL, DC_CL_ALL, &lab, pairs, score, 4, 0.0, &cl, &ref, &nref, &cs);
+    dc_cluster(IN, r, 4, NULL, NULL, DC_CL_ALL, &lab, pairs, score, 4, 0.0, &cl, &ref, &nref, &cs);
     ck_assert_uint_eq(cs.label_joins, 1);
     ck_assert_uint_eq(cs.label_refused, 1);
     ck_assert_uint_ne(cl.of[0], cl.of[1]);
@@ -1250,7 +1250,7 @@ START_TEST(test_cluster_cannot_link)
     /* a "match" label against a "non_match" one: joined, counted */
     uint64_t must2[] = {(0ull << 32) | 1};
     dc_labels_t lab2 = {.must = must2, .nmust = 1, .cannot = cannot, .ncannot = 1};
-    dc_cluster(IN, r, 4, NULL, DC_CL_ALL, &lab2, pairs, score, 4, 0.0, &cl, &ref, &nref, &cs);
+    dc_cluster(IN, r, 4, NULL, NULL, DC_CL_ALL, &lab2, pairs, score, 4, 0.0, &cl, &ref, &nref, &cs);
     ck_assert_uint_eq(cs.label_conflicts, 1);
     ck_assert_uint_eq(cl.of[0], cl.of[1]);
     free(ref);

@@ -398,6 +398,7 @@ START_TEST(test_threads)
 }
 END_TEST
 
+
 /* ---------------------------------------------------------- generations */
 
 static size_t count_files(const char *dir, char kind)
@@ -409,6 +410,89 @@ static size_t count_files(const char *dir, char kind)
     closedir(d);
     return n;
 }
+
+/* ---------------------------------------------------------- attachments */
+
+START_TEST(test_attachments)
+{
+    char *dir = dc_test_tmpdir("store");
+    char *sd = file_in(dir, "s");
+    dc_store_t *st;
+    ck_assert_int_eq(dc_store_open(sd, DC_STORE_CREATE, NULL, &st), 0);
+    dc_buf_t b = DC_BUF_INIT;
+    ck_assert_int_eq(dc_store_attachment(st, "keys", &b), 1);   /* none yet */
+    /* generation 1: two attachments, one large and compressible */
+    size_t big = 1u << 20;
+    char *data = malloc(big);
+    for (size_t i = 0; i < big; i++) data[i] = (char)(i % 251 == 0 ? i / 251 : 'x');
+    dc_store_txn_t *t;
+    ck_assert_int_eq(dc_store_begin(st, &t), 0);
+    ck_assert_uint_eq(dc_store_txn_generation(t), 1);
+    ck_assert_int_ne(dc_store_txn_attach(t, "", "a", 1), 0);
+    ck_assert_int_eq(dc_store_txn_attach(t, "model", "m1", 2), 0);
+    ck_assert_int_eq(dc_store_txn_attach(t, "keys", data, big), 0);
+    ck_assert_int_eq(dc_store_txn_attach(t, "empty", "", 0), 0);
+    ck_assert_int_eq(dc_store_commit(t), 0);
+    ck_assert_uint_eq(dc_store_nattachments(st), 3);
+    ck_assert_str_eq(dc_store_attachment_info(st, 0)->name, "empty");   /* sorted by name */
+    ck_assert_uint_lt(dc_store_attachment_info(st, 1)->size, big / 20);  /* compressed */
+    ck_assert_msg(dc_store_attachment(st, "keys", &b) == 0, "%s", dc_geterr());
+    ck_assert_uint_eq(b.len, big);
+    ck_assert_int_eq(memcmp(b.p, data, big), 0);
+    ck_assert_int_eq(dc_store_attachment(st, "empty", &b), 0);
+    ck_assert_uint_eq(b.len, 0);
+    uint64_t keys_id = dc_store_attachment_info(st, 1)->id;
+    /* generation 2: model replaced, keys carried over (same file) */
+    ck_assert_int_eq(dc_store_begin(st, &t), 0);
+    ck_assert_int_eq(dc_store_txn_attach(t, "model", "m2!", 3), 0);
+    ck_assert_int_eq(dc_store_commit(t), 0);
+    ck_assert_uint_eq(dc_store_attachment_info(st, 1)->id, keys_id);
+    ck_assert_uint_eq(dc_store_attachment_info(st, 2)->generation, 2);
+    ck_assert_int_eq(dc_store_attachment(st, "model", &b), 0);
+    ck_assert_int_eq(b.len == 3 && !memcmp(b.p, "m2!", 3), 1);
+    /* generation 3 then 4: the model file of generation 1 is collected */
+    for (int g = 0; g < 2; g++) {
+        ck_assert_int_eq(dc_store_begin(st, &t), 0);
+        ck_assert_int_eq(dc_store_txn_attach(t, "model", "m3", 2), 0);
+        ck_assert_int_eq(dc_store_commit(t), 0);
+    }
+    ck_assert_uint_eq(count_files(sd, 'a'), 4);   /* empty, keys, model of 3 and 4 */
+    /* an aborted transaction leaves no file */
+    ck_assert_int_eq(dc_store_begin(st, &t), 0);
+    ck_assert_int_eq(dc_store_txn_attach(t, "model", "m5", 2), 0);
+    dc_store_abort(t);
+    ck_assert_uint_eq(count_files(sd, 'a'), 4);
+    dc_store_close(st);
+    /* reopened: the same; a flipped byte or a truncation of the keys file
+     * is refused when read, never misread */
+    ck_assert_int_eq(dc_store_open(sd, 0, NULL, &st), 0);
+    ck_assert_int_eq(dc_store_attachment(st, "keys", &b), 0);
+    char ap[64];
+    snprintf(ap, sizeof ap, "a%012llu.dca", (unsigned long long)keys_id);
+    char *path = file_in(sd, ap);
+    size_t len;
+    char *orig = dc_test_read_file(path, &len);
+    for (size_t at = 0; at < len; at += len / 97 + 1) {
+        orig[at] ^= 0x10;
+        dc_test_write_file(path, orig, len);
+        ck_assert_int_eq(dc_store_attachment(st, "keys", &b), -1);
+        ck_assert_ptr_nonnull(strstr(dc_geterr(), "refused"));
+        orig[at] ^= 0x10;
+    }
+    dc_test_write_file(path, orig, len - 1);
+    ck_assert_int_eq(dc_store_attachment(st, "keys", &b), -1);
+    dc_test_write_file(path, orig, len);
+    ck_assert_int_eq(dc_store_attachment(st, "keys", &b), 0);
+    dc_store_close(st);
+    free(orig);
+    free(path);
+    dc_buf_free(&b);
+    free(data);
+    free(sd);
+    dc_test_run("rm -rf '%s'", dir);
+    free(dir);
+}
+END_TEST
 
 START_TEST(test_generations)
 {
@@ -693,10 +777,10 @@ START_TEST(test_foreign_files)
     dc_test_write_file(p0, orig, len);
     ck_assert_int_eq(open_verify(sd), 0);
 
-    /* a manifest of version 2 that CURRENT names */
+    /* a manifest of a later version (3) that CURRENT names */
     size_t ml;
     unsigned char *man = (unsigned char *)dc_test_read_file(mp, &ml);
-    man[8] = 2;
+    man[8] = 3;
     h = dc_hash64(man, ml - 8);
     memcpy(man + ml - 8, &h, 8);
     dc_test_write_file(mp, man, ml);
@@ -704,7 +788,7 @@ START_TEST(test_foreign_files)
     snprintf(cur, sizeof cur, "DANCU-STORE 1 1 %016llx\n", (unsigned long long)h);
     dc_test_write_file(cp, cur, strlen(cur));
     ck_assert_int_ne(open_verify(sd), 0);
-    ck_assert_msg(strstr(dc_geterr(), "format version 2"), "%s", dc_geterr());
+    ck_assert_msg(strstr(dc_geterr(), "format version 3"), "%s", dc_geterr());
     /* CURRENT of a later format */
     dc_test_write_file(cp, "DANCU-STORE 2 1 0\n", 18);
     ck_assert_int_ne(open_verify(sd), 0);
@@ -911,6 +995,7 @@ static Suite *store_suite(void)
     tcase_add_test(tc, test_rewrite_identical);
     tcase_add_test(tc, test_threads);
     tcase_add_test(tc, test_generations);
+    tcase_add_test(tc, test_attachments);
     tcase_add_test(tc, test_corrupt_every_byte);
     tcase_add_test(tc, test_foreign_files);
     tcase_add_test(tc, test_kill_points);

@@ -1,0 +1,800 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * master.c - the persistent master of a national load (dc_master.h,
+ * docs/MASTER.md): `dancu run --master DIR`, `dancu master info|export`.
+ *
+ * DESIGN. A master is a record store (engine/store) whose generation also
+ * carries attachments:
+ *   rows      per stored row, in store order: its citizen key and its
+ *             match probability (the links of the master)
+ *   registry  every key ever issued, with its generation (dc_keyreg)
+ *   model     model.json of the master (used by later loads, not
+ *             re-estimated unless --retrain)
+ *   rules     the blocking rules text
+ * so records, keys and model switch together, atomically, with the store's
+ * CURRENT (a load killed at any moment leaves the previous generation).
+ *
+ * A load is the pipeline of `dancu run` with four master stages:
+ *   open    lock the store, read the previous generation's attachments
+ *   rows    after loading the delivered files: the stored rows of the
+ *           other sources are read back, every source is put in canonical
+ *           order (source names), and each row gets its previous key. A
+ *           delivered source that the master has (a re-delivery) is matched
+ *           row by row on record_id: an unchanged row (same stored values)
+ *           keeps everything; a changed or new row is "dirty"; a row that
+ *           is gone is removed.
+ *           Matching then sees only candidate pairs with a dirty row, and
+ *           clean rows start in the citizen they were in (run->anchor).
+ *   keys    after clustering: dc_keys_assign() decides the keys (kept,
+ *           new, split, merged, retired); the change set is the difference
+ *           between the previous state and the new one, row by row, so that
+ *           applying it to the previous export gives the new export; the
+ *           load's citizens and links hold every citizen it touches.
+ *   commit  after the outputs are committed: the delivered sources are
+ *           written (a re-delivered source replaces its partitions), then
+ *           the attachments, then the store switches generation. Outputs
+ *           first: a load whose master commit fails leaves outputs that the
+ *           same load, run again, writes identically.
+ */
+#include "master/dc_master.h"
+#include "match/dc_match.h"
+#include "merge/dc_merge.h"
+#include "store/dc_store.h"
+
+#include <stdlib.h>   /* qsort, free */
+#include <string.h>   /* memcmp */
+
+static const char ROWS_MAGIC[8] = {'D', 'C', 'M', 'R', 'O', 'W', 'S', '1'};
+#define ROW_BYTES 20   /* key hi (8), key lo (8), probability (float, 4) */
+#define NIL UINT32_MAX
+
+struct dc_master_load {
+    dc_store_t *store;
+    dc_store_txn_t *txn;
+    uint64_t gen;                 /* the generation this load makes */
+    dc_keyreg_t *reg;
+    dc_buf_t model, rules;        /* the previous generation's ("" when none) */
+    dc_buf_t rows;                /* previous: rows attachment; after keys: the new one */
+    uint64_t nstored;
+    /* combined rows (run->recs after dc_master_rows) */
+    uint8_t *dirty;
+    uint32_t *anchor;
+    dc_hash128_t *prev;           /* previous key, {0, 0}: a new row */
+    float *pprob;                 /* previous match probability */
+    uint8_t *out_rec, *out_cl;
+    uint32_t nload;               /* this load's sources: [0, nload) */
+    uint32_t *first, *count;      /* per source index: its rows in run->recs */
+    int64_t *stored_of;           /* per loaded source: its stored source (a re-delivery), or -1 */
+    /* rows of re-delivered sources that are gone */
+    uint32_t *rm_src;             /* loaded source index */
+    uint32_t *rm_rid;             /* record_id, interned */
+    dc_hash128_t *rm_key;
+    size_t nrm, rmcap;
+    uint64_t nchanges, ev[8];     /* events by kind, for the summary */
+};
+
+/* ------------------------------------------------------------- helpers */
+
+static int key_is_zero(dc_hash128_t k) { return !k.hi && !k.lo; }
+static int key_eq(dc_hash128_t a, dc_hash128_t b) { return a.hi == b.hi && a.lo == b.lo; }
+static int key_cmp(dc_hash128_t a, dc_hash128_t b)
+{
+    if (a.hi != b.hi) return a.hi < b.hi ? -1 : 1;
+    if (a.lo != b.lo) return a.lo < b.lo ? -1 : 1;
+    return 0;
+}
+
+static int cmp_key128(const void *a, const void *b) { return key_cmp(*(const dc_hash128_t *)a, *(const dc_hash128_t *)b); }
+
+typedef struct {
+    dc_hash128_t key;
+    uint32_t i;
+} keyidx_t;
+
+static int cmp_keyidx(const void *a, const void *b)
+{
+    const keyidx_t *x = a, *y = b;
+    int c = key_cmp(x->key, y->key);
+    return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* Index of `k` in a sorted keyidx array, or -1. */
+static ssize_t keyidx_find(const keyidx_t *a, size_t n, dc_hash128_t k)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = key_cmp(a[mid].key, k);
+        if (c == 0) {
+            while (mid > 0 && key_eq(a[mid - 1].key, k)) mid--;
+            return (ssize_t)mid;
+        }
+        if (c < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return -1;
+}
+
+static void row_get(const dc_buf_t *rows, uint64_t r, dc_hash128_t *key, float *prob)
+{
+    const char *p = rows->p + 16 + r * ROW_BYTES;
+    memcpy(&key->hi, p, 8);
+    memcpy(&key->lo, p + 8, 8);
+    memcpy(prob, p + 16, 4);
+}
+
+static void row_put(dc_buf_t *rows, dc_hash128_t key, float prob)
+{
+    dc_buf_put(rows, &key.hi, 8);
+    dc_buf_put(rows, &key.lo, 8);
+    dc_buf_put(rows, &prob, 4);
+}
+
+/* The attachments of the generation in view of `s` into `m`. */
+static int read_state(dc_store_t *s, dc_buf_t *rows, dc_keyreg_t **reg, dc_buf_t *model, dc_buf_t *rules)
+{
+    const char *dir = dc_store_dir(s);
+    if (dc_store_generation(s) == 0) {
+        *reg = dc_keyreg_create();
+        return 0;
+    }
+    dc_buf_t b = DC_BUF_INIT;
+    int rc = dc_store_attachment(s, "rows", rows);
+    if (rc == 1) return dc_seterr("%s is a dancu record store but not a master (no rows attachment): refused", dir);
+    if (rc) return -1;
+    uint64_t n = 0;
+    if (rows->len >= 16) memcpy(&n, rows->p + 8, 8);
+    if (rows->len < 16 || memcmp(rows->p, ROWS_MAGIC, 8) || n != dc_store_nrecords(s) ||
+        rows->len != 16 + n * ROW_BYTES)
+        return dc_seterr("master %s: the rows attachment does not match the records (damaged): refused", dir);
+    rc = dc_store_attachment(s, "registry", &b);
+    if (rc == 0) rc = dc_keyreg_decode(b.p, b.len, reg);
+    else if (rc == 1) rc = dc_seterr("master %s has no key registry (damaged): refused", dir);
+    dc_buf_free(&b);
+    if (rc) return dc_seterr("master %s: %s", dir, dc_geterr());
+    if (model && dc_store_attachment(s, "model", model) < 0) return -1;
+    if (rules && dc_store_attachment(s, "rules", rules) < 0) return -1;
+    /* every key of a row was issued */
+    for (uint64_t r = 0; r < n; r++) {
+        dc_hash128_t k;
+        float p;
+        row_get(rows, r, &k, &p);
+        if (key_is_zero(k) || dc_keyreg_generation(*reg, k) == UINT32_MAX)
+            return dc_seterr("master %s: a row's key is not in the registry (damaged): refused", dir);
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- open */
+
+int dc_master_open(dc_run_t *run)
+{
+    dc_master_load_t *m = dc_xcalloc(1, sizeof *m);
+    run->master = m;
+    if (dc_store_open(run->opts.master_dir, DC_STORE_CREATE, NULL, &m->store)) return -1;
+    if (dc_store_begin(m->store, &m->txn)) return -1;
+    m->gen = dc_store_txn_generation(m->txn);
+    m->nstored = dc_store_nrecords(m->store);
+    if (read_state(m->store, &m->rows, &m->reg, &m->model, &m->rules)) return -1;
+    if (m->model.len && !run->opts.retrain && !run->opts.model_in) run->opts.model_text = m->model.p;
+    if (m->rules.len && !run->opts.rules_file) run->opts.rules_text = m->rules.p;
+    dc_log(1, "master %s: generation %llu, %llu rows, %zu keys issued; this load makes generation %llu",
+           run->opts.master_dir, (unsigned long long)dc_store_generation(m->store), (unsigned long long)m->nstored,
+           dc_keyreg_count(m->reg), (unsigned long long)m->gen);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- rows */
+
+/* Read stored source `s` (all its partitions) with run->in's ids. */
+static dc_record_t *read_source(dc_run_t *run, dc_store_t *st, uint32_t s, size_t *n)
+{
+    const dc_store_source_t *src = dc_store_source(st, s);
+    dc_record_t *r = dc_xmalloc((src->rows ? src->rows : 1) * sizeof *r);
+    size_t at = 0;
+    for (uint32_t k = src->first_part; k < src->first_part + src->nparts; k++) {
+        dc_store_part_t *p;
+        if (dc_store_part_open(st, k, run->in, &p)) {
+            free(r);
+            return NULL;
+        }
+        uint32_t nr = dc_store_part_nrec(p);
+        int rc = dc_store_part_read(p, 0, nr, r + at);
+        dc_store_part_close(p);
+        if (rc) {
+            free(r);
+            return NULL;
+        }
+        at += nr;
+    }
+    *n = at;
+    return r;
+}
+
+typedef struct {
+    const char *name;
+    uint32_t loaded;   /* loaded source index, or NIL */
+    uint32_t stored;   /* stored source index, or NIL */
+} srcent_t;
+
+static int cmp_srcent(const void *a, const void *b)
+{
+    return strcmp(((const srcent_t *)a)->name, ((const srcent_t *)b)->name);
+}
+
+typedef struct {
+    uint32_t rid;   /* interned record_id */
+    uint32_t i;     /* row in its source */
+} ridx_t;
+
+static int cmp_ridx(const void *a, const void *b)
+{
+    const ridx_t *x = a, *y = b;
+    return (x->rid > y->rid) - (x->rid < y->rid);
+}
+
+/* A re-delivered source: match the new rows (recs[0..n)) with the stored
+ * ones on record_id. */
+static int redelivery(dc_run_t *run, dc_master_load_t *m, uint32_t ls, uint32_t ss, size_t at, size_t n)
+{
+    size_t no = 0;
+    dc_record_t *old = read_source(run, m->store, ss, &no);
+    if (!old) return -1;
+    uint64_t base = dc_store_partition(m->store, dc_store_source(m->store, ss)->first_part)->first_row;
+    ridx_t *ix = dc_xmalloc((no ? no : 1) * sizeof *ix);
+    for (size_t i = 0; i < no; i++) ix[i] = (ridx_t){old[i].record_id, (uint32_t)i};
+    qsort(ix, no, sizeof *ix, cmp_ridx);
+    uint8_t *seen = dc_xcalloc(no ? no : 1, 1);
+    uint64_t same = 0, changed = 0, added = 0;
+    for (size_t k = 0; k < n; k++) {
+        size_t i = at + k;
+        ridx_t key = {run->recs[i].record_id, 0};
+        ridx_t *hit = no ? bsearch(&key, ix, no, sizeof *ix, cmp_ridx) : NULL;
+        if (!hit) {
+            added++;
+            continue;
+        }
+        seen[hit->i] = 1;
+        row_get(&m->rows, base + hit->i, &m->prev[i], &m->pprob[i]);
+        int eq = dc_store_digest(0, &run->recs[i], 1, run->in) == dc_store_digest(0, &old[hit->i], 1, run->in);
+        m->dirty[i] = !eq;
+        same += eq;
+        changed += !eq;
+    }
+    for (size_t i = 0; i < no; i++) {
+        if (seen[i]) continue;
+        if (m->nrm == m->rmcap) {
+            m->rmcap = m->rmcap ? 2 * m->rmcap : 64;
+            m->rm_src = dc_xrealloc(m->rm_src, m->rmcap * sizeof *m->rm_src);
+            m->rm_rid = dc_xrealloc(m->rm_rid, m->rmcap * sizeof *m->rm_rid);
+            m->rm_key = dc_xrealloc(m->rm_key, m->rmcap * sizeof *m->rm_key);
+        }
+        float p;
+        m->rm_src[m->nrm] = ls;
+        m->rm_rid[m->nrm] = old[i].record_id;
+        row_get(&m->rows, base + i, &m->rm_key[m->nrm], &p);
+        m->nrm++;
+    }
+    dc_log(1, "re-delivery of a source: %llu rows unchanged, %llu changed, %llu added, %llu removed",
+           (unsigned long long)same, (unsigned long long)changed, (unsigned long long)added,
+           (unsigned long long)(no - same - changed));
+    free(seen);
+    free(ix);
+    free(old);
+    return 0;
+}
+
+/* anchor[i]: the first clean row with i's previous key (i itself when i is
+ * dirty, new, or the first). */
+static void make_anchors(dc_master_load_t *m, size_t n)
+{
+    keyidx_t *a = dc_xmalloc((n ? n : 1) * sizeof *a);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        m->anchor[i] = (uint32_t)i;
+        if (!m->dirty[i] && !key_is_zero(m->prev[i])) a[k++] = (keyidx_t){m->prev[i], (uint32_t)i};
+    }
+    qsort(a, k, sizeof *a, cmp_keyidx);
+    for (size_t f = 0, j = 0; j < k; j++) {
+        if (!key_eq(a[f].key, a[j].key)) f = j;
+        m->anchor[a[j].i] = a[f].i;   /* the run's first: its smallest row */
+    }
+    free(a);
+}
+
+int dc_master_rows(dc_run_t *run)
+{
+    dc_master_load_t *m = run->master;
+    dc_store_t *st = m->store;
+    uint32_t nl = run->load.nsources, ns = dc_store_nsources(st);
+    m->nload = nl;
+    /* this load's rows are grouped by source, in source order */
+    uint32_t *lfirst = dc_xcalloc(nl + 1, sizeof *lfirst), *lcount = dc_xcalloc(nl + 1, sizeof *lcount);
+    for (size_t i = 0; i < run->nrec; i++) {
+        uint32_t s = run->recs[i].source;
+        if (s >= nl || (i && run->recs[i - 1].source > s)) dc_die("dc_master_rows: rows out of source order");
+        if (!lcount[s]++) lfirst[s] = (uint32_t)i;
+    }
+    /* every source, loaded or stored, in canonical order */
+    srcent_t *e = dc_xmalloc((size_t)(nl + ns + 1) * sizeof *e);
+    size_t ne = 0;
+    m->stored_of = dc_xmalloc((nl + 1) * sizeof *m->stored_of);
+    for (uint32_t s = 0; s < nl; s++) {
+        m->stored_of[s] = dc_store_find_source(st, dc_run_source_name(run, s));
+        e[ne++] = (srcent_t){dc_run_source_name(run, s), s, m->stored_of[s] < 0 ? NIL : (uint32_t)m->stored_of[s]};
+    }
+    run->xsrc = dc_xcalloc(ns + 1, sizeof *run->xsrc);
+    uint32_t *xidx = dc_xmalloc((ns + 1) * sizeof *xidx);   /* stored source -> its source index */
+    uint64_t nkept = 0;
+    for (uint32_t s = 0; s < ns; s++) {
+        const dc_store_source_t *x = dc_store_source(st, s);
+        int delivered = 0;
+        for (uint32_t l = 0; l < nl && !delivered; l++) delivered = m->stored_of[l] == (int64_t)s;
+        if (delivered) continue;
+        xidx[s] = nl + run->nxsrc;
+        run->xsrc[run->nxsrc++] = dc_xstrdup(x->name);
+        e[ne++] = (srcent_t){x->name, NIL, s};
+        nkept += x->rows;
+    }
+    qsort(e, ne, sizeof *e, cmp_srcent);
+    size_t n = run->nrec + nkept;
+    dc_record_t *recs = dc_xmalloc((n ? n : 1) * sizeof *recs);
+    m->dirty = dc_xmalloc(n ? n : 1);
+    m->anchor = dc_xmalloc((n ? n : 1) * sizeof *m->anchor);
+    m->prev = dc_xcalloc(n ? n : 1, sizeof *m->prev);
+    m->pprob = dc_xcalloc(n ? n : 1, sizeof *m->pprob);
+    uint32_t nsrc = nl + run->nxsrc;
+    m->first = dc_xcalloc(nsrc + 1, sizeof *m->first);
+    m->count = dc_xcalloc(nsrc + 1, sizeof *m->count);
+    size_t at = 0;
+    int rc = 0;
+    for (size_t k = 0; k < ne && rc == 0; k++) {
+        if (e[k].loaded != NIL) {
+            uint32_t s = e[k].loaded;
+            memcpy(recs + at, run->recs + lfirst[s], (size_t)lcount[s] * sizeof *recs);
+            memset(m->dirty + at, 1, lcount[s]);
+            m->first[s] = (uint32_t)at;
+            m->count[s] = lcount[s];
+            at += lcount[s];
+            continue;
+        }
+        /* a stored source this load does not deliver: clean rows */
+        uint32_t idx = xidx[e[k].stored];
+        size_t nr = 0;
+        dc_record_t *r = read_source(run, st, e[k].stored, &nr);
+        if (!r) {
+            rc = -1;
+            break;
+        }
+        uint64_t base = dc_store_partition(st, dc_store_source(st, e[k].stored)->first_part)->first_row;
+        m->first[idx] = (uint32_t)at;
+        m->count[idx] = (uint32_t)nr;
+        for (size_t i = 0; i < nr; i++) {
+            recs[at + i] = r[i];
+            recs[at + i].source = idx;
+            m->dirty[at + i] = 0;
+            row_get(&m->rows, base + i, &m->prev[at + i], &m->pprob[at + i]);
+        }
+        free(r);
+        at += nr;
+    }
+    free(run->recs);
+    run->recs = recs;
+    run->nrec = at;
+    run->reccap = n;
+    for (uint32_t s = 0; s < nl && rc == 0; s++)
+        if (m->stored_of[s] >= 0) rc = redelivery(run, m, s, (uint32_t)m->stored_of[s], m->first[s], m->count[s]);
+    free(e);
+    free(xidx);
+    free(lfirst);
+    free(lcount);
+    if (rc) return -1;
+    make_anchors(m, run->nrec);
+    run->dirty = m->dirty;
+    run->anchor = m->anchor;
+    uint64_t nd = 0;
+    for (size_t i = 0; i < run->nrec; i++) nd += m->dirty[i];
+    dc_log(1, "master: %llu rows in all, %llu new or changed, %llu removed", (unsigned long long)run->nrec,
+           (unsigned long long)nd, (unsigned long long)m->nrm);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- keys */
+
+enum { E_NEW, E_ROW_ADDED, E_ROW_REMOVED, E_UPDATED, E_MERGED, E_SPLIT, E_RETIRED };
+static const char *const EV_NAME[] = {"new", "row_added", "row_removed", "updated", "merged", "split", "retired"};
+
+static int change(dc_master_load_t *m, dc_table_t *t, int ev, dc_hash128_t key, dc_hash128_t other,
+                   const char *src, const char *rid, size_t nrid)
+{
+    char a[DC_CITIZEN_KEY_LEN + 1], b[DC_CITIZEN_KEY_LEN + 1];
+    dc_citizen_key_format(key, a);
+    dc_table_cstr(t, EV_NAME[ev]);
+    dc_table_str(t, a, DC_CITIZEN_KEY_LEN);
+    if (key_is_zero(other)) dc_table_str(t, "", 0);
+    else {
+        dc_citizen_key_format(other, b);
+        dc_table_str(t, b, DC_CITIZEN_KEY_LEN);
+    }
+    dc_table_cstr(t, src ? src : "");
+    dc_table_str(t, rid ? rid : "", rid ? nrid : 0);
+    m->ev[ev]++;
+    m->nchanges++;
+    return dc_table_end_row(t);
+}
+
+/* The cluster holding key k (NIL: none). */
+static uint32_t cluster_of_key(const keyidx_t *ck, size_t ncl, dc_hash128_t k)
+{
+    ssize_t j = keyidx_find(ck, ncl, k);
+    return j < 0 ? NIL : ck[j].i;
+}
+
+int dc_master_keys(dc_run_t *run)
+{
+    dc_master_load_t *m = run->master;
+    dc_clusters_t *cl = &run->cl;
+    size_t n = run->nrec;
+    dc_run_stage_begin(run, "keys");
+    /* previous keys whose rows were all removed */
+    keyidx_t *pk = dc_xmalloc((n ? n : 1) * sizeof *pk);
+    size_t npk = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!key_is_zero(m->prev[i])) pk[npk++] = (keyidx_t){m->prev[i], 0};
+    qsort(pk, npk, sizeof *pk, cmp_keyidx);
+    dc_hash128_t *ret = dc_xmalloc((m->nrm ? m->nrm : 1) * sizeof *ret);
+    size_t nret = 0;
+    for (size_t r = 0; r < m->nrm; r++)
+        if (keyidx_find(pk, npk, m->rm_key[r]) < 0) ret[nret++] = m->rm_key[r];
+    qsort(ret, nret, sizeof *ret, cmp_key128);
+    size_t u = 0;
+    for (size_t r = 0; r < nret; r++)
+        if (!u || !key_eq(ret[u - 1], ret[r])) ret[u++] = ret[r];
+    nret = u;
+    free(pk);
+    dc_key_input_t in = {n, cl->of, m->prev, cl->ncl, cl->key, nret, ret};
+    dc_key_result_t kr;
+    int rc = dc_keys_assign(&in, m->reg, (uint32_t)m->gen, &kr);
+    free(ret);
+    if (rc) return -1;
+    memcpy(cl->key, kr.key, (size_t)cl->ncl * sizeof *cl->key);
+    /* clean rows keep their probability */
+    for (size_t i = 0; i < n; i++)
+        if (!m->dirty[i] && !key_is_zero(m->prev[i])) cl->prob[i] = m->pprob[i];
+    /* cluster of each key, for the rows and keys that name one */
+    keyidx_t *ck = dc_xmalloc(((size_t)cl->ncl + 1) * sizeof *ck);
+    for (uint32_t c = 0; c < cl->ncl; c++) ck[c] = (keyidx_t){cl->key[c], c};
+    qsort(ck, cl->ncl, sizeof *ck, cmp_keyidx);
+    /* touched citizens: a row added, removed, moved or changed */
+    m->out_cl = dc_xcalloc(cl->ncl ? cl->ncl : 1, 1);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t c = cl->of[i];
+        dc_hash128_t k = cl->key[c];
+        if (key_is_zero(m->prev[i]) || m->dirty[i] || cl->prob[i] != m->pprob[i]) m->out_cl[c] = 1;
+        else if (!key_eq(m->prev[i], k)) m->out_cl[c] = 1;
+        if (!key_is_zero(m->prev[i]) && !key_eq(m->prev[i], k)) {
+            uint32_t o = cluster_of_key(ck, cl->ncl, m->prev[i]);
+            if (o != NIL) m->out_cl[o] = 1;
+        }
+    }
+    for (size_t r = 0; r < m->nrm; r++) {
+        uint32_t o = cluster_of_key(ck, cl->ncl, m->rm_key[r]);
+        if (o != NIL) m->out_cl[o] = 1;
+    }
+    for (size_t e = 0; e < kr.nev; e++)
+        if (kr.ev[e].cl != UINT32_MAX && kr.ev[e].kind != DC_KEY_KEPT) m->out_cl[kr.ev[e].cl] = 1;
+    m->out_rec = dc_xmalloc(n ? n : 1);
+    for (size_t i = 0; i < n; i++) m->out_rec[i] = m->out_cl[cl->of[i]];
+    run->out_cl = m->out_cl;
+    run->out_rec = m->out_rec;
+    /* the change set */
+    static const char *const cols[] = {"event", "citizen_key", "other_key", "source", "record_id"};
+    dc_table_t *t = dc_output_table(run, "changes", cols, 5);
+    if (!t) {
+        dc_key_result_free(&kr);
+        free(ck);
+        return -1;
+    }
+    dc_hash128_t z = {0, 0};
+    int wrc = 0;
+    for (size_t e = 0; e < kr.nev; e++) {
+        const dc_key_event_t *x = &kr.ev[e];
+        switch (x->kind) {
+        case DC_KEY_KEPT:
+            if (m->out_cl[x->cl]) wrc |= change(m, t, E_UPDATED, x->key, z, NULL, NULL, 0);
+            break;
+        case DC_KEY_NEW: wrc |= change(m, t, E_NEW, x->key, z, NULL, NULL, 0); break;
+        case DC_KEY_SPLIT: wrc |= change(m, t, E_SPLIT, x->key, x->other, NULL, NULL, 0); break;
+        case DC_KEY_MERGED: wrc |= change(m, t, E_MERGED, x->key, x->other, NULL, NULL, 0); break;
+        case DC_KEY_RETIRED: wrc |= change(m, t, E_RETIRED, x->key, z, NULL, NULL, 0); break;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        dc_hash128_t k = cl->key[cl->of[i]];
+        const dc_record_t *r = &run->recs[i];
+        int added = key_is_zero(m->prev[i]), moved = !added && !key_eq(m->prev[i], k);
+        int upd = !added && !moved && (m->dirty[i] || cl->prob[i] != m->pprob[i]);
+        if (!added && !moved && !upd) continue;
+        size_t nr;
+        const char *rid = dc_intern_str(run->in, r->record_id, &nr);
+        const char *src = dc_run_source_name(run, r->source);
+        if (moved) wrc |= change(m, t, E_ROW_REMOVED, m->prev[i], z, src, rid, nr);
+        wrc |= change(m, t, upd ? E_UPDATED : E_ROW_ADDED, k, z, src, rid, nr);
+    }
+    for (size_t r = 0; r < m->nrm; r++) {
+        size_t nr;
+        const char *rid = dc_intern_str(run->in, m->rm_rid[r], &nr);
+        wrc |= change(m, t, E_ROW_REMOVED, m->rm_key[r], z, dc_run_source_name(run, m->rm_src[r]), rid, nr);
+    }
+    dc_key_result_free(&kr);
+    free(ck);
+    if (wrc) return -1;
+    /* the new rows attachment, in the new generation's store order: the
+     * stored sources kept (their order), then this load's (source order) */
+    dc_buf_clear(&m->rows);
+    dc_buf_put(&m->rows, ROWS_MAGIC, 8);
+    uint64_t nrows = n;
+    dc_buf_put(&m->rows, &nrows, 8);
+    dc_store_t *st = m->store;
+    for (uint32_t s = 0; s < dc_store_nsources(st); s++) {
+        const char *name = dc_store_source(st, s)->name;
+        for (uint32_t x = 0; x < run->nxsrc; x++) {
+            if (strcmp(run->xsrc[x], name)) continue;
+            uint32_t idx = m->nload + x;
+            for (uint32_t i = m->first[idx]; i < m->first[idx] + m->count[idx]; i++)
+                row_put(&m->rows, cl->key[cl->of[i]], cl->prob[i]);
+        }
+    }
+    for (uint32_t s = 0; s < m->nload; s++)
+        for (uint32_t i = m->first[s]; i < m->first[s] + m->count[s]; i++)
+            row_put(&m->rows, cl->key[cl->of[i]], cl->prob[i]);
+    dc_run_stage_end(run, m->nchanges);
+    dc_log(1, "master: %llu changes (%llu new, %llu merged, %llu split, %llu retired citizens)",
+           (unsigned long long)m->nchanges, (unsigned long long)m->ev[E_NEW], (unsigned long long)m->ev[E_MERGED],
+           (unsigned long long)m->ev[E_SPLIT], (unsigned long long)m->ev[E_RETIRED]);
+    return 0;
+}
+
+/* -------------------------------------------------------------- commit */
+
+int dc_master_commit(dc_run_t *run)
+{
+    dc_master_load_t *m = run->master;
+    dc_store_txn_t *t = m->txn;
+    int rc = 0;
+    for (uint32_t s = 0; s < m->nload && rc == 0; s++) {
+        const char *name = dc_run_source_name(run, s);
+        if (m->stored_of[s] >= 0) rc = dc_store_txn_drop_source(t, name);
+        dc_store_writer_t *w = NULL;
+        if (rc == 0) rc = dc_store_writer_begin(t, name, 0, &w);
+        if (rc == 0) rc = dc_store_writer_put(w, run->recs + m->first[s], m->count[s], run->in);
+        if (rc == 0) rc = dc_store_writer_end(w);
+        else dc_store_writer_abort(w);
+    }
+    dc_buf_t b = DC_BUF_INIT;
+    if (rc == 0) rc = dc_store_txn_attach(t, "rows", m->rows.p, m->rows.len);
+    if (rc == 0) {
+        dc_keyreg_encode(m->reg, &b);
+        rc = dc_store_txn_attach(t, "registry", b.p, b.len);
+    }
+    if (rc == 0 && run->match) {
+        dc_buf_clear(&b);
+        dc_jw_t jw;
+        dc_jw_init(&jw, &b, 0);
+        dc_jw_open(&jw, '{', DC_JW_LINES);
+        dc_model_json(&run->match->model, &jw);
+        dc_jw_close(&jw);
+        dc_buf_putc(&b, '\n');
+        rc = dc_store_txn_attach(t, "model", b.p, b.len);
+        dc_buf_clear(&b);
+        dc_rules_text(&run->match->rules, &b);
+        if (rc == 0) rc = dc_store_txn_attach(t, "rules", b.p ? b.p : "", b.len);
+    }
+    dc_buf_free(&b);
+    if (rc == 0) {
+        m->txn = NULL;   /* dc_store_commit frees it, whatever happens */
+        rc = dc_store_commit(t);
+    }
+    if (rc) return dc_seterr("%s; the master was not updated (its previous generation is intact); the outputs "
+                             "of this load are complete: run the same load again", dc_geterr());
+    dc_log(1, "master %s: generation %llu committed", run->opts.master_dir, (unsigned long long)m->gen);
+    return 0;
+}
+
+void dc_master_load_free(dc_run_t *run)
+{
+    dc_master_load_t *m = run->master;
+    if (!m) return;
+    dc_store_abort(m->txn);
+    dc_store_close(m->store);
+    dc_keyreg_free(m->reg);
+    dc_buf_free(&m->model);
+    dc_buf_free(&m->rules);
+    dc_buf_free(&m->rows);
+    free(m->dirty);
+    free(m->anchor);
+    free(m->prev);
+    free(m->pprob);
+    free(m->out_rec);
+    free(m->out_cl);
+    free(m->first);
+    free(m->count);
+    free(m->stored_of);
+    free(m->rm_src);
+    free(m->rm_rid);
+    free(m->rm_key);
+    free(m);
+    run->master = NULL;
+    run->dirty = run->out_rec = run->out_cl = NULL;
+    run->anchor = NULL;
+}
+
+/* -------------------------------------------------------------- export */
+
+/* Clusters from a key per row: numbered by their first row, members in
+ * row order (as dc_cluster numbers them). */
+static void clusters_from_keys(const dc_hash128_t *key, size_t n, dc_clusters_t *cl)
+{
+    memset(cl, 0, sizeof *cl);
+    keyidx_t *a = dc_xmalloc((n ? n : 1) * sizeof *a);
+    for (size_t i = 0; i < n; i++) a[i] = (keyidx_t){key[i], (uint32_t)i};
+    qsort(a, n, sizeof *a, cmp_keyidx);
+    uint32_t *first = dc_xmalloc((n ? n : 1) * sizeof *first);   /* row -> first row of its key */
+    for (size_t f = 0, j = 0; j < n; j++) {
+        if (!key_eq(a[f].key, a[j].key)) f = j;
+        first[a[j].i] = a[f].i;
+    }
+    free(a);
+    cl->of = dc_xmalloc((n ? n : 1) * sizeof *cl->of);
+    uint32_t ncl = 0;
+    for (size_t i = 0; i < n; i++) cl->of[i] = first[i] == i ? ncl++ : cl->of[first[i]];
+    free(first);
+    cl->ncl = ncl;
+    cl->off = dc_xcalloc((size_t)ncl + 1, sizeof *cl->off);
+    for (size_t i = 0; i < n; i++) cl->off[cl->of[i] + 1]++;
+    for (uint32_t c = 0; c < ncl; c++) cl->off[c + 1] += cl->off[c];
+    cl->members = dc_xmalloc((n ? n : 1) * sizeof *cl->members);
+    uint32_t *pos = dc_xmalloc(((size_t)ncl + 1) * sizeof *pos);
+    memcpy(pos, cl->off, (size_t)ncl * sizeof *pos);
+    for (size_t i = 0; i < n; i++) cl->members[pos[cl->of[i]]++] = (uint32_t)i;
+    free(pos);
+    cl->key = dc_xcalloc(ncl ? ncl : 1, sizeof *cl->key);
+    for (size_t i = 0; i < n; i++) cl->key[cl->of[i]] = key[i];
+}
+
+typedef struct {
+    const char *name;
+    uint32_t s;
+} sname_t;
+
+static int cmp_sname(const void *a, const void *b) { return strcmp(((const sname_t *)a)->name, ((const sname_t *)b)->name); }
+
+int dc_master_read_all(dc_run_t *run, const char *dir)
+{
+    dc_master_load_t *m = dc_xcalloc(1, sizeof *m);
+    run->master = m;
+    if (dc_store_open(dir, 0, NULL, &m->store)) return -1;
+    if (dc_store_generation(m->store) == 0) return dc_seterr("master %s is empty (no load yet)", dir);
+    if (read_state(m->store, &m->rows, &m->reg, &m->model, &m->rules)) return -1;
+    dc_store_t *st = m->store;
+    uint32_t ns = dc_store_nsources(st);
+    sname_t *o = dc_xmalloc((ns + 1) * sizeof *o);
+    for (uint32_t s = 0; s < ns; s++) o[s] = (sname_t){dc_store_source(st, s)->name, s};
+    qsort(o, ns, sizeof *o, cmp_sname);
+    size_t n = dc_store_nrecords(st), at = 0;
+    run->recs = dc_xmalloc((n ? n : 1) * sizeof *run->recs);
+    dc_hash128_t *key = dc_xmalloc((n ? n : 1) * sizeof *key);
+    run->cl.prob = dc_xmalloc((n ? n : 1) * sizeof *run->cl.prob);
+    run->xsrc = dc_xcalloc(ns + 1, sizeof *run->xsrc);
+    for (uint32_t k = 0; k < ns; k++) {
+        size_t nr = 0;
+        dc_record_t *r = read_source(run, st, o[k].s, &nr);
+        if (!r) {
+            free(key);
+            free(o);
+            return -1;
+        }
+        run->xsrc[run->nxsrc++] = dc_xstrdup(o[k].name);
+        uint64_t base = dc_store_partition(st, dc_store_source(st, o[k].s)->first_part)->first_row;
+        for (size_t i = 0; i < nr; i++) {
+            run->recs[at + i] = r[i];
+            run->recs[at + i].source = k;
+            row_get(&m->rows, base + i, &key[at + i], &run->cl.prob[at + i]);
+        }
+        free(r);
+        at += nr;
+    }
+    free(o);
+    run->nrec = run->reccap = at;
+    float *prob = run->cl.prob;
+    clusters_from_keys(key, at, &run->cl);
+    run->cl.prob = prob;
+    free(key);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- info */
+
+int dc_master_info(const char *dir, int json, FILE *f)
+{
+    dc_store_t *st;
+    if (dc_store_open(dir, 0, NULL, &st)) return -1;
+    dc_buf_t rows = DC_BUF_INIT, model = DC_BUF_INIT, rules = DC_BUF_INIT;
+    dc_keyreg_t *reg = NULL;
+    int rc = read_state(st, &rows, &reg, &model, &rules);
+    dc_buf_free(&rules);
+    if (rc) {
+        dc_keyreg_free(reg);
+        dc_store_close(st);
+        dc_buf_free(&rows);
+        dc_buf_free(&model);
+        return -1;
+    }
+    uint64_t n = dc_store_nrecords(st), citizens = 0;
+    dc_hash128_t *k = dc_xmalloc((n ? n : 1) * sizeof *k);
+    for (uint64_t r = 0; r < n; r++) {
+        float p;
+        row_get(&rows, r, &k[r], &p);
+    }
+    qsort(k, n, sizeof *k, cmp_key128);
+    for (uint64_t r = 0; r < n; r++) citizens += !r || !key_eq(k[r], k[r - 1]);
+    free(k);
+    dc_model_t mod;
+    dc_model_init_default(&mod);
+    int has_model = model.len && dc_model_parse_json(model.p, model.len, &mod) == 0;
+    dc_buf_t b = DC_BUF_INIT;
+    dc_jw_t jw, *j = &jw;
+    dc_jw_init(j, &b, 0);
+    dc_jw_open(j, '{', DC_JW_LINES);
+    dc_jw_kv_str(j, "master", dir);
+    dc_jw_kv_u64(j, "format_version", DC_STORE_MANIFEST_VERSION);
+    dc_jw_kv_u64(j, "generation", dc_store_generation(st));
+    dc_jw_kv_u64(j, "created_at", dc_store_created_at(st));
+    dc_jw_kv_u64(j, "rows", n);
+    dc_jw_kv_u64(j, "citizens", citizens);
+    dc_jw_kv_u64(j, "keys_issued", reg ? dc_keyreg_count(reg) : 0);
+    dc_jw_kv_u64(j, "partitions", dc_store_npartitions(st));
+    dc_jw_key(j, "model");
+    if (has_model) {
+        dc_jw_open(j, '{', DC_JW_INLINE);
+        dc_jw_key(j, "prior");
+        dc_jw_g(j, mod.lambda, 6);
+        dc_jw_kv_u64(j, "em_iterations", (uint64_t)mod.em_iterations);
+        dc_jw_close(j);
+    } else {
+        dc_jw_null(j);
+    }
+    dc_jw_key(j, "sources");
+    dc_jw_open(j, '[', DC_JW_LINES);
+    for (uint32_t s = 0; s < dc_store_nsources(st); s++) {
+        const dc_store_source_t *x = dc_store_source(st, s);
+        dc_jw_open(j, '{', DC_JW_INLINE);
+        dc_jw_kv_str(j, "name", x->name);
+        dc_jw_kv_u64(j, "rows", x->rows);
+        dc_jw_kv_u64(j, "generation", x->generation);
+        dc_jw_kv_u64(j, "loaded_at", x->loaded_at);
+        dc_jw_close(j);
+    }
+    dc_jw_close(j);
+    dc_jw_close(j);
+    dc_buf_putc(&b, '\n');
+    if (json) {
+        fwrite(b.p, 1, b.len, f);
+    } else {
+        fprintf(f, "master %s: generation %llu, %llu rows, %llu citizens, %zu keys issued, %u partitions\n", dir,
+                (unsigned long long)dc_store_generation(st), (unsigned long long)n, (unsigned long long)citizens,
+                reg ? dc_keyreg_count(reg) : 0, dc_store_npartitions(st));
+        if (has_model) fprintf(f, "model: prior %.6g, %d EM iterations\n", mod.lambda, mod.em_iterations);
+        for (uint32_t s = 0; s < dc_store_nsources(st); s++) {
+            const dc_store_source_t *x = dc_store_source(st, s);
+            fprintf(f, "  %-40s %10llu rows  generation %llu\n", x->name, (unsigned long long)x->rows,
+                    (unsigned long long)x->generation);
+        }
+    }
+    dc_buf_free(&b);
+    dc_keyreg_free(reg);
+    dc_buf_free(&rows);
+    dc_buf_free(&model);
+    dc_store_close(st);
+    return 0;
+}
