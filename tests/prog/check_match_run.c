@@ -362,6 +362,11 @@ START_TEST(test_settings_file)
     ck_assert_double_eq_tol(json_num(m, "match_probability"), 0.8, 1e-9);
     ck_assert_double_eq_tol(json_num(m, "review_probability"), 0.2, 1e-9);
     free(m);
+    /* a master's stored records carry no extra column: refused (exit 1), not ignored */
+    char mo[512];
+    snprintf(mo, sizeof mo, "%s/master", d);
+    ck_assert_int_eq(dc_test_run("%s run -q --force --rules %s --master %s -o %s %s 2>/dev/null", DANCU_BIN, rules, mo,
+                                 o, in), 1);
     /* the defaults: every kind of evidence, so 1 and 2 are vetoed */
     ck_assert_int_eq(dc_test_run("%s run -q --force -o %s %s", DANCU_BIN, o, in), 0);
     ck_assert_int_eq(dc_test_run("%s explain --json -o %s --force %s people.csv:1 people.csv:2", DANCU_BIN, out, o), 0);
