@@ -116,10 +116,16 @@ static void links_free(links_t *l)
     dc_arena_free(&l->arena);
 }
 
-static int ends_with(const char *s, const char *suf)
+typedef struct {
+    links_t *l;
+    size_t cap;
+} lctx_t;
+
+static int link_row(void *ud, const char *const *f, const size_t *n)
 {
-    size_t n = strlen(s), k = strlen(suf);
-    return n >= k && !strcmp(s + n - k, suf);
+    lctx_t *c = ud;
+    links_add(c->l, &c->cap, f[0], n[0], f[1], n[1], f[2], n[2], atof(f[3]));
+    return 0;
 }
 
 /* OUTDIR's links table, CSV or JSON Lines, optionally compressed. */
@@ -128,6 +134,7 @@ static int links_read(const char *outdir, links_t *l)
     memset(l, 0, sizeof *l);
     dc_arena_init(&l->arena, 1 << 16);
     static const char *const names[] = {"links.csv", "links.csv.zst", "links.jsonl", "links.jsonl.zst"};
+    static const char *const cols[] = {"source", "record_id", "citizen_key", "match_probability"};
     char path[4096];
     struct stat st;
     size_t k;
@@ -136,46 +143,8 @@ static int links_read(const char *outdir, links_t *l)
         if (stat(path, &st) == 0) break;
     }
     if (k == DC_ARRAY_LEN(names)) return dc_seterr("%s has no links.csv: not the output of a dancu run", outdir);
-    size_t len, cap = 0;
-    char *text = dc_read_file(path, &len, 0);
-    if (!text) return -1;
-    int rc = 0;
-    if (ends_with(path, ".jsonl") || ends_with(path, ".jsonl.zst")) {
-        dc_arena_t a;
-        dc_arena_init(&a, 1 << 16);
-        unsigned long line = 0;
-        for (char *p = text; *p && !rc;) {
-            char *e = strchr(p, '\n');
-            size_t n = e ? (size_t)(e - p) : strlen(p);
-            line++;
-            if (n) {
-                dc_json_t *j = dc_json_parse(p, n, &a);
-                const char *s = dc_json_str(dc_json_get(j, "source")), *r = dc_json_str(dc_json_get(j, "record_id"));
-                const char *c = dc_json_str(dc_json_get(j, "citizen_key"));
-                const dc_json_t *pr = dc_json_get(j, "match_probability");
-                if (!s || !r || !c || !pr) rc = dc_seterr("%s:%lu: not a links row", path, line);
-                else links_add(l, &cap, s, strlen(s), r, strlen(r), c, strlen(c), dc_json_num(pr, 0));
-                if ((line & 4095) == 0) { dc_arena_free(&a); dc_arena_init(&a, 1 << 16); }
-            }
-            p = e ? e + 1 : p + n;
-        }
-        dc_arena_free(&a);
-    } else {
-        dc_ref_csv_t c;
-        if (dc_ref_csv_open_mem(&c, path, text, len, ',')) {
-            free(text);
-            return -1;
-        }
-        int cs = dc_ref_csv_col_opt(&c, "source"), cr = dc_ref_csv_col_opt(&c, "record_id"),
-            ck = dc_ref_csv_col_opt(&c, "citizen_key"), cp = dc_ref_csv_col_opt(&c, "match_probability");
-        if (cs < 0 || cr < 0 || ck < 0 || cp < 0)
-            rc = dc_seterr("%s: needs columns source, record_id, citizen_key and match_probability", path);
-        while (!rc && dc_ref_csv_next(&c))
-            links_add(l, &cap, c.f[cs], c.flen[cs], c.f[cr], c.flen[cr], c.f[ck], c.flen[ck], atof(c.f[cp]));
-        dc_ref_csv_close(&c);
-    }
-    free(text);
-    if (rc) return -1;
+    lctx_t c = {l, 0};
+    if (dc_cli_read_rows(path, cols, 4, link_row, &c)) return -1;
     if (l->n >= UINT32_MAX) return dc_seterr("%s: too many rows", path);
     links_index(l);
     return 0;

@@ -167,6 +167,13 @@ typedef struct dc_cli_label {
 
 /*! dc_cli_row_key() : the key of the row (source, record_id). */
 uint64_t dc_cli_row_key(const char *src, size_t ns, const char *rid, size_t nr);
+/*! dc_cli_read_rows() : call fn(ud, f, len) for every row of a CSV or
+ *  JSON Lines file (optionally .zst) with the values of its columns (JSON
+ *  members) `cols` in that order (a JSON number as %.17g). The values are
+ *  valid during the call only. fn returns 0, or -1 (dc_seterr) to stop.
+ *  @return 0, or -1 (dc_seterr: unreadable file, a missing column). */
+typedef int (*dc_cli_row_fn)(void *ud, const char *const *f, const size_t *len);
+int dc_cli_read_rows(const char *path, const char *const *cols, int ncols, dc_cli_row_fn fn, void *ud);
 /*! dc_cli_read_labels() : read (source, record_id) -> hash of the column
  *  `labelcol` from a CSV or JSON Lines file (optionally .zst); `*out`
  *  (malloc'd) sorted by key. @return 0, or -1 (dc_seterr; a key given
