@@ -50,7 +50,8 @@ const dc_opt_t dc_opts[DC_OPT__COUNT] = {
     [DC_OPT_MODEL] = {"model", 0, DC_ARG_FILE, "FILE", NULL, B_NONE, 0, NULL,
                       "use this model.json instead of estimating one"},
     [DC_OPT_RULES] = {"rules", 0, DC_ARG_FILE, "FILE", NULL, B_NONE, 0, "built in",
-                      "blocking rules (docs/MATCHING.md)"},
+                      "the settings file: blocking rules, thresholds, cannot-link evidence, extra columns "
+                      "(docs/SETTINGS.md)"},
     [DC_OPT_MATCH_THRESHOLD] = {"match-threshold", 0, DC_ARG_REAL, "P", NULL, B_RUN, DC_RUN_P_MATCH_THRESHOLD,
                                 "0.9", "match probability for a link"},
     [DC_OPT_REVIEW_THRESHOLD] = {"review-threshold", 0, DC_ARG_REAL, "P", NULL, B_RUN, DC_RUN_P_REVIEW_THRESHOLD,
