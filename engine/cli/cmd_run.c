@@ -27,6 +27,7 @@ static const dc_cmd_opt_t run_opts[] = {
     {DC_OPT_SCORES, NULL, NULL, NULL},
     {DC_OPT_LABELS, NULL, NULL, NULL},
     {DC_OPT_DELIVER, NULL, NULL, NULL},
+    {DC_OPT_SCHEMA, NULL, "with --deliver: schema of the tables", NULL},
     {DC_OPT_MASTER, NULL, NULL, NULL},
     {DC_OPT_RETRAIN, NULL, NULL, NULL},
     {DC_OPT_MATCH_THRESHOLD, NULL, NULL, NULL},
@@ -115,6 +116,7 @@ int dc_cmd_run(int argc, char **argv)
     if (!o.outdir) bad = dc_cli_usage_error("run", "-o OUTDIR is required");
     else if (v.argi >= argc) bad = dc_cli_usage_error("run", "no input file");
     else if (o.retrain && !o.master_dir) bad = dc_cli_usage_error("run", "--retrain needs --master DIR");
+    else if (v.set[DC_OPT_SCHEMA] && !v.set[DC_OPT_DELIVER]) bad = dc_cli_usage_error("run", "--schema needs --deliver");
     else if (o.match_threshold_given && o.review_threshold_given && o.review_threshold > o.match_threshold)
         bad = dc_cli_usage_error("run", "--review-threshold must not exceed --match-threshold");
     if (bad) {
@@ -151,7 +153,7 @@ int dc_cmd_run(int argc, char **argv)
     if (rc == 0 && v.set[DC_OPT_DELIVER]) {
         /* the outputs are committed (_SUCCESS): deliver the folder as it is */
         dc_deliver_opts_t d = {.outdir = o.outdir, .conninfo = v.str[DC_OPT_DELIVER], .log_level = o.quiet ? 0 : 1,
-                               .csv_raw = !dc_table_formula_guard};
+                               .csv_raw = !dc_table_formula_guard, .schema = v.str[DC_OPT_SCHEMA]};
         rc = dc_deliver(&d, NULL);
         if (rc) dc_error("%s (the run's outputs are complete in %s)", dc_geterr(), o.outdir);
     }

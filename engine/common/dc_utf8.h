@@ -7,9 +7,10 @@
  * surrogates, nothing above U+10FFFF, no truncated sequence; what to do
  * with an invalid byte is the caller's policy (the name decoder drops it,
  * the address folder reads U+FFFD, the generator copies it). Code points
- * beyond UTF-8 (the Vietnamese letter and tone tables, normalization to
- * NFC, case and category) are in engine/normalize/dc_text.h, which builds
- * on these and on utf8proc.
+ * beyond UTF-8 are elsewhere: the one Latin and Vietnamese letter table
+ * (folding, case, tones) in engine/normalize/dc_vnfold.h, text as
+ * syllables in engine/normalize/dc_text.h, and utf8proc for the rest
+ * (normalization to NFC, case and category of other scripts).
  */
 #ifndef DC_UTF8_H
 #define DC_UTF8_H

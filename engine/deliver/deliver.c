@@ -140,6 +140,7 @@ static const col_t runs_cols[] = {
     {"format", "text"}, {"delivered_at", "timestamp with time zone"},
     {"citizens", "bigint"}, {"links", "bigint"}, {"review", "bigint"}, {"rejects", "bigint"},
     {"changes", "bigint"}, {"seconds", "double precision"},
+    {"master_id", "text"}, {"master_generation", "bigint"},
 };
 
 /* Keys, indexes and foreign keys, by table; created after the bulk load.
@@ -284,6 +285,9 @@ typedef struct {
     char *password;    /* the one libpq used (to mask it), may be NULL */
     schema_t s;
     dc_buf_t sql;
+    /* OUT/master.json (a load into a master, or its export): 0 generation = none */
+    char master_id[40];
+    long long master_gen, master_base;   /* base: the generation a change set applies to */
 } ctx_t;
 
 /* A server error without row values: for data (22) and integrity (23)
@@ -408,6 +412,63 @@ static int find_files(const char *outdir, tfile_t f[DC_DT__COUNT])
     for (int t = 0; t <= DC_DT_LINKS; t++)
         if (!f[t].path) return dc_seterr("deliver: %s has no %s table listed in _SUCCESS", outdir, table_names[t]);
     return 0;
+}
+
+/* OUT/master.json, written by a load into a master (generation, and the
+ * generation its change set applies to) or by its export (generation):
+ * 0 when absent. */
+static int read_master_json(const char *outdir, ctx_t *x)
+{
+    dc_buf_t p = DC_BUF_INIT;
+    dc_buf_printf(&p, "%s/master.json", outdir);
+    size_t len = 0;
+    char *text = dc_read_file(p.p, &len, 1u << 16);
+    int rc = 0;
+    if (text) {
+        dc_arena_t arena, *a = &arena;
+        dc_arena_init(a, 1 << 12);
+        const dc_json_t *j = dc_json_parse(text, len, a);
+        const char *id = j ? dc_json_str(dc_json_get(j, "master_id")) : NULL;
+        double g = j ? dc_json_num(dc_json_get(j, "generation"), 0) : 0;
+        double b = j ? dc_json_num(dc_json_get(j, "base_generation"), -1) : -1;
+        if (!id || strlen(id) != 32 || strspn(id, "0123456789abcdef") != 32 || g < 1 || g > 1e15 || b >= g)
+            rc = dc_seterr("deliver: %s is not a valid master.json", p.p);
+        else {
+            snprintf(x->master_id, sizeof x->master_id, "%s", id);
+            x->master_gen = (long long)g;
+            x->master_base = (long long)b;
+        }
+        dc_arena_free(a);
+        free(text);
+    } else {
+        struct stat st;
+        if (!(stat(p.p, &st) != 0 && errno == ENOENT)) rc = dc_seterr("deliver: cannot read %s", p.p);
+    }
+    dc_buf_free(&p);
+    return rc;
+}
+
+/* A load of a master applies to the generation before it: the database
+ * must hold exactly that one (the runs table says which it holds). */
+static int check_base(ctx_t *x)
+{
+    if (!x->master_gen || x->master_base < 0) return 0;
+    PGresult *r;
+    if (execf(x, "reading runs", &r,
+              "SELECT coalesce(max(master_generation), 0) FROM %s.runs WHERE master_id = '%s'", x->schema,
+              x->master_id))
+        return -1;
+    long long have = atoll(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    if (have == x->master_base) return 0;
+    if (have == 0)
+        return dc_seterr("deliver: this load is generation %lld of its master and applies to generation %lld; "
+                         "this schema holds no generation of that master: deliver the master's loads in order "
+                         "(or its export, dancu master export, first)",
+                         x->master_gen, x->master_base);
+    return dc_seterr("deliver: this load is generation %lld of its master and applies to generation %lld; this "
+                     "schema holds generation %lld: deliver the master's loads in order",
+                     x->master_gen, x->master_base, have);
 }
 
 static void files_free(tfile_t f[DC_DT__COUNT])
@@ -712,7 +773,7 @@ static int bin_convert(bconv_t *b, int eof)
 /* The spreadsheet-formula guard of dancu's CSV (docs/OUTPUTS.md) put a
  * single quote before every string cell that starts with = + - @ TAB CR
  * or a single quote; numbers are never prefixed. Undone after a CSV table
- * was streamed in which a single quote appears: every text cell of the
+ * was streamed in which a cell starts with one (guard_seen): every text cell of the
  * rows just loaded that starts with one loses it (exact: a quote of the
  * data itself was doubled). `target` is a table of this delivery only,
  * or a per-run table (restricted to this run's rows). */
@@ -732,6 +793,25 @@ static int unguard(ctx_t *x, const tdef_t *t, const char *target)
     dc_buf_free(&set);
     dc_buf_free(&any);
     return exec_sql(x, "removing the spreadsheet-formula guard", NULL);
+}
+
+/* 1 when p[0..n) holds a cell that starts with a single quote (the
+ * formula guard's mark: the guard quotes every cell that starts with one):
+ * a quote right after a delimiter or a line start, or after the double
+ * quote that opens such a cell. `b1`, `b2`: the last two bytes before p
+ * (carried from block to block; '\n' at the first data row). A quote
+ * inside a word ("H'Mông") is not a cell start: a table without guarded
+ * cells is streamed with no UPDATE after it. */
+static int guard_seen(const char *p, size_t n, char *b1, char *b2)
+{
+    int seen = 0;
+    for (const char *q = p, *e = p + n; !seen && (q = memchr(q, '\'', (size_t)(e - q))); q++) {
+        char c1 = q > p ? q[-1] : *b1, c2 = q > p + 1 ? q[-2] : q > p ? *b1 : *b2;
+        seen = c1 == ',' || c1 == '\n' || (c1 == '"' && (c2 == ',' || c2 == '\n'));
+    }
+    if (n >= 2) *b2 = p[n - 2], *b1 = p[n - 1];
+    else if (n == 1) *b2 = *b1, *b1 = p[0];
+    return seen;
 }
 
 /* COPY the table file f into `target` (a qualified table name) with the
@@ -758,7 +838,8 @@ static int copy_file(ctx_t *x, const tfile_t *f, const tdef_t *t, const char *ta
     jconv_t j = {x, f, t, DC_BUF_INIT, {0}, 0};
     dc_arena_init(&j.arena, 1 << 14);
     bconv_t bc = {t, f->path, !x->o->csv_raw, DC_BUF_INIT, DC_BUF_INIT, DC_BUF_INIT, 0};
-    int quotes = 0;   /* a single quote was seen in a streamed CSV table */
+    int quotes = 0;   /* a cell starting with a single quote was seen in a streamed CSV table */
+    char b1 = '\n', b2 = '\n';
     if (binary) {
         static const char sig[] = "PGCOPY\n\377\r\n";
         dc_buf_put(&bc.out, sig, 11);
@@ -792,7 +873,7 @@ static int copy_file(ctx_t *x, const tfile_t *f, const tdef_t *t, const char *ta
             if (rc == 0) rc = put_copy(x, bc.out.p, bc.out.len);
             bc.out.len = 0;
         } else if (!f->jsonl) {
-            if (!quotes && memchr(p, '\'', (size_t)(end - p))) quotes = 1;
+            if (guard_seen(p, (size_t)(end - p), &b1, &b2)) quotes = 1;
             rc = put_copy(x, p, (size_t)(end - p));
         } else {
             while (rc == 0 && p < end) {
@@ -1141,11 +1222,18 @@ static int deliver_tx(ctx_t *x, const tfile_t *f, dc_deliver_stats_t *st)
         return -1;
     }
     PQclear(r);
+    char mid[48] = "NULL", mgen[32] = "NULL";
+    if (x->master_gen) {
+        snprintf(mid, sizeof mid, "'%s'", x->master_id);
+        snprintf(mgen, sizeof mgen, "%lld", x->master_gen);
+    }
     if (execf(x, "replacing the run", NULL, "DELETE FROM %s.runs WHERE run_id = %s", S, x->run_lit) ||
+        (cs && check_base(x)) ||
         execf(x, "recording the run", NULL,
-              "INSERT INTO %s.runs (run_id, kind, checksum, dancu_version, format) VALUES (%s, '%s', '%s', '%s', '%s')",
+              "INSERT INTO %s.runs (run_id, kind, checksum, dancu_version, format, master_id, master_generation) "
+              "VALUES (%s, '%s', '%s', '%s', '%s', %s, %s)",
               S, x->run_lit, cs ? "changes" : "full", st->checksum, DC_VERSION,
-              f[DC_DT_CITIZENS].jsonl ? "jsonl" : "csv"))
+              f[DC_DT_CITIZENS].jsonl ? "jsonl" : "csv", mid, mgen))
         return -1;
     XXH3_state_t *h = XXH3_createState();
     XXH3_128bits_reset(h);
@@ -1228,6 +1316,10 @@ int dc_deliver(const dc_deliver_opts_t *o, dc_deliver_stats_t *st_out)
     ctx_t x;
     memset(&x, 0, sizeof x);
     x.o = o;
+    if (read_master_json(o->outdir, &x)) {
+        files_free(f);
+        return -1;
+    }
     schema_build(&x.s);
     static const char *const kw[] = {"dbname", "fallback_application_name", "client_encoding", NULL};
     const char *const val[] = {conninfo, "dancu deliver", "UTF8", NULL};

@@ -140,6 +140,9 @@ void dc_master_load_free(dc_run_t *run);
  *  in canonical order, clusters with their keys and probabilities), for
  *  `dancu master export`. Free with dc_master_load_free + dc_run_free. */
 int dc_master_read_all(dc_run_t *run, const char *dir);
+/*! dc_master_export_json() : OUTDIR/master.json of an export (after
+ *  dc_master_read_all and dc_output_begin). */
+int dc_master_export_json(dc_run_t *run);
 /*! dc_master_info() : what the master holds, as text or JSON, to `f`. */
 int dc_master_info(const char *dir, int json, FILE *f);
 

@@ -43,6 +43,9 @@
 
 #include <stdlib.h>   /* qsort, free */
 #include <string.h>   /* memcmp */
+#include <sys/random.h>   /* getrandom */
+#include <time.h>     /* clock_gettime */
+#include <unistd.h>   /* getpid */
 
 static const char ROWS_MAGIC[8] = {'D', 'C', 'M', 'R', 'O', 'W', 'S', '1'};
 #define ROW_BYTES 20   /* key hi (8), key lo (8), probability (float, 4) */
@@ -71,6 +74,7 @@ struct dc_master_load {
     dc_hash128_t *rm_key;
     size_t nrm, rmcap;
     uint64_t nchanges, ev[8];     /* events by kind, for the summary */
+    char id[33];                  /* the master's identity: 32 hex digits, made by its first load */
 };
 
 /* ------------------------------------------------------------- helpers */
@@ -165,6 +169,58 @@ static int read_state(dc_store_t *s, dc_buf_t *rows, dc_keyreg_t **reg, dc_buf_t
     return 0;
 }
 
+/* The master's identity (attachment "identity": 32 hex digits), read or,
+ * for a new master, made from 16 random bytes. */
+static int identity(dc_store_t *s, char id[33])
+{
+    dc_buf_t b = DC_BUF_INIT;
+    int rc = dc_store_generation(s) ? dc_store_attachment(s, "identity", &b) : 1;
+    if (rc == 0 && (b.len != 32 || strspn(b.p, "0123456789abcdef") != 32))
+        rc = dc_seterr("master %s: its identity is damaged: refused", dc_store_dir(s));
+    else if (rc == 1 && dc_store_generation(s))
+        rc = dc_seterr("master %s has no identity (damaged or not a master): refused", dc_store_dir(s));
+    else if (rc == 0)
+        memcpy(id, b.p, 33);
+    else if (rc == 1) {
+        unsigned char r[16];
+        if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r) {   /* no entropy source: time and pid */
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            long long v[3] = {(long long)ts.tv_sec, ts.tv_nsec, (long long)getpid()};
+            dc_hash128_t h = dc_hash128(v, sizeof v);
+            memcpy(r, &h.hi, 8);
+            memcpy(r + 8, &h.lo, 8);
+        }
+        for (int i = 0; i < 16; i++) snprintf(id + 2 * i, 3, "%02x", r[i]);
+        rc = 0;
+    }
+    dc_buf_free(&b);
+    return rc;
+}
+
+/* OUTDIR/master.json: which master and generation the outputs are of;
+ * `dancu deliver` checks a change set against the generation the database
+ * holds (base: the generation it applies to; -1 for a full export). */
+static int write_master_json(dc_run_t *run, const char *id, uint64_t gen, int64_t base)
+{
+    dc_outfile_t *f = dc_output_file(run, "master.json");
+    if (!f) return -1;
+    dc_buf_t b = DC_BUF_INIT;
+    dc_jw_t jw;
+    dc_jw_init(&jw, &b, 0);
+    dc_jw_open(&jw, '{', DC_JW_LINES);
+    dc_jw_kv_str(&jw, "master_id", id);
+    dc_jw_kv_u64(&jw, "generation", gen);
+    dc_jw_key(&jw, "base_generation");
+    if (base >= 0) dc_jw_u64(&jw, (uint64_t)base);
+    else dc_jw_null(&jw);
+    dc_jw_close(&jw);
+    dc_buf_putc(&b, '\n');
+    int rc = dc_outfile_buf(f, &b);
+    dc_buf_free(&b);
+    return rc;
+}
+
 /* ---------------------------------------------------------------- open */
 
 int dc_master_open(dc_run_t *run)
@@ -175,7 +231,7 @@ int dc_master_open(dc_run_t *run)
     if (dc_store_begin(m->store, &m->txn)) return -1;
     m->gen = dc_store_txn_generation(m->txn);
     m->nstored = dc_store_nrecords(m->store);
-    if (read_state(m->store, &m->rows, &m->reg, &m->model, &m->rules)) return -1;
+    if (read_state(m->store, &m->rows, &m->reg, &m->model, &m->rules) || identity(m->store, m->id)) return -1;
     if (m->model.len && !run->opts.retrain && !run->opts.model_in) run->opts.model_text = m->model.p;
     if (m->rules.len && !run->opts.rules_file) run->opts.rules_text = m->rules.p;
     dc_log(1, "master %s: generation %llu, %llu rows, %zu keys issued; this load makes generation %llu",
@@ -186,26 +242,57 @@ int dc_master_open(dc_run_t *run)
 
 /* ---------------------------------------------------------------- rows */
 
+/* Reading partitions on the run's threads: partition k into dst[k]. */
+typedef struct {
+    const dc_store_t *st;
+    dc_intern_t *in;
+    const uint32_t *part;   /* partitions to read */
+    dc_record_t **dst;      /* where each goes */
+    _Atomic int failed;
+    char err[256];
+} rjob_t;
+
+static void read_one(void *ctx, size_t k, int tid)
+{
+    DC_UNUSED(tid);
+    rjob_t *j = ctx;
+    if (j->failed) return;
+    dc_store_part_t *p;
+    int rc = dc_store_part_open(j->st, j->part[k], j->in, &p);
+    if (rc == 0) {
+        rc = dc_store_part_read(p, 0, dc_store_part_nrec(p), j->dst[k]);
+        dc_store_part_close(p);
+    }
+    if (rc && !j->failed++) snprintf(j->err, sizeof j->err, "%s", dc_geterr());
+}
+
+/* Read the partitions part[0..n) into dst[0..n) with run->in's ids. */
+static int read_parts(dc_run_t *run, const dc_store_t *st, const uint32_t *part, dc_record_t **dst, size_t n)
+{
+    rjob_t j = {st, run->in, part, dst, 0, ""};
+    dc_parallel_for(run->opts.nthreads, n, 1, read_one, &j);
+    return j.failed ? dc_seterr("%s", j.err) : 0;
+}
+
 /* Read stored source `s` (all its partitions) with run->in's ids. */
 static dc_record_t *read_source(dc_run_t *run, dc_store_t *st, uint32_t s, size_t *n)
 {
     const dc_store_source_t *src = dc_store_source(st, s);
     dc_record_t *r = dc_xmalloc((src->rows ? src->rows : 1) * sizeof *r);
+    uint32_t *part = dc_xmalloc((src->nparts + 1) * sizeof *part);
+    dc_record_t **dst = dc_xmalloc((src->nparts + 1) * sizeof *dst);
     size_t at = 0;
-    for (uint32_t k = src->first_part; k < src->first_part + src->nparts; k++) {
-        dc_store_part_t *p;
-        if (dc_store_part_open(st, k, run->in, &p)) {
-            free(r);
-            return NULL;
-        }
-        uint32_t nr = dc_store_part_nrec(p);
-        int rc = dc_store_part_read(p, 0, nr, r + at);
-        dc_store_part_close(p);
-        if (rc) {
-            free(r);
-            return NULL;
-        }
-        at += nr;
+    for (uint32_t k = 0; k < src->nparts; k++) {
+        part[k] = src->first_part + k;
+        dst[k] = r + at;
+        at += dc_store_partition(st, part[k])->nrec;
+    }
+    int rc = read_parts(run, st, part, dst, src->nparts);
+    free(part);
+    free(dst);
+    if (rc) {
+        free(r);
+        return NULL;
     }
     *n = at;
     return r;
@@ -302,98 +389,129 @@ static void make_anchors(dc_master_load_t *m, size_t n)
     free(a);
 }
 
-int dc_master_rows(dc_run_t *run)
+/* The sources of the combined rows: this load's (indices [0, nl), names
+ * as loaded) and the stored ones it does not deliver (indices nl..., in
+ * run->xsrc), listed in canonical order (by name). */
+typedef struct {
+    srcent_t *e;
+    size_t ne;
+    uint32_t *xidx;       /* stored source -> its source index (kept sources) */
+    uint64_t nkept;       /* rows of the kept stored sources */
+    uint32_t *lfirst, *lcount;   /* this load's rows of each of its sources */
+} srcplan_t;
+
+static void plan_sources(dc_run_t *run, dc_master_load_t *m, srcplan_t *p)
 {
-    dc_master_load_t *m = run->master;
     dc_store_t *st = m->store;
     uint32_t nl = run->load.nsources, ns = dc_store_nsources(st);
-    m->nload = nl;
-    /* this load's rows are grouped by source, in source order */
-    uint32_t *lfirst = dc_xcalloc(nl + 1, sizeof *lfirst), *lcount = dc_xcalloc(nl + 1, sizeof *lcount);
-    for (size_t i = 0; i < run->nrec; i++) {
+    p->lfirst = dc_xcalloc(nl + 1, sizeof *p->lfirst);
+    p->lcount = dc_xcalloc(nl + 1, sizeof *p->lcount);
+    for (size_t i = 0; i < run->nrec; i++) {   /* loaded rows are grouped by source, in source order */
         uint32_t s = run->recs[i].source;
         if (s >= nl || (i && run->recs[i - 1].source > s)) dc_die("dc_master_rows: rows out of source order");
-        if (!lcount[s]++) lfirst[s] = (uint32_t)i;
+        if (!p->lcount[s]++) p->lfirst[s] = (uint32_t)i;
     }
-    /* every source, loaded or stored, in canonical order */
-    srcent_t *e = dc_xmalloc((size_t)(nl + ns + 1) * sizeof *e);
-    size_t ne = 0;
+    p->e = dc_xmalloc((size_t)(nl + ns + 1) * sizeof *p->e);
     m->stored_of = dc_xmalloc((nl + 1) * sizeof *m->stored_of);
     for (uint32_t s = 0; s < nl; s++) {
         m->stored_of[s] = dc_store_find_source(st, dc_run_source_name(run, s));
-        e[ne++] = (srcent_t){dc_run_source_name(run, s), s, m->stored_of[s] < 0 ? NIL : (uint32_t)m->stored_of[s]};
+        p->e[p->ne++] = (srcent_t){dc_run_source_name(run, s), s, m->stored_of[s] < 0 ? NIL : (uint32_t)m->stored_of[s]};
     }
     run->xsrc = dc_xcalloc(ns + 1, sizeof *run->xsrc);
-    uint32_t *xidx = dc_xmalloc((ns + 1) * sizeof *xidx);   /* stored source -> its source index */
-    uint64_t nkept = 0;
+    p->xidx = dc_xmalloc((ns + 1) * sizeof *p->xidx);
     for (uint32_t s = 0; s < ns; s++) {
         const dc_store_source_t *x = dc_store_source(st, s);
         int delivered = 0;
         for (uint32_t l = 0; l < nl && !delivered; l++) delivered = m->stored_of[l] == (int64_t)s;
         if (delivered) continue;
-        xidx[s] = nl + run->nxsrc;
+        p->xidx[s] = nl + run->nxsrc;
         run->xsrc[run->nxsrc++] = dc_xstrdup(x->name);
-        e[ne++] = (srcent_t){x->name, NIL, s};
-        nkept += x->rows;
+        p->e[p->ne++] = (srcent_t){x->name, NIL, s};
+        p->nkept += x->rows;
     }
-    qsort(e, ne, sizeof *e, cmp_srcent);
-    size_t n = run->nrec + nkept;
+    qsort(p->e, p->ne, sizeof *p->e, cmp_srcent);
+}
+
+/* The combined rows in canonical order into recs: this load's copied
+ * (dirty), the kept stored sources' read on the run's threads (clean,
+ * with their previous keys). @return the rows, or -1 (size_t). */
+static size_t fill_rows(dc_run_t *run, dc_master_load_t *m, const srcplan_t *p, dc_record_t *recs)
+{
+    dc_store_t *st = m->store;
+    size_t at = 0, npart = 0;
+    uint32_t *part = dc_xmalloc(((size_t)dc_store_npartitions(st) + 1) * sizeof *part);
+    dc_record_t **dst = dc_xmalloc(((size_t)dc_store_npartitions(st) + 1) * sizeof *dst);
+    for (size_t k = 0; k < p->ne; k++) {
+        if (p->e[k].loaded != NIL) {
+            uint32_t s = p->e[k].loaded;
+            memcpy(recs + at, run->recs + p->lfirst[s], (size_t)p->lcount[s] * sizeof *recs);
+            memset(m->dirty + at, 1, p->lcount[s]);
+            m->first[s] = (uint32_t)at;
+            m->count[s] = p->lcount[s];
+            at += p->lcount[s];
+            continue;
+        }
+        uint32_t idx = p->xidx[p->e[k].stored];
+        const dc_store_source_t *x = dc_store_source(st, p->e[k].stored);
+        m->first[idx] = (uint32_t)at;
+        m->count[idx] = (uint32_t)x->rows;
+        for (uint32_t q = x->first_part; q < x->first_part + x->nparts; q++) {
+            part[npart] = q;
+            dst[npart++] = recs + at;
+            at += dc_store_partition(st, q)->nrec;
+        }
+    }
+    int rc = read_parts(run, st, part, dst, npart);
+    free(part);
+    free(dst);
+    for (size_t k = 0; k < p->ne && rc == 0; k++) {
+        if (p->e[k].loaded != NIL) continue;
+        uint32_t idx = p->xidx[p->e[k].stored];
+        uint64_t base = dc_store_partition(st, dc_store_source(st, p->e[k].stored)->first_part)->first_row;
+        for (size_t i = m->first[idx], r = 0; r < m->count[idx]; i++, r++) {
+            recs[i].source = idx;
+            m->dirty[i] = 0;
+            row_get(&m->rows, base + r, &m->prev[i], &m->pprob[i]);
+        }
+    }
+    return rc ? (size_t)-1 : at;
+}
+
+int dc_master_rows(dc_run_t *run)
+{
+    dc_master_load_t *m = run->master;
+    m->nload = run->load.nsources;
+    dc_run_stage_begin(run, "master-rows");
+    srcplan_t p;
+    memset(&p, 0, sizeof p);
+    plan_sources(run, m, &p);
+    size_t n = run->nrec + p.nkept;
     dc_record_t *recs = dc_xmalloc((n ? n : 1) * sizeof *recs);
     m->dirty = dc_xmalloc(n ? n : 1);
     m->anchor = dc_xmalloc((n ? n : 1) * sizeof *m->anchor);
     m->prev = dc_xcalloc(n ? n : 1, sizeof *m->prev);
     m->pprob = dc_xcalloc(n ? n : 1, sizeof *m->pprob);
-    uint32_t nsrc = nl + run->nxsrc;
-    m->first = dc_xcalloc(nsrc + 1, sizeof *m->first);
-    m->count = dc_xcalloc(nsrc + 1, sizeof *m->count);
-    size_t at = 0;
-    int rc = 0;
-    for (size_t k = 0; k < ne && rc == 0; k++) {
-        if (e[k].loaded != NIL) {
-            uint32_t s = e[k].loaded;
-            memcpy(recs + at, run->recs + lfirst[s], (size_t)lcount[s] * sizeof *recs);
-            memset(m->dirty + at, 1, lcount[s]);
-            m->first[s] = (uint32_t)at;
-            m->count[s] = lcount[s];
-            at += lcount[s];
-            continue;
-        }
-        /* a stored source this load does not deliver: clean rows */
-        uint32_t idx = xidx[e[k].stored];
-        size_t nr = 0;
-        dc_record_t *r = read_source(run, st, e[k].stored, &nr);
-        if (!r) {
-            rc = -1;
-            break;
-        }
-        uint64_t base = dc_store_partition(st, dc_store_source(st, e[k].stored)->first_part)->first_row;
-        m->first[idx] = (uint32_t)at;
-        m->count[idx] = (uint32_t)nr;
-        for (size_t i = 0; i < nr; i++) {
-            recs[at + i] = r[i];
-            recs[at + i].source = idx;
-            m->dirty[at + i] = 0;
-            row_get(&m->rows, base + i, &m->prev[at + i], &m->pprob[at + i]);
-        }
-        free(r);
-        at += nr;
-    }
+    m->first = dc_xcalloc((size_t)m->nload + run->nxsrc + 1, sizeof *m->first);
+    m->count = dc_xcalloc((size_t)m->nload + run->nxsrc + 1, sizeof *m->count);
+    size_t got = fill_rows(run, m, &p, recs);
     free(run->recs);
     run->recs = recs;
-    run->nrec = at;
+    run->nrec = got == (size_t)-1 ? 0 : got;
     run->reccap = n;
-    for (uint32_t s = 0; s < nl && rc == 0; s++)
+    int rc = got == (size_t)-1 ? -1 : 0;
+    for (uint32_t s = 0; s < m->nload && rc == 0; s++)
         if (m->stored_of[s] >= 0) rc = redelivery(run, m, s, (uint32_t)m->stored_of[s], m->first[s], m->count[s]);
-    free(e);
-    free(xidx);
-    free(lfirst);
-    free(lcount);
+    free(p.e);
+    free(p.xidx);
+    free(p.lfirst);
+    free(p.lcount);
     if (rc) return -1;
     make_anchors(m, run->nrec);
     run->dirty = m->dirty;
     run->anchor = m->anchor;
     uint64_t nd = 0;
     for (size_t i = 0; i < run->nrec; i++) nd += m->dirty[i];
+    dc_run_stage_end(run, run->nrec);
     dc_log(1, "master: %llu rows in all, %llu new or changed, %llu removed", (unsigned long long)run->nrec,
            (unsigned long long)nd, (unsigned long long)m->nrm);
     return 0;
@@ -430,49 +548,103 @@ static uint32_t cluster_of_key(const keyidx_t *ck, size_t ncl, dc_hash128_t k)
     return j < 0 ? NIL : ck[j].i;
 }
 
-int dc_master_keys(dc_run_t *run)
+/* The key stage's working state. */
+typedef struct {
+    dc_master_load_t *m;
+    dc_clusters_t *cl;
+    size_t n;
+    keyidx_t *pk;         /* previous keys with their rows, sorted */
+    size_t npk;
+    uint8_t *triv;        /* per cluster: keeps its one previous key, uncontested */
+    dc_hash128_t *fk;     /* per cluster: its first row's previous key */
+    uint32_t *rcl, ncl2;  /* cluster -> reduced cluster (NIL: trivial); their count */
+    dc_key_result_t kr;   /* over the reduced clusters */
+} kjob_t;
+
+/* Previous keys whose rows were all removed (sorted, unique): retiring. */
+static dc_hash128_t *retiring_keys(const kjob_t *j, size_t *nret)
 {
-    dc_master_load_t *m = run->master;
-    dc_clusters_t *cl = &run->cl;
-    size_t n = run->nrec;
-    dc_run_stage_begin(run, "keys");
-    /* previous keys whose rows were all removed */
-    keyidx_t *pk = dc_xmalloc((n ? n : 1) * sizeof *pk);
-    size_t npk = 0;
-    for (size_t i = 0; i < n; i++)
-        if (!key_is_zero(m->prev[i])) pk[npk++] = (keyidx_t){m->prev[i], 0};
-    qsort(pk, npk, sizeof *pk, cmp_keyidx);
+    const dc_master_load_t *m = j->m;
     dc_hash128_t *ret = dc_xmalloc((m->nrm ? m->nrm : 1) * sizeof *ret);
-    size_t nret = 0;
+    size_t n = 0, u = 0;
     for (size_t r = 0; r < m->nrm; r++)
-        if (keyidx_find(pk, npk, m->rm_key[r]) < 0) ret[nret++] = m->rm_key[r];
-    qsort(ret, nret, sizeof *ret, cmp_key128);
-    size_t u = 0;
-    for (size_t r = 0; r < nret; r++)
+        if (keyidx_find(j->pk, j->npk, m->rm_key[r]) < 0) ret[n++] = m->rm_key[r];
+    qsort(ret, n, sizeof *ret, cmp_key128);
+    for (size_t r = 0; r < n; r++)
         if (!u || !key_eq(ret[u - 1], ret[r])) ret[u++] = ret[r];
-    nret = u;
-    free(pk);
-    dc_key_input_t in = {n, cl->of, m->prev, cl->ncl, cl->key, nret, ret};
-    dc_key_result_t kr;
-    int rc = dc_keys_assign(&in, m->reg, (uint32_t)m->gen, &kr);
-    free(ret);
+    *nret = u;
+    return ret;
+}
+
+/* A cluster whose rows are all unchanged, all with one previous key that
+ * no other cluster's row carries, keeps that key: its only claim,
+ * uncontested. dc_keys_assign then decides the other clusters only, on
+ * their rows: the same result, in proportion to the delivery. */
+static void mark_uncontested(kjob_t *j)
+{
+    const dc_master_load_t *m = j->m;
+    const dc_clusters_t *cl = j->cl;
+    j->triv = dc_xmalloc(cl->ncl ? cl->ncl : 1);
+    j->fk = dc_xcalloc(cl->ncl ? cl->ncl : 1, sizeof *j->fk);
+    memset(j->triv, 1, cl->ncl);
+    for (size_t i = 0; i < j->n; i++) {
+        uint32_t c = cl->of[i];
+        if (m->dirty[i] || key_is_zero(m->prev[i])) j->triv[c] = 0;
+        else if (key_is_zero(j->fk[c])) j->fk[c] = m->prev[i];
+        else if (!key_eq(j->fk[c], m->prev[i])) j->triv[c] = 0;
+    }
+    for (size_t f = 0, k = 0; k <= j->npk; k++) {   /* a key whose rows are in two clusters */
+        if (k < j->npk && key_eq(j->pk[f].key, j->pk[k].key)) continue;
+        int split = 0;
+        for (size_t x = f + 1; x < k && !split; x++) split = cl->of[j->pk[x].i] != cl->of[j->pk[f].i];
+        for (size_t x = f; split && x < k; x++) j->triv[cl->of[j->pk[x].i]] = 0;
+        f = k;
+    }
+}
+
+/* dc_keys_assign over the contested clusters; every cluster's key. */
+static int assign(kjob_t *j, const dc_hash128_t *ret, size_t nret)
+{
+    dc_clusters_t *cl = j->cl;
+    j->rcl = dc_xmalloc(((size_t)cl->ncl + 1) * sizeof *j->rcl);
+    j->ncl2 = 0;
+    for (uint32_t c = 0; c < cl->ncl; c++) j->rcl[c] = j->triv[c] ? NIL : j->ncl2++;
+    size_t n2 = 0;
+    for (size_t i = 0; i < j->n; i++) n2 += !j->triv[cl->of[i]];
+    uint32_t *of2 = dc_xmalloc((n2 ? n2 : 1) * sizeof *of2);
+    dc_hash128_t *prev2 = dc_xmalloc((n2 ? n2 : 1) * sizeof *prev2);
+    dc_hash128_t *cand2 = dc_xmalloc(((size_t)j->ncl2 + 1) * sizeof *cand2);
+    for (size_t i = 0, k = 0; i < j->n; i++)
+        if (!j->triv[cl->of[i]]) of2[k] = j->rcl[cl->of[i]], prev2[k++] = j->m->prev[i];
+    for (uint32_t c = 0; c < cl->ncl; c++)
+        if (!j->triv[c]) cand2[j->rcl[c]] = cl->key[c];
+    dc_key_input_t in = {n2, of2, prev2, j->ncl2, cand2, nret, ret};
+    int rc = dc_keys_assign(&in, j->m->reg, (uint32_t)j->m->gen, &j->kr);
+    free(of2);
+    free(prev2);
+    free(cand2);
     if (rc) return -1;
-    memcpy(cl->key, kr.key, (size_t)cl->ncl * sizeof *cl->key);
-    /* clean rows keep their probability */
-    for (size_t i = 0; i < n; i++)
-        if (!m->dirty[i] && !key_is_zero(m->prev[i])) cl->prob[i] = m->pprob[i];
-    /* cluster of each key, for the rows and keys that name one */
-    keyidx_t *ck = dc_xmalloc(((size_t)cl->ncl + 1) * sizeof *ck);
+    for (uint32_t c = 0; c < cl->ncl; c++) cl->key[c] = j->triv[c] ? j->fk[c] : j->kr.key[j->rcl[c]];
+    dc_log(2, "master: keys decided for %u of %u citizens (the others keep theirs, uncontested)", j->ncl2,
+           cl->ncl);
+    return 0;
+}
+
+/* Touched citizens: a row added, removed, moved, changed or with another
+ * probability, or a key event (new, split, merged into it). */
+static void mark_touched(kjob_t *j)
+{
+    dc_master_load_t *m = j->m;
+    const dc_clusters_t *cl = j->cl;
+    keyidx_t *ck = dc_xmalloc(((size_t)cl->ncl + 1) * sizeof *ck);   /* cluster of each key */
     for (uint32_t c = 0; c < cl->ncl; c++) ck[c] = (keyidx_t){cl->key[c], c};
     qsort(ck, cl->ncl, sizeof *ck, cmp_keyidx);
-    /* touched citizens: a row added, removed, moved or changed */
     m->out_cl = dc_xcalloc(cl->ncl ? cl->ncl : 1, 1);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < j->n; i++) {
         uint32_t c = cl->of[i];
-        dc_hash128_t k = cl->key[c];
-        if (key_is_zero(m->prev[i]) || m->dirty[i] || cl->prob[i] != m->pprob[i]) m->out_cl[c] = 1;
-        else if (!key_eq(m->prev[i], k)) m->out_cl[c] = 1;
-        if (!key_is_zero(m->prev[i]) && !key_eq(m->prev[i], k)) {
+        int moved = !key_is_zero(m->prev[i]) && !key_eq(m->prev[i], cl->key[c]);
+        if (key_is_zero(m->prev[i]) || m->dirty[i] || cl->prob[i] != m->pprob[i] || moved) m->out_cl[c] = 1;
+        if (moved) {   /* and the citizen it left, if it still exists */
             uint32_t o = cluster_of_key(ck, cl->ncl, m->prev[i]);
             if (o != NIL) m->out_cl[o] = 1;
         }
@@ -481,59 +653,66 @@ int dc_master_keys(dc_run_t *run)
         uint32_t o = cluster_of_key(ck, cl->ncl, m->rm_key[r]);
         if (o != NIL) m->out_cl[o] = 1;
     }
-    for (size_t e = 0; e < kr.nev; e++)
-        if (kr.ev[e].cl != UINT32_MAX && kr.ev[e].kind != DC_KEY_KEPT) m->out_cl[kr.ev[e].cl] = 1;
-    m->out_rec = dc_xmalloc(n ? n : 1);
-    for (size_t i = 0; i < n; i++) m->out_rec[i] = m->out_cl[cl->of[i]];
-    run->out_cl = m->out_cl;
-    run->out_rec = m->out_rec;
-    /* the change set */
+    free(ck);
+    for (uint32_t c = 0; c < cl->ncl; c++)
+        if (!j->triv[c] && j->kr.ev[j->rcl[c]].kind != DC_KEY_KEPT) m->out_cl[c] = 1;
+    m->out_rec = dc_xmalloc(j->n ? j->n : 1);
+    for (size_t i = 0; i < j->n; i++) m->out_rec[i] = m->out_cl[cl->of[i]];
+}
+
+/* changes.csv: citizens in cluster order, then merged and retired keys,
+ * then rows in row order, then removed rows. */
+static int write_changes(dc_run_t *run, kjob_t *j)
+{
+    dc_master_load_t *m = j->m;
+    const dc_clusters_t *cl = j->cl;
     static const char *const cols[] = {"event", "citizen_key", "other_key", "source", "record_id"};
     dc_table_t *t = dc_output_table(run, "changes", cols, 5);
-    if (!t) {
-        dc_key_result_free(&kr);
-        free(ck);
-        return -1;
-    }
+    if (!t) return -1;
     dc_hash128_t z = {0, 0};
-    int wrc = 0;
-    for (size_t e = 0; e < kr.nev; e++) {
-        const dc_key_event_t *x = &kr.ev[e];
-        switch (x->kind) {
-        case DC_KEY_KEPT:
-            if (m->out_cl[x->cl]) wrc |= change(m, t, E_UPDATED, x->key, z, NULL, NULL, 0);
-            break;
-        case DC_KEY_NEW: wrc |= change(m, t, E_NEW, x->key, z, NULL, NULL, 0); break;
-        case DC_KEY_SPLIT: wrc |= change(m, t, E_SPLIT, x->key, x->other, NULL, NULL, 0); break;
-        case DC_KEY_MERGED: wrc |= change(m, t, E_MERGED, x->key, x->other, NULL, NULL, 0); break;
-        case DC_KEY_RETIRED: wrc |= change(m, t, E_RETIRED, x->key, z, NULL, NULL, 0); break;
+    int rc = 0;
+    for (uint32_t c = 0; c < cl->ncl; c++) {
+        if (j->triv[c]) {
+            if (m->out_cl[c]) rc |= change(m, t, E_UPDATED, cl->key[c], z, NULL, NULL, 0);
+            continue;
         }
+        const dc_key_event_t *x = &j->kr.ev[j->rcl[c]];   /* one per reduced cluster, in order */
+        if (x->kind == DC_KEY_KEPT && m->out_cl[c]) rc |= change(m, t, E_UPDATED, x->key, z, NULL, NULL, 0);
+        else if (x->kind == DC_KEY_NEW) rc |= change(m, t, E_NEW, x->key, z, NULL, NULL, 0);
+        else if (x->kind == DC_KEY_SPLIT) rc |= change(m, t, E_SPLIT, x->key, x->other, NULL, NULL, 0);
     }
-    for (size_t i = 0; i < n; i++) {
+    for (size_t e = j->ncl2; e < j->kr.nev; e++) {
+        const dc_key_event_t *x = &j->kr.ev[e];
+        if (x->kind == DC_KEY_MERGED) rc |= change(m, t, E_MERGED, x->key, x->other, NULL, NULL, 0);
+        else if (x->kind == DC_KEY_RETIRED) rc |= change(m, t, E_RETIRED, x->key, z, NULL, NULL, 0);
+    }
+    for (size_t i = 0; i < j->n; i++) {
         dc_hash128_t k = cl->key[cl->of[i]];
-        const dc_record_t *r = &run->recs[i];
         int added = key_is_zero(m->prev[i]), moved = !added && !key_eq(m->prev[i], k);
         int upd = !added && !moved && (m->dirty[i] || cl->prob[i] != m->pprob[i]);
         if (!added && !moved && !upd) continue;
         size_t nr;
-        const char *rid = dc_intern_str(run->in, r->record_id, &nr);
-        const char *src = dc_run_source_name(run, r->source);
-        if (moved) wrc |= change(m, t, E_ROW_REMOVED, m->prev[i], z, src, rid, nr);
-        wrc |= change(m, t, upd ? E_UPDATED : E_ROW_ADDED, k, z, src, rid, nr);
+        const char *rid = dc_intern_str(run->in, run->recs[i].record_id, &nr);
+        const char *src = dc_run_source_name(run, run->recs[i].source);
+        if (moved) rc |= change(m, t, E_ROW_REMOVED, m->prev[i], z, src, rid, nr);
+        rc |= change(m, t, upd ? E_UPDATED : E_ROW_ADDED, k, z, src, rid, nr);
     }
     for (size_t r = 0; r < m->nrm; r++) {
         size_t nr;
         const char *rid = dc_intern_str(run->in, m->rm_rid[r], &nr);
-        wrc |= change(m, t, E_ROW_REMOVED, m->rm_key[r], z, dc_run_source_name(run, m->rm_src[r]), rid, nr);
+        rc |= change(m, t, E_ROW_REMOVED, m->rm_key[r], z, dc_run_source_name(run, m->rm_src[r]), rid, nr);
     }
-    dc_key_result_free(&kr);
-    free(ck);
-    if (wrc) return -1;
-    /* the new rows attachment, in the new generation's store order: the
-     * stored sources kept (their order), then this load's (source order) */
+    return rc ? -1 : 0;
+}
+
+/* The new rows attachment, in the new generation's store order: the
+ * stored sources kept (in their order), then this load's (source order). */
+static void rows_attachment(const dc_run_t *run, dc_master_load_t *m)
+{
+    const dc_clusters_t *cl = &run->cl;
     dc_buf_clear(&m->rows);
     dc_buf_put(&m->rows, ROWS_MAGIC, 8);
-    uint64_t nrows = n;
+    uint64_t nrows = run->nrec;
     dc_buf_put(&m->rows, &nrows, 8);
     dc_store_t *st = m->store;
     for (uint32_t s = 0; s < dc_store_nsources(st); s++) {
@@ -548,6 +727,38 @@ int dc_master_keys(dc_run_t *run)
     for (uint32_t s = 0; s < m->nload; s++)
         for (uint32_t i = m->first[s]; i < m->first[s] + m->count[s]; i++)
             row_put(&m->rows, cl->key[cl->of[i]], cl->prob[i]);
+}
+
+int dc_master_keys(dc_run_t *run)
+{
+    dc_master_load_t *m = run->master;
+    kjob_t j = {.m = m, .cl = &run->cl, .n = run->nrec};
+    dc_run_stage_begin(run, "keys");
+    j.pk = dc_xmalloc((j.n ? j.n : 1) * sizeof *j.pk);
+    for (size_t i = 0; i < j.n; i++)
+        if (!key_is_zero(m->prev[i])) j.pk[j.npk++] = (keyidx_t){m->prev[i], (uint32_t)i};
+    qsort(j.pk, j.npk, sizeof *j.pk, cmp_keyidx);
+    size_t nret;
+    dc_hash128_t *ret = retiring_keys(&j, &nret);
+    mark_uncontested(&j);
+    free(j.pk);
+    int rc = assign(&j, ret, nret);
+    free(ret);
+    if (rc == 0) {
+        for (size_t i = 0; i < j.n; i++)   /* unchanged rows keep their probability */
+            if (!m->dirty[i] && !key_is_zero(m->prev[i])) run->cl.prob[i] = m->pprob[i];
+        mark_touched(&j);
+        run->out_cl = m->out_cl;
+        run->out_rec = m->out_rec;
+        rc = write_changes(run, &j);
+    }
+    if (rc == 0) rc = write_master_json(run, m->id, m->gen, (int64_t)m->gen - 1);
+    if (rc == 0) rows_attachment(run, m);
+    if (j.rcl) dc_key_result_free(&j.kr);
+    free(j.triv);
+    free(j.fk);
+    free(j.rcl);
+    if (rc) return -1;
     dc_run_stage_end(run, m->nchanges);
     dc_log(1, "master: %llu changes (%llu new, %llu merged, %llu split, %llu retired citizens)",
            (unsigned long long)m->nchanges, (unsigned long long)m->ev[E_NEW], (unsigned long long)m->ev[E_MERGED],
@@ -562,6 +773,7 @@ int dc_master_commit(dc_run_t *run)
     dc_master_load_t *m = run->master;
     dc_store_txn_t *t = m->txn;
     int rc = 0;
+    double t0 = dc_now();
     for (uint32_t s = 0; s < m->nload && rc == 0; s++) {
         const char *name = dc_run_source_name(run, s);
         if (m->stored_of[s] >= 0) rc = dc_store_txn_drop_source(t, name);
@@ -573,6 +785,7 @@ int dc_master_commit(dc_run_t *run)
     }
     dc_buf_t b = DC_BUF_INIT;
     if (rc == 0) rc = dc_store_txn_attach(t, "rows", m->rows.p, m->rows.len);
+    if (rc == 0 && m->gen == 1) rc = dc_store_txn_attach(t, "identity", m->id, 32);
     if (rc == 0) {
         dc_keyreg_encode(m->reg, &b);
         rc = dc_store_txn_attach(t, "registry", b.p, b.len);
@@ -597,7 +810,8 @@ int dc_master_commit(dc_run_t *run)
     }
     if (rc) return dc_seterr("%s; the master was not updated (its previous generation is intact); the outputs "
                              "of this load are complete: run the same load again", dc_geterr());
-    dc_log(1, "master %s: generation %llu committed", run->opts.master_dir, (unsigned long long)m->gen);
+    dc_log(1, "master %s: generation %llu committed in %.2f s", run->opts.master_dir, (unsigned long long)m->gen,
+           dc_now() - t0);
     return 0;
 }
 
@@ -675,7 +889,8 @@ int dc_master_read_all(dc_run_t *run, const char *dir)
     run->master = m;
     if (dc_store_open(dir, 0, NULL, &m->store)) return -1;
     if (dc_store_generation(m->store) == 0) return dc_seterr("master %s is empty (no load yet)", dir);
-    if (read_state(m->store, &m->rows, &m->reg, &m->model, &m->rules)) return -1;
+    if (read_state(m->store, &m->rows, &m->reg, &m->model, &m->rules) || identity(m->store, m->id)) return -1;
+    m->gen = dc_store_generation(m->store);
     dc_store_t *st = m->store;
     uint32_t ns = dc_store_nsources(st);
     sname_t *o = dc_xmalloc((ns + 1) * sizeof *o);
@@ -714,6 +929,11 @@ int dc_master_read_all(dc_run_t *run, const char *dir)
 }
 
 /* ---------------------------------------------------------------- info */
+
+int dc_master_export_json(dc_run_t *run)
+{
+    return write_master_json(run, run->master->id, run->master->gen, -1);
+}
 
 int dc_master_info(const char *dir, int json, FILE *f)
 {

@@ -136,6 +136,7 @@ typedef struct {
     const dc_intern_t *in;
     const dc_rules_t *rules;
     const uint32_t *rep;        /* NULL, or per record its representative: copies are not keyed */
+    const uint8_t *dirty;       /* NULL, or per record: 1 = new or changed; pairs need a dirty side */
     size_t r0, g;               /* rules r0 .. r0+g-1 */
     uint64_t *words[GROUP];     /* per rule, per record: packed key word or UINT64_MAX */
     uint8_t fields[DC_BK__COUNT], nfields;   /* key fields of those rules */
@@ -203,6 +204,26 @@ static void rule_pairs(void *ctx, size_t t, int tid)
     for (size_t i = 0; i < n; i++)
         if (words[i] != UINT64_MAX) words[m++] = words[i];
     rs->keyed = m;
+    if (k->dirty) {   /* only the blocks (whole) of keys that a dirty record has */
+        vec_t *dk = &c->sv[tid];
+        dk->n = 0;
+        for (size_t i = 0; i < m; i++)
+            if (k->dirty[words[i] & mask]) vec_push(dk, words[i] >> (b + 1));
+        dc_sort_u64(dk->v, dk->n);
+        dk->n = unique_sorted(dk->v, dk->n);
+        size_t w = 0;
+        for (size_t i = 0; i < m; i++) {
+            uint64_t key = words[i] >> (b + 1);
+            size_t lo = 0, hi = dk->n;
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (dk->v[mid] < key) lo = mid + 1;
+                else hi = mid;
+            }
+            if (lo < dk->n && dk->v[lo] == key) words[w++] = words[i];
+        }
+        m = w;
+    }
     /* the record index below bit b is in order among equal keys already
      * (appended in index order, every radix pass stable): not sorted on */
     if (m >= 64) {
@@ -228,7 +249,8 @@ static void rule_pairs(void *ctx, size_t t, int tid)
             if (sz <= rules->max_block) {
                 for (size_t x = s; x < e; x++)
                     for (size_t y = x + 1; y < e; y++)
-                        if (!req || ((words[x] | words[y]) & flag))
+                        if ((!req || ((words[x] | words[y]) & flag)) &&
+                            (!k->dirty || k->dirty[words[x] & mask] || k->dirty[words[y] & mask]))
                             vec_push(rp, pack_pair((uint32_t)(words[x] & mask), (uint32_t)(words[y] & mask)));
             } else {
                 rs->capped_blocks++;
@@ -243,7 +265,8 @@ static void rule_pairs(void *ctx, size_t t, int tid)
                 dc_sort_u64(v, sz);
                 for (size_t x = 0; x < sz; x++)
                     for (size_t y = x + 1; y < sz && y < x + rules->window; y++)
-                        if (!req || ((v[x] | v[y]) & flag))
+                        if ((!req || ((v[x] | v[y]) & flag)) &&
+                            (!k->dirty || k->dirty[v[x] & mask] || k->dirty[v[y] & mask]))
                             vec_push(rp, pack_pair((uint32_t)(v[x] & mask), (uint32_t)(v[y] & mask)));
             }
         }
@@ -320,6 +343,13 @@ size_t dc_block_pairs_rep(const dc_record_t *recs, size_t n, const dc_intern_t *
                           const dc_rules_t *rules, int nthreads, const uint32_t *rep,
                           dc_rule_pairs_fn on_rule, void *ud, uint64_t **pairs_out, dc_block_stats_t *st)
 {
+    return dc_block_pairs_dirty(recs, n, in, rules, nthreads, rep, NULL, on_rule, ud, pairs_out, st);
+}
+
+size_t dc_block_pairs_dirty(const dc_record_t *recs, size_t n, const dc_intern_t *in,
+                            const dc_rules_t *rules, int nthreads, const uint32_t *rep, const uint8_t *dirty,
+                            dc_rule_pairs_fn on_rule, void *ud, uint64_t **pairs_out, dc_block_stats_t *st)
+{
     double t0 = dc_now();
     memset(st, 0, sizeof *st);
     st->nrules = rules->n;
@@ -347,6 +377,7 @@ size_t dc_block_pairs_rep(const dc_record_t *recs, size_t n, const dc_intern_t *
         k.in = in;
         k.rules = rules;
         k.rep = rep;
+        k.dirty = dirty;
         k.r0 = r0;
         k.g = DC_MIN((size_t)GROUP, rules->n - r0);
         k.b = b;

@@ -240,6 +240,15 @@ size_t dc_block_pairs_ex(const dc_record_t *recs, size_t n, const dc_intern_t *i
 size_t dc_block_pairs_rep(const dc_record_t *recs, size_t n, const dc_intern_t *in,
                           const dc_rules_t *rules, int nthreads, const uint32_t *rep,
                           dc_rule_pairs_fn on_rule, void *ud, uint64_t **pairs, dc_block_stats_t *st);
+/*! dc_block_pairs_dirty() : dc_block_pairs_rep for a load into a master:
+ *  with `dirty` (per record, may be NULL), only the blocks of keys that a
+ *  dirty record has are enumerated, and only pairs with a dirty record
+ *  are kept: the same pairs as dc_block_pairs_rep followed by that filter,
+ *  at the cost of the dirty records' blocks (a block is whole or absent,
+ *  so sorted neighbourhoods are the same). */
+size_t dc_block_pairs_dirty(const dc_record_t *recs, size_t n, const dc_intern_t *in,
+                            const dc_rules_t *rules, int nthreads, const uint32_t *rep, const uint8_t *dirty,
+                            dc_rule_pairs_fn on_rule, void *ud, uint64_t **pairs, dc_block_stats_t *st);
 void dc_block_stats_free(dc_block_stats_t *st);
 
 /* ------------------------------------------------------ exact duplicates */

@@ -62,16 +62,12 @@ int dc_block_run(dc_run_t *run)
     if (ms->ncopies)
         dc_log(1, "exact copies: %llu rows identical to an earlier row (joined to it, not scored)",
                (unsigned long long)ms->ncopies);
-    ms->npairs = dc_block_pairs_rep(run->recs, run->nrec, run->in, &ms->rules, run->opts.nthreads, ms->rep,
-                                    NULL, NULL, &ms->pairs, &ms->bstats);
-    if (run->dirty) {   /* a load into a master: only pairs with a new or changed row */
-        size_t k = 0;
-        for (size_t p = 0; p < ms->npairs; p++)
-            if (run->dirty[ms->pairs[p] >> 32] || run->dirty[(uint32_t)ms->pairs[p]]) ms->pairs[k++] = ms->pairs[p];
-        dc_log(1, "blocking: %llu of %llu candidate pairs hold a new or changed row", (unsigned long long)k,
-               (unsigned long long)ms->npairs);
-        ms->npairs = k;
-    }
+    /* a load into a master: only pairs with a new or changed row, except
+     * when the model is estimated again (--retrain): then every pair, for
+     * the estimation, and the others are dropped after scoring */
+    const uint8_t *dirty = run->opts.retrain ? NULL : run->dirty;
+    ms->npairs = dc_block_pairs_dirty(run->recs, run->nrec, run->in, &ms->rules, run->opts.nthreads, ms->rep,
+                                      dirty, NULL, NULL, &ms->pairs, &ms->bstats);
     dc_run_stage_end(run, ms->npairs);
     dc_log(1, "blocking: %llu candidate pairs (%.2f per record)", (unsigned long long)ms->npairs,
            run->nrec ? (double)ms->npairs / (double)run->nrec : 0.0);
@@ -197,6 +193,19 @@ int dc_score_run(dc_run_t *run)
     dc_parallel_for(run->opts.nthreads, ms->npairs, 4096, score_one, &s);
     ms->match_weight = prob_weight(run->opts.match_threshold);
     ms->review_weight = prob_weight(run->opts.review_threshold);
+    if (run->dirty && run->opts.retrain) {   /* estimated on every pair: keep those with a dirty row */
+        size_t k = 0;
+        for (size_t p = 0; p < ms->npairs; p++) {
+            uint64_t pr = ms->pairs[p];
+            if (!run->dirty[pr >> 32] && !run->dirty[(uint32_t)pr]) continue;
+            ms->pairs[k] = pr;
+            ms->pats[k] = ms->pats[p];
+            ms->score[k++] = ms->score[p];
+        }
+        dc_log(1, "master: %llu of %llu scored pairs hold a new or changed row", (unsigned long long)k,
+               (unsigned long long)ms->npairs);
+        ms->npairs = k;
+    }
     memset(ms->whist, 0, sizeof ms->whist);
     for (size_t p = 0; p < ms->npairs; p++) {
         double f = floor(((double)ms->score[p] - DC_WHIST_LO) / DC_WHIST_WIDTH);

@@ -325,10 +325,10 @@ void dc_report_json(const dc_run_t *run, dc_buf_t *out)
     dc_jw_key(j, "reconciliation");
     dc_jw_open(j, '{', DC_JW_LINES);
     dc_jw_kv_u64(j, "input_rows", ld->rows_in);
-    dc_jw_kv_u64(j, "linked_rows", linked);
+    dc_jw_kv_u64(j, "linked_rows", dc_run_rows_linked(run));
     dc_jw_kv_u64(j, "rejected_rows", ld->rows_rejected);
     dc_jw_key(j, "balanced");
-    dc_jw_bool(j, ld->rows_in == linked + ld->rows_rejected);
+    dc_jw_bool(j, ld->rows_in == dc_run_rows_linked(run) + ld->rows_rejected);
     dc_jw_kv_u64(j, "citizens", run->cl.ncl);
     dc_jw_kv_u64(j, "duplicates_removed", linked - run->cl.ncl);
     dc_jw_key(j, "reject_rate");
@@ -414,7 +414,7 @@ void dc_report_summary(const dc_run_t *run, FILE *out)
         fprintf(out, "  conflicts   %s citizens (two IDs %s, birth dates %s)\n", a, b, c);
     }
     fprintf(out, "  reconciled  %s\n",
-            ld->rows_in == linked + ld->rows_rejected ? "yes: input = linked + rejected"
+            ld->rows_in == dc_run_rows_linked(run) + ld->rows_rejected ? "yes: input = linked + rejected"
                                                       : "NO: input != linked + rejected");
     fprintf(out, "  time        %.2f s   peak memory %.1f MiB\n", total, (double)peak / 1048576.0);
     if (run->opts.outdir) fprintf(out, "  outputs     %s/\n", run->opts.outdir);

@@ -128,7 +128,7 @@ static void head(rep_t *r)
     const dc_run_t *run = r->run;
     dc_buf_t *b = r->b;
     const dc_load_stats_t *ld = &run->load;
-    int balanced = ld->rows_in == r->linked + ld->rows_rejected;
+    int balanced = ld->rows_in == dc_run_rows_linked(run) + ld->rows_rejected;
     dc_buf_printf(b, "<h1>dancu run report</h1>\n<p class=\"sub\">dancu %s &middot; ", DC_VERSION);
     dc_html_count(b, ld->nsources);
     dc_buf_puts(b, " input files &middot; ");

@@ -8,7 +8,7 @@
  * vowel modifier + tone) or, for anything else, a Unicode code point.
  * Decoding needs no generic Unicode call for ASCII, the 134 precomposed
  * Vietnamese letters and combining marks (NFD input, Windows-1258 style):
- * a table built once from utf8proc maps every such code point to its cell.
+ * the letter table of dc_vnfold.h maps every such code point to its cell.
  * Other code points go through utf8proc (case and category).
  *
  * Canonical tone placement (docs/NORMALIZATION.md): the tone goes on the
@@ -25,21 +25,16 @@
 #define DC_TEXT_H
 
 #include "common/dc_common.h"
+#include "normalize/dc_vnfold.h"
 
 #include <stdint.h>
 
 #define DC_TXT_MAXTOK 24   /* tokens kept per text (the rest are dropped, flagged) */
 #define DC_TXT_MAXLEN 24   /* cells kept per token */
 
-/* Letter codes of Vietnamese letters with a modifier (cell low byte);
- * plain letters, digits and the apostrophe use their ASCII code. */
-enum {
-    DC_L_A_BREVE = 1, DC_L_A_CIRC = 2, DC_L_E_CIRC = 3, DC_L_O_CIRC = 4,
-    DC_L_O_HORN = 5, DC_L_U_HORN = 6, DC_L_D_BAR = 7
-};
-
-/* Tones (cell bits 8-10). */
-enum { DC_TONE_NONE = 0, DC_TONE_GRAVE, DC_TONE_HOOK, DC_TONE_TILDE, DC_TONE_ACUTE, DC_TONE_DOT };
+/* Cell low byte: the letter codes DC_L_* of dc_vnfold.h (letters with a
+ * modifier); plain letters, digits and the apostrophe use their ASCII
+ * code. Cell bits 8-10: the tone, DC_TONE_* of dc_vnfold.h. */
 
 #define DC_CELL_CP 0x80000000u           /* cell holds a code point (other letter) */
 #define DC_CELL_LETTER(c) ((c) & 0xffu)

@@ -2,40 +2,31 @@
 /*
  * norm_text.c - Vietnamese text as syllables (dc_text.h).
  *
- * DESIGN: one table, built once, maps every code point a Vietnamese text
- * is made of (ASCII, the 134 precomposed letters, the combining tone and
- * vowel marks) to a cell: letter code + tone + case. The 134 letters are
- * found by composing base + modifier + tone with utf8proc_NFC, so the table
- * cannot disagree with Unicode. Decoding a name is then a loop over bytes
- * with one table look-up per letter; utf8proc is called only for code
- * points outside that set (other scripts, symbols).
+ * DESIGN: the letter table of dc_vnfold.h (the one table of dancu's
+ * letters, shared with the address folder) maps every code point a
+ * Vietnamese text is made of (ASCII, the 134 precomposed letters, the
+ * combining tone and vowel marks) to a cell: letter code + tone + case;
+ * it is generated from Unicode's decompositions and checked against
+ * utf8proc by check_vnfold, so it cannot disagree with Unicode. Decoding a
+ * name is then a loop over bytes with one table look-up per letter;
+ * utf8proc is called only for code points outside that set (other
+ * scripts, symbols). The writers keep the way back (letter + tone + case
+ * -> UTF-8) in a cache built once from the same table.
  */
 #include "normalize/dc_text.h"
+#include "normalize/dc_vnfold.h"
 #include "common/dc_utf8.h"
 
 #include <pthread.h>   /* pthread_once */
-#include <stdlib.h>    /* free */
 #include <string.h>    /* memcpy */
-#include <utf8proc.h>  /* utf8proc_NFC, utf8proc_tolower, utf8proc_category */
+#include <utf8proc.h>  /* utf8proc_tolower, utf8proc_toupper, utf8proc_category */
 
 /* Cell layout: bits 0-7 letter code, 8-10 tone, 11 upper case. */
 #define CELL_UPPER 0x800u
 #define MK(letter, tone) ((uint32_t)(letter) | ((uint32_t)(tone) << 8))
 
-/* Table entry for a code point: 0 = not a Vietnamese letter or mark. */
-enum { K_NONE = 0, K_LETTER = 1, K_MARK_TONE = 2, K_MARK_MOD = 3 };
-typedef struct {
-    uint8_t kind, letter, tone, upper;
-} cpinfo_t;
-
-#define LOW_MAX 0x250     /* code points 0..0x24f: Latin-1, Extended-A, -B */
-#define HI_BASE 0x1EA0
-#define HI_MAX 0x1F00
-static cpinfo_t low_tab[LOW_MAX];
-static cpinfo_t hi_tab[HI_MAX - HI_BASE];
-static cpinfo_t mark_tab[0x70];            /* U+0300..U+036F */
-
-/* compose[letter][tone][upper] -> UTF-8 (NUL-terminated, <= 3 bytes) */
+/* The writers' cache of the letter table (dc_vnfold.h), built once:
+ * compose[letter][tone][upper] -> UTF-8 (NUL-terminated, <= 3 bytes). */
 static char compose_tab[8 + 128][6][2][4];
 static uint8_t compose_len[8 + 128][6][2];
 static uint8_t ascii_letter[128];   /* lower-case code of an ASCII letter, 0 otherwise */
@@ -45,44 +36,10 @@ static uint8_t has_mod[136];   /* vowel carries a modifier (ă â ê ô ơ ư) *
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-static const struct {
-    uint8_t code;
-    char base;
-    uint32_t mark;   /* combining modifier, 0 none */
-} vowels[] = {
-    {'a', 'a', 0},      {DC_L_A_BREVE, 'a', 0x306}, {DC_L_A_CIRC, 'a', 0x302},
-    {'e', 'e', 0},      {DC_L_E_CIRC, 'e', 0x302},  {'i', 'i', 0},
-    {'o', 'o', 0},      {DC_L_O_CIRC, 'o', 0x302},  {DC_L_O_HORN, 'o', 0x31B},
-    {'u', 'u', 0},      {DC_L_U_HORN, 'u', 0x31B},  {'y', 'y', 0},
-};
-static const uint32_t tone_mark[6] = {0, 0x300, 0x309, 0x303, 0x301, 0x323};
-
-static void set_info(uint32_t cp, cpinfo_t ci)
+static void put_compose(uint8_t code, int tone, int upper)
 {
-    if (cp < LOW_MAX) low_tab[cp] = ci;
-    else if (cp >= HI_BASE && cp < HI_MAX) hi_tab[cp - HI_BASE] = ci;
-    else if (cp >= 0x300 && cp < 0x370) mark_tab[cp - 0x300] = ci;
-}
-
-static uint32_t nfc_one(uint32_t base, uint32_t m1, uint32_t m2)
-{
-    uint8_t src[16];
-    size_t n = 0;
-    n += dc_utf8_put(base, (char *)src + n);
-    if (m1) n += dc_utf8_put(m1, (char *)src + n);
-    if (m2) n += dc_utf8_put(m2, (char *)src + n);
-    src[n] = 0;
-    uint8_t *r = utf8proc_NFC(src);
-    if (!r) dc_die("utf8proc_NFC failed while building the letter table");
-    utf8proc_int32_t cp;
-    utf8proc_ssize_t k = utf8proc_iterate(r, -1, &cp);
-    if (k <= 0 || r[k] != 0) dc_die("letter table: U+%04X + marks does not compose", base);
-    free(r);
-    return (uint32_t)cp;
-}
-
-static void put_compose(uint8_t code, int tone, int upper, uint32_t cp)
-{
+    uint32_t cp = dc_vnfold_compose(code, (unsigned)tone, upper);
+    if (!cp) return;
     char tmp[8];
     size_t k = dc_utf8_put(cp, tmp);
     memcpy(compose_tab[code][tone][upper], tmp, (size_t)k);
@@ -94,76 +51,25 @@ static void build_tables(void)
 {
     for (int c = 'a'; c <= 'z'; c++) {
         base_of[c] = (uint8_t)c;
-        set_info((uint32_t)c, (cpinfo_t){K_LETTER, (uint8_t)c, 0, 0});
-        set_info((uint32_t)(c - 32), (cpinfo_t){K_LETTER, (uint8_t)c, 0, 1});
-        compose_tab[c][0][0][0] = (char)c;
-        compose_tab[c][0][1][0] = (char)(c - 32);
-        compose_len[c][0][0] = compose_len[c][0][1] = 1;
+        put_compose((uint8_t)c, 0, 0);
+        put_compose((uint8_t)c, 0, 1);
         ascii_letter[c] = (uint8_t)c;
         ascii_letter[c - 32] = (uint8_t)c;
     }
-    for (size_t v = 0; v < DC_ARRAY_LEN(vowels); v++) {
-        uint8_t code = vowels[v].code;
-        base_of[code] = (uint8_t)vowels[v].base;
+    for (size_t v = 0; v < DC_VNFOLD_NVOWELS; v++) {
+        uint8_t code = dc_vnfold_vowels[v].code;
+        base_of[code] = (uint8_t)dc_vnfold_vowels[v].base;
         is_vowel[code] = 1;
-        has_mod[code] = vowels[v].mark != 0;
-        for (int tone = 0; tone < 6; tone++) {
-            for (int up = 0; up < 2; up++) {
-                uint32_t base = (uint32_t)(up ? vowels[v].base - 32 : vowels[v].base);
-                uint32_t cp = nfc_one(base, vowels[v].mark, tone_mark[tone]);
-                set_info(cp, (cpinfo_t){K_LETTER, code, (uint8_t)tone, (uint8_t)up});
-                put_compose(code, tone, up, cp);
-            }
-        }
+        has_mod[code] = dc_vnfold_vowels[v].mark != 0;
+        for (int tone = 0; tone < 6; tone++)
+            for (int up = 0; up < 2; up++) put_compose(code, tone, up);
     }
     base_of[DC_L_D_BAR] = 'd';
-    set_info(0x111, (cpinfo_t){K_LETTER, DC_L_D_BAR, 0, 0});
-    set_info(0x110, (cpinfo_t){K_LETTER, DC_L_D_BAR, 0, 1});
-    /* Ð (U+00D0, Icelandic eth) is often typed for Đ by legacy keyboards. */
-    set_info(0xD0, (cpinfo_t){K_LETTER, DC_L_D_BAR, 0, 1});
-    put_compose(DC_L_D_BAR, 0, 0, 0x111);
-    put_compose(DC_L_D_BAR, 0, 1, 0x110);
-    /* Combining marks (NFD input, Windows-1258 style decomposed text). */
-    for (int tone = 1; tone < 6; tone++)
-        set_info(tone_mark[tone], (cpinfo_t){K_MARK_TONE, 0, (uint8_t)tone, 0});
-    set_info(0x340, (cpinfo_t){K_MARK_TONE, 0, DC_TONE_GRAVE, 0});
-    set_info(0x341, (cpinfo_t){K_MARK_TONE, 0, DC_TONE_ACUTE, 0});
-    set_info(0x302, (cpinfo_t){K_MARK_MOD, 0x02, 0, 0});
-    set_info(0x306, (cpinfo_t){K_MARK_MOD, 0x06, 0, 0});
-    set_info(0x31B, (cpinfo_t){K_MARK_MOD, 0x1B, 0, 0});
-    /* A plain ASCII letter composes with tone 0 only: fill the other tones of
-     * consonants with the letter itself (never used for output). */
+    put_compose(DC_L_D_BAR, 0, 0);
+    put_compose(DC_L_D_BAR, 0, 1);
 }
 
 static void init(void) { pthread_once(&once, build_tables); }
-
-static inline const cpinfo_t *info_of(uint32_t cp)
-{
-    if (cp < LOW_MAX) return &low_tab[cp];
-    if (cp >= HI_BASE && cp < HI_MAX) return &hi_tab[cp - HI_BASE];
-    if (cp >= 0x300 && cp < 0x370) return &mark_tab[cp - 0x300];
-    return NULL;
-}
-
-/* Apply a combining modifier to a letter code. */
-static uint8_t apply_mod(uint8_t letter, uint8_t mod)
-{
-    switch (mod) {
-    case 0x02:
-        if (letter == 'a') return DC_L_A_CIRC;
-        if (letter == 'e') return DC_L_E_CIRC;
-        if (letter == 'o') return DC_L_O_CIRC;
-        break;
-    case 0x06:
-        if (letter == 'a') return DC_L_A_BREVE;
-        break;
-    case 0x1B:
-        if (letter == 'o') return DC_L_O_HORN;
-        if (letter == 'u') return DC_L_U_HORN;
-        break;
-    }
-    return 0;
-}
 
 static int is_apostrophe(uint32_t cp)
 {
@@ -198,20 +104,21 @@ void dc_text_decode(const char *s, size_t n, dc_text_t *t)
         size_t k = dc_utf8_dec(p + i, n - i, &cp);
         if (!k) { t->flags |= DC_TXT_PUNCT; i++; cur = NULL; continue; }
         i += k;
-        const cpinfo_t *ci = info_of(cp);
-        if (ci && ci->kind == K_LETTER) {
+        const dc_vnfold_t *ci = dc_vnfold_get(cp);
+        if (ci && (ci->flags & DC_VF_NAME)) {
             if (!cur) {
                 if (t->n == DC_TXT_MAXTOK) { t->flags |= DC_TXT_TRUNC; continue; }
                 cur = &t->t[t->n++];
                 cur->n = 0;
             }
             if (cur->n == DC_TXT_MAXLEN) { t->flags |= DC_TXT_TRUNC; continue; }
-            cur->c[cur->n++] = MK(ci->letter, ci->tone) | (ci->upper ? CELL_UPPER : 0);
+            int up = ci->flags & DC_VF_UPPER;
+            cur->c[cur->n++] = MK(ci->letter, ci->tone) | (up ? CELL_UPPER : 0);
             if (ci->tone || ci->letter < 8) t->flags |= DC_TXT_DIACRITICS;
-            t->flags |= ci->upper ? DC_TXT_UPPER : DC_TXT_LOWER;
+            t->flags |= up ? DC_TXT_UPPER : DC_TXT_LOWER;
             continue;
         }
-        if (ci && ci->kind == K_MARK_TONE) {
+        if (ci && (ci->flags & DC_VF_TONE_MARK)) {
             /* on a letter (a misplaced one is moved to the vowel by
              * dc_text_canon); after a digit or an apostrophe it is dropped */
             uint32_t last = cur && cur->n ? cur->c[cur->n - 1] : DC_CELL_CP;
@@ -225,10 +132,10 @@ void dc_text_decode(const char *s, size_t n, dc_text_t *t)
             }
             continue;
         }
-        if (ci && ci->kind == K_MARK_MOD) {
+        if (ci && (ci->flags & DC_VF_MOD_MARK)) {
             if (cur && cur->n && !(cur->c[cur->n - 1] & DC_CELL_CP)) {
                 uint32_t *c = &cur->c[cur->n - 1];
-                uint8_t nl = apply_mod((uint8_t)DC_CELL_LETTER(*c), ci->letter);
+                unsigned nl = dc_vnfold_apply_mod(DC_CELL_LETTER(*c), cp);
                 if (nl) { *c = (*c & ~0xffu) | nl; t->flags |= DC_TXT_DIACRITICS; }
             }
             continue;
@@ -270,8 +177,8 @@ void dc_text_decode(const char *s, size_t n, dc_text_t *t)
             }
             if (cur->n < DC_TXT_MAXLEN) {
                 uint32_t lc = (uint32_t)utf8proc_tolower((utf8proc_int32_t)cp);
-                const cpinfo_t *li = info_of(lc);
-                if (li && li->kind == K_LETTER) {   /* İ -> i: a letter of ours after all */
+                const dc_vnfold_t *li = dc_vnfold_get(lc);
+                if (li && (li->flags & DC_VF_NAME)) {   /* İ -> i: a letter of ours after all */
                     cur->c[cur->n++] = MK(li->letter, li->tone);
                 } else {
                     cur->c[cur->n++] = DC_CELL_CP | lc;

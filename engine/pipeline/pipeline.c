@@ -103,7 +103,11 @@ static int st_master_commit(dc_run_t *run, pctx_t *c) { DC_UNUSED(c); return dc_
 
 /* master export: the whole master as a run's citizens and links */
 static int st_export_read(dc_run_t *run, pctx_t *c) { DC_UNUSED(c); return dc_master_read_all(run, run->opts.master_dir); }
-static int st_export_stage(dc_run_t *run, pctx_t *c) { DC_UNUSED(c); return dc_output_begin(run); }
+static int st_export_stage(dc_run_t *run, pctx_t *c)
+{
+    DC_UNUSED(c);
+    return dc_output_begin(run) || dc_master_export_json(run) ? -1 : 0;
+}
 static int st_export_links(dc_run_t *run, pctx_t *c)
 {
     DC_UNUSED(c);

@@ -190,6 +190,12 @@ int dc_run_check_memory_early(const dc_run_t *run, const char *const *paths, siz
  *  record exceeds opts.memory_limit. */
 int dc_run_check_memory_matching(const dc_run_t *run);
 
+/*! dc_run_rows_linked() : the rows of this run's inputs that are in a
+ *  citizen (all records, except in a load into a master, whose records
+ *  also hold the stored rows of other sources): the "linked" of
+ *  input = linked + rejected. */
+uint64_t dc_run_rows_linked(const dc_run_t *run);
+
 /*! dc_run_source_name() : the name of source index `s` of a record
  *  (a loaded file, or a source stored in the master), "" if unknown. */
 const char *dc_run_source_name(const dc_run_t *run, uint32_t s);

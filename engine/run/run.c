@@ -217,6 +217,15 @@ void dc_run_manifest_json(const dc_run_t *run, const char *const *paths, size_t 
     dc_jw_close(j);
 }
 
+uint64_t dc_run_rows_linked(const dc_run_t *run)
+{
+    if (!run->cl.off) return 0;
+    if (!run->nxsrc) return run->cl.off[run->cl.ncl];
+    uint64_t n = 0;
+    for (size_t i = 0; i < run->nrec; i++) n += run->recs[i].source < run->load.nsources;
+    return n;
+}
+
 const char *dc_run_source_name(const dc_run_t *run, uint32_t s)
 {
     if (s < run->load.nsources) return run->load.sources[s].name ? run->load.sources[s].name : "";

@@ -800,6 +800,61 @@ START_TEST(test_changeset_merge_split)
 }
 END_TEST
 
+
+/* Change sets of a real master (dancu run --master): two deliveries and a
+ * corrected re-delivery; after each, the database equals the master's
+ * full export (dancu master export). */
+START_TEST(test_master_change_sets)
+{
+    need_setup();
+    char d[1300];
+    snprintf(d, sizeof d, "%s/master", g_work);
+    const char *ex = DANCU_SRCDIR "/data-samples/mixed-1000/exports";
+    ck_assert_int_eq(dc_test_run("rm -rf '%s' && mkdir -p '%s/fix' && cd '%s' && B='%s' && M='%s' && "
+                                 "$B run -q -o $M/l1 --master $M/m $(ls | head -8) && "
+                                 "$B master export -q $M/m -o $M/e1 && "
+                                 "$B run -q -o $M/l2 --master $M/m $(ls | tail -n +9) && "
+                                 "$B master export -q $M/m -o $M/e2 && "
+                                 "f=$(ls | grep thuong_tru.csv | head -1) && "
+                                 "awk 'BEGIN{FS=OFS=\",\"} NR==2{next} NR==3{$5=\"Ta Quang Buu\"; $8=\"\"} {print}' "
+                                 "\"$f\" > $M/fix/\"$f\" && "
+                                 "$B run -q -o $M/l3 --master $M/m $M/fix/* && "
+                                 "$B master export -q $M/m -o $M/e3",
+                                 d, d, ex, DANCU_BIN, d),
+                     0);
+    /* out of order: refused, nothing changes */
+    char *msg;
+    ck_assert_int_eq(deliver(&msg, NULL, "'%s/l2' --to '%s' --schema mcs", d, g_urlpw), 1);
+    ck_assert_msg(strstr(msg, "holds no generation of that master") != NULL, "%s", msg);
+    free(msg);
+    ck_assert_int_eq(psql_num("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'mcs';"), 0);
+    for (int k = 1; k <= 3; k++) {
+        char load[1400], exp[1400];
+        snprintf(load, sizeof load, "%s/l%d", d, k);
+        snprintf(exp, sizeof exp, "%s/e%d", d, k);
+        ck_assert_int_eq(deliver(NULL, NULL, "-q '%s' --to '%s' --schema mcs", load, g_urlpw), 0);
+        ck_assert_msg(diff_with_export("mcs", exp) == 0, "after load %d the database differs from the master's export", k);
+        if (k == 1) {   /* load 3 before load 2: refused */
+            ck_assert_int_eq(deliver(&msg, NULL, "'%s/l3' --to '%s' --schema mcs", d, g_urlpw), 1);
+            ck_assert_msg(strstr(msg, "schema holds generation 1") != NULL, "%s", msg);
+            free(msg);
+        }
+    }
+    ck_assert_int_eq(psql_num("SELECT max(master_generation) FROM mcs.runs;"), 3);
+    /* a fourth load, delivered by the run itself (--deliver) */
+    ck_assert_int_eq(dc_test_run("cd '%s' && '%s' run -q -o '%s/l4' --master '%s/m' --deliver '%s' --schema mcs "
+                                 "$(ls | grep tam_tru | head -2) && '%s' master export -q '%s/m' -o '%s/e4'",
+                                 ex, DANCU_BIN, d, d, g_urlpw, DANCU_BIN, d, d),
+                     0);
+    char e4[1400];
+    snprintf(e4, sizeof e4, "%s/e4", d);
+    ck_assert_int_eq(diff_with_export("mcs", e4), 0);
+    ck_assert_int_eq(psql_num("SELECT max(master_generation) FROM mcs.runs;"), 4);
+    ck_assert_int_eq(psql_num("SELECT count(*) FROM mcs.runs WHERE kind = 'changes';"), 4);
+    ck_assert_int_eq(psql_num("SELECT count(*) FROM mcs.changes WHERE event = 'row_removed';") >= 1, 1);
+}
+END_TEST
+
 START_TEST(test_role_owning_only_its_schema)
 {
     need_setup();
@@ -941,6 +996,7 @@ static Suite *deliver_suite(void)
     tcase_add_test(tc, test_changeset_touched_rows_only);
     tcase_add_test(tc, test_changeset_merge_split);
     tcase_add_test(tc, test_changeset_deficient_verify);
+    tcase_add_test(tc, test_master_change_sets);
     tcase_add_test(tc, test_credentials_never_printed);
     tcase_add_test(tc, test_role_owning_only_its_schema);
     tcase_add_test(tc, test_formula_guard_undone);

@@ -335,6 +335,18 @@ START_TEST(test_first_load_is_batch)
     ck_assert(dc_test_json_valid(j, n));
     ck_assert_ptr_nonnull(strstr(j, "\"generation\": 1"));
     free(j);
+    /* --retrain: a new model, kept by the master; the keys stay */
+    dancu(0, "run -q -o '%s/l1r' --master '%s/m' --retrain %s", d, d, args);
+    snprintf(a, sizeof a, "%s/l1r/changes.csv", d);
+    j = dc_test_read_file(a, &n);
+    ck_assert_msg(!strstr(j, "\nnew,") && !strstr(j, "\nsplit,") && !strstr(j, "\nmerged,"),
+                  "a re-delivery of the same files with --retrain changed citizens");
+    free(j);
+    dancu(0, "master info '%s/m' > '%s/info.txt'", d, d);
+    snprintf(a, sizeof a, "%s/info.txt", d);
+    j = dc_test_read_file(a, &n);
+    ck_assert_ptr_nonnull(strstr(j, "generation 2"));
+    free(j);
     /* --retrain needs --master; a file is not a master */
     dancu(2, "run -q -o '%s/x' --retrain %s 2>/dev/null", d, args);
     snprintf(a, sizeof a, "touch '%s/plainfile'", d);
@@ -356,6 +368,12 @@ START_TEST(test_deliveries)
         char lo[4400];
         snprintf(lo, sizeof lo, "%s/l%d", d, b);
         if (b) check_apply(prev, lo, cur);
+        /* every row of the delivery is linked or rejected */
+        char rp[4600];
+        snprintf(rp, sizeof rp, "%s/report.json", lo);
+        char *rj = dc_test_read_file(rp, NULL);
+        ck_assert_msg(strstr(rj, "\"balanced\": true") != NULL, "load %d: not reconciled", b);
+        free(rj);
         /* every previous key whose citizen the load did not touch is kept */
         if (b) {
             lines_t ch, pl, nl;
@@ -614,6 +632,11 @@ START_TEST(test_refused)
     free(atts);
     ck_assert_int_ge(n, 4);
     dancu(0, "master export -q '%s/m' -o '%s/good'", d, d);
+    /* one load at a time: another process holding the lock */
+    ck_assert_int_eq(dc_test_run("flock '%s/m/LOCK' sh -c \"'%s' run -q -o '%s/busy' --master '%s/m' %s 2>'%s/err'\"; "
+                                 "test $? -eq 1 && grep -q 'another process' '%s/err'",
+                                 d, DANCU_BIN, d, d, a0, d, d),
+                     0);
     /* a folder with other files, a record store that is not a master */
     ck_assert_int_eq(dc_test_run("mkdir -p '%s/foreign' && echo x > '%s/foreign/notes.txt'", d, d), 0);
     dancu(1, "run -q -o '%s/bad3' --master '%s/foreign' %s 2>/dev/null", d, d, a0);
