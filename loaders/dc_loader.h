@@ -193,6 +193,11 @@ typedef enum dc_source_naming {
 
 /*! dc_source_name_as() : the source name of `path` (malloc'd). */
 char *dc_source_name_as(const char *path, dc_source_naming_t naming);
+/*! dc_source_temporary_register() : 1 when the source name says the file
+ *  is a temporary-residence register: its base name holds "tam_tru",
+ *  "tam-tru", "tam tru" or "tamtru", in any case, or "tạm trú" / "tạm_trú"
+ *  (docs/INPUT.md, "Permanent and temporary registers"). */
+int dc_source_temporary_register(const char *name);
 /*! dc_source_naming_parse() : "base" or "path". @return 0, or -1. */
 int dc_source_naming_parse(const char *s, dc_source_naming_t *out);
 

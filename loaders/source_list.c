@@ -69,6 +69,32 @@ char *dc_source_name_as(const char *path, dc_source_naming_t naming)
 
 char *dc_source_name(const char *path) { return dc_source_name_as(path, DC_SOURCE_NAME_BASE); }
 
+static int is_letter(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80; }
+
+int dc_source_temporary_register(const char *name)
+{
+    const char *base = strrchr(name, '/');
+    base = base ? base + 1 : name;
+    /* "tam" and "tru" (or "tạm" and "trú") with at most one of _ - space
+     * between, not inside a longer word */
+    static const char *const tam[] = {"tam", "TAM", "Tam", "t\xe1\xba\xa1m", "T\xe1\xba\xa1m", "T\xe1\xba\xa0M"};
+    static const char *const tru[] = {"tru", "TRU", "Tru", "tr\xc3\xba", "Tr\xc3\xba", "TR\xc3\x9a"};
+    for (const char *p = base; *p; p++) {
+        if (p > base && is_letter((unsigned char)p[-1])) continue;
+        for (size_t a = 0; a < DC_ARRAY_LEN(tam); a++) {
+            size_t la = strlen(tam[a]);
+            if (strncmp(p, tam[a], la)) continue;
+            const char *q = p + la;
+            if (*q == '_' || *q == '-' || *q == ' ') q++;
+            for (size_t b = 0; b < DC_ARRAY_LEN(tru); b++) {
+                size_t lb = strlen(tru[b]);
+                if (!strncmp(q, tru[b], lb) && !is_letter((unsigned char)q[lb])) return 1;
+            }
+        }
+    }
+    return 0;
+}
+
 typedef struct ent {
     const char *path;
     char *name;

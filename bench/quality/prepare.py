@@ -15,8 +15,10 @@ Column mappings (the register's columns: ho_ten = full name, family name
 first, then middle names, then the given name: the register's order, which
 the name parser relies on; ngay_sinh = dd/mm/yyyy; gioi_tinh; so_cmnd = the one ID number column
 used; que_quan = native place; noi_thuong_tru = permanent address, free text).
-Values the register has no column for (e-mail, phone, passport, occupation,
-postcode) are left out: docs/MATCHING.md, "Public benchmarks".
+Values the register has no column for go to extra columns named email, phone,
+passport, licence and national_id (XCOLS, empty when the set has none): the
+default settings ignore them (carried-through columns); a settings file can
+declare them as comparisons (non_register.rules; docs/SETTINGS.md).
 
   febrl1-4     rec_id -> record_id; surname + given_name -> ho_ten;
                date_of_birth YYYYMMDD -> ngay_sinh (kept as is when not a date);
@@ -24,7 +26,8 @@ postcode) are left out: docs/MATCHING.md, "Public benchmarks".
                street_number address_1, address_2, suburb postcode state -> noi_thuong_tru.
                Truth: the N of rec-N-org / rec-N-dup-K (4a and 4b share N).
   fake_1000    unique_id -> record_id; surname + first_name -> ho_ten; dob
-               (yyyy-mm-dd) -> ngay_sinh; city -> noi_thuong_tru. Truth: cluster.
+               (yyyy-mm-dd) -> ngay_sinh; city -> noi_thuong_tru; email -> email.
+               Truth: cluster.
   historical_50k  unique_id -> record_id; surname + first_name -> ho_ten (the
                free-text full_name, titles included, is left out); dob -> ngay_sinh
                (18% are before 1800, outside the register's dates: read as
@@ -36,7 +39,10 @@ postcode) are left out: docs/MATCHING.md, "Public benchmarks".
                ("Last, First" turned into "Last First"); DATE_OF_BIRTH m/d/yyyy,
                m/d/yy or yyyy-mm-dd -> ngay_sinh; GENDER M/F -> Nam/Nữ; SSN_NUMBER
                digits -> so_cmnd; ADDR_FULL, else ADDR_LINE1, CITY, STATE,
-               POSTAL_CODE, COUNTRY -> noi_thuong_tru. Truth: CLUSTER_ID of
+               POSTAL_CODE, COUNTRY -> noi_thuong_tru; EMAIL_ADDRESS -> email;
+               PHONE_NUMBER -> phone; PASSPORT_NUMBER -> passport;
+               DRIVERS_LICENSE_NUMBER -> licence; NATIONAL_ID_NUMBER, else
+               TAX_ID_NUMBER -> national_id. Truth: CLUSTER_ID of
                actual_truthset_key.csv.
   census       A and B as two files; rec_id -> record_id; last_name + middle_initial +
                first_name -> ho_ten; house_number street -> noi_thuong_tru (no
@@ -48,6 +54,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 DATA = os.path.join(ROOT, 'data')
 COLS = ['record_id', 'ho_ten', 'ngay_sinh', 'gioi_tinh', 'so_cmnd', 'que_quan', 'noi_thuong_tru']
+XCOLS = ['email', 'phone', 'passport', 'licence', 'national_id']
 SETS = ['febrl1', 'febrl2', 'febrl3', 'febrl4', 'fake_1000', 'historical_50k', 'senzing', 'census']
 
 
@@ -102,9 +109,9 @@ class Out:
         """rows: (person_id, {column: value})"""
         with open(os.path.join(self.dir, 'exports', name), 'w', encoding='utf-8', newline='') as f:
             w = csv.writer(f, lineterminator='\n')
-            w.writerow(COLS)
+            w.writerow(COLS + XCOLS)
             for pid, rec in rows:
-                w.writerow([rec.get(c, '') for c in COLS])
+                w.writerow([rec.get(c, '') for c in COLS + XCOLS])
                 self.truth.writerow([name, rec['record_id'], pid])
 
     def close(self):
@@ -129,7 +136,7 @@ def febrl(out, files):
 
 def fake_1000(out):
     rows = [(r['cluster'], {'record_id': r['unique_id'], 'ho_ten': join(r['surname'], r['first_name']),
-                            'ngay_sinh': ymd(r['dob']), 'noi_thuong_tru': r['city']})
+                            'ngay_sinh': ymd(r['dob']), 'noi_thuong_tru': r['city'], 'email': r['email']})
             for r in dicts(os.path.join(DATA, 'splink', 'fake_1000.csv'))]
     out.file('fake_1000.csv', rows)
 
@@ -158,7 +165,10 @@ def senzing(out):
             rows.append(('C' + key[(r['DATA_SOURCE'], r['RECORD_ID'])], {
                 'record_id': r['RECORD_ID'], 'ho_ten': re.sub(r'\s+', ' ', name).strip(),
                 'ngay_sinh': mdy(g('DATE_OF_BIRTH')), 'gioi_tinh': sex(g('GENDER')),
-                'so_cmnd': ssn, 'noi_thuong_tru': addr}))
+                'so_cmnd': ssn, 'noi_thuong_tru': addr, 'email': g('EMAIL_ADDRESS'),
+                'phone': g('PHONE_NUMBER'), 'passport': g('PASSPORT_NUMBER'),
+                'licence': g('DRIVERS_LICENSE_NUMBER'),
+                'national_id': g('NATIONAL_ID_NUMBER') or g('TAX_ID_NUMBER')}))
         out.file(f + '.csv', rows)
 
 

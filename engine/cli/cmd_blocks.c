@@ -254,6 +254,7 @@ int dc_cmd_blocks(int argc, char **argv)
         dc_cli_mappings_free(maps, nmaps);
         return DC_EXIT_FAIL;
     }
+    dc_rules_use(&rules);   /* the extra columns the rules may key on are read by the load */
     int rc = DC_EXIT_FAIL;
     dc_run_t run;
     dc_run_init(&run, &o);

@@ -43,33 +43,39 @@ static int cmp_kl(const void *x, const void *y)
     return a->key < b->key ? -1 : a->key > b->key;
 }
 
-int dc_cli_read_labels(const char *path, const char *labelcol, dc_cli_label_t **out, size_t *nout)
+int dc_cli_read_rows(const char *path, const char *const *cols, int ncols, dc_cli_row_fn fn, void *ud)
 {
+    enum { MAXC = 8 };
+    if (ncols > MAXC) return dc_seterr("dc_cli_read_rows: more than %d columns", MAXC);
     size_t len;
     char *text = dc_read_file(path, &len, 0);
     if (!text) return -1;
-    size_t cap = 0, n = 0;
-    kl_t *v = NULL;
+    const char *f[MAXC];
+    size_t fl[MAXC];
     int rc = 0;
     if (ends_with(path, ".jsonl") || ends_with(path, ".jsonl.zst")) {
         dc_arena_t a;
         dc_arena_init(&a, 1 << 16);
         unsigned long line = 0;
+        char num[MAXC][32];
         for (char *p = text; *p && !rc;) {
             char *e = strchr(p, '\n');
             size_t l = e ? (size_t)(e - p) : strlen(p);
             line++;
             if (l) {
-                dc_json_t *j = dc_json_parse(p, l, &a);
-                const char *s = dc_json_str(dc_json_get(j, "source"));
-                const char *r = dc_json_str(dc_json_get(j, "record_id"));
-                const char *lab = dc_json_str(dc_json_get(j, labelcol));
-                if (!s || !r || !lab) {
-                    rc = dc_seterr("%s:%lu: needs string members source, record_id and %s", path, line, labelcol);
-                    break;
+                dc_json_t *jr = dc_json_parse(p, l, &a);
+                for (int k = 0; k < ncols && !rc; k++) {
+                    const dc_json_t *m = dc_json_get(jr, cols[k]);
+                    if (m && m->type == DC_JSON_NUMBER) {   /* a number as written back */
+                        snprintf(num[k], sizeof num[k], "%.17g", m->num);
+                        f[k] = num[k];
+                    } else {
+                        f[k] = dc_json_str(m);
+                    }
+                    if (!f[k]) rc = dc_seterr("%s:%lu: needs the member %s", path, line, cols[k]);
+                    else fl[k] = strlen(f[k]);
                 }
-                v = dc_grow(v, &cap, n + 1, sizeof *v);
-                v[n++] = (kl_t){dc_cli_row_key(s, strlen(s), r, strlen(r)), dc_hash64(lab, strlen(lab))};
+                if (!rc) rc = fn(ud, f, fl);
                 if ((line & 4095) == 0) { dc_arena_free(&a); dc_arena_init(&a, 1 << 16); }
             }
             p = e ? e + 1 : p + l;
@@ -81,19 +87,45 @@ int dc_cli_read_labels(const char *path, const char *labelcol, dc_cli_label_t **
             free(text);
             return -1;
         }
-        int cs = dc_ref_csv_col_opt(&c, "source"), cr = dc_ref_csv_col_opt(&c, "record_id"),
-            cl = dc_ref_csv_col_opt(&c, labelcol);
-        if (cs < 0 || cr < 0 || cl < 0)
-            rc = dc_seterr("%s: needs columns source, record_id and %s", path, labelcol);
+        int ci[MAXC];
+        for (int k = 0; k < ncols && !rc; k++)
+            if ((ci[k] = dc_ref_csv_col_opt(&c, cols[k])) < 0) rc = dc_seterr("%s: needs the column %s", path, cols[k]);
         while (!rc && dc_ref_csv_next(&c)) {
-            v = dc_grow(v, &cap, n + 1, sizeof *v);
-            v[n++] = (kl_t){dc_cli_row_key(c.f[cs], c.flen[cs], c.f[cr], c.flen[cr]),
-                            dc_hash64(c.f[cl], c.flen[cl])};
+            for (int k = 0; k < ncols; k++) {
+                f[k] = c.f[ci[k]];
+                fl[k] = c.flen[ci[k]];
+            }
+            rc = fn(ud, f, fl);
         }
         dc_ref_csv_close(&c);
     }
     free(text);
-    if (rc) { free(v); return -1; }
+    return rc ? -1 : 0;
+}
+
+typedef struct {
+    kl_t *v;
+    size_t n, cap;
+} labels_ctx_t;
+
+static int label_row(void *ud, const char *const *f, const size_t *fl)
+{
+    labels_ctx_t *c = ud;
+    c->v = dc_grow(c->v, &c->cap, c->n + 1, sizeof *c->v);
+    c->v[c->n++] = (kl_t){dc_cli_row_key(f[0], fl[0], f[1], fl[1]), dc_hash64(f[2], fl[2])};
+    return 0;
+}
+
+int dc_cli_read_labels(const char *path, const char *labelcol, dc_cli_label_t **out, size_t *nout)
+{
+    const char *cols[] = {"source", "record_id", labelcol};
+    labels_ctx_t c = {0};
+    if (dc_cli_read_rows(path, cols, 3, label_row, &c)) {
+        free(c.v);
+        return -1;
+    }
+    kl_t *v = c.v;
+    size_t n = c.n;
     qsort(v, n, sizeof *v, cmp_kl);
     for (size_t i = 1; i < n; i++)
         if (v[i].key == v[i - 1].key) {

@@ -175,8 +175,8 @@ typedef struct explain {
     dc_explain_t ex;
 } explain_t;
 
-static void explain_pair(const dc_run_t *run, const dc_model_t *model, const dc_tf_t *tf, long ia, long ib,
-                         const char *outdir, double pmatch, double preview, explain_t *x)
+static void explain_pair(const dc_run_t *run, const dc_model_t *model, const dc_tf_t *tf, unsigned cl_mask, long ia,
+                         long ib, const char *outdir, double pmatch, double preview, explain_t *x)
 {
     memset(x, 0, sizeof *x);
     const dc_record_t *a = &run->recs[ia], *b = &run->recs[ib];
@@ -187,8 +187,8 @@ static void explain_pair(const dc_run_t *run, const dc_model_t *model, const dc_
     const char *ra = dc_intern_str(run->in, a->record_id, NULL), *rb = dc_intern_str(run->in, b->record_id, NULL);
     lookup_links(outdir, sa, ra, sb, rb, x->ka, x->kb);
     double lam = model->lambda;
-    int cannot = dc_cannot_link(run->in, a, b);
-    for (int col = 0; col < DC_COL__COUNT; col++) {
+    int cannot = dc_cannot_link_mask(run->in, a, b, cl_mask);
+    for (int col = 0; col < dc_col_count(); col++) {
         dc_review_value(run, a, col, &x->vals[2 * col]);
         dc_review_value(run, b, col, &x->vals[2 * col + 1]);
         x->steps[col].column = dc_col_name((dc_col_t)col);
@@ -199,7 +199,7 @@ static void explain_pair(const dc_run_t *run, const dc_model_t *model, const dc_
     }
     x->ex = (dc_explain_t){
         .source_a = sa, .record_a = ra, .source_b = sb, .record_b = rb, .line_a = a->seq, .line_b = b->seq,
-        .prior = log2(lam / (1 - lam)), .steps = x->steps, .nsteps = DC_COL__COUNT, .total = total,
+        .prior = log2(lam / (1 - lam)), .steps = x->steps, .nsteps = (size_t)dc_col_count(), .total = total,
         .probability = prob, .match_threshold = pmatch, .review_threshold = preview,
         .decision = prob >= pmatch ? "link" : prob >= preview ? "review" : "no_link", .cannot_link = cannot,
         .cluster_a = x->ka, .cluster_b = x->kb,
@@ -219,7 +219,7 @@ static void explain_text(const explain_t *x, dc_buf_t *ob)
                   rb, (unsigned long long)e->line_b);
     dc_buf_printf(ob, "%-10s %-18s %9s   %s\n", "field", "level", "weight", "A / B");
     dc_buf_printf(ob, "%-10s %-18s %+9.3f\n", "prior", "", e->prior);
-    for (int col = 0; col < DC_COL__COUNT; col++)
+    for (int col = 0; col < dc_col_count(); col++)
         dc_buf_printf(ob, "%-10s %-18s %+9.3f   %s / %s\n", steps[col].column, steps[col].level, w[col],
                       *steps[col].a ? steps[col].a : "-", *steps[col].b ? steps[col].b : "-");
     dc_buf_printf(ob, "%-10s %-18s %+9.3f   match probability %.6f\n", "total", "", total, prob);
@@ -240,21 +240,6 @@ static void explain_text(const explain_t *x, dc_buf_t *ob)
 }
 
 /* OUT to `output` (mode 0600, atomic), or standard output. @return 0 or -1. */
-static int write_out(const char *output, const dc_buf_t *ob)
-{
-    int wrc;
-    if (output && strcmp(output, "-")) {
-        dc_outfile_t *f = dc_outfile_open(output, 0);
-        wrc = !f || dc_outfile_buf(f, ob) ? -1 : 0;
-        if (f && wrc) dc_outfile_abort(f);
-        else if (f) wrc = dc_outfile_commit(f);
-    } else {
-        wrc = fwrite(ob->p ? ob->p : "", 1, ob->len, stdout) == ob->len && fflush(stdout) == 0 ? 0
-              : dc_seterr("cannot write to standard output");
-    }
-    return wrc;
-}
-
 enum { FMT_TEXT, FMT_HTML, FMT_JSON };
 
 /* The operands and the output options. @return 0 and *format, or the exit
@@ -274,6 +259,22 @@ static int check_args(const dc_optvals_t *v, int argc, char **argv, int *format)
         return DC_EXIT_FAIL;
     }
     return 0;
+}
+
+/* The run's scoring settings (model.json "settings", written when they
+ * are not the defaults: extra columns, comparison thresholds, cannot_link)
+ * made the process's before the model (whose columns include the extra
+ * ones) and the records (which carry their values) are read. */
+static int read_settings(const dc_json_t *root, dc_rules_t *rules)
+{
+    const char *st = dc_json_str(dc_json_get(root, "settings"));
+    dc_buf_t b = DC_BUF_INIT;
+    dc_buf_puts(&b, st ? st : "");
+    dc_buf_puts(&b, "\nid12\n");   /* the parser wants a blocking rule; explain blocks nothing */
+    int rc = dc_rules_parse(b.p, "model.json settings", rules);
+    dc_buf_free(&b);
+    if (rc == 0) dc_rules_use(rules);
+    return rc;
 }
 
 /* Load the run's inputs again, quietly (re-loading is not news). */
@@ -315,6 +316,11 @@ int dc_cmd_explain(int argc, char **argv)
     int have_run = 0;
     dc_tf_t tf = {0};
     dc_json_t *root = mtext ? dc_json_parse(mtext, mlen, &arena) : NULL;
+    dc_rules_t rules = {0};
+    if (root && read_settings(root, &rules)) {
+        dc_error("%s: %s", mpath, dc_geterr());
+        goto done;
+    }
     if (!root || dc_model_parse_json(mtext, mlen, &model)) {
         dc_error("%s: %s", mpath, dc_geterr());
         goto done;
@@ -340,13 +346,13 @@ int dc_cmd_explain(int argc, char **argv)
     }
     if (model.tf_enabled) dc_tf_build(&tf, run.recs, run.nrec, run.in, 1);
     explain_t x;
-    explain_pair(&run, &model, &tf, ia, ib, outdir, pmatch, preview, &x);
+    explain_pair(&run, &model, &tf, rules.cannot_link, ia, ib, outdir, pmatch, preview, &x);
     dc_buf_t ob = DC_BUF_INIT;
     if (format == FMT_JSON) dc_explain_json(&x.ex, &ob);
     else if (format == FMT_HTML) dc_explain_html(&x.ex, &ob);
     else explain_text(&x, &ob);
     for (int k = 0; k < 2 * DC_COL__COUNT; k++) dc_buf_free(&x.vals[k]);
-    int wrc = write_out(output, &ob);
+    int wrc = dc_cli_write_out(output, &ob);
     dc_buf_free(&ob);
     if (wrc) {
         dc_error("%s", dc_geterr());
@@ -354,6 +360,8 @@ int dc_cmd_explain(int argc, char **argv)
     }
     rc = DC_EXIT_OK;
 done:
+    dc_rules_free(&rules);
+    dc_extra_use(NULL, 0);
     dc_tf_free(&tf);
     if (have_run) dc_run_free(&run);
     free(paths);

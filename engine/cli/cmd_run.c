@@ -73,6 +73,8 @@ static void opts_from_cli(const dc_optvals_t *v, dc_run_opts_t *o)
     o->retrain = v->set[DC_OPT_RETRAIN] != 0;
     if (v->set[DC_OPT_MATCH_THRESHOLD]) o->match_threshold = v->num[DC_OPT_MATCH_THRESHOLD];
     if (v->set[DC_OPT_REVIEW_THRESHOLD]) o->review_threshold = v->num[DC_OPT_REVIEW_THRESHOLD];
+    o->match_threshold_given = v->set[DC_OPT_MATCH_THRESHOLD] != 0;
+    o->review_threshold_given = v->set[DC_OPT_REVIEW_THRESHOLD] != 0;
     if (v->set[DC_OPT_MAX_REJECT_RATE]) o->max_reject_rate = v->num[DC_OPT_MAX_REJECT_RATE];
     if (v->set[DC_OPT_MEMORY_LIMIT]) {
         o->memory_limit = (size_t)v->u64[DC_OPT_MEMORY_LIMIT];
@@ -115,7 +117,7 @@ int dc_cmd_run(int argc, char **argv)
     else if (v.argi >= argc) bad = dc_cli_usage_error("run", "no input file");
     else if (o.retrain && !o.master_dir) bad = dc_cli_usage_error("run", "--retrain needs --master DIR");
     else if (v.set[DC_OPT_SCHEMA] && !v.set[DC_OPT_DELIVER]) bad = dc_cli_usage_error("run", "--schema needs --deliver");
-    else if (o.review_threshold > o.match_threshold)
+    else if (o.match_threshold_given && o.review_threshold_given && o.review_threshold > o.match_threshold)
         bad = dc_cli_usage_error("run", "--review-threshold must not exceed --match-threshold");
     if (bad) {
         dc_optvals_free(&v);

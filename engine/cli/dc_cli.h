@@ -24,6 +24,8 @@ int dc_cmd_eval(int argc, char **argv);
 int dc_cmd_explain(int argc, char **argv);
 int dc_cmd_blocks(int argc, char **argv);
 int dc_cmd_deliver(int argc, char **argv);
+int dc_cmd_sample(int argc, char **argv);
+int dc_cmd_precision(int argc, char **argv);
 int dc_cmd_master(int argc, char **argv);
 int dc_cmd_store(int argc, char **argv);   /* hidden: debugging the record store */
 
@@ -48,7 +50,7 @@ typedef enum dc_opt_id {
     DC_OPT_JSON, DC_OPT_HTML, DC_OPT_CSV_FORMULAS, DC_OPT_SCORES, DC_OPT_LABELS,
     DC_OPT_PROFILE, DC_OPT_CORRUPTION, DC_OPT_DELIVER, DC_OPT_TO, DC_OPT_SCHEMA, DC_OPT_RUN_ID,
     DC_OPT_REPLACE, DC_OPT_VERIFY, DC_OPT_COPY_FORMAT, DC_OPT_MASTER, DC_OPT_RETRAIN, DC_OPT_OUT_OF_CORE,
-    DC_OPT_TMP_DIR,
+    DC_OPT_TMP_DIR, DC_OPT_SAMPLE_SIZE,
     DC_OPT__COUNT
 } dc_opt_id_t;
 
@@ -157,7 +159,7 @@ void dc_cli_log_level(const dc_optvals_t *v);
 
 /* The commands' specs (each in its cmd_*.c). */
 extern const dc_cmd_spec_t dc_spec_run, dc_spec_load, dc_spec_normalize, dc_spec_gen, dc_spec_eval,
-    dc_spec_explain, dc_spec_deliver, dc_spec_blocks, dc_spec_master;
+    dc_spec_explain, dc_spec_deliver, dc_spec_blocks, dc_spec_master, dc_spec_sample, dc_spec_precision;
 
 /* A row key (hash of source name and record_id) and the hash of a label. */
 typedef struct dc_cli_label {
@@ -166,11 +168,23 @@ typedef struct dc_cli_label {
 
 /*! dc_cli_row_key() : the key of the row (source, record_id). */
 uint64_t dc_cli_row_key(const char *src, size_t ns, const char *rid, size_t nr);
+/*! dc_cli_read_rows() : call fn(ud, f, len) for every row of a CSV or
+ *  JSON Lines file (optionally .zst) with the values of its columns (JSON
+ *  members) `cols` in that order (a JSON number as %.17g). The values are
+ *  valid during the call only. fn returns 0, or -1 (dc_seterr) to stop.
+ *  @return 0, or -1 (dc_seterr: unreadable file, a missing column). */
+typedef int (*dc_cli_row_fn)(void *ud, const char *const *f, const size_t *len);
+int dc_cli_read_rows(const char *path, const char *const *cols, int ncols, dc_cli_row_fn fn, void *ud);
 /*! dc_cli_read_labels() : read (source, record_id) -> hash of the column
  *  `labelcol` from a CSV or JSON Lines file (optionally .zst); `*out`
  *  (malloc'd) sorted by key. @return 0, or -1 (dc_seterr; a key given
  *  twice is an error). */
 int dc_cli_read_labels(const char *path, const char *labelcol, dc_cli_label_t **out, size_t *nout);
+
+/*! dc_cli_write_out() : write `ob` to the file `output` (atomically, mode
+ *  0600), or to standard output when `output` is NULL or "-".
+ *  @return 0 or -1 (dc_seterr). */
+int dc_cli_write_out(const char *output, const dc_buf_t *ob);
 
 /*! dc_cli_threads() : parse a --threads value ("0" = all cores).
  *  @return the count, or -1 if invalid. */

@@ -31,6 +31,8 @@ static const subcmd_t subcmds[] = {
     {&dc_spec_deliver, dc_cmd_deliver, NULL},
     {&dc_spec_blocks, dc_cmd_blocks, NULL},
     {&dc_spec_master, dc_cmd_master, NULL},
+    {&dc_spec_sample, dc_cmd_sample, NULL},
+    {&dc_spec_precision, dc_cmd_precision, NULL},
     {NULL, dc_cmd_store, "store"},   /* hidden (not listed, no man page): debugging the record store */
 };
 
@@ -222,4 +224,19 @@ int main(int argc, char **argv)
         return sc->fn(argc - 1, argv + 1);
     }
     return dc_cli_usage_error(NULL, "unknown command '%s'", cmd);
+}
+
+int dc_cli_write_out(const char *output, const dc_buf_t *ob)
+{
+    int wrc;
+    if (output && strcmp(output, "-")) {
+        dc_outfile_t *f = dc_outfile_open(output, 0);
+        wrc = !f || dc_outfile_buf(f, ob) ? -1 : 0;
+        if (f && wrc) dc_outfile_abort(f);
+        else if (f) wrc = dc_outfile_commit(f);
+    } else {
+        wrc = fwrite(ob->p ? ob->p : "", 1, ob->len, stdout) == ob->len && fflush(stdout) == 0 ? 0
+              : dc_seterr("cannot write to standard output");
+    }
+    return wrc;
 }

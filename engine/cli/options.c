@@ -50,7 +50,8 @@ const dc_opt_t dc_opts[DC_OPT__COUNT] = {
     [DC_OPT_MODEL] = {"model", 0, DC_ARG_FILE, "FILE", NULL, B_NONE, 0, NULL,
                       "use this model.json instead of estimating one"},
     [DC_OPT_RULES] = {"rules", 0, DC_ARG_FILE, "FILE", NULL, B_NONE, 0, "built in",
-                      "blocking rules (docs/MATCHING.md)"},
+                      "the settings file: blocking rules, thresholds, cannot-link evidence, extra columns "
+                      "(docs/SETTINGS.md)"},
     [DC_OPT_MATCH_THRESHOLD] = {"match-threshold", 0, DC_ARG_REAL, "P", NULL, B_RUN, DC_RUN_P_MATCH_THRESHOLD,
                                 "0.9", "match probability for a link"},
     [DC_OPT_REVIEW_THRESHOLD] = {"review-threshold", 0, DC_ARG_REAL, "P", NULL, B_RUN, DC_RUN_P_REVIEW_THRESHOLD,
@@ -151,6 +152,8 @@ const dc_opt_t dc_opts[DC_OPT__COUNT] = {
                             "the outputs are the same either way"},
     [DC_OPT_TMP_DIR] = {"tmp-dir", 0, DC_ARG_PATH, "DIR", NULL, B_NONE, 0, "$TMPDIR, else the output folder's parent",
                         "where the out-of-core path keeps its private temporary folder"},
+    [DC_OPT_SAMPLE_SIZE] = {"sample-size", 0, DC_ARG_INT, "N", NULL, B_RUN, DC_RUN_P_SAMPLE_SIZE, "200",
+                            "rows to draw for labelling"},
 };
 
 int dc_opt_bounds(dc_opt_id_t id, dc_bounds_t *b)

@@ -110,7 +110,7 @@ static void schema_build(schema_t *s)
     tdef_add(r, "match_probability", "double precision");
     tdef_add(r, "match_weight", "double precision");
     tdef_add(r, "decision", "text");
-    for (int c = 0; c < DC_COL__COUNT; c++) {
+    for (int c = 0; c < dc_col_count(); c++) {
         snprintf(s->names[2 * c], sizeof s->names[0], "%s_level", dc_col_name((dc_col_t)c));
         snprintf(s->names[2 * c + 1], sizeof s->names[0], "%s_weight", dc_col_name((dc_col_t)c));
         tdef_add(r, s->names[2 * c], "text");

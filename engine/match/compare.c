@@ -25,10 +25,29 @@ static const char *const rel_lv[] = {"exact", "no_diacritics", "phonetic", "jw_h
 static const char *const par_lv[] = {"both_agree", "one_agrees_other_missing", "one_agrees_other_differs",
                                      "none_agrees"};
 
-const char *dc_col_name(dc_col_t c) { return (unsigned)c < DC_COL__COUNT ? col_names[c] : "?"; }
+static dc_cmp_thresholds_t g_th = {0.92, 0.80, 0.90, 0.92};
+
+dc_cmp_thresholds_t dc_cmp_thresholds_default(void) { return (dc_cmp_thresholds_t){0.92, 0.80, 0.90, 0.92}; }
+
+void dc_cmp_thresholds_use(const dc_cmp_thresholds_t *t) { g_th = t ? *t : dc_cmp_thresholds_default(); }
+
+static const char *const x_lv[] = {"same", "similar", "different"};
+static const char *const x2_lv[] = {"same", "different"};
+
+int dc_col_count(void) { return DC_COL_X0 + dc_extra_count(); }
+
+const char *dc_col_name(dc_col_t c)
+{
+    if (c >= DC_COL_X0 && c < DC_COL__COUNT) {
+        const dc_extra_def_t *d = dc_extra_def((int)(c - DC_COL_X0));
+        return d ? d->name : "?";
+    }
+    return (unsigned)c < DC_COL__COUNT ? col_names[c] : "?";
+}
 
 int dc_col_nlevels(dc_col_t c)
 {
+    if (c >= DC_COL_X0 && c < DC_COL__COUNT) return dc_extra_nlevels((int)(c - DC_COL_X0));
     switch (c) {
     case DC_COL_NAME: return DC_NAME__N;
     case DC_COL_DOB: return DC_DOB__N;
@@ -37,7 +56,7 @@ int dc_col_nlevels(dc_col_t c)
     case DC_COL_RESIDENCE: case DC_COL_HOMETOWN: return DC_ADDR__N;
     case DC_COL_PARENTS: return DC_PAR__N;
     case DC_COL_SPOUSE: return DC_REL__N;
-    case DC_COL__COUNT: break;
+    case DC_COL_X0: case DC_COL__COUNT: break;
     }
     return 0;
 }
@@ -46,6 +65,7 @@ const char *dc_level_name(dc_col_t c, int level)
 {
     if (level == DC_LV_MISSING) return "missing";
     if (level < 0 || level >= dc_col_nlevels(c)) return "?";
+    if (c >= DC_COL_X0) return dc_col_nlevels(c) == 3 ? x_lv[level] : x2_lv[level];
     switch (c) {
     case DC_COL_NAME: return name_lv[level];
     case DC_COL_DOB: return dob_lv[level];
@@ -226,7 +246,7 @@ static int cmp_rel(const dc_intern_t *in, const dc_relname_t *a, const dc_relnam
         if (!within_one_edit(ga, la, gb, lb)) return DC_REL_DIFF;
     }
     const char *sa = dc_intern_str(in, a->ascii, &la), *sb = dc_intern_str(in, b->ascii, &lb);
-    return dc_jaro_winkler(sa, la, sb, lb) >= 0.90 ? DC_REL_JW : DC_REL_DIFF;
+    return dc_jaro_winkler(sa, la, sb, lb) >= g_th.relative_jw ? DC_REL_JW : DC_REL_DIFF;
 }
 
 /* Copy s without spaces into out (at most cap-1 bytes); returns the length. */
@@ -323,8 +343,8 @@ static int cmp_name(const dc_intern_t *in, const dc_name_t *a, const dc_name_t *
     if (!given_close(in, a, b) && !within_one_edit(qa, qla, qb, qlb))
         return near_tokens(sa, la, sb, lb) ? DC_NAME_REORDERED : DC_NAME_DIFF;
     double jw = dc_jaro_winkler(sa, la, sb, lb);
-    if (jw < 0.80) return DC_NAME_DIFF;
-    return jw >= 0.92 ? DC_NAME_JW_HIGH : DC_NAME_JW_LOW;
+    if (jw < g_th.name_jw_low) return DC_NAME_DIFF;
+    return jw >= g_th.name_jw_high ? DC_NAME_JW_HIGH : DC_NAME_JW_LOW;
 }
 
 static int cmp_dob(const dc_date_t *a, const dc_date_t *b)
@@ -402,7 +422,21 @@ static int cmp_addr1(const dc_intern_t *in, const dc_addr_t *a, const dc_addr_t 
     if (!a->text || !b->text) return DC_LV_MISSING;
     size_t la, lb;
     const char *sa = dc_intern_str(in, a->text, &la), *sb = dc_intern_str(in, b->text, &lb);
-    return dc_jaro_winkler(sa, la, sb, lb) >= 0.92 ? DC_ADDR_SIMILAR_TEXT : DC_ADDR_DIFF;
+    return dc_jaro_winkler(sa, la, sb, lb) >= g_th.address_jw ? DC_ADDR_SIMILAR_TEXT : DC_ADDR_DIFF;
+}
+
+/* Declared extra column k (dc_extra.h): same, similar (Jaro-Winkler at
+ * or above the column's fuzzy threshold, when it has one), different. */
+static int cmp_extra(const dc_intern_t *in, const dc_record_t *a, const dc_record_t *b, int k)
+{
+    uint32_t x = dc_extra_value(a, k), y = dc_extra_value(b, k);
+    if (!x || !y) return DC_LV_MISSING;
+    if (x == y) return DC_XLV_SAME;
+    const dc_extra_def_t *d = dc_extra_def(k);
+    if (d->fuzzy <= 0) return 1;
+    size_t la, lb;
+    const char *sa = dc_intern_str(in, x, &la), *sb = dc_intern_str(in, y, &lb);
+    return dc_jaro_winkler(sa, la, sb, lb) >= (double)d->fuzzy ? DC_XLV_SIMILAR : 2;
 }
 
 static int best(int x, int y)
@@ -441,6 +475,8 @@ void dc_compare(const dc_intern_t *in, const dc_record_t *a, const dc_record_t *
     else par = DC_PAR_NONE;
     lv[DC_COL_PARENTS] = (uint8_t)par;
     lv[DC_COL_SPOUSE] = (uint8_t)cmp_rel(in, &a->spouse, &b->spouse);
+    int nx = dc_extra_count();
+    for (int k = 0; k < DC_EXTRA_MAX; k++) lv[DC_COL_X0 + k] = (uint8_t)(k < nx ? cmp_extra(in, a, b, k) : DC_LV_MISSING);
 }
 
 void dc_compare_prefetch(const dc_intern_t *in, const dc_record_t *a, const dc_record_t *b, int stage)
@@ -519,6 +555,11 @@ int dc_cannot_link_mask(const dc_intern_t *in, const dc_record_t *a, const dc_re
         dc_rec_id12(a) && dc_rec_id12(b) && a->id12 != b->id12 && !one_edit(a->id12, b->id12, 12))
         return 1;
     if ((mask & DC_CL_SEX) && sex_known(a->sex) && sex_known(b->sex) && a->sex != b->sex) return 1;
+    for (int k = 0, nx = dc_extra_count(); k < nx; k++)   /* declared "cannot_link" columns */
+        if (dc_extra_def(k)->cannot_link) {
+            uint32_t x = dc_extra_value(a, k), y = dc_extra_value(b, k);
+            if (x && y && x != y) return 1;
+        }
     if ((mask & (DC_CL_DOB | DC_CL_TWINS)) && date_full(&a->dob) && date_full(&b->dob)) {
         int l = cmp_dob(&a->dob, &b->dob);
         if ((mask & DC_CL_DOB) && (l == DC_DOB_SAME_YEAR || l == DC_DOB_DIFF)) return 1;

@@ -27,6 +27,7 @@
 
 #include "common/dc_common.h"
 #include "common/dc_json.h"
+#include "normalize/dc_extra.h"
 #include "normalize/dc_record.h"
 #include "run/dc_run.h"
 
@@ -66,6 +67,8 @@ typedef enum dc_bkey {
     DC_BK_NAME_SORTED,   /* "name_sorted": the name's ascii syllables in sorted order */
     DC_BK_CMND_HEAD,     /* "cmnd_head": old card number but its last 3 digits */
     DC_BK_CMND_TAIL,     /* "cmnd_tail": old card number's last 6 digits */
+    DC_BK_X0,            /* the declared extra columns (dc_extra.h), by their names */
+    DC_BK_X_LAST = DC_BK_X0 + DC_EXTRA_MAX - 1,
     DC_BK__COUNT
 } dc_bkey_t;
 
@@ -89,6 +92,28 @@ enum { DC_REQ_NONE = 0, DC_REQ_DOB_VAGUE = 1 /* "dob_vague": birth date known to
  *  (always 1 without one). */
 int dc_rule_required(const dc_rule_t *rule, const dc_record_t *rec);
 
+/* Thresholds of the comparison levels ("threshold NAME VALUE" lines of the
+ * settings file; docs/SETTINGS.md). Jaro-Winkler similarities 0..1. */
+typedef struct dc_cmp_thresholds {
+    double name_jw_high;   /* "name_jw_high" 0.92: name level jw_high at or above */
+    double name_jw_low;    /* "name_jw_low" 0.80: name level jw_low at or above, else different */
+    double relative_jw;    /* "relative_jw" 0.90: a parent's or spouse's name jw_high */
+    double address_jw;     /* "address_jw" 0.92: addresses without codes, similar_text */
+} dc_cmp_thresholds_t;
+
+/*! dc_cmp_thresholds_default() : the thresholds above. */
+dc_cmp_thresholds_t dc_cmp_thresholds_default(void);
+/*! dc_cmp_thresholds_use() : the thresholds dc_compare() applies in this
+ *  process (dc_rules_use sets the settings file's). */
+void dc_cmp_thresholds_use(const dc_cmp_thresholds_t *t);
+
+/* A u probability fixed by the settings ("u COLUMN LEVEL P"), not estimated. */
+typedef struct dc_fixed_u {
+    uint8_t col, level;
+    double u;
+} dc_fixed_u_t;
+#define DC_FIXED_U_MAX 32
+
 typedef struct dc_rules {
     size_t n;
     dc_rule_t *r;
@@ -98,7 +123,20 @@ typedef struct dc_rules {
                              default yes) */
     unsigned cannot_link; /* DC_CL_* kinds of evidence used ("cannot_link id12,sex,dob,twins",
                              default all) */
+    double match_threshold;   /* "match_threshold P": match probability of a link; < 0 when not set */
+    double review_threshold;  /* "review_threshold P": lower bound of the review band; < 0 when not set */
+    dc_cmp_thresholds_t cmp;  /* "threshold NAME VALUE" */
+    int nfixed_u;             /* "u COLUMN LEVEL P" lines */
+    dc_fixed_u_t fixed_u[DC_FIXED_U_MAX];
+    int nextra;               /* "column NAME ...": extra columns declared (dc_extra.h) */
+    dc_extra_def_t extra[DC_EXTRA_MAX];
 } dc_rules_t;
+
+/*! dc_rules_use() : make the rules' extra columns (dc_extra_use),
+ *  comparison thresholds (dc_cmp_thresholds_use) and fixed u values
+ *  (dc_model_fixed_u_use) the process's: before loading the records the
+ *  extra columns are read from. */
+void dc_rules_use(const dc_rules_t *r);
 
 /*! dc_rules_default_text() : the default rule set, in the rule language. */
 const char *dc_rules_default_text(void);
@@ -109,6 +147,12 @@ int dc_rules_parse(const char *text, const char *origin, dc_rules_t *out);
 /*! dc_rules_load() : read and parse a rules file. */
 int dc_rules_load(const char *path, dc_rules_t *out);
 void dc_rules_free(dc_rules_t *r);
+/*! dc_rules_scoring_text() : the settings that decide how a pair is
+ *  compared and vetoed (extra columns, comparison thresholds, fixed u,
+ *  cannot_link),
+ *  in canonical form, each line only when it differs from the default
+ *  ("" for the defaults). model.json keeps it for `dancu explain`. */
+void dc_rules_scoring_text(const dc_rules_t *r, dc_buf_t *out);
 /*! dc_rules_text() : the rule set in canonical form (re-parses to the same set). */
 void dc_rules_text(const dc_rules_t *r, dc_buf_t *out);
 const char *dc_bkey_name(dc_bkey_t k);
@@ -268,8 +312,15 @@ void dc_sort_u64(uint64_t *a, size_t n);
 typedef enum dc_col {
     DC_COL_NAME, DC_COL_DOB, DC_COL_ID12, DC_COL_CMND, DC_COL_SEX, DC_COL_ETHNIC,
     DC_COL_RESIDENCE, DC_COL_HOMETOWN, DC_COL_PARENTS, DC_COL_SPOUSE,
-    DC_COL__COUNT
+    DC_COL_X0,                                /* the declared extra columns (dc_extra.h) */
+    DC_COL__COUNT = DC_COL_X0 + DC_EXTRA_MAX  /* size of per-column arrays */
 } dc_col_t;
+_Static_assert(DC_COL__COUNT * 4 <= 63, "a level pattern keeps bit 63 free (labels)");
+
+/*! dc_col_count() : the columns in use: the register's (DC_COL_X0), then
+ *  the declared extra columns. Columns from there to DC_COL__COUNT are
+ *  always missing and written nowhere. */
+int dc_col_count(void);
 
 #define DC_LV_MISSING 15   /* the field is missing on either side: weight 0 */
 #define DC_MAX_LEVELS 8
@@ -375,6 +426,11 @@ void dc_tf_build(dc_tf_t *tf, const dc_record_t *recs, size_t n, const dc_intern
                  int nthreads);
 void dc_tf_free(dc_tf_t *tf);
 
+/*! dc_model_fixed_u_use() : the u values the settings fix (this
+ *  process's runs): the model's estimates keep them, the column's other
+ *  levels share the rest in their estimated proportions. */
+void dc_model_fixed_u_use(const dc_fixed_u_t *f, int n);
+
 /*! dc_model_init_default() : prior m/u values used before estimation. */
 void dc_model_init_default(dc_model_t *m);
 
@@ -438,6 +494,43 @@ typedef struct dc_labels {
 int dc_labels_load(const char *path, const dc_record_t *recs, size_t n, const dc_intern_t *in,
                    const char *const *source_names, size_t nsources, dc_labels_t *out);
 void dc_labels_free(dc_labels_t *l);
+
+/* ------------------------------------------ precision without a truth file */
+
+/* Strata of linked rows by match probability (engine/match/precision.c):
+ * [0, 0.5), [0.5, 0.9), [0.9, 0.95), [0.95, 0.99), [0.99, 0.999), [0.999, 1]. */
+#define DC_PREC_NSTRATA 6
+extern const double dc_prec_edges[DC_PREC_NSTRATA + 1];
+/*! dc_prec_stratum() : the stratum of a match probability. */
+int dc_prec_stratum(double p);
+/*! dc_prec_unit_order() : the sampling order of the row (source,
+ *  record_id) under `seed` (a seeded hash: the same sample whatever the
+ *  order of the rows). */
+uint64_t dc_prec_unit_order(uint64_t seed, const char *src, size_t ns, const char *rid, size_t nr);
+/*! dc_prec_allocate() : n labels among strata of N[h] units: equal shares,
+ *  never more than a stratum holds, the rest shared again. */
+void dc_prec_allocate(const uint64_t N[DC_PREC_NSTRATA], uint64_t n, uint64_t out[DC_PREC_NSTRATA]);
+/*! dc_wilson() : Wilson score interval of x successes in n at normal
+ *  quantile z ([0, 1] when n = 0). */
+void dc_wilson(uint64_t x, uint64_t n, double z, double *lo, double *hi);
+
+typedef struct dc_prec_counts {
+    uint64_t N[DC_PREC_NSTRATA];   /* units (linked rows) per stratum */
+    uint64_t n[DC_PREC_NSTRATA];   /* of which labelled */
+    uint64_t x[DC_PREC_NSTRATA];   /* of which labelled "match" */
+} dc_prec_counts_t;
+
+typedef struct dc_prec_result {
+    double p[DC_PREC_NSTRATA];     /* x / n per stratum, -1 without labels */
+    double lo[DC_PREC_NSTRATA], hi[DC_PREC_NSTRATA];   /* Wilson interval per stratum */
+    double precision;              /* stratified estimate, -1 when a non-empty stratum has no label */
+    double lo_all, hi_all;         /* its interval */
+    uint64_t units, labelled;
+} dc_prec_result_t;
+
+/*! dc_prec_estimate() : precision per stratum and overall with intervals
+ *  at normal quantile z (precision.c says how). */
+void dc_prec_estimate(const dc_prec_counts_t *c, double z, dc_prec_result_t *r);
 
 /* ------------------------------------------------------------ clustering */
 
@@ -534,6 +627,12 @@ struct dc_match_state {
     size_t nreview_top;
 };
 
+/*! dc_match_settings() : read the settings (--rules FILE, else the
+ *  defaults) into the run's match state, declare their extra columns
+ *  (dc_rules_use) and take their thresholds where the command line gave
+ *  none. Before loading (the extra columns are read by the load stage);
+ *  dc_block_run calls it when nobody did. @return 0 or -1 (dc_seterr). */
+int dc_match_settings(dc_run_t *run);
 int dc_block_run(dc_run_t *run);
 int dc_score_run(dc_run_t *run);
 int dc_cluster_run(dc_run_t *run);

@@ -65,6 +65,13 @@ static int same_rel(const dc_relname_t *a, const dc_relname_t *b)
     return a->exact == b->exact && a->ascii == b->ascii;
 }
 
+static int same_extra(const dc_record_t *a, const dc_record_t *b)
+{
+    for (int k = 0, nx = dc_extra_count(); k < nx; k++)
+        if (dc_extra_value(a, k) != dc_extra_value(b, k)) return 0;
+    return 1;
+}
+
 int dc_record_same_content(const dc_record_t *a, const dc_record_t *b)
 {
     return a->id12 == b->id12 && a->id12_flags == b->id12_flags && a->cmnd == b->cmnd &&
@@ -73,7 +80,7 @@ int dc_record_same_content(const dc_record_t *a, const dc_record_t *b)
            same_rel(&a->mother, &b->mother) && same_rel(&a->spouse, &b->spouse) &&
            same_addr(&a->hometown, &b->hometown) && same_addr(&a->perm, &b->perm) && same_addr(&a->cur, &b->cur) &&
            same_date(a->dob, b->dob) && same_date(a->dod, b->dod) && a->nationality == b->nationality &&
-           a->ethnic == b->ethnic && a->religion == b->religion;
+           a->ethnic == b->ethnic && a->religion == b->religion && same_extra(a, b);
 }
 
 static uint64_t addr_word(const dc_addr_t *a)
@@ -98,7 +105,14 @@ static uint64_t content_hash(const dc_record_t *r)
         (uint64_t)r->nationality << 16 | (uint64_t)r->ethnic << 8 | r->religion,
         (uint64_t)r->father.ascii << 32 | r->mother.ascii, r->spouse.ascii,
     };
-    return dc_hash64(v, sizeof v);
+    uint64_t h = dc_hash64(v, sizeof v);
+    int nx = dc_extra_count();
+    if (nx) {   /* declared extra columns (dc_extra.h) */
+        uint32_t x[DC_EXTRA_MAX];
+        for (int k = 0; k < nx; k++) x[k] = dc_extra_value(r, k);
+        h = dc_hash64_seed(x, (size_t)nx * sizeof x[0], h);
+    }
+    return h;
 }
 
 typedef struct {

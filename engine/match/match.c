@@ -22,15 +22,32 @@ static dc_match_state_t *state(dc_run_t *run)
 
 static const char *source_name(const dc_run_t *run, uint32_t s) { return dc_run_source_name(run, s); }
 
+int dc_match_settings(dc_run_t *run)
+{
+    dc_match_state_t *ms = state(run);
+    if (ms->rules.n) return 0;
+    int rc = run->opts.rules_file ? dc_rules_load(run->opts.rules_file, &ms->rules)
+             : run->opts.rules_text ? dc_rules_parse(run->opts.rules_text, "the master's rules", &ms->rules)
+                                    : dc_rules_parse(dc_rules_default_text(), "default rules", &ms->rules);
+    if (rc) return -1;
+    /* the master's stored records carry no extra column: refused, not ignored */
+    if (ms->rules.nextra && run->opts.master_dir)
+        return dc_seterr("extra columns (\"column\" in the settings file) are not supported with --master");
+    dc_rules_use(&ms->rules);
+    dc_run_opts_t *o = &run->opts;
+    if (!o->match_threshold_given && ms->rules.match_threshold >= 0) o->match_threshold = ms->rules.match_threshold;
+    if (!o->review_threshold_given && ms->rules.review_threshold >= 0)
+        o->review_threshold = ms->rules.review_threshold;
+    if (o->review_threshold > o->match_threshold)
+        return dc_seterr("the review threshold (%g) exceeds the match threshold (%g): check the settings file "
+                         "and --match-threshold, --review-threshold", o->review_threshold, o->match_threshold);
+    return 0;
+}
+
 int dc_block_run(dc_run_t *run)
 {
     dc_match_state_t *ms = state(run);
-    if (!ms->rules.n) {
-        int rc = run->opts.rules_file ? dc_rules_load(run->opts.rules_file, &ms->rules)
-                 : run->opts.rules_text ? dc_rules_parse(run->opts.rules_text, "the master's rules", &ms->rules)
-                                        : dc_rules_parse(dc_rules_default_text(), "default rules", &ms->rules);
-        if (rc) return -1;
-    }
+    if (dc_match_settings(run)) return -1;
     dc_run_stage_begin(run, "block");
     /* exact copies are set aside: only their representative is blocked,
      * compared and counted by the model (engine/match/dedup.c) */
@@ -319,7 +336,7 @@ static int write_review(dc_run_t *run, const dc_match_sink_t *sink)
     static const char *const head[] = {"source_a", "record_id_a", "source_b", "record_id_b",
                                        "match_probability", "match_weight", "decision"};
     for (size_t i = 0; i < 7; i++) cols[nc++] = head[i];
-    for (int c = 0; c < DC_COL__COUNT; c++) {
+    for (int c = 0; c < dc_col_count(); c++) {
         snprintf(names[2 * c], sizeof names[0], "%s_level", dc_col_name((dc_col_t)c));
         snprintf(names[2 * c + 1], sizeof names[0], "%s_weight", dc_col_name((dc_col_t)c));
         cols[nc++] = names[2 * c];
@@ -363,7 +380,7 @@ static int write_review(dc_run_t *run, const dc_match_sink_t *sink)
             rp->b = (uint32_t)ms->pairs[p];
             rp->weight = (float)total;
             rp->refused = refused[p];
-            for (int c = 0; c < DC_COL__COUNT; c++) {
+            for (int c = 0; c < dc_col_count(); c++) {
                 rp->w[c] = (float)w[c];
                 rp->lv[c] = lv[c];
             }
@@ -375,7 +392,7 @@ static int write_review(dc_run_t *run, const dc_match_sink_t *sink)
         dc_table_f64(t, dc_weight_prob(total), 4);
         dc_table_f64(t, total, 3);
         dc_table_cstr(t, refused[p] ? "cannot_link" : "review");
-        for (int c = 0; c < DC_COL__COUNT; c++) {
+        for (int c = 0; c < dc_col_count(); c++) {
             dc_table_cstr(t, dc_level_name((dc_col_t)c, lv[c]));
             dc_table_f64(t, w[c], 3);
         }
@@ -425,6 +442,13 @@ static int write_model(dc_run_t *run, const dc_match_sink_t *sink, const char *r
     dc_jw_key(j, "review_probability");
     dc_jw_g(j, run->opts.review_threshold, 6);
     dc_jw_close(j);
+    dc_buf_t st = DC_BUF_INIT;   /* non-default scoring settings, for `dancu explain` */
+    dc_rules_scoring_text(&ms->rules, &st);
+    if (st.len) {
+        dc_jw_key(j, "settings");
+        dc_jw_str(j, st.p);
+    }
+    dc_buf_free(&st);
     dc_jw_key(j, "blocking");
     dc_jw_open(j, '{', DC_JW_INLINE);
     dc_jw_kv_u64(j, "max_block", ms->rules.max_block);

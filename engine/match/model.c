@@ -57,11 +57,61 @@ static const double def_u[DC_COL__COUNT][DC_MAX_LEVELS] = {
 /* ID-sharing pairs needed to anchor m of the other columns. */
 #define ANCHOR_MIN 1000
 
+/* u values fixed by the settings ("u COLUMN LEVEL P"), process-wide like
+ * the extra columns they may name (dc_extra.h). */
+static struct {
+    int n;
+    dc_fixed_u_t f[DC_FIXED_U_MAX];
+} g_fixu;
+
+void dc_model_fixed_u_use(const dc_fixed_u_t *f, int n)
+{
+    g_fixu.n = n < 0 ? 0 : n > DC_FIXED_U_MAX ? DC_FIXED_U_MAX : n;
+    if (g_fixu.n) memcpy(g_fixu.f, f, (size_t)g_fixu.n * sizeof *f);
+}
+
+/* The fixed u values into m: each column's other levels share the rest in
+ * their current proportions. */
+static void fix_u(dc_model_t *m)
+{
+    for (int c = 0; c < DC_COL__COUNT; c++) {
+        int nl = dc_col_nlevels((dc_col_t)c), fixed[DC_MAX_LEVELS] = {0}, any = 0;
+        double fsum = 0, rest = 0;
+        for (int k = 0; k < g_fixu.n; k++)
+            if (g_fixu.f[k].col == c && g_fixu.f[k].level < nl) {
+                fixed[g_fixu.f[k].level] = 1;
+                m->u[c][g_fixu.f[k].level] = g_fixu.f[k].u;
+                any = 1;
+            }
+        if (!any) continue;
+        int nfree = 0;
+        for (int l = 0; l < nl; l++) {
+            if (fixed[l]) fsum += m->u[c][l];
+            else { rest += m->u[c][l]; nfree++; }
+        }
+        double left = fsum < 1 ? 1 - fsum : 0;
+        for (int l = 0; l < nl; l++)
+            if (!fixed[l]) m->u[c][l] = rest > 0 ? m->u[c][l] * left / rest : left / nfree;
+    }
+}
+
 void dc_model_init_default(dc_model_t *m)
 {
     memset(m, 0, sizeof *m);
     memcpy(m->m, def_m, sizeof def_m);
     memcpy(m->u, def_u, sizeof def_u);
+    /* declared extra columns (dc_extra.h): a value like an e-mail or a
+     * passport number is rarely shared by chance; EM and the random pairs
+     * replace these */
+    for (int k = 0; k < dc_extra_count(); k++) {
+        int c = DC_COL_X0 + k, nl = dc_extra_nlevels(k);
+        m->m[c][0] = 0.90;
+        m->u[c][0] = 0.001;
+        if (nl == 3) { m->m[c][1] = 0.05; m->u[c][1] = 0.01; }
+        m->m[c][nl - 1] = nl == 3 ? 0.05 : 0.10;
+        m->u[c][nl - 1] = nl == 3 ? 0.989 : 0.999;
+    }
+    fix_u(m);
     m->lambda = 1e-6;
     m->lambda_cand = 0.5;
     m->tf_enabled = 1;
@@ -215,7 +265,7 @@ double dc_model_score(const dc_model_t *m, const dc_tf_t *tf, const uint8_t lv[D
      * same person rather than a sibling, so they add no positive weight
      * (disagreeing addresses still count against). */
     int family = lv[DC_COL_PARENTS] == DC_PAR_BOTH;
-    for (int c = 0; c < DC_COL__COUNT; c++) {
+    for (int c = 0, nc = dc_col_count(); c < nc; c++) {
         double x = dc_level_weight(m, tf, (dc_col_t)c, lv[c], a, b);
         if (family && x > 0 && (c == DC_COL_RESIDENCE || c == DC_COL_HOMETOWN)) x = 0;
         if (w) w[c] = x;
@@ -234,7 +284,7 @@ double dc_weight_prob(double weight)
 #ifndef NDEBUG
 static int levels_valid(const uint8_t lv[DC_COL__COUNT])
 {
-    for (int c = 0; c < DC_COL__COUNT; c++)
+    for (int c = 0; c < dc_col_count(); c++)
         if (lv[c] != DC_LV_MISSING && lv[c] >= dc_col_nlevels((dc_col_t)c)) return 0;
     return 1;
 }
@@ -282,7 +332,7 @@ static void u_one(void *ctx, size_t k, int tid)
     uint8_t lv[DC_COL__COUNT];
     dc_compare(u->in, &u->recs[i], &u->recs[j], lv);
     assert(levels_valid(lv));
-    for (int c = 0; c < DC_COL__COUNT; c++) u->cnt[tid][c][lv[c]]++;
+    for (int c = 0; c < dc_col_count(); c++) u->cnt[tid][c][lv[c]]++;
 }
 
 void dc_model_estimate_u(dc_model_t *m, const dc_record_t *recs, size_t n,
@@ -298,7 +348,7 @@ void dc_model_estimate_u_sel(dc_model_t *m, const dc_record_t *recs, const uint3
     if (nthreads < 1) nthreads = 1;
     uctx_t u = {recs, in, sel, n, seed, sample, dc_xcalloc((size_t)nthreads, sizeof *u.cnt)};
     dc_parallel_for(nthreads, sample, 8192, u_one, &u);
-    for (int c = 0; c < DC_COL__COUNT; c++) {
+    for (int c = 0; c < dc_col_count(); c++) {
         int nl = dc_col_nlevels((dc_col_t)c);
         double tot = 0, k[DC_LV_SLOTS] = {0};
         for (int l = 0; l < nl; l++) {
@@ -310,6 +360,7 @@ void dc_model_estimate_u_sel(dc_model_t *m, const dc_record_t *recs, const uint3
     }
     m->u_sample = sample;
     free(u.cnt);
+    fix_u(m);
 }
 
 /* u of "dob exact" counted, not sampled: among n records a random pair has
@@ -426,7 +477,7 @@ void dc_model_estimate_em_sup(dc_model_t *m, const uint64_t *pats, size_t npairs
         if (lv[DC_COL_ID12] != DC_ID_EQ && !(lv[DC_COL_ID12] == DC_LV_MISSING && lv[DC_COL_CMND] == DC_ID_EQ))
             continue;
         nseed += pc[p].cnt;
-        for (int c = 0; c < DC_COL__COUNT; c++) seedcnt[c][lv[c]] += pc[p].cnt;
+        for (int c = 0; c < dc_col_count(); c++) seedcnt[c][lv[c]] += pc[p].cnt;
     }
     /* pairs labelled "match" are anchors too */
     for (size_t k = 0; k < nsup; k++) {
@@ -434,7 +485,7 @@ void dc_model_estimate_em_sup(dc_model_t *m, const uint64_t *pats, size_t npairs
         uint8_t lv[DC_COL__COUNT];
         dc_levels_unpack(sup[k], lv);
         nseed += 1;
-        for (int c = 0; c < DC_COL__COUNT; c++) seedcnt[c][lv[c]] += 1;
+        for (int c = 0; c < dc_col_count(); c++) seedcnt[c][lv[c]] += 1;
     }
     /* With enough pairs sharing an ID number (true matches but for
      * a negligible share), m of every other column is taken from them and
@@ -445,7 +496,7 @@ void dc_model_estimate_em_sup(dc_model_t *m, const uint64_t *pats, size_t npairs
     int fixed[DC_COL__COUNT] = {0};
     m->m_seeded_from_ids = nseed >= 100;
     if (m->m_seeded_from_ids) {
-        for (int c = 0; c < DC_COL__COUNT; c++) {
+        for (int c = 0; c < dc_col_count(); c++) {
             if (c == DC_COL_ID12 || c == DC_COL_CMND) continue;
             int nl = dc_col_nlevels((dc_col_t)c);
             double tot = 0;
@@ -470,7 +521,7 @@ void dc_model_estimate_em_sup(dc_model_t *m, const uint64_t *pats, size_t npairs
             uint8_t lv[DC_COL__COUNT];
             dc_levels_unpack(pc[p].pat, lv);
             double pm = lam, pu = 1 - lam;
-            for (int c = 0; c < DC_COL__COUNT; c++) {
+            for (int c = 0; c < dc_col_count(); c++) {
                 if (lv[c] == DC_LV_MISSING) continue;
                 pm *= mm[c][lv[c]];
                 pu *= uc[c][lv[c]];
@@ -479,7 +530,7 @@ void dc_model_estimate_em_sup(dc_model_t *m, const uint64_t *pats, size_t npairs
             double w = pc[p].cnt;
             sm += r * w;
             stot += w;
-            for (int c = 0; c < DC_COL__COUNT; c++) {
+            for (int c = 0; c < dc_col_count(); c++) {
                 am[c][lv[c]] += r * w;
                 au[c][lv[c]] += (1 - r) * w;
             }
@@ -491,13 +542,13 @@ void dc_model_estimate_em_sup(dc_model_t *m, const uint64_t *pats, size_t npairs
             uint8_t lv[DC_COL__COUNT];
             dc_levels_unpack(sup[k], lv);
             double r = (double)(sup[k] >> 63);
-            for (int c = 0; c < DC_COL__COUNT; c++) {
+            for (int c = 0; c < dc_col_count(); c++) {
                 am[c][lv[c]] += r;
                 au[c][lv[c]] += 1 - r;
             }
         }
         double delta = 0;
-        for (int c = 0; c < DC_COL__COUNT; c++) {
+        for (int c = 0; c < dc_col_count(); c++) {
             int nl = dc_col_nlevels((dc_col_t)c);
             double tm = 0, tu = 0;
             for (int l = 0; l < nl; l++) { tm += am[c][l]; tu += au[c][l]; }
@@ -517,7 +568,7 @@ void dc_model_estimate_em_sup(dc_model_t *m, const uint64_t *pats, size_t npairs
         if (delta < 1e-7) { conv = 1; it++; break; }
     }
     free(pc);
-    for (int c = 0; c < DC_COL__COUNT; c++)
+    for (int c = 0; c < dc_col_count(); c++)
         for (int l = 0; l < dc_col_nlevels((dc_col_t)c); l++) {
             double v = mm[c][l];
             m->m[c][l] = v < M_FLOOR ? M_FLOOR : v;
@@ -536,12 +587,13 @@ void dc_model_estimate_em_sup(dc_model_t *m, const uint64_t *pats, size_t npairs
      * random pairs sharing an ID number are duplicates). */
     if (m->u_sample) {
         double floor_u = 0.5 / (double)m->u_sample;
-        for (int c = 0; c < DC_COL__COUNT; c++)
+        for (int c = 0; c < dc_col_count(); c++)
             for (int l = 0; l < dc_col_nlevels((dc_col_t)c); l++) {
                 double u = (m->u[c][l] - prior * m->m[c][l]) / (1 - prior);
                 m->u[c][l] = u < floor_u ? floor_u : u > 1 ? 1 : u;
             }
     }
+    fix_u(m);
 }
 
 /* ---------------------------------------------------------------- JSON */
@@ -574,7 +626,7 @@ void dc_model_json(const dc_model_t *m, dc_jw_t *j)
     dc_jw_bool(j, m->tf_enabled);
     dc_jw_key(j, "columns");
     dc_jw_open(j, '{', DC_JW_LINES);
-    for (int c = 0; c < DC_COL__COUNT; c++) {
+    for (int c = 0; c < dc_col_count(); c++) {
         dc_jw_key(j, dc_col_name((dc_col_t)c));
         dc_jw_open(j, '[', DC_JW_LINES);
         for (int l = 0; l < dc_col_nlevels((dc_col_t)c); l++) {
@@ -613,7 +665,7 @@ int dc_model_parse_json(const char *text, size_t len, dc_model_t *m)
     m->tf_enabled = tf ? tf->num != 0 : 1;
     const dc_json_t *cols = dc_json_get(root, "columns");
     if (!cols || cols->type != DC_JSON_OBJECT) { dc_seterr("model: no \"columns\" object"); goto done; }
-    for (int c = 0; c < DC_COL__COUNT; c++) {
+    for (int c = 0; c < dc_col_count(); c++) {
         const dc_json_t *col = dc_json_get(cols, dc_col_name((dc_col_t)c));
         if (!col || col->type != DC_JSON_ARRAY) {
             dc_seterr("model: column \"%s\" missing", dc_col_name((dc_col_t)c));

@@ -18,6 +18,7 @@
  * interned ids, so blocks and their internal order are deterministic.
  */
 #include "match/dc_match.h"
+#include "ref/dc_ref.h"
 
 #include <ctype.h>     /* isspace */
 #include <errno.h>     /* errno */
@@ -34,62 +35,40 @@ static const char *const bkey_names[DC_BK__COUNT] = {
 
 const char *dc_bkey_name(dc_bkey_t k)
 {
+    if (k >= DC_BK_X0 && k <= DC_BK_X_LAST) {
+        const dc_extra_def_t *d = dc_extra_def((int)(k - DC_BK_X0));
+        return d ? d->name : "?";
+    }
     return (unsigned)k < DC_BK__COUNT ? bkey_names[k] : "?";
 }
 
-static const char default_rules[] =
-    "# dancu default blocking rules (docs/MATCHING.md).\n"
-    "# One rule per line: key fields joined by '+', then optionally '@' and the\n"
-    "# fields that order a block too large to compare pair by pair, then\n"
-    "# optionally '!' and a condition one record of every pair must meet.\n"
-    "max_block 50\n"
-    "window 10\n"
-    "drop_cannot_link yes\n"
-    "# identity numbers, and one-digit slips in them\n"
-    "id12\n"
-    "cmnd\n"
-    "id12_head+sur\n"
-    "id12_tail+sur\n"
-    "# name and birth date, across the whole country: the full date (day and\n"
-    "# month in either order), or the year when one of the two dates has no day\n"
-    "name_phon+dob_unordered\n"
-    "name_phon+dob_year ! dob_vague\n"
-    "# a birth year or a name damaged: within the province of origin or of residence\n"
-    "name_phon+dob_md+home_prov\n"
-    "sur+given+dob+home_prov\n"
-    "sur+given+dob+perm_prov\n"
-    "sur+mid+dob+home_prov\n"
-    "sur+mid+dob+perm_prov\n"
-    "given_phon+dob+perm_district\n"
-    "# family: stable across moves\n"
-    "father_phon+given+dob_year\n"
-    "mother_phon+given+dob_year\n"
-    "father_phon+mother_phon @ dob,given,sex\n"
-    "# the name's syllables in another order (given name written first)\n"
-    "name_sorted+dob_unordered\n"
-    "# records with no province in any address (data that is not a register):\n"
-    "# the province-scoped rules cannot key them, so damaged names, the date\n"
-    "# alone, the name alone and the surname or given name alone (sorted\n"
-    "# neighbourhood when more than max_block share one) are tried among them\n"
-    "given+dob_unordered+no_province\n"
-    "sur+dob_unordered+no_province\n"
-    "dob+no_province @ sur,given\n"
-    "name_phon+no_province @ dob\n"
-    "sur+no_province @ dob,given\n"
-    "given+no_province @ sur,dob\n";
-
-const char *dc_rules_default_text(void) { return default_rules; }
-
-static int parse_key(const char *s, size_t n)
+/* The name of key field k in the rule set `rs` (its extra columns). */
+static const char *key_name(const dc_rules_t *rs, int k)
 {
-    for (int k = 0; k < DC_BK__COUNT; k++)
+    if (k >= DC_BK_X0 && k <= DC_BK_X_LAST) return k - DC_BK_X0 < rs->nextra ? rs->extra[k - DC_BK_X0].name : "?";
+    return bkey_names[k];
+}
+
+/* The default settings: engine/ref/data/default_settings.rules, built into
+ * the binary (engine/ref/mkblobs.sh). */
+const char *dc_rules_default_text(void)
+{
+    const char *t = dc_ref_get("default_settings.rules", NULL);
+    return t ? t : "";
+}
+
+static int parse_key(const dc_rules_t *rs, const char *s, size_t n)
+{
+    for (int k = 0; k < DC_BK_X0; k++)
         if (strlen(bkey_names[k]) == n && memcmp(bkey_names[k], s, n) == 0) return k;
+    for (int k = 0; k < rs->nextra; k++)
+        if (strlen(rs->extra[k].name) == n && memcmp(rs->extra[k].name, s, n) == 0) return DC_BK_X0 + k;
     return -1;
 }
 
 /* Parse a list of key names separated by `sep` into keys[]; returns count or -1. */
-static int parse_list(const char *s, const char *e, char sep, uint8_t *keys, const char *origin,
-                      int line)
+static int parse_list(const dc_rules_t *rs, const char *s, const char *e, char sep, uint8_t *keys,
+                      const char *origin, int line)
 {
     int nk = 0;
     while (s < e) {
@@ -99,14 +78,14 @@ static int parse_list(const char *s, const char *e, char sep, uint8_t *keys, con
         const char *te = t;
         while (te > s && isspace((unsigned char)te[-1])) te--;
         if (te == s) return dc_seterr("%s:%d: empty field in blocking rule", origin, line);
-        int k = parse_key(s, (size_t)(te - s));
+        int k = parse_key(rs, s, (size_t)(te - s));
         if (k < 0)
             return dc_seterr("%s:%d: unknown blocking field '%.*s'", origin, line, (int)(te - s), s);
         if (nk >= DC_RULE_MAX_KEYS)
             return dc_seterr("%s:%d: more than %d fields in a rule", origin, line, DC_RULE_MAX_KEYS);
         for (int i = 0; i < nk; i++)
             if (keys[i] == k)
-                return dc_seterr("%s:%d: field '%s' repeated", origin, line, bkey_names[k]);
+                return dc_seterr("%s:%d: field '%s' repeated", origin, line, key_name(rs, k));
         keys[nk++] = (uint8_t)k;
         s = t < e ? t + 1 : t;
         if (t < e && s == e) return dc_seterr("%s:%d: rule ends with '%c'", origin, line, sep);
@@ -114,18 +93,18 @@ static int parse_list(const char *s, const char *e, char sep, uint8_t *keys, con
     return nk;
 }
 
-static void rule_canon(dc_rule_t *r)
+static void rule_canon(const dc_rules_t *rs, dc_rule_t *r)
 {
     dc_buf_t b = DC_BUF_INIT;
     for (int i = 0; i < r->nkeys; i++) {
         if (i) dc_buf_putc(&b, '+');
-        dc_buf_puts(&b, bkey_names[r->keys[i]]);
+        dc_buf_puts(&b, key_name(rs, r->keys[i]));
     }
     if (r->nsort) {
         dc_buf_puts(&b, " @ ");
         for (int i = 0; i < r->nsort; i++) {
             if (i) dc_buf_putc(&b, ',');
-            dc_buf_puts(&b, bkey_names[r->sort[i]]);
+            dc_buf_puts(&b, key_name(rs, r->sort[i]));
         }
     }
     if (r->require == DC_REQ_DOB_VAGUE) dc_buf_puts(&b, " ! dob_vague");
@@ -178,6 +157,137 @@ static int parse_cannot_link(const char *s, const char *e, const char *origin, i
     return 0;
 }
 
+/* The next blank-separated word of [*s, e): its start, length in *n (0 at the end). */
+static const char *next_word(const char **s, const char *e, size_t *n)
+{
+    const char *p = *s;
+    while (p < e && isspace((unsigned char)*p)) p++;
+    const char *w = p;
+    while (p < e && !isspace((unsigned char)*p)) p++;
+    *n = (size_t)(p - w);
+    *s = p;
+    return w;
+}
+
+static int word_is(const char *w, size_t n, const char *lit) { return strlen(lit) == n && !memcmp(w, lit, n); }
+
+/* A probability "0.9" (0..1) into *out. */
+static int parse_prob(const char *s, const char *e, const char *origin, int line, const char *what, double *out)
+{
+    size_t n;
+    const char *w = next_word(&s, e, &n);
+    char tmp[32];
+    if (n == 0 || n >= sizeof tmp) return dc_seterr("%s:%d: %s needs a number", origin, line, what);
+    memcpy(tmp, w, n);
+    tmp[n] = 0;
+    char *end;
+    errno = 0;
+    double v = strtod(tmp, &end);
+    next_word(&s, e, &n);
+    if (errno || *end || n || !(v >= 0 && v <= 1))
+        return dc_seterr("%s:%d: %s takes one number from 0 to 1, not '%s'", origin, line, what, tmp);
+    *out = v;
+    return 0;
+}
+
+/* "column NAME [exact|text|digits] [fuzzy T] [cannot_link]" (docs/SETTINGS.md). */
+static int parse_column(const char *s, const char *e, const char *origin, int line, dc_rules_t *out)
+{
+    size_t n;
+    const char *w = next_word(&s, e, &n);
+    if (!n) return dc_seterr("%s:%d: column needs a name", origin, line);
+    if (out->nextra >= DC_EXTRA_MAX) return dc_seterr("%s:%d: more than %d columns", origin, line, DC_EXTRA_MAX);
+    if (n >= DC_EXTRA_NAME_MAX) return dc_seterr("%s:%d: column name longer than %d bytes", origin, line,
+                                                 DC_EXTRA_NAME_MAX - 1);
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)w[i]) && w[i] != '_' && w[i] != '-' && w[i] != '.')
+            return dc_seterr("%s:%d: column name '%.*s': letters, digits, '_', '-' and '.' only", origin, line,
+                             (int)n, w);
+    if (parse_key(out, w, n) >= 0)
+        return dc_seterr("%s:%d: column '%.*s' is already a field name", origin, line, (int)n, w);
+    dc_extra_def_t *d = &out->extra[out->nextra];
+    memset(d, 0, sizeof *d);
+    memcpy(d->name, w, n);
+    d->norm = DC_XN_TEXT;
+    while ((w = next_word(&s, e, &n)), n) {
+        if (word_is(w, n, "exact")) d->norm = DC_XN_EXACT;
+        else if (word_is(w, n, "text")) d->norm = DC_XN_TEXT;
+        else if (word_is(w, n, "digits")) d->norm = DC_XN_DIGITS;
+        else if (word_is(w, n, "cannot_link")) d->cannot_link = 1;
+        else if (word_is(w, n, "fuzzy")) {
+            const char *v = s;
+            next_word(&s, e, &n);
+            double t;
+            if (parse_prob(v, s, origin, line, "fuzzy", &t)) return -1;
+            if (t <= 0) return dc_seterr("%s:%d: fuzzy takes a Jaro-Winkler threshold above 0", origin, line);
+            d->fuzzy = (float)t;
+        } else {
+            return dc_seterr("%s:%d: unknown column option '%.*s' (known: exact, text, digits, fuzzy T, "
+                             "cannot_link)", origin, line, (int)n, w);
+        }
+    }
+    out->nextra++;
+    return 0;
+}
+
+static const char *const th_names[] = {"name_jw_high", "name_jw_low", "relative_jw", "address_jw"};
+
+static double *th_slot(dc_cmp_thresholds_t *t, int k)
+{
+    double *v[] = {&t->name_jw_high, &t->name_jw_low, &t->relative_jw, &t->address_jw};
+    return v[k];
+}
+
+/* "threshold NAME VALUE" (docs/SETTINGS.md). */
+static int parse_threshold(const char *s, const char *e, const char *origin, int line, dc_cmp_thresholds_t *t)
+{
+    size_t n;
+    const char *w = next_word(&s, e, &n);
+    for (int k = 0; k < (int)DC_ARRAY_LEN(th_names); k++)
+        if (word_is(w, n, th_names[k])) return parse_prob(s, e, origin, line, th_names[k], th_slot(t, k));
+    return dc_seterr("%s:%d: unknown threshold '%.*s' (known: name_jw_high, name_jw_low, relative_jw, address_jw)",
+                     origin, line, (int)n, w);
+}
+
+/* The column named w[0..n) among the register's and the declared extra ones, or -1. */
+static int column_of(const dc_rules_t *rs, const char *w, size_t n)
+{
+    for (int c = 0; c < DC_COL_X0; c++)
+        if (word_is(w, n, dc_col_name((dc_col_t)c))) return c;
+    for (int k = 0; k < rs->nextra; k++)
+        if (word_is(w, n, rs->extra[k].name)) return DC_COL_X0 + k;
+    return -1;
+}
+
+/* "u COLUMN LEVEL P" (docs/SETTINGS.md): a fixed u. Extra columns' level
+ * names are known once they are declared (same, [similar,] different). */
+static int parse_fixed_u(const char *s, const char *e, const char *origin, int line, dc_rules_t *out)
+{
+    size_t n, nl_;
+    const char *w = next_word(&s, e, &n), *l = next_word(&s, e, &nl_);
+    int c = column_of(out, w, n);
+    if (c < 0) return dc_seterr("%s:%d: u: unknown column '%.*s' (declare extra columns first)", origin, line, (int)n, w);
+    int nl = c < DC_COL_X0 ? dc_col_nlevels((dc_col_t)c) : (out->extra[c - DC_COL_X0].fuzzy > 0 ? 3 : 2);
+    int level = -1;
+    for (int k = 0; k < nl && level < 0; k++) {
+        const char *name = c < DC_COL_X0 ? dc_level_name((dc_col_t)c, k)
+                                         : k == 0 ? "same" : k == nl - 1 ? "different" : "similar";
+        if (word_is(l, nl_, name)) level = k;
+    }
+    if (level < 0) return dc_seterr("%s:%d: u: column %.*s has no level '%.*s'", origin, line, (int)n, w, (int)nl_, l);
+    if (out->nfixed_u >= DC_FIXED_U_MAX) return dc_seterr("%s:%d: more than %d u lines", origin, line, DC_FIXED_U_MAX);
+    dc_fixed_u_t *f = &out->fixed_u[out->nfixed_u];
+    if (parse_prob(s, e, origin, line, "u", &f->u)) return -1;
+    if (f->u <= 0 || f->u >= 1) return dc_seterr("%s:%d: u takes a probability above 0 and below 1", origin, line);
+    for (int k = 0; k < out->nfixed_u; k++)
+        if (out->fixed_u[k].col == c && out->fixed_u[k].level == level)
+            return dc_seterr("%s:%d: u of %.*s %.*s given twice", origin, line, (int)n, w, (int)nl_, l);
+    f->col = (uint8_t)c;
+    f->level = (uint8_t)level;
+    out->nfixed_u++;
+    return 0;
+}
+
 int dc_rules_parse(const char *text, const char *origin, dc_rules_t *out)
 {
     memset(out, 0, sizeof *out);
@@ -185,6 +295,8 @@ int dc_rules_parse(const char *text, const char *origin, dc_rules_t *out)
     out->window = 10;
     out->drop_cannot_link = 1;
     out->cannot_link = DC_CL_ALL;
+    out->match_threshold = out->review_threshold = -1;
+    out->cmp = dc_cmp_thresholds_default();
     size_t cap = 0;
     int line = 0;
     const char *p = text;
@@ -204,6 +316,16 @@ int dc_rules_parse(const char *text, const char *origin, dc_rules_t *out)
             if (parse_setting(p + 6, e, origin, line, &out->window, 2)) goto fail;
         } else if ((size_t)(e - p) > 12 && !strncmp(p, "cannot_link", 11) && isspace((unsigned char)p[11])) {
             if (parse_cannot_link(p + 11, e, origin, line, &out->cannot_link)) goto fail;
+        } else if ((size_t)(e - p) > 10 && !strncmp(p, "threshold", 9) && isspace((unsigned char)p[9])) {
+            if (parse_threshold(p + 9, e, origin, line, &out->cmp)) goto fail;
+        } else if ((size_t)(e - p) > 2 && p[0] == 'u' && isspace((unsigned char)p[1])) {
+            if (parse_fixed_u(p + 1, e, origin, line, out)) goto fail;
+        } else if ((size_t)(e - p) > 7 && !strncmp(p, "column", 6) && isspace((unsigned char)p[6])) {
+            if (parse_column(p + 6, e, origin, line, out)) goto fail;
+        } else if ((size_t)(e - p) > 16 && !strncmp(p, "match_threshold", 15) && isspace((unsigned char)p[15])) {
+            if (parse_prob(p + 15, e, origin, line, "match_threshold", &out->match_threshold)) goto fail;
+        } else if ((size_t)(e - p) > 17 && !strncmp(p, "review_threshold", 16) && isspace((unsigned char)p[16])) {
+            if (parse_prob(p + 16, e, origin, line, "review_threshold", &out->review_threshold)) goto fail;
         } else if ((size_t)(e - p) > 17 && !strncmp(p, "drop_cannot_link", 16) &&
                    isspace((unsigned char)p[16])) {
             const char *v = p + 16;
@@ -231,17 +353,17 @@ int dc_rules_parse(const char *text, const char *origin, dc_rules_t *out)
                 while (e > p && isspace((unsigned char)e[-1])) e--;
             }
             const char *at = memchr(p, '@', (size_t)(e - p));
-            int nk = parse_list(p, at ? at : e, '+', r.keys, origin, line);
+            int nk = parse_list(out, p, at ? at : e, '+', r.keys, origin, line);
             if (nk < 0) goto fail;
             if (nk == 0) { dc_seterr("%s:%d: empty rule", origin, line); goto fail; }
             r.nkeys = (uint8_t)nk;
             if (at) {
-                int ns = parse_list(at + 1, e, ',', r.sort, origin, line);
+                int ns = parse_list(out, at + 1, e, ',', r.sort, origin, line);
                 if (ns < 0) goto fail;
                 if (ns == 0) { dc_seterr("%s:%d: '@' without sort fields", origin, line); goto fail; }
                 r.nsort = (uint8_t)ns;
             }
-            rule_canon(&r);
+            rule_canon(out, &r);
             for (size_t i = 0; i < out->n; i++)
                 if (!strcmp(out->r[i].text, r.text)) {
                     dc_seterr("%s:%d: rule '%s' given twice", origin, line, r.text);
@@ -254,6 +376,14 @@ int dc_rules_parse(const char *text, const char *origin, dc_rules_t *out)
     }
     if (out->n == 0) {
         dc_seterr("%s: no blocking rule", origin);
+        goto fail;
+    }
+    if (out->cmp.name_jw_low > out->cmp.name_jw_high) {
+        dc_seterr("%s: threshold name_jw_low must not exceed name_jw_high", origin);
+        goto fail;
+    }
+    if (out->match_threshold >= 0 && out->review_threshold > out->match_threshold) {
+        dc_seterr("%s: review_threshold must not exceed match_threshold", origin);
         goto fail;
     }
     return 0;
@@ -295,17 +425,56 @@ void dc_rules_free(dc_rules_t *r)
     memset(r, 0, sizeof *r);
 }
 
+void dc_rules_use(const dc_rules_t *r)
+{
+    dc_extra_use(r->extra, r->nextra);
+    dc_cmp_thresholds_use(&r->cmp);
+    dc_model_fixed_u_use(r->fixed_u, r->nfixed_u);
+}
+
+static void cannot_link_text(unsigned mask, dc_buf_t *out)
+{
+    dc_buf_puts(out, "cannot_link");
+    int any = 0;
+    for (int k = 0; k < 4; k++)
+        if (mask & (1u << k)) dc_buf_printf(out, "%s%s", any++ ? "," : " ", cl_names[k]);
+    dc_buf_puts(out, any ? "\n" : " none\n");
+}
+
+/* The settings that change how a pair is compared and vetoed, in
+ * canonical form, each only when it differs from the default. */
+static void scoring_text(const dc_rules_t *r, dc_buf_t *out)
+{
+    static const char *const norms[] = {"exact", "text", "digits"};
+    for (int k = 0; k < r->nextra; k++) {
+        const dc_extra_def_t *d = &r->extra[k];
+        dc_buf_printf(out, "column %s %s", d->name, norms[d->norm]);
+        if (d->fuzzy > 0) dc_buf_printf(out, " fuzzy %.4g", (double)d->fuzzy);
+        dc_buf_puts(out, d->cannot_link ? " cannot_link\n" : "\n");
+    }
+    dc_cmp_thresholds_t def = dc_cmp_thresholds_default(), cur = r->cmp;
+    for (int k = 0; k < (int)DC_ARRAY_LEN(th_names); k++)
+        if (*th_slot(&cur, k) != *th_slot(&def, k)) dc_buf_printf(out, "threshold %s %.6g\n", th_names[k], *th_slot(&cur, k));
+    for (int k = 0; k < r->nfixed_u; k++) {
+        const dc_fixed_u_t *f = &r->fixed_u[k];
+        const char *col = f->col < DC_COL_X0 ? dc_col_name((dc_col_t)f->col) : r->extra[f->col - DC_COL_X0].name;
+        int nl = f->col < DC_COL_X0 ? 0 : r->extra[f->col - DC_COL_X0].fuzzy > 0 ? 3 : 2;
+        const char *lv = f->col < DC_COL_X0 ? dc_level_name((dc_col_t)f->col, f->level)
+                         : f->level == 0 ? "same" : f->level == nl - 1 ? "different" : "similar";
+        dc_buf_printf(out, "u %s %s %.6g\n", col, lv, f->u);
+    }
+    if (r->cannot_link != DC_CL_ALL) cannot_link_text(r->cannot_link, out);
+}
+
+void dc_rules_scoring_text(const dc_rules_t *r, dc_buf_t *out) { scoring_text(r, out); }
+
 void dc_rules_text(const dc_rules_t *r, dc_buf_t *out)
 {
+    scoring_text(r, out);
+    if (r->match_threshold >= 0) dc_buf_printf(out, "match_threshold %.6g\n", r->match_threshold);
+    if (r->review_threshold >= 0) dc_buf_printf(out, "review_threshold %.6g\n", r->review_threshold);
     dc_buf_printf(out, "max_block %u\nwindow %u\ndrop_cannot_link %s\n", r->max_block, r->window,
                   r->drop_cannot_link ? "yes" : "no");
-    if (r->cannot_link != DC_CL_ALL) {
-        dc_buf_puts(out, "cannot_link");
-        int any = 0;
-        for (int k = 0; k < 4; k++)
-            if (r->cannot_link & (1u << k)) dc_buf_printf(out, "%s%s", any++ ? "," : " ", cl_names[k]);
-        dc_buf_puts(out, any ? "\n" : " none\n");
-    }
     for (size_t i = 0; i < r->n; i++) dc_buf_printf(out, "%s\n", r->r[i].text);
 }
 
@@ -377,7 +546,7 @@ static uint32_t bkey_string_id(dc_bkey_t k, const dc_record_t *r)
     case DC_BK_NAME_SORTED: return r->name.ascii;
     case DC_BK_FATHER_GIVEN: return r->father.given;
     case DC_BK_MOTHER_GIVEN: return r->mother.given;
-    default: return 0;
+    default: return k >= DC_BK_X0 && k <= DC_BK_X_LAST ? dc_extra_value(r, (int)(k - DC_BK_X0)) : 0;
     }
 }
 
@@ -400,7 +569,7 @@ int dc_bkey_is_string(dc_bkey_t k)
     case DC_BK_FATHER_GIVEN: case DC_BK_MOTHER_PHON: case DC_BK_MOTHER_GIVEN: case DC_BK_SPOUSE_PHON:
     case DC_BK_NAME_SORTED:
         return 1;
-    default: return 0;
+    default: return k >= DC_BK_X0 && k <= DC_BK_X_LAST;
     }
 }
 
@@ -449,7 +618,10 @@ uint32_t dc_bkey_string_value(dc_bkey_t k, const dc_record_t *r, const dc_intern
     case DC_BK_MOTHER_GIVEN: return (uint32_t)str32(rel_given_hash(in, &r->mother));
     case DC_BK_SPOUSE_PHON: return (uint32_t)str32(rel_phon_hash(in, &r->spouse));
     case DC_BK_NAME_SORTED: return (uint32_t)str32(sorted_name_hash(in, r->name.ascii));
-    default: return 0;
+    default:
+        if (k >= DC_BK_X0 && k <= DC_BK_X_LAST)
+            return (uint32_t)str32(dc_intern_hash(in, dc_extra_value(r, (int)(k - DC_BK_X0))));
+        return 0;
     }
 }
 
@@ -472,6 +644,7 @@ uint64_t dc_bkey_value(dc_bkey_t k, const dc_record_t *r, const dc_intern_t *in)
     case DC_BK_FATHER_GIVEN: case DC_BK_MOTHER_PHON: case DC_BK_MOTHER_GIVEN: case DC_BK_SPOUSE_PHON:
     case DC_BK_NAME_SORTED:
         return dc_bkey_string_value(k, r, in);
+    case DC_BK_X0: case DC_BK_X_LAST: break;   /* below: the values between have no name */
     case DC_BK_DOB:
         return date_day_ok(&r->dob) ? (uint64_t)(r->dob.y * 10000 + r->dob.m * 100 + r->dob.d) : 0;
     case DC_BK_DOB_YM:
@@ -511,6 +684,7 @@ uint64_t dc_bkey_value(dc_bkey_t k, const dc_record_t *r, const dc_intern_t *in)
     }
     case DC_BK__COUNT: break;
     }
+    if (k >= DC_BK_X0 && k <= DC_BK_X_LAST) return dc_bkey_string_value(k, r, in);
     return 0;
 }
 

@@ -428,14 +428,14 @@ static void model(rep_t *r)
                   m->tf_enabled ? "on" : "off");
     /* match weights per level, grouped by comparison */
     size_t cap = 1;
-    for (int c = 0; c < DC_COL__COUNT; c++) cap += (size_t)dc_col_nlevels((dc_col_t)c);
+    for (int c = 0; c < dc_col_count(); c++) cap += (size_t)dc_col_nlevels((dc_col_t)c);
     dc_chart_row_t *rows = dc_xcalloc(cap, sizeof *rows);
     dc_buf_t *labs = dc_xcalloc(cap, sizeof *labs);
     size_t n = 0;
     rows[n].label = "prior";
     rows[n].v[0] = m->lambda > 0 && m->lambda < 1 ? log2(m->lambda / (1 - m->lambda)) : 0;
     n++;
-    for (int c = 0; c < DC_COL__COUNT; c++)
+    for (int c = 0; c < dc_col_count(); c++)
         for (int l = 0; l < dc_col_nlevels((dc_col_t)c); l++) {
             dc_buf_printf(&labs[n], "%s: %s", dc_col_name((dc_col_t)c), dc_level_name((dc_col_t)c, l));
             rows[n].label = labs[n].p;
@@ -456,7 +456,7 @@ static void model(rep_t *r)
     }
     size_t k = 0;
     dc_buf_t *mut = dc_xcalloc(cap, sizeof *mut);
-    for (int cc = 0; cc < DC_COL__COUNT; cc++)
+    for (int cc = 0; cc < dc_col_count(); cc++)
         for (int l = 0; l < dc_col_nlevels((dc_col_t)cc); l++, k++) {
             mu[k].v[0] = m->m[cc][l];
             mu[k].v[1] = m->u[cc][l];
@@ -472,7 +472,7 @@ static void model(rep_t *r)
     free(mu);
     static const char *const h[] = {"comparison", "level", "#m", "#u", "#match weight"};
     dc_html_table_begin(b, "model-table", h, 5);
-    for (int cc = 0; cc < DC_COL__COUNT; cc++)
+    for (int cc = 0; cc < dc_col_count(); cc++)
         for (int l = 0; l < dc_col_nlevels((dc_col_t)cc); l++) {
             dc_buf_puts(b, "<tr>");
             dc_html_td(b, dc_col_name((dc_col_t)cc));

@@ -87,7 +87,12 @@ void dc_review_value(const dc_run_t *run, const dc_record_t *r, int col, dc_buf_
         }
         break;
     case DC_COL_SPOUSE: put_name(run, r->spouse.exact, out); break;
-    default: break;
+    default:
+        if (col >= DC_COL_X0 && col < DC_COL__COUNT) {   /* a declared extra column: its compared form */
+            uint32_t id = dc_extra_value(r, col - DC_COL_X0);
+            if (id) dc_buf_puts(out, dc_intern_str(run->in, id, NULL));
+        }
+        break;
     }
 }
 
@@ -219,7 +224,7 @@ void dc_review_html(const dc_run_t *run, dc_buf_t *b)
         dc_buf_puts(b, " / ");
         dc_html_escs(b, ib);
         dc_buf_printf(b, " (line %u)</th></tr></thead><tbody>\n", rb->seq);
-        for (int c = 0; c < DC_COL__COUNT; c++) {
+        for (int c = 0; c < dc_col_count(); c++) {
             dc_buf_clear(&va);
             dc_buf_clear(&vb);
             dc_review_value(run, ra, c, &va);

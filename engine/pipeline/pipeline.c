@@ -66,7 +66,8 @@ static int st_stage(dc_run_t *run, pctx_t *c)
 
 static int st_load(dc_run_t *run, pctx_t *c)
 {
-    if (dc_run_load(run, c->paths, c->npaths)) return -1;
+    /* the settings first: the load stage reads the extra columns they declare */
+    if (dc_match_settings(run) || dc_run_load(run, c->paths, c->npaths)) return -1;
     dc_log(1, "loaded %llu rows: %llu accepted, %llu rejected", (unsigned long long)run->load.rows_in,
            (unsigned long long)run->load.rows_ok, (unsigned long long)run->load.rows_rejected);
     return 0;

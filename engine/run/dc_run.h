@@ -86,6 +86,8 @@ typedef struct dc_run_opts {
     double max_reject_rate;      /* 0..1; > 1 means no limit */
     double match_threshold;      /* match probability for a link */
     double review_threshold;     /* lower bound of the review band */
+    int match_threshold_given;   /* --match-threshold given: the settings file's does not apply */
+    int review_threshold_given;  /* --review-threshold given */
     const char *model_in;        /* --model FILE, NULL: estimate */
     const char *rules_file;      /* --rules FILE, NULL: default blocking rules */
     int write_scores;            /* --scores: the scores table (every candidate pair) */
@@ -110,6 +112,7 @@ typedef enum dc_run_param {
     DC_RUN_P_REVIEW_THRESHOLD,   /* match probability 0..1, at most the match threshold */
     DC_RUN_P_MAX_REJECT_RATE,    /* 0..1 */
     DC_RUN_P_MEMORY_LIMIT,       /* bytes: 0 (none) .. 1 PiB */
+    DC_RUN_P_SAMPLE_SIZE,        /* `dancu sample`: rows drawn, 1 .. 10^7 */
 } dc_run_param_t;
 /*! dc_run_param_bounds() : the accepted range of a numeric run option. */
 dc_bounds_t dc_run_param_bounds(dc_run_param_t p);
@@ -127,6 +130,8 @@ typedef struct dc_run {
     dc_load_stats_t load;
     dc_record_t *recs;
     size_t nrec, reccap;
+    uint32_t *xvals;        /* values of the declared extra columns (dc_extra.h), NULL when none */
+    size_t xcap;
     dc_clusters_t cl;
     dc_match_state_t *match;
     dc_merge_state_t *merge;

@@ -12,12 +12,14 @@
  */
 #include "run/dc_run.h"
 #include "common/dc_json.h"
+#include "normalize/dc_extra.h"
 
 #include <limits.h>   /* PATH_MAX */
 #include <malloc.h>   /* malloc_trim */
 #include <sys/stat.h> /* stat */
 #include <stdlib.h>   /* free, realpath */
 #include <string.h>   /* memcpy */
+#include <strings.h>  /* strcasecmp */
 #include <sys/stat.h> /* stat */
 
 void dc_run_init(dc_run_t *run, const dc_run_opts_t *opts)
@@ -44,22 +46,67 @@ static void w_free(void *ud, void *wctx)
     dc_norm_ctx_free(wctx);
 }
 
+/* A normalized batch (batch->user): its records and, with declared extra
+ * columns (dc_extra.h), their values, nx per record. */
+typedef struct nbatch {
+    dc_record_t *recs;
+    uint32_t *xv;
+} nbatch_t;
+
+/* The declared extra columns' values of a batch: each column is found by
+ * name among the file's carried-through columns (absent: missing). */
+static uint32_t *extra_values(dc_run_t *run, const dc_batch_t *b, int nx)
+{
+    int col[DC_EXTRA_MAX];
+    for (int k = 0; k < nx; k++) {
+        col[k] = -1;
+        for (uint32_t c = 0; c < b->src->nextra && col[k] < 0; c++)
+            if (!strcasecmp(b->src->extra_names[c], dc_extra_def(k)->name)) col[k] = (int)c;
+    }
+    uint32_t *xv = dc_xcalloc(b->n ? b->n * (size_t)nx : 1, sizeof *xv);
+    char tmp[1024];
+    for (size_t i = 0; i < b->n; i++)
+        for (int k = 0; k < nx; k++) {
+            if (col[k] < 0) continue;
+            const dc_row_t *row = &b->rows[i];
+            size_t len = dc_extra_normalize((dc_extra_norm_t)dc_extra_def(k)->norm, row->extra[col[k]],
+                                            row->extra_len[col[k]], tmp, sizeof tmp);
+            xv[i * (size_t)nx + (size_t)k] = len ? dc_intern(run->in, tmp, len) : 0;
+        }
+    return xv;
+}
+
 static int process(void *ud, void *wctx, dc_batch_t *b)
 {
-    DC_UNUSED(ud);
-    dc_record_t *recs = dc_xmalloc((b->n ? b->n : 1) * sizeof *recs);
-    dc_norm_rows(wctx, b->src->index, b->rows, b->n, recs);
-    b->user = recs;
+    dc_run_t *run = ud;
+    nbatch_t *nb = dc_xcalloc(1, sizeof *nb);
+    nb->recs = dc_xmalloc((b->n ? b->n : 1) * sizeof *nb->recs);
+    dc_norm_rows(wctx, b->src->index, b->rows, b->n, nb->recs);
+    if (dc_source_temporary_register(b->src->name ? b->src->name : ""))
+        for (size_t i = 0; i < b->n; i++) nb->recs[i].rec_flags = DC_REC_TEMP_REGISTER;
+    int nx = dc_extra_count();
+    if (nx) nb->xv = extra_values(run, b, nx);
+    b->user = nb;
     return 0;
+}
+
+static void nbatch_free(dc_batch_t *b)
+{
+    nbatch_t *nb = b->user;
+    if (nb) {
+        free(nb->recs);
+        free(nb->xv);
+        free(nb);
+    }
+    b->user = NULL;
 }
 
 static int commit(void *ud, dc_batch_t *b)
 {
     dc_run_t *run = ud;
-    dc_record_t *recs = b->user;
+    nbatch_t *nb = b->user;
     if (run->opts.memory_limit && dc_peak_rss_bytes() > run->opts.memory_limit) {
-        free(recs);
-        b->user = NULL;
+        nbatch_free(b);
         char got[32], lim[32];
         return dc_seterr("memory limit exceeded while loading (%s after %zu rows, limit %s%s): "
                          "raise --memory-limit or split the input",
@@ -67,26 +114,28 @@ static int commit(void *ud, dc_batch_t *b)
                          dc_format_size(run->opts.memory_limit, lim), dc_run_limit_origin(run));
     }
     if (run->nrec + b->n > UINT32_MAX - 1) {
-        free(recs);
-        b->user = NULL;
+        nbatch_free(b);
         return dc_seterr("more than %u accepted rows: not supported", UINT32_MAX - 1);
     }
     if (run->spill) {   /* out of core: to the records file, not the heap */
-        if (dc_spill_put(run, recs, b->n)) {
-            free(recs);
-            b->user = NULL;
+        if (dc_spill_put(run, nb->recs, b->n)) {
+            nbatch_free(b);
             return -1;
         }
     } else {
         run->recs = dc_grow(run->recs, &run->reccap, run->nrec + b->n, sizeof *run->recs);
-        memcpy(run->recs + run->nrec, recs, b->n * sizeof *recs);
+        memcpy(run->recs + run->nrec, nb->recs, b->n * sizeof *nb->recs);
+    }
+    size_t nx = (size_t)dc_extra_count();
+    if (nx && b->n) {
+        run->xvals = dc_grow(run->xvals, &run->xcap, (run->nrec + b->n) * nx, sizeof *run->xvals);
+        memcpy(run->xvals + run->nrec * nx, nb->xv, b->n * nx * sizeof *nb->xv);
     }
     run->nrec += b->n;
     dc_progress_add(b->n);
     run->in_bytes_done += b->nbytes;
     if (run->in_bytes) dc_progress_fraction((double)run->in_bytes_done / (double)run->in_bytes);
-    free(recs);
-    b->user = NULL;
+    nbatch_free(b);
     return 0;
 }
 
@@ -123,6 +172,7 @@ int dc_run_load(dc_run_t *run, const char *const *paths, size_t npaths)
     int rc = dc_load(&run->opts.load, paths, npaths, &sink, &run->load);
     if (rc == 0 && run->spill) rc = dc_spill_map(run);
     if (rc == 0) dc_norm_finalize(run->norm, run->recs, run->nrec);
+    dc_extra_bind(run->recs, run->nrec, run->xvals);
     /* the workers' caches and chunks were freed into their malloc arenas:
      * give that memory back before matching allocates its own */
     malloc_trim(0);
@@ -193,14 +243,17 @@ const char *dc_run_source_name(const dc_run_t *run, uint32_t s)
 
 void dc_run_free(dc_run_t *run)
 {
+    if (run->recs) dc_extra_bind(NULL, 0, NULL);
     for (uint32_t i = 0; i < run->nxsrc; i++) free(run->xsrc[i]);
     free(run->xsrc);
     run->xsrc = NULL;
     run->nxsrc = 0;
     if (!dc_spill_owns_records(run)) free(run->recs);
     dc_spill_end(run);
+    free(run->xvals);
     run->recs = NULL;
-    run->nrec = run->reccap = 0;
+    run->xvals = NULL;
+    run->nrec = run->reccap = run->xcap = 0;
     dc_load_stats_free(&run->load);
     dc_clusters_free(&run->cl);
     if (run->norm) dc_norm_shared_free(run->norm);

@@ -18,6 +18,7 @@ dc_bounds_t dc_run_param_bounds(dc_run_param_t p)
     case DC_RUN_P_REVIEW_THRESHOLD:
     case DC_RUN_P_MAX_REJECT_RATE: return (dc_bounds_t){0, 1};
     case DC_RUN_P_MEMORY_LIMIT: return (dc_bounds_t){0, 1125899906842624.0};
+    case DC_RUN_P_SAMPLE_SIZE: return (dc_bounds_t){1, 1e7};
     }
     return (dc_bounds_t){0, 0};
 }

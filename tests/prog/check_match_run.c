@@ -5,6 +5,7 @@
  * "every input row exactly once across links and rejects". */
 #include "dc_test.h"
 #include "common/dc_common.h"
+#include "ref/dc_ref.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -302,6 +303,223 @@ START_TEST(test_run_labels)
 }
 END_TEST
 
+
+/* Issue 15, settings file: extra columns are compared (model.json names
+ * them, explain shows their levels), key blocking rules and give
+ * cannot-link evidence; thresholds come from the file unless the command
+ * line gives them; and `dancu explain` applies the run's cannot_link
+ * setting (before: it always used every kind of evidence, so a pair of
+ * opposite sexes run with "cannot_link id12,dob,twins" was shown as
+ * vetoed). */
+START_TEST(test_settings_file)
+{
+    char *d = dc_test_tmpdir("mrun-settings-in"), *o = dc_test_tmpdir("mrun-settings");
+    char in[512], rules[512], out[512];
+    snprintf(in, sizeof in, "%s/people.csv", d);
+    snprintf(rules, sizeof rules, "%s/x.rules", d);
+    snprintf(out, sizeof out, "%s/explain.json", d);
+    static const char csv[] =
+        "record_id,ho_ten,ngay_sinh,gioi_tinh,email,passport\n"
+        "1,Nguyễn Văn An,01/02/1980,Nam,an@x.vn,P1\n"
+        "2,Nguyễn Văn An,01/02/1980,Nữ,AN@X.VN ,P1\n"
+        "3,Trần Thị Bình,03/04/1990,Nữ,binh@y.vn,P2\n"
+        "4,Trần Thị Bình,03/04/1990,Nữ,binh@y.vn,P-3\n"
+        "5,Lê Văn Cường,05/06/1970,Nam,cuong@z.vn,\n"
+        "6,Phạm Minh Khôi,07/08/1971,Nam,cuong@z.vn,\n";
+    ck_assert_int_eq(dc_test_write_file(in, csv, sizeof csv - 1), 0);
+    static const char rt[] = "column email text\ncolumn passport text cannot_link\ncannot_link id12,dob,twins\n"
+                             "match_threshold 0.99\nreview_threshold 0.2\nid12\nname_phon+dob\nemail\n";
+    ck_assert_int_eq(dc_test_write_file(rules, rt, sizeof rt - 1), 0);
+    ck_assert_int_eq(dc_test_run("%s run -q --force --rules %s -o %s %s", DANCU_BIN, rules, o, in), 0);
+    char mp[512];
+    snprintf(mp, sizeof mp, "%s/model.json", o);
+    char *m = dc_test_read_file(mp, NULL);
+    ck_assert_ptr_nonnull(m);
+    ck_assert_ptr_nonnull(strstr(m, "\"email\": ["));
+    ck_assert_ptr_nonnull(strstr(m, "\"passport\": ["));
+    ck_assert_ptr_nonnull(strstr(m, "\"settings\": \"column email text\\ncolumn passport text cannot_link\\n"));
+    ck_assert_double_eq_tol(json_num(m, "match_probability"), 0.99, 1e-9);
+    ck_assert_double_eq_tol(json_num(m, "review_probability"), 0.2, 1e-9);
+    /* the email rule pairs 5 and 6, whose names and dates share nothing */
+    ck_assert_ptr_nonnull(strstr(m, "{\"rule\": \"email\", \"keyed_records\": 6, \"blocks\": 3,"));
+    free(m);
+    /* opposite sexes, sex not among the cannot_link kinds: no veto */
+    ck_assert_int_eq(dc_test_run("%s explain --json -o %s --force %s people.csv:1 people.csv:2", DANCU_BIN, out, o), 0);
+    char *x = dc_test_read_file(out, NULL);
+    ck_assert_ptr_nonnull(x);
+    ck_assert_ptr_nonnull(strstr(x, "\"cannot_link\": false"));
+    free(x);
+    /* different passports (a declared cannot_link column): vetoed; e-mails the same */
+    ck_assert_int_eq(dc_test_run("%s explain -o %s --force %s people.csv:3 people.csv:4", DANCU_BIN, out, o), 0);
+    x = dc_test_read_file(out, NULL);
+    ck_assert_ptr_nonnull(x);
+    ck_assert_ptr_nonnull(strstr(x, "cannot-link"));
+    ck_assert_ptr_nonnull(strstr(x, "email"));
+    free(x);
+    /* the command line's threshold wins over the file's */
+    ck_assert_int_eq(dc_test_run("%s run -q --force --rules %s --match-threshold 0.8 -o %s %s", DANCU_BIN, rules, o, in), 0);
+    m = dc_test_read_file(mp, NULL);
+    ck_assert_double_eq_tol(json_num(m, "match_probability"), 0.8, 1e-9);
+    ck_assert_double_eq_tol(json_num(m, "review_probability"), 0.2, 1e-9);
+    free(m);
+    /* a master's stored records carry no extra column: refused (exit 1), not ignored */
+    char mo[512];
+    snprintf(mo, sizeof mo, "%s/master", d);
+    ck_assert_int_eq(dc_test_run("%s run -q --force --rules %s --master %s -o %s %s 2>/dev/null", DANCU_BIN, rules, mo,
+                                 o, in), 1);
+    /* the defaults: every kind of evidence, so 1 and 2 are vetoed */
+    ck_assert_int_eq(dc_test_run("%s run -q --force -o %s %s", DANCU_BIN, o, in), 0);
+    ck_assert_int_eq(dc_test_run("%s explain --json -o %s --force %s people.csv:1 people.csv:2", DANCU_BIN, out, o), 0);
+    x = dc_test_read_file(out, NULL);
+    ck_assert_ptr_nonnull(strstr(x, "\"cannot_link\": true"));
+    free(x);
+    dc_test_run("rm -rf %s %s", o, d);
+    free(o);
+    free(d);
+}
+END_TEST
+
+/* (key, value) pairs of a CSV file: key = hash of two columns, value =
+ * hash of a third; sorted by key (for precision_true / label_sample). */
+typedef struct { uint64_t k, v; } kv_t;
+
+static int cmp_kv(const void *a, const void *b)
+{
+    const kv_t *x = a, *y = b;
+    return x->k < y->k ? -1 : x->k > y->k;
+}
+
+static uint64_t key2(const char *a, size_t na, const char *b, size_t nb)
+{
+    return dc_hash64_seed(b, nb, dc_hash64(a, na) ^ na);
+}
+
+static kv_t *read_kv(const char *path, const char *ca, const char *cb, const char *cv, size_t *n)
+{
+    size_t len, cap = 0;
+    char *t = dc_test_read_file(path, &len);
+    ck_assert_ptr_nonnull(t);
+    dc_ref_csv_t c;
+    ck_assert_int_eq(dc_ref_csv_open_mem(&c, path, t, len, ','), 0);
+    int ia = dc_ref_csv_col(&c, ca), ib = dc_ref_csv_col(&c, cb), iv = dc_ref_csv_col(&c, cv);
+    kv_t *v = NULL;
+    *n = 0;
+    while (dc_ref_csv_next(&c)) {
+        v = dc_grow(v, &cap, *n + 1, sizeof *v);
+        v[(*n)++] = (kv_t){key2(c.f[ia], c.flen[ia], c.f[ib], c.flen[ib]), dc_hash64(c.f[iv], c.flen[iv])};
+    }
+    dc_ref_csv_close(&c);
+    free(t);
+    return v;
+}
+
+static uint64_t kv_get(const kv_t *v, size_t n, uint64_t k)
+{
+    kv_t key = {k, 0};
+    const kv_t *f = bsearch(&key, v, n, sizeof *v, cmp_kv);
+    ck_assert_ptr_nonnull(f);
+    return f->v;
+}
+
+/* The true precision of the run's linked rows: each row of a citizen with
+ * two rows or more but its first, paired with the first (links order). */
+static double precision_true(const char *links, const kv_t *truth, size_t nt)
+{
+    size_t nl;
+    kv_t *l = read_kv(links, "source", "record_id", "citizen_key", &nl);   /* in links order */
+    /* rows grouped by citizen: (citizen, row index) sorted */
+    kv_t *ci = dc_xmalloc(nl * sizeof *ci);
+    for (size_t i = 0; i < nl; i++) ci[i] = (kv_t){l[i].v, i};
+    qsort(ci, nl, sizeof *ci, cmp_kv);   /* equal keys in any order: the smallest index is found below */
+    double units = 0, ok = 0;
+    for (size_t i = 0; i < nl;) {
+        size_t j = i, first = ci[i].v;
+        while (j < nl && ci[j].k == ci[i].k) { if (ci[j].v < first) first = ci[j].v; j++; }
+        if (j - i > 1) {
+            uint64_t pa = kv_get(truth, nt, l[first].k);
+            for (size_t k = i; k < j; k++)
+                if (ci[k].v != first) { units++; ok += kv_get(truth, nt, l[ci[k].v].k) == pa; }
+        }
+        i = j;
+    }
+    free(ci);
+    free(l);
+    return units ? ok / units : -1;
+}
+
+/* Issue 15, part 5: precision without a truth file. A run on data with a
+ * known truth, made imprecise on purpose (thresholds 0.001, no cannot-link
+ * evidence); `dancu sample` draws a stratified sample, labelled here from
+ * the truth; `dancu precision` must give an interval holding the true
+ * precision of the links. The draw is the same for the same seed. */
+START_TEST(test_sample_precision)
+{
+    char *d = dc_test_tmpdir("mrun-prec-in"), *o = dc_test_tmpdir("mrun-prec");
+    ck_assert_int_eq(dc_test_run("%s gen -q -n 3000 --seed 5 --dup-rate 0.3 --corruption holdout --provinces 01,79 "
+                                 "-f -o %s", DANCU_BIN, d), 0);
+    char rules[512], s1[512], s2[512], s3[512], lab[512], js[512], links[512], truth[512];
+    snprintf(rules, sizeof rules, "%s/loose.rules", d);
+    snprintf(s1, sizeof s1, "%s/s1.csv", d);
+    snprintf(s2, sizeof s2, "%s/s2.csv", d);
+    snprintf(s3, sizeof s3, "%s/s3.csv", d);
+    snprintf(lab, sizeof lab, "%s/labelled.csv", d);
+    snprintf(js, sizeof js, "%s/precision.json", d);
+    snprintf(links, sizeof links, "%s/links.csv", o);
+    snprintf(truth, sizeof truth, "%s/truth.csv", d);
+    ck_assert_int_eq(dc_test_run("sed 's/^cannot_link.*/cannot_link none/; s/^drop_cannot_link yes/drop_cannot_link no/' "
+                                 "%s/engine/ref/data/default_settings.rules > %s", DANCU_SRCDIR, rules), 0);
+    ck_assert_int_eq(dc_test_run("%s run -q --rules %s --match-threshold 0.001 --review-threshold 0.001 --force -o %s "
+                                 "%s/exports", DANCU_BIN, rules, o, d), 0);
+    ck_assert_int_eq(dc_test_run("%s sample %s -o %s --sample-size 300 --seed 7", DANCU_BIN, o, s1), 0);
+    ck_assert_int_eq(dc_test_run("%s sample %s -o %s --sample-size 300 --seed 7", DANCU_BIN, o, s2), 0);
+    ck_assert_int_eq(dc_test_run("%s sample %s -o %s --sample-size 300 --seed 8", DANCU_BIN, o, s3), 0);
+    ck_assert_int_eq(dc_test_run("cmp -s %s %s", s1, s2), 0);
+    ck_assert_int_ne(dc_test_run("cmp -s %s %s", s1, s3), 0);
+    ck_assert_int_eq(dc_test_run("%s sample %s -o %s --seed 7 2>/dev/null", DANCU_BIN, o, s1), 1);   /* exists */
+    size_t nt;
+    kv_t *t = read_kv(truth, "source", "record_id", "person_id", &nt);
+    qsort(t, nt, sizeof *t, cmp_kv);
+    double truep = precision_true(links, t, nt);
+    ck_assert_msg(truep > 0.3 && truep < 0.9, "true precision %f: the run is not imprecise enough to test", truep);
+    /* label the sample from the truth */
+    size_t len;
+    char *smp = dc_test_read_file(s1, &len);
+    dc_ref_csv_t c;
+    ck_assert_int_eq(dc_ref_csv_open_mem(&c, s1, smp, len, ','), 0);
+    dc_buf_t b = DC_BUF_INIT;
+    dc_buf_puts(&b, "source_a,record_id_a,source_b,record_id_b,decision\n");
+    size_t rows = 0;
+    while (dc_ref_csv_next(&c)) {
+        int same = kv_get(t, nt, key2(c.f[0], c.flen[0], c.f[1], c.flen[1])) ==
+                   kv_get(t, nt, key2(c.f[2], c.flen[2], c.f[3], c.flen[3]));
+        dc_buf_printf(&b, "%s,%s,%s,%s,%s\n", c.f[0], c.f[1], c.f[2], c.f[3], same ? "match" : "non_match");
+        rows++;
+    }
+    dc_ref_csv_close(&c);
+    free(smp);
+    ck_assert_uint_eq(rows, 300);
+    ck_assert_int_eq(dc_test_write_file(lab, b.p, b.len), 0);
+    dc_buf_free(&b);
+    ck_assert_int_eq(dc_test_run("%s precision %s --labels %s --json > %s", DANCU_BIN, o, lab, js), 0);
+    char *j = dc_test_read_file(js, NULL);
+    ck_assert_ptr_nonnull(j);
+    const char *ci = strstr(j, "\"ci95\": [");
+    ck_assert_ptr_nonnull(ci);
+    double lo = atof(ci + 9), hi = atof(strchr(ci, ',') + 1), p = json_num(j, "precision");
+    ck_assert_msg(lo <= truep && truep <= hi, "true precision %f outside [%f, %f]", truep, lo, hi);
+    ck_assert_msg(hi - lo < 0.2 && p > lo && p < hi, "estimate %f in [%f, %f]", p, lo, hi);
+    free(j);
+    /* a pair that is not a linked row of the run: an error naming the line */
+    static const char bad[] = "source_a,record_id_a,source_b,record_id_b,decision\nx.csv,1,y.csv,2,match\n";
+    ck_assert_int_eq(dc_test_write_file(lab, bad, sizeof bad - 1), 0);
+    ck_assert_int_eq(dc_test_run("%s precision %s --labels %s 2>/dev/null", DANCU_BIN, o, lab), 1);
+    free(t);
+    dc_test_run("rm -rf %s %s", o, d);
+    free(o);
+    free(d);
+}
+END_TEST
+
 static Suite *match_run_suite(void)
 {
     Suite *s = suite_create("match_run");
@@ -311,6 +529,8 @@ static Suite *match_run_suite(void)
     tcase_add_test(t, test_explain);
     tcase_add_test(t, test_run_exact_copies);
     tcase_add_test(t, test_run_labels);
+    tcase_add_test(t, test_settings_file);
+    tcase_add_test(t, test_sample_precision);
     suite_add_tcase(s, t);
     return s;
 }

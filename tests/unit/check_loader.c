@@ -180,6 +180,22 @@ static void make_export(dc_buf_t *b, int nrows, int crlf, int bom)
 
 /* ------------------------------------------------------------------ tests */
 
+/* The register of a file from its name (docs/INPUT.md): the rows of a
+ * temporary-residence register lose survivorship ties to permanent ones. */
+START_TEST(test_temporary_register_name)
+{
+    static const char *const yes[] = {"01_ha_noi_tam_tru.csv", "79_HCM_TAM-TRU.csv.zst", "dir/x_tamtru.tsv",
+                                      "So tam tru 2024.csv", "danh_s\xc3\xa1" "ch_t\xe1\xba\xa1m_tr\xc3\xba.csv",
+                                      "T\xe1\xba\xa1m tr\xc3\xba.csv"};
+    static const char *const no[] = {"01_ha_noi_thuong_tru.csv", "tamtrung.csv", "dtam_tru.csv", "tam.csv",
+                                     "tru_tam.csv", "stdin", "tam_trua.csv"};
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+        ck_assert_msg(dc_source_temporary_register(yes[i]), "%s", yes[i]);
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+        ck_assert_msg(!dc_source_temporary_register(no[i]), "%s", no[i]);
+}
+END_TEST
+
 START_TEST(test_chunks_threads_identical)
 {
     char *dir = dc_test_tmpdir("chunks");
@@ -832,6 +848,7 @@ static Suite *loader_suite(void)
     Suite *s = suite_create("loader");
     TCase *tc = dc_test_tcase("core");
     tcase_add_test(tc, test_chunks_threads_identical);
+    tcase_add_test(tc, test_temporary_register_name);
     tcase_add_test(tc, test_lines_and_rejects);
     tcase_add_test(tc, test_long_lines);
     tcase_add_test(tc, test_cr_only_lines);

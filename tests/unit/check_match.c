@@ -50,6 +50,177 @@ static dc_record_t rec(const char *exact, const char *sur, const char *mid, cons
 static void setup(void) { IN = dc_intern_create(); }
 static void teardown(void) { dc_intern_free(IN); IN = NULL; }
 
+
+/* Settings file: extra columns, comparison thresholds, decision thresholds
+ * (docs/SETTINGS.md); canonical text re-parses to the same settings. */
+START_TEST(test_settings_parse)
+{
+    dc_rules_t r;
+    ck_assert_int_eq(dc_rules_parse("column email text fuzzy 0.9\ncolumn passport exact cannot_link\n"
+                                    "column phone digits\nthreshold name_jw_high 0.95\nmatch_threshold 0.8\n"
+                                    "review_threshold 0.3\nemail\nphone+dob @ passport\n", "t", &r), 0);
+    ck_assert_int_eq(r.nextra, 3);
+    ck_assert_str_eq(r.extra[0].name, "email");
+    ck_assert_int_eq(r.extra[0].norm, DC_XN_TEXT);
+    ck_assert(r.extra[0].fuzzy > 0.89f && r.extra[0].fuzzy < 0.91f);
+    ck_assert_int_eq(r.extra[1].norm, DC_XN_EXACT);
+    ck_assert_int_eq(r.extra[1].cannot_link, 1);
+    ck_assert_int_eq(r.extra[2].norm, DC_XN_DIGITS);
+    ck_assert_double_eq(r.cmp.name_jw_high, 0.95);
+    ck_assert_double_eq(r.cmp.name_jw_low, 0.80);
+    ck_assert_double_eq(r.match_threshold, 0.8);
+    ck_assert_double_eq(r.review_threshold, 0.3);
+    ck_assert_str_eq(r.r[0].text, "email");
+    ck_assert_str_eq(r.r[1].text, "phone+dob @ passport");
+    ck_assert_int_eq(r.r[0].keys[0], DC_BK_X0);
+    dc_buf_t b = DC_BUF_INIT;
+    dc_rules_text(&r, &b);
+    dc_rules_t r2;
+    ck_assert_int_eq(dc_rules_parse(b.p, "canon", &r2), 0);
+    ck_assert_int_eq(r2.nextra, 3);
+    ck_assert_mem_eq(r2.extra, r.extra, sizeof r.extra);
+    ck_assert_double_eq(r2.cmp.name_jw_high, 0.95);
+    ck_assert_double_eq(r2.match_threshold, 0.8);
+    ck_assert_str_eq(r2.r[1].text, "phone+dob @ passport");
+    dc_rules_free(&r2);
+    dc_buf_free(&b);
+    dc_rules_scoring_text(&r, &b);
+    ck_assert_str_eq(b.p, "column email text fuzzy 0.9\ncolumn passport exact cannot_link\ncolumn phone digits\n"
+                          "threshold name_jw_high 0.95\n");
+    dc_buf_free(&b);
+    dc_rules_free(&r);
+    /* fixed u: a register column's level, an extra column's */
+    ck_assert_int_eq(dc_rules_parse("column email text fuzzy 0.9\nu cmnd equal 0.00001\nu email similar 0.01\nid12\n",
+                                    "t", &r), 0);
+    ck_assert_int_eq(r.nfixed_u, 2);
+    ck_assert_int_eq(r.fixed_u[0].col, DC_COL_CMND);
+    ck_assert_int_eq(r.fixed_u[0].level, DC_ID_EQ);
+    ck_assert_int_eq(r.fixed_u[1].col, DC_COL_X0);
+    ck_assert_int_eq(r.fixed_u[1].level, DC_XLV_SIMILAR);
+    dc_rules_scoring_text(&r, &b);
+    ck_assert_str_eq(b.p, "column email text fuzzy 0.9\nu cmnd equal 1e-05\nu email similar 0.01\n");
+    dc_rules_use(&r);
+    dc_model_t m;
+    dc_model_init_default(&m);
+    ck_assert_double_eq(m.u[DC_COL_CMND][DC_ID_EQ], 0.00001);
+    ck_assert_double_eq_tol(m.u[DC_COL_CMND][0] + m.u[DC_COL_CMND][1] + m.u[DC_COL_CMND][2], 1, 1e-12);
+    ck_assert_double_eq(m.u[DC_COL_X0][DC_XLV_SIMILAR], 0.01);
+    dc_rules_free(&r);
+    ck_assert_int_eq(dc_rules_parse("id12\n", "t", &r), 0);
+    dc_rules_use(&r);
+    dc_model_init_default(&m);
+    ck_assert_double_eq(m.u[DC_COL_CMND][DC_ID_EQ], 1e-7);
+    dc_buf_free(&b);
+    dc_rules_free(&r);
+    /* the defaults: nothing to record */
+    ck_assert_int_eq(dc_rules_parse(dc_rules_default_text(), "default", &r), 0);
+    dc_rules_scoring_text(&r, &b);
+    ck_assert_uint_eq(b.len, 0);
+    ck_assert_int_eq(r.nextra, 0);
+    ck_assert_double_eq(r.match_threshold, DC_MATCH_THRESHOLD_DEFAULT);
+    ck_assert_double_eq(r.review_threshold, DC_REVIEW_THRESHOLD_DEFAULT);
+    dc_buf_free(&b);
+    dc_rules_free(&r);
+    /* errors name the line */
+    static const char *const bad[] = {
+        "email\n",                                       /* not declared */
+        "id12\ncolumn email\nemail\ncolumn email\n",     /* twice */
+        "column dob\nid12\n",                            /* a field name */
+        "column e@mail\nid12\n",
+        "column email fuzzy\nid12\n",
+        "column email fuzzy 1.5\nid12\n",
+        "column email soundex\nid12\n",
+        "column a\ncolumn b\ncolumn c\ncolumn d\ncolumn e\ncolumn f\nid12\n",
+        "threshold name_jw 0.9\nid12\n",
+        "threshold name_jw_low 0.95\nid12\n",            /* above name_jw_high */
+        "match_threshold 2\nid12\n",
+        "match_threshold 0.5 0.6\nid12\n",
+        "match_threshold 0.5\nreview_threshold 0.6\nid12\n",
+        "u email same 0.1\ncolumn email\nid12\n",         /* used before declared */
+        "u cmnd same 0.1\nid12\n",                          /* no such level */
+        "u cmnd equal 1\nid12\n",
+        "u cmnd equal 0.1\nu cmnd equal 0.2\nid12\n",
+    };
+    for (size_t i = 0; i < DC_ARRAY_LEN(bad); i++) {
+        ck_assert_msg(dc_rules_parse(bad[i], "t", &r) == -1, "accepted: %s", bad[i]);
+        ck_assert_ptr_nonnull(strstr(dc_geterr(), "t"));
+    }
+}
+END_TEST
+
+/* Extra columns: normalization, levels, blocking keys and cannot-link
+ * evidence read from the values bound beside the records. */
+START_TEST(test_extra_columns)
+{
+    char o[64];
+    ck_assert_uint_eq(dc_extra_normalize(DC_XN_TEXT, " A.B-12 x ", 10, o, sizeof o), 5);
+    ck_assert_str_eq(o, "ab12x");
+    ck_assert_uint_eq(dc_extra_normalize(DC_XN_DIGITS, "(02) 9876-5432", 14, o, sizeof o), 10);
+    ck_assert_str_eq(o, "0298765432");
+    ck_assert_uint_eq(dc_extra_normalize(DC_XN_EXACT, "  AbC ", 6, o, sizeof o), 3);
+    ck_assert_str_eq(o, "AbC");
+    ck_assert_uint_eq(dc_extra_normalize(DC_XN_DIGITS, "n/a", 3, o, sizeof o), 0);
+
+    dc_rules_t r;
+    ck_assert_int_eq(dc_rules_parse("column email text fuzzy 0.9\ncolumn passport text cannot_link\nemail\n", "t", &r), 0);
+    dc_rules_use(&r);
+    ck_assert_int_eq(dc_col_count(), DC_COL_X0 + 2);
+    ck_assert_str_eq(dc_col_name(DC_COL_X0), "email");
+    ck_assert_int_eq(dc_col_nlevels(DC_COL_X0), 3);
+    ck_assert_int_eq(dc_col_nlevels((dc_col_t)(DC_COL_X0 + 1)), 2);
+    ck_assert_str_eq(dc_level_name(DC_COL_X0, 1), "similar");
+    ck_assert_str_eq(dc_level_name((dc_col_t)(DC_COL_X0 + 1), 1), "different");
+    dc_record_t rec[4];
+    memset(rec, 0, sizeof rec);
+    uint32_t v[8] = {
+        dc_intern(IN, "robert255smithnet", 17), dc_intern(IN, "p1", 2),
+        dc_intern(IN, "robert255smithnet", 17), dc_intern(IN, "p2", 2),
+        dc_intern(IN, "roberta25smithnet", 17), 0,
+        0, dc_intern(IN, "p1", 2),
+    };
+    uint8_t lv[DC_COL__COUNT];
+    dc_compare(IN, &rec[0], &rec[1], lv);   /* not bound yet: missing */
+    ck_assert_int_eq(lv[DC_COL_X0], DC_LV_MISSING);
+    dc_extra_bind(rec, 4, v);
+    dc_compare(IN, &rec[0], &rec[1], lv);
+    ck_assert_int_eq(lv[DC_COL_X0], DC_XLV_SAME);
+    ck_assert_int_eq(lv[DC_COL_X0 + 1], 1);                 /* passports differ */
+    ck_assert_int_eq(dc_cannot_link_mask(IN, &rec[0], &rec[1], 0), 1);
+    dc_compare(IN, &rec[0], &rec[2], lv);
+    ck_assert_int_eq(lv[DC_COL_X0], DC_XLV_SIMILAR);
+    ck_assert_int_eq(lv[DC_COL_X0 + 1], DC_LV_MISSING);
+    ck_assert_int_eq(dc_cannot_link_mask(IN, &rec[0], &rec[2], DC_CL_ALL), 0);
+    dc_compare(IN, &rec[0], &rec[3], lv);
+    ck_assert_int_eq(lv[DC_COL_X0], DC_LV_MISSING);
+    ck_assert_int_eq(lv[DC_COL_X0 + 1], DC_XLV_SAME);
+    /* a record outside the bound array has no value */
+    dc_record_t other = rec[0];
+    dc_compare(IN, &other, &rec[1], lv);
+    ck_assert_int_eq(lv[DC_COL_X0], DC_LV_MISSING);
+    /* blocking: the email rule pairs 0 and 1 only (2's address differs, 3 has none) */
+    uint64_t *pairs = NULL;
+    dc_block_stats_t st;
+    size_t np = dc_block_pairs(rec, 4, IN, &r, 1, &pairs, &st);
+    ck_assert_uint_eq(np, 0);   /* 0-1 was the only pair, and the passports veto it */
+    ck_assert_uint_eq(st.dropped_cannot_link, 1);
+    free(pairs);
+    dc_block_stats_free(&st);
+    v[3] = v[1];   /* same passport: the pair stays */
+    np = dc_block_pairs(rec, 4, IN, &r, 1, &pairs, &st);
+    ck_assert_uint_eq(np, 1);
+    ck_assert_uint_eq(pairs[0], 1);   /* 0 << 32 | 1 */
+    free(pairs);
+    dc_block_stats_free(&st);
+    /* exact copies must agree on the extra columns too */
+    ck_assert_int_eq(dc_record_same_content(&rec[0], &rec[1]), 1);
+    ck_assert_int_eq(dc_record_same_content(&rec[0], &rec[2]), 0);
+    dc_extra_use(NULL, 0);
+    ck_assert_int_eq(dc_col_count(), DC_COL_X0);
+    ck_assert_int_eq(dc_record_same_content(&rec[0], &rec[2]), 1);
+    dc_rules_free(&r);
+}
+END_TEST
+
 START_TEST(test_rules_parse)
 {
     dc_rules_t r;
@@ -1158,6 +1329,8 @@ static Suite *match_suite(void)
     TCase *t = dc_test_tcase("core");
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, test_rules_parse);
+    tcase_add_test(t, test_settings_parse);
+    tcase_add_test(t, test_extra_columns);
     tcase_add_test(t, test_jaro_winkler);
     tcase_add_test(t, test_compare_names_dates);
     tcase_add_test(t, test_compare_ids_addr);
