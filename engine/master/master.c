@@ -50,6 +50,7 @@
 static const char ROWS_MAGIC[8] = {'D', 'C', 'M', 'R', 'O', 'W', 'S', '1'};
 #define ROW_BYTES 20   /* key hi (8), key lo (8), probability (float, 4) */
 #define NIL UINT32_MAX
+#define MULTI (UINT32_MAX - 1)   /* a key whose rows are in several clusters */
 
 struct dc_master_load {
     dc_store_t *store;
@@ -85,33 +86,49 @@ struct dc_master_load {
 
 static int cmp_key128(const void *a, const void *b) { return key_cmp(*(const dc_hash128_t *)a, *(const dc_hash128_t *)b); }
 
+/* A map from keys (never zero) to 32-bit values: open addressing on the
+ * key's low bits (keys are hashes). Only looked up, never iterated, so
+ * nothing depends on its layout. */
 typedef struct {
-    dc_hash128_t key;
-    uint32_t i;
-} keyidx_t;
+    dc_hash128_t *key;   /* {0, 0}: empty */
+    uint32_t *val;
+    size_t mask;
+} keymap_t;
 
-static int cmp_keyidx(const void *a, const void *b)
+static void keymap_init(keymap_t *m, size_t n)
 {
-    const keyidx_t *x = a, *y = b;
-    int c = key_cmp(x->key, y->key);
-    return c ? c : (x->i > y->i) - (x->i < y->i);
+    size_t cap = 16;
+    while (cap < 2 * n) cap *= 2;
+    m->key = dc_xcalloc(cap, sizeof *m->key);
+    m->val = dc_xmalloc(cap * sizeof *m->val);
+    m->mask = cap - 1;
 }
 
-/* Index of `k` in a sorted keyidx array, or -1. */
-static ssize_t keyidx_find(const keyidx_t *a, size_t n, dc_hash128_t k)
+static void keymap_free(keymap_t *m)
 {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = key_cmp(a[mid].key, k);
-        if (c == 0) {
-            while (mid > 0 && key_eq(a[mid - 1].key, k)) mid--;
-            return (ssize_t)mid;
-        }
-        if (c < 0) lo = mid + 1;
-        else hi = mid;
+    free(m->key);
+    free(m->val);
+}
+
+/* The value slot of k, made with value v when k is absent (the map was
+ * sized for every key put). */
+static uint32_t *keymap_put(keymap_t *m, dc_hash128_t k, uint32_t v)
+{
+    size_t h = (size_t)k.lo & m->mask;
+    while (!key_is_zero(m->key[h]) && !key_eq(m->key[h], k)) h = (h + 1) & m->mask;
+    if (key_is_zero(m->key[h])) {
+        m->key[h] = k;
+        m->val[h] = v;
     }
-    return -1;
+    return &m->val[h];
+}
+
+/* The value of k, or NIL. */
+static uint32_t keymap_get(const keymap_t *m, dc_hash128_t k)
+{
+    size_t h = (size_t)k.lo & m->mask;
+    while (!key_is_zero(m->key[h]) && !key_eq(m->key[h], k)) h = (h + 1) & m->mask;
+    return key_is_zero(m->key[h]) ? NIL : m->val[h];
 }
 
 static void row_get(const dc_buf_t *rows, uint64_t r, dc_hash128_t *key, float *prob)
@@ -370,18 +387,13 @@ static int redelivery(dc_run_t *run, dc_master_load_t *m, uint32_t ls, uint32_t 
  * dirty, new, or the first). */
 static void make_anchors(dc_master_load_t *m, size_t n)
 {
-    keyidx_t *a = dc_xmalloc((n ? n : 1) * sizeof *a);
-    size_t k = 0;
+    keymap_t first;   /* previous key -> its first clean row */
+    keymap_init(&first, n);
     for (size_t i = 0; i < n; i++) {
         m->anchor[i] = (uint32_t)i;
-        if (!m->dirty[i] && !key_is_zero(m->prev[i])) a[k++] = (keyidx_t){m->prev[i], (uint32_t)i};
+        if (!m->dirty[i] && !key_is_zero(m->prev[i])) m->anchor[i] = *keymap_put(&first, m->prev[i], (uint32_t)i);
     }
-    qsort(a, k, sizeof *a, cmp_keyidx);
-    for (size_t f = 0, j = 0; j < k; j++) {
-        if (!key_eq(a[f].key, a[j].key)) f = j;
-        m->anchor[a[j].i] = a[f].i;   /* the run's first: its smallest row */
-    }
-    free(a);
+    keymap_free(&first);
 }
 
 /* The sources of the combined rows: this load's (indices [0, nl), names
@@ -500,6 +512,7 @@ int dc_master_rows(dc_run_t *run)
     free(p.xidx);
     free(p.lfirst);
     free(p.lcount);
+    dc_buf_free(&m->rows);   /* every row has its previous key: made again by the key stage */
     if (rc) return -1;
     make_anchors(m, run->nrec);
     run->dirty = m->dirty;
@@ -536,20 +549,13 @@ static int change(dc_master_load_t *m, dc_table_t *t, int ev, dc_hash128_t key, 
     return dc_table_end_row(t);
 }
 
-/* The cluster holding key k (NIL: none). */
-static uint32_t cluster_of_key(const keyidx_t *ck, size_t ncl, dc_hash128_t k)
-{
-    ssize_t j = keyidx_find(ck, ncl, k);
-    return j < 0 ? NIL : ck[j].i;
-}
 
 /* The key stage's working state. */
 typedef struct {
     dc_master_load_t *m;
     dc_clusters_t *cl;
     size_t n;
-    keyidx_t *pk;         /* previous keys with their rows, sorted */
-    size_t npk;
+    keymap_t prevcl;      /* previous key -> the cluster of its rows (MULTI: several) */
     uint8_t *triv;        /* per cluster: keeps its one previous key, uncontested */
     dc_hash128_t *fk;     /* per cluster: its first row's previous key */
     uint32_t *rcl, ncl2;  /* cluster -> reduced cluster (NIL: trivial); their count */
@@ -563,7 +569,7 @@ static dc_hash128_t *retiring_keys(const kjob_t *j, size_t *nret)
     dc_hash128_t *ret = dc_xmalloc((m->nrm ? m->nrm : 1) * sizeof *ret);
     size_t n = 0, u = 0;
     for (size_t r = 0; r < m->nrm; r++)
-        if (keyidx_find(j->pk, j->npk, m->rm_key[r]) < 0) ret[n++] = m->rm_key[r];
+        if (keymap_get(&j->prevcl, m->rm_key[r]) == NIL) ret[n++] = m->rm_key[r];
     qsort(ret, n, sizeof *ret, cmp_key128);
     for (size_t r = 0; r < n; r++)
         if (!u || !key_eq(ret[u - 1], ret[r])) ret[u++] = ret[r];
@@ -588,13 +594,8 @@ static void mark_uncontested(kjob_t *j)
         else if (key_is_zero(j->fk[c])) j->fk[c] = m->prev[i];
         else if (!key_eq(j->fk[c], m->prev[i])) j->triv[c] = 0;
     }
-    for (size_t f = 0, k = 0; k <= j->npk; k++) {   /* a key whose rows are in two clusters */
-        if (k < j->npk && key_eq(j->pk[f].key, j->pk[k].key)) continue;
-        int split = 0;
-        for (size_t x = f + 1; x < k && !split; x++) split = cl->of[j->pk[x].i] != cl->of[j->pk[f].i];
-        for (size_t x = f; split && x < k; x++) j->triv[cl->of[j->pk[x].i]] = 0;
-        f = k;
-    }
+    for (size_t i = 0; i < j->n; i++)   /* a key whose rows are in several clusters */
+        if (!key_is_zero(m->prev[i]) && keymap_get(&j->prevcl, m->prev[i]) == MULTI) j->triv[cl->of[i]] = 0;
 }
 
 /* dc_keys_assign over the contested clusters; every cluster's key. */
@@ -631,24 +632,24 @@ static void mark_touched(kjob_t *j)
 {
     dc_master_load_t *m = j->m;
     const dc_clusters_t *cl = j->cl;
-    keyidx_t *ck = dc_xmalloc(((size_t)cl->ncl + 1) * sizeof *ck);   /* cluster of each key */
-    for (uint32_t c = 0; c < cl->ncl; c++) ck[c] = (keyidx_t){cl->key[c], c};
-    qsort(ck, cl->ncl, sizeof *ck, cmp_keyidx);
+    keymap_t ck;   /* the cluster of each key */
+    keymap_init(&ck, cl->ncl);
+    for (uint32_t c = 0; c < cl->ncl; c++) keymap_put(&ck, cl->key[c], c);
     m->out_cl = dc_xcalloc(cl->ncl ? cl->ncl : 1, 1);
     for (size_t i = 0; i < j->n; i++) {
         uint32_t c = cl->of[i];
         int moved = !key_is_zero(m->prev[i]) && !key_eq(m->prev[i], cl->key[c]);
         if (key_is_zero(m->prev[i]) || m->dirty[i] || cl->prob[i] != m->pprob[i] || moved) m->out_cl[c] = 1;
         if (moved) {   /* and the citizen it left, if it still exists */
-            uint32_t o = cluster_of_key(ck, cl->ncl, m->prev[i]);
+            uint32_t o = keymap_get(&ck, m->prev[i]);
             if (o != NIL) m->out_cl[o] = 1;
         }
     }
     for (size_t r = 0; r < m->nrm; r++) {
-        uint32_t o = cluster_of_key(ck, cl->ncl, m->rm_key[r]);
+        uint32_t o = keymap_get(&ck, m->rm_key[r]);
         if (o != NIL) m->out_cl[o] = 1;
     }
-    free(ck);
+    keymap_free(&ck);
     for (uint32_t c = 0; c < cl->ncl; c++)
         if (!j->triv[c] && j->kr.ev[j->rcl[c]].kind != DC_KEY_KEPT) m->out_cl[c] = 1;
     m->out_rec = dc_xmalloc(j->n ? j->n : 1);
@@ -729,14 +730,16 @@ int dc_master_keys(dc_run_t *run)
     dc_master_load_t *m = run->master;
     kjob_t j = {.m = m, .cl = &run->cl, .n = run->nrec};
     dc_run_stage_begin(run, "keys");
-    j.pk = dc_xmalloc((j.n ? j.n : 1) * sizeof *j.pk);
-    for (size_t i = 0; i < j.n; i++)
-        if (!key_is_zero(m->prev[i])) j.pk[j.npk++] = (keyidx_t){m->prev[i], (uint32_t)i};
-    qsort(j.pk, j.npk, sizeof *j.pk, cmp_keyidx);
+    keymap_init(&j.prevcl, j.n);
+    for (size_t i = 0; i < j.n; i++) {
+        if (key_is_zero(m->prev[i])) continue;
+        uint32_t *c = keymap_put(&j.prevcl, m->prev[i], run->cl.of[i]);
+        if (*c != run->cl.of[i]) *c = MULTI;
+    }
     size_t nret;
     dc_hash128_t *ret = retiring_keys(&j, &nret);
     mark_uncontested(&j);
-    free(j.pk);
+    keymap_free(&j.prevcl);
     int rc = assign(&j, ret, nret);
     free(ret);
     if (rc == 0) {
@@ -845,19 +848,15 @@ void dc_master_load_free(dc_run_t *run)
 static void clusters_from_keys(const dc_hash128_t *key, size_t n, dc_clusters_t *cl)
 {
     memset(cl, 0, sizeof *cl);
-    keyidx_t *a = dc_xmalloc((n ? n : 1) * sizeof *a);
-    for (size_t i = 0; i < n; i++) a[i] = (keyidx_t){key[i], (uint32_t)i};
-    qsort(a, n, sizeof *a, cmp_keyidx);
-    uint32_t *first = dc_xmalloc((n ? n : 1) * sizeof *first);   /* row -> first row of its key */
-    for (size_t f = 0, j = 0; j < n; j++) {
-        if (!key_eq(a[f].key, a[j].key)) f = j;
-        first[a[j].i] = a[f].i;
-    }
-    free(a);
+    keymap_t id;   /* key -> cluster, numbered in order of first row */
+    keymap_init(&id, n);
     cl->of = dc_xmalloc((n ? n : 1) * sizeof *cl->of);
     uint32_t ncl = 0;
-    for (size_t i = 0; i < n; i++) cl->of[i] = first[i] == i ? ncl++ : cl->of[first[i]];
-    free(first);
+    for (size_t i = 0; i < n; i++) {
+        cl->of[i] = *keymap_put(&id, key[i], ncl);
+        ncl += cl->of[i] == ncl;
+    }
+    keymap_free(&id);
     cl->ncl = ncl;
     cl->off = dc_xcalloc((size_t)ncl + 1, sizeof *cl->off);
     for (size_t i = 0; i < n; i++) cl->off[cl->of[i] + 1]++;
