@@ -597,6 +597,24 @@ START_TEST(test_kill)
         }
         dc_test_run("rm -rf '%s/kx0'", d);
     }
+    /* SIGKILL at moments of the load itself (loading, matching, writing,
+     * committing): the master is the previous generation or the next */
+    for (int k = 0; k < 6; k++) {
+        dc_test_run("rm -rf '%s/km' '%s/k0' '%s/k1' '%s/kx'", d, d, d, d);
+        dancu(0, "run -q -o '%s/k0' --master '%s/km' %s", d, d, a0);
+        dancu(0, "master export -q '%s/km' -o '%s/kx0'", d, d);
+        dc_test_run("'%s' run -q -o '%s/k1' --master '%s/km' %s 2>/dev/null & p=$!; sleep 0.%d; kill -9 $p; wait $p",
+                    DANCU_BIN, d, d, a1, 5 + 15 * k);
+        dancu(0, "master export -q -f '%s/km' -o '%s/kx'", d, d);
+        char a[4600], b[4600], c[4600];
+        snprintf(a, sizeof a, "%s/kx/links.csv", d);
+        snprintf(b, sizeof b, "%s/kx0/links.csv", d);
+        snprintf(c, sizeof c, "%s/ref1/links.csv", d);
+        ck_assert_msg(dc_test_files_equal(a, b) || dc_test_files_equal(a, c),
+                      "killed after 0.%d s: the master is neither the previous generation nor the next", 5 + 15 * k);
+        dancu(0, "run -q -f -o '%s/k1' --master '%s/km' %s", d, d, a1);   /* and the load goes through again */
+        dc_test_run("rm -rf '%s/kx0'", d);
+    }
 }
 END_TEST
 
