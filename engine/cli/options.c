@@ -493,7 +493,9 @@ void dc_cli_help(const dc_cmd_spec_t *cmd, FILE *f)
         fputc('\n', f);
         put_wrapped(f, cmd->after, 78);
     }
-    fprintf(f, "\nExit status: 0 success, 1 failure, 2 usage error.\n");
+    /* a command's own text may state its exit statuses already */
+    if (!cmd->after || !strstr(cmd->after, "Exit status"))
+        fprintf(f, "\nExit status: 0 success, 1 failure, 2 usage error.\n");
 }
 
 /* ------------------------------------------------------------ man page */
