@@ -76,6 +76,7 @@ struct dc_master_load {
     size_t nrm, rmcap;
     uint64_t nchanges, ev[8];     /* events by kind, for the summary */
     char id[33];                  /* the master's identity: 32 hex digits, made by its first load */
+    size_t npairs;                /* candidate pairs of this load's blocking (0: an estimated model is empty) */
 };
 
 /* ------------------------------------------------------------- helpers */
@@ -286,6 +287,14 @@ static int read_parts(dc_run_t *run, const dc_store_t *st, const uint32_t *part,
     return j.failed ? dc_seterr("%s", j.err) : 0;
 }
 
+/* The global row of stored source s's first row (0 for a source with no
+ * rows: it has no partition). */
+static uint64_t source_base(const dc_store_t *st, uint32_t s)
+{
+    const dc_store_source_t *x = dc_store_source(st, s);
+    return x->nparts ? dc_store_partition(st, x->first_part)->first_row : 0;
+}
+
 /* Read stored source `s` (all its partitions) with run->in's ids. */
 static dc_record_t *read_source(dc_run_t *run, dc_store_t *st, uint32_t s, size_t *n)
 {
@@ -339,7 +348,7 @@ static int redelivery(dc_run_t *run, dc_master_load_t *m, uint32_t ls, uint32_t 
     size_t no = 0;
     dc_record_t *old = read_source(run, m->store, ss, &no);
     if (!old) return -1;
-    uint64_t base = dc_store_partition(m->store, dc_store_source(m->store, ss)->first_part)->first_row;
+    uint64_t base = source_base(m->store, ss);
     ridx_t *ix = dc_xmalloc((no ? no : 1) * sizeof *ix);
     for (size_t i = 0; i < no; i++) ix[i] = (ridx_t){old[i].record_id, (uint32_t)i};
     qsort(ix, no, sizeof *ix, cmp_ridx);
@@ -474,7 +483,7 @@ static size_t fill_rows(dc_run_t *run, dc_master_load_t *m, const srcplan_t *p, 
     for (size_t k = 0; k < p->ne && rc == 0; k++) {
         if (p->e[k].loaded != NIL) continue;
         uint32_t idx = p->xidx[p->e[k].stored];
-        uint64_t base = dc_store_partition(st, dc_store_source(st, p->e[k].stored)->first_part)->first_row;
+        uint64_t base = source_base(st, p->e[k].stored);
         for (size_t i = m->first[idx], r = 0; r < m->count[idx]; i++, r++) {
             recs[i].source = idx;
             m->dirty[i] = 0;
@@ -730,6 +739,7 @@ int dc_master_keys(dc_run_t *run)
     dc_master_load_t *m = run->master;
     kjob_t j = {.m = m, .cl = &run->cl, .n = run->nrec};
     dc_run_stage_begin(run, "keys");
+    m->npairs = run->match ? (size_t)run->match->bstats.pairs : 0;   /* the pairs an estimation saw */
     keymap_init(&j.prevcl, j.n);
     for (size_t i = 0; i < j.n; i++) {
         if (key_is_zero(m->prev[i])) continue;
@@ -788,7 +798,14 @@ int dc_master_commit(dc_run_t *run)
         dc_keyreg_encode(m->reg, &b);
         rc = dc_store_txn_attach(t, "registry", b.p, b.len);
     }
-    if (rc == 0 && run->match) {
+    /* a model estimated from no candidate pair is not kept: the master
+     * keeps the one it had (or none, and the next load estimates one) */
+    int estimated = !run->opts.model_text && !run->opts.model_in;
+    int keep_model = run->match && (!estimated || m->npairs > 0);
+    if (run->match && !keep_model)
+        dc_log(1, "master: no candidate pair to estimate a model from: the master keeps %s",
+               m->model.len ? "its model" : "no model yet (the next load estimates one)");
+    if (rc == 0 && keep_model) {
         dc_buf_clear(&b);
         dc_jw_t jw;
         dc_jw_init(&jw, &b, 0);
@@ -904,7 +921,7 @@ int dc_master_read_all(dc_run_t *run, const char *dir)
             return -1;
         }
         run->xsrc[run->nxsrc++] = dc_xstrdup(o[k].name);
-        uint64_t base = dc_store_partition(st, dc_store_source(st, o[k].s)->first_part)->first_row;
+        uint64_t base = source_base(st, o[k].s);
         for (size_t i = 0; i < nr; i++) {
             run->recs[at + i] = r[i];
             run->recs[at + i].source = k;

@@ -664,6 +664,30 @@ START_TEST(test_refused)
 }
 END_TEST
 
+/* Sources without rows: an empty first delivery, an empty file delivered
+ * again (a stored source with no partition), then rows. */
+START_TEST(test_empty_sources)
+{
+    char *d = g_dir, a0[65536];
+    batch_args(a0, sizeof a0, 0, g_gen);
+    ck_assert_int_eq(dc_test_run("mkdir -p '%s/e' && : > '%s/e/empty.csv' && "
+                                 "head -1 '%s/%s' > '%s/e/header_only.csv'",
+                                 d, d, g_gen, g_files[0], d),
+                     0);
+    dancu(0, "run -q -o '%s/z0' --master '%s/m' '%s/e/empty.csv' '%s/e/header_only.csv'", d, d, d, d);
+    dancu(0, "master export -q '%s/m' -o '%s/zx0'", d, d);
+    dancu(0, "run -q -o '%s/z1' --master '%s/m' '%s/e/empty.csv'", d, d, d);
+    dancu(0, "run -q -o '%s/z2' --master '%s/m' %s", d, d, a0);
+    dancu(0, "run -q -o '%s/z3' --master '%s/m' '%s/e/header_only.csv'", d, d, d);
+    dancu(0, "master export -q '%s/m' -o '%s/zx'", d, d);
+    dancu(0, "run -q -o '%s/zb' %s", d, a0);
+    char a[4600], b[4600];
+    snprintf(a, sizeof a, "%s/zx/links.csv", d);
+    snprintf(b, sizeof b, "%s/zb/links.csv", d);
+    ck_assert_msg(dc_test_files_equal(a, b), "empty sources changed the master's links");
+}
+END_TEST
+
 static Suite *master_suite(void)
 {
     Suite *s = suite_create("master");
@@ -675,6 +699,7 @@ static Suite *master_suite(void)
     tcase_add_test(tc, test_merge_split);
     tcase_add_test(tc, test_kill);
     tcase_add_test(tc, test_refused);
+    tcase_add_test(tc, test_empty_sources);
     suite_add_tcase(s, tc);
     return s;
 }
