@@ -74,6 +74,7 @@ struct dc_master_load {
     uint32_t *rm_rid;             /* record_id, interned */
     dc_hash128_t *rm_key;
     size_t nrm, rmcap;
+    uint32_t *oldrid;             /* per row: its stored record_id when it came back under another (0: same) */
     uint64_t nchanges, ev[8];     /* events by kind, for the summary */
     char id[33];                  /* the master's identity: 32 hex digits, made by its first load */
     size_t npairs;                /* candidate pairs of this load's blocking (0: an estimated model is empty) */
@@ -330,62 +331,101 @@ static int cmp_srcent(const void *a, const void *b)
     return strcmp(((const srcent_t *)a)->name, ((const srcent_t *)b)->name);
 }
 
+/* A stored row of a re-delivered source, by the key that finds it again:
+ * its record_id, or, in a file whose rows are identified by their line
+ * (no record_id column), its content. */
 typedef struct {
-    uint32_t rid;   /* interned record_id */
+    uint64_t key;
     uint32_t i;     /* row in its source */
 } ridx_t;
 
 static int cmp_ridx(const void *a, const void *b)
 {
     const ridx_t *x = a, *y = b;
-    return (x->rid > y->rid) - (x->rid < y->rid);
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    return (x->i > y->i) - (x->i < y->i);
 }
 
-/* A re-delivered source: match the new rows (recs[0..n)) with the stored
- * ones on record_id. */
+/* The stored values of a record but its line and its record_id. */
+static uint64_t content_digest(const dc_record_t *r, const dc_intern_t *in)
+{
+    dc_record_t c = *r;
+    c.seq = 0;
+    c.record_id = 0;
+    return dc_store_digest(0, &c, 1, in);
+}
+
+static void removed_row(dc_master_load_t *m, uint32_t ls, uint32_t rid, dc_hash128_t key)
+{
+    if (m->nrm == m->rmcap) {
+        m->rmcap = m->rmcap ? 2 * m->rmcap : 64;
+        m->rm_src = dc_xrealloc(m->rm_src, m->rmcap * sizeof *m->rm_src);
+        m->rm_rid = dc_xrealloc(m->rm_rid, m->rmcap * sizeof *m->rm_rid);
+        m->rm_key = dc_xrealloc(m->rm_key, m->rmcap * sizeof *m->rm_key);
+    }
+    m->rm_src[m->nrm] = ls;
+    m->rm_rid[m->nrm] = rid;
+    m->rm_key[m->nrm++] = key;
+}
+
+/* A re-delivered source: each new row (recs[at..at+n)) is matched to a
+ * stored row of the source, by record_id or, when the file identifies rows
+ * by line, by content (a line inserted above would otherwise shift every
+ * identity, and keys would follow lines instead of people). Equal keys
+ * pair in order. A matched row whose values are the same keeps its
+ * citizen; with another record_id (its line moved) it is "renamed":
+ * the change set removes its old identity and adds the new one. */
 static int redelivery(dc_run_t *run, dc_master_load_t *m, uint32_t ls, uint32_t ss, size_t at, size_t n)
 {
     size_t no = 0;
     dc_record_t *old = read_source(run, m->store, ss, &no);
     if (!old) return -1;
+    int byline = run->load.sources[ls].id_is_line;
     uint64_t base = source_base(m->store, ss);
     ridx_t *ix = dc_xmalloc((no ? no : 1) * sizeof *ix);
-    for (size_t i = 0; i < no; i++) ix[i] = (ridx_t){old[i].record_id, (uint32_t)i};
+    for (size_t i = 0; i < no; i++)
+        ix[i] = (ridx_t){byline ? content_digest(&old[i], run->in) : old[i].record_id, (uint32_t)i};
     qsort(ix, no, sizeof *ix, cmp_ridx);
     uint8_t *seen = dc_xcalloc(no ? no : 1, 1);
-    uint64_t same = 0, changed = 0, added = 0;
+    uint64_t same = 0, changed = 0, added = 0, renamed = 0;
     for (size_t k = 0; k < n; k++) {
         size_t i = at + k;
-        ridx_t key = {run->recs[i].record_id, 0};
-        ridx_t *hit = no ? bsearch(&key, ix, no, sizeof *ix, cmp_ridx) : NULL;
-        if (!hit) {
+        uint64_t key = byline ? content_digest(&run->recs[i], run->in) : run->recs[i].record_id;
+        size_t lo = 0, hi = no;   /* the first stored row with this key not taken yet */
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (ix[mid].key < key) lo = mid + 1;
+            else hi = mid;
+        }
+        while (lo < no && ix[lo].key == key && seen[ix[lo].i]) lo++;
+        if (lo == no || ix[lo].key != key) {
             added++;
             continue;
         }
-        seen[hit->i] = 1;
-        row_get(&m->rows, base + hit->i, &m->prev[i], &m->pprob[i]);
-        int eq = dc_store_digest(0, &run->recs[i], 1, run->in) == dc_store_digest(0, &old[hit->i], 1, run->in);
+        const dc_record_t *o = &old[ix[lo].i];
+        seen[ix[lo].i] = 1;
+        row_get(&m->rows, base + ix[lo].i, &m->prev[i], &m->pprob[i]);
+        int eq = byline || dc_store_digest(0, &run->recs[i], 1, run->in) == dc_store_digest(0, o, 1, run->in);
         m->dirty[i] = !eq;
         same += eq;
         changed += !eq;
+        if (o->record_id != run->recs[i].record_id) {
+            if (!m->oldrid) m->oldrid = dc_xcalloc(run->nrec ? run->nrec : 1, sizeof *m->oldrid);
+            m->oldrid[i] = o->record_id;
+            renamed++;
+        }
     }
     for (size_t i = 0; i < no; i++) {
         if (seen[i]) continue;
-        if (m->nrm == m->rmcap) {
-            m->rmcap = m->rmcap ? 2 * m->rmcap : 64;
-            m->rm_src = dc_xrealloc(m->rm_src, m->rmcap * sizeof *m->rm_src);
-            m->rm_rid = dc_xrealloc(m->rm_rid, m->rmcap * sizeof *m->rm_rid);
-            m->rm_key = dc_xrealloc(m->rm_key, m->rmcap * sizeof *m->rm_key);
-        }
+        dc_hash128_t k;
         float p;
-        m->rm_src[m->nrm] = ls;
-        m->rm_rid[m->nrm] = old[i].record_id;
-        row_get(&m->rows, base + i, &m->rm_key[m->nrm], &p);
-        m->nrm++;
+        row_get(&m->rows, base + i, &k, &p);
+        removed_row(m, ls, old[i].record_id, k);
     }
-    dc_log(1, "re-delivery of a source: %llu rows unchanged, %llu changed, %llu added, %llu removed",
-           (unsigned long long)same, (unsigned long long)changed, (unsigned long long)added,
-           (unsigned long long)(no - same - changed));
+    dc_log(1, "re-delivery of a source: %llu rows unchanged (%llu of them on another line), %llu changed, "
+              "%llu added, %llu removed",
+           (unsigned long long)same, (unsigned long long)renamed, (unsigned long long)changed,
+           (unsigned long long)added, (unsigned long long)(no - same - changed));
     free(seen);
     free(ix);
     free(old);
@@ -648,7 +688,9 @@ static void mark_touched(kjob_t *j)
     for (size_t i = 0; i < j->n; i++) {
         uint32_t c = cl->of[i];
         int moved = !key_is_zero(m->prev[i]) && !key_eq(m->prev[i], cl->key[c]);
-        if (key_is_zero(m->prev[i]) || m->dirty[i] || cl->prob[i] != m->pprob[i] || moved) m->out_cl[c] = 1;
+        int renamed = m->oldrid && m->oldrid[i];
+        if (key_is_zero(m->prev[i]) || m->dirty[i] || cl->prob[i] != m->pprob[i] || moved || renamed)
+            m->out_cl[c] = 1;
         if (moved) {   /* and the citizen it left, if it still exists */
             uint32_t o = keymap_get(&ck, m->prev[i]);
             if (o != NIL) m->out_cl[o] = 1;
@@ -694,12 +736,16 @@ static int write_changes(dc_run_t *run, kjob_t *j)
     for (size_t i = 0; i < j->n; i++) {
         dc_hash128_t k = cl->key[cl->of[i]];
         int added = key_is_zero(m->prev[i]), moved = !added && !key_eq(m->prev[i], k);
-        int upd = !added && !moved && (m->dirty[i] || cl->prob[i] != m->pprob[i]);
-        if (!added && !moved && !upd) continue;
-        size_t nr;
+        uint32_t oldrid = m->oldrid ? m->oldrid[i] : 0;   /* the row came back on another line */
+        int upd = !added && !moved && !oldrid && (m->dirty[i] || cl->prob[i] != m->pprob[i]);
+        if (!added && !moved && !upd && !oldrid) continue;
+        size_t nr, no;
         const char *rid = dc_intern_str(run->in, run->recs[i].record_id, &nr);
         const char *src = dc_run_source_name(run, run->recs[i].source);
-        if (moved) rc |= change(m, t, E_ROW_REMOVED, m->prev[i], z, src, rid, nr);
+        if (moved || oldrid) {
+            const char *orid = oldrid ? dc_intern_str(run->in, oldrid, &no) : rid;
+            rc |= change(m, t, E_ROW_REMOVED, m->prev[i], z, src, orid, oldrid ? no : nr);
+        }
         rc |= change(m, t, upd ? E_UPDATED : E_ROW_ADDED, k, z, src, rid, nr);
     }
     for (size_t r = 0; r < m->nrm; r++) {
@@ -852,6 +898,7 @@ void dc_master_load_free(dc_run_t *run)
     free(m->rm_src);
     free(m->rm_rid);
     free(m->rm_key);
+    free(m->oldrid);
     free(m);
     run->master = NULL;
     run->dirty = run->out_rec = run->out_cl = NULL;

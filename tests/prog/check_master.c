@@ -688,6 +688,65 @@ START_TEST(test_empty_sources)
 }
 END_TEST
 
+/* A file without a record_id column identifies rows by line: delivered
+ * again with a line inserted at the top, its rows are found by content,
+ * so no citizen loses or swaps its key. */
+START_TEST(test_line_identity)
+{
+    char *d = g_dir;
+    /* the largest file without its record_id column (the first, never quoted) */
+    ck_assert_int_eq(dc_test_run("mkdir -p '%s/li' '%s/li2' && f=$(ls -S '%s' | head -1) && "
+                                 "cut -d, -f2- \"%s/$f\" > '%s/li/lines.csv' && "
+                                 "head -1 '%s/li/lines.csv' > '%s/li2/lines.csv' && "
+                                 "cut -d, -f2- '%s/%s' | sed -n 2p >> '%s/li2/lines.csv' && "
+                                 "tail -n +2 '%s/li/lines.csv' >> '%s/li2/lines.csv'",
+                                 d, d, g_gen, g_gen, d, d, d, g_gen, g_files[1], d, d, d),
+                     0);
+    /* alone: with the original file beside it, every row would have a
+     * twin that holds its key whatever the lines do */
+    dancu(0, "run -q -o '%s/li0' --master '%s/lm' '%s/li/lines.csv'", d, d, d);
+    dancu(0, "master export -q '%s/lm' -o '%s/lix0'", d, d);
+    dancu(0, "run -q -o '%s/li1' --master '%s/lm' '%s/li2/lines.csv'", d, d, d);
+    dancu(0, "master export -q '%s/lm' -o '%s/lix1'", d, d);
+    char p[4600], l1[4600], x0[4600], x1[4600];
+    snprintf(p, sizeof p, "%s/li1/changes.csv", d);
+    char *ch = dc_test_read_file(p, NULL);
+    ck_assert_msg(!strstr(ch, "\nretired,") && !strstr(ch, "\nsplit,") && !strstr(ch, "\nmerged,"),
+                  "a line inserted above changed citizens");
+    ck_assert_ptr_nonnull(strstr(ch, "\nrow_removed,"));   /* rows on another line: old identity out */
+    free(ch);
+    snprintf(l1, sizeof l1, "%s/li1", d);
+    snprintf(x0, sizeof x0, "%s/lix0", d);
+    snprintf(x1, sizeof x1, "%s/lix1", d);
+    check_apply(x0, l1, x1);
+    /* every row of lines.csv keeps its citizen's key on its new line
+     * (record_id: the line, one more than before) */
+    lines_t e0, e1;
+    lines_read(&e0, x0, "links.csv");
+    lines_read(&e1, x1, "links.csv");
+    size_t checked = 0;
+    for (size_t i = 0; i < e0.n; i++) {
+        if (strncmp(e0.line[i], "lines.csv,", 10)) continue;
+        const char *r, *k;
+        field(e0.line[i], 1, &r);
+        field(e0.line[i], 2, &k);
+        char want[64];
+        snprintf(want, sizeof want, "lines.csv,%ld,", atol(r) + 1);
+        const char *hit = NULL;
+        for (size_t j = 0; j < e1.n && !hit; j++)
+            if (!strncmp(e1.line[j], want, strlen(want))) hit = e1.line[j];
+        ck_assert_msg(hit != NULL, "row of line %ld is gone", atol(r));
+        const char *k1;
+        field(hit, 2, &k1);
+        ck_assert_msg(!memcmp(k, k1, 34), "the row of line %ld took another citizen's key on its new line", atol(r));
+        checked++;
+    }
+    ck_assert_uint_gt(checked, 10);
+    lines_free(&e0);
+    lines_free(&e1);
+}
+END_TEST
+
 static Suite *master_suite(void)
 {
     Suite *s = suite_create("master");
@@ -700,6 +759,7 @@ static Suite *master_suite(void)
     tcase_add_test(tc, test_kill);
     tcase_add_test(tc, test_refused);
     tcase_add_test(tc, test_empty_sources);
+    tcase_add_test(tc, test_line_identity);
     suite_add_tcase(s, tc);
     return s;
 }
