@@ -75,6 +75,7 @@ struct dc_master_load {
     dc_hash128_t *rm_key;
     size_t nrm, rmcap;
     uint32_t *oldrid;             /* per row: its stored record_id when it came back under another (0: same) */
+    uint8_t *newline;             /* per row: unchanged, but on another line of its re-delivered file */
     uint64_t nchanges, ev[8];     /* events by kind, for the summary */
     char id[33];                  /* the master's identity: 32 hex digits, made by its first load */
     size_t npairs;                /* candidate pairs of this load's blocking (0: an estimated model is empty) */
@@ -405,8 +406,14 @@ static int redelivery(dc_run_t *run, dc_master_load_t *m, uint32_t ls, uint32_t 
         const dc_record_t *o = &old[ix[lo].i];
         seen[ix[lo].i] = 1;
         row_get(&m->rows, base + ix[lo].i, &m->prev[i], &m->pprob[i]);
-        int eq = byline || dc_store_digest(0, &run->recs[i], 1, run->in) == dc_store_digest(0, o, 1, run->in);
+        /* the same values; its line may differ (rows removed or added
+         * above it): not matched again */
+        int eq = byline || content_digest(&run->recs[i], run->in) == content_digest(o, run->in);
         m->dirty[i] = !eq;
+        if (eq && !byline && o->seq != run->recs[i].seq) {
+            if (!m->newline) m->newline = dc_xcalloc(run->nrec ? run->nrec : 1, 1);
+            m->newline[i] = 1;
+        }
         same += eq;
         changed += !eq;
         if (o->record_id != run->recs[i].record_id) {
@@ -422,7 +429,7 @@ static int redelivery(dc_run_t *run, dc_master_load_t *m, uint32_t ls, uint32_t 
         row_get(&m->rows, base + i, &k, &p);
         removed_row(m, ls, old[i].record_id, k);
     }
-    dc_log(1, "re-delivery of a source: %llu rows unchanged (%llu of them on another line), %llu changed, "
+    dc_log(1, "re-delivery of a source: %llu rows unchanged (%llu of them under another identity), %llu changed, "
               "%llu added, %llu removed",
            (unsigned long long)same, (unsigned long long)renamed, (unsigned long long)changed,
            (unsigned long long)added, (unsigned long long)(no - same - changed));
@@ -603,6 +610,7 @@ static int change(dc_master_load_t *m, dc_table_t *t, int ev, dc_hash128_t key, 
 typedef struct {
     dc_master_load_t *m;
     dc_clusters_t *cl;
+    const dc_record_t *run_recs;
     size_t n;
     keymap_t prevcl;      /* previous key -> the cluster of its rows (MULTI: several) */
     uint8_t *triv;        /* per cluster: keeps its one previous key, uncontested */
@@ -700,6 +708,15 @@ static void mark_touched(kjob_t *j)
         uint32_t o = keymap_get(&ck, m->rm_key[r]);
         if (o != NIL) m->out_cl[o] = 1;
     }
+    /* a row on another line of its file changes nothing, unless its
+     * citizen holds another row of that file: their order (survivorship's
+     * ties) may have changed */
+    for (size_t i = 0; m->newline && i < j->n; i++) {
+        if (!m->newline[i] || m->out_cl[cl->of[i]]) continue;
+        uint32_t c = cl->of[i];
+        for (uint32_t x = cl->off[c]; x < cl->off[c + 1]; x++)
+            if (cl->members[x] != i && j->run_recs[cl->members[x]].source == j->run_recs[i].source) m->out_cl[c] = 1;
+    }
     keymap_free(&ck);
     for (uint32_t c = 0; c < cl->ncl; c++)
         if (!j->triv[c] && j->kr.ev[j->rcl[c]].kind != DC_KEY_KEPT) m->out_cl[c] = 1;
@@ -783,7 +800,7 @@ static void rows_attachment(const dc_run_t *run, dc_master_load_t *m)
 int dc_master_keys(dc_run_t *run)
 {
     dc_master_load_t *m = run->master;
-    kjob_t j = {.m = m, .cl = &run->cl, .n = run->nrec};
+    kjob_t j = {.m = m, .cl = &run->cl, .run_recs = run->recs, .n = run->nrec};
     dc_run_stage_begin(run, "keys");
     m->npairs = run->match ? (size_t)run->match->bstats.pairs : 0;   /* the pairs an estimation saw */
     keymap_init(&j.prevcl, j.n);
@@ -899,6 +916,7 @@ void dc_master_load_free(dc_run_t *run)
     free(m->rm_rid);
     free(m->rm_key);
     free(m->oldrid);
+    free(m->newline);
     free(m);
     run->master = NULL;
     run->dirty = run->out_rec = run->out_cl = NULL;

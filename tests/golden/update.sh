@@ -56,4 +56,15 @@ for s in data-samples/*/; do
         written=$((written + 1))
     done
 done
+# the master: three deliveries of mixed-1000 (tests/golden/master.sh)
+if echo " $cmds " | grep -q " run "; then
+    rm -rf tests/golden/master-mixed-1000
+    if sh tests/golden/master.sh "$bin" tests/golden/master-mixed-1000 1; then
+        chmod 644 tests/golden/master-mixed-1000/*
+        echo "golden: master-mixed-1000: $(ls tests/golden/master-mixed-1000 | wc -l) files"
+        written=$((written + 1))
+    else
+        echo "golden: master-mixed-1000: failed"
+    fi
+fi
 echo "golden: $written sets written"

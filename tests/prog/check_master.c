@@ -747,6 +747,28 @@ START_TEST(test_line_identity)
 }
 END_TEST
 
+/* Golden outputs: three deliveries of mixed-1000 (tests/golden/master.sh)
+ * give the committed change sets, citizens and links, byte for byte, with
+ * 1 and 2 threads (`make golden-update` writes them after an intended
+ * change). */
+START_TEST(test_golden)
+{
+    static const char *const files[] = {"l1-changes.csv", "l2-changes.csv", "l3-changes.csv", "l3-citizens.csv",
+                                        "l3-links.csv", "export-citizens.csv", "export-links.csv"};
+    for (int t = 1; t <= 2; t++) {
+        ck_assert_int_eq(dc_test_run("cd '%s' && sh tests/golden/master.sh '%s' '%s/golden%d' %d", DANCU_SRCDIR,
+                                     DANCU_BIN, g_dir, t, t),
+                         0);
+        for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+            char a[4600], b[4600];
+            snprintf(a, sizeof a, "%s/golden%d/%s", g_dir, t, files[i]);
+            snprintf(b, sizeof b, "%s/tests/golden/master-mixed-1000/%s", DANCU_SRCDIR, files[i]);
+            ck_assert_msg(dc_test_files_equal(a, b), "%s differs from its golden (threads %d)", files[i], t);
+        }
+    }
+}
+END_TEST
+
 static Suite *master_suite(void)
 {
     Suite *s = suite_create("master");
@@ -760,6 +782,7 @@ static Suite *master_suite(void)
     tcase_add_test(tc, test_refused);
     tcase_add_test(tc, test_empty_sources);
     tcase_add_test(tc, test_line_identity);
+    tcase_add_test(tc, test_golden);
     suite_add_tcase(s, tc);
     return s;
 }
