@@ -29,7 +29,7 @@ if [ ! -s "$G/truth.csv" ]; then
   "$DANCU" gen -q --people "$PEOPLE" --seed 20261206 --styles canonical --no-legacy -o "$G"
 fi
 M="$DIR/master"
-rm -rf "$M" "$DIR"/load-* "$DIR/export" "$DIR/batch" "$DIR/final"
+rm -rf "$M" "$DIR"/load-* "$DIR"/export* "$DIR/batch" "$DIR/final"
 ls "$G/exports" > "$DIR/files.txt"
 for b in 0 1 2 3; do
   files=$(awk -v b=$b -v g="$G/exports" '(NR - 1) % 4 == b { printf "%s/%s ", g, $0 }' "$DIR/files.txt")
