@@ -69,7 +69,7 @@ uint32_t dc_keyreg_generation(const dc_keyreg_t *r, dc_hash128_t key)
 int dc_keyreg_add(dc_keyreg_t *r, dc_hash128_t key, uint32_t generation)
 {
     if (is_zero(key)) dc_die("dc_keyreg_add: the zero key");
-    if (2 * (r->n + 1) > r->cap) {
+    if (4 * (r->n + 1) > 3 * r->cap) {   /* linear probing up to 3/4 full */
         dc_keyreg_t g = {NULL, NULL, r->cap ? 2 * r->cap : 1024, 0};
         g.key = dc_xcalloc(g.cap, sizeof *g.key);
         g.gen = dc_xcalloc(g.cap, sizeof *g.gen);

@@ -101,7 +101,7 @@ typedef struct {
 static void keymap_init(keymap_t *m, size_t n)
 {
     size_t cap = 16;
-    while (cap < 2 * n) cap *= 2;
+    while (3 * cap < 4 * n) cap *= 2;   /* at most 3/4 full: n is an upper bound of the keys put */
     m->key = dc_xcalloc(cap, sizeof *m->key);
     m->val = dc_xmalloc(cap * sizeof *m->val);
     m->mask = cap - 1;
