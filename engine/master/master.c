@@ -507,7 +507,7 @@ static size_t fill_rows(dc_run_t *run, dc_master_load_t *m, const srcplan_t *p, 
     for (size_t k = 0; k < p->ne; k++) {
         if (p->e[k].loaded != NIL) {
             uint32_t s = p->e[k].loaded;
-            memcpy(recs + at, run->recs + p->lfirst[s], (size_t)p->lcount[s] * sizeof *recs);
+            if (p->lcount[s]) memcpy(recs + at, run->recs + p->lfirst[s], (size_t)p->lcount[s] * sizeof *recs);
             memset(m->dirty + at, 1, p->lcount[s]);
             m->first[s] = (uint32_t)at;
             m->count[s] = p->lcount[s];

@@ -603,7 +603,7 @@ START_TEST(test_kill)
         dc_test_run("rm -rf '%s/km' '%s/k0' '%s/k1' '%s/kx'", d, d, d, d);
         dancu(0, "run -q -o '%s/k0' --master '%s/km' %s", d, d, a0);
         dancu(0, "master export -q '%s/km' -o '%s/kx0'", d, d);
-        dc_test_run("'%s' run -q -o '%s/k1' --master '%s/km' %s 2>/dev/null & p=$!; sleep 0.%d; kill -9 $p; wait $p",
+        dc_test_run("'%s' run -q -o '%s/k1' --master '%s/km' %s 2>/dev/null & p=$!; sleep 0.%d; kill -9 $p 2>/dev/null; wait $p",
                     DANCU_BIN, d, d, a1, 5 + 15 * k);
         dancu(0, "master export -q -f '%s/km' -o '%s/kx'", d, d);
         char a[4600], b[4600], c[4600];
