@@ -59,8 +59,11 @@ int dc_keyreg_add(dc_keyreg_t *r, dc_hash128_t key, uint32_t generation);
 uint32_t dc_keyreg_generation(const dc_keyreg_t *r, dc_hash128_t key);
 size_t dc_keyreg_count(const dc_keyreg_t *r);
 /*! dc_keyreg_encode() : append the registry's bytes to `out` (keys in
- *  order: the same registry gives the same bytes). */
-void dc_keyreg_encode(const dc_keyreg_t *r, dc_buf_t *out);
+ *  order: the same registry gives the same bytes). A registry made by
+ *  dc_keyreg_decode needs the bytes it was decoded from (`prev`, prevlen:
+ *  they are merged with the keys added since, not sorted again); a new
+ *  one takes NULL. @return 0, or -1 (dc_seterr) when prev does not fit. */
+int dc_keyreg_encode(const dc_keyreg_t *r, const void *prev, size_t prevlen, dc_buf_t *out);
 /*! dc_keyreg_decode() : a registry from dc_keyreg_encode bytes.
  *  @return 0 and *out, or -1 (dc_seterr) on damaged bytes. */
 int dc_keyreg_decode(const void *data, size_t len, dc_keyreg_t **out);

@@ -27,6 +27,12 @@ struct dc_keyreg {
     dc_hash128_t *key;   /* {0, 0}: empty slot (the zero key is never issued) */
     uint32_t *gen;
     size_t cap, n;
+    /* for dc_keyreg_encode without sorting every key again: how many keys
+     * came from the decoded bytes (in key order there), and the keys added
+     * since */
+    size_t ndecoded;
+    size_t *added;       /* slots of the keys added */
+    size_t nadded, addcap;
 };
 
 #define is_zero dc_hash128_zero
@@ -47,6 +53,7 @@ void dc_keyreg_free(dc_keyreg_t *r)
     if (!r) return;
     free(r->key);
     free(r->gen);
+    free(r->added);
     free(r);
 }
 
@@ -66,53 +73,96 @@ uint32_t dc_keyreg_generation(const dc_keyreg_t *r, dc_hash128_t key)
     return is_zero(r->key[j]) ? UINT32_MAX : r->gen[j];
 }
 
-int dc_keyreg_add(dc_keyreg_t *r, dc_hash128_t key, uint32_t generation)
+/* Grow to hold n keys at most 3/4 full (linear probing); the added list
+ * follows the keys to their new slots. */
+static void reserve(dc_keyreg_t *r, size_t n)
 {
-    if (is_zero(key)) dc_die("dc_keyreg_add: the zero key");
-    if (4 * (r->n + 1) > 3 * r->cap) {   /* linear probing up to 3/4 full */
-        dc_keyreg_t g = {NULL, NULL, r->cap ? 2 * r->cap : 1024, 0};
-        g.key = dc_xcalloc(g.cap, sizeof *g.key);
-        g.gen = dc_xcalloc(g.cap, sizeof *g.gen);
-        for (size_t i = 0; i < r->cap; i++) {
-            if (is_zero(r->key[i])) continue;
-            size_t j = slot_of(&g, r->key[i]);
-            g.key[j] = r->key[i];
-            g.gen[j] = r->gen[i];
-        }
-        free(r->key);
-        free(r->gen);
-        r->key = g.key;
-        r->gen = g.gen;
-        r->cap = g.cap;
+    if (4 * n <= 3 * r->cap) return;
+    dc_keyreg_t g = {NULL, NULL, r->cap ? 2 * r->cap : 1024, 0, 0, NULL, 0, 0};
+    while (4 * n > 3 * g.cap) g.cap *= 2;
+    g.key = dc_xcalloc(g.cap, sizeof *g.key);
+    g.gen = dc_xcalloc(g.cap, sizeof *g.gen);
+    for (size_t i = 0; i < r->cap; i++) {
+        if (is_zero(r->key[i])) continue;
+        size_t j = slot_of(&g, r->key[i]);
+        g.key[j] = r->key[i];
+        g.gen[j] = r->gen[i];
     }
+    for (size_t k = 0; k < r->nadded; k++) r->added[k] = slot_of(&g, r->key[r->added[k]]);
+    free(r->key);
+    free(r->gen);
+    r->key = g.key;
+    r->gen = g.gen;
+    r->cap = g.cap;
+}
+
+/* Insert; @return its slot, or SIZE_MAX when the key was there. */
+static size_t insert(dc_keyreg_t *r, dc_hash128_t key, uint32_t generation)
+{
+    reserve(r, r->n + 1);
     size_t j = slot_of(r, key);
-    if (!is_zero(r->key[j])) return 0;
+    if (!is_zero(r->key[j])) return SIZE_MAX;
     r->key[j] = key;
     r->gen[j] = generation;
     r->n++;
+    return j;
+}
+
+int dc_keyreg_add(dc_keyreg_t *r, dc_hash128_t key, uint32_t generation)
+{
+    if (is_zero(key)) dc_die("dc_keyreg_add: the zero key");
+    size_t j = insert(r, key, generation);
+    if (j == SIZE_MAX) return 0;
+    r->added = dc_grow(r->added, &r->addcap, r->nadded + 1, sizeof *r->added);
+    r->added[r->nadded++] = j;
     return 1;
 }
 
 /* Registry bytes: "DCMKEYS1", count (8), then per key in key order: hi
  * (8), lo (8), generation (4); little-endian. */
 static const char REG_MAGIC[8] = {'D', 'C', 'M', 'K', 'E', 'Y', 'S', '1'};
+#define REG_ENTRY 20
 
-void dc_keyreg_encode(const dc_keyreg_t *r, dc_buf_t *out)
+static dc_hash128_t entry_key(const unsigned char *e)
 {
-    size_t *ix = dc_xmalloc((r->n + 1) * sizeof *ix), m = 0;
-    for (size_t i = 0; i < r->cap; i++)
-        if (!is_zero(r->key[i])) ix[m++] = i;
+    dc_hash128_t k;
+    memcpy(&k.hi, e, 8);
+    memcpy(&k.lo, e + 8, 8);
+    return k;
+}
+
+/* The decoded entries (`prev`: the bytes decoded) merged with the keys
+ * added since (sorted): every key in order, without sorting the registry
+ * again. */
+int dc_keyreg_encode(const dc_keyreg_t *r, const void *prev, size_t prevlen, dc_buf_t *out)
+{
+    const unsigned char *base = prev ? (const unsigned char *)prev + 16 : NULL;
+    size_t nbase = prev && prevlen >= 16 ? (prevlen - 16) / REG_ENTRY : 0;
+    if (nbase != r->ndecoded || (prev && prevlen != 16 + nbase * REG_ENTRY))
+        return dc_seterr("key registry: encoding needs the bytes it was decoded from");
+    size_t *ix = dc_xmalloc((r->nadded + 1) * sizeof *ix);
+    memcpy(ix, r->added, r->nadded * sizeof *ix);
     t_reg = r;
-    qsort(ix, m, sizeof *ix, cmp_slot);
+    qsort(ix, r->nadded, sizeof *ix, cmp_slot);
     dc_buf_put(out, REG_MAGIC, 8);
-    uint64_t n = m;
+    uint64_t n = r->n;
     dc_buf_put(out, &n, 8);
-    for (size_t k = 0; k < m; k++) {
-        dc_buf_put(out, &r->key[ix[k]].hi, 8);
-        dc_buf_put(out, &r->key[ix[k]].lo, 8);
-        dc_buf_put(out, &r->gen[ix[k]], 4);
+    dc_buf_reserve(out, r->n * REG_ENTRY);
+    size_t b = 0, a = 0;
+    while (b < nbase || a < r->nadded) {
+        const unsigned char *e = b < nbase ? base + b * REG_ENTRY : NULL;
+        if (e && (a == r->nadded || key_cmp(entry_key(e), r->key[ix[a]]) < 0)) {
+            dc_buf_put(out, e, REG_ENTRY);
+            b++;
+        } else {
+            dc_buf_put(out, &r->key[ix[a]].hi, 8);
+            dc_buf_put(out, &r->key[ix[a]].lo, 8);
+            dc_buf_put(out, &r->gen[ix[a]], 4);
+            a++;
+        }
     }
     free(ix);
+    return 0;
 }
 
 int dc_keyreg_decode(const void *data, size_t len, dc_keyreg_t **out)
@@ -121,19 +171,21 @@ int dc_keyreg_decode(const void *data, size_t len, dc_keyreg_t **out)
     uint64_t n = 0;
     if (len < 16 || memcmp(p, REG_MAGIC, 8)) return dc_seterr("key registry: not a dancu key registry");
     memcpy(&n, p + 8, 8);
-    if (n > (len - 16) / 20 || len != 16 + n * 20) return dc_seterr("key registry: damaged (length)");
+    if (n > (len - 16) / REG_ENTRY || len != 16 + n * REG_ENTRY) return dc_seterr("key registry: damaged (length)");
     dc_keyreg_t *r = dc_keyreg_create();
+    reserve(r, (size_t)n);
     for (uint64_t k = 0; k < n; k++) {
-        dc_hash128_t key;
+        const unsigned char *e = p + 16 + REG_ENTRY * k;
+        dc_hash128_t key = entry_key(e);
         uint32_t gen;
-        memcpy(&key.hi, p + 16 + 20 * k, 8);
-        memcpy(&key.lo, p + 24 + 20 * k, 8);
-        memcpy(&gen, p + 32 + 20 * k, 4);
-        if (is_zero(key) || !dc_keyreg_add(r, key, gen)) {
+        memcpy(&gen, e + 16, 4);
+        /* keys in strictly ascending order (so none repeated) */
+        if (is_zero(key) || (k && key_cmp(entry_key(e - REG_ENTRY), key) >= 0) || insert(r, key, gen) == SIZE_MAX) {
             dc_keyreg_free(r);
-            return dc_seterr("key registry: damaged (a zero or repeated key)");
+            return dc_seterr("key registry: damaged (a zero, repeated or misordered key)");
         }
     }
+    r->ndecoded = (size_t)n;
     *out = r;
     return 0;
 }

@@ -857,9 +857,12 @@ int dc_master_commit(dc_run_t *run)
     dc_buf_t b = DC_BUF_INIT;
     if (rc == 0) rc = dc_store_txn_attach(t, "rows", m->rows.p, m->rows.len);
     if (rc == 0 && m->gen == 1) rc = dc_store_txn_attach(t, "identity", m->id, 32);
-    if (rc == 0) {
-        dc_keyreg_encode(m->reg, &b);
-        rc = dc_store_txn_attach(t, "registry", b.p, b.len);
+    if (rc == 0) {   /* the previous registry's bytes again, merged with the keys issued now */
+        dc_buf_t prev = DC_BUF_INIT;
+        int have = dc_store_generation(m->store) ? dc_store_attachment(m->store, "registry", &prev) : 1;
+        rc = have < 0 ? -1 : dc_keyreg_encode(m->reg, have ? NULL : prev.p, have ? 0 : prev.len, &b);
+        dc_buf_free(&prev);
+        if (rc == 0) rc = dc_store_txn_attach(t, "registry", b.p, b.len);
     }
     /* a model estimated from no candidate pair is not kept: the master
      * keeps the one it had (or none, and the next load estimates one) */

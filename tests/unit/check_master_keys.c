@@ -242,6 +242,61 @@ START_TEST(test_random_histories)
 }
 END_TEST
 
+
+/* The registry's bytes: in key order whatever the order of additions, the
+ * same after a decode and more additions (merged, not sorted again), and
+ * damaged bytes refused. */
+START_TEST(test_registry_bytes)
+{
+    enum { N = 5000 };
+    dc_keyreg_t *all = dc_keyreg_create(), *first = dc_keyreg_create();
+    uint64_t x = 88172645463325252ull;
+    dc_hash128_t *keys = malloc(N * sizeof *keys);
+    for (int i = 0; i < N; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        keys[i] = (dc_hash128_t){x, x * 0x9E3779B97F4A7C15ull | 1};
+        ck_assert_int_eq(dc_keyreg_add(all, keys[i], (uint32_t)(i % 7)), 1);
+        if (i < N / 2) ck_assert_int_eq(dc_keyreg_add(first, keys[i], (uint32_t)(i % 7)), 1);
+    }
+    ck_assert_int_eq(dc_keyreg_add(all, keys[3], 9), 0);   /* issued already: kept as it was */
+    dc_buf_t a = DC_BUF_INIT, b = DC_BUF_INIT, prev = DC_BUF_INIT;
+    ck_assert_int_eq(dc_keyreg_encode(first, NULL, 0, &prev), 0);
+    dc_keyreg_t *r;
+    ck_assert_int_eq(dc_keyreg_decode(prev.p, prev.len, &r), 0);
+    for (int i = N - 1; i >= N / 2; i--) ck_assert_int_eq(dc_keyreg_add(r, keys[i], (uint32_t)(i % 7)), 1);
+    ck_assert_int_eq(dc_keyreg_add(r, keys[0], 5), 0);
+    ck_assert_uint_eq(dc_keyreg_count(r), N);
+    ck_assert_uint_eq(dc_keyreg_generation(r, keys[N - 1]), (N - 1) % 7);
+    ck_assert_int_eq(dc_keyreg_encode(r, NULL, 0, &b), -1);   /* the bytes it came from are needed */
+    dc_buf_clear(&b);
+    ck_assert_int_eq(dc_keyreg_encode(r, prev.p, prev.len, &b), 0);
+    ck_assert_int_eq(dc_keyreg_encode(all, NULL, 0, &a), 0);
+    ck_assert_uint_eq(a.len, b.len);
+    ck_assert_int_eq(memcmp(a.p, b.p, a.len), 0);
+    for (size_t k = 1; k < N; k++) {   /* in key order */
+        dc_hash128_t p, q;
+        memcpy(&p.hi, a.p + 16 + 20 * (k - 1), 8), memcpy(&p.lo, a.p + 24 + 20 * (k - 1), 8);
+        memcpy(&q.hi, a.p + 16 + 20 * k, 8), memcpy(&q.lo, a.p + 24 + 20 * k, 8);
+        ck_assert_int_lt(dc_hash128_cmp(p, q), 0);
+    }
+    /* two entries swapped, one repeated, a length off: refused */
+    dc_keyreg_t *bad;
+    char tmp[20];
+    memcpy(tmp, b.p + 16, 20), memcpy(b.p + 16, b.p + 36, 20), memcpy(b.p + 36, tmp, 20);
+    ck_assert_int_eq(dc_keyreg_decode(b.p, b.len, &bad), -1);
+    memcpy(b.p + 16, b.p + 36, 20);
+    ck_assert_int_eq(dc_keyreg_decode(b.p, b.len, &bad), -1);
+    ck_assert_int_eq(dc_keyreg_decode(a.p, a.len - 1, &bad), -1);
+    dc_buf_free(&a);
+    dc_buf_free(&b);
+    dc_buf_free(&prev);
+    dc_keyreg_free(all);
+    dc_keyreg_free(first);
+    dc_keyreg_free(r);
+    free(keys);
+}
+END_TEST
+
 static Suite *master_keys_suite(void)
 {
     Suite *s = suite_create("master_keys");
@@ -250,6 +305,7 @@ static Suite *master_keys_suite(void)
     tcase_add_test(tc, test_merge_survivor);
     tcase_add_test(tc, test_split);
     tcase_add_test(tc, test_retired_and_refused);
+    tcase_add_test(tc, test_registry_bytes);
     tcase_add_loop_test(tc, test_random_histories, 0, 8);
     suite_add_tcase(s, tc);
     return s;
