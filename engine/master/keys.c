@@ -141,7 +141,7 @@ int dc_keyreg_encode(const dc_keyreg_t *r, const void *prev, size_t prevlen, dc_
     if (nbase != r->ndecoded || (prev && prevlen != 16 + nbase * REG_ENTRY))
         return dc_seterr("key registry: encoding needs the bytes it was decoded from");
     size_t *ix = dc_xmalloc((r->nadded + 1) * sizeof *ix);
-    memcpy(ix, r->added, r->nadded * sizeof *ix);
+    if (r->nadded) memcpy(ix, r->added, r->nadded * sizeof *ix);
     t_reg = r;
     qsort(ix, r->nadded, sizeof *ix, cmp_slot);
     dc_buf_put(out, REG_MAGIC, 8);
