@@ -975,27 +975,37 @@ int dc_master_read_all(dc_run_t *run, const char *dir)
     sname_t *o = dc_xmalloc((ns + 1) * sizeof *o);
     for (uint32_t s = 0; s < ns; s++) o[s] = (sname_t){dc_store_source(st, s)->name, s};
     qsort(o, ns, sizeof *o, cmp_sname);
-    size_t n = dc_store_nrecords(st), at = 0;
+    size_t n = dc_store_nrecords(st), at = 0, npart = 0;
     run->recs = dc_xmalloc((n ? n : 1) * sizeof *run->recs);
+    run->xsrc = dc_xcalloc(ns + 1, sizeof *run->xsrc);
+    /* every partition straight into its place, on the run's threads */
+    uint32_t *part = dc_xmalloc(((size_t)dc_store_npartitions(st) + 1) * sizeof *part);
+    dc_record_t **dst = dc_xmalloc(((size_t)dc_store_npartitions(st) + 1) * sizeof *dst);
+    for (uint32_t k = 0; k < ns; k++) {
+        const dc_store_source_t *x = dc_store_source(st, o[k].s);
+        run->xsrc[run->nxsrc++] = dc_xstrdup(o[k].name);
+        for (uint32_t q = x->first_part; q < x->first_part + x->nparts; q++) {
+            part[npart] = q;
+            dst[npart++] = run->recs + at;
+            at += dc_store_partition(st, q)->nrec;
+        }
+    }
+    int rc = read_parts(run, st, part, dst, npart);
+    free(part);
+    free(dst);
+    if (rc) {
+        free(o);
+        return -1;
+    }
     dc_hash128_t *key = dc_xmalloc((n ? n : 1) * sizeof *key);
     run->cl.prob = dc_xmalloc((n ? n : 1) * sizeof *run->cl.prob);
-    run->xsrc = dc_xcalloc(ns + 1, sizeof *run->xsrc);
+    at = 0;
     for (uint32_t k = 0; k < ns; k++) {
-        size_t nr = 0;
-        dc_record_t *r = read_source(run, st, o[k].s, &nr);
-        if (!r) {
-            free(key);
-            free(o);
-            return -1;
-        }
-        run->xsrc[run->nxsrc++] = dc_xstrdup(o[k].name);
-        uint64_t base = source_base(st, o[k].s);
+        uint64_t base = source_base(st, o[k].s), nr = dc_store_source(st, o[k].s)->rows;
         for (size_t i = 0; i < nr; i++) {
-            run->recs[at + i] = r[i];
             run->recs[at + i].source = k;
             row_get(&m->rows, base + i, &key[at + i], &run->cl.prob[at + i]);
         }
-        free(r);
         at += nr;
     }
     free(o);
