@@ -421,4 +421,24 @@ static inline int dc_hash128_cmp(dc_hash128_t a, dc_hash128_t b)
 static inline int dc_hash128_eq(dc_hash128_t a, dc_hash128_t b) { return a.hi == b.hi && a.lo == b.lo; }
 static inline int dc_hash128_zero(dc_hash128_t a) { return !a.hi && !a.lo; }
 
+/* A map from 128-bit hashes (never zero) to 32-bit values: open addressing
+ * on the key's low bits (keys are hashes), at most 3/4 full, growing when
+ * needed. Only looked up, never iterated in slot order, so no result
+ * depends on its layout (map128.c). One thread at a time. */
+typedef struct dc_map128 {
+    dc_hash128_t *key;   /* {0, 0}: an empty slot */
+    uint32_t *val;
+    size_t mask, n;      /* slots - 1; keys held */
+} dc_map128_t;
+
+/*! dc_map128_init() : an empty map sized for `n` keys (it grows beyond). */
+void dc_map128_init(dc_map128_t *m, size_t n);
+void dc_map128_free(dc_map128_t *m);
+/*! dc_map128_put() : the value slot of `k`, made with value `v` when `k`
+ *  is absent (*added = 1 then, else 0; `added` may be NULL). The pointer
+ *  is valid until the next put. */
+uint32_t *dc_map128_put(dc_map128_t *m, dc_hash128_t k, uint32_t v, int *added);
+/*! dc_map128_get() : the value of `k`, or `none` when absent. */
+uint32_t dc_map128_get(const dc_map128_t *m, dc_hash128_t k, uint32_t none);
+
 #endif /* DC_COMMON_H */

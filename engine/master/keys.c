@@ -24,14 +24,12 @@
 /* ------------------------------------------------------------ registry */
 
 struct dc_keyreg {
-    dc_hash128_t *key;   /* {0, 0}: empty slot (the zero key is never issued) */
-    uint32_t *gen;
-    size_t cap, n;
+    dc_map128_t map;     /* key -> the generation that issued it */
     /* for dc_keyreg_encode without sorting every key again: how many keys
      * came from the decoded bytes (in key order there), and the keys added
      * since */
     size_t ndecoded;
-    size_t *added;       /* slots of the keys added */
+    dc_hash128_t *added;
     size_t nadded, addcap;
 };
 
@@ -39,82 +37,38 @@ struct dc_keyreg {
 #define key_eq dc_hash128_eq
 #define key_cmp dc_hash128_cmp
 
-static _Thread_local const dc_keyreg_t *t_reg;   /* cmp_slot's registry */
+static int cmp_key(const void *a, const void *b) { return key_cmp(*(const dc_hash128_t *)a, *(const dc_hash128_t *)b); }
 
-static int cmp_slot(const void *a, const void *b)
+dc_keyreg_t *dc_keyreg_create(void)
 {
-    return key_cmp(t_reg->key[*(const size_t *)a], t_reg->key[*(const size_t *)b]);
+    dc_keyreg_t *r = dc_xcalloc(1, sizeof *r);
+    dc_map128_init(&r->map, 0);
+    return r;
 }
-
-dc_keyreg_t *dc_keyreg_create(void) { return dc_xcalloc(1, sizeof(dc_keyreg_t)); }
 
 void dc_keyreg_free(dc_keyreg_t *r)
 {
     if (!r) return;
-    free(r->key);
-    free(r->gen);
+    dc_map128_free(&r->map);
     free(r->added);
     free(r);
 }
 
-size_t dc_keyreg_count(const dc_keyreg_t *r) { return r->n; }
-
-static size_t slot_of(const dc_keyreg_t *r, dc_hash128_t k)
-{
-    size_t j = (size_t)k.lo & (r->cap - 1);
-    while (!is_zero(r->key[j]) && !key_eq(r->key[j], k)) j = (j + 1) & (r->cap - 1);
-    return j;
-}
+size_t dc_keyreg_count(const dc_keyreg_t *r) { return r->map.n; }
 
 uint32_t dc_keyreg_generation(const dc_keyreg_t *r, dc_hash128_t key)
 {
-    if (!r->cap || is_zero(key)) return UINT32_MAX;
-    size_t j = slot_of(r, key);
-    return is_zero(r->key[j]) ? UINT32_MAX : r->gen[j];
-}
-
-/* Grow to hold n keys at most 3/4 full (linear probing); the added list
- * follows the keys to their new slots. */
-static void reserve(dc_keyreg_t *r, size_t n)
-{
-    if (4 * n <= 3 * r->cap) return;
-    dc_keyreg_t g = {NULL, NULL, r->cap ? 2 * r->cap : 1024, 0, 0, NULL, 0, 0};
-    while (4 * n > 3 * g.cap) g.cap *= 2;
-    g.key = dc_xcalloc(g.cap, sizeof *g.key);
-    g.gen = dc_xcalloc(g.cap, sizeof *g.gen);
-    for (size_t i = 0; i < r->cap; i++) {
-        if (is_zero(r->key[i])) continue;
-        size_t j = slot_of(&g, r->key[i]);
-        g.key[j] = r->key[i];
-        g.gen[j] = r->gen[i];
-    }
-    for (size_t k = 0; k < r->nadded; k++) r->added[k] = slot_of(&g, r->key[r->added[k]]);
-    free(r->key);
-    free(r->gen);
-    r->key = g.key;
-    r->gen = g.gen;
-    r->cap = g.cap;
-}
-
-/* Insert; @return its slot, or SIZE_MAX when the key was there. */
-static size_t insert(dc_keyreg_t *r, dc_hash128_t key, uint32_t generation)
-{
-    reserve(r, r->n + 1);
-    size_t j = slot_of(r, key);
-    if (!is_zero(r->key[j])) return SIZE_MAX;
-    r->key[j] = key;
-    r->gen[j] = generation;
-    r->n++;
-    return j;
+    return dc_map128_get(&r->map, key, UINT32_MAX);
 }
 
 int dc_keyreg_add(dc_keyreg_t *r, dc_hash128_t key, uint32_t generation)
 {
     if (is_zero(key)) dc_die("dc_keyreg_add: the zero key");
-    size_t j = insert(r, key, generation);
-    if (j == SIZE_MAX) return 0;
+    int added;
+    dc_map128_put(&r->map, key, generation, &added);
+    if (!added) return 0;
     r->added = dc_grow(r->added, &r->addcap, r->nadded + 1, sizeof *r->added);
-    r->added[r->nadded++] = j;
+    r->added[r->nadded++] = key;
     return 1;
 }
 
@@ -140,24 +94,24 @@ int dc_keyreg_encode(const dc_keyreg_t *r, const void *prev, size_t prevlen, dc_
     size_t nbase = prev && prevlen >= 16 ? (prevlen - 16) / REG_ENTRY : 0;
     if (nbase != r->ndecoded || (prev && prevlen != 16 + nbase * REG_ENTRY))
         return dc_seterr("key registry: encoding needs the bytes it was decoded from");
-    size_t *ix = dc_xmalloc((r->nadded + 1) * sizeof *ix);
+    dc_hash128_t *ix = dc_xmalloc((r->nadded + 1) * sizeof *ix);
     if (r->nadded) memcpy(ix, r->added, r->nadded * sizeof *ix);
-    t_reg = r;
-    qsort(ix, r->nadded, sizeof *ix, cmp_slot);
+    qsort(ix, r->nadded, sizeof *ix, cmp_key);
     dc_buf_put(out, REG_MAGIC, 8);
-    uint64_t n = r->n;
+    uint64_t n = r->map.n;
     dc_buf_put(out, &n, 8);
-    dc_buf_reserve(out, r->n * REG_ENTRY);
+    dc_buf_reserve(out, r->map.n * REG_ENTRY);
     size_t b = 0, a = 0;
     while (b < nbase || a < r->nadded) {
         const unsigned char *e = b < nbase ? base + b * REG_ENTRY : NULL;
-        if (e && (a == r->nadded || key_cmp(entry_key(e), r->key[ix[a]]) < 0)) {
+        if (e && (a == r->nadded || key_cmp(entry_key(e), ix[a]) < 0)) {
             dc_buf_put(out, e, REG_ENTRY);
             b++;
         } else {
-            dc_buf_put(out, &r->key[ix[a]].hi, 8);
-            dc_buf_put(out, &r->key[ix[a]].lo, 8);
-            dc_buf_put(out, &r->gen[ix[a]], 4);
+            uint32_t gen = dc_keyreg_generation(r, ix[a]);
+            dc_buf_put(out, &ix[a].hi, 8);
+            dc_buf_put(out, &ix[a].lo, 8);
+            dc_buf_put(out, &gen, 4);
             a++;
         }
     }
@@ -172,15 +126,17 @@ int dc_keyreg_decode(const void *data, size_t len, dc_keyreg_t **out)
     if (len < 16 || memcmp(p, REG_MAGIC, 8)) return dc_seterr("key registry: not a dancu key registry");
     memcpy(&n, p + 8, 8);
     if (n > (len - 16) / REG_ENTRY || len != 16 + n * REG_ENTRY) return dc_seterr("key registry: damaged (length)");
-    dc_keyreg_t *r = dc_keyreg_create();
-    reserve(r, (size_t)n);
+    dc_keyreg_t *r = dc_xcalloc(1, sizeof *r);
+    dc_map128_init(&r->map, (size_t)n);
     for (uint64_t k = 0; k < n; k++) {
         const unsigned char *e = p + 16 + REG_ENTRY * k;
         dc_hash128_t key = entry_key(e);
         uint32_t gen;
         memcpy(&gen, e + 16, 4);
         /* keys in strictly ascending order (so none repeated) */
-        if (is_zero(key) || (k && key_cmp(entry_key(e - REG_ENTRY), key) >= 0) || insert(r, key, gen) == SIZE_MAX) {
+        int added = 0;
+        if (!is_zero(key)) dc_map128_put(&r->map, key, gen, &added);
+        if (!added || (k && key_cmp(entry_key(e - REG_ENTRY), key) >= 0)) {
             dc_keyreg_free(r);
             return dc_seterr("key registry: damaged (a zero, repeated or misordered key)");
         }
@@ -221,8 +177,6 @@ static int cmp_pair(const void *a, const void *b)
     if (x->cl != y->cl) return x->cl < y->cl ? -1 : 1;
     return key_cmp(x->key, y->key);
 }
-
-static int cmp_key(const void *a, const void *b) { return key_cmp(*(const dc_hash128_t *)a, *(const dc_hash128_t *)b); }
 
 /* The grant order: rows desc, generation asc, key asc, candidate asc. */
 static int cmp_grant(const void *a, const void *b)

@@ -89,51 +89,6 @@ struct dc_master_load {
 
 static int cmp_key128(const void *a, const void *b) { return key_cmp(*(const dc_hash128_t *)a, *(const dc_hash128_t *)b); }
 
-/* A map from keys (never zero) to 32-bit values: open addressing on the
- * key's low bits (keys are hashes). Only looked up, never iterated, so
- * nothing depends on its layout. */
-typedef struct {
-    dc_hash128_t *key;   /* {0, 0}: empty */
-    uint32_t *val;
-    size_t mask;
-} keymap_t;
-
-static void keymap_init(keymap_t *m, size_t n)
-{
-    size_t cap = 16;
-    while (3 * cap < 4 * n) cap *= 2;   /* at most 3/4 full: n is an upper bound of the keys put */
-    m->key = dc_xcalloc(cap, sizeof *m->key);
-    m->val = dc_xmalloc(cap * sizeof *m->val);
-    m->mask = cap - 1;
-}
-
-static void keymap_free(keymap_t *m)
-{
-    free(m->key);
-    free(m->val);
-}
-
-/* The value slot of k, made with value v when k is absent (the map was
- * sized for every key put). */
-static uint32_t *keymap_put(keymap_t *m, dc_hash128_t k, uint32_t v)
-{
-    size_t h = (size_t)k.lo & m->mask;
-    while (!key_is_zero(m->key[h]) && !key_eq(m->key[h], k)) h = (h + 1) & m->mask;
-    if (key_is_zero(m->key[h])) {
-        m->key[h] = k;
-        m->val[h] = v;
-    }
-    return &m->val[h];
-}
-
-/* The value of k, or NIL. */
-static uint32_t keymap_get(const keymap_t *m, dc_hash128_t k)
-{
-    size_t h = (size_t)k.lo & m->mask;
-    while (!key_is_zero(m->key[h]) && !key_eq(m->key[h], k)) h = (h + 1) & m->mask;
-    return key_is_zero(m->key[h]) ? NIL : m->val[h];
-}
-
 static void row_get(const dc_buf_t *rows, uint64_t r, dc_hash128_t *key, float *prob)
 {
     const char *p = rows->p + 16 + r * ROW_BYTES;
@@ -443,13 +398,13 @@ static int redelivery(dc_run_t *run, dc_master_load_t *m, uint32_t ls, uint32_t 
  * dirty, new, or the first). */
 static void make_anchors(dc_master_load_t *m, size_t n)
 {
-    keymap_t first;   /* previous key -> its first clean row */
-    keymap_init(&first, n);
+    dc_map128_t first;   /* previous key -> its first clean row */
+    dc_map128_init(&first, n);
     for (size_t i = 0; i < n; i++) {
         m->anchor[i] = (uint32_t)i;
-        if (!m->dirty[i] && !key_is_zero(m->prev[i])) m->anchor[i] = *keymap_put(&first, m->prev[i], (uint32_t)i);
+        if (!m->dirty[i] && !key_is_zero(m->prev[i])) m->anchor[i] = *dc_map128_put(&first, m->prev[i], (uint32_t)i, NULL);
     }
-    keymap_free(&first);
+    dc_map128_free(&first);
 }
 
 /* The sources of the combined rows: this load's (indices [0, nl), names
@@ -612,7 +567,7 @@ typedef struct {
     dc_clusters_t *cl;
     const dc_record_t *run_recs;
     size_t n;
-    keymap_t prevcl;      /* previous key -> the cluster of its rows (MULTI: several) */
+    dc_map128_t prevcl;      /* previous key -> the cluster of its rows (MULTI: several) */
     uint8_t *triv;        /* per cluster: keeps its one previous key, uncontested */
     dc_hash128_t *fk;     /* per cluster: its first row's previous key */
     uint32_t *rcl, ncl2;  /* cluster -> reduced cluster (NIL: trivial); their count */
@@ -626,7 +581,7 @@ static dc_hash128_t *retiring_keys(const kjob_t *j, size_t *nret)
     dc_hash128_t *ret = dc_xmalloc((m->nrm ? m->nrm : 1) * sizeof *ret);
     size_t n = 0, u = 0;
     for (size_t r = 0; r < m->nrm; r++)
-        if (keymap_get(&j->prevcl, m->rm_key[r]) == NIL) ret[n++] = m->rm_key[r];
+        if (dc_map128_get(&j->prevcl, m->rm_key[r], NIL) == NIL) ret[n++] = m->rm_key[r];
     qsort(ret, n, sizeof *ret, cmp_key128);
     for (size_t r = 0; r < n; r++)
         if (!u || !key_eq(ret[u - 1], ret[r])) ret[u++] = ret[r];
@@ -652,7 +607,7 @@ static void mark_uncontested(kjob_t *j)
         else if (!key_eq(j->fk[c], m->prev[i])) j->triv[c] = 0;
     }
     for (size_t i = 0; i < j->n; i++)   /* a key whose rows are in several clusters */
-        if (!key_is_zero(m->prev[i]) && keymap_get(&j->prevcl, m->prev[i]) == MULTI) j->triv[cl->of[i]] = 0;
+        if (!key_is_zero(m->prev[i]) && dc_map128_get(&j->prevcl, m->prev[i], NIL) == MULTI) j->triv[cl->of[i]] = 0;
 }
 
 /* dc_keys_assign over the contested clusters; every cluster's key. */
@@ -689,9 +644,9 @@ static void mark_touched(kjob_t *j)
 {
     dc_master_load_t *m = j->m;
     const dc_clusters_t *cl = j->cl;
-    keymap_t ck;   /* the cluster of each key */
-    keymap_init(&ck, cl->ncl);
-    for (uint32_t c = 0; c < cl->ncl; c++) keymap_put(&ck, cl->key[c], c);
+    dc_map128_t ck;   /* the cluster of each key */
+    dc_map128_init(&ck, cl->ncl);
+    for (uint32_t c = 0; c < cl->ncl; c++) dc_map128_put(&ck, cl->key[c], c, NULL);
     m->out_cl = dc_xcalloc(cl->ncl ? cl->ncl : 1, 1);
     for (size_t i = 0; i < j->n; i++) {
         uint32_t c = cl->of[i];
@@ -700,12 +655,12 @@ static void mark_touched(kjob_t *j)
         if (key_is_zero(m->prev[i]) || m->dirty[i] || cl->prob[i] != m->pprob[i] || moved || renamed)
             m->out_cl[c] = 1;
         if (moved) {   /* and the citizen it left, if it still exists */
-            uint32_t o = keymap_get(&ck, m->prev[i]);
+            uint32_t o = dc_map128_get(&ck, m->prev[i], NIL);
             if (o != NIL) m->out_cl[o] = 1;
         }
     }
     for (size_t r = 0; r < m->nrm; r++) {
-        uint32_t o = keymap_get(&ck, m->rm_key[r]);
+        uint32_t o = dc_map128_get(&ck, m->rm_key[r], NIL);
         if (o != NIL) m->out_cl[o] = 1;
     }
     /* a row on another line of its file changes nothing, unless its
@@ -717,7 +672,7 @@ static void mark_touched(kjob_t *j)
         for (uint32_t x = cl->off[c]; x < cl->off[c + 1]; x++)
             if (cl->members[x] != i && j->run_recs[cl->members[x]].source == j->run_recs[i].source) m->out_cl[c] = 1;
     }
-    keymap_free(&ck);
+    dc_map128_free(&ck);
     for (uint32_t c = 0; c < cl->ncl; c++)
         if (!j->triv[c] && j->kr.ev[j->rcl[c]].kind != DC_KEY_KEPT) m->out_cl[c] = 1;
     m->out_rec = dc_xmalloc(j->n ? j->n : 1);
@@ -803,16 +758,16 @@ int dc_master_keys(dc_run_t *run)
     kjob_t j = {.m = m, .cl = &run->cl, .run_recs = run->recs, .n = run->nrec};
     dc_run_stage_begin(run, "keys");
     m->npairs = run->match ? (size_t)run->match->bstats.pairs : 0;   /* the pairs an estimation saw */
-    keymap_init(&j.prevcl, j.n);
+    dc_map128_init(&j.prevcl, j.n);
     for (size_t i = 0; i < j.n; i++) {
         if (key_is_zero(m->prev[i])) continue;
-        uint32_t *c = keymap_put(&j.prevcl, m->prev[i], run->cl.of[i]);
+        uint32_t *c = dc_map128_put(&j.prevcl, m->prev[i], run->cl.of[i], NULL);
         if (*c != run->cl.of[i]) *c = MULTI;
     }
     size_t nret;
     dc_hash128_t *ret = retiring_keys(&j, &nret);
     mark_uncontested(&j);
-    keymap_free(&j.prevcl);
+    dc_map128_free(&j.prevcl);
     int rc = assign(&j, ret, nret);
     free(ret);
     if (rc == 0) {
@@ -933,15 +888,15 @@ void dc_master_load_free(dc_run_t *run)
 static void clusters_from_keys(const dc_hash128_t *key, size_t n, dc_clusters_t *cl)
 {
     memset(cl, 0, sizeof *cl);
-    keymap_t id;   /* key -> cluster, numbered in order of first row */
-    keymap_init(&id, n);
+    dc_map128_t id;   /* key -> cluster, numbered in order of first row */
+    dc_map128_init(&id, n);
     cl->of = dc_xmalloc((n ? n : 1) * sizeof *cl->of);
     uint32_t ncl = 0;
     for (size_t i = 0; i < n; i++) {
-        cl->of[i] = *keymap_put(&id, key[i], ncl);
+        cl->of[i] = *dc_map128_put(&id, key[i], ncl, NULL);
         ncl += cl->of[i] == ncl;
     }
-    keymap_free(&id);
+    dc_map128_free(&id);
     cl->ncl = ncl;
     cl->off = dc_xcalloc((size_t)ncl + 1, sizeof *cl->off);
     for (size_t i = 0; i < n; i++) cl->off[cl->of[i] + 1]++;

@@ -708,6 +708,40 @@ END_TEST
 /* The out-of-core records mapping: dropping its pages takes them out of
  * the process (its RSS falls) and keeps the data, written ones included;
  * outside the registered mapping a drop does nothing. */
+/* dc_map128: every key put is found with its first value, absent keys
+ * are not, across many growths from an empty map. */
+START_TEST(test_map128)
+{
+    dc_map128_t m;
+    dc_map128_init(&m, 0);
+    const uint32_t n = 50000;
+    for (uint32_t i = 0; i < n; i++) {
+        dc_hash128_t k = dc_hash128(&i, sizeof i);
+        int added = -1;
+        uint32_t *v = dc_map128_put(&m, k, i, &added);
+        ck_assert_int_eq(added, 1);
+        ck_assert_uint_eq(*v, i);
+        v = dc_map128_put(&m, k, i + 1, &added);   /* already there: the first value stays */
+        ck_assert_int_eq(added, 0);
+        ck_assert_uint_eq(*v, i);
+    }
+    ck_assert_uint_eq(m.n, n);
+    for (uint32_t i = 0; i < 2 * n; i++) {
+        dc_hash128_t k = dc_hash128(&i, sizeof i);
+        ck_assert_uint_eq(dc_map128_get(&m, k, UINT32_MAX), i < n ? i : UINT32_MAX);
+    }
+    /* keys equal in their low half (the probe start) are told apart */
+    dc_hash128_t a = {1, 42}, b = {2, 42};
+    dc_map128_put(&m, a, 7, NULL);
+    dc_map128_put(&m, b, 8, NULL);
+    ck_assert_uint_eq(dc_map128_get(&m, a, 0), 7);
+    ck_assert_uint_eq(dc_map128_get(&m, b, 0), 8);
+    ck_assert_uint_eq(dc_map128_get(&m, (dc_hash128_t){0, 0}, 99), 99);
+    dc_map128_free(&m);
+    ck_assert_uint_eq(dc_map128_get(&m, a, 5), 5);   /* a freed map is empty */
+}
+END_TEST
+
 START_TEST(test_spilled_drop)
 {
     char *tmp = dc_test_tmpdir("spilled");
@@ -763,6 +797,7 @@ static Suite *common_suite(void)
     tcase_add_test(tc, test_format_size_and_default_limit);
     tcase_add_test(tc, test_table_write_blocks);
     tcase_add_test(tc, test_spilled_drop);
+    tcase_add_test(tc, test_map128);
     suite_add_tcase(s, tc);
     return s;
 }
