@@ -277,7 +277,7 @@ const BLOCKING_RULES = [
     // identity numbers, and one-digit slips in them
     'l.id12 = r.id12',                                                   // id12
     'l.cmnd = r.cmnd',                                                   // cmnd
-    'l.id12_head = r.id12_head AND l.sur = r.sur',                       // id12_head+sur
+    'l.id12_head = r.id12_head AND l.sur = r.sur AND l.given_p = r.given_p',  // id12_head+sur+given_phon
     'l.id12_tail = r.id12_tail AND l.sur = r.sur',                       // id12_tail+sur
     // name and birth date, across the whole country
     'l.name_p = r.name_p AND l.dob_unord = r.dob_unord',                 // name_phon+dob_unordered
