@@ -678,6 +678,7 @@ void dc_model_estimate_em_sup(dc_model_t *m, const uint64_t *pats, size_t npairs
     memcpy(uc, m->u, sizeof uc);
     double seedcnt[DC_COL__COUNT][DC_LV_SLOTS] = {{0}}, nseed = 0;
     double seedres[DC_CTX__N][DC_LV_SLOTS] = {{0}};   /* residence levels of the anchors, per context */
+    double seedc[DC_CTX__N] = {0};                     /* anchors per context */
     for (size_t p = 0; p < np; p++) {
         uint8_t lv[DC_COL__COUNT];
         dc_levels_unpack(pc[p].pat, lv);
@@ -688,6 +689,7 @@ void dc_model_estimate_em_sup(dc_model_t *m, const uint64_t *pats, size_t npairs
         nseed += pc[p].cnt;
         for (int c = 0; c < dc_col_count(); c++) seedcnt[c][lv[c]] += pc[p].cnt;
         seedres[DC_PAT_CTX(pc[p].pat)][lv[R]] += pc[p].cnt;
+        seedc[DC_PAT_CTX(pc[p].pat)] += pc[p].cnt;
     }
     /* pairs labelled "match" are anchors too */
     for (size_t k = 0; k < nsup; k++) {
@@ -810,6 +812,13 @@ void dc_model_estimate_em_sup(dc_model_t *m, const uint64_t *pats, size_t npairs
                 ucc[k][l] = nu;
             }
             double q = stotc[k] > 0 ? smc[k] / stotc[k] : lamc[k];
+            /* never below the share of its pairs sharing an ID number
+             * (true matches but for a negligible share): with the
+             * candidates' non-match shares free, EM could otherwise empty
+             * the match class of one context (all its pairs, anchors
+             * included, explained as non-matches) */
+            double qmin = seedc[k] / cpairs[k];
+            if (q < qmin) q = qmin;
             q = q < 1e-9 ? 1e-9 : q > 1 - 1e-9 ? 1 - 1e-9 : q;
             delta = fmax(delta, fabs(q - lamc[k]));
             lamc[k] = q;
