@@ -493,7 +493,7 @@ typedef struct {
     uint64_t (*cnt)[DC_LV_SLOTS + 1];   /* per thread: levels, then pairs drawn */
 } uctxs_t;
 
-#define CTX_DRAWS 16   /* attempts per sampled pair */
+#define CTX_DRAWS 4    /* attempts per sampled pair */
 
 static void u_ctx_one(void *ctx, size_t k, int tid)
 {

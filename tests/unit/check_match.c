@@ -1254,7 +1254,7 @@ START_TEST(test_pair_context)
     ck_assert_int_eq(memcmp(m.ctx, m1.ctx, sizeof m.ctx), 0);   /* thread-count independent */
     for (int k = 0; k < DC_CTX__N; k++) {
         ck_assert_double_eq(m.ctx[k].all_pairs, want[k]);
-        ck_assert_uint_eq(m.ctx[k].u_sample, 20000);
+        ck_assert(m.ctx[k].u_sample > 19000 && m.ctx[k].u_sample <= 20000);   /* a few draws rejected */
     }
     /* drawn inside the context: same province, or different/unknown */
     ck_assert_double_gt(m.ctx[DC_CTX_FILE_PROV].u[DC_ADDR_PROV], 0.99);
