@@ -12,6 +12,14 @@
  * pull look-alikes into the match class. Scoring then uses m from EM with
  * u from random pairs and the prior lambda = (EM match share * candidate
  * pairs) / all pairs, as in Splink.
+ *
+ * Pair contexts (same or other source file x same or other residence
+ * province, dc_pair_context) refine two things only: each context with
+ * enough pairs has its own prior (its EM match share * its candidate
+ * pairs / its record pairs, counted from the group sizes) and its own
+ * residence m and u (u from random pairs drawn inside the context). One
+ * EM run estimates them beside the global values, which the other
+ * contexts keep (docs/MATCHING.md, "Pair contexts").
  */
 #include "match/dc_match.h"
 #include "common/dc_json.h"
@@ -61,6 +69,10 @@ static const double def_u[DC_COL__COUNT][DC_MAX_LEVELS] = {
  * when at least two contexts qualify (docs/MATCHING.md, "Pair contexts"). */
 #define CTX_MIN_PAIRS 1000
 #define CTX_MIN_U 10000
+/* A residence level seen fewer times among a context's random pairs keeps
+ * the global m and u in that context: too rare there to be estimated (a
+ * different pre-2025 province between pairs of one post-2025 province). */
+#define CTX_MIN_LEVEL 20
 
 /* u values fixed by the settings ("u COLUMN LEVEL P"), process-wide like
  * the extra columns they may name (dc_extra.h). */
@@ -869,6 +881,11 @@ void dc_model_estimate_em_sup(dc_model_t *m, const uint64_t *pats, size_t npairs
         x->lambda = pk;
         double floor_u = 0.5 / (double)x->u_sample;
         for (int l = 0; l < nlr; l++) {
+            if (x->u[l] * (double)x->u_sample < CTX_MIN_LEVEL) {
+                x->m[l] = m->m[R][l];
+                x->u[l] = m->u[R][l];
+                continue;
+            }
             double u = (x->u[l] - pk * mc[k][l]) / (1 - pk);
             x->u[l] = u < floor_u ? floor_u : u > 1 ? 1 : u;
             /* the floor of m, but a level that neither class shows in this
