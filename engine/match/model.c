@@ -471,7 +471,7 @@ static void groups_build(groups_t *g, int kind, const dc_record_t *recs, const u
     dc_sort_u64(k, m);
     g->off = dc_xmalloc((m + 1) * sizeof *g->off);
     g->cum = dc_xmalloc((m ? m : 1) * sizeof *g->cum);
-    g->mem = (uint32_t *)k;   /* compacted in place: entry x is written after k[x] is read */
+    g->mem = dc_xmalloc((m ? m : 1) * sizeof *g->mem);
     double cum = 0;
     for (size_t x = 0; x < m;) {
         size_t e = x + 1;
@@ -486,6 +486,7 @@ static void groups_build(groups_t *g, int kind, const dc_record_t *recs, const u
     g->off[g->ng] = m;
     g->n = m;
     g->pairs = cum / 2;
+    free(k);
 }
 
 static void groups_free(groups_t *g)
