@@ -1341,6 +1341,10 @@ START_TEST(test_em_contexts)
      * different commune does */
     ck_assert_double_gt(log2(x->m[DC_ADDR_DIFF] / x->u[DC_ADDR_DIFF]), -0.1);
     ck_assert_double_lt(log2(in->m[DC_ADDR_PROV] / in->u[DC_ADDR_PROV]), -2);
+    /* a level too rare among a context's random pairs keeps the global m/u */
+    ck_assert(in->m[DC_ADDR_DIFF] == m.m[DC_COL_RESIDENCE][DC_ADDR_DIFF]);
+    ck_assert(in->u[DC_ADDR_DIFF] == m.u[DC_COL_RESIDENCE][DC_ADDR_DIFF]);
+    ck_assert(x->m[DC_ADDR_PROV] == m.m[DC_COL_RESIDENCE][DC_ADDR_PROV]);
 
     /* scoring: the pair's context picks the prior and the residence m/u */
     dc_record_t a = rec(NULL, "tran", "van", "ba", 19700101, 0, DC_SEX_MALE), b = a, c = a;
