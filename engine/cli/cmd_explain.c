@@ -173,6 +173,7 @@ typedef struct explain {
     dc_buf_t vals[2 * DC_COL__COUNT];   /* freed by the caller */
     dc_explain_step_t steps[DC_COL__COUNT];
     dc_explain_t ex;
+    const char *ctx_note;   /* which values of the pair context were used */
 } explain_t;
 
 static void explain_pair(const dc_run_t *run, const dc_model_t *model, const dc_tf_t *tf, unsigned cl_mask, long ia,
@@ -186,8 +187,12 @@ static void explain_pair(const dc_run_t *run, const dc_model_t *model, const dc_
     const char *sa = src_name(run, a->source), *sb = src_name(run, b->source);
     const char *ra = dc_intern_str(run->in, a->record_id, NULL), *rb = dc_intern_str(run->in, b->record_id, NULL);
     lookup_links(outdir, sa, ra, sb, rb, x->ka, x->kb);
-    double lam = model->lambda;
+    int ctx;
+    double lam = dc_model_prior(model, x->lv, a, b, &ctx);
     int cannot = dc_cannot_link_mask(run->in, a, b, cl_mask);
+    x->ctx_note = ctx < 0 || !model->ctx[ctx].own ? "too few pairs for values of its own: the global prior and residence weights"
+                  : lam == model->lambda ? "its residence weights; the global prior, as both parents agree"
+                                         : "its own prior and residence weights";
     for (int col = 0; col < dc_col_count(); col++) {
         dc_review_value(run, a, col, &x->vals[2 * col]);
         dc_review_value(run, b, col, &x->vals[2 * col + 1]);
@@ -199,7 +204,8 @@ static void explain_pair(const dc_run_t *run, const dc_model_t *model, const dc_
     }
     x->ex = (dc_explain_t){
         .source_a = sa, .record_a = ra, .source_b = sb, .record_b = rb, .line_a = a->seq, .line_b = b->seq,
-        .prior = log2(lam / (1 - lam)), .steps = x->steps, .nsteps = (size_t)dc_col_count(), .total = total,
+        .prior = log2(lam / (1 - lam)), .context = dc_context_name(ctx),
+        .prior_from = lam == model->lambda ? "global" : "context", .steps = x->steps, .nsteps = (size_t)dc_col_count(), .total = total,
         .probability = prob, .match_threshold = pmatch, .review_threshold = preview,
         .decision = prob >= pmatch ? "link" : prob >= preview ? "review" : "no_link", .cannot_link = cannot,
         .cluster_a = x->ka, .cluster_b = x->kb,
@@ -218,6 +224,7 @@ static void explain_text(const explain_t *x, dc_buf_t *ob)
     dc_buf_printf(ob, "A  %s:%s (line %llu)\nB  %s:%s (line %llu)\n\n", sa, ra, (unsigned long long)e->line_a, sb,
                   rb, (unsigned long long)e->line_b);
     dc_buf_printf(ob, "%-10s %-18s %9s   %s\n", "field", "level", "weight", "A / B");
+    dc_buf_printf(ob, "%-10s %s (%s)\n", "context", e->context, x->ctx_note);
     dc_buf_printf(ob, "%-10s %-18s %+9.3f\n", "prior", "", e->prior);
     for (int col = 0; col < dc_col_count(); col++)
         dc_buf_printf(ob, "%-10s %-18s %+9.3f   %s / %s\n", steps[col].column, steps[col].level, w[col],

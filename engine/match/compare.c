@@ -445,6 +445,17 @@ static int best(int x, int y)
     return x < y ? x : y;
 }
 
+int dc_compare_residence(const dc_intern_t *in, const dc_record_t *a, const dc_record_t *b)
+{
+    int r = cmp_addr1(in, &a->perm, &b->perm);
+    if (r != DC_ADDR_SAME_TEXT) {
+        r = best(r, cmp_addr1(in, &a->cur, &b->cur));
+        r = best(r, cmp_addr1(in, &a->perm, &b->cur));
+        r = best(r, cmp_addr1(in, &a->cur, &b->perm));
+    }
+    return r;
+}
+
 void dc_compare(const dc_intern_t *in, const dc_record_t *a, const dc_record_t *b,
                 uint8_t lv[DC_COL__COUNT])
 {
@@ -456,13 +467,7 @@ void dc_compare(const dc_intern_t *in, const dc_record_t *a, const dc_record_t *
                          ? (a->sex == b->sex ? DC_EQ_SAME : DC_EQ_DIFF) : DC_LV_MISSING;
     lv[DC_COL_ETHNIC] = a->ethnic && b->ethnic
                             ? (a->ethnic == b->ethnic ? DC_EQ_SAME : DC_EQ_DIFF) : DC_LV_MISSING;
-    int r = cmp_addr1(in, &a->perm, &b->perm);
-    if (r != DC_ADDR_SAME_TEXT) {
-        r = best(r, cmp_addr1(in, &a->cur, &b->cur));
-        r = best(r, cmp_addr1(in, &a->perm, &b->cur));
-        r = best(r, cmp_addr1(in, &a->cur, &b->perm));
-    }
-    lv[DC_COL_RESIDENCE] = (uint8_t)r;
+    lv[DC_COL_RESIDENCE] = (uint8_t)dc_compare_residence(in, a, b);
     lv[DC_COL_HOMETOWN] = (uint8_t)cmp_addr1(in, &a->hometown, &b->hometown);
     int f = cmp_rel(in, &a->father, &b->father), m = cmp_rel(in, &a->mother, &b->mother);
     int fa = f <= DC_REL_JW, ma = m <= DC_REL_JW;   /* agrees (JW-close counts) */

@@ -371,6 +371,36 @@ void dc_compare_prefetch(const dc_intern_t *in, const dc_record_t *a, const dc_r
 typedef uint64_t (*dc_pair_at_fn)(const void *ctx, size_t k);
 void dc_compare_prefetch_ahead(const dc_intern_t *in, const dc_record_t *recs, dc_pair_at_fn pair,
                                const void *ctx, size_t p, size_t n);
+/*! dc_compare_residence() : the residence level alone (dc_compare's
+ *  lv[DC_COL_RESIDENCE]: the best of permanent and current addresses). */
+int dc_compare_residence(const dc_intern_t *in, const dc_record_t *a, const dc_record_t *b);
+
+/* Pair contexts (docs/MATCHING.md, "Pair contexts"): where the two rows of
+ * a pair come from. The model keeps one prior and one residence m/u per
+ * context (dc_model_ctx_t). "Province" is the row's residence province
+ * (dc_rec_province); "other" = different, or unknown on a side. */
+enum { DC_CTX_FILE_PROV,     /* same source file, same residence province */
+       DC_CTX_FILE_OTHER,    /* same source file, other or unknown province */
+       DC_CTX_CROSS_PROV,    /* different source files, same residence province */
+       DC_CTX_CROSS_OTHER,   /* different source files, other or unknown province */
+       DC_CTX__N };
+/* A level pattern carries its pair's context in bits 60-61 (dc_levels_pack
+ * leaves them 0; dc_levels_unpack ignores them). */
+#define DC_PAT_CTX_SHIFT 60
+#define DC_PAT_CTX(pat) ((int)(((pat) >> DC_PAT_CTX_SHIFT) & 3))
+_Static_assert(DC_COL__COUNT * 4 <= DC_PAT_CTX_SHIFT && DC_CTX__N <= 4, "context bits below bit 62");
+
+/*! dc_rec_province() : the row's residence province, post-2025 code: that
+ *  of the current address (noi_o_hien_tai), else of the permanent one; 0
+ *  unknown. */
+unsigned dc_rec_province(const dc_record_t *r);
+/*! dc_pair_context() : the context of a pair (DC_CTX_*), from the two rows
+ *  only: their source indices (equal or not) and residence provinces. */
+int dc_pair_context(const dc_record_t *a, const dc_record_t *b);
+/*! dc_context_name() : "same_file_same_province", "same_file_other_province",
+ *  "cross_file_same_province", "cross_file_other_province". */
+const char *dc_context_name(int ctx);
+
 /* Pack / unpack levels into one 64-bit pattern (4 bits per column). */
 uint64_t dc_levels_pack(const uint8_t lv[DC_COL__COUNT]);
 void dc_levels_unpack(uint64_t pat, uint8_t lv[DC_COL__COUNT]);
@@ -397,7 +427,21 @@ int dc_cannot_link_mask(const dc_intern_t *in, const dc_record_t *a, const dc_re
 
 /* ---------------------------------------------------------------- model */
 
+/* One pair context's own values (docs/MATCHING.md, "Pair contexts"). A
+ * context without them (own = 0: too few pairs) is scored with the
+ * model's global prior and residence m/u. */
+typedef struct dc_model_ctx {
+    int own;                         /* 1: the values below are used */
+    double lambda;                   /* prior of the context's record pairs */
+    double lambda_cand;              /* EM match share among its candidate pairs */
+    double m[DC_MAX_LEVELS], u[DC_MAX_LEVELS];   /* residence column */
+    uint64_t pairs;                  /* candidate pairs EM saw in it */
+    double all_pairs;                /* record pairs in it (of representatives) */
+    uint64_t u_sample;               /* random pairs of the context drawn for u */
+} dc_model_ctx_t;
+
 typedef struct dc_model {
+    dc_model_ctx_t ctx[DC_CTX__N];
     double m[DC_COL__COUNT][DC_MAX_LEVELS];
     double u[DC_COL__COUNT][DC_MAX_LEVELS];
     double lambda;          /* prior: probability that two random records match */
@@ -442,6 +486,12 @@ void dc_model_estimate_u(dc_model_t *m, const dc_record_t *recs, size_t n,
  *  from sel[0..n) (record indices; NULL: all n records). */
 void dc_model_estimate_u_sel(dc_model_t *m, const dc_record_t *recs, const uint32_t *sel, size_t n,
                              const dc_intern_t *in, uint64_t sample, uint64_t seed, int nthreads);
+/*! dc_model_estimate_u_ctx() : per pair context, the number of record
+ *  pairs of sel[0..n) (NULL: all n) in it, and u of the residence column
+ *  from `sample` random pairs drawn inside it (seeded, whatever nthreads).
+ *  Before EM, which decides which contexts get values of their own. */
+void dc_model_estimate_u_ctx(dc_model_t *m, const dc_record_t *recs, const uint32_t *sel, size_t n,
+                             const dc_intern_t *in, uint64_t sample, uint64_t seed, int nthreads);
 /*! dc_model_u_dob_exact() : u of the "dob exact" level counted from the
  *  records' full birth dates (sel: record indices, NULL: all n). */
 void dc_model_u_dob_exact(dc_model_t *m, const dc_record_t *recs, const uint32_t *sel, size_t n);
@@ -465,6 +515,13 @@ double dc_level_weight(const dc_model_t *m, const dc_tf_t *tf, dc_col_t c, int l
  *  per-column weights go to `w` if not NULL. */
 double dc_model_score(const dc_model_t *m, const dc_tf_t *tf, const uint8_t lv[DC_COL__COUNT],
                       const dc_record_t *a, const dc_record_t *b, double w[DC_COL__COUNT]);
+/*! dc_model_prior() : the prior that dc_model_score uses for the pair
+ *  (a, b) with levels lv (may be NULL): its context's when that context
+ *  has values of its own, else the global one; with both parents agreeing
+ *  (lv), never above the global one. *ctx (may be NULL) gets the context,
+ *  or -1 when a or b is NULL (global prior). */
+double dc_model_prior(const dc_model_t *m, const uint8_t *lv, const dc_record_t *a, const dc_record_t *b,
+                      int *ctx);
 /*! dc_weight_prob() : match probability of a match weight. */
 double dc_weight_prob(double weight);
 

@@ -13,6 +13,9 @@
 #define U_SAMPLE 600000ull
 #define U_SEED 0x64616e6375ull   /* "dancu" */
 #define EM_MAX_ITER 200
+/* random pairs per pair context for the residence u (residence compared
+ * only: cheap) */
+#define U_CTX_SAMPLE 250000ull
 
 static dc_match_state_t *state(dc_run_t *run)
 {
@@ -91,8 +94,9 @@ static void cmp_one(void *ctx, size_t p, int tid)
     dc_compare_prefetch_ahead(s->run->in, s->run->recs, candidate_pair, s->ms, p, s->ms->npairs);
     uint64_t pr = s->ms->pairs[p];
     uint8_t lv[DC_COL__COUNT];
-    dc_compare(s->run->in, &s->run->recs[pr >> 32], &s->run->recs[(uint32_t)pr], lv);
-    s->ms->pats[p] = dc_levels_pack(lv);
+    const dc_record_t *a = &s->run->recs[pr >> 32], *b = &s->run->recs[(uint32_t)pr];
+    dc_compare(s->run->in, a, b, lv);
+    s->ms->pats[p] = dc_levels_pack(lv) | (uint64_t)dc_pair_context(a, b) << DC_PAT_CTX_SHIFT;
 }
 
 static void score_one(void *ctx, size_t p, int tid)
@@ -168,6 +172,8 @@ int dc_score_run(dc_run_t *run)
         dc_model_estimate_u_sel(&ms->model, run->recs, ms->reps, ms->nreps, run->in, sample, U_SEED,
                                 run->opts.nthreads);
         dc_model_u_dob_exact(&ms->model, run->recs, ms->reps, ms->nreps);
+        dc_model_estimate_u_ctx(&ms->model, run->recs, ms->reps, ms->nreps, run->in, U_CTX_SAMPLE, U_SEED,
+                                run->opts.nthreads);
         if (load_labels(run, ms)) return -1;
         /* labelled pairs: their level patterns, bit 63 set for "match" */
         size_t nsup = ms->labels.nmust + ms->labels.ncannot;
@@ -176,14 +182,21 @@ int dc_score_run(dc_run_t *run)
             int match = k < ms->labels.nmust;
             uint64_t pr = match ? ms->labels.must[k] : ms->labels.cannot[k - ms->labels.nmust];
             uint8_t lv[DC_COL__COUNT];
-            dc_compare(run->in, &run->recs[pr >> 32], &run->recs[(uint32_t)pr], lv);
-            sup[k] = dc_levels_pack(lv) | (uint64_t)match << 63;
+            const dc_record_t *a = &run->recs[pr >> 32], *b = &run->recs[(uint32_t)pr];
+            dc_compare(run->in, a, b, lv);
+            sup[k] = dc_levels_pack(lv) | (uint64_t)dc_pair_context(a, b) << DC_PAT_CTX_SHIFT |
+                     (uint64_t)match << 63;
         }
         dc_model_estimate_em_sup(&ms->model, ms->pats, ms->npairs, all, sup, nsup, EM_MAX_ITER);
         free(sup);
         dc_log(1, "model: EM %d iterations%s, candidate match share %.4f, prior %.3g",
                ms->model.em_iterations, ms->model.em_converged ? "" : " (not converged)",
                ms->model.lambda_cand, ms->model.lambda);
+        for (int c = 0; c < DC_CTX__N; c++)
+            if (ms->model.ctx[c].own)
+                dc_log(1, "model: context %s: %llu candidate pairs, match share %.4f, prior %.3g",
+                       dc_context_name(c), (unsigned long long)ms->model.ctx[c].pairs,
+                       ms->model.ctx[c].lambda_cand, ms->model.ctx[c].lambda);
     }
     if (ms->model.tf_enabled) dc_tf_build(&ms->tf, run->recs, run->nrec, run->in, run->opts.nthreads);
     dc_run_stage_end(run, ms->npairs);

@@ -12,6 +12,14 @@
  * pull look-alikes into the match class. Scoring then uses m from EM with
  * u from random pairs and the prior lambda = (EM match share * candidate
  * pairs) / all pairs, as in Splink.
+ *
+ * Pair contexts (same or other source file x same or other residence
+ * province, dc_pair_context) refine two things only: each context with
+ * enough pairs has its own prior (its EM match share * its candidate
+ * pairs / its record pairs, counted from the group sizes) and its own
+ * residence m and u (u from random pairs drawn inside the context). One
+ * EM run estimates them beside the global values, which the other
+ * contexts keep (docs/MATCHING.md, "Pair contexts").
  */
 #include "match/dc_match.h"
 #include "common/dc_json.h"
@@ -56,6 +64,15 @@ static const double def_u[DC_COL__COUNT][DC_MAX_LEVELS] = {
 #define M_FLOOR 1e-3
 /* ID-sharing pairs needed to anchor m of the other columns. */
 #define ANCHOR_MIN 1000
+/* A pair context gets a prior and residence m/u of its own with at least
+ * this many candidate pairs and random pairs drawn for its u, and only
+ * when at least two contexts qualify (docs/MATCHING.md, "Pair contexts"). */
+#define CTX_MIN_PAIRS 1000
+#define CTX_MIN_U 10000
+/* A residence level seen fewer times among a context's random pairs keeps
+ * the global m and u in that context: too rare there to be estimated (a
+ * different pre-2025 province between pairs of one post-2025 province). */
+#define CTX_MIN_LEVEL 20
 
 /* u values fixed by the settings ("u COLUMN LEVEL P"), process-wide like
  * the extra columns they may name (dc_extra.h). */
@@ -70,29 +87,34 @@ void dc_model_fixed_u_use(const dc_fixed_u_t *f, int n)
     if (g_fixu.n) memcpy(g_fixu.f, f, (size_t)g_fixu.n * sizeof *f);
 }
 
-/* The fixed u values into m: each column's other levels share the rest in
- * their current proportions. */
+/* The fixed u values into column c's u[]: its other levels share the rest
+ * in their current proportions. */
+static void fix_u_col(double *u, int c)
+{
+    int nl = dc_col_nlevels((dc_col_t)c), fixed[DC_MAX_LEVELS] = {0}, any = 0;
+    double fsum = 0, rest = 0;
+    for (int k = 0; k < g_fixu.n; k++)
+        if (g_fixu.f[k].col == c && g_fixu.f[k].level < nl) {
+            fixed[g_fixu.f[k].level] = 1;
+            u[g_fixu.f[k].level] = g_fixu.f[k].u;
+            any = 1;
+        }
+    if (!any) return;
+    int nfree = 0;
+    for (int l = 0; l < nl; l++) {
+        if (fixed[l]) fsum += u[l];
+        else { rest += u[l]; nfree++; }
+    }
+    double left = fsum < 1 ? 1 - fsum : 0;
+    for (int l = 0; l < nl; l++)
+        if (!fixed[l]) u[l] = rest > 0 ? u[l] * left / rest : left / nfree;
+}
+
+/* The fixed u values into m, the contexts' residence u included. */
 static void fix_u(dc_model_t *m)
 {
-    for (int c = 0; c < DC_COL__COUNT; c++) {
-        int nl = dc_col_nlevels((dc_col_t)c), fixed[DC_MAX_LEVELS] = {0}, any = 0;
-        double fsum = 0, rest = 0;
-        for (int k = 0; k < g_fixu.n; k++)
-            if (g_fixu.f[k].col == c && g_fixu.f[k].level < nl) {
-                fixed[g_fixu.f[k].level] = 1;
-                m->u[c][g_fixu.f[k].level] = g_fixu.f[k].u;
-                any = 1;
-            }
-        if (!any) continue;
-        int nfree = 0;
-        for (int l = 0; l < nl; l++) {
-            if (fixed[l]) fsum += m->u[c][l];
-            else { rest += m->u[c][l]; nfree++; }
-        }
-        double left = fsum < 1 ? 1 - fsum : 0;
-        for (int l = 0; l < nl; l++)
-            if (!fixed[l]) m->u[c][l] = rest > 0 ? m->u[c][l] * left / rest : left / nfree;
-    }
+    for (int c = 0; c < DC_COL__COUNT; c++) fix_u_col(m->u[c], c);
+    for (int k = 0; k < DC_CTX__N; k++) fix_u_col(m->ctx[k].u, DC_COL_RESIDENCE);
 }
 
 void dc_model_init_default(dc_model_t *m)
@@ -111,11 +133,34 @@ void dc_model_init_default(dc_model_t *m)
         m->m[c][nl - 1] = nl == 3 ? 0.05 : 0.10;
         m->u[c][nl - 1] = nl == 3 ? 0.989 : 0.999;
     }
+    for (int k = 0; k < DC_CTX__N; k++) {   /* no context of its own until EM says so */
+        memcpy(m->ctx[k].m, def_m[DC_COL_RESIDENCE], sizeof m->ctx[k].m);
+        memcpy(m->ctx[k].u, def_u[DC_COL_RESIDENCE], sizeof m->ctx[k].u);
+    }
     fix_u(m);
     m->lambda = 1e-6;
     m->lambda_cand = 0.5;
     m->tf_enabled = 1;
 }
+
+/* --------------------------------------------------------- pair contexts */
+
+unsigned dc_rec_province(const dc_record_t *r)
+{
+    return r->cur.prov_new ? r->cur.prov_new : r->perm.prov_new;
+}
+
+int dc_pair_context(const dc_record_t *a, const dc_record_t *b)
+{
+    unsigned pa = dc_rec_province(a);
+    int same_prov = pa && pa == dc_rec_province(b);
+    return (a->source == b->source ? DC_CTX_FILE_PROV : DC_CTX_CROSS_PROV) + !same_prov;
+}
+
+static const char *const ctx_names[DC_CTX__N] = {"same_file_same_province", "same_file_other_province",
+                                                 "cross_file_same_province", "cross_file_other_province"};
+
+const char *dc_context_name(int ctx) { return ctx >= 0 && ctx < DC_CTX__N ? ctx_names[ctx] : "global"; }
 
 /* -------------------------------------------------------- term frequency */
 
@@ -244,6 +289,10 @@ double dc_level_weight(const dc_model_t *m, const dc_tf_t *tf, dc_col_t c, int l
 {
     if (level == DC_LV_MISSING || level >= dc_col_nlevels(c)) return 0.0;
     double mm = m->m[c][level], uu = m->u[c][level];
+    if (c == DC_COL_RESIDENCE && a && b) {   /* the pair context's own m/u, when it has them */
+        const dc_model_ctx_t *x = &m->ctx[dc_pair_context(a, b)];
+        if (x->own) { mm = x->m[level]; uu = x->u[level]; }
+    }
     if (m->tf_enabled && a && b) {
         double t = tf_u(tf, c, level, a, b);
         if (t > 0) uu = t;
@@ -256,7 +305,7 @@ double dc_level_weight(const dc_model_t *m, const dc_tf_t *tf, dc_col_t c, int l
 double dc_model_score(const dc_model_t *m, const dc_tf_t *tf, const uint8_t lv[DC_COL__COUNT],
                       const dc_record_t *a, const dc_record_t *b, double w[DC_COL__COUNT])
 {
-    double lam = m->lambda;
+    double lam = dc_model_prior(m, lv, a, b, NULL);
     if (lam < 1e-15) lam = 1e-15;
     if (lam > 1 - 1e-9) lam = 1 - 1e-9;
     double s = log2(lam / (1 - lam));
@@ -272,6 +321,19 @@ double dc_model_score(const dc_model_t *m, const dc_tf_t *tf, const uint8_t lv[D
         s += x;
     }
     return s;
+}
+
+double dc_model_prior(const dc_model_t *m, const uint8_t *lv, const dc_record_t *a, const dc_record_t *b,
+                      int *ctx)
+{
+    int k = a && b ? dc_pair_context(a, b) : -1;
+    if (ctx) *ctx = k;
+    if (k < 0 || !m->ctx[k].own) return m->lambda;
+    /* a context is address evidence (same file, same province): for a
+     * household pair (both parents agree) it may lower the prior, never
+     * raise it, as agreeing addresses add no weight there (dc_model_score) */
+    if (lv && lv[DC_COL_PARENTS] == DC_PAR_BOTH && m->ctx[k].lambda > m->lambda) return m->lambda;
+    return m->ctx[k].lambda;
 }
 
 double dc_weight_prob(double weight)
@@ -360,6 +422,151 @@ void dc_model_estimate_u_sel(dc_model_t *m, const dc_record_t *recs, const uint3
     }
     m->u_sample = sample;
     free(u.cnt);
+    fix_u(m);
+}
+
+/* -------------------------------------------------- u per pair context */
+
+/* Records grouped by a key: random pairs of a context are drawn inside
+ * the groups that hold it (same source file, same province, or both),
+ * the group with probability proportional to its ordered distinct pairs
+ * size (size - 1), then two of its members: every pair of the groups
+ * equally likely; pairs of another context are drawn again. */
+enum { G_SOURCE_PROV, G_SOURCE, G_PROV, G_ALL };
+
+typedef struct {
+    uint32_t *mem;     /* record indices, grouped (G_ALL: NULL, sel or 0..n-1) */
+    const uint32_t *sel;
+    size_t *off;       /* ng + 1 */
+    double *cum;       /* cumulative size (size - 1) */
+    size_t ng, n;
+    double pairs;      /* record pairs inside the groups */
+} groups_t;
+
+static void groups_build(groups_t *g, int kind, const dc_record_t *recs, const uint32_t *sel, size_t n)
+{
+    memset(g, 0, sizeof *g);
+    g->sel = sel;
+    if (kind == G_ALL) {
+        g->ng = 1;
+        g->n = n;
+        g->off = dc_xmalloc(2 * sizeof *g->off);
+        g->cum = dc_xmalloc(sizeof *g->cum);
+        g->off[0] = 0;
+        g->off[1] = n;
+        g->cum[0] = (double)n * ((double)n - 1);
+        g->pairs = g->cum[0] / 2;
+        return;
+    }
+    /* (key << 32 | record), sorted: a source index takes 24 bits of the key */
+    uint64_t *k = dc_xmalloc((n ? n : 1) * sizeof *k);
+    size_t m = 0;
+    for (size_t x = 0; x < n; x++) {
+        uint32_t i = sel ? sel[x] : (uint32_t)x;
+        uint64_t prov = dc_rec_province(&recs[i]), src = recs[i].source & 0xFFFFFFu;
+        if (kind != G_SOURCE && !prov) continue;   /* groups of a known province */
+        uint64_t key = kind == G_SOURCE_PROV ? src << 8 | prov : kind == G_SOURCE ? src : prov;
+        k[m++] = key << 32 | i;
+    }
+    dc_sort_u64(k, m);
+    g->off = dc_xmalloc((m + 1) * sizeof *g->off);
+    g->cum = dc_xmalloc((m ? m : 1) * sizeof *g->cum);
+    g->mem = dc_xmalloc((m ? m : 1) * sizeof *g->mem);
+    double cum = 0;
+    for (size_t x = 0; x < m;) {
+        size_t e = x + 1;
+        while (e < m && k[e] >> 32 == k[x] >> 32) e++;
+        double sz = (double)(e - x);
+        g->off[g->ng] = x;
+        cum += sz * (sz - 1);
+        g->cum[g->ng++] = cum;
+        for (size_t y = x; y < e; y++) g->mem[y] = (uint32_t)k[y];
+        x = e;
+    }
+    g->off[g->ng] = m;
+    g->n = m;
+    g->pairs = cum / 2;
+    free(k);
+}
+
+static void groups_free(groups_t *g)
+{
+    free(g->mem);
+    free(g->off);
+    free(g->cum);
+    memset(g, 0, sizeof *g);
+}
+
+typedef struct {
+    const dc_record_t *recs;
+    const dc_intern_t *in;
+    const groups_t *g;
+    int ctx;
+    uint64_t seed;
+    uint64_t (*cnt)[DC_LV_SLOTS + 1];   /* per thread: levels, then pairs drawn */
+} uctxs_t;
+
+#define CTX_DRAWS 4    /* attempts per sampled pair */
+
+static void u_ctx_one(void *ctx, size_t k, int tid)
+{
+    uctxs_t *u = ctx;
+    const groups_t *g = u->g;
+    for (int att = 0; att < CTX_DRAWS; att++) {
+        uint64_t x = splitmix64(u->seed ^ (uint64_t)(u->ctx + 1) * 0x9E3779B97F4A7C15ull ^
+                                ((uint64_t)k * CTX_DRAWS + (uint64_t)att) * 0xD1B54A32D192ED03ull);
+        uint64_t y = splitmix64(x), z = splitmix64(y);
+        double t = (double)(x >> 11) * 0x1p-53 * g->cum[g->ng - 1];
+        size_t lo = 0, hi = g->ng - 1;
+        while (lo < hi) { size_t mid = (lo + hi) / 2; if (g->cum[mid] > t) hi = mid; else lo = mid + 1; }
+        size_t a = g->off[lo], sz = g->off[lo + 1] - a;
+        size_t xi = a + (size_t)(y % sz), xj = a + (size_t)(z % sz);
+        if (xi == xj) continue;
+        uint32_t i = g->mem ? g->mem[xi] : g->sel ? g->sel[xi] : (uint32_t)xi;
+        uint32_t j = g->mem ? g->mem[xj] : g->sel ? g->sel[xj] : (uint32_t)xj;
+        const dc_record_t *ra = &u->recs[i], *rb = &u->recs[j];
+        if (dc_pair_context(ra, rb) != u->ctx) continue;
+        u->cnt[tid][dc_compare_residence(u->in, ra, rb)]++;
+        u->cnt[tid][DC_LV_SLOTS]++;
+        return;
+    }
+}
+
+void dc_model_estimate_u_ctx(dc_model_t *m, const dc_record_t *recs, const uint32_t *sel, size_t n,
+                             const dc_intern_t *in, uint64_t sample, uint64_t seed, int nthreads)
+{
+    if (nthreads < 1) nthreads = 1;
+    /* the contexts' record pairs from the group sizes: same file and
+     * province (SP), same file (S), same province (P), all */
+    static const int kind[DC_CTX__N] = {G_SOURCE_PROV, G_SOURCE, G_PROV, G_ALL};
+    double sp = 0, sfile = 0, sprov = 0;
+    int nl = dc_col_nlevels(DC_COL_RESIDENCE);
+    for (int c = 0; c < DC_CTX__N; c++) {
+        dc_model_ctx_t *x = &m->ctx[c];
+        groups_t g;
+        groups_build(&g, kind[c], recs, sel, n);
+        if (c == DC_CTX_FILE_PROV) sp = g.pairs;
+        if (c == DC_CTX_FILE_OTHER) sfile = g.pairs;
+        if (c == DC_CTX_CROSS_PROV) sprov = g.pairs;
+        x->all_pairs = c == DC_CTX_FILE_PROV ? sp : c == DC_CTX_FILE_OTHER ? sfile - sp
+                       : c == DC_CTX_CROSS_PROV ? sprov - sp : g.pairs - sfile - sprov + sp;
+        if (x->all_pairs < 0.5) x->all_pairs = 0;
+        x->u_sample = 0;
+        if (x->all_pairs > 0 && sample && g.ng && g.cum[g.ng - 1] > 0) {
+            uctxs_t u = {recs, in, &g, c, seed, dc_xcalloc((size_t)nthreads, sizeof *u.cnt)};
+            dc_parallel_for(nthreads, sample, 8192, u_ctx_one, &u);
+            double k[DC_LV_SLOTS] = {0}, tot = 0;
+            for (int t = 0; t < nthreads; t++) {
+                for (int l = 0; l < nl; l++) k[l] += (double)u.cnt[t][l];
+                x->u_sample += u.cnt[t][DC_LV_SLOTS];
+            }
+            for (int l = 0; l < nl; l++) tot += k[l];
+            if (tot >= 1)
+                for (int l = 0; l < nl; l++) x->u[l] = (k[l] + 0.5) / (tot + 0.5 * nl);
+            free(u.cnt);
+        }
+        groups_free(&g);
+    }
     fix_u(m);
 }
 
@@ -464,11 +671,27 @@ void dc_model_estimate_em_sup(dc_model_t *m, const uint64_t *pats, size_t npairs
     free(used);
     qsort(pc, np, sizeof *pc, patc_cmp);
 
+    /* pair contexts (bits 60-61 of a pattern): the candidate pairs of each;
+     * a context gets its own prior and residence m/u with enough candidate
+     * pairs, record pairs and random pairs for its u; the others use the
+     * global values, estimated over every pair */
+    enum { R = DC_COL_RESIDENCE };
+    double cpairs[DC_CTX__N] = {0};
+    for (size_t p = 0; p < np; p++) cpairs[DC_PAT_CTX(pc[p].pat)] += pc[p].cnt;
+    int own[DC_CTX__N] = {0}, nown = 0;
+    for (int k = 0; k < DC_CTX__N; k++) {
+        own[k] = cpairs[k] >= CTX_MIN_PAIRS && m->ctx[k].all_pairs >= cpairs[k] && m->ctx[k].u_sample >= CTX_MIN_U;
+        nown += own[k];
+    }
+    if (nown < 2) memset(own, 0, sizeof own);   /* one context: the global values alone */
+
     /* initial m from pairs with equal IDs, when there are enough of them */
     double mm[DC_COL__COUNT][DC_MAX_LEVELS], uc[DC_COL__COUNT][DC_MAX_LEVELS];
     memcpy(mm, m->m, sizeof mm);
     memcpy(uc, m->u, sizeof uc);
     double seedcnt[DC_COL__COUNT][DC_LV_SLOTS] = {{0}}, nseed = 0;
+    double seedres[DC_CTX__N][DC_LV_SLOTS] = {{0}};   /* residence levels of the anchors, per context */
+    double seedc[DC_CTX__N] = {0};                     /* anchors per context */
     for (size_t p = 0; p < np; p++) {
         uint8_t lv[DC_COL__COUNT];
         dc_levels_unpack(pc[p].pat, lv);
@@ -478,6 +701,8 @@ void dc_model_estimate_em_sup(dc_model_t *m, const uint64_t *pats, size_t npairs
             continue;
         nseed += pc[p].cnt;
         for (int c = 0; c < dc_col_count(); c++) seedcnt[c][lv[c]] += pc[p].cnt;
+        seedres[DC_PAT_CTX(pc[p].pat)][lv[R]] += pc[p].cnt;
+        seedc[DC_PAT_CTX(pc[p].pat)] += pc[p].cnt;
     }
     /* pairs labelled "match" are anchors too */
     for (size_t k = 0; k < nsup; k++) {
@@ -486,6 +711,7 @@ void dc_model_estimate_em_sup(dc_model_t *m, const uint64_t *pats, size_t npairs
         dc_levels_unpack(sup[k], lv);
         nseed += 1;
         for (int c = 0; c < dc_col_count(); c++) seedcnt[c][lv[c]] += 1;
+        seedres[DC_PAT_CTX(sup[k])][lv[R]] += 1;
     }
     /* With enough pairs sharing an ID number (true matches but for
      * a negligible share), m of every other column is taken from them and
@@ -511,18 +737,39 @@ void dc_model_estimate_em_sup(dc_model_t *m, const uint64_t *pats, size_t npairs
      * they can absorb a whole class of true matches (fake_1000: every pair
      * whose names differ by a typo went to the non-match class). */
     int anchored = nseed >= ANCHOR_MIN;
+    /* the contexts' residence m: from their own anchors as above, else
+     * from the global start */
+    int nlr = dc_col_nlevels(DC_COL_RESIDENCE), fixc[DC_CTX__N] = {0};
+    double lamc[DC_CTX__N], mc[DC_CTX__N][DC_MAX_LEVELS], ucc[DC_CTX__N][DC_MAX_LEVELS];
+    for (int k = 0; k < DC_CTX__N; k++) {
+        lamc[k] = 0.5;
+        memcpy(mc[k], mm[R], sizeof mc[k]);
+        memcpy(ucc[k], m->ctx[k].u, sizeof ucc[k]);
+        double tot = 0;
+        for (int l = 0; l < nlr; l++) tot += seedres[k][l];
+        if (!own[k] || !m->m_seeded_from_ids || tot < 20) continue;
+        for (int l = 0; l < nlr; l++) mc[k][l] = (seedres[k][l] + 0.5) / (tot + 0.5 * nlr);
+        fixc[k] = anchored && tot >= ANCHOR_MIN / 4;
+    }
     double lam = 0.5;
     int it;
     int conv = 0;
     for (it = 0; it < max_iter; it++) {
         double am[DC_COL__COUNT][DC_LV_SLOTS] = {{0}}, au[DC_COL__COUNT][DC_LV_SLOTS] = {{0}};
-        double sm = 0, stot = 0;
+        double amc[DC_CTX__N][DC_LV_SLOTS] = {{0}}, auc[DC_CTX__N][DC_LV_SLOTS] = {{0}};
+        double sm = 0, stot = 0, smc[DC_CTX__N] = {0}, stotc[DC_CTX__N] = {0};
         for (size_t p = 0; p < np; p++) {
             uint8_t lv[DC_COL__COUNT];
             dc_levels_unpack(pc[p].pat, lv);
-            double pm = lam, pu = 1 - lam;
+            int k = DC_PAT_CTX(pc[p].pat);
+            double pm = own[k] ? lamc[k] : lam, pu = 1 - pm;
             for (int c = 0; c < dc_col_count(); c++) {
                 if (lv[c] == DC_LV_MISSING) continue;
+                if (c == R && own[k]) {
+                    pm *= mc[k][lv[c]];
+                    pu *= ucc[k][lv[c]];
+                    continue;
+                }
                 pm *= mm[c][lv[c]];
                 pu *= uc[c][lv[c]];
             }
@@ -530,10 +777,14 @@ void dc_model_estimate_em_sup(dc_model_t *m, const uint64_t *pats, size_t npairs
             double w = pc[p].cnt;
             sm += r * w;
             stot += w;
+            smc[k] += r * w;
+            stotc[k] += w;
             for (int c = 0; c < dc_col_count(); c++) {
                 am[c][lv[c]] += r * w;
                 au[c][lv[c]] += (1 - r) * w;
             }
+            amc[k][lv[R]] += r * w;
+            auc[k][lv[R]] += (1 - r) * w;
         }
         /* labelled pairs: their class is known (supervision of m and of
          * the candidates' non-match shares); the match share stays the
@@ -546,6 +797,8 @@ void dc_model_estimate_em_sup(dc_model_t *m, const uint64_t *pats, size_t npairs
                 am[c][lv[c]] += r;
                 au[c][lv[c]] += 1 - r;
             }
+            amc[DC_PAT_CTX(sup[k])][lv[R]] += r;
+            auc[DC_PAT_CTX(sup[k])][lv[R]] += 1 - r;
         }
         double delta = 0;
         for (int c = 0; c < dc_col_count(); c++) {
@@ -559,6 +812,29 @@ void dc_model_estimate_em_sup(dc_model_t *m, const uint64_t *pats, size_t npairs
                 mm[c][l] = nm;
                 uc[c][l] = nu;
             }
+        }
+        for (int k = 0; k < DC_CTX__N; k++) {
+            if (!own[k]) continue;
+            double tm = 0, tu = 0;
+            for (int l = 0; l < nlr; l++) { tm += amc[k][l]; tu += auc[k][l]; }
+            for (int l = 0; l < nlr; l++) {
+                double nm = tm > 0 && !fixc[k] ? (amc[k][l] + 1e-3) / (tm + 1e-3 * nlr) : mc[k][l];
+                double nu = tu > 0 && anchored ? (auc[k][l] + 1e-3) / (tu + 1e-3 * nlr) : ucc[k][l];
+                delta = fmax(delta, fabs(nm - mc[k][l]));
+                mc[k][l] = nm;
+                ucc[k][l] = nu;
+            }
+            double q = stotc[k] > 0 ? smc[k] / stotc[k] : lamc[k];
+            /* never below the share of its pairs sharing an ID number
+             * (true matches but for a negligible share): with the
+             * candidates' non-match shares free, EM could otherwise empty
+             * the match class of one context (all its pairs, anchors
+             * included, explained as non-matches) */
+            double qmin = seedc[k] / cpairs[k];
+            if (q < qmin) q = qmin;
+            q = q < 1e-9 ? 1e-9 : q > 1 - 1e-9 ? 1 - 1e-9 : q;
+            delta = fmax(delta, fabs(q - lamc[k]));
+            lamc[k] = q;
         }
         double nl_ = stot > 0 ? sm / stot : lam;
         if (nl_ < 1e-9) nl_ = 1e-9;
@@ -592,6 +868,33 @@ void dc_model_estimate_em_sup(dc_model_t *m, const uint64_t *pats, size_t npairs
                 double u = (m->u[c][l] - prior * m->m[c][l]) / (1 - prior);
                 m->u[c][l] = u < floor_u ? floor_u : u > 1 ? 1 : u;
             }
+    }
+    /* the contexts: prior = EM match share x candidate pairs / record
+     * pairs of the context, residence m floored and u corrected as above */
+    for (int k = 0; k < DC_CTX__N; k++) {
+        dc_model_ctx_t *x = &m->ctx[k];
+        x->pairs = (uint64_t)cpairs[k];
+        x->own = own[k];
+        if (!own[k]) continue;
+        double pk = lamc[k] * cpairs[k] / x->all_pairs;
+        pk = pk < 1e-15 ? 1e-15 : pk > 0.5 ? 0.5 : pk;
+        x->lambda_cand = lamc[k];
+        x->lambda = pk;
+        double floor_u = 0.5 / (double)x->u_sample;
+        for (int l = 0; l < nlr; l++) {
+            if (x->u[l] * (double)x->u_sample < CTX_MIN_LEVEL) {
+                x->m[l] = m->m[R][l];
+                x->u[l] = m->u[R][l];
+                continue;
+            }
+            double u = (x->u[l] - pk * mc[k][l]) / (1 - pk);
+            x->u[l] = u < floor_u ? floor_u : u > 1 ? 1 : u;
+            /* the floor of m, but a level that neither class shows in this
+             * context (a different province among pairs of one province)
+             * weighs nothing rather than log2(M_FLOOR / u) */
+            double fl = x->u[l] < M_FLOOR ? x->u[l] : M_FLOOR;
+            x->m[l] = mc[k][l] < fl ? fl : mc[k][l];
+        }
     }
     fix_u(m);
 }
@@ -644,6 +947,89 @@ void dc_model_json(const dc_model_t *m, dc_jw_t *j)
         dc_jw_close(j);
     }
     dc_jw_close(j);
+    /* pair contexts: those with values of their own carry their prior and
+     * residence levels; the others are scored with the values above */
+    dc_jw_key(j, "contexts");
+    dc_jw_open(j, '[', DC_JW_LINES);
+    for (int k = 0; k < DC_CTX__N; k++) {
+        const dc_model_ctx_t *x = &m->ctx[k];
+        dc_jw_open(j, '{', x->own ? DC_JW_LINES : DC_JW_INLINE);
+        dc_jw_key(j, "context");
+        dc_jw_str(j, ctx_names[k]);
+        dc_jw_key(j, "own");
+        dc_jw_bool(j, x->own);
+        dc_jw_kv_u64(j, "candidate_pairs", x->pairs);
+        dc_jw_key(j, "record_pairs");
+        dc_jw_g(j, x->all_pairs, 17);
+        dc_jw_kv_u64(j, "u_random_pairs", x->u_sample);
+        if (x->own) {
+            dc_jw_key(j, "prior");
+            dc_jw_g(j, x->lambda, 17);
+            dc_jw_key(j, "prior_match_weight");
+            dc_jw_fixed(j, log2(x->lambda / (1 - x->lambda)), 6);
+            dc_jw_key(j, "candidate_match_share");
+            dc_jw_g(j, x->lambda_cand, 17);
+            dc_jw_key(j, dc_col_name(DC_COL_RESIDENCE));
+            dc_jw_open(j, '[', DC_JW_LINES);
+            for (int l = 0; l < dc_col_nlevels(DC_COL_RESIDENCE); l++) {
+                dc_jw_open(j, '{', DC_JW_INLINE);
+                dc_jw_key(j, "level");
+                dc_jw_str(j, dc_level_name(DC_COL_RESIDENCE, l));
+                dc_jw_key(j, "m");
+                dc_jw_g(j, x->m[l], 17);
+                dc_jw_key(j, "u");
+                dc_jw_g(j, x->u[l], 17);
+                dc_jw_key(j, "weight");
+                dc_jw_fixed(j, log2(fmax(x->m[l], P_MIN) / fmax(x->u[l], P_MIN)), 4);
+                dc_jw_close(j);
+            }
+            dc_jw_close(j);
+        }
+        dc_jw_close(j);
+    }
+    dc_jw_close(j);
+}
+
+/* The "contexts" member of model.json (absent in older files: one
+ * context, the global values). @return 0, or -1 (dc_seterr). */
+static int parse_contexts(const dc_json_t *ctxs, dc_model_t *m)
+{
+    if (!ctxs) return 0;
+    if (ctxs->type != DC_JSON_ARRAY) return dc_seterr("model: \"contexts\" must be an array");
+    int nl = dc_col_nlevels(DC_COL_RESIDENCE);
+    for (const dc_json_t *e = ctxs->child; e; e = e->next) {
+        const char *name = dc_json_str(dc_json_get(e, "context"));
+        int k;
+        for (k = 0; k < DC_CTX__N; k++)
+            if (name && !strcmp(name, ctx_names[k])) break;
+        if (k == DC_CTX__N) return dc_seterr("model: unknown context \"%s\"", name ? name : "?");
+        dc_model_ctx_t *x = &m->ctx[k];
+        x->pairs = (uint64_t)dc_json_num(dc_json_get(e, "candidate_pairs"), 0);
+        x->all_pairs = dc_json_num(dc_json_get(e, "record_pairs"), 0);
+        x->u_sample = (uint64_t)dc_json_num(dc_json_get(e, "u_random_pairs"), 0);
+        x->own = dc_json_num(dc_json_get(e, "own"), 0) != 0;
+        if (!x->own) continue;
+        x->lambda = dc_json_num(dc_json_get(e, "prior"), -1);
+        x->lambda_cand = dc_json_num(dc_json_get(e, "candidate_match_share"), 0.5);
+        if (!(x->lambda > 0 && x->lambda < 1))
+            return dc_seterr("model: context \"%s\": \"prior\" must be a number between 0 and 1", name);
+        const dc_json_t *col = dc_json_get(e, dc_col_name(DC_COL_RESIDENCE));
+        int seen = 0;
+        for (const dc_json_t *lv = col && col->type == DC_JSON_ARRAY ? col->child : NULL; lv; lv = lv->next) {
+            const char *ln = dc_json_str(dc_json_get(lv, "level"));
+            int l;
+            for (l = 0; l < nl; l++)
+                if (ln && !strcmp(ln, dc_level_name(DC_COL_RESIDENCE, l))) break;
+            double mv = dc_json_num(dc_json_get(lv, "m"), -1), uv = dc_json_num(dc_json_get(lv, "u"), -1);
+            if (l == nl || !(mv > 0 && mv <= 1) || !(uv > 0 && uv <= 1))
+                return dc_seterr("model: context \"%s\": bad residence level", name);
+            x->m[l] = mv;
+            x->u[l] = uv;
+            seen |= 1 << l;
+        }
+        if (seen != (1 << nl) - 1) return dc_seterr("model: context \"%s\" lacks residence levels", name);
+    }
+    return 0;
 }
 
 int dc_model_parse_json(const char *text, size_t len, dc_model_t *m)
@@ -704,6 +1090,7 @@ int dc_model_parse_json(const char *text, size_t len, dc_model_t *m)
     m->em_pairs = (uint64_t)dc_json_num(dc_json_get(em, "pairs"), 0);
     m->m_seeded_from_ids = (int)dc_json_num(dc_json_get(em, "seeded_from_ids"), 0);
     m->u_sample = (uint64_t)dc_json_num(dc_json_get(root, "u_random_pairs"), 0);
+    if (parse_contexts(dc_json_get(root, "contexts"), m)) goto done;
     rc = 0;
 done:
     dc_arena_free(&a);

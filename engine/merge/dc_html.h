@@ -118,6 +118,8 @@ typedef struct dc_explain {
     const char *source_a, *record_a, *source_b, *record_b;
     uint64_t line_a, line_b;
     double prior;                 /* log2 of the prior odds */
+    const char *context;          /* the pair context (dc_context_name), may be NULL */
+    const char *prior_from;       /* "context": that context's prior; "global": the model's */
     const dc_explain_step_t *steps;
     size_t nsteps;
     double total, probability;

@@ -457,6 +457,13 @@ void dc_explain_json(const dc_explain_t *e, dc_buf_t *out)
     dc_buf_puts(out, ", \"record_id\": ");
     dc_buf_put_json_str(out, e->record_b, strlen(e->record_b));
     dc_buf_printf(out, ", \"line\": %llu},\n", (unsigned long long)e->line_b);
+    if (e->context) {
+        dc_buf_puts(out, "  \"context\": ");
+        dc_buf_put_json_str(out, e->context, strlen(e->context));
+        dc_buf_puts(out, ", \"prior_from\": ");
+        dc_buf_put_json_str(out, e->prior_from ? e->prior_from : "global", strlen(e->prior_from ? e->prior_from : "global"));
+        dc_buf_puts(out, ",\n");
+    }
     dc_buf_printf(out, "  \"prior_weight\": %.6f,\n  \"steps\": [", e->prior);
     double run = e->prior;
     for (size_t i = 0; i < e->nsteps; i++) {
@@ -556,7 +563,10 @@ void dc_explain_html(const dc_explain_t *e, dc_buf_t *out)
     dc_html_table_begin(out, "waterfall-table", heads, 6);
     dc_buf_puts(out, "<tr>");
     dc_html_td(out, "prior");
-    dc_html_td(out, "");
+    dc_buf_t ctx = DC_BUF_INIT;   /* the pair context, and whose prior */
+    if (e->context) dc_buf_printf(&ctx, "%s (%s prior)", e->context, e->prior_from ? e->prior_from : "global");
+    dc_html_td(out, ctx.len ? ctx.p : "");
+    dc_buf_free(&ctx);
     dc_html_td_f(out, e->prior, 3);
     dc_html_td_f(out, e->prior, 3);
     dc_html_td(out, "");

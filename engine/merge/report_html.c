@@ -426,6 +426,24 @@ static void model(rep_t *r)
                   m->em_converged ? ", converged" : ", not converged", m->lambda,
                   m->lambda > 0 && m->lambda < 1 ? log2(m->lambda / (1 - m->lambda)) : 0.0,
                   m->tf_enabled ? "on" : "off");
+    /* pair contexts (docs/MATCHING.md, "Pair contexts") */
+    static const char *const ch[] = {"pair context", "#candidate pairs", "#record pairs", "values",
+                                     "#prior weight", "#residence different"};
+    dc_html_table_begin(b, "contexts-table", ch, 6);
+    for (int k = 0; k < DC_CTX__N; k++) {
+        const dc_model_ctx_t *x = &m->ctx[k];
+        double lam = x->own ? x->lambda : m->lambda;
+        const double *mm = x->own ? x->m : m->m[DC_COL_RESIDENCE], *uu = x->own ? x->u : m->u[DC_COL_RESIDENCE];
+        dc_buf_puts(b, "<tr>");
+        dc_html_td(b, dc_context_name(k));
+        dc_html_td_u64(b, x->pairs);
+        dc_html_td_u64(b, (uint64_t)x->all_pairs);
+        dc_html_td(b, x->own ? "its own" : "global (too few pairs)");
+        dc_html_td_f(b, lam > 0 && lam < 1 ? log2(lam / (1 - lam)) : 0.0, 2);
+        dc_html_td_f(b, mm[DC_ADDR_DIFF] > 0 && uu[DC_ADDR_DIFF] > 0 ? log2(mm[DC_ADDR_DIFF] / uu[DC_ADDR_DIFF]) : 0.0, 2);
+        dc_buf_puts(b, "</tr>\n");
+    }
+    dc_html_table_end(b);
     /* match weights per level, grouped by comparison */
     size_t cap = 1;
     for (int c = 0; c < dc_col_count(); c++) cap += (size_t)dc_col_nlevels((dc_col_t)c);

@@ -520,6 +520,164 @@ START_TEST(test_sample_precision)
 }
 END_TEST
 
+/* ---------------------------------------------------- the lodger case */
+
+/* Issue 15 part 3: one person registered in Hà Nội's permanent register
+ * (ID, parents) and again as a lodger in Hồ Chí Minh City's temporary
+ * register (another provincial file): same full name, birth date and
+ * sex, no ID, no parents. The background gives EM what the national data
+ * has: duplicates inside the Hà Nội file that share an ID and an address
+ * (1,100: the ID anchors, from which the global residence m is taken),
+ * people who moved and kept their ID on both sides (260), lodgers without
+ * ID or parents in the other file (1,000), other people in either file
+ * (1,000) and 40 namesakes of the lodger (a common name). */
+static const char *const SUR[] = {"Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ"};
+static const char *const SUR_A[] = {"Nguyen", "Tran", "Le", "Pham", "Hoang", "Huynh", "Phan", "Vu", "Vo", "Dang", "Bui", "Do"};
+static const char *const MID[] = {"Văn", "Thị", "Hữu", "Đức", "Minh", "Quang", "Thanh", "Ngọc", "Xuân", "Hồng"};
+static const char *const MID_A[] = {"Van", "Thi", "Huu", "Duc", "Minh", "Quang", "Thanh", "Ngoc", "Xuan", "Hong"};
+static const char *const GIV[] = {"An", "Bình", "Cường", "Dũng", "Giang", "Hà", "Hải", "Hạnh", "Hiếu", "Hòa",
+                                  "Hùng", "Hương", "Khánh", "Lan", "Linh", "Long", "Mai", "Nam", "Ngân", "Nhung",
+                                  "Phong", "Phúc", "Quân", "Sơn", "Tâm", "Thảo", "Trang", "Tuấn", "Vân", "Yến"};
+static const char *const GIV_A[] = {"An", "Binh", "Cuong", "Dung", "Giang", "Ha", "Hai", "Hanh", "Hieu", "Hoa",
+                                    "Hung", "Huong", "Khanh", "Lan", "Linh", "Long", "Mai", "Nam", "Ngan", "Nhung",
+                                    "Phong", "Phuc", "Quan", "Son", "Tam", "Thao", "Trang", "Tuan", "Van", "Yen"};
+static const char *const HN[] = {"Phường Ngọc Lâm, Quận Long Biên, Thành phố Hà Nội",
+                                 "Xã Tân Hội, Huyện Đan Phượng, Thành phố Hà Nội",
+                                 "Phường Nhân Chính, Quận Thanh Xuân, Thành phố Hà Nội",
+                                 "Phường Cát Linh, Quận Đống Đa, Thành phố Hà Nội"};
+static const char *const HCM[] = {"Xã Bình Hưng, Huyện Bình Chánh, Thành phố Hồ Chí Minh",
+                                  "Xã Phong Phú, Huyện Bình Chánh, Thành phố Hồ Chí Minh",
+                                  "Phường 15, Quận 11, Thành phố Hồ Chí Minh", "Phường 1, Quận 5, Thành phố Hồ Chí Minh"};
+
+typedef struct {
+    char name[96], name_a[96], dob[16], id[16], father[96], mother[96];
+    const char *sex;
+} person_t;
+
+static void lodger_person(int p, person_t *x)
+{
+    int i = p * 7919 % 3600, s = i % 12, m = i / 12 % 10, g = i / 120 % 30;
+    snprintf(x->name, sizeof x->name, "%s %s %s", SUR[s], MID[m], GIV[g]);
+    snprintf(x->name_a, sizeof x->name_a, "%s %s %s", SUR_A[s], MID_A[m], GIV_A[g]);
+    x->sex = m == 1 ? "Nữ" : "Nam";
+    int yr = 1960 + p * 13 % 40;
+    snprintf(x->dob, sizeof x->dob, "%02d/%02d/%d", 1 + p % 28, 1 + p / 28 % 12, yr);
+    snprintf(x->id, sizeof x->id, "001%d%02d%06d", m == 1, yr % 100, p);
+    snprintf(x->father, sizeof x->father, "%s Văn %s", SUR[s], GIV[(i + 7) % 30]);
+    snprintf(x->mother, sizeof x->mother, "%s Thị %s", SUR[(i + 3) % 12], GIV[(i + 11) % 30]);
+}
+
+/* One row: record_id, name, birth date, sex, ID, addresses, parents. */
+static void lodger_row(FILE *f, const char *rid, const char *name, const person_t *x, const char *id, int house,
+                       const char *addr, int parents)
+{
+    fprintf(f, "%s,%s,%s,%s,%s,\"Số %d, %s\",\"Số %d, %s\",%s,%s\n", rid, name, x->dob, x->sex, id, house, addr,
+            house, addr, parents ? x->father : "", parents ? x->mother : "");
+}
+
+static void lodger_write(const char *dir)
+{
+    char pa[512], pb[512];
+    snprintf(pa, sizeof pa, "%s/01_ha_noi_thuong_tru.csv", dir);
+    snprintf(pb, sizeof pb, "%s/79_ho_chi_minh_tam_tru.csv", dir);
+    FILE *a = fopen(pa, "w"), *b = fopen(pb, "w");
+    ck_assert(a && b);
+    static const char head[] = "record_id,ho_ten,ngay_sinh,gioi_tinh,so_dinh_danh,noi_thuong_tru,noi_o_hien_tai,"
+                               "ho_ten_cha,ho_ten_me\n";
+    fputs(head, a);
+    fputs(head, b);
+    int p = 0, ra = 0, rb = 0;
+    char rid[32];
+    person_t x;
+    for (int k = 0; k < 1100; k++) {   /* twice in the Hà Nội file, with and without diacritics */
+        lodger_person(++p, &x);
+        snprintf(rid, sizeof rid, "%d", ++ra);
+        lodger_row(a, rid, x.name, &x, x.id, k + 1, HN[k % 4], 1);
+        snprintf(rid, sizeof rid, "%d", ++ra);
+        lodger_row(a, rid, x.name_a, &x, x.id, k + 1, HN[k % 4], 1);
+    }
+    for (int k = 0; k < 1260; k++) {   /* moved with their ID (260), lodgers without (1,000) */
+        lodger_person(++p, &x);
+        snprintf(rid, sizeof rid, "%d", ++ra);
+        lodger_row(a, rid, x.name, &x, x.id, k + 1, HN[k % 4], 1);
+        snprintf(rid, sizeof rid, "%d", ++rb);
+        lodger_row(b, rid, x.name, &x, k < 260 ? x.id : "", k + 1, HCM[k % 4], k < 260);
+    }
+    for (int k = 0; k < 1000; k++) {   /* one row each, in either file */
+        lodger_person(++p, &x);
+        snprintf(rid, sizeof rid, "%d", k % 2 ? ++ra : ++rb);
+        lodger_row(k % 2 ? a : b, rid, x.name, &x, k % 3 ? x.id : "", k + 1, (k % 2 ? HN : HCM)[k % 4], 1);
+    }
+    /* the lodger, and namesakes born on other days */
+    person_t l = {.name = "Nguyễn Văn Hùng", .dob = "12/03/1985", .sex = "Nam", .father = "Nguyễn Văn Tư",
+                  .mother = "Trần Thị Hoa"};
+    lodger_row(a, "L1", l.name, &l, "001085999001", 5, HN[0], 1);
+    lodger_row(b, "L1", l.name, &l, "", 9, HCM[2], 0);
+    for (int k = 0; k < 40; k++) {
+        snprintf(l.dob, sizeof l.dob, "%02d/%02d/%d", 1 + k % 28, 1 + k % 12, 1950 + k % 50);
+        snprintf(rid, sizeof rid, "N%d", k);
+        lodger_row(k % 2 ? a : b, rid, l.name, &l, "", 1, (k % 2 ? HN : HCM)[k % 4], 0);
+    }
+    ck_assert_int_eq(fclose(a), 0);
+    ck_assert_int_eq(fclose(b), 0);
+}
+
+/* The lodger pair explained (--json) from the run in `out`: its
+ * probability; *own: 1 when its context's prior was used. */
+static double lodger_explain(const char *out, const char *tmp, int *own, int *same_citizen)
+{
+    ck_assert_int_eq(dc_test_run("%s explain --json -o %s --force %s 01_ha_noi_thuong_tru.csv:L1 "
+                                 "79_ho_chi_minh_tam_tru.csv:L1", DANCU_BIN, tmp, out), 0);
+    char *x = dc_test_read_file(tmp, NULL);
+    ck_assert_ptr_nonnull(x);
+    ck_assert_ptr_nonnull(strstr(x, "\"context\": \"cross_file_other_province\""));
+    *own = strstr(x, "\"prior_from\": \"context\"") != NULL;
+    char ka[64] = "", kb[64] = "";
+    const char *p = strstr(x, "\"citizen_key_a\": \""), *q = strstr(x, "\"citizen_key_b\": \"");
+    if (p) sscanf(p + 18, "%63[^\"]", ka);
+    if (q) sscanf(q + 18, "%63[^\"]", kb);
+    *same_citizen = *ka && !strcmp(ka, kb);
+    double prob = json_num(x, "match_probability");
+    free(x);
+    return prob;
+}
+
+START_TEST(test_lodger_context)
+{
+    char *d = dc_test_tmpdir("mrun-lodger-in"), *o = dc_test_tmpdir("mrun-lodger"),
+         *o1 = dc_test_tmpdir("mrun-lodger-one");
+    lodger_write(d);
+    char tmp[512], mp[512], m0[512];
+    snprintf(tmp, sizeof tmp, "%s/../mrun-lodger-explain.json", d);
+    snprintf(mp, sizeof mp, "%s/model.json", o);
+    snprintf(m0, sizeof m0, "%s/../mrun-lodger-one-context.json", d);
+    ck_assert_int_eq(dc_test_run("%s run -q --force -t 2 -o %s %s", DANCU_BIN, o, d), 0);
+    int own, same;
+    double after = lodger_explain(o, tmp, &own, &same);
+    ck_assert(own);
+    ck_assert(same);
+    /* the same model without its contexts (what a model.json of before
+     * them means): one prior, one residence m/u */
+    char *m = dc_test_read_file(mp, NULL);
+    ck_assert_ptr_nonnull(m);
+    char *c0 = strstr(m, ",\n  \"contexts\": ["), *c1 = c0 ? strstr(c0, "\n  ]") : NULL;
+    ck_assert(c0 && c1);
+    memmove(c0, c1 + 4, strlen(c1 + 4) + 1);
+    ck_assert_int_eq(dc_test_write_file(m0, m, strlen(m)), 0);
+    free(m);
+    ck_assert_int_eq(dc_test_run("%s run -q --force -t 2 --model %s -o %s %s", DANCU_BIN, m0, o1, d), 0);
+    double before = lodger_explain(o1, tmp, &own, &same);
+    ck_assert(!own);
+    ck_assert(!same);
+    printf("lodger pair: match probability %.4f with one context, %.4f with the pair contexts\n", before, after);
+    ck_assert_double_lt(before, 0.9);
+    ck_assert_double_ge(after, 0.9);
+    free(d);
+    free(o);
+    free(o1);
+}
+END_TEST
+
 static Suite *match_run_suite(void)
 {
     Suite *s = suite_create("match_run");
@@ -531,6 +689,7 @@ static Suite *match_run_suite(void)
     tcase_add_test(t, test_run_labels);
     tcase_add_test(t, test_settings_file);
     tcase_add_test(t, test_sample_precision);
+    tcase_add_test(t, test_lodger_context);
     suite_add_tcase(s, t);
     return s;
 }

@@ -1203,6 +1203,214 @@ START_TEST(test_em_supervised)
 }
 END_TEST
 
+/* Issue 15 part 3: the pair context comes from the two rows only (source
+ * index, residence province: current address first), is symmetric, and
+ * the record pairs of each context are counted exactly. */
+START_TEST(test_pair_context)
+{
+    dc_record_t a = rec(NULL, "nguyen", "van", "an", 19800101, 0, DC_SEX_MALE), b = a, c = a, d = a;
+    a.source = 0;
+    a.cur.prov_new = 1;
+    b.source = 0;
+    b.perm.prov_new = 1;              /* no current address: the permanent one */
+    c.source = 1;
+    c.perm.prov_new = 1;
+    c.cur.prov_new = 29;              /* a lodger elsewhere: the current address wins */
+    d.source = 1;                     /* no province at all */
+    ck_assert_uint_eq(dc_rec_province(&a), 1);
+    ck_assert_uint_eq(dc_rec_province(&b), 1);
+    ck_assert_uint_eq(dc_rec_province(&c), 29);
+    ck_assert_uint_eq(dc_rec_province(&d), 0);
+    ck_assert_int_eq(dc_pair_context(&a, &b), DC_CTX_FILE_PROV);
+    ck_assert_int_eq(dc_pair_context(&a, &c), DC_CTX_CROSS_OTHER);
+    ck_assert_int_eq(dc_pair_context(&c, &d), DC_CTX_FILE_OTHER);   /* unknown province: other */
+    ck_assert_int_eq(dc_pair_context(&d, &d), DC_CTX_FILE_OTHER);
+    c.cur.prov_new = 0;
+    ck_assert_int_eq(dc_pair_context(&a, &c), DC_CTX_CROSS_PROV);
+    const dc_record_t *all[] = {&a, &b, &c, &d};
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++) ck_assert_int_eq(dc_pair_context(all[i], all[j]), dc_pair_context(all[j], all[i]));
+    ck_assert_str_eq(dc_context_name(DC_CTX_CROSS_OTHER), "cross_file_other_province");
+    ck_assert_str_eq(dc_context_name(-1), "global");
+
+    /* 3 files x 3 provinces (0: unknown), uneven counts; every row's
+     * residence is its province (no commune): same_province or different */
+    enum { N = 240 };
+    dc_record_t *r = dc_xcalloc(N, sizeof *r);
+    for (size_t i = 0; i < N; i++) {
+        r[i] = rec(NULL, "le", "thi", "binh", 19900101, 0, DC_SEX_FEMALE);
+        r[i].source = (uint32_t)(i % 3);
+        unsigned prov = (unsigned)(i * 7 % 5 < 2 ? 0 : i * 7 % 5 == 2 ? 1 : 79);
+        r[i].perm.prov_old = r[i].perm.prov_new = (uint8_t)prov;
+    }
+    double want[DC_CTX__N] = {0};
+    for (size_t i = 0; i < N; i++)
+        for (size_t j = i + 1; j < N; j++) want[dc_pair_context(&r[i], &r[j])] += 1;
+    dc_model_t m, m1;
+    dc_model_init_default(&m);
+    m1 = m;
+    dc_model_estimate_u_ctx(&m, r, NULL, N, IN, 20000, 5, 2);
+    dc_model_estimate_u_ctx(&m1, r, NULL, N, IN, 20000, 5, 1);
+    ck_assert_int_eq(memcmp(m.ctx, m1.ctx, sizeof m.ctx), 0);   /* thread-count independent */
+    for (int k = 0; k < DC_CTX__N; k++) {
+        ck_assert_double_eq(m.ctx[k].all_pairs, want[k]);
+        ck_assert(m.ctx[k].u_sample > 19000 && m.ctx[k].u_sample <= 20000);   /* a few draws rejected */
+    }
+    /* drawn inside the context: same province, or different/unknown */
+    ck_assert_double_gt(m.ctx[DC_CTX_FILE_PROV].u[DC_ADDR_PROV], 0.99);
+    ck_assert_double_gt(m.ctx[DC_CTX_CROSS_PROV].u[DC_ADDR_PROV], 0.99);
+    ck_assert_double_gt(m.ctx[DC_CTX_CROSS_OTHER].u[DC_ADDR_DIFF], 0.99);
+    /* a selection: rows of one file only: cross-file contexts are empty */
+    uint32_t sel[N / 3];
+    for (size_t i = 0; i < N / 3; i++) sel[i] = (uint32_t)(3 * i);
+    dc_model_estimate_u_ctx(&m, r, sel, N / 3, IN, 20000, 5, 2);
+    ck_assert_double_eq(m.ctx[DC_CTX_CROSS_PROV].all_pairs, 0);
+    ck_assert_uint_eq(m.ctx[DC_CTX_CROSS_OTHER].u_sample, 0);
+    ck_assert_double_gt(m.ctx[DC_CTX_FILE_PROV].all_pairs + m.ctx[DC_CTX_FILE_OTHER].all_pairs,
+                        (double)(N / 3) * (N / 3 - 1) / 2 - 0.5);
+    free(r);
+}
+END_TEST
+
+/* Expected counts of a two-class mixture over (name, dob, residence)
+ * patterns of context k, added to pats. */
+static size_t mix_pats(uint64_t *pats, size_t np, int k, double n, double share, const double *mres,
+                       const double *ures)
+{
+    static const double mn[2] = {0.9, 0.1}, un[2] = {0.1, 0.9}, md[2] = {0.85, 0.15}, ud[2] = {0.05, 0.95};
+    static const int nlv[2] = {DC_NAME_EXACT, DC_NAME_DIFF}, dlv[2] = {DC_DOB_EXACT, DC_DOB_DIFF};
+    for (int x = 0; x < 2; x++)
+        for (int y = 0; y < 2; y++)
+            for (int z = 0; z < DC_ADDR__N; z++) {
+                double c = n * (share * mn[x] * md[y] * mres[z] + (1 - share) * un[x] * ud[y] * ures[z]);
+                uint8_t lv[DC_COL__COUNT];
+                for (int col = 0; col < DC_COL__COUNT; col++) lv[col] = DC_LV_MISSING;
+                lv[DC_COL_NAME] = (uint8_t)nlv[x];
+                lv[DC_COL_DOB] = (uint8_t)dlv[y];
+                lv[DC_COL_RESIDENCE] = (uint8_t)z;
+                for (long q = 0; q < lround(c); q++)
+                    pats[np++] = dc_levels_pack(lv) | (uint64_t)k << DC_PAT_CTX_SHIFT;
+            }
+    return np;
+}
+
+/* Issue 15 part 3: EM learns the match share of each pair context (within
+ * one file 0.2, across files 0.6) and the residence m of each, where one
+ * global share and m cannot fit both; a context with too few pairs uses
+ * the global values; the prior of a context is its share x candidate
+ * pairs / record pairs; scoring and model.json use them. */
+START_TEST(test_em_contexts)
+{
+    /* within a file, true matches share the commune; across files they moved */
+    static const double m_in[DC_ADDR__N] = {0, 0.9, 0, 0, 0.1, 0}, u_in[DC_ADDR__N] = {0, 0.3, 0, 0, 0.7, 0};
+    static const double m_x[DC_ADDR__N] = {0, 0.05, 0, 0, 0, 0.95}, u_x[DC_ADDR__N] = {0, 0.01, 0, 0, 0, 0.99};
+    uint64_t *pats = dc_xmalloc(60000 * sizeof *pats);
+    size_t np = mix_pats(pats, 0, DC_CTX_FILE_PROV, 20000, 0.2, m_in, u_in);
+    np = mix_pats(pats, np, DC_CTX_CROSS_OTHER, 20000, 0.6, m_x, u_x);
+    size_t nbig = np;
+    np = mix_pats(pats, np, DC_CTX_CROSS_PROV, 600, 0.5, m_in, u_in);   /* too few pairs */
+    dc_model_t m;
+    dc_model_init_default(&m);
+    /* u as random pairs would give it: the non-match shares above */
+    for (int l = 0; l < DC_NAME__N; l++) m.u[DC_COL_NAME][l] = l == DC_NAME_EXACT ? 0.1 : l == DC_NAME_DIFF ? 0.9 : 1e-6;
+    for (int l = 0; l < DC_DOB__N; l++) m.u[DC_COL_DOB][l] = l == DC_DOB_EXACT ? 0.05 : l == DC_DOB_DIFF ? 0.95 : 1e-6;
+    for (int l = 0; l < DC_ADDR__N; l++) {
+        m.ctx[DC_CTX_FILE_PROV].u[l] = u_in[l] > 0 ? u_in[l] : 1e-6;
+        m.ctx[DC_CTX_CROSS_OTHER].u[l] = u_x[l] > 0 ? u_x[l] : 1e-6;
+        m.ctx[DC_CTX_CROSS_PROV].u[l] = u_in[l] > 0 ? u_in[l] : 1e-6;
+    }
+    const int used[] = {DC_CTX_FILE_PROV, DC_CTX_CROSS_OTHER, DC_CTX_CROSS_PROV};
+    for (int q = 0; q < 3; q++) {
+        m.ctx[used[q]].all_pairs = 4e6;
+        m.ctx[used[q]].u_sample = 250000;
+    }
+    dc_model_t one = m;
+    dc_model_estimate_em(&m, pats, np, 12e6, 500);
+    ck_assert(m.em_converged);
+    const dc_model_ctx_t *in = &m.ctx[DC_CTX_FILE_PROV], *x = &m.ctx[DC_CTX_CROSS_OTHER];
+    ck_assert(in->own && x->own);
+    ck_assert(!m.ctx[DC_CTX_CROSS_PROV].own && !m.ctx[DC_CTX_FILE_OTHER].own);
+    ck_assert_uint_eq(m.ctx[DC_CTX_CROSS_PROV].pairs, np - nbig);
+    ck_assert_double_eq_tol(in->lambda_cand, 0.2, 0.02);
+    ck_assert_double_eq_tol(x->lambda_cand, 0.6, 0.02);
+    ck_assert_double_eq_tol(in->lambda, in->lambda_cand * (double)in->pairs / 4e6, 1e-12);
+    ck_assert_double_eq_tol(x->lambda, x->lambda_cand * (double)x->pairs / 4e6, 1e-12);
+    ck_assert_double_eq_tol(in->m[DC_ADDR_WARD], 0.9, 0.03);
+    ck_assert_double_eq_tol(x->m[DC_ADDR_DIFF], 0.95, 0.03);
+    /* a moved row across files barely counts against; within a file a
+     * different commune does */
+    ck_assert_double_gt(log2(x->m[DC_ADDR_DIFF] / x->u[DC_ADDR_DIFF]), -0.1);
+    ck_assert_double_lt(log2(in->m[DC_ADDR_PROV] / in->u[DC_ADDR_PROV]), -2);
+    /* a level too rare among a context's random pairs keeps the global m/u */
+    ck_assert(in->m[DC_ADDR_DIFF] == m.m[DC_COL_RESIDENCE][DC_ADDR_DIFF]);
+    ck_assert(in->u[DC_ADDR_DIFF] == m.u[DC_COL_RESIDENCE][DC_ADDR_DIFF]);
+    ck_assert(x->m[DC_ADDR_PROV] == m.m[DC_COL_RESIDENCE][DC_ADDR_PROV]);
+
+    /* scoring: the pair's context picks the prior and the residence m/u */
+    dc_record_t a = rec(NULL, "tran", "van", "ba", 19700101, 0, DC_SEX_MALE), b = a, c = a;
+    a.cur.prov_new = 1;
+    b.cur.prov_new = 79;
+    b.source = 1;                 /* a lodger in another file and province */
+    c.source = 1;                 /* no province: cross_file_other_province too */
+    uint8_t lv[DC_COL__COUNT];
+    for (int col = 0; col < DC_COL__COUNT; col++) lv[col] = DC_LV_MISSING;
+    lv[DC_COL_RESIDENCE] = DC_ADDR_DIFF;
+    int k;
+    ck_assert(dc_model_prior(&m, lv, &a, &b, &k) == x->lambda);
+    ck_assert_int_eq(k, DC_CTX_CROSS_OTHER);
+    ck_assert(dc_model_prior(&m, lv, &a, NULL, &k) == m.lambda);
+    ck_assert_int_eq(k, -1);
+    double w[DC_COL__COUNT];
+    double s = dc_model_score(&m, NULL, lv, &a, &b, w);
+    ck_assert_double_eq_tol(w[DC_COL_RESIDENCE], log2(x->m[DC_ADDR_DIFF] / x->u[DC_ADDR_DIFF]), 1e-12);
+    ck_assert_double_eq_tol(s, log2(x->lambda / (1 - x->lambda)) + w[DC_COL_RESIDENCE], 1e-9);
+    /* a context with too few pairs: the global values */
+    c.cur.prov_new = 1;           /* cross_file_same_province */
+    ck_assert(dc_model_prior(&m, lv, &a, &c, NULL) == m.lambda);
+    dc_model_score(&m, NULL, lv, &a, &c, w);
+    ck_assert_double_eq_tol(w[DC_COL_RESIDENCE], log2(m.m[DC_COL_RESIDENCE][DC_ADDR_DIFF] / m.u[DC_COL_RESIDENCE][DC_ADDR_DIFF]),
+                            1e-12);
+    /* both parents agree: the context may lower the prior, not raise it */
+    dc_record_t a2 = a;
+    a2.cur.prov_new = 1;
+    lv[DC_COL_PARENTS] = DC_PAR_BOTH;
+    double hi = in->lambda > m.lambda ? m.lambda : in->lambda;
+    ck_assert(dc_model_prior(&m, lv, &a, &a2, NULL) == hi);
+
+    /* model.json keeps the contexts; a file without them means one context */
+    dc_buf_t b1 = DC_BUF_INIT;
+    dc_jw_t jw;
+    dc_jw_init(&jw, &b1, 0);
+    dc_jw_open(&jw, '{', DC_JW_LINES);
+    dc_model_json(&m, &jw);
+    dc_jw_close(&jw);
+    dc_model_t back;
+    ck_assert_int_eq(dc_model_parse_json(b1.p, b1.len, &back), 0);
+    for (int q = 0; q < DC_CTX__N; q++) {
+        ck_assert_int_eq(back.ctx[q].own, m.ctx[q].own);
+        ck_assert_uint_eq(back.ctx[q].pairs, m.ctx[q].pairs);
+        if (!m.ctx[q].own) continue;
+        ck_assert(back.ctx[q].lambda == m.ctx[q].lambda);
+        ck_assert_int_eq(memcmp(back.ctx[q].m, m.ctx[q].m, DC_ADDR__N * sizeof(double)), 0);
+        ck_assert_int_eq(memcmp(back.ctx[q].u, m.ctx[q].u, DC_ADDR__N * sizeof(double)), 0);
+    }
+    char *cut = strstr(b1.p, ",\n  \"contexts\"");
+    ck_assert_ptr_nonnull(cut);
+    strcpy(cut, "\n}\n");
+    ck_assert_int_eq(dc_model_parse_json(b1.p, strlen(b1.p), &back), 0);
+    for (int q = 0; q < DC_CTX__N; q++) ck_assert(!back.ctx[q].own);
+    ck_assert(dc_model_prior(&back, lv, &a, &b, NULL) == m.lambda);
+    dc_buf_free(&b1);
+
+    /* the same pairs in one context: no context of its own, the global model */
+    for (size_t p = 0; p < np; p++) pats[p] &= ~(3ull << DC_PAT_CTX_SHIFT);
+    dc_model_estimate_em(&one, pats, np, 12e6, 500);
+    for (int q = 0; q < DC_CTX__N; q++) ck_assert(!one.ctx[q].own);
+    ck_assert(dc_model_prior(&one, lv, &a, &b, NULL) == one.lambda);
+    free(pats);
+}
+END_TEST
+
 START_TEST(test_cluster_cannot_link)
 {
     /* a-b and b-c are strong links, a and c carry different IDs: the chain
@@ -1351,6 +1559,8 @@ static Suite *match_suite(void)
     tcase_add_test(t, test_em_supervised);
     tcase_add_test(t, test_u_dob_exact);
     tcase_add_test(t, test_model_json);
+    tcase_add_test(t, test_pair_context);
+    tcase_add_test(t, test_em_contexts);
     suite_add_tcase(s, t);
     return s;
 }
