@@ -626,6 +626,23 @@ void dc_model_estimate_em(dc_model_t *m, const uint64_t *pats, size_t npairs,
     dc_model_estimate_em_sup(m, pats, npairs, npairs_total, NULL, 0, max_iter);
 }
 
+/* EM's M step for one column: m (when `free_m`) and u (when `free_u`)
+ * from the expected counts am / au of its nl levels, smoothed; @return the
+ * largest change of m. */
+static double m_step(const double *am, const double *au, int nl, int free_m, int free_u, double *m, double *u)
+{
+    double tm = 0, tu = 0, delta = 0;
+    for (int l = 0; l < nl; l++) { tm += am[l]; tu += au[l]; }
+    for (int l = 0; l < nl; l++) {
+        double nm = tm > 0 && free_m ? (am[l] + 1e-3) / (tm + 1e-3 * nl) : m[l];
+        double nu = tu > 0 && free_u ? (au[l] + 1e-3) / (tu + 1e-3 * nl) : u[l];
+        delta = fmax(delta, fabs(nm - m[l]));
+        m[l] = nm;
+        u[l] = nu;
+    }
+    return delta;
+}
+
 void dc_model_estimate_em_sup(dc_model_t *m, const uint64_t *pats, size_t npairs, double npairs_total,
                               const uint64_t *sup, size_t nsup, int max_iter)
 {
@@ -801,29 +818,11 @@ void dc_model_estimate_em_sup(dc_model_t *m, const uint64_t *pats, size_t npairs
             auc[DC_PAT_CTX(sup[k])][lv[R]] += 1 - r;
         }
         double delta = 0;
-        for (int c = 0; c < dc_col_count(); c++) {
-            int nl = dc_col_nlevels((dc_col_t)c);
-            double tm = 0, tu = 0;
-            for (int l = 0; l < nl; l++) { tm += am[c][l]; tu += au[c][l]; }
-            for (int l = 0; l < nl; l++) {
-                double nm = tm > 0 && !fixed[c] ? (am[c][l] + 1e-3) / (tm + 1e-3 * nl) : mm[c][l];
-                double nu = tu > 0 && anchored ? (au[c][l] + 1e-3) / (tu + 1e-3 * nl) : uc[c][l];
-                delta = fmax(delta, fabs(nm - mm[c][l]));
-                mm[c][l] = nm;
-                uc[c][l] = nu;
-            }
-        }
+        for (int c = 0; c < dc_col_count(); c++)
+            delta = fmax(delta, m_step(am[c], au[c], dc_col_nlevels((dc_col_t)c), !fixed[c], anchored, mm[c], uc[c]));
         for (int k = 0; k < DC_CTX__N; k++) {
             if (!own[k]) continue;
-            double tm = 0, tu = 0;
-            for (int l = 0; l < nlr; l++) { tm += amc[k][l]; tu += auc[k][l]; }
-            for (int l = 0; l < nlr; l++) {
-                double nm = tm > 0 && !fixc[k] ? (amc[k][l] + 1e-3) / (tm + 1e-3 * nlr) : mc[k][l];
-                double nu = tu > 0 && anchored ? (auc[k][l] + 1e-3) / (tu + 1e-3 * nlr) : ucc[k][l];
-                delta = fmax(delta, fabs(nm - mc[k][l]));
-                mc[k][l] = nm;
-                ucc[k][l] = nu;
-            }
+            delta = fmax(delta, m_step(amc[k], auc[k], nlr, !fixc[k], anchored, mc[k], ucc[k]));
             double q = stotc[k] > 0 ? smc[k] / stotc[k] : lamc[k];
             /* never below the share of its pairs sharing an ID number
              * (true matches but for a negligible share): with the
