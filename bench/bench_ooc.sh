@@ -17,8 +17,10 @@
 #     the process's own memory, what --memory-limit counts out of core),
 #   both in bytes per input row,
 # and checks that both runs wrote the same citizens, links and review
-# tables (cmp). Do not run it at 100M people on a shared machine: it takes
-# the whole machine for half an hour (docs/PERFORMANCE.md extrapolates).
+# tables (cmp). With TSV=FILE the lines also go to FILE, and with SVG=FILE
+# bench/plot_growth.py draws them (time and memory against rows). At 100M
+# people the out-of-core run does not finish on a 24 GiB machine yet
+# (docs/PERFORMANCE.md, "Out of core").
 set -eu
 DANCU=${1:-build/dancu}
 [ $# -gt 0 ] && shift
@@ -39,7 +41,9 @@ sample_anon() {
   echo "$peak"
 }
 
-printf '%-10s %-6s %9s %9s %9s %9s %10s %9s %10s\n' people path rows wall_s cpu_s peak_MiB peak_B/row anon_MiB anon_B/row
+HERE=$(cd "$(dirname "$0")" && pwd)
+TSV=${TSV:-$DIR/growth.tsv}
+printf '%-10s %-6s %9s %9s %9s %9s %10s %9s %10s\n' people path rows wall_s cpu_s peak_MiB peak_B/row anon_MiB anon_B/row | tee "$TSV"
 for P in $SIZES; do
   G="$DIR/gen-$P"
   if [ ! -s "$G/manifest.json" ]; then
@@ -64,7 +68,7 @@ for P in $SIZES; do
       set -- $(cat "$DIR/time")
       awk -v p="$P" -v m="$M" -v r="$rows" -v w="$1" -v u="$2" -v s="$3" -v k="$4" -v a="$anon" 'BEGIN {
         printf "%-10s %-6s %9d %9.1f %9.1f %9.0f %10.0f %9.0f %10.0f\n", p, (m == "never" ? "memory" : "ooc"), r, w, u + s,
-               k / 1024, k * 1024 / r, a / 1024, a * 1024 / r }'
+               k / 1024, k * 1024 / r, a / 1024, a * 1024 / r }' | tee -a "$TSV"
     done
     for f in citizens.csv links.csv review.csv rejects.csv; do
       cmp -s "$DIR/out-$P-never/$f" "$DIR/out-$P-always/$f" || { echo "bench_ooc.sh: $f differs at $P people" >&2; exit 1; }
@@ -72,3 +76,4 @@ for P in $SIZES; do
     i=$((i + 1))
   done
 done
+[ -z "${SVG:-}" ] || python3 "$HERE/plot_growth.py" "$TSV" "$SVG"
