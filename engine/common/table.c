@@ -521,3 +521,17 @@ void dc_table_abort(dc_table_t *t)
 
 const char *dc_table_path(const dc_table_t *t) { return t->out ? dc_outfile_path(t->out) : ""; }
 uint64_t dc_table_rows(const dc_table_t *t) { return t->rows; }
+
+const char *dc_table_mem_bytes(const dc_table_t *mem, size_t *len, uint64_t *rows)
+{
+    *len = mem->b.len;
+    *rows = mem->rows;
+    return mem->b.len ? mem->b.p : "";
+}
+
+void dc_table_mem_put(dc_table_t *mem, const char *bytes, size_t len, uint64_t rows)
+{
+    if (len) dc_buf_put(&mem->b, bytes, len);
+    mem->rows += rows;
+    mem->row_start = mem->b.len;
+}
