@@ -91,6 +91,7 @@ struct dc_resume {
     int dfd;                   /* the folder, flock()ed for the run */
     dc_hash128_t fp;           /* the fingerprint */
     dc_store_t *store;
+    int owned;                 /* checked private and locked: this run may remove it */
 };
 
 /* ------------------------------------------------------------ encoding */
@@ -304,6 +305,7 @@ int dc_resume_open(dc_run_t *run, const char *const *paths, size_t npaths)
                              rs->dir);
         dc_log(1, "warning: cannot lock %s (%s): a concurrent run would not be refused", rs->dir, strerror(errno));
     }
+    rs->owned = 1;
     if (open_store(rs)) {
         dc_log(1, "resume: the checkpoint in %s cannot be read (%s): ignored, the run starts from the beginning",
                rs->dir, dc_geterr());
@@ -325,7 +327,7 @@ static void remove_folder(dc_resume_t *rs)
 void dc_resume_finish(dc_run_t *run, int rc)
 {
     dc_resume_t *rs = run->resume;
-    if (!rs || rs->dfd < 0) return;
+    if (!rs || !rs->owned) return;   /* refused: not this run's to remove */
     if (rc == 0 || !rs->store || dc_store_generation(rs->store) == 0) {
         remove_folder(rs);
         return;
