@@ -7,7 +7,11 @@
  * -1 with dc_seterr(). Memory checks after the stages that grow the
  * process are a flag of the stage, not code repeated after each call. On
  * failure the loop aborts the staged outputs, so no stage cleans up after
- * another.
+ * another. Resuming (--resume, engine/run/resume.c) is stages too: resume
+ * opens the checkpoint folder, load restores or writes the load
+ * checkpoint, resume-match restores the matching state (c->matched: block,
+ * score and cluster then return at once) or cluster writes it; the loop's
+ * end removes the folder on success and keeps it on failure.
  */
 #include "pipeline/dc_pipeline.h"
 #include "match/dc_match.h"
