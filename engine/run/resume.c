@@ -75,6 +75,7 @@
 #include <errno.h>      /* errno */
 #include <fcntl.h>      /* open */
 #include <limits.h>     /* PATH_MAX */
+#include <malloc.h>     /* malloc_trim */
 #include <stdio.h>      /* snprintf */
 #include <stdlib.h>     /* free, realpath */
 #include <string.h>     /* memcpy */
@@ -482,6 +483,49 @@ static uint32_t *get_extra(rd_t *r, dc_intern_t *in, size_t n)
     return xv;
 }
 
+/* The sources' records, written on the run's threads: one writer per
+ * source (begun in source order, which is the generation's), put and
+ * ended by whichever thread takes it (dc_store.h allows writers of
+ * different sources at once). */
+typedef struct {
+    dc_store_writer_t **w;
+    const dc_record_t *recs;
+    const size_t *first;
+    const uint64_t *count;
+    const dc_intern_t *in;
+    _Atomic int failed;
+    char err[256];
+} wjob_t;
+
+static void write_source(void *ctx, size_t s, int tid)
+{
+    DC_UNUSED(tid);
+    wjob_t *j = ctx;
+    int rc = j->failed ? -1 : dc_store_writer_put(j->w[s], j->recs + j->first[s], (size_t)j->count[s], j->in);
+    if (rc == 0) rc = dc_store_writer_end(j->w[s]);
+    else dc_store_writer_abort(j->w[s]);
+    j->w[s] = NULL;
+    if (rc && !j->failed++) snprintf(j->err, sizeof j->err, "%s", dc_geterr());
+}
+
+static int write_sources(dc_run_t *run, dc_store_txn_t *t, const uint64_t *count)
+{
+    const dc_load_stats_t *L = &run->load;
+    size_t n = L->nsources;
+    dc_store_writer_t **w = dc_xcalloc(n ? n : 1, sizeof *w);
+    size_t *first = dc_xcalloc(n ? n : 1, sizeof *first);
+    int rc = 0;
+    for (size_t s = 0, at = 0; s < n && rc == 0; at += (size_t)count[s], s++) {
+        first[s] = at;
+        rc = dc_store_writer_begin(t, L->sources[s].name, 0, &w[s]);
+    }
+    wjob_t j = {w, run->recs, first, count, run->in, rc != 0, ""};
+    dc_parallel_for(run->opts.nthreads, n, 1, write_source, &j);   /* ends or aborts every writer begun */
+    free(w);
+    free(first);
+    return rc ? -1 : j.failed ? dc_seterr("%s", j.err) : 0;
+}
+
 /* Write the load checkpoint: generation 1 of an empty store. */
 static int save_load(dc_run_t *run, const char *rej, size_t rejlen, uint64_t rejrows)
 {
@@ -497,15 +541,7 @@ static int save_load(dc_run_t *run, const char *rej, size_t rejlen, uint64_t rej
     }
     dc_store_txn_t *t = NULL;
     if (rc == 0) rc = dc_store_begin(rs->store, &t);
-    size_t at = 0;
-    for (uint32_t s = 0; s < L->nsources && rc == 0; s++) {
-        dc_store_writer_t *w = NULL;
-        rc = dc_store_writer_begin(t, L->sources[s].name, 0, &w);
-        if (rc == 0) rc = dc_store_writer_put(w, run->recs + at, (size_t)count[s], run->in);
-        if (rc == 0) rc = dc_store_writer_end(w);
-        else dc_store_writer_abort(w);
-        at += (size_t)count[s];
-    }
+    if (rc == 0) rc = write_sources(run, t, count);
     dc_buf_t b = DC_BUF_INIT;
     if (rc == 0) {
         size_t nx = (size_t)dc_extra_count();
@@ -540,6 +576,7 @@ static int save_load(dc_run_t *run, const char *rej, size_t rejlen, uint64_t rej
     free(count);
     if (rc == 0) rc = dc_store_commit(t);
     else dc_store_abort(t);
+    malloc_trim(0);   /* the writers' buffers, freed into the workers' arenas */
     return rc;
 }
 
@@ -787,6 +824,7 @@ void dc_resume_save_match(dc_run_t *run)
         rc = dc_store_txn_attach(t, ARRAY_NAME[k], len[k] ? arr[k] : "", (size_t)len[k]);
     if (rc == 0) rc = dc_store_commit(t);
     else dc_store_abort(t);
+    malloc_trim(0);   /* the compression buffers */
     if (rc) {
         dc_log(1, "warning: resume: the checkpoint after clustering could not be written (%s): the run goes on",
                dc_geterr());
