@@ -62,15 +62,21 @@ static void teardown(void)
     free(g_dir);
 }
 
-/* The log of the last run (malloc'd). */
-static char *read_log(const char *dir)
+/* Assert that the log of the last run in `dir` (dir/log) holds each of
+ * the NULL-terminated `has` and none of `hasnt` (may be NULL). */
+static void check_log(const char *dir, const char *const *has, const char *const *hasnt)
 {
     char p[4200];
     snprintf(p, sizeof p, "%s/log", dir);
     char *log = dc_test_read_file(p, NULL);
     ck_assert_ptr_nonnull(log);
-    return log;
+    for (size_t i = 0; has && has[i]; i++) ck_assert_msg(strstr(log, has[i]) != NULL, "no \"%s\" in: %s", has[i], log);
+    for (size_t i = 0; hasnt && hasnt[i]; i++)
+        ck_assert_msg(strstr(log, hasnt[i]) == NULL, "\"%s\" in: %s", hasnt[i], log);
+    free(log);
 }
+#define LOG_HAS(...) ((const char *const[]){__VA_ARGS__, NULL})
+#define LOG_NONE NULL
 
 /* The checkpoint folder in tmp (the one dancu-resume-* entry) into out;
  * 0 when there is none. */
@@ -134,11 +140,10 @@ START_TEST(test_kill_resume)
     ck_assert_int_gt(files, 3);
     /* the same command resumes */
     ck_assert_int_eq(run_resume(d, NULL, threads, opts, g_in), 0);
-    char *log = read_log(d);
-    ck_assert_msg(strstr(log, "resume: resuming after the load") != NULL, "%s", log);
-    ck_assert_msg((strstr(log, "resume: resuming after clustering") != NULL) == cluster, "%s", log);
-    ck_assert_msg(strstr(log, "Nguyen") == NULL && strstr(log, "Phone") == NULL, "personal data in the log: %s", log);
-    free(log);
+    /* it says where it resumes from, never with row data */
+    if (cluster) check_log(d, LOG_HAS("resume: resuming after the load", "resume: resuming after clustering"),
+                           LOG_HAS("Nguyen", "Phone"));
+    else check_log(d, LOG_HAS("resume: resuming after the load"), LOG_HAS("resuming after clustering", "Nguyen", "Phone"));
     snprintf(p, sizeof p, "%s/out", d);
     dc_test_assert_same_outputs(g_ref[threads - 1], p, "an uninterrupted run and a resumed one");
     ck_assert_int_eq(dc_test_count_entries(tmp), 0);   /* removed on success */
@@ -170,10 +175,7 @@ START_TEST(test_changed)
         opts = "--match-threshold 0.95";
     ck_assert_int_eq(dc_test_run("rm -rf '%s/out'", d), 0);
     ck_assert_int_eq(run_resume(d, NULL, 2, opts, in), 0);
-    char *log = read_log(d);
-    ck_assert_msg(strstr(log, "resuming") == NULL, "%s", log);
-    ck_assert_msg(strstr(log, "no checkpoint yet") != NULL, "%s", log);
-    free(log);
+    check_log(d, LOG_HAS("no checkpoint yet"), LOG_HAS("resuming"));
     snprintf(ref, sizeof ref, "%s/ref", d);
     ck_assert_int_eq(dc_test_run("'%s' run -q -t 2 --rules '%s' %s -o '%s' '%s'", DANCU_BIN, g_rules, opts, ref, in),
                      0);
@@ -244,16 +246,11 @@ START_TEST(test_damaged)
         ck_assert_int_eq(dc_test_run("rm -f '%s'/* && cp -p '%s'/* '%s'/", ck, f, ck), 0);
     }
     ck_assert_int_eq(run_resume(d, NULL, 2, "", g_in), 0);
-    char *log = read_log(d);
-    if (_i == 0 || _i == 3) {
-        ck_assert_msg(strstr(log, "the checkpoint after clustering is not valid") != NULL, "%s", log);
-        ck_assert_msg(strstr(log, "resume: resuming after the load") != NULL, "%s", log);
-        ck_assert_msg(strstr(log, "resuming after clustering") == NULL, "%s", log);
-    } else {
-        ck_assert_msg(strstr(log, "the load's checkpoint is not valid") != NULL, "%s", log);
-        ck_assert_msg(strstr(log, "resuming") == NULL, "%s", log);
-    }
-    free(log);
+    if (_i == 0 || _i == 3)
+        check_log(d, LOG_HAS("the checkpoint after clustering is not valid", "resume: resuming after the load"),
+                  LOG_HAS("resuming after clustering"));
+    else
+        check_log(d, LOG_HAS("the load's checkpoint is not valid"), LOG_HAS("resuming"));
     snprintf(p, sizeof p, "%s/out", d);
     dc_test_assert_same_outputs(g_ref[1], p, "an uninterrupted run and one resumed from a damaged checkpoint");
     ck_assert_int_eq(dc_test_count_entries(tmp), 0);
@@ -277,14 +274,10 @@ START_TEST(test_failure_kept)
                      1);
     ck_assert_int_eq(dc_test_count_entries(tmp), 0);
     ck_assert_int_eq(run_resume(d, NULL, 2, "--max-reject-rate 0.001", g_in), 1);
-    char *log = read_log(d);
-    ck_assert_msg(strstr(log, "reject rate") != NULL && strstr(log, "are kept") != NULL, "%s", log);
-    free(log);
+    check_log(d, LOG_HAS("reject rate", "are kept"), LOG_NONE);
     ck_assert_int_eq(checkpoint_dir(tmp, ck, sizeof ck), 1);
     ck_assert_int_eq(run_resume(d, NULL, 2, "", g_in), 0);
-    log = read_log(d);
-    ck_assert_msg(strstr(log, "resume: resuming after the load") != NULL, "%s", log);
-    free(log);
+    check_log(d, LOG_HAS("resume: resuming after the load"), LOG_NONE);
     snprintf(p, sizeof p, "%s/out", d);
     dc_test_assert_same_outputs(g_ref[1], p, "an uninterrupted run and one resumed after a failure");
     ck_assert_int_eq(dc_test_count_entries(tmp), 0);
@@ -307,29 +300,59 @@ START_TEST(test_refused)
                                  "2>'%s/log'",
                                  tmp, DANCU_BIN, tmp, d, g_in, d),
                      1);
-    char *log = read_log(d);
-    ck_assert_msg(strstr(log, "standard input cannot be resumed") != NULL, "%s", log);
-    free(log);
+    check_log(d, LOG_HAS("standard input cannot be resumed"), LOG_NONE);
     ck_assert_int_ne(run_resume(d, "resume-load", 1, "", g_in), 0);
     ck_assert_int_eq(checkpoint_dir(tmp, ck, sizeof ck), 1);
     ck_assert_int_eq(chmod(ck, 0755), 0);
     ck_assert_int_eq(run_resume(d, NULL, 1, "", g_in), 1);
-    log = read_log(d);
-    ck_assert_msg(strstr(log, "is not private") != NULL, "%s", log);
-    free(log);
+    check_log(d, LOG_HAS("is not private"), LOG_NONE);
     ck_assert_int_eq(chmod(ck, 0700), 0);
     int fd = open(ck, O_RDONLY | O_DIRECTORY);
     ck_assert_int_ge(fd, 0);
     ck_assert_int_eq(flock(fd, LOCK_EX | LOCK_NB), 0);
     ck_assert_int_eq(run_resume(d, NULL, 1, "", g_in), 1);
-    log = read_log(d);
-    ck_assert_msg(strstr(log, "in use by another run") != NULL, "%s", log);
-    free(log);
+    check_log(d, LOG_HAS("in use by another run"), LOG_NONE);
     close(fd);
     ck_assert_int_eq(run_resume(d, NULL, 1, "", g_in), 0);   /* the checkpoint is still good */
-    log = read_log(d);
-    ck_assert_msg(strstr(log, "resume: resuming after the load") != NULL, "%s", log);
-    free(log);
+    check_log(d, LOG_HAS("resume: resuming after the load"), LOG_NONE);
+    ck_assert_int_eq(dc_test_count_entries(tmp), 0);
+    dc_test_run("rm -rf '%s'", d);
+    free(d);
+}
+END_TEST
+
+/* SIGTERM after the load's checkpoint: the handler removes the staged
+ * outputs and leaves the checkpoint, and the same command resumes. (The
+ * signal is sent when the log says the checkpoint is written; should the
+ * run end first on a fast machine, it must have removed its folder.) */
+START_TEST(test_signal)
+{
+    char *d = dc_test_tmpdir("resume-signal");
+    char tmp[4200], ck[4400], p[4600], ref[4600];
+    snprintf(tmp, sizeof tmp, "%s/tmp", d);
+    snprintf(ref, sizeof ref, "%s/ref", d);
+    ck_assert_int_eq(dc_test_run("'%s' gen -q --people 30000 --seed 3 -o '%s/g' && '%s' run -q -t 2 --rules '%s' "
+                                 "-o '%s' '%s/g/exports'",
+                                 DANCU_BIN, d, DANCU_BIN, g_rules, ref, d),
+                     0);
+    snprintf(p, sizeof p, "%s/g/exports", d);
+    int rc = dc_test_run("mkdir '%s' && ('%s' run -v -t 2 --rules '%s' --resume --tmp-dir '%s' -o '%s/out' '%s' "
+                         "2>'%s/log' & p=$!; i=0; while kill -0 $p 2>/dev/null && ! grep -q 'checkpoint after the load "
+                         "written' '%s/log' && [ $i -lt 100000 ]; do sleep 0.002; i=$((i+1)); done; kill -TERM $p "
+                         "2>/dev/null; wait $p)",
+                         tmp, DANCU_BIN, g_rules, tmp, d, p, d, d);
+    if (rc == 1) {   /* interrupted */
+        check_log(d, LOG_HAS("checkpoint after the load written", "interrupted"), LOG_NONE);
+        ck_assert_int_eq(checkpoint_dir(tmp, ck, sizeof ck), 1);
+        snprintf(ck, sizeof ck, "%s/out", d);
+        ck_assert_int_le(dc_test_count_entries(ck), 0);   /* no output, no staging folder */
+        ck_assert_int_eq(run_resume(d, NULL, 2, "", p), 0);
+        check_log(d, LOG_HAS("resume: resuming after the load"), LOG_NONE);
+    } else {
+        ck_assert_int_eq(rc, 0);
+    }
+    snprintf(ck, sizeof ck, "%s/out", d);
+    dc_test_assert_same_outputs(ref, ck, "an uninterrupted run and one resumed after SIGTERM");
     ck_assert_int_eq(dc_test_count_entries(tmp), 0);
     dc_test_run("rm -rf '%s'", d);
     free(d);
@@ -346,6 +369,7 @@ static Suite *resume_suite(void)
     tcase_add_loop_test(tc, test_damaged, 0, 4);
     tcase_add_test(tc, test_failure_kept);
     tcase_add_test(tc, test_refused);
+    tcase_add_test(tc, test_signal);
     suite_add_tcase(s, tc);
     return s;
 }
