@@ -61,10 +61,13 @@
  * half-way leaves nothing behind (out of core, the spilled records are
  * dropped with dc_spill_reset).
  *
- * Lifetime: the folder is removed when the run succeeds; on an error, a
- * signal or a kill it is kept when it holds a checkpoint (the error says
- * so), so that the same command resumes. Without --resume nothing here
- * runs and no checkpoint is written.
+ * Lifetime: the folder is removed when the run succeeds; on an error it
+ * is kept when it holds a checkpoint (the error says so: the same command
+ * resumes), else removed; a signal (the CLI's handler removes staged
+ * outputs and the spill only) or a kill leaves it as it is. Folders of
+ * other fingerprints are never used nor removed (another job's, maybe);
+ * -v counts them. Without --resume nothing here runs and no checkpoint is
+ * written.
  */
 #include "run/dc_run.h"
 #include "match/dc_match.h"
@@ -278,6 +281,22 @@ static int wipe(dc_resume_t *rs)
     return open_store(rs);
 }
 
+/* Checkpoint folders of other fingerprints in `base` (changed inputs or
+ * options): never used, never removed by this run, but they hold records:
+ * said once. */
+static void note_others(const char *base, const char *mine)
+{
+    DIR *d = opendir(base);
+    struct dirent *e;
+    int n = 0;
+    while (d && (e = readdir(d))) n += !strncmp(e->d_name, "dancu-resume-", 13) && strcmp(e->d_name, mine);
+    if (d) closedir(d);
+    if (n)
+        dc_log(1, "resume: %d checkpoint folder%s of other inputs or options in %s (dancu-resume-*): not used; "
+                  "remove %s when that run will not be resumed",
+               n, n > 1 ? "s" : "", base, n > 1 ? "them" : "it");
+}
+
 int dc_resume_open(dc_run_t *run, const char *const *paths, size_t npaths)
 {
     dc_resume_t *rs = dc_xcalloc(1, sizeof *rs);
@@ -314,6 +333,7 @@ int dc_resume_open(dc_run_t *run, const char *const *paths, size_t npaths)
     }
     if (dc_store_generation(rs->store) == 0)
         dc_log(1, "resume: no checkpoint yet; checkpoints go to %s", rs->dir);
+    note_others(base, strrchr(rs->dir, '/') + 1);
     return 0;
 }
 

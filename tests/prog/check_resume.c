@@ -175,7 +175,8 @@ START_TEST(test_changed)
         opts = "--match-threshold 0.95";
     ck_assert_int_eq(dc_test_run("rm -rf '%s/out'", d), 0);
     ck_assert_int_eq(run_resume(d, NULL, 2, opts, in), 0);
-    check_log(d, LOG_HAS("no checkpoint yet"), LOG_HAS("resuming"));
+    check_log(d, LOG_HAS("no checkpoint yet", "resume: 1 checkpoint folder of other inputs or options"),
+              LOG_HAS("resuming"));
     snprintf(ref, sizeof ref, "%s/ref", d);
     ck_assert_int_eq(dc_test_run("'%s' run -q -t 2 --rules '%s' %s -o '%s' '%s'", DANCU_BIN, g_rules, opts, ref, in),
                      0);
