@@ -33,8 +33,10 @@
  * flock()ed for the whole run: a second run with the same fingerprint is
  * refused rather than sharing it. The fingerprint is XXH3-128 of a text
  * that names everything that decides the outputs:
- *   - the dancu version, the checkpoint format and the sizes of the
- *     structures it holds;
+ *   - the dancu version, the checkpoint format, the sizes of the
+ *     structures it holds, and the program file itself (XXH3 of
+ *     /proc/self/exe: a rebuilt dancu, whose code may load or match
+ *     differently, never resumes an older build's checkpoint);
  *   - the options that change outputs: --format, --compress,
  *     --csv-formulas, --scores, the thresholds (and whether given: the
  *     settings file's apply otherwise), --source-names, the load options
@@ -205,6 +207,7 @@ static int fingerprint(const dc_run_t *run, const char *const *paths, size_t npa
     dc_buf_printf(&b, "dancu %s resume %d record %zu model %zu cluster-stats %zu rule-stats %zu\n", DC_VERSION,
                   RESUME_FORMAT, sizeof(dc_record_t), sizeof(dc_model_t), sizeof(dc_cluster_stats_t),
                   sizeof(dc_rule_stats_t));
+    fp_file(&b, "program", "/proc/self/exe");   /* this very build: code changes between builds of one version */
     dc_buf_printf(&b, "outputs jsonl %d compress %d formulas %d scores %d naming %d\n", o->jsonl, o->compress,
                   dc_table_formula_guard, o->write_scores, (int)o->source_naming);
     dc_buf_printf(&b, "thresholds %.17g %d %.17g %d\n", o->match_threshold, o->match_threshold_given,
