@@ -49,9 +49,9 @@
  *     rewritten in place with its old mtime put back still changes ctime).
  * Options that do not change outputs are left out, so that they may
  * change between the killed run and its resumption: --threads,
- * --memory-limit, --out-of-core, --tmp-dir, --max-reject-rate (it only
- * decides whether the run goes on), --chunk-size, -o, --force, verbosity
- * and progress. Every attachment starts with a magic, its kind and the
+ * --memory-limit, --out-of-core, --max-reject-rate (it only decides
+ * whether the run goes on), -o, --force, --deliver, verbosity and
+ * progress (--tmp-dir is where the folder is: it must stay). Every attachment starts with a magic, its kind and the
  * fingerprint: a checkpoint of another run is never read as this one's.
  *
  * Validity: a checkpoint that cannot be read back whole (a damaged,
