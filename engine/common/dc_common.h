@@ -308,13 +308,11 @@ dc_table_t *dc_table_mem(dc_format_t fmt, const char *const *cols, size_t ncols)
  *  and columns) to `t` and empty `mem`. @return 0 or -1 (I/O error). */
 int dc_table_append(dc_table_t *t, dc_table_t *mem);
 uint64_t dc_table_rows(const dc_table_t *t);
-/*! dc_table_mem_bytes() : the formatted rows a memory table holds (its
- *  bytes and row count), to keep them elsewhere (`run --resume` keeps the
- *  rejects of the load in its checkpoint). */
-const char *dc_table_mem_bytes(const dc_table_t *mem, size_t *len, uint64_t *rows);
-/*! dc_table_mem_put() : put rows formatted earlier (dc_table_mem_bytes of
- *  a table of the same format and columns) back into memory table `mem`,
- *  after its rows: then dc_table_append() them. */
+/*! dc_table_mem_put() : put `rows` rows formatted earlier by a table of
+ *  the same format and columns (bytes of its file, without the CSV header
+ *  line; any piece of them, `rows` counting the rows it completes) into
+ *  memory table `mem`, after its rows: then dc_table_append() them
+ *  (`run --resume` copies the load's rejects from its checkpoint so). */
 void dc_table_mem_put(dc_table_t *mem, const char *bytes, size_t len, uint64_t rows);
 
 /*! dc_table_write_blocks() :

@@ -9,9 +9,12 @@
  *   1. after the load: the records and their strings as the store's
  *      sources and partitions (one source per input, in input order), and
  *      attachments "run-load" (the load's statistics per source, the stage
- *      timings so far, the record count per source), "run-rejects" (the
- *      rejects rows, formatted as the output table holds them) and, with
- *      declared extra columns, "run-extra" (their values, as text);
+ *      timings so far, the record count per source, the size and hash of
+ *      the rejects file) and, with declared extra columns, "run-extra"
+ *      (their values, as text); the rejects rows themselves are a file
+ *      beside the store, written by the loader as it goes (formatted as
+ *      the output table holds them, so that no run holds them in memory)
+ *      and copied from there into the output table;
  *   2. after clustering: attachments "run-match" (model, blocking and
  *      clustering statistics, weight histogram, thresholds as weights,
  *      stage timings) and one attachment per array the later stages read:
@@ -26,7 +29,8 @@
  * uninterrupted run by construction; the term frequencies are rebuilt
  * from the records (deterministic) rather than stored.
  *
- * The folder: <tmp>/dancu-resume-<fingerprint, 32 hex digits>, in
+ * The folder: <tmp>/dancu-resume-<fingerprint, 32 hex digits>, holding
+ * store/ (the record store) and rejects, in
  * --tmp-dir, else $TMPDIR, else the output folder's parent, mode 0700
  * (an existing one must be this user's real directory with no group or
  * other access: the name is predictable), files 0600 (the store's). It is
@@ -90,10 +94,12 @@
 
 #define RESUME_FORMAT 1
 static const char MAGIC[8] = {'D', 'C', 'R', 'E', 'S', 'U', 'M', '1'};
-enum { K_LOAD = 1, K_REJECTS, K_EXTRA, K_MATCH };
+enum { K_LOAD = 1, K_EXTRA = 3, K_MATCH };
 
 struct dc_resume {
     char dir[PATH_MAX];
+    char sdir[PATH_MAX + 8];   /* dir/store: the record store */
+    char rpath[PATH_MAX + 8];  /* dir/rejects: the load's rejects rows */
     int dfd;                   /* the folder, flock()ed for the run */
     dc_hash128_t fp;           /* the fingerprint */
     dc_store_t *store;
@@ -253,10 +259,12 @@ static int fingerprint(const dc_run_t *run, const char *const *paths, size_t npa
 
 /* ------------------------------------------------------------ the folder */
 
-/* Remove the regular files of the folder (a store: files only). */
-static void empty_folder(dc_resume_t *rs)
+/* Remove what folder `dfd` holds: its files and, at depth 0, its
+ * folders with their files (the store's; nothing deeper is made). Links
+ * are removed, never followed. */
+static void empty_at(int dfd, int depth)
 {
-    int fd = dup(rs->dfd);
+    int fd = dup(dfd);
     DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
     if (!d) {
         if (fd >= 0) close(fd);
@@ -264,15 +272,25 @@ static void empty_folder(dc_resume_t *rs)
     }
     rewinddir(d);
     struct dirent *e;
-    while ((e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) unlinkat(rs->dfd, e->d_name, 0);
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || unlinkat(dfd, e->d_name, 0) == 0 || depth)
+            continue;
+        int sub = openat(dfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (sub < 0) continue;
+        empty_at(sub, depth + 1);
+        close(sub);
+        unlinkat(dfd, e->d_name, AT_REMOVEDIR);
+    }
     closedir(d);
 }
+
+static void empty_folder(dc_resume_t *rs) { empty_at(rs->dfd, 0); }
 
 static int open_store(dc_resume_t *rs)
 {
     dc_store_opts_t so = {0, 0, 1};   /* zstd level 1: a checkpoint is written once, read at most once */
-    return dc_store_open(rs->dir, DC_STORE_CREATE, &so, &rs->store);
+    if (mkdir(rs->sdir, 0700) != 0 && errno != EEXIST) return dc_seterr("checkpoint folder %s: %s", rs->sdir, strerror(errno));
+    return dc_store_open(rs->sdir, DC_STORE_CREATE, &so, &rs->store);
 }
 
 /* Start again from an empty folder (a damaged or foreign checkpoint). */
@@ -311,6 +329,8 @@ int dc_resume_open(dc_run_t *run, const char *const *paths, size_t npaths)
     int n = snprintf(rs->dir, sizeof rs->dir, "%s/dancu-resume-%016llx%016llx", base, (unsigned long long)rs->fp.hi,
                      (unsigned long long)rs->fp.lo);
     if (n < 0 || (size_t)n >= sizeof rs->dir - 32) return dc_seterr("temporary folder %s: path too long", base);
+    snprintf(rs->sdir, sizeof rs->sdir, "%s/store", rs->dir);
+    snprintf(rs->rpath, sizeof rs->rpath, "%s/rejects", rs->dir);
     int created = mkdir(rs->dir, 0700) == 0;
     if (!created && errno != EEXIST) return dc_seterr("checkpoint folder %s: %s (--tmp-dir)", rs->dir, strerror(errno));
     struct stat ls, fs;
@@ -506,6 +526,45 @@ static uint32_t *get_extra(rd_t *r, dc_intern_t *in, size_t n)
     return xv;
 }
 
+/* The rejects file, a piece at a time (its rows are held in memory by
+ * nobody): its size and XXH3-64 chained over its 1 MiB pieces; with `to`,
+ * its rows (after a CSV header line) are appended to that table through
+ * the memory table `mem`, and `rows` added to its count. */
+#define REJ_PIECE ((size_t)1 << 20)
+static int rejects_pass(const char *path, int csv, dc_table_t *mem, dc_table_t *to, uint64_t rows, uint64_t *size,
+                        uint64_t *hash)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return dc_seterr("%s: %s", path, strerror(errno));
+    char *buf = dc_xmalloc(REJ_PIECE);
+    uint64_t h = 0, n = 0;
+    int rc = 0, header = csv;
+    size_t got;
+    while (rc == 0 && (got = fread(buf, 1, REJ_PIECE, f)) > 0) {
+        h = dc_hash64_seed(buf, got, h);
+        n += got;
+        if (!to) continue;
+        size_t skip = 0;
+        if (header) {
+            const char *nl = memchr(buf, '\n', got);
+            skip = nl ? (size_t)(nl - buf) + 1 : got;
+            header = !nl;
+        }
+        dc_table_mem_put(mem, buf + skip, got - skip, 0);
+        rc = dc_table_append(to, mem);
+    }
+    if (rc == 0 && ferror(f)) rc = dc_seterr("%s: read error", path);
+    if (rc == 0 && to) {
+        dc_table_mem_put(mem, "", 0, rows);
+        rc = dc_table_append(to, mem);
+    }
+    fclose(f);
+    free(buf);
+    *size = n;
+    *hash = h;
+    return rc;
+}
+
 /* The sources' records, written on the run's threads: one writer per
  * source (begun in source order, which is the generation's), put and
  * ended by whichever thread takes it (dc_store.h allows writers of
@@ -550,7 +609,7 @@ static int write_sources(dc_run_t *run, dc_store_txn_t *t, const uint64_t *count
 }
 
 /* Write the load checkpoint: generation 1 of an empty store. */
-static int save_load(dc_run_t *run, const char *rej, size_t rejlen, uint64_t rejrows)
+static int save_load(dc_run_t *run, uint64_t rejsize, uint64_t rejhash, uint64_t rejrows)
 {
     dc_resume_t *rs = run->resume;
     const dc_load_stats_t *L = &run->load;
@@ -582,12 +641,10 @@ static int save_load(dc_run_t *run, const char *rej, size_t rejlen, uint64_t rej
         w64(&b, L->bytes_in);
         wf64(&b, L->seconds);
         w64(&b, rejrows);
+        w64(&b, rejsize);
+        w64(&b, rejhash);
         put_stages(&b, run);
         rc = dc_store_txn_attach(t, "run-load", b.p, b.len);
-        dc_buf_clear(&b);
-        whead(&b, rs, K_REJECTS);
-        dc_buf_put(&b, rej, rejlen);
-        if (rc == 0) rc = dc_store_txn_attach(t, "run-rejects", b.p, b.len);
         if (rc == 0 && nx) {
             dc_buf_clear(&b);
             whead(&b, rs, K_EXTRA);
@@ -666,16 +723,16 @@ static int read_records(dc_run_t *run, dc_store_t *st, size_t nrec, dc_record_t 
 
 /* Restore the load from the checkpoint: 0, or -1 (dc_seterr: why it is
  * not valid) with the run untouched. */
-static int restore_load(dc_run_t *run, const char *const *paths, size_t npaths, dc_table_t *mem)
+static int restore_load(dc_run_t *run, const char *const *paths, size_t npaths, uint64_t *rej)
 {
     dc_resume_t *rs = run->resume;
     dc_store_t *st = rs->store;
-    dc_buf_t b = DC_BUF_INIT, rb = DC_BUF_INIT, xb = DC_BUF_INIT;
+    dc_buf_t b = DC_BUF_INIT, xb = DC_BUF_INIT;
     dc_load_stats_t L = {0};
     dc_stage_t stages[DC_MAX_STAGES] = {{0}};
     int nstages = 0;
     size_t nx = (size_t)dc_extra_count();
-    uint64_t nrec = 0, rejrows = 0;
+    uint64_t nrec = 0, rejrows = 0, rejsize = 0, rejhash = 0;
     int rc = attachment(rs, "run-load", &b);
     rd_t r = {b.p, b.len, 0, 0};
     if (rc == 0 && (!rhead(&r, rs, K_LOAD) || (nrec = r64(&r), r64(&r) != nx)))
@@ -696,12 +753,15 @@ static int restore_load(dc_run_t *run, const char *const *paths, size_t npaths, 
         L.bytes_in = r64(&r);
         L.seconds = rf64(&r);
         rejrows = r64(&r);
+        rejsize = r64(&r);
+        rejhash = r64(&r);
         if (get_stages(&r, stages, &nstages) || r.at != r.n || nrec != dc_store_nrecords(st) || nrec >= UINT32_MAX)
             rc = dc_seterr("run-load is damaged");
     }
-    if (rc == 0) rc = attachment(rs, "run-rejects", &rb);
-    rd_t rr = {rb.p, rb.len, 0, 0};
-    if (rc == 0 && !rhead(&rr, rs, K_REJECTS)) rc = dc_seterr("run-rejects is not this run's");
+    uint64_t size = 0, hash = 0;
+    if (rc == 0 && (rc = rejects_pass(rs->rpath, !run->opts.jsonl, NULL, NULL, 0, &size, &hash)) == 0 &&
+        (size != rejsize || hash != rejhash))
+        rc = dc_seterr("%s is damaged (%s)", rs->rpath, size != rejsize ? "its size" : "checksum mismatch");
     if (rc == 0 && nx) rc = attachment(rs, "run-extra", &xb);
     rd_t xr = {xb.p, xb.len, 0, 0};
     if (rc == 0 && nx && !rhead(&xr, rs, K_EXTRA)) rc = dc_seterr("run-extra is not this run's");
@@ -731,11 +791,10 @@ static int restore_load(dc_run_t *run, const char *const *paths, size_t npaths, 
         run->load = L;
         memcpy(run->stages, stages, sizeof stages);
         run->nstages = nstages;
-        dc_table_mem_put(mem, rr.p + rr.at, rr.n - rr.at, rejrows);
+        rej[0] = rejrows, rej[1] = rejsize, rej[2] = rejhash;
         dc_extra_bind(run->recs, run->nrec, run->xvals);
     }
     dc_buf_free(&b);
-    dc_buf_free(&rb);
     dc_buf_free(&xb);
     return rc;
 }
@@ -744,29 +803,41 @@ int dc_resume_load(dc_run_t *run, const char *const *paths, size_t npaths, const
 {
     dc_resume_t *rs = run->resume;
     dc_table_t *real = run->opts.load.rejects;
-    dc_table_t *mem = dc_table_mem(run->opts.jsonl ? DC_FMT_JSONL : DC_FMT_CSV, cols, ncols);
+    dc_format_t fmt = run->opts.jsonl ? DC_FMT_JSONL : DC_FMT_CSV;
+    int csv = fmt == DC_FMT_CSV;
+    dc_table_t *mem = dc_table_mem(fmt, cols, ncols);
     int rc = 0, restored = 0;
+    uint64_t rej[3], size, hash;   /* the rejects file: rows, size, hash */
     if (dc_store_generation(rs->store) > 0) {
         double t0 = dc_now();
-        if (restore_load(run, paths, npaths, mem) == 0) {
+        if (restore_load(run, paths, npaths, rej) == 0) {
             restored = 1;
             dc_log(1, "resume: resuming after the load: %zu records from the checkpoint in %.2f s", run->nrec,
                    dc_now() - t0);
+            /* the rejects rows into the output (checked a moment ago: a
+             * change since is an error, not a silent difference) */
+            rc = rejects_pass(rs->rpath, csv, mem, real, rej[0], &size, &hash);
+            if (rc == 0 && (size != rej[1] || hash != rej[2])) rc = dc_seterr("%s changed while it was read", rs->rpath);
         } else {
             dc_log(1, "resume: the load's checkpoint is not valid (%s): ignored, the load runs again", dc_geterr());
             rc = wipe(rs);
         }
     }
     if (!restored && rc == 0) {
-        run->opts.load.rejects = mem;   /* the rejects are kept for the checkpoint, then appended */
+        /* the rejects go to the checkpoint's file first, then from it to the output */
+        dc_table_t *file = dc_table_open_path(rs->rpath, fmt, 0, cols, ncols);
+        if (!file)
+            dc_log(1, "warning: resume: %s: no checkpoint after the load: the run goes on", dc_geterr());
+        run->opts.load.rejects = file ? file : real;
         rc = dc_run_load(run, paths, npaths);
         run->opts.load.rejects = real;
-        if (rc == 0) {
+        uint64_t rows = file ? dc_table_rows(file) : 0;
+        if (file && rc == 0) rc = dc_table_commit(file);
+        else if (file) dc_table_abort(file);
+        if (file && rc == 0) rc = rejects_pass(rs->rpath, csv, mem, real, rows, &size, &hash);
+        if (file && rc == 0) {
             double t0 = dc_now();
-            size_t len;
-            uint64_t rows;
-            const char *rej = dc_table_mem_bytes(mem, &len, &rows);
-            if (save_load(run, rej, len, rows) == 0) {
+            if (save_load(run, size, hash, rows) == 0) {
                 dc_log(1, "resume: checkpoint after the load written in %.2f s", dc_now() - t0);
                 dc_store_test_hook("resume-load");
             } else {
@@ -776,7 +847,6 @@ int dc_resume_load(dc_run_t *run, const char *const *paths, size_t npaths, const
             }
         }
     }
-    if (rc == 0 && real) rc = dc_table_append(real, mem);
     dc_table_abort(mem);
     return rc;
 }

@@ -120,23 +120,27 @@ START_TEST(test_kill_resume)
     char tmp[4200], ck[4400], p[8192];
     snprintf(tmp, sizeof tmp, "%s/tmp", d);
     ck_assert_int_ne(run_resume(d, cluster ? "resume-cluster" : "resume-load", threads, opts, g_in), 0);
-    /* the checkpoint: a private folder of private files */
+    /* the checkpoint: private folders (it, its store) of private files */
     ck_assert_int_eq(checkpoint_dir(tmp, ck, sizeof ck), 1);
-    struct stat st;
-    ck_assert_int_eq(stat(ck, &st), 0);
-    ck_assert_int_eq(st.st_mode & 0777, 0700);
-    DIR *dd = opendir(ck);
-    ck_assert_ptr_nonnull(dd);
-    struct dirent *e;
     int files = 0;
-    while ((e = readdir(dd))) {
-        if (e->d_name[0] == '.') continue;
-        snprintf(p, sizeof p, "%s/%s", ck, e->d_name);
-        ck_assert_int_eq(stat(p, &st), 0);
-        ck_assert_msg((st.st_mode & 0777) == 0600, "%s: mode %o", e->d_name, st.st_mode & 0777);
-        files++;
+    for (int sub = 0; sub < 2; sub++) {
+        char dir[4500];
+        snprintf(dir, sizeof dir, sub ? "%s/store" : "%s", ck);
+        struct stat st;
+        ck_assert_int_eq(stat(dir, &st), 0);
+        ck_assert_int_eq(st.st_mode & 0777, 0700);
+        DIR *dd = opendir(dir);
+        ck_assert_ptr_nonnull(dd);
+        struct dirent *e;
+        while ((e = readdir(dd))) {
+            if (e->d_name[0] == '.' || (!sub && !strcmp(e->d_name, "store"))) continue;
+            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+            ck_assert_int_eq(stat(p, &st), 0);
+            ck_assert_msg(S_ISREG(st.st_mode) && (st.st_mode & 0777) == 0600, "%s: mode %o", p, st.st_mode & 0777);
+            files++;
+        }
+        closedir(dd);
     }
-    closedir(dd);
     ck_assert_int_gt(files, 3);
     /* the same command resumes */
     ck_assert_int_eq(run_resume(d, NULL, threads, opts, g_in), 0);
@@ -221,20 +225,25 @@ static void damage(const char *path)
  * outputs: _i 0, an attachment of the cluster checkpoint (matching runs
  * again from the load's); 1, a partition of the load checkpoint (the run
  * starts over); 2, another run's checkpoint in this run's folder (foreign:
- * the run starts over); 3, a truncated attachment of the cluster's. */
+ * the run starts over); 3, a truncated attachment of the cluster's; 4,
+ * the load's rejects file (the run starts over). */
 START_TEST(test_damaged)
 {
     char *d = dc_test_tmpdir("resume-damaged");
-    char tmp[4200], ck[4400], f[4800], p[4600];
+    char tmp[4200], ck[4400], st[4500], f[4800], p[4600];
     snprintf(tmp, sizeof tmp, "%s/tmp", d);
     ck_assert_int_ne(run_resume(d, "resume-cluster", 2, "", g_in), 0);
     ck_assert_int_eq(checkpoint_dir(tmp, ck, sizeof ck), 1);
+    snprintf(st, sizeof st, "%s/store", ck);
     if (_i == 0 || _i == 3) {
-        newest(ck, "a", f, sizeof f);
+        newest(st, "a", f, sizeof f);
         if (_i == 0) damage(f);
         else ck_assert_int_eq(truncate(f, 40), 0);
     } else if (_i == 1) {
-        newest(ck, "p", f, sizeof f);
+        newest(st, "p", f, sizeof f);
+        damage(f);
+    } else if (_i == 4) {
+        snprintf(f, sizeof f, "%s/rejects", ck);
         damage(f);
     } else {   /* another run's checkpoint (other settings) under this run's name */
         char other[4600];
@@ -244,7 +253,7 @@ START_TEST(test_damaged)
                                      other, DANCU_BIN, other, other, g_in),
                          137);
         ck_assert_int_eq(checkpoint_dir(other, f, sizeof f), 1);
-        ck_assert_int_eq(dc_test_run("rm -f '%s'/* && cp -p '%s'/* '%s'/", ck, f, ck), 0);
+        ck_assert_int_eq(dc_test_run("rm -rf '%s'/* && cp -rp '%s'/* '%s'/", ck, f, ck), 0);
     }
     ck_assert_int_eq(run_resume(d, NULL, 2, "", g_in), 0);
     if (_i == 0 || _i == 3)
@@ -367,7 +376,7 @@ static Suite *resume_suite(void)
     tcase_add_unchecked_fixture(tc, setup, teardown);
     tcase_add_loop_test(tc, test_kill_resume, 0, 8);
     tcase_add_loop_test(tc, test_changed, 0, 3);
-    tcase_add_loop_test(tc, test_damaged, 0, 4);
+    tcase_add_loop_test(tc, test_damaged, 0, 5);
     tcase_add_test(tc, test_failure_kept);
     tcase_add_test(tc, test_refused);
     tcase_add_test(tc, test_signal);
