@@ -108,6 +108,20 @@ static int run_resume(const char *dir, const char *kill, int threads, const char
                        dir, env, DANCU_BIN, threads, g_rules, dir, opts, dir, in, dir);
 }
 
+/* The end of a test that resumed a run in `d`: d/out holds the outputs of
+ * `ref` (timings masked), nothing is left in d/tmp (the checkpoint is
+ * removed on success); then d goes. */
+static void finish(char *d, const char *ref, const char *what)
+{
+    char p[4200];
+    snprintf(p, sizeof p, "%s/out", d);
+    dc_test_assert_same_outputs(ref, p, what);
+    snprintf(p, sizeof p, "%s/tmp", d);
+    ck_assert_int_eq(dc_test_count_entries(p), 0);
+    dc_test_run("rm -rf '%s'", d);
+    free(d);
+}
+
 /* A run killed right after a checkpoint, then the same command: it
  * resumes from that checkpoint and its outputs are the uninterrupted
  * run's. _i: bit 0 the thread count, bit 1 the checkpoint (load,
@@ -148,11 +162,7 @@ START_TEST(test_kill_resume)
     if (cluster) check_log(d, LOG_HAS("resume: resuming after the load", "resume: resuming after clustering"),
                            LOG_HAS("Nguyen", "Phone"));
     else check_log(d, LOG_HAS("resume: resuming after the load"), LOG_HAS("resuming after clustering", "Nguyen", "Phone"));
-    snprintf(p, sizeof p, "%s/out", d);
-    dc_test_assert_same_outputs(g_ref[threads - 1], p, "an uninterrupted run and a resumed one");
-    ck_assert_int_eq(dc_test_count_entries(tmp), 0);   /* removed on success */
-    dc_test_run("rm -rf '%s'", d);
-    free(d);
+    finish(d, g_ref[threads - 1], "an uninterrupted run and a resumed one");
 }
 END_TEST
 
@@ -230,7 +240,7 @@ static void damage(const char *path)
 START_TEST(test_damaged)
 {
     char *d = dc_test_tmpdir("resume-damaged");
-    char tmp[4200], ck[4400], st[4500], f[4800], p[4600];
+    char tmp[4200], ck[4400], st[4500], f[4800];
     snprintf(tmp, sizeof tmp, "%s/tmp", d);
     ck_assert_int_ne(run_resume(d, "resume-cluster", 2, "", g_in), 0);
     ck_assert_int_eq(checkpoint_dir(tmp, ck, sizeof ck), 1);
@@ -261,11 +271,7 @@ START_TEST(test_damaged)
                   LOG_HAS("resuming after clustering"));
     else
         check_log(d, LOG_HAS("the load's checkpoint is not valid"), LOG_HAS("resuming"));
-    snprintf(p, sizeof p, "%s/out", d);
-    dc_test_assert_same_outputs(g_ref[1], p, "an uninterrupted run and one resumed from a damaged checkpoint");
-    ck_assert_int_eq(dc_test_count_entries(tmp), 0);
-    dc_test_run("rm -rf '%s'", d);
-    free(d);
+    finish(d, g_ref[1], "an uninterrupted run and one resumed from a damaged checkpoint");
 }
 END_TEST
 
@@ -276,7 +282,7 @@ END_TEST
 START_TEST(test_failure_kept)
 {
     char *d = dc_test_tmpdir("resume-failure");
-    char tmp[4200], ck[4400], p[4600];
+    char tmp[4200], ck[4400];
     snprintf(tmp, sizeof tmp, "%s/tmp", d);
     ck_assert_int_eq(dc_test_run("mkdir '%s' && '%s' run -q --rules '%s' --max-reject-rate 0.001 --tmp-dir '%s' "
                                  "-o '%s/plain' '%s' 2>/dev/null",
@@ -288,11 +294,7 @@ START_TEST(test_failure_kept)
     ck_assert_int_eq(checkpoint_dir(tmp, ck, sizeof ck), 1);
     ck_assert_int_eq(run_resume(d, NULL, 2, "", g_in), 0);
     check_log(d, LOG_HAS("resume: resuming after the load"), LOG_NONE);
-    snprintf(p, sizeof p, "%s/out", d);
-    dc_test_assert_same_outputs(g_ref[1], p, "an uninterrupted run and one resumed after a failure");
-    ck_assert_int_eq(dc_test_count_entries(tmp), 0);
-    dc_test_run("rm -rf '%s'", d);
-    free(d);
+    finish(d, g_ref[1], "an uninterrupted run and one resumed after a failure");
 }
 END_TEST
 
@@ -361,11 +363,7 @@ START_TEST(test_signal)
     } else {
         ck_assert_int_eq(rc, 0);
     }
-    snprintf(ck, sizeof ck, "%s/out", d);
-    dc_test_assert_same_outputs(ref, ck, "an uninterrupted run and one resumed after SIGTERM");
-    ck_assert_int_eq(dc_test_count_entries(tmp), 0);
-    dc_test_run("rm -rf '%s'", d);
-    free(d);
+    finish(d, ref, "an uninterrupted run and one resumed after SIGTERM");
 }
 END_TEST
 
