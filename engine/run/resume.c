@@ -29,11 +29,11 @@
  * uninterrupted run by construction; the term frequencies are rebuilt
  * from the records (deterministic) rather than stored.
  *
- * The folder: <tmp>/dancu-resume-<fingerprint, 32 hex digits>, holding
- * store/ (the record store) and rejects, in
- * --tmp-dir, else $TMPDIR, else the output folder's parent, mode 0700
- * (an existing one must be this user's real directory with no group or
- * other access: the name is predictable), files 0600 (the store's). It is
+ * The folder: <tmp>/dancu-resume-<fingerprint, 32 hex digits> in
+ * --tmp-dir, else $TMPDIR, else the output folder's parent, holding store/
+ * (the record store) and rejects; folders mode 0700 (an existing one must
+ * be this user's real directory with no group or other access: the name
+ * is predictable), files 0600 (the store's, dc_outfile's). It is
  * flock()ed for the whole run: a second run with the same fingerprint is
  * refused rather than sharing it. The fingerprint is XXH3-128 of a text
  * that names everything that decides the outputs:
@@ -55,14 +55,17 @@
  * change between the killed run and its resumption: --threads,
  * --memory-limit, --out-of-core, --max-reject-rate (it only decides
  * whether the run goes on), -o, --force, --deliver, verbosity and
- * progress (--tmp-dir is where the folder is: it must stay). Every attachment starts with a magic, its kind and the
- * fingerprint: a checkpoint of another run is never read as this one's.
+ * progress (--tmp-dir is where the folder is: it must stay). Every
+ * attachment starts with a magic, its kind and the fingerprint: a
+ * checkpoint of another run is never read as this one's.
  *
  * Validity: a checkpoint that cannot be read back whole (a damaged,
  * truncated, foreign or inconsistent file; the store checks every block)
  * is ignored with a log line and its stage runs again: a damaged load
  * checkpoint empties the folder (the cluster checkpoint depends on it), a
- * damaged cluster checkpoint is written again over the load's. Restoring
+ * damaged cluster checkpoint is written again over the load's. The
+ * rejects file is checked against run-load (size, XXH3 chained over 1 MiB
+ * pieces) before anything is used, and copied once all is. Restoring
  * builds everything aside and only then hands it to the run, so a failure
  * half-way leaves nothing behind (out of core, the spilled records are
  * dropped with dc_spill_reset).
@@ -94,7 +97,7 @@
 
 #define RESUME_FORMAT 1
 static const char MAGIC[8] = {'D', 'C', 'R', 'E', 'S', 'U', 'M', '1'};
-enum { K_LOAD = 1, K_EXTRA = 3, K_MATCH };
+enum { K_LOAD = 1, K_EXTRA, K_MATCH };   /* attachment kinds */
 
 struct dc_resume {
     char dir[PATH_MAX];
