@@ -17,13 +17,14 @@
  *      and copied from there into the output table;
  *   2. after clustering: attachments "run-match" (model, blocking and
  *      clustering statistics, weight histogram, thresholds as weights,
- *      stage timings) and one attachment per array the later stages read:
- *      the candidate pairs, their level patterns and weights, the refused
- *      links, the clusters (record -> cluster, offsets, members,
- *      probabilities, citizen keys). Arrays go in as they are held (no
- *      copy into one buffer): host byte order, so a checkpoint is read by
- *      the build and machine that wrote it (the fingerprint holds the
- *      version and the sizes of the structures).
+ *      stage timings) and the arrays the later stages read: the candidate
+ *      pairs, their level patterns and weights, the refused links, the
+ *      clusters (record -> cluster, offsets, members, probabilities,
+ *      citizen keys), each in attachments of at most 8 MiB ("run-pairs.0",
+ *      ...: compressing one takes a buffer of its size, bounded so at any
+ *      scale). Arrays go in as they are held (no copy into one buffer):
+ *      host byte order, so a checkpoint is read by the build and machine
+ *      that wrote it (the fingerprint holds the program's hash).
  * The later stages (links, review, model.json, merge, citizens, report)
  * run as always on the restored state, so the outputs are the ones of an
  * uninterrupted run by construction; the term frequencies are rebuilt
@@ -856,7 +857,27 @@ int dc_resume_load(dc_run_t *run, const char *const *paths, size_t npaths, const
 
 /* ------------------------------------------------ the cluster checkpoint */
 
-/* The arrays the later stages read, one attachment each, in this order. */
+/* The arrays the later stages read, in this order, each in attachments
+ * of at most `piece` bytes ("run-pairs.0", "run-pairs.1", ...): what
+ * compressing one takes (a buffer of its size, and the compressed copy)
+ * stays bounded at any scale (the citizen keys are 1.6 GB at 100M people,
+ * random, incompressible). The test hook DANCU_TEST_RESUME_PIECE=BYTES
+ * makes pieces small. */
+#define PIECE_DEFAULT ((uint64_t)8 << 20)
+
+static uint64_t piece_bytes(void)
+{
+    const char *e = getenv("DANCU_TEST_RESUME_PIECE");
+    uint64_t v = e && *e ? strtoull(e, NULL, 10) : 0;
+    return v ? v : PIECE_DEFAULT;
+}
+
+/* Attachment name of piece i of array k. */
+static void piece_name(char out[DC_STORE_ATT_NAME_MAX + 1], const char *array, uint64_t i)
+{
+    snprintf(out, DC_STORE_ATT_NAME_MAX + 1, "%s.%llu", array, (unsigned long long)i);
+}
+
 enum { A_PAIRS, A_PATS, A_SCORES, A_REFUSED, A_OF, A_OFF, A_MEMBERS, A_PROB, A_KEYS, NARRAYS };
 static const char *const ARRAY_NAME[NARRAYS] = {"run-pairs", "run-patterns", "run-scores",
                                                 "run-refused", "run-cluster-of", "run-cluster-offsets",
@@ -889,6 +910,8 @@ void dc_resume_save_match(dc_run_t *run)
     w64(&b, ms->nrefused);
     w64(&b, run->cl.ncl);
     w64(&b, run->cl.off[run->cl.ncl]);
+    uint64_t piece = piece_bytes();
+    w64(&b, piece);
     dc_buf_put(&b, &ms->model, sizeof ms->model);
     w64(&b, ms->bstats.nrules);
     if (ms->bstats.nrules) dc_buf_put(&b, ms->bstats.rule, ms->bstats.nrules * sizeof *ms->bstats.rule);
@@ -917,7 +940,12 @@ void dc_resume_save_match(dc_run_t *run)
     uint64_t len[NARRAYS];
     array_sizes(run->nrec, ms->npairs, ms->nrefused, cl->ncl, cl->off[cl->ncl], len);
     for (size_t k = 0; k < NARRAYS && rc == 0; k++)
-        rc = dc_store_txn_attach(t, ARRAY_NAME[k], len[k] ? arr[k] : "", (size_t)len[k]);
+        for (uint64_t at = 0, i = 0; rc == 0 && (at < len[k] || i == 0); at += piece, i++) {
+            char name[DC_STORE_ATT_NAME_MAX + 1];
+            piece_name(name, ARRAY_NAME[k], i);
+            rc = dc_store_txn_attach(t, name, len[k] ? (const char *)arr[k] + at : "",
+                                     (size_t)DC_MIN(piece, len[k] - at));
+        }
     if (rc == 0) rc = dc_store_commit(t);
     else dc_store_abort(t);
     malloc_trim(0);   /* the compression buffers */
@@ -943,7 +971,7 @@ static int restore_match(dc_run_t *run)
         dc_buf_free(&b);
         return rc;
     }
-    uint64_t npairs = r64(&r), nrefused = r64(&r), ncl = r64(&r), nmembers = r64(&r);
+    uint64_t npairs = r64(&r), nrefused = r64(&r), ncl = r64(&r), nmembers = r64(&r), piece = r64(&r);
     dc_model_t model;
     rraw(&r, &model, sizeof model);
     dc_block_stats_t bs = {0};
@@ -965,19 +993,22 @@ static int restore_match(dc_run_t *run)
     dc_stage_t stages[DC_MAX_STAGES] = {{0}};
     int nstages = 0;
     if (get_stages(&r, stages, &nstages) || r.at != r.n || ncl > run->nrec || nmembers != run->nrec ||
-        nrefused > npairs)
+        nrefused > npairs || npairs > (uint64_t)run->nrec * run->nrec || !piece)
         rc = dc_seterr("run-match is damaged");
     dc_buf_free(&b);
-    /* the arrays, each its attachment's buffer */
+    /* the arrays, piece by piece */
     void *arr[NARRAYS] = {NULL};
     uint64_t len[NARRAYS];
     array_sizes(run->nrec, npairs, nrefused, ncl, nmembers, len);
     for (size_t k = 0; k < NARRAYS && rc == 0; k++) {
-        rc = attachment(rs, ARRAY_NAME[k], &b);
-        if (rc == 0 && b.len != len[k]) rc = dc_seterr("%s is damaged (its size)", ARRAY_NAME[k]);
-        if (rc == 0) {
-            arr[k] = b.p ? b.p : dc_xmalloc(1);
-            b = (dc_buf_t)DC_BUF_INIT;
+        arr[k] = dc_xmalloc(len[k] ? (size_t)len[k] : 1);
+        for (uint64_t at = 0, i = 0; rc == 0 && (at < len[k] || i == 0); at += piece, i++) {
+            char name[DC_STORE_ATT_NAME_MAX + 1];
+            piece_name(name, ARRAY_NAME[k], i);
+            uint64_t want = DC_MIN(piece, len[k] - at);
+            rc = attachment(rs, name, &b);
+            if (rc == 0 && b.len != want) rc = dc_seterr("%s is damaged (its size)", name);
+            if (rc == 0 && want) memcpy((char *)arr[k] + at, b.p, (size_t)want);
         }
     }
     dc_buf_free(&b);

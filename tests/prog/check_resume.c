@@ -99,10 +99,13 @@ static int checkpoint_dir(const char *tmp, char *out, size_t cap)
 /* Run dancu with --resume and the test's settings on `in` into dir/out,
  * --tmp-dir dir/tmp, stderr to dir/log, extra options `opts`. With `kill`
  * (a hook point) the run must die there. */
+static const char *g_piece;   /* DANCU_TEST_RESUME_PIECE for the next run_resume, NULL: none */
+
 static int run_resume(const char *dir, const char *kill, int threads, const char *opts, const char *in)
 {
-    char env[128] = "";
+    char env[160] = "";
     if (kill) snprintf(env, sizeof env, "DANCU_TEST_STORE_KILL_AT=%s ", kill);
+    if (g_piece) snprintf(env + strlen(env), sizeof env - strlen(env), "DANCU_TEST_RESUME_PIECE=%s ", g_piece);
     return dc_test_run("mkdir -p '%s/tmp' && %s'%s' run -v -t %d --rules '%s' --resume --tmp-dir '%s/tmp' %s -o '%s/out' "
                        "'%s' 2>'%s/log'",
                        dir, env, DANCU_BIN, threads, g_rules, dir, opts, dir, in, dir);
@@ -124,8 +127,9 @@ static void finish(char *d, const char *ref, const char *what)
 
 /* A run killed right after a checkpoint, then the same command: it
  * resumes from that checkpoint and its outputs are the uninterrupted
- * run's. _i: bit 0 the thread count, bit 1 the checkpoint (load,
- * cluster), bit 2 in memory or out of core. */
+ * run's. _i: bit 0 the thread count (at 2 the cluster checkpoint's arrays
+ * go in pieces of 1000 bytes), bit 1 the checkpoint (load, cluster), bit 2
+ * in memory or out of core. */
 START_TEST(test_kill_resume)
 {
     int threads = 1 + (_i & 1), cluster = (_i >> 1) & 1;
@@ -133,7 +137,9 @@ START_TEST(test_kill_resume)
     char *d = dc_test_tmpdir("resume-kill");
     char tmp[4200], ck[4400], p[8192];
     snprintf(tmp, sizeof tmp, "%s/tmp", d);
+    g_piece = threads == 2 ? "1000" : NULL;
     ck_assert_int_ne(run_resume(d, cluster ? "resume-cluster" : "resume-load", threads, opts, g_in), 0);
+    g_piece = NULL;
     /* the checkpoint: private folders (it, its store) of private files */
     ck_assert_int_eq(checkpoint_dir(tmp, ck, sizeof ck), 1);
     int files = 0;
