@@ -36,6 +36,7 @@ static const dc_cmd_opt_t run_opts[] = {
     {DC_OPT_MEMORY_LIMIT, NULL, NULL, NULL},
     {DC_OPT_OUT_OF_CORE, NULL, NULL, NULL},
     {DC_OPT_TMP_DIR, NULL, NULL, NULL},
+    {DC_OPT_RESUME, NULL, NULL, NULL},
     {DC_OPT_PROGRESS, NULL, NULL, NULL},
     DC_CMD_OPTS_INPUT,
     DC_CMD_OPTS_NORM,
@@ -92,6 +93,7 @@ static void opts_from_cli(const dc_optvals_t *v, dc_run_opts_t *o)
     }
     if (v->set[DC_OPT_OUT_OF_CORE]) o->out_of_core = (int)v->num[DC_OPT_OUT_OF_CORE];   /* DC_OOC_* order */
     o->tmp_dir = v->str[DC_OPT_TMP_DIR];
+    o->resume = v->set[DC_OPT_RESUME] != 0;
     if (v->set[DC_OPT_CSV_FORMULAS]) dc_table_formula_mode(v->str[DC_OPT_CSV_FORMULAS]);
     if (v->set[DC_OPT_SOURCE_NAMES]) o->source_naming = (dc_source_naming_t)v->num[DC_OPT_SOURCE_NAMES];
     dc_cli_load_opts(v, &o->load);
@@ -116,6 +118,9 @@ int dc_cmd_run(int argc, char **argv)
     if (!o.outdir) bad = dc_cli_usage_error("run", "-o OUTDIR is required");
     else if (v.argi >= argc) bad = dc_cli_usage_error("run", "no input file");
     else if (o.retrain && !o.master_dir) bad = dc_cli_usage_error("run", "--retrain needs --master DIR");
+    else if (o.resume && o.master_dir)
+        bad = dc_cli_usage_error("run", "--resume is not available with --master (a load into a master is atomic: "
+                                        "run it again)");
     else if (v.set[DC_OPT_SCHEMA] && !v.set[DC_OPT_DELIVER]) bad = dc_cli_usage_error("run", "--schema needs --deliver");
     else if (o.match_threshold_given && o.review_threshold_given && o.review_threshold > o.match_threshold)
         bad = dc_cli_usage_error("run", "--review-threshold must not exceed --match-threshold");

@@ -151,7 +151,10 @@ const dc_opt_t dc_opts[DC_OPT__COUNT] = {
                             "keep the records on disk (in --tmp-dir): auto when only that fits --memory-limit; "
                             "the outputs are the same either way"},
     [DC_OPT_TMP_DIR] = {"tmp-dir", 0, DC_ARG_PATH, "DIR", NULL, B_NONE, 0, "$TMPDIR, else the output folder's parent",
-                        "where the out-of-core path keeps its private temporary folder"},
+                        "where the out-of-core path and --resume keep their private temporary folders"},
+    [DC_OPT_RESUME] = {"resume", 0, DC_ARG_NONE, NULL, NULL, B_NONE, 0, NULL,
+                       "resumable: checkpoints after the load and after clustering in --tmp-dir; a run killed or "
+                       "failed after one resumes from it when run again with --resume (docs/PERFORMANCE.md)"},
     [DC_OPT_SAMPLE_SIZE] = {"sample-size", 0, DC_ARG_INT, "N", NULL, B_RUN, DC_RUN_P_SAMPLE_SIZE, "200",
                             "rows to draw for labelling"},
 };

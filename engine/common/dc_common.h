@@ -308,6 +308,12 @@ dc_table_t *dc_table_mem(dc_format_t fmt, const char *const *cols, size_t ncols)
  *  and columns) to `t` and empty `mem`. @return 0 or -1 (I/O error). */
 int dc_table_append(dc_table_t *t, dc_table_t *mem);
 uint64_t dc_table_rows(const dc_table_t *t);
+/*! dc_table_mem_put() : put `rows` rows formatted earlier by a table of
+ *  the same format and columns (bytes of its file, without the CSV header
+ *  line; any piece of them, `rows` counting the rows it completes) into
+ *  memory table `mem`, after its rows: then dc_table_append() them
+ *  (`run --resume` copies the load's rejects from its checkpoint so). */
+void dc_table_mem_put(dc_table_t *mem, const char *bytes, size_t len, uint64_t rows);
 
 /*! dc_table_write_blocks() :
  *  Rows [0, nrows) of `t`, formatted in blocks of `block` rows by

@@ -132,8 +132,8 @@ int dc_table_append(dc_table_t *t, dc_table_t *mem)
 {
     int rc = 0;
     if (t->cell || mem->cell) rc = dc_seterr("%s: row incomplete", t->out ? dc_outfile_path(t->out) : "table");
+    if (rc == 0) t->rows += mem->rows;   /* (rows put with no bytes: dc_table_mem_put) */
     if (rc == 0 && mem->b.len) {
-        t->rows += mem->rows;
         if (t->out && mem->b.len >= FLUSH_AT) {
             /* a large block goes to the file as it is (same bytes, one copy less) */
             if (t->b.len) rc = dc_outfile_buf(t->out, &t->b);
@@ -521,3 +521,10 @@ void dc_table_abort(dc_table_t *t)
 
 const char *dc_table_path(const dc_table_t *t) { return t->out ? dc_outfile_path(t->out) : ""; }
 uint64_t dc_table_rows(const dc_table_t *t) { return t->rows; }
+
+void dc_table_mem_put(dc_table_t *mem, const char *bytes, size_t len, uint64_t rows)
+{
+    if (len) dc_buf_put(&mem->b, bytes, len);
+    mem->rows += rows;
+    mem->row_start = mem->b.len;
+}

@@ -26,7 +26,8 @@
  *     already renamed by a commit in progress, the staging folder);
  *   - SIGKILL or power loss before the commit: the hidden staging folder
  *     remains, with no _SUCCESS; the next run refuses the folder (not
- *     empty) unless --force, which deletes stale staging folders;
+ *     empty) unless --force, which deletes stale staging folders (with
+ *     --resume a folder holding only such folders counts as empty);
  *   - SIGKILL or power loss during the commit (the renames, then the
  *     marker's rename): some outputs may already be in OUTDIR, never
  *     _SUCCESS. The commit cannot be one rename: the outputs are files of
@@ -238,7 +239,11 @@ int dc_output_begin(dc_run_t *run)
         rewinddir(d0);   /* a dup shares the descriptor's offset */
         struct dirent *e0;
         int nonempty = 0;
-        while (!nonempty && (e0 = readdir(d0))) nonempty = strcmp(e0->d_name, ".") && strcmp(e0->d_name, "..");
+        /* --resume: the staging folders of killed runs do not count (the
+         * lock above shows that no live run owns them; they go below) */
+        while (!nonempty && (e0 = readdir(d0)))
+            nonempty = strcmp(e0->d_name, ".") && strcmp(e0->d_name, "..") &&
+                       !(run->opts.resume && !strncmp(e0->d_name, ".dancu-run.", 11));
         closedir(d0);
         if (nonempty) {
             rc = dc_seterr("output directory %s is not empty (use --force to write into it)", outdir);
@@ -250,7 +255,8 @@ int dc_output_begin(dc_run_t *run)
         rc = dc_seterr("cannot remove %s/_SUCCESS: %s", outdir, strerror(errno));
         goto fail;
     }
-    /* Staging folders of earlier killed runs (only reachable with --force),
+    /* Staging folders of earlier killed runs (only reachable with --force
+     * or --resume),
      * removed without following links (remove_stage_at). */
     int fd3 = dup(dfd);
     DIR *d = fd3 >= 0 ? fdopendir(fd3) : NULL;

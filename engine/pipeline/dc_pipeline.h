@@ -7,17 +7,23 @@
  *
  *   inputs    the input list checked and put in canonical order
  *             (dc_source_list_make: one source name per file, sorted)
+ *   resume    --resume (plain runs): the fingerprint and the private
+ *             checkpoint folder (engine/run/resume.c)
  *   memory    the up-front memory estimate against --memory-limit; it
  *             chooses the out-of-core path when only that fits
  *   spill     out of core (plain runs, M_RUN): the disk check, the private
  *             temporary folder; the load then spills the records there
  *             and maps them back (engine/run/spill.c)
  *   stage     the staged output set (dc_output_begin) and its rejects table
- *   load      load + normalize every file (dc_run_load)
+ *   load      load + normalize every file (dc_run_load); with --resume
+ *             restored from the load checkpoint, else written to it
  *   reject    the --max-reject-rate check
+ *   resume-match  --resume: the matching state from the cluster
+ *             checkpoint (block, score and cluster then do nothing)
  *   block     blocking keys -> candidate pairs (dc_block_run)
  *   score     comparison, estimation, match weights (dc_score_run)
- *   cluster   union-find with cannot-link evidence, citizen keys
+ *   cluster   union-find with cannot-link evidence, citizen keys; with
+ *             --resume the cluster checkpoint
  *   links     review, model, links (dc_match_write); pairs released
  *   merge     display forms of names (dc_merge_prepare)
  *   citizens  survivorship and the citizens table

@@ -7,7 +7,11 @@
  * -1 with dc_seterr(). Memory checks after the stages that grow the
  * process are a flag of the stage, not code repeated after each call. On
  * failure the loop aborts the staged outputs, so no stage cleans up after
- * another.
+ * another. Resuming (--resume, engine/run/resume.c) is stages too: resume
+ * opens the checkpoint folder, load restores or writes the load
+ * checkpoint, resume-match restores the matching state (c->matched: block,
+ * score and cluster then return at once) or cluster writes it; the loop's
+ * end removes the folder on success and keeps it on failure.
  */
 #include "pipeline/dc_pipeline.h"
 #include "match/dc_match.h"
@@ -21,7 +25,10 @@ typedef struct pctx {
     size_t npaths;
     dc_source_list_t list;
     dc_buf_t manifest;          /* model.json "run" member */
+    int matched;                /* --resume: block, score and cluster restored from the checkpoint */
 } pctx_t;
+
+static const char *const rej_cols[] = {"source", "line", "reason", "raw"};
 
 /* Modes: which variations of the pipeline a stage belongs to. */
 enum { M_RUN = 1, M_MASTER = 2, M_EXPORT = 4, M_BOTH = M_RUN | M_MASTER };
@@ -43,6 +50,13 @@ static int st_inputs(dc_run_t *run, pctx_t *c)
     return 0;
 }
 
+/* --resume (engine/run/resume.c): the fingerprint and the checkpoint
+ * folder, before any work. */
+static int st_resume(dc_run_t *run, pctx_t *c)
+{
+    return run->opts.resume ? dc_resume_open(run, c->paths, c->npaths) : 0;
+}
+
 static int st_memory(dc_run_t *run, pctx_t *c)
 {
     return dc_run_check_memory_early(run, c->paths, c->npaths);
@@ -58,7 +72,6 @@ static int st_spill(dc_run_t *run, pctx_t *c)
 static int st_stage(dc_run_t *run, pctx_t *c)
 {
     DC_UNUSED(c);
-    static const char *const rej_cols[] = {"source", "line", "reason", "raw"};
     if (dc_output_begin(run)) return -1;
     run->opts.load.rejects = dc_output_table(run, "rejects", rej_cols, 4);
     return run->opts.load.rejects ? 0 : -1;
@@ -67,7 +80,11 @@ static int st_stage(dc_run_t *run, pctx_t *c)
 static int st_load(dc_run_t *run, pctx_t *c)
 {
     /* the settings first: the load stage reads the extra columns they declare */
-    if (dc_match_settings(run) || dc_run_load(run, c->paths, c->npaths)) return -1;
+    if (dc_match_settings(run)) return -1;
+    /* --resume: from the load's checkpoint, else loaded and checkpointed */
+    if (run->resume ? dc_resume_load(run, c->paths, c->npaths, rej_cols, DC_ARRAY_LEN(rej_cols))
+                    : dc_run_load(run, c->paths, c->npaths))
+        return -1;
     dc_log(1, "loaded %llu rows: %llu accepted, %llu rejected", (unsigned long long)run->load.rows_in,
            (unsigned long long)run->load.rows_ok, (unsigned long long)run->load.rows_rejected);
     return 0;
@@ -82,9 +99,23 @@ static int st_reject(dc_run_t *run, pctx_t *c)
     return dc_run_check_memory_matching(run);
 }
 
-static int st_block(dc_run_t *run, pctx_t *c) { DC_UNUSED(c); return dc_block_run(run); }
-static int st_score(dc_run_t *run, pctx_t *c) { DC_UNUSED(c); return dc_score_run(run); }
-static int st_cluster(dc_run_t *run, pctx_t *c) { DC_UNUSED(c); return dc_cluster_run(run); }
+/* --resume: the matching stages' state from the cluster checkpoint, if
+ * there is a valid one; block, score and cluster are then skipped. */
+static int st_resume_match(dc_run_t *run, pctx_t *c)
+{
+    c->matched = run->resume ? dc_resume_match(run) : 0;
+    return 0;
+}
+
+static int st_block(dc_run_t *run, pctx_t *c) { return c->matched ? 0 : dc_block_run(run); }
+static int st_score(dc_run_t *run, pctx_t *c) { return c->matched ? 0 : dc_score_run(run); }
+static int st_cluster(dc_run_t *run, pctx_t *c)
+{
+    if (c->matched) return 0;
+    if (dc_cluster_run(run)) return -1;
+    if (run->resume) dc_resume_save_match(run);
+    return 0;
+}
 
 /* Outputs of the match stages go through the staged output set. */
 static dc_table_t *sink_table(void *ud, const char *name, const char *const *cols, size_t ncols)
@@ -129,6 +160,7 @@ static int st_commit(dc_run_t *run, pctx_t *c) { DC_UNUSED(c); return dc_output_
 
 static const stage_t stages[] = {
     {"inputs", st_inputs, 0, M_BOTH},
+    {"resume", st_resume, 0, M_RUN},
     {"master-open", st_master_open, 0, M_MASTER},
     {"export-read", st_export_read, 1, M_EXPORT},
     {"memory", st_memory, 0, M_BOTH},
@@ -138,6 +170,7 @@ static const stage_t stages[] = {
     {"load", st_load, 1, M_BOTH},
     {"reject", st_reject, 0, M_BOTH},
     {"master-rows", st_master_rows, 1, M_MASTER},
+    {"resume-match", st_resume_match, 0, M_RUN},
     {"block", st_block, 1, M_BOTH},
     {"score", st_score, 1, M_BOTH},
     {"cluster", st_cluster, 0, M_BOTH},
@@ -168,7 +201,7 @@ static int check_memory(const dc_run_t *run, const char *stage)
 
 static int pipeline(dc_run_t *run, const char *const *paths, size_t npaths, int mode)
 {
-    pctx_t c = {paths, npaths, {0}, DC_BUF_INIT};
+    pctx_t c = {paths, npaths, {0}, DC_BUF_INIT, 0};
     int rc = 0;
     for (size_t i = 0; i < DC_ARRAY_LEN(stages) && rc == 0; i++) {
         if (!(stages[i].modes & mode)) continue;
@@ -176,6 +209,7 @@ static int pipeline(dc_run_t *run, const char *const *paths, size_t npaths, int 
         if (rc == 0 && stages[i].check_memory) rc = check_memory(run, stages[i].name);
     }
     if (rc) dc_output_abort(run);
+    dc_resume_finish(run, rc);   /* --resume: removed on success, kept on failure */
     run->opts.load.source_names = NULL;
     dc_source_list_free(&c.list);
     dc_buf_free(&c.manifest);
@@ -184,6 +218,9 @@ static int pipeline(dc_run_t *run, const char *const *paths, size_t npaths, int 
 
 int dc_pipeline_run(dc_run_t *run, const char *const *paths, size_t npaths)
 {
+    if (run->opts.resume && run->opts.master_dir)   /* the master is atomic and re-runnable by itself */
+        return dc_seterr("--resume is not available with --master (a load into a master that fails or is "
+                         "killed leaves the master as it was: run it again)");
     return pipeline(run, paths, npaths, run->opts.master_dir ? M_MASTER : M_RUN);
 }
 

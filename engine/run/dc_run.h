@@ -97,6 +97,7 @@ typedef struct dc_run_opts {
     dc_source_naming_t source_naming;   /* --source-names base|path */
     int out_of_core;             /* --out-of-core: DC_OOC_AUTO, DC_OOC_ALWAYS, DC_OOC_NEVER */
     const char *tmp_dir;         /* --tmp-dir DIR, NULL: $TMPDIR, else the output folder's parent */
+    int resume;                  /* --resume: checkpoints in --tmp-dir, resumed from (resume.c) */
     const char *master_dir;      /* --master DIR: load into a persistent master (engine/master), NULL: none */
     int retrain;                 /* --retrain: estimate a new model even when the master holds one */
     const char *model_text;      /* model.json text to use (the master's), wins over estimation; NULL: none */
@@ -120,6 +121,7 @@ dc_bounds_t dc_run_param_bounds(dc_run_param_t p);
 typedef struct dc_match_state dc_match_state_t;   /* engine/match: pairs, model, stats */
 typedef struct dc_merge_state dc_merge_state_t;   /* engine/merge: citizens, conflicts */
 typedef struct dc_spill dc_spill_t;               /* engine/run/spill.c: the out-of-core path's files */
+typedef struct dc_resume dc_resume_t;             /* engine/run/resume.c: --resume's checkpoints */
 
 typedef struct dc_master_load dc_master_load_t;   /* engine/master: a load into a master */
 
@@ -137,6 +139,7 @@ typedef struct dc_run {
     dc_merge_state_t *merge;
     dc_spill_t *spill;           /* out of core: records in a file mapping (NULL: in memory) */
     int ooc;                     /* the memory stage chose the out-of-core path */
+    dc_resume_t *resume;         /* --resume: the checkpoint folder (NULL without --resume) */
     size_t peak_anon;            /* out of core: the largest anonymous RSS seen (dc_run_peak_memory) */
     /* a load into a persistent master (NULL otherwise); it sets the hints
      * below, which a plain run leaves NULL */
@@ -219,6 +222,10 @@ size_t dc_run_estimate_load_bytes_ooc(const char *const *paths, size_t npaths);
 #define DC_SPILL_PER_INPUT_BYTE 0.9
 #define DC_SPILL_COMPRESSION 5.0
 
+/*! dc_run_tmp_base() : the folder private temporary folders go in:
+ *  --tmp-dir, else $TMPDIR, else the output folder's parent. */
+void dc_run_tmp_base(const dc_run_t *run, char *out, size_t cap);
+
 /*! dc_spill_estimate_bytes() : temporary disk an out-of-core run of
  *  `paths` takes, estimated from their sizes. */
 uint64_t dc_spill_estimate_bytes(const char *const *paths, size_t npaths);
@@ -234,6 +241,9 @@ int dc_spill_map(dc_run_t *run);
 /*! dc_spill_release() : drop the mapped records' resident pages from the
  *  process (they stay in the page cache or on disk); no-op in memory. */
 void dc_spill_release(dc_run_t *run);
+/*! dc_spill_reset() : forget the records appended so far (the file is
+ *  emptied): a restore from a checkpoint that failed half-way. */
+int dc_spill_reset(dc_run_t *run);
 /*! dc_spill_owns_records() : 1 when run->recs is the spill's mapping. */
 int dc_spill_owns_records(const dc_run_t *run);
 /*! dc_spill_dir() : the private temporary folder, NULL in memory. */
@@ -249,6 +259,42 @@ size_t dc_run_peak_memory(const dc_run_t *run);
 /*! dc_spill_abort_all() : async-signal-safe: remove the live spill's
  *  files and folder (for SIGINT/SIGTERM handlers). */
 void dc_spill_abort_all(void);
+
+/* ------------------------------------------------------- resuming */
+
+/* `dancu run --resume` (resume.c; docs/PERFORMANCE.md, "Resuming a run"):
+ * checkpoints after the load and after clustering in a private folder
+ * named by a fingerprint of what decides the outputs, resumed from by the
+ * next run with the same fingerprint. */
+
+/*! dc_resume_open() : after the inputs stage (paths in canonical order,
+ *  opts.load.source_names set): the fingerprint, the checkpoint folder
+ *  (created 0700, or an existing one checked to be private) locked for
+ *  the run, and its record store; run->resume. Refused (-1, dc_seterr)
+ *  for standard input, a folder that is not private, or one in use by
+ *  another run. */
+int dc_resume_open(dc_run_t *run, const char *const *paths, size_t npaths);
+/*! dc_resume_load() : the load stage of a resumable run: the records,
+ *  statistics and rejects from the load checkpoint when it is valid,
+ *  else dc_run_load() and then the checkpoint written (the rejects are
+ *  formatted into memory first: a table of `ncols` columns `cols`, then
+ *  appended to opts.load.rejects). @return 0 or -1 (dc_seterr). */
+int dc_resume_load(dc_run_t *run, const char *const *paths, size_t npaths, const char *const *cols,
+                   size_t ncols);
+/*! dc_resume_match() : the state of the matching stages (pairs, scores,
+ *  model, statistics, clusters) from the cluster checkpoint. @return 1
+ *  when restored (block, score and cluster are skipped), 0 when there is
+ *  none or it is not valid (logged; they run). */
+int dc_resume_match(dc_run_t *run);
+/*! dc_resume_save_match() : after clustering: the cluster checkpoint
+ *  (a failure to write it is logged, the run goes on). */
+void dc_resume_save_match(dc_run_t *run);
+/*! dc_resume_finish() : at the end of the pipeline: on success (rc 0) the
+ *  checkpoint folder is removed; on failure it is kept when it holds a
+ *  checkpoint (the error message then says so), else removed. */
+void dc_resume_finish(dc_run_t *run, int rc);
+/*! dc_resume_close() : unlock and forget the folder (dc_run_free). */
+void dc_resume_close(dc_run_t *run);
 
 /*! dc_run_check_memory_matching() : after loading, fail (-1) before
  *  blocking when what is held plus what matching and merging need per

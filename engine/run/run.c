@@ -250,6 +250,7 @@ void dc_run_free(dc_run_t *run)
     run->nxsrc = 0;
     if (!dc_spill_owns_records(run)) free(run->recs);
     dc_spill_end(run);
+    dc_resume_close(run);
     free(run->xvals);
     run->recs = NULL;
     run->xvals = NULL;

@@ -71,7 +71,7 @@ void dc_spill_abort_all(void)
 
 /* The folder the private folder goes in: --tmp-dir, $TMPDIR, else the
  * output folder's parent. */
-static void base_dir(const dc_run_t *run, char *out, size_t cap)
+void dc_run_tmp_base(const dc_run_t *run, char *out, size_t cap)
 {
     const char *t = run->opts.tmp_dir;
     if (!t || !*t) t = getenv("TMPDIR");
@@ -137,7 +137,7 @@ static void remove_stale(const char *base)
 int dc_spill_begin(dc_run_t *run, const char *const *paths, size_t npaths)
 {
     char base[PATH_MAX];
-    base_dir(run, base, sizeof base);
+    dc_run_tmp_base(run, base, sizeof base);
     struct stat st;
     int bad = stat(base, &st) != 0 ? errno : !S_ISDIR(st.st_mode) ? ENOTDIR : 0;
     if (bad) return dc_seterr("temporary folder %s: %s (--tmp-dir)", base, strerror(bad));
@@ -192,6 +192,15 @@ int dc_spill_put(dc_run_t *run, const dc_record_t *recs, size_t n)
         left -= (size_t)w;
     }
     sp->written += n;
+    return 0;
+}
+
+int dc_spill_reset(dc_run_t *run)
+{
+    dc_spill_t *sp = run->spill;
+    if (ftruncate(sp->fd, 0) != 0 || lseek(sp->fd, 0, SEEK_SET) != 0)
+        return dc_seterr("temporary file %s: %s", sp->recs_path, strerror(errno));
+    sp->written = 0;
     return 0;
 }
 

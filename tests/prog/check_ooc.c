@@ -37,59 +37,6 @@ static void teardown(void)
     free(gen_dir);
 }
 
-/* Entries of `dir` but . and .. (-1: no folder). */
-static int count_entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d) return -1;
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) n++;
-    closedir(d);
-    return n;
-}
-
-/* The timings and peak RSS of the stages in report.json, and the volatile
- * part of report.html (between <!--volatile--> and <!--/volatile-->, as
- * check_golden.c masks it): they differ between any two runs. */
-static const char mask_sed[] = "s/(\"seconds\": *)[0-9.e+-]+/\\1S/g\n"
-                               "s/(\"peak_rss_bytes\": *)[0-9]+/\\1R/g\n"
-                               "/<!--volatile-->/,/<!--\\/volatile-->/d\n";
-
-/* Every file of a/ is in b/ with the same bytes, and b/ has no other;
- * in report.json and report.html the stage timings and peak RSS (which
- * differ between any two runs) are masked first. */
-static void assert_same_folders(const char *a, const char *b)
-{
-    ck_assert_int_eq(count_entries(a), count_entries(b));
-    DIR *d = opendir(a);
-    ck_assert_ptr_nonnull(d);
-    struct dirent *e;
-    int n = 0;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.') continue;
-        char pa[8192], pb[8192];
-        snprintf(pa, sizeof pa, "%s/%s", a, e->d_name);
-        snprintf(pb, sizeof pb, "%s/%s", b, e->d_name);
-        if (!strncmp(e->d_name, "report.", 7)) {
-            char sed[8192];
-            snprintf(sed, sizeof sed, "%s.sed", b);
-            ck_assert_int_eq(dc_test_write_file(sed, mask_sed, strlen(mask_sed)), 0);
-            ck_assert_msg(dc_test_run("sed -E -f '%s' '%s' > '%s.a' && sed -E -f '%s' '%s' > '%s.b' && "
-                                      "cmp -s '%s.a' '%s.b' && rm -f '%s.a' '%s.b' '%s'",
-                                      sed, pa, sed, sed, pb, sed, sed, sed, sed, sed, sed) == 0,
-                          "%s differs (timings masked) between the in-memory and out-of-core runs", e->d_name);
-        } else {
-            ck_assert_msg(dc_test_files_equal(pa, pb), "%s differs between the in-memory and out-of-core runs",
-                          e->d_name);
-        }
-        n++;
-    }
-    closedir(d);
-    ck_assert_int_gt(n, 8);
-}
-
 static const char *const inputs_of[] = {"data-samples/mixed-1000/exports", NULL};
 
 /* The same input both ways, at --threads 1 and 2: every output identical;
@@ -114,9 +61,9 @@ START_TEST(test_same_outputs)
     free(log);
     snprintf(p, sizeof p, "%s/mem", tmp);
     snprintf(q, sizeof q, "%s/ooc", tmp);
-    assert_same_folders(p, q);
+    dc_test_assert_same_outputs(p, q, "the in-memory and out-of-core runs");
     snprintf(p, sizeof p, "%s/t", tmp);
-    ck_assert_int_eq(count_entries(p), 0);   /* removed on success */
+    ck_assert_int_eq(dc_test_count_entries(p), 0);   /* removed on success */
     dc_test_run("rm -rf '%s'", tmp);
     free(tmp);
 }
@@ -153,7 +100,7 @@ START_TEST(test_auto)
     if (st != 0) ck_assert_msg(strstr(log, "memory limit") != NULL, "log: %s", log);
     free(log);
     snprintf(p, sizeof p, "%s/t", tmp);
-    ck_assert_int_eq(count_entries(p), 0);   /* removed on failure */
+    ck_assert_int_eq(dc_test_count_entries(p), 0);   /* removed on failure */
     /* --out-of-core never: refused up front as before */
     st = dc_test_run("'%s' run -q -t 2 --memory-limit %zu --out-of-core never --tmp-dir '%s/t' -o '%s/out2' "
                      "'%s' 2>'%s/log'",
@@ -189,7 +136,7 @@ START_TEST(test_disk_checked)
     struct stat sb;
     ck_assert_msg(stat(p, &sb) != 0, "an output folder was left behind");
     snprintf(p, sizeof p, "%s/t", tmp);
-    ck_assert_int_eq(count_entries(p), 0);
+    ck_assert_int_eq(dc_test_count_entries(p), 0);
     /* enough space (the estimate is about 0.9 byte per input byte): the run goes on */
     ck_assert_int_eq(dc_test_run("DANCU_TEST_FREE_SPACE=100000000 '%s' run -q --out-of-core always --tmp-dir '%s/t' "
                                  "-o '%s/out' '%s/g/exports'",
@@ -297,7 +244,7 @@ START_TEST(test_private_and_signals)
          * with that --tmp-dir removes it (its process is gone); a folder
          * of a live process is left alone */
         ck_assert(WIFSIGNALED(status));
-        ck_assert_int_eq(count_entries(tdir), 1);
+        ck_assert_int_eq(dc_test_count_entries(tdir), 1);
         char live[8300];
         snprintf(live, sizeof live, "%s/dancu-%ld-abcdef", tdir, (long)getpid());
         ck_assert_int_eq(mkdir(live, 0700), 0);
@@ -311,12 +258,12 @@ START_TEST(test_private_and_signals)
         ck_assert_msg(strstr(log, "left by a killed run") != NULL, "%s", log);
         free(log);
         ck_assert_int_eq(stat(sub, &sb), -1);
-        ck_assert_int_eq(count_entries(tdir), 1);
+        ck_assert_int_eq(dc_test_count_entries(tdir), 1);
         ck_assert_int_eq(rmdir(live), 0);
     } else {
         ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1);
     }
-    ck_assert_int_eq(count_entries(tdir), 0);
+    ck_assert_int_eq(dc_test_count_entries(tdir), 0);
     dc_test_run("rm -rf '%s'", tmp);
     free(tmp);
 }

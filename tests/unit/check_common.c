@@ -438,6 +438,50 @@ START_TEST(test_table_cells_are_csv_fields)
 }
 END_TEST
 
+/* The rows of a table's file (without its CSV header line), put into a
+ * memory table in pieces of any size (dc_table_mem_put) and appended to
+ * another table, make the same file, in both formats (`run --resume`
+ * copies the load's rejects from its checkpoint so). */
+START_TEST(test_table_mem_put)
+{
+    static const char *const cols[] = {"source", "line", "raw"};
+    char *dir = dc_test_tmpdir("table-mem-put");
+    for (int f = 0; f < 2; f++) {
+        dc_format_t fmt = f ? DC_FMT_JSONL : DC_FMT_CSV;
+        dc_table_t *direct = dc_table_open(dir, "direct", fmt, 0, cols, 3);
+        for (int i = 0; i < 50; i++) {
+            dc_table_cstr(direct, i % 2 ? "a.csv" : "b,\"c\".csv");
+            dc_table_u64(direct, (uint64_t)i * 7);
+            dc_table_cstr(direct, i % 3 ? "=raw;row" : "");
+            ck_assert_int_eq(dc_table_end_row(direct), 0);
+        }
+        ck_assert_int_eq(dc_table_commit(direct), 0);
+        char a[4200], b[4200];
+        snprintf(a, sizeof a, "%s/direct.%s", dir, f ? "jsonl" : "csv");
+        snprintf(b, sizeof b, "%s/again.%s", dir, f ? "jsonl" : "csv");
+        size_t n;
+        char *bytes = dc_test_read_file(a, &n);
+        ck_assert_ptr_nonnull(bytes);
+        size_t body = f ? 0 : (size_t)(strchr(bytes, '\n') + 1 - bytes);
+        dc_table_t *again = dc_table_open(dir, "again", fmt, 0, cols, 3);
+        dc_table_t *mem = dc_table_mem(fmt, cols, 3);
+        for (size_t at = body; at < n; at += 37) {   /* pieces that cut rows anywhere */
+            dc_table_mem_put(mem, bytes + at, DC_MIN((size_t)37, n - at), 0);
+            ck_assert_int_eq(dc_table_append(again, mem), 0);
+        }
+        dc_table_mem_put(mem, "", 0, 50);
+        ck_assert_int_eq(dc_table_append(again, mem), 0);
+        ck_assert_uint_eq(dc_table_rows(again), 50);
+        dc_table_abort(mem);
+        ck_assert_int_eq(dc_table_commit(again), 0);
+        ck_assert(dc_test_files_equal(a, b));
+        free(bytes);
+    }
+    dc_test_run("rm -rf '%s'", dir);
+    free(dir);
+}
+END_TEST
+
 /* Rows of block k: "k,i" for i in [lo, hi); fails on row `fail_at`. */
 typedef struct {
     size_t fail_at;
@@ -796,6 +840,7 @@ static Suite *common_suite(void)
     tcase_add_test(tc, test_table_formula_guard);
     tcase_add_test(tc, test_format_size_and_default_limit);
     tcase_add_test(tc, test_table_write_blocks);
+    tcase_add_test(tc, test_table_mem_put);
     tcase_add_test(tc, test_spilled_drop);
     tcase_add_test(tc, test_map128);
     suite_add_tcase(s, tc);

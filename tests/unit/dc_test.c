@@ -5,6 +5,7 @@
 #include "dc_encoding.h"   /* dc_utf8_valid */
 
 #include <ctype.h>    /* isxdigit */
+#include <dirent.h>   /* opendir */
 #include <errno.h>    /* errno */
 #include <stdarg.h>   /* va_list */
 #include <stdio.h>    /* fopen */
@@ -106,6 +107,54 @@ int dc_test_files_equal(const char *a, const char *b)
     free(pa);
     free(pb);
     return eq;
+}
+
+int dc_test_count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return -1;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) n++;
+    closedir(d);
+    return n;
+}
+
+/* The timings and peak RSS of the stages in report.json, and the volatile
+ * part of report.html (between <!--volatile--> and <!--/volatile-->, as
+ * check_golden.c masks it): they differ between any two runs. */
+static const char mask_sed[] = "s/(\"seconds\": *)[0-9.e+-]+/\\1S/g\n"
+                               "s/(\"peak_rss_bytes\": *)[0-9]+/\\1R/g\n"
+                               "/<!--volatile-->/,/<!--\\/volatile-->/d\n";
+
+void dc_test_assert_same_outputs(const char *a, const char *b, const char *what)
+{
+    ck_assert_int_eq(dc_test_count_entries(a), dc_test_count_entries(b));
+    DIR *d = opendir(a);
+    ck_assert_ptr_nonnull(d);
+    struct dirent *e;
+    int n = 0;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        char pa[8192], pb[8192];
+        snprintf(pa, sizeof pa, "%s/%s", a, e->d_name);
+        snprintf(pb, sizeof pb, "%s/%s", b, e->d_name);
+        if (!strncmp(e->d_name, "report.", 7)) {
+            char sed[8192];
+            snprintf(sed, sizeof sed, "%s.sed", b);
+            ck_assert_int_eq(dc_test_write_file(sed, mask_sed, strlen(mask_sed)), 0);
+            ck_assert_msg(dc_test_run("sed -E -f '%s' '%s' > '%s.a' && sed -E -f '%s' '%s' > '%s.b' && "
+                                      "cmp -s '%s.a' '%s.b' && rm -f '%s.a' '%s.b' '%s'",
+                                      sed, pa, sed, sed, pb, sed, sed, sed, sed, sed, sed) == 0,
+                          "%s differs (timings masked) between %s", e->d_name, what);
+        } else {
+            ck_assert_msg(dc_test_files_equal(pa, pb), "%s differs between %s", e->d_name, what);
+        }
+        n++;
+    }
+    closedir(d);
+    ck_assert_int_gt(n, 8);
 }
 
 /* ------------------------------------------------ a strict JSON checker */

@@ -62,5 +62,13 @@ int dc_test_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int dc_test_json_valid(const char *s, size_t n);
 /*! dc_test_files_equal() : 1 if both files exist with identical bytes. */
 int dc_test_files_equal(const char *a, const char *b);
+/*! dc_test_count_entries() : entries of `dir` but . and .. (-1: no folder). */
+int dc_test_count_entries(const char *dir);
+/*! dc_test_assert_same_outputs() : assert that the output folders a/ and
+ *  b/ of two runs hold the same files with the same bytes (more than 8),
+ *  except, in report.json and report.html, the stage timings and peak RSS
+ *  (which differ between any two runs: masked first). `what` names the
+ *  two runs in the failure message. */
+void dc_test_assert_same_outputs(const char *a, const char *b, const char *what);
 
 #endif /* DC_TEST_H */
