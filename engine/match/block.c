@@ -44,7 +44,7 @@ uint64_t dc_rule_sort_value(const dc_rule_t *rule, const dc_record_t *rec, const
  * `vary` (other bits are equal in every word, or already in order among
  * words equal elsewhere), one pass per such byte; the counts of all
  * passes are taken in one read pass first. */
-static void lsd_sort(uint64_t *a, uint64_t *tmp, size_t n, uint64_t vary)
+static void lsd_passes(uint64_t *a, uint64_t *tmp, size_t n, uint64_t vary)
 {
     uint64_t *src = a, *dst = tmp;
     int sh[8], nd = 0;
@@ -65,6 +65,40 @@ static void lsd_sort(uint64_t *a, uint64_t *tmp, size_t n, uint64_t vary)
         uint64_t *t = src; src = dst; dst = t;
     }
     if (src != a) memcpy(a, src, n * sizeof *a);
+}
+
+static uint64_t vary_bits(const uint64_t *a, size_t n);
+
+/* Below this many words every pass of lsd_passes runs in cache. */
+#define MSD_MIN (1u << 16)
+
+/* The same stable sort. A large array is first split on its highest
+ * varying byte (one stable scatter pass), then each part is sorted by
+ * lsd_passes on the other bytes that vary in it: those parts fit in the
+ * cache, where the whole array's passes (8 bytes x n each, read and
+ * scattered) did not (at 10M rows the blocking's sorts were 8% of the
+ * run). A sort has one result: the same words in the same order. */
+static void lsd_sort(uint64_t *a, uint64_t *tmp, size_t n, uint64_t vary)
+{
+    int top = -1, nd = 0;
+    for (int byte = 0; byte < 8; byte++)
+        if ((vary >> (byte * 8)) & 0xFF) top = byte, nd++;
+    if (n < MSD_MIN || nd < 3) {
+        lsd_passes(a, tmp, n, vary);
+        return;
+    }
+    int h = top * 8;
+    size_t cnt[256] = {0}, off[257];
+    for (size_t i = 0; i < n; i++) cnt[(a[i] >> h) & 0xFF]++;
+    off[0] = 0;
+    for (int k = 0; k < 256; k++) off[k + 1] = off[k] + cnt[k];
+    size_t pos[256];
+    memcpy(pos, off, sizeof pos);
+    for (size_t i = 0; i < n; i++) tmp[pos[(a[i] >> h) & 0xFF]++] = a[i];
+    uint64_t rest = vary & ~(0xFFull << h);
+    for (int k = 0; k < 256; k++)   /* part k sorted in tmp, a's slice as scratch */
+        if (cnt[k] > 1) lsd_passes(tmp + off[k], a + off[k], cnt[k], rest & vary_bits(tmp + off[k], cnt[k]));
+    memcpy(a, tmp, n * sizeof *a);
 }
 
 static uint64_t vary_bits(const uint64_t *a, size_t n)

@@ -940,15 +940,39 @@ START_TEST(test_block_truth)
 }
 END_TEST
 
+/* dc_sort_u64 gives qsort's order on every shape of input, below and above
+ * the size where it splits on the top byte first (MSD_MIN, 65,536): full
+ * random words, words whose top varying byte takes few values, pairs
+ * (i << 32 | j), many repeats, and input already sorted or reversed. */
 START_TEST(test_sort)
 {
-    size_t n = 100000;
-    uint64_t *a = dc_xmalloc(n * sizeof *a);
+    static const size_t sizes[] = {2, 63, 64, 1000, 65535, 65536, 300001};
     uint64_t x = 1;
-    for (size_t i = 0; i < n; i++) { x = x * 6364136223846793005ull + 1; a[i] = x >> (i % 3 ? 0 : 40); }
-    dc_sort_u64(a, n);
-    for (size_t i = 1; i < n; i++) ck_assert(a[i - 1] <= a[i]);
-    free(a);
+    for (size_t si = 0; si < DC_ARRAY_LEN(sizes); si++) {
+        size_t n = sizes[si];
+        uint64_t *a = dc_xmalloc(n * sizeof *a), *b = dc_xmalloc(n * sizeof *b);
+        for (int shape = 0; shape < 7; shape++) {
+            for (size_t i = 0; i < n; i++) {
+                x = x * 6364136223846793005ull + 1442695040888963407ull;
+                uint64_t r = x ^ (x >> 29);
+                switch (shape) {
+                case 0: a[i] = r; break;
+                case 1: a[i] = r >> (i % 3 ? 0 : 40); break;
+                case 2: a[i] = r & 0x3FFFFF; break;                                  /* 22 bits: top byte few values */
+                case 3: a[i] = (r % 5000) << 32 | (uint32_t)(r >> 32); break;        /* pairs */
+                case 4: a[i] = r % 97; break;                                        /* repeats */
+                case 5: a[i] = (uint64_t)i * 0x10000001ull; break;                   /* sorted */
+                default: a[i] = (uint64_t)(n - i) << 20 | (r & 0xFFFFF); break;      /* reversed */
+                }
+            }
+            memcpy(b, a, n * sizeof *a);
+            dc_sort_u64(a, n);
+            qsort(b, n, sizeof *b, cmp_u64);
+            ck_assert_msg(!memcmp(a, b, n * sizeof *a), "size %zu shape %d", n, shape);
+        }
+        free(a);
+        free(b);
+    }
 }
 END_TEST
 
