@@ -576,25 +576,19 @@ void dc_model_estimate_u_ctx(dc_model_t *m, const dc_record_t *recs, const uint3
  * be compared at all. Sampled, the level is seen ~20 times in 600,000
  * random pairs at 200,000 rows, and its weight moved by 0.3 bit from one
  * sample to another (enough to move pairs across the match threshold). */
-static int dob_key_cmp(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 void dc_model_u_dob_exact(dc_model_t *m, const dc_record_t *recs, const uint32_t *sel, size_t n)
 {
-    uint32_t *d = dc_xmalloc((n ? n : 1) * sizeof *d);
+    uint64_t *d = dc_xmalloc((n ? n : 1) * sizeof *d);
     size_t nd = 0, nok = 0;
     for (size_t k = 0; k < n; k++) {
         const dc_record_t *r = &recs[sel ? sel[k] : k];
         const dc_date_t *t = &r->dob;
         if (t->prec == DC_PREC_NONE || (t->flags & DC_DATE_INVALID) || !t->y) continue;
         nok++;
-        if (t->prec == DC_PREC_DAY) d[nd++] = (uint32_t)t->y * 10000u + (uint32_t)t->m * 100u + t->d;
+        if (t->prec == DC_PREC_DAY) d[nd++] = (uint64_t)t->y * 10000u + (uint64_t)t->m * 100u + t->d;
         if ((k & 65535) == 65535) dc_spilled_drop(recs, (size_t)(r + 1 - recs) * sizeof *recs);   /* out of core */
     }
-    qsort(d, nd, sizeof *d, dob_key_cmp);
+    dc_sort_u64(d, nd);
     double same = 0;
     for (size_t i = 0; i < nd;) {
         size_t e = i + 1;
