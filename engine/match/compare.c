@@ -405,6 +405,55 @@ static int cmp_cmnd(const dc_record_t *a, const dc_record_t *b)
     return cmp_num(ca, cb);
 }
 
+/* The words of an address text, lower-cased ASCII letters and digits
+ * (other bytes split words; at most ADDR_WORDS words of up to 31 bytes). */
+enum { ADDR_WORDS = 32, ADDR_WORD_MAX = 32 };
+
+static int addr_words(const char *s, size_t n, char w[ADDR_WORDS][ADDR_WORD_MAX])
+{
+    int k = 0;
+    size_t len = 0;
+    for (size_t i = 0; i <= n; i++) {
+        unsigned char c = i < n ? (unsigned char)s[i] : 0;
+        int alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        if (alnum && len + 1 < ADDR_WORD_MAX) {
+            if (k < ADDR_WORDS) w[k][len] = (char)(c | ((c >= 'A' && c <= 'Z') ? 0x20 : 0));
+            len++;
+        } else if (!alnum && len) {
+            if (k < ADDR_WORDS) w[k++][len] = 0;
+            len = 0;
+        }
+    }
+    return k;
+}
+
+/* Two address texts that share most of their words: at least 3 words in
+ * common, making at least 3/4 of the shorter one's (each word of either
+ * side counted once). Where the texts were written with parts left out,
+ * reordered or run together ("95 grylls crescent, barrack heights 4221"
+ * against "95, barrack heights 4222"), Jaro-Winkler on the whole strings
+ * falls below the threshold though the address is the same. */
+static int addr_words_overlap(const char *sa, size_t la, const char *sb, size_t lb)
+{
+    char wa[ADDR_WORDS][ADDR_WORD_MAX], wb[ADDR_WORDS][ADDR_WORD_MAX];
+    int na = addr_words(sa, la, wa), nb = addr_words(sb, lb, wb);
+    int common = 0;
+    uint32_t used = 0;   /* words of b already matched */
+    for (int i = 0; i < na; i++) {
+        int dup = 0;
+        for (int k = 0; k < i && !dup; k++) dup = !strcmp(wa[k], wa[i]);
+        if (dup) continue;
+        for (int j = 0; j < nb; j++)
+            if (!(used >> j & 1) && !strcmp(wa[i], wb[j])) {
+                used |= 1u << j;
+                common++;
+                break;
+            }
+    }
+    int shorter = na < nb ? na : nb;
+    return common >= 3 && 4 * common >= 3 * shorter;
+}
+
 static int cmp_addr1(const dc_intern_t *in, const dc_addr_t *a, const dc_addr_t *b)
 {
     if (a->text && a->text == b->text) return DC_ADDR_SAME_TEXT;
@@ -422,7 +471,9 @@ static int cmp_addr1(const dc_intern_t *in, const dc_addr_t *a, const dc_addr_t 
     if (!a->text || !b->text) return DC_LV_MISSING;
     size_t la, lb;
     const char *sa = dc_intern_str(in, a->text, &la), *sb = dc_intern_str(in, b->text, &lb);
-    return dc_jaro_winkler(sa, la, sb, lb) >= g_th.address_jw ? DC_ADDR_SIMILAR_TEXT : DC_ADDR_DIFF;
+    if (dc_jaro_winkler(sa, la, sb, lb) >= g_th.address_jw || addr_words_overlap(sa, la, sb, lb))
+        return DC_ADDR_SIMILAR_TEXT;
+    return DC_ADDR_DIFF;
 }
 
 /* Declared extra column k (dc_extra.h): same, similar (Jaro-Winkler at

@@ -366,6 +366,34 @@ START_TEST(test_compare_names_dates)
 }
 END_TEST
 
+/* Address texts without codes: similar_text by Jaro-Winkler, or by most
+ * words shared (at least 3, and 3/4 of the shorter text's words), whatever
+ * their order, case and punctuation; different otherwise. */
+START_TEST(test_compare_addr_words)
+{
+    dc_record_t a = rec(NULL, "le", "thi", "mai", 19900101, 0, DC_SEX_FEMALE), b = a;
+    static const struct { const char *x, *y; int lv; } t[] = {
+        {"95 grylls crescent, barrack heights 4221 nsw", "95, barrack heights 4222 nsw", DC_ADDR_SIMILAR_TEXT},
+        {"264 ainsworth street, the sarina centre, camden 3500 qld", "CAMDEN 3500 QLD, 264 Ainsworth st",
+         DC_ADDR_SIMILAR_TEXT},
+        {"95 grylls crescent, barrack heights 4221 nsw", "12 smith road, barrack heights 4221 nsw",
+         DC_ADDR_DIFF},                                                          /* 4 of 7 shared */
+        {"5 cann close", "5 cann road", DC_ADDR_DIFF},                           /* 2 words shared */
+        {"1 high st, london", "1 high st, leeds", DC_ADDR_SIMILAR_TEXT},       /* Jaro-Winkler */
+        {"nsw nsw nsw 2000", "nsw 3000 vic", DC_ADDR_DIFF},                       /* a word counts once */
+    };
+    for (size_t i = 0; i < DC_ARRAY_LEN(t); i++) {
+        a.perm = (dc_addr_t){.text = S(t[i].x)};
+        b.perm = (dc_addr_t){.text = S(t[i].y)};
+        uint8_t lv[DC_COL__COUNT];
+        dc_compare(IN, &a, &b, lv);
+        ck_assert_msg(lv[DC_COL_RESIDENCE] == t[i].lv, "case %zu: %d", i, lv[DC_COL_RESIDENCE]);
+        dc_compare(IN, &b, &a, lv);   /* symmetric */
+        ck_assert_msg(lv[DC_COL_RESIDENCE] == t[i].lv, "case %zu reversed: %d", i, lv[DC_COL_RESIDENCE]);
+    }
+}
+END_TEST
+
 START_TEST(test_compare_ids_addr)
 {
     dc_record_t a = rec(NULL, "le", "thi", "mai", 19900101, 190012345678ull, DC_SEX_FEMALE);
@@ -1566,6 +1594,7 @@ static Suite *match_suite(void)
     tcase_add_test(t, test_jaro_winkler);
     tcase_add_test(t, test_compare_names_dates);
     tcase_add_test(t, test_compare_ids_addr);
+    tcase_add_test(t, test_compare_addr_words);
     tcase_add_test(t, test_cannot_link);
     tcase_add_test(t, test_blocking);
     tcase_add_test(t, test_blocking_cannot_link_filter);
