@@ -427,30 +427,48 @@ static int addr_words(const char *s, size_t n, char w[ADDR_WORDS][ADDR_WORD_MAX]
     return k;
 }
 
-/* Two address texts that share most of their words: at least 3 words in
- * common, making at least 3/4 of the shorter one's (each word of either
- * side counted once). Where the texts were written with parts left out,
- * reordered or run together ("95 grylls crescent, barrack heights 4221"
- * against "95, barrack heights 4222"), Jaro-Winkler on the whole strings
- * falls below the threshold though the address is the same. */
-static int addr_words_overlap(const char *sa, size_t la, const char *sb, size_t lb)
+/* Two words of an address are the same when equal, or, from 5 letters
+ * on, one edit apart ("verbrugghen" / "verbrugghens"). */
+static int same_word(const char *x, const char *y)
 {
-    char wa[ADDR_WORDS][ADDR_WORD_MAX], wb[ADDR_WORDS][ADDR_WORD_MAX];
-    int na = addr_words(sa, la, wa), nb = addr_words(sb, lb, wb);
+    if (!strcmp(x, y)) return 1;
+    size_t lx = strlen(x), ly = strlen(y);
+    return lx >= 5 && ly >= 5 && within_one_edit(x, lx, y, ly);
+}
+
+/* The words of x matched one to one with words of y (each distinct word
+ * of x once, greedily in order). */
+static int common_words(char x[][ADDR_WORD_MAX], int nx, char y[][ADDR_WORD_MAX], int ny)
+{
     int common = 0;
-    uint32_t used = 0;   /* words of b already matched */
-    for (int i = 0; i < na; i++) {
+    uint32_t used = 0;   /* words of y already matched */
+    for (int i = 0; i < nx; i++) {
         int dup = 0;
-        for (int k = 0; k < i && !dup; k++) dup = !strcmp(wa[k], wa[i]);
+        for (int k = 0; k < i && !dup; k++) dup = !strcmp(x[k], x[i]);
         if (dup) continue;
-        for (int j = 0; j < nb; j++)
-            if (!(used >> j & 1) && !strcmp(wa[i], wb[j])) {
+        for (int j = 0; j < ny; j++)
+            if (!(used >> j & 1) && same_word(x[i], y[j])) {
                 used |= 1u << j;
                 common++;
                 break;
             }
     }
-    int shorter = na < nb ? na : nb;
+    return common;
+}
+
+/* Two address texts that share most of their words: at least 3 words in
+ * common, making at least 3/4 of the shorter one's (counted both ways, the
+ * smaller count taken: the same answer whichever side is first). Where
+ * the texts were written with parts left out, reordered, run together or
+ * misspelt ("95 grylls crescent, barrack heights 4221" against "95,
+ * barrack heights 4222"), Jaro-Winkler on the whole strings falls below
+ * the threshold though the address is the same. */
+static int addr_words_overlap(const char *sa, size_t la, const char *sb, size_t lb)
+{
+    char wa[ADDR_WORDS][ADDR_WORD_MAX], wb[ADDR_WORDS][ADDR_WORD_MAX];
+    int na = addr_words(sa, la, wa), nb = addr_words(sb, lb, wb);
+    int ab = common_words(wa, na, wb, nb), ba = common_words(wb, nb, wa, na);
+    int common = ab < ba ? ab : ba, shorter = na < nb ? na : nb;
     return common >= 3 && 4 * common >= 3 * shorter;
 }
 

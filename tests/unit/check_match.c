@@ -381,6 +381,9 @@ START_TEST(test_compare_addr_words)
         {"5 cann close", "5 cann road", DC_ADDR_DIFF},                           /* 2 words shared */
         {"1 high st, london", "1 high st, leeds", DC_ADDR_SIMILAR_TEXT},       /* Jaro-Winkler */
         {"nsw nsw nsw 2000", "nsw 3000 vic", DC_ADDR_DIFF},                       /* a word counts once */
+        {"262 verbrugghen street, oxley's way, mount helen 2560 qld",
+         "262 verbrugghens treet, oxley's way, hackham 2560 qld", DC_ADDR_SIMILAR_TEXT},  /* one edit from 5 letters */
+        {"12 abcd road 2000", "12 abce road 3000", DC_ADDR_DIFF},                 /* 4 letters: not one edit */
     };
     for (size_t i = 0; i < DC_ARRAY_LEN(t); i++) {
         a.perm = (dc_addr_t){.text = S(t[i].x)};
