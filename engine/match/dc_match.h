@@ -67,6 +67,8 @@ typedef enum dc_bkey {
     DC_BK_NAME_SORTED,   /* "name_sorted": the name's ascii syllables in sorted order */
     DC_BK_CMND_HEAD,     /* "cmnd_head": old card number but its last 3 digits */
     DC_BK_CMND_TAIL,     /* "cmnd_tail": old card number's last 6 digits */
+    DC_BK_PERM_NUMBERS,  /* "perm_numbers": the numbers written in the permanent address's text
+                            (house number, postcode...), in order; missing when it has none */
     DC_BK_X0,            /* the declared extra columns (dc_extra.h), by their names */
     DC_BK_X_LAST = DC_BK_X0 + DC_EXTRA_MAX - 1,
     DC_BK__COUNT

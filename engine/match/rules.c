@@ -30,7 +30,7 @@ static const char *const bkey_names[DC_BK__COUNT] = {
     "given_phon", "dob", "dob_ym", "dob_year", "dob_md", "id_prov", "sex",
     "father_phon", "father_given", "mother_phon", "mother_given", "spouse_phon",
     "perm_ward", "perm_district", "perm_prov", "home_prov", "id12_head", "id12_tail",
-    "dob_unordered", "no_province", "name_sorted", "cmnd_head", "cmnd_tail",
+    "dob_unordered", "no_province", "name_sorted", "cmnd_head", "cmnd_tail", "perm_numbers",
 };
 
 const char *dc_bkey_name(dc_bkey_t k)
@@ -544,6 +544,7 @@ static uint32_t bkey_string_id(dc_bkey_t k, const dc_record_t *r)
     case DC_BK_GIVEN: return r->name.given;
     case DC_BK_GIVEN_PHON: return r->name.given_phon;
     case DC_BK_NAME_SORTED: return r->name.ascii;
+    case DC_BK_PERM_NUMBERS: return r->perm.text;
     case DC_BK_FATHER_GIVEN: return r->father.given;
     case DC_BK_MOTHER_GIVEN: return r->mother.given;
     default: return k >= DC_BK_X0 && k <= DC_BK_X_LAST ? dc_extra_value(r, (int)(k - DC_BK_X0)) : 0;
@@ -567,7 +568,7 @@ int dc_bkey_is_string(dc_bkey_t k)
     case DC_BK_NAME_EXACT: case DC_BK_NAME_ASCII: case DC_BK_NAME_PHON: case DC_BK_SUR:
     case DC_BK_MID: case DC_BK_GIVEN: case DC_BK_GIVEN_PHON: case DC_BK_FATHER_PHON:
     case DC_BK_FATHER_GIVEN: case DC_BK_MOTHER_PHON: case DC_BK_MOTHER_GIVEN: case DC_BK_SPOUSE_PHON:
-    case DC_BK_NAME_SORTED:
+    case DC_BK_NAME_SORTED: case DC_BK_PERM_NUMBERS:
         return 1;
     default: return k >= DC_BK_X0 && k <= DC_BK_X_LAST;
     }
@@ -602,6 +603,30 @@ static uint64_t sorted_name_hash(const dc_intern_t *in, uint32_t id)
     return h ? h : 1;
 }
 
+/* Hash of the runs of digits in an address text, in order ("95 grylls
+ * crescent, barrack heights 4221" and "95, barrack heights 4221" alike:
+ * the house number and the postcode survive where words are dropped or
+ * misspelt); 0 when there is no digit. */
+static uint64_t numbers_hash(const dc_intern_t *in, uint32_t id)
+{
+    size_t len;
+    const char *s = id ? dc_intern_str(in, id, &len) : NULL;
+    if (!s) return 0;
+    uint64_t h = 0x4E554D;
+    int any = 0;
+    for (size_t i = 0; i < len;) {
+        if (s[i] < '0' || s[i] > '9') {
+            i++;
+            continue;
+        }
+        size_t b = i;
+        while (i < len && s[i] >= '0' && s[i] <= '9') i++;
+        h = dc_hash64_seed(s + b, i - b, h);
+        any = 1;
+    }
+    return any ? (h ? h : 1) : 0;
+}
+
 uint32_t dc_bkey_string_value(dc_bkey_t k, const dc_record_t *r, const dc_intern_t *in)
 {
     switch (k) {
@@ -618,6 +643,7 @@ uint32_t dc_bkey_string_value(dc_bkey_t k, const dc_record_t *r, const dc_intern
     case DC_BK_MOTHER_GIVEN: return (uint32_t)str32(rel_given_hash(in, &r->mother));
     case DC_BK_SPOUSE_PHON: return (uint32_t)str32(rel_phon_hash(in, &r->spouse));
     case DC_BK_NAME_SORTED: return (uint32_t)str32(sorted_name_hash(in, r->name.ascii));
+    case DC_BK_PERM_NUMBERS: return (uint32_t)str32(numbers_hash(in, r->perm.text));
     default:
         if (k >= DC_BK_X0 && k <= DC_BK_X_LAST)
             return (uint32_t)str32(dc_intern_hash(in, dc_extra_value(r, (int)(k - DC_BK_X0))));
@@ -642,7 +668,7 @@ uint64_t dc_bkey_value(dc_bkey_t k, const dc_record_t *r, const dc_intern_t *in)
     case DC_BK_NAME_EXACT: case DC_BK_NAME_ASCII: case DC_BK_NAME_PHON: case DC_BK_SUR:
     case DC_BK_MID: case DC_BK_GIVEN: case DC_BK_GIVEN_PHON: case DC_BK_FATHER_PHON:
     case DC_BK_FATHER_GIVEN: case DC_BK_MOTHER_PHON: case DC_BK_MOTHER_GIVEN: case DC_BK_SPOUSE_PHON:
-    case DC_BK_NAME_SORTED:
+    case DC_BK_NAME_SORTED: case DC_BK_PERM_NUMBERS:
         return dc_bkey_string_value(k, r, in);
     case DC_BK_X0: case DC_BK_X_LAST: break;   /* below: the values between have no name */
     case DC_BK_DOB:

@@ -397,6 +397,30 @@ START_TEST(test_compare_addr_words)
 }
 END_TEST
 
+/* perm_numbers: the digits of the permanent address's text, in order;
+ * missing without text or without a digit; a rule on it parses. */
+START_TEST(test_key_perm_numbers)
+{
+    dc_record_t a = rec(NULL, "le", "thi", "mai", 19900101, 0, DC_SEX_FEMALE), b = a, c = a, d = a;
+    a.perm.text = S("95 grylls crescent, barrack heights 4221 nsw");
+    b.perm.text = S("95, barrak heigths 4221 NSW");          /* words dropped and misspelt */
+    c.perm.text = S("4221 grylls crescent, barrack heights 95");   /* the numbers in another order */
+    d.perm.text = S("grylls crescent");
+    uint64_t ka = dc_bkey_value(DC_BK_PERM_NUMBERS, &a, IN);
+    ck_assert_uint_ne(ka, 0);
+    ck_assert_uint_eq(dc_bkey_value(DC_BK_PERM_NUMBERS, &b, IN), ka);
+    ck_assert_uint_ne(dc_bkey_value(DC_BK_PERM_NUMBERS, &c, IN), ka);
+    ck_assert_uint_eq(dc_bkey_value(DC_BK_PERM_NUMBERS, &d, IN), 0);
+    d.perm.text = 0;
+    ck_assert_uint_eq(dc_bkey_value(DC_BK_PERM_NUMBERS, &d, IN), 0);
+    ck_assert_str_eq(dc_bkey_name(DC_BK_PERM_NUMBERS), "perm_numbers");
+    dc_rules_t r;
+    ck_assert_int_eq(dc_rules_parse("sur+perm_numbers\n", "t", &r), 0);
+    ck_assert_int_eq(r.r[0].keys[1], DC_BK_PERM_NUMBERS);
+    dc_rules_free(&r);
+}
+END_TEST
+
 START_TEST(test_compare_ids_addr)
 {
     dc_record_t a = rec(NULL, "le", "thi", "mai", 19900101, 190012345678ull, DC_SEX_FEMALE);
@@ -1598,6 +1622,7 @@ static Suite *match_suite(void)
     tcase_add_test(t, test_compare_names_dates);
     tcase_add_test(t, test_compare_ids_addr);
     tcase_add_test(t, test_compare_addr_words);
+    tcase_add_test(t, test_key_perm_numbers);
     tcase_add_test(t, test_cannot_link);
     tcase_add_test(t, test_blocking);
     tcase_add_test(t, test_blocking_cannot_link_filter);
