@@ -162,6 +162,8 @@ typedef struct dc_load_opts {
     dc_table_t *rejects;          /* where reject rows go (source,line,reason,raw), may be NULL;
                                      written by the loader in input order */
     const char *const *source_names; /* optional: the source name of each path (dc_source_list) */
+    int names_optional;           /* 1: a row with an empty name is kept (settings "require_name
+                                     no", data that is not a register); 0: rejected as no_name */
 } dc_load_opts_t;
 
 /* Numeric options of dc_load_opts_t and their bounds. */

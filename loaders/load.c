@@ -286,7 +286,7 @@ static void parse_chunk(loader_t *L, chunk_t *c, dc_csv_rec_t *rec, dc_buf_t *dt
                         if (!is_space(s[k])) { name_len = 1; break; }
                 }
             }
-            if (name_len == 0) reason = DC_REJ_NO_NAME;
+            if (name_len == 0 && !L->opts->names_optional) reason = DC_REJ_NO_NAME;
         }
         dc_hash128_t idh = {0, 0};
         if (reason < 0 && F->id_col >= 0) {

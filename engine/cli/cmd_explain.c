@@ -333,6 +333,7 @@ int dc_cmd_explain(int argc, char **argv)
         goto done;
     }
     dc_run_opts_t o = {.nthreads = nthreads, .outdir = outdir};
+    o.load.names_optional = rules.names_optional;   /* the run's rows: nameless ones too when it kept them */
     if (opts_from_manifest(dc_json_get(root, "run"), &o, &paths, &npaths, &maps)) {
         dc_error("%s: %s", mpath, dc_geterr());
         goto done;

@@ -121,6 +121,8 @@ typedef struct dc_rules {
     dc_rule_t *r;
     uint32_t max_block;   /* blocks larger than this are windowed ("max_block N") */
     uint32_t window;      /* sorted-neighbourhood window inside capped blocks ("window W") */
+    int names_optional;   /* "require_name no": rows without a name are loaded, not rejected as
+                             no_name (data that is not a register; default: required) */
     int drop_cannot_link; /* drop pairs that dc_cannot_link() vetoes ("drop_cannot_link yes|no",
                              default yes) */
     unsigned cannot_link; /* DC_CL_* kinds of evidence used ("cannot_link id12,sex,dob,twins",

@@ -36,6 +36,10 @@ int dc_match_settings(dc_run_t *run)
     /* the master's stored records carry no extra column: refused, not ignored */
     if (ms->rules.nextra && run->opts.master_dir)
         return dc_seterr("extra columns (\"column\" in the settings file) are not supported with --master");
+    if (ms->rules.names_optional && run->opts.master_dir)
+        return dc_seterr("\"require_name no\" (settings file) is not supported with --master: a national "
+                         "register's rows have names");
+    run->opts.load.names_optional = ms->rules.names_optional;
     dc_rules_use(&ms->rules);
     dc_run_opts_t *o = &run->opts;
     if (!o->match_threshold_given && ms->rules.match_threshold >= 0) o->match_threshold = ms->rules.match_threshold;

@@ -326,6 +326,15 @@ int dc_rules_parse(const char *text, const char *origin, dc_rules_t *out)
             if (parse_prob(p + 15, e, origin, line, "match_threshold", &out->match_threshold)) goto fail;
         } else if ((size_t)(e - p) > 17 && !strncmp(p, "review_threshold", 16) && isspace((unsigned char)p[16])) {
             if (parse_prob(p + 16, e, origin, line, "review_threshold", &out->review_threshold)) goto fail;
+        } else if ((size_t)(e - p) > 13 && !strncmp(p, "require_name", 12) && isspace((unsigned char)p[12])) {
+            const char *v = p + 12;
+            while (v < e && isspace((unsigned char)*v)) v++;
+            if ((size_t)(e - v) == 3 && !memcmp(v, "yes", 3)) out->names_optional = 0;
+            else if ((size_t)(e - v) == 2 && !memcmp(v, "no", 2)) out->names_optional = 1;
+            else {
+                dc_seterr("%s:%d: require_name takes yes or no", origin, line);
+                goto fail;
+            }
         } else if ((size_t)(e - p) > 17 && !strncmp(p, "drop_cannot_link", 16) &&
                    isspace((unsigned char)p[16])) {
             const char *v = p + 16;
@@ -464,6 +473,7 @@ static void scoring_text(const dc_rules_t *r, dc_buf_t *out)
         dc_buf_printf(out, "u %s %s %.6g\n", col, lv, f->u);
     }
     if (r->cannot_link != DC_CL_ALL) cannot_link_text(r->cannot_link, out);
+    if (r->names_optional) dc_buf_puts(out, "require_name no\n");   /* which rows exist: explain reloads them */
 }
 
 void dc_rules_scoring_text(const dc_rules_t *r, dc_buf_t *out) { scoring_text(r, out); }

@@ -379,6 +379,56 @@ START_TEST(test_settings_file)
 }
 END_TEST
 
+/* "require_name no": a row without a name is kept (not rejected as
+ * no_name), matched on its other fields, and explained; the default
+ * rejects it; refused with --master. */
+START_TEST(test_require_name)
+{
+    char *d = dc_test_tmpdir("mrun-noname-in"), *o = dc_test_tmpdir("mrun-noname");
+    char in[512], rules[512], out[512], p[512];
+    snprintf(in, sizeof in, "%s/people.csv", d);
+    snprintf(rules, sizeof rules, "%s/x.rules", d);
+    snprintf(out, sizeof out, "%s/explain.txt", d);
+    static const char csv[] =
+        "record_id,ho_ten,ngay_sinh,gioi_tinh,email\n"
+        "1,Nguyễn Văn An,01/02/1980,Nam,an@x.vn\n"
+        "2,,01/02/1980,Nam,an@x.vn\n"
+        "3,Trần Thị Bình,03/04/1990,Nữ,binh@y.vn\n";
+    ck_assert_int_eq(dc_test_write_file(in, csv, sizeof csv - 1), 0);
+    static const char rt[] = "column email text\nrequire_name no\ncannot_link id12,sex\nid12\nemail\n";
+    ck_assert_int_eq(dc_test_write_file(rules, rt, sizeof rt - 1), 0);
+    /* the default: rejected as no_name */
+    ck_assert_int_eq(dc_test_run("%s run -q --force -o %s %s", DANCU_BIN, o, in), 0);
+    snprintf(p, sizeof p, "%s/rejects.csv", o);
+    char *r = dc_test_read_file(p, NULL);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_ptr_nonnull(strstr(r, ",no_name,"));
+    free(r);
+    /* with the setting: kept, every row accounted for, and explained */
+    ck_assert_int_eq(dc_test_run("%s run -q --force --rules %s -o %s %s", DANCU_BIN, rules, o, in), 0);
+    ck_assert_uint_eq(count_lines(p), 1);   /* the header only */
+    snprintf(p, sizeof p, "%s/links.csv", o);
+    ck_assert_uint_eq(count_lines(p), 4);
+    snprintf(p, sizeof p, "%s/model.json", o);
+    char *m = dc_test_read_file(p, NULL);
+    ck_assert_ptr_nonnull(strstr(m, "require_name no"));
+    free(m);
+    ck_assert_int_eq(dc_test_run("%s explain -o %s --force %s people.csv:1 people.csv:2", DANCU_BIN, out, o), 0);
+    char *x = dc_test_read_file(out, NULL);
+    ck_assert_ptr_nonnull(x);
+    ck_assert_ptr_nonnull(strstr(x, "name       missing"));
+    free(x);
+    /* a master's rows are a register's: refused (exit 1) */
+    char mo[512];
+    snprintf(mo, sizeof mo, "%s/master", d);
+    ck_assert_int_eq(dc_test_run("%s run -q --force --rules %s --master %s -o %s %s 2>/dev/null", DANCU_BIN, rules, mo,
+                                 o, in), 1);
+    dc_test_run("rm -rf %s %s", o, d);
+    free(o);
+    free(d);
+}
+END_TEST
+
 /* (key, value) pairs of a CSV file: key = hash of two columns, value =
  * hash of a third; sorted by key (for precision_true / label_sample). */
 typedef struct { uint64_t k, v; } kv_t;
@@ -688,6 +738,7 @@ static Suite *match_run_suite(void)
     tcase_add_test(t, test_run_exact_copies);
     tcase_add_test(t, test_run_labels);
     tcase_add_test(t, test_settings_file);
+    tcase_add_test(t, test_require_name);
     tcase_add_test(t, test_sample_precision);
     tcase_add_test(t, test_lodger_context);
     suite_add_tcase(s, t);
