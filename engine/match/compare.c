@@ -5,6 +5,8 @@
  * the exact definition of each.
  */
 #include "match/dc_match.h"
+#include "common/dc_utf8.h"
+#include "normalize/dc_vnfold.h"
 
 #include <stdlib.h>   /* abs */
 #include <string.h>   /* memset */
@@ -405,21 +407,36 @@ static int cmp_cmnd(const dc_record_t *a, const dc_record_t *b)
     return cmp_num(ca, cb);
 }
 
-/* The words of an address text, lower-cased ASCII letters and digits
- * (other bytes split words; at most ADDR_WORDS words of up to 31 bytes). */
+/* The words of an address text: letters folded to lower-case ASCII
+ * (Vietnamese letters without their marks: "Phường" is "phuong"; a
+ * combining mark continues its word), and digits; anything else splits
+ * words. At most ADDR_WORDS words of up to 31 bytes. */
 enum { ADDR_WORDS = 32, ADDR_WORD_MAX = 32 };
 
 static int addr_words(const char *s, size_t n, char w[ADDR_WORDS][ADDR_WORD_MAX])
 {
     int k = 0;
     size_t len = 0;
-    for (size_t i = 0; i <= n; i++) {
-        unsigned char c = i < n ? (unsigned char)s[i] : 0;
-        int alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-        if (alnum && len + 1 < ADDR_WORD_MAX) {
-            if (k < ADDR_WORDS) w[k][len] = (char)(c | ((c >= 'A' && c <= 'Z') ? 0x20 : 0));
-            len++;
-        } else if (!alnum && len) {
+    for (size_t i = 0; i <= n;) {
+        uint32_t cp = 0;
+        size_t l = i < n ? dc_utf8_dec((const unsigned char *)s + i, n - i, &cp) : 1;
+        if (!l) l = 1, cp = ' ';   /* an invalid byte splits */
+        i += l;
+        char c = 0;
+        int mark = 0;
+        if (i <= n && cp >= '0' && cp <= '9') c = (char)cp;
+        else if (i <= n) {
+            const dc_vnfold_t *f = dc_vnfold_get(cp);
+            if (f && f->ascii) c = (char)f->ascii;
+            else if (f && (f->flags & (DC_VF_TONE_MARK | DC_VF_MOD_MARK))) mark = 1;
+        }
+        if (mark) continue;
+        if (c) {
+            if (len + 1 < ADDR_WORD_MAX) {
+                if (k < ADDR_WORDS) w[k][len] = c;
+                len++;
+            }
+        } else if (len) {
             if (k < ADDR_WORDS) w[k++][len] = 0;
             len = 0;
         }

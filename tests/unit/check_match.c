@@ -384,6 +384,8 @@ START_TEST(test_compare_addr_words)
         {"262 verbrugghen street, oxley's way, mount helen 2560 qld",
          "262 verbrugghens treet, oxley's way, hackham 2560 qld", DC_ADDR_SIMILAR_TEXT},  /* one edit from 5 letters */
         {"12 abcd road 2000", "12 abce road 3000", DC_ADDR_DIFF},                 /* 4 letters: not one edit */
+        {"Số 7, Phường Ngọc Lâm, Quận Long Biên", "so 7 phuong ngoc lam, q. long bien", DC_ADDR_SIMILAR_TEXT},
+        {"Phường Ngọc Lâm, Quận Long Biên", "Phường Bồ Đề, Quận Hoàn Kiếm", DC_ADDR_DIFF},  /* whole words, not fragments */
     };
     for (size_t i = 0; i < DC_ARRAY_LEN(t); i++) {
         a.perm = (dc_addr_t){.text = S(t[i].x)};
