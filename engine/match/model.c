@@ -894,16 +894,23 @@ void dc_model_estimate_em_sup(dc_model_t *m, const uint64_t *pats, size_t npairs
 
 /* ---------------------------------------------------------------- JSON */
 
+/* A prior as model.json holds it (the model's, a context's): the
+ * probability, its weight, the EM match share among candidate pairs. */
+static void prior_json(dc_jw_t *j, double lambda, double lambda_cand)
+{
+    dc_jw_key(j, "prior");
+    dc_jw_g(j, lambda, 17);
+    dc_jw_key(j, "prior_match_weight");
+    dc_jw_fixed(j, log2(lambda / (1 - lambda)), 6);
+    dc_jw_key(j, "candidate_match_share");
+    dc_jw_g(j, lambda_cand, 17);
+}
+
 void dc_model_json(const dc_model_t *m, dc_jw_t *j)
 {
     dc_jw_key(j, "format");
     dc_jw_str(j, "dancu-model-1");
-    dc_jw_key(j, "prior");
-    dc_jw_g(j, m->lambda, 17);
-    dc_jw_key(j, "prior_match_weight");
-    dc_jw_fixed(j, log2(m->lambda / (1 - m->lambda)), 6);
-    dc_jw_key(j, "candidate_match_share");
-    dc_jw_g(j, m->lambda_cand, 17);
+    prior_json(j, m->lambda, m->lambda_cand);
     dc_jw_key(j, "em");
     dc_jw_open(j, '{', DC_JW_INLINE);
     dc_jw_key(j, "iterations");
@@ -956,12 +963,7 @@ void dc_model_json(const dc_model_t *m, dc_jw_t *j)
         dc_jw_g(j, x->all_pairs, 17);
         dc_jw_kv_u64(j, "u_random_pairs", x->u_sample);
         if (x->own) {
-            dc_jw_key(j, "prior");
-            dc_jw_g(j, x->lambda, 17);
-            dc_jw_key(j, "prior_match_weight");
-            dc_jw_fixed(j, log2(x->lambda / (1 - x->lambda)), 6);
-            dc_jw_key(j, "candidate_match_share");
-            dc_jw_g(j, x->lambda_cand, 17);
+            prior_json(j, x->lambda, x->lambda_cand);
             dc_jw_key(j, dc_col_name(DC_COL_RESIDENCE));
             dc_jw_open(j, '[', DC_JW_LINES);
             for (int l = 0; l < dc_col_nlevels(DC_COL_RESIDENCE); l++) {

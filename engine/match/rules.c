@@ -172,6 +172,16 @@ static const char *next_word(const char **s, const char *e, size_t *n)
 static int word_is(const char *w, size_t n, const char *lit) { return strlen(lit) == n && !memcmp(w, lit, n); }
 
 /* A probability "0.9" (0..1) into *out. */
+/* "yes" or "no" after a setting's name: *out = 1 or 0. */
+static int parse_yes_no(const char *v, const char *e, const char *origin, int line, const char *name, int *out)
+{
+    while (v < e && isspace((unsigned char)*v)) v++;
+    if ((size_t)(e - v) == 3 && !memcmp(v, "yes", 3)) *out = 1;
+    else if ((size_t)(e - v) == 2 && !memcmp(v, "no", 2)) *out = 0;
+    else return dc_seterr("%s:%d: %s takes yes or no", origin, line, name);
+    return 0;
+}
+
 static int parse_prob(const char *s, const char *e, const char *origin, int line, const char *what, double *out)
 {
     size_t n;
@@ -327,24 +337,12 @@ int dc_rules_parse(const char *text, const char *origin, dc_rules_t *out)
         } else if ((size_t)(e - p) > 17 && !strncmp(p, "review_threshold", 16) && isspace((unsigned char)p[16])) {
             if (parse_prob(p + 16, e, origin, line, "review_threshold", &out->review_threshold)) goto fail;
         } else if ((size_t)(e - p) > 13 && !strncmp(p, "require_name", 12) && isspace((unsigned char)p[12])) {
-            const char *v = p + 12;
-            while (v < e && isspace((unsigned char)*v)) v++;
-            if ((size_t)(e - v) == 3 && !memcmp(v, "yes", 3)) out->names_optional = 0;
-            else if ((size_t)(e - v) == 2 && !memcmp(v, "no", 2)) out->names_optional = 1;
-            else {
-                dc_seterr("%s:%d: require_name takes yes or no", origin, line);
-                goto fail;
-            }
+            int yes;
+            if (parse_yes_no(p + 12, e, origin, line, "require_name", &yes)) goto fail;
+            out->names_optional = !yes;
         } else if ((size_t)(e - p) > 17 && !strncmp(p, "drop_cannot_link", 16) &&
                    isspace((unsigned char)p[16])) {
-            const char *v = p + 16;
-            while (v < e && isspace((unsigned char)*v)) v++;
-            if ((size_t)(e - v) == 3 && !memcmp(v, "yes", 3)) out->drop_cannot_link = 1;
-            else if ((size_t)(e - v) == 2 && !memcmp(v, "no", 2)) out->drop_cannot_link = 0;
-            else {
-                dc_seterr("%s:%d: drop_cannot_link takes yes or no", origin, line);
-                goto fail;
-            }
+            if (parse_yes_no(p + 16, e, origin, line, "drop_cannot_link", &out->drop_cannot_link)) goto fail;
         } else {
             dc_rule_t r;
             memset(&r, 0, sizeof r);
