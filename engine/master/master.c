@@ -36,7 +36,7 @@
  *           first: a load whose master commit fails leaves outputs that the
  *           same load, run again, writes identically.
  */
-#include "master/dc_master.h"
+#include "master/master_internal.h"
 #include "match/dc_match.h"
 #include "merge/dc_merge.h"
 #include "store/dc_store.h"
@@ -47,39 +47,7 @@
 #include <time.h>     /* clock_gettime */
 #include <unistd.h>   /* getpid */
 
-static const char ROWS_MAGIC[8] = {'D', 'C', 'M', 'R', 'O', 'W', 'S', '1'};
-#define ROW_BYTES 20   /* key hi (8), key lo (8), probability (float, 4) */
-#define NIL UINT32_MAX
 #define MULTI (UINT32_MAX - 1)   /* a key whose rows are in several clusters */
-
-struct dc_master_load {
-    dc_store_t *store;
-    dc_store_txn_t *txn;
-    uint64_t gen;                 /* the generation this load makes */
-    dc_keyreg_t *reg;
-    dc_buf_t model, rules;        /* the previous generation's ("" when none) */
-    dc_buf_t rows;                /* previous: rows attachment; after keys: the new one */
-    uint64_t nstored;
-    /* combined rows (run->recs after dc_master_rows) */
-    uint8_t *dirty;
-    uint32_t *anchor;
-    dc_hash128_t *prev;           /* previous key, {0, 0}: a new row */
-    float *pprob;                 /* previous match probability */
-    uint8_t *out_rec, *out_cl;
-    uint32_t nload;               /* this load's sources: [0, nload) */
-    uint32_t *first, *count;      /* per source index: its rows in run->recs */
-    int64_t *stored_of;           /* per loaded source: its stored source (a re-delivery), or -1 */
-    /* rows of re-delivered sources that are gone */
-    uint32_t *rm_src;             /* loaded source index */
-    uint32_t *rm_rid;             /* record_id, interned */
-    dc_hash128_t *rm_key;
-    size_t nrm, rmcap;
-    uint32_t *oldrid;             /* per row: its stored record_id when it came back under another (0: same) */
-    uint8_t *newline;             /* per row: unchanged, but on another line of its re-delivered file */
-    uint64_t nchanges, ev[8];     /* events by kind, for the summary */
-    char id[33];                  /* the master's identity: 32 hex digits, made by its first load */
-    size_t npairs;                /* candidate pairs of this load's blocking (0: an estimated model is empty) */
-};
 
 /* ------------------------------------------------------------- helpers */
 
@@ -89,54 +57,50 @@ struct dc_master_load {
 
 static int cmp_key128(const void *a, const void *b) { return key_cmp(*(const dc_hash128_t *)a, *(const dc_hash128_t *)b); }
 
-static void row_get(const dc_buf_t *rows, uint64_t r, dc_hash128_t *key, float *prob)
+/* The attachments of the generation in view of m->store: registry, model,
+ * rules, and every source's rows (each key checked against the registry
+ * with check_keys; a load checks the keys of the rows it reads). */
+static int read_state(dc_master_load_t *m, int check_keys)
 {
-    const char *p = rows->p + 16 + r * ROW_BYTES;
-    memcpy(&key->hi, p, 8);
-    memcpy(&key->lo, p + 8, 8);
-    memcpy(prob, p + 16, 4);
-}
-
-static void row_put(dc_buf_t *rows, dc_hash128_t key, float prob)
-{
-    dc_buf_put(rows, &key.hi, 8);
-    dc_buf_put(rows, &key.lo, 8);
-    dc_buf_put(rows, &prob, 4);
-}
-
-/* The attachments of the generation in view of `s` into `m`. */
-static int read_state(dc_store_t *s, dc_buf_t *rows, dc_keyreg_t **reg, dc_buf_t *model, dc_buf_t *rules)
-{
+    dc_store_t *s = m->store;
+    m->nsrc = dc_store_nsources(s);
     const char *dir = dc_store_dir(s);
     if (dc_store_generation(s) == 0) {
-        *reg = dc_keyreg_create();
+        m->reg = dc_keyreg_create();
+        m->srows = dc_xcalloc(1, sizeof *m->srows);
         return 0;
     }
     dc_buf_t b = DC_BUF_INIT;
-    int rc = dc_store_attachment(s, "rows", rows);
-    if (rc == 1) return dc_seterr("%s is a dancu record store but not a master (no rows attachment): refused", dir);
-    if (rc) return -1;
-    uint64_t n = 0;
-    if (rows->len >= 16) memcpy(&n, rows->p + 8, 8);
-    if (rows->len < 16 || memcmp(rows->p, ROWS_MAGIC, 8) || n != dc_store_nrecords(s) ||
-        rows->len != 16 + n * ROW_BYTES)
-        return dc_seterr("master %s: the rows attachment does not match the records (damaged): refused", dir);
+    int rc = dc_store_attachment(s, "layout", &b);
+    if (rc == 1) {
+        dc_buf_t r = DC_BUF_INIT;
+        int old = dc_store_attachment(s, "rows", &r) == 0;
+        dc_buf_free(&r);
+        rc = old ? dc_seterr("master %s was made by an earlier dancu (layout 1, without a blocking index): "
+                             "export it with that version and load the export into a new master", dir)
+                 : dc_seterr("%s is a dancu record store but not a master (no layout attachment): refused", dir);
+    } else if (rc == 0 && (b.len != strlen(MASTER_LAYOUT) || memcmp(b.p, MASTER_LAYOUT, b.len))) {
+        rc = dc_seterr("master %s has a layout this dancu does not know: refused", dir);
+    }
+    dc_buf_clear(&b);
+    if (rc) {
+        dc_buf_free(&b);
+        return -1;
+    }
     rc = dc_store_attachment(s, "registry", &b);
-    if (rc == 0) rc = dc_keyreg_decode(b.p, b.len, reg);
+    if (rc == 0) rc = dc_keyreg_decode(b.p, b.len, &m->reg);
     else if (rc == 1) rc = dc_seterr("master %s has no key registry (damaged): refused", dir);
     dc_buf_free(&b);
     if (rc) return dc_seterr("master %s: %s", dir, dc_geterr());
-    if (model && dc_store_attachment(s, "model", model) < 0) return -1;
-    if (rules && dc_store_attachment(s, "rules", rules) < 0) return -1;
-    /* every key of a row was issued */
-    for (uint64_t r = 0; r < n; r++) {
-        dc_hash128_t k;
-        float p;
-        row_get(rows, r, &k, &p);
-        if (key_is_zero(k) || dc_keyreg_generation(*reg, k) == UINT32_MAX)
-            return dc_seterr("master %s: a row's key is not in the registry (damaged): refused", dir);
-    }
-    return 0;
+    rc = dc_store_attachment(s, "summary", &b);
+    if (rc == 0 && msub_summary_decode(&b, &m->tot0)) rc = 1;
+    dc_buf_free(&b);
+    if (rc == 1) return dc_seterr("master %s: its summary is missing or damaged: refused", dir);
+    if (rc) return -1;
+    if (dc_store_attachment(s, "model", &m->model) < 0) return -1;
+    if (dc_store_attachment(s, "rules", &m->rules) < 0) return -1;
+    if (msub_read_rows(m, check_keys)) return -1;
+    return check_keys ? msub_verify_sources(m) : 0;
 }
 
 /* The master's identity (attachment "identity": 32 hex digits), read or,
@@ -191,6 +155,8 @@ static int write_master_json(dc_run_t *run, const char *id, uint64_t gen, int64_
     return rc;
 }
 
+static void master_free_state(dc_master_load_t *m);
+
 /* ---------------------------------------------------------------- open */
 
 int dc_master_open(dc_run_t *run)
@@ -201,7 +167,7 @@ int dc_master_open(dc_run_t *run)
     if (dc_store_begin(m->store, &m->txn)) return -1;
     m->gen = dc_store_txn_generation(m->txn);
     m->nstored = dc_store_nrecords(m->store);
-    if (read_state(m->store, &m->rows, &m->reg, &m->model, &m->rules) || identity(m->store, m->id)) return -1;
+    if (read_state(m, 0) || identity(m->store, m->id)) return -1;
     if (m->model.len && !run->opts.retrain && !run->opts.model_in) run->opts.model_text = m->model.p;
     if (m->rules.len && !run->opts.rules_file) run->opts.rules_text = m->rules.p;
     dc_log(1, "master %s: generation %llu, %llu rows, %zu keys issued; this load makes generation %llu",
@@ -212,12 +178,15 @@ int dc_master_open(dc_run_t *run)
 
 /* ---------------------------------------------------------------- rows */
 
-/* Reading partitions on the run's threads: partition k into dst[k]. */
+/* Reading partitions on the run's threads: partition part[k] into dst[k],
+ * every record, or (sel[k] not NULL) only records r with sel[k][r]: then
+ * read lazily, interning only the strings of the records read. */
 typedef struct {
     const dc_store_t *st;
     dc_intern_t *in;
     const uint32_t *part;   /* partitions to read */
     dc_record_t **dst;      /* where each goes */
+    const uint8_t **sel;    /* NULL, or per partition: NULL (all) or which records */
     _Atomic int failed;
     char err[256];
 } rjob_t;
@@ -228,28 +197,28 @@ static void read_one(void *ctx, size_t k, int tid)
     rjob_t *j = ctx;
     if (j->failed) return;
     dc_store_part_t *p;
-    int rc = dc_store_part_open(j->st, j->part[k], j->in, &p);
+    const uint8_t *sel = j->sel ? j->sel[k] : NULL;
+    int rc = sel ? dc_store_part_open_lazy(j->st, j->part[k], j->in, &p) : dc_store_part_open(j->st, j->part[k], j->in, &p);
     if (rc == 0) {
-        rc = dc_store_part_read(p, 0, dc_store_part_nrec(p), j->dst[k]);
+        if (!sel) {
+            rc = dc_store_part_read(p, 0, dc_store_part_nrec(p), j->dst[k]);
+        } else {
+            dc_record_t *d = j->dst[k];
+            for (uint32_t r = 0; r < dc_store_part_nrec(p) && rc == 0; r++)
+                if (sel[r]) rc = dc_store_part_get(p, r, d++);
+        }
         dc_store_part_close(p);
     }
     if (rc && !j->failed++) snprintf(j->err, sizeof j->err, "%s", dc_geterr());
 }
 
 /* Read the partitions part[0..n) into dst[0..n) with run->in's ids. */
-static int read_parts(dc_run_t *run, const dc_store_t *st, const uint32_t *part, dc_record_t **dst, size_t n)
+static int read_parts(dc_run_t *run, const dc_store_t *st, const uint32_t *part, dc_record_t **dst,
+                      const uint8_t **sel, size_t n)
 {
-    rjob_t j = {st, run->in, part, dst, 0, ""};
+    rjob_t j = {st, run->in, part, dst, sel, 0, ""};
     dc_parallel_for(run->opts.nthreads, n, 1, read_one, &j);
     return j.failed ? dc_seterr("%s", j.err) : 0;
-}
-
-/* The global row of stored source s's first row (0 for a source with no
- * rows: it has no partition). */
-static uint64_t source_base(const dc_store_t *st, uint32_t s)
-{
-    const dc_store_source_t *x = dc_store_source(st, s);
-    return x->nparts ? dc_store_partition(st, x->first_part)->first_row : 0;
 }
 
 /* Read stored source `s` (all its partitions) with run->in's ids. */
@@ -265,7 +234,7 @@ static dc_record_t *read_source(dc_run_t *run, dc_store_t *st, uint32_t s, size_
         dst[k] = r + at;
         at += dc_store_partition(st, part[k])->nrec;
     }
-    int rc = read_parts(run, st, part, dst, src->nparts);
+    int rc = read_parts(run, st, part, dst, NULL, src->nparts);
     free(part);
     free(dst);
     if (rc) {
@@ -337,7 +306,7 @@ static int redelivery(dc_run_t *run, dc_master_load_t *m, uint32_t ls, uint32_t 
     dc_record_t *old = read_source(run, m->store, ss, &no);
     if (!old) return -1;
     int byline = run->load.sources[ls].id_is_line;
-    uint64_t base = source_base(m->store, ss);
+    const dc_buf_t *srows = &m->srows[ss];
     ridx_t *ix = dc_xmalloc((no ? no : 1) * sizeof *ix);
     for (size_t i = 0; i < no; i++)
         ix[i] = (ridx_t){byline ? content_digest(&old[i], run->in) : old[i].record_id, (uint32_t)i};
@@ -360,7 +329,7 @@ static int redelivery(dc_run_t *run, dc_master_load_t *m, uint32_t ls, uint32_t 
         }
         const dc_record_t *o = &old[ix[lo].i];
         seen[ix[lo].i] = 1;
-        row_get(&m->rows, base + ix[lo].i, &m->prev[i], &m->pprob[i]);
+        msub_row_get(srows, ix[lo].i, &m->prev[i], &m->pprob[i]);
         /* the same values; its line may differ (rows removed or added
          * above it): not matched again */
         int eq = byline || content_digest(&run->recs[i], run->in) == content_digest(o, run->in);
@@ -381,7 +350,7 @@ static int redelivery(dc_run_t *run, dc_master_load_t *m, uint32_t ls, uint32_t 
         if (seen[i]) continue;
         dc_hash128_t k;
         float p;
-        row_get(&m->rows, base + i, &k, &p);
+        msub_row_get(srows, i, &k, &p);
         removed_row(m, ls, old[i].record_id, k);
     }
     dc_log(1, "re-delivery of a source: %llu rows unchanged (%llu of them under another identity), %llu changed, "
@@ -414,25 +383,31 @@ typedef struct {
     srcent_t *e;
     size_t ne;
     uint32_t *xidx;       /* stored source -> its source index (kept sources) */
-    uint64_t nkept;       /* rows of the kept stored sources */
-    uint32_t *lfirst, *lcount;   /* this load's rows of each of its sources */
+    uint8_t *kept;        /* per stored source: not delivered again */
+    uint8_t **sel;        /* per stored source: which of its rows this load reads */
 } srcplan_t;
 
 static void plan_sources(dc_run_t *run, dc_master_load_t *m, srcplan_t *p)
 {
     dc_store_t *st = m->store;
     uint32_t nl = run->load.nsources, ns = dc_store_nsources(st);
-    p->lfirst = dc_xcalloc(nl + 1, sizeof *p->lfirst);
-    p->lcount = dc_xcalloc(nl + 1, sizeof *p->lcount);
+    m->lfirst = dc_xcalloc(nl + 1, sizeof *m->lfirst);
+    m->lcount = dc_xcalloc(nl + 1, sizeof *m->lcount);
     for (size_t i = 0; i < run->nrec; i++) {   /* loaded rows are grouped by source, in source order */
         uint32_t s = run->recs[i].source;
         if (s >= nl || (i && run->recs[i - 1].source > s)) dc_die("dc_master_rows: rows out of source order");
-        if (!p->lcount[s]++) p->lfirst[s] = (uint32_t)i;
+        if (!m->lcount[s]++) m->lfirst[s] = (uint32_t)i;
     }
+    m->nloaded = run->nrec;
+    m->nfull = run->nrec;
     p->e = dc_xmalloc((size_t)(nl + ns + 1) * sizeof *p->e);
+    p->kept = dc_xcalloc(ns + 1, 1);
+    p->sel = dc_xcalloc(ns + 1, sizeof *p->sel);
     m->stored_of = dc_xmalloc((nl + 1) * sizeof *m->stored_of);
+    m->stored = dc_xmalloc(((size_t)nl + ns + 1) * sizeof *m->stored);
     for (uint32_t s = 0; s < nl; s++) {
         m->stored_of[s] = dc_store_find_source(st, dc_run_source_name(run, s));
+        m->stored[s] = NIL;
         p->e[p->ne++] = (srcent_t){dc_run_source_name(run, s), s, m->stored_of[s] < 0 ? NIL : (uint32_t)m->stored_of[s]};
     }
     run->xsrc = dc_xcalloc(ns + 1, sizeof *run->xsrc);
@@ -442,57 +417,84 @@ static void plan_sources(dc_run_t *run, dc_master_load_t *m, srcplan_t *p)
         int delivered = 0;
         for (uint32_t l = 0; l < nl && !delivered; l++) delivered = m->stored_of[l] == (int64_t)s;
         if (delivered) continue;
+        p->kept[s] = 1;
         p->xidx[s] = nl + run->nxsrc;
+        m->stored[nl + run->nxsrc] = s;
         run->xsrc[run->nxsrc++] = dc_xstrdup(x->name);
         p->e[p->ne++] = (srcent_t){x->name, NIL, s};
-        p->nkept += x->rows;
+        m->nfull += x->rows;
     }
     qsort(p->e, p->ne, sizeof *p->e, cmp_srcent);
 }
 
 /* The combined rows in canonical order into recs: this load's copied
- * (dirty), the kept stored sources' read on the run's threads (clean,
- * with their previous keys). @return the rows, or -1 (size_t). */
+ * (dirty), the selected rows of the kept stored sources read on the run's
+ * threads (clean, with their previous keys). @return the rows, or -1. */
 static size_t fill_rows(dc_run_t *run, dc_master_load_t *m, const srcplan_t *p, dc_record_t *recs)
 {
     dc_store_t *st = m->store;
     size_t at = 0, npart = 0;
-    uint32_t *part = dc_xmalloc(((size_t)dc_store_npartitions(st) + 1) * sizeof *part);
-    dc_record_t **dst = dc_xmalloc(((size_t)dc_store_npartitions(st) + 1) * sizeof *dst);
+    uint32_t np = dc_store_npartitions(st);
+    uint32_t *part = dc_xmalloc(((size_t)np + 1) * sizeof *part);
+    dc_record_t **dst = dc_xmalloc(((size_t)np + 1) * sizeof *dst);
+    const uint8_t **psel = dc_xcalloc((size_t)np + 1, sizeof *psel);
     for (size_t k = 0; k < p->ne; k++) {
         if (p->e[k].loaded != NIL) {
             uint32_t s = p->e[k].loaded;
-            if (p->lcount[s]) memcpy(recs + at, run->recs + p->lfirst[s], (size_t)p->lcount[s] * sizeof *recs);
-            memset(m->dirty + at, 1, p->lcount[s]);
+            if (m->lcount[s]) memcpy(recs + at, run->recs + m->lfirst[s], (size_t)m->lcount[s] * sizeof *recs);
+            memset(m->dirty + at, 1, m->lcount[s]);
+            memset(m->delivered + at, 1, m->lcount[s]);
             m->first[s] = (uint32_t)at;
-            m->count[s] = p->lcount[s];
-            at += p->lcount[s];
+            m->count[s] = m->lcount[s];
+            at += m->lcount[s];
             continue;
         }
-        uint32_t idx = p->xidx[p->e[k].stored];
-        const dc_store_source_t *x = dc_store_source(st, p->e[k].stored);
+        uint32_t ss = p->e[k].stored, idx = p->xidx[ss];
+        const dc_store_source_t *x = dc_store_source(st, ss);
         m->first[idx] = (uint32_t)at;
-        m->count[idx] = (uint32_t)x->rows;
+        uint64_t r0 = 0;
         for (uint32_t q = x->first_part; q < x->first_part + x->nparts; q++) {
-            part[npart] = q;
-            dst[npart++] = recs + at;
-            at += dc_store_partition(st, q)->nrec;
+            uint32_t nrec = dc_store_partition(st, q)->nrec, nsel = 0;
+            const uint8_t *sel = p->sel[ss] + r0;
+            for (uint32_t r = 0; r < nrec; r++) {
+                if (!sel[r]) continue;
+                m->srow[at + nsel++] = (uint32_t)(r0 + r);
+            }
+            if (nsel) {
+                part[npart] = q;
+                psel[npart] = nsel == nrec ? NULL : sel;
+                dst[npart++] = recs + at;
+            }
+            at += nsel;
+            r0 += nrec;
         }
+        m->count[idx] = (uint32_t)(at - m->first[idx]);
     }
-    int rc = read_parts(run, st, part, dst, npart);
+    int rc = read_parts(run, st, part, dst, psel, npart);
     free(part);
     free(dst);
+    free(psel);
     for (size_t k = 0; k < p->ne && rc == 0; k++) {
         if (p->e[k].loaded != NIL) continue;
-        uint32_t idx = p->xidx[p->e[k].stored];
-        uint64_t base = source_base(st, p->e[k].stored);
-        for (size_t i = m->first[idx], r = 0; r < m->count[idx]; i++, r++) {
+        uint32_t ss = p->e[k].stored, idx = p->xidx[ss];
+        for (size_t i = m->first[idx]; i < (size_t)m->first[idx] + m->count[idx] && rc == 0; i++) {
             recs[i].source = idx;
             m->dirty[i] = 0;
-            row_get(&m->rows, base + r, &m->prev[i], &m->pprob[i]);
+            msub_row_get(&m->srows[ss], m->srow[i], &m->prev[i], &m->pprob[i]);
+            if (key_is_zero(m->prev[i]) || dc_keyreg_generation(m->reg, m->prev[i]) == UINT32_MAX)
+                rc = dc_seterr("master %s: a row's key is not in the registry (damaged): refused", dc_store_dir(st));
         }
     }
     return rc ? (size_t)-1 : at;
+}
+
+static void plan_free(srcplan_t *p, uint32_t ns)
+{
+    for (uint32_t s = 0; s < ns && p->sel; s++) free(p->sel[s]);
+    free(p->sel);
+    free(p->kept);
+    free(p->e);
+    free(p->xidx);
 }
 
 int dc_master_rows(dc_run_t *run)
@@ -503,15 +505,25 @@ int dc_master_rows(dc_run_t *run)
     srcplan_t p;
     memset(&p, 0, sizeof p);
     plan_sources(run, m, &p);
-    size_t n = run->nrec + p.nkept;
+    uint32_t ns = dc_store_nsources(m->store);
+    if (msub_select(run, m, p.kept, p.sel)) {
+        plan_free(&p, ns);
+        return -1;
+    }
+    size_t n = run->nrec;
+    for (uint32_t s = 0; s < ns; s++)
+        for (uint64_t r = 0; p.kept[s] && r < dc_store_source(m->store, s)->rows; r++) n += p.sel[s][r];
     dc_record_t *recs = dc_xmalloc((n ? n : 1) * sizeof *recs);
     m->dirty = dc_xmalloc(n ? n : 1);
+    m->delivered = dc_xcalloc(n ? n : 1, 1);
     m->anchor = dc_xmalloc((n ? n : 1) * sizeof *m->anchor);
     m->prev = dc_xcalloc(n ? n : 1, sizeof *m->prev);
     m->pprob = dc_xcalloc(n ? n : 1, sizeof *m->pprob);
+    m->srow = dc_xcalloc(n ? n : 1, sizeof *m->srow);
     m->first = dc_xcalloc((size_t)m->nload + run->nxsrc + 1, sizeof *m->first);
     m->count = dc_xcalloc((size_t)m->nload + run->nxsrc + 1, sizeof *m->count);
     size_t got = fill_rows(run, m, &p, recs);
+    plan_free(&p, ns);
     free(run->recs);
     run->recs = recs;
     run->nrec = got == (size_t)-1 ? 0 : got;
@@ -519,19 +531,19 @@ int dc_master_rows(dc_run_t *run)
     int rc = got == (size_t)-1 ? -1 : 0;
     for (uint32_t s = 0; s < m->nload && rc == 0; s++)
         if (m->stored_of[s] >= 0) rc = redelivery(run, m, s, (uint32_t)m->stored_of[s], m->first[s], m->count[s]);
-    free(p.e);
-    free(p.xidx);
-    free(p.lfirst);
-    free(p.lcount);
-    dc_buf_free(&m->rows);   /* every row has its previous key: made again by the key stage */
     if (rc) return -1;
     make_anchors(m, run->nrec);
     run->dirty = m->dirty;
     run->anchor = m->anchor;
+    if (m->subset) {   /* the rows not read: blocking cut and term frequencies as for all of them */
+        run->nfull = m->nfull;
+        run->tf_count = m->delivered;
+        run->tf_add = msub_tf_add;
+    }
     uint64_t nd = 0;
     for (size_t i = 0; i < run->nrec; i++) nd += m->dirty[i];
     dc_run_stage_end(run, run->nrec);
-    dc_log(1, "master: %llu rows in all, %llu new or changed, %llu removed", (unsigned long long)run->nrec,
+    dc_log(1, "master: %llu rows read, %llu new or changed, %llu removed", (unsigned long long)run->nrec,
            (unsigned long long)nd, (unsigned long long)m->nrm);
     return 0;
 }
@@ -728,28 +740,32 @@ static int write_changes(dc_run_t *run, kjob_t *j)
     return rc ? -1 : 0;
 }
 
-/* The new rows attachment, in the new generation's store order: the
- * stored sources kept (in their order), then this load's (source order). */
-static void rows_attachment(const dc_run_t *run, dc_master_load_t *m)
+/* The new rows attachments: every delivered source's; a kept source's
+ * only when a row of it has another key or probability (its previous
+ * attachment patched), else it is carried over as it is. */
+static void rows_attachments(const dc_run_t *run, dc_master_load_t *m)
 {
     const dc_clusters_t *cl = &run->cl;
-    dc_buf_clear(&m->rows);
-    dc_buf_put(&m->rows, ROWS_MAGIC, 8);
-    uint64_t nrows = run->nrec;
-    dc_buf_put(&m->rows, &nrows, 8);
-    dc_store_t *st = m->store;
-    for (uint32_t s = 0; s < dc_store_nsources(st); s++) {
-        const char *name = dc_store_source(st, s)->name;
-        for (uint32_t x = 0; x < run->nxsrc; x++) {
-            if (strcmp(run->xsrc[x], name)) continue;
-            uint32_t idx = m->nload + x;
-            for (uint32_t i = m->first[idx]; i < m->first[idx] + m->count[idx]; i++)
-                row_put(&m->rows, cl->key[cl->of[i]], cl->prob[i]);
+    m->nrows = dc_xcalloc((size_t)dc_store_nsources(m->store) + 1, sizeof *m->nrows);
+    m->lrows = dc_xcalloc((size_t)m->nload + 1, sizeof *m->lrows);
+    for (uint32_t s = 0; s < m->nload; s++) {
+        msub_rows_begin(&m->lrows[s], m->count[s]);
+        for (uint32_t i = m->first[s]; i < m->first[s] + m->count[s]; i++)
+            msub_row_put(&m->lrows[s], cl->key[cl->of[i]], cl->prob[i]);
+    }
+    for (uint32_t idx = m->nload; idx < m->nload + run->nxsrc; idx++) {
+        uint32_t ss = m->stored[idx];
+        dc_buf_t *nb = &m->nrows[ss];
+        for (uint32_t i = m->first[idx]; i < m->first[idx] + m->count[idx]; i++) {
+            dc_hash128_t k = cl->key[cl->of[i]];
+            if (key_eq(k, m->prev[i]) && cl->prob[i] == m->pprob[i]) continue;
+            if (!nb->len) dc_buf_put(nb, m->srows[ss].p, m->srows[ss].len);
+            char *at = nb->p + 16 + (size_t)m->srow[i] * ROW_BYTES;
+            memcpy(at, &k.hi, 8);
+            memcpy(at + 8, &k.lo, 8);
+            memcpy(at + 16, &cl->prob[i], 4);
         }
     }
-    for (uint32_t s = 0; s < m->nload; s++)
-        for (uint32_t i = m->first[s]; i < m->first[s] + m->count[s]; i++)
-            row_put(&m->rows, cl->key[cl->of[i]], cl->prob[i]);
 }
 
 int dc_master_keys(dc_run_t *run)
@@ -779,7 +795,15 @@ int dc_master_keys(dc_run_t *run)
         rc = write_changes(run, &j);
     }
     if (rc == 0) rc = write_master_json(run, m->id, m->gen, (int64_t)m->gen - 1);
-    if (rc == 0) rows_attachment(run, m);
+    if (rc == 0) {
+        rows_attachments(run, m);
+        if (m->subset) {   /* the report's citizens are the whole master's */
+            msub_totals(run, m);
+            run->totals = &m->tot;
+        } else {
+            dc_report_totals(run, &m->tot);
+        }
+    }
     if (j.rcl) dc_key_result_free(&j.kr);
     free(j.triv);
     free(j.fk);
@@ -793,6 +817,59 @@ int dc_master_keys(dc_run_t *run)
 }
 
 /* -------------------------------------------------------------- commit */
+
+/* One source's attachments: its rows, and (index) its blocking index and
+ * term frequencies from its rows recs[0..n), whose keys are `keys` (NULL:
+ * computed here). */
+static int attach_source(dc_run_t *run, dc_master_load_t *m, const char *name, const dc_buf_t *rows, int index,
+                         const dc_record_t *recs, size_t n, const uint64_t *keys, size_t stride, size_t first)
+{
+    char an[24];
+    int rc = 0;
+    if (rows && rows->len) {
+        msub_att_name(an, 'r', name);
+        rc = dc_store_txn_attach(m->txn, an, rows->p, rows->len);
+    }
+    if (rc || !index) return rc;
+    const dc_rules_t *rules = &run->match->rules;
+    uint64_t *own = NULL;
+    if (!keys) {
+        own = dc_xmalloc(((rules->n + 1) * n + 1) * sizeof *own);
+        dc_block_row_keys(recs, n, run->in, rules, run->opts.nthreads, own);
+        keys = own;
+        stride = n;
+        first = 0;
+    }
+    dc_buf_t b = DC_BUF_INIT;
+    msub_index_encode(rules, keys, stride, first, n, &b);
+    free(own);
+    msub_att_name(an, 'i', name);
+    rc = dc_store_txn_attach(m->txn, an, b.p, b.len);
+    dc_buf_clear(&b);
+    dc_tf_encode(recs, n, run->in, &b);
+    msub_att_name(an, 't', name);
+    if (rc == 0) rc = dc_store_txn_attach(m->txn, an, b.p, b.len);
+    dc_buf_free(&b);
+    return rc;
+}
+
+/* Every source's attachments that change: the delivered sources' (rows,
+ * index, term frequencies), the kept sources' patched rows, and, when
+ * every row was read (the index was not usable), every kept source's index
+ * and term frequencies again. */
+static int source_attachments(dc_run_t *run, dc_master_load_t *m)
+{
+    int rc = 0;
+    for (uint32_t s = 0; s < m->nload && rc == 0; s++)
+        rc = attach_source(run, m, dc_run_source_name(run, s), &m->lrows[s], 1, run->recs + m->first[s], m->count[s],
+                           m->dkeys, m->nloaded, m->lfirst[s]);
+    for (uint32_t idx = m->nload; idx < m->nload + run->nxsrc && rc == 0; idx++) {
+        uint32_t ss = m->stored[idx];
+        rc = attach_source(run, m, dc_store_source(m->store, ss)->name, &m->nrows[ss], !m->subset,
+                           run->recs + m->first[idx], m->count[idx], NULL, 0, 0);
+    }
+    return rc;
+}
 
 int dc_master_commit(dc_run_t *run)
 {
@@ -810,10 +887,16 @@ int dc_master_commit(dc_run_t *run)
         else dc_store_writer_abort(w);
     }
     dc_buf_t b = DC_BUF_INIT;
-    if (rc == 0) rc = dc_store_txn_attach(t, "rows", m->rows.p, m->rows.len);
+    if (rc == 0) rc = source_attachments(run, m);
     if (rc == 0 && m->gen == 1) rc = dc_store_txn_attach(t, "identity", m->id, 32);
+    if (rc == 0 && m->gen == 1) rc = dc_store_txn_attach(t, "layout", MASTER_LAYOUT, strlen(MASTER_LAYOUT));
+    if (rc == 0) {
+        msub_summary_encode(&m->tot, &b);
+        rc = dc_store_txn_attach(t, "summary", b.p, b.len);
+    }
     if (rc == 0) {   /* the previous registry's bytes again, merged with the keys issued now */
         dc_buf_t prev = DC_BUF_INIT;
+        dc_buf_clear(&b);
         int have = dc_store_generation(m->store) ? dc_store_attachment(m->store, "registry", &prev) : 1;
         rc = have < 0 ? -1 : dc_keyreg_encode(m->reg, have ? NULL : prev.p, have ? 0 : prev.len, &b);
         dc_buf_free(&prev);
@@ -855,12 +938,37 @@ void dc_master_load_free(dc_run_t *run)
 {
     dc_master_load_t *m = run->master;
     if (!m) return;
+    master_free_state(m);
+    free(m);
+    run->master = NULL;
+    run->dirty = run->out_rec = run->out_cl = NULL;
+    run->anchor = NULL;
+    run->totals = NULL;
+    run->tf_count = NULL;
+    run->tf_add = NULL;
+}
+
+/* Everything a load holds, not the struct itself. */
+static void master_free_state(dc_master_load_t *m)
+{
     dc_store_abort(m->txn);
     dc_store_close(m->store);
     dc_keyreg_free(m->reg);
     dc_buf_free(&m->model);
     dc_buf_free(&m->rules);
-    dc_buf_free(&m->rows);
+    uint32_t ns = m->nsrc;
+    for (uint32_t s = 0; m->srows && s < ns; s++) dc_buf_free(&m->srows[s]);
+    for (uint32_t s = 0; m->nrows && s < ns; s++) dc_buf_free(&m->nrows[s]);
+    for (uint32_t s = 0; m->lrows && s < m->nload; s++) dc_buf_free(&m->lrows[s]);
+    free(m->srows);
+    free(m->nrows);
+    free(m->lrows);
+    free(m->dkeys);
+    free(m->lfirst);
+    free(m->lcount);
+    free(m->stored);
+    free(m->srow);
+    free(m->delivered);
     free(m->dirty);
     free(m->anchor);
     free(m->prev);
@@ -875,10 +983,6 @@ void dc_master_load_free(dc_run_t *run)
     free(m->rm_key);
     free(m->oldrid);
     free(m->newline);
-    free(m);
-    run->master = NULL;
-    run->dirty = run->out_rec = run->out_cl = NULL;
-    run->anchor = NULL;
 }
 
 /* -------------------------------------------------------------- export */
@@ -923,7 +1027,7 @@ int dc_master_read_all(dc_run_t *run, const char *dir)
     run->master = m;
     if (dc_store_open(dir, 0, NULL, &m->store)) return -1;
     if (dc_store_generation(m->store) == 0) return dc_seterr("master %s is empty (no load yet)", dir);
-    if (read_state(m->store, &m->rows, &m->reg, &m->model, &m->rules) || identity(m->store, m->id)) return -1;
+    if (read_state(m, 1) || identity(m->store, m->id)) return -1;
     m->gen = dc_store_generation(m->store);
     dc_store_t *st = m->store;
     uint32_t ns = dc_store_nsources(st);
@@ -945,7 +1049,7 @@ int dc_master_read_all(dc_run_t *run, const char *dir)
             at += dc_store_partition(st, q)->nrec;
         }
     }
-    int rc = read_parts(run, st, part, dst, npart);
+    int rc = read_parts(run, st, part, dst, NULL, npart);
     free(part);
     free(dst);
     if (rc) {
@@ -956,10 +1060,10 @@ int dc_master_read_all(dc_run_t *run, const char *dir)
     run->cl.prob = dc_xmalloc((n ? n : 1) * sizeof *run->cl.prob);
     at = 0;
     for (uint32_t k = 0; k < ns; k++) {
-        uint64_t base = source_base(st, o[k].s), nr = dc_store_source(st, o[k].s)->rows;
+        uint64_t nr = dc_store_source(st, o[k].s)->rows;
         for (size_t i = 0; i < nr; i++) {
             run->recs[at + i].source = k;
-            row_get(&m->rows, base + i, &key[at + i], &run->cl.prob[at + i]);
+            msub_row_get(&m->srows[o[k].s], i, &key[at + i], &run->cl.prob[at + i]);
         }
         at += nr;
     }
@@ -981,28 +1085,26 @@ int dc_master_export_json(dc_run_t *run)
 
 int dc_master_info(const char *dir, int json, FILE *f)
 {
-    dc_store_t *st;
-    if (dc_store_open(dir, 0, NULL, &st)) return -1;
-    dc_buf_t rows = DC_BUF_INIT, model = DC_BUF_INIT, rules = DC_BUF_INIT;
-    dc_keyreg_t *reg = NULL;
-    int rc = read_state(st, &rows, &reg, &model, &rules);
-    dc_buf_free(&rules);
-    if (rc) {
-        dc_keyreg_free(reg);
-        dc_store_close(st);
-        dc_buf_free(&rows);
-        dc_buf_free(&model);
+    dc_master_load_t mm, *m = &mm;
+    memset(m, 0, sizeof *m);
+    if (dc_store_open(dir, 0, NULL, &m->store)) return -1;
+    dc_store_t *st = m->store;
+    if (read_state(m, 1)) {
+        master_free_state(m);
         return -1;
     }
     uint64_t n = dc_store_nrecords(st), citizens = 0;
     dc_hash128_t *k = dc_xmalloc((n ? n : 1) * sizeof *k);
-    for (uint64_t r = 0; r < n; r++) {
-        float p;
-        row_get(&rows, r, &k[r], &p);
-    }
+    for (uint32_t s = 0, at = 0; s < m->nsrc; s++)
+        for (uint64_t r = 0; r < dc_store_source(st, s)->rows; r++) {
+            float p;
+            msub_row_get(&m->srows[s], r, &k[at++], &p);
+        }
     qsort(k, n, sizeof *k, cmp_key128);
     for (uint64_t r = 0; r < n; r++) citizens += !r || !key_eq(k[r], k[r - 1]);
     free(k);
+    dc_keyreg_t *reg = m->reg;
+    dc_buf_t model = m->model;
     dc_model_t mod;
     dc_model_init_default(&mod);
     int has_model = model.len && dc_model_parse_json(model.p, model.len, &mod) == 0;
@@ -1056,9 +1158,6 @@ int dc_master_info(const char *dir, int json, FILE *f)
         }
     }
     dc_buf_free(&b);
-    dc_keyreg_free(reg);
-    dc_buf_free(&rows);
-    dc_buf_free(&model);
-    dc_store_close(st);
+    master_free_state(m);
     return 0;
 }

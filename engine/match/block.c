@@ -387,16 +387,63 @@ size_t dc_block_pairs_rep(const dc_record_t *recs, size_t n, const dc_intern_t *
     return dc_block_pairs_dirty(recs, n, in, rules, nthreads, rep, NULL, on_rule, ud, pairs_out, st);
 }
 
+int dc_block_index_bits(size_t n)
+{
+    int b = 1;
+    while (b < 40 && ((size_t)1 << b) < n + 1) b++;
+    return b;
+}
+
+/* Keys of records [k*KEY_RANGE, ...) for dc_block_row_keys. */
+typedef struct {
+    const dc_record_t *recs;
+    const dc_intern_t *in;
+    const dc_rules_t *rules;
+    uint64_t *keys;
+    size_t n;
+} rowkeyctx_t;
+
+static void row_keys_range(void *ctx, size_t k, int tid)
+{
+    DC_UNUSED(tid);
+    rowkeyctx_t *c = ctx;
+    size_t lo = k * KEY_RANGE, hi = DC_MIN(lo + KEY_RANGE, c->n), nr = c->rules->n;
+    uint8_t used[DC_BK__COUNT] = {0};
+    for (size_t r = 0; r < nr; r++)
+        for (int f = 0; f < c->rules->r[r].nkeys; f++) used[c->rules->r[r].keys[f]] = 1;
+    uint64_t vals[DC_BK__COUNT] = {0};
+    for (size_t i = lo; i < hi; i++) {
+        const dc_record_t *rec = &c->recs[i];
+        for (int f = 0; f < DC_BK__COUNT; f++)
+            if (used[f]) vals[f] = dc_bkey_value((dc_bkey_t)f, rec, c->in);
+        for (size_t r = 0; r < nr; r++) c->keys[r * c->n + i] = dc_rule_key_vals(&c->rules->r[r], (uint32_t)r, vals);
+        c->keys[nr * c->n + i] = dc_record_content_key(rec, c->in);
+    }
+}
+
+void dc_block_row_keys(const dc_record_t *recs, size_t n, const dc_intern_t *in, const dc_rules_t *rules,
+                       int nthreads, uint64_t *keys)
+{
+    rowkeyctx_t c = {recs, in, rules, keys, n};
+    dc_parallel_for(nthreads, (n + KEY_RANGE - 1) / KEY_RANGE, 1, row_keys_range, &c);
+}
+
 size_t dc_block_pairs_dirty(const dc_record_t *recs, size_t n, const dc_intern_t *in,
                             const dc_rules_t *rules, int nthreads, const uint32_t *rep, const uint8_t *dirty,
                             dc_rule_pairs_fn on_rule, void *ud, uint64_t **pairs_out, dc_block_stats_t *st)
+{
+    return dc_block_pairs_sub(recs, n, n, in, rules, nthreads, rep, dirty, on_rule, ud, pairs_out, st);
+}
+
+size_t dc_block_pairs_sub(const dc_record_t *recs, size_t n, size_t nfull, const dc_intern_t *in,
+                          const dc_rules_t *rules, int nthreads, const uint32_t *rep, const uint8_t *dirty,
+                          dc_rule_pairs_fn on_rule, void *ud, uint64_t **pairs_out, dc_block_stats_t *st)
 {
     double t0 = dc_now();
     memset(st, 0, sizeof *st);
     st->nrules = rules->n;
     st->rule = dc_xcalloc(rules->n ? rules->n : 1, sizeof *st->rule);
-    int b = 1;
-    while (b < 40 && ((size_t)1 << b) < n + 1) b++;
+    int b = dc_block_index_bits(DC_MAX(n, nfull));
     size_t nranges = (n + KEY_RANGE - 1) / KEY_RANGE;
     int nt = nthreads > 0 ? nthreads : 1;
     uint64_t *words[GROUP];

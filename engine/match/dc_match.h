@@ -253,6 +253,25 @@ size_t dc_block_pairs_rep(const dc_record_t *recs, size_t n, const dc_intern_t *
 size_t dc_block_pairs_dirty(const dc_record_t *recs, size_t n, const dc_intern_t *in,
                             const dc_rules_t *rules, int nthreads, const uint32_t *rep, const uint8_t *dirty,
                             dc_rule_pairs_fn on_rule, void *ud, uint64_t **pairs, dc_block_stats_t *st);
+/*! dc_block_pairs_sub() : dc_block_pairs_dirty over a subset of a larger
+ *  data set of `nfull` rows (a load into a master reads only the stored
+ *  rows that share a key with a delivered row, whole blocks): keys are
+ *  truncated as for nfull rows (dc_block_index_bits), so that blocks, their
+ *  caps and their sorted neighbourhoods are those of the whole data. */
+size_t dc_block_pairs_sub(const dc_record_t *recs, size_t n, size_t nfull, const dc_intern_t *in,
+                          const dc_rules_t *rules, int nthreads, const uint32_t *rep, const uint8_t *dirty,
+                          dc_rule_pairs_fn on_rule, void *ud, uint64_t **pairs, dc_block_stats_t *st);
+/*! dc_block_index_bits() : the low bits of a key word that hold the
+ *  record index for n records; a key word keeps the hash's top 63 - b bits,
+ *  so two keys are one block when their hashes agree above bit b. */
+int dc_block_index_bits(size_t n);
+/*! dc_block_row_keys() : every record's key under every rule, for a
+ *  persistent blocking index: keys[r * n + i] = dc_rule_key_vals of rule r
+ *  for record i (0: the record lacks a key field), and column rules->n the
+ *  record's dc_record_content_key. keys has (rules->n + 1) * n words. Keys
+ *  depend on values only (strings by content), not on the process. */
+void dc_block_row_keys(const dc_record_t *recs, size_t n, const dc_intern_t *in, const dc_rules_t *rules,
+                       int nthreads, uint64_t *keys);
 void dc_block_stats_free(dc_block_stats_t *st);
 
 /* ------------------------------------------------------ exact duplicates */
@@ -265,6 +284,10 @@ size_t dc_match_dedup(const dc_record_t *recs, size_t n, int nthreads, uint32_t 
 /*! dc_record_same_content() : 1 when a and b hold the same normalized
  *  content in every column matching reads. */
 int dc_record_same_content(const dc_record_t *a, const dc_record_t *b);
+/*! dc_record_content_key() : a hash of the content dc_record_same_content
+ *  compares, strings by content (the same in every process), for records
+ *  that dc_match_dedup lets have copies; 0 for the others. */
+uint64_t dc_record_content_key(const dc_record_t *r, const dc_intern_t *in);
 
 /* ------------------------------------------------- blocking against a truth */
 
@@ -473,6 +496,18 @@ typedef struct dc_tf {
 void dc_tf_build(dc_tf_t *tf, const dc_record_t *recs, size_t n, const dc_intern_t *in,
                  int nthreads);
 void dc_tf_free(dc_tf_t *tf);
+/*! dc_tf_build_sel() : dc_tf_build counting only the records with
+ *  count[i] (NULL: all); every record's (father, mother) couple is listed,
+ *  so that dc_tf_add_encoded can add stored counts to it. */
+void dc_tf_build_sel(dc_tf_t *tf, const dc_record_t *recs, size_t n, const dc_intern_t *in, int nthreads,
+                     const uint8_t *count);
+/*! dc_tf_encode() : the term-frequency counts of recs[0..n) by value
+ *  (strings by content hash: the same in every process), appended to out;
+ *  a master keeps one per source. */
+void dc_tf_encode(const dc_record_t *recs, size_t n, const dc_intern_t *in, dc_buf_t *out);
+/*! dc_tf_add_encoded() : add dc_tf_encode counts to tf (for the values tf's
+ *  interner holds, and the couples tf lists). @return 0 or -1 (damaged). */
+int dc_tf_add_encoded(dc_tf_t *tf, const void *data, size_t len);
 
 /*! dc_model_fixed_u_use() : the u values the settings fix (this
  *  process's runs): the model's estimates keep them, the column's other

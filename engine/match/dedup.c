@@ -115,6 +115,35 @@ static uint64_t content_hash(const dc_record_t *r)
     return h;
 }
 
+static uint64_t str_word(const dc_intern_t *in, uint32_t a, uint32_t b)
+{
+    return dc_intern_hash(in, a) * 0x9E3779B97F4A7C15ull ^ dc_intern_hash(in, b);
+}
+
+static uint64_t addr_key(const dc_intern_t *in, const dc_addr_t *a)
+{
+    return str_word(in, a->text, 0) ^ ((uint64_t)a->ward_old << 32 | (uint64_t)a->ward_new << 16) ^
+           ((uint64_t)a->district_old << 8 | (uint64_t)a->prov_old << 4 | (uint64_t)a->prov_new) * 0xC2B2AE3D27D4EB4Full;
+}
+
+uint64_t dc_record_content_key(const dc_record_t *r, const dc_intern_t *in)
+{
+    if (!qualifies(r)) return 0;
+    uint64_t v[19] = {
+        r->id12, r->id12_flags, r->cmnd, r->cmnd_flags,
+        (uint64_t)r->sex << 32 | r->name.flags, str_word(in, r->name.exact, r->name.ascii),
+        str_word(in, r->father.exact, r->father.ascii), str_word(in, r->mother.exact, r->mother.ascii),
+        str_word(in, r->spouse.exact, r->spouse.ascii),
+        addr_key(in, &r->hometown), addr_key(in, &r->perm), addr_key(in, &r->cur),
+        date_word(r->dob), date_word(r->dod),
+        (uint64_t)r->nationality << 16 | (uint64_t)r->ethnic << 8 | r->religion, 0, 0, 0, 0,
+    };
+    uint64_t h = dc_hash64(v, sizeof v);
+    int nx = dc_extra_count();
+    for (int k = 0; k < nx; k++) h = dc_hash64_seed(&(uint64_t){dc_intern_hash(in, dc_extra_value(r, k))}, 8, h);
+    return h | 1;
+}
+
 typedef struct {
     const dc_record_t *recs;
     uint64_t *w;

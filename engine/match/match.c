@@ -73,7 +73,7 @@ int dc_block_run(dc_run_t *run)
      * when the model is estimated again (--retrain): then every pair, for
      * the estimation, and the others are dropped after scoring */
     const uint8_t *dirty = run->opts.retrain ? NULL : run->dirty;
-    ms->npairs = dc_block_pairs_dirty(run->recs, run->nrec, run->in, &ms->rules, run->opts.nthreads, ms->rep,
+    ms->npairs = dc_block_pairs_sub(run->recs, run->nrec, run->nfull, run->in, &ms->rules, run->opts.nthreads, ms->rep,
                                       dirty, NULL, NULL, &ms->pairs, &ms->bstats);
     dc_run_stage_end(run, ms->npairs);
     dc_log(1, "blocking: %llu candidate pairs (%.2f per record)", (unsigned long long)ms->npairs,
@@ -202,7 +202,10 @@ int dc_score_run(dc_run_t *run)
                        dc_context_name(c), (unsigned long long)ms->model.ctx[c].pairs,
                        ms->model.ctx[c].lambda_cand, ms->model.ctx[c].lambda);
     }
-    if (ms->model.tf_enabled) dc_tf_build(&ms->tf, run->recs, run->nrec, run->in, run->opts.nthreads);
+    if (ms->model.tf_enabled) {
+        dc_tf_build_sel(&ms->tf, run->recs, run->nrec, run->in, run->opts.nthreads, run->tf_count);
+        if (run->tf_add && run->tf_add(run, &ms->tf)) return -1;
+    }
     dc_run_stage_end(run, ms->npairs);
 
     dc_run_stage_begin(run, "score");

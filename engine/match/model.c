@@ -246,6 +246,185 @@ void dc_tf_build(dc_tf_t *tf, const dc_record_t *recs, size_t n, const dc_intern
     tf->nparents = w;
 }
 
+/* ---- term frequencies kept by a master: counts by value, per source */
+
+static const char TF_MAGIC[8] = {'D', 'C', 'M', 'T', 'F', '0', '0', '1'};
+enum { TF_NAME_ASCII, TF_NAME_PHON, TF_REL_ASCII, TF_PARENTS, TF__N };
+
+/* Sorted hashes h[0..n) as (hash, count) runs onto out, after their count. */
+static void tf_put_runs(dc_buf_t *out, uint64_t *h, size_t n)
+{
+    dc_sort_u64(h, n);
+    size_t at = out->len, runs = 0;
+    uint64_t z = 0;
+    dc_buf_put(out, &z, 8);
+    for (size_t i = 0; i < n;) {
+        size_t e = i + 1;
+        while (e < n && h[e] == h[i]) e++;
+        uint32_t c = (uint32_t)DC_MIN(e - i, (size_t)UINT32_MAX);
+        dc_buf_put(out, &h[i], 8);
+        dc_buf_put(out, &c, 4);
+        runs++;
+        i = e;
+    }
+    memcpy(out->p + at, &runs, 8);
+}
+
+void dc_tf_encode(const dc_record_t *recs, size_t n, const dc_intern_t *in, dc_buf_t *out)
+{
+    dc_buf_put(out, TF_MAGIC, 8);
+    uint64_t nn = n;
+    dc_buf_put(out, &nn, 8);
+    uint64_t *h = dc_xmalloc((3 * n + 1) * sizeof *h);
+    size_t k = 0;
+    uint64_t nrel = 0;
+    for (int t = 0; t < TF__N; t++) {
+        k = 0;
+        for (size_t i = 0; i < n; i++) {
+            const dc_record_t *r = &recs[i];
+            if (t == TF_NAME_ASCII && r->name.ascii) h[k++] = dc_intern_hash(in, r->name.ascii);
+            else if (t == TF_NAME_PHON && r->name.phon) h[k++] = dc_intern_hash(in, r->name.phon);
+            else if (t == TF_REL_ASCII) {
+                const dc_relname_t *rel[3] = {&r->father, &r->mother, &r->spouse};
+                for (int x = 0; x < 3; x++)
+                    if (rel[x]->ascii) h[k++] = dc_intern_hash(in, rel[x]->ascii);
+            } else if (t == TF_PARENTS && r->father.ascii && r->mother.ascii) h[k++] = parents_key(in, r);
+        }
+        if (t == TF_REL_ASCII) {
+            nrel = k;
+            dc_buf_put(out, &nrel, 8);
+        }
+        tf_put_runs(out, h, k);
+    }
+    free(h);
+}
+
+void dc_tf_build_sel(dc_tf_t *tf, const dc_record_t *recs, size_t n, const dc_intern_t *in, int nthreads,
+                     const uint8_t *count)
+{
+    if (!count) {
+        dc_tf_build(tf, recs, n, in, nthreads);
+        return;
+    }
+    /* the counted records' values; every record's couple listed (count 0
+     * when no counted record has it) for the stored counts to add to */
+    memset(tf, 0, sizeof *tf);
+    tf->nids = dc_intern_count(in);
+    tf->name_ascii = dc_xcalloc(tf->nids + 1, sizeof *tf->name_ascii);
+    tf->name_phon = dc_xcalloc(tf->nids + 1, sizeof *tf->name_phon);
+    tf->rel_ascii = dc_xcalloc(tf->nids + 1, sizeof *tf->rel_ascii);
+    tf->in = in;
+    tf->parents = dc_xmalloc((n ? n : 1) * sizeof *tf->parents);
+    size_t np = 0;
+    for (size_t i = 0; i < n; i++) {
+        const dc_record_t *r = &recs[i];
+        uint64_t key = r->father.ascii && r->mother.ascii ? parents_key(in, r) : 0;
+        if (key) tf->parents[np++] = (key & ~1ull) | count[i];   /* a key's low bit is 1: it holds the flag */
+        if (!count[i]) continue;
+        tf->n += 1;
+        tf_count(tf->name_ascii, r->name.ascii, tf->nids);
+        tf_count(tf->name_phon, r->name.phon, tf->nids);
+        const dc_relname_t *rel[3] = {&r->father, &r->mother, &r->spouse};
+        for (int k = 0; k < 3; k++)
+            if (rel[k]->ascii && rel[k]->ascii < tf->nids) {
+                tf_count(tf->rel_ascii, rel[k]->ascii, tf->nids);
+                tf->nrel += 1;
+            }
+    }
+    DC_UNUSED(nthreads);
+    dc_sort_u64(tf->parents, np);
+    tf->parents_n = dc_xmalloc((np ? np : 1) * sizeof *tf->parents_n);
+    size_t w = 0;
+    for (size_t i = 0; i < np;) {   /* key without its low bit | counted: uncounted entries first */
+        size_t e = i + 1, c = tf->parents[i] & 1;
+        while (e < np && (tf->parents[e] | 1) == (tf->parents[i] | 1)) c += tf->parents[e++] & 1;
+        tf->parents_n[w] = (uint32_t)c;
+        tf->parents[w++] = tf->parents[i] | 1;
+        i = e;
+    }
+    tf->nparents = w;
+}
+
+/* An open-addressing map: string hash -> interner id, for adding counts. */
+typedef struct {
+    uint64_t *h;
+    uint32_t *id;
+    size_t mask;
+} hmap_t;
+
+static void hmap_build(hmap_t *m, const dc_intern_t *in)
+{
+    uint32_t n = dc_intern_count(in);
+    size_t cap = 16;
+    while (cap < 2 * (size_t)n) cap *= 2;
+    m->h = dc_xcalloc(cap, sizeof *m->h);
+    m->id = dc_xcalloc(cap, sizeof *m->id);
+    m->mask = cap - 1;
+    for (uint32_t id = 1; id < n; id++) {
+        uint64_t h = dc_intern_hash(in, id);
+        if (!h) continue;
+        size_t j = (size_t)(h * 0x9E3779B97F4A7C15ull >> 17) & m->mask;
+        while (m->id[j] && m->h[j] != h) j = (j + 1) & m->mask;
+        m->h[j] = h;
+        m->id[j] = id;
+    }
+}
+
+static uint32_t hmap_get(const hmap_t *m, uint64_t h)
+{
+    size_t j = (size_t)(h * 0x9E3779B97F4A7C15ull >> 17) & m->mask;
+    while (m->id[j]) {
+        if (m->h[j] == h) return m->id[j];
+        j = (j + 1) & m->mask;
+    }
+    return 0;
+}
+
+int dc_tf_add_encoded(dc_tf_t *tf, const void *data, size_t len)
+{
+    const unsigned char *p = data, *end = p + len;
+    if (len < 16 || memcmp(p, TF_MAGIC, 8)) return dc_seterr("term-frequency table: not one (magic)");
+    uint64_t n, nrel = 0;
+    memcpy(&n, p + 8, 8);
+    p += 16;
+    hmap_t m;
+    hmap_build(&m, tf->in);
+    int rc = 0;
+    for (int t = 0; t < TF__N && rc == 0; t++) {
+        if (t == TF_REL_ASCII) {
+            if (end - p < 8) { rc = -1; break; }
+            memcpy(&nrel, p, 8);
+            p += 8;
+        }
+        uint64_t runs;
+        if (end - p < 8) { rc = -1; break; }
+        memcpy(&runs, p, 8);
+        p += 8;
+        if (runs > (uint64_t)(end - p) / 12) { rc = -1; break; }
+        uint32_t *cnt = t == TF_NAME_ASCII ? tf->name_ascii : t == TF_NAME_PHON ? tf->name_phon : tf->rel_ascii;
+        for (uint64_t k = 0; k < runs; k++, p += 12) {
+            uint64_t h;
+            uint32_t c;
+            memcpy(&h, p, 8);
+            memcpy(&c, p + 8, 4);
+            if (t == TF_PARENTS) {
+                size_t lo = 0, hi = tf->nparents;
+                while (lo < hi) { size_t mid = (lo + hi) / 2; if (tf->parents[mid] < h) lo = mid + 1; else hi = mid; }
+                if (lo < tf->nparents && tf->parents[lo] == h) tf->parents_n[lo] += c;
+                continue;
+            }
+            uint32_t id = hmap_get(&m, h);
+            if (id && id < tf->nids) cnt[id] += c;
+        }
+    }
+    free(m.h);
+    free(m.id);
+    if (rc || p != end) return dc_seterr("term-frequency table: damaged (sizes)");
+    tf->n += (double)n;
+    tf->nrel += (double)nrel;
+    return 0;
+}
+
 void dc_tf_free(dc_tf_t *tf)
 {
     free(tf->name_ascii);

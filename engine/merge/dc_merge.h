@@ -275,7 +275,12 @@ void dc_report_summary(const dc_run_t *run, FILE *out);
 
 /* Cluster size histogram bins used in the report: 1, 2, 3, 4, 5, 6-10,
  * 11-20, 21-50, 51-100, >100 (labels in dc_report_hist_labels). */
-#define DC_REPORT_NBINS 10
+#define DC_REPORT_NBINS DC_SIZE_BINS
+/*! dc_report_size_bin() : the bin of a citizen of `size` rows. */
+int dc_report_size_bin(uint32_t size);
+/*! dc_report_totals() : the citizens by size of the run's data: run->totals
+ *  when set (a load into a master), else counted from run->cl. */
+void dc_report_totals(const dc_run_t *run, dc_cluster_totals_t *t);
 void dc_report_cluster_hist(const dc_clusters_t *cl, uint64_t hist[DC_REPORT_NBINS],
                             uint32_t *max_size);
 extern const char *const dc_report_hist_labels[DC_REPORT_NBINS];

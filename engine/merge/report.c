@@ -38,6 +38,35 @@ void dc_report_cluster_hist(const dc_clusters_t *cl, uint64_t hist[DC_REPORT_NBI
     }
 }
 
+int dc_report_size_bin(uint32_t size)
+{
+    static const uint32_t upper[DC_REPORT_NBINS] = {1, 2, 3, 4, 5, 10, 20, 50, 100, UINT32_MAX};
+    int b = 0;
+    while (size > upper[b]) b++;
+    return b;
+}
+
+void dc_report_totals(const dc_run_t *run, dc_cluster_totals_t *t)
+{
+    if (run->totals) {
+        *t = *run->totals;
+        return;
+    }
+    memset(t, 0, sizeof *t);
+    const dc_clusters_t *cl = &run->cl;
+    if (!cl->off) return;
+    for (uint32_t c = 0; c < cl->ncl; c++) {
+        uint32_t sz = cl->off[c + 1] - cl->off[c];
+        int b = dc_report_size_bin(sz);
+        t->hist[b]++;
+        t->rows[b] += sz;
+        if (sz > t->max_size) t->max_size = sz, t->max_count = 0;
+        t->max_count += sz == t->max_size;
+    }
+    t->citizens = cl->ncl;
+    t->records = cl->off[cl->ncl];
+}
+
 const char *const dc_report_hist_labels[DC_REPORT_NBINS] = {"1", "2", "3", "4", "5", "6-10",
                                                           "11-20", "21-50", "51-100", ">100"};
 
@@ -292,18 +321,16 @@ void dc_report_json(const dc_run_t *run, dc_buf_t *out)
 
     if (run->match) report_match(run, j);
 
-    uint64_t hist[DC_REPORT_NBINS];
-    uint32_t maxsz;
-    dc_report_cluster_hist(&run->cl, hist, &maxsz);
-    uint64_t linked = run->cl.off ? run->cl.off[run->cl.ncl] : 0;
+    dc_cluster_totals_t tot;
+    dc_report_totals(run, &tot);
     dc_jw_key(j, "clusters");
     dc_jw_open(j, '{', DC_JW_LINES);
-    dc_jw_kv_u64(j, "citizens", run->cl.ncl);
-    dc_jw_kv_u64(j, "records", linked);
-    dc_jw_kv_u64(j, "max_size", maxsz);
+    dc_jw_kv_u64(j, "citizens", tot.citizens);
+    dc_jw_kv_u64(j, "records", tot.records);
+    dc_jw_kv_u64(j, "max_size", tot.max_size);
     dc_jw_key(j, "size_histogram");
     dc_jw_open(j, '{', DC_JW_LINES);
-    for (int b = 0; b < DC_REPORT_NBINS; b++) dc_jw_kv_u64(j, dc_report_hist_labels[b], hist[b]);
+    for (int b = 0; b < DC_REPORT_NBINS; b++) dc_jw_kv_u64(j, dc_report_hist_labels[b], tot.hist[b]);
     dc_jw_close(j);
     dc_jw_close(j);
 
@@ -329,8 +356,8 @@ void dc_report_json(const dc_run_t *run, dc_buf_t *out)
     dc_jw_kv_u64(j, "rejected_rows", ld->rows_rejected);
     dc_jw_key(j, "balanced");
     dc_jw_bool(j, ld->rows_in == dc_run_rows_linked(run) + ld->rows_rejected);
-    dc_jw_kv_u64(j, "citizens", run->cl.ncl);
-    dc_jw_kv_u64(j, "duplicates_removed", linked - run->cl.ncl);
+    dc_jw_kv_u64(j, "citizens", tot.citizens);
+    dc_jw_kv_u64(j, "duplicates_removed", tot.records - tot.citizens);
     dc_jw_key(j, "reject_rate");
     dc_jw_fixed(j, rr, 6);
     dc_jw_key(j, "reject_rate_exceeded");
@@ -381,7 +408,8 @@ void dc_report_summary(const dc_run_t *run, FILE *out)
 {
     const dc_load_stats_t *ld = &run->load;
     char a[32], b[32], c[32];
-    uint64_t linked = run->cl.off ? run->cl.off[run->cl.ncl] : 0;
+    dc_cluster_totals_t tot;
+    dc_report_totals(run, &tot);
     double total = 0;
     for (int s = 0; s < run->nstages; s++) total += run->stages[s].seconds;
     size_t peak = 0;
@@ -398,8 +426,8 @@ void dc_report_summary(const dc_run_t *run, FILE *out)
     fmt_count(a, sizeof a, ld->rows_ok);
     fmt_count(b, sizeof b, ld->rows_rejected);
     fprintf(out, "  accepted    %s   rejected %s (%.2f%%)\n", a, b, 100.0 * dc_report_reject_rate(run));
-    fmt_count(a, sizeof a, run->cl.ncl);
-    fmt_count(b, sizeof b, linked - run->cl.ncl);
+    fmt_count(a, sizeof a, tot.citizens);
+    fmt_count(b, sizeof b, tot.records - tot.citizens);
     fprintf(out, "  citizens    %s   duplicates removed %s\n", a, b);
     if (run->match) {
         fmt_count(a, sizeof a, run->match->bstats.pairs);

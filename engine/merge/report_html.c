@@ -40,7 +40,6 @@ typedef struct rep {
     const dc_gazetteer_t *gz;
     uint8_t *src_prov;        /* per source: province of most of its rows (0 unknown) */
     prov_fig_t prov[256];
-    uint64_t linked;
 } rep_t;
 
 static void section(dc_buf_t *b, const char *id, const char *title)
@@ -108,7 +107,6 @@ static void compute(rep_t *r)
                     r->prov[p].citizens++;
                 }
             }
-        r->linked = cl->off[cl->ncl];
     }
 }
 
@@ -142,10 +140,12 @@ static void head(rep_t *r)
                    "<a href=\"#stages\">Time and memory</a><a href=\"review.html\">Review pairs</a></nav>\n");
     dc_buf_puts(b, "<div class=\"kpis\">");
     kpi(b, ld->rows_in, "input rows");
-    kpi(b, r->linked, "linked rows");
+    dc_cluster_totals_t tot;
+    dc_report_totals(run, &tot);
+    kpi(b, tot.records, "linked rows");
     kpi(b, ld->rows_rejected, "rejected rows");
-    kpi(b, run->cl.ncl, "citizens");
-    kpi(b, r->linked >= run->cl.ncl ? r->linked - run->cl.ncl : 0, "duplicates merged");
+    kpi(b, tot.citizens, "citizens");
+    kpi(b, tot.records - tot.citizens, "duplicates merged");
     if (run->match) {
         kpi(b, run->match->bstats.pairs, "candidate pairs");
         kpi(b, run->match->cstats.accepted, "pairs linked");
@@ -556,17 +556,13 @@ static void clusters(rep_t *r)
     const dc_clusters_t *cl = &run->cl;
     dc_buf_t *b = r->b;
     section(b, "clusters", "Clusters");
-    uint64_t hist[DC_REPORT_NBINS], recs[DC_REPORT_NBINS] = {0};
-    uint32_t maxsz;
-    dc_report_cluster_hist(cl, hist, &maxsz);
-    static const uint32_t upper[DC_REPORT_NBINS] = {1, 2, 3, 4, 5, 10, 20, 50, 100, UINT32_MAX};
+    dc_cluster_totals_t tot;
+    dc_report_totals(run, &tot);
+    const uint64_t *hist = tot.hist, *recs = tot.rows;
     uint32_t top[LARGEST];
     size_t ntop = 0;
     for (uint32_t c = 0; cl->off && c < cl->ncl; c++) {
         uint32_t sz = cl->off[c + 1] - cl->off[c];
-        int k = 0;
-        while (sz > upper[k]) k++;
-        recs[k] += sz;
         if (sz < 2) continue;
         /* insertion into the top list */
         size_t pos = ntop;
@@ -595,7 +591,10 @@ static void clusters(rep_t *r)
         dc_buf_puts(b, "</tr>\n");
     }
     dc_html_table_end(b);
-    dc_buf_printf(b, "<h3>The %zu largest clusters</h3>\n", ntop);
+    if (run->totals)   /* a load into a master: the citizens it read */
+        dc_buf_printf(b, "<h3>The %zu largest clusters this load touched</h3>\n", ntop);
+    else
+        dc_buf_printf(b, "<h3>The %zu largest clusters</h3>\n", ntop);
     p_note(b, "Large clusters are where wrong merges would show first: check them with dancu explain. "
               "Citizen keys are in citizens.csv and links.csv.");
     static const char *const h2[] = {"citizen_key", "#rows", "#files", "#provinces", "conflicts"};

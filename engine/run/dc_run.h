@@ -125,6 +125,19 @@ typedef struct dc_resume dc_resume_t;             /* engine/run/resume.c: --resu
 
 typedef struct dc_master_load dc_master_load_t;   /* engine/master: a load into a master */
 
+/* The citizens of a whole data set by size, for the report: counted from
+ * the clusters of a run, or kept by a master across loads (a load into a
+ * master reads only the citizens it reaches). Bins: 1, 2, 3, 4, 5, 6-10,
+ * 11-20, 21-50, 51-100, more (dc_report_hist_labels). */
+#define DC_SIZE_BINS 10
+typedef struct dc_cluster_totals {
+    uint64_t citizens, records;
+    uint64_t hist[DC_SIZE_BINS];   /* citizens per size bin */
+    uint64_t rows[DC_SIZE_BINS];   /* their rows */
+    uint32_t max_size;             /* rows of the largest citizen */
+    uint64_t max_count;            /* citizens of that size */
+} dc_cluster_totals_t;
+
 typedef struct dc_run {
     dc_run_opts_t opts;
     dc_intern_t *in;
@@ -148,6 +161,13 @@ typedef struct dc_run {
     const uint32_t *anchor;    /* per record: a record of the citizen it stays in (itself: none) */
     const uint8_t *out_rec;    /* per record: written to links (NULL: every record) */
     const uint8_t *out_cl;     /* per cluster: written to citizens (NULL: every cluster) */
+    size_t nfull;              /* rows of the whole data when recs is a subset of it (a master's
+                                  stored rows that a delivery reaches): blocking keys are cut
+                                  for that many (0: nrec) */
+    const dc_cluster_totals_t *totals;   /* the whole master's citizens when recs is a subset (NULL:
+                                            counted from cl) */
+    const uint8_t *tf_count;   /* per record: counted in term frequencies (NULL: every record) */
+    int (*tf_add)(struct dc_run *run, void *tf);   /* adds the counts of the rows not in recs */
     char **xsrc;               /* names of sources [load.nsources, load.nsources + nxsrc): */
     uint32_t nxsrc;            /*   stored in the master, not loaded by this run (owned) */
     dc_stage_t stages[DC_MAX_STAGES];

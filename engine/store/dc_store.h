@@ -160,6 +160,11 @@ const char *dc_store_dir(const dc_store_t *s);
  *  (lazy: nothing is interned). Records read back have `source` = the
  *  index of their source in this generation. @return 0 and *out, or -1. */
 int dc_store_part_open(const dc_store_t *s, uint32_t k, dc_intern_t *in, dc_store_part_t **out);
+/*! dc_store_part_open_lazy() : dc_store_part_open for reading a few
+ *  records: the records read carry `in`'s ids, but only the strings of the
+ *  records read are interned (each once per reader), not the whole string
+ *  table (a load into a master reads a few rows of every partition). */
+int dc_store_part_open_lazy(const dc_store_t *s, uint32_t k, dc_intern_t *in, dc_store_part_t **out);
 void dc_store_part_close(dc_store_part_t *p);   /* NULL is a no-op */
 uint32_t dc_store_part_nrec(const dc_store_part_t *p);
 uint32_t dc_store_part_nstrings(const dc_store_part_t *p);

@@ -384,6 +384,8 @@ struct dc_store_part {
     char *strs;            /* the string table: local id l is strs[soff[l] .. soff[l + 1]) */
     uint64_t *soff;        /* nstr + 2 offsets (id 0 is the empty string) */
     uint32_t *gid;         /* local id -> id in the caller's interner; NULL: lazy */
+    dc_intern_t *lazy;     /* interned on read: only the strings of the records read */
+    uint32_t *lgid;        /* with lazy: local id -> its id once interned, 0: not yet */
     ZSTD_DCtx *dc;
     unsigned char *buf;    /* a decompressed block */
     size_t bufcap;
@@ -444,6 +446,7 @@ static void part_free(dc_store_part_t *p)
     free(p->strs);
     free(p->soff);
     free(p->gid);
+    free(p->lgid);
     free(p->path);
     free(p);
 }
@@ -574,7 +577,7 @@ static int load_strings(dc_store_part_t *p, dc_intern_t *in)
 }
 
 int seg_reader_open(const char *path, const dc_store_partinfo_t *pi, const char *source, uint32_t block_records,
-                    dc_intern_t *in, dc_store_part_t **out)
+                    dc_intern_t *in, int lazy, dc_store_part_t **out)
 {
     prefix_init();
     *out = NULL;
@@ -615,9 +618,13 @@ int seg_reader_open(const char *path, const dc_store_partinfo_t *pi, const char 
         part_free(p);
         return -1;
     }
-    if (check_layout(p, pi, source) != 0 || load_strings(p, in) != 0) {
+    if (check_layout(p, pi, source) != 0 || load_strings(p, lazy ? NULL : in) != 0) {
         part_free(p);
         return -1;
+    }
+    if (lazy && in) {
+        p->lazy = in;
+        p->lgid = dc_xcalloc((size_t)p->nstr + 1, sizeof *p->lgid);
     }
     *out = p;
     return 0;
@@ -688,6 +695,21 @@ static int use_block(dc_store_part_t *p, uint32_t b)
     return 0;
 }
 
+/* A lazy reader's record: its strings (local ids) into the caller's
+ * interner, each string interned the first time a record read holds it. */
+static void lazy_intern(dc_store_part_t *p, dc_record_t *r)
+{
+#define F_LAZY(e, wd, s)                                                                          \
+    if (s && e) {                                                                                 \
+        uint32_t l = (uint32_t)(e);                                                               \
+        if (!p->lgid[l])                                                                          \
+            p->lgid[l] = dc_intern(p->lazy, p->strs + p->soff[l], (size_t)(p->soff[l + 1] - p->soff[l] - 1)); \
+        e = p->lgid[l];                                                                           \
+    }
+    REC_FIELDS(F_LAZY)
+#undef F_LAZY
+}
+
 int dc_store_part_read(dc_store_part_t *p, uint32_t lo, uint32_t n, dc_record_t *out)
 {
     if ((uint64_t)lo + n > p->nrec) return dc_seterr("store partition %s: records %u..%u out of range", p->path, lo, lo + n);
@@ -696,6 +718,8 @@ int dc_store_part_read(dc_store_part_t *p, uint32_t lo, uint32_t n, dc_record_t 
         if (use_block(p, b) != 0) return -1;
         uint32_t k = DC_MIN(n, p->idx[b].items - i);
         memcpy(out, p->recs + i, (size_t)k * sizeof *out);
+        if (p->lazy)
+            for (uint32_t x = 0; x < k; x++) lazy_intern(p, &out[x]);
         out += k;
         lo += k;
         n -= k;

@@ -463,15 +463,25 @@ int64_t dc_store_find_source(const dc_store_t *s, const char *name)
     return -1;
 }
 
-int dc_store_part_open(const dc_store_t *s, uint32_t k, dc_intern_t *in, dc_store_part_t **out)
+static int part_open(const dc_store_t *s, uint32_t k, dc_intern_t *in, int lazy, dc_store_part_t **out)
 {
     *out = NULL;
     if (k >= s->nparts) return dc_seterr("store %s: no partition %u", s->dir, k);
     const dc_store_partinfo_t *pi = &s->parts[k];
     char *path = path_of(s->dir, PART_FMT, pi->id);
-    int rc = seg_reader_open(path, pi, s->src[pi->source].name, s->opts.block_records, in, out);
+    int rc = seg_reader_open(path, pi, s->src[pi->source].name, s->opts.block_records, in, lazy, out);
     free(path);
     return rc;
+}
+
+int dc_store_part_open(const dc_store_t *s, uint32_t k, dc_intern_t *in, dc_store_part_t **out)
+{
+    return part_open(s, k, in, 0, out);
+}
+
+int dc_store_part_open_lazy(const dc_store_t *s, uint32_t k, dc_intern_t *in, dc_store_part_t **out)
+{
+    return part_open(s, k, in, 1, out);
 }
 
 int dc_store_verify(const dc_store_t *s)

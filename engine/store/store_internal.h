@@ -34,7 +34,7 @@ void seg_writer_abort(seg_writer_t *w);
  *  what the manifest says of it (id, source name, records, size,
  *  checksum); see dc_store_part_open(). */
 int seg_reader_open(const char *path, const dc_store_partinfo_t *pi, const char *source, uint32_t block_records,
-                    dc_intern_t *in, dc_store_part_t **out);
+                    dc_intern_t *in, int lazy, dc_store_part_t **out);
 /*! seg_reader_verify() : check (decompress) every block. */
 int seg_reader_verify(dc_store_part_t *p);
 

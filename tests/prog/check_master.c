@@ -464,6 +464,65 @@ START_TEST(test_deliveries)
 }
 END_TEST
 
+/* A number after `key` in the JSON object that starts at `from`. */
+static unsigned long long json_u64_after(const char *j, const char *from, const char *key)
+{
+    const char *p = strstr(j, from);
+    ck_assert_msg(p != NULL, "%s not in report.json", from);
+    p = strstr(p, key);
+    ck_assert_msg(p != NULL, "%s not in report.json", key);
+    return strtoull(p + strlen(key), NULL, 10);
+}
+
+/* A delivery reads only the stored rows its keys reach (their blocks and
+ * their citizens): every output is the one it gives reading every row. */
+START_TEST(test_subset)
+{
+    char *d = g_dir, args[65536];
+    for (int b = 0; b < 5; b++) {
+        if (b < 4) batch_args(args, sizeof args, b, g_gen);
+        else   /* a re-delivery of a file of the first batch, two rows removed */
+            ck_assert_int_eq(dc_test_run("mkdir -p '%s/fix' && sed '3d;5d' '%s/%s' > '%s/fix/%s'", d, g_gen,
+                                         g_files[0], d, g_files[0]),
+                             0);
+        if (b == 4) snprintf(args, sizeof args, "'%s/fix/%s'", d, g_files[0]);
+        dancu(0, "run -q -o '%s/s%d' --master '%s/ms' %s", d, b, d, args);
+        ck_assert_int_eq(dc_test_run("DANCU_TEST_MASTER_READ_ALL=1 '%s' run -q -o '%s/f%d' --master '%s/mf' %s",
+                                     DANCU_BIN, d, b, d, args),
+                         0);   /* every row read */
+        const char *files[] = {"changes.csv", "citizens.csv", "links.csv", "review.csv"};
+        for (int i = 0; i < 4; i++) {
+            char a[4600], c[4600];
+            snprintf(a, sizeof a, "%s/s%d/%s", d, b, files[i]);
+            snprintf(c, sizeof c, "%s/f%d/%s", d, b, files[i]);
+            ck_assert_msg(dc_test_files_equal(a, c), "load %d: %s differs when every row is read", b, files[i]);
+        }
+        dancu(0, "master export -q '%s/ms' -o '%s/se%d'", d, d, b);
+        char a[4600];
+        snprintf(a, sizeof a, "%s/s%d/report.json", d, b);
+        char *rj = dc_test_read_file(a, NULL);
+        lines_t cit;
+        char se[4400];
+        snprintf(se, sizeof se, "%s/se%d", d, b);
+        lines_read(&cit, se, "citizens.csv");
+        ck_assert_uint_eq(json_u64_after(rj, "\"clusters\"", "\"citizens\": "), cit.n);
+        if (b == 1) {   /* new sources: far fewer stored rows read than stored */
+            unsigned long long read = json_u64_after(rj, "\"master-rows\"", "\"rows\": ");
+            unsigned long long all = json_u64_after(rj, "\"clusters\"", "\"records\": ");
+            unsigned long long in = json_u64_after(rj, "\"reconciliation\"", "\"linked_rows\": ");
+            ck_assert_msg(read - in < (all - in) / 2, "load 1 read %llu stored rows of %llu", read - in, all - in);
+        }
+        free(rj);
+        lines_free(&cit);
+    }
+    char a[4600], c[4600];
+    dancu(0, "master export -q '%s/mf' -o '%s/fe'", d, d);
+    snprintf(a, sizeof a, "%s/se4/links.csv", d);
+    snprintf(c, sizeof c, "%s/fe/links.csv", d);
+    ck_assert_msg(dc_test_files_equal(a, c), "the masters' exports differ");
+}
+END_TEST
+
 /* Two threads and one give the same outputs and the same master. */
 START_TEST(test_threads)
 {
@@ -621,10 +680,12 @@ END_TEST
 /* A damaged or foreign master is refused, never misread. */
 START_TEST(test_refused)
 {
-    char *d = g_dir, a0[65536];
+    char *d = g_dir, a0[65536], a1[65536];
     batch_args(a0, sizeof a0, 0, g_gen);
+    batch_args(a1, sizeof a1, 1, g_gen);
     dancu(0, "run -q -o '%s/f0' --master '%s/m' %s", d, d, a0);
-    /* flip a byte in the middle of every attachment file in turn */
+    /* flip a byte in the middle of every attachment file in turn: an export
+     * reads them all, a load of other sources every one it uses */
     ck_assert_int_eq(dc_test_run("cd '%s/m' && ls a*.dca > ../atts.txt", d), 0);
     char p[4600];
     snprintf(p, sizeof p, "%s/atts.txt", d);
@@ -638,7 +699,7 @@ START_TEST(test_refused)
         orig[len / 2] ^= 0x40;
         dc_test_write_file(f, orig, len);
         dancu(1, "master export -q '%s/m' -o '%s/bad' 2>'%s/err'", d, d, d);
-        dancu(1, "run -q -o '%s/bad2' --master '%s/m' %s 2>'%s/err'", d, d, a0, d);
+        dancu(1, "run -q -o '%s/bad2' --master '%s/m' %s 2>'%s/err'", d, d, a1, d);
         snprintf(p, sizeof p, "%s/err", d);
         char *err = dc_test_read_file(p, NULL);
         ck_assert_msg(strstr(err, "refused") != NULL, "%s", err);
@@ -777,6 +838,7 @@ static Suite *master_suite(void)
     tcase_add_test(tc, test_first_load_is_batch);
     tcase_add_test(tc, test_deliveries);
     tcase_add_test(tc, test_threads);
+    tcase_add_test(tc, test_subset);
     tcase_add_test(tc, test_merge_split);
     tcase_add_test(tc, test_kill);
     tcase_add_test(tc, test_refused);
