@@ -232,7 +232,11 @@ size_t dc_intern_bytes(const dc_intern_t *in);
  * (one writer per file). With DC_OUT_ZSTD the content is zstd-compressed
  * (streaming, level 3). */
 typedef struct dc_outfile dc_outfile_t;
-enum { DC_OUT_ZSTD = 1 };
+enum {
+    DC_OUT_ZSTD = 1,
+    DC_OUT_NOSYNC = 2,   /* commit renames without fsync: the caller syncs the file later (a store
+                            syncs all the files of a generation together, before its manifest) */
+};
 
 /*! dc_outfile_open() : @return the handle, or NULL with dc_seterr().
  *  Path "-" is standard output: written as it comes (a failed run may

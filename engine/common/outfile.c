@@ -40,6 +40,7 @@ struct dc_outfile {
     int zopen;            /* zstd: input given to the open frame since it began */
     int frames;           /* zstd: frames were appended by dc_outfile_put_frame */
     int std;              /* path "-": standard output (no temporary, no rename) */
+    int nosync;           /* DC_OUT_NOSYNC */
 };
 
 static char *volatile g_tmp[MAX_OPEN];
@@ -108,6 +109,7 @@ dc_outfile_t *dc_outfile_open(const char *path, int flags)
         return NULL;
     }
 buffers:
+    f->nosync = (flags & DC_OUT_NOSYNC) != 0;
     f->buf = dc_xmalloc(OUT_BUFSZ);
     if (flags & DC_OUT_ZSTD) {
         f->zc = ZSTD_createCCtx();
@@ -215,7 +217,7 @@ int dc_outfile_commit(dc_outfile_t *f)
 {
     /* after appended frames, no empty frame to end with */
     int rc = f->zc && f->frames && !f->zopen && !f->blen ? 0 : flush_buf(f, 1);
-    if (rc == 0 && fsync(f->fd) != 0 && errno != EINVAL)
+    if (rc == 0 && !f->nosync && fsync(f->fd) != 0 && errno != EINVAL)
         rc = dc_seterr("cannot sync %s: %s", f->tmp, strerror(errno));
     if (close(f->fd) != 0 && rc == 0)
         rc = dc_seterr("cannot close %s: %s", f->tmp, strerror(errno));

@@ -24,11 +24,13 @@
 /* ------------------------------------------------------------ registry */
 
 struct dc_keyreg {
-    dc_map128_t map;     /* key -> the generation that issued it */
-    /* for dc_keyreg_encode without sorting every key again: how many keys
-     * came from the decoded bytes (in key order there), and the keys added
-     * since */
+    /* the decoded keys: the registry's bytes as read (entries in key
+     * order), searched in place (a national registry holds one key per
+     * citizen ever: a hash map of them cost a second per 10 million at
+     * every load) */
+    unsigned char *base;
     size_t ndecoded;
+    dc_map128_t map;     /* the keys added since -> the generation that issued them */
     dc_hash128_t *added;
     size_t nadded, addcap;
 };
@@ -38,39 +40,6 @@ struct dc_keyreg {
 #define key_cmp dc_hash128_cmp
 
 static int cmp_key(const void *a, const void *b) { return key_cmp(*(const dc_hash128_t *)a, *(const dc_hash128_t *)b); }
-
-dc_keyreg_t *dc_keyreg_create(void)
-{
-    dc_keyreg_t *r = dc_xcalloc(1, sizeof *r);
-    dc_map128_init(&r->map, 0);
-    return r;
-}
-
-void dc_keyreg_free(dc_keyreg_t *r)
-{
-    if (!r) return;
-    dc_map128_free(&r->map);
-    free(r->added);
-    free(r);
-}
-
-size_t dc_keyreg_count(const dc_keyreg_t *r) { return r->map.n; }
-
-uint32_t dc_keyreg_generation(const dc_keyreg_t *r, dc_hash128_t key)
-{
-    return dc_map128_get(&r->map, key, UINT32_MAX);
-}
-
-int dc_keyreg_add(dc_keyreg_t *r, dc_hash128_t key, uint32_t generation)
-{
-    if (is_zero(key)) dc_die("dc_keyreg_add: the zero key");
-    int added;
-    dc_map128_put(&r->map, key, generation, &added);
-    if (!added) return 0;
-    r->added = dc_grow(r->added, &r->addcap, r->nadded + 1, sizeof *r->added);
-    r->added[r->nadded++] = key;
-    return 1;
-}
 
 /* Registry bytes: "DCMKEYS1", count (8), then per key in key order: hi
  * (8), lo (8), generation (4); little-endian. */
@@ -83,6 +52,59 @@ static dc_hash128_t entry_key(const unsigned char *e)
     memcpy(&k.hi, e, 8);
     memcpy(&k.lo, e + 8, 8);
     return k;
+}
+
+dc_keyreg_t *dc_keyreg_create(void)
+{
+    dc_keyreg_t *r = dc_xcalloc(1, sizeof *r);
+    dc_map128_init(&r->map, 0);
+    return r;
+}
+
+void dc_keyreg_free(dc_keyreg_t *r)
+{
+    if (!r) return;
+    dc_map128_free(&r->map);
+    free(r->base);
+    free(r->added);
+    free(r);
+}
+
+size_t dc_keyreg_count(const dc_keyreg_t *r) { return r->ndecoded + r->nadded; }
+
+/* The decoded entry of `key`, or NULL. */
+static const unsigned char *base_find(const dc_keyreg_t *r, dc_hash128_t key)
+{
+    size_t lo = 0, hi = r->ndecoded;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = key_cmp(entry_key(r->base + mid * REG_ENTRY), key);
+        if (c == 0) return r->base + mid * REG_ENTRY;
+        if (c < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return NULL;
+}
+
+uint32_t dc_keyreg_generation(const dc_keyreg_t *r, dc_hash128_t key)
+{
+    const unsigned char *e = base_find(r, key);
+    if (!e) return dc_map128_get(&r->map, key, UINT32_MAX);
+    uint32_t gen;
+    memcpy(&gen, e + 16, 4);
+    return gen;
+}
+
+int dc_keyreg_add(dc_keyreg_t *r, dc_hash128_t key, uint32_t generation)
+{
+    if (is_zero(key)) dc_die("dc_keyreg_add: the zero key");
+    if (base_find(r, key)) return 0;
+    int added;
+    dc_map128_put(&r->map, key, generation, &added);
+    if (!added) return 0;
+    r->added = dc_grow(r->added, &r->addcap, r->nadded + 1, sizeof *r->added);
+    r->added[r->nadded++] = key;
+    return 1;
 }
 
 /* The decoded entries (`prev`: the bytes decoded) merged with the keys
@@ -98,22 +120,26 @@ int dc_keyreg_encode(const dc_keyreg_t *r, const void *prev, size_t prevlen, dc_
     if (r->nadded) memcpy(ix, r->added, r->nadded * sizeof *ix);
     qsort(ix, r->nadded, sizeof *ix, cmp_key);
     dc_buf_put(out, REG_MAGIC, 8);
-    uint64_t n = r->map.n;
+    uint64_t n = dc_keyreg_count(r);
     dc_buf_put(out, &n, 8);
-    dc_buf_reserve(out, r->map.n * REG_ENTRY);
+    dc_buf_reserve(out, n * REG_ENTRY);
     size_t b = 0, a = 0;
     while (b < nbase || a < r->nadded) {
-        const unsigned char *e = b < nbase ? base + b * REG_ENTRY : NULL;
-        if (e && (a == r->nadded || key_cmp(entry_key(e), ix[a]) < 0)) {
-            dc_buf_put(out, e, REG_ENTRY);
-            b++;
-        } else {
-            uint32_t gen = dc_keyreg_generation(r, ix[a]);
-            dc_buf_put(out, &ix[a].hi, 8);
-            dc_buf_put(out, &ix[a].lo, 8);
-            dc_buf_put(out, &gen, 4);
-            a++;
+        /* runs of decoded entries below the next added key in one copy */
+        size_t e = b;
+        if (a == r->nadded) e = nbase;
+        else
+            while (e < nbase && key_cmp(entry_key(base + e * REG_ENTRY), ix[a]) < 0) e++;
+        if (e > b) {
+            dc_buf_put(out, base + b * REG_ENTRY, (e - b) * REG_ENTRY);
+            b = e;
+            continue;
         }
+        uint32_t gen = dc_map128_get(&r->map, ix[a], UINT32_MAX);
+        dc_buf_put(out, &ix[a].hi, 8);
+        dc_buf_put(out, &ix[a].lo, 8);
+        dc_buf_put(out, &gen, 4);
+        a++;
     }
     free(ix);
     return 0;
@@ -126,21 +152,15 @@ int dc_keyreg_decode(const void *data, size_t len, dc_keyreg_t **out)
     if (len < 16 || memcmp(p, REG_MAGIC, 8)) return dc_seterr("key registry: not a dancu key registry");
     memcpy(&n, p + 8, 8);
     if (n > (len - 16) / REG_ENTRY || len != 16 + n * REG_ENTRY) return dc_seterr("key registry: damaged (length)");
-    dc_keyreg_t *r = dc_xcalloc(1, sizeof *r);
-    dc_map128_init(&r->map, (size_t)n);
+    /* keys in strictly ascending order (so none repeated), none zero */
     for (uint64_t k = 0; k < n; k++) {
         const unsigned char *e = p + 16 + REG_ENTRY * k;
-        dc_hash128_t key = entry_key(e);
-        uint32_t gen;
-        memcpy(&gen, e + 16, 4);
-        /* keys in strictly ascending order (so none repeated) */
-        int added = 0;
-        if (!is_zero(key)) dc_map128_put(&r->map, key, gen, &added);
-        if (!added || (k && key_cmp(entry_key(e - REG_ENTRY), key) >= 0)) {
-            dc_keyreg_free(r);
+        if (is_zero(entry_key(e)) || (k && key_cmp(entry_key(e - REG_ENTRY), entry_key(e)) >= 0))
             return dc_seterr("key registry: damaged (a zero, repeated or misordered key)");
-        }
     }
+    dc_keyreg_t *r = dc_keyreg_create();
+    r->base = dc_xmalloc(n * REG_ENTRY + 1);
+    if (n) memcpy(r->base, p + 16, n * REG_ENTRY);
     r->ndecoded = (size_t)n;
     *out = r;
     return 0;

@@ -87,11 +87,15 @@ static int read_state(dc_master_load_t *m, int check_keys)
         dc_buf_free(&b);
         return -1;
     }
-    rc = dc_store_attachment(s, "registry", &b);
-    if (rc == 0) rc = dc_keyreg_decode(b.p, b.len, &m->reg);
-    else if (rc == 1) rc = dc_seterr("master %s has no key registry (damaged): refused", dir);
     dc_buf_free(&b);
-    if (rc) return dc_seterr("master %s: %s", dir, dc_geterr());
+    rc = dc_store_attachment(s, "registry", &m->regbytes);   /* kept: the commit merges the new keys into them */
+    if (rc == 0) rc = dc_keyreg_decode(m->regbytes.p, m->regbytes.len, &m->reg);
+    else if (rc == 1) rc = dc_seterr("master %s has no key registry (damaged): refused", dir);
+    if (rc) {
+        char why[256];
+        snprintf(why, sizeof why, "%s", dc_geterr());
+        return dc_seterr("master %s: %s", dir, why);
+    }
     rc = dc_store_attachment(s, "summary", &b);
     if (rc == 0 && msub_summary_decode(&b, &m->tot0)) rc = 1;
     dc_buf_free(&b);
@@ -203,9 +207,7 @@ static void read_one(void *ctx, size_t k, int tid)
         if (!sel) {
             rc = dc_store_part_read(p, 0, dc_store_part_nrec(p), j->dst[k]);
         } else {
-            dc_record_t *d = j->dst[k];
-            for (uint32_t r = 0; r < dc_store_part_nrec(p) && rc == 0; r++)
-                if (sel[r]) rc = dc_store_part_get(p, r, d++);
+            rc = dc_store_part_read_sel(p, sel, j->dst[k]);
         }
         dc_store_part_close(p);
     }
@@ -895,11 +897,10 @@ int dc_master_commit(dc_run_t *run)
         rc = dc_store_txn_attach(t, "summary", b.p, b.len);
     }
     if (rc == 0) {   /* the previous registry's bytes again, merged with the keys issued now */
-        dc_buf_t prev = DC_BUF_INIT;
         dc_buf_clear(&b);
-        int have = dc_store_generation(m->store) ? dc_store_attachment(m->store, "registry", &prev) : 1;
-        rc = have < 0 ? -1 : dc_keyreg_encode(m->reg, have ? NULL : prev.p, have ? 0 : prev.len, &b);
-        dc_buf_free(&prev);
+        int have = dc_store_generation(m->store) > 0;
+        rc = dc_keyreg_encode(m->reg, have ? m->regbytes.p : NULL, have ? m->regbytes.len : 0, &b);
+        dc_buf_free(&m->regbytes);
         if (rc == 0) rc = dc_store_txn_attach(t, "registry", b.p, b.len);
     }
     /* a model estimated from no candidate pair is not kept: the master
@@ -956,6 +957,7 @@ static void master_free_state(dc_master_load_t *m)
     dc_keyreg_free(m->reg);
     dc_buf_free(&m->model);
     dc_buf_free(&m->rules);
+    dc_buf_free(&m->regbytes);
     uint32_t ns = m->nsrc;
     for (uint32_t s = 0; m->srows && s < ns; s++) dc_buf_free(&m->srows[s]);
     for (uint32_t s = 0; m->nrows && s < ns; s++) dc_buf_free(&m->nrows[s]);

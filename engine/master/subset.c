@@ -115,7 +115,7 @@ static int index_header(const dc_buf_t *b, uint64_t *digest, uint32_t *ncol, uin
     memcpy(digest, b->p + 8, 8);
     memcpy(ncol, b->p + 16, 4);
     memcpy(rows, b->p + 24, 8);
-    return b->len == INDEX_HDR + (size_t)*ncol * *rows * 8 ? 0 : -1;
+    return b->len == INDEX_HDR + (size_t)*ncol * *rows * 4 ? 0 : -1;
 }
 
 int msub_verify_sources(dc_master_load_t *m)
@@ -153,6 +153,12 @@ static uint64_t rules_digest(const dc_rules_t *rules)
     return h;
 }
 
+/* A key as the index keeps it: its top 32 bits (low bit set: 0 is "no
+ * key"). Two keys of one block agree above bit b < 32 of the hash, so
+ * they have one fingerprint: a fingerprint match reads a few rows too
+ * many (they pair with no delivered row), never one too few. */
+static inline uint32_t fingerprint(uint64_t h) { return h ? (uint32_t)(h >> 32) | 1u : 0; }
+
 void msub_index_encode(const dc_rules_t *rules, const uint64_t *keys, size_t stride, size_t first, size_t n,
                        dc_buf_t *out)
 {
@@ -165,7 +171,10 @@ void msub_index_encode(const dc_rules_t *rules, const uint64_t *keys, size_t str
     dc_buf_put(out, &zero, 4);
     dc_buf_put(out, &rows, 8);
     for (uint32_t c = 0; c < ncol; c++)
-        if (n) dc_buf_put(out, keys + (size_t)c * stride + first, n * sizeof *keys);
+        for (size_t r = 0; r < n; r++) {
+            uint32_t f = fingerprint(keys[(size_t)c * stride + first + r]);
+            dc_buf_put(out, &f, 4);
+        }
 }
 
 /* An open-addressing set of 64-bit keys (0 is never a key: it marks an
@@ -193,10 +202,6 @@ static inline size_t kset_slot(const kset_t *s, uint64_t k)
 static void kset_add(kset_t *s, uint64_t k) { s->v[kset_slot(s, k)] = k; }
 static int kset_has(const kset_t *s, uint64_t k) { return s->v[kset_slot(s, k)] == k; }
 
-/* A key as blocking compares it: a rule's hash above bit b (the block),
- * a content key whole. Never 0 for a present key. */
-static inline uint64_t cut(uint64_t h, int b, int content) { return content ? h : (h >> (b + 1)) << 1 | 1; }
-
 typedef struct {
     dc_master_load_t *m;
     const uint8_t *kept;
@@ -204,7 +209,6 @@ typedef struct {
     kset_t *set;         /* per column: the delivered keys */
     uint32_t ncol;
     uint64_t digest;
-    int b;
     _Atomic int failed, stale;
     char err[256];
 } scanctx_t;
@@ -235,12 +239,11 @@ static void scan_one(void *ctx, size_t s, int tid)
         uint8_t *sel = c->sel[s];
         for (uint32_t col = 0; col < ncol; col++) {
             const kset_t *set = &c->set[col];
-            const char *p = b.p + INDEX_HDR + (size_t)col * rows * 8;
-            int content = col == ncol - 1;
+            const char *p = b.p + INDEX_HDR + (size_t)col * rows * 4;
             for (uint64_t r = 0; r < rows; r++) {
-                uint64_t h;
-                memcpy(&h, p + r * 8, 8);
-                if (h && !sel[r] && kset_has(set, cut(h, c->b, content))) sel[r] = 1;
+                uint32_t f;
+                memcpy(&f, p + r * 4, 4);
+                if (f && !sel[r] && kset_has(set, f)) sel[r] = 1;
             }
         }
     }
@@ -254,23 +257,22 @@ int msub_select(dc_run_t *run, dc_master_load_t *m, const uint8_t *kept, uint8_t
     const dc_rules_t *rules = &run->match->rules;
     size_t nl = m->nloaded;
     uint32_t ncol = (uint32_t)rules->n + 1;
-    m->dkeys = dc_xmalloc(((size_t)ncol * nl + 1) * sizeof *m->dkeys);
-    dc_block_row_keys(run->recs, nl, run->in, rules, run->opts.nthreads, m->dkeys);
     /* --labels name stored rows anywhere (found by record_id): every row is read */
     int usable = dc_store_generation(st) > 0 && !run->opts.retrain && !run->opts.labels_file &&
                  (m->model.len || run->opts.model_in);
     if (getenv("DANCU_TEST_MASTER_READ_ALL")) usable = 0;   /* tests: the subset against every row */
     for (uint32_t s = 0; s < ns; s++) sel[s] = dc_xcalloc(dc_store_source(st, s)->rows + 1, 1);
     int stale = 0;
-    if (usable) {
-        int b = dc_block_index_bits(m->nfull);
-        scanctx_t c = {.m = m, .kept = kept, .sel = sel, .ncol = ncol, .digest = rules_digest(rules), .b = b};
+    if (usable) {   /* the delivered rows' keys (kept for their sources' indexes) */
+        m->dkeys = dc_xmalloc(((size_t)ncol * nl + 1) * sizeof *m->dkeys);
+        dc_block_row_keys(run->recs, nl, run->in, rules, run->opts.nthreads, m->dkeys);
+        scanctx_t c = {.m = m, .kept = kept, .sel = sel, .ncol = ncol, .digest = rules_digest(rules)};
         c.set = dc_xcalloc(ncol, sizeof *c.set);
         for (uint32_t col = 0; col < ncol; col++) {
             kset_init(&c.set[col], nl);
             for (size_t i = 0; i < nl; i++) {
-                uint64_t h = m->dkeys[(size_t)col * nl + i];
-                if (h) kset_add(&c.set[col], cut(h, b, col == ncol - 1));
+                uint32_t f = fingerprint(m->dkeys[(size_t)col * nl + i]);
+                if (f) kset_add(&c.set[col], f);
             }
         }
         dc_parallel_for(run->opts.nthreads, ns, 1, scan_one, &c);

@@ -491,6 +491,7 @@ typedef struct dc_tf {
     size_t nparents;        /* distinct couples */
     double n, nrel;         /* records, related-name values */
     const dc_intern_t *in;  /* borrowed */
+    void *ids;              /* dc_tf_add_encoded: string hash -> id of `in` (made once) */
 } dc_tf_t;
 
 void dc_tf_build(dc_tf_t *tf, const dc_record_t *recs, size_t n, const dc_intern_t *in,

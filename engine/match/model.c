@@ -345,39 +345,35 @@ void dc_tf_build_sel(dc_tf_t *tf, const dc_record_t *recs, size_t n, const dc_in
     tf->nparents = w;
 }
 
-/* An open-addressing map: string hash -> interner id, for adding counts. */
+/* The interned strings by hash, sorted: stored counts (sorted by hash too)
+ * are added by one merge per table, not a lookup per entry. */
 typedef struct {
     uint64_t *h;
     uint32_t *id;
-    size_t mask;
+    size_t n;
 } hmap_t;
+
+static int cmp_hid(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
 
 static void hmap_build(hmap_t *m, const dc_intern_t *in)
 {
     uint32_t n = dc_intern_count(in);
-    size_t cap = 16;
-    while (cap < 2 * (size_t)n) cap *= 2;
-    m->h = dc_xcalloc(cap, sizeof *m->h);
-    m->id = dc_xcalloc(cap, sizeof *m->id);
-    m->mask = cap - 1;
+    uint64_t (*e)[2] = dc_xmalloc(((size_t)n + 1) * sizeof *e);
+    size_t k = 0;
     for (uint32_t id = 1; id < n; id++) {
         uint64_t h = dc_intern_hash(in, id);
-        if (!h) continue;
-        size_t j = (size_t)(h * 0x9E3779B97F4A7C15ull >> 17) & m->mask;
-        while (m->id[j] && m->h[j] != h) j = (j + 1) & m->mask;
-        m->h[j] = h;
-        m->id[j] = id;
+        if (h) e[k][0] = h, e[k++][1] = id;
     }
-}
-
-static uint32_t hmap_get(const hmap_t *m, uint64_t h)
-{
-    size_t j = (size_t)(h * 0x9E3779B97F4A7C15ull >> 17) & m->mask;
-    while (m->id[j]) {
-        if (m->h[j] == h) return m->id[j];
-        j = (j + 1) & m->mask;
-    }
-    return 0;
+    qsort(e, k, sizeof *e, cmp_hid);
+    m->h = dc_xmalloc((k + 1) * sizeof *m->h);
+    m->id = dc_xmalloc((k + 1) * sizeof *m->id);
+    for (size_t i = 0; i < k; i++) m->h[i] = e[i][0], m->id[i] = (uint32_t)e[i][1];
+    m->n = k;
+    free(e);
 }
 
 int dc_tf_add_encoded(dc_tf_t *tf, const void *data, size_t len)
@@ -387,8 +383,11 @@ int dc_tf_add_encoded(dc_tf_t *tf, const void *data, size_t len)
     uint64_t n, nrel = 0;
     memcpy(&n, p + 8, 8);
     p += 16;
-    hmap_t m;
-    hmap_build(&m, tf->in);
+    if (!tf->ids) {
+        tf->ids = dc_xmalloc(sizeof(hmap_t));
+        hmap_build(tf->ids, tf->in);
+    }
+    const hmap_t *mp = tf->ids;
     int rc = 0;
     for (int t = 0; t < TF__N && rc == 0; t++) {
         if (t == TF_REL_ASCII) {
@@ -402,23 +401,25 @@ int dc_tf_add_encoded(dc_tf_t *tf, const void *data, size_t len)
         p += 8;
         if (runs > (uint64_t)(end - p) / 12) { rc = -1; break; }
         uint32_t *cnt = t == TF_NAME_ASCII ? tf->name_ascii : t == TF_NAME_PHON ? tf->name_phon : tf->rel_ascii;
+        /* both sides sorted by hash: one merge (hashes repeat in the
+         * interner only if two strings collide: each gets the count) */
+        const uint64_t *kh = t == TF_PARENTS ? tf->parents : mp->h;
+        size_t kn = t == TF_PARENTS ? tf->nparents : mp->n, j = 0;
+        uint64_t prevh = 0;
         for (uint64_t k = 0; k < runs; k++, p += 12) {
             uint64_t h;
             uint32_t c;
             memcpy(&h, p, 8);
             memcpy(&c, p + 8, 4);
-            if (t == TF_PARENTS) {
-                size_t lo = 0, hi = tf->nparents;
-                while (lo < hi) { size_t mid = (lo + hi) / 2; if (tf->parents[mid] < h) lo = mid + 1; else hi = mid; }
-                if (lo < tf->nparents && tf->parents[lo] == h) tf->parents_n[lo] += c;
-                continue;
+            if (k && h <= prevh) { rc = -1; break; }   /* a table is strictly ascending */
+            prevh = h;
+            while (j < kn && kh[j] < h) j++;
+            for (size_t x = j; x < kn && kh[x] == h; x++) {
+                if (t == TF_PARENTS) tf->parents_n[x] += c;
+                else if (mp->id[x] < tf->nids) cnt[mp->id[x]] += c;
             }
-            uint32_t id = hmap_get(&m, h);
-            if (id && id < tf->nids) cnt[id] += c;
         }
     }
-    free(m.h);
-    free(m.id);
     if (rc || p != end) return dc_seterr("term-frequency table: damaged (sizes)");
     tf->n += (double)n;
     tf->nrel += (double)nrel;
@@ -427,6 +428,13 @@ int dc_tf_add_encoded(dc_tf_t *tf, const void *data, size_t len)
 
 void dc_tf_free(dc_tf_t *tf)
 {
+    if (tf->ids) {
+        hmap_t *m = tf->ids;
+        free(m->h);
+        free(m->id);
+        free(m);
+    }
+    tf->ids = NULL;
     free(tf->name_ascii);
     free(tf->name_phon);
     free(tf->rel_ascii);

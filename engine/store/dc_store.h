@@ -174,6 +174,11 @@ uint32_t dc_store_part_nstrings(const dc_store_part_t *p);
  *  partition in pieces of any size takes bounded memory). Every block's
  *  checksum is checked before it is used. @return 0 or -1 (dc_seterr). */
 int dc_store_part_read(dc_store_part_t *p, uint32_t lo, uint32_t n, dc_record_t *out);
+/*! dc_store_part_read_sel() : the records r with sel[r] (sel has nrec
+ *  entries) into out, in order. Only those records are decoded (and, with
+ *  a lazy reader, only their strings interned); a block without one is
+ *  not decompressed. @return 0 or -1 (dc_seterr). */
+int dc_store_part_read_sel(dc_store_part_t *p, const uint8_t *sel, dc_record_t *out);
 /*! dc_store_part_get() : record `idx` (random access; the last block
  *  decoded is kept, so neighbours are cheap). @return 0 or -1. */
 int dc_store_part_get(dc_store_part_t *p, uint32_t idx, dc_record_t *out);

@@ -231,7 +231,7 @@ seg_writer_t *seg_writer_open(const char *path, uint64_t id, const char *source,
 {
     prefix_init();
     seg_writer_t *w = dc_xcalloc(1, sizeof *w);
-    w->f = dc_outfile_open(path, 0);
+    w->f = dc_outfile_open(path, DC_OUT_NOSYNC);   /* synced with the generation's files (dc_store_commit) */
     if (!w->f) {
         free(w);
         return NULL;
@@ -648,6 +648,25 @@ static inline uint64_t plane_get(const unsigned char *p, uint32_t n, unsigned w)
     return v;
 }
 
+/* One field of record r (in a block of n records, record i): string
+ * codes resolved against `next` (and gid when interning at open). */
+#define F_DEC(e, wd, s)                                                        \
+    do {                                                                       \
+        uint64_t v = plane_get(raw + (size_t)n * PREFIX[c] + i, n, wd);        \
+        if (s && v) {                                                          \
+            if (v == 1) {                                                      \
+                if (next > nstr) return CORRUPT(p, "block %u: string id", b);  \
+                v = next++;                                                    \
+            } else {                                                           \
+                if (v - 1 >= next) return CORRUPT(p, "block %u: string id", b);\
+                v = next - (v - 1);                                            \
+            }                                                                  \
+            if (gid) v = gid[v];                                               \
+        }                                                                      \
+        e = v;                                                                 \
+        c++;                                                                   \
+    } while (0);
+
 /* Decode record block b (raw bytes, checked) into p->recs: record by
  * record, in order, since a string code depends on the codes before it. */
 static int decode_block(dc_store_part_t *p, uint32_t b, const unsigned char *raw)
@@ -660,25 +679,58 @@ static int decode_block(dc_store_part_t *p, uint32_t b, const unsigned char *raw
         dc_record_t *r = &p->recs[i];
         memset(r, 0, sizeof *r);
         unsigned c = 0;
-#define F_DEC(e, wd, s)                                                                  \
-        do {                                                                             \
-            uint64_t v = plane_get(raw + (size_t)n * PREFIX[c] + i, n, wd);              \
-            if (s && v) {                                                                \
-                if (v == 1) {                                                            \
-                    if (next > nstr) return CORRUPT(p, "block %u: string id", b);        \
-                    v = next++;                                                          \
-                } else {                                                                 \
-                    if (v - 1 >= next) return CORRUPT(p, "block %u: string id", b);      \
-                    v = next - (v - 1);                                                  \
-                }                                                                        \
-                if (gid) v = gid[v];                                                     \
-            }                                                                            \
-            e = v;                                                                       \
-            c++;                                                                         \
-        } while (0);
         REC_FIELDS(F_DEC)
-#undef F_DEC
         r->source = p->source;
+    }
+    return 0;
+}
+
+static void lazy_intern(dc_store_part_t *p, dc_record_t *r);
+
+/* String columns: which fields hold string codes. */
+#define F_ISSTR(e, w, s) s,
+static const unsigned char ISSTR[] = {REC_FIELDS(F_ISSTR)};
+
+/* Records of block b (raw bytes, checked) with sel[i] into out, in order;
+ * the others are only stepped over (their string codes counted: a code
+ * depends on the codes before it). @return the records decoded, or -1. */
+static int64_t decode_sel(dc_store_part_t *p, uint32_t b, const unsigned char *raw, const uint8_t *sel,
+                          dc_record_t *out)
+{
+    uint32_t n = p->idx[b].items;
+    uint64_t next = st_get(p->map + p->idx[b].off + 20, 4), nstr = p->nstr;
+    if (next < 1 || next > nstr + 1) return CORRUPT(p, "block %u: first string id", b);
+    const uint32_t *gid = p->gid;
+    int64_t k = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (!sel[i]) {
+            for (unsigned c = 0; c < NCOLS; c++)
+                if (ISSTR[c] && plane_get(raw + (size_t)n * PREFIX[c] + i, n, WIDTHS[c]) == 1) next++;
+            if (next > nstr + 1) return CORRUPT(p, "block %u: string id", b);
+            continue;
+        }
+        dc_record_t *r = &out[k++];
+        memset(r, 0, sizeof *r);
+        unsigned c = 0;
+        REC_FIELDS(F_DEC)
+        r->source = p->source;
+    }
+    return k;
+}
+
+int dc_store_part_read_sel(dc_store_part_t *p, const uint8_t *sel, dc_record_t *out)
+{
+    for (uint32_t b = 0; b < p->nrb; b++) {
+        uint32_t lo = b * p->block_records, n = p->idx[b].items, any = 0;
+        for (uint32_t i = 0; i < n && !any; i++) any = sel[lo + i];
+        if (!any) continue;
+        const unsigned char *raw;
+        if (block_raw(p, b, &raw) != 0) return -1;
+        int64_t k = decode_sel(p, b, raw, sel + lo, out);
+        if (k < 0) return -1;
+        if (p->lazy)
+            for (int64_t x = 0; x < k; x++) lazy_intern(p, &out[x]);
+        out += k;
     }
     return 0;
 }
