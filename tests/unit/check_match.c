@@ -1172,6 +1172,90 @@ START_TEST(test_tf_parents_shared)
 }
 END_TEST
 
+/* A string of IN into `to`. */
+static uint32_t into(dc_intern_t *to, uint32_t id)
+{
+    size_t n;
+    const char *str = dc_intern_str(IN, id, &n);
+    return id ? dc_intern(to, str, n) : 0;
+}
+
+/* Issue 13: a load into a master counts term frequencies over the rows it
+ * read (its delivery counted, the stored rows it reached not) plus the
+ * counts each stored source keeps by value: the same counts, for every
+ * value a row read holds, as counting every row. */
+START_TEST(test_tf_encoded)
+{
+    static const char *const sur[] = {"nguyen", "tran", "le", "pham", "hoang"};
+    static const char *const giv[] = {"hung", "lan", "nam", "hoa", "minh", "tuan", "mai"};
+    size_t n = 3000, nd = 400, nreach = 300;   /* rows [0, nd) delivered, [nd, nd + nreach) reached */
+    dc_record_t *r = dc_xcalloc(n, sizeof *r);
+    for (size_t i = 0; i < n; i++) {
+        r[i] = rec(NULL, sur[i % 5], i % 3 ? "van" : "", giv[(i * 7 + i / 11) % 7], 19800101 + (uint32_t)(i % 28), 0,
+                   DC_SEX_MALE);
+        if (i % 4) {
+            char f[64], m[64];
+            snprintf(f, sizeof f, "%s van %s", sur[(i / 3) % 5], giv[i % 7]);
+            snprintf(m, sizeof m, "%s thi %s", sur[(i / 5) % 5], giv[(i / 2) % 7]);
+            r[i].father.exact = r[i].father.ascii = S(f);
+            r[i].mother.exact = r[i].mother.ascii = S(m);
+        }
+        if (i % 9 == 0) r[i].spouse.exact = r[i].spouse.ascii = S("vo thi hang");
+    }
+    dc_tf_t all;
+    dc_tf_build(&all, r, n, IN, 2);
+    /* the load: its own interner, the rows read; the rest as stored counts
+     * of two sources */
+    dc_intern_t *in2 = dc_intern_create();
+    size_t nr = nd + nreach;
+    dc_record_t *q = dc_xcalloc(nr, sizeof *q);
+    uint8_t *count = dc_xcalloc(nr, 1);
+    for (size_t i = 0; i < nr; i++) {
+        q[i] = r[i];
+        q[i].name.exact = into(in2, r[i].name.exact);
+        q[i].name.ascii = into(in2, r[i].name.ascii);
+        q[i].name.phon = into(in2, r[i].name.phon);
+        q[i].father.ascii = q[i].father.exact = into(in2, r[i].father.ascii);
+        q[i].mother.ascii = q[i].mother.exact = into(in2, r[i].mother.ascii);
+        q[i].spouse.ascii = q[i].spouse.exact = into(in2, r[i].spouse.ascii);
+        count[i] = i < nd;
+    }
+    dc_tf_t sub;
+    dc_tf_build_sel(&sub, q, nr, in2, 2, count);
+    dc_buf_t b1 = DC_BUF_INIT, b2 = DC_BUF_INIT;
+    size_t mid = nd + (n - nd) / 2;
+    dc_tf_encode(r + nd, mid - nd, IN, &b1);
+    dc_tf_encode(r + mid, n - mid, IN, &b2);
+    ck_assert_int_eq(dc_tf_add_encoded(&sub, b1.p, b1.len), 0);
+    ck_assert_int_eq(dc_tf_add_encoded(&sub, b2.p, b2.len), 0);
+    ck_assert_double_eq(sub.n, all.n);
+    ck_assert_double_eq(sub.nrel, all.nrel);
+    dc_model_t m;
+    dc_model_init_default(&m);
+    for (size_t i = 0; i < nr; i++) {
+        ck_assert_uint_eq(sub.name_ascii[q[i].name.ascii], all.name_ascii[r[i].name.ascii]);
+        ck_assert_uint_eq(sub.name_phon[q[i].name.phon], all.name_phon[r[i].name.phon]);
+        if (r[i].father.ascii) ck_assert_uint_eq(sub.rel_ascii[q[i].father.ascii], all.rel_ascii[r[i].father.ascii]);
+        if (r[i].spouse.ascii) ck_assert_uint_eq(sub.rel_ascii[q[i].spouse.ascii], all.rel_ascii[r[i].spouse.ascii]);
+        double wa = dc_level_weight(&m, &all, DC_COL_PARENTS, DC_PAR_BOTH, &r[i], &r[i]);
+        double wq = dc_level_weight(&m, &sub, DC_COL_PARENTS, DC_PAR_BOTH, &q[i], &q[i]);
+        ck_assert_double_eq_tol(wa, wq, 1e-12);
+    }
+    /* a damaged table is refused */
+    b1.p[b1.len / 2] ^= 0x5A;
+    b1.len -= 3;
+    ck_assert_int_eq(dc_tf_add_encoded(&sub, b1.p, b1.len), -1);
+    dc_buf_free(&b1);
+    dc_buf_free(&b2);
+    dc_tf_free(&sub);
+    dc_tf_free(&all);
+    dc_intern_free(in2);
+    free(q);
+    free(count);
+    free(r);
+}
+END_TEST
+
 /* Issue 19, item 5: exact copies of a row always merge, whatever their
  * number, and they are set aside before blocking and estimation. */
 START_TEST(test_dedup_copies)
@@ -1638,6 +1722,7 @@ static Suite *match_suite(void)
     tcase_add_test(t, test_em_and_cluster);
     tcase_add_test(t, test_cluster_cannot_link);
     tcase_add_test(t, test_tf_parents_shared);
+    tcase_add_test(t, test_tf_encoded);
     tcase_add_test(t, test_dedup_copies);
     tcase_add_test(t, test_em_supervised);
     tcase_add_test(t, test_u_dob_exact);

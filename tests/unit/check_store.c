@@ -180,6 +180,61 @@ static char *man_path(const dc_store_t *st)
     return file_in(dc_store_dir(st), name);
 }
 
+/* ------------------------------------------------- reading a selection */
+
+/* dc_store_part_read_sel on lazy readers: the selected records of every
+ * partition, exactly (field by field, strings by content), and only the
+ * strings of those records interned; all, none, and every third record. */
+START_TEST(test_read_sel)
+{
+    sample_t s;
+    sample_load(&s, "mixed-1000");
+    char *dir = dc_test_tmpdir("store");
+    char *sd = file_in(dir, "store");
+    dc_store_opts_t o = small_opts();
+    dc_store_t *st;
+    ck_assert_msg(dc_store_open(sd, DC_STORE_CREATE, &o, &st) == 0, "%s", dc_geterr());
+    write_sources(st, &s, NULL);
+    for (int mode = 0; mode < 4; mode++) {
+        dc_intern_t *in = dc_intern_create();
+        size_t at = 0, nsel = 0;
+        for (uint32_t k = 0; k < dc_store_npartitions(st); k++) {
+            const dc_store_partinfo_t *pi = dc_store_partition(st, k);
+            uint8_t *sel = calloc(pi->nrec + 1, 1);
+            for (uint32_t r = 0; r < pi->nrec; r++)
+                sel[r] = mode == 0 ? 1 : mode == 1 ? 0 : mode == 2 ? (at + r) % 3 == 0 : (at + r) % 17 == 5;
+            dc_store_part_t *p;
+            ck_assert_msg(dc_store_part_open_lazy(st, k, in, &p) == 0, "%s", dc_geterr());
+            dc_record_t *got = calloc(pi->nrec + 1, sizeof *got);
+            ck_assert_msg(dc_store_part_read_sel(p, sel, got) == 0, "%s", dc_geterr());
+            uint32_t g = 0;
+            for (uint32_t r = 0; r < pi->nrec; r++) {
+                if (!sel[r]) continue;
+                dc_record_t want = s.run.recs[at + r];
+                want.source = got[g].source;   /* (the store's source index) */
+                rec_eq(at + r, &got[g++], in, &want, s.run.in);
+                nsel++;
+            }
+            dc_store_part_close(p);
+            free(got);
+            free(sel);
+            at += pi->nrec;
+        }
+        /* only the strings of the records read were interned */
+        if (mode == 1) ck_assert_uint_eq(dc_intern_count(in), 1);
+        if (mode == 3) ck_assert_uint_lt(dc_intern_count(in), dc_intern_count(s.run.in) / 4);
+        ck_assert_uint_eq(at, s.run.nrec);
+        ck_assert(mode != 1 || nsel == 0);
+        dc_intern_free(in);
+    }
+    dc_store_close(st);
+    dc_test_run("rm -rf '%s'", dir);
+    free(sd);
+    free(dir);
+    sample_free(&s);
+}
+END_TEST
+
 /* ---------------------------------------------------------- round trip */
 
 START_TEST(test_roundtrip)
@@ -992,6 +1047,7 @@ static Suite *store_suite(void)
     Suite *s = suite_create("store");
     TCase *tc = dc_test_tcase("store");
     tcase_add_test(tc, test_roundtrip);
+    tcase_add_test(tc, test_read_sel);
     tcase_add_test(tc, test_rewrite_identical);
     tcase_add_test(tc, test_threads);
     tcase_add_test(tc, test_generations);
