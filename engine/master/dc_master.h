@@ -64,9 +64,23 @@ size_t dc_keyreg_count(const dc_keyreg_t *r);
  *  they are merged with the keys added since, not sorted again); a new
  *  one takes NULL. @return 0, or -1 (dc_seterr) when prev does not fit. */
 int dc_keyreg_encode(const dc_keyreg_t *r, const void *prev, size_t prevlen, dc_buf_t *out);
-/*! dc_keyreg_decode() : a registry from dc_keyreg_encode bytes.
+/*! dc_keyreg_decode() : a registry from dc_keyreg_encode bytes (copied).
  *  @return 0 and *out, or -1 (dc_seterr) on damaged bytes. */
 int dc_keyreg_decode(const void *data, size_t len, dc_keyreg_t **out);
+/*! dc_keyreg_decode_take() : the same, taking b's bytes (b is left empty):
+ *  the keys are searched in them, in place (binary search: a national
+ *  registry is not copied into a hash map at every load). */
+int dc_keyreg_decode_take(dc_buf_t *b, dc_keyreg_t **out);
+/*! dc_keyreg_encode_all() : dc_keyreg_encode with the bytes the registry
+ *  was decoded from (its own). */
+int dc_keyreg_encode_all(const dc_keyreg_t *r, dc_buf_t *out);
+/*! dc_keyreg_encode_added() : only the keys added since the decode, in
+ *  order (a registry of its own: decode it and dc_keyreg_add_all). */
+int dc_keyreg_encode_added(const dc_keyreg_t *r, dc_buf_t *out);
+/*! dc_keyreg_added() : how many keys were added since the decode. */
+size_t dc_keyreg_added(const dc_keyreg_t *r);
+/*! dc_keyreg_add_all() : every key of src, with its generation, into dst. */
+void dc_keyreg_add_all(dc_keyreg_t *dst, const dc_keyreg_t *src);
 
 /* -------------------------------------------------- key assignment */
 

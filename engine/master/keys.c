@@ -29,6 +29,7 @@ struct dc_keyreg {
      * citizen ever: a hash map of them cost a second per 10 million at
      * every load) */
     unsigned char *base;
+    char *owned;         /* the registry bytes base points into (entries from byte 16) */
     size_t ndecoded;
     dc_map128_t map;     /* the keys added since -> the generation that issued them */
     dc_hash128_t *added;
@@ -65,7 +66,7 @@ void dc_keyreg_free(dc_keyreg_t *r)
 {
     if (!r) return;
     dc_map128_free(&r->map);
-    free(r->base);
+    free(r->owned);
     free(r->added);
     free(r);
 }
@@ -145,25 +146,62 @@ int dc_keyreg_encode(const dc_keyreg_t *r, const void *prev, size_t prevlen, dc_
     return 0;
 }
 
-int dc_keyreg_decode(const void *data, size_t len, dc_keyreg_t **out)
+int dc_keyreg_encode_added(const dc_keyreg_t *r, dc_buf_t *out)
 {
-    const unsigned char *p = data;
+    dc_keyreg_t tmp = *r;
+    tmp.ndecoded = 0;   /* the same merge, without the decoded entries */
+    return dc_keyreg_encode(&tmp, NULL, 0, out);
+}
+
+int dc_keyreg_decode_take(dc_buf_t *b, dc_keyreg_t **out)
+{
+    const unsigned char *p = (const unsigned char *)b->p;
+    size_t len = b->len;
     uint64_t n = 0;
     if (len < 16 || memcmp(p, REG_MAGIC, 8)) return dc_seterr("key registry: not a dancu key registry");
     memcpy(&n, p + 8, 8);
     if (n > (len - 16) / REG_ENTRY || len != 16 + n * REG_ENTRY) return dc_seterr("key registry: damaged (length)");
-    /* keys in strictly ascending order (so none repeated), none zero */
     for (uint64_t k = 0; k < n; k++) {
         const unsigned char *e = p + 16 + REG_ENTRY * k;
         if (is_zero(entry_key(e)) || (k && key_cmp(entry_key(e - REG_ENTRY), entry_key(e)) >= 0))
             return dc_seterr("key registry: damaged (a zero, repeated or misordered key)");
     }
     dc_keyreg_t *r = dc_keyreg_create();
-    r->base = dc_xmalloc(n * REG_ENTRY + 1);
-    if (n) memcpy(r->base, p + 16, n * REG_ENTRY);
+    r->owned = b->p;   /* the entries are searched where they are */
+    r->base = (unsigned char *)b->p + 16;
     r->ndecoded = (size_t)n;
+    b->p = NULL;
+    b->len = b->cap = 0;
     *out = r;
     return 0;
+}
+
+int dc_keyreg_decode(const void *data, size_t len, dc_keyreg_t **out)
+{
+    dc_buf_t b = DC_BUF_INIT;
+    dc_buf_put(&b, data, len);
+    int rc = dc_keyreg_decode_take(&b, out);
+    dc_buf_free(&b);
+    return rc;
+}
+
+int dc_keyreg_encode_all(const dc_keyreg_t *r, dc_buf_t *out)
+{
+    return dc_keyreg_encode(r, r->owned, r->owned ? 16 + r->ndecoded * REG_ENTRY : 0, out);
+}
+
+size_t dc_keyreg_added(const dc_keyreg_t *r) { return r->nadded; }
+
+void dc_keyreg_add_all(dc_keyreg_t *dst, const dc_keyreg_t *src)
+{
+    for (size_t k = 0; k < src->ndecoded; k++) {
+        const unsigned char *e = src->base + k * REG_ENTRY;
+        uint32_t gen;
+        memcpy(&gen, e + 16, 4);
+        dc_keyreg_add(dst, entry_key(e), gen);
+    }
+    for (size_t k = 0; k < src->nadded; k++)
+        dc_keyreg_add(dst, src->added[k], dc_map128_get(&src->map, src->added[k], 0));
 }
 
 /* ---------------------------------------------------------- assignment */

@@ -88,9 +88,21 @@ static int read_state(dc_master_load_t *m, int check_keys)
         return -1;
     }
     dc_buf_free(&b);
-    rc = dc_store_attachment(s, "registry", &m->regbytes);   /* kept: the commit merges the new keys into them */
-    if (rc == 0) rc = dc_keyreg_decode(m->regbytes.p, m->regbytes.len, &m->reg);
+    /* the registry: a base ("registry") and the keys issued since it was
+     * written ("registry+"), merged into the base when they reach an
+     * eighth of it: a load does not rewrite every key ever issued */
+    rc = dc_store_attachment(s, "registry", &b);
+    if (rc == 0) rc = dc_keyreg_decode_take(&b, &m->reg);
     else if (rc == 1) rc = dc_seterr("master %s has no key registry (damaged): refused", dir);
+    if (rc == 0) {
+        dc_keyreg_t *plus = NULL;
+        rc = dc_store_attachment(s, "registry+", &b);
+        if (rc == 0) rc = dc_keyreg_decode_take(&b, &plus);
+        else if (rc == 1) rc = 0;   /* none written yet (the manifest lists every attachment) */
+        if (rc == 0 && plus) dc_keyreg_add_all(m->reg, plus);
+        dc_keyreg_free(plus);
+    }
+    dc_buf_free(&b);
     if (rc) {
         char why[256];
         snprintf(why, sizeof why, "%s", dc_geterr());
@@ -483,8 +495,8 @@ static size_t fill_rows(dc_run_t *run, dc_master_load_t *m, const srcplan_t *p, 
             recs[i].source = idx;
             m->dirty[i] = 0;
             msub_row_get(&m->srows[ss], m->srow[i], &m->prev[i], &m->pprob[i]);
-            if (key_is_zero(m->prev[i]) || dc_keyreg_generation(m->reg, m->prev[i]) == UINT32_MAX)
-                rc = dc_seterr("master %s: a row's key is not in the registry (damaged): refused", dc_store_dir(st));
+            if (key_is_zero(m->prev[i]))   /* (export and info check every key against the registry) */
+                rc = dc_seterr("master %s: a row without a key (damaged): refused", dc_store_dir(st));
         }
     }
     return rc ? (size_t)-1 : at;
@@ -898,10 +910,20 @@ int dc_master_commit(dc_run_t *run)
     }
     if (rc == 0) {   /* the previous registry's bytes again, merged with the keys issued now */
         dc_buf_clear(&b);
-        int have = dc_store_generation(m->store) > 0;
-        rc = dc_keyreg_encode(m->reg, have ? m->regbytes.p : NULL, have ? m->regbytes.len : 0, &b);
-        dc_buf_free(&m->regbytes);
-        if (rc == 0) rc = dc_store_txn_attach(t, "registry", b.p, b.len);
+        size_t all = dc_keyreg_count(m->reg), added = dc_keyreg_added(m->reg);
+        if (dc_store_generation(m->store) == 0 || added > (all - added) / 8) {   /* (a first load: the base) */
+            rc = dc_keyreg_encode_all(m->reg, &b);
+            if (rc == 0) rc = dc_store_txn_attach(t, "registry", b.p, b.len);
+            dc_keyreg_t *none = dc_keyreg_create();
+            dc_buf_clear(&b);
+            if (rc == 0) rc = dc_keyreg_encode_added(none, &b);
+            dc_keyreg_free(none);
+            dc_log(1, "master: key registry rewritten (%zu keys)", all);
+        } else {
+            rc = dc_keyreg_encode_added(m->reg, &b);
+            dc_log(1, "master: key registry kept, %zu keys issued since it was written", added);
+        }
+        if (rc == 0) rc = dc_store_txn_attach(t, "registry+", b.p, b.len);
     }
     /* a model estimated from no candidate pair is not kept: the master
      * keeps the one it had (or none, and the next load estimates one) */
@@ -957,7 +979,6 @@ static void master_free_state(dc_master_load_t *m)
     dc_keyreg_free(m->reg);
     dc_buf_free(&m->model);
     dc_buf_free(&m->rules);
-    dc_buf_free(&m->regbytes);
     uint32_t ns = m->nsrc;
     for (uint32_t s = 0; m->srows && s < ns; s++) dc_buf_free(&m->srows[s]);
     for (uint32_t s = 0; m->nrows && s < ns; s++) dc_buf_free(&m->nrows[s]);

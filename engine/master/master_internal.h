@@ -20,7 +20,6 @@ struct dc_master_load {
     dc_store_txn_t *txn;
     uint64_t gen;                 /* the generation this load makes */
     dc_keyreg_t *reg;
-    dc_buf_t regbytes;            /* the registry's bytes as read (decoded in place, merged at commit) */
     dc_buf_t model, rules;        /* the previous generation's ("" when none) */
     dc_buf_t *srows;              /* per stored source: its rows attachment (previous keys) */
     uint32_t nsrc;                /* stored sources of the previous generation */

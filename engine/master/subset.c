@@ -17,20 +17,23 @@
  * So every stored source carries three attachments beside its partitions,
  * written when the source is loaded and replaced with it:
  *   r:<h>  its rows: citizen key and match probability per row;
- *   i:<h>  its blocking index: per rule, per row, the rule's key hash
- *          (dc_block_row_keys, strings by content), plus each row's content
- *          key (exact copies); headed by the digest of the rules it was
- *          made with;
+ *   i:<h>  its blocking index: per rule, per row, a 32-bit fingerprint
+ *          of the rule's key hash (dc_block_row_keys, strings by content),
+ *          plus one of each row's content key (exact copies); headed by
+ *          the digest of the rules it was made with;
  *   t:<h>  its term frequencies by value (dc_tf_encode).
  * (<h>: 16 hex digits of the source name's hash.) A load keys its
  * delivered rows, scans each kept source's index column by column against
- * the delivered keys (truncated as blocking truncates them for the whole
- * master's row count, so that the blocks are those of a full run), adds
- * the rows of the citizens reached (from the rows attachments), and reads
- * only those records (dc_store_part_open_lazy: only their strings are
- * interned). Term frequencies are the delivered rows' counts plus the
- * stored counts of the kept sources. Blocking, scoring, clustering and
- * keys then run on that subset and give what they gave on every row.
+ * the delivered keys' fingerprints (a bit filter of 2^21 bits answers most
+ * probes in cache; a fingerprint that matches by chance reads a row too
+ * many, never one too few), adds the rows of the citizens reached (from
+ * the rows attachments), and reads only those records
+ * (dc_store_part_read_sel: only their strings are decoded and interned).
+ * Term frequencies are the delivered rows' counts plus the stored counts
+ * of the kept sources (one sorted merge per table). Blocking, scoring,
+ * clustering and keys then run on that subset and give what they gave on
+ * every row (test_subset compares every output with a load that reads
+ * every row).
  *
  * The index is not used (every row is read, and every source's index is
  * written again) when the rules differ from the ones it was made with,
@@ -200,6 +203,18 @@ static inline size_t kset_slot(const kset_t *s, uint64_t k)
 }
 
 static void kset_add(kset_t *s, uint64_t k) { s->v[kset_slot(s, k)] = k; }
+
+/* A bit per value of 21 bits (256 KB, cache-resident): most values of an
+ * index are not a delivered key, and the bit says so without a probe of
+ * the set (which lives in main memory at a national delivery's size). */
+#define FBITS 21
+#define FMASK ((1u << FBITS) - 1)
+static inline void filt_add(uint64_t *f, uint64_t v, uint64_t mask) { v &= mask; f[v >> 6] |= 1ull << (v & 63); }
+static inline int filt_has(const uint64_t *f, uint64_t v, uint64_t mask)
+{
+    v &= mask;
+    return (int)(f[v >> 6] >> (v & 63)) & 1;
+}
 static int kset_has(const kset_t *s, uint64_t k) { return s->v[kset_slot(s, k)] == k; }
 
 typedef struct {
@@ -207,6 +222,7 @@ typedef struct {
     const uint8_t *kept;
     uint8_t **sel;
     kset_t *set;         /* per column: the delivered keys */
+    uint64_t **filt;     /* per column: their filter bits */
     uint32_t ncol;
     uint64_t digest;
     _Atomic int failed, stale;
@@ -239,11 +255,12 @@ static void scan_one(void *ctx, size_t s, int tid)
         uint8_t *sel = c->sel[s];
         for (uint32_t col = 0; col < ncol; col++) {
             const kset_t *set = &c->set[col];
+            const uint64_t *filt = c->filt[col];
             const char *p = b.p + INDEX_HDR + (size_t)col * rows * 4;
             for (uint64_t r = 0; r < rows; r++) {
                 uint32_t f;
                 memcpy(&f, p + r * 4, 4);
-                if (f && !sel[r] && kset_has(set, f)) sel[r] = 1;
+                if (f && filt_has(filt, f >> 7, FMASK) && !sel[r] && kset_has(set, f)) sel[r] = 1;
             }
         }
     }
@@ -268,16 +285,24 @@ int msub_select(dc_run_t *run, dc_master_load_t *m, const uint8_t *kept, uint8_t
         dc_block_row_keys(run->recs, nl, run->in, rules, run->opts.nthreads, m->dkeys);
         scanctx_t c = {.m = m, .kept = kept, .sel = sel, .ncol = ncol, .digest = rules_digest(rules)};
         c.set = dc_xcalloc(ncol, sizeof *c.set);
+        c.filt = dc_xcalloc(ncol, sizeof *c.filt);
         for (uint32_t col = 0; col < ncol; col++) {
             kset_init(&c.set[col], nl);
+            c.filt[col] = dc_xcalloc((1u << FBITS) / 64, sizeof **c.filt);
             for (size_t i = 0; i < nl; i++) {
                 uint32_t f = fingerprint(m->dkeys[(size_t)col * nl + i]);
-                if (f) kset_add(&c.set[col], f);
+                if (!f) continue;
+                kset_add(&c.set[col], f);
+                filt_add(c.filt[col], f >> 7, FMASK);
             }
         }
         dc_parallel_for(run->opts.nthreads, ns, 1, scan_one, &c);
-        for (uint32_t col = 0; col < ncol; col++) free(c.set[col].v);
+        for (uint32_t col = 0; col < ncol; col++) {
+            free(c.set[col].v);
+            free(c.filt[col]);
+        }
         free(c.set);
+        free(c.filt);
         if (c.failed) return dc_seterr("%s", c.err);
         stale = c.stale;
         if (stale) dc_log(1, "master: the blocking index was made with other rules: every stored row is read");
@@ -294,6 +319,10 @@ int msub_select(dc_run_t *run, dc_master_load_t *m, const uint8_t *kept, uint8_t
         for (uint64_t r = 0; r < dc_store_source(st, s)->rows; r++) nk += !kept[s] || sel[s][r];
     dc_map128_t cit;
     dc_map128_init(&cit, nk);
+    /* the citizens' keys filtered too (about 8 bits per key) */
+    uint64_t cbits = 1u << 16;
+    while (cbits < 8 * (uint64_t)nk && cbits < (1ull << 30)) cbits <<= 1;
+    uint64_t cmask = cbits - 1, *filt = dc_xcalloc(cbits / 64, sizeof *filt);
     for (uint32_t s = 0; s < ns; s++)
         for (uint64_t r = 0; r < dc_store_source(st, s)->rows; r++)
             if (!kept[s] || sel[s][r]) {
@@ -301,6 +330,7 @@ int msub_select(dc_run_t *run, dc_master_load_t *m, const uint8_t *kept, uint8_t
                 float p;
                 msub_row_get(&m->srows[s], r, &k, &p);
                 dc_map128_put(&cit, k, 1, NULL);
+                filt_add(filt, k.lo, cmask);
             }
     uint64_t reached = 0, rows = 0;
     for (uint32_t s = 0; s < ns; s++) {
@@ -310,13 +340,14 @@ int msub_select(dc_run_t *run, dc_master_load_t *m, const uint8_t *kept, uint8_t
                 dc_hash128_t k;
                 float p;
                 msub_row_get(&m->srows[s], r, &k, &p);
-                if (dc_map128_get(&cit, k, 0)) sel[s][r] = 1;
+                if (filt_has(filt, k.lo, cmask) && dc_map128_get(&cit, k, 0)) sel[s][r] = 1;
             }
             reached += sel[s][r];
             rows++;
         }
     }
     dc_map128_free(&cit);
+    free(filt);
     dc_log(1, "master: the delivery reaches %llu of %llu stored rows (their blocks and citizens)",
            (unsigned long long)reached, (unsigned long long)rows);
     return 0;

@@ -297,6 +297,69 @@ START_TEST(test_registry_bytes)
 }
 END_TEST
 
+
+/* The registry as a base and the keys issued since ("registry" and
+ * "registry+" of a master): the added keys alone encode as a registry of
+ * their own; a base decoded in place plus that delta, merged with
+ * dc_keyreg_add_all, encodes (dc_keyreg_encode_all) to the bytes of every
+ * key, with every generation kept; keys already issued are not added twice. */
+START_TEST(test_registry_delta)
+{
+    enum { N = 3000 };
+    dc_keyreg_t *all = dc_keyreg_create(), *first = dc_keyreg_create();
+    dc_hash128_t *keys = malloc(N * sizeof *keys);
+    uint64_t x = 2463534242ull;
+    for (int i = 0; i < N; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        keys[i] = (dc_hash128_t){x | 1, x * 31};
+        dc_keyreg_add(all, keys[i], (uint32_t)(i % 5 + 1));
+        if (i < N / 3) dc_keyreg_add(first, keys[i], (uint32_t)(i % 5 + 1));
+    }
+    dc_buf_t base = DC_BUF_INIT, delta = DC_BUF_INIT, whole = DC_BUF_INIT, want = DC_BUF_INIT;
+    ck_assert_int_eq(dc_keyreg_encode(first, NULL, 0, &base), 0);
+    ck_assert_int_eq(dc_keyreg_encode(all, NULL, 0, &want), 0);
+    /* a load: the base decoded in place, keys added in reverse order */
+    dc_keyreg_t *r;
+    ck_assert_int_eq(dc_keyreg_decode_take(&base, &r), 0);
+    ck_assert_ptr_null(base.p);
+    ck_assert_uint_eq(dc_keyreg_added(r), 0);
+    for (int i = N - 1; i >= N / 3; i--) dc_keyreg_add(r, keys[i], (uint32_t)(i % 5 + 1));
+    ck_assert_int_eq(dc_keyreg_add(r, keys[1], 4), 0);
+    ck_assert_uint_eq(dc_keyreg_added(r), N - N / 3);
+    ck_assert_int_eq(dc_keyreg_encode_added(r, &delta), 0);
+    ck_assert_int_eq(dc_keyreg_encode_all(r, &whole), 0);
+    ck_assert_uint_eq(whole.len, want.len);
+    ck_assert_int_eq(memcmp(whole.p, want.p, want.len), 0);
+    /* the next load: base + delta */
+    dc_buf_t b2 = DC_BUF_INIT;
+    ck_assert_int_eq(dc_keyreg_encode(first, NULL, 0, &b2), 0);
+    dc_keyreg_t *r2, *plus;
+    ck_assert_int_eq(dc_keyreg_decode_take(&b2, &r2), 0);
+    ck_assert_int_eq(dc_keyreg_decode(delta.p, delta.len, &plus), 0);
+    ck_assert_uint_eq(dc_keyreg_count(plus), N - N / 3);
+    ck_assert_uint_eq(dc_keyreg_generation(plus, keys[0]), UINT32_MAX);   /* not in the delta */
+    dc_keyreg_add_all(r2, plus);
+    ck_assert_uint_eq(dc_keyreg_count(r2), N);
+    for (int i = 0; i < N; i++) ck_assert_uint_eq(dc_keyreg_generation(r2, keys[i]), (uint32_t)(i % 5 + 1));
+    dc_buf_clear(&whole);
+    ck_assert_int_eq(dc_keyreg_encode_all(r2, &whole), 0);
+    ck_assert_uint_eq(whole.len, want.len);
+    ck_assert_int_eq(memcmp(whole.p, want.p, want.len), 0);
+    /* and its delta is the same delta again (every key since the base) */
+    dc_buf_t d2 = DC_BUF_INIT;
+    ck_assert_int_eq(dc_keyreg_encode_added(r2, &d2), 0);
+    ck_assert_uint_eq(d2.len, delta.len);
+    ck_assert_int_eq(memcmp(d2.p, delta.p, delta.len), 0);
+    /* a damaged delta (an entry repeated) is refused */
+    dc_keyreg_t *bad = NULL;
+    memcpy(delta.p + 16, delta.p + 36, 20);
+    ck_assert_int_eq(dc_keyreg_decode(delta.p, delta.len, &bad), -1);
+    dc_buf_free(&base), dc_buf_free(&delta), dc_buf_free(&whole), dc_buf_free(&want), dc_buf_free(&b2), dc_buf_free(&d2);
+    dc_keyreg_free(all), dc_keyreg_free(first), dc_keyreg_free(r), dc_keyreg_free(r2), dc_keyreg_free(plus);
+    free(keys);
+}
+END_TEST
+
 static Suite *master_keys_suite(void)
 {
     Suite *s = suite_create("master_keys");
@@ -306,6 +369,7 @@ static Suite *master_keys_suite(void)
     tcase_add_test(tc, test_split);
     tcase_add_test(tc, test_retired_and_refused);
     tcase_add_test(tc, test_registry_bytes);
+    tcase_add_test(tc, test_registry_delta);
     tcase_add_loop_test(tc, test_random_histories, 0, 8);
     suite_add_tcase(s, tc);
     return s;
