@@ -423,6 +423,92 @@ START_TEST(test_key_perm_numbers)
 }
 END_TEST
 
+/* "nicknames en" and "dob_min_year": parsed, written back in canonical
+ * form, refused with a bad value; the table makes variants of English
+ * given names a level of their own ("nickname", after "different": the
+ * default settings keep their level numbers), keeps them from the twin
+ * veto and keys them alike for blocking ("given_nick"). */
+START_TEST(test_nicknames)
+{
+    dc_rules_t r;
+    ck_assert_int_eq(dc_rules_parse("nicknames en\ndob_min_year 1500\nsur+given_nick\n", "t", &r), 0);
+    ck_assert_int_eq(r.nicknames, 1);
+    ck_assert_int_eq(r.dob_min_year, 1500);
+    ck_assert_int_eq(r.r[0].keys[1], DC_BK_GIVEN_NICK);
+    dc_buf_t b = DC_BUF_INIT;
+    dc_rules_scoring_text(&r, &b);
+    ck_assert_str_eq(b.p, "nicknames en\ndob_min_year 1500\n");
+    dc_buf_free(&b);
+    dc_rules_t bad;
+    ck_assert_int_eq(dc_rules_parse("nicknames fr\nid12\n", "t", &bad), -1);
+    ck_assert_int_eq(dc_rules_parse("dob_min_year 1900\nid12\n", "t", &bad), -1);
+    ck_assert_int_eq(dc_rules_parse("dob_min_year 999\nid12\n", "t", &bad), -1);
+    /* off (the defaults): Tom and Thomas are different names */
+    dc_record_t a = rec(NULL, "chudleigh", "", "thomas", 16300801, 0, DC_SEX_MALE);
+    dc_record_t t = rec(NULL, "chudleigh", "", "tom", 16300801, 0, DC_SEX_MALE);
+    dc_record_t w = rec(NULL, "chudleigh", "", "walter", 16300801, 0, DC_SEX_MALE);
+    dc_record_t s = rec(NULL, "chudleygh", "", "tommy", 0, 0, DC_SEX_MALE);   /* surname one edit apart */
+    dc_record_t o = rec(NULL, "barrow", "", "tom", 0, 0, DC_SEX_MALE);        /* another surname */
+    dc_record_t rb = rec(NULL, "smith", "", "robert", 19781211, 0, DC_SEX_MALE);
+    dc_record_t bb = rec(NULL, "smith", "", "bob", 19781211, 0, DC_SEX_MALE);
+    uint8_t lv[DC_COL__COUNT];
+    ck_assert_int_eq(dc_nicknames_active(), 0);
+    ck_assert_int_eq(dc_col_nlevels(DC_COL_NAME), DC_NAME__N);
+    dc_compare(IN, &a, &t, lv);
+    ck_assert_int_eq(lv[DC_COL_NAME], DC_NAME_DIFF);
+    ck_assert_int_eq(dc_cannot_link(IN, &rb, &bb), 1);   /* twins: same surname and date */
+    ck_assert_uint_ne(dc_bkey_value(DC_BK_GIVEN_NICK, &a, IN), dc_bkey_value(DC_BK_GIVEN_NICK, &t, IN));
+    ck_assert_uint_eq(dc_bkey_value(DC_BK_GIVEN_NICK, &a, IN), dc_bkey_value(DC_BK_GIVEN, &a, IN));
+    /* on */
+    dc_rules_use(&r);
+    ck_assert_int_eq(dc_nicknames_active(), 1);
+    ck_assert_int_eq(dc_col_nlevels(DC_COL_NAME), DC_NAME__N + 1);
+    ck_assert_str_eq(dc_level_name(DC_COL_NAME, DC_NAME_NICK), "nickname");
+    ck_assert_int_eq(dc_nickname_pair("thomas", 6, "tom", 3), 1);
+    ck_assert_int_eq(dc_nickname_pair("tom", 3, "thomas", 6), 1);
+    ck_assert_int_eq(dc_nickname_pair("robert", 6, "bob", 3), 1);
+    ck_assert_int_eq(dc_nickname_pair("will", 4, "willie", 6), 1);   /* two nicknames of William */
+    ck_assert_int_eq(dc_nickname_pair("thomas", 6, "walter", 6), 0);
+    dc_compare(IN, &a, &t, lv);
+    ck_assert_int_eq(lv[DC_COL_NAME], DC_NAME_NICK);
+    dc_compare(IN, &t, &a, lv);
+    ck_assert_int_eq(lv[DC_COL_NAME], DC_NAME_NICK);
+    dc_compare(IN, &a, &s, lv);
+    ck_assert_int_eq(lv[DC_COL_NAME], DC_NAME_NICK);
+    dc_compare(IN, &a, &o, lv);
+    ck_assert_int_eq(lv[DC_COL_NAME], DC_NAME_DIFF);
+    dc_compare(IN, &a, &w, lv);
+    ck_assert_int_eq(lv[DC_COL_NAME], DC_NAME_DIFF);
+    ck_assert_int_eq(dc_cannot_link(IN, &rb, &bb), 0);   /* variants are not twins */
+    ck_assert_int_eq(dc_cannot_link(IN, &a, &w), 1);
+    uint64_t ka = dc_bkey_value(DC_BK_GIVEN_NICK, &a, IN);
+    ck_assert_uint_ne(ka, 0);
+    ck_assert_uint_eq(dc_bkey_value(DC_BK_GIVEN_NICK, &t, IN), ka);
+    ck_assert_uint_eq(dc_bkey_value(DC_BK_GIVEN_NICK, &s, IN), ka);
+    ck_assert_uint_ne(dc_bkey_value(DC_BK_GIVEN_NICK, &w, IN), ka);
+    /* a model with the level: written and read back */
+    dc_model_t m, m2;
+    dc_model_init_default(&m);
+    dc_jw_t j;
+    dc_buf_t mb = DC_BUF_INIT;
+    dc_jw_init(&j, &mb, 0);
+    dc_jw_open(&j, '{', DC_JW_LINES);
+    dc_model_json(&m, &j);
+    dc_jw_close(&j);
+    ck_assert_ptr_nonnull(strstr(mb.p, "\"nickname\""));
+    ck_assert_int_eq(dc_model_parse_json(mb.p, mb.len, &m2), 0);
+    ck_assert_double_eq(m2.m[DC_COL_NAME][DC_NAME_NICK], m.m[DC_COL_NAME][DC_NAME_NICK]);
+    dc_buf_free(&mb);
+    dc_rules_free(&r);
+    ck_assert_int_eq(dc_rules_parse("id12\n", "t", &r), 0);
+    dc_rules_use(&r);   /* off again: the rest of the tests see the defaults */
+    ck_assert_int_eq(dc_nicknames_active(), 0);
+    dc_compare(IN, &a, &t, lv);
+    ck_assert_int_eq(lv[DC_COL_NAME], DC_NAME_DIFF);
+    dc_rules_free(&r);
+}
+END_TEST
+
 START_TEST(test_compare_ids_addr)
 {
     dc_record_t a = rec(NULL, "le", "thi", "mai", 19900101, 190012345678ull, DC_SEX_FEMALE);
@@ -1625,6 +1711,7 @@ static Suite *match_suite(void)
     tcase_add_test(t, test_compare_ids_addr);
     tcase_add_test(t, test_compare_addr_words);
     tcase_add_test(t, test_key_perm_numbers);
+    tcase_add_test(t, test_nicknames);
     tcase_add_test(t, test_cannot_link);
     tcase_add_test(t, test_blocking);
     tcase_add_test(t, test_blocking_cannot_link_filter);
