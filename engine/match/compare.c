@@ -33,6 +33,10 @@ dc_cmp_thresholds_t dc_cmp_thresholds_default(void) { return (dc_cmp_thresholds_
 
 void dc_cmp_thresholds_use(const dc_cmp_thresholds_t *t) { g_th = t ? *t : dc_cmp_thresholds_default(); }
 
+static int g_placeholder_year;   /* settings "dob_placeholder year" */
+
+void dc_cmp_placeholder_year_use(int on) { g_placeholder_year = on != 0; }
+
 static const char *const x_lv[] = {"same", "similar", "different"};
 static const char *const x2_lv[] = {"same", "different"};
 
@@ -377,6 +381,8 @@ static int cmp_dob(const dc_date_t *a, const dc_date_t *b)
 {
     if (!date_ok(a) || !date_ok(b)) return DC_LV_MISSING;
     int p = a->prec < b->prec ? a->prec : b->prec;
+    /* "dob_placeholder year": 01/01/yyyy stands for a year only */
+    if (g_placeholder_year && p == DC_PREC_DAY && ((a->flags | b->flags) & DC_DATE_PLACEHOLDER)) p = DC_PREC_YEAR;
     int ym = a->y == b->y, mm = a->m == b->m, dd = a->d == b->d;
     if (p == DC_PREC_DAY) {
         if (ym && mm && dd) return DC_DOB_EXACT;

@@ -111,6 +111,12 @@ dc_cmp_thresholds_t dc_cmp_thresholds_default(void);
  *  process (dc_rules_use sets the settings file's). */
 void dc_cmp_thresholds_use(const dc_cmp_thresholds_t *t);
 
+/*! dc_cmp_placeholder_year_use() : with 1 (settings "dob_placeholder
+ *  year"), a placeholder birth date (01/01/yyyy, DC_DATE_PLACEHOLDER)
+ *  is compared at year precision (level compatible, not exact); 0 (the
+ *  default): as the full date it is written as. */
+void dc_cmp_placeholder_year_use(int on);
+
 /* A u probability fixed by the settings ("u COLUMN LEVEL P"), not estimated. */
 typedef struct dc_fixed_u {
     uint8_t col, level;
@@ -125,6 +131,7 @@ typedef struct dc_rules {
     uint32_t window;      /* sorted-neighbourhood window inside capped blocks ("window W") */
     int names_optional;   /* "require_name no": rows without a name are loaded, not rejected as
                              no_name (data that is not a register; default: required) */
+    int placeholder_year; /* "dob_placeholder year": 01/01/yyyy compared as the year (default "day") */
     int nicknames;        /* "nicknames en": English given-name variants (dc_nicknames_use) */
     int dob_min_year;     /* "dob_min_year Y": dates before year Y (1000..1800) are invalid; 0 = 1800,
                              the register's (dc_norm_opts_t.min_year) */

@@ -341,6 +341,15 @@ int dc_rules_parse(const char *text, const char *origin, dc_rules_t *out)
             int yes;
             if (parse_yes_no(p + 12, e, origin, line, "require_name", &yes)) goto fail;
             out->names_optional = !yes;
+        } else if ((size_t)(e - p) > 16 && !strncmp(p, "dob_placeholder", 15) && isspace((unsigned char)p[15])) {
+            const char *v = p + 15;
+            while (v < e && isspace((unsigned char)*v)) v++;
+            if ((size_t)(e - v) == 4 && !memcmp(v, "year", 4)) out->placeholder_year = 1;
+            else if ((size_t)(e - v) == 3 && !memcmp(v, "day", 3)) out->placeholder_year = 0;
+            else {
+                dc_seterr("%s:%d: dob_placeholder takes year or day", origin, line);
+                goto fail;
+            }
         } else if ((size_t)(e - p) > 10 && !strncmp(p, "nicknames", 9) && isspace((unsigned char)p[9])) {
             const char *v = p + 9;
             while (v < e && isspace((unsigned char)*v)) v++;
@@ -454,6 +463,7 @@ void dc_rules_use(const dc_rules_t *r)
     dc_extra_use(r->extra, r->nextra);
     dc_cmp_thresholds_use(&r->cmp);
     dc_nicknames_use(r->nicknames);
+    dc_cmp_placeholder_year_use(r->placeholder_year);
     dc_model_fixed_u_use(r->fixed_u, r->nfixed_u);
 }
 
@@ -491,6 +501,7 @@ static void scoring_text(const dc_rules_t *r, dc_buf_t *out)
     if (r->cannot_link != DC_CL_ALL) cannot_link_text(r->cannot_link, out);
     if (r->names_optional) dc_buf_puts(out, "require_name no\n");   /* which rows exist: explain reloads them */
     if (r->nicknames) dc_buf_puts(out, "nicknames en\n");
+    if (r->placeholder_year) dc_buf_puts(out, "dob_placeholder year\n");
     if (r->dob_min_year) dc_buf_printf(out, "dob_min_year %d\n", r->dob_min_year);   /* which dates are valid */
 }
 

@@ -509,6 +509,43 @@ START_TEST(test_nicknames)
 }
 END_TEST
 
+/* "dob_placeholder year": 01/01/yyyy is compared as the year it stands
+ * for (compatible), not as an exact date; the default keeps "exact". */
+START_TEST(test_dob_placeholder)
+{
+    dc_record_t a = rec(NULL, "barlow", "", "william", 18610101, 0, DC_SEX_MALE), b = a, c = a;
+    a.dob.flags = b.dob.flags = DC_DATE_PLACEHOLDER;
+    c.dob.m = 6;
+    c.dob.d = 7;   /* 07/06/1861 */
+    uint8_t lv[DC_COL__COUNT];
+    dc_compare(IN, &a, &b, lv);
+    ck_assert_int_eq(lv[DC_COL_DOB], DC_DOB_EXACT);
+    dc_rules_t r;
+    ck_assert_int_eq(dc_rules_parse("dob_placeholder year\nid12\n", "t", &r), 0);
+    ck_assert_int_eq(r.placeholder_year, 1);
+    dc_buf_t bt = DC_BUF_INIT;
+    dc_rules_scoring_text(&r, &bt);
+    ck_assert_str_eq(bt.p, "dob_placeholder year\n");
+    dc_buf_free(&bt);
+    dc_rules_use(&r);
+    dc_compare(IN, &a, &b, lv);
+    ck_assert_int_eq(lv[DC_COL_DOB], DC_DOB_COMPAT);
+    dc_compare(IN, &a, &c, lv);
+    ck_assert_int_eq(lv[DC_COL_DOB], DC_DOB_COMPAT);   /* the same year */
+    c.dob.y = 1862;
+    dc_compare(IN, &a, &c, lv);
+    ck_assert_int_eq(lv[DC_COL_DOB], DC_DOB_ONE_OFF);
+    dc_rules_free(&r);
+    dc_rules_t bad;
+    ck_assert_int_eq(dc_rules_parse("dob_placeholder month\nid12\n", "t", &bad), -1);
+    ck_assert_int_eq(dc_rules_parse("dob_placeholder day\nid12\n", "t", &r), 0);
+    dc_rules_use(&r);
+    dc_compare(IN, &a, &b, lv);
+    ck_assert_int_eq(lv[DC_COL_DOB], DC_DOB_EXACT);
+    dc_rules_free(&r);
+}
+END_TEST
+
 START_TEST(test_compare_ids_addr)
 {
     dc_record_t a = rec(NULL, "le", "thi", "mai", 19900101, 190012345678ull, DC_SEX_FEMALE);
@@ -1712,6 +1749,7 @@ static Suite *match_suite(void)
     tcase_add_test(t, test_compare_addr_words);
     tcase_add_test(t, test_key_perm_numbers);
     tcase_add_test(t, test_nicknames);
+    tcase_add_test(t, test_dob_placeholder);
     tcase_add_test(t, test_cannot_link);
     tcase_add_test(t, test_blocking);
     tcase_add_test(t, test_blocking_cannot_link_filter);
