@@ -1668,6 +1668,27 @@ START_TEST(test_cluster_cannot_link)
     free(ref);
     dc_clusters_free(&cl);
 
+    /* an extra cannot_link column is evidence in components too: rows with
+     * no ID, date or sex, a-b and b-c strong links, a and c holding two
+     * different passports: the chain does not join a and c */
+    {
+        dc_extra_def_t d = {.name = "passport", .norm = DC_XN_TEXT, .cannot_link = 1};
+        dc_extra_use(&d, 1);
+        dc_record_t x[3];
+        for (int k = 0; k < 3; k++) x[k] = rec(NULL, "smith", "", "pat", 0, 0, 0);
+        uint32_t v[3] = {S("10251111"), 0, S("10252222")};
+        dc_extra_bind(x, 3, v);
+        uint64_t xp[] = {(0ull << 32) | 1, (1ull << 32) | 2};
+        float xs[] = {20.0f, 15.0f};
+        dc_cluster(IN, x, 3, NULL, NULL, DC_CL_ALL, NULL, xp, xs, 2, 0.0, &cl, &ref, &nref, &cs);
+        ck_assert_uint_eq(cl.of[0], cl.of[1]);
+        ck_assert_uint_ne(cl.of[1], cl.of[2]);
+        ck_assert_uint_eq(nref, 1);
+        free(ref);
+        dc_clusters_free(&cl);
+        dc_extra_use(NULL, 0);
+    }
+
     /* the key contract (dc_run.h): XXH3-128 of source, 0, record_id; text
      * "VN" + 32 hex digits, high half first */
     char key[DC_CITIZEN_KEY_LEN + 1], key2[DC_CITIZEN_KEY_LEN + 1];
