@@ -250,7 +250,7 @@ static int given_variants(const dc_intern_t *in, const dc_name_t *a, const dc_na
  * names that are variants ("chudleigh tom" / "chudleigh thomas"). */
 static int nickname_level(const dc_intern_t *in, const dc_name_t *a, const dc_name_t *b)
 {
-    if (!a->sur || !b->sur) return 0;
+    if (!dc_nicknames_active() || !a->sur || !b->sur) return 0;   /* off: nothing read */
     if (a->sur != b->sur) {
         size_t la, lb;
         const char *sa = dc_intern_str(in, a->sur, &la), *sb = dc_intern_str(in, b->sur, &lb);
