@@ -285,6 +285,8 @@ static int parse_fixed_u(const char *s, const char *e, const char *origin, int l
                                          : k == 0 ? "same" : k == nl - 1 ? "different" : "similar";
         if (word_is(l, nl_, name)) level = k;
     }
+    /* the name's "nickname" level exists with "nicknames en" (declared before) */
+    if (level < 0 && c == DC_COL_NAME && out->nicknames && word_is(l, nl_, "nickname")) level = DC_NAME_NICK;
     if (level < 0) return dc_seterr("%s:%d: u: column %.*s has no level '%.*s'", origin, line, (int)n, w, (int)nl_, l);
     if (out->nfixed_u >= DC_FIXED_U_MAX) return dc_seterr("%s:%d: more than %d u lines", origin, line, DC_FIXED_U_MAX);
     dc_fixed_u_t *f = &out->fixed_u[out->nfixed_u];
@@ -481,6 +483,7 @@ static void cannot_link_text(unsigned mask, dc_buf_t *out)
 static void scoring_text(const dc_rules_t *r, dc_buf_t *out)
 {
     static const char *const norms[] = {"exact", "text", "digits"};
+    if (r->nicknames) dc_buf_puts(out, "nicknames en\n");   /* first: a "u name nickname" line needs it */
     for (int k = 0; k < r->nextra; k++) {
         const dc_extra_def_t *d = &r->extra[k];
         dc_buf_printf(out, "column %s %s", d->name, norms[d->norm]);
@@ -494,13 +497,13 @@ static void scoring_text(const dc_rules_t *r, dc_buf_t *out)
         const dc_fixed_u_t *f = &r->fixed_u[k];
         const char *col = f->col < DC_COL_X0 ? dc_col_name((dc_col_t)f->col) : r->extra[f->col - DC_COL_X0].name;
         int nl = f->col < DC_COL_X0 ? 0 : r->extra[f->col - DC_COL_X0].fuzzy > 0 ? 3 : 2;
-        const char *lv = f->col < DC_COL_X0 ? dc_level_name((dc_col_t)f->col, f->level)
+        const char *lv = f->col == DC_COL_NAME && f->level == DC_NAME_NICK ? "nickname"
+                         : f->col < DC_COL_X0 ? dc_level_name((dc_col_t)f->col, f->level)
                          : f->level == 0 ? "same" : f->level == nl - 1 ? "different" : "similar";
         dc_buf_printf(out, "u %s %s %.6g\n", col, lv, f->u);
     }
     if (r->cannot_link != DC_CL_ALL) cannot_link_text(r->cannot_link, out);
     if (r->names_optional) dc_buf_puts(out, "require_name no\n");   /* which rows exist: explain reloads them */
-    if (r->nicknames) dc_buf_puts(out, "nicknames en\n");
     if (r->placeholder_year) dc_buf_puts(out, "dob_placeholder year\n");
     if (r->dob_min_year) dc_buf_printf(out, "dob_min_year %d\n", r->dob_min_year);   /* which dates are valid */
 }

@@ -441,6 +441,21 @@ START_TEST(test_nicknames)
     dc_buf_free(&b);
     dc_rules_t bad;
     ck_assert_int_eq(dc_rules_parse("nicknames fr\nid12\n", "t", &bad), -1);
+    ck_assert_int_eq(dc_rules_parse("u name nickname 0.001\nid12\n", "t", &bad), -1);   /* no such level */
+    dc_rules_t fu;
+    ck_assert_int_eq(dc_rules_parse("nicknames en\nu name nickname 0.001\nid12\n", "t", &fu), 0);
+    ck_assert_int_eq(fu.fixed_u[0].col, DC_COL_NAME);
+    ck_assert_int_eq(fu.fixed_u[0].level, DC_NAME_NICK);
+    dc_rules_scoring_text(&fu, &b);
+    ck_assert_str_eq(b.p, "nicknames en\nu name nickname 0.001\n");
+    dc_rules_t back;   /* the canonical text reads back (explain) */
+    ck_assert_int_eq(dc_rules_parse(b.p, "canon", &back), -1);   /* no blocking rule */
+    dc_buf_puts(&b, "id12\n");
+    ck_assert_int_eq(dc_rules_parse(b.p, "canon", &back), 0);
+    ck_assert_int_eq(back.fixed_u[0].level, DC_NAME_NICK);
+    dc_rules_free(&back);
+    dc_buf_free(&b);
+    dc_rules_free(&fu);
     ck_assert_int_eq(dc_rules_parse("dob_min_year 1900\nid12\n", "t", &bad), -1);
     ck_assert_int_eq(dc_rules_parse("dob_min_year 999\nid12\n", "t", &bad), -1);
     /* off (the defaults): Tom and Thomas are different names */
