@@ -31,7 +31,8 @@ declare them as comparisons (non_register.rules; docs/SETTINGS.md).
   historical_50k  unique_id -> record_id; surname + first_name -> ho_ten (the
                free-text full_name, titles included, is left out); dob -> ngay_sinh
                (18% are before 1800, outside the register's dates: read as
-               invalid); gender male/female -> Nam/Nữ; birth_place -> que_quan;
+               invalid by the defaults, read by non_register.rules's
+               dob_min_year 1000); gender male/female -> Nam/Nữ; birth_place -> que_quan;
                postcode_fake -> noi_thuong_tru. Truth: cluster.
   senzing      the three files (CUSTOMERS, WATCHLIST, REFERENCE), persons and
                organisations; RECORD_ID -> record_id; PRIMARY_NAME_FULL, else

@@ -256,6 +256,7 @@ int dc_cmd_blocks(int argc, char **argv)
     }
     dc_rules_use(&rules);   /* the extra columns the rules may key on are read by the load */
     o.load.names_optional = rules.names_optional;   /* the rows `dancu run` would keep */
+    o.norm.min_year = rules.dob_min_year;           /* and read their dates alike */
     int rc = DC_EXIT_FAIL;
     dc_run_t run;
     dc_run_init(&run, &o);

@@ -338,6 +338,7 @@ int dc_cmd_explain(int argc, char **argv)
         dc_error("%s: %s", mpath, dc_geterr());
         goto done;
     }
+    o.norm.min_year = rules.dob_min_year;   /* the run's date range (its settings) */
     const dc_json_t *th = dc_json_get(root, "thresholds");
     double pmatch = dc_json_num(dc_json_get(th, "match_probability"), DC_MATCH_THRESHOLD_DEFAULT);
     double preview = dc_json_num(dc_json_get(th, "review_probability"), DC_REVIEW_THRESHOLD_DEFAULT);

@@ -6,7 +6,8 @@
  * DESIGN: accepted pairs are processed strongest first, in (weight desc,
  * i, j) order, through a union-find. Each component keeps a short list of
  * "evidence" members: one record per distinct (valid ID, full birth date,
- * sex, surname and given name) signature. Joining components A and B is refused when any evidence
+ * sex, surname and given name; and the values of extra columns declared
+ * cannot_link, when there are any) signature. Joining components A and B is refused when any evidence
  * member of A cannot be the same person as one of B (dc_cannot_link), so
  * a component never holds a contradiction; since unions come in decreasing
  * weight, the links left out are the weakest ones on the path between the
@@ -31,6 +32,8 @@ typedef struct {
      * of each label held by a member); NULL without labels */
     uint32_t *con_head, *con_tail, *con_len;  /* per root */
     uint32_t *con_next, *con_partner;         /* per entry */
+    int wide;   /* extra columns declared cannot_link: their values are evidence and part of
+                   the signatures too */
 } uf_t;
 
 static uint32_t uf_find(uf_t *u, uint32_t x)
@@ -42,14 +45,38 @@ static uint32_t uf_find(uf_t *u, uint32_t x)
     return x;
 }
 
-static int has_evidence(const dc_record_t *r)
+/* 1 when some declared extra column is cannot-link evidence. */
+static int extra_cannot_link(void)
 {
-    return (r->id12_flags & DC_ID_VALID) || r->dob.prec == DC_PREC_DAY || r->sex == DC_SEX_MALE ||
-           r->sex == DC_SEX_FEMALE;
+    for (int k = 0, nx = dc_extra_count(); k < nx; k++)
+        if (dc_extra_def(k)->cannot_link) return 1;
+    return 0;
 }
 
-static int same_sig(const dc_record_t *a, const dc_record_t *b)
+/* A value of an extra cannot_link column (wide settings). */
+static int wide_evidence(const dc_record_t *r)
 {
+    for (int k = 0, nx = dc_extra_count(); k < nx; k++)
+        if (dc_extra_def(k)->cannot_link && dc_extra_value(r, k)) return 1;
+    return 0;
+}
+
+static int wide_same(const dc_record_t *a, const dc_record_t *b)
+{
+    for (int k = 0, nx = dc_extra_count(); k < nx; k++)
+        if (dc_extra_def(k)->cannot_link && dc_extra_value(a, k) != dc_extra_value(b, k)) return 0;
+    return 1;
+}
+
+static int has_evidence(const dc_record_t *r, int wide)
+{
+    return (r->id12_flags & DC_ID_VALID) || r->dob.prec == DC_PREC_DAY || r->sex == DC_SEX_MALE ||
+           r->sex == DC_SEX_FEMALE || (wide && wide_evidence(r));
+}
+
+static int same_sig(const dc_record_t *a, const dc_record_t *b, int wide)
+{
+    if (wide && !wide_same(a, b)) return 0;
     uint64_t ia = (a->id12_flags & DC_ID_VALID) ? a->id12 : 0, ib = (b->id12_flags & DC_ID_VALID) ? b->id12 : 0;
     return ia == ib && a->sex == b->sex && a->dob.prec == b->dob.prec && a->dob.y == b->dob.y &&
            a->dob.m == b->dob.m && a->dob.d == b->dob.d && a->dob.flags == b->dob.flags &&
@@ -98,7 +125,7 @@ static void join(uf_t *u, const dc_record_t *recs, uint32_t ra, uint32_t rb)
     while (y != NIL) {
         uint32_t next = u->ev_next[y];
         int dup = 0;
-        for (uint32_t x = u->ev_head[ra]; x != NIL && !dup; x = u->ev_next[x]) dup = same_sig(&recs[x], &recs[y]);
+        for (uint32_t x = u->ev_head[ra]; x != NIL && !dup; x = u->ev_next[x]) dup = same_sig(&recs[x], &recs[y], u->wide);
         if (!dup) {
             u->ev_next[y] = NIL;
             if (u->ev_tail[ra] == NIL) u->ev_head[ra] = y;
@@ -149,12 +176,13 @@ int dc_cluster(const dc_intern_t *in, const dc_record_t *recs, size_t n, const u
     u.ev_len = dc_xmalloc(nn * sizeof *u.ev_len);
     u.ev_next = dc_xmalloc(nn * sizeof *u.ev_next);
     u.con_head = u.con_tail = u.con_len = u.con_next = u.con_partner = NULL;
+    u.wide = extra_cannot_link();
     float *prob = dc_xmalloc(nn * sizeof *prob);
     for (size_t i = 0; i < n; i++) {
         u.parent[i] = (uint32_t)i;
         u.size[i] = 1;
         u.ev_next[i] = NIL;
-        int ev = has_evidence(&recs[i]);
+        int ev = has_evidence(&recs[i], u.wide);
         u.ev_head[i] = u.ev_tail[i] = ev ? (uint32_t)i : NIL;
         u.ev_len[i] = ev ? 1 : 0;
         prob[i] = 0;

@@ -16,7 +16,7 @@ static const char *const col_names[DC_COL__COUNT] = {
     "parents", "spouse",
 };
 static const char *const name_lv[] = {"exact", "no_diacritics", "phonetic", "reordered",
-                                      "surname_given", "jw_high", "jw_low", "different"};
+                                      "surname_given", "jw_high", "jw_low", "different", "nickname"};
 static const char *const dob_lv[] = {"exact", "compatible", "day_month_swapped", "one_off",
                                      "same_year", "different"};
 static const char *const id_lv[] = {"equal", "one_digit", "different"};
@@ -32,6 +32,10 @@ static dc_cmp_thresholds_t g_th = {0.92, 0.80, 0.90, 0.92};
 dc_cmp_thresholds_t dc_cmp_thresholds_default(void) { return (dc_cmp_thresholds_t){0.92, 0.80, 0.90, 0.92}; }
 
 void dc_cmp_thresholds_use(const dc_cmp_thresholds_t *t) { g_th = t ? *t : dc_cmp_thresholds_default(); }
+
+static int g_placeholder_year;   /* settings "dob_placeholder year" */
+
+void dc_cmp_placeholder_year_use(int on) { g_placeholder_year = on != 0; }
 
 static const char *const x_lv[] = {"same", "similar", "different"};
 static const char *const x2_lv[] = {"same", "different"};
@@ -51,7 +55,7 @@ int dc_col_nlevels(dc_col_t c)
 {
     if (c >= DC_COL_X0 && c < DC_COL__COUNT) return dc_extra_nlevels((int)(c - DC_COL_X0));
     switch (c) {
-    case DC_COL_NAME: return DC_NAME__N;
+    case DC_COL_NAME: return DC_NAME__N + (dc_nicknames_active() ? 1 : 0);
     case DC_COL_DOB: return DC_DOB__N;
     case DC_COL_ID12: case DC_COL_CMND: return DC_ID__N;
     case DC_COL_SEX: case DC_COL_ETHNIC: return DC_EQ__N;
@@ -233,6 +237,28 @@ static int given_close(const dc_intern_t *in, const dc_name_t *a, const dc_name_
     return within_one_edit(sa, la, sb, lb);
 }
 
+/* Given names that the nickname table calls variants ("nicknames en"). */
+static int given_variants(const dc_intern_t *in, const dc_name_t *a, const dc_name_t *b)
+{
+    if (!a->given || !b->given || !dc_nicknames_active()) return 0;
+    size_t la, lb;
+    const char *sa = dc_intern_str(in, a->given, &la), *sb = dc_intern_str(in, b->given, &lb);
+    return dc_nickname_pair(sa, la, sb, lb);
+}
+
+/* The nickname level: the same surname, or one edit apart, and given
+ * names that are variants ("chudleigh tom" / "chudleigh thomas"). */
+static int nickname_level(const dc_intern_t *in, const dc_name_t *a, const dc_name_t *b)
+{
+    if (!dc_nicknames_active() || !a->sur || !b->sur) return 0;   /* off: nothing read */
+    if (a->sur != b->sur) {
+        size_t la, lb;
+        const char *sa = dc_intern_str(in, a->sur, &la), *sb = dc_intern_str(in, b->sur, &lb);
+        if (!within_one_edit(sa, la, sb, lb)) return 0;
+    }
+    return given_variants(in, a, b);
+}
+
 static int cmp_rel(const dc_intern_t *in, const dc_relname_t *a, const dc_relname_t *b)
 {
     if (!a->ascii || !b->ascii) return DC_LV_MISSING;
@@ -342,8 +368,10 @@ static int cmp_name(const dc_intern_t *in, const dc_name_t *a, const dc_name_t *
     if (qla == qlb && !memcmp(qa, qb, qla)) return DC_NAME_ASCII;   /* only the spacing differs */
     /* given names apart by more than one edit: different, unless only the
      * spacing of the whole name is off by one letter ("soph ie") */
-    if (!given_close(in, a, b) && !within_one_edit(qa, qla, qb, qlb))
-        return near_tokens(sa, la, sb, lb) ? DC_NAME_REORDERED : DC_NAME_DIFF;
+    if (!given_close(in, a, b) && !within_one_edit(qa, qla, qb, qlb)) {
+        if (near_tokens(sa, la, sb, lb)) return DC_NAME_REORDERED;
+        return nickname_level(in, a, b) ? DC_NAME_NICK : DC_NAME_DIFF;
+    }
     double jw = dc_jaro_winkler(sa, la, sb, lb);
     if (jw < g_th.name_jw_low) return DC_NAME_DIFF;
     return jw >= g_th.name_jw_high ? DC_NAME_JW_HIGH : DC_NAME_JW_LOW;
@@ -353,6 +381,8 @@ static int cmp_dob(const dc_date_t *a, const dc_date_t *b)
 {
     if (!date_ok(a) || !date_ok(b)) return DC_LV_MISSING;
     int p = a->prec < b->prec ? a->prec : b->prec;
+    /* "dob_placeholder year": 01/01/yyyy stands for a year only */
+    if (g_placeholder_year && p == DC_PREC_DAY && ((a->flags | b->flags) & DC_DATE_PLACEHOLDER)) p = DC_PREC_YEAR;
     int ym = a->y == b->y, mm = a->m == b->m, dd = a->d == b->d;
     if (p == DC_PREC_DAY) {
         if (ym && mm && dd) return DC_DOB_EXACT;
@@ -621,6 +651,7 @@ static int given_clearly_differ(const dc_intern_t *in, const dc_name_t *a, const
     size_t la, lb;
     const char *sa = dc_intern_str(in, a->given, &la), *sb = dc_intern_str(in, b->given, &lb);
     if (within_one_edit(sa, la, sb, lb) || dc_jaro_winkler(sa, la, sb, lb) >= 0.80) return 0;
+    if (dc_nickname_pair(sa, la, sb, lb)) return 0;   /* variants of one name ("nicknames en") */
     /* a space slipped into the name moves the last syllable ("soph ie") */
     char qa[128], qb[128];
     const char *fa = dc_intern_str(in, a->ascii, &la), *fb = dc_intern_str(in, b->ascii, &lb);

@@ -69,6 +69,8 @@ typedef enum dc_bkey {
     DC_BK_CMND_TAIL,     /* "cmnd_tail": old card number's last 6 digits */
     DC_BK_PERM_NUMBERS,  /* "perm_numbers": the numbers written in the permanent address's text
                             (house number, postcode...), in order; missing when it has none */
+    DC_BK_GIVEN_NICK,    /* "given_nick": given name, ascii, as its canonical variant with
+                            "nicknames en" (tom, tommy, thomas alike); else the given name */
     DC_BK_X0,            /* the declared extra columns (dc_extra.h), by their names */
     DC_BK_X_LAST = DC_BK_X0 + DC_EXTRA_MAX - 1,
     DC_BK__COUNT
@@ -109,6 +111,12 @@ dc_cmp_thresholds_t dc_cmp_thresholds_default(void);
  *  process (dc_rules_use sets the settings file's). */
 void dc_cmp_thresholds_use(const dc_cmp_thresholds_t *t);
 
+/*! dc_cmp_placeholder_year_use() : with 1 (settings "dob_placeholder
+ *  year"), a placeholder birth date (01/01/yyyy, DC_DATE_PLACEHOLDER)
+ *  is compared at year precision (level compatible, not exact); 0 (the
+ *  default): as the full date it is written as. */
+void dc_cmp_placeholder_year_use(int on);
+
 /* A u probability fixed by the settings ("u COLUMN LEVEL P"), not estimated. */
 typedef struct dc_fixed_u {
     uint8_t col, level;
@@ -123,6 +131,10 @@ typedef struct dc_rules {
     uint32_t window;      /* sorted-neighbourhood window inside capped blocks ("window W") */
     int names_optional;   /* "require_name no": rows without a name are loaded, not rejected as
                              no_name (data that is not a register; default: required) */
+    int placeholder_year; /* "dob_placeholder year": 01/01/yyyy compared as the year (default "day") */
+    int nicknames;        /* "nicknames en": English given-name variants (dc_nicknames_use) */
+    int dob_min_year;     /* "dob_min_year Y": dates before year Y (1000..1800) are invalid; 0 = 1800,
+                             the register's (dc_norm_opts_t.min_year) */
     int drop_cannot_link; /* drop pairs that dc_cannot_link() vetoes ("drop_cannot_link yes|no",
                              default yes) */
     unsigned cannot_link; /* DC_CL_* kinds of evidence used ("cannot_link id12,sex,dob,twins",
@@ -350,7 +362,7 @@ _Static_assert(DC_COL__COUNT * 4 <= 63, "a level pattern keeps bit 63 free (labe
 int dc_col_count(void);
 
 #define DC_LV_MISSING 15   /* the field is missing on either side: weight 0 */
-#define DC_MAX_LEVELS 8
+#define DC_MAX_LEVELS 9
 /* Arrays indexed by any level value, DC_LV_MISSING included (a level packs
  * in 4 bits: dc_levels_pack). */
 #define DC_LV_SLOTS (DC_LV_MISSING + 1)
@@ -358,7 +370,11 @@ _Static_assert(DC_MAX_LEVELS <= DC_LV_MISSING && DC_LV_SLOTS == 16, "levels must
 
 /* Levels, strongest first (docs/MATCHING.md). */
 enum { DC_NAME_EXACT, DC_NAME_ASCII, DC_NAME_PHON, DC_NAME_REORDERED, DC_NAME_SUR_GIVEN,
-       DC_NAME_JW_HIGH, DC_NAME_JW_LOW, DC_NAME_DIFF, DC_NAME__N };
+       DC_NAME_JW_HIGH, DC_NAME_JW_LOW, DC_NAME_DIFF, DC_NAME__N,
+       /* with "nicknames en" only (the column then has DC_NAME__N + 1 levels): the same surname
+        * (or one edit apart) and given names that the table calls variants (Tom / Thomas);
+        * numbered last so that the levels of the default settings keep their numbers */
+       DC_NAME_NICK = DC_NAME__N };
 enum { DC_DOB_EXACT, DC_DOB_COMPAT, DC_DOB_SWAP, DC_DOB_ONE_OFF, DC_DOB_SAME_YEAR, DC_DOB_DIFF,
        DC_DOB__N };
 enum { DC_ID_EQ, DC_ID_ONE_EDIT, DC_ID_DIFF, DC_ID__N };
@@ -427,6 +443,18 @@ int dc_pair_context(const dc_record_t *a, const dc_record_t *b);
 /*! dc_context_name() : "same_file_same_province", "same_file_other_province",
  *  "cross_file_same_province", "cross_file_other_province". */
 const char *dc_context_name(int ctx);
+
+/*! dc_nicknames_use() : turn the English given-name variants of
+ *  engine/ref/data/en_nicknames.csv on or off for this process (settings
+ *  "nicknames en"; dc_rules_use). Built once, read-only afterwards. */
+void dc_nicknames_use(int on);
+int dc_nicknames_active(void);
+/*! dc_nickname_pair() : 1 when the two (lower-case ASCII) given names are
+ *  variants in the table, either way round; 0 when the table is off. */
+int dc_nickname_pair(const char *a, size_t la, const char *b, size_t lb);
+/*! dc_nickname_key() : a hash of the name's canonical variant (the name
+ *  itself when the table is off or does not hold it); 0 for "". */
+uint64_t dc_nickname_key(const char *s, size_t n);
 
 /* Pack / unpack levels into one 64-bit pattern (4 bits per column). */
 uint64_t dc_levels_pack(const uint8_t lv[DC_COL__COUNT]);

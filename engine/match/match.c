@@ -5,6 +5,7 @@
  * review and model outputs.
  */
 #include "match/dc_match.h"
+#include "normalize/dc_normalize.h"
 
 #include <math.h>     /* floor, log2 */
 #include <stdlib.h>   /* free */
@@ -39,7 +40,12 @@ int dc_match_settings(dc_run_t *run)
     if (ms->rules.names_optional && run->opts.master_dir)
         return dc_seterr("\"require_name no\" (settings file) is not supported with --master: a national "
                          "register's rows have names");
+    if (ms->rules.dob_min_year && run->opts.master_dir)
+        return dc_seterr("\"dob_min_year\" (settings file) is not supported with --master: the master's "
+                         "stored dates were read with the register's range");
     run->opts.load.names_optional = ms->rules.names_optional;
+    run->opts.norm.min_year = ms->rules.dob_min_year;
+    if (run->norm) dc_norm_shared_set_min_year(run->norm, ms->rules.dob_min_year);
     dc_rules_use(&ms->rules);
     dc_run_opts_t *o = &run->opts;
     if (!o->match_threshold_given && ms->rules.match_threshold >= 0) o->match_threshold = ms->rules.match_threshold;

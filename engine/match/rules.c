@@ -31,6 +31,7 @@ static const char *const bkey_names[DC_BK__COUNT] = {
     "father_phon", "father_given", "mother_phon", "mother_given", "spouse_phon",
     "perm_ward", "perm_district", "perm_prov", "home_prov", "id12_head", "id12_tail",
     "dob_unordered", "no_province", "name_sorted", "cmnd_head", "cmnd_tail", "perm_numbers",
+    "given_nick",
 };
 
 const char *dc_bkey_name(dc_bkey_t k)
@@ -284,6 +285,8 @@ static int parse_fixed_u(const char *s, const char *e, const char *origin, int l
                                          : k == 0 ? "same" : k == nl - 1 ? "different" : "similar";
         if (word_is(l, nl_, name)) level = k;
     }
+    /* the name's "nickname" level exists with "nicknames en" (declared before) */
+    if (level < 0 && c == DC_COL_NAME && out->nicknames && word_is(l, nl_, "nickname")) level = DC_NAME_NICK;
     if (level < 0) return dc_seterr("%s:%d: u: column %.*s has no level '%.*s'", origin, line, (int)n, w, (int)nl_, l);
     if (out->nfixed_u >= DC_FIXED_U_MAX) return dc_seterr("%s:%d: more than %d u lines", origin, line, DC_FIXED_U_MAX);
     dc_fixed_u_t *f = &out->fixed_u[out->nfixed_u];
@@ -340,6 +343,31 @@ int dc_rules_parse(const char *text, const char *origin, dc_rules_t *out)
             int yes;
             if (parse_yes_no(p + 12, e, origin, line, "require_name", &yes)) goto fail;
             out->names_optional = !yes;
+        } else if ((size_t)(e - p) > 16 && !strncmp(p, "dob_placeholder", 15) && isspace((unsigned char)p[15])) {
+            const char *v = p + 15;
+            while (v < e && isspace((unsigned char)*v)) v++;
+            if ((size_t)(e - v) == 4 && !memcmp(v, "year", 4)) out->placeholder_year = 1;
+            else if ((size_t)(e - v) == 3 && !memcmp(v, "day", 3)) out->placeholder_year = 0;
+            else {
+                dc_seterr("%s:%d: dob_placeholder takes year or day", origin, line);
+                goto fail;
+            }
+        } else if ((size_t)(e - p) > 10 && !strncmp(p, "nicknames", 9) && isspace((unsigned char)p[9])) {
+            const char *v = p + 9;
+            while (v < e && isspace((unsigned char)*v)) v++;
+            if ((size_t)(e - v) != 2 || memcmp(v, "en", 2)) {
+                dc_seterr("%s:%d: nicknames takes en (English given names: engine/ref/data/en_nicknames.csv)", origin, line);
+                goto fail;
+            }
+            out->nicknames = 1;
+        } else if ((size_t)(e - p) > 13 && !strncmp(p, "dob_min_year", 12) && isspace((unsigned char)p[12])) {
+            uint32_t y;
+            if (parse_setting(p + 12, e, origin, line, &y, 1000)) goto fail;
+            if (y > 1800) {
+                dc_seterr("%s:%d: dob_min_year takes a year from 1000 to 1800 (the register's default)", origin, line);
+                goto fail;
+            }
+            out->dob_min_year = y == 1800 ? 0 : (int)y;
         } else if ((size_t)(e - p) > 17 && !strncmp(p, "drop_cannot_link", 16) &&
                    isspace((unsigned char)p[16])) {
             if (parse_yes_no(p + 16, e, origin, line, "drop_cannot_link", &out->drop_cannot_link)) goto fail;
@@ -436,6 +464,8 @@ void dc_rules_use(const dc_rules_t *r)
 {
     dc_extra_use(r->extra, r->nextra);
     dc_cmp_thresholds_use(&r->cmp);
+    dc_nicknames_use(r->nicknames);
+    dc_cmp_placeholder_year_use(r->placeholder_year);
     dc_model_fixed_u_use(r->fixed_u, r->nfixed_u);
 }
 
@@ -453,6 +483,7 @@ static void cannot_link_text(unsigned mask, dc_buf_t *out)
 static void scoring_text(const dc_rules_t *r, dc_buf_t *out)
 {
     static const char *const norms[] = {"exact", "text", "digits"};
+    if (r->nicknames) dc_buf_puts(out, "nicknames en\n");   /* first: a "u name nickname" line needs it */
     for (int k = 0; k < r->nextra; k++) {
         const dc_extra_def_t *d = &r->extra[k];
         dc_buf_printf(out, "column %s %s", d->name, norms[d->norm]);
@@ -466,12 +497,15 @@ static void scoring_text(const dc_rules_t *r, dc_buf_t *out)
         const dc_fixed_u_t *f = &r->fixed_u[k];
         const char *col = f->col < DC_COL_X0 ? dc_col_name((dc_col_t)f->col) : r->extra[f->col - DC_COL_X0].name;
         int nl = f->col < DC_COL_X0 ? 0 : r->extra[f->col - DC_COL_X0].fuzzy > 0 ? 3 : 2;
-        const char *lv = f->col < DC_COL_X0 ? dc_level_name((dc_col_t)f->col, f->level)
+        const char *lv = f->col == DC_COL_NAME && f->level == DC_NAME_NICK ? "nickname"
+                         : f->col < DC_COL_X0 ? dc_level_name((dc_col_t)f->col, f->level)
                          : f->level == 0 ? "same" : f->level == nl - 1 ? "different" : "similar";
         dc_buf_printf(out, "u %s %s %.6g\n", col, lv, f->u);
     }
     if (r->cannot_link != DC_CL_ALL) cannot_link_text(r->cannot_link, out);
     if (r->names_optional) dc_buf_puts(out, "require_name no\n");   /* which rows exist: explain reloads them */
+    if (r->placeholder_year) dc_buf_puts(out, "dob_placeholder year\n");
+    if (r->dob_min_year) dc_buf_printf(out, "dob_min_year %d\n", r->dob_min_year);   /* which dates are valid */
 }
 
 void dc_rules_scoring_text(const dc_rules_t *r, dc_buf_t *out) { scoring_text(r, out); }
@@ -553,6 +587,7 @@ static uint32_t bkey_string_id(dc_bkey_t k, const dc_record_t *r)
     case DC_BK_GIVEN_PHON: return r->name.given_phon;
     case DC_BK_NAME_SORTED: return r->name.ascii;
     case DC_BK_PERM_NUMBERS: return r->perm.text;
+    case DC_BK_GIVEN_NICK: return r->name.given;
     case DC_BK_FATHER_GIVEN: return r->father.given;
     case DC_BK_MOTHER_GIVEN: return r->mother.given;
     default: return k >= DC_BK_X0 && k <= DC_BK_X_LAST ? dc_extra_value(r, (int)(k - DC_BK_X0)) : 0;
@@ -576,7 +611,7 @@ int dc_bkey_is_string(dc_bkey_t k)
     case DC_BK_NAME_EXACT: case DC_BK_NAME_ASCII: case DC_BK_NAME_PHON: case DC_BK_SUR:
     case DC_BK_MID: case DC_BK_GIVEN: case DC_BK_GIVEN_PHON: case DC_BK_FATHER_PHON:
     case DC_BK_FATHER_GIVEN: case DC_BK_MOTHER_PHON: case DC_BK_MOTHER_GIVEN: case DC_BK_SPOUSE_PHON:
-    case DC_BK_NAME_SORTED: case DC_BK_PERM_NUMBERS:
+    case DC_BK_NAME_SORTED: case DC_BK_PERM_NUMBERS: case DC_BK_GIVEN_NICK:
         return 1;
     default: return k >= DC_BK_X0 && k <= DC_BK_X_LAST;
     }
@@ -635,6 +670,14 @@ static uint64_t numbers_hash(const dc_intern_t *in, uint32_t id)
     return any ? (h ? h : 1) : 0;
 }
 
+/* Hash of the given name's canonical variant (dc_nickname_key). */
+static uint64_t given_nick_hash(const dc_intern_t *in, uint32_t id)
+{
+    size_t len;
+    const char *s = id ? dc_intern_str(in, id, &len) : NULL;
+    return s ? dc_nickname_key(s, len) : 0;
+}
+
 uint32_t dc_bkey_string_value(dc_bkey_t k, const dc_record_t *r, const dc_intern_t *in)
 {
     switch (k) {
@@ -652,6 +695,7 @@ uint32_t dc_bkey_string_value(dc_bkey_t k, const dc_record_t *r, const dc_intern
     case DC_BK_SPOUSE_PHON: return (uint32_t)str32(rel_phon_hash(in, &r->spouse));
     case DC_BK_NAME_SORTED: return (uint32_t)str32(sorted_name_hash(in, r->name.ascii));
     case DC_BK_PERM_NUMBERS: return (uint32_t)str32(numbers_hash(in, r->perm.text));
+    case DC_BK_GIVEN_NICK: return (uint32_t)str32(given_nick_hash(in, r->name.given));
     default:
         if (k >= DC_BK_X0 && k <= DC_BK_X_LAST)
             return (uint32_t)str32(dc_intern_hash(in, dc_extra_value(r, (int)(k - DC_BK_X0))));
@@ -676,7 +720,7 @@ uint64_t dc_bkey_value(dc_bkey_t k, const dc_record_t *r, const dc_intern_t *in)
     case DC_BK_NAME_EXACT: case DC_BK_NAME_ASCII: case DC_BK_NAME_PHON: case DC_BK_SUR:
     case DC_BK_MID: case DC_BK_GIVEN: case DC_BK_GIVEN_PHON: case DC_BK_FATHER_PHON:
     case DC_BK_FATHER_GIVEN: case DC_BK_MOTHER_PHON: case DC_BK_MOTHER_GIVEN: case DC_BK_SPOUSE_PHON:
-    case DC_BK_NAME_SORTED: case DC_BK_PERM_NUMBERS:
+    case DC_BK_NAME_SORTED: case DC_BK_PERM_NUMBERS: case DC_BK_GIVEN_NICK:
         return dc_bkey_string_value(k, r, in);
     case DC_BK_X0: case DC_BK_X_LAST: break;   /* below: the values between have no name */
     case DC_BK_DOB:

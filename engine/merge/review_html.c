@@ -167,6 +167,7 @@ static const char *level_class(int col, int lv)
 {
     if (lv == DC_LV_MISSING) return "missing";
     if (lv == 0) return "same";
+    if (col == DC_COL_NAME) return lv == DC_NAME_DIFF ? "diff" : "similar";   /* nickname: after different */
     if (lv >= dc_col_nlevels((dc_col_t)col) - 1) return "diff";
     return "similar";
 }

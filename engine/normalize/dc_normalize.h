@@ -25,6 +25,8 @@ typedef struct dc_norm_opts {
     int sex_one;        /* meaning of "1"/"0": 0 infer per file, 1 "1"=male, 2 "1"=female */
     int century_pivot;  /* dd/mm/yy: yy <= pivot -> 20yy else 19yy; 1..99, 0 = default 30 */
     int ref_year;       /* "today" for plausibility checks; 1900..9999, 0 = 2026 */
+    int min_year;       /* dates before this year are invalid; 1000..1800, 0 = 1800 (the
+                           register's); settings "dob_min_year" (docs/SETTINGS.md) */
     int no_cache;       /* 1: do not cache per distinct raw value (tests, benchmarks) */
 } dc_norm_opts_t;
 
@@ -44,6 +46,9 @@ typedef struct dc_norm_ctx dc_norm_ctx_t;
  *  run's interner (borrowed). Never fails (embedded data is checked by tests). */
 dc_norm_shared_t *dc_norm_shared_create(dc_intern_t *in, const dc_norm_opts_t *opts);
 void dc_norm_shared_free(dc_norm_shared_t *sh);
+/*! dc_norm_shared_set_min_year() : the earliest valid year (dc_norm_opts_t.min_year; 0 = 1800),
+ *  set by the settings file after the shared state exists, before any record is normalized. */
+void dc_norm_shared_set_min_year(dc_norm_shared_t *sh, int min_year);
 dc_intern_t *dc_norm_intern(const dc_norm_shared_t *sh);
 /*! dc_norm_gazetteer() : the gazetteer the normalizer matches addresses
  *  against (dc_address.h), for names of provinces in reports. */

@@ -13,7 +13,9 @@
 
 #include <string.h>   /* memset, strcmp */
 
-#define MIN_YEAR 1800
+#define MIN_YEAR 1800   /* the register's earliest year; dc_norm_opts_t.min_year lowers it */
+
+static int min_year(const dc_norm_opts_t *o) { return o && o->min_year ? o->min_year : MIN_YEAR; }
 
 static int leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
@@ -72,7 +74,7 @@ static void set_invalid(dc_date_t *out)
 static void finish(const dc_norm_opts_t *o, int y, int m, int d, int iso, dc_date_t *out)
 {
     int ref = o && o->ref_year ? o->ref_year : 2026;
-    if (y < MIN_YEAR || y > ref) {
+    if (y < min_year(o) || y > ref) {
         if (y > ref) out->flags |= DC_DATE_FUTURE;
         set_invalid(out);
         return;
@@ -205,7 +207,7 @@ static void parse_numeric(const dc_norm_opts_t *o, const char *s, size_t n, dc_d
         if (L == 8) {
             int y = (int)num(g[0], 4), m = (int)num(g[0] + 4, 2), d = (int)num(g[0] + 6, 2);
             int ref = o && o->ref_year ? o->ref_year : 2026;
-            if (y >= MIN_YEAR && y <= ref && m >= 1 && m <= 12 && d >= 1 && d <= mdays(y, m)) {
+            if (y >= min_year(o) && y <= ref && m >= 1 && m <= 12 && d >= 1 && d <= mdays(y, m)) {
                 finish(o, y, m, d, 1, out);
                 return;
             }

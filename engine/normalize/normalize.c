@@ -201,6 +201,8 @@ dc_intern_t *dc_norm_intern(const dc_norm_shared_t *sh) { return sh->in; }
 
 const struct dc_gazetteer *dc_norm_gazetteer(const dc_norm_shared_t *sh) { return sh->gz; }
 
+void dc_norm_shared_set_min_year(dc_norm_shared_t *sh, int min_year) { sh->opts.min_year = min_year; }
+
 dc_bounds_t dc_norm_param_bounds(dc_norm_param_t p)
 {
     switch (p) {

@@ -155,12 +155,37 @@ START_TEST(test_pivot_and_format)
 }
 END_TEST
 
+/* min_year (settings "dob_min_year"): the register reads years before
+ * 1800 as invalid; a lower bound accepts them, in every date form. */
+START_TEST(test_min_year)
+{
+    dc_norm_opts_t o = {0};
+    dc_date_t d;
+    static const char *const in[] = {"01/08/1630", "1630-08-01", "16300801", "1630"};
+    for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
+        o.min_year = 0;
+        dc_norm_date(&o, in[i], strlen(in[i]), &d);
+        ck_assert_msg(d.y == 0 && (d.flags & DC_DATE_INVALID), "'%s' with the register's range", in[i]);
+        o.min_year = 1500;
+        dc_norm_date(&o, in[i], strlen(in[i]), &d);
+        ck_assert_msg(d.y == 1630 && !(d.flags & DC_DATE_INVALID), "'%s' from 1500", in[i]);
+        ck_assert_int_eq(d.prec, i == 3 ? DC_PREC_YEAR : DC_PREC_DAY);
+    }
+    o.min_year = 1700;
+    dc_norm_date(&o, "01/08/1630", 10, &d);
+    ck_assert(d.flags & DC_DATE_INVALID);
+    dc_norm_date(&o, "01/08/1700", 10, &d);
+    ck_assert_int_eq(d.y, 1700);
+}
+END_TEST
+
 static Suite *date_suite(void)
 {
     Suite *s = suite_create("date");
     TCase *tc = dc_test_tcase("core");
     tcase_add_test(tc, test_dates);
     tcase_add_test(tc, test_pivot_and_format);
+    tcase_add_test(tc, test_min_year);
     suite_add_tcase(s, tc);
     return s;
 }

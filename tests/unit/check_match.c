@@ -423,6 +423,144 @@ START_TEST(test_key_perm_numbers)
 }
 END_TEST
 
+/* "nicknames en" and "dob_min_year": parsed, written back in canonical
+ * form, refused with a bad value; the table makes variants of English
+ * given names a level of their own ("nickname", after "different": the
+ * default settings keep their level numbers), keeps them from the twin
+ * veto and keys them alike for blocking ("given_nick"). */
+START_TEST(test_nicknames)
+{
+    dc_rules_t r;
+    ck_assert_int_eq(dc_rules_parse("nicknames en\ndob_min_year 1500\nsur+given_nick\n", "t", &r), 0);
+    ck_assert_int_eq(r.nicknames, 1);
+    ck_assert_int_eq(r.dob_min_year, 1500);
+    ck_assert_int_eq(r.r[0].keys[1], DC_BK_GIVEN_NICK);
+    dc_buf_t b = DC_BUF_INIT;
+    dc_rules_scoring_text(&r, &b);
+    ck_assert_str_eq(b.p, "nicknames en\ndob_min_year 1500\n");
+    dc_buf_free(&b);
+    dc_rules_t bad;
+    ck_assert_int_eq(dc_rules_parse("nicknames fr\nid12\n", "t", &bad), -1);
+    ck_assert_int_eq(dc_rules_parse("u name nickname 0.001\nid12\n", "t", &bad), -1);   /* no such level */
+    dc_rules_t fu;
+    ck_assert_int_eq(dc_rules_parse("nicknames en\nu name nickname 0.001\nid12\n", "t", &fu), 0);
+    ck_assert_int_eq(fu.fixed_u[0].col, DC_COL_NAME);
+    ck_assert_int_eq(fu.fixed_u[0].level, DC_NAME_NICK);
+    dc_rules_scoring_text(&fu, &b);
+    ck_assert_str_eq(b.p, "nicknames en\nu name nickname 0.001\n");
+    dc_rules_t back;   /* the canonical text reads back (explain) */
+    ck_assert_int_eq(dc_rules_parse(b.p, "canon", &back), -1);   /* no blocking rule */
+    dc_buf_puts(&b, "id12\n");
+    ck_assert_int_eq(dc_rules_parse(b.p, "canon", &back), 0);
+    ck_assert_int_eq(back.fixed_u[0].level, DC_NAME_NICK);
+    dc_rules_free(&back);
+    dc_buf_free(&b);
+    dc_rules_free(&fu);
+    ck_assert_int_eq(dc_rules_parse("dob_min_year 1900\nid12\n", "t", &bad), -1);
+    ck_assert_int_eq(dc_rules_parse("dob_min_year 999\nid12\n", "t", &bad), -1);
+    /* off (the defaults): Tom and Thomas are different names */
+    dc_record_t a = rec(NULL, "chudleigh", "", "thomas", 16300801, 0, DC_SEX_MALE);
+    dc_record_t t = rec(NULL, "chudleigh", "", "tom", 16300801, 0, DC_SEX_MALE);
+    dc_record_t w = rec(NULL, "chudleigh", "", "walter", 16300801, 0, DC_SEX_MALE);
+    dc_record_t s = rec(NULL, "chudleygh", "", "tommy", 0, 0, DC_SEX_MALE);   /* surname one edit apart */
+    dc_record_t o = rec(NULL, "barrow", "", "tom", 0, 0, DC_SEX_MALE);        /* another surname */
+    dc_record_t rb = rec(NULL, "smith", "", "robert", 19781211, 0, DC_SEX_MALE);
+    dc_record_t bb = rec(NULL, "smith", "", "bob", 19781211, 0, DC_SEX_MALE);
+    uint8_t lv[DC_COL__COUNT];
+    ck_assert_int_eq(dc_nicknames_active(), 0);
+    ck_assert_int_eq(dc_col_nlevels(DC_COL_NAME), DC_NAME__N);
+    dc_compare(IN, &a, &t, lv);
+    ck_assert_int_eq(lv[DC_COL_NAME], DC_NAME_DIFF);
+    ck_assert_int_eq(dc_cannot_link(IN, &rb, &bb), 1);   /* twins: same surname and date */
+    ck_assert_uint_ne(dc_bkey_value(DC_BK_GIVEN_NICK, &a, IN), dc_bkey_value(DC_BK_GIVEN_NICK, &t, IN));
+    ck_assert_uint_eq(dc_bkey_value(DC_BK_GIVEN_NICK, &a, IN), dc_bkey_value(DC_BK_GIVEN, &a, IN));
+    /* on */
+    dc_rules_use(&r);
+    ck_assert_int_eq(dc_nicknames_active(), 1);
+    ck_assert_int_eq(dc_col_nlevels(DC_COL_NAME), DC_NAME__N + 1);
+    ck_assert_str_eq(dc_level_name(DC_COL_NAME, DC_NAME_NICK), "nickname");
+    ck_assert_int_eq(dc_nickname_pair("thomas", 6, "tom", 3), 1);
+    ck_assert_int_eq(dc_nickname_pair("tom", 3, "thomas", 6), 1);
+    ck_assert_int_eq(dc_nickname_pair("robert", 6, "bob", 3), 1);
+    ck_assert_int_eq(dc_nickname_pair("will", 4, "willie", 6), 1);   /* two nicknames of William */
+    ck_assert_int_eq(dc_nickname_pair("thomas", 6, "walter", 6), 0);
+    dc_compare(IN, &a, &t, lv);
+    ck_assert_int_eq(lv[DC_COL_NAME], DC_NAME_NICK);
+    dc_compare(IN, &t, &a, lv);
+    ck_assert_int_eq(lv[DC_COL_NAME], DC_NAME_NICK);
+    dc_compare(IN, &a, &s, lv);
+    ck_assert_int_eq(lv[DC_COL_NAME], DC_NAME_NICK);
+    dc_compare(IN, &a, &o, lv);
+    ck_assert_int_eq(lv[DC_COL_NAME], DC_NAME_DIFF);
+    dc_compare(IN, &a, &w, lv);
+    ck_assert_int_eq(lv[DC_COL_NAME], DC_NAME_DIFF);
+    ck_assert_int_eq(dc_cannot_link(IN, &rb, &bb), 0);   /* variants are not twins */
+    ck_assert_int_eq(dc_cannot_link(IN, &a, &w), 1);
+    uint64_t ka = dc_bkey_value(DC_BK_GIVEN_NICK, &a, IN);
+    ck_assert_uint_ne(ka, 0);
+    ck_assert_uint_eq(dc_bkey_value(DC_BK_GIVEN_NICK, &t, IN), ka);
+    ck_assert_uint_eq(dc_bkey_value(DC_BK_GIVEN_NICK, &s, IN), ka);
+    ck_assert_uint_ne(dc_bkey_value(DC_BK_GIVEN_NICK, &w, IN), ka);
+    /* a model with the level: written and read back */
+    dc_model_t m, m2;
+    dc_model_init_default(&m);
+    dc_jw_t j;
+    dc_buf_t mb = DC_BUF_INIT;
+    dc_jw_init(&j, &mb, 0);
+    dc_jw_open(&j, '{', DC_JW_LINES);
+    dc_model_json(&m, &j);
+    dc_jw_close(&j);
+    ck_assert_ptr_nonnull(strstr(mb.p, "\"nickname\""));
+    ck_assert_int_eq(dc_model_parse_json(mb.p, mb.len, &m2), 0);
+    ck_assert_double_eq(m2.m[DC_COL_NAME][DC_NAME_NICK], m.m[DC_COL_NAME][DC_NAME_NICK]);
+    dc_buf_free(&mb);
+    dc_rules_free(&r);
+    ck_assert_int_eq(dc_rules_parse("id12\n", "t", &r), 0);
+    dc_rules_use(&r);   /* off again: the rest of the tests see the defaults */
+    ck_assert_int_eq(dc_nicknames_active(), 0);
+    dc_compare(IN, &a, &t, lv);
+    ck_assert_int_eq(lv[DC_COL_NAME], DC_NAME_DIFF);
+    dc_rules_free(&r);
+}
+END_TEST
+
+/* "dob_placeholder year": 01/01/yyyy is compared as the year it stands
+ * for (compatible), not as an exact date; the default keeps "exact". */
+START_TEST(test_dob_placeholder)
+{
+    dc_record_t a = rec(NULL, "barlow", "", "william", 18610101, 0, DC_SEX_MALE), b = a, c = a;
+    a.dob.flags = b.dob.flags = DC_DATE_PLACEHOLDER;
+    c.dob.m = 6;
+    c.dob.d = 7;   /* 07/06/1861 */
+    uint8_t lv[DC_COL__COUNT];
+    dc_compare(IN, &a, &b, lv);
+    ck_assert_int_eq(lv[DC_COL_DOB], DC_DOB_EXACT);
+    dc_rules_t r;
+    ck_assert_int_eq(dc_rules_parse("dob_placeholder year\nid12\n", "t", &r), 0);
+    ck_assert_int_eq(r.placeholder_year, 1);
+    dc_buf_t bt = DC_BUF_INIT;
+    dc_rules_scoring_text(&r, &bt);
+    ck_assert_str_eq(bt.p, "dob_placeholder year\n");
+    dc_buf_free(&bt);
+    dc_rules_use(&r);
+    dc_compare(IN, &a, &b, lv);
+    ck_assert_int_eq(lv[DC_COL_DOB], DC_DOB_COMPAT);
+    dc_compare(IN, &a, &c, lv);
+    ck_assert_int_eq(lv[DC_COL_DOB], DC_DOB_COMPAT);   /* the same year */
+    c.dob.y = 1862;
+    dc_compare(IN, &a, &c, lv);
+    ck_assert_int_eq(lv[DC_COL_DOB], DC_DOB_ONE_OFF);
+    dc_rules_free(&r);
+    dc_rules_t bad;
+    ck_assert_int_eq(dc_rules_parse("dob_placeholder month\nid12\n", "t", &bad), -1);
+    ck_assert_int_eq(dc_rules_parse("dob_placeholder day\nid12\n", "t", &r), 0);
+    dc_rules_use(&r);
+    dc_compare(IN, &a, &b, lv);
+    ck_assert_int_eq(lv[DC_COL_DOB], DC_DOB_EXACT);
+    dc_rules_free(&r);
+}
+END_TEST
+
 START_TEST(test_compare_ids_addr)
 {
     dc_record_t a = rec(NULL, "le", "thi", "mai", 19900101, 190012345678ull, DC_SEX_FEMALE);
@@ -1629,6 +1767,27 @@ START_TEST(test_cluster_cannot_link)
     free(ref);
     dc_clusters_free(&cl);
 
+    /* an extra cannot_link column is evidence in components too: rows with
+     * no ID, date or sex, a-b and b-c strong links, a and c holding two
+     * different passports: the chain does not join a and c */
+    {
+        dc_extra_def_t d = {.name = "passport", .norm = DC_XN_TEXT, .cannot_link = 1};
+        dc_extra_use(&d, 1);
+        dc_record_t x[3];
+        for (int k = 0; k < 3; k++) x[k] = rec(NULL, "smith", "", "pat", 0, 0, 0);
+        uint32_t v[3] = {S("10251111"), 0, S("10252222")};
+        dc_extra_bind(x, 3, v);
+        uint64_t xp[] = {(0ull << 32) | 1, (1ull << 32) | 2};
+        float xs[] = {20.0f, 15.0f};
+        dc_cluster(IN, x, 3, NULL, NULL, DC_CL_ALL, NULL, xp, xs, 2, 0.0, &cl, &ref, &nref, &cs);
+        ck_assert_uint_eq(cl.of[0], cl.of[1]);
+        ck_assert_uint_ne(cl.of[1], cl.of[2]);
+        ck_assert_uint_eq(nref, 1);
+        free(ref);
+        dc_clusters_free(&cl);
+        dc_extra_use(NULL, 0);
+    }
+
     /* the key contract (dc_run.h): XXH3-128 of source, 0, record_id; text
      * "VN" + 32 hex digits, high half first */
     char key[DC_CITIZEN_KEY_LEN + 1], key2[DC_CITIZEN_KEY_LEN + 1];
@@ -1709,6 +1868,8 @@ static Suite *match_suite(void)
     tcase_add_test(t, test_compare_ids_addr);
     tcase_add_test(t, test_compare_addr_words);
     tcase_add_test(t, test_key_perm_numbers);
+    tcase_add_test(t, test_nicknames);
+    tcase_add_test(t, test_dob_placeholder);
     tcase_add_test(t, test_cannot_link);
     tcase_add_test(t, test_blocking);
     tcase_add_test(t, test_blocking_cannot_link_filter);
