@@ -13,7 +13,7 @@
 # (default 3), side by side:
 #   full      dancu run on base + delivery (what a rerun from scratch costs)
 #   delivery  dancu run --master on a copy of the base master with the
-#             delivery (the copy is made before the clock starts)
+#             delivery (the copy is made and synced before the clock starts)
 # each under /usr/bin/time: medians of wall seconds, CPU seconds (user +
 # system: on a shared machine the steadier figure) and peak RSS, and the
 # ratios delivery / full. Both with --threads $THREADS (default 2).
@@ -56,6 +56,7 @@ while [ $i -lt "$RUNS" ]; do
   one full "$DANCU" run -q -t "$THREADS" -f -o "$DIR/out-full" "$B/exports" "$D/exports" >> "$DIR/results.txt"
   rm -rf "$DIR/m-copy"
   cp -r "$M" "$DIR/m-copy"
+  sync   # the copy's writeback is not the delivery's (its commit syncs the file system)
   one delivery "$DANCU" run -q -t "$THREADS" -f -o "$DIR/out-delivery" --master "$DIR/m-copy" "$D/exports" >> "$DIR/results.txt"
   i=$((i + 1))
 done

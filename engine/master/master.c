@@ -836,7 +836,8 @@ int dc_master_keys(dc_run_t *run)
  * term frequencies from its rows recs[0..n), whose keys are `keys` (NULL:
  * computed here). */
 static int attach_source(dc_run_t *run, dc_master_load_t *m, const char *name, const dc_buf_t *rows, int index,
-                         const dc_record_t *recs, size_t n, const uint64_t *keys, size_t stride, size_t first)
+                         const dc_record_t *recs, size_t n, const uint64_t *keys, size_t stride, size_t first,
+                         dc_buf_t *tfout)
 {
     char an[24];
     int rc = 0;
@@ -859,11 +860,112 @@ static int attach_source(dc_run_t *run, dc_master_load_t *m, const char *name, c
     free(own);
     msub_att_name(an, 'i', name);
     rc = dc_store_txn_attach(m->txn, an, b.p, b.len);
-    dc_buf_clear(&b);
-    dc_tf_encode(recs, n, run->in, &b);
+    dc_buf_t *tb = tfout ? tfout : &b;
+    dc_buf_clear(tb);
+    dc_tf_encode(recs, n, run->in, tb);
     msub_att_name(an, 't', name);
-    if (rc == 0) rc = dc_store_txn_attach(m->txn, an, b.p, b.len);
+    if (rc == 0) rc = dc_store_txn_attach(m->txn, an, tb->p, tb->len);
     dc_buf_free(&b);
+    return rc;
+}
+
+static void buf_swap(dc_buf_t *a, dc_buf_t *b)
+{
+    dc_buf_t x = *a;
+    *a = *b, *b = x;
+}
+
+/* Tables of term frequencies merged pairwise, in rounds (each value is
+ * merged log2(n) times, not n): their sum into t[0]; the others freed. */
+static int tf_sum(dc_buf_t *t, size_t n)
+{
+    dc_buf_t o = DC_BUF_INIT;
+    for (size_t step = 1; step < n; step *= 2)
+        for (size_t i = 0; i + step < n; i += 2 * step) {
+            if (dc_tf_merge_encoded(t[i].p, t[i].len, t[i + step].p, t[i + step].len, 1, &o)) {
+                dc_buf_free(&o);
+                return -1;
+            }
+            dc_buf_t x = t[i];
+            t[i] = o, o = x;
+            dc_buf_free(&t[i + step]);
+        }
+    dc_buf_free(&o);
+    return 0;
+}
+
+/* The master's term frequencies over every stored source ("tf", and "tf+"
+ * its changes since): the delivered sources' new tables (tf[l]) added, the
+ * re-delivered sources' stored ones taken away. The changes are merged
+ * into "tf" when they reach an eighth of its size on disk; a master without "tf"
+ * (a first load, or one written before it) gets the sum of every source's
+ * table. */
+static int tf_commit(dc_master_load_t *m, dc_buf_t *tf)
+{
+    dc_store_t *st = m->store;
+    const char *dir = dc_store_dir(st);
+    dc_buf_t base = DC_BUF_INIT, plus = DC_BUF_INIT, o = DC_BUF_INIT;
+    char an[24];
+    uint64_t basesize = 0;   /* "tf" on disk: read only when the changes are merged into it */
+    for (uint32_t i = 0; i < dc_store_nattachments(st); i++)
+        if (!strcmp(dc_store_attachment_info(st, i)->name, "tf")) basesize = dc_store_attachment_info(st, i)->size;
+    int rc = basesize ? 0 : 1;
+    if (rc == 0) {
+        /* the changes so far and the new tables summed (in rounds), less
+         * the sum of the replaced sources' stored tables */
+        dc_buf_t *add = dc_xcalloc((size_t)m->nload + 1, sizeof *add), *sub = dc_xcalloc((size_t)m->nload + 1, sizeof *sub);
+        size_t na = 1, nsub = 0;
+        rc = dc_store_attachment(st, "tf+", &add[0]);
+        if (rc == 1) rc = dc_seterr("master %s: term frequencies without their additions (damaged): refused", dir);
+        for (uint32_t l = 0; l < m->nload && rc == 0; l++) {
+            dc_buf_put(&add[na++], tf[l].p, tf[l].len);
+            if (m->stored_of[l] < 0) continue;
+            msub_att_name(an, 't', dc_store_source(st, (uint32_t)m->stored_of[l])->name);
+            rc = dc_store_attachment(st, an, &sub[nsub++]);
+            if (rc == 1) rc = dc_seterr("master %s: a source has no term frequencies (damaged): refused", dir);
+        }
+        if (rc == 0) rc = tf_sum(add, na);
+        if (rc == 0 && nsub) rc = tf_sum(sub, nsub);
+        if (rc == 0 && nsub) rc = dc_tf_merge_encoded(add[0].p, add[0].len, sub[0].p, sub[0].len, -1, &plus);
+        else if (rc == 0) buf_swap(&plus, &add[0]);
+        for (size_t i = 0; i < na; i++) dc_buf_free(&add[i]);
+        for (size_t i = 0; i < nsub; i++) dc_buf_free(&sub[i]);
+        free(add);
+        free(sub);
+        if (rc == 0 && plus.len > basesize / 8) {
+            rc = dc_store_attachment(st, "tf", &base);
+            if (rc == 1) rc = dc_seterr("master %s: term frequencies missing (damaged): refused", dir);
+            if (rc == 0) rc = dc_tf_merge_encoded(base.p, base.len, plus.p, plus.len, 1, &o);
+            if (rc == 0) buf_swap(&base, &o);
+            dc_buf_clear(&plus);
+        }
+    } else if (rc == 1) {   /* every source's table: the kept ones stored, the delivered ones new */
+        uint32_t ns = dc_store_nsources(st);
+        dc_buf_t *all = dc_xcalloc((size_t)ns + m->nload + 1, sizeof *all);
+        size_t k = 0;
+        rc = 0;
+        for (uint32_t s = 0; s < ns && rc == 0; s++) {
+            int delivered = 0;
+            for (uint32_t l = 0; l < m->nload && !delivered; l++) delivered = m->stored_of[l] == (int64_t)s;
+            if (delivered) continue;
+            msub_att_name(an, 't', dc_store_source(st, s)->name);
+            rc = dc_store_attachment(st, an, &all[k++]);
+            if (rc == 1) rc = dc_seterr("master %s: a source has no term frequencies (damaged): refused", dir);
+        }
+        for (uint32_t l = 0; l < m->nload && rc == 0; l++) dc_buf_put(&all[k++], tf[l].p, tf[l].len);
+        if (rc == 0 && k == 0) dc_tf_encode(NULL, 0, NULL, &all[k++]);
+        if (rc == 0) rc = tf_sum(all, k);
+        if (rc == 0) buf_swap(&base, &all[0]);
+        for (size_t i = 0; i < k; i++) dc_buf_free(&all[i]);
+        free(all);
+        plus.len = 0;
+    }
+    if (rc > 0) rc = -1;
+    if (rc == 0 && plus.len == 0) dc_tf_encode(NULL, 0, NULL, &plus);   /* nothing since the base */
+    if (rc == 0 && base.len) rc = dc_store_txn_attach(m->txn, "tf", base.p, base.len);
+    if (rc == 0) rc = dc_store_txn_attach(m->txn, "tf+", plus.p, plus.len);
+    if (rc == 0) dc_log(1, "master: term frequencies: %s", base.len ? "every count written again" : "the changes kept beside them");
+    dc_buf_free(&base), dc_buf_free(&plus), dc_buf_free(&o);
     return rc;
 }
 
@@ -874,14 +976,18 @@ static int attach_source(dc_run_t *run, dc_master_load_t *m, const char *name, c
 static int source_attachments(dc_run_t *run, dc_master_load_t *m)
 {
     int rc = 0;
+    dc_buf_t *tf = dc_xcalloc((size_t)m->nload + 1, sizeof *tf);
     for (uint32_t s = 0; s < m->nload && rc == 0; s++)
         rc = attach_source(run, m, dc_run_source_name(run, s), &m->lrows[s], 1, run->recs + m->first[s], m->count[s],
-                           m->dkeys, m->nloaded, m->lfirst[s]);
+                           m->dkeys, m->nloaded, m->lfirst[s], &tf[s]);
     for (uint32_t idx = m->nload; idx < m->nload + run->nxsrc && rc == 0; idx++) {
         uint32_t ss = m->stored[idx];
         rc = attach_source(run, m, dc_store_source(m->store, ss)->name, &m->nrows[ss], !m->subset,
-                           run->recs + m->first[idx], m->count[idx], NULL, 0, 0);
+                           run->recs + m->first[idx], m->count[idx], NULL, 0, 0, NULL);
     }
+    if (rc == 0) rc = tf_commit(m, tf);
+    for (uint32_t s = 0; s < m->nload; s++) dc_buf_free(&tf[s]);
+    free(tf);
     return rc;
 }
 

@@ -142,6 +142,12 @@ int msub_verify_sources(dc_master_load_t *m)
         if (rc == 1) rc = dc_seterr("master %s: a source's blocking index or term frequencies are missing or "
                                     "damaged: refused", dc_store_dir(st));
     }
+    /* the whole master's term frequencies and their changes, both or neither */
+    int have = rc ? 0 : dc_store_attachment(st, "tf", &b);
+    if (have == 0 && rc == 0) rc = b.len < 8 || memcmp(b.p, "DCMTF001", 8) ? 1 : dc_store_attachment(st, "tf+", &b);
+    if (have == 0 && rc == 0 && (b.len < 8 || memcmp(b.p, "DCMTF001", 8))) rc = 1;
+    if (have < 0) rc = -1;
+    if (rc == 1) rc = dc_seterr("master %s: its term frequencies are missing or damaged: refused", dc_store_dir(st));
     dc_buf_free(&b);
     return rc;
 }
@@ -355,24 +361,47 @@ int msub_select(dc_run_t *run, dc_master_load_t *m, const uint8_t *kept, uint8_t
 
 /* ---------------------------------------------------- term frequencies */
 
+/* The term frequencies of every stored source, as the master keeps them:
+ * "tf" (the counts of every source when it was written) and "tf+" (the
+ * counts added and taken away since: dc_tf_merge_encoded). A delivery
+ * reads those two tables, not one per source, and takes away the stored
+ * counts of the sources it re-delivers. */
+/* Attachment `name` added to tf (subtracted when sign < 0): 0, 1 when the
+ * master has none, or -1. */
+static int tf_add_att(dc_store_t *st, const char *name, dc_tf_t *tf, int sign, dc_buf_t *b)
+{
+    int rc = dc_store_attachment(st, name, b);
+    if (rc == 0 && dc_tf_add_encoded_sign(tf, b->p, b->len, sign))
+        return dc_seterr("master %s: %s: refused", dc_store_dir(st), dc_geterr());
+    return rc;
+}
+
 int msub_tf_add(dc_run_t *run, void *tf)
 {
     dc_master_load_t *m = run->master;
     dc_store_t *st = m->store;
-    int rc = 0;
     dc_buf_t b = DC_BUF_INIT;
-    for (uint32_t s = 0; s < dc_store_nsources(st) && rc == 0; s++) {
-        int delivered = 0;
-        for (uint32_t l = 0; l < m->nload && !delivered; l++) delivered = m->stored_of[l] == (int64_t)s;
-        if (delivered) continue;
-        char name[24];
-        msub_att_name(name, 't', dc_store_source(st, s)->name);
-        rc = dc_store_attachment(st, name, &b);
-        if (rc == 1) rc = dc_seterr("master %s: a source has no term frequencies (damaged): refused", dc_store_dir(st));
-        if (rc == 0 && dc_tf_add_encoded(tf, b.p, b.len))
-            rc = dc_seterr("master %s: %s", dc_store_dir(st), dc_geterr());
+    char name[24];
+    int rc = tf_add_att(st, "tf", tf, 1, &b);
+    if (rc == 0) {
+        rc = tf_add_att(st, "tf+", tf, 1, &b);
+        for (uint32_t l = 0; l < m->nload && rc == 0; l++) {   /* the re-delivered sources' stored counts */
+            if (m->stored_of[l] < 0) continue;
+            msub_att_name(name, 't', dc_store_source(st, (uint32_t)m->stored_of[l])->name);
+            rc = tf_add_att(st, name, tf, -1, &b);
+        }
+    } else if (rc == 1) {   /* a master written before "tf": every kept source's table */
+        rc = 0;
+        for (uint32_t s = 0; s < dc_store_nsources(st) && rc == 0; s++) {
+            int delivered = 0;
+            for (uint32_t l = 0; l < m->nload && !delivered; l++) delivered = m->stored_of[l] == (int64_t)s;
+            if (delivered) continue;
+            msub_att_name(name, 't', dc_store_source(st, s)->name);
+            rc = tf_add_att(st, name, tf, 1, &b);
+        }
     }
     dc_buf_free(&b);
+    if (rc == 1) return dc_seterr("master %s: term frequencies missing (damaged): refused", dc_store_dir(st));
     return rc ? -1 : 0;
 }
 

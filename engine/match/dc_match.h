@@ -537,6 +537,15 @@ void dc_tf_encode(const dc_record_t *recs, size_t n, const dc_intern_t *in, dc_b
 /*! dc_tf_add_encoded() : add dc_tf_encode counts to tf (for the values tf's
  *  interner holds, and the couples tf lists). @return 0 or -1 (damaged). */
 int dc_tf_add_encoded(dc_tf_t *tf, const void *data, size_t len);
+/*! dc_tf_add_encoded_sign() : the same, subtracted when sign < 0 (counts
+ *  modulo 2^32: exact once every table is in, whatever their order). */
+int dc_tf_add_encoded_sign(dc_tf_t *tf, const void *data, size_t len, int sign);
+/*! dc_tf_merge_encoded() : a + sign * b as one table in the format of
+ *  dc_tf_encode: counts modulo 2^32, a value whose count comes to 0 left
+ *  out. A table of differences (a master's counts since its base) holds a
+ *  count or a record count below zero as its complement; adding it gives
+ *  exact counts. out is cleared first. @return 0 or -1 (damaged table). */
+int dc_tf_merge_encoded(const void *a, size_t alen, const void *b, size_t blen, int sign, dc_buf_t *out);
 
 /*! dc_model_fixed_u_use() : the u values the settings fix (this
  *  process's runs): the model's estimates keep them, the column's other

@@ -299,6 +299,49 @@ void dc_tf_encode(const dc_record_t *recs, size_t n, const dc_intern_t *in, dc_b
     free(h);
 }
 
+/* The interned strings by hash, sorted: stored counts (sorted by hash too)
+ * are added by one merge per table, not a lookup per entry. */
+typedef struct {
+    uint64_t *h;
+    uint32_t *id;
+    size_t n;
+} hmap_t;
+
+/* hmap of the strings `use` marks (NULL: every interned string), sorted
+ * by hash with an LSD radix sort of (hash, id) pairs (a qsort of the
+ * strings of a national delivery took half a second). */
+static void hmap_build(hmap_t *m, const dc_intern_t *in, const uint8_t *use)
+{
+    uint32_t n = dc_intern_count(in);
+    size_t k = 0;
+    for (uint32_t id = 1; id < n; id++) k += !use || use[id];
+    uint64_t *h = dc_xmalloc((k + 1) * sizeof *h), *h2 = dc_xmalloc((k + 1) * sizeof *h2);
+    uint32_t *ids = dc_xmalloc((k + 1) * sizeof *ids), *ids2 = dc_xmalloc((k + 1) * sizeof *ids2);
+    k = 0;
+    for (uint32_t id = 1; id < n; id++) {
+        if (use && !use[id]) continue;
+        uint64_t x = dc_intern_hash(in, id);
+        if (x) h[k] = x, ids[k++] = id;
+    }
+    for (int sh = 0; sh < 64; sh += 8) {   /* stable passes, low byte first */
+        size_t cnt[257] = {0};
+        for (size_t i = 0; i < k; i++) cnt[((h[i] >> sh) & 0xFF) + 1]++;
+        if (!k || cnt[((h[0] >> sh) & 0xFF) + 1] == k) continue;   /* the byte never varies */
+        for (int b = 0; b < 256; b++) cnt[b + 1] += cnt[b];
+        for (size_t i = 0; i < k; i++) {
+            size_t at = cnt[(h[i] >> sh) & 0xFF]++;
+            h2[at] = h[i], ids2[at] = ids[i];
+        }
+        uint64_t *th = h; h = h2, h2 = th;
+        uint32_t *ti = ids; ids = ids2, ids2 = ti;
+    }
+    free(h2);
+    free(ids2);
+    m->h = h;
+    m->id = ids;
+    m->n = k;
+}
+
 void dc_tf_build_sel(dc_tf_t *tf, const dc_record_t *recs, size_t n, const dc_intern_t *in, int nthreads,
                      const uint8_t *count)
 {
@@ -332,6 +375,19 @@ void dc_tf_build_sel(dc_tf_t *tf, const dc_record_t *recs, size_t n, const dc_in
             }
     }
     DC_UNUSED(nthreads);
+    /* stored counts will be added (dc_tf_add_encoded) for these records'
+     * name values only: the strings of other fields are left out of the
+     * hash -> id table */
+    uint8_t *use = dc_xcalloc((size_t)tf->nids + 1, 1);
+    for (size_t i = 0; i < n; i++) {
+        const dc_record_t *r = &recs[i];
+        uint32_t v[5] = {r->name.ascii, r->name.phon, r->father.ascii, r->mother.ascii, r->spouse.ascii};
+        for (int k = 0; k < 5; k++)
+            if (v[k] < tf->nids) use[v[k]] = 1;
+    }
+    tf->ids = dc_xmalloc(sizeof(hmap_t));
+    hmap_build(tf->ids, in, use);
+    free(use);
     dc_sort_u64(tf->parents, np);
     tf->parents_n = dc_xmalloc((np ? np : 1) * sizeof *tf->parents_n);
     size_t w = 0;
@@ -345,84 +401,139 @@ void dc_tf_build_sel(dc_tf_t *tf, const dc_record_t *recs, size_t n, const dc_in
     tf->nparents = w;
 }
 
-/* The interned strings by hash, sorted: stored counts (sorted by hash too)
- * are added by one merge per table, not a lookup per entry. */
-typedef struct {
-    uint64_t *h;
-    uint32_t *id;
-    size_t n;
-} hmap_t;
-
-static int cmp_hid(const void *a, const void *b)
+/* The first j' >= j with h[j'] >= x (h ascending): doubling steps, then a
+ * binary search. The merge walks a source's table (about its rows) over
+ * every interned string of the run (far more): a step per stored value,
+ * not per string, or the strings would be walked once per source. */
+static size_t gallop(const uint64_t *h, size_t n, size_t j, uint64_t x)
 {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
-
-static void hmap_build(hmap_t *m, const dc_intern_t *in)
-{
-    uint32_t n = dc_intern_count(in);
-    uint64_t (*e)[2] = dc_xmalloc(((size_t)n + 1) * sizeof *e);
-    size_t k = 0;
-    for (uint32_t id = 1; id < n; id++) {
-        uint64_t h = dc_intern_hash(in, id);
-        if (h) e[k][0] = h, e[k++][1] = id;
+    if (j >= n || h[j] >= x) return j;
+    size_t lo = j, step = 1;   /* h[lo] < x */
+    while (lo + step < n && h[lo + step] < x) lo += step, step <<= 1;
+    size_t hi = lo + step < n ? lo + step : n;   /* h[hi] >= x or hi == n */
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (h[mid] < x) lo = mid;
+        else hi = mid;
     }
-    qsort(e, k, sizeof *e, cmp_hid);
-    m->h = dc_xmalloc((k + 1) * sizeof *m->h);
-    m->id = dc_xmalloc((k + 1) * sizeof *m->id);
-    for (size_t i = 0; i < k; i++) m->h[i] = e[i][0], m->id[i] = (uint32_t)e[i][1];
-    m->n = k;
-    free(e);
+    return hi;
 }
 
-int dc_tf_add_encoded(dc_tf_t *tf, const void *data, size_t len)
+/* A dc_tf_encode table parsed: where each value table starts, its runs. */
+typedef struct {
+    uint64_t n, nrel;
+    const unsigned char *at[TF__N];
+    uint64_t runs[TF__N];
+} tfview_t;
+
+static int tf_view(const void *data, size_t len, tfview_t *v)
 {
     const unsigned char *p = data, *end = p + len;
     if (len < 16 || memcmp(p, TF_MAGIC, 8)) return dc_seterr("term-frequency table: not one (magic)");
-    uint64_t n, nrel = 0;
-    memcpy(&n, p + 8, 8);
+    memcpy(&v->n, p + 8, 8);
     p += 16;
-    if (!tf->ids) {
-        tf->ids = dc_xmalloc(sizeof(hmap_t));
-        hmap_build(tf->ids, tf->in);
-    }
-    const hmap_t *mp = tf->ids;
-    int rc = 0;
-    for (int t = 0; t < TF__N && rc == 0; t++) {
+    v->nrel = 0;
+    for (int t = 0; t < TF__N; t++) {
         if (t == TF_REL_ASCII) {
-            if (end - p < 8) { rc = -1; break; }
-            memcpy(&nrel, p, 8);
+            if (end - p < 8) return dc_seterr("term-frequency table: damaged (sizes)");
+            memcpy(&v->nrel, p, 8);
             p += 8;
         }
-        uint64_t runs;
-        if (end - p < 8) { rc = -1; break; }
-        memcpy(&runs, p, 8);
+        if (end - p < 8) return dc_seterr("term-frequency table: damaged (sizes)");
+        memcpy(&v->runs[t], p, 8);
         p += 8;
-        if (runs > (uint64_t)(end - p) / 12) { rc = -1; break; }
+        if (v->runs[t] > (uint64_t)(end - p) / 12) return dc_seterr("term-frequency table: damaged (sizes)");
+        v->at[t] = p;
+        p += v->runs[t] * 12;
+    }
+    if (p != end) return dc_seterr("term-frequency table: damaged (sizes)");
+    return 0;
+}
+
+int dc_tf_add_encoded_sign(dc_tf_t *tf, const void *data, size_t len, int sign)
+{
+    tfview_t v;
+    if (tf_view(data, len, &v)) return -1;
+    if (!tf->ids) {
+        tf->ids = dc_xmalloc(sizeof(hmap_t));
+        hmap_build(tf->ids, tf->in, NULL);
+    }
+    const hmap_t *mp = tf->ids;
+    for (int t = 0; t < TF__N; t++) {
         uint32_t *cnt = t == TF_NAME_ASCII ? tf->name_ascii : t == TF_NAME_PHON ? tf->name_phon : tf->rel_ascii;
         /* both sides sorted by hash: one merge (hashes repeat in the
          * interner only if two strings collide: each gets the count) */
         const uint64_t *kh = t == TF_PARENTS ? tf->parents : mp->h;
         size_t kn = t == TF_PARENTS ? tf->nparents : mp->n, j = 0;
+        const unsigned char *p = v.at[t];
         uint64_t prevh = 0;
-        for (uint64_t k = 0; k < runs; k++, p += 12) {
+        for (uint64_t k = 0; k < v.runs[t]; k++, p += 12) {
             uint64_t h;
             uint32_t c;
             memcpy(&h, p, 8);
             memcpy(&c, p + 8, 4);
-            if (k && h <= prevh) { rc = -1; break; }   /* a table is strictly ascending */
+            if (k && h <= prevh) return dc_seterr("term-frequency table: damaged (order)");
             prevh = h;
-            while (j < kn && kh[j] < h) j++;
+            if (sign < 0) c = 0u - c;   /* modulo 2^32: exact once every table is in */
+            j = gallop(kh, kn, j, h);
             for (size_t x = j; x < kn && kh[x] == h; x++) {
                 if (t == TF_PARENTS) tf->parents_n[x] += c;
                 else if (mp->id[x] < tf->nids) cnt[mp->id[x]] += c;
             }
         }
     }
-    if (rc || p != end) return dc_seterr("term-frequency table: damaged (sizes)");
-    tf->n += (double)n;
-    tf->nrel += (double)nrel;
+    /* record counts of a table of differences may be below zero (two's complement) */
+    tf->n += sign * (double)(int64_t)v.n;
+    tf->nrel += sign * (double)(int64_t)v.nrel;
+    return 0;
+}
+
+int dc_tf_add_encoded(dc_tf_t *tf, const void *data, size_t len) { return dc_tf_add_encoded_sign(tf, data, len, 1); }
+
+/* (h, c) runs of one value table, ascending, onto out after their count. */
+static int tf_merge_table(const unsigned char *a, uint64_t na, const unsigned char *b, uint64_t nb, int sign,
+                          dc_buf_t *out)
+{
+    size_t at = out->len;
+    uint64_t runs = 0, i = 0, j = 0, pa = 0, pb = 0;
+    dc_buf_put(out, &runs, 8);
+    dc_buf_reserve(out, (size_t)(na + nb) * 12);
+    while (i < na || j < nb) {
+        uint64_t ha = UINT64_MAX, hb = UINT64_MAX;
+        uint32_t ca = 0, cb = 0;
+        if (i < na) memcpy(&ha, a + i * 12, 8), memcpy(&ca, a + i * 12 + 8, 4);
+        if (j < nb) memcpy(&hb, b + j * 12, 8), memcpy(&cb, b + j * 12 + 8, 4);
+        if ((i < na && i && ha <= pa) || (j < nb && j && hb <= pb))
+            return dc_seterr("term-frequency table: damaged (order)");
+        uint64_t h;
+        uint32_t c;
+        if (i < na && (j >= nb || ha <= hb)) {
+            h = ha, c = ca, pa = ha, i++;
+            if (j < nb && hb == ha) c += sign < 0 ? 0u - cb : cb, pb = hb, j++;
+        } else {
+            h = hb, c = sign < 0 ? 0u - cb : cb, pb = hb, j++;
+        }
+        if (!c) continue;   /* no row has it any more */
+        dc_buf_put(out, &h, 8);
+        dc_buf_put(out, &c, 4);
+        runs++;
+    }
+    memcpy(out->p + at, &runs, 8);
+    return 0;
+}
+
+int dc_tf_merge_encoded(const void *a, size_t alen, const void *b, size_t blen, int sign, dc_buf_t *out)
+{
+    tfview_t va, vb;
+    if (tf_view(a, alen, &va) || tf_view(b, blen, &vb)) return -1;
+    uint64_t n = va.n + (sign < 0 ? 0 - vb.n : vb.n), nrel = va.nrel + (sign < 0 ? 0 - vb.nrel : vb.nrel);
+    dc_buf_clear(out);
+    dc_buf_put(out, TF_MAGIC, 8);
+    dc_buf_put(out, &n, 8);
+    for (int t = 0; t < TF__N; t++) {
+        if (t == TF_REL_ASCII) dc_buf_put(out, &nrel, 8);
+        if (tf_merge_table(va.at[t], va.runs[t], vb.at[t], vb.runs[t], sign, out)) return -1;
+    }
     return 0;
 }
 

@@ -690,6 +690,8 @@ static void lazy_intern(dc_store_part_t *p, dc_record_t *r);
 /* String columns: which fields hold string codes. */
 #define F_ISSTR(e, w, s) s,
 static const unsigned char ISSTR[] = {REC_FIELDS(F_ISSTR)};
+#define F_STRW(e, w, s) _Static_assert(!(s) || (w) == 4, "a string code is 4 bytes");
+REC_FIELDS(F_STRW)
 
 /* Records of block b (raw bytes, checked) with sel[i] into out, in order;
  * the others are only stepped over (their string codes counted: a code
@@ -702,10 +704,15 @@ static int64_t decode_sel(dc_store_part_t *p, uint32_t b, const unsigned char *r
     if (next < 1 || next > nstr + 1) return CORRUPT(p, "block %u: first string id", b);
     const uint32_t *gid = p->gid;
     int64_t k = 0;
+    unsigned sc[NCOLS], ns = 0;   /* the string columns' starts */
+    for (unsigned c = 0; c < NCOLS; c++)
+        if (ISSTR[c]) sc[ns++] = PREFIX[c];
     for (uint32_t i = 0; i < n; i++) {
-        if (!sel[i]) {
-            for (unsigned c = 0; c < NCOLS; c++)
-                if (ISSTR[c] && plane_get(raw + (size_t)n * PREFIX[c] + i, n, WIDTHS[c]) == 1) next++;
+        if (!sel[i]) {   /* a code of 1 is a new string: bytes 1, 0, 0, 0 (4-byte codes) */
+            for (unsigned x = 0; x < ns; x++) {
+                const unsigned char *q = raw + (size_t)n * sc[x] + i;
+                next += q[0] == 1 && !q[n] && !q[2 * (size_t)n] && !q[3 * (size_t)n];
+            }
             if (next > nstr + 1) return CORRUPT(p, "block %u: string id", b);
             continue;
         }

@@ -351,29 +351,46 @@ static int manifest_parse(dc_store_t *v, const char *path, const unsigned char *
 
 /* ------------------------------------------------------------------ open */
 
+/* A whole file into a buffer of its size + 1 (read straight into it: an
+ * attachment of a national master is hundreds of megabytes). */
 static int read_small(const char *path, unsigned char **out, size_t *n)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return -1;
-    dc_buf_t b = DC_BUF_INIT;
-    char tmp[65536];
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    size_t cap = (size_t)st.st_size + 1, len = 0;
+    unsigned char *b = dc_xmalloc(cap);
     for (;;) {
-        ssize_t r = read(fd, tmp, sizeof tmp);
+        unsigned char one;
+        int full = len + 1 == cap;   /* then a byte more means the file grew since fstat */
+        ssize_t r = full ? read(fd, &one, 1) : read(fd, b + len, cap - 1 - len);
+        if (full && r == 1) {
+            cap *= 2;
+            b = dc_xrealloc(b, cap);
+            b[len++] = one;
+            continue;
+        }
         if (r < 0 && errno == EINTR) continue;
         if (r < 0) {
             int e = errno;
             close(fd);
-            dc_buf_free(&b);
+            free(b);
             errno = e;
             return -1;
         }
         if (r == 0) break;
-        dc_buf_put(&b, tmp, (size_t)r);
+        len += (size_t)r;
     }
     close(fd);
-    if (!b.p) dc_buf_reserve(&b, 1);   /* an empty file: "" */
-    *out = (unsigned char *)b.p;
-    *n = b.len;
+    b[len] = 0;
+    *out = b;
+    *n = len;
     return 0;
 }
 
@@ -945,7 +962,8 @@ int dc_store_commit(dc_store_txn_t *t)
  * id (8), name length (4), name, raw length (8), zstd frame length (8),
  * the zstd frame, then the XXH3-64 of every byte before it (8). */
 static const char ATT_MAGIC[8] = {'D', 'C', 'S', 'T', 'A', 'T', 'T', '1'};
-#define ATT_VERSION 1
+#define ATT_VERSION 1   /* the contents as one zstd frame */
+#define ATT_STORED 2    /* the contents as they are (zstd would save less than an eighth) */
 
 uint32_t dc_store_nattachments(const dc_store_t *s) { return s->natt; }
 const dc_store_attinfo_t *dc_store_attachment_info(const dc_store_t *s, uint32_t i)
@@ -982,8 +1000,15 @@ int dc_store_txn_attach(dc_store_txn_t *t, const char *name, const void *data, s
         dc_buf_free(&b);
         return dc_seterr("store %s: cannot compress attachment: %s", t->s->dir, ZSTD_getErrorName(z));
     }
-    bput(&b, z, 8);
-    dc_buf_put(&b, zb, z);
+    if (z > len - len / 8) {   /* saves less than an eighth: stored as is (read without decoding) */
+        uint32_t v = ATT_STORED;
+        memcpy(b.p + 8, &v, 4);
+        bput(&b, len, 8);
+        dc_buf_put(&b, data, len);
+    } else {
+        bput(&b, z, 8);
+        dc_buf_put(&b, zb, z);
+    }
     free(zb);
     uint64_t sum = dc_hash64(b.p, b.len);
     bput(&b, sum, 8);
@@ -1031,14 +1056,25 @@ int dc_store_attachment(const dc_store_t *s, const char *name, dc_buf_t *out)
     else if (n != x->size) why = "truncated or of another size than the manifest says";
     else if (n < 44 + nl || dc_hash64(m, n - 8) != st_get(m + n - 8, 8) || st_get(m + n - 8, 8) != x->checksum)
         why = "damaged (checksum mismatch)";
-    else if (st_get(m + 8, 4) != ATT_VERSION) why = "of another format version";
+    else if (st_get(m + 8, 4) != ATT_VERSION && st_get(m + 8, 4) != ATT_STORED) why = "of another format version";
     else if (st_get(m + 12, 4) != DC_STORE_BOM || st_get(m + 16, 8) != x->id || st_get(m + 24, 4) != nl ||
              memcmp(m + 28, name, nl) != 0 || st_get(m + 36 + nl, 8) != n - 52 - nl)
         why = "damaged (header)";
     if (!why) {
         uint64_t raw = st_get(m + 28 + nl, 8);
         if (raw > ((uint64_t)1 << 40)) why = "damaged (length)";
-        else {
+        else if (st_get(m + 8, 4) == ATT_STORED) {
+            if (raw != n - 52 - nl) why = "damaged (length)";
+            else {   /* the file's buffer becomes out's: the contents moved to its start */
+                memmove(m, m + 44 + nl, (size_t)raw);
+                m[raw] = 0;   /* (read_small leaves a byte beyond the file) */
+                free(out->p);
+                out->p = (char *)m;
+                out->len = (size_t)raw;
+                out->cap = n + 1;   /* read_small's buffer */
+                m = NULL;
+            }
+        } else {
             dc_buf_reserve(out, (size_t)raw + 1);
             size_t z = ZSTD_decompress(out->p, (size_t)raw, m + 44 + nl, n - 52 - nl);
             if (ZSTD_isError(z) || z != raw) why = "damaged (cannot be decompressed)";

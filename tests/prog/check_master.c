@@ -699,7 +699,12 @@ START_TEST(test_refused)
         orig[len / 2] ^= 0x40;
         dc_test_write_file(f, orig, len);
         dancu(1, "master export -q '%s/m' -o '%s/bad' 2>'%s/err'", d, d, d);
-        dancu(1, "run -q -o '%s/bad2' --master '%s/m' %s 2>'%s/err'", d, d, a1, d);
+        /* a source's term frequencies (its name at byte 28, its length at
+         * 24) are read when it is delivered again, not by other loads */
+        uint32_t nl = 0;
+        memcpy(&nl, orig + 24, 4);
+        int tfsrc = len > 30 && nl > 2 && !memcmp(orig + 28, "t:", 2);
+        dancu(1, "run -q -o '%s/bad2' --master '%s/m' %s 2>'%s/err'", d, d, tfsrc ? a0 : a1, d);
         snprintf(p, sizeof p, "%s/err", d);
         char *err = dc_test_read_file(p, NULL);
         ck_assert_msg(strstr(err, "refused") != NULL, "%s", err);

@@ -1364,8 +1364,33 @@ START_TEST(test_tf_encoded)
     size_t mid = nd + (n - nd) / 2;
     dc_tf_encode(r + nd, mid - nd, IN, &b1);
     dc_tf_encode(r + mid, n - mid, IN, &b2);
+    /* as a master keeps them: the sum of the two sources' tables, then
+     * changes: b2 taken away and added back (a re-delivery of it), each a
+     * table of differences; the result is the sum again, byte for byte */
+    dc_buf_t sum = DC_BUF_INIT, d = DC_BUF_INIT, e = DC_BUF_INIT, empty = DC_BUF_INIT, x = DC_BUF_INIT;
+    dc_tf_encode(NULL, 0, NULL, &empty);
+    ck_assert_int_eq(dc_tf_merge_encoded(b1.p, b1.len, b2.p, b2.len, 1, &sum), 0);
+    ck_assert_int_eq(dc_tf_merge_encoded(empty.p, empty.len, b2.p, b2.len, -1, &d), 0);   /* -b2 */
+    ck_assert_int_eq(dc_tf_merge_encoded(sum.p, sum.len, d.p, d.len, 1, &e), 0);         /* b1 */
+    ck_assert_uint_eq(e.len, b1.len);
+    ck_assert_int_eq(memcmp(e.p, b1.p, b1.len), 0);
+    ck_assert_int_eq(dc_tf_merge_encoded(d.p, d.len, b2.p, b2.len, 1, &x), 0);            /* -b2 + b2: nothing */
+    ck_assert_uint_eq(x.len, empty.len);
+    ck_assert_int_eq(memcmp(x.p, empty.p, empty.len), 0);
+    /* the sum, then -b2 and b2 added (in that order: modulo 2^32 the
+     * intermediate counts below zero do not matter) */
+    ck_assert_int_eq(dc_tf_add_encoded(&sub, sum.p, sum.len), 0);
+    ck_assert_int_eq(dc_tf_add_encoded(&sub, d.p, d.len), 0);
+    ck_assert_int_eq(dc_tf_add_encoded_sign(&sub, b2.p, b2.len, 1), 0);
+    ck_assert_int_eq(dc_tf_add_encoded_sign(&sub, b1.p, b1.len, -1), 0);
     ck_assert_int_eq(dc_tf_add_encoded(&sub, b1.p, b1.len), 0);
-    ck_assert_int_eq(dc_tf_add_encoded(&sub, b2.p, b2.len), 0);
+    /* a table out of order is refused by the merge */
+    dc_buf_clear(&x);
+    dc_buf_put(&x, sum.p, sum.len);
+    ck_assert_uint_gt(sum.len, 16 + 8 + 24);
+    memcpy(x.p + 24 + 12, x.p + 24, 8);   /* the second value of the first table = the first */
+    ck_assert_int_eq(dc_tf_merge_encoded(x.p, x.len, b1.p, b1.len, 1, &e), -1);
+    dc_buf_free(&sum), dc_buf_free(&d), dc_buf_free(&e), dc_buf_free(&empty), dc_buf_free(&x);
     ck_assert_double_eq(sub.n, all.n);
     ck_assert_double_eq(sub.nrel, all.nrel);
     dc_model_t m;

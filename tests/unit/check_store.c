@@ -549,6 +549,64 @@ START_TEST(test_attachments)
 }
 END_TEST
 
+/* An attachment that zstd would not shrink by an eighth (random bytes, as
+ * a registry of keys or an index of fingerprints) is stored as it is: read
+ * back byte for byte, its file about its size, and a flipped byte or a
+ * truncation refused as for a compressed one. */
+START_TEST(test_attachment_stored)
+{
+    char *dir = dc_test_tmpdir("store");
+    char *sd = file_in(dir, "s");
+    dc_store_t *st;
+    ck_assert_int_eq(dc_store_open(sd, DC_STORE_CREATE, NULL, &st), 0);
+    size_t n = 300000;
+    unsigned char *data = malloc(n);
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    for (size_t i = 0; i < n; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        data[i] = (unsigned char)(x >> 24);
+    }
+    dc_store_txn_t *t;
+    ck_assert_int_eq(dc_store_begin(st, &t), 0);
+    ck_assert_int_eq(dc_store_txn_attach(t, "noise", data, n), 0);
+    ck_assert_int_eq(dc_store_commit(t), 0);
+    const dc_store_attinfo_t *ai = dc_store_attachment_info(st, 0);
+    ck_assert_uint_lt(ai->size, n + 100);
+    ck_assert_uint_gt(ai->size, n);
+    dc_buf_t b = DC_BUF_INIT;
+    ck_assert_msg(dc_store_attachment(st, "noise", &b) == 0, "%s", dc_geterr());
+    ck_assert_uint_eq(b.len, n);
+    ck_assert_int_eq(memcmp(b.p, data, n), 0);
+    dc_buf_put(&b, "more", 4);   /* the buffer is out's own: it grows */
+    ck_assert_uint_eq(b.len, n + 4);
+    char ap[64];
+    snprintf(ap, sizeof ap, "a%012llu.dca", (unsigned long long)ai->id);
+    char *path = file_in(sd, ap);
+    size_t len;
+    char *orig = dc_test_read_file(path, &len);
+    for (size_t at = 0; at < len; at += len / 53 + 1) {
+        orig[at] ^= 0x04;
+        dc_test_write_file(path, orig, len);
+        ck_assert_int_eq(dc_store_attachment(st, "noise", &b), -1);
+        ck_assert_ptr_nonnull(strstr(dc_geterr(), "refused"));
+        orig[at] ^= 0x04;
+    }
+    dc_test_write_file(path, orig, len - 1);
+    ck_assert_int_eq(dc_store_attachment(st, "noise", &b), -1);
+    dc_test_write_file(path, orig, len);
+    ck_assert_int_eq(dc_store_attachment(st, "noise", &b), 0);
+    ck_assert_int_eq(memcmp(b.p, data, n), 0);
+    dc_store_close(st);
+    free(orig);
+    free(path);
+    dc_buf_free(&b);
+    free(data);
+    free(sd);
+    dc_test_run("rm -rf '%s'", dir);
+    free(dir);
+}
+END_TEST
+
 START_TEST(test_generations)
 {
     sample_t s;
@@ -1052,6 +1110,7 @@ static Suite *store_suite(void)
     tcase_add_test(tc, test_threads);
     tcase_add_test(tc, test_generations);
     tcase_add_test(tc, test_attachments);
+    tcase_add_test(tc, test_attachment_stored);
     tcase_add_test(tc, test_corrupt_every_byte);
     tcase_add_test(tc, test_foreign_files);
     tcase_add_test(tc, test_kill_points);
