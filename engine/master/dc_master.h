@@ -71,6 +71,11 @@ int dc_keyreg_decode(const void *data, size_t len, dc_keyreg_t **out);
  *  the keys are searched in them, in place (binary search: a national
  *  registry is not copied into a hash map at every load). */
 int dc_keyreg_decode_take(dc_buf_t *b, dc_keyreg_t **out);
+/*! dc_keyreg_decode_in_place() : the same over bytes that `owner` holds
+ *  (a mapped attachment): searched where they are, release(owner) called
+ *  by dc_keyreg_free (not on failure). */
+int dc_keyreg_decode_in_place(const void *data, size_t len, void *owner, void (*release)(void *),
+                              dc_keyreg_t **out);
 /*! dc_keyreg_encode_all() : dc_keyreg_encode with the bytes the registry
  *  was decoded from (its own). */
 int dc_keyreg_encode_all(const dc_keyreg_t *r, dc_buf_t *out);

@@ -24,12 +24,14 @@
 /* ------------------------------------------------------------ registry */
 
 struct dc_keyreg {
-    /* the decoded keys: the registry's bytes as read (entries in key
-     * order), searched in place (a national registry holds one key per
-     * citizen ever: a hash map of them cost a second per 10 million at
-     * every load) */
-    unsigned char *base;
-    char *owned;         /* the registry bytes base points into (entries from byte 16) */
+    /* the decoded keys: the registry's bytes as read (keys in key order,
+     * then their generations), searched in place (a national registry
+     * holds one key per citizen ever: a hash map of them cost a second per
+     * 10 million at every load) */
+    const unsigned char *keys, *gens;
+    const char *bytes;   /* the registry bytes keys and gens point into */
+    void *owner;         /* what holds them, released by release(owner) */
+    void (*release)(void *owner);
     size_t ndecoded;
     dc_map128_t map;     /* the keys added since -> the generation that issued them */
     dc_hash128_t *added;
@@ -42,10 +44,14 @@ struct dc_keyreg {
 
 static int cmp_key(const void *a, const void *b) { return key_cmp(*(const dc_hash128_t *)a, *(const dc_hash128_t *)b); }
 
-/* Registry bytes: "DCMKEYS1", count (8), then per key in key order: hi
- * (8), lo (8), generation (4); little-endian. */
-static const char REG_MAGIC[8] = {'D', 'C', 'M', 'K', 'E', 'Y', 'S', '1'};
-#define REG_ENTRY 20
+/* Registry bytes: "DCMKEYS2", count n (8), then the n keys in key order,
+ * hi (8) and lo (8) each, then their n generations (4 each);
+ * little-endian. Keys apart from generations: the keys are random bytes
+ * that zstd stores as they are (read at memory speed), the generations
+ * compress. */
+static const char REG_MAGIC[8] = {'D', 'C', 'M', 'K', 'E', 'Y', 'S', '2'};
+#define REG_KEY 16
+#define REG_ENTRY (REG_KEY + 4)
 
 static dc_hash128_t entry_key(const unsigned char *e)
 {
@@ -53,6 +59,13 @@ static dc_hash128_t entry_key(const unsigned char *e)
     memcpy(&k.hi, e, 8);
     memcpy(&k.lo, e + 8, 8);
     return k;
+}
+
+static uint32_t entry_gen(const unsigned char *gens, size_t i)
+{
+    uint32_t g;
+    memcpy(&g, gens + 4 * i, 4);
+    return g;
 }
 
 dc_keyreg_t *dc_keyreg_create(void)
@@ -66,40 +79,37 @@ void dc_keyreg_free(dc_keyreg_t *r)
 {
     if (!r) return;
     dc_map128_free(&r->map);
-    free(r->owned);
+    if (r->release) r->release(r->owner);
     free(r->added);
     free(r);
 }
 
 size_t dc_keyreg_count(const dc_keyreg_t *r) { return r->ndecoded + r->nadded; }
 
-/* The decoded entry of `key`, or NULL. */
-static const unsigned char *base_find(const dc_keyreg_t *r, dc_hash128_t key)
+/* The decoded key's index, or SIZE_MAX. */
+static size_t base_find(const dc_keyreg_t *r, dc_hash128_t key)
 {
     size_t lo = 0, hi = r->ndecoded;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        int c = key_cmp(entry_key(r->base + mid * REG_ENTRY), key);
-        if (c == 0) return r->base + mid * REG_ENTRY;
+        int c = key_cmp(entry_key(r->keys + mid * REG_KEY), key);
+        if (c == 0) return mid;
         if (c < 0) lo = mid + 1;
         else hi = mid;
     }
-    return NULL;
+    return SIZE_MAX;
 }
 
 uint32_t dc_keyreg_generation(const dc_keyreg_t *r, dc_hash128_t key)
 {
-    const unsigned char *e = base_find(r, key);
-    if (!e) return dc_map128_get(&r->map, key, UINT32_MAX);
-    uint32_t gen;
-    memcpy(&gen, e + 16, 4);
-    return gen;
+    size_t i = base_find(r, key);
+    return i == SIZE_MAX ? dc_map128_get(&r->map, key, UINT32_MAX) : entry_gen(r->gens, i);
 }
 
 int dc_keyreg_add(dc_keyreg_t *r, dc_hash128_t key, uint32_t generation)
 {
     if (is_zero(key)) dc_die("dc_keyreg_add: the zero key");
-    if (base_find(r, key)) return 0;
+    if (base_find(r, key) != SIZE_MAX) return 0;
     int added;
     dc_map128_put(&r->map, key, generation, &added);
     if (!added) return 0;
@@ -113,33 +123,39 @@ int dc_keyreg_add(dc_keyreg_t *r, dc_hash128_t key, uint32_t generation)
  * again. */
 int dc_keyreg_encode(const dc_keyreg_t *r, const void *prev, size_t prevlen, dc_buf_t *out)
 {
-    const unsigned char *base = prev ? (const unsigned char *)prev + 16 : NULL;
     size_t nbase = prev && prevlen >= 16 ? (prevlen - 16) / REG_ENTRY : 0;
     if (nbase != r->ndecoded || (prev && prevlen != 16 + nbase * REG_ENTRY))
         return dc_seterr("key registry: encoding needs the bytes it was decoded from");
+    const unsigned char *bk = prev ? (const unsigned char *)prev + 16 : NULL, *bg = bk ? bk + nbase * REG_KEY : NULL;
     dc_hash128_t *ix = dc_xmalloc((r->nadded + 1) * sizeof *ix);
     if (r->nadded) memcpy(ix, r->added, r->nadded * sizeof *ix);
     qsort(ix, r->nadded, sizeof *ix, cmp_key);
-    dc_buf_put(out, REG_MAGIC, 8);
     uint64_t n = dc_keyreg_count(r);
+    dc_buf_reserve(out, 16 + n * REG_ENTRY);
+    size_t at = out->len;
+    dc_buf_put(out, REG_MAGIC, 8);
     dc_buf_put(out, &n, 8);
-    dc_buf_reserve(out, n * REG_ENTRY);
-    size_t b = 0, a = 0;
+    unsigned char *ok = (unsigned char *)out->p + at + 16, *og = ok + n * REG_KEY;
+    out->len = at + 16 + n * REG_ENTRY;
+    size_t b = 0, a = 0, o = 0;
     while (b < nbase || a < r->nadded) {
         /* runs of decoded entries below the next added key in one copy */
         size_t e = b;
         if (a == r->nadded) e = nbase;
         else
-            while (e < nbase && key_cmp(entry_key(base + e * REG_ENTRY), ix[a]) < 0) e++;
+            while (e < nbase && key_cmp(entry_key(bk + e * REG_KEY), ix[a]) < 0) e++;
         if (e > b) {
-            dc_buf_put(out, base + b * REG_ENTRY, (e - b) * REG_ENTRY);
+            memcpy(ok + o * REG_KEY, bk + b * REG_KEY, (e - b) * REG_KEY);
+            memcpy(og + o * 4, bg + b * 4, (e - b) * 4);
+            o += e - b;
             b = e;
             continue;
         }
         uint32_t gen = dc_map128_get(&r->map, ix[a], UINT32_MAX);
-        dc_buf_put(out, &ix[a].hi, 8);
-        dc_buf_put(out, &ix[a].lo, 8);
-        dc_buf_put(out, &gen, 4);
+        memcpy(ok + o * REG_KEY, &ix[a].hi, 8);
+        memcpy(ok + o * REG_KEY + 8, &ix[a].lo, 8);
+        memcpy(og + o * 4, &gen, 4);
+        o++;
         a++;
     }
     free(ix);
@@ -153,26 +169,35 @@ int dc_keyreg_encode_added(const dc_keyreg_t *r, dc_buf_t *out)
     return dc_keyreg_encode(&tmp, NULL, 0, out);
 }
 
-int dc_keyreg_decode_take(dc_buf_t *b, dc_keyreg_t **out)
+int dc_keyreg_decode_in_place(const void *data, size_t len, void *owner, void (*release)(void *),
+                              dc_keyreg_t **out)
 {
-    const unsigned char *p = (const unsigned char *)b->p;
-    size_t len = b->len;
+    const unsigned char *p = data;
     uint64_t n = 0;
     if (len < 16 || memcmp(p, REG_MAGIC, 8)) return dc_seterr("key registry: not a dancu key registry");
     memcpy(&n, p + 8, 8);
     if (n > (len - 16) / REG_ENTRY || len != 16 + n * REG_ENTRY) return dc_seterr("key registry: damaged (length)");
     for (uint64_t k = 0; k < n; k++) {
-        const unsigned char *e = p + 16 + REG_ENTRY * k;
-        if (is_zero(entry_key(e)) || (k && key_cmp(entry_key(e - REG_ENTRY), entry_key(e)) >= 0))
+        const unsigned char *e = p + 16 + REG_KEY * k;
+        if (is_zero(entry_key(e)) || (k && key_cmp(entry_key(e - REG_KEY), entry_key(e)) >= 0))
             return dc_seterr("key registry: damaged (a zero, repeated or misordered key)");
     }
     dc_keyreg_t *r = dc_keyreg_create();
-    r->owned = b->p;   /* the entries are searched where they are */
-    r->base = (unsigned char *)b->p + 16;
+    r->bytes = data;   /* the entries are searched where they are */
+    r->owner = owner;
+    r->release = release;
+    r->keys = p + 16;
+    r->gens = r->keys + n * REG_KEY;
     r->ndecoded = (size_t)n;
+    *out = r;
+    return 0;
+}
+
+int dc_keyreg_decode_take(dc_buf_t *b, dc_keyreg_t **out)
+{
+    if (dc_keyreg_decode_in_place(b->p, b->len, b->p, free, out)) return -1;
     b->p = NULL;
     b->len = b->cap = 0;
-    *out = r;
     return 0;
 }
 
@@ -187,19 +212,14 @@ int dc_keyreg_decode(const void *data, size_t len, dc_keyreg_t **out)
 
 int dc_keyreg_encode_all(const dc_keyreg_t *r, dc_buf_t *out)
 {
-    return dc_keyreg_encode(r, r->owned, r->owned ? 16 + r->ndecoded * REG_ENTRY : 0, out);
+    return dc_keyreg_encode(r, r->bytes, r->bytes ? 16 + r->ndecoded * REG_ENTRY : 0, out);
 }
 
 size_t dc_keyreg_added(const dc_keyreg_t *r) { return r->nadded; }
 
 void dc_keyreg_add_all(dc_keyreg_t *dst, const dc_keyreg_t *src)
 {
-    for (size_t k = 0; k < src->ndecoded; k++) {
-        const unsigned char *e = src->base + k * REG_ENTRY;
-        uint32_t gen;
-        memcpy(&gen, e + 16, 4);
-        dc_keyreg_add(dst, entry_key(e), gen);
-    }
+    for (size_t k = 0; k < src->ndecoded; k++) dc_keyreg_add(dst, entry_key(src->keys + k * REG_KEY), entry_gen(src->gens, k));
     for (size_t k = 0; k < src->nadded; k++)
         dc_keyreg_add(dst, src->added[k], dc_map128_get(&src->map, src->added[k], 0));
 }

@@ -57,6 +57,12 @@
 
 static int cmp_key128(const void *a, const void *b) { return key_cmp(*(const dc_hash128_t *)a, *(const dc_hash128_t *)b); }
 
+static void view_release(void *v)
+{
+    dc_store_view_free(v);
+    free(v);
+}
+
 /* The attachments of the generation in view of m->store: registry, model,
  * rules, and every source's rows (each key checked against the registry
  * with check_keys; a load checks the keys of the rows it reads). */
@@ -91,9 +97,11 @@ static int read_state(dc_master_load_t *m, int check_keys)
     /* the registry: a base ("registry") and the keys issued since it was
      * written ("registry+"), merged into the base when they reach an
      * eighth of it: a load does not rewrite every key ever issued */
-    rc = dc_store_attachment(s, "registry", &b);
-    if (rc == 0) rc = dc_keyreg_decode_take(&b, &m->reg);
+    dc_store_view_t *rv = dc_xmalloc(sizeof *rv);   /* searched in place (mapped), freed with the registry */
+    rc = dc_store_attachment_view(s, "registry", rv);
+    if (rc == 0) rc = dc_keyreg_decode_in_place(rv->p, rv->len, rv, view_release, &m->reg);
     else if (rc == 1) rc = dc_seterr("master %s has no key registry (damaged): refused", dir);
+    if (!m->reg) view_release(rv);
     if (rc == 0) {
         dc_keyreg_t *plus = NULL;
         rc = dc_store_attachment(s, "registry+", &b);
@@ -320,7 +328,7 @@ static int redelivery(dc_run_t *run, dc_master_load_t *m, uint32_t ls, uint32_t 
     dc_record_t *old = read_source(run, m->store, ss, &no);
     if (!old) return -1;
     int byline = run->load.sources[ls].id_is_line;
-    const dc_buf_t *srows = &m->srows[ss];
+    const char *srows = m->srows[ss].p;
     ridx_t *ix = dc_xmalloc((no ? no : 1) * sizeof *ix);
     for (size_t i = 0; i < no; i++)
         ix[i] = (ridx_t){byline ? content_digest(&old[i], run->in) : old[i].record_id, (uint32_t)i};
@@ -494,7 +502,7 @@ static size_t fill_rows(dc_run_t *run, dc_master_load_t *m, const srcplan_t *p, 
         for (size_t i = m->first[idx]; i < (size_t)m->first[idx] + m->count[idx] && rc == 0; i++) {
             recs[i].source = idx;
             m->dirty[i] = 0;
-            msub_row_get(&m->srows[ss], m->srow[i], &m->prev[i], &m->pprob[i]);
+            msub_row_get(m->srows[ss].p, m->srow[i], &m->prev[i], &m->pprob[i]);
             if (key_is_zero(m->prev[i]))   /* (export and info check every key against the registry) */
                 rc = dc_seterr("master %s: a row without a key (damaged): refused", dc_store_dir(st));
         }
@@ -843,7 +851,7 @@ static int attach_source(dc_run_t *run, dc_master_load_t *m, const char *name, c
     int rc = 0;
     if (rows && rows->len) {
         msub_att_name(an, 'r', name);
-        rc = dc_store_txn_attach(m->txn, an, rows->p, rows->len);
+        rc = dc_store_txn_attach_stored(m->txn, an, rows->p, rows->len);   /* keys: random bytes, mapped when read */
     }
     if (rc || !index) return rc;
     const dc_rules_t *rules = &run->match->rules;
@@ -859,7 +867,7 @@ static int attach_source(dc_run_t *run, dc_master_load_t *m, const char *name, c
     msub_index_encode(rules, keys, stride, first, n, &b);
     free(own);
     msub_att_name(an, 'i', name);
-    rc = dc_store_txn_attach(m->txn, an, b.p, b.len);
+    rc = dc_store_txn_attach_stored(m->txn, an, b.p, b.len);
     dc_buf_t *tb = tfout ? tfout : &b;
     dc_buf_clear(tb);
     dc_tf_encode(recs, n, run->in, tb);
@@ -962,7 +970,7 @@ static int tf_commit(dc_master_load_t *m, dc_buf_t *tf)
     }
     if (rc > 0) rc = -1;
     if (rc == 0 && plus.len == 0) dc_tf_encode(NULL, 0, NULL, &plus);   /* nothing since the base */
-    if (rc == 0 && base.len) rc = dc_store_txn_attach(m->txn, "tf", base.p, base.len);
+    if (rc == 0 && base.len) rc = dc_store_txn_attach_stored(m->txn, "tf", base.p, base.len);
     if (rc == 0) rc = dc_store_txn_attach(m->txn, "tf+", plus.p, plus.len);
     if (rc == 0) dc_log(1, "master: term frequencies: %s", base.len ? "every count written again" : "the changes kept beside them");
     dc_buf_free(&base), dc_buf_free(&plus), dc_buf_free(&o);
@@ -1019,7 +1027,7 @@ int dc_master_commit(dc_run_t *run)
         size_t all = dc_keyreg_count(m->reg), added = dc_keyreg_added(m->reg);
         if (dc_store_generation(m->store) == 0 || added > (all - added) / 8) {   /* (a first load: the base) */
             rc = dc_keyreg_encode_all(m->reg, &b);
-            if (rc == 0) rc = dc_store_txn_attach(t, "registry", b.p, b.len);
+            if (rc == 0) rc = dc_store_txn_attach_stored(t, "registry", b.p, b.len);
             dc_keyreg_t *none = dc_keyreg_create();
             dc_buf_clear(&b);
             if (rc == 0) rc = dc_keyreg_encode_added(none, &b);
@@ -1086,7 +1094,7 @@ static void master_free_state(dc_master_load_t *m)
     dc_buf_free(&m->model);
     dc_buf_free(&m->rules);
     uint32_t ns = m->nsrc;
-    for (uint32_t s = 0; m->srows && s < ns; s++) dc_buf_free(&m->srows[s]);
+    for (uint32_t s = 0; m->srows && s < ns; s++) dc_store_view_free(&m->srows[s]);
     for (uint32_t s = 0; m->nrows && s < ns; s++) dc_buf_free(&m->nrows[s]);
     for (uint32_t s = 0; m->lrows && s < m->nload; s++) dc_buf_free(&m->lrows[s]);
     free(m->srows);
@@ -1192,7 +1200,7 @@ int dc_master_read_all(dc_run_t *run, const char *dir)
         uint64_t nr = dc_store_source(st, o[k].s)->rows;
         for (size_t i = 0; i < nr; i++) {
             run->recs[at + i].source = k;
-            msub_row_get(&m->srows[o[k].s], i, &key[at + i], &run->cl.prob[at + i]);
+            msub_row_get(m->srows[o[k].s].p, i, &key[at + i], &run->cl.prob[at + i]);
         }
         at += nr;
     }
@@ -1227,7 +1235,7 @@ int dc_master_info(const char *dir, int json, FILE *f)
     for (uint32_t s = 0, at = 0; s < m->nsrc; s++)
         for (uint64_t r = 0; r < dc_store_source(st, s)->rows; r++) {
             float p;
-            msub_row_get(&m->srows[s], r, &k[at++], &p);
+            msub_row_get(m->srows[s].p, r, &k[at++], &p);
         }
     qsort(k, n, sizeof *k, cmp_key128);
     for (uint64_t r = 0; r < n; r++) citizens += !r || !key_eq(k[r], k[r - 1]);

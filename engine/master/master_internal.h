@@ -21,7 +21,7 @@ struct dc_master_load {
     uint64_t gen;                 /* the generation this load makes */
     dc_keyreg_t *reg;
     dc_buf_t model, rules;        /* the previous generation's ("" when none) */
-    dc_buf_t *srows;              /* per stored source: its rows attachment (previous keys) */
+    dc_store_view_t *srows;       /* per stored source: its rows attachment (previous keys), mapped */
     uint32_t nsrc;                /* stored sources of the previous generation */
     uint64_t nstored;
     /* combined rows (run->recs after dc_master_rows) */
@@ -67,7 +67,7 @@ int msub_summary_decode(const dc_buf_t *b, dc_cluster_totals_t *t);
 void msub_totals(const dc_run_t *run, dc_master_load_t *m);
 
 /* A rows attachment: magic, row count, then ROW_BYTES per row. */
-void msub_row_get(const dc_buf_t *rows, uint64_t r, dc_hash128_t *key, float *prob);
+void msub_row_get(const char *rows, uint64_t r, dc_hash128_t *key, float *prob);
 void msub_row_put(dc_buf_t *rows, dc_hash128_t key, float prob);
 void msub_rows_begin(dc_buf_t *rows, uint64_t n);
 

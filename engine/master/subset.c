@@ -51,9 +51,9 @@ static const char ROWS_MAGIC[8] = {'D', 'C', 'M', 'R', 'O', 'W', 'S', '2'};
 static const char INDEX_MAGIC[8] = {'D', 'C', 'M', 'I', 'D', 'X', '0', '1'};
 #define INDEX_HDR 32   /* magic, rules digest, columns (4), 0 (4), rows */
 
-void msub_row_get(const dc_buf_t *rows, uint64_t r, dc_hash128_t *key, float *prob)
+void msub_row_get(const char *rows, uint64_t r, dc_hash128_t *key, float *prob)
 {
-    const char *p = rows->p + 16 + r * ROW_BYTES;
+    const char *p = rows + 16 + r * ROW_BYTES;
     memcpy(&key->hi, p, 8);
     memcpy(&key->lo, p + 8, 8);
     memcpy(prob, p + 16, 4);
@@ -90,8 +90,8 @@ int msub_read_rows(dc_master_load_t *m, int check_keys)
         const dc_store_source_t *x = dc_store_source(st, s);
         char name[24];
         msub_att_name(name, 'r', x->name);
-        dc_buf_t *b = &m->srows[s];
-        int rc = dc_store_attachment(st, name, b);
+        dc_store_view_t *b = &m->srows[s];
+        int rc = dc_store_attachment_view(st, name, b);
         if (rc == 1) return dc_seterr("master %s: a source has no rows attachment (damaged): refused", dir);
         if (rc) return -1;
         uint64_t n = 0;
@@ -102,7 +102,7 @@ int msub_read_rows(dc_master_load_t *m, int check_keys)
         for (uint64_t r = 0; check_keys && r < n; r++) {
             dc_hash128_t k;
             float p;
-            msub_row_get(b, r, &k, &p);
+            msub_row_get(b->p, r, &k, &p);
             if (dc_hash128_zero(k) || dc_keyreg_generation(m->reg, k) == UINT32_MAX)
                 return dc_seterr("master %s: a row's key is not in the registry (damaged): refused", dir);
         }
@@ -112,13 +112,13 @@ int msub_read_rows(dc_master_load_t *m, int check_keys)
 
 /* --------------------------------------------------------------- index */
 
-static int index_header(const dc_buf_t *b, uint64_t *digest, uint32_t *ncol, uint64_t *rows)
+static int index_header(const char *p, size_t len, uint64_t *digest, uint32_t *ncol, uint64_t *rows)
 {
-    if (b->len < INDEX_HDR || memcmp(b->p, INDEX_MAGIC, 8)) return -1;
-    memcpy(digest, b->p + 8, 8);
-    memcpy(ncol, b->p + 16, 4);
-    memcpy(rows, b->p + 24, 8);
-    return b->len == INDEX_HDR + (size_t)*ncol * *rows * 4 ? 0 : -1;
+    if (len < INDEX_HDR || memcmp(p, INDEX_MAGIC, 8)) return -1;
+    memcpy(digest, p + 8, 8);
+    memcpy(ncol, p + 16, 4);
+    memcpy(rows, p + 24, 8);
+    return len == INDEX_HDR + (size_t)*ncol * *rows * 4 ? 0 : -1;
 }
 
 int msub_verify_sources(dc_master_load_t *m)
@@ -133,7 +133,7 @@ int msub_verify_sources(dc_master_load_t *m)
         rc = dc_store_attachment(st, name, &b);
         uint64_t digest, rows;
         uint32_t ncol;
-        if (rc == 0 && (index_header(&b, &digest, &ncol, &rows) || rows != x->rows)) rc = 1;
+        if (rc == 0 && (index_header(b.p, b.len, &digest, &ncol, &rows) || rows != x->rows)) rc = 1;
         if (rc == 0) {
             msub_att_name(name, 't', x->name);
             rc = dc_store_attachment(st, name, &b);
@@ -245,11 +245,11 @@ static void scan_one(void *ctx, size_t s, int tid)
     const dc_store_source_t *x = dc_store_source(st, (uint32_t)s);
     char name[24];
     msub_att_name(name, 'i', x->name);
-    dc_buf_t b = DC_BUF_INIT;
-    int rc = dc_store_attachment(st, name, &b);
+    dc_store_view_t v;   /* mapped, not copied (a national index is about a gigabyte) */
+    int rc = dc_store_attachment_view(st, name, &v);
     uint64_t digest = 0, rows = 0;
     uint32_t ncol = 0;
-    int bad = rc == 0 && index_header(&b, &digest, &ncol, &rows);
+    int bad = rc == 0 && index_header(v.p, v.len, &digest, &ncol, &rows);
     if (rc == 0 && !bad && (digest != c->digest || ncol != c->ncol)) {
         c->stale++;   /* made with other rules: every row is read, the index made again */
     } else if (rc || bad || rows != x->rows) {
@@ -262,7 +262,7 @@ static void scan_one(void *ctx, size_t s, int tid)
         for (uint32_t col = 0; col < ncol; col++) {
             const kset_t *set = &c->set[col];
             const uint64_t *filt = c->filt[col];
-            const char *p = b.p + INDEX_HDR + (size_t)col * rows * 4;
+            const char *p = v.p + INDEX_HDR + (size_t)col * rows * 4;
             for (uint64_t r = 0; r < rows; r++) {
                 uint32_t f;
                 memcpy(&f, p + r * 4, 4);
@@ -270,7 +270,7 @@ static void scan_one(void *ctx, size_t s, int tid)
             }
         }
     }
-    dc_buf_free(&b);
+    dc_store_view_free(&v);
 }
 
 int msub_select(dc_run_t *run, dc_master_load_t *m, const uint8_t *kept, uint8_t **sel)
@@ -334,7 +334,7 @@ int msub_select(dc_run_t *run, dc_master_load_t *m, const uint8_t *kept, uint8_t
             if (!kept[s] || sel[s][r]) {
                 dc_hash128_t k;
                 float p;
-                msub_row_get(&m->srows[s], r, &k, &p);
+                msub_row_get(m->srows[s].p, r, &k, &p);
                 dc_map128_put(&cit, k, 1, NULL);
                 filt_add(filt, k.lo, cmask);
             }
@@ -345,7 +345,7 @@ int msub_select(dc_run_t *run, dc_master_load_t *m, const uint8_t *kept, uint8_t
             if (!sel[s][r]) {
                 dc_hash128_t k;
                 float p;
-                msub_row_get(&m->srows[s], r, &k, &p);
+                msub_row_get(m->srows[s].p, r, &k, &p);
                 if (filt_has(filt, k.lo, cmask) && dc_map128_get(&cit, k, 0)) sel[s][r] = 1;
             }
             reached += sel[s][r];
@@ -368,11 +368,13 @@ int msub_select(dc_run_t *run, dc_master_load_t *m, const uint8_t *kept, uint8_t
  * counts of the sources it re-delivers. */
 /* Attachment `name` added to tf (subtracted when sign < 0): 0, 1 when the
  * master has none, or -1. */
-static int tf_add_att(dc_store_t *st, const char *name, dc_tf_t *tf, int sign, dc_buf_t *b)
+static int tf_add_att(dc_store_t *st, const char *name, dc_tf_t *tf, int sign)
 {
-    int rc = dc_store_attachment(st, name, b);
-    if (rc == 0 && dc_tf_add_encoded_sign(tf, b->p, b->len, sign))
-        return dc_seterr("master %s: %s: refused", dc_store_dir(st), dc_geterr());
+    dc_store_view_t v;   /* mapped when stored ("tf") */
+    int rc = dc_store_attachment_view(st, name, &v);
+    if (rc == 0 && dc_tf_add_encoded_sign(tf, v.p, v.len, sign))
+        rc = dc_seterr("master %s: %s: refused", dc_store_dir(st), dc_geterr());
+    dc_store_view_free(&v);
     return rc;
 }
 
@@ -380,15 +382,14 @@ int msub_tf_add(dc_run_t *run, void *tf)
 {
     dc_master_load_t *m = run->master;
     dc_store_t *st = m->store;
-    dc_buf_t b = DC_BUF_INIT;
     char name[24];
-    int rc = tf_add_att(st, "tf", tf, 1, &b);
+    int rc = tf_add_att(st, "tf", tf, 1);
     if (rc == 0) {
-        rc = tf_add_att(st, "tf+", tf, 1, &b);
+        rc = tf_add_att(st, "tf+", tf, 1);
         for (uint32_t l = 0; l < m->nload && rc == 0; l++) {   /* the re-delivered sources' stored counts */
             if (m->stored_of[l] < 0) continue;
             msub_att_name(name, 't', dc_store_source(st, (uint32_t)m->stored_of[l])->name);
-            rc = tf_add_att(st, name, tf, -1, &b);
+            rc = tf_add_att(st, name, tf, -1);
         }
     } else if (rc == 1) {   /* a master written before "tf": every kept source's table */
         rc = 0;
@@ -397,10 +398,9 @@ int msub_tf_add(dc_run_t *run, void *tf)
             for (uint32_t l = 0; l < m->nload && !delivered; l++) delivered = m->stored_of[l] == (int64_t)s;
             if (delivered) continue;
             msub_att_name(name, 't', dc_store_source(st, s)->name);
-            rc = tf_add_att(st, name, tf, 1, &b);
+            rc = tf_add_att(st, name, tf, 1);
         }
     }
-    dc_buf_free(&b);
     if (rc == 1) return dc_seterr("master %s: term frequencies missing (damaged): refused", dc_store_dir(st));
     return rc ? -1 : 0;
 }
@@ -502,13 +502,13 @@ void msub_totals(const dc_run_t *run, dc_master_load_t *m)
         for (uint32_t s = 0; s < m->nload; s++)
             for (uint64_t r = 0; r < m->count[s]; r++) {
                 float p;
-                msub_row_get(&m->lrows[s], r, &k[n++], &p);
+                msub_row_get(m->lrows[s].p, r, &k[n++], &p);
             }
         for (uint32_t idx = m->nload; idx < m->nload + run->nxsrc; idx++) {
             uint32_t ss = m->stored[idx];
-            const dc_buf_t *b = m->nrows[ss].len ? &m->nrows[ss] : &m->srows[ss];
+            const char *b = m->nrows[ss].len ? m->nrows[ss].p : m->srows[ss].p;
             uint64_t rows;
-            memcpy(&rows, b->p + 8, 8);
+            memcpy(&rows, b + 8, 8);
             for (uint64_t r = 0; r < rows; r++) {
                 float p;
                 msub_row_get(b, r, &k[n++], &p);

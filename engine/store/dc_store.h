@@ -147,6 +147,21 @@ const dc_store_attinfo_t *dc_store_attachment_info(const dc_store_t *s, uint32_t
  *  such attachment, or -1 (dc_seterr naming the file: damaged, truncated,
  *  missing). */
 int dc_store_attachment(const dc_store_t *s, const char *name, dc_buf_t *out);
+/* An attachment's contents in place: a stored (uncompressed) attachment
+ * of 64 KiB or more is memory-mapped and checked, not copied; another is
+ * read into buf_. */
+typedef struct dc_store_view {
+    const char *p;   /* the contents, len bytes (read-only) */
+    size_t len;
+    void *map_;      /* (the mapping, or NULL) */
+    size_t maplen_;
+    dc_buf_t buf_;   /* (the contents when not mapped) */
+} dc_store_view_t;
+/*! dc_store_attachment_view() : dc_store_attachment without a copy of a
+ *  stored attachment; the same checks. Free with dc_store_view_free (also
+ *  after a return of 1 or -1). @return 0, 1 (no such attachment) or -1. */
+int dc_store_attachment_view(const dc_store_t *s, const char *name, dc_store_view_t *v);
+void dc_store_view_free(dc_store_view_t *v);
 const char *dc_store_dir(const dc_store_t *s);
 
 /* ------------------------------------------------------------- reading */
@@ -224,6 +239,9 @@ void dc_store_writer_abort(dc_store_writer_t *w);
  *  one of that name; a file written and fsynced now, listed at commit).
  *  Not thread-safe with other calls on `t`. @return 0 or -1. */
 int dc_store_txn_attach(dc_store_txn_t *t, const char *name, const void *data, size_t len);
+/*! dc_store_txn_attach_stored() : the same, never compressed (contents
+ *  read in place by dc_store_attachment_view: random keys, indexes). */
+int dc_store_txn_attach_stored(dc_store_txn_t *t, const char *name, const void *data, size_t len);
 /*! dc_store_txn_generation() : the generation the commit will make. */
 uint64_t dc_store_txn_generation(const dc_store_txn_t *t);
 

@@ -29,6 +29,7 @@
 #include <stdatomic.h>  /* atomic_long */
 #include <stdlib.h>     /* free, qsort */
 #include <sys/file.h>   /* flock */
+#include <sys/mman.h>   /* mmap */
 #include <sys/stat.h>   /* mkdir */
 #include <time.h>       /* time */
 #include <unistd.h>     /* fsync, unlink */
@@ -978,7 +979,19 @@ static int att_cmp_name(const void *a, const void *b)
     return strcmp(((const dc_store_attinfo_t *)a)->name, ((const dc_store_attinfo_t *)b)->name);
 }
 
+static int txn_attach(dc_store_txn_t *t, const char *name, const void *data, size_t len, int stored);
+
 int dc_store_txn_attach(dc_store_txn_t *t, const char *name, const void *data, size_t len)
+{
+    return txn_attach(t, name, data, len, 0);
+}
+
+int dc_store_txn_attach_stored(dc_store_txn_t *t, const char *name, const void *data, size_t len)
+{
+    return txn_attach(t, name, data, len, 1);
+}
+
+static int txn_attach(dc_store_txn_t *t, const char *name, const void *data, size_t len, int stored)
 {
     size_t nl = name ? strlen(name) : 0;
     if (!nl || nl > DC_STORE_ATT_NAME_MAX)
@@ -992,15 +1005,15 @@ int dc_store_txn_attach(dc_store_txn_t *t, const char *name, const void *data, s
     bput(&b, nl, 4);
     dc_buf_put(&b, name, nl);
     bput(&b, len, 8);
-    size_t bound = ZSTD_compressBound(len);
+    size_t bound = stored ? 0 : ZSTD_compressBound(len);
     char *zb = dc_xmalloc(bound ? bound : 1);
-    size_t z = ZSTD_compress(zb, bound, data, len, t->s->opts.zstd_level);
+    size_t z = stored ? len : ZSTD_compress(zb, bound, data, len, t->s->opts.zstd_level);
     if (ZSTD_isError(z)) {
         free(zb);
         dc_buf_free(&b);
         return dc_seterr("store %s: cannot compress attachment: %s", t->s->dir, ZSTD_getErrorName(z));
     }
-    if (z > len - len / 8) {   /* saves less than an eighth: stored as is (read without decoding) */
+    if (stored || z > len - len / 8) {   /* saves less than an eighth: stored as is (read without decoding) */
         uint32_t v = ATT_STORED;
         memcpy(b.p + 8, &v, 4);
         bput(&b, len, 8);
@@ -1035,11 +1048,34 @@ int dc_store_txn_attach(dc_store_txn_t *t, const char *name, const void *data, s
     return 0;
 }
 
+/* The checks of an attachment file m[0..n) named `name`, listed as x:
+ * NULL, or why it is refused. */
+static const char *att_check(const unsigned char *m, size_t n, const dc_store_attinfo_t *x, const char *name)
+{
+    size_t nl = strlen(name);
+    if (n < 8 || memcmp(m, ATT_MAGIC, 8) != 0) return "not a dancu store attachment (bad magic)";
+    if (n != x->size) return "truncated or of another size than the manifest says";
+    if (n < 52 + nl || dc_hash64(m, n - 8) != st_get(m + n - 8, 8) || st_get(m + n - 8, 8) != x->checksum)
+        return "damaged (checksum mismatch)";
+    if (st_get(m + 8, 4) != ATT_VERSION && st_get(m + 8, 4) != ATT_STORED) return "of another format version";
+    if (st_get(m + 12, 4) != DC_STORE_BOM || st_get(m + 16, 8) != x->id || st_get(m + 24, 4) != nl ||
+        memcmp(m + 28, name, nl) != 0 || st_get(m + 36 + nl, 8) != n - 52 - nl)
+        return "damaged (header)";
+    uint64_t raw = st_get(m + 28 + nl, 8);
+    if (raw > ((uint64_t)1 << 40) || (st_get(m + 8, 4) == ATT_STORED && raw != n - 52 - nl)) return "damaged (length)";
+    return NULL;
+}
+
+static const dc_store_attinfo_t *att_find(const dc_store_t *s, const char *name)
+{
+    dc_store_attinfo_t key = {name, 0, 0, 0, 0};
+    return s->natt ? bsearch(&key, s->att, s->natt, sizeof *s->att, att_cmp_name) : NULL;
+}
+
 int dc_store_attachment(const dc_store_t *s, const char *name, dc_buf_t *out)
 {
     dc_buf_clear(out);
-    dc_store_attinfo_t key = {name, 0, 0, 0, 0};
-    const dc_store_attinfo_t *x = s->natt ? bsearch(&key, s->att, s->natt, sizeof *s->att, att_cmp_name) : NULL;
+    const dc_store_attinfo_t *x = att_find(s, name);
     if (!x) return 1;
     char *path = path_of(s->dir, ATT_FMT, x->id);
     unsigned char *m = NULL;
@@ -1050,30 +1086,18 @@ int dc_store_attachment(const dc_store_t *s, const char *name, dc_buf_t *out)
         free(path);
         return rc;
     }
-    const char *why = NULL;
+    const char *why = att_check(m, n, x, name);
     size_t nl = strlen(name);
-    if (n < 8 || memcmp(m, ATT_MAGIC, 8) != 0) why = "not a dancu store attachment (bad magic)";
-    else if (n != x->size) why = "truncated or of another size than the manifest says";
-    else if (n < 44 + nl || dc_hash64(m, n - 8) != st_get(m + n - 8, 8) || st_get(m + n - 8, 8) != x->checksum)
-        why = "damaged (checksum mismatch)";
-    else if (st_get(m + 8, 4) != ATT_VERSION && st_get(m + 8, 4) != ATT_STORED) why = "of another format version";
-    else if (st_get(m + 12, 4) != DC_STORE_BOM || st_get(m + 16, 8) != x->id || st_get(m + 24, 4) != nl ||
-             memcmp(m + 28, name, nl) != 0 || st_get(m + 36 + nl, 8) != n - 52 - nl)
-        why = "damaged (header)";
     if (!why) {
         uint64_t raw = st_get(m + 28 + nl, 8);
-        if (raw > ((uint64_t)1 << 40)) why = "damaged (length)";
-        else if (st_get(m + 8, 4) == ATT_STORED) {
-            if (raw != n - 52 - nl) why = "damaged (length)";
-            else {   /* the file's buffer becomes out's: the contents moved to its start */
-                memmove(m, m + 44 + nl, (size_t)raw);
-                m[raw] = 0;   /* (read_small leaves a byte beyond the file) */
-                free(out->p);
-                out->p = (char *)m;
-                out->len = (size_t)raw;
-                out->cap = n + 1;   /* read_small's buffer */
-                m = NULL;
-            }
+        if (st_get(m + 8, 4) == ATT_STORED) {   /* the file's buffer becomes out's: the contents moved to its start */
+            memmove(m, m + 44 + nl, (size_t)raw);
+            m[raw] = 0;   /* (read_small leaves a byte beyond the file) */
+            free(out->p);
+            out->p = (char *)m;
+            out->len = (size_t)raw;
+            out->cap = n + 1;   /* read_small's buffer */
+            m = NULL;
         } else {
             dc_buf_reserve(out, (size_t)raw + 1);
             size_t z = ZSTD_decompress(out->p, (size_t)raw, m + 44 + nl, n - 52 - nl);
@@ -1088,4 +1112,52 @@ int dc_store_attachment(const dc_store_t *s, const char *name, dc_buf_t *out)
     free(m);
     free(path);
     return rc;
+}
+
+int dc_store_attachment_view(const dc_store_t *s, const char *name, dc_store_view_t *v)
+{
+    memset(v, 0, sizeof *v);
+    const dc_store_attinfo_t *x = att_find(s, name);
+    if (!x) return 1;
+    char *path = path_of(s->dir, ATT_FMT, x->id);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        int rc = dc_seterr("cannot read store attachment %s: %s", path, strerror(errno));
+        if (fd >= 0) close(fd);
+        free(path);
+        return rc;
+    }
+    size_t n = (size_t)st.st_size;
+    /* a small file, or one of another size than listed: read (and refused) as usual */
+    void *m = n >= 65536 && n == x->size ? mmap(NULL, n, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0) : MAP_FAILED;
+    close(fd);
+    if (m != MAP_FAILED && st_get((const unsigned char *)m + 8, 4) == ATT_STORED) {
+        const char *why = att_check(m, n, x, name);
+        if (why) {
+            munmap(m, n);
+            int rc = dc_seterr("store attachment %s is %s: refused", path, why);
+            free(path);
+            return rc;
+        }
+        free(path);
+        v->map_ = m;
+        v->maplen_ = n;
+        v->p = (const char *)m + 44 + strlen(name);
+        v->len = n - 52 - strlen(name);
+        return 0;
+    }
+    if (m != MAP_FAILED) munmap(m, n);
+    free(path);
+    int rc = dc_store_attachment(s, name, &v->buf_);
+    v->p = v->buf_.p ? v->buf_.p : "";
+    v->len = v->buf_.len;
+    return rc;
+}
+
+void dc_store_view_free(dc_store_view_t *v)
+{
+    if (v->map_) munmap(v->map_, v->maplen_);
+    dc_buf_free(&v->buf_);
+    memset(v, 0, sizeof *v);
 }

@@ -275,16 +275,19 @@ START_TEST(test_registry_bytes)
     ck_assert_int_eq(memcmp(a.p, b.p, a.len), 0);
     for (size_t k = 1; k < N; k++) {   /* in key order */
         dc_hash128_t p, q;
-        memcpy(&p.hi, a.p + 16 + 20 * (k - 1), 8), memcpy(&p.lo, a.p + 24 + 20 * (k - 1), 8);
-        memcpy(&q.hi, a.p + 16 + 20 * k, 8), memcpy(&q.lo, a.p + 24 + 20 * k, 8);
+        memcpy(&p.hi, a.p + 16 + 16 * (k - 1), 8), memcpy(&p.lo, a.p + 24 + 16 * (k - 1), 8);
+        memcpy(&q.hi, a.p + 16 + 16 * k, 8), memcpy(&q.lo, a.p + 24 + 16 * k, 8);
         ck_assert_int_lt(dc_hash128_cmp(p, q), 0);
+        uint32_t g;   /* then the generations, in the same order */
+        memcpy(&g, a.p + 16 + 16 * (size_t)N + 4 * k, 4);
+        ck_assert_uint_eq(g, dc_keyreg_generation(all, q));
     }
-    /* two entries swapped, one repeated, a length off: refused */
+    /* two keys swapped, one repeated, a length off: refused */
     dc_keyreg_t *bad;
-    char tmp[20];
-    memcpy(tmp, b.p + 16, 20), memcpy(b.p + 16, b.p + 36, 20), memcpy(b.p + 36, tmp, 20);
+    char tmp[16];
+    memcpy(tmp, b.p + 16, 16), memcpy(b.p + 16, b.p + 32, 16), memcpy(b.p + 32, tmp, 16);
     ck_assert_int_eq(dc_keyreg_decode(b.p, b.len, &bad), -1);
-    memcpy(b.p + 16, b.p + 36, 20);
+    memcpy(b.p + 16, b.p + 32, 16);
     ck_assert_int_eq(dc_keyreg_decode(b.p, b.len, &bad), -1);
     ck_assert_int_eq(dc_keyreg_decode(a.p, a.len - 1, &bad), -1);
     dc_buf_free(&a);
@@ -352,7 +355,7 @@ START_TEST(test_registry_delta)
     ck_assert_int_eq(memcmp(d2.p, delta.p, delta.len), 0);
     /* a damaged delta (an entry repeated) is refused */
     dc_keyreg_t *bad = NULL;
-    memcpy(delta.p + 16, delta.p + 36, 20);
+    memcpy(delta.p + 16, delta.p + 32, 16);
     ck_assert_int_eq(dc_keyreg_decode(delta.p, delta.len, &bad), -1);
     dc_buf_free(&base), dc_buf_free(&delta), dc_buf_free(&whole), dc_buf_free(&want), dc_buf_free(&b2), dc_buf_free(&d2);
     dc_keyreg_free(all), dc_keyreg_free(first), dc_keyreg_free(r), dc_keyreg_free(r2), dc_keyreg_free(plus);

@@ -494,6 +494,12 @@ START_TEST(test_attachments)
     ck_assert_msg(dc_store_attachment(st, "keys", &b) == 0, "%s", dc_geterr());
     ck_assert_uint_eq(b.len, big);
     ck_assert_int_eq(memcmp(b.p, data, big), 0);
+    dc_store_view_t v;   /* a compressed one in place: decompressed, the same */
+    ck_assert_int_eq(dc_store_attachment_view(st, "keys", &v), 0);
+    ck_assert_ptr_null(v.map_);
+    ck_assert_uint_eq(v.len, big);
+    ck_assert_int_eq(memcmp(v.p, data, big), 0);
+    dc_store_view_free(&v);
     ck_assert_int_eq(dc_store_attachment(st, "empty", &b), 0);
     ck_assert_uint_eq(b.len, 0);
     uint64_t keys_id = dc_store_attachment_info(st, 1)->id;
@@ -567,9 +573,18 @@ START_TEST(test_attachment_stored)
         data[i] = (unsigned char)(x >> 24);
     }
     dc_store_txn_t *t;
+    char *zeros = calloc(1, n);
     ck_assert_int_eq(dc_store_begin(st, &t), 0);
     ck_assert_int_eq(dc_store_txn_attach(t, "noise", data, n), 0);
+    ck_assert_int_eq(dc_store_txn_attach_stored(t, "zeros", zeros, n), 0);   /* stored though it compresses */
     ck_assert_int_eq(dc_store_commit(t), 0);
+    ck_assert_uint_gt(dc_store_attachment_info(st, 1)->size, n);
+    dc_store_view_t vz;
+    ck_assert_int_eq(dc_store_attachment_view(st, "zeros", &vz), 0);
+    ck_assert_uint_eq(vz.len, n);
+    ck_assert_int_eq(memcmp(vz.p, zeros, n), 0);
+    dc_store_view_free(&vz);
+    free(zeros);
     const dc_store_attinfo_t *ai = dc_store_attachment_info(st, 0);
     ck_assert_uint_lt(ai->size, n + 100);
     ck_assert_uint_gt(ai->size, n);
@@ -579,6 +594,15 @@ START_TEST(test_attachment_stored)
     ck_assert_int_eq(memcmp(b.p, data, n), 0);
     dc_buf_put(&b, "more", 4);   /* the buffer is out's own: it grows */
     ck_assert_uint_eq(b.len, n + 4);
+    /* in place: mapped, the same bytes */
+    dc_store_view_t v;
+    ck_assert_int_eq(dc_store_attachment_view(st, "noise", &v), 0);
+    ck_assert_ptr_nonnull(v.map_);
+    ck_assert_uint_eq(v.len, n);
+    ck_assert_int_eq(memcmp(v.p, data, n), 0);
+    dc_store_view_free(&v);
+    ck_assert_int_eq(dc_store_attachment_view(st, "none", &v), 1);
+    dc_store_view_free(&v);
     char ap[64];
     snprintf(ap, sizeof ap, "a%012llu.dca", (unsigned long long)ai->id);
     char *path = file_in(sd, ap);
@@ -589,10 +613,15 @@ START_TEST(test_attachment_stored)
         dc_test_write_file(path, orig, len);
         ck_assert_int_eq(dc_store_attachment(st, "noise", &b), -1);
         ck_assert_ptr_nonnull(strstr(dc_geterr(), "refused"));
+        ck_assert_int_eq(dc_store_attachment_view(st, "noise", &v), -1);
+        ck_assert_ptr_nonnull(strstr(dc_geterr(), "refused"));
+        dc_store_view_free(&v);
         orig[at] ^= 0x04;
     }
     dc_test_write_file(path, orig, len - 1);
     ck_assert_int_eq(dc_store_attachment(st, "noise", &b), -1);
+    ck_assert_int_eq(dc_store_attachment_view(st, "noise", &v), -1);
+    dc_store_view_free(&v);
     dc_test_write_file(path, orig, len);
     ck_assert_int_eq(dc_store_attachment(st, "noise", &b), 0);
     ck_assert_int_eq(memcmp(b.p, data, n), 0);
