@@ -468,6 +468,43 @@ static size_t count_files(const char *dir, char kind)
 
 /* ---------------------------------------------------------- attachments */
 
+/* Attachment `name` (file id `id`) of the store in sd, whose contents are
+ * data[0..n): a byte flipped at `places` places, then the file truncated
+ * by one byte, each refused by a read and by a view, never misread; then
+ * restored and read again the same. */
+static void check_att_damage(dc_store_t *st, const char *sd, uint64_t id, const char *name, const void *data,
+                             size_t n, size_t places)
+{
+    char ap[64];
+    snprintf(ap, sizeof ap, "a%012llu.dca", (unsigned long long)id);
+    char *path = file_in(sd, ap);
+    size_t len;
+    char *orig = dc_test_read_file(path, &len);
+    dc_buf_t b = DC_BUF_INIT;
+    dc_store_view_t v;
+    for (size_t at = 0; at < len; at += len / places + 1) {
+        orig[at] ^= 0x10;
+        dc_test_write_file(path, orig, len);
+        ck_assert_int_eq(dc_store_attachment(st, name, &b), -1);
+        ck_assert_ptr_nonnull(strstr(dc_geterr(), "refused"));
+        ck_assert_int_eq(dc_store_attachment_view(st, name, &v), -1);
+        ck_assert_ptr_nonnull(strstr(dc_geterr(), "refused"));
+        dc_store_view_free(&v);
+        orig[at] ^= 0x10;
+    }
+    dc_test_write_file(path, orig, len - 1);
+    ck_assert_int_eq(dc_store_attachment(st, name, &b), -1);
+    ck_assert_int_eq(dc_store_attachment_view(st, name, &v), -1);
+    dc_store_view_free(&v);
+    dc_test_write_file(path, orig, len);
+    ck_assert_int_eq(dc_store_attachment(st, name, &b), 0);
+    ck_assert_uint_eq(b.len, n);
+    ck_assert_int_eq(memcmp(b.p, data, n), 0);
+    dc_buf_free(&b);
+    free(orig);
+    free(path);
+}
+
 START_TEST(test_attachments)
 {
     char *dir = dc_test_tmpdir("store");
@@ -527,26 +564,8 @@ START_TEST(test_attachments)
     /* reopened: the same; a flipped byte or a truncation of the keys file
      * is refused when read, never misread */
     ck_assert_int_eq(dc_store_open(sd, 0, NULL, &st), 0);
-    ck_assert_int_eq(dc_store_attachment(st, "keys", &b), 0);
-    char ap[64];
-    snprintf(ap, sizeof ap, "a%012llu.dca", (unsigned long long)keys_id);
-    char *path = file_in(sd, ap);
-    size_t len;
-    char *orig = dc_test_read_file(path, &len);
-    for (size_t at = 0; at < len; at += len / 97 + 1) {
-        orig[at] ^= 0x10;
-        dc_test_write_file(path, orig, len);
-        ck_assert_int_eq(dc_store_attachment(st, "keys", &b), -1);
-        ck_assert_ptr_nonnull(strstr(dc_geterr(), "refused"));
-        orig[at] ^= 0x10;
-    }
-    dc_test_write_file(path, orig, len - 1);
-    ck_assert_int_eq(dc_store_attachment(st, "keys", &b), -1);
-    dc_test_write_file(path, orig, len);
-    ck_assert_int_eq(dc_store_attachment(st, "keys", &b), 0);
+    check_att_damage(st, sd, keys_id, "keys", data, big, 97);
     dc_store_close(st);
-    free(orig);
-    free(path);
     dc_buf_free(&b);
     free(data);
     free(sd);
@@ -603,31 +622,8 @@ START_TEST(test_attachment_stored)
     dc_store_view_free(&v);
     ck_assert_int_eq(dc_store_attachment_view(st, "none", &v), 1);
     dc_store_view_free(&v);
-    char ap[64];
-    snprintf(ap, sizeof ap, "a%012llu.dca", (unsigned long long)ai->id);
-    char *path = file_in(sd, ap);
-    size_t len;
-    char *orig = dc_test_read_file(path, &len);
-    for (size_t at = 0; at < len; at += len / 53 + 1) {
-        orig[at] ^= 0x04;
-        dc_test_write_file(path, orig, len);
-        ck_assert_int_eq(dc_store_attachment(st, "noise", &b), -1);
-        ck_assert_ptr_nonnull(strstr(dc_geterr(), "refused"));
-        ck_assert_int_eq(dc_store_attachment_view(st, "noise", &v), -1);
-        ck_assert_ptr_nonnull(strstr(dc_geterr(), "refused"));
-        dc_store_view_free(&v);
-        orig[at] ^= 0x04;
-    }
-    dc_test_write_file(path, orig, len - 1);
-    ck_assert_int_eq(dc_store_attachment(st, "noise", &b), -1);
-    ck_assert_int_eq(dc_store_attachment_view(st, "noise", &v), -1);
-    dc_store_view_free(&v);
-    dc_test_write_file(path, orig, len);
-    ck_assert_int_eq(dc_store_attachment(st, "noise", &b), 0);
-    ck_assert_int_eq(memcmp(b.p, data, n), 0);
+    check_att_damage(st, sd, ai->id, "noise", data, n, 53);
     dc_store_close(st);
-    free(orig);
-    free(path);
     dc_buf_free(&b);
     free(data);
     free(sd);
