@@ -686,6 +686,23 @@ static int decode_block(dc_store_part_t *p, uint32_t b, const unsigned char *raw
 }
 
 static void lazy_intern(dc_store_part_t *p, dc_record_t *r);
+static void lazy_intern_many(dc_store_part_t *p, dc_record_t *r, size_t n);
+
+/* Local strings want[0..*m) into the interner: keys first, their slots
+ * fetched, then interned. */
+static void flush_group(dc_store_part_t *p, const uint32_t *want, uint64_t *key, unsigned *m)
+{
+    for (unsigned j = 0; j < *m; j++) {
+        uint32_t l = want[j];
+        key[j] = dc_intern_key(p->strs + p->soff[l], (size_t)(p->soff[l + 1] - p->soff[l] - 1));
+        dc_intern_prefetch_key(p->lazy, key[j]);
+    }
+    for (unsigned j = 0; j < *m; j++) {
+        uint32_t l = want[j];
+        p->lgid[l] = dc_intern_with_key(p->lazy, p->strs + p->soff[l], (size_t)(p->soff[l + 1] - p->soff[l] - 1), key[j]);
+    }
+    *m = 0;
+}
 
 /* String columns: which fields hold string codes. */
 #define F_ISSTR(e, w, s) s,
@@ -708,12 +725,17 @@ static int64_t decode_sel(dc_store_part_t *p, uint32_t b, const unsigned char *r
     for (unsigned c = 0; c < NCOLS; c++)
         if (ISSTR[c]) sc[ns++] = PREFIX[c];
     for (uint32_t i = 0; i < n; i++) {
-        if (!sel[i]) {   /* a code of 1 is a new string: bytes 1, 0, 0, 0 (4-byte codes) */
-            for (unsigned x = 0; x < ns; x++) {
-                const unsigned char *q = raw + (size_t)n * sc[x] + i;
-                next += q[0] == 1 && !q[n] && !q[2 * (size_t)n] && !q[3 * (size_t)n];
+        if (!sel[i]) {   /* a run of skipped records: their new strings counted column by column */
+            uint32_t j = i + 1;
+            while (j < n && !sel[j]) j++;
+            for (unsigned x = 0; x < ns; x++) {   /* a code of 1 is a new string: bytes 1, 0, 0, 0 */
+                const unsigned char *q0 = raw + (size_t)n * sc[x], *q1 = q0 + n, *q2 = q1 + n, *q3 = q2 + n;
+                uint32_t c = 0;
+                for (uint32_t y = i; y < j; y++) c += (q0[y] == 1) & (q1[y] == 0) & (q2[y] == 0) & (q3[y] == 0);
+                next += c;
             }
             if (next > nstr + 1) return CORRUPT(p, "block %u: string id", b);
+            i = j - 1;
             continue;
         }
         dc_record_t *r = &out[k++];
@@ -735,8 +757,7 @@ int dc_store_part_read_sel(dc_store_part_t *p, const uint8_t *sel, dc_record_t *
         if (block_raw(p, b, &raw) != 0) return -1;
         int64_t k = decode_sel(p, b, raw, sel + lo, out);
         if (k < 0) return -1;
-        if (p->lazy)
-            for (int64_t x = 0; x < k; x++) lazy_intern(p, &out[x]);
+        if (p->lazy) lazy_intern_many(p, out, (size_t)k);
         out += k;
     }
     return 0;
@@ -767,6 +788,35 @@ static void lazy_intern(dc_store_part_t *p, dc_record_t *r)
     }
     REC_FIELDS(F_LAZY)
 #undef F_LAZY
+}
+
+enum { INTERN_GROUP = 16 };
+
+/* Record r's strings not interned yet onto want[] (each once: pending). */
+static void want_strings(dc_store_part_t *p, const dc_record_t *r, uint32_t *want, uint64_t *key, unsigned *m)
+{
+#define F_WANT(e, wd, s)                                                  \
+    if (s && e && !p->lgid[(uint32_t)(e)]) {                              \
+        p->lgid[(uint32_t)(e)] = UINT32_MAX; /* pending: listed once */   \
+        want[(*m)++] = (uint32_t)(e);                                     \
+        if (*m == INTERN_GROUP) flush_group(p, want, key, m);             \
+    }
+    REC_FIELDS(F_WANT)
+#undef F_WANT
+}
+
+/* lazy_intern for records r[0..n): the strings not interned yet, each
+ * once, in groups whose keys are computed and whose interner slots are
+ * fetched before any is interned (one string at a time, each lookup
+ * waited for its cache miss). */
+static void lazy_intern_many(dc_store_part_t *p, dc_record_t *r, size_t n)
+{
+    uint32_t want[INTERN_GROUP];
+    uint64_t key[INTERN_GROUP];
+    unsigned m = 0;
+    for (size_t i = 0; i < n; i++) want_strings(p, &r[i], want, key, &m);
+    flush_group(p, want, key, &m);
+    for (size_t i = 0; i < n; i++) lazy_intern(p, &r[i]);   /* every string now has its id */
 }
 
 int dc_store_part_read(dc_store_part_t *p, uint32_t lo, uint32_t n, dc_record_t *out)

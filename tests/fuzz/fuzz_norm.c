@@ -99,7 +99,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     dc_date_t d;
-    dc_norm_date(&(dc_norm_opts_t){0, 0, 30, 2026, 0}, s, size, &d);
+    dc_norm_date(&(dc_norm_opts_t){.century_pivot = 30, .ref_year = 2026}, s, size, &d);
     if (d.prec == DC_PREC_DAY && (d.m < 1 || d.m > 12 || d.d < 1 || d.d > mdays(d.y, d.m))) abort();
     if (d.prec && (d.y < 1800 || d.y > 2026)) abort();
 
