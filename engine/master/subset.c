@@ -442,30 +442,31 @@ int msub_summary_decode(const dc_buf_t *b, dc_cluster_totals_t *t)
 
 static int cmp_key(const void *a, const void *b) { return dc_hash128_cmp(*(const dc_hash128_t *)a, *(const dc_hash128_t *)b); }
 
-static void add_size(dc_cluster_totals_t *t, uint64_t size, int sign)
+/* A citizen of `size` rows less (the largest are counted apart). */
+static void sub_size(dc_cluster_totals_t *t, uint32_t size)
 {
-    int b = dc_report_size_bin((uint32_t)size);
-    t->hist[b] += (uint64_t)(int64_t)sign;
-    t->rows[b] += (uint64_t)((int64_t)sign * (int64_t)size);
-    t->citizens += (uint64_t)(int64_t)sign;
-    t->records += (uint64_t)((int64_t)sign * (int64_t)size);
+    int b = dc_report_size_bin(size);
+    t->hist[b]--;
+    t->rows[b] -= size;
+    t->citizens--;
+    t->records -= size;
 }
 
-/* The sizes of the citizens of keys k[0..n) (sorted in place): f(size). */
-static void key_sizes(dc_hash128_t *k, size_t n, dc_cluster_totals_t *t, int sign, uint32_t max0, uint64_t *at_max,
-                      int whole)
+/* The citizens of keys k[0..n) (sorted in place), by their rows among
+ * them: taken away from t (counting in *at_max those of max0 rows), or
+ * with whole, added to it. */
+static void key_sizes(dc_hash128_t *k, size_t n, dc_cluster_totals_t *t, uint32_t max0, uint64_t *at_max, int whole)
 {
     qsort(k, n, sizeof *k, cmp_key);
     for (size_t i = 0; i < n;) {
         size_t e = i + 1;
         while (e < n && dc_hash128_eq(k[e], k[i])) e++;
-        if (!whole) {
-            add_size(t, e - i, sign);
-            *at_max += e - i == max0;
+        uint32_t size = (uint32_t)(e - i);
+        if (whole) {
+            dc_report_totals_add(t, size);
         } else {
-            add_size(t, e - i, 1);
-            if (e - i > t->max_size) t->max_size = (uint32_t)(e - i), t->max_count = 0;
-            t->max_count += e - i == t->max_size;
+            sub_size(t, size);
+            *at_max += size == max0;
         }
         i = e;
     }
@@ -482,16 +483,15 @@ void msub_totals(const dc_run_t *run, dc_master_load_t *m)
         if (!dc_hash128_zero(m->prev[i])) k[n++] = m->prev[i];
     for (size_t r = 0; r < m->nrm; r++) k[n++] = m->rm_key[r];
     uint64_t lost = 0;
-    key_sizes(k, n, &t, -1, m->tot0.max_size, &lost, 0);
+    key_sizes(k, n, &t, m->tot0.max_size, &lost, 0);
     free(k);
-    uint32_t nmax = 0;
-    uint64_t nmax_count = 0;
-    for (uint32_t c = 0; c < cl->ncl; c++) {
-        uint32_t sz = cl->off[c + 1] - cl->off[c];
-        add_size(&t, sz, 1);
-        if (sz > nmax) nmax = sz, nmax_count = 0;
-        nmax_count += sz == nmax;
-    }
+    dc_cluster_totals_t now;   /* the citizens of this load */
+    dc_report_cluster_totals(cl, &now);
+    for (int b = 0; b < DC_SIZE_BINS; b++) t.hist[b] += now.hist[b], t.rows[b] += now.rows[b];
+    t.citizens += now.citizens;
+    t.records += now.records;
+    uint32_t nmax = now.max_size;
+    uint64_t nmax_count = now.max_count;
     uint64_t left = m->tot0.max_count - lost;
     if (nmax > m->tot0.max_size) t.max_size = nmax, t.max_count = nmax_count;
     else if (left > 0) t.max_count = left + (nmax == m->tot0.max_size ? nmax_count : 0);
@@ -516,7 +516,7 @@ void msub_totals(const dc_run_t *run, dc_master_load_t *m)
                 msub_row_get(b, r, &k[n++], &p);
             }
         }
-        key_sizes(k, n, &t, 1, 0, &lost, 1);
+        key_sizes(k, n, &t, 0, &lost, 1);
         free(k);
     }
     m->tot = t;

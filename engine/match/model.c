@@ -191,19 +191,27 @@ static void tf_count(uint32_t *cnt, uint32_t id, size_t nids)
     if (id && id < nids) __atomic_fetch_add(&cnt[id], 1, __ATOMIC_RELAXED);
 }
 
+/* Record r's names counted; @return its related-name values. */
+static int tf_count_record(dc_tf_t *tf, const dc_record_t *r)
+{
+    tf_count(tf->name_ascii, r->name.ascii, tf->nids);
+    tf_count(tf->name_phon, r->name.phon, tf->nids);
+    const dc_relname_t *rel[3] = {&r->father, &r->mother, &r->spouse};
+    int nrel = 0;
+    for (int k = 0; k < 3; k++)
+        if (rel[k]->ascii && rel[k]->ascii < tf->nids) {
+            tf_count(tf->rel_ascii, rel[k]->ascii, tf->nids);
+            nrel++;
+        }
+    return nrel;
+}
+
 static void tf_one(void *ctx, size_t i, int tid)
 {
     tfctx_t *c = ctx;
     dc_tf_t *tf = c->tf;
     const dc_record_t *r = &c->recs[i];
-    tf_count(tf->name_ascii, r->name.ascii, tf->nids);
-    tf_count(tf->name_phon, r->name.phon, tf->nids);
-    const dc_relname_t *rel[3] = {&r->father, &r->mother, &r->spouse};
-    for (int k = 0; k < 3; k++)
-        if (rel[k]->ascii && rel[k]->ascii < tf->nids) {
-            tf_count(tf->rel_ascii, rel[k]->ascii, tf->nids);
-            c->nrel[tid] += 1;
-        }
+    c->nrel[tid] += tf_count_record(tf, r);
     /* 0 = no couple (sorted first, skipped); a real key is never 0 */
     uint64_t key = 0;
     if (r->father.ascii && r->mother.ascii) key = parents_key(tf->in, r);
@@ -365,14 +373,7 @@ void dc_tf_build_sel(dc_tf_t *tf, const dc_record_t *recs, size_t n, const dc_in
         if (key) tf->parents[np++] = (key & ~1ull) | count[i];   /* a key's low bit is 1: it holds the flag */
         if (!count[i]) continue;
         tf->n += 1;
-        tf_count(tf->name_ascii, r->name.ascii, tf->nids);
-        tf_count(tf->name_phon, r->name.phon, tf->nids);
-        const dc_relname_t *rel[3] = {&r->father, &r->mother, &r->spouse};
-        for (int k = 0; k < 3; k++)
-            if (rel[k]->ascii && rel[k]->ascii < tf->nids) {
-                tf_count(tf->rel_ascii, rel[k]->ascii, tf->nids);
-                tf->nrel += 1;
-            }
+        tf->nrel += tf_count_record(tf, r);
     }
     DC_UNUSED(nthreads);
     /* stored counts will be added (dc_tf_add_encoded) for these records'

@@ -281,8 +281,10 @@ int dc_report_size_bin(uint32_t size);
 /*! dc_report_totals() : the citizens by size of the run's data: run->totals
  *  when set (a load into a master), else counted from run->cl. */
 void dc_report_totals(const dc_run_t *run, dc_cluster_totals_t *t);
-void dc_report_cluster_hist(const dc_clusters_t *cl, uint64_t hist[DC_REPORT_NBINS],
-                            uint32_t *max_size);
+/*! dc_report_cluster_totals() : the citizens of cl by size. */
+void dc_report_cluster_totals(const dc_clusters_t *cl, dc_cluster_totals_t *t);
+/*! dc_report_totals_add() : one citizen of `size` rows more (the largest kept). */
+void dc_report_totals_add(dc_cluster_totals_t *t, uint32_t size);
 extern const char *const dc_report_hist_labels[DC_REPORT_NBINS];
 
 /* Data quality per source province (report.json's

@@ -22,22 +22,6 @@ static void jw_str(dc_jw_t *j, const char *s) { dc_jw_str(j, s ? s : ""); }
 
 /* ------------------------------------------------------------ figures */
 
-void dc_report_cluster_hist(const dc_clusters_t *cl, uint64_t hist[DC_REPORT_NBINS],
-                            uint32_t *max_size)
-{
-    static const uint32_t upper[DC_REPORT_NBINS] = {1, 2, 3, 4, 5, 10, 20, 50, 100, UINT32_MAX};
-    memset(hist, 0, DC_REPORT_NBINS * sizeof *hist);
-    *max_size = 0;
-    if (!cl->off) return;
-    for (uint32_t c = 0; c < cl->ncl; c++) {
-        uint32_t sz = cl->off[c + 1] - cl->off[c];
-        if (sz > *max_size) *max_size = sz;
-        int b = 0;
-        while (sz > upper[b]) b++;
-        hist[b]++;
-    }
-}
-
 int dc_report_size_bin(uint32_t size)
 {
     static const uint32_t upper[DC_REPORT_NBINS] = {1, 2, 3, 4, 5, 10, 20, 50, 100, UINT32_MAX};
@@ -46,25 +30,27 @@ int dc_report_size_bin(uint32_t size)
     return b;
 }
 
+void dc_report_totals_add(dc_cluster_totals_t *t, uint32_t size)
+{
+    int b = dc_report_size_bin(size);
+    t->hist[b]++;
+    t->rows[b] += size;
+    t->citizens++;
+    t->records += size;
+    if (size > t->max_size) t->max_size = size, t->max_count = 0;
+    t->max_count += size == t->max_size;
+}
+
+void dc_report_cluster_totals(const dc_clusters_t *cl, dc_cluster_totals_t *t)
+{
+    memset(t, 0, sizeof *t);
+    for (uint32_t c = 0; cl->off && c < cl->ncl; c++) dc_report_totals_add(t, cl->off[c + 1] - cl->off[c]);
+}
+
 void dc_report_totals(const dc_run_t *run, dc_cluster_totals_t *t)
 {
-    if (run->totals) {
-        *t = *run->totals;
-        return;
-    }
-    memset(t, 0, sizeof *t);
-    const dc_clusters_t *cl = &run->cl;
-    if (!cl->off) return;
-    for (uint32_t c = 0; c < cl->ncl; c++) {
-        uint32_t sz = cl->off[c + 1] - cl->off[c];
-        int b = dc_report_size_bin(sz);
-        t->hist[b]++;
-        t->rows[b] += sz;
-        if (sz > t->max_size) t->max_size = sz, t->max_count = 0;
-        t->max_count += sz == t->max_size;
-    }
-    t->citizens = cl->ncl;
-    t->records = cl->off[cl->ncl];
+    if (run->totals) *t = *run->totals;
+    else dc_report_cluster_totals(&run->cl, t);
 }
 
 const char *const dc_report_hist_labels[DC_REPORT_NBINS] = {"1", "2", "3", "4", "5", "6-10",

@@ -1072,6 +1072,20 @@ static const dc_store_attinfo_t *att_find(const dc_store_t *s, const char *name)
     return s->natt ? bsearch(&key, s->att, s->natt, sizeof *s->att, att_cmp_name) : NULL;
 }
 
+/* The zstd contents of checked attachment file m (name length nl) into
+ * out: NULL, or why it is refused. */
+static const char *att_decompress(const unsigned char *m, size_t n, size_t nl, dc_buf_t *out)
+{
+    uint64_t raw = st_get(m + 28 + nl, 8);
+    dc_buf_clear(out);
+    dc_buf_reserve(out, (size_t)raw + 1);
+    size_t z = ZSTD_decompress(out->p, (size_t)raw, m + 44 + nl, n - 52 - nl);
+    if (ZSTD_isError(z) || z != raw) return "damaged (cannot be decompressed)";
+    out->len = (size_t)raw;
+    out->p[raw] = 0;
+    return NULL;
+}
+
 int dc_store_attachment(const dc_store_t *s, const char *name, dc_buf_t *out)
 {
     dc_buf_clear(out);
@@ -1099,13 +1113,7 @@ int dc_store_attachment(const dc_store_t *s, const char *name, dc_buf_t *out)
             out->cap = n + 1;   /* read_small's buffer */
             m = NULL;
         } else {
-            dc_buf_reserve(out, (size_t)raw + 1);
-            size_t z = ZSTD_decompress(out->p, (size_t)raw, m + 44 + nl, n - 52 - nl);
-            if (ZSTD_isError(z) || z != raw) why = "damaged (cannot be decompressed)";
-            else {
-                out->len = (size_t)raw;
-                out->p[raw] = 0;
-            }
+            why = att_decompress(m, n, nl, out);
         }
     }
     if (why) rc = dc_seterr("store attachment %s is %s: refused", path, why);
@@ -1132,24 +1140,27 @@ int dc_store_attachment_view(const dc_store_t *s, const char *name, dc_store_vie
     /* a small file, or one of another size than listed: read (and refused) as usual */
     void *m = n >= 65536 && n == x->size ? mmap(NULL, n, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0) : MAP_FAILED;
     close(fd);
-    if (m != MAP_FAILED && st_get((const unsigned char *)m + 8, 4) == ATT_STORED) {
-        const char *why = att_check(m, n, x, name);
-        if (why) {
-            munmap(m, n);
-            int rc = dc_seterr("store attachment %s is %s: refused", path, why);
-            free(path);
-            return rc;
-        }
+    if (m == MAP_FAILED) {   /* read (and checked) as usual */
+        free(path);
+        int rc = dc_store_attachment(s, name, &v->buf_);
+        v->p = v->buf_.p ? v->buf_.p : "";
+        v->len = v->buf_.len;
+        return rc;
+    }
+    size_t nl = strlen(name);
+    const char *why = att_check(m, n, x, name);
+    if (!why && st_get((const unsigned char *)m + 8, 4) == ATT_STORED) {   /* in place */
         free(path);
         v->map_ = m;
         v->maplen_ = n;
-        v->p = (const char *)m + 44 + strlen(name);
-        v->len = n - 52 - strlen(name);
+        v->p = (const char *)m + 44 + nl;
+        v->len = n - 52 - nl;
         return 0;
     }
-    if (m != MAP_FAILED) munmap(m, n);
+    if (!why) why = att_decompress(m, n, nl, &v->buf_);   /* from the mapping, not read again */
+    munmap(m, n);
+    int rc = why ? dc_seterr("store attachment %s is %s: refused", path, why) : 0;
     free(path);
-    int rc = dc_store_attachment(s, name, &v->buf_);
     v->p = v->buf_.p ? v->buf_.p : "";
     v->len = v->buf_.len;
     return rc;

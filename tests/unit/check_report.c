@@ -321,12 +321,11 @@ START_TEST(test_histogram)
         uint32_t off[9] = {0};
         for (size_t k = 0; k < cases[i].n; k++) off[k + 1] = off[k] + cases[i].sizes[k];
         dc_clusters_t cl = {(uint32_t)cases[i].n, NULL, off, NULL, NULL, NULL};
-        uint64_t h[DC_REPORT_NBINS];
-        uint32_t mx;
-        dc_report_cluster_hist(&cl, h, &mx);
+        dc_cluster_totals_t t;
+        dc_report_cluster_totals(&cl, &t);
         for (int b = 0; b < DC_REPORT_NBINS; b++)
-            ck_assert_msg(h[b] == cases[i].want[b], "case %zu bin %d: %llu", i, b, (unsigned long long)h[b]);
-        ck_assert_uint_eq(mx, cases[i].max);
+            ck_assert_msg(t.hist[b] == cases[i].want[b], "case %zu bin %d: %llu", i, b, (unsigned long long)t.hist[b]);
+        ck_assert_uint_eq(t.max_size, cases[i].max);
     }
 }
 END_TEST

@@ -592,12 +592,27 @@ START_TEST(test_attachment_stored)
         data[i] = (unsigned char)(x >> 24);
     }
     dc_store_txn_t *t;
-    char *zeros = calloc(1, n);
+    char *zeros = calloc(1, n), *text = malloc(n);
+    for (size_t i = 0; i < n; i++) text[i] = "abcdefghijklmnop"[data[i] & 15];   /* compresses by half */
     ck_assert_int_eq(dc_store_begin(st, &t), 0);
     ck_assert_int_eq(dc_store_txn_attach(t, "noise", data, n), 0);
     ck_assert_int_eq(dc_store_txn_attach_stored(t, "zeros", zeros, n), 0);   /* stored though it compresses */
+    ck_assert_int_eq(dc_store_txn_attach(t, "text", text, n), 0);
     ck_assert_int_eq(dc_store_commit(t), 0);
-    ck_assert_uint_gt(dc_store_attachment_info(st, 1)->size, n);
+    /* a compressed one of 64 KiB or more: viewed decompressed (from its mapping) */
+    const dc_store_attinfo_t *ti = dc_store_attachment_info(st, 1);
+    ck_assert_str_eq(ti->name, "text");
+    ck_assert_uint_gt(ti->size, 65536);
+    ck_assert_uint_lt(ti->size, n - n / 8);
+    dc_store_view_t vt;
+    ck_assert_int_eq(dc_store_attachment_view(st, "text", &vt), 0);
+    ck_assert_ptr_null(vt.map_);
+    ck_assert_uint_eq(vt.len, n);
+    ck_assert_int_eq(memcmp(vt.p, text, n), 0);
+    dc_store_view_free(&vt);
+    check_att_damage(st, sd, ti->id, "text", text, n, 41);
+    free(text);
+    ck_assert_uint_gt(dc_store_attachment_info(st, 2)->size, n);
     dc_store_view_t vz;
     ck_assert_int_eq(dc_store_attachment_view(st, "zeros", &vz), 0);
     ck_assert_uint_eq(vz.len, n);
